@@ -1,0 +1,37 @@
+import { BackendError } from '../errors';
+import { type GpujsDeviceOptions, GpujsDevice } from './gpujs';
+import { JsDevice } from './js';
+import type { BackendName, Device } from './types';
+
+export interface CreateDeviceOptions extends GpujsDeviceOptions {
+  /**
+   * 'js': @x/gpu's CPU kernels. 'gpujs': gpu.js on a GPU context (headless GL, WebGL2, WebGL,
+   * or the `mode` you name); a BackendError says why when there is none. 'auto': gpujs when a
+   * GPU context exists, else js, with `info.fallbackReason` saying why.
+   */
+  backend?: BackendName;
+}
+
+/**
+ * Creates a compute device. Never falls back silently: `gpujs` either runs on what it says or
+ * throws; `auto` reports in `device.info` what it chose and why.
+ * @example const dev = await createDevice({ backend: 'auto' }); console.log(dev.info.mode);
+ */
+export async function createDevice(opts: CreateDeviceOptions = {}): Promise<Device> {
+  const backend = opts.backend ?? 'auto';
+  switch (backend) {
+    case 'js':
+      return new JsDevice();
+    case 'gpujs':
+      return GpujsDevice.create(opts, 'gpujs');
+    case 'auto':
+      try {
+        return await GpujsDevice.create(opts, 'auto');
+      } catch (e) {
+        if (!(e instanceof BackendError)) throw e;
+        return new JsDevice({ requested: 'auto', fallbackReason: e.message });
+      }
+    default:
+      throw new BackendError(`createDevice: unknown backend "${String(backend)}"`, "expected 'js', 'gpujs' or 'auto'");
+  }
+}

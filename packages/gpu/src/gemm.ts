@@ -1,0 +1,175 @@
+/**
+ * The CPU GEMM core: C += A * B on strided operands, cache-blocked (GotoBLAS layout: KC x NC
+ * panels of B, MC x KC blocks of A, both packed into contiguous micro-panels) with a 4x4
+ * register-tiled micro-kernel. Transposes cost nothing: they are strides read while packing.
+ *
+ * Element (i, p) of A is `a[offA + i * rsA + p * csA]`; B and C likewise.
+ */
+
+const MR = 4;
+const NR = 4;
+const KC = 256;
+const MC = 128;
+const NC = 1024;
+
+export interface GemmOperand {
+  data: Float64Array | Float32Array;
+  off: number;
+  rs: number;
+  cs: number;
+}
+
+// Pack buffers are reused across calls (per dtype of accumulation, always float64 here): a
+// GEMM never re-enters itself, and JS is single-threaded per realm.
+let packA = new Float64Array(MC * KC);
+let packB = new Float64Array(KC * NC);
+
+/**
+ * C[m x n] += A[m x k] * B[k x n]. When `upperOnly` is set (square C, used by gram), micro-tiles
+ * that lie entirely below the diagonal are skipped; the caller mirrors the upper triangle.
+ */
+export function gemmAccumulate(
+  m: number,
+  n: number,
+  k: number,
+  A: GemmOperand,
+  B: GemmOperand,
+  c: Float64Array | Float32Array,
+  ldc: number,
+  upperOnly = false,
+): void {
+  if (m === 0 || n === 0 || k === 0) return;
+  if (packA.length < MC * KC) packA = new Float64Array(MC * KC);
+  if (packB.length < KC * NC) packB = new Float64Array(KC * NC);
+  const pa = packA;
+  const pb = packB;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      packPanelB(B, pc, jc, kc, nc, pb);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = Math.min(MC, m - ic);
+        if (upperOnly && ic >= jc + nc) continue;
+        packBlockA(A, ic, pc, mc, kc, pa);
+        macroKernel(mc, nc, kc, pa, pb, c, ldc, ic, jc, upperOnly);
+      }
+    }
+  }
+}
+
+/** Packs A[ic:ic+mc, pc:pc+kc] into MR-row micro-panels, k-major inside, zero-padded. */
+function packBlockA(A: GemmOperand, ic: number, pc: number, mc: number, kc: number, out: Float64Array): void {
+  const { data, off, rs, cs } = A;
+  let idx = 0;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rowsHere = Math.min(MR, mc - ir);
+    const base = off + (ic + ir) * rs + pc * cs;
+    if (rowsHere === MR) {
+      const b0 = base;
+      const b1 = base + rs;
+      const b2 = base + 2 * rs;
+      const b3 = base + 3 * rs;
+      for (let p = 0; p < kc; p++) {
+        const q = p * cs;
+        out[idx] = data[b0 + q]!;
+        out[idx + 1] = data[b1 + q]!;
+        out[idx + 2] = data[b2 + q]!;
+        out[idx + 3] = data[b3 + q]!;
+        idx += 4;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let r = 0; r < MR; r++) out[idx + r] = r < rowsHere ? data[base + r * rs + p * cs]! : 0;
+        idx += 4;
+      }
+    }
+  }
+}
+
+/** Packs B[pc:pc+kc, jc:jc+nc] into NR-column micro-panels, k-major inside, zero-padded. */
+function packPanelB(B: GemmOperand, pc: number, jc: number, kc: number, nc: number, out: Float64Array): void {
+  const { data, off, rs, cs } = B;
+  let idx = 0;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const colsHere = Math.min(NR, nc - jr);
+    const base = off + pc * rs + (jc + jr) * cs;
+    if (colsHere === NR && cs === 1) {
+      for (let p = 0; p < kc; p++) {
+        const q = base + p * rs;
+        out[idx] = data[q]!;
+        out[idx + 1] = data[q + 1]!;
+        out[idx + 2] = data[q + 2]!;
+        out[idx + 3] = data[q + 3]!;
+        idx += 4;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const q = base + p * rs;
+        for (let c = 0; c < NR; c++) out[idx + c] = c < colsHere ? data[q + c * cs]! : 0;
+        idx += 4;
+      }
+    }
+  }
+}
+
+function macroKernel(
+  mc: number,
+  nc: number,
+  kc: number,
+  pa: Float64Array,
+  pb: Float64Array,
+  c: Float64Array | Float32Array,
+  ldc: number,
+  ic: number,
+  jc: number,
+  upperOnly: boolean,
+): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = Math.min(NR, nc - jr);
+    const bOff = jr * kc;
+    for (let ir = 0; ir < mc; ir += MR) {
+      // Skip tiles strictly below the diagonal of a symmetric result.
+      if (upperOnly && ic + ir >= jc + jr + NR) continue;
+      const mr = Math.min(MR, mc - ir);
+      const aOff = ir * kc;
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let ia = aOff;
+      let ib = bOff;
+      for (let p = 0; p < kc; p++) {
+        const a0 = pa[ia]!;
+        const a1 = pa[ia + 1]!;
+        const a2 = pa[ia + 2]!;
+        const a3 = pa[ia + 3]!;
+        const b0 = pb[ib]!;
+        const b1 = pb[ib + 1]!;
+        const b2 = pb[ib + 2]!;
+        const b3 = pb[ib + 3]!;
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        ia += 4;
+        ib += 4;
+      }
+      const r0 = (ic + ir) * ldc + jc + jr;
+      if (mr === MR && nr === NR) {
+        c[r0] += c00; c[r0 + 1] += c01; c[r0 + 2] += c02; c[r0 + 3] += c03;
+        const r1 = r0 + ldc;
+        c[r1] += c10; c[r1 + 1] += c11; c[r1 + 2] += c12; c[r1 + 3] += c13;
+        const r2 = r1 + ldc;
+        c[r2] += c20; c[r2 + 1] += c21; c[r2 + 2] += c22; c[r2 + 3] += c23;
+        const r3 = r2 + ldc;
+        c[r3] += c30; c[r3 + 1] += c31; c[r3 + 2] += c32; c[r3 + 3] += c33;
+      } else {
+        const t = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+        for (let r = 0; r < mr; r++) {
+          for (let q = 0; q < nr; q++) c[r0 + r * ldc + q] += t[r * 4 + q]!;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+export { BackendError, ConvergenceError, DomainError, ShapeError, XError } from './errors';
+export {
+  alloc,
+  assertFinite,
+  assertMatrix,
+  astype,
+  clone,
+  type DType,
+  dtypeOf,
+  eye,
+  fromRows,
+  isMatrix,
+  type Matrix,
+  type MatrixData,
+  matrix,
+  shapeOf,
+  toRows,
+  transpose,
+  zeros,
+} from './matrix';
+export { type Rng, type RngState, randn, randu, rng } from './rng';
+export { type GramOptions, gram, type MatmulOptions, matmul, resultDtype } from './matmul';
+export { type GemmOperand, gemmAccumulate } from './gemm';
+export { add, axpy, axpyInPlace, hadamard, scale, sub } from './elementwise';
+export { dot, frobeniusNorm, maxAbs, sum } from './reduce';
+export { type CreateDeviceOptions, createDevice } from './device/create';
+export type { GpujsDeviceOptions, GpujsModule } from './device/gpujs';
+export type { BackendName, Device, DeviceInfo, DeviceMatrix, DeviceMode, KeepOption, Operand } from './device/types';
