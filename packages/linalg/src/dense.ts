@@ -1,0 +1,2 @@
+// Dense decompositions: re-exports only (owned by the dense-linalg work).
+export {};

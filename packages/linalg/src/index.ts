@@ -1,0 +1,2 @@
+export * from './dense';
+export * from './structured';

@@ -1,0 +1,2 @@
+// Structured matrices: re-exports only (owned by the structured-linalg work).
+export {};
