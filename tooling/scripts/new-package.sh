@@ -11,6 +11,7 @@ cat > "$dir/package.json" <<JSON
   "version": "0.0.0",
   "description": "$desc",
   "license": "MIT",
+  "engines": { "node": ">=18" },
   "type": "module",
   "sideEffects": false,
   "main": "./dist/index.cjs",

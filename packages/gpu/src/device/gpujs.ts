@@ -207,6 +207,8 @@ export class GpujsDevice implements Device {
       return { value: this.mod.input(x.host!, [x.cols, x.rows]), kind: 'a' };
     }
     const m = x as Matrix;
+    // An empty operand only feeds an empty output, which runTiled returns without a launch.
+    if (m.data.length === 0) return { value: null, kind: 'a' };
     const f32 = m.data instanceof Float32Array ? m.data : Float32Array.from(m.data);
     return { value: this.mod.input(f32, [m.cols, m.rows]), kind: 'a' };
   }
