@@ -26,3 +26,10 @@ export { dot, frobeniusNorm, maxAbs, sum } from './reduce';
 export { type CreateDeviceOptions, createDevice } from './device/create';
 export type { GpujsDeviceOptions, GpujsModule } from './device/gpujs';
 export type { BackendName, Device, DeviceInfo, DeviceMatrix, DeviceMode, KeepOption, Operand } from './device/types';
+export type {
+  Experiment,
+  ExperimentPlot,
+  ExperimentResult,
+  ExperimentRunOptions,
+  ExperimentSeries,
+} from './experiment';
