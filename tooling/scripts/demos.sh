@@ -3,6 +3,7 @@
 # the demo app and prints its URL. With --headless: runs every registered experiment in Node and
 # prints a summary instead.
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   # Only for headless GL in Node (optional: the browser page uses the browser's WebGL2).
