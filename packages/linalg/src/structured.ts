@@ -1,2 +1,17 @@
 // Structured matrices: re-exports only (owned by the structured-linalg work).
-export {};
+export { type ComplexArray, type ComplexMatrix, complexZeros, isComplexArray } from './complex';
+export { clearFftPlans, type FftNorm, type FftOptions, fft, ifft, irfft, rfft } from './fft';
+export { type DctMatrixOptions, type DctOptions, dct, dctCols, dctMatrix, dctRows, idct } from './dct';
+export { kron, kronMatvec } from './kron';
+export {
+  type ApplyHouseholderOptions,
+  type ApplyWYOptions,
+  applyHouseholder,
+  applyWY,
+  type Householder,
+  householder,
+  type Side,
+  type WY,
+  wyForm,
+  wyToMatrix,
+} from './householder';
