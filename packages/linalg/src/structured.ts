@@ -15,3 +15,24 @@ export {
   wyForm,
   wyToMatrix,
 } from './householder';
+export {
+  type Butterfly,
+  type ButterflyDftOptions,
+  type ButterflyLoss,
+  bitReversal,
+  butterflyDct,
+  butterflyDft,
+  butterflyHadamard,
+  butterflyLossGradient,
+  butterflyMultiply,
+  butterflyToMatrix,
+} from './butterfly';
+export {
+  type ButterflyLearnProgress,
+  type LearnButterflyDftOptions,
+  type LearnButterflyOptions,
+  type LearnButterflyResult,
+  learnButterfly,
+  learnButterflyDft,
+  unitaryDftMatrix,
+} from './butterfly-learn';
