@@ -1,0 +1,76 @@
+/**
+ * Runs every registered experiment in Node and prints a summary table.
+ *   tsx scripts/run-experiments.ts [--full] [--filter <substring>] [--json <path>]
+ * Quick sizes by default (--full for the page's sizes). Exits 1 when an experiment fails.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ExperimentResult } from '../src/lib/experiment';
+import { experiments } from '../src/registry';
+
+const { values: args } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    filter: { type: 'string' },
+    json: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (args.help) {
+  console.log('usage: tsx scripts/run-experiments.ts [--full] [--filter <substring>] [--json <path>]');
+  process.exit(0);
+}
+
+const selected = experiments.filter((e) => !args.filter || e.id.includes(args.filter) || e.pkg.includes(args.filter));
+if (selected.length === 0) {
+  console.error(`no experiment matches "${args.filter ?? ''}" (registered: ${experiments.map((e) => e.id).join(', ')})`);
+  process.exit(1);
+}
+
+interface Row {
+  id: string;
+  pkg: string;
+  title: string;
+  ok: boolean;
+  seconds: number;
+  summary: string;
+  metrics?: Record<string, number>;
+}
+
+const rows: Row[] = [];
+const t0 = performance.now();
+for (const e of selected) {
+  process.stdout.write(`running ${e.id} ... `);
+  const start = performance.now();
+  let result: ExperimentResult;
+  try {
+    result = await e.run({ quick: !args.full });
+  } catch (err) {
+    result = { ok: false, summary: `threw ${(err as Error).name}: ${(err as Error).message}` };
+  }
+  const seconds = (performance.now() - start) / 1000;
+  console.log(`${result.ok ? 'ok' : 'FAILED'} (${seconds.toFixed(1)} s)`);
+  rows.push({ id: e.id, pkg: e.pkg, title: e.title, ok: result.ok, seconds, summary: result.summary, metrics: result.metrics });
+}
+
+const header = ['experiment', 'package', 'result', 'time', 'summary'];
+const table = rows.map((r) => [r.id, r.pkg, r.ok ? 'ok' : 'FAIL', `${r.seconds.toFixed(1)} s`, r.summary]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
+const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+console.log();
+console.log(line(header));
+console.log(line(widths.map((w) => '-'.repeat(w))));
+for (const t of table) console.log(line(t));
+
+if (args.json) {
+  const path = resolve(args.json);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify({ date: new Date().toISOString(), quick: !args.full, experiments: rows }, null, 2)}\n`);
+}
+
+const failed = rows.filter((r) => !r.ok).length;
+const total = ((performance.now() - t0) / 1000).toFixed(1);
+console.log();
+console.log(`Experiments: ${rows.length - failed} passed, ${failed} failed (${total} s)`);
+process.exit(failed > 0 ? 1 : 0);

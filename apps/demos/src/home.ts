@@ -1,0 +1,49 @@
+import { el } from './lib/dom';
+import { hasPage, PACKAGES } from './packages';
+import { experiments } from './registry';
+import './styles.css';
+
+const grid = el('div', { class: 'grid packages' });
+for (const p of PACKAGES) {
+  const ready = hasPage(p.slug);
+  const count = experiments.filter((e) => e.pkg === p.name).length;
+  grid.append(
+    el(
+      'article',
+      { class: `card package ${ready ? 'ready' : 'coming'}`, 'data-package': p.name },
+      el(
+        'h2',
+        {},
+        ready ? el('a', { href: `pages/${p.slug}.html` }, el('code', {}, p.name)) : el('code', {}, p.name),
+        ' ',
+        el('span', { class: `badge ${ready ? 'ok' : 'coming'}` }, ready ? 'demo' : 'coming'),
+      ),
+      el('p', {}, p.blurb),
+      ready
+        ? el('p', { class: 'muted' }, el('a', { href: `pages/${p.slug}.html` }, 'Open the demo page →'), count ? ` · ${count} experiment${count > 1 ? 's' : ''}` : '')
+        : el('p', { class: 'muted' }, 'Demo page coming.'),
+    ),
+  );
+}
+
+document.body.append(
+  el(
+    'header',
+    {},
+    el('h1', {}, '@x demos'),
+    el(
+      'p',
+      { class: 'intro' },
+      'Small composable TypeScript packages for structured and low-rank matrices. Each package has a page that runs its experiments in your browser; GPU work goes through gpu.js on WebGL2.',
+    ),
+  ),
+  el('main', {}, grid),
+);
+document.body.dataset.status = 'done';
+window.__results = {
+  page: 'home',
+  done: true,
+  ok: true,
+  experiments: [],
+  packages: PACKAGES.map((p) => ({ name: p.name, page: hasPage(p.slug) ? `pages/${p.slug}.html` : null })),
+};

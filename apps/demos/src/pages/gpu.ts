@@ -1,0 +1,195 @@
+import { createDevice, type Device, type DeviceInfo, frobeniusNorm, type Matrix, randn, sub } from '@x/gpu';
+import { el, fmt } from '../lib/dom';
+import { type ExperimentSeries, yieldToEventLoop } from '../lib/experiment';
+import { browserGpujs } from '../lib/gpujs';
+import { mountShell, runExperiments } from '../lib/page';
+import { linePlot } from '../lib/plot';
+import { matmulGflops, timeIt } from '../lib/timing';
+
+/** The GPU result must match the float64 CPU product to this relative Frobenius error. */
+const TOL = 1e-5;
+
+/** Square sizes (powers of two and not) plus the contract's rectangular 300x200 by 200x100. */
+const SQUARE = [64, 96, 128, 200, 256, 300, 384, 512];
+const CASES: [number, number, number][] = [...SQUARE.map((n): [number, number, number] => [n, n, n]), [300, 200, 100]];
+
+export interface MatmulTiming {
+  m: number;
+  k: number;
+  n: number;
+  /** First call on the GPU: compiles the kernel for this shape. */
+  gpuFirstMs: number;
+  gpuMs: number;
+  gpuGflops: number;
+  cpuMs: number;
+  cpuGflops: number;
+  relErr: number;
+  ok: boolean;
+}
+
+const shell = mountShell({
+  page: 'gpu',
+  pkg: '@x/gpu',
+  title: 'matrix multiply on WebGL2 and on the CPU',
+  intro:
+    'The same random products computed by the gpu.js device (float32 kernels on WebGL2) and by the js device (the blocked float64 CPU GEMM). ' +
+    `Each GPU result must match the CPU one to a relative Frobenius error below ${TOL}. Times include upload and readback; the first GPU call per shape compiles its kernel.`,
+});
+
+function glRenderer(): string {
+  const canvas = document.createElement('canvas');
+  const gl = canvas.getContext('webgl2');
+  if (!gl) return 'no WebGL2 context';
+  const dbg = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return renderer;
+}
+
+function infoTable(title: string, info: DeviceInfo, extra: Record<string, string> = {}): HTMLElement {
+  const rows = Object.entries({ ...info, ...extra }).map(([k, v]) =>
+    el('tr', {}, el('th', {}, k), el('td', {}, el('code', {}, String(v)))),
+  );
+  return el('div', { class: 'card info', 'data-device': info.backend }, el('h3', {}, title), el('table', {}, el('tbody', {}, ...rows)));
+}
+
+function relErr(x: Matrix, ref: Matrix): number {
+  return frobeniusNorm(sub(x, ref)) / frobeniusNorm(ref);
+}
+
+async function main(): Promise<void> {
+  const { main } = shell;
+  const deviceSection = el('section', {}, el('h2', {}, 'Devices'));
+  const deviceGrid = el('div', { class: 'grid' });
+  deviceSection.append(deviceGrid);
+
+  const tbody = el('tbody', {});
+  const table = el(
+    'table',
+    { class: 'data', id: 'timings' },
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        ...['product', 'WebGL2 1st call (ms)', 'WebGL2 (ms)', 'WebGL2 GFLOP/s', 'CPU (ms)', 'CPU GFLOP/s', 'rel. error', 'agree'].map((h) =>
+          el('th', {}, h),
+        ),
+      ),
+    ),
+    tbody,
+  );
+  const plotRow = el('div', { class: 'plots two' });
+  const timeBox = el('div', { class: 'plot', id: 'plot-time' });
+  const rateBox = el('div', { class: 'plot', id: 'plot-gflops' });
+  plotRow.append(timeBox, rateBox);
+  const matmulSection = el('section', {}, el('h2', {}, 'Matrix multiply: WebGL2 vs CPU'), plotRow, table);
+  const expSection = el('section', {}, el('h2', {}, 'Experiments'));
+  main.append(deviceSection, matmulSection, expSection);
+
+  await yieldToEventLoop();
+  const gpu: Device = await createDevice({ backend: 'gpujs', gpujs: browserGpujs() });
+  const cpu: Device = await createDevice({ backend: 'js' });
+  const renderer = glRenderer();
+  deviceGrid.append(infoTable('GPU device (gpu.js)', gpu.info, { renderer }), infoTable('CPU device', cpu.info));
+  shell.publish({ mode: gpu.info.mode, info: { gpu: gpu.info, cpu: cpu.info }, renderer });
+
+  const xs: number[] = [];
+  const series = (): [ExperimentSeries, ExperimentSeries] => [
+    {
+      title: 'Time per product (incl. transfers)',
+      x: { label: 'n (n x n times n x n)', values: xs, log: true },
+      y: { label: 'ms', log: true },
+      lines: [
+        { label: `gpu.js ${gpu.info.mode}`, values: timings.filter((t) => t.m === t.k).map((t) => t.gpuMs) },
+        { label: 'CPU blocked f64', values: timings.filter((t) => t.m === t.k).map((t) => t.cpuMs) },
+      ],
+    },
+    {
+      title: 'Throughput',
+      x: { label: 'n (n x n times n x n)', values: xs, log: true },
+      y: { label: 'GFLOP/s', log: true },
+      lines: [
+        { label: `gpu.js ${gpu.info.mode}`, values: timings.filter((t) => t.m === t.k).map((t) => t.gpuGflops) },
+        { label: 'CPU blocked f64', values: timings.filter((t) => t.m === t.k).map((t) => t.cpuGflops) },
+      ],
+    },
+  ];
+  const timings: MatmulTiming[] = [];
+  const [s0, s1] = series();
+  const timePlot = linePlot(timeBox, s0);
+  const ratePlot = linePlot(rateBox, s1);
+
+  for (const [idx, [m, k, n]] of CASES.entries()) {
+    shell.setStatus('running', `Multiplying ${m}x${k} by ${k}x${n} (${idx + 1}/${CASES.length})…`);
+    // gpu.js calls finish synchronously, so awaiting them never yields: give the browser a task
+    // boundary to paint the status and fire its events.
+    await yieldToEventLoop();
+    const a = randn(m, k, 10 + idx);
+    const b = randn(k, n, 50 + idx);
+    const t0 = performance.now();
+    const g = await gpu.matmul(a, b);
+    const gpuFirstMs = performance.now() - t0;
+    const ref = await cpu.matmul(a, b);
+    const err = relErr(g, ref);
+    const opts = { warmup: 0, minTimeMs: 150, minReps: 2, maxReps: 20 };
+    const tg = await timeIt(() => gpu.matmul(a, b), opts);
+    const tc = await timeIt(() => cpu.matmul(a, b), opts);
+    const t: MatmulTiming = {
+      m,
+      k,
+      n,
+      gpuFirstMs,
+      gpuMs: tg.ms,
+      gpuGflops: matmulGflops(m, n, k, tg.ms),
+      cpuMs: tc.ms,
+      cpuGflops: matmulGflops(m, n, k, tc.ms),
+      relErr: err,
+      ok: err < TOL,
+    };
+    timings.push(t);
+    tbody.append(
+      el(
+        'tr',
+        { class: t.ok ? '' : 'bad' },
+        el('td', {}, `${m}x${k} · ${k}x${n}`),
+        el('td', {}, fmt(t.gpuFirstMs, 1)),
+        el('td', {}, fmt(t.gpuMs, 2)),
+        el('td', {}, fmt(t.gpuGflops, 2)),
+        el('td', {}, fmt(t.cpuMs, 2)),
+        el('td', {}, fmt(t.cpuGflops, 2)),
+        el('td', {}, t.relErr.toExponential(2)),
+        el('td', {}, t.ok ? '✓' : '✗'),
+      ),
+    );
+    if (m === k && k === n) {
+      xs.push(n);
+      const [u0, u1] = series();
+      timePlot.update(u0);
+      ratePlot.update(u1);
+    }
+    shell.publish({ timings: [...timings] });
+  }
+  gpu.dispose();
+  cpu.dispose();
+
+  const maxRelErr = Math.max(...timings.map((t) => t.relErr));
+  const matched = timings.every((t) => t.ok);
+  shell.setStatus('running', 'Running the @x/gpu experiments…');
+  const experiments = await runExperiments(expSection, '@x/gpu');
+  const ok = matched && experiments.every((e) => e.ok) && gpu.info.mode === 'webgl2';
+  shell.publish({ maxRelErr, matched, experiments, ok, done: true });
+  shell.setStatus(
+    ok ? 'done' : 'error',
+    `${ok ? 'Done' : 'Finished with problems'}: gpu.js ran in ${gpu.info.mode} mode; max rel. error ${maxRelErr.toExponential(2)} ` +
+      `(tolerance ${TOL}) over ${timings.length} products; experiments ${experiments.filter((e) => e.ok).length}/${experiments.length} ok.`,
+  );
+}
+
+main().catch((err: unknown) => {
+  const e = err as Error;
+  console.error(e);
+  shell.publish({ done: true, ok: false, error: `${e.name}: ${e.message}` });
+  shell.setStatus('error', `Error: ${e.name}: ${e.message}`);
+});

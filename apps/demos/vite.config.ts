@@ -1,0 +1,34 @@
+import { readdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = dirname(fileURLToPath(import.meta.url));
+
+/** Every pages/<slug>.html is a page of the multi-page build: adding a page needs no config change. */
+const pages = readdirSync(resolve(root, 'pages'))
+  .filter((f) => f.endsWith('.html'))
+  .map((f) => f.slice(0, -'.html'.length))
+  .sort();
+
+export default defineConfig({
+  root,
+  // Relative asset URLs: the build works from any path (a subfolder, file server, preview).
+  base: './',
+  define: { __DEMO_PAGES__: JSON.stringify(pages) },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // gpu.js's browser bundle alone is ~1 MB; it is one lazy-free page dependency, not a problem.
+    chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      input: Object.fromEntries([
+        ['index', resolve(root, 'index.html')],
+        ...pages.map((p) => [`pages/${p}`, resolve(root, 'pages', `${p}.html`)]),
+      ]),
+    },
+  },
+  preview: { host: '127.0.0.1', port: 5173 },
+  server: { host: '127.0.0.1', port: 5173 },
+});
