@@ -6,6 +6,20 @@
  * Element (i, p) of A is `a[offA + i * rsA + p * csA]`; B and C likewise.
  */
 
+import { BackendError } from './errors';
+import { type WasmRuntime, wasmGemmAccumulate, wasmRuntime } from './wasm/runtime';
+
+/**
+ * Which CPU kernel a GEMM uses: 'auto' follows enableWasm()/disableWasm() (wasm for all but
+ * tiny products once enabled), 'js' forces the JS reference kernel, 'wasm' requires the loaded
+ * wasm kernels.
+ */
+export type CpuRoute = 'auto' | 'js' | 'wasm';
+
+function wasmLoaded(): boolean {
+  return wasmRuntime() !== null;
+}
+
 const MR = 4;
 const NR = 4;
 const KC = 256;
@@ -24,11 +38,51 @@ export interface GemmOperand {
 let packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * NC);
 
+// The wasm runtime the CPU kernels route GEMMs through, once enableWasm() loaded it.
+let wasm: WasmRuntime | null = null;
+// Below this many multiply-adds the copies into linear memory cost more than wasm saves.
+const WASM_MIN_WORK = 24 * 24 * 24;
+
+/** Routes CPU GEMMs through the given wasm runtime (null: back to the JS kernel). Internal. */
+export function setGemmRuntime(rt: WasmRuntime | null): void {
+  wasm = rt;
+}
+
+/** 'wasm' after enableWasm(), else 'js'. */
+export function cpuBackend(): 'js' | 'wasm' {
+  return wasm ? 'wasm' : 'js';
+}
+
 /**
- * C[m x n] += A[m x k] * B[k x n]. When `upperOnly` is set (square C, used by gram), micro-tiles
+ * C[m x n] += A[m x k] * B[k x n] on the active CPU backend (wasm SIMD after enableWasm(),
+ * else the JS kernel below). When `upperOnly` is set (square C, used by gram), micro-tiles
  * that lie entirely below the diagonal are skipped; the caller mirrors the upper triangle.
  */
 export function gemmAccumulate(
+  m: number,
+  n: number,
+  k: number,
+  A: GemmOperand,
+  B: GemmOperand,
+  c: Float64Array | Float32Array,
+  ldc: number,
+  upperOnly = false,
+  route: CpuRoute = 'auto',
+): void {
+  if (m === 0 || n === 0 || k === 0) return;
+  if (route === 'wasm' && !wasmLoaded()) {
+    throw new BackendError('gemm with backend "wasm"', 'the wasm kernels are not loaded: await enableWasm() or createDevice({ backend: "wasm" }) first');
+  }
+  if (route === 'wasm' || (route === 'auto' && wasm && m * n * k >= WASM_MIN_WORK)) {
+    const rt = wasm ?? wasmRuntime()!;
+    wasmGemmAccumulate(rt, m, n, k, A, B, c, ldc, upperOnly);
+    return;
+  }
+  gemmAccumulateJs(m, n, k, A, B, c, ldc, upperOnly);
+}
+
+/** The JS reference GEMM (always available; the conformance reference for wasm). */
+export function gemmAccumulateJs(
   m: number,
   n: number,
   k: number,

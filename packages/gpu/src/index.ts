@@ -20,7 +20,7 @@ export {
 } from './matrix';
 export { type Rng, type RngState, randn, randu, rng } from './rng';
 export { type GramOptions, gram, type MatmulOptions, matmul, resultDtype } from './matmul';
-export { type GemmOperand, gemmAccumulate } from './gemm';
+export { type CpuRoute, type GemmOperand, gemmAccumulate } from './gemm';
 export { add, axpy, axpyInPlace, hadamard, scale, sub } from './elementwise';
 export { dot, frobeniusNorm, maxAbs, sum } from './reduce';
 export { type CreateDeviceOptions, createDevice } from './device/create';
@@ -33,3 +33,6 @@ export type {
   ExperimentRunOptions,
   ExperimentSeries,
 } from './experiment';
+export { cpuBackend, gemmAccumulateJs } from './gemm';
+export { disableWasm, enableWasm } from './wasm/enable';
+export { wasmSimdSupported } from './wasm/runtime';

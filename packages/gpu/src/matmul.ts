@@ -1,5 +1,5 @@
 import { ShapeError } from './errors';
-import { gemmAccumulate } from './gemm';
+import { type CpuRoute, gemmAccumulate } from './gemm';
 import { alloc, assertMatrix, type DType, dtypeOf, type Matrix } from './matrix';
 
 export interface MatmulOptions {
@@ -12,6 +12,8 @@ export interface MatmulOptions {
    * share storage with `a` or `b`. Its previous contents are overwritten.
    */
   out?: Matrix;
+  /** CPU kernel: 'auto' (default: wasm once enableWasm() ran), 'js' or 'wasm'. */
+  backend?: CpuRoute;
 }
 
 /** Result dtype of a binary op: float32 only when both operands are float32. */
@@ -59,6 +61,8 @@ export function matmul(a: Matrix, b: Matrix, opts: MatmulOptions = {}): Matrix {
     { data: b.data, off: 0, rs: transB ? 1 : b.cols, cs: transB ? b.cols : 1 },
     out.data,
     n,
+    false,
+    opts.backend,
   );
   return out;
 }
@@ -66,6 +70,8 @@ export function matmul(a: Matrix, b: Matrix, opts: MatmulOptions = {}): Matrix {
 export interface GramOptions {
   /** false (default): AᵀA (cols x cols). true: AAᵀ (rows x rows). */
   outer?: boolean;
+  /** CPU kernel: 'auto' (default), 'js' or 'wasm'; see {@link MatmulOptions.backend}. */
+  backend?: CpuRoute;
 }
 
 /**
@@ -82,7 +88,7 @@ export function gram(a: Matrix, opts: GramOptions = {}): Matrix {
   const op = outer
     ? { A: { data: a.data, off: 0, rs: a.cols, cs: 1 }, B: { data: a.data, off: 0, rs: 1, cs: a.cols } }
     : { A: { data: a.data, off: 0, rs: 1, cs: a.cols }, B: { data: a.data, off: 0, rs: a.cols, cs: 1 } };
-  gemmAccumulate(n, n, k, op.A, op.B, c, n, true);
+  gemmAccumulate(n, n, k, op.A, op.B, c, n, true, opts.backend);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) c[j * n + i] = c[i * n + j]!;
   }

@@ -1,11 +1,13 @@
 import { BackendError } from '../errors';
 import { type GpujsDeviceOptions, GpujsDevice } from './gpujs';
 import { JsDevice } from './js';
+import { wasmKernels } from '../wasm/kernels';
+import { loadWasm } from '../wasm/runtime';
 import type { BackendName, Device } from './types';
 
 export interface CreateDeviceOptions extends GpujsDeviceOptions {
   /**
-   * 'js': @x/gpu's CPU kernels. 'gpujs': gpu.js on a GPU context (headless GL, WebGL2, WebGL,
+   * 'js': @x/gpu's CPU kernels (JS reference). 'wasm': the WebAssembly SIMD kernels. 'gpujs': gpu.js on a GPU context (headless GL, WebGL2, WebGL,
    * or the `mode` you name); a BackendError says why when there is none. 'auto': gpujs when a
    * GPU context exists, else js, with `info.fallbackReason` saying why.
    */
@@ -21,7 +23,20 @@ export async function createDevice(opts: CreateDeviceOptions = {}): Promise<Devi
   const backend = opts.backend ?? 'auto';
   switch (backend) {
     case 'js':
-      return new JsDevice();
+      return new JsDevice({ threads: 1, threadsReason: 'the js kernels are single-threaded' });
+    case 'wasm': {
+      const rt = await loadWasm();
+      return new JsDevice(
+        {
+          backend: 'wasm',
+          mode: 'wasm',
+          requested: 'wasm',
+          threads: 1,
+          threadsReason: 'the wasm kernels run on one thread (no worker pool in this release)',
+        },
+        wasmKernels(rt),
+      );
+    }
     case 'gpujs':
       return GpujsDevice.create(opts, 'gpujs');
     case 'auto':
@@ -29,9 +44,9 @@ export async function createDevice(opts: CreateDeviceOptions = {}): Promise<Devi
         return await GpujsDevice.create(opts, 'auto');
       } catch (e) {
         if (!(e instanceof BackendError)) throw e;
-        return new JsDevice({ requested: 'auto', fallbackReason: e.message });
+        return new JsDevice({ requested: 'auto', fallbackReason: e.message, threads: 1 });
       }
     default:
-      throw new BackendError(`createDevice: unknown backend "${String(backend)}"`, "expected 'js', 'gpujs' or 'auto'");
+      throw new BackendError(`createDevice: unknown backend "${String(backend)}"`, "expected 'js', 'wasm', 'gpujs' or 'auto'");
   }
 }

@@ -42,7 +42,7 @@ export interface GpujsModule {
 
 export interface GpujsDeviceOptions {
   /** A specific gpu.js mode. Without it gpu.js picks; only GPU modes are accepted then. */
-  mode?: Exclude<DeviceMode, 'js'>;
+  mode?: Exclude<DeviceMode, 'js' | 'wasm'>;
   /** Cap on texture sides, below the context's own limit (used to test output tiling). */
   maxTextureSize?: number;
   /** The gpu.js module to use instead of `import('gpu.js')`. */

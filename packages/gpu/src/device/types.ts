@@ -2,17 +2,17 @@ import type { GramOptions, MatmulOptions } from '../matmul';
 import type { Matrix } from '../matrix';
 
 /** Which implementation a device was asked for. */
-export type BackendName = 'js' | 'gpujs' | 'auto';
+export type BackendName = 'js' | 'wasm' | 'gpujs' | 'auto';
 
-/** What really runs: `js` is @x/gpu's own CPU kernels; the rest are gpu.js modes. */
-export type DeviceMode = 'js' | 'headlessgl' | 'webgl2' | 'webgl' | 'webgpu' | 'webasm' | 'cpu';
+/** What really runs: `js` and `wasm` are @x/gpu's own CPU kernels; the rest are gpu.js modes. */
+export type DeviceMode = 'js' | 'wasm' | 'headlessgl' | 'webgl2' | 'webgl' | 'webgpu' | 'webasm' | 'cpu';
 
 /** gpu.js modes that use a GPU context. */
 export const GPU_MODES: readonly DeviceMode[] = ['headlessgl', 'webgl2', 'webgl', 'webgpu'];
 
 export interface DeviceInfo {
   /** The implementation that runs (never 'auto'). */
-  readonly backend: 'js' | 'gpujs';
+  readonly backend: 'js' | 'wasm' | 'gpujs';
   /** The mode that really runs, read back from gpu.js after it chose a kernel class. */
   readonly mode: DeviceMode;
   /** Arithmetic precision of the kernels: the js backend computes in float64, gpu.js in float32. */
@@ -23,6 +23,10 @@ export interface DeviceInfo {
   readonly fallbackReason?: string;
   /** Largest texture side the kernels will use (after any `maxTextureSize` override). */
   readonly maxTextureSize?: number;
+  /** CPU threads the kernels use (js and wasm backends). */
+  readonly threads?: number;
+  /** Why the kernels run on fewer threads than the machine has, when they do. */
+  readonly threadsReason?: string;
 }
 
 /**

@@ -1,0 +1,70 @@
+import { add, axpy, hadamard, scale, sub } from '../elementwise';
+import { gram, matmul } from '../matmul';
+import { alloc, type Matrix } from '../matrix';
+import { maxAbs } from '../reduce';
+import type { CpuKernels } from '../device/js';
+import type { WasmRuntime } from './runtime';
+
+const OP = { add: 0, sub: 1, hadamard: 2, axpy: 3, scale: 4 } as const;
+
+/** Copies float64 views of the operands into linear memory, runs an elementwise kernel. */
+function elementwise(rt: WasmRuntime, op: keyof typeof OP, x: Matrix, y: Matrix | null, alpha: number, f32Out: boolean): Matrix {
+  const n = x.data.length;
+  rt.reset();
+  const xp = rt.alloc(n * 8);
+  const yp = y ? rt.alloc(n * 8) : 0;
+  const op_ = rt.alloc(n * 8);
+  rt.f64(xp, n).set(x.data);
+  if (y) rt.f64(yp, n).set(y.data);
+  rt.exports.elementwiseF64(OP[op], n, xp, yp, op_, alpha);
+  const out = alloc(f32Out ? 'float32' : 'float64', n);
+  out.set(rt.f64(op_, n));
+  return { rows: x.rows, cols: x.cols, data: out };
+}
+
+function f32(...ms: Matrix[]): boolean {
+  return ms.every((m) => m.data instanceof Float32Array);
+}
+
+function reduceDot(rt: WasmRuntime, x: Matrix, y: Matrix | null, scaleBy: number): number {
+  const n = x.data.length;
+  if (n === 0) return 0;
+  rt.reset();
+  const xp = rt.alloc(n * 8);
+  const xv = rt.f64(xp, n);
+  xv.set(x.data);
+  if (scaleBy !== 1) rt.exports.elementwiseF64(OP.scale, n, xp, 0, xp, scaleBy);
+  if (!y) return rt.exports.dotF64(n, xp, xp);
+  const yp = rt.alloc(n * 8);
+  rt.f64(yp, n).set(y.data);
+  return rt.exports.dotF64(n, xp, yp);
+}
+
+/** The wasm SIMD implementations behind createDevice({ backend: 'wasm' }). */
+export function wasmKernels(rt: WasmRuntime): CpuKernels {
+  return {
+    matmul: (a, b, o) => matmul(a, b, { ...o, backend: 'wasm' }),
+    gram: (a, o) => gram(a, { ...o, backend: 'wasm' }),
+    add: (a, b) => (a.data.length ? elementwise(rt, 'add', a, b, 0, f32(a, b)) : add(a, b)),
+    sub: (a, b) => (a.data.length ? elementwise(rt, 'sub', a, b, 0, f32(a, b)) : sub(a, b)),
+    hadamard: (a, b) => (a.data.length ? elementwise(rt, 'hadamard', a, b, 0, f32(a, b)) : hadamard(a, b)),
+    scale: (a, alpha) => (a.data.length ? elementwise(rt, 'scale', a, null, alpha, f32(a)) : scale(a, alpha)),
+    axpy: (alpha, x, y) => (x.data.length ? elementwise(rt, 'axpy', x, y, alpha, f32(x, y)) : axpy(alpha, x, y)),
+    sum: (a) => {
+      const n = a.data.length;
+      if (n === 0) return 0;
+      rt.reset();
+      const p = rt.alloc(n * 8);
+      rt.f64(p, n).set(a.data);
+      return rt.exports.sumF64(n, p);
+    },
+    dot: (a, b) => reduceDot(rt, a, b, 1),
+    maxAbs,
+    frobeniusNorm: (a) => {
+      // Scaled like the js kernel: no overflow or underflow of the squares.
+      const s = maxAbs(a);
+      if (s === 0 || !Number.isFinite(s)) return s;
+      return s * Math.sqrt(reduceDot(rt, a, null, 1 / s));
+    },
+  };
+}

@@ -1,0 +1,351 @@
+// AssemblyScript source of @x/gpu's `wasm` backend: packed, register-tiled GEMM with v128 SIMD
+// (f64x2 and f32x4), plus elementwise kernels and reductions. Compiled at build time by
+// scripts/build-wasm.mjs; the bytes are embedded in src/wasm/binary.ts. All pointers are byte
+// offsets into the exported memory; strides are in elements.
+//
+// GEMM layout (GotoBLAS): B is packed per KC x NC panel into NR-column micro-panels, A per
+// MC x KC block into MR-row micro-panels, both k-major and zero-padded, so the micro-kernel
+// streams two contiguous buffers. C += A * B; `upper` skips tiles strictly below the diagonal.
+
+const KC: i32 = 256;
+const MC: i32 = 96;
+const NC: i32 = 1024;
+
+// ---------------------------------------------------------------- float64: 4 x 4 tile
+const MR64: i32 = 4;
+const NR64: i32 = 4;
+
+@inline function at64(p: usize, i: i32): f64 {
+  return load<f64>(p + (<usize>i << 3));
+}
+
+function packA64(a: usize, rs: i32, cs: i32, ic: i32, pc: i32, mc: i32, kc: i32, out: usize): void {
+  let o = out;
+  for (let ir = 0; ir < mc; ir += MR64) {
+    const rows = min(MR64, mc - ir);
+    const base = (ic + ir) * rs + pc * cs;
+    if (rows == MR64) {
+      for (let p = 0; p < kc; p++) {
+        const q = base + p * cs;
+        store<f64>(o, at64(a, q));
+        store<f64>(o + 8, at64(a, q + rs));
+        store<f64>(o + 16, at64(a, q + 2 * rs));
+        store<f64>(o + 24, at64(a, q + 3 * rs));
+        o += 32;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let r = 0; r < MR64; r++) {
+          store<f64>(o + (<usize>r << 3), r < rows ? at64(a, base + r * rs + p * cs) : 0.0);
+        }
+        o += 32;
+      }
+    }
+  }
+}
+
+function packB64(b: usize, rs: i32, cs: i32, pc: i32, jc: i32, kc: i32, nc: i32, out: usize): void {
+  let o = out;
+  for (let jr = 0; jr < nc; jr += NR64) {
+    const cols = min(NR64, nc - jr);
+    const base = pc * rs + (jc + jr) * cs;
+    if (cols == NR64 && cs == 1) {
+      for (let p = 0; p < kc; p++) {
+        const src = b + (<usize>(base + p * rs) << 3);
+        v128.store(o, v128.load(src));
+        v128.store(o + 16, v128.load(src + 16));
+        o += 32;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const q = base + p * rs;
+        for (let c = 0; c < NR64; c++) {
+          store<f64>(o + (<usize>c << 3), c < cols ? at64(b, q + c * cs) : 0.0);
+        }
+        o += 32;
+      }
+    }
+  }
+}
+
+function micro64(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, mr: i32, nr: i32): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  let ia = pa;
+  let ib = pb;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(ib);
+    const b1 = v128.load(ib + 16);
+    const a0 = f64x2.splat(load<f64>(ia));
+    const a1 = f64x2.splat(load<f64>(ia + 8));
+    const a2 = f64x2.splat(load<f64>(ia + 16));
+    const a3 = f64x2.splat(load<f64>(ia + 24));
+    c00 = f64x2.add(c00, f64x2.mul(a0, b0));
+    c01 = f64x2.add(c01, f64x2.mul(a0, b1));
+    c10 = f64x2.add(c10, f64x2.mul(a1, b0));
+    c11 = f64x2.add(c11, f64x2.mul(a1, b1));
+    c20 = f64x2.add(c20, f64x2.mul(a2, b0));
+    c21 = f64x2.add(c21, f64x2.mul(a2, b1));
+    c30 = f64x2.add(c30, f64x2.mul(a3, b0));
+    c31 = f64x2.add(c31, f64x2.mul(a3, b1));
+    ia += 32;
+    ib += 32;
+  }
+  const ld = <usize>ldc << 3;
+  if (mr == MR64 && nr == NR64) {
+    let r = c;
+    v128.store(r, f64x2.add(v128.load(r), c00));
+    v128.store(r + 16, f64x2.add(v128.load(r + 16), c01));
+    r += ld;
+    v128.store(r, f64x2.add(v128.load(r), c10));
+    v128.store(r + 16, f64x2.add(v128.load(r + 16), c11));
+    r += ld;
+    v128.store(r, f64x2.add(v128.load(r), c20));
+    v128.store(r + 16, f64x2.add(v128.load(r + 16), c21));
+    r += ld;
+    v128.store(r, f64x2.add(v128.load(r), c30));
+    v128.store(r + 16, f64x2.add(v128.load(r + 16), c31));
+    return;
+  }
+  // Edge tile: spill to a scratch tile at address 0 (reserved by the host), add what is valid.
+  v128.store(0, c00); v128.store(16, c01);
+  v128.store(32, c10); v128.store(48, c11);
+  v128.store(64, c20); v128.store(80, c21);
+  v128.store(96, c30); v128.store(112, c31);
+  for (let i = 0; i < mr; i++) {
+    for (let j = 0; j < nr; j++) {
+      const dst = c + (<usize>(i * ldc + j) << 3);
+      store<f64>(dst, load<f64>(dst) + load<f64>(<usize>((i * 4 + j) << 3)));
+    }
+  }
+}
+
+export function gemmF64(
+  m: i32, n: i32, k: i32,
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32,
+  pa: usize, pb: usize, upper: i32,
+): void {
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB64(b, rsB, csB, pc, jc, kc, nc, pb);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        if (upper && ic >= jc + nc) continue;
+        packA64(a, rsA, csA, ic, pc, mc, kc, pa);
+        for (let jr = 0; jr < nc; jr += NR64) {
+          const nr = min(NR64, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR64) {
+            if (upper && ic + ir >= jc + jr + NR64) continue;
+            const mr = min(MR64, mc - ir);
+            micro64(kc, pa + (<usize>(ir * kc) << 3), pb + (<usize>(jr * kc) << 3),
+              c + (<usize>((ic + ir) * ldc + jc + jr) << 3), ldc, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- float32: 4 x 8 tile
+const MR32: i32 = 4;
+const NR32: i32 = 8;
+
+@inline function at32(p: usize, i: i32): f32 {
+  return load<f32>(p + (<usize>i << 2));
+}
+
+function packA32(a: usize, rs: i32, cs: i32, ic: i32, pc: i32, mc: i32, kc: i32, out: usize): void {
+  let o = out;
+  for (let ir = 0; ir < mc; ir += MR32) {
+    const rows = min(MR32, mc - ir);
+    const base = (ic + ir) * rs + pc * cs;
+    for (let p = 0; p < kc; p++) {
+      const q = base + p * cs;
+      for (let r = 0; r < MR32; r++) {
+        store<f32>(o + (<usize>r << 2), r < rows ? at32(a, q + r * rs) : <f32>0);
+      }
+      o += 16;
+    }
+  }
+}
+
+function packB32(b: usize, rs: i32, cs: i32, pc: i32, jc: i32, kc: i32, nc: i32, out: usize): void {
+  let o = out;
+  for (let jr = 0; jr < nc; jr += NR32) {
+    const cols = min(NR32, nc - jr);
+    const base = pc * rs + (jc + jr) * cs;
+    if (cols == NR32 && cs == 1) {
+      for (let p = 0; p < kc; p++) {
+        const src = b + (<usize>(base + p * rs) << 2);
+        v128.store(o, v128.load(src));
+        v128.store(o + 16, v128.load(src + 16));
+        o += 32;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const q = base + p * rs;
+        for (let c = 0; c < NR32; c++) {
+          store<f32>(o + (<usize>c << 2), c < cols ? at32(b, q + c * cs) : <f32>0);
+        }
+        o += 32;
+      }
+    }
+  }
+}
+
+function micro32(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, mr: i32, nr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let ia = pa;
+  let ib = pb;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(ib);
+    const b1 = v128.load(ib + 16);
+    const a0 = f32x4.splat(load<f32>(ia));
+    const a1 = f32x4.splat(load<f32>(ia + 4));
+    const a2 = f32x4.splat(load<f32>(ia + 8));
+    const a3 = f32x4.splat(load<f32>(ia + 12));
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    ia += 16;
+    ib += 32;
+  }
+  const ld = <usize>ldc << 2;
+  if (mr == MR32 && nr == NR32) {
+    let r = c;
+    v128.store(r, f32x4.add(v128.load(r), c00));
+    v128.store(r + 16, f32x4.add(v128.load(r + 16), c01));
+    r += ld;
+    v128.store(r, f32x4.add(v128.load(r), c10));
+    v128.store(r + 16, f32x4.add(v128.load(r + 16), c11));
+    r += ld;
+    v128.store(r, f32x4.add(v128.load(r), c20));
+    v128.store(r + 16, f32x4.add(v128.load(r + 16), c21));
+    r += ld;
+    v128.store(r, f32x4.add(v128.load(r), c30));
+    v128.store(r + 16, f32x4.add(v128.load(r + 16), c31));
+    return;
+  }
+  v128.store(0, c00); v128.store(16, c01);
+  v128.store(32, c10); v128.store(48, c11);
+  v128.store(64, c20); v128.store(80, c21);
+  v128.store(96, c30); v128.store(112, c31);
+  for (let i = 0; i < mr; i++) {
+    for (let j = 0; j < nr; j++) {
+      const dst = c + (<usize>(i * ldc + j) << 2);
+      store<f32>(dst, load<f32>(dst) + load<f32>(<usize>((i * 8 + j) << 2)));
+    }
+  }
+}
+
+export function gemmF32(
+  m: i32, n: i32, k: i32,
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32,
+  pa: usize, pb: usize, upper: i32,
+): void {
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB32(b, rsB, csB, pc, jc, kc, nc, pb);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        if (upper && ic >= jc + nc) continue;
+        packA32(a, rsA, csA, ic, pc, mc, kc, pa);
+        for (let jr = 0; jr < nc; jr += NR32) {
+          const nr = min(NR32, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR32) {
+            if (upper && ic + ir >= jc + jr + NR32) continue;
+            const mr = min(MR32, mc - ir);
+            micro32(kc, pa + (<usize>(ir * kc) << 2), pb + (<usize>(jr * kc) << 2),
+              c + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- elementwise (float64)
+// op: 0 add, 1 sub, 2 hadamard, 3 axpy (alpha x + y), 4 scale (alpha x)
+export function elementwiseF64(op: i32, n: i32, x: usize, y: usize, out: usize, alpha: f64): void {
+  const n2 = n & ~1;
+  const va = f64x2.splat(alpha);
+  for (let i = 0; i < n2; i += 2) {
+    const off = <usize>i << 3;
+    const u = v128.load(x + off);
+    let r: v128;
+    if (op == 4) {
+      r = f64x2.mul(va, u);
+    } else {
+      const v = v128.load(y + off);
+      if (op == 0) r = f64x2.add(u, v);
+      else if (op == 1) r = f64x2.sub(u, v);
+      else if (op == 2) r = f64x2.mul(u, v);
+      else r = f64x2.add(f64x2.mul(va, u), v);
+    }
+    v128.store(out + off, r);
+  }
+  for (let i = n2; i < n; i++) {
+    const off = <usize>i << 3;
+    const u = load<f64>(x + off);
+    let r: f64;
+    if (op == 4) r = alpha * u;
+    else {
+      const v = load<f64>(y + off);
+      if (op == 0) r = u + v;
+      else if (op == 1) r = u - v;
+      else if (op == 2) r = u * v;
+      else r = alpha * u + v;
+    }
+    store<f64>(out + off, r);
+  }
+}
+
+// ---------------------------------------------------------------- reductions (float64)
+export function sumF64(n: i32, x: usize): f64 {
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const off = <usize>i << 3;
+    s0 = f64x2.add(s0, v128.load(x + off));
+    s1 = f64x2.add(s1, v128.load(x + off + 16));
+  }
+  let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s1, 0) + (f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 1));
+  for (let i = n4; i < n; i++) s += load<f64>(x + (<usize>i << 3));
+  return s;
+}
+
+export function dotF64(n: i32, x: usize, y: usize): f64 {
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const off = <usize>i << 3;
+    s0 = f64x2.add(s0, f64x2.mul(v128.load(x + off), v128.load(y + off)));
+    s1 = f64x2.add(s1, f64x2.mul(v128.load(x + off + 16), v128.load(y + off + 16)));
+  }
+  let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s1, 0) + (f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 1));
+  for (let i = n4; i < n; i++) {
+    const off = <usize>i << 3;
+    s += load<f64>(x + off) * load<f64>(y + off);
+  }
+  return s;
+}
