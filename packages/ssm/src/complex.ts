@@ -1,0 +1,63 @@
+import { DomainError, ShapeError } from '@x/gpu';
+import type { ComplexArray } from '@x/linalg';
+
+export type { ComplexArray };
+
+/** A zero complex vector of length n. */
+export function czeros(n: number): ComplexArray {
+  return { re: new Float64Array(n), im: new Float64Array(n) };
+}
+
+/** A copy of a complex vector. */
+export function ccopy(x: ComplexArray): ComplexArray {
+  return { re: Float64Array.from(x.re), im: Float64Array.from(x.im) };
+}
+
+/** Throws unless `x` is a ComplexArray of finite values (and of length `n` when given). */
+export function checkComplexArray(fn: string, name: string, x: unknown, n?: number): asserts x is ComplexArray {
+  const c = x as Partial<ComplexArray> | null;
+  if (!c || typeof c !== 'object' || !(c.re instanceof Float64Array) || !(c.im instanceof Float64Array)) {
+    throw new ShapeError(`${fn}: ${name} must be a ComplexArray { re: Float64Array; im: Float64Array }`);
+  }
+  if (c.re.length !== c.im.length) {
+    throw new ShapeError(`${fn}: ${name}.re has length ${c.re.length} but ${name}.im has length ${c.im.length}`);
+  }
+  if (n !== undefined && c.re.length !== n) {
+    throw new ShapeError(`${fn}: ${name} has length ${c.re.length}, expected ${n}`);
+  }
+  for (let i = 0; i < c.re.length; i++) {
+    if (!Number.isFinite(c.re[i]!) || !Number.isFinite(c.im[i]!)) {
+      throw new DomainError(`${fn}: ${name}[${i}] is not finite`);
+    }
+  }
+}
+
+/** Throws unless `x` is a finite real vector (and of length `n` when given); returns it as Float64Array. */
+export function checkRealArray(fn: string, name: string, x: unknown, n?: number): Float64Array {
+  if (!(x instanceof Float64Array) && !Array.isArray(x) && !(x instanceof Float32Array)) {
+    throw new ShapeError(`${fn}: ${name} must be a Float64Array or number[]`);
+  }
+  const a = x as ArrayLike<number>;
+  if (n !== undefined && a.length !== n) throw new ShapeError(`${fn}: ${name} has length ${a.length}, expected ${n}`);
+  const out = x instanceof Float64Array ? x : Float64Array.from(a);
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i]!)) throw new DomainError(`${fn}: ${name}[${i}] is not finite`);
+  }
+  return out;
+}
+
+/** Throws unless `v` is a finite number > 0. */
+export function checkPositive(fn: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new DomainError(`${fn}: ${name} must be a finite number > 0, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Throws unless `v` is an integer >= min. */
+export function checkInt(fn: string, name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new DomainError(`${fn}: ${name} must be an integer >= ${min}, got ${String(v)}`);
+  }
+  return v;
+}

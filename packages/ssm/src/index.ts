@@ -1,0 +1,15 @@
+export type { ComplexArray } from './complex';
+export { hippoLegS, hippoLegT, hippoNplr } from './hippo';
+export { type CMatrix, hippoNormalEig, skewEig } from './normal-eig';
+export { type S4DInitKind, type S4DInitOptions, s4dInit } from './s4d-init';
+export { type S4DDisc, type S4DParams, s4dDiscretize } from './discretize';
+export {
+  type S4DBankParams,
+  type S4DKernelOptions,
+  s4dKernel,
+  s4dKernelBank,
+} from './vandermonde';
+export { directConv, fftConv } from './fft-conv';
+export { type S4DRecurrenceOptions, s4dRecurrence } from './recurrent';
+export { expm } from './expm';
+export { denseDiscretize, denseSsmKernel } from './dense-ssm';
