@@ -1,0 +1,69 @@
+import { DomainError, type Matrix } from '@x/gpu';
+import type { Csr } from './csr';
+import { GcnLayer, type GraphParameter } from './gcn-layer';
+
+/** Options of {@link GcnNet}. */
+export interface GcnNetOptions {
+  /** Per-layer weight variances (length = widths.length - 1); weights U(±√(3 var)). */
+  variances: ArrayLike<number>;
+  seed?: number;
+}
+
+/**
+ * A deep ReLU GCN `H_{l+1} = ReLU(Â H_l W_l)` with a linear last layer producing logits
+ * (the model of Virgo, spec §5a). `widths = [m_in, m_hid, ..., C]`. After `forward`,
+ * `preActivations[l] = Â H_l W_lᵀ` are kept for variance measurements.
+ */
+export class GcnNet {
+  readonly layers: GcnLayer[];
+  preActivations: Matrix<Float64Array>[] = [];
+
+  constructor(adj: Csr, widths: readonly number[], opts: GcnNetOptions) {
+    const L = widths.length - 1;
+    if (L < 1) throw new DomainError('GcnNet: need at least two widths (input and output)');
+    if (opts.variances.length !== L) throw new DomainError(`GcnNet: ${opts.variances.length} variances for ${L} layers`);
+    const seed = opts.seed ?? 0;
+    this.layers = [];
+    for (let l = 0; l < L; l++) {
+      this.layers.push(new GcnLayer(adj, widths[l]!, widths[l + 1]!, { variance: opts.variances[l]!, seed: seed * 1000 + l }));
+    }
+  }
+
+  forward(x: Matrix): Matrix<Float64Array> {
+    this.preActivations = [];
+    let h: Matrix = x;
+    const L = this.layers.length;
+    for (let l = 0; l < L; l++) {
+      const z = this.layers[l]!.forward(h);
+      this.preActivations.push(z);
+      if (l === L - 1) return z;
+      const a = new Float64Array(z.data.length);
+      for (let i = 0; i < a.length; i++) a[i] = Math.max(z.data[i]!, 0);
+      h = { rows: z.rows, cols: z.cols, data: a };
+    }
+    throw new DomainError('GcnNet: unreachable');
+  }
+
+  backward(dlogits: Matrix): Matrix<Float64Array> {
+    const L = this.layers.length;
+    let g = this.layers[L - 1]!.backward(dlogits);
+    for (let l = L - 2; l >= 0; l--) {
+      const z = this.preActivations[l]!;
+      for (let i = 0; i < g.data.length; i++) if (!(z.data[i]! > 0)) g.data[i] = 0;
+      g = this.layers[l]!.backward(g);
+    }
+    return g;
+  }
+
+  parameters(): GraphParameter[] {
+    const out: GraphParameter[] = [];
+    this.layers.forEach((layer, l) => {
+      for (const p of layer.parameters()) out.push({ ...p, name: `${l}.${p.name}` });
+    });
+    return out;
+  }
+
+  zeroGrad(): void {
+    for (const l of this.layers) l.zeroGrad();
+  }
+}

@@ -1,0 +1,34 @@
+export { type Csr, csrNnz, csrRowSums, csrToDense, csrTranspose, type EdgeList, type EdgesToCsrOptions, edgesToCsr, spmm, spmv } from './graph/csr';
+export { normalizedAdjacency } from './graph/normalize';
+export { erdosRenyi, randomRegular, type SbmGraph, stochasticBlockModel } from './graph/generators';
+export { GcnLayer, type GcnLayerOptions, type GraphParameter } from './graph/gcn-layer';
+export { GcnNet, type GcnNetOptions } from './graph/gcn-net';
+export {
+  type GcnInitScheme,
+  gcnInitVariances,
+  kaimingVariance,
+  type VirgoOptions,
+  type VirgoResult,
+  virgoVariances,
+  xavierVariance,
+} from './virgo/virgo';
+export { type GcnVarianceProfile, measureGcnVariances } from './virgo/propagation';
+export { dualActivation, type KernelActivation } from './kernels/dual';
+export { nngpKernel, ntkKernel, type WideKernelOptions, type WideKernels, wideKernels } from './kernels/nngp';
+export { type EmpiricalKernelOptions, empiricalKernels, erf } from './kernels/empirical';
+export {
+  conformalFactor,
+  expMap,
+  expMap0,
+  gyration,
+  logMap,
+  logMap0,
+  MIN_NORM,
+  mobiusAdd,
+  mobiusNeg,
+  parallelTransport,
+  poincareDistance,
+  projectToBall,
+} from './poincare/ball';
+export { type PoincareLinearParams, poincareLinear, poincareLinearInit } from './poincare/linear';
+export { type PoincareBatchNormOptions, poincareBatchNorm, poincareMidpoint } from './poincare/midpoint';

@@ -1,0 +1,73 @@
+import { assertMatrix, DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
+
+/** Parameters of a Poincaré fully-connected layer: `Z` (n_in x n_out, column k is z_k) and offsets `r` (n_out). */
+export interface PoincareLinearParams {
+  Z: Matrix<Float64Array>;
+  r: Float64Array;
+}
+
+/**
+ * The Poincaré FC layer of HNN++ (Shimizu et al. 2021, eq. 11; used by Poincaré ResNet,
+ * van Spengler et al. 2023), per row x of the batch:
+ * `v_k = (2‖z_k‖/√c) asinh(√c λ_x ⟨x, z_k⟩/‖z_k‖ · cosh(2√c r_k) − (λ_x − 1) sinh(2√c r_k))`,
+ * `w = sinh(√c v)/√c`, `y = w/(1 + √(1 + c‖w‖²))`, with `λ_x = 2/(1 − c‖x‖²)`
+ * (divided, not multiplied: the λ = 2(1 − c‖x‖²) of poincare-resnet's linreg is a bug, spec §4e).
+ * X is batch x n_in; returns batch x n_out. O(batch · n_in · n_out).
+ */
+export function poincareLinear(X: Matrix, params: PoincareLinearParams, c: number): Matrix<Float64Array> {
+  assertMatrix('poincareLinear', 'X', X);
+  const { Z, r } = params;
+  if (!(c > 0)) throw new DomainError(`poincareLinear: c must be > 0, got ${c}`);
+  if (Z.rows !== X.cols) throw new ShapeError(`poincareLinear: X is ${X.rows}x${X.cols}, Z is ${Z.rows}x${Z.cols}; need X.cols = Z.rows`);
+  if (r.length !== Z.cols) throw new ShapeError(`poincareLinear: r has length ${r.length}, expected ${Z.cols}`);
+  const nIn = Z.rows;
+  const nOut = Z.cols;
+  const sc = Math.sqrt(c);
+  const znorm = new Float64Array(nOut);
+  for (let k = 0; k < nOut; k++) {
+    let s = 0;
+    for (let i = 0; i < nIn; i++) s += Z.data[i * nOut + k]! ** 2;
+    znorm[k] = Math.max(Math.sqrt(s), 1e-15);
+  }
+  const out = new Float64Array(X.rows * nOut);
+  const w = new Float64Array(nOut);
+  for (let b = 0; b < X.rows; b++) {
+    let x2 = 0;
+    for (let i = 0; i < nIn; i++) x2 += X.data[b * nIn + i]! ** 2;
+    const lam = 2 / (1 - c * x2);
+    let w2 = 0;
+    for (let k = 0; k < nOut; k++) {
+      let xz = 0;
+      for (let i = 0; i < nIn; i++) xz += X.data[b * nIn + i]! * Z.data[i * nOut + k]!;
+      const t = 2 * sc * r[k]!;
+      const v = ((2 * znorm[k]!) / sc) * Math.asinh(((sc * lam * xz) / znorm[k]!) * Math.cosh(t) - (lam - 1) * Math.sinh(t));
+      w[k] = Math.sinh(sc * v) / sc;
+      w2 += w[k]! * w[k]!;
+    }
+    const den = 1 + Math.sqrt(1 + c * w2);
+    for (let k = 0; k < nOut; k++) out[b * nOut + k] = w[k]! / den;
+  }
+  return { rows: X.rows, cols: nOut, data: out };
+}
+
+/**
+ * Initial parameters of a Poincaré FC layer (van Spengler et al., "Poincaré ResNet", ICCV 2023, §4):
+ * `'identity'` sets `Z = ½I` (square layers), r = 0, which makes the layer exactly the identity
+ * map; `'gaussian'` draws `Z ~ N(0, std²)` with std = (2 n_in n_out)^{−1/2}, r = 0 (the
+ * alternative the paper shows collapsing signals toward the origin with depth).
+ */
+export function poincareLinearInit(nIn: number, nOut: number, scheme: 'identity' | 'gaussian', opts: { seed?: number } = {}): PoincareLinearParams {
+  if (!Number.isInteger(nIn) || !Number.isInteger(nOut) || nIn < 1 || nOut < 1) {
+    throw new DomainError(`poincareLinearInit: sizes must be positive integers, got ${nIn} x ${nOut}`);
+  }
+  const Z = new Float64Array(nIn * nOut);
+  if (scheme === 'identity') {
+    if (nIn !== nOut) throw new ShapeError(`poincareLinearInit: identity init needs n_in = n_out, got ${nIn} x ${nOut}`);
+    for (let i = 0; i < nIn; i++) Z[i * nOut + i] = 0.5;
+  } else if (scheme === 'gaussian') {
+    rng(opts.seed ?? 0).fillNormal(Z, 1 / Math.sqrt(2 * nIn * nOut));
+  } else {
+    throw new DomainError(`poincareLinearInit: unknown scheme ${String(scheme)}`);
+  }
+  return { Z: { rows: nIn, cols: nOut, data: Z }, r: new Float64Array(nOut) };
+}
