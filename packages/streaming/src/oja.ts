@@ -1,0 +1,167 @@
+import { DomainError } from '@x/gpu';
+import { checkInt, checkPositive, checkRow, type RowLike } from './rows';
+import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
+import { dotN, normalizeInPlace, randomUnit, seededRng, toArray } from './vec';
+import type { Matrix } from '@x/gpu';
+
+/**
+ * Step-size schedules of {@link OjaEstimator}, with t the number of rows seen before the step:
+ * - 'constant': η_t = eta (the fixed-rate rule analysed by Price & Xun, FOCS 2024);
+ * - 'inverse':  η_t = eta · t0 / (t0 + t) (the classical 1/t rate of Oja & Karhunen, 1985);
+ * - 'invsqrt':  η_t = eta · sqrt(t0 / (t0 + t)).
+ */
+export type OjaSchedule = 'constant' | 'inverse' | 'invsqrt';
+
+/** Options of {@link OjaEstimator}. */
+export interface OjaOptions {
+  /** Row length d. */
+  dim: number;
+  /** Seed of the random unit starting vector (ignored when `init` is given). Default 0. */
+  seed?: number;
+  /** Base step size (> 0). It should scale like 1/‖a‖² of a typical row. Default 0.1. */
+  eta?: number;
+  /** Step-size schedule. Default 'inverse'. */
+  schedule?: OjaSchedule;
+  /** Time scale of the decaying schedules (> 0). Default 100. */
+  t0?: number;
+  /** Starting vector (normalized on entry) instead of a random one. */
+  init?: ArrayLike<number>;
+}
+
+/** The checkpoint of an {@link OjaEstimator}: plain JSON. */
+export interface OjaJSON {
+  kind: 'OjaEstimator';
+  version: 1;
+  dim: number;
+  eta: number;
+  schedule: OjaSchedule;
+  t0: number;
+  rowsSeen: number;
+  v: number[];
+}
+
+const SCHEDULES: readonly OjaSchedule[] = ['constant', 'inverse', 'invsqrt'];
+
+/**
+ * Oja's rule for the top eigenvector of AᵀA from a stream of rows a_t:
+ * v ← normalize(v + η_t a_t (a_tᵀ v))  (Oja, "Simplified neuron model as a principal component
+ * analyzer", J. Math. Biol. 1982; normalized form as in Price & Xun, "Spectral guarantees for
+ * adversarial streaming PCA", FOCS 2024, and the baseline of Kacham & Woodruff, NeurIPS 2024).
+ *
+ * Memory O(d), time O(d) per row, independent of the stream length. Rows of the wrong length or
+ * with NaN/Infinity throw (ShapeError / DomainError naming the row's stream index) and leave the
+ * state untouched. `toJSON()` / `OjaEstimator.fromJSON()` resume bit-identically.
+ *
+ * Caveat (Kacham & Woodruff, Sec. on the hard instance): with any fixed η the rule can fail
+ * when a few heavy rows carry the top direction and the gap R = σ₁²/σ₂² is O(log d / log log d);
+ * see {@link RandomOrderEigenvector} and the 'streaming/random-order-vs-oja' experiment.
+ */
+export class OjaEstimator {
+  readonly dim: number;
+  readonly eta: number;
+  readonly schedule: OjaSchedule;
+  readonly t0: number;
+  private v: Float64Array;
+  private t = 0;
+
+  constructor(opts: OjaOptions) {
+    const fn = 'OjaEstimator';
+    if (typeof opts !== 'object' || opts === null) throw new DomainError(`${fn}: options { dim } are required`);
+    checkInt(fn, 'dim', opts.dim, 1);
+    const eta = opts.eta ?? 0.1;
+    checkPositive(fn, 'eta', eta);
+    const t0 = opts.t0 ?? 100;
+    checkPositive(fn, 't0', t0);
+    const schedule = opts.schedule ?? 'inverse';
+    if (!SCHEDULES.includes(schedule)) {
+      throw new DomainError(`${fn}: schedule must be one of ${SCHEDULES.join(', ')}, got ${String(schedule)}`);
+    }
+    this.dim = opts.dim;
+    this.eta = eta;
+    this.t0 = t0;
+    this.schedule = schedule;
+    if (opts.init !== undefined) {
+      checkRow(`${fn}: init`, opts.init, opts.dim, 0);
+      this.v = Float64Array.from(opts.init);
+      if (normalizeInPlace(this.v) === 0) throw new DomainError(`${fn}: init must be non-zero`);
+    } else {
+      this.v = randomUnit(opts.dim, seededRng(opts.seed ?? 0));
+    }
+  }
+
+  /** Rows consumed so far. */
+  get rowsSeen(): number {
+    return this.t;
+  }
+
+  /** The step size the next row will use. */
+  stepSize(): number {
+    const t = this.t;
+    switch (this.schedule) {
+      case 'constant':
+        return this.eta;
+      case 'inverse':
+        return (this.eta * this.t0) / (this.t0 + t);
+      case 'invsqrt':
+        return this.eta * Math.sqrt(this.t0 / (this.t0 + t));
+    }
+  }
+
+  /** Consumes one row (length `dim`): one Oja step. O(d). */
+  update(row: RowLike): this {
+    const d = this.dim;
+    checkRow('OjaEstimator.update', row, d, this.t);
+    const v = this.v;
+    const g = this.stepSize() * dotN(row, v, d);
+    for (let i = 0; i < d; i++) v[i] = v[i]! + g * row[i]!;
+    // Normalizing every step is what keeps v finite for any η; a zero result (v ⟂ every
+    // direction it could move in) cannot arise from a unit v since v + g a = 0 needs a ∥ v.
+    if (normalizeInPlace(v) === 0) v[0] = 1;
+    this.t++;
+    return this;
+  }
+
+  /** Consumes the rows of a Matrix or a synchronous iterable of rows. */
+  updateAll(rows: Matrix | Iterable<RowLike | Matrix>, opts?: ConsumeOptions): this {
+    feedRowsSync(this, rows, opts);
+    return this;
+  }
+
+  /** Consumes any row source (iterable, async iterable, ReadableStream, Matrix). */
+  async consume(source: RowSource, opts?: ConsumeOptions): Promise<this> {
+    await feedRows(this, source, opts);
+    return this;
+  }
+
+  /** The current estimate of the top eigenvector of AᵀA: a unit vector (a copy). */
+  vector(): Float64Array {
+    return this.v.slice();
+  }
+
+  toJSON(): OjaJSON {
+    return {
+      kind: 'OjaEstimator',
+      version: 1,
+      dim: this.dim,
+      eta: this.eta,
+      schedule: this.schedule,
+      t0: this.t0,
+      rowsSeen: this.t,
+      v: toArray(this.v),
+    };
+  }
+
+  /** Resumes from {@link OjaEstimator.toJSON} output (an object or its JSON string). */
+  static fromJSON(json: OjaJSON | string): OjaEstimator {
+    const j = (typeof json === 'string' ? JSON.parse(json) : json) as OjaJSON;
+    if (j?.kind !== 'OjaEstimator' || j.version !== 1) {
+      throw new DomainError('OjaEstimator.fromJSON: not an OjaEstimator checkpoint (kind/version mismatch)');
+    }
+    checkInt('OjaEstimator.fromJSON', 'rowsSeen', j.rowsSeen, 0);
+    const o = new OjaEstimator({ dim: j.dim, eta: j.eta, schedule: j.schedule, t0: j.t0, init: j.v });
+    // init was normalized again; restore the stored vector exactly so the stream resumes bit-identically.
+    o.v = Float64Array.from(j.v);
+    o.t = j.rowsSeen;
+    return o;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Row validation shared by every estimator. A row is checked in full before any state is
+ * touched, so a rejected row leaves the estimator exactly as it was.
+ */
+import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+
+/** One row of a stream: any array of numbers (Float64Array, Float32Array, number[]). */
+export type RowLike = ArrayLike<number>;
+
+/**
+ * Throws unless `row` has length `dim` and finite entries. `index` is the row's position in the
+ * whole stream (0-based), so the message points at the offending row.
+ */
+export function checkRow(fn: string, row: unknown, dim: number, index: number): asserts row is RowLike {
+  const r = row as RowLike | null | undefined;
+  if (r === null || r === undefined || typeof r !== 'object' || typeof r.length !== 'number') {
+    throw new ShapeError(`${fn}: row ${index} is not an array of numbers (got ${r === null ? 'null' : typeof r})`);
+  }
+  if (r.length !== dim) {
+    throw new ShapeError(`${fn}: row ${index} has length ${r.length}, expected ${dim}`);
+  }
+  for (let j = 0; j < dim; j++) {
+    const v = r[j];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new DomainError(`${fn}: row ${index} has a non-finite value (${String(v)}) at column ${j}`);
+    }
+  }
+}
+
+/**
+ * Throws unless `block` is a Matrix with `rows` rows (when given) and finite entries; the
+ * message names the offending row and column of the block and the stream offset of the block.
+ */
+export function checkBlock(fn: string, block: unknown, rows: number | null, cols: number | null, what: string): asserts block is Matrix {
+  const b = block as Partial<Matrix> | null;
+  if (
+    b === null ||
+    typeof b !== 'object' ||
+    !Number.isInteger(b.rows) ||
+    !Number.isInteger(b.cols) ||
+    !(b.data instanceof Float64Array || b.data instanceof Float32Array) ||
+    b.data.length !== (b.rows as number) * (b.cols as number)
+  ) {
+    throw new ShapeError(`${fn}: ${what} must be a Matrix { rows, cols, data } with data.length = rows*cols`);
+  }
+  if (rows !== null && b.rows !== rows) {
+    throw new ShapeError(`${fn}: ${what} is ${b.rows}x${b.cols}, expected ${rows} rows (the row count of earlier blocks)`);
+  }
+  if (cols !== null && b.cols !== cols) {
+    throw new ShapeError(`${fn}: ${what} is ${b.rows}x${b.cols}, expected ${cols} columns (the column count of earlier blocks)`);
+  }
+  const d = b.data;
+  const c = b.cols as number;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i]!)) {
+      const r = Math.floor(i / c);
+      throw new DomainError(`${fn}: ${what}[${r}, ${i - r * c}] is ${d[i]}; inputs must be finite`);
+    }
+  }
+}
+
+/** Throws a DomainError unless `v` is an integer >= `min`. */
+export function checkInt(fn: string, name: string, v: unknown, min: number): asserts v is number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new DomainError(`${fn}: ${name} must be an integer >= ${min}, got ${String(v)}`);
+  }
+}
+
+/** Throws a DomainError unless `v` is a finite number > 0. */
+export function checkPositive(fn: string, name: string, v: unknown): asserts v is number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new DomainError(`${fn}: ${name} must be a finite number > 0, got ${String(v)}`);
+  }
+}

@@ -1,0 +1,58 @@
+/** Small vector helpers on Float64Array (internal; not re-exported). */
+import { type Rng, rng as makeRng, type RngState } from '@x/gpu';
+
+/** Euclidean norm, scaled to avoid overflow/underflow. */
+export function norm2(x: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = Math.abs(x[i]!);
+    if (a > scale) scale = a;
+  }
+  if (scale === 0) return 0;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = x[i]! / scale;
+    s += a * a;
+  }
+  return scale * Math.sqrt(s);
+}
+
+/** Σ x_i y_i over the first n entries. */
+export function dotN(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    s0 += x[i]! * y[i]!;
+    s1 += x[i + 1]! * y[i + 1]!;
+  }
+  if (i < n) s0 += x[i]! * y[i]!;
+  return s0 + s1;
+}
+
+/** Scales `x` to unit norm in place; returns the norm it had (0 leaves x unchanged). */
+export function normalizeInPlace(x: Float64Array): number {
+  const n = norm2(x);
+  if (n > 0) for (let i = 0; i < x.length; i++) x[i] = x[i]! / n;
+  return n;
+}
+
+/** A uniformly random unit vector of length d from `r` (a Gaussian draw, normalized). */
+export function randomUnit(d: number, r: Rng): Float64Array {
+  const v = new Float64Array(d);
+  do r.fillNormal(v);
+  while (normalizeInPlace(v) === 0);
+  return v;
+}
+
+/** Seed or state accepted by the estimators. */
+export type SeedLike = number | RngState;
+
+export function seededRng(seed: SeedLike | undefined): Rng {
+  return makeRng(seed ?? 0);
+}
+
+/** Copies a typed array into a plain array for JSON (doubles round-trip exactly through JSON). */
+export function toArray(x: ArrayLike<number>): number[] {
+  return Array.from(x);
+}
