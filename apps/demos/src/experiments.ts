@@ -1,9 +1,10 @@
 /**
- * The experiment registry: one line per package. Each module default-exports that package's
- * `Experiment[]` (see ./lib/experiment.ts); the key becomes its group name. To add a package:
+ * The experiment registry: one line per package, each naming an `Experiment[]` (the type is
+ * @x/gpu's). A package that exports its experiments is registered with
  *
- *   export { default as linalg } from './experiments/linalg';
+ *   export { experiments as linalg } from '@x/linalg';
  *
- * Both the demo pages and scripts/run-experiments.ts read the flattened list from ./registry.ts.
+ * and experiments kept in this app with `export { default as <name> } from './experiments/<name>'`.
+ * The demo pages and scripts/run-experiments.ts read the flattened, checked list from ./registry.ts.
  */
 export { default as gpu } from './experiments/gpu';

@@ -2,7 +2,7 @@ import { type Matrix, matmul, randn } from '@x/gpu';
 import {
   type Experiment,
   type ExperimentResult,
-  type RunOptions,
+  type ExperimentRunOptions,
   throwIfAborted,
   yieldToEventLoop,
 } from '../lib/experiment';
@@ -40,12 +40,12 @@ function relFrobenius(x: ArrayLike<number>, ref: ArrayLike<number>): number {
 const F64_TOL = 1e-12;
 
 const blockedVsNaive: Experiment = {
-  id: 'gpu.matmul-blocked-vs-naive',
+  id: 'gpu/matmul-blocked-vs-naive',
   pkg: '@x/gpu',
   title: 'Blocked CPU matmul vs a naive triple loop',
-  description:
+  claim:
     "@x/gpu's cache-blocked, register-tiled float64 GEMM against the textbook i-j-k loop on the same random matrices (square and non-power-of-two sizes): the two must agree to float64 rounding, and the table shows what blocking buys in GFLOP/s.",
-  async run(opts: RunOptions = {}): Promise<ExperimentResult> {
+  async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     const sizes = opts.quick ? [32, 64, 100, 160] : [64, 100, 128, 200, 256, 300, 384];
     const seed = opts.seed ?? 1;
     const blocked: number[] = [];
@@ -53,7 +53,7 @@ const blockedVsNaive: Experiment = {
     let maxErr = 0;
     for (const [idx, n] of sizes.entries()) {
       throwIfAborted(opts.signal);
-      opts.onProgress?.({ done: idx, total: sizes.length, message: `n = ${n}` });
+      opts.onProgress?.({ fraction: idx / sizes.length, message: `n = ${n}` });
       const a = randn(n, n, seed + 2 * idx);
       const b = randn(n, n, seed + 2 * idx + 1);
       const cb = matmul(a, b);
@@ -66,7 +66,7 @@ const blockedVsNaive: Experiment = {
       naive.push(matmulGflops(n, n, n, tn.ms));
       await yieldToEventLoop();
     }
-    opts.onProgress?.({ done: sizes.length, total: sizes.length });
+    opts.onProgress?.({ fraction: 1 });
     const last = sizes.length - 1;
     const speedup = blocked[last]! / naive[last]!;
     const ok = maxErr < F64_TOL;
@@ -76,14 +76,15 @@ const blockedVsNaive: Experiment = {
         `max rel. error ${maxErr.toExponential(1)} (${ok ? '<' : '>='} ${F64_TOL}); at n=${sizes[last]}: ` +
         `blocked ${blocked[last]!.toFixed(2)} GFLOP/s, naive ${naive[last]!.toFixed(2)} GFLOP/s (${speedup.toFixed(1)}x)`,
       metrics: { maxRelErr: maxErr, blockedGflops: blocked[last]!, naiveGflops: naive[last]!, speedup },
-      series: [
+      plots: [
         {
           title: 'CPU matmul throughput (float64)',
-          x: { label: 'n (n x n times n x n)', values: sizes, log: true },
-          y: { label: 'GFLOP/s' },
-          lines: [
-            { label: '@x/gpu blocked', values: blocked },
-            { label: 'naive i-j-k loop', values: naive },
+          xLabel: 'n (n x n times n x n)',
+          yLabel: 'GFLOP/s',
+          logX: true,
+          series: [
+            { name: '@x/gpu blocked', x: sizes, y: blocked },
+            { name: 'naive i-j-k loop', x: sizes, y: naive },
           ],
         },
       ],
@@ -92,19 +93,19 @@ const blockedVsNaive: Experiment = {
 };
 
 const float32Accuracy: Experiment = {
-  id: 'gpu.matmul-f32-accuracy',
+  id: 'gpu/matmul-f32-accuracy',
   pkg: '@x/gpu',
   title: 'float32 storage vs float64: matmul accuracy',
-  description:
+  claim:
     'The same product with float32 operands (as a GPU sees them) and float64 operands. Storage rounding alone costs about 1e-7 relative error, far inside the 1e-5 tolerance the GPU backends are held to.',
-  async run(opts: RunOptions = {}): Promise<ExperimentResult> {
+  async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     const shapes: [number, number, number][] = opts.quick
       ? [[37, 53, 29], [128, 128, 128]]
       : [[37, 53, 29], [128, 128, 128], [300, 200, 100], [257, 513, 129]];
     const errs: number[] = [];
     for (const [idx, [m, k, n]] of shapes.entries()) {
       throwIfAborted(opts.signal);
-      opts.onProgress?.({ done: idx, total: shapes.length, message: `${m}x${k} by ${k}x${n}` });
+      opts.onProgress?.({ fraction: idx / shapes.length, message: `${m}x${k} by ${k}x${n}` });
       const a = randn(m, k, 100 + idx);
       const b = randn(k, n, 200 + idx);
       const ref = matmul(a, b);

@@ -90,7 +90,7 @@ export async function runExperiments(host: HTMLElement, pkg: string, quick = fal
       'article',
       { class: 'card experiment', 'data-experiment': e.id },
       el('h3', {}, e.title, ' ', badge),
-      e.description ? el('p', {}, e.description) : null,
+      e.claim ? el('p', {}, e.claim) : null,
       progress,
       plots,
     );
@@ -101,7 +101,7 @@ export async function runExperiments(host: HTMLElement, pkg: string, quick = fal
       r = await e.run({
         quick,
         onProgress: (p) => {
-          progress.textContent = `${p.done}/${p.total}${p.message ? ` · ${p.message}` : ''}`;
+          progress.textContent = `${Math.round(100 * p.fraction)}%${p.message ? ` · ${p.message}` : ''}`;
         },
       });
     } catch (err) {
@@ -112,10 +112,10 @@ export async function runExperiments(host: HTMLElement, pkg: string, quick = fal
     badge.textContent = r.ok ? 'ok' : 'failed';
     progress.className = 'summary';
     progress.textContent = `${r.summary} (${(ms / 1000).toFixed(1)} s)`;
-    for (const s of r.series ?? []) {
+    for (const p of r.plots ?? []) {
       const box = el('div', { class: 'plot' });
       plots.append(box);
-      linePlot(box, s);
+      linePlot(box, p);
     }
     out.push({ id: e.id, ok: r.ok, summary: r.summary, ms, metrics: r.metrics });
   }

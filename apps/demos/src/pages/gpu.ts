@@ -1,6 +1,6 @@
 import { createDevice, type Device, type DeviceInfo, frobeniusNorm, type Matrix, randn, sub } from '@x/gpu';
 import { el, fmt } from '../lib/dom';
-import { type ExperimentSeries, yieldToEventLoop } from '../lib/experiment';
+import { type ExperimentPlot, yieldToEventLoop } from '../lib/experiment';
 import { browserGpujs } from '../lib/gpujs';
 import { mountShell, runExperiments } from '../lib/page';
 import { linePlot } from '../lib/plot';
@@ -95,31 +95,37 @@ async function main(): Promise<void> {
   deviceGrid.append(infoTable('GPU device (gpu.js)', gpu.info, { renderer }), infoTable('CPU device', cpu.info));
   shell.publish({ mode: gpu.info.mode, info: { gpu: gpu.info, cpu: cpu.info }, renderer });
 
-  const xs: number[] = [];
-  const series = (): [ExperimentSeries, ExperimentSeries] => [
-    {
-      title: 'Time per product (incl. transfers)',
-      x: { label: 'n (n x n times n x n)', values: xs, log: true },
-      y: { label: 'ms', log: true },
-      lines: [
-        { label: `gpu.js ${gpu.info.mode}`, values: timings.filter((t) => t.m === t.k).map((t) => t.gpuMs) },
-        { label: 'CPU blocked f64', values: timings.filter((t) => t.m === t.k).map((t) => t.cpuMs) },
-      ],
-    },
-    {
-      title: 'Throughput',
-      x: { label: 'n (n x n times n x n)', values: xs, log: true },
-      y: { label: 'GFLOP/s', log: true },
-      lines: [
-        { label: `gpu.js ${gpu.info.mode}`, values: timings.filter((t) => t.m === t.k).map((t) => t.gpuGflops) },
-        { label: 'CPU blocked f64', values: timings.filter((t) => t.m === t.k).map((t) => t.cpuGflops) },
-      ],
-    },
-  ];
   const timings: MatmulTiming[] = [];
-  const [s0, s1] = series();
-  const timePlot = linePlot(timeBox, s0);
-  const ratePlot = linePlot(rateBox, s1);
+  const plots = (): [ExperimentPlot, ExperimentPlot] => {
+    const sq = timings.filter((t) => t.m === t.k && t.k === t.n);
+    const x = sq.map((t) => t.n);
+    const gpuName = `gpu.js ${gpu.info.mode}`;
+    const cpuName = 'CPU blocked f64';
+    const common = { xLabel: 'n (n x n times n x n)', logX: true, logY: true };
+    return [
+      {
+        title: 'Time per product (incl. transfers)',
+        yLabel: 'ms',
+        ...common,
+        series: [
+          { name: gpuName, x, y: sq.map((t) => t.gpuMs) },
+          { name: cpuName, x, y: sq.map((t) => t.cpuMs) },
+        ],
+      },
+      {
+        title: 'Throughput',
+        yLabel: 'GFLOP/s',
+        ...common,
+        series: [
+          { name: gpuName, x, y: sq.map((t) => t.gpuGflops) },
+          { name: cpuName, x, y: sq.map((t) => t.cpuGflops) },
+        ],
+      },
+    ];
+  };
+  const [p0, p1] = plots();
+  const timePlot = linePlot(timeBox, p0);
+  const ratePlot = linePlot(rateBox, p1);
 
   for (const [idx, [m, k, n]] of CASES.entries()) {
     shell.setStatus('running', `Multiplying ${m}x${k} by ${k}x${n} (${idx + 1}/${CASES.length})…`);
@@ -164,8 +170,7 @@ async function main(): Promise<void> {
       ),
     );
     if (m === k && k === n) {
-      xs.push(n);
-      const [u0, u1] = series();
+      const [u0, u1] = plots();
       timePlot.update(u0);
       ratePlot.update(u1);
     }
