@@ -13,3 +13,13 @@ export { directConv, fftConv } from './fft-conv';
 export { type S4DRecurrenceOptions, s4dRecurrence } from './recurrent';
 export { expm } from './expm';
 export { denseDiscretize, denseSsmKernel } from './dense-ssm';
+export {
+  type DeviceKernelResult,
+  type KernelHost,
+  type KernelLaunch,
+  s4dKernelBankDevice,
+  VANDERMONDE_GPU_SOURCE,
+  vandermondeGpuInputs,
+} from './vandermonde-gpu';
+export { legsKernelError } from './legs-kernel-error';
+export { experiments } from './experiments';

@@ -1,0 +1,5 @@
+import type { Experiment } from '@x/gpu';
+import { s4dKernelErrorExperiment } from './s4d-kernel-error';
+
+/** The seeded experiments reproducing each paper's headline claim (demo page and headless runner). */
+export const experiments: Experiment[] = [s4dKernelErrorExperiment];
