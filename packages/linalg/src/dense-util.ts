@@ -1,0 +1,74 @@
+/**
+ * Internal helpers of the dense decompositions: input validation and float64 copies.
+ * Not re-exported from the package index.
+ */
+import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
+
+/** Validates `a` (shape, finiteness) and returns a float64 copy of its data. */
+export function f64Copy(fn: string, name: string, a: Matrix): Float64Array {
+  assertMatrix(fn, name, a);
+  const src = a.data;
+  const out = new Float64Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i]!;
+    if (!Number.isFinite(v)) {
+      const r = Math.floor(i / a.cols);
+      throw new DomainError(`${fn}: ${name}[${r}, ${i - r * a.cols}] is ${v}; inputs must be finite`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Throws a ShapeError unless `a` is square. */
+export function requireSquare(fn: string, name: string, a: Matrix): void {
+  if (a.rows !== a.cols) {
+    throw new ShapeError(`${fn}: ${name} must be square, got ${a.rows}x${a.cols}`);
+  }
+}
+
+/** Validates a finite vector and returns a float64 copy. */
+export function f64VecCopy(fn: string, name: string, x: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (!Number.isFinite(v)) throw new DomainError(`${fn}: ${name}[${i}] is ${v}; inputs must be finite`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** A float64 matrix view over `data`. */
+export function mat(rows: number, cols: number, data: Float64Array = new Float64Array(rows * cols)): Matrix<Float64Array> {
+  return { rows, cols, data };
+}
+
+/** Transposes a row-major rows x cols buffer into a new cols x rows buffer. */
+export function transposeData(src: Float64Array, rows: number, cols: number): Float64Array {
+  const dst = new Float64Array(rows * cols);
+  const B = 32;
+  for (let i0 = 0; i0 < rows; i0 += B) {
+    const i1 = Math.min(i0 + B, rows);
+    for (let j0 = 0; j0 < cols; j0 += B) {
+      const j1 = Math.min(j0 + B, cols);
+      for (let i = i0; i < i1; i++) {
+        const r = i * cols;
+        for (let j = j0; j < j1; j++) dst[j * rows + i] = src[r + j]!;
+      }
+    }
+  }
+  return dst;
+}
+
+/** Largest absolute entry. */
+export function maxAbsOf(x: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = Math.abs(x[i]!);
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/** Machine epsilon of float64 (2^-52). */
+export const EPS = 2.220446049250313e-16;

@@ -1,0 +1,238 @@
+/**
+ * Blocked Householder QR on a row-major float64 buffer (LAPACK dgeqrf/dorgqr layout):
+ * panels of NB columns are factored with level-2 reflections on a column-major copy, and
+ * the trailing matrix is updated with the compact WY form I - V T Vᵀ through the GEMM of
+ * @x/gpu, so that level-3 work dominates for large matrices.
+ * Reference: Schreiber & Van Loan, "A storage-efficient WY representation for products of
+ * Householder transformations", SIAM J. Sci. Stat. Comput. 10 (1989); Golub & Van Loan,
+ * Matrix Computations, 4th ed., Alg. 5.1.1, 5.2.2.
+ */
+import { gemmAccumulate } from '@x/gpu';
+
+const NB = 32;
+
+/**
+ * Generates a Householder reflector H = I - tau v vᵀ with H x = beta e1 (v[0] = 1), in place
+ * on x[off], x[off + stride], ..., len entries: x[off] becomes beta, the rest become v[1:].
+ * Returns tau (0 when x[1:] is zero: H = I).
+ */
+export function makeReflector(x: Float64Array, off: number, len: number, stride: number): number {
+  if (len <= 1) return 0;
+  let scale = 0;
+  const end = off + len * stride;
+  for (let i = off + stride; i < end; i += stride) {
+    const v = Math.abs(x[i]!);
+    if (v > scale) scale = v;
+  }
+  if (scale === 0) return 0;
+  let ss = 0;
+  for (let i = off + stride; i < end; i += stride) {
+    const v = x[i]! / scale;
+    ss += v * v;
+  }
+  const alpha = x[off]!;
+  const xnorm = scale * Math.sqrt(ss);
+  const norm = Math.hypot(alpha, xnorm);
+  const beta = alpha >= 0 ? -norm : norm;
+  const tau = (beta - alpha) / beta;
+  const inv = 1 / (alpha - beta);
+  for (let i = off + stride; i < end; i += stride) x[i] = x[i]! * inv;
+  x[off] = beta;
+  return tau;
+}
+
+/** Copies the unit lower trapezoidal V (rows j0.., columns j0..j0+nb) of a factored `a` into vb (mr x nb). */
+function extractV(a: Float64Array, n: number, j0: number, nb: number, mr: number, vb: Float64Array): void {
+  for (let i = 0; i < mr; i++) {
+    const src = (j0 + i) * n + j0;
+    const dst = i * nb;
+    for (let c = 0; c < nb; c++) vb[dst + c] = i < c ? 0 : i === c ? 1 : a[src + c]!;
+  }
+}
+
+/** Builds the upper triangular T (nb x nb) with H_0 H_1 ... H_{nb-1} = I - V T Vᵀ (dlarft, forward). */
+export function buildT(vb: Float64Array, mr: number, nb: number, tau: Float64Array, tauOff: number, t: Float64Array): void {
+  t.fill(0, 0, nb * nb);
+  const y = new Float64Array(nb);
+  for (let i = 0; i < nb; i++) {
+    const ti = tau[tauOff + i]!;
+    t[i * nb + i] = ti;
+    if (i === 0 || ti === 0) continue;
+    // y_l = V[:, l]ᵀ v_i for l < i (v_i vanishes above row i).
+    for (let l = 0; l < i; l++) y[l] = 0;
+    for (let r = i; r < mr; r++) {
+      const row = r * nb;
+      const vi = vb[row + i]!;
+      if (vi === 0) continue;
+      for (let l = 0; l < i; l++) y[l] = y[l]! + vb[row + l]! * vi;
+    }
+    for (let j = 0; j < i; j++) {
+      let s = 0;
+      for (let l = j; l < i; l++) s += t[j * nb + l]! * y[l]!;
+      t[j * nb + i] = -ti * s;
+    }
+  }
+}
+
+/**
+ * Householder QR of the row-major m x n buffer `a`, in place: R on and above the diagonal,
+ * the reflector vectors (without their unit leading entry) below it. Returns tau (min(m, n)).
+ * O(2 m n² - 2n³/3) flops.
+ */
+export function householderQrInPlace(a: Float64Array, m: number, n: number): Float64Array {
+  const k = Math.min(m, n);
+  const tau = new Float64Array(k);
+  if (k === 0) return tau;
+  const panel = new Float64Array(NB * m);
+  const vb = new Float64Array(NB * m);
+  const t = new Float64Array(NB * NB);
+  let w = new Float64Array(0);
+  for (let j0 = 0; j0 < k; j0 += NB) {
+    const nb = Math.min(NB, k - j0);
+    const mr = m - j0;
+    // Column-major copy of the panel: column c is contiguous.
+    for (let i = 0; i < mr; i++) {
+      const src = (j0 + i) * n + j0;
+      for (let c = 0; c < nb; c++) panel[c * mr + i] = a[src + c]!;
+    }
+    for (let c = 0; c < nb; c++) {
+      const col = c * mr;
+      const tc = makeReflector(panel, col + c, mr - c, 1);
+      tau[j0 + c] = tc;
+      if (tc === 0) continue;
+      for (let c2 = c + 1; c2 < nb; c2++) {
+        const col2 = c2 * mr;
+        let s = panel[col2 + c]!;
+        for (let i = c + 1; i < mr; i++) s += panel[col + i]! * panel[col2 + i]!;
+        s *= tc;
+        panel[col2 + c] = panel[col2 + c]! - s;
+        for (let i = c + 1; i < mr; i++) panel[col2 + i] = panel[col2 + i]! - s * panel[col + i]!;
+      }
+    }
+    for (let i = 0; i < mr; i++) {
+      const dst = (j0 + i) * n + j0;
+      for (let c = 0; c < nb; c++) a[dst + c] = panel[c * mr + i]!;
+    }
+    const n2 = n - j0 - nb;
+    if (n2 <= 0) continue;
+    extractV(a, n, j0, nb, mr, vb);
+    buildT(vb, mr, nb, tau, j0, t);
+    if (w.length < nb * n2) w = new Float64Array(nb * n2);
+    else w.fill(0, 0, nb * n2);
+    const off2 = j0 * n + j0 + nb;
+    // W = Vᵀ A2
+    gemmAccumulate(nb, n2, mr, { data: vb, off: 0, rs: 1, cs: nb }, { data: a, off: off2, rs: n, cs: 1 }, w, n2);
+    // W <- -Tᵀ W (in place, bottom row first)
+    for (let i = nb - 1; i >= 0; i--) {
+      const wi = i * n2;
+      const tii = t[i * nb + i]!;
+      for (let j = 0; j < n2; j++) w[wi + j] = w[wi + j]! * tii;
+      for (let l = 0; l < i; l++) {
+        const tli = t[l * nb + i]!;
+        if (tli === 0) continue;
+        const wl = l * n2;
+        for (let j = 0; j < n2; j++) w[wi + j] = w[wi + j]! + tli * w[wl + j]!;
+      }
+      for (let j = 0; j < n2; j++) w[wi + j] = -w[wi + j]!;
+    }
+    // A2 += V (-Tᵀ Vᵀ A2)
+    gemmAccumulate(mr, n2, nb, { data: vb, off: 0, rs: nb, cs: 1 }, { data: w, off: 0, rs: n2, cs: 1 }, a.subarray(off2), n);
+  }
+  return tau;
+}
+
+/**
+ * Forms the first qc columns of Q = H_0 H_1 ... H_{k-1} (m x qc, row-major) from a factored
+ * buffer (dorgqr, blocked backward accumulation).
+ */
+export function formQ(a: Float64Array, m: number, n: number, tau: Float64Array, qc: number): Float64Array {
+  const k = tau.length;
+  const q = new Float64Array(m * qc);
+  const d = Math.min(m, qc);
+  for (let i = 0; i < d; i++) q[i * qc + i] = 1;
+  if (k === 0) return q;
+  const vb = new Float64Array(NB * m);
+  const t = new Float64Array(NB * NB);
+  let w = new Float64Array(0);
+  const last = Math.floor((k - 1) / NB) * NB;
+  for (let j0 = last; j0 >= 0; j0 -= NB) {
+    const nb = Math.min(NB, k - j0);
+    const mr = m - j0;
+    const n2 = qc - j0;
+    if (n2 <= 0) continue;
+    extractV(a, n, j0, nb, mr, vb);
+    buildT(vb, mr, nb, tau, j0, t);
+    if (w.length < nb * n2) w = new Float64Array(nb * n2);
+    else w.fill(0, 0, nb * n2);
+    const off2 = j0 * qc + j0;
+    gemmAccumulate(nb, n2, mr, { data: vb, off: 0, rs: 1, cs: nb }, { data: q, off: off2, rs: qc, cs: 1 }, w, n2);
+    // W <- -T W (in place, top row first)
+    for (let i = 0; i < nb; i++) {
+      const wi = i * n2;
+      const tii = t[i * nb + i]!;
+      for (let j = 0; j < n2; j++) w[wi + j] = w[wi + j]! * tii;
+      for (let l = i + 1; l < nb; l++) {
+        const til = t[i * nb + l]!;
+        if (til === 0) continue;
+        const wl = l * n2;
+        for (let j = 0; j < n2; j++) w[wi + j] = w[wi + j]! + til * w[wl + j]!;
+      }
+      for (let j = 0; j < n2; j++) w[wi + j] = -w[wi + j]!;
+    }
+    gemmAccumulate(mr, n2, nb, { data: vb, off: 0, rs: nb, cs: 1 }, { data: w, off: 0, rs: n2, cs: 1 }, q.subarray(off2), qc);
+  }
+  return q;
+}
+
+/**
+ * Applies Qᵀ (Q from a factored buffer, m x m implicit) to the m x p row-major buffer b, in place.
+ */
+export function applyQt(a: Float64Array, m: number, n: number, tau: Float64Array, b: Float64Array, p: number): void {
+  const k = tau.length;
+  for (let j = 0; j < k; j++) {
+    const tj = tau[j]!;
+    if (tj === 0) continue;
+    for (let c = 0; c < p; c++) {
+      let s = b[j * p + c]!;
+      for (let i = j + 1; i < m; i++) s += a[i * n + j]! * b[i * p + c]!;
+      s *= tj;
+      b[j * p + c] = b[j * p + c]! - s;
+      for (let i = j + 1; i < m; i++) b[i * p + c] = b[i * p + c]! - s * a[i * n + j]!;
+    }
+  }
+}
+
+/**
+ * c <- Q c for Q = H_0 ... H_{k-1} from a factored m x n buffer and a row-major m x p buffer c
+ * (dormqr 'L','N', blocked backward application through GEMM).
+ */
+export function applyQLeft(a: Float64Array, m: number, n: number, tau: Float64Array, c: Float64Array, p: number): void {
+  const k = tau.length;
+  if (k === 0 || p === 0) return;
+  const vb = new Float64Array(NB * m);
+  const t = new Float64Array(NB * NB);
+  const w = new Float64Array(NB * p);
+  const last = Math.floor((k - 1) / NB) * NB;
+  for (let j0 = last; j0 >= 0; j0 -= NB) {
+    const nb = Math.min(NB, k - j0);
+    const mr = m - j0;
+    extractV(a, n, j0, nb, mr, vb);
+    buildT(vb, mr, nb, tau, j0, t);
+    w.fill(0, 0, nb * p);
+    const off2 = j0 * p;
+    gemmAccumulate(nb, p, mr, { data: vb, off: 0, rs: 1, cs: nb }, { data: c, off: off2, rs: p, cs: 1 }, w, p);
+    for (let i = 0; i < nb; i++) {
+      const wi = i * p;
+      const tii = t[i * nb + i]!;
+      for (let j = 0; j < p; j++) w[wi + j] = w[wi + j]! * tii;
+      for (let l = i + 1; l < nb; l++) {
+        const til = t[i * nb + l]!;
+        if (til === 0) continue;
+        const wl = l * p;
+        for (let j = 0; j < p; j++) w[wi + j] = w[wi + j]! + til * w[wl + j]!;
+      }
+      for (let j = 0; j < p; j++) w[wi + j] = -w[wi + j]!;
+    }
+    gemmAccumulate(mr, p, nb, { data: vb, off: 0, rs: nb, cs: 1 }, { data: w, off: 0, rs: p, cs: 1 }, c.subarray(off2), p);
+  }
+}

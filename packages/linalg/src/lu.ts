@@ -1,0 +1,268 @@
+import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { f64Copy, f64VecCopy, mat, requireSquare } from './dense-util';
+
+/**
+ * Compact LU factorization with partial pivoting, as returned by {@link luFactor}:
+ * row i of (L U) is row perm[i] of a. `lu` holds U on and above the diagonal and the
+ * multipliers of the unit lower L below it (LAPACK dgetrf storage, pivots as a permutation).
+ */
+export interface LuFactorization {
+  /** m x n: U (upper part) and L without its unit diagonal (strictly lower part). */
+  lu: Matrix<Float64Array>;
+  /** Row permutation: row i of L U is row perm[i] of the input. */
+  perm: Int32Array;
+  /** Sign of the permutation (+1 or -1), for determinants. */
+  sign: number;
+}
+
+/** Result of {@link lu}: a = P L U (the scipy.linalg.lu convention). */
+export interface LuResult {
+  /** m x m permutation matrix. */
+  P: Matrix<Float64Array>;
+  /** m x k unit lower triangular (k = min(m, n)). */
+  L: Matrix<Float64Array>;
+  /** k x n upper triangular. */
+  U: Matrix<Float64Array>;
+}
+
+function luInPlace(a: Float64Array, m: number, n: number): { perm: Int32Array; sign: number } {
+  const perm = new Int32Array(m);
+  for (let i = 0; i < m; i++) perm[i] = i;
+  let sign = 1;
+  const k = Math.min(m, n);
+  for (let j = 0; j < k; j++) {
+    let p = j;
+    let best = Math.abs(a[j * n + j]!);
+    for (let i = j + 1; i < m; i++) {
+      const v = Math.abs(a[i * n + j]!);
+      if (v > best) {
+        best = v;
+        p = i;
+      }
+    }
+    if (p !== j) {
+      const rj = j * n;
+      const rp = p * n;
+      for (let c = 0; c < n; c++) {
+        const t = a[rj + c]!;
+        a[rj + c] = a[rp + c]!;
+        a[rp + c] = t;
+      }
+      const t = perm[j]!;
+      perm[j] = perm[p]!;
+      perm[p] = t;
+      sign = -sign;
+    }
+    const piv = a[j * n + j]!;
+    if (piv === 0) continue;
+    const rj = j * n;
+    for (let i = j + 1; i < m; i++) {
+      const ri = i * n;
+      const l = a[ri + j]! / piv;
+      a[ri + j] = l;
+      if (l === 0) continue;
+      for (let c = j + 1; c < n; c++) a[ri + c] = a[ri + c]! - l * a[rj + c]!;
+    }
+  }
+  return { perm, sign };
+}
+
+/**
+ * LU factorization with partial (row) pivoting in compact form, for repeated solves.
+ * Shapes: a is m x n; `lu` is m x n. Complexity: O(m n min(m, n)) flops.
+ * Reference: Golub & Van Loan, Matrix Computations (4th ed.), Alg. 3.4.1.
+ * @throws DomainError on NaN/Infinity entries.
+ */
+export function luFactor(a: Matrix): LuFactorization {
+  const data = f64Copy('luFactor', 'a', a);
+  const { perm, sign } = luInPlace(data, a.rows, a.cols);
+  return { lu: mat(a.rows, a.cols, data), perm, sign };
+}
+
+/**
+ * LU decomposition with partial pivoting, a = P L U (scipy.linalg.lu convention): P is an
+ * m x m permutation matrix, L m x k unit lower triangular, U k x n upper triangular,
+ * k = min(m, n). Complexity: O(m n k) flops.
+ * Reference: Golub & Van Loan, Matrix Computations (4th ed.), Alg. 3.4.1.
+ * @throws DomainError on NaN/Infinity entries.
+ */
+export function lu(a: Matrix): LuResult {
+  const data = f64Copy('lu', 'a', a);
+  const m = a.rows;
+  const n = a.cols;
+  const k = Math.min(m, n);
+  const { perm } = luInPlace(data, m, n);
+  const P = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) P[perm[i]! * m + i] = 1;
+  const L = new Float64Array(m * k);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < Math.min(i, k); j++) L[i * k + j] = data[i * n + j]!;
+    if (i < k) L[i * k + i] = 1;
+  }
+  const U = new Float64Array(k * n);
+  for (let i = 0; i < k; i++) {
+    for (let j = i; j < n; j++) U[i * n + j] = data[i * n + j]!;
+  }
+  return { P: mat(m, m, P), L: mat(m, k, L), U: mat(k, n, U) };
+}
+
+/** Result of {@link ldu}: a = P L diag(D) U with L unit lower and U unit upper triangular. */
+export interface LduResult {
+  P: Matrix<Float64Array>;
+  /** m x k unit lower triangular. */
+  L: Matrix<Float64Array>;
+  /** The k pivots (diagonal of the LU factor U). */
+  D: Float64Array;
+  /** k x n unit upper triangular. */
+  U: Matrix<Float64Array>;
+}
+
+/**
+ * LDU decomposition a = P L diag(D) U from {@link lu}: D is the diagonal of the LU factor and
+ * U is that factor with its rows divided by D (unit diagonal). Used by LoLDU.
+ * Complexity: O(m n min(m, n)) flops.
+ * @throws DomainError when a pivot D_i is exactly zero while the rest of row i of the LU
+ * factor is not (then no unit-upper U reproduces a); a zero row is kept as a unit row.
+ */
+export function ldu(a: Matrix): LduResult {
+  const { P, L, U } = lu(a);
+  const k = U.rows;
+  const n = U.cols;
+  const D = new Float64Array(k);
+  const Ud = U.data;
+  for (let i = 0; i < k; i++) {
+    const d = Ud[i * n + i]!;
+    D[i] = d;
+    if (d === 0) {
+      for (let j = i + 1; j < n; j++) {
+        if (Ud[i * n + j] !== 0) {
+          throw new DomainError(`ldu: pivot ${i} is zero but row ${i} of U is not; a has no LDU form with unit U`);
+        }
+      }
+      Ud[i * n + i] = 1;
+      continue;
+    }
+    const inv = 1 / d;
+    Ud[i * n + i] = 1;
+    for (let j = i + 1; j < n; j++) Ud[i * n + j] = Ud[i * n + j]! * inv;
+  }
+  return { P, L, D, U };
+}
+
+function checkSolvable(fn: string, f: LuFactorization): void {
+  const { lu: F } = f;
+  if (F.rows !== F.cols) throw new ShapeError(`${fn}: the factored matrix must be square, got ${F.rows}x${F.cols}`);
+  const n = F.rows;
+  for (let i = 0; i < n; i++) {
+    if (F.data[i * n + i] === 0) throw new DomainError(`${fn}: matrix is singular (U[${i}, ${i}] = 0)`);
+  }
+}
+
+/** Solves (L U) X = B[perm] in place on the n x p row-major x (already permuted). */
+function luSubstitute(F: Float64Array, n: number, x: Float64Array, p: number): void {
+  for (let i = 1; i < n; i++) {
+    const ri = i * n;
+    const xi = i * p;
+    for (let j = 0; j < i; j++) {
+      const l = F[ri + j]!;
+      if (l === 0) continue;
+      const xj = j * p;
+      for (let c = 0; c < p; c++) x[xi + c] = x[xi + c]! - l * x[xj + c]!;
+    }
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const ri = i * n;
+    const xi = i * p;
+    for (let j = i + 1; j < n; j++) {
+      const u = F[ri + j]!;
+      if (u === 0) continue;
+      const xj = j * p;
+      for (let c = 0; c < p; c++) x[xi + c] = x[xi + c]! - u * x[xj + c]!;
+    }
+    const inv = 1 / F[ri + i]!;
+    for (let c = 0; c < p; c++) x[xi + c] = x[xi + c]! * inv;
+  }
+}
+
+/**
+ * Solves a x = b from a factorization made by {@link luFactor}. `b` is an n-vector
+ * (Float64Array or number array) or an n x p Matrix; the result has the same kind.
+ * Complexity: O(n² p).
+ * @throws ShapeError on mismatched shapes; DomainError when the factored matrix is singular.
+ */
+export function luSolve(f: LuFactorization, b: Matrix): Matrix<Float64Array>;
+export function luSolve(f: LuFactorization, b: ArrayLike<number>): Float64Array;
+export function luSolve(f: LuFactorization, b: Matrix | ArrayLike<number>): Matrix<Float64Array> | Float64Array {
+  checkSolvable('luSolve', f);
+  const n = f.lu.rows;
+  const isVec = !('rows' in (b as object));
+  let src: Float64Array;
+  let p: number;
+  if (isVec) {
+    src = f64VecCopy('luSolve', 'b', b as ArrayLike<number>);
+    p = 1;
+    if (src.length !== n) throw new ShapeError(`luSolve: a is ${n}x${n} but b has length ${src.length}`);
+  } else {
+    const bm = b as Matrix;
+    src = f64Copy('luSolve', 'b', bm);
+    p = bm.cols;
+    if (bm.rows !== n) throw new ShapeError(`luSolve: a is ${n}x${n} but b is ${bm.rows}x${bm.cols}`);
+  }
+  const x = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    const s = f.perm[i]! * p;
+    for (let c = 0; c < p; c++) x[i * p + c] = src[s + c]!;
+  }
+  luSubstitute(f.lu.data, n, x, p);
+  return isVec ? x : mat(n, p, x);
+}
+
+/**
+ * Determinant of a square matrix via LU with partial pivoting. O(n³).
+ * May overflow or underflow for large n: prefer {@link logdet}.
+ * @throws ShapeError unless square; DomainError on NaN/Infinity.
+ */
+export function det(a: Matrix): number {
+  requireSquare('det', 'a', a);
+  const f = luFactor(a);
+  const n = a.rows;
+  let d = f.sign;
+  for (let i = 0; i < n; i++) d *= f.lu.data[i * n + i]!;
+  return d;
+}
+
+/**
+ * Sign and log of |det(a)| (numpy.linalg.slogdet): det(a) = sign * exp(logabsdet). A singular
+ * matrix gives { sign: 0, logabsdet: -Infinity }. O(n³) via LU.
+ * @throws ShapeError unless square; DomainError on NaN/Infinity.
+ */
+export function logdet(a: Matrix): { sign: number; logabsdet: number } {
+  requireSquare('logdet', 'a', a);
+  const f = luFactor(a);
+  const n = a.rows;
+  let sign = f.sign;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const u = f.lu.data[i * n + i]!;
+    if (u === 0) return { sign: 0, logabsdet: -Infinity };
+    if (u < 0) sign = -sign;
+    s += Math.log(Math.abs(u));
+  }
+  return { sign, logabsdet: s };
+}
+
+/**
+ * Inverse of a square matrix via LU with partial pivoting. O(n³). Prefer {@link luSolve} or
+ * `solve` when the inverse is only applied to vectors.
+ * @throws ShapeError unless square; DomainError when singular or on NaN/Infinity.
+ */
+export function inv(a: Matrix): Matrix<Float64Array> {
+  requireSquare('inv', 'a', a);
+  const f = luFactor(a);
+  const n = a.rows;
+  checkSolvable('inv', f);
+  const x = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) x[i * n + f.perm[i]!] = 1;
+  luSubstitute(f.lu.data, n, x, n);
+  return mat(n, n, x);
+}

@@ -1,0 +1,30 @@
+/** Exact thin SVD dispatcher on row-major buffers (internal). */
+import { maxAbsOf, transposeData } from './dense-util';
+import { jacobiSvd, type SvdParts } from './jacobi-svd';
+
+/** x * 2^e for integer e in [-2100, 2100], in two exact steps (2^e alone may overflow). */
+export function ldexpArray(x: Float64Array, e: number): Float64Array {
+  const h = Math.trunc(e / 2);
+  const f1 = 2 ** h;
+  const f2 = 2 ** (e - h);
+  return x.map((v) => v * f1 * f2);
+}
+
+/**
+ * Thin exact SVD of a row-major m x n buffer (any shape); k = min(m, n) triplets. The input
+ * is scaled by a power of two near 1/max|a| first (exact), so that squares neither overflow
+ * nor underflow; singular values are scaled back.
+ */
+export function exactSvdParts(data: Float64Array, m: number, n: number, fn: string): SvdParts {
+  const amax = maxAbsOf(data);
+  const e = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+  if (e !== 0) data = ldexpArray(data, e);
+  let p: SvdParts;
+  if (m >= n) p = jacobiSvd(data, m, n, fn);
+  else {
+    const t = jacobiSvd(transposeData(data, m, n), n, m, fn);
+    p = { u: t.v, s: t.s, v: t.u };
+  }
+  if (e !== 0) p.s = ldexpArray(p.s, -e);
+  return p;
+}

@@ -1,0 +1,88 @@
+import { DomainError, type Matrix } from '@x/gpu';
+import { f64Copy, mat } from './dense-util';
+import { exactSvdParts } from './svd-exact';
+import { randomizedSvdParts } from './randomized';
+
+/** Options of {@link svd}. */
+export interface SvdOptions {
+  /** Number of singular triplets to return (default min(m, n)); 1 <= k <= min(m, n). */
+  k?: number;
+  /** 'exact' (default) or 'randomized' (Halko-Martinsson-Tropp range finder). */
+  method?: 'exact' | 'randomized';
+  /** Randomized only: power iterations, each re-orthonormalized (default 4). */
+  niter?: number;
+  /** Randomized only: extra sample columns beyond k (default 10; 0 is PiSSA's svd_lowrank convention). */
+  oversample?: number;
+  /** Randomized only: seed of the Gaussian test matrix (default 0). */
+  seed?: number;
+}
+
+/** Result of {@link svd}: a ≈ U diag(S) Vᵀ. */
+export interface SvdResult {
+  /** m x k, orthonormal columns (left singular vectors). */
+  U: Matrix<Float64Array>;
+  /** k singular values, descending, non-negative. */
+  S: Float64Array;
+  /** n x k, orthonormal columns (right singular vectors). */
+  V: Matrix<Float64Array>;
+}
+
+function truncateCols(x: Float64Array, rows: number, cols: number, k: number): Float64Array {
+  if (k === cols) return x;
+  const out = new Float64Array(rows * k);
+  for (let i = 0; i < rows; i++) out.set(x.subarray(i * cols, i * cols + k), i * k);
+  return out;
+}
+
+/**
+ * Singular value decomposition a ≈ U diag(S) Vᵀ of an m x n matrix, truncated to k triplets.
+ *
+ * - `method: 'exact'` (default): accurate for small singular values (errors O(eps ||a||)),
+ *   rank-deficient, repeated or clustered singular values; never forms aᵀa.
+ * - `method: 'randomized'`: Halko-Martinsson-Tropp randomized range finder with `oversample`
+ *   extra columns and `niter` power iterations, each re-orthonormalized by QR, then an exact SVD
+ *   of the small projected matrix. `oversample: 0` with `niter: K` reproduces
+ *   `torch.svd_lowrank(a, q=k, niter=K)` as used by PiSSA's `pissa_niter_K` fast init.
+ *
+ * Shapes: U m x k, S k (descending), V n x k. Complexity: exact O(m n min(m, n));
+ * randomized O(m n (k + oversample)(2 niter + 2)).
+ * References: Golub & Van Loan (4th ed.) §8.6; Halko, Martinsson & Tropp, "Finding structure
+ * with randomness", SIAM Rev. 53 (2011), Alg. 4.4 + 5.1; Meng, Wang & Zhang, "PiSSA" (2024).
+ * @throws ShapeError when a is not a Matrix; DomainError on NaN/Infinity, k out of range or an
+ * unknown method; ConvergenceError if an iteration budget runs out.
+ */
+export function svd(a: Matrix, opts: SvdOptions = {}): SvdResult {
+  const data = f64Copy('svd', 'a', a);
+  const m = a.rows;
+  const n = a.cols;
+  const kmax = Math.min(m, n);
+  const k = opts.k ?? kmax;
+  if (!Number.isInteger(k) || k < 0 || k > kmax) {
+    throw new DomainError(`svd: k must be an integer in [0, min(m, n) = ${kmax}] for a ${m}x${n} matrix, got ${k}`);
+  }
+  const method = opts.method ?? 'exact';
+  if (method !== 'exact' && method !== 'randomized') {
+    throw new DomainError(`svd: method must be 'exact' or 'randomized', got ${String(method)}`);
+  }
+  if (method === 'randomized') {
+    const r = randomizedSvdParts(data, m, n, k, opts.niter ?? 4, opts.oversample ?? 10, opts.seed ?? 0, 'svd');
+    return { U: mat(m, k, r.u), S: r.s, V: mat(n, k, r.v) };
+  }
+  if (kmax === 0) return { U: mat(m, 0), S: new Float64Array(0), V: mat(n, 0) };
+  const p = exactSvdParts(data, m, n, 'svd');
+  return {
+    U: mat(m, k, truncateCols(p.u, m, kmax, k)),
+    S: p.s.slice(0, k),
+    V: mat(n, k, truncateCols(p.v, n, kmax, k)),
+  };
+}
+
+/**
+ * Singular values of a, descending (min(m, n) of them), computed as by the exact {@link svd}.
+ * @throws ShapeError / DomainError as {@link svd}.
+ */
+export function svdvals(a: Matrix): Float64Array {
+  const data = f64Copy('svdvals', 'a', a);
+  if (Math.min(a.rows, a.cols) === 0) return new Float64Array(0);
+  return exactSvdParts(data, a.rows, a.cols, 'svdvals').s;
+}

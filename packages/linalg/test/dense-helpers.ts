@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { matmul, type Matrix } from '@x/gpu';
+
+export const EPS = 2.220446049250313e-16;
+
+export function loadFixture<T>(name: string): T {
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
+}
+
+export function m64(rows: number, cols: number, data: ArrayLike<number>): Matrix<Float64Array> {
+  return { rows, cols, data: Float64Array.from(data) };
+}
+
+/** max |a - b| over entries. */
+export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let e = 0;
+  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i]! - b[i]!));
+  return e;
+}
+
+export function fro(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return Math.sqrt(s);
+}
+
+/** ||a - b||_F */
+export function froDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return Math.sqrt(s);
+}
+
+/** max |QᵀQ - I| for the columns of q. */
+export function orthError(q: Matrix): number {
+  if (q.cols === 0) return 0;
+  const g = matmul(q, q, { transA: true });
+  let e = 0;
+  for (let i = 0; i < g.rows; i++) {
+    for (let j = 0; j < g.cols; j++) e = Math.max(e, Math.abs(g.data[i * g.cols + j]! - (i === j ? 1 : 0)));
+  }
+  return e;
+}
+
+/** U diag(S) Vᵀ. */
+export function usvt(U: Matrix, S: ArrayLike<number>, V: Matrix): Matrix {
+  const k = S.length;
+  const us = new Float64Array(U.rows * k);
+  for (let i = 0; i < U.rows; i++) for (let j = 0; j < k; j++) us[i * k + j] = U.data[i * k + j]! * S[j]!;
+  if (k === 0) return { rows: U.rows, cols: V.rows, data: new Float64Array(U.rows * V.rows) };
+  return matmul({ rows: U.rows, cols: k, data: us }, V, { transB: true });
+}
+
