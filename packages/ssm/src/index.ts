@@ -23,3 +23,5 @@ export {
 } from './vandermonde-gpu';
 export { legsKernelError } from './legs-kernel-error';
 export { experiments } from './experiments';
+export { parallelScan, type ScanElems, sequentialScan } from './scan';
+export { type S5InitOptions, type S5Params, type SplitMatrix, s5Apply, s5Discretize, s5Init } from './s5';
