@@ -1,0 +1,15 @@
+export { type AdamWOptions, AdamW } from './adamw';
+export { ARO, type AroBase, type AroOptions, aroRotationFixedPoint } from './aro';
+export { rowNormalize, type SinkhornOptions, signStep, sinkhornStep } from './base-steps';
+export { type CholeskyQROptions, type CholeskyQRResult, shiftedCholeskyQR } from './cholesky-qr';
+export type { EncodedArray } from './codec';
+export { DctAdamW, type DctAdamWOptions } from './dct-adamw';
+export { dctBackProject, dctProject, type DctProjection, type DctProjectionOptions, dctProjection } from './dct-projection';
+export { GaLoreAdamW, type GaLoreOptions, type GaLoreProjType } from './galore';
+export { Muon, type MuonOptions, muonShapeScale } from './muon';
+export { NS5_COEFFICIENTS, type NewtonSchulzOptions, newtonSchulz5 } from './newton-schulz';
+export type { BaseOptions, Optimizer, OptimizerJSON } from './optimizer';
+export type { ParamLike } from './params';
+export { type LrSchedule, scheduleFactor, warmupCosine } from './schedule';
+export { SGD, type SGDOptions } from './sgd';
+export { optimizerFromJSON } from './from-json';
