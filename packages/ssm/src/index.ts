@@ -25,3 +25,11 @@ export { legsKernelError } from './legs-kernel-error';
 export { experiments } from './experiments';
 export { parallelScan, type ScanElems, sequentialScan } from './scan';
 export { type S5InitOptions, type S5Params, type SplitMatrix, s5Apply, s5Discretize, s5Init } from './s5';
+export {
+  type DeltaProductGrads,
+  type DeltaProductInputs,
+  type DeltaProductOutput,
+  deltaProductBackward,
+  deltaProductChunked,
+  deltaProductRecurrence,
+} from './deltaproduct';
