@@ -36,3 +36,26 @@ export {
   learnButterflyDft,
   unitaryDftMatrix,
 } from './butterfly-learn';
+export {
+  canonicalDual,
+  type FrameBounds,
+  filterBankAnalysis,
+  filterBankFrame,
+  filterBankFrameBounds,
+  frameAnalysis,
+  frameBounds,
+  frameOperator,
+  frameSynthesis,
+  type GaborFrameOptions,
+  gaborFrame,
+  geomspace,
+  isTightFrame,
+  type MorletOptions,
+  morletFilters,
+  morletFrame,
+  rfftParsevalWeights,
+  unitaryDft,
+  unitaryRfft,
+} from './frames';
+export { type KpsvdOptions, type KpsvdResult, kpsvd, kronRearrange } from './kpsvd';
+export { butterflyLearnsDftExperiment, frameViewsExperiment, structuredExperiments } from './structured-experiments';

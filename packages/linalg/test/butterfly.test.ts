@@ -161,3 +161,14 @@ describe('learning the DFT with Adam (Dao et al. 2019, Sec. 4.1)', () => {
     expect(res.loss).toBeGreaterThan(1e-3);
   });
 });
+
+describe('experiment: linalg/butterfly-learns-dft', () => {
+  it('quick run holds the qualitative claim (DFT and Hadamard < 1e-8, random control not fit)', async () => {
+    const { butterflyLearnsDftExperiment } = await import('../src/structured');
+    const res = await butterflyLearnsDftExperiment.run({ quick: true, seed: 0 });
+    expect(res.ok).toBe(true);
+    expect(res.metrics!.dftLoss).toBeLessThan(1e-8);
+    expect(res.metrics!.randomLoss).toBeGreaterThan(1e-3);
+    expect(res.plots![0]!.series.length).toBe(3);
+  });
+});
