@@ -1,0 +1,10 @@
+export { type LoraOptions, loraInit, loraScale } from './lora';
+export { type LoraAdapter, type PissaInit, type PissaOptions, pissaInit, pissaToLora } from './pissa';
+export { type SvfitInit, svfitInit } from './svfit';
+export { type SorsaInit, type SorsaRegularizer, sorsaInit, sorsaRegularizer } from './sorsa';
+export { type CoreAdapter, type LoraSbOptions, loraSbInit, loraXsInit } from './lora-xs';
+export { type LolduInit, type LolduZInit, lolduInit } from './loldu';
+export { elbowRank, energyRank, type SokaInit, type SokaOptions, sokaInit } from './soka';
+export { fedAvg, type FedsvdRoundOptions, fedsvdReorthogonalize, fedsvdRound } from './fedsvd';
+export { orthoRegLoss } from './orthoreg';
+export { dareMerge, magnitudePrune, svdMergeAdapters, taskArithmetic, tiesMerge } from './merge';

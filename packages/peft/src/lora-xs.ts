@@ -1,0 +1,71 @@
+import { DomainError, type Matrix, rng, transpose } from '@x/gpu';
+import { svd } from '@x/linalg';
+import { checkPositive, checkRank, checkWeight, leadingCols, scaleRows } from './validate';
+
+/** An adapter ΔW = scale · B R A with frozen B (out x r), A (r x in) and trainable R (r x r). */
+export interface CoreAdapter {
+  A: Matrix<Float64Array>;
+  B: Matrix<Float64Array>;
+  R: Matrix<Float64Array>;
+  scale: number;
+}
+
+/**
+ * LoRA-XS init (Bałazy et al., "LoRA-XS: Low-Rank Adaptation with Extremely Small Number of
+ * Parameters", 2024; lora-sb repo `find_and_initialize`): W = U S Vᵀ, B = U_r,
+ * A = diag(S_r) V_rᵀ, R ~ N(0, std²) with std = 1e-5 (a documented choice matching the
+ * reference's tiny normal init), scale = α/r with α = r. W itself is unchanged (ΔW ≈ 0).
+ */
+export function loraXsInit(W: Matrix, r: number, opts: { std?: number; seed?: number; alpha?: number } = {}): CoreAdapter {
+  checkWeight('loraXsInit', 'W', W);
+  checkRank('loraXsInit', r, W.rows, W.cols);
+  const std = opts.std ?? 1e-5;
+  if (!(std >= 0)) throw new DomainError(`loraXsInit: std must be >= 0, got ${std}`);
+  const f = svd(W, { k: r });
+  const B = leadingCols(f.U, r);
+  const A = scaleRows(transpose(leadingCols(f.V, r)), f.S);
+  const R = { rows: r, cols: r, data: rng(opts.seed ?? 0).fillNormal(new Float64Array(r * r), std) };
+  return { A, B, R, scale: checkPositive('loraXsInit', 'alpha', opts.alpha ?? r) / r };
+}
+
+export interface LoraSbOptions {
+  /**
+   * Effective first-step size η of the approximated first Adam step ΔW₁ = -η sign(G). The
+   * reference uses lr / (warmup_ratio · total_steps), the learning rate at warmup step 1.
+   */
+  eta: number;
+  /** Power iterations of the randomized SVD (reference: 10, no oversampling, seed 42). */
+  niter?: number;
+  /** Use the exact SVD instead (then B R A is exactly the Eckart-Young optimum). */
+  exact?: boolean;
+  seed?: number;
+}
+
+/**
+ * LoRA-SB init (Ponkshe et al., "Initialization using Update Approximation is a Silver Bullet
+ * for Extreme Efficient Low-Rank Fine-Tuning", 2024; `find_and_initialize_grad`): from the
+ * accumulated full fine-tuning gradient G (out x in), ΔW₁ = -η sign(G) approximates Adam's
+ * first step; its rank-r SVD gives B = U_r, A = V_rᵀ (orthonormal), R = diag(S_r), scale 1.
+ * The model starts at W₀ + B R A: the first step is already taken, and since BᵀB = AAᵀ = I the
+ * R-gradient Bᵀ G Aᵀ is the optimal update within the fixed subspaces.
+ */
+export function loraSbInit(G: Matrix, r: number, opts: LoraSbOptions): CoreAdapter & { deltaW1: Matrix<Float64Array> } {
+  checkWeight('loraSbInit', 'G', G);
+  checkRank('loraSbInit', r, G.rows, G.cols);
+  const eta = checkPositive('loraSbInit', 'eta', opts.eta);
+  const d = new Float64Array(G.data.length);
+  for (let i = 0; i < d.length; i++) d[i] = -eta * Math.sign(G.data[i]!);
+  const deltaW1 = { rows: G.rows, cols: G.cols, data: d };
+  const f = opts.exact
+    ? svd(deltaW1, { k: r })
+    : svd(deltaW1, { k: r, method: 'randomized', niter: opts.niter ?? 10, oversample: 0, seed: opts.seed ?? 42 });
+  const R = { rows: r, cols: r, data: new Float64Array(r * r) };
+  for (let i = 0; i < r; i++) R.data[i * r + i] = f.S[i]!;
+  return {
+    B: leadingCols(f.U, r),
+    A: transpose(leadingCols(f.V, r)) as Matrix<Float64Array>,
+    R,
+    scale: 1,
+    deltaW1,
+  };
+}

@@ -1,0 +1,61 @@
+import { type Matrix, matmul, transpose } from '@x/gpu';
+import { svd } from '@x/linalg';
+import { orthoTerm } from './orthonormality';
+import { checkPositive, checkRank, checkWeight, leadingCols, scaleCols } from './validate';
+
+export interface SorsaInit {
+  /** r x in, trainable: V_rᵀ (sorsalib's `sorsa_A`). */
+  A: Matrix<Float64Array>;
+  /** The r trainable singular values (`sorsa_S`). */
+  S: Float64Array;
+  /** out x r, trainable: U_r (`sorsa_B`). */
+  B: Matrix<Float64Array>;
+  /** out x in frozen residual W - scale (B ⊙ S) A. */
+  Wres: Matrix<Float64Array>;
+  scale: number;
+}
+
+/**
+ * SORSA init (Cao, "SORSA: Singular Values and Orthonormal Regularized Singular Vectors
+ * Adaptation of Large Language Models", 2024; sorsalib `layer.py`): W = U S Vᵀ, B = U_r,
+ * S = S_r, A = V_rᵀ, W_res = W - s (B diag(S)) A with s = α/r, or s = 1 when alpha is omitted
+ * (the reference code's default).
+ */
+export function sorsaInit(W: Matrix, r: number, opts: { alpha?: number } = {}): SorsaInit {
+  checkWeight('sorsaInit', 'W', W);
+  checkRank('sorsaInit', r, W.rows, W.cols);
+  const scale = opts.alpha === undefined ? 1 : checkPositive('sorsaInit', 'alpha', opts.alpha) / r;
+  const f = svd(W, { k: r });
+  const B = leadingCols(f.U, r);
+  const A = transpose(leadingCols(f.V, r)) as Matrix<Float64Array>;
+  const S = f.S.slice(0, r);
+  const delta = matmul(scaleCols(B, S), A);
+  const Wres = { rows: W.rows, cols: W.cols, data: new Float64Array(W.data.length) };
+  for (let i = 0; i < Wres.data.length; i++) Wres.data[i] = W.data[i]! - scale * delta.data[i]!;
+  return { A, S, B, Wres, scale };
+}
+
+export interface SorsaRegularizer {
+  value: number;
+  /** dvalue/dA (r x in). */
+  gradA: Matrix<Float64Array>;
+  /** dvalue/dB (out x r). */
+  gradB: Matrix<Float64Array>;
+}
+
+/**
+ * SORSA's orthonormal regularizer for one adapted matrix and its gradient:
+ * `squared: false` (default, the reference code): ‖A Aᵀ - I‖_F + ‖Bᵀ B - I‖_F;
+ * `squared: true` (the paper's eq.): ‖A Aᵀ - I‖_F² + ‖Bᵀ B - I‖_F², gradient 4(AAᵀ-I)A and
+ * 4B(BᵀB-I). The unsquared norm's gradient is 0/0 at an exactly orthonormal init: below `eps`
+ * it is taken as 0. The reference averages the value over adapted matrices; do that outside.
+ * sorsalib adds (γ/lr)·∇ to the task gradient before the optimizer step, so an SGD step moves
+ * by γ∇ whatever the learning rate.
+ */
+export function sorsaRegularizer(A: Matrix, B: Matrix, opts: { squared?: boolean; eps?: number } = {}): SorsaRegularizer {
+  const squared = opts.squared ?? false;
+  const eps = opts.eps ?? 1e-12;
+  const a = orthoTerm(A, true, squared, eps);
+  const b = orthoTerm(B, false, squared, eps);
+  return { value: a.value + b.value, gradA: a.grad, gradB: b.grad };
+}
