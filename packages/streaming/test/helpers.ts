@@ -34,3 +34,49 @@ export async function* asyncRows(a: Matrix): AsyncGenerator<Float64Array> {
     yield rowOf(a, i);
   }
 }
+
+/** Largest |eigenvalue| and smallest eigenvalue of a symmetric matrix (numpy-independent check via @x/linalg eigh). */
+export async function symExtremes(a: Matrix): Promise<{ norm: number; min: number }> {
+  const { eigh } = await import('@x/linalg');
+  const { values } = eigh(a);
+  const lo = values[0]!;
+  const hi = values[values.length - 1]!;
+  return { norm: Math.max(Math.abs(lo), Math.abs(hi)), min: lo };
+}
+
+/** Concatenates blocks side by side. */
+export function hstack(blocks: Matrix[]): Matrix<Float64Array> {
+  const m = blocks[0]!.rows;
+  const n = blocks.reduce((s, b) => s + b.cols, 0);
+  const out = new Float64Array(m * n);
+  let c0 = 0;
+  for (const b of blocks) {
+    for (let i = 0; i < m; i++) for (let j = 0; j < b.cols; j++) out[i * n + c0 + j] = b.data[i * b.cols + j]!;
+    c0 += b.cols;
+  }
+  return { rows: m, cols: n, data: out };
+}
+
+/** Columns c0..c1-1 of a. */
+export function colSlice(a: Matrix, c0: number, c1: number): Matrix<Float64Array> {
+  const w = c1 - c0;
+  const out = new Float64Array(a.rows * w);
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < w; j++) out[i * w + j] = a.data[i * a.cols + c0 + j]!;
+  return { rows: a.rows, cols: w, data: out };
+}
+
+/** Rows r0..r1-1 of a. */
+export function rowSlice(a: Matrix, r0: number, r1: number): Matrix<Float64Array> {
+  return { rows: r1 - r0, cols: a.cols, data: Float64Array.from(a.data.subarray(r0 * a.cols, r1 * a.cols)) };
+}
+
+/** max |a_ij - b_ij| / max(max |b_ij|, tiny). */
+export function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    s = Math.max(s, Math.abs(b[i]!));
+  }
+  return s === 0 ? d : d / s;
+}

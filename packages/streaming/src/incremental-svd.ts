@@ -1,0 +1,255 @@
+import { DomainError, type Matrix, transpose } from '@x/gpu';
+import { checkBlock, checkInt, checkRow, type RowLike } from './rows';
+import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
+import { appendColumns, type SvdState } from './svd-update';
+import { toArray } from './vec';
+
+/** Options of {@link IncrementalSVD}. */
+export interface IncrementalSVDOptions {
+  /** Number k of singular triplets kept (>= 1). Nothing is truncated while k >= min(rows, cols). */
+  rank: number;
+  /** Rows gathered by `update(row)` before one `addRows` step (default max(rank, 8)). */
+  blockSize?: number;
+}
+
+/** Which side of the matrix grows: 'columns' (addColumns, tracks U) or 'rows' (addRows, tracks V). */
+export type GrowthMode = 'columns' | 'rows';
+
+/** The checkpoint of an {@link IncrementalSVD}: plain JSON. */
+export interface IncrementalSVDJSON {
+  kind: 'IncrementalSVD';
+  version: 1;
+  rank: number;
+  blockSize: number;
+  mode: GrowthMode | null;
+  dim: number;
+  count: number;
+  r: number;
+  basis: number[];
+  sigma: number[];
+  energy: number;
+  discarded: number;
+  spectralBound: number;
+  pending: number[];
+}
+
+/**
+ * Incremental truncated SVD of a matrix that grows by blocks of columns (or of rows), in memory
+ * independent of how many arrive: M = [A₁ A₂ …] ≈ U diag(σ) Vᵀ keeping the top `rank` triplets.
+ * Brand, "Incremental singular value decomposition of uncertain data with missing values"
+ * (ECCV 2002) and "Fast low-rank modifications of the thin singular value decomposition"
+ * (Linear Algebra Appl. 415, 2006): each block is split into its part in span(U) and an
+ * orthogonal residual (QR), and the SVD of the small (k + b) core gives the new U and σ.
+ *
+ * Only the fixed-size side is kept: U (rows x k) when columns are added, V (cols x k) when rows
+ * are added (the other side grows with the stream). With rank >= min(rows, cols) nothing is
+ * dropped and σ, U equal the batch SVD's to roundoff. When truncating, every dropped part is
+ * positive semidefinite, so 0 ⪯ MMᵀ − U diag(σ²) Uᵀ and ‖MMᵀ − U diag(σ²) Uᵀ‖₂ ≤
+ * {@link IncrementalSVD.spectralErrorBound} = Σ over steps of the largest dropped σ²
+ * (and ≤ {@link IncrementalSVD.discardedEnergy}, the sum of all dropped σ²).
+ *
+ * Cost per block of b columns: O(rows·(k + b)² + (k + b)³). Blocks with NaN/Infinity or the
+ * wrong size throw (naming row and column) and change nothing.
+ */
+export class IncrementalSVD {
+  readonly rank: number;
+  readonly blockSize: number;
+  private mode: GrowthMode | null = null;
+  private state: SvdState = { p: 0, r: 0, P: new Float64Array(0), sigma: new Float64Array(0) };
+  private absorbed = 0;
+  private energy = 0;
+  private discarded = 0;
+  private spectral = 0;
+  private pending: number[] = [];
+  private pendingRows = 0;
+
+  constructor(opts: IncrementalSVDOptions) {
+    if (typeof opts !== 'object' || opts === null) throw new DomainError('IncrementalSVD: options { rank } are required');
+    checkInt('IncrementalSVD', 'rank', opts.rank, 1);
+    const bs = opts.blockSize ?? Math.max(opts.rank, 8);
+    checkInt('IncrementalSVD', 'blockSize', bs, 1);
+    this.rank = opts.rank;
+    this.blockSize = bs;
+  }
+
+  /** 'columns', 'rows', or null before the first block. */
+  get growth(): GrowthMode | null {
+    return this.mode;
+  }
+
+  /** Columns (column mode) or rows (row mode) seen so far, pending rows included. */
+  get count(): number {
+    return this.absorbed + this.pendingRows;
+  }
+
+  /** Rows fed so far (row mode; 0 in column mode), for stream progress. */
+  get rowsSeen(): number {
+    return this.mode === 'columns' ? 0 : this.count;
+  }
+
+  /** Throws when this instance already grows along the other side. */
+  private requireMode(fn: string, mode: GrowthMode): void {
+    if (this.mode !== null && this.mode !== mode) {
+      throw new DomainError(
+        `IncrementalSVD.${fn}: this instance grows by ${this.mode}; one instance tracks one side (use a new instance, or transpose)`,
+      );
+    }
+  }
+
+  /** Fixes the growth side and the fixed dimension at the first block. */
+  private start(mode: GrowthMode, dim: number): void {
+    if (this.mode !== null) return;
+    this.mode = mode;
+    this.state = { p: dim, r: 0, P: new Float64Array(0), sigma: new Float64Array(0) };
+  }
+
+  /** Appends a block of columns (rows x b; the same row count every time). */
+  addColumns(block: Matrix): this {
+    this.requireMode('addColumns', 'columns');
+    checkBlock('IncrementalSVD.addColumns', block, this.mode === 'columns' ? this.state.p : null, null, 'block');
+    this.start('columns', block.rows);
+    this.absorb(block, block.cols);
+    return this;
+  }
+
+  /** Appends a block of rows (b x cols; the same column count every time). */
+  addRows(block: Matrix): this {
+    this.requireMode('addRows', 'rows');
+    checkBlock('IncrementalSVD.addRows', block, null, this.mode === 'rows' ? this.state.p : null, 'block');
+    this.flush();
+    this.start('rows', block.cols);
+    this.absorb(transpose(block), block.rows);
+    return this;
+  }
+
+  /**
+   * Appends one row (row mode). Rows are gathered into blocks of `blockSize` and absorbed
+   * together; queries flush what is pending first.
+   */
+  update(row: RowLike): this {
+    this.requireMode('update', 'rows');
+    const dim = this.mode === 'rows' ? this.state.p : ((row as RowLike | null)?.length ?? -1);
+    checkRow('IncrementalSVD.update', row, dim, this.count);
+    this.start('rows', dim);
+    for (let i = 0; i < row.length; i++) this.pending.push(row[i]!);
+    this.pendingRows++;
+    if (this.pendingRows >= this.blockSize) this.flush();
+    return this;
+  }
+
+  /** Absorbs the rows gathered by `update`. */
+  flush(): this {
+    if (this.pendingRows === 0) return this;
+    const block: Matrix = { rows: this.pendingRows, cols: this.state.p, data: Float64Array.from(this.pending) };
+    this.pending = [];
+    this.pendingRows = 0;
+    this.absorb(transpose(block), block.rows);
+    return this;
+  }
+
+  /** Consumes the rows of a Matrix or a synchronous iterable of rows (row mode). */
+  updateAll(rows: Matrix | Iterable<RowLike | Matrix>, opts?: ConsumeOptions): this {
+    feedRowsSync(this, rows, opts);
+    return this.flush();
+  }
+
+  /** Consumes any row source (row mode). */
+  async consume(source: RowSource, opts?: ConsumeOptions): Promise<this> {
+    await feedRows(this, source, opts);
+    return this.flush();
+  }
+
+  private absorb(Z: Matrix, added: number): void {
+    if (Z.cols === 0) return;
+    const { state, drop } = appendColumns(this.state, Z, this.rank);
+    let e = 0;
+    for (let i = 0; i < Z.data.length; i++) e += Z.data[i]! * Z.data[i]!;
+    this.state = state;
+    this.absorbed += added;
+    this.energy += e;
+    this.discarded += drop.sum;
+    this.spectral += drop.top;
+  }
+
+  /** The kept singular values, descending: min(rank, rows, cols seen) of them. */
+  singularValues(): Float64Array {
+    this.flush();
+    return this.state.sigma.slice();
+  }
+
+  /** Left singular vectors (rows x r) when growing by columns. */
+  U(): Matrix<Float64Array> {
+    if (this.mode === 'rows') {
+      throw new DomainError('IncrementalSVD.U: this instance grows by rows, so U grows with the stream and is not kept; use V()');
+    }
+    return { rows: this.state.p, cols: this.state.r, data: this.state.P.slice() };
+  }
+
+  /** Right singular vectors (cols x r) when growing by rows. */
+  V(): Matrix<Float64Array> {
+    if (this.mode === 'columns') {
+      throw new DomainError('IncrementalSVD.V: this instance grows by columns, so V grows with the stream and is not kept; use U()');
+    }
+    this.flush();
+    return { rows: this.state.p, cols: this.state.r, data: this.state.P.slice() };
+  }
+
+  /** ‖M‖_F² of everything absorbed. */
+  frobeniusSq(): number {
+    this.flush();
+    return this.energy;
+  }
+
+  /** Sum of all σ² dropped by truncation: ‖M‖_F² − Σ σ² up to roundoff. */
+  discardedEnergy(): number {
+    this.flush();
+    return this.discarded;
+  }
+
+  /** Σ over updates of the largest dropped σ²: bounds ‖MMᵀ − U diag(σ²) Uᵀ‖₂ (0 when exact). */
+  spectralErrorBound(): number {
+    this.flush();
+    return this.spectral;
+  }
+
+  toJSON(): IncrementalSVDJSON {
+    return {
+      kind: 'IncrementalSVD',
+      version: 1,
+      rank: this.rank,
+      blockSize: this.blockSize,
+      mode: this.mode,
+      dim: this.state.p,
+      count: this.absorbed,
+      r: this.state.r,
+      basis: toArray(this.state.P),
+      sigma: toArray(this.state.sigma),
+      energy: this.energy,
+      discarded: this.discarded,
+      spectralBound: this.spectral,
+      pending: this.pending.slice(),
+    };
+  }
+
+  /** Resumes from {@link IncrementalSVD.toJSON} output (an object or its JSON string). */
+  static fromJSON(json: IncrementalSVDJSON | string): IncrementalSVD {
+    const j = (typeof json === 'string' ? JSON.parse(json) : json) as IncrementalSVDJSON;
+    const fn = 'IncrementalSVD.fromJSON';
+    if (j?.kind !== 'IncrementalSVD' || j.version !== 1) {
+      throw new DomainError(`${fn}: not an IncrementalSVD checkpoint (kind/version mismatch)`);
+    }
+    if (j.basis.length !== j.dim * j.r || j.sigma.length !== j.r || (j.dim > 0 && j.pending.length % j.dim !== 0)) {
+      throw new DomainError(`${fn}: array lengths do not match dim = ${j.dim}, r = ${j.r}`);
+    }
+    const s = new IncrementalSVD({ rank: j.rank, blockSize: j.blockSize });
+    s.mode = j.mode;
+    s.state = { p: j.dim, r: j.r, P: Float64Array.from(j.basis), sigma: Float64Array.from(j.sigma) };
+    s.absorbed = j.count;
+    s.energy = j.energy;
+    s.discarded = j.discarded;
+    s.spectral = j.spectralBound;
+    s.pending = j.pending.slice();
+    s.pendingRows = j.dim > 0 ? j.pending.length / j.dim : 0;
+    return s;
+  }
+}

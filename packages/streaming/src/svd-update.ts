@@ -1,0 +1,133 @@
+/**
+ * One step of Brand's incremental SVD, shared by IncrementalSVD, IncrementalPCA and the
+ * concatenated-SVD "approximate" estimator (internal; not re-exported).
+ */
+import { type Matrix, matmul } from '@x/gpu';
+import { qr, svd } from '@x/linalg';
+
+/** A truncated SVD state: P (p x r, orthonormal columns, row-major) and σ (r, descending). */
+export interface SvdState {
+  p: number;
+  r: number;
+  P: Float64Array;
+  sigma: Float64Array;
+}
+
+/** What an update dropped: Σ of all discarded σ², and the largest discarded σ². */
+export interface SvdDrop {
+  sum: number;
+  top: number;
+}
+
+/**
+ * Appends the columns of Z (p x b) to the matrix M ≈ P diag(σ) Qᵀ and keeps the top `keep`
+ * triplets: M' = [M Z] = [P Qz] K [[Q, 0], [0, I]]ᵀ with K = [[diag σ, PᵀZ], [0, Rz]] and
+ * Z − P PᵀZ = Qz Rz (QR, two projection passes), then SVD(K) = Uk Σk Vkᵀ and P' = [P Qz] Uk.
+ * Brand, "Fast low-rank modifications of the thin singular value decomposition", Linear Algebra
+ * Appl. 415 (2006), Sec. 2-3. Exact when nothing is dropped. O(p (r + b)² + (r + b)³).
+ */
+export function appendColumns(state: SvdState, Z: Matrix, keep: number): { state: SvdState; drop: SvdDrop } {
+  const { p, r, P, sigma } = state;
+  const b = Z.cols;
+  const Pm: Matrix<Float64Array> = { rows: p, cols: r, data: P };
+  let C: Float64Array;
+  let Res: Float64Array;
+  if (r > 0) {
+    // Classical Gram-Schmidt twice ("twice is enough", Giraud et al. 2005) keeps Qz ⟂ P.
+    const C1 = matmul(Pm, Z, { transA: true }).data as Float64Array;
+    Res = Float64Array.from(Z.data);
+    subtractProduct(Res, P, C1, p, r, b);
+    const C2 = matmul(Pm, { rows: p, cols: b, data: Res }, { transA: true }).data as Float64Array;
+    subtractProduct(Res, P, C2, p, r, b);
+    C = C1;
+    for (let i = 0; i < C.length; i++) C[i] = C[i]! + C2[i]!;
+  } else {
+    C = new Float64Array(0);
+    Res = Float64Array.from(Z.data);
+  }
+  const { Q: Qz, R: Rz } = qr({ rows: p, cols: b, data: Res });
+  const q = Qz.cols;
+  // K is (r + q) x (r + b).
+  const kr = r + q;
+  const kc = r + b;
+  const K = new Float64Array(kr * kc);
+  for (let i = 0; i < r; i++) {
+    K[i * kc + i] = sigma[i]!;
+    for (let j = 0; j < b; j++) K[i * kc + r + j] = C[i * b + j]!;
+  }
+  for (let i = 0; i < q; i++) for (let j = 0; j < b; j++) K[(r + i) * kc + r + j] = Rz.data[i * b + j]!;
+  const { U: Uk, S: Sk } = svd({ rows: kr, cols: kc, data: K });
+  const kk = Sk.length;
+  const rNew = Math.min(keep, kk, p);
+  const drop: SvdDrop = { sum: 0, top: kk > rNew ? Sk[rNew]! * Sk[rNew]! : 0 };
+  for (let i = rNew; i < kk; i++) drop.sum += Sk[i]! * Sk[i]!;
+  // P' = [P Qz] Uk[:, :rNew]
+  const ext = new Float64Array(p * kr);
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j < r; j++) ext[i * kr + j] = P[i * r + j]!;
+    for (let j = 0; j < q; j++) ext[i * kr + r + j] = Qz.data[i * q + j]!;
+  }
+  const Ukr = new Float64Array(kr * rNew);
+  for (let i = 0; i < kr; i++) for (let j = 0; j < rNew; j++) Ukr[i * rNew + j] = Uk.data[i * kk + j]!;
+  const Pn = matmul({ rows: p, cols: kr, data: ext }, { rows: kr, cols: rNew, data: Ukr }).data as Float64Array;
+  reorthonormalizeColumns(Pn, p, rNew);
+  return { state: { p, r: rNew, P: Pn, sigma: Sk.slice(0, rNew) }, drop };
+}
+
+/** X -= P C for X (p x b), P (p x r), C (r x b), all row-major. */
+function subtractProduct(X: Float64Array, P: Float64Array, C: Float64Array, p: number, r: number, b: number): void {
+  for (let i = 0; i < p; i++) {
+    for (let k = 0; k < r; k++) {
+      const pik = P[i * r + k]!;
+      if (pik === 0) continue;
+      const off = k * b;
+      const xo = i * b;
+      for (let j = 0; j < b; j++) X[xo + j] = X[xo + j]! - pik * C[off + j]!;
+    }
+  }
+}
+
+/**
+ * Modified Gram-Schmidt (two passes) over the columns of X (p x c, row-major). Columns that
+ * belong to nonzero singular values are already orthonormal to roundoff and move only by
+ * roundoff; columns of zero singular values (whose direction SVD leaves arbitrary, and which
+ * may overlap the others when the residual QR was rank-deficient) are re-made orthonormal,
+ * replaced by a coordinate vector orthogonalized against the rest when they vanish.
+ */
+export function reorthonormalizeColumns(X: Float64Array, p: number, c: number): void {
+  const col = new Float64Array(p);
+  let nextUnit = 0;
+  for (let j = 0; j < c; j++) {
+    for (let i = 0; i < p; i++) col[i] = X[i * c + j]!;
+    let ok = orthAgainst(X, col, p, c, j);
+    while (!ok && nextUnit < p) {
+      col.fill(0);
+      col[nextUnit++] = 1;
+      ok = orthAgainst(X, col, p, c, j);
+    }
+    for (let i = 0; i < p; i++) X[i * c + j] = col[i]!;
+  }
+}
+
+/**
+ * Projects `col` off columns 0..j-1 of X twice and normalizes it; false when less than half of
+ * its norm survives (it lay in their span: the caller tries another vector).
+ */
+function orthAgainst(X: Float64Array, col: Float64Array, p: number, c: number, j: number): boolean {
+  let n0 = 0;
+  for (let i = 0; i < p; i++) n0 += col[i]! * col[i]!;
+  if (n0 === 0) return false;
+  for (let pass = 0; pass < 2; pass++) {
+    for (let k = 0; k < j; k++) {
+      let g = 0;
+      for (let i = 0; i < p; i++) g += X[i * c + k]! * col[i]!;
+      for (let i = 0; i < p; i++) col[i] = col[i]! - g * X[i * c + k]!;
+    }
+  }
+  let n1 = 0;
+  for (let i = 0; i < p; i++) n1 += col[i]! * col[i]!;
+  if (n1 < 0.25 * n0) return false;
+  const inv = 1 / Math.sqrt(n1);
+  for (let i = 0; i < p; i++) col[i] = col[i]! * inv;
+  return true;
+}
