@@ -33,3 +33,10 @@ export {
   deltaProductChunked,
   deltaProductRecurrence,
 } from './deltaproduct';
+export { S3_ELEMENTS, s3Compose, s3Householder, s3TrackDeltaProduct, s3WordProblem } from './s3';
+export {
+  DeltaProductClassifier,
+  type DeltaProductClassifierOptions,
+  type TrainS3Options,
+  trainS3WordProblem,
+} from './word-problem';

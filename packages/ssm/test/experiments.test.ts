@@ -26,3 +26,19 @@ describe('experiments (quick mode)', () => {
     expect(r.plots!.length).toBeGreaterThan(0);
   });
 });
+
+describe('DeltaProduct experiments (quick mode)', () => {
+  it('constructive tracker is exact', async () => {
+    const r = await byId('ssm/deltaproduct-s3-tracker').run({ quick: true, seed: 1 });
+    expect(r.ok).toBe(true);
+    expect(r.metrics!.acc_T400).toBe(1);
+  });
+  it('n_h = 2 with beta in [0, 2] tracks S3 (also at 4x length); n_h = 1 with beta in [0, 1] cannot', async () => {
+    const r = await byId('ssm/deltaproduct-s3-word-problem').run({ quick: true, seed: 0 });
+    expect(r.ok).toBe(true);
+    expect(r.metrics!.acc_nh2_b2_T16).toBeGreaterThan(0.95);
+    expect(r.metrics!.acc_nh2_b2_T64).toBeGreaterThan(0.9);
+    expect(r.metrics!.acc_nh1_b1_T16).toBeLessThan(0.5);
+    expect(r.metrics!.acc_nh1_b1_T64).toBeLessThan(0.5);
+  });
+});

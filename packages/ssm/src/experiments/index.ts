@@ -1,5 +1,6 @@
 import type { Experiment } from '@x/gpu';
+import { s3TrackerExperiment, s3WordProblemExperiment } from './s3-tracking';
 import { s4dKernelErrorExperiment } from './s4d-kernel-error';
 
 /** The seeded experiments reproducing each paper's headline claim (demo page and headless runner). */
-export const experiments: Experiment[] = [s4dKernelErrorExperiment];
+export const experiments: Experiment[] = [s4dKernelErrorExperiment, s3TrackerExperiment, s3WordProblemExperiment];
