@@ -13,3 +13,6 @@ export type { ParamLike } from './params';
 export { type LrSchedule, scheduleFactor, warmupCosine } from './schedule';
 export { SGD, type SGDOptions } from './sgd';
 export { optimizerFromJSON } from './from-json';
+export { type MatrixSensingOptions, type MatrixSensingResult, matrixSensing, type OneStepFix } from './matrix-sensing';
+export { addOutliers, adjoint, gaussianSensing, measure, type SensingOperator } from './sensing';
+export { type SubgmOptions, type SubgmResult, subgm } from './subgm';

@@ -47,7 +47,9 @@ describe('dctProjection', () => {
         const rec = (start: number, chosen: number[]): void => {
           if (chosen.length === r) {
             const CI = { rows: r, cols: 6, data: new Float64Array(r * 6) };
-            chosen.forEach((c, k) => CI.data.set(Q.data.subarray(c * 6, c * 6 + 6), k * 6));
+            chosen.forEach((c, k) => {
+              CI.data.set(Q.data.subarray(c * 6, c * 6 + 6), k * 6);
+            });
             const P = matmul(G, CI, { transB: true });
             let e = 0;
             for (const x of P.data) e += x * x;

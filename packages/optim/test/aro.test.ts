@@ -1,0 +1,122 @@
+import { gram, type Matrix, matmul, randn } from '@x/gpu';
+import { svd } from '@x/linalg';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ARO, aroRotationFixedPoint, rowNormalize, shiftedCholeskyQR, signStep, sinkhornStep } from '../src/index';
+
+function polarDirection(M: Matrix): Float64Array {
+  const { U, V } = svd(M);
+  const P = matmul(U, V, { transB: true });
+  const s = Math.sqrt(M.cols);
+  return Float64Array.from(P.data, (x) => x * s);
+}
+
+function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i]! - b[i]!) ** 2;
+    n += b[i]! ** 2;
+  }
+  return Math.sqrt(d / n);
+}
+
+describe('ARO rotation policy', () => {
+  it('with the row-normalized base converges to Muon direction sqrt(n) U Vᵀ on a fixed momentum (32x64)', () => {
+    const M = randn(32, 64, 7);
+    const target = polarDirection(M);
+    const e30 = rel(aroRotationFixedPoint(M, 30).direction.data, target);
+    const e300 = rel(aroRotationFixedPoint(M, 300).direction.data, target);
+    // spec measurement: rel. error 1e-3 after 300 iterations
+    expect(e300).toBeLessThan(2e-3);
+    expect(e300).toBeLessThan(e30);
+  });
+
+  it('ARO step with f_RN, no momentum and RMS matching off steps along the fixed point direction', () => {
+    const M = randn(6, 10, 3);
+    const opt = new ARO({ lr: 1, momentum: 0, base: 'rowNormalized', rmsMatch: null });
+    const w = new Float64Array(60);
+    for (let t = 0; t < 200; t++) {
+      w.fill(0);
+      opt.step([{ name: 'W', value: { rows: 6, cols: 10, data: w }, grad: M }]);
+    }
+    const target = polarDirection(M);
+    expect(rel(w.map((x) => -x), target)).toBeLessThan(1e-2);
+  });
+
+  it('RMS matching sets the update RMS to rmsMatch * lr', () => {
+    const opt = new ARO({ lr: 0.5, rmsMatch: 0.2 });
+    const w = new Float64Array(8 * 5);
+    opt.step([{ name: 'W', value: { rows: 8, cols: 5, data: w }, grad: randn(8, 5, 1) }]);
+    let s = 0;
+    for (const x of w) s += x * x;
+    expect(Math.sqrt(s / w.length)).toBeCloseTo(0.1, 12);
+  });
+
+  it('falls back to Householder QR on a rank-deficient rotation and stays finite', () => {
+    // 'rows' orientation on a tall matrix makes M f(Rᵀ M)ᵀ (8x8) rank <= 3
+    const opt = new ARO({ orientation: 'rows', base: 'sinkhorn' });
+    const w = new Float64Array(24);
+    for (let t = 0; t < 3; t++) opt.step([{ name: 'W', value: { rows: 8, cols: 3, data: w }, grad: randn(8, 3, t) }]);
+    expect(opt.fallbacks).toBeGreaterThan(0);
+    expect(w.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('shiftedCholeskyQR', () => {
+  it('returns orthonormal Q spanning A with diag(R) > 0 (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 1e6 }), (n, extra, seed) => {
+        const A = randn(n + extra, n, seed);
+        const { Q } = shiftedCholeskyQR(A);
+        const QtQ = gram(Q);
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(Math.abs(QtQ.data[i * n + j]! - (i === j ? 1 : 0))).toBeLessThan(1e-12);
+        const R = matmul(Q, A, { transA: true });
+        for (let i = 0; i < n; i++) {
+          expect(R.data[i * n + i]!).toBeGreaterThan(0);
+          for (let j = 0; j < i; j++) expect(Math.abs(R.data[i * n + j]!)).toBeLessThan(1e-9 * (1 + Math.abs(R.data[i * n + i]!)));
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('uses Householder for an exactly singular matrix and Cholesky otherwise', () => {
+    expect(shiftedCholeskyQR(randn(6, 4, 1)).method).toBe('cholesky');
+    const A = randn(5, 3, 2);
+    for (let i = 0; i < 5; i++) A.data[i * 3 + 2] = A.data[i * 3]!; // duplicate column
+    const res = shiftedCholeskyQR(A);
+    expect(res.method).toBe('householder');
+    const QtQ = gram(res.Q);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(Math.abs(QtQ.data[i * 3 + j]! - (i === j ? 1 : 0))).toBeLessThan(1e-12);
+  });
+});
+
+describe('base steps', () => {
+  it('sinkhorn output has rows of norm sqrt(n) (alternating: exactly columns sqrt(m))', () => {
+    const X = sinkhornStep(randn(6, 9, 4), { iterations: 20 });
+    for (let j = 0; j < 9; j++) {
+      let s = 0;
+      for (let i = 0; i < 6; i++) s += X.data[i * 9 + j]! ** 2;
+      expect(Math.sqrt(s)).toBeCloseTo(Math.sqrt(6), 12);
+    }
+    for (let i = 0; i < 6; i++) {
+      let s = 0;
+      for (let j = 0; j < 9; j++) s += X.data[i * 9 + j]! ** 2;
+      expect(Math.sqrt(s)).toBeCloseTo(3, 4);
+    }
+    const Y = sinkhornStep(randn(6, 9, 4), { iterations: 40, mode: 'simultaneous' });
+    let s = 0;
+    for (let j = 0; j < 9; j++) s += Y.data[j]! ** 2;
+    expect(Math.sqrt(s)).toBeCloseTo(3, 3);
+  });
+
+  it('rowNormalize and sign', () => {
+    const X = { rows: 2, cols: 2, data: Float64Array.from([3, 4, 0, 0]) };
+    const Y = rowNormalize(X).data;
+    [(3 / 5) * Math.SQRT2, (4 / 5) * Math.SQRT2, 0, 0].forEach((v, i) => {
+      expect(Y[i]).toBeCloseTo(v, 15);
+    });
+    expect(Array.from(signStep({ rows: 1, cols: 3, data: Float64Array.from([-2, 0, 5]) }).data)).toEqual([-1, 0, 1]);
+  });
+});
