@@ -1,1 +1,55 @@
-export {};
+export {
+  type AsyncContext,
+  backwardWith,
+  forwardWith,
+  type Module,
+  type ModuleJSON,
+  type Parameter,
+  parameterCount,
+  prefixParameters,
+} from './module';
+export { type BiasInit, type InitOptions, type InitScheme, initBias, initScale, initWeight } from './init';
+export { Linear, type LinearOptions } from './linear';
+export {
+  Activation,
+  GELU,
+  type GELUOptions,
+  ReLU,
+  SiLU,
+  Sigmoid,
+  Sine,
+  type SineOptions,
+  Softplus,
+  type SoftplusOptions,
+  sigmoid,
+  Tanh,
+} from './activations';
+export { erf, erfc } from './erf';
+export { Sequential } from './sequential';
+export { Residual } from './residual';
+export { type ModuleFactory, type ModuleRegistry, moduleFromJSON, registerModule } from './registry';
+export { type Loss, type LossOptions, type LossResult, l1Loss, mseLoss, softmax, softmaxCrossEntropyLoss } from './losses';
+export { accuracy, type PsnrOptions, psnr } from './metrics';
+export {
+  assertGradCheck,
+  type GradCheckEntry,
+  GradCheckError,
+  type GradCheckOptions,
+  type GradCheckReport,
+  type GradFunction,
+  gradCheck,
+} from './gradcheck';
+export type { Optimizer } from './optimizer';
+export { Adam, type AdamOptions } from './adam';
+export { SGD, type SGDOptions } from './sgd';
+export {
+  type FitCheckpoint,
+  type FitData,
+  type FitLoopState,
+  type FitOptions,
+  type FitProgress,
+  type FitResult,
+  fit,
+  type NonFiniteLossError,
+} from './fit';
+export { type MlpRegressionOptions, type MlpRegressionResult, mlpRegressionExperiment } from './experiments';

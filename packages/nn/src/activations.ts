@@ -1,0 +1,247 @@
+import { assertMatrix, DomainError, type Matrix, type MatrixData } from '@x/gpu';
+import { erfc } from './erf';
+import { checkGrad, type Module, type ModuleJSON, noForward, type Parameter } from './module';
+
+const INV_SQRT_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 0.3989422804014327;
+const SQRT_2_OVER_PI = 0.7978845608028654;
+const GELU_TANH_C = 0.044715;
+
+/**
+ * Base of the parameter-free elementwise activations: y = f(x) applied to every entry, and
+ * dx = f'(x) ⊙ dy. Output is float64 whatever the input dtype. O(size) time and memory.
+ */
+export abstract class Activation implements Module {
+  /** The type tag written by toJSON. */
+  abstract readonly type: string;
+  protected x: Matrix | null = null;
+  protected y: Matrix<Float64Array> | null = null;
+
+  /** Applies f to `x` into `y` (same length). */
+  protected abstract apply(x: MatrixData, y: Float64Array): void;
+  /** dx = f'(x) ⊙ dy, with y = f(x) available when it is cheaper to use. */
+  protected abstract derivative(x: MatrixData, y: Float64Array, dy: MatrixData, dx: Float64Array): void;
+
+  /** Name for error messages. */
+  get name(): string {
+    return this.type;
+  }
+
+  forward(x: Matrix): Matrix {
+    assertMatrix(this.name, 'x', x);
+    const y = { rows: x.rows, cols: x.cols, data: new Float64Array(x.data.length) };
+    this.apply(x.data, y.data);
+    this.x = x;
+    this.y = y;
+    return y;
+  }
+
+  backward(dy: Matrix): Matrix {
+    const x = this.x;
+    const y = this.y;
+    if (!x || !y) throw noForward(this.name);
+    checkGrad(this.name, dy, x.rows, x.cols);
+    const dx = { rows: x.rows, cols: x.cols, data: new Float64Array(x.data.length) };
+    this.derivative(x.data, y.data, dy.data, dx.data);
+    return dx;
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  zeroGrad(): void {}
+
+  toJSON(): ModuleJSON {
+    return { type: this.type };
+  }
+}
+
+/** ReLU: max(0, x); derivative 1 for x > 0, else 0 (Nair & Hinton 2010). */
+export class ReLU extends Activation {
+  readonly type = 'ReLU';
+  protected apply(x: MatrixData, y: Float64Array): void {
+    for (let i = 0; i < y.length; i++) {
+      y[i] = Math.max(x[i]!, 0);
+    }
+  }
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+    for (let i = 0; i < dx.length; i++) dx[i] = x[i]! > 0 ? dy[i]! : 0;
+  }
+}
+
+export interface GELUOptions {
+  /** `'none'` (default): the exact x Φ(x) with Φ via erf. `'tanh'`: the tanh approximation. */
+  approximate?: 'none' | 'tanh';
+}
+
+/**
+ * GELU (Hendrycks & Gimpel 2016): x Φ(x), Φ the standard normal CDF, computed from erfc so
+ * that it stays accurate for large negative x; derivative Φ(x) + x φ(x). With
+ * `approximate: 'tanh'`: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (their eq. 2) and its
+ * exact derivative.
+ */
+export class GELU extends Activation {
+  readonly type = 'GELU';
+  readonly approximate: 'none' | 'tanh';
+  constructor(opts: GELUOptions = {}) {
+    super();
+    const a = opts.approximate ?? 'none';
+    if (a !== 'none' && a !== 'tanh') throw new DomainError(`GELU: approximate must be 'none' or 'tanh', got ${String(a)}`);
+    this.approximate = a;
+  }
+  override get name(): string {
+    return this.approximate === 'tanh' ? 'GELU(tanh)' : 'GELU';
+  }
+  protected apply(x: MatrixData, y: Float64Array): void {
+    if (this.approximate === 'tanh') {
+      for (let i = 0; i < y.length; i++) {
+        const v = x[i]!;
+        y[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v)));
+      }
+    } else {
+      for (let i = 0; i < y.length; i++) {
+        const v = x[i]!;
+        y[i] = 0.5 * v * erfc(-v * INV_SQRT_2);
+      }
+    }
+  }
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+    if (this.approximate === 'tanh') {
+      for (let i = 0; i < dx.length; i++) {
+        const v = x[i]!;
+        const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v));
+        const du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * v * v);
+        dx[i] = dy[i]! * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
+      }
+    } else {
+      for (let i = 0; i < dx.length; i++) {
+        const v = x[i]!;
+        const cdf = 0.5 * erfc(-v * INV_SQRT_2);
+        const pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+        dx[i] = dy[i]! * (cdf + v * pdf);
+      }
+    }
+  }
+  override toJSON(): ModuleJSON {
+    return { type: this.type, approximate: this.approximate };
+  }
+}
+
+/** tanh(x); derivative 1 - tanh(x)^2. */
+export class Tanh extends Activation {
+  readonly type = 'Tanh';
+  protected apply(x: MatrixData, y: Float64Array): void {
+    for (let i = 0; i < y.length; i++) y[i] = Math.tanh(x[i]!);
+  }
+  protected derivative(_x: MatrixData, y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+    for (let i = 0; i < dx.length; i++) {
+      const t = y[i]!;
+      dx[i] = dy[i]! * (1 - t * t);
+    }
+  }
+}
+
+/** The logistic sigmoid 1/(1+e^-x), evaluated without overflow for either sign. */
+export function sigmoid(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+
+/** Sigmoid σ(x) = 1/(1+e^-x), overflow-free for both signs; derivative σ(1-σ). */
+export class Sigmoid extends Activation {
+  readonly type = 'Sigmoid';
+  protected apply(x: MatrixData, y: Float64Array): void {
+    for (let i = 0; i < y.length; i++) y[i] = sigmoid(x[i]!);
+  }
+  protected derivative(_x: MatrixData, y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+    for (let i = 0; i < dx.length; i++) {
+      const s = y[i]!;
+      dx[i] = dy[i]! * s * (1 - s);
+    }
+  }
+}
+
+/** SiLU / swish: x σ(x) (Elfwing et al. 2018; Ramachandran et al. 2017); derivative σ(x)(1 + x(1 - σ(x))). */
+export class SiLU extends Activation {
+  readonly type = 'SiLU';
+  protected apply(x: MatrixData, y: Float64Array): void {
+    for (let i = 0; i < y.length; i++) {
+      const v = x[i]!;
+      y[i] = v * sigmoid(v);
+    }
+  }
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+    for (let i = 0; i < dx.length; i++) {
+      const v = x[i]!;
+      const s = sigmoid(v);
+      dx[i] = dy[i]! * s * (1 + v * (1 - s));
+    }
+  }
+}
+
+export interface SoftplusOptions {
+  /** Sharpness β > 0 (default 1): softplus_β(x) = log(1 + e^{βx}) / β. */
+  beta?: number;
+}
+
+/**
+ * Softplus log(1 + e^{βx})/β, computed as (max(βx, 0) + log1p(e^{-|βx|}))/β so it neither
+ * overflows nor loses digits; derivative σ(βx).
+ */
+export class Softplus extends Activation {
+  readonly type = 'Softplus';
+  readonly beta: number;
+  constructor(opts: SoftplusOptions = {}) {
+    super();
+    const b = opts.beta ?? 1;
+    if (!Number.isFinite(b) || b <= 0) throw new DomainError(`Softplus: beta must be a finite number > 0, got ${b}`);
+    this.beta = b;
+  }
+  protected apply(x: MatrixData, y: Float64Array): void {
+    const b = this.beta;
+    for (let i = 0; i < y.length; i++) {
+      const z = b * x[i]!;
+      y[i] = (Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))) / b;
+    }
+  }
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+    const b = this.beta;
+    for (let i = 0; i < dx.length; i++) dx[i] = dy[i]! * sigmoid(b * x[i]!);
+  }
+  override toJSON(): ModuleJSON {
+    return { type: this.type, beta: this.beta };
+  }
+}
+
+export interface SineOptions {
+  /** Frequency ω0 (default 30, SIREN's first-layer value). */
+  omega0?: number;
+}
+
+/** SIREN's periodic activation sin(ω0 x) (Sitzmann et al. 2020, eq. 1); derivative ω0 cos(ω0 x). */
+export class Sine extends Activation {
+  readonly type = 'Sine';
+  readonly omega0: number;
+  constructor(opts: SineOptions = {}) {
+    super();
+    const w = opts.omega0 ?? 30;
+    if (!Number.isFinite(w)) throw new DomainError(`Sine: omega0 must be finite, got ${w}`);
+    this.omega0 = w;
+  }
+  override get name(): string {
+    return `Sine(omega0=${this.omega0})`;
+  }
+  protected apply(x: MatrixData, y: Float64Array): void {
+    const w = this.omega0;
+    for (let i = 0; i < y.length; i++) y[i] = Math.sin(w * x[i]!);
+  }
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+    const w = this.omega0;
+    for (let i = 0; i < dx.length; i++) dx[i] = dy[i]! * w * Math.cos(w * x[i]!);
+  }
+  override toJSON(): ModuleJSON {
+    return { type: this.type, omega0: this.omega0 };
+  }
+}

@@ -1,0 +1,221 @@
+import { type Device, DomainError, gemmAccumulate, isMatrix, type Matrix, matmul, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { type BiasInit, type InitOptions, type InitScheme, initBias, initWeight } from './init';
+import {
+  type AsyncContext,
+  checkGrad,
+  checkInput,
+  floatsFromJSON,
+  type Module,
+  type ModuleJSON,
+  noForward,
+  type Parameter,
+} from './module';
+
+export interface LinearOptions extends InitOptions {
+  /** Seed (or an @x/gpu `Rng`, advanced in place) for the random init. Default 0. */
+  seed?: number | Rng;
+  /** Weight init scheme (see {@link InitScheme}); default `'xavier-uniform'`. Ignored when `weight` is given. */
+  init?: InitScheme;
+  /** Initial weight values, out x in (a Matrix or a row-major array); copied. */
+  weight?: Matrix | ArrayLike<number>;
+  /** `false`: no bias (it stays zero and is not a parameter). An array: initial bias values (copied). Default true. */
+  bias?: boolean | ArrayLike<number>;
+  /** Bias init when `bias` is true; default `'zeros'`. Drawn after the weight from the same stream. */
+  biasInit?: BiasInit;
+  /**
+   * An @x/gpu device for `forwardAsync`/`backwardAsync`: products with at least
+   * `deviceThreshold` multiply-adds run on it. The synchronous `forward`/`backward` always use
+   * the CPU GEMM.
+   */
+  device?: Device;
+  /** Smallest batch * in * out for which the device is used (default 262144 = 64^3). */
+  deviceThreshold?: number;
+  /** Name used in error messages; default `Linear(in, out)`. */
+  name?: string;
+}
+
+/**
+ * Fully connected layer: y = x Wᵀ + b for a batch x (batch x in), W (out x in), b (out).
+ *
+ * backward(dy): returns dx = dy W (batch x in) and accumulates dW += dyᵀ x, db += Σ_rows dy.
+ * All three products use @x/gpu's blocked GEMM (O(batch * in * out) each); with a `device`, the
+ * async pair sends large ones to it.
+ */
+export class Linear implements Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** out x in; `weight.data` is the parameter storage that optimizers update in place. */
+  readonly weight: Matrix<Float64Array>;
+  /** Length out; all zeros and not a parameter when the layer has no bias. */
+  readonly bias: Float64Array;
+  readonly weightGrad: Float64Array;
+  readonly biasGrad: Float64Array;
+  readonly useBias: boolean;
+  readonly name: string;
+  device: Device | undefined;
+  deviceThreshold: number;
+  private x: Matrix | null = null;
+  private readonly params: Parameter[];
+
+  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
+    const name = opts.name ?? `Linear(${inFeatures}, ${outFeatures})`;
+    for (const [what, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new DomainError(`${name}: ${what} must be a positive integer, got ${v}`);
+    }
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.name = name;
+    this.device = opts.device;
+    this.deviceThreshold = opts.deviceThreshold ?? 262144;
+    const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
+    const n = inFeatures * outFeatures;
+
+    let w: Float64Array;
+    if (opts.weight !== undefined) {
+      const given = opts.weight;
+      if (isMatrix(given)) {
+        if (given.rows !== outFeatures || given.cols !== inFeatures) {
+          throw new ShapeError(`${name}: weight is ${given.rows}x${given.cols}, expected ${outFeatures}x${inFeatures} (out x in)`);
+        }
+        w = Float64Array.from(given.data);
+      } else {
+        w = floatsFromJSON(name, 'weight', Array.from(given), n);
+      }
+    } else {
+      w = initWeight(outFeatures, inFeatures, opts.init ?? 'xavier-uniform', r, opts);
+    }
+    this.weight = { rows: outFeatures, cols: inFeatures, data: w };
+
+    const b = opts.bias ?? true;
+    this.useBias = b !== false;
+    if (typeof b === 'boolean') this.bias = b ? initBias(outFeatures, inFeatures, opts.biasInit ?? 'zeros', r) : new Float64Array(outFeatures);
+    else this.bias = floatsFromJSON(name, 'bias', Array.from(b), outFeatures);
+
+    this.weightGrad = new Float64Array(n);
+    this.biasGrad = new Float64Array(outFeatures);
+    this.params = [{ name: 'weight', value: w, grad: this.weightGrad, shape: [outFeatures, inFeatures] }];
+    if (this.useBias) this.params.push({ name: 'bias', value: this.bias, grad: this.biasGrad, shape: [outFeatures] });
+  }
+
+  /** y = x Wᵀ + b. Keeps a reference to `x` for backward (do not mutate it before then). */
+  forward(x: Matrix): Matrix {
+    checkInput(this.name, 'x', x, this.inFeatures);
+    const y = matmul(x, this.weight, { transB: true });
+    this.addBias(y);
+    this.x = x;
+    return y;
+  }
+
+  /** dx = dy W; accumulates dW += dyᵀ x and db += column sums of dy. */
+  backward(dy: Matrix): Matrix {
+    const x = this.x;
+    if (!x) throw noForward(this.name);
+    checkGrad(this.name, dy, x.rows, this.outFeatures);
+    const dx = matmul(dy, this.weight);
+    // dW += dyᵀ x straight into the gradient buffer (the GEMM core accumulates; no temporary).
+    gemmAccumulate(
+      this.outFeatures,
+      this.inFeatures,
+      x.rows,
+      { data: dy.data, off: 0, rs: 1, cs: dy.cols },
+      { data: x.data, off: 0, rs: x.cols, cs: 1 },
+      this.weightGrad,
+      this.inFeatures,
+    );
+    this.accumulateBiasGrad(dy);
+    return dx;
+  }
+
+  /** {@link forward} with the product on `this.device ?? ctx.device` when it is large enough. */
+  async forwardAsync(x: Matrix, ctx?: AsyncContext): Promise<Matrix> {
+    checkInput(this.name, 'x', x, this.inFeatures);
+    const dev = this.pickDevice(x.rows, ctx);
+    if (!dev) return this.forward(x);
+    const y = await dev.matmul(x, this.weight, { transB: true });
+    this.addBias(y);
+    this.x = x;
+    return y;
+  }
+
+  /** {@link backward} with both products on the device when they are large enough. */
+  async backwardAsync(dy: Matrix, ctx?: AsyncContext): Promise<Matrix> {
+    const x = this.x;
+    if (!x) throw noForward(this.name);
+    checkGrad(this.name, dy, x.rows, this.outFeatures);
+    const dev = this.pickDevice(x.rows, ctx);
+    if (!dev) return this.backward(dy);
+    const [dx, gw] = await Promise.all([dev.matmul(dy, this.weight), dev.matmul(dy, x, { transA: true })]);
+    const g = this.weightGrad;
+    const d = gw.data;
+    for (let i = 0; i < g.length; i++) g[i]! += d[i]!;
+    this.accumulateBiasGrad(dy);
+    return dx;
+  }
+
+  parameters(): Parameter[] {
+    return this.params.slice();
+  }
+
+  zeroGrad(): void {
+    this.weightGrad.fill(0);
+    this.biasGrad.fill(0);
+  }
+
+  toJSON(): ModuleJSON {
+    return {
+      type: 'Linear',
+      name: this.name,
+      inFeatures: this.inFeatures,
+      outFeatures: this.outFeatures,
+      useBias: this.useBias,
+      weight: Array.from(this.weight.data),
+      bias: Array.from(this.bias),
+    };
+  }
+
+  /** Rebuilds a layer from {@link Linear.toJSON} output (exact values). */
+  static fromJSON(json: ModuleJSON, opts: Pick<LinearOptions, 'device' | 'deviceThreshold'> = {}): Linear {
+    if (json.type !== 'Linear') throw new DomainError(`Linear.fromJSON: type is ${String(json.type)}, expected Linear`);
+    const inF = json.inFeatures as number;
+    const outF = json.outFeatures as number;
+    const useBias = json.useBias !== false;
+    const w = floatsFromJSON('Linear.fromJSON', 'weight', json.weight, inF * outF);
+    return new Linear(inF, outF, {
+      ...opts,
+      name: typeof json.name === 'string' ? json.name : undefined,
+      weight: w,
+      bias: useBias ? floatsFromJSON('Linear.fromJSON', 'bias', json.bias, outF) : false,
+    });
+  }
+
+  private pickDevice(batch: number, ctx: AsyncContext | undefined): Device | undefined {
+    const dev = this.device ?? ctx?.device;
+    if (!dev) return undefined;
+    return batch * this.inFeatures * this.outFeatures >= this.deviceThreshold ? dev : undefined;
+  }
+
+  private addBias(y: Matrix): void {
+    if (!this.useBias) return;
+    const out = this.outFeatures;
+    const d = y.data;
+    const b = this.bias;
+    for (let i = 0; i < y.rows; i++) {
+      const o = i * out;
+      for (let j = 0; j < out; j++) d[o + j]! += b[j]!;
+    }
+  }
+
+  private accumulateBiasGrad(dy: Matrix): void {
+    if (!this.useBias) return;
+    const out = this.outFeatures;
+    const d = dy.data;
+    const g = this.biasGrad;
+    for (let i = 0; i < dy.rows; i++) {
+      const o = i * out;
+      for (let j = 0; j < out; j++) g[j]! += d[o + j]!;
+    }
+  }
+}

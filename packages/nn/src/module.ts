@@ -1,0 +1,116 @@
+import { assertMatrix, type Device, DomainError, type Matrix, ShapeError } from '@x/gpu';
+
+/**
+ * One trainable tensor of a module: its values and the gradient accumulated by `backward`,
+ * both flat float64 arrays in row-major order (`shape` says how to read them).
+ *
+ * `value` and `grad` are the module's own storage, not copies: an optimizer updates `value` in
+ * place and the module sees the change; `backward` adds into `grad` until `zeroGrad()`.
+ */
+export interface Parameter {
+  /** Unique within a model, path-like: `"0.weight"`, `"body.2.bias"`. Optimizers key their state by it. */
+  readonly name: string;
+  readonly value: Float64Array;
+  readonly grad: Float64Array;
+  /** `[rows, cols]` for a matrix, `[n]` for a vector. */
+  readonly shape: readonly number[];
+}
+
+/** What `toJSON()` returns: a `type` tag plus whatever the module needs to rebuild itself. */
+export interface ModuleJSON {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+/** Passed down by the async path (`forwardAsync` / `backwardAsync`, and `fit({ device })`). */
+export interface AsyncContext {
+  /** A device for large products; a layer's own `device` option takes precedence. */
+  readonly device?: Device;
+}
+
+/**
+ * The module interface every @x layer implements (here and in the domain packages).
+ *
+ * A batch is a matrix with one example per row. `forward(x)` caches what `backward` needs;
+ * `backward(dy)` takes dL/dy for the last forward's output (same shape), returns dL/dx and
+ * ADDS the parameter gradients into `parameters()[i].grad`. No autograd tape: each module
+ * owns its explicit derivative, and tests check it with {@link gradCheck}.
+ *
+ * The optional async pair lets products run on an @x/gpu `Device`; modules without them are
+ * driven through their synchronous methods by {@link forwardWith} / {@link backwardWith}.
+ */
+export interface Module {
+  forward(x: Matrix): Matrix;
+  backward(dy: Matrix): Matrix;
+  /** The trainable tensors, named uniquely within this module; empty for parameter-free modules. */
+  parameters(): Parameter[];
+  /** Sets every parameter gradient to zero. */
+  zeroGrad(): void;
+  /** A JSON-safe snapshot (plain numbers, no typed arrays) that `moduleFromJSON` rebuilds exactly. */
+  toJSON(): ModuleJSON;
+  forwardAsync?(x: Matrix, ctx?: AsyncContext): Promise<Matrix>;
+  backwardAsync?(dy: Matrix, ctx?: AsyncContext): Promise<Matrix>;
+}
+
+/** Runs `m.forwardAsync` when the module has one, else its synchronous `forward`. */
+export function forwardWith(m: Module, x: Matrix, ctx?: AsyncContext): Promise<Matrix> {
+  return m.forwardAsync ? m.forwardAsync(x, ctx) : Promise.resolve().then(() => m.forward(x));
+}
+
+/** Runs `m.backwardAsync` when the module has one, else its synchronous `backward`. */
+export function backwardWith(m: Module, dy: Matrix, ctx?: AsyncContext): Promise<Matrix> {
+  return m.backwardAsync ? m.backwardAsync(dy, ctx) : Promise.resolve().then(() => m.backward(dy));
+}
+
+/** Zeroes every parameter's gradient of a module. */
+export function zeroGradOf(params: readonly Parameter[]): void {
+  for (const p of params) p.grad.fill(0);
+}
+
+/** Total number of scalar parameters. */
+export function parameterCount(m: Module): number {
+  let n = 0;
+  for (const p of m.parameters()) n += p.value.length;
+  return n;
+}
+
+/** Prefixes parameter names (`prefix.name`), sharing the value/grad storage. */
+export function prefixParameters(prefix: string, params: readonly Parameter[]): Parameter[] {
+  return params.map((p) => ({ name: `${prefix}.${p.name}`, value: p.value, grad: p.grad, shape: p.shape }));
+}
+
+/** Throws a ShapeError naming `layer` unless `x` is a Matrix with `cols` columns. */
+export function checkInput(layer: string, what: string, x: unknown, cols: number): asserts x is Matrix {
+  assertMatrix(layer, what, x);
+  if (x.cols !== cols) {
+    throw new ShapeError(`${layer}: ${what} is ${x.rows}x${x.cols}, expected batch x ${cols}`);
+  }
+}
+
+/** Throws unless `dy` has exactly the shape of the cached forward output. */
+export function checkGrad(layer: string, dy: unknown, rows: number, cols: number): asserts dy is Matrix {
+  assertMatrix(layer, 'dy', dy);
+  if (dy.rows !== rows || dy.cols !== cols) {
+    throw new ShapeError(`${layer}: dy is ${dy.rows}x${dy.cols}, expected ${rows}x${cols} (the shape of the last forward output)`);
+  }
+}
+
+export function noForward(layer: string): DomainError {
+  return new DomainError(`${layer}: backward called before forward (there is no cached input)`);
+}
+
+/** Copies a JSON number array into a new Float64Array of the expected length. */
+export function floatsFromJSON(fn: string, name: string, v: unknown, n: number): Float64Array {
+  if (!Array.isArray(v) && !(v instanceof Float64Array)) {
+    throw new DomainError(`${fn}: ${name} must be an array of ${n} numbers`);
+  }
+  const a = v as ArrayLike<unknown>;
+  if (a.length !== n) throw new ShapeError(`${fn}: ${name} has length ${a.length}, expected ${n}`);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    if (typeof x !== 'number') throw new DomainError(`${fn}: ${name}[${i}] is not a number`);
+    out[i] = x;
+  }
+  return out;
+}

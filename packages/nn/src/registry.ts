@@ -1,0 +1,63 @@
+import { DomainError } from '@x/gpu';
+import { GELU, ReLU, Sigmoid, SiLU, Sine, Softplus, Tanh } from './activations';
+import { Linear } from './linear';
+import type { Module, ModuleJSON } from './module';
+import { Residual } from './residual';
+import { Sequential } from './sequential';
+
+/** Rebuilds a module of one `type` from its JSON. */
+export type ModuleFactory = (json: ModuleJSON, registry?: ModuleRegistry) => Module;
+
+/** Extra module types, by `type` tag, for {@link moduleFromJSON}. */
+export type ModuleRegistry = Readonly<Record<string, ModuleFactory>>;
+
+const registered = new Map<string, ModuleFactory>();
+
+/**
+ * Makes `moduleFromJSON` (and so `Sequential.fromJSON`, `Residual.fromJSON` and resumed `fit`
+ * checkpoints) understand a module type defined outside @x/nn, e.g.
+ * `registerModule('AdaptedLinear', AdaptedLinear.fromJSON)`. A per-call `registry` argument
+ * does the same without global state.
+ */
+export function registerModule(type: string, factory: ModuleFactory): void {
+  if (typeof type !== 'string' || type.length === 0) throw new DomainError('registerModule: type must be a non-empty string');
+  registered.set(type, factory);
+}
+
+/**
+ * Rebuilds any module from its `toJSON()` output: the built-in types, then `registry`, then
+ * types added with {@link registerModule}. Throws a DomainError for an unknown type.
+ */
+export function moduleFromJSON(json: ModuleJSON, registry?: ModuleRegistry): Module {
+  if (typeof json !== 'object' || json === null || typeof json.type !== 'string') {
+    throw new DomainError('moduleFromJSON: expected an object with a string "type"');
+  }
+  const custom = registry?.[json.type] ?? registered.get(json.type);
+  if (custom) return custom(json, registry);
+  switch (json.type) {
+    case 'Linear':
+      return Linear.fromJSON(json);
+    case 'Sequential':
+      return Sequential.fromJSON(json, registry);
+    case 'Residual':
+      return Residual.fromJSON(json, registry);
+    case 'ReLU':
+      return new ReLU();
+    case 'GELU':
+      return new GELU({ approximate: json.approximate === 'tanh' ? 'tanh' : 'none' });
+    case 'Tanh':
+      return new Tanh();
+    case 'Sigmoid':
+      return new Sigmoid();
+    case 'SiLU':
+      return new SiLU();
+    case 'Softplus':
+      return new Softplus({ beta: json.beta as number | undefined });
+    case 'Sine':
+      return new Sine({ omega0: json.omega0 as number | undefined });
+    default:
+      throw new DomainError(
+        `moduleFromJSON: unknown module type "${json.type}"; pass a registry or call registerModule("${json.type}", YourLayer.fromJSON)`,
+      );
+  }
+}

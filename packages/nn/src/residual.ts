@@ -1,0 +1,73 @@
+import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import {
+  type AsyncContext,
+  backwardWith,
+  forwardWith,
+  type Module,
+  type ModuleJSON,
+  type Parameter,
+  prefixParameters,
+} from './module';
+import { type ModuleRegistry, moduleFromJSON } from './registry';
+
+/**
+ * Residual connection y = x + body(x) (He et al. 2016, eq. 1); body must keep the shape.
+ * backward: dx = dy + body.backward(dy). Parameter names are prefixed with `body.`.
+ */
+export class Residual implements Module {
+  readonly body: Module;
+
+  constructor(body: Module) {
+    if (!body || typeof body.forward !== 'function' || typeof body.backward !== 'function') {
+      throw new DomainError('Residual: body must implement the module interface');
+    }
+    this.body = body;
+  }
+
+  forward(x: Matrix): Matrix {
+    return this.join(x, this.body.forward(x));
+  }
+
+  backward(dy: Matrix): Matrix {
+    return this.join(dy, this.body.backward(dy));
+  }
+
+  async forwardAsync(x: Matrix, ctx?: AsyncContext): Promise<Matrix> {
+    return this.join(x, await forwardWith(this.body, x, ctx));
+  }
+
+  async backwardAsync(dy: Matrix, ctx?: AsyncContext): Promise<Matrix> {
+    return this.join(dy, await backwardWith(this.body, dy, ctx));
+  }
+
+  parameters(): Parameter[] {
+    return prefixParameters('body', this.body.parameters());
+  }
+
+  zeroGrad(): void {
+    this.body.zeroGrad();
+  }
+
+  toJSON(): ModuleJSON {
+    return { type: 'Residual', body: this.body.toJSON() };
+  }
+
+  static fromJSON(json: ModuleJSON, registry?: ModuleRegistry): Residual {
+    if (json.type !== 'Residual' || typeof json.body !== 'object' || json.body === null) {
+      throw new DomainError('Residual.fromJSON: expected { type: "Residual", body: {...} }');
+    }
+    return new Residual(moduleFromJSON(json.body as ModuleJSON, registry));
+  }
+
+  /** a + b as a new float64 matrix; a ShapeError when the body changed the shape. */
+  private join(a: Matrix, b: Matrix): Matrix {
+    if (a.rows !== b.rows || a.cols !== b.cols) {
+      throw new ShapeError(`Residual: body maps ${a.rows}x${a.cols} to ${b.rows}x${b.cols}; a residual body must keep the shape`);
+    }
+    const out = new Float64Array(a.data.length);
+    const x = a.data;
+    const y = b.data;
+    for (let i = 0; i < out.length; i++) out[i] = x[i]! + y[i]!;
+    return { rows: a.rows, cols: a.cols, data: out };
+  }
+}

@@ -1,0 +1,78 @@
+import { DomainError, type Matrix } from '@x/gpu';
+import {
+  type AsyncContext,
+  backwardWith,
+  forwardWith,
+  type Module,
+  type ModuleJSON,
+  type Parameter,
+  prefixParameters,
+} from './module';
+import { type ModuleRegistry, moduleFromJSON } from './registry';
+
+/**
+ * Chains modules: forward runs them in order, backward in reverse. Parameter names are
+ * prefixed with the child's index (`"0.weight"`, `"2.bias"`), as in PyTorch's state dicts.
+ */
+export class Sequential implements Module {
+  readonly layers: readonly Module[];
+
+  constructor(...layers: Module[]) {
+    if (layers.length === 1 && Array.isArray(layers[0])) layers = layers[0] as unknown as Module[];
+    for (let i = 0; i < layers.length; i++) {
+      const l = layers[i] as Partial<Module> | undefined;
+      if (!l || typeof l.forward !== 'function' || typeof l.backward !== 'function' || typeof l.parameters !== 'function') {
+        throw new DomainError(`Sequential: layer ${i} does not implement the module interface (forward, backward, parameters, zeroGrad, toJSON)`);
+      }
+    }
+    this.layers = layers;
+  }
+
+  forward(x: Matrix): Matrix {
+    let h = x;
+    for (const l of this.layers) h = l.forward(h);
+    return h;
+  }
+
+  backward(dy: Matrix): Matrix {
+    let g = dy;
+    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i]!.backward(g);
+    return g;
+  }
+
+  async forwardAsync(x: Matrix, ctx?: AsyncContext): Promise<Matrix> {
+    let h = x;
+    for (const l of this.layers) h = await forwardWith(l, h, ctx);
+    return h;
+  }
+
+  async backwardAsync(dy: Matrix, ctx?: AsyncContext): Promise<Matrix> {
+    let g = dy;
+    for (let i = this.layers.length - 1; i >= 0; i--) g = await backwardWith(this.layers[i]!, g, ctx);
+    return g;
+  }
+
+  parameters(): Parameter[] {
+    const out: Parameter[] = [];
+    this.layers.forEach((l, i) => {
+      out.push(...prefixParameters(String(i), l.parameters()));
+    });
+    return out;
+  }
+
+  zeroGrad(): void {
+    for (const l of this.layers) l.zeroGrad();
+  }
+
+  toJSON(): ModuleJSON {
+    return { type: 'Sequential', layers: this.layers.map((l) => l.toJSON()) };
+  }
+
+  /** Rebuilds from {@link Sequential.toJSON}; children's types are resolved by {@link moduleFromJSON}. */
+  static fromJSON(json: ModuleJSON, registry?: ModuleRegistry): Sequential {
+    if (json.type !== 'Sequential' || !Array.isArray(json.layers)) {
+      throw new DomainError('Sequential.fromJSON: expected { type: "Sequential", layers: [...] }');
+    }
+    return new Sequential(...(json.layers as ModuleJSON[]).map((l) => moduleFromJSON(l, registry)));
+  }
+}
