@@ -1,5 +1,9 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 
+// The package's complex types live here and are exported once (through structured.ts); other
+// modules (e.g. eig) should import them from './complex' rather than redefine them, since
+// index.ts re-exports both halves of the package with `export *`.
+
 /**
  * A complex vector stored split: element k is `re[k] + i im[k]`. Both arrays have the same length.
  * Split storage (not interleaved) so real-only code can read `re` directly.

@@ -15,10 +15,20 @@ export interface FftOptions {
   norm?: FftNorm;
 }
 
+/** Options of {@link fft} and {@link ifft}. */
+export interface FftOutOptions extends FftOptions {
+  /**
+   * Write the result here (re and im of length n, not sharing storage with the input) instead of
+   * allocating; saves two allocations per call in hot loops.
+   */
+  out?: ComplexArray;
+}
+
 /** fft.js's transform object (CommonJS class, power-of-two sizes >= 2, interleaved re/im). */
 interface FftJs {
-  transform(out: Float64Array, data: Float64Array): void;
-  inverseTransform(out: Float64Array, data: Float64Array): void;
+  transform(out: number[], data: number[]): void;
+  inverseTransform(out: number[], data: number[]): void;
+  createComplexArray(): number[];
 }
 
 /**
@@ -65,8 +75,9 @@ function trivialPlan(n: number): Plan {
 
 function pow2Plan(n: number): Plan {
   const f = makeFftJs(n);
-  const inBuf = new Float64Array(2 * n);
-  const outBuf = new Float64Array(2 * n);
+  // fft.js's own (plain Array) buffers: it runs ~30% faster on them than on Float64Arrays.
+  const inBuf = f.createComplexArray();
+  const outBuf = f.createComplexArray();
   return {
     n,
     forward(re, im, outRe, outIm) {
@@ -102,7 +113,7 @@ function bluesteinPlan(n: number): Plan {
     wi[k] = Math.sin(ang);
   }
   // Filter b_k = conj(w_|k|) on the circle of length m, and its FFT.
-  const b = new Float64Array(2 * m);
+  const b = f.createComplexArray();
   b[0] = wr[0]!;
   b[1] = -wi[0]!;
   for (let k = 1; k < n; k++) {
@@ -111,10 +122,10 @@ function bluesteinPlan(n: number): Plan {
     b[2 * (m - k)] = wr[k]!;
     b[2 * (m - k) + 1] = -wi[k]!;
   }
-  const bHat = new Float64Array(2 * m);
+  const bHat = f.createComplexArray();
   f.transform(bHat, b);
-  const bufA = new Float64Array(2 * m);
-  const bufB = new Float64Array(2 * m);
+  const bufA = f.createComplexArray();
+  const bufB = f.createComplexArray();
   return {
     n,
     forward(re, im, outRe, outIm) {
@@ -173,6 +184,16 @@ function normScale(norm: FftNorm | undefined, n: number, inverse: boolean, fn: s
   throw new DomainError(`${fn}: norm must be 'backward', 'ortho' or 'forward', got ${String(norm)}`);
 }
 
+function checkOut(fn: string, out: ComplexArray | undefined, x: ComplexArray, n: number): ComplexArray | undefined {
+  if (out === undefined) return undefined;
+  if (!isComplexArray(out) || out.re.length !== n) throw new ShapeError(`${fn}: out must be a ComplexArray of length ${n}`);
+  const bufs = [out.re.buffer, out.im.buffer];
+  if (out.re === out.im || bufs.includes(x.re.buffer) || bufs.includes(x.im.buffer)) {
+    throw new ShapeError(`${fn}: out must not share storage with x (or re with im)`);
+  }
+  return out;
+}
+
 function toComplex(fn: string, x: ComplexArray | ArrayLike<number>): ComplexArray {
   if (isComplexArray(x)) {
     checkComplex(fn, 'x', x);
@@ -182,10 +203,15 @@ function toComplex(fn: string, x: ComplexArray | ArrayLike<number>): ComplexArra
   return { re, im: new Float64Array(re.length) };
 }
 
-/** @internal Unnormalized DFT with sign -1 (forward) or +1 (inverse), into fresh arrays. */
-export function dftRaw(re: Float64Array, im: Float64Array, inverse: boolean): ComplexArray {
+let conjScratch = new Float64Array(0);
+
+/**
+ * @internal Unnormalized DFT with sign -1 (forward) or +1 (inverse), into `out` or fresh arrays.
+ * `out` must not alias the input.
+ */
+export function dftRaw(re: Float64Array, im: Float64Array, inverse: boolean, out?: ComplexArray): ComplexArray {
   const n = re.length;
-  const out = { re: new Float64Array(n), im: new Float64Array(n) };
+  out ??= { re: new Float64Array(n), im: new Float64Array(n) };
   if (n === 0) return out;
   const p = getPlan(n);
   if (!inverse) {
@@ -193,7 +219,8 @@ export function dftRaw(re: Float64Array, im: Float64Array, inverse: boolean): Co
     return out;
   }
   // Inverse by conjugation: sum_j x_j e^{+2 pi i jk/n} = conj(sum_j conj(x_j) e^{-2 pi i jk/n}).
-  const ci = new Float64Array(n);
+  if (conjScratch.length < n) conjScratch = new Float64Array(n);
+  const ci = conjScratch;
   for (let i = 0; i < n; i++) ci[i] = -im[i]!;
   p.forward(re, ci, out.re, out.im);
   const oi = out.im;
@@ -217,14 +244,14 @@ function scaleInPlace(c: ComplexArray, s: number): ComplexArray {
  * Powers of two run fft.js (radix-4); other lengths use Bluestein's chirp-z algorithm on a
  * power-of-two FFT of length >= 2n - 1. O(n log n) for every n; plans are cached per length.
  * @param x complex (`{ re, im }`) or real (Float64Array / number[]) input of length n; not mutated.
- * @returns a new ComplexArray of length n.
+ * @returns a new ComplexArray of length n (or `opts.out`, filled).
  * @throws DomainError on NaN/Infinity or an unknown `norm`; ShapeError on malformed input.
  */
-export function fft(x: ComplexArray | ArrayLike<number>, opts: FftOptions = {}): ComplexArray {
+export function fft(x: ComplexArray | ArrayLike<number>, opts: FftOutOptions = {}): ComplexArray {
   const c = toComplex('fft', x);
   const n = c.re.length;
   const s = normScale(opts.norm, n || 1, false, 'fft');
-  return scaleInPlace(dftRaw(c.re, c.im, false), s);
+  return scaleInPlace(dftRaw(c.re, c.im, false, checkOut('fft', opts.out, c, n)), s);
 }
 
 /**
@@ -232,11 +259,11 @@ export function fft(x: ComplexArray | ArrayLike<number>, opts: FftOptions = {}):
  * O(n log n); see {@link fft}.
  * @param x complex or real input of length n; not mutated.
  */
-export function ifft(x: ComplexArray | ArrayLike<number>, opts: FftOptions = {}): ComplexArray {
+export function ifft(x: ComplexArray | ArrayLike<number>, opts: FftOutOptions = {}): ComplexArray {
   const c = toComplex('ifft', x);
   const n = c.re.length;
   const s = normScale(opts.norm, n || 1, true, 'ifft');
-  return scaleInPlace(dftRaw(c.re, c.im, true), s);
+  return scaleInPlace(dftRaw(c.re, c.im, true, checkOut('ifft', opts.out, c, n)), s);
 }
 
 interface RealPlan {

@@ -1,6 +1,6 @@
 // Structured matrices: re-exports only (owned by the structured-linalg work).
 export { type ComplexArray, type ComplexMatrix, complexZeros, isComplexArray } from './complex';
-export { clearFftPlans, type FftNorm, type FftOptions, fft, ifft, irfft, rfft } from './fft';
+export { clearFftPlans, type FftNorm, type FftOptions, type FftOutOptions, fft, ifft, irfft, rfft } from './fft';
 export { type DctMatrixOptions, type DctOptions, dct, dctCols, dctMatrix, dctRows, idct } from './dct';
 export { kron, kronMatvec } from './kron';
 export {

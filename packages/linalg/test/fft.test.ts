@@ -80,6 +80,19 @@ describe('fft vs numpy.fft', () => {
     expect(a).toEqual(b);
   });
 
+  it('writes into opts.out without allocating, and rejects aliasing', () => {
+    const c = cases.find((k) => k.n === 100)!;
+    const x = { re: Float64Array.from(c.x_re), im: Float64Array.from(c.x_im) };
+    const out = { re: new Float64Array(100), im: new Float64Array(100) };
+    expect(fft(x, { out })).toBe(out);
+    expect(relErrC(out.re, out.im, c.X_re, c.X_im)).toBeLessThan(fftTol(100));
+    const back = { re: new Float64Array(100), im: new Float64Array(100) };
+    ifft(out, { out: back });
+    expect(relErrC(back.re, back.im, c.x_re, c.x_im)).toBeLessThan(2 * fftTol(100));
+    expect(() => fft(x, { out: x })).toThrow(ShapeError);
+    expect(() => fft(x, { out: { re: new Float64Array(3), im: new Float64Array(3) } })).toThrow(ShapeError);
+  });
+
   it('typed errors', () => {
     expect(() => fft([1, Number.NaN])).toThrow(DomainError);
     expect(() => fft({ re: new Float64Array(3), im: new Float64Array(2) })).toThrow(ShapeError);
