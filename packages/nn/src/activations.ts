@@ -95,9 +95,10 @@ export class GELU extends Activation {
   }
   protected apply(x: MatrixData, y: Float64Array): void {
     if (this.approximate === 'tanh') {
+      // 0.5 x (1 + tanh u) = x σ(2u) exactly; the σ form does not cancel for x << 0.
       for (let i = 0; i < y.length; i++) {
         const v = x[i]!;
-        y[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v)));
+        y[i] = v * sigmoid(2 * SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v));
       }
     } else {
       for (let i = 0; i < y.length; i++) {
@@ -108,11 +109,13 @@ export class GELU extends Activation {
   }
   protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
     if (this.approximate === 'tanh') {
+      // d/dx x σ(2u) = σ(2u) + 2 x σ(2u) σ(-2u) u'
       for (let i = 0; i < dx.length; i++) {
         const v = x[i]!;
-        const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v));
+        const u2 = 2 * SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v);
+        const s = sigmoid(u2);
         const du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * v * v);
-        dx[i] = dy[i]! * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
+        dx[i] = dy[i]! * (s + 2 * v * s * sigmoid(-u2) * du);
       }
     } else {
       for (let i = 0; i < dx.length; i++) {
@@ -128,16 +131,16 @@ export class GELU extends Activation {
   }
 }
 
-/** tanh(x); derivative 1 - tanh(x)^2. */
+/** tanh(x); derivative sech^2(x) (not 1 - tanh^2, which cancels for |x| >~ 5). */
 export class Tanh extends Activation {
   readonly type = 'Tanh';
   protected apply(x: MatrixData, y: Float64Array): void {
     for (let i = 0; i < y.length; i++) y[i] = Math.tanh(x[i]!);
   }
-  protected derivative(_x: MatrixData, y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
     for (let i = 0; i < dx.length; i++) {
-      const t = y[i]!;
-      dx[i] = dy[i]! * (1 - t * t);
+      const c = Math.cosh(x[i]!);
+      dx[i] = dy[i]! / (c * c);
     }
   }
 }
@@ -149,21 +152,18 @@ export function sigmoid(v: number): number {
   return e / (1 + e);
 }
 
-/** Sigmoid σ(x) = 1/(1+e^-x), overflow-free for both signs; derivative σ(1-σ). */
+/** Sigmoid σ(x) = 1/(1+e^-x), overflow-free for both signs; derivative σ(x) σ(-x) (= σ(1-σ) without cancellation). */
 export class Sigmoid extends Activation {
   readonly type = 'Sigmoid';
   protected apply(x: MatrixData, y: Float64Array): void {
     for (let i = 0; i < y.length; i++) y[i] = sigmoid(x[i]!);
   }
-  protected derivative(_x: MatrixData, y: Float64Array, dy: MatrixData, dx: Float64Array): void {
-    for (let i = 0; i < dx.length; i++) {
-      const s = y[i]!;
-      dx[i] = dy[i]! * s * (1 - s);
-    }
+  protected derivative(x: MatrixData, y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+    for (let i = 0; i < dx.length; i++) dx[i] = dy[i]! * y[i]! * sigmoid(-x[i]!);
   }
 }
 
-/** SiLU / swish: x σ(x) (Elfwing et al. 2018; Ramachandran et al. 2017); derivative σ(x)(1 + x(1 - σ(x))). */
+/** SiLU / swish: x σ(x) (Elfwing et al. 2018; Ramachandran et al. 2017); derivative σ(x)(1 + x σ(-x)). */
 export class SiLU extends Activation {
   readonly type = 'SiLU';
   protected apply(x: MatrixData, y: Float64Array): void {
@@ -175,8 +175,7 @@ export class SiLU extends Activation {
   protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
     for (let i = 0; i < dx.length; i++) {
       const v = x[i]!;
-      const s = sigmoid(v);
-      dx[i] = dy[i]! * s * (1 + v * (1 - s));
+      dx[i] = dy[i]! * sigmoid(v) * (1 + v * sigmoid(-v));
     }
   }
 }
