@@ -40,3 +40,4 @@ export {
   type TrainS3Options,
   trainS3WordProblem,
 } from './word-problem';
+export { monomialExponents, type TensorAttentionInputs, tensorAttention, tensorAttentionPoly } from './tensor-attention';

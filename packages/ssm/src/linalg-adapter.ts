@@ -8,18 +8,12 @@ import * as linalg from '@x/linalg';
  * eigen-solver.
  */
 
-interface EighFn {
-  (a: Matrix): { values: Float64Array; vectors: Matrix };
-}
-interface EigFn {
-  (a: Matrix): {
-    values: { re: Float64Array; im: Float64Array };
-    vectors: { re: Matrix; im: Matrix };
-  };
-}
-interface SolveFn {
-  (a: Matrix, b: Matrix): Matrix;
-}
+type EighFn = (a: Matrix) => { values: Float64Array; vectors: Matrix };
+type EigFn = (a: Matrix) => {
+  values: { re: Float64Array; im: Float64Array };
+  vectors: { re: Matrix; im: Matrix };
+};
+type SolveFn = (a: Matrix, b: Matrix) => Matrix;
 
 const ns = linalg as unknown as Record<string, unknown>;
 

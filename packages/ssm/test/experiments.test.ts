@@ -42,3 +42,12 @@ describe('DeltaProduct experiments (quick mode)', () => {
     expect(r.metrics!.acc_nh1_b1_T64).toBeLessThan(0.5);
   });
 });
+
+describe('tensor attention experiment (quick mode)', () => {
+  it('polynomial method accurate for small entries, breaks down as B grows', async () => {
+    const r = await byId('ssm/tensor-attention-entry-bound').run({ quick: true, seed: 0 });
+    expect(r.ok).toBe(true);
+    expect(r.metrics!.err_B0_5).toBeLessThan(1e-5);
+    expect(r.metrics!.err_B3).toBeGreaterThan(1e-2);
+  });
+});

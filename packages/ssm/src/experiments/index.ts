@@ -1,6 +1,12 @@
 import type { Experiment } from '@x/gpu';
 import { s3TrackerExperiment, s3WordProblemExperiment } from './s3-tracking';
 import { s4dKernelErrorExperiment } from './s4d-kernel-error';
+import { tensorAttentionExperiment } from './tensor-attention';
 
 /** The seeded experiments reproducing each paper's headline claim (demo page and headless runner). */
-export const experiments: Experiment[] = [s4dKernelErrorExperiment, s3TrackerExperiment, s3WordProblemExperiment];
+export const experiments: Experiment[] = [
+  s4dKernelErrorExperiment,
+  s3TrackerExperiment,
+  s3WordProblemExperiment,
+  tensorAttentionExperiment,
+];
