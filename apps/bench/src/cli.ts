@@ -5,7 +5,7 @@
  * Node that is headless GL under an X display (xvfb-run -a -s "-ac -screen 0 1280x1024x24" ...).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -63,6 +63,8 @@ if (args.sizes) {
 }
 if (selectBenchmarks(args.filter).length === 0) fail(`no benchmark matches --filter "${args.filter}"`);
 
+// Other processes skew timings (ratios less so: every row shares the machine); record the load.
+const loadBefore = loadavg()[0]!;
 const t0 = performance.now();
 const reports = await runBenchmarks({
   mode,
@@ -95,6 +97,7 @@ const out = {
   platform: `${process.platform} ${process.arch}`,
   cpu: `${cpu.length} x ${cpu[0]?.model ?? 'unknown'}`,
   display: process.env.DISPLAY ?? null,
+  loadAverage: { before: loadBefore, after: loadavg()[0]! },
   benchmarks: reports,
 };
 const jsonPath = resolve(args.json ?? resolve(appDir, 'results/latest.json'));
@@ -106,6 +109,6 @@ const errors = rows.filter((r) => r.status === 'error');
 const unavailable = rows.filter((r) => r.status === 'unavailable');
 console.log();
 console.log(
-  `Benchmarks: ${reports.length} run, ${rows.length - errors.length - unavailable.length} rows ok, ${unavailable.length} unavailable, ${errors.length} failed in ${seconds.toFixed(1)} s; JSON: ${jsonPath}`,
+  `Benchmarks: ${reports.length} run, ${rows.length - errors.length - unavailable.length} rows ok, ${unavailable.length} unavailable, ${errors.length} failed in ${seconds.toFixed(1)} s (load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)} on ${cpu.length} CPUs); JSON: ${jsonPath}`,
 );
 process.exit(errors.length > 0 ? 1 : 0);

@@ -18,6 +18,28 @@ function toData(p: ExperimentPlot): uPlot.AlignedData {
   return uPlot.join(p.series.map((s) => [s.x, clean(s.y)] as uPlot.AlignedData));
 }
 
+/**
+ * Splits for a log10 axis: the decades in range (uPlot's default also puts a tick and a grid line
+ * at every 2..9 x 10^k, which is unreadable), with 2x and 5x added when the range spans < 2 decades.
+ */
+function logSplits(_u: uPlot, _axis: number, min: number, max: number): number[] {
+  if (!(min > 0) || !(max > min)) return [min, max];
+  const lo = Math.floor(Math.log10(min));
+  const hi = Math.ceil(Math.log10(max));
+  const steps = hi - lo < 2 ? [1, 2, 5] : [1];
+  const out: number[] = [];
+  for (let e = lo; e <= hi; e++) {
+    for (const m of steps) {
+      const v = m * 10 ** e;
+      if (v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9)) out.push(v);
+    }
+  }
+  return out;
+}
+
+/** A log2 x range that ends at the data instead of the next power of two. */
+const tightRange = (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => [min, max];
+
 /** A line plot of an {@link ExperimentPlot} (log axes where it asks for them). */
 export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): PlotHandle {
   const width = Math.max(320, Math.min(host.clientWidth - 16 || 640, 900));
@@ -26,12 +48,18 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
     width,
     height,
     scales: {
-      x: { time: false, distr: p.logX ? 3 : 1, log: 2 },
+      x: p.logX ? { time: false, distr: 3, log: 2, range: tightRange } : { time: false },
       y: { distr: p.logY ? 3 : 1, log: 10 },
     },
     axes: [
       { label: p.xLabel, stroke: '#334155', grid: { stroke: '#e2e8f0' } },
-      { label: p.yLabel, stroke: '#334155', grid: { stroke: '#e2e8f0' }, size: 60 },
+      {
+        label: p.yLabel,
+        stroke: '#334155',
+        grid: { stroke: '#e2e8f0' },
+        size: 60,
+        ...(p.logY ? { splits: logSplits } : {}),
+      },
     ],
     series: [
       { label: p.xLabel },

@@ -15,6 +15,8 @@ export interface TimeOptions {
   /** ...but at least this many and at most that many repetitions. Defaults 3 and 50. */
   minReps?: number;
   maxReps?: number;
+  /** Stop once this much time was spent, even below minReps (slow calls on a slow GPU). Default none. */
+  maxTimeMs?: number;
 }
 
 export function median(xs: readonly number[]): number {
@@ -25,11 +27,11 @@ export function median(xs: readonly number[]): number {
 
 /** Times `fn` (sync or async) with warmup and an adaptive repetition count; reports the median. */
 export async function timeIt(fn: () => unknown, opts: TimeOptions = {}): Promise<Timing> {
-  const { warmup = 1, minTimeMs = 200, minReps = 3, maxReps = 50 } = opts;
+  const { warmup = 1, minTimeMs = 200, minReps = 3, maxReps = 50, maxTimeMs = Number.POSITIVE_INFINITY } = opts;
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
   let spent = 0;
-  while (samples.length < maxReps && (samples.length < minReps || spent < minTimeMs)) {
+  while (samples.length < maxReps && (samples.length < minReps || spent < minTimeMs) && spent < maxTimeMs) {
     const t0 = performance.now();
     await fn();
     const dt = performance.now() - t0;

@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     const gpuFirstMs = performance.now() - t0;
     const ref = await cpu.matmul(a, b);
     const err = relErr(g, ref);
-    const opts = { warmup: 0, minTimeMs: 150, minReps: 2, maxReps: 20 };
+    const opts = { warmup: 0, minTimeMs: 150, minReps: 2, maxReps: 20, maxTimeMs: 2000 };
     const tg = await timeIt(() => gpu.matmul(a, b), opts);
     const tc = await timeIt(() => cpu.matmul(a, b), opts);
     const t: MatmulTiming = {
