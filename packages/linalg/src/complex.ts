@@ -1,8 +1,8 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 
-// The package's complex types live here and are exported once (through structured.ts); other
-// modules (e.g. eig) should import them from './complex' rather than redefine them, since
-// index.ts re-exports both halves of the package with `export *`.
+// Complex types of the structured half. `ComplexArray` is structurally the same type as the one
+// eig.ts declares, and only that one is re-exported from the package index (index.ts re-exports
+// both halves with `export *`, where a duplicate name would be ambiguous).
 
 /**
  * A complex vector stored split: element k is `re[k] + i im[k]`. Both arrays have the same length.

@@ -44,14 +44,35 @@ export function householder(x: ArrayLike<number>): Householder {
   if (m === 0) throw new ShapeError('householder: x must have length >= 1, got 0');
   const v = new Float64Array(m);
   v[0] = 1;
-  const alpha = xv[0]!;
-  const xnorm = norm2(xv, 1);
-  if (xnorm === 0) return { v, tau: 0, beta: alpha };
-  const r = Math.hypot(alpha, xnorm);
+  const alpha0 = xv[0]!;
+  if (norm2(xv, 1) === 0) return { v, tau: 0, beta: alpha0 };
+  // v and tau are invariant under scaling x; near the ends of the exponent range scale x by an
+  // exact power of two (LAPACK dlarfg rescales for the same reason) so alpha - beta and the
+  // divisions by it neither overflow nor lose bits to subnormals.
+  let maxAbs = 0;
+  for (let i = 0; i < m; i++) maxAbs = Math.max(maxAbs, Math.abs(xv[i]!));
+  if (maxAbs < 2 ** -400 || maxAbs > 2 ** 400) {
+    // x * f1 * f2 with both factors representable (their product may not be: subnormal x).
+    const e = Math.round(Math.log2(maxAbs));
+    const k1 = Math.trunc(-e / 2);
+    const f1 = 2 ** k1;
+    const f2 = 2 ** (-e - k1);
+    const xs = new Float64Array(m);
+    for (let i = 0; i < m; i++) xs[i] = xv[i]! * f1 * f2;
+    const r = Math.hypot(xs[0]!, norm2(xs, 1));
+    const beta = xs[0]! >= 0 ? -r : r;
+    const tau = (beta - xs[0]!) / beta;
+    const d = xs[0]! - beta;
+    for (let i = 1; i < m; i++) v[i] = xs[i]! / d;
+    // beta / (f1 f2), applied one factor at a time so that no intermediate leaves the range.
+    return { v, tau, beta: beta / f1 / f2 };
+  }
+  const alpha = alpha0;
+  const r = Math.hypot(alpha, norm2(xv, 1));
   const beta = alpha >= 0 ? -r : r;
   const tau = (beta - alpha) / beta;
-  const s = 1 / (alpha - beta);
-  for (let i = 1; i < m; i++) v[i] = xv[i]! * s;
+  const d = alpha - beta;
+  for (let i = 1; i < m; i++) v[i] = xv[i]! / d;
   return { v, tau, beta };
 }
 

@@ -165,3 +165,15 @@ describe('fft.js interop in the built package (ESM and CJS)', () => {
     }
   });
 });
+
+describe('fft plan cache', () => {
+  it('gives bit-identical results after the cache is cleared', async () => {
+    const { clearFftPlans } = await import('../src/structured');
+    const c = cases.find((k) => k.n === 127)!;
+    const x = { re: Float64Array.from(c.x_re), im: Float64Array.from(c.x_im) };
+    const a = fft(x);
+    clearFftPlans();
+    const b = fft(x);
+    expect(b).toEqual(a);
+  });
+});

@@ -70,6 +70,15 @@ describe('householder', () => {
     expect(Number.isFinite(big.tau)).toBe(true);
     const tiny = householder([3e-300, 4e-300]);
     expect(Math.abs(tiny.beta) / 5e-300).toBeCloseTo(1, 14);
+    // Subnormal entries: v and tau are those of [3, 4] (scale invariance), no Infinity.
+    const ref = householder([3, 4]);
+    const sub = householder([3 * 2 ** -1070, 4 * 2 ** -1070]);
+    expect(sub.tau).toBe(ref.tau);
+    expect(Array.from(sub.v)).toEqual(Array.from(ref.v));
+    expect(sub.beta).toBe(-5 * 2 ** -1070);
+    const huge = householder([3e307, 4e307, 0]);
+    expect(Array.from(huge.v)).toEqual(Array.from(householder([3, 4, 0]).v));
+    expect(huge.beta / -5e307).toBeCloseTo(1, 14);
   });
 
   it('applies from the right as A H', () => {
