@@ -248,6 +248,23 @@ export function filterBankAnalysis(filters: ComplexArray[], x: ComplexArray | Ar
   return out;
 }
 
+/**
+ * The paper's frame view |CWT|: magnitudes of the complex Morlet wavelet coefficients of a real
+ * or complex signal, one row per scale (the modulus of {@link morletFrame}'s coefficients, computed
+ * by FFT without forming the frame). O(J n log n).
+ * @returns a J x n float64 matrix (J = number of scales).
+ */
+export function morletScalogram(x: ComplexArray | ArrayLike<number>, opts: MorletOptions = {}): Matrix<Float64Array> {
+  const n = isComplexArray(x) ? x.re.length : (x as ArrayLike<number>).length;
+  const cs = filterBankAnalysis(morletFilters(n, opts), x);
+  const data = new Float64Array(cs.length * n);
+  for (let j = 0; j < cs.length; j++) {
+    const c = cs[j]!;
+    for (let t = 0; t < n; t++) data[j * n + t] = Math.hypot(c.re[t]!, c.im[t]!);
+  }
+  return { rows: cs.length, cols: n, data };
+}
+
 /** Frame bounds and the spectrum they come from. */
 export interface FrameBounds {
   /** Lower frame bound A (smallest eigenvalue of S; 0 when the atoms do not span). */

@@ -55,6 +55,7 @@ export {
   type MorletOptions,
   morletFilters,
   morletFrame,
+  morletScalogram,
   rfftParsevalWeights,
   unitaryDft,
   unitaryRfft,

@@ -13,6 +13,7 @@ import {
   isTightFrame,
   morletFilters,
   morletFrame,
+  morletScalogram,
   rfftParsevalWeights,
   unitaryDft,
   unitaryDftMatrix,
@@ -153,6 +154,10 @@ describe('Morlet wavelet frame', () => {
       im.set(c.im, j * m.n);
     });
     expect(relErrC(re, im, m.c_re, m.c_im)).toBeLessThan(4 * EPS * 3 * 5 * 4);
+    const sg = morletScalogram(m.x, { scales: m.scales });
+    expect([sg.rows, sg.cols]).toEqual([6, m.n]);
+    const mag = m.c_re.map((v, i) => Math.hypot(v, m.c_im[i]!));
+    expect(relErr(sg.data, mag)).toBeLessThan(4 * EPS * 3 * 5 * 4);
   });
 
   it('default paper configuration (cmor1-1, 48 scales in [1, 128]) is a 48x redundant frame', () => {
