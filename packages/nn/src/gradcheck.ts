@@ -1,8 +1,15 @@
 import { assertMatrix, DomainError, isMatrix, type Matrix, randn, rng as makeRng, ShapeError, XError } from '@x/gpu';
 import type { Module } from './module';
 
-/** A scalar function of matrices with its analytic gradient for the first `grad.length` inputs. */
-export type GradFunction = (...inputs: Matrix[]) => { value: number; grad: Matrix | readonly Matrix[] };
+/**
+ * A scalar function of matrices with its analytic gradient for the first `grad.length` inputs,
+ * called as `fn(...inputs)` (so `mseLoss` itself qualifies: its trailing options stay unset).
+ * The parameter list is typed `never[]` only so that functions with extra optional
+ * parameters are accepted.
+ */
+export type GradFunction = (...inputs: never[]) => { value: number; grad: Matrix | readonly Matrix[] };
+
+type CallableGrad = (...inputs: Matrix[]) => { value: number; grad: Matrix | readonly Matrix[] };
 
 export interface GradCheckOptions {
   /** Central-difference step (default 1e-6). */
@@ -102,12 +109,13 @@ export function gradCheck(target: Module | GradFunction, inputs: Matrix | readon
   let evaluations = 0;
 
   if (typeof target === 'function') {
+    const fn = target as CallableGrad;
     const xs = list.map(toF64);
     const evalValue = (): number => {
       evaluations++;
-      return target(...xs).value;
+      return fn(...xs).value;
     };
-    const res = target(...xs);
+    const res = fn(...xs);
     evaluations++;
     const grads = isMatrix(res.grad) ? [res.grad] : Array.from(res.grad as readonly Matrix[]);
     if (grads.length > xs.length) throw new ShapeError(`gradCheck: ${grads.length} gradients for ${xs.length} inputs`);

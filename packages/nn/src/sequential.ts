@@ -17,8 +17,10 @@ import { type ModuleRegistry, moduleFromJSON } from './registry';
 export class Sequential implements Module {
   readonly layers: readonly Module[];
 
-  constructor(...layers: Module[]) {
-    if (layers.length === 1 && Array.isArray(layers[0])) layers = layers[0] as unknown as Module[];
+  constructor(layers: readonly Module[]);
+  constructor(...layers: Module[]);
+  constructor(...args: Module[] | [readonly Module[]]) {
+    const layers: Module[] = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly Module[])] : (args as Module[]);
     for (let i = 0; i < layers.length; i++) {
       const l = layers[i] as Partial<Module> | undefined;
       if (!l || typeof l.forward !== 'function' || typeof l.backward !== 'function' || typeof l.parameters !== 'function') {
