@@ -1,7 +1,9 @@
 // Dense decompositions: re-exports only (owned by the dense-linalg work).
 export { cholesky, choleskySolve } from './cholesky';
-export { type EighOptions, type EighResult, eigh } from './eigh';
+export { type EigOptions, type EigResult, eig } from './eig';
+export { type EighComplexResult, type EighOptions, type EighResult, eigh, eighComplex } from './eigh';
 export { det, inv, type LduResult, type LuFactorization, type LuResult, ldu, logdet, lu, luFactor, luSolve } from './lu';
+export { fromArray2D, fromMlMatrix, type MatrixLike, toArray2D, toMlMatrix } from './interop';
 export { type QrOptions, type QrResult, qr } from './qr';
 export { svdLowrank } from './randomized';
 export { type LstsqResult, lstsq, pinv, solve, solveTriangular } from './solve';

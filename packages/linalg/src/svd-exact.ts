@@ -1,6 +1,7 @@
 /** Exact thin SVD dispatcher on row-major buffers (internal). */
 import { maxAbsOf, transposeData } from './dense-util';
-import { jacobiSvd, type SvdParts } from './jacobi-svd';
+import type { SvdParts } from './jacobi-svd';
+import { denseSvd, denseSvdvals } from './svd-bidiag';
 
 /** x * 2^e for integer e in [-2100, 2100], in two exact steps (2^e alone may overflow). */
 export function ldexpArray(x: Float64Array, e: number): Float64Array {
@@ -20,11 +21,20 @@ export function exactSvdParts(data: Float64Array, m: number, n: number, fn: stri
   const e = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
   if (e !== 0) data = ldexpArray(data, e);
   let p: SvdParts;
-  if (m >= n) p = jacobiSvd(data, m, n, fn);
+  if (m >= n) p = denseSvd(e !== 0 ? data : data.slice(), m, n, fn);
   else {
-    const t = jacobiSvd(transposeData(data, m, n), n, m, fn);
+    const t = denseSvd(transposeData(data, m, n), n, m, fn);
     p = { u: t.v, s: t.s, v: t.u };
   }
   if (e !== 0) p.s = ldexpArray(p.s, -e);
   return p;
+}
+
+/** Singular values (descending) of a row-major m x n buffer. */
+export function exactSvdvals(data: Float64Array, m: number, n: number, fn: string): Float64Array {
+  const amax = maxAbsOf(data);
+  const e = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+  const x = e !== 0 ? ldexpArray(data, e) : data.slice();
+  const s = m >= n ? denseSvdvals(x, m, n, fn) : denseSvdvals(transposeData(x, m, n), n, m, fn);
+  return e !== 0 ? ldexpArray(s, -e) : s;
 }

@@ -1,6 +1,6 @@
 import { DomainError, type Matrix } from '@x/gpu';
 import { f64Copy, mat } from './dense-util';
-import { exactSvdParts } from './svd-exact';
+import { exactSvdParts, exactSvdvals } from './svd-exact';
 import { randomizedSvdParts } from './randomized';
 
 /** Options of {@link svd}. */
@@ -84,5 +84,5 @@ export function svd(a: Matrix, opts: SvdOptions = {}): SvdResult {
 export function svdvals(a: Matrix): Float64Array {
   const data = f64Copy('svdvals', 'a', a);
   if (Math.min(a.rows, a.cols) === 0) return new Float64Array(0);
-  return exactSvdParts(data, a.rows, a.cols, 'svdvals').s;
+  return exactSvdvals(data, a.rows, a.cols, 'svdvals');
 }

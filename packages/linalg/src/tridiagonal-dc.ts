@@ -26,25 +26,32 @@ interface Eig {
  * eigenvectors as columns) of the symmetric tridiagonal matrix with diagonal d and
  * off-diagonal e.
  */
-export function tridiagEigDc(d: Float64Array, e: Float64Array, n: number, fn: string): Float64Array {
+export function tridiagEigDc(
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  fn: string,
+  keep?: (valsAscending: Float64Array) => number,
+): Float64Array {
   let scale = 0;
   for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(d[i]!));
   for (let i = 0; i < n - 1; i++) scale = Math.max(scale, Math.abs(e[i]!));
   if (scale === 0) {
-    const q = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) q[i * n + i] = 1;
+    const kc = keep ? keep(new Float64Array(n)) : n;
+    const q = new Float64Array(n * kc);
+    for (let c = 0; c < kc; c++) q[(n - kc + c) * kc + c] = 1;
     return q;
   }
   const ds = new Float64Array(n);
   const es = new Float64Array(Math.max(n - 1, 0));
   for (let i = 0; i < n; i++) ds[i] = d[i]! / scale;
   for (let i = 0; i < n - 1; i++) es[i] = e[i]! / scale;
-  const r = rec(ds, es, fn);
+  const r = rec(ds, es, fn, keep);
   for (let i = 0; i < n; i++) d[i] = r.vals[i]! * scale;
   return r.q;
 }
 
-function leaf(d: Float64Array, e: Float64Array, fn: string): Eig {
+function leaf(d: Float64Array, e: Float64Array, fn: string, keep?: (v: Float64Array) => number): Eig {
   const n = d.length;
   const zt = new Float64Array(n * n);
   for (let i = 0; i < n; i++) zt[i * n + i] = 1;
@@ -53,18 +60,19 @@ function leaf(d: Float64Array, e: Float64Array, fn: string): Eig {
   const idx = Array.from({ length: n }, (_, i) => i);
   idx.sort((a, b) => dd[a]! - dd[b]!);
   const vals = new Float64Array(n);
-  const q = new Float64Array(n * n);
-  for (let k = 0; k < n; k++) {
-    const s = idx[k]!;
-    vals[k] = dd[s]!;
-    for (let i = 0; i < n; i++) q[i * n + k] = zt[s * n + i]!;
+  for (let k = 0; k < n; k++) vals[k] = dd[idx[k]!]!;
+  const kc = keep ? keep(vals) : n;
+  const q = new Float64Array(n * kc);
+  for (let c = 0; c < kc; c++) {
+    const s = idx[n - kc + c]!;
+    for (let i = 0; i < n; i++) q[i * kc + c] = zt[s * n + i]!;
   }
   return { vals, q };
 }
 
-function rec(d: Float64Array, e: Float64Array, fn: string): Eig {
+function rec(d: Float64Array, e: Float64Array, fn: string, keep?: (v: Float64Array) => number): Eig {
   const sz = d.length;
-  if (sz <= LEAF) return leaf(d, e, fn);
+  if (sz <= LEAF) return leaf(d, e, fn, keep);
   const n1 = sz >> 1;
   const n2 = sz - n1;
   const beta = e[n1 - 1]!;
@@ -75,10 +83,14 @@ function rec(d: Float64Array, e: Float64Array, fn: string): Eig {
   d2[0] = d2[0]! - ab;
   const left = rec(d1, e.slice(0, n1 - 1), fn);
   const right = rec(d2, e.slice(n1), fn);
-  return merge(left, right, n1, n2, beta, fn);
+  return merge(left, right, n1, n2, beta, fn, keep);
 }
 
-function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: string): Eig {
+/**
+ * Merges two child eigensystems. Only the eigenvectors of the `keep(vals)` largest eigenvalues
+ * are formed (all when keep is absent), as q: sz x kept columns.
+ */
+function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: string, keep?: (v: Float64Array) => number): Eig {
   const sz = n1 + n2;
   const q1 = left.q;
   const q2 = right.q;
@@ -204,42 +216,24 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
   // Rows of W to block coordinates: wo[perm[s]] = w[s].
   const wo = new Float64Array(sz * sz);
   for (let s = 0; s < sz; s++) wo.set(w.subarray(s * sz, s * sz + sz), perm[s]! * sz);
-  const out = new Float64Array(sz * sz);
-  if (k > 0) {
-    gemmAccumulate(n1, k, n1, { data: q1, off: 0, rs: n1, cs: 1 }, { data: wo, off: 0, rs: sz, cs: 1 }, out, sz);
-    gemmAccumulate(n2, k, n2, { data: q2, off: 0, rs: n2, cs: 1 }, { data: wo, off: n1 * sz, rs: sz, cs: 1 }, out.subarray(n1 * sz), sz);
-  }
-  for (let col = k; col < sz; col++) {
-    for (let r = 0; r < sz; r++) {
-      const c = wo[r * sz + col]!;
-      if (c === 0) continue;
-      if (r < n1) {
-        for (let i = 0; i < n1; i++) out[i * sz + col] = out[i * sz + col]! + c * q1[i * n1 + r]!;
-      } else {
-        const rr = r - n1;
-        for (let i = 0; i < n2; i++) out[(n1 + i) * sz + col] = out[(n1 + i) * sz + col]! + c * q2[i * n2 + rr]!;
-      }
-    }
-  }
-  // Sort eigenpairs ascending.
+  // Sort eigenpairs ascending and form the kept eigenvectors: [Q1 0; 0 Q2] W[:, selected].
   const order = Array.from({ length: sz }, (_, i) => i);
   order.sort((a, b) => vals[a]! - vals[b]!);
-  let sorted = true;
-  for (let i = 0; i < sz; i++) {
-    if (order[i] !== i) {
-      sorted = false;
-      break;
-    }
-  }
-  if (sorted) return { vals, q: out };
-  const v2 = new Float64Array(sz);
-  const q = new Float64Array(sz * sz);
-  for (let c = 0; c < sz; c++) v2[c] = vals[order[c]!]!;
+  const sortedVals = new Float64Array(sz);
+  for (let c = 0; c < sz; c++) sortedVals[c] = vals[order[c]!]!;
+  const kc = keep ? keep(sortedVals) : sz;
+  const ws = new Float64Array(sz * kc);
   for (let r = 0; r < sz; r++) {
-    const row = r * sz;
-    for (let c = 0; c < sz; c++) q[row + c] = out[row + order[c]!]!;
+    const src = r * sz;
+    const dst = r * kc;
+    for (let c = 0; c < kc; c++) ws[dst + c] = wo[src + order[sz - kc + c]!]!;
   }
-  return { vals: v2, q };
+  const out = new Float64Array(sz * kc);
+  if (kc > 0) {
+    gemmAccumulate(n1, kc, n1, { data: q1, off: 0, rs: n1, cs: 1 }, { data: ws, off: 0, rs: kc, cs: 1 }, out, kc);
+    gemmAccumulate(n2, kc, n2, { data: q2, off: 0, rs: n2, cs: 1 }, { data: ws, off: n1 * kc, rs: kc, cs: 1 }, out.subarray(n1 * kc), kc);
+  }
+  return { vals: sortedVals, q: out };
 }
 
 /**

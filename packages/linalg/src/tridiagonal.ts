@@ -106,22 +106,26 @@ export function tridiagQl(d: Float64Array, e: Float64Array, zt: Float64Array | n
   if (n <= 1) return;
   const ee = new Float64Array(n);
   ee.set(e.subarray(0, n - 1));
+  let tnorm = 0;
+  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]!) + 2 * Math.abs(ee[i]!));
+  // Relative test (keeps small eigenvalues accurate where possible) or an absolute one at
+  // eps ||T||/2 (the accuracy eigh promises), so noise-level blocks cannot stall.
+  const absTol = 0.5 * EPS * tnorm;
+  const budget = 30 * n;
+  let total = 0;
   for (let l = 0; l < n; l++) {
-    let iter = 0;
     for (;;) {
       let m = l;
       for (; m < n - 1; m++) {
-        const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
-        if (Math.abs(ee[m]!) <= EPS * dd) {
+        const em = Math.abs(ee[m]!);
+        if (em <= EPS * (Math.abs(d[m]!) + Math.abs(d[m + 1]!)) || em <= absTol) {
           ee[m] = 0;
           break;
         }
-        // Underflow guard for blocks of exact zeros.
-        if (dd === 0 && ee[m] === 0) break;
       }
       if (m === l) break;
-      if (++iter > 60) {
-        throw new ConvergenceError(`${fn}: tridiagonal QL did not converge for eigenvalue ${l} in 60 iterations`, Math.abs(ee[l]!), iter);
+      if (++total > budget) {
+        throw new ConvergenceError(`${fn}: tridiagonal QL did not converge in ${budget} iterations (eigenvalue ${l})`, Math.abs(ee[l]!), total);
       }
       let g = (d[l + 1]! - d[l]!) / (2 * ee[l]!);
       let r = Math.hypot(g, 1);
