@@ -8,3 +8,7 @@ export { elbowRank, energyRank, type SokaInit, type SokaOptions, sokaInit } from
 export { fedAvg, type FedsvdRoundOptions, fedsvdReorthogonalize, fedsvdRound } from './fedsvd';
 export { orthoRegLoss } from './orthoreg';
 export { dareMerge, magnitudePrune, svdMergeAdapters, taskArithmetic, tiesMerge } from './merge';
+export { householderProduct, householderProjector, householderProjectorInit, householderVectorsOf, semanticDirections } from './householder-projector';
+export { type Adapter, AdaptedLinear, type AdaptedLinearOptions } from './adapted-linear';
+export { experiments, paramEfficiency, pissaVsLora } from './experiments';
+export { evaAllocateRanks, EvaCollector, type EvaLayerSpec, type EvaOptions } from './eva';

@@ -1,0 +1,80 @@
+import { type Experiment, matmul, randn, rng } from '@x/gpu';
+import { svd } from '@x/linalg';
+import { AdaptedLinear } from '../adapted-linear';
+import { loraInit } from '../lora';
+import { loraSbInit, loraXsInit } from '../lora-xs';
+import { lolduInit } from '../loldu';
+import { svfitInit } from '../svfit';
+import { trainMse } from './train';
+
+/**
+ * Trainable parameters vs loss on one regression task (y = x (W0 + ΔW)ᵀ, ΔW of rank r in random
+ * directions) for the extreme-efficiency adapters: LoRA (r(in + out)), LoRA-XS and LoRA-SB
+ * (r² each), SVFit and LoLDU (r each). The LoRA-SB claim (Ponkshe et al. 2024): with the same r²
+ * parameters as LoRA-XS, initializing B, R, A from the first-step update reaches a lower loss.
+ */
+export const paramEfficiency: Experiment = {
+  id: 'peft/param-efficiency',
+  pkg: '@x/peft',
+  title: 'Trainable parameters vs loss: LoRA, LoRA-XS, LoRA-SB, SVFit, LoLDU',
+  claim: 'LoRA-SB (Ponkshe et al. 2024) beats LoRA-XS at the same r² trainable parameters by initializing from the approximated first full fine-tuning step.',
+  async run(opts = {}) {
+    const quick = opts.quick ?? false;
+    const seed = opts.seed ?? 0;
+    const [d, n, r, steps] = quick ? [32, 256, 4, 200] : [64, 512, 8, 400];
+    const g = rng(seed);
+    const W0 = randn(d, d, g, 1 / Math.sqrt(d));
+    const dW = matmul(matmul(svd(randn(d, r, g)).U, randn(r, r, g)), svd(randn(d, r, g)).U, { transB: true });
+    const X = randn(n, d, g);
+    const Y = matmul(X, { rows: d, cols: d, data: W0.data.map((v, i) => v + dW.data[i]!) }, { transB: true });
+    // dL/dW at W0 for L = mean((x Wᵀ - y)²): (2 / (n d)) (X W0ᵀ - Y)ᵀ X.
+    const R0 = matmul(X, W0, { transB: true });
+    for (let i = 0; i < R0.data.length; i++) R0.data[i] = R0.data[i]! - Y.data[i]!;
+    const G = matmul(R0, X, { transA: true });
+    const lr = 1e-2;
+    const l = loraInit(W0, r, { seed: seed + 1 });
+    const xs = loraXsInit(W0, r, { seed: seed + 2 });
+    const sb = loraSbInit(G, r, { eta: lr, seed: seed + 3 });
+    const sv = svfitInit(W0, r);
+    const ld = lolduInit(W0, r);
+    const layers: [string, AdaptedLinear][] = [
+      ['LoRA', new AdaptedLinear({ base: W0, adapter: { kind: 'lora', A: l.A, B: l.B, scale: l.scale } })],
+      ['LoRA-XS', new AdaptedLinear({ base: W0, adapter: { kind: 'core', A: xs.A, B: xs.B, R: xs.R, scale: xs.scale } })],
+      ['LoRA-SB', new AdaptedLinear({ base: W0, adapter: { kind: 'core', A: sb.A, B: sb.B, R: sb.R, scale: sb.scale } })],
+      ['SVFit', new AdaptedLinear({ base: sv.Wres, adapter: { kind: 'svfit', U: sv.U, V: sv.V, sigma: sv.sigma } })],
+      ['LoLDU', new AdaptedLinear({ base: ld.Wres, adapter: { kind: 'loldu', PL: matmul(ld.P, ld.L), U: ld.U, z: ld.z, scale: ld.scale } })],
+    ];
+    const curves: Record<string, number[]> = {};
+    const metrics: Record<string, number> = {};
+    layers.forEach(([name, layer], i) => {
+      curves[name] = trainMse(layer, X, Y, steps, lr, opts.signal);
+      metrics[`${name}.loss`] = curves[name]!.at(-1)!;
+      metrics[`${name}.params`] = layer.trainableCount();
+      opts.onProgress?.({ fraction: (i + 1) / layers.length, message: name });
+    });
+    const ok = metrics['LoRA-SB.loss']! < metrics['LoRA-XS.loss']! && metrics['LoRA.loss']! < metrics['SVFit.loss']!;
+    const x = curves.LoRA!.map((_, i) => i);
+    return {
+      ok,
+      summary: layers.map(([name]) => `${name} ${metrics[`${name}.params`]} params → ${metrics[`${name}.loss`]!.toExponential(2)}`).join('; '),
+      metrics,
+      plots: [
+        {
+          title: `Loss curves (rank ${r}, ${d}x${d})`,
+          xLabel: 'Adam step',
+          yLabel: 'MSE',
+          logY: true,
+          series: layers.map(([name]) => ({ name: `${name} (${metrics[`${name}.params`]})`, x, y: curves[name]! })),
+        },
+        {
+          title: 'Final loss vs trainable parameters',
+          xLabel: 'trainable parameters',
+          yLabel: 'final MSE',
+          logX: true,
+          logY: true,
+          series: layers.map(([name]) => ({ name, x: [metrics[`${name}.params`]!], y: [metrics[`${name}.loss`]!] })),
+        },
+      ],
+    };
+  },
+};

@@ -1,0 +1,101 @@
+import { type Experiment, type Matrix, matmul, randn, rng } from '@x/gpu';
+import { svd } from '@x/linalg';
+import { AdaptedLinear } from '../adapted-linear';
+import { loraInit } from '../lora';
+import { pissaInit } from '../pissa';
+import { trainMse } from './train';
+
+/** W0 (d x d) with singular values 5 e^{-i/8} and random singular vectors (the spec's setup). */
+function baseWeight(d: number, seed: number): Matrix {
+  const u = svd(randn(d, d, seed)).U;
+  const v = svd(randn(d, d, seed + 1)).V;
+  const s = Float64Array.from({ length: d }, (_, i) => 5 * Math.exp(-i / 8));
+  const us = { rows: d, cols: d, data: u.data.map((x, i) => x * s[i % d]!) };
+  return matmul(us, v, { transB: true });
+}
+
+/** ΔW of rank r: inside W0's top-r singular subspaces (`aligned`) or random directions. */
+function targetUpdate(W0: Matrix, r: number, aligned: boolean, seed: number): Matrix {
+  const d = W0.rows;
+  const g = rng(seed);
+  const M = randn(r, r, g);
+  if (aligned) {
+    const f = svd(W0, { k: r });
+    return matmul(matmul(f.U, M), f.V, { transB: true });
+  }
+  // Same spectrum as the aligned case (M's singular values), random singular directions.
+  const Q1 = svd(randn(d, r, g)).U;
+  const Q2 = svd(randn(d, r, g)).U;
+  return matmul(matmul(Q1, M), Q2, { transB: true });
+}
+
+function run(d: number, n: number, r: number, steps: number, aligned: boolean, seed: number, signal?: AbortSignal) {
+  const W0 = baseWeight(d, seed);
+  const dW = targetUpdate(W0, r, aligned, seed + 7);
+  const X = randn(n, d, seed + 11);
+  const Wt = { rows: d, cols: d, data: W0.data.map((v, i) => v + dW.data[i]!) };
+  const Y = matmul(X, Wt, { transB: true });
+  const p = pissaInit(W0, r);
+  const pissa = new AdaptedLinear({ base: p.Wres, adapter: { kind: 'lora', A: p.A, B: p.B, scale: p.scale } });
+  const l = loraInit(W0, r, { seed: seed + 3 });
+  const lora = new AdaptedLinear({ base: W0, adapter: { kind: 'lora', A: l.A, B: l.B, scale: l.scale } });
+  return { pissa: trainMse(pissa, X, Y, steps, 1e-2, signal), lora: trainMse(lora, X, Y, steps, 1e-2, signal) };
+}
+
+/**
+ * PiSSA vs LoRA (Meng et al., 2024): fine-tuning the principal singular components converges
+ * faster than LoRA's noise-and-zero init when the needed update lies in W's principal subspace;
+ * when it does not, PiSSA's adapter must also carry W's top-r part and the result reverses (the
+ * spec measured loss 9.2 vs 4e-7 with a random ΔW and tight r). Both cases are shown.
+ */
+export const pissaVsLora: Experiment = {
+  id: 'peft/pissa-vs-lora',
+  pkg: '@x/peft',
+  title: 'PiSSA vs LoRA: principal-subspace and random target updates',
+  claim: 'PiSSA (Meng et al. 2024) converges faster than LoRA when the target update lies in the principal subspace of W; with a random update and tight rank the order reverses.',
+  async run(opts = {}) {
+    const quick = opts.quick ?? false;
+    const seed = opts.seed ?? 0;
+    const [d, n, r, steps] = quick ? [32, 256, 4, 200] : [64, 512, 4, 400];
+    const a = run(d, n, r, steps, true, seed, opts.signal);
+    opts.onProgress?.({ fraction: 0.5, message: 'aligned case done' });
+    const b = run(d, n, r, steps, false, seed, opts.signal);
+    opts.onProgress?.({ fraction: 1 });
+    const at = Math.min(50, steps);
+    const x = a.pissa.map((_, i) => i);
+    const metrics = {
+      alignedPissa: a.pissa[at]!,
+      alignedLora: a.lora[at]!,
+      randomPissa: b.pissa[steps]!,
+      randomLora: b.lora[steps]!,
+    };
+    const ok = metrics.alignedPissa < metrics.alignedLora && metrics.randomPissa > metrics.randomLora;
+    return {
+      ok,
+      summary: `aligned ΔW: loss@${at} PiSSA ${metrics.alignedPissa.toExponential(2)} vs LoRA ${metrics.alignedLora.toExponential(2)}; random ΔW: final PiSSA ${metrics.randomPissa.toExponential(2)} vs LoRA ${metrics.randomLora.toExponential(2)}`,
+      metrics,
+      plots: [
+        {
+          title: 'ΔW inside W’s top-r singular subspace',
+          xLabel: 'Adam step',
+          yLabel: 'MSE',
+          logY: true,
+          series: [
+            { name: 'PiSSA', x, y: a.pissa },
+            { name: 'LoRA', x, y: a.lora },
+          ],
+        },
+        {
+          title: 'random ΔW (same rank)',
+          xLabel: 'Adam step',
+          yLabel: 'MSE',
+          logY: true,
+          series: [
+            { name: 'PiSSA', x, y: b.pissa },
+            { name: 'LoRA', x, y: b.lora },
+          ],
+        },
+      ],
+    };
+  },
+};

@@ -1,0 +1,19 @@
+import type { Matrix } from '@x/gpu';
+import { Adam, mseLoss } from '@x/nn';
+import type { AdaptedLinear } from '../adapted-linear';
+
+/** Full-batch Adam on the MSE of an adapted layer; returns the loss before each step and after the last. */
+export function trainMse(layer: AdaptedLinear, X: Matrix, Y: Matrix, steps: number, lr: number, signal?: AbortSignal): number[] {
+  const opt = new Adam({ lr });
+  const losses: number[] = [];
+  for (let t = 0; t <= steps; t++) {
+    signal?.throwIfAborted();
+    layer.zeroGrad();
+    const { value, grad } = mseLoss(layer.forward(X), Y);
+    losses.push(value);
+    if (t === steps) break;
+    layer.backward(grad);
+    opt.step(layer.parameters());
+  }
+  return losses;
+}

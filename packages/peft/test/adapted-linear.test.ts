@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError, matmul, matrix, randn, ShapeError } from '@x/gpu';
+import { gradCheck } from '@x/nn';
+import { AdaptedLinear, type Adapter, lolduInit, loraXsInit, pissaInit, sorsaInit, svfitInit } from '../src';
+import { relErr } from './helpers';
+
+const W = randn(6, 5, 1);
+const bias = Float64Array.from([0.1, -0.2, 0.3, 0, 0.5, -1]);
+
+function adapters(): [string, AdapterCase][] {
+  const p = pissaInit(W, 2, { alpha: 4 });
+  const sv = svfitInit(W, 3);
+  const so = sorsaInit(W, 2, { alpha: 2 });
+  const xs = loraXsInit(W, 2, { std: 0.3, seed: 3 });
+  const ld = lolduInit(W, 3);
+  return [
+    ['lora (PiSSA init)', { base: p.Wres, adapter: { kind: 'lora', A: p.A, B: p.B, scale: p.scale }, trainable: 10 + 12, mergesToW: true }],
+    ['lora with A frozen (FedSVD client)', { base: p.Wres, adapter: { kind: 'lora', A: p.A, B: p.B, scale: p.scale, frozen: ['A'] }, trainable: 12, mergesToW: true }],
+    ['core (LoRA-XS)', { base: W, adapter: { kind: 'core', A: xs.A, B: xs.B, R: xs.R, scale: xs.scale }, trainable: 4, mergesToW: false }],
+    ['svfit', { base: sv.Wres, adapter: { kind: 'svfit', U: sv.U, V: sv.V, sigma: sv.sigma }, trainable: 3, mergesToW: true }],
+    ['sorsa', { base: so.Wres, adapter: { kind: 'sorsa', A: so.A, S: so.S, B: so.B, scale: so.scale }, trainable: 10 + 2 + 12, mergesToW: true }],
+    ['loldu', { base: ld.Wres, adapter: { kind: 'loldu', PL: matmul(ld.P, ld.L), U: ld.U, z: ld.z, scale: ld.scale }, trainable: 3, mergesToW: true }],
+  ];
+}
+interface AdapterCase {
+  base: ReturnType<typeof randn>;
+  adapter: Adapter;
+  trainable: number;
+  mergesToW: boolean;
+}
+
+describe('AdaptedLinear', () => {
+  for (const [name, c] of adapters()) {
+    it(`${name}: gradients match finite differences; merge/unmerge; parameter count; JSON round trip`, () => {
+      const layer = new AdaptedLinear({ base: c.base, bias, adapter: c.adapter });
+      expect(layer.trainableCount()).toBe(c.trainable);
+      const x = randn(4, 5, 9);
+      const report = gradCheck(layer, x, { tol: 1e-6 });
+      expect(report.passed, JSON.stringify(report.parameters.map((p) => [p.name, p.maxRelError]))).toBe(true);
+      if (c.mergesToW) expect(relErr(layer.effectiveWeight(), W)).toBeLessThan(1e-13);
+      // forward == x W_effᵀ + b; merged forward is the same function; unmerge restores.
+      const y = layer.forward(x);
+      const ref = matmul(x, layer.effectiveWeight(), { transB: true });
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 6; j++) ref.data[i * 6 + j]! += bias[j]!;
+      expect(relErr(y, ref)).toBeLessThan(1e-13);
+      const before = Float64Array.from(layer.base.data);
+      layer.merge();
+      expect(relErr(layer.forward(x), y)).toBeLessThan(1e-13);
+      layer.unmerge();
+      expect(relErr(matrix(6, 5, layer.base.data), matrix(6, 5, before))).toBeLessThan(1e-14);
+      const copy = AdaptedLinear.fromJSON(JSON.parse(JSON.stringify(layer.toJSON())));
+      expect(Array.from(copy.forward(x).data)).toEqual(Array.from(layer.forward(x).data));
+    });
+  }
+
+  it('frozen factors receive no gradient; the trainable one does', () => {
+    const p = pissaInit(W, 2);
+    const layer = new AdaptedLinear({ base: p.Wres, adapter: { kind: 'lora', A: p.A, B: p.B, scale: 1, frozen: ['A'] } });
+    expect(layer.parameters().map((q) => q.name)).toEqual(['B']);
+    const x = randn(3, 5, 2);
+    layer.forward(x);
+    layer.backward(randn(3, 6, 3));
+    expect(layer.parameters()[0]!.grad.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('svfit: dL/dσ_i = u_iᵀ G v_i for G = dL/dW', () => {
+    const sv = svfitInit(W, 3);
+    const layer = new AdaptedLinear({ base: sv.Wres, adapter: { kind: 'svfit', U: sv.U, V: sv.V, sigma: sv.sigma } });
+    const x = randn(7, 5, 4);
+    const dy = randn(7, 6, 5);
+    layer.forward(x);
+    layer.backward(dy);
+    const G = matmul(dy, x, { transA: true }); // dL/dW for y = x Wᵀ
+    const UtGV = matmul(matmul(sv.U, G, { transA: true }), sv.V);
+    for (let i = 0; i < 3; i++) expect(layer.parameters()[0]!.grad[i]).toBeCloseTo(UtGV.data[i * 3 + i]!, 12);
+  });
+
+  it('bad input: shapes named, backward before forward', () => {
+    const p = pissaInit(W, 2);
+    expect(() => new AdaptedLinear({ base: p.Wres, adapter: { kind: 'lora', A: p.A, B: randn(5, 2, 1), scale: 1 } })).toThrow(/B is 5x2, expected 6x2/);
+    const layer = new AdaptedLinear({ base: p.Wres, adapter: { kind: 'lora', A: p.A, B: p.B, scale: 1 } });
+    expect(() => layer.backward(randn(2, 6, 1))).toThrow(DomainError);
+    expect(() => layer.forward(randn(2, 4, 1))).toThrow(ShapeError);
+    expect(() => new AdaptedLinear({ base: W, bias: [1, 2], adapter: { kind: 'lora', A: p.A, B: p.B, scale: 1 } })).toThrow(/bias has length 2/);
+  });
+});
