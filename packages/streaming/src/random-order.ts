@@ -1,4 +1,5 @@
 import { DomainError, type Matrix } from '@x/gpu';
+import { eigh } from '@x/linalg';
 import { checkInt, checkPositive, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
 import { dotN, normalizeInPlace, randomUnit, seededRng, toArray } from './vec';
@@ -16,6 +17,8 @@ export interface RandomOrderOptions {
   c?: number;
   /** Number L of power-iteration blocks the stream is split into. Default 2⌈log₂ d⌉ (at least 2, at most n). */
   blocks?: number;
+  /** Rows buffered to estimate ‖A‖_F² before the first classification. Default min(2d, first block). */
+  warmup?: number;
   /** Seed of the random starting vector. Default 0. */
   seed?: number;
 }
@@ -23,18 +26,23 @@ export interface RandomOrderOptions {
 /** The checkpoint of a {@link RandomOrderEigenvector}: plain JSON. */
 export interface RandomOrderJSON {
   kind: 'RandomOrderEigenvector';
-  version: 1;
+  version: 2;
   dim: number;
   n: number;
   c: number;
   blocks: number;
+  warmup: number;
   rowsSeen: number;
   block: number;
   heavySumSq: number;
   lightSumSq: number;
+  lightRows: number;
+  buffer: number[];
   heavy: number[];
   v: number[];
-  w: number[];
+  basis: number[];
+  acc: number[];
+  accRows: number[];
 }
 
 /**
@@ -47,38 +55,43 @@ export interface RandomOrderJSON {
  * What is the paper's and what is ours. The paper's: the setting (random order, n known), the
  * split into heavy rows (‖a‖ ≥ ‖A‖_F/√(d·polylog d)) stored exactly and light rows, and a block
  * power method over the light rows with Θ(log d) iterations. The paper's Algorithm 1 itself could
- * not be read here (only its abstract and summaries, which also mention row-norm sampling and
- * a Gaussian sketch to save bits), so the steps below are a documented reconstruction:
- * - F̂_t = Σ_heavy ‖a‖² + (n/t)·Σ_light-so-far ‖a‖² estimates ‖A‖_F² from the prefix (heavy rows
- *   are counted once, not extrapolated, so one early heavy row cannot inflate the threshold and
- *   hide the next one); row t is heavy when ‖a_t‖² > F̂_t/(c·d). Until light rows have been seen
- *   F̂ is small, so the first ≈ c·d rows are kept exactly: memory O(c·d²) at most, still
- *   independent of n.
- * - The stream is split into L equal blocks; over block j it accumulates w = Σ_light a (aᵀ v_j)
- *   in O(d) memory (no sampling: in float64 we do not count bits), and at the block's end
- *   v_{j+1} = normalize((n/|block_j|)·w + HᵀH v_j), H the heavy rows seen so far.
+ * not be read here (only its abstract and summaries, which also mention row-norm sampling and a
+ * Gaussian sketch to save bits), so the steps below are a documented reconstruction:
+ * - Warm-up: the first `warmup` rows are buffered; F̂ = Σ_heavy ‖a‖² + (n − h)/(t − h)·Σ_light ‖a‖²
+ *   (heavy rows counted once, not extrapolated) is iterated with the classification to a fixed
+ *   point on the buffer. Afterwards row t is heavy when ‖a_t‖² > F̂_t/(c·d), F̂_t from the prefix.
+ * - The stream is split into L equal blocks. During block j the light rows are accumulated
+ *   against an orthonormal basis Q = orth[v_j, heavy rows] (a block of 1 + rank(H) vectors; a
+ *   heavy row arriving mid-block joins the basis with its own accumulator):
+ *   W_q = Σ_light a (aᵀq), an unbiased estimate of the light part's action after scaling by
+ *   (#light rows overall)/(#light rows accumulated) in random order.
+ * - At the block's end, Y = M̂Q with M̂ = HᵀH + scaled light estimate; the Ritz vector y of the
+ *   small matrix QᵀY and one power step give v_{j+1} = normalize(Y y).
+ * The basis is our addition to a plain power step v ← normalize(M̂v): it makes a heavy row that
+ * arrives late (last blocks, probability about 1/L each) count at once, and keeps the top
+ * direction even when no light row has energy along it.
  *
- * Known limit of the reconstruction: a power step multiplies v's component along v₁ by the
- * light rows' energy along v₁ until the heavy rows carrying v₁ have arrived; if the light rows
- * have exactly none (v₁ ⟂ every light row) and no heavy row falls in the first block, that
- * component is lost and cannot return. Any light energy along v₁ (noise suffices) avoids it.
- *
- * Memory O((h + 1)·d), time O(d) per light row plus O(h·d) per block. Bad rows throw naming the
- * stream index and change nothing; toJSON/fromJSON resume bit-identically.
+ * Memory O((warmup + h)·d + k·d), k = 1 + rank(H); time O(k·d) per light row. Bad rows throw
+ * naming the stream index and change nothing; toJSON/fromJSON resume bit-identically.
  */
 export class RandomOrderEigenvector {
   readonly dim: number;
   readonly n: number;
   readonly c: number;
   readonly blocks: number;
+  readonly warmup: number;
   private t = 0;
   private block = 0;
   private heavySumSq = 0;
   private lightSumSq = 0;
-  private heavy: Float64Array;
-  private h = 0;
+  private lightRows = 0;
+  private buffer: number[] = [];
+  private heavy: number[] = [];
   private v: Float64Array;
-  private w: Float64Array;
+  /** Basis rows q_k (k x d, orthonormal), their accumulators W_k and light-row counts. */
+  private basis: Float64Array[] = [];
+  private acc: Float64Array[] = [];
+  private accRows: number[] = [];
 
   constructor(opts: RandomOrderOptions) {
     const fn = 'RandomOrderEigenvector';
@@ -95,9 +108,13 @@ export class RandomOrderEigenvector {
     this.n = opts.n;
     this.c = c;
     this.blocks = blocks;
-    this.heavy = new Float64Array(4 * d);
+    const firstBlock = this.blockEnd(0);
+    const warmup = opts.warmup ?? Math.min(2 * d, firstBlock);
+    checkInt(fn, 'warmup', warmup, 0);
+    if (warmup > firstBlock) throw new DomainError(`${fn}: warmup (${warmup}) must fit in the first block (${firstBlock} rows)`);
+    this.warmup = warmup;
     this.v = randomUnit(d, seededRng(opts.seed ?? 0));
-    this.w = new Float64Array(d);
+    this.resetBasis();
   }
 
   /** Rows consumed so far. */
@@ -107,7 +124,7 @@ export class RandomOrderEigenvector {
 
   /** Rows stored exactly so far (h). */
   get heavyCount(): number {
-    return this.h;
+    return this.heavy.length / this.dim;
   }
 
   /** Power steps completed so far (0 … blocks). */
@@ -120,9 +137,11 @@ export class RandomOrderEigenvector {
     return Math.floor(((j + 1) * this.n) / this.blocks);
   }
 
-  /** Current estimate F̂ of ‖A‖_F² from the prefix seen so far. */
+  /** Current estimate F̂ of ‖A‖_F² from the prefix seen so far (heavy rows counted once). */
   frobeniusSqEstimate(): number {
-    return this.t === 0 ? 0 : this.heavySumSq + (this.n * this.lightSumSq) / this.t;
+    const h = this.heavyCount;
+    if (this.lightRows === 0) return this.heavySumSq;
+    return this.heavySumSq + ((this.n - h) / this.lightRows) * this.lightSumSq;
   }
 
   /** Consumes one row (length `dim`). */
@@ -133,47 +152,157 @@ export class RandomOrderEigenvector {
     if (this.t >= this.n) {
       throw new DomainError(`${fn}: row ${this.t} is past the declared stream length n = ${this.n}`);
     }
-    const s = dotN(row, row, d);
-    if (s > this.frobeniusSqEstimate() / (this.c * d)) {
-      if ((this.h + 1) * d > this.heavy.length) {
-        const grown = new Float64Array(2 * this.heavy.length);
-        grown.set(this.heavy);
-        this.heavy = grown;
-      }
-      const off = this.h * d;
-      for (let i = 0; i < d; i++) this.heavy[off + i] = row[i]!;
-      this.h++;
-      this.heavySumSq += s;
+    if (this.t < this.warmup) {
+      for (let i = 0; i < d; i++) this.buffer.push(row[i]!);
+      this.t++;
+      if (this.t === this.warmup) this.endWarmup();
     } else {
-      this.lightSumSq += s;
-      const g = dotN(row, this.v, d);
-      const w = this.w;
-      for (let i = 0; i < d; i++) w[i] = w[i]! + g * row[i]!;
+      const s = dotN(row, row, d);
+      if (s > this.frobeniusSqEstimate() / (this.c * d)) this.addHeavy(row, s);
+      else this.addLight(row, s);
+      this.t++;
     }
-    this.t++;
     if (this.t === this.blockEnd(this.block)) this.powerStep();
     return this;
   }
 
-  /** v ← normalize((n/|block|)·w + HᵀH v); clears w. */
+  /** Classifies the buffered rows against the fixed point of F̂ and the threshold. */
+  private endWarmup(): void {
+    const d = this.dim;
+    const w = this.buffer.length / d;
+    const norms = new Float64Array(w);
+    for (let r = 0; r < w; r++) {
+      let s = 0;
+      for (let i = 0; i < d; i++) s += this.buffer[r * d + i]! ** 2;
+      norms[r] = s;
+    }
+    // Heavy set grows monotonically as F̂ (with heavy rows counted once) falls: a fixed point in <= w rounds.
+    const heavy = new Uint8Array(w);
+    for (let round = 0; round <= w; round++) {
+      let hs = 0;
+      let ls = 0;
+      let h = 0;
+      for (let r = 0; r < w; r++) {
+        if (heavy[r]) {
+          hs += norms[r]!;
+          h++;
+        } else ls += norms[r]!;
+      }
+      const F = w - h > 0 ? hs + ((this.n - h) / (w - h)) * ls : hs;
+      let changed = false;
+      for (let r = 0; r < w; r++) {
+        if (!heavy[r] && norms[r]! > F / (this.c * d)) {
+          heavy[r] = 1;
+          changed = true;
+        }
+      }
+      if (!changed) break;
+    }
+    const buf = Float64Array.from(this.buffer);
+    this.buffer = [];
+    for (let r = 0; r < w; r++) if (heavy[r]) this.addHeavy(buf.subarray(r * d, (r + 1) * d), norms[r]!);
+    for (let r = 0; r < w; r++) if (!heavy[r]) this.addLight(buf.subarray(r * d, (r + 1) * d), norms[r]!);
+  }
+
+  private addHeavy(row: RowLike, s: number): void {
+    const d = this.dim;
+    for (let i = 0; i < d; i++) this.heavy.push(row[i]!);
+    this.heavySumSq += s;
+    this.extendBasis(row);
+  }
+
+  private addLight(row: RowLike, s: number): void {
+    const d = this.dim;
+    this.lightSumSq += s;
+    this.lightRows++;
+    for (let k = 0; k < this.basis.length; k++) {
+      const q = this.basis[k]!;
+      const g = dotN(row, q, d);
+      const W = this.acc[k]!;
+      for (let i = 0; i < d; i++) W[i] = W[i]! + g * row[i]!;
+      this.accRows[k]!++;
+    }
+  }
+
+  /** Adds the part of x orthogonal to the basis as a new basis vector (when it is not negligible). */
+  private extendBasis(x: RowLike): void {
+    const d = this.dim;
+    if (this.basis.length >= d) return;
+    const z = Float64Array.from(x as ArrayLike<number>);
+    const n0 = Math.sqrt(dotN(z, z, d));
+    if (n0 === 0) return;
+    for (let pass = 0; pass < 2; pass++) {
+      for (const q of this.basis) {
+        const g = dotN(z, q, d);
+        for (let i = 0; i < d; i++) z[i] = z[i]! - g * q[i]!;
+      }
+    }
+    if (normalizeInPlace(z) <= 1e-10 * n0) return;
+    this.basis.push(z);
+    this.acc.push(new Float64Array(d));
+    this.accRows.push(0);
+  }
+
+  /** Basis for a new block: orth[v, heavy rows], zero accumulators. */
+  private resetBasis(): void {
+    this.basis = [this.v.slice()];
+    this.acc = [new Float64Array(this.dim)];
+    this.accRows = [0];
+    const d = this.dim;
+    const h = this.heavyCount;
+    for (let r = 0; r < h; r++) this.extendBasis(this.heavy.slice(r * d, (r + 1) * d));
+  }
+
+  /** Y = M̂Q, Ritz vector y of QᵀY, v ← normalize(Y y); then a fresh basis. */
   private powerStep(): void {
     const d = this.dim;
-    const start = this.block === 0 ? 0 : this.blockEnd(this.block - 1);
-    const scale = this.n / (this.t - start);
+    const k = this.basis.length;
+    const h = this.heavyCount;
+    const lightTotal = this.n - h;
+    const Y: Float64Array[] = [];
+    for (let j = 0; j < k; j++) {
+      const q = this.basis[j]!;
+      const y = new Float64Array(d);
+      const cnt = this.accRows[j]!;
+      if (cnt > 0) {
+        const scale = lightTotal / cnt;
+        const W = this.acc[j]!;
+        for (let i = 0; i < d; i++) y[i] = scale * W[i]!;
+      }
+      for (let r = 0; r < h; r++) {
+        const off = r * d;
+        let g = 0;
+        for (let i = 0; i < d; i++) g += this.heavy[off + i]! * q[i]!;
+        for (let i = 0; i < d; i++) y[i] = y[i]! + g * this.heavy[off + i]!;
+      }
+      Y.push(y);
+    }
+    let coef: Float64Array;
+    if (k === 1) {
+      coef = Float64Array.of(1);
+    } else {
+      const T = new Float64Array(k * k);
+      for (let a = 0; a < k; a++) {
+        for (let b = a; b < k; b++) {
+          const s = 0.5 * (dotN(this.basis[a]!, Y[b]!, d) + dotN(this.basis[b]!, Y[a]!, d));
+          T[a * k + b] = s;
+          T[b * k + a] = s;
+        }
+      }
+      const { vectors } = eigh({ rows: k, cols: k, data: T });
+      coef = new Float64Array(k);
+      for (let a = 0; a < k; a++) coef[a] = vectors.data[a * k + k - 1]!;
+    }
     const u = new Float64Array(d);
-    for (let i = 0; i < d; i++) u[i] = scale * this.w[i]!;
-    const H = this.heavy;
-    const v = this.v;
-    for (let r = 0; r < this.h; r++) {
-      const off = r * d;
-      let g = 0;
-      for (let i = 0; i < d; i++) g += H[off + i]! * v[i]!;
-      for (let i = 0; i < d; i++) u[i] = u[i]! + g * H[off + i]!;
+    for (let j = 0; j < k; j++) {
+      const cj = coef[j]!;
+      const y = Y[j]!;
+      for (let i = 0; i < d; i++) u[i] = u[i]! + cj * y[i]!;
     }
     // A block whose rows were all zero leaves v as it was (u = 0 has no direction).
     if (normalizeInPlace(u) > 0) this.v = u;
-    this.w.fill(0);
     this.block++;
+    this.resetBasis();
   }
 
   /** Consumes the rows of a Matrix or a synchronous iterable of rows. */
@@ -194,20 +323,26 @@ export class RandomOrderEigenvector {
   }
 
   toJSON(): RandomOrderJSON {
+    const flat = (xs: Float64Array[]) => xs.flatMap((x) => toArray(x));
     return {
       kind: 'RandomOrderEigenvector',
-      version: 1,
+      version: 2,
       dim: this.dim,
       n: this.n,
       c: this.c,
       blocks: this.blocks,
+      warmup: this.warmup,
       rowsSeen: this.t,
       block: this.block,
       heavySumSq: this.heavySumSq,
       lightSumSq: this.lightSumSq,
-      heavy: toArray(this.heavy.subarray(0, this.h * this.dim)),
+      lightRows: this.lightRows,
+      buffer: this.buffer.slice(),
+      heavy: this.heavy.slice(),
       v: toArray(this.v),
-      w: toArray(this.w),
+      basis: flat(this.basis),
+      acc: flat(this.acc),
+      accRows: this.accRows.slice(),
     };
   }
 
@@ -215,24 +350,27 @@ export class RandomOrderEigenvector {
   static fromJSON(json: RandomOrderJSON | string): RandomOrderEigenvector {
     const j = (typeof json === 'string' ? JSON.parse(json) : json) as RandomOrderJSON;
     const fn = 'RandomOrderEigenvector.fromJSON';
-    if (j?.kind !== 'RandomOrderEigenvector' || j.version !== 1) {
+    if (j?.kind !== 'RandomOrderEigenvector' || j.version !== 2) {
       throw new DomainError(`${fn}: not a RandomOrderEigenvector checkpoint (kind/version mismatch)`);
     }
-    const e = new RandomOrderEigenvector({ dim: j.dim, n: j.n, c: j.c, blocks: j.blocks });
+    const e = new RandomOrderEigenvector({ dim: j.dim, n: j.n, c: j.c, blocks: j.blocks, warmup: j.warmup });
     const d = j.dim;
-    if (j.v.length !== d || j.w.length !== d || j.heavy.length % d !== 0) {
-      throw new DomainError(`${fn}: vector lengths do not match dim = ${d}`);
+    const k = j.accRows.length;
+    if (j.v.length !== d || j.heavy.length % d !== 0 || j.buffer.length % d !== 0 || j.basis.length !== k * d || j.acc.length !== k * d) {
+      throw new DomainError(`${fn}: array lengths do not match dim = ${d}`);
     }
     checkInt(fn, 'rowsSeen', j.rowsSeen, 0);
     e.t = j.rowsSeen;
     e.block = j.block;
     e.heavySumSq = j.heavySumSq;
     e.lightSumSq = j.lightSumSq;
-    e.h = j.heavy.length / d;
-    e.heavy = new Float64Array(Math.max(4, e.h) * d);
-    e.heavy.set(j.heavy);
+    e.lightRows = j.lightRows;
+    e.buffer = j.buffer.slice();
+    e.heavy = j.heavy.slice();
     e.v = Float64Array.from(j.v);
-    e.w = Float64Array.from(j.w);
+    e.basis = Array.from({ length: k }, (_, i) => Float64Array.from(j.basis.slice(i * d, (i + 1) * d)));
+    e.acc = Array.from({ length: k }, (_, i) => Float64Array.from(j.acc.slice(i * d, (i + 1) * d)));
+    e.accRows = j.accRows.slice();
     return e;
   }
 }

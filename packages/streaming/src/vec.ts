@@ -3,6 +3,10 @@ import { type Rng, rng as makeRng, type RngState } from '@x/gpu';
 
 /** Euclidean norm, scaled to avoid overflow/underflow. */
 export function norm2(x: ArrayLike<number>): number {
+  let s0 = 0;
+  for (let i = 0; i < x.length; i++) s0 += x[i]! * x[i]!;
+  // The plain sum is exact enough unless it overflowed or underflowed; then rescale.
+  if (s0 > 1e-280 && s0 < 1e280) return Math.sqrt(s0);
   let scale = 0;
   for (let i = 0; i < x.length; i++) {
     const a = Math.abs(x[i]!);

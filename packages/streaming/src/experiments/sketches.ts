@@ -1,0 +1,303 @@
+import { type Experiment, type ExperimentResult, type ExperimentRunOptions, gram, type Matrix, randn, rng, sub } from '@x/gpu';
+import { eigh, qr, svdvals } from '@x/linalg';
+import { clusterBlocks, compressionRatio, concatError, concatErrorBound, type ConcatEstimator } from '../concat-svd';
+import { FrequentDirections } from '../frequent-directions';
+import { IncrementalPCA } from '../incremental-pca';
+import { IncrementalSVD } from '../incremental-svd';
+
+/** A = G diag(decay^j) Qᵀ: n x d with a geometrically decaying spectrum. */
+function decayingMatrix(seed: number, n: number, d: number, decay: number): Matrix<Float64Array> {
+  const G = randn(n, d, seed);
+  const { Q } = qr(randn(d, d, seed + 1));
+  const out = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += G.data[i * d + k]! * decay ** k * Q.data[j * d + k]!;
+      out[i * d + j] = s;
+    }
+  }
+  return { rows: n, cols: d, data: out };
+}
+
+function spectralNormSym(a: Matrix): { norm: number; min: number } {
+  const { values } = eigh(a);
+  return { norm: Math.max(Math.abs(values[0]!), Math.abs(values[values.length - 1]!)), min: values[0]! };
+}
+
+/**
+ * Liberty (KDD 2013) / Ghashami et al. (SICOMP 2016): Frequent Directions with ℓ rows has
+ * ‖AᵀA − BᵀB‖₂ <= ‖A − A_k‖_F²/(ℓ − k); measured against the bound over ℓ, next to the truncated
+ * incremental SVD with the same memory (which has no such guarantee).
+ */
+export const frequentDirectionsExperiment: Experiment = {
+  id: 'streaming/frequent-directions-bound',
+  pkg: '@x/streaming',
+  title: 'Frequent Directions error vs sketch size, against its bound',
+  claim:
+    'Frequent Directions (Liberty 2013; Ghashami, Liberty, Phillips & Woodruff 2016) keeps ‖AᵀA − BᵀB‖₂ <= min_k ‖A − A_k‖_F²/(ℓ − k) for every stream, with error falling like 1/ℓ.',
+  async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    const seed = opts.seed ?? 0;
+    const n = opts.quick ? 600 : 3000;
+    const d = opts.quick ? 24 : 64;
+    const A = decayingMatrix(seed + 11, n, d, 0.9);
+    const AtA = gram(A);
+    const sv = svdvals(A);
+    const tails = Array.from(sv, (_, k) => {
+      let s = 0;
+      for (let i = k; i < sv.length; i++) s += sv[i]! ** 2;
+      return s;
+    });
+    const ells = (opts.quick ? [2, 4, 8, 12] : [2, 4, 8, 16, 24, 32]).filter((l) => l <= d);
+    const err: number[] = [];
+    const shrink: number[] = [];
+    const bound: number[] = [];
+    const loose: number[] = [];
+    const isvdErr: number[] = [];
+    let ok = true;
+    for (let li = 0; li < ells.length; li++) {
+      const ell = ells[li]!;
+      const fd = new FrequentDirections({ dim: d, ell }).updateAll(A);
+      const B = fd.sketch();
+      const diff = spectralNormSym(sub(AtA, gram(B)));
+      let b = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < ell; k++) b = Math.min(b, tails[k]! / (ell - k));
+      err.push(diff.norm);
+      shrink.push(fd.shrinkTotal);
+      bound.push(b);
+      loose.push(tails[0]! / ell);
+      if (!(diff.norm <= fd.shrinkTotal * (1 + 1e-9) && fd.shrinkTotal <= b * (1 + 1e-9) && diff.min > -1e-9 * tails[0]!)) ok = false;
+      // Truncated incremental SVD with the same 2ℓ·d memory, for comparison.
+      const s = new IncrementalSVD({ rank: ell, blockSize: ell }).updateAll(A);
+      const V = s.V();
+      const S = s.singularValues();
+      const VS = new Float64Array(V.rows * V.cols);
+      for (let i = 0; i < V.rows; i++) for (let j = 0; j < V.cols; j++) VS[i * V.cols + j] = V.data[i * V.cols + j]! * S[j]!;
+      isvdErr.push(spectralNormSym(sub(AtA, gram({ rows: V.rows, cols: V.cols, data: VS }, { outer: true }))).norm);
+      opts.onProgress?.({ fraction: (li + 1) / ells.length, message: `ℓ = ${ell}` });
+      await Promise.resolve();
+    }
+    const last = ells.length - 1;
+    return {
+      ok,
+      summary: `n = ${n}, d = ${d}, spectrum 0.9^k: at ℓ = ${ells[last]} FD error ${err[last]!.toExponential(2)} <= Σδ ${shrink[last]!.toExponential(2)} <= bound ${bound[last]!.toExponential(2)} (‖A‖_F²/ℓ = ${loose[last]!.toExponential(2)}); the bound held at every ℓ: ${ok}.`,
+      metrics: { n, d, errAtMaxEll: err[last]!, boundAtMaxEll: bound[last]! },
+      plots: [
+        {
+          title: `‖AᵀA − BᵀB‖₂ vs sketch size ℓ (n = ${n}, d = ${d})`,
+          xLabel: 'ℓ',
+          yLabel: 'spectral error',
+          logY: true,
+          series: [
+            { name: 'Frequent Directions', x: ells, y: err },
+            { name: 'Σδ (tracked a-posteriori bound)', x: ells, y: shrink },
+            { name: 'min_k ‖A − A_k‖²_F/(ℓ − k)', x: ells, y: bound },
+            { name: '‖A‖²_F/ℓ', x: ells, y: loose },
+            { name: 'truncated incremental SVD, rank ℓ', x: ells, y: isvdErr },
+          ],
+        },
+      ],
+    };
+  },
+};
+
+/** Random block sets of three kinds: shared subspace (varying noise), independent, adversarial. */
+function blockSet(kind: 'shared' | 'independent' | 'crowding', seed: number, m: number, K: number, noise: number): Matrix[] {
+  const r = rng(seed);
+  if (kind === 'independent') return Array.from({ length: K }, () => randn(m, 5, r));
+  if (kind === 'shared') {
+    const { Q: basis } = qr(randn(m, 6, r));
+    return Array.from({ length: K }, () => {
+      const coef = randn(6, 5, r);
+      const b = randn(m, 5, r, noise);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < 5; j++) {
+          let s = 0;
+          for (let k = 0; k < 6; k++) s += basis.data[i * 6 + k]! * coef.data[k * 5 + j]!;
+          b.data[i * 5 + j]! += s;
+        }
+      return b;
+    });
+  }
+  // Crowding: strong block-private directions push a weak shared one out of the kept rank.
+  const common = randn(m, 1, r);
+  return Array.from({ length: K }, (_, t) => {
+    const b = randn(m, 3, r, 10 + t);
+    const c = randn(1, 1, r).data[0]!;
+    for (let i = 0; i < m; i++) b.data[i * 3 + 2] = 0.5 * c * common.data[i]!;
+    return b;
+  });
+}
+
+const ESTIMATORS: ConcatEstimator[] = ['maxNorm', 'residual', 'approximate'];
+
+/**
+ * Shamrai (arXiv 2601.11626): the three estimators bound the rank-r error of a concatenation from
+ * above, the incremental one tightly; used as the constraint of greedy clustering they give
+ * compression with a guaranteed error. Audits every estimate against the exact SVD.
+ */
+export const concatSvdExperiment: Experiment = {
+  id: 'streaming/concat-svd-bounds',
+  pkg: '@x/streaming',
+  title: 'Concatenated-SVD error estimators: tightness and clustering compression',
+  claim:
+    'Shamrai (Concatenated Matrix SVD, 2026): max-norm, residual and incremental estimates all upper-bound the rank-r error of [A₁ … A_K]; the incremental one is nearly tight and yields the best compression under an error constraint eps.',
+  async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    const seed = opts.seed ?? 0;
+    const quick = opts.quick ?? false;
+    const m = quick ? 24 : 40;
+    const K = quick ? 8 : 12;
+    const r = 10;
+    const noises = quick ? [0.01, 0.1, 0.3] : [0.003, 0.01, 0.03, 0.1, 0.3, 1];
+    const sets: { label: string; blocks: Matrix[] }[] = noises.map((nz, i) => ({
+      label: `shared, noise ${nz}`,
+      blocks: blockSet('shared', seed + i, m, K, nz),
+    }));
+    sets.push({ label: 'independent', blocks: blockSet('independent', seed + 50, m, K, 0) });
+    sets.push({ label: 'crowding', blocks: blockSet('crowding', seed + 60, m, K, 0) });
+    const truth: number[] = [];
+    const est: Record<ConcatEstimator, number[]> = { maxNorm: [], residual: [], approximate: [] };
+    let violations = 0;
+    for (const s of sets) {
+      const t = concatError(s.blocks, r);
+      truth.push(t);
+      for (const e of ESTIMATORS) {
+        const v = concatErrorBound(s.blocks, r, { estimator: e });
+        est[e].push(v);
+        if (v * v < t * t - 1e-12) violations++;
+      }
+    }
+    opts.onProgress?.({ fraction: 0.4, message: 'estimates audited' });
+    // Clustering: blocks drawn from 4 subspaces, compression ratio vs eps per estimator.
+    const groups = 4;
+    const per = quick ? 6 : 10;
+    const cm = quick ? 24 : 40;
+    const allBlocks: Matrix[] = [];
+    for (let g = 0; g < groups; g++) allBlocks.push(...blockSet('shared', seed + 100 + g, cm, per, 0.02));
+    const order = Array.from({ length: allBlocks.length }, (_, i) => i);
+    rng(seed + 7).shuffle(order);
+    const shuffled = order.map((i) => allBlocks[i]!);
+    const epss = quick ? [0.02, 0.05, 0.1, 0.2] : [0.01, 0.02, 0.05, 0.1, 0.2, 0.3];
+    const ratios: Record<ConcatEstimator, number[]> = { maxNorm: [], residual: [], approximate: [] };
+    let clusterViolations = 0;
+    for (let ei = 0; ei < epss.length; ei++) {
+      const eps = epss[ei]!;
+      for (const e of ESTIMATORS) {
+        const res = clusterBlocks(shuffled, { rank: 6, eps, estimator: e, ordering: 'residual' });
+        ratios[e].push(compressionRatio(shuffled, res.clusters, 6));
+        for (const c of res.clusters) {
+          if (c.length > 1 && concatError(c.map((i) => shuffled[i]!), 6) > eps + 1e-12) clusterViolations++;
+        }
+      }
+      opts.onProgress?.({ fraction: 0.4 + (0.6 * (ei + 1)) / epss.length, message: `eps = ${eps}` });
+      await Promise.resolve();
+    }
+    const gapOf = (e: ConcatEstimator) => est[e].reduce((s, v, i) => s + (v - truth[i]!), 0) / truth.length;
+    const tightest = gapOf('approximate') <= gapOf('residual') && gapOf('approximate') <= gapOf('maxNorm');
+    const bestRatio = ratios.approximate.every((v, i) => v >= ratios.residual[i]! - 1e-12 && v >= ratios.maxNorm[i]! - 1e-12);
+    const ok = violations === 0 && clusterViolations === 0 && tightest && bestRatio;
+    const x = sets.map((_, i) => i + 1);
+    return {
+      ok,
+      summary: `${sets.length} block sets (m = ${m}, K = ${K}, r = ${r}): ${violations} estimates below the true error; mean excess approximate ${gapOf('approximate').toFixed(4)}, residual ${gapOf('residual').toFixed(3)}, max-norm ${gapOf('maxNorm').toFixed(3)}. Clustering ${shuffled.length} blocks from ${groups} subspaces at eps = 0.05: compression ${ratios.approximate[epss.indexOf(0.05)]!.toFixed(2)}x (approximate) vs ${ratios.residual[epss.indexOf(0.05)]!.toFixed(2)}x (residual) vs ${ratios.maxNorm[epss.indexOf(0.05)]!.toFixed(2)}x (max-norm); clusters over eps by the exact SVD: ${clusterViolations}.`,
+      metrics: { violations, clusterViolations, excessApproximate: gapOf('approximate'), excessResidual: gapOf('residual'), excessMaxNorm: gapOf('maxNorm') },
+      plots: [
+        {
+          title: `Estimated vs true rank-${r} error (sets: ${sets.map((s) => s.label).join('; ')})`,
+          xLabel: 'block set #',
+          yLabel: 'err_r',
+          series: [
+            { name: 'true (exact SVD)', x, y: truth },
+            { name: 'approximate (incremental)', x, y: est.approximate },
+            { name: 'residual', x, y: est.residual },
+            { name: 'max-norm (Weyl)', x, y: est.maxNorm },
+          ],
+        },
+        {
+          title: 'Compression ratio vs error budget eps (greedy clustering, rank 6)',
+          xLabel: 'eps',
+          yLabel: 'compression ratio',
+          logX: true,
+          series: ESTIMATORS.map((e) => ({ name: e, x: epss, y: ratios[e] })),
+        },
+      ],
+    };
+  },
+};
+
+/**
+ * EVA (Paischer et al. 2024, via peft's IncrementalPCA): streaming mean-centred incremental PCA
+ * over batches matches batch PCA of all rows; the uncentred top direction does not.
+ */
+export const incrementalPcaExperiment: Experiment = {
+  id: 'streaming/incremental-pca-eva',
+  pkg: '@x/streaming',
+  title: 'Incremental PCA (EVA) vs batch PCA',
+  claim:
+    'EVA (Paischer et al., 2024) initializes LoRA from the top right-singular vectors of centred activations computed by incremental PCA over batches; streaming IPCA matches batch PCA, and centring matters.',
+  async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    const seed = opts.seed ?? 0;
+    const d = opts.quick ? 48 : 96;
+    const k = 8;
+    const batch = opts.quick ? 50 : 100;
+    const batches = opts.quick ? 16 : 40;
+    const n = batch * batches;
+    // k strong directions, a weak floor, and a mean of norm 2·sqrt(d) off the principal axes.
+    const { Q } = qr(randn(d, d, seed + 1));
+    const scales = Array.from({ length: d }, (_, j) => (j < k ? 8 - 0.5 * j : 0.5));
+    const G = randn(n, d, seed + 2);
+    const X = new Float64Array(n * d);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < d; j++) {
+        let s = 2;
+        for (let c = 0; c < d; c++) s += G.data[i * d + c]! * scales[c]! * Q.data[j * d + c]!;
+        X[i * d + j] = s;
+      }
+    const Xm: Matrix = { rows: n, cols: d, data: X };
+    // Batch references: eigenvectors of the centred and the uncentred scatter.
+    const mu = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j]! += X[i * d + j]! / n;
+    const Xc = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) Xc[i * d + j] = X[i * d + j]! - mu[j]!;
+    const ref = eigh(gram({ rows: n, cols: d, data: Xc })).vectors;
+    const unc = eigh(gram(Xm)).vectors;
+    const ipca = new IncrementalPCA({ components: k });
+    const minCos: number[] = [];
+    const topUncentred: number[] = [];
+    const xs: number[] = [];
+    for (let b = 0; b < batches; b++) {
+      ipca.partialFit({ rows: batch, cols: d, data: X.subarray(b * batch * d, (b + 1) * batch * d) });
+      const C = ipca.components();
+      let mc = 1;
+      for (let c = 0; c < C.rows; c++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += C.data[c * d + j]! * ref.data[j * d + d - 1 - c]!;
+        mc = Math.min(mc, Math.abs(s));
+      }
+      let su = 0;
+      for (let j = 0; j < d; j++) su += C.data[j]! * unc.data[j * d + d - 1]!;
+      xs.push((b + 1) * batch);
+      minCos.push(mc);
+      topUncentred.push(Math.abs(su));
+      opts.onProgress?.({ fraction: (b + 1) / batches, message: `batch ${b + 1}` });
+    }
+    const final = minCos[minCos.length - 1]!;
+    const ok = final > 0.999 && topUncentred[topUncentred.length - 1]! < 0.5;
+    return {
+      ok,
+      summary: `${batches} batches of ${batch} rows, d = ${d}, k = ${k}, mean 2: min |cos| between IPCA and batch PCA components ${final.toFixed(5)}; |cos| of the uncentred top direction with the first component ${topUncentred[topUncentred.length - 1]!.toFixed(3)}.`,
+      metrics: { minCos: final, uncentredCos: topUncentred[topUncentred.length - 1]! },
+      plots: [
+        {
+          title: 'Streaming IPCA vs batch PCA of the rows seen at the end',
+          xLabel: 'rows seen',
+          yLabel: '|cos|',
+          series: [
+            { name: 'min over the k components', x: xs, y: minCos },
+            { name: 'uncentred top direction vs component 1', x: xs, y: topUncentred },
+          ],
+        },
+      ],
+    };
+  },
+};

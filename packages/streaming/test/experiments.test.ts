@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { experiments } from '../src';
+
+describe('experiments (quick mode): each paper claim holds qualitatively', () => {
+  it('exports four experiments with unique ids under @x/streaming', () => {
+    expect(experiments.map((e) => e.id)).toEqual([
+      'streaming/random-order-vs-oja',
+      'streaming/frequent-directions-bound',
+      'streaming/concat-svd-bounds',
+      'streaming/incremental-pca-eva',
+    ]);
+    for (const e of experiments) expect(e.pkg).toBe('@x/streaming');
+  });
+
+  for (const e of experiments) {
+    it(`${e.id}: ok, with plots and progress`, async () => {
+      const fractions: number[] = [];
+      const res = await e.run({ quick: true, seed: 0, onProgress: (p) => fractions.push(p.fraction) });
+      expect(res.ok, res.summary).toBe(true);
+      expect(res.plots!.length).toBeGreaterThan(0);
+      for (const p of res.plots!) for (const s of p.series) expect(s.x.length).toBe(s.y.length);
+      expect(fractions.at(-1)).toBeCloseTo(1, 12);
+      if (e.id === 'streaming/random-order-vs-oja') {
+        // The hard instance: the random-order estimator beats Oja with every fixed step of the grid.
+        expect(res.metrics!.kwAtHard!).toBeGreaterThan(0.95);
+        expect(res.metrics!.ojaBestAtHard!).toBeLessThan(res.metrics!.kwAtHard! - 0.05);
+      }
+    });
+  }
+});
