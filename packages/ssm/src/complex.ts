@@ -1,7 +1,12 @@
 import { DomainError, ShapeError } from '@x/gpu';
-import type { ComplexArray } from '@x/linalg';
-
-export type { ComplexArray };
+/**
+ * A complex vector stored split: element k is re[k] + i im[k] (CONVENTIONS §2). Structurally
+ * identical to @x/linalg's ComplexArray, so values pass between the packages unchanged.
+ */
+export interface ComplexArray {
+  re: Float64Array;
+  im: Float64Array;
+}
 
 /** A zero complex vector of length n. */
 export function czeros(n: number): ComplexArray {

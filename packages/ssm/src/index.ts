@@ -41,3 +41,5 @@ export {
   trainS3WordProblem,
 } from './word-problem';
 export { monomialExponents, type TensorAttentionInputs, tensorAttention, tensorAttentionPoly } from './tensor-attention';
+export { transferDense, transferDiag } from './transfer';
+export { type PtdOptions, type PtdResult, ptdInit, ptdOutput, spectralNorm } from './ptd';

@@ -1,3 +1,4 @@
+import * as linalg from '@x/linalg';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src';
 
@@ -49,5 +50,13 @@ describe('tensor attention experiment (quick mode)', () => {
     expect(r.ok).toBe(true);
     expect(r.metrics!.err_B0_5).toBeLessThan(1e-5);
     expect(r.metrics!.err_B3).toBeGreaterThan(1e-2);
+  });
+});
+
+describe.skipIf(typeof (linalg as Record<string, unknown>).eig !== 'function')('PTD experiment (quick mode; needs @x/linalg eig)', () => {
+  it('PTD is flatter than S4D-LegS across the frequency sweep', async () => {
+    const r = await byId('ssm/ptd-frequency-sweep').run({ quick: true, seed: 0 });
+    expect(r.ok).toBe(true);
+    expect(r.metrics!.supPtd).toBeLessThan(r.metrics!.supS4dLegs / 5);
   });
 });

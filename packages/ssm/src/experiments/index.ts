@@ -1,4 +1,5 @@
 import type { Experiment } from '@x/gpu';
+import { ptdSweepExperiment } from './ptd-sweep';
 import { s3TrackerExperiment, s3WordProblemExperiment } from './s3-tracking';
 import { s4dKernelErrorExperiment } from './s4d-kernel-error';
 import { tensorAttentionExperiment } from './tensor-attention';
@@ -6,6 +7,7 @@ import { tensorAttentionExperiment } from './tensor-attention';
 /** The seeded experiments reproducing each paper's headline claim (demo page and headless runner). */
 export const experiments: Experiment[] = [
   s4dKernelErrorExperiment,
+  ptdSweepExperiment,
   s3TrackerExperiment,
   s3WordProblemExperiment,
   tensorAttentionExperiment,
