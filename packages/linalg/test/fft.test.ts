@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DomainError, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fft, ifft, irfft, rfft } from '../src/structured';
+import { fftConvolve, fft, ifft, irfft, rfft } from '../src/structured';
 import { EPS, loadFixture, relErr, relErrC } from './helpers-structured';
 
 interface FftCase {
@@ -175,5 +175,49 @@ describe('fft plan cache', () => {
     clearFftPlans();
     const b = fft(x);
     expect(b).toEqual(a);
+  });
+});
+
+describe('fftConvolve vs scipy.signal.fftconvolve', () => {
+  const conv = loadFixture<{ cases: { x: number[]; h: number[]; full: number[]; same: number[]; valid: number[] }[] }>('structured-convolve.json');
+  for (const c of conv.cases) {
+    it(`n = ${c.x.length}, m = ${c.h.length}: full, same, valid`, () => {
+      let N = 2;
+      while (N < c.x.length + c.h.length - 1) N *= 2;
+      const nx = Math.sqrt(c.x.reduce((s, v) => s + v * v, 0));
+      const h1 = c.h.reduce((s, v) => s + Math.abs(v), 0);
+      // ||y^ - y|| <= c eps log2(N) ||x||_2 ||h||_1, with c covering the three FFTs.
+      const tol = 12 * EPS * Math.log2(N) * nx * h1;
+      for (const mode of ['full', 'same', 'valid'] as const) {
+        const y = fftConvolve(c.x, c.h, { mode });
+        expect(y.length).toBe(c[mode].length);
+        let e = 0;
+        for (let i = 0; i < y.length; i++) e += (y[i]! - c[mode][i]!) ** 2;
+        expect(Math.sqrt(e)).toBeLessThan(tol);
+      }
+    });
+  }
+
+  it('equals the direct sum (property) and rejects bad input', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 1e6 }), (n, m, seed) => {
+        let s = seed;
+        const next = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+        const x = Float64Array.from({ length: n }, next);
+        const h = Float64Array.from({ length: m }, next);
+        const y = fftConvolve(x, h);
+        let N = 2;
+        while (N < n + m - 1) N *= 2;
+        const tol = 12 * EPS * Math.log2(N) * Math.sqrt(x.reduce((a, v) => a + v * v, 0)) * h.reduce((a, v) => a + Math.abs(v), 0);
+        for (let k = 0; k < n + m - 1; k++) {
+          let d = 0;
+          for (let j = Math.max(0, k - m + 1); j <= Math.min(k, n - 1); j++) d += x[j]! * h[k - j]!;
+          expect(Math.abs(y[k]! - d)).toBeLessThan(tol);
+        }
+      }),
+      { numRuns: 60, seed: 29 },
+    );
+    expect(() => fftConvolve([], [1])).toThrow(ShapeError);
+    expect(() => fftConvolve([1], [1], { mode: 'circular' as never })).toThrow(DomainError);
   });
 });
