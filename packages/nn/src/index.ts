@@ -1,12 +1,16 @@
 export {
   type AsyncContext,
   backwardWith,
+  checkGrad,
+  checkInput,
+  floatsFromJSON,
   forwardWith,
   type Module,
   type ModuleJSON,
   type Parameter,
   parameterCount,
   prefixParameters,
+  zeroGradOf,
 } from './module';
 export { type BiasInit, type InitOptions, type InitScheme, initBias, initScale, initWeight } from './init';
 export { Linear, type LinearOptions } from './linear';

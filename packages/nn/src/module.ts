@@ -62,7 +62,7 @@ export function backwardWith(m: Module, dy: Matrix, ctx?: AsyncContext): Promise
   return m.backwardAsync ? m.backwardAsync(dy, ctx) : Promise.resolve().then(() => m.backward(dy));
 }
 
-/** Zeroes every parameter's gradient of a module. */
+/** Zeroes the gradients of a list of parameters. */
 export function zeroGradOf(params: readonly Parameter[]): void {
   for (const p of params) p.grad.fill(0);
 }
