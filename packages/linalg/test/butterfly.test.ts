@@ -145,6 +145,15 @@ describe('learning the DFT with Adam (Dao et al. 2019, Sec. 4.1)', () => {
     expect(again.losses).toEqual(res.losses);
   });
 
+  it('recovers the 16- and 64-point DFTs as well (seeds 0 and 2)', () => {
+    for (const n of [16, 64]) {
+      for (const seed of [0, 2]) {
+        const res = learnButterflyDft({ n, steps: 3000, lr: 0.01, seed, tol: 1e-8 });
+        expect(res.loss).toBeLessThan(1e-8);
+      }
+    }
+  });
+
   it('aborts through the signal and keeps the history so far', () => {
     const ac = new AbortController();
     const res = learnButterflyDft({ n: 16, steps: 500, seed: 3, signal: ac.signal, progressEvery: 10, onProgress: (p) => p.step >= 50 && ac.abort() });
