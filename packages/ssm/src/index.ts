@@ -43,3 +43,4 @@ export {
 export { monomialExponents, type TensorAttentionInputs, tensorAttention, tensorAttentionPoly } from './tensor-attention';
 export { transferDense, transferDiag } from './transfer';
 export { type PtdOptions, type PtdResult, ptdInit, ptdOutput, spectralNorm } from './ptd';
+export { S4DLayer, type S4DLayerOptions, type S4DParameter } from './s4d-layer';
