@@ -1,4 +1,4 @@
-import { createDevice, type Device, type DeviceInfo, frobeniusNorm, type Matrix, randn, sub } from '@x/gpu';
+import { BackendError, createDevice, type Device, type DeviceInfo, frobeniusNorm, type Matrix, randn, sub } from '@x/gpu';
 import { el, fmt } from '../lib/dom';
 import { type ExperimentPlot, yieldToEventLoop } from '../lib/experiment';
 import { browserGpujs } from '../lib/gpujs';
@@ -6,8 +6,10 @@ import { mountShell, runExperiments } from '../lib/page';
 import { linePlot } from '../lib/plot';
 import { matmulGflops, timeIt } from '../lib/timing';
 
-/** The GPU result must match the float64 CPU product to this relative Frobenius error. */
+/** The GPU (float32) result must match the float64 CPU product to this relative Frobenius error. */
 const TOL = 1e-5;
+/** The wasm kernels compute in float64: they must agree with the JS kernel to rounding. */
+const WASM_TOL = 1e-10;
 
 /** Square sizes (powers of two and not) plus the contract's rectangular 300x200 by 200x100. */
 const SQUARE = [64, 96, 128, 200, 256, 300, 384, 512];
@@ -21,8 +23,14 @@ export interface MatmulTiming {
   gpuFirstMs: number;
   gpuMs: number;
   gpuGflops: number;
+  /** The js device: @x/gpu's blocked float64 GEMM, the reference. */
   cpuMs: number;
   cpuGflops: number;
+  /** The wasm SIMD device (float64), when this browser has one. */
+  wasmMs?: number;
+  wasmGflops?: number;
+  wasmRelErr?: number;
+  /** GPU vs reference. */
   relErr: number;
   ok: boolean;
 }
@@ -32,8 +40,9 @@ const shell = mountShell({
   pkg: '@x/gpu',
   title: 'matrix multiply on WebGL2 and on the CPU',
   intro:
-    'The same random products computed by the gpu.js device (float32 kernels on WebGL2) and by the js device (the blocked float64 CPU GEMM). ' +
-    `Each GPU result must match the CPU one to a relative Frobenius error below ${TOL}. Times include upload and readback; the first GPU call per shape compiles its kernel.`,
+    'The same random products computed by the gpu.js device (float32 kernels on WebGL2), the js device (the blocked float64 CPU GEMM, the reference) ' +
+    `and the wasm SIMD device. Each GPU result must match the reference to a relative Frobenius error below ${TOL}. ` +
+    'Times are medians and include upload and readback; the first GPU call per shape compiles its kernel.',
 });
 
 function glRenderer(): string {
@@ -46,44 +55,38 @@ function glRenderer(): string {
   return renderer;
 }
 
-function infoTable(title: string, info: DeviceInfo, extra: Record<string, string> = {}): HTMLElement {
-  const rows = Object.entries({ ...info, ...extra }).map(([k, v]) =>
-    el('tr', {}, el('th', {}, k), el('td', {}, el('code', {}, String(v)))),
-  );
-  return el('div', { class: 'card info', 'data-device': info.backend }, el('h3', {}, title), el('table', {}, el('tbody', {}, ...rows)));
+function infoTable(title: string, info: DeviceInfo | string, extra: Record<string, string> = {}): HTMLElement {
+  const entries = typeof info === 'string' ? [['unavailable', info]] : Object.entries({ ...info, ...extra });
+  const rows = entries.map(([k, v]) => el('tr', {}, el('th', {}, String(k)), el('td', {}, el('code', {}, String(v)))));
+  const backend = typeof info === 'string' ? 'none' : info.backend;
+  return el('div', { class: 'card info', 'data-device': backend }, el('h3', {}, title), el('table', {}, el('tbody', {}, ...rows)));
 }
 
 function relErr(x: Matrix, ref: Matrix): number {
   return frobeniusNorm(sub(x, ref)) / frobeniusNorm(ref);
 }
 
+/** The wasm device, or why there is none (it is optional here: the page is about WebGL2). */
+async function wasmDevice(): Promise<Device | string> {
+  try {
+    return await createDevice({ backend: 'wasm' });
+  } catch (e) {
+    if (e instanceof BackendError) return `${e.message}: ${e.reason}`;
+    throw e;
+  }
+}
+
 async function main(): Promise<void> {
   const { main } = shell;
-  const deviceSection = el('section', {}, el('h2', {}, 'Devices'));
   const deviceGrid = el('div', { class: 'grid' });
-  deviceSection.append(deviceGrid);
+  const deviceSection = el('section', {}, el('h2', {}, 'Devices'), deviceGrid);
 
   const tbody = el('tbody', {});
-  const table = el(
-    'table',
-    { class: 'data', id: 'timings' },
-    el(
-      'thead',
-      {},
-      el(
-        'tr',
-        {},
-        ...['product', 'WebGL2 1st call (ms)', 'WebGL2 (ms)', 'WebGL2 GFLOP/s', 'CPU (ms)', 'CPU GFLOP/s', 'rel. error', 'agree'].map((h) =>
-          el('th', {}, h),
-        ),
-      ),
-    ),
-    tbody,
-  );
-  const plotRow = el('div', { class: 'plots two' });
+  const heads = ['product', 'WebGL2 1st call (ms)', 'WebGL2 (ms)', 'WebGL2 GFLOP/s', 'js (ms)', 'js GFLOP/s', 'wasm (ms)', 'wasm GFLOP/s', 'WebGL2 rel. error', 'agree'];
+  const table = el('table', { class: 'data', id: 'timings' }, el('thead', {}, el('tr', {}, ...heads.map((h) => el('th', {}, h)))), tbody);
   const timeBox = el('div', { class: 'plot', id: 'plot-time' });
   const rateBox = el('div', { class: 'plot', id: 'plot-gflops' });
-  plotRow.append(timeBox, rateBox);
+  const plotRow = el('div', { class: 'plots two' }, timeBox, rateBox);
   const matmulSection = el('section', {}, el('h2', {}, 'Matrix multiply: WebGL2 vs CPU'), plotRow, table);
   const expSection = el('section', {}, el('h2', {}, 'Experiments'));
   main.append(deviceSection, matmulSection, expSection);
@@ -91,25 +94,36 @@ async function main(): Promise<void> {
   await yieldToEventLoop();
   const gpu: Device = await createDevice({ backend: 'gpujs', gpujs: browserGpujs() });
   const cpu: Device = await createDevice({ backend: 'js' });
+  const wasm = await wasmDevice();
   const renderer = glRenderer();
-  deviceGrid.append(infoTable('GPU device (gpu.js)', gpu.info, { renderer }), infoTable('CPU device', cpu.info));
-  shell.publish({ mode: gpu.info.mode, info: { gpu: gpu.info, cpu: cpu.info }, renderer });
+  deviceGrid.append(
+    infoTable('GPU device (gpu.js)', gpu.info, { renderer }),
+    infoTable('CPU device (js, reference)', cpu.info),
+    infoTable('CPU device (wasm SIMD)', typeof wasm === 'string' ? wasm : wasm.info),
+  );
+  shell.publish({
+    mode: gpu.info.mode,
+    info: { gpu: gpu.info, cpu: cpu.info, wasm: typeof wasm === 'string' ? `unavailable: ${wasm}` : wasm.info },
+    renderer,
+  });
 
   const timings: MatmulTiming[] = [];
   const plots = (): [ExperimentPlot, ExperimentPlot] => {
     const sq = timings.filter((t) => t.m === t.k && t.k === t.n);
     const x = sq.map((t) => t.n);
-    const gpuName = `gpu.js ${gpu.info.mode}`;
-    const cpuName = 'CPU blocked f64';
+    const names = { gpu: `gpu.js ${gpu.info.mode} (f32)`, cpu: 'js blocked (f64)', wasm: 'wasm SIMD (f64)' };
     const common = { xLabel: 'n (n x n times n x n)', logX: true, logY: true };
+    const line = (name: string, pick: (t: MatmulTiming) => number | undefined) => ({ name, x, y: sq.map((t) => pick(t) ?? Number.NaN) });
+    const withWasm = typeof wasm !== 'string';
     return [
       {
-        title: 'Time per product (incl. transfers)',
+        title: 'Time per product (median, incl. transfers)',
         yLabel: 'ms',
         ...common,
         series: [
-          { name: gpuName, x, y: sq.map((t) => t.gpuMs) },
-          { name: cpuName, x, y: sq.map((t) => t.cpuMs) },
+          line(names.gpu, (t) => t.gpuMs),
+          line(names.cpu, (t) => t.cpuMs),
+          ...(withWasm ? [line(names.wasm, (t) => t.wasmMs)] : []),
         ],
       },
       {
@@ -117,8 +131,9 @@ async function main(): Promise<void> {
         yLabel: 'GFLOP/s',
         ...common,
         series: [
-          { name: gpuName, x, y: sq.map((t) => t.gpuGflops) },
-          { name: cpuName, x, y: sq.map((t) => t.cpuGflops) },
+          line(names.gpu, (t) => t.gpuGflops),
+          line(names.cpu, (t) => t.cpuGflops),
+          ...(withWasm ? [line(names.wasm, (t) => t.wasmGflops)] : []),
         ],
       },
     ];
@@ -127,6 +142,8 @@ async function main(): Promise<void> {
   const timePlot = linePlot(timeBox, p0);
   const ratePlot = linePlot(rateBox, p1);
 
+  // Software WebGL (SwiftShader) takes seconds per large product: cap the repetitions by time.
+  const budget = { warmup: 0, minTimeMs: 150, minReps: 2, maxReps: 20, maxTimeMs: 2000 };
   for (const [idx, [m, k, n]] of CASES.entries()) {
     shell.setStatus('running', `Multiplying ${m}x${k} by ${k}x${n} (${idx + 1}/${CASES.length})…`);
     // gpu.js calls finish synchronously, so awaiting them never yields: give the browser a task
@@ -139,9 +156,8 @@ async function main(): Promise<void> {
     const gpuFirstMs = performance.now() - t0;
     const ref = await cpu.matmul(a, b);
     const err = relErr(g, ref);
-    const opts = { warmup: 0, minTimeMs: 150, minReps: 2, maxReps: 20, maxTimeMs: 2000 };
-    const tg = await timeIt(() => gpu.matmul(a, b), opts);
-    const tc = await timeIt(() => cpu.matmul(a, b), opts);
+    const tg = await timeIt(() => gpu.matmul(a, b), budget);
+    const tc = await timeIt(() => cpu.matmul(a, b), budget);
     const t: MatmulTiming = {
       m,
       k,
@@ -154,6 +170,13 @@ async function main(): Promise<void> {
       relErr: err,
       ok: err < TOL,
     };
+    if (typeof wasm !== 'string') {
+      t.wasmRelErr = relErr(await wasm.matmul(a, b), ref);
+      const tw = await timeIt(() => wasm.matmul(a, b), { ...budget, warmup: 1 });
+      t.wasmMs = tw.ms;
+      t.wasmGflops = matmulGflops(m, n, k, tw.ms);
+      t.ok &&= t.wasmRelErr < WASM_TOL;
+    }
     timings.push(t);
     tbody.append(
       el(
@@ -165,6 +188,8 @@ async function main(): Promise<void> {
         el('td', {}, fmt(t.gpuGflops, 2)),
         el('td', {}, fmt(t.cpuMs, 2)),
         el('td', {}, fmt(t.cpuGflops, 2)),
+        el('td', {}, fmt(t.wasmMs, 2)),
+        el('td', {}, fmt(t.wasmGflops, 2)),
         el('td', {}, t.relErr.toExponential(2)),
         el('td', {}, t.ok ? '✓' : '✗'),
       ),
@@ -178,6 +203,7 @@ async function main(): Promise<void> {
   }
   gpu.dispose();
   cpu.dispose();
+  if (typeof wasm !== 'string') wasm.dispose();
 
   const maxRelErr = Math.max(...timings.map((t) => t.relErr));
   const matched = timings.every((t) => t.ok);
