@@ -32,3 +32,11 @@ export {
 } from './poincare/ball';
 export { type PoincareLinearParams, poincareLinear, poincareLinearInit } from './poincare/linear';
 export { type PoincareBatchNormOptions, poincareBatchNorm, poincareMidpoint } from './poincare/midpoint';
+export { entropyEffectiveRank, kernelAlignment, participationRatio } from './richlazy/effective-rank';
+export { lowRankAtEqualNorm, lowRankGaussian } from './richlazy/low-rank';
+export { type RichLazyOptions, type RichLazyResult, richLazyRun } from './richlazy/two-layer';
+export { experiments } from './experiments/index';
+export { ntkConvergenceExperiment } from './experiments/ntk-convergence';
+export { poincareDepthExperiment } from './experiments/poincare-depth';
+export { virgoSbmConfig, virgoSbmExperiment } from './experiments/virgo-sbm';
+export { virgoVarianceExperiment } from './experiments/virgo-variance';

@@ -17,6 +17,8 @@ export interface GcnNetOptions {
 export class GcnNet {
   readonly layers: GcnLayer[];
   preActivations: Matrix<Float64Array>[] = [];
+  /** After `backward`: dL/dZ_l for each layer's pre-activation Z_l. */
+  preActivationGrads: Matrix<Float64Array>[] = [];
 
   constructor(adj: Csr, widths: readonly number[], opts: GcnNetOptions) {
     const L = widths.length - 1;
@@ -46,12 +48,16 @@ export class GcnNet {
 
   backward(dlogits: Matrix): Matrix<Float64Array> {
     const L = this.layers.length;
+    const grads: Matrix<Float64Array>[] = new Array(L);
+    grads[L - 1] = { rows: dlogits.rows, cols: dlogits.cols, data: Float64Array.from(dlogits.data) };
     let g = this.layers[L - 1]!.backward(dlogits);
     for (let l = L - 2; l >= 0; l--) {
       const z = this.preActivations[l]!;
       for (let i = 0; i < g.data.length; i++) if (!(z.data[i]! > 0)) g.data[i] = 0;
+      grads[l] = g;
       g = this.layers[l]!.backward(g);
     }
+    this.preActivationGrads = grads;
     return g;
   }
 

@@ -7,8 +7,10 @@ import { softmaxCrossEntropy } from '../internal/losses';
 export interface GcnVarianceProfile {
   /** Variance of the pre-activations Â H_l W_l of each layer (mean-removed). */
   forward: Float64Array;
-  /** Variance of the weight gradient dL/dW_l of each layer under softmax CE with random labels. */
+  /** Variance of the backpropagated signal dL/dZ_l of each layer (softmax CE, random labels). */
   backward: Float64Array;
+  /** Variance of the weight gradient dL/dW_l of each layer. */
+  weightGrad: Float64Array;
 }
 
 function variance(x: Float64Array): number {
@@ -46,9 +48,11 @@ export function measureGcnVariances(
   net.backward(grad);
   const forward = new Float64Array(L);
   const backward = new Float64Array(L);
+  const weightGrad = new Float64Array(L);
   for (let l = 0; l < L; l++) {
     forward[l] = variance(net.preActivations[l]!.data);
-    backward[l] = variance(net.layers[l]!.parameters()[0]!.grad);
+    backward[l] = variance(net.preActivationGrads[l]!.data);
+    weightGrad[l] = variance(net.layers[l]!.parameters()[0]!.grad);
   }
-  return { forward, backward };
+  return { forward, backward, weightGrad };
 }

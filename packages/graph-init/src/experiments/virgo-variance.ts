@@ -1,0 +1,78 @@
+import { type Experiment, type ExperimentRunOptions, rng } from '@x/gpu';
+import { edgesToCsr } from '../graph/csr';
+import { erdosRenyi } from '../graph/generators';
+import { normalizedAdjacency } from '../graph/normalize';
+import { measureGcnVariances } from '../virgo/propagation';
+import { type GcnInitScheme, gcnInitVariances } from '../virgo/virgo';
+
+const SCHEMES: GcnInitScheme[] = ['virgo', 'virgofor', 'kaiming', 'xavier'];
+
+/**
+ * Virgo variance propagation (Li et al. ICML 2023; spec §5c): an 8-layer ReLU GCN (width 64,
+ * 8 classes) on an Erdős–Rényi graph of mean degree 5 with zero-mean Gaussian features. The
+ * forward pre-activation variance (last/first) and the backpropagated-signal variance
+ * (first/last) are measured for Virgo, virgofor, Kaiming and Xavier.
+ */
+export const virgoVarianceExperiment: Experiment = {
+  id: 'graph-init/virgo-variance',
+  pkg: '@x/graph-init',
+  title: 'Virgo: variance across depth in a GCN',
+  claim:
+    'Virgo ("On the Initialization of Graph Neural Networks", Li et al. 2023) keeps the forward and backward signal variances of a deep GCN from decaying, far better than Kaiming and Xavier.',
+  async run(opts: ExperimentRunOptions = {}) {
+    const seed = opts.seed ?? 0;
+    const N = opts.quick ? 1000 : 2000;
+    const seeds = opts.quick ? 1 : 3;
+    const depth = 8;
+    const hidden = 64;
+    const C = 8;
+    const adj = normalizedAdjacency(edgesToCsr(erdosRenyi(N, 5 / (N - 1), { seed: seed + 1 })));
+    const x = { rows: N, cols: hidden, data: rng(seed + 2).fillNormal(new Float64Array(N * hidden)) };
+    const fwdSeries = [];
+    const bwdSeries = [];
+    const metrics: Record<string, number> = {};
+    let done = 0;
+    for (const s of SCHEMES) {
+      opts.signal?.throwIfAborted();
+      const v = gcnInitVariances(s, adj, x, { depth, hidden, numClasses: C });
+      const f = new Float64Array(depth);
+      const b = new Float64Array(depth);
+      for (let k = 0; k < seeds; k++) {
+        const p = measureGcnVariances(adj, x, v, { hidden, numClasses: C, seed: seed * 100 + k });
+        for (let l = 0; l < depth; l++) {
+          f[l]! += Math.log(p.forward[l]!) / seeds;
+          b[l]! += Math.log(p.backward[l]!) / seeds;
+        }
+      }
+      const layers = Array.from({ length: depth }, (_, l) => l + 1);
+      fwdSeries.push({ name: s, x: layers, y: Array.from(f, (z) => Math.exp(z - f[0]!)) });
+      bwdSeries.push({ name: s, x: layers, y: Array.from(b, (z) => Math.exp(z - b[depth - 1]!)) });
+      metrics[`${s}_fwd_ratio`] = Math.exp(f[depth - 1]! - f[0]!);
+      metrics[`${s}_bwd_ratio`] = Math.exp(b[0]! - b[depth - 1]!);
+      opts.onProgress?.({ fraction: ++done / SCHEMES.length, message: s });
+      await Promise.resolve();
+    }
+    const m = metrics;
+    // The claim as the spec measures it (§5c: Virgo 0.136 > Kaiming 0.023 > Xavier 3.2e-4 forward;
+    // 6.6e-3 > 9e-4 > 1.3e-5 backward): Virgo loses the least signal in both directions. Our
+    // ratios start from layer 1's pre-activation (after one propagation), which makes every
+    // forward ratio ~10x the spec's, so Virgo's can exceed 1 (it over-compensates smoothing).
+    const ok =
+      m.virgo_fwd_ratio! > m.kaiming_fwd_ratio! &&
+      m.kaiming_fwd_ratio! > m.xavier_fwd_ratio! &&
+      m.virgo_bwd_ratio! > m.kaiming_bwd_ratio! &&
+      m.kaiming_bwd_ratio! > m.xavier_bwd_ratio!;
+    const fmt = (v: number) => v.toExponential(2);
+    return {
+      ok,
+      summary:
+        `Forward variance last/first: Virgo ${fmt(m.virgo_fwd_ratio!)}, virgofor ${fmt(m.virgofor_fwd_ratio!)}, Kaiming ${fmt(m.kaiming_fwd_ratio!)}, Xavier ${fmt(m.xavier_fwd_ratio!)}; ` +
+        `backward first/last: Virgo ${fmt(m.virgo_bwd_ratio!)}, Kaiming ${fmt(m.kaiming_bwd_ratio!)}, Xavier ${fmt(m.xavier_bwd_ratio!)}.`,
+      plots: [
+        { title: 'Forward pre-activation variance / layer 1', xLabel: 'layer', yLabel: 'variance ratio', logY: true, series: fwdSeries },
+        { title: 'Backward signal variance / last layer', xLabel: 'layer', yLabel: 'variance ratio', logY: true, series: bwdSeries },
+      ],
+      metrics,
+    };
+  },
+};
