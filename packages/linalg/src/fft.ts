@@ -95,6 +95,44 @@ function pow2Plan(n: number): Plan {
 }
 
 /**
+ * Direct O(n^2) DFT for short non-power-of-two lengths, where it beats Bluestein's three FFTs of
+ * length >= 2n - 1 and is at least as accurate (exact twiddle indices jk mod n).
+ */
+function directPlan(n: number): Plan {
+  const cr = new Float64Array(n);
+  const ci = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    cr[k] = Math.cos((-2 * Math.PI * k) / n);
+    ci[k] = Math.sin((-2 * Math.PI * k) / n);
+  }
+  return {
+    n,
+    forward(re, im, outRe, outIm) {
+      for (let k = 0; k < n; k++) {
+        let sr = 0;
+        let si = 0;
+        let idx = 0;
+        for (let j = 0; j < n; j++) {
+          const wr = cr[idx]!;
+          const wi = ci[idx]!;
+          const xr = re[j]!;
+          const xi = im[j]!;
+          sr += xr * wr - xi * wi;
+          si += xr * wi + xi * wr;
+          idx += k;
+          if (idx >= n) idx -= n;
+        }
+        outRe[k] = sr;
+        outIm[k] = si;
+      }
+    },
+  };
+}
+
+/** Non-power-of-two lengths up to this use the direct DFT (crossover measured in bench/). */
+const DIRECT_MAX = 12;
+
+/**
  * Bluestein's chirp-z algorithm: with w_k = exp(-i pi k^2 / n), nk = (k^2 + n^2 - (k-n)^2) / 2 turns
  * the DFT into a convolution, X_k = w_k sum_j (x_j w_j) conj(w_{k-j}), done with power-of-two FFTs
  * of length m >= 2n - 1. Cost O(m log m). (Bluestein 1970; Rabiner, Schafer & Rader 1969.)
@@ -161,7 +199,7 @@ function bluesteinPlan(n: number): Plan {
 export function getPlan(n: number): Plan {
   let p = plans.get(n);
   if (p) return p;
-  p = n <= 1 ? trivialPlan(n) : isPow2(n) ? pow2Plan(n) : bluesteinPlan(n);
+  p = n <= 1 ? trivialPlan(n) : isPow2(n) ? pow2Plan(n) : n <= DIRECT_MAX ? directPlan(n) : bluesteinPlan(n);
   if (plans.size >= MAX_CACHED) {
     const oldest = plans.keys().next().value as number;
     plans.delete(oldest);
@@ -241,8 +279,9 @@ function scaleInPlace(c: ComplexArray, s: number): ComplexArray {
 
 /**
  * Discrete Fourier transform of any length: X_k = sum_j x_j exp(-2 pi i jk/n), as numpy.fft.fft.
- * Powers of two run fft.js (radix-4); other lengths use Bluestein's chirp-z algorithm on a
- * power-of-two FFT of length >= 2n - 1. O(n log n) for every n; plans are cached per length.
+ * Powers of two run fft.js (radix-4); other lengths above 12 use Bluestein's chirp-z algorithm on
+ * a power-of-two FFT of length >= 2n - 1 (shorter ones a direct sum, faster at that size).
+ * O(n log n) for every n; plans are cached per length.
  * @param x complex (`{ re, im }`) or real (Float64Array / number[]) input of length n; not mutated.
  * @returns a new ComplexArray of length n (or `opts.out`, filled).
  * @throws DomainError on NaN/Infinity or an unknown `norm`; ShapeError on malformed input.

@@ -25,6 +25,7 @@ const isPow2 = (n: number) => (n & (n - 1)) === 0;
  * Accuracy and Stability of Numerical Algorithms, Thm 24.2, with c ~ sqrt(2)+mu for accurate
  * twiddles). Bluestein chains three length-m FFTs (m >= 2n - 1) and two chirp products, so its
  * bound is 3 log2(m) + 2 of the same unit; numpy's own pocketfft error is within the same order.
+ * (Lengths <= 12 that are not powers of two use a direct sum, whose bound n eps is smaller still.)
  */
 function fftTol(n: number): number {
   if (n <= 1) return EPS;
