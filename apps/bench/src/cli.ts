@@ -30,6 +30,8 @@ function fail(message: string): never {
 const { values: args } = (() => {
   try {
     return parseArgs({
+      // `pnpm bench -- --quick` hands the separator through; ignore it.
+      args: process.argv.slice(2).filter((a) => a !== '--'),
       options: {
         quick: { type: 'boolean', default: false },
         tiny: { type: 'boolean', default: false },

@@ -10,6 +10,8 @@ import type { ExperimentResult } from '../src/lib/experiment';
 import { experiments } from '../src/registry';
 
 const { values: args } = parseArgs({
+  // `pnpm ... -- --full` hands the separator through; ignore it.
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     full: { type: 'boolean', default: false },
     filter: { type: 'string' },
