@@ -1,6 +1,6 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { checkMatrix, checkReal } from './complex';
-import { dftRaw } from './fft';
+import { irfft, rfft } from './fft';
 
 /** Options of {@link dct} and {@link idct} (scipy.fft's `type` and `norm`). */
 export interface DctOptions {
@@ -59,18 +59,21 @@ function getTwiddles(n: number): { c: Float64Array; s: Float64Array } {
 /**
  * scipy's unnormalized DCT-II, y_k = 2 sum_j x_j cos(pi k (2j+1) / (2n)), by Makhoul's
  * algorithm (IEEE TASSP 1980): reorder v = [x_0, x_2, ..., x_3, x_1], V = FFT_n(v),
- * y_k = 2 Re(exp(-i pi k / (2n)) V_k). One complex FFT of length n (Bluestein when n is not a
- * power of two).
+ * y_k = 2 Re(exp(-i pi k / (2n)) V_k). One real FFT of length n (half a complex one for even n;
+ * Bluestein when n is not a power of two).
  */
 function dct2Raw(x: Float64Array): Float64Array {
   const n = x.length;
   const vr = new Float64Array(n);
   for (let j = 0; 2 * j < n; j++) vr[j] = x[2 * j]!;
   for (let j = 0; 2 * j + 1 < n; j++) vr[n - 1 - j] = x[2 * j + 1]!;
-  const V = dftRaw(vr, new Float64Array(n), false);
+  // v is real: its half spectrum suffices, V_{n-k} = conj(V_k).
+  const V = rfft(vr);
+  const h = V.re.length;
   const { c, s } = getTwiddles(n);
   const y = new Float64Array(n);
-  for (let k = 0; k < n; k++) y[k] = 2 * (c[k]! * V.re[k]! + s[k]! * V.im[k]!);
+  for (let k = 0; k < h; k++) y[k] = 2 * (c[k]! * V.re[k]! + s[k]! * V.im[k]!);
+  for (let k = h; k < n; k++) y[k] = 2 * (c[k]! * V.re[n - k]! - s[k]! * V.im[n - k]!);
   return y;
 }
 
@@ -80,20 +83,21 @@ function dct2Raw(x: Float64Array): Float64Array {
  */
 function dct2RawInverse(y: Float64Array): Float64Array {
   const n = y.length;
-  const Vr = new Float64Array(n);
-  const Vi = new Float64Array(n);
+  // V is Hermitian (v is real): build bins 0..floor(n/2) and let irfft do the rest.
+  const h = Math.floor(n / 2) + 1;
+  const Vr = new Float64Array(h);
+  const Vi = new Float64Array(h);
   const { c, s } = getTwiddles(n);
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < h; k++) {
     const a = 0.5 * y[k]!;
     const b = k === 0 ? 0 : -0.5 * y[n - k]!;
     Vr[k] = c[k]! * a - s[k]! * b;
     Vi[k] = c[k]! * b + s[k]! * a;
   }
-  const v = dftRaw(Vr, Vi, true);
+  const v = irfft({ re: Vr, im: Vi }, n); // includes the 1/n of the inverse DFT
   const x = new Float64Array(n);
-  const inv = 1 / n;
-  for (let j = 0; 2 * j < n; j++) x[2 * j] = v.re[j]! * inv;
-  for (let j = 0; 2 * j + 1 < n; j++) x[2 * j + 1] = v.re[n - 1 - j]! * inv;
+  for (let j = 0; 2 * j < n; j++) x[2 * j] = v[j]!;
+  for (let j = 0; 2 * j + 1 < n; j++) x[2 * j + 1] = v[n - 1 - j]!;
   return x;
 }
 
@@ -146,7 +150,7 @@ function run(x: Float64Array, type: 2 | 3, ortho: boolean, inverse: boolean): Fl
  * Fast discrete cosine transform of any length n >= 1, matching scipy.fft.dct(x, type, norm):
  * type 2: y_k = 2 sum_j x_j cos(pi k (2j+1) / (2n)); type 3: y_k = x_0 + 2 sum_{j>=1} x_j
  * cos(pi j (2k+1) / (2n)); `norm: 'ortho'` makes both orthonormal (then type 3 is the inverse and
- * the transpose of type 2, and type 2 equals `dctMatrix(n) x`). Makhoul's algorithm: one complex
+ * the transpose of type 2, and type 2 equals `dctMatrix(n) x`). Makhoul's algorithm: one real
  * FFT of length n, O(n log n).
  * @param x real input of length n; not mutated.
  * @returns a new Float64Array of length n.
