@@ -1,4 +1,5 @@
 import { createDevice, DomainError, type Matrix, matmul, rng, ShapeError } from '@x/gpu';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertGradCheck, initScale, Linear, moduleFromJSON } from '../src';
 import fixture from './fixtures/linear.json';
@@ -184,5 +185,36 @@ describe('Linear', () => {
     await onDev.forwardAsync(x);
     expect(calls.length).toBe(3);
     await expect(onDev.forwardAsync(m(2, 2, [1, 2, 3, 4]))).rejects.toThrow(ShapeError);
+  });
+
+  it('property: forward is x Wᵀ + b and backward is its adjoint, for 1x1, tall, wide and empty batches', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.nat(1000), (batch, fin, fout, seed) => {
+        const l = new Linear(fin, fout, { seed, biasInit: 'fan-in-uniform' });
+        const r = rng(seed + 1);
+        const x = m(batch, fin, r.fillNormal(new Float64Array(batch * fin)));
+        const dy = m(batch, fout, r.fillNormal(new Float64Array(batch * fout)));
+        const y = l.forward(x);
+        let adj1 = 0;
+        for (let i = 0; i < batch; i++) {
+          for (let o = 0; o < fout; o++) {
+            let s = l.bias[o]!;
+            for (let k = 0; k < fin; k++) s += x.data[i * fin + k]! * l.weight.data[o * fin + k]!;
+            expect(Math.abs(y.data[i * fout + o]! - s)).toBeLessThanOrEqual(1e-13 * (1 + Math.abs(s)) * fin);
+            adj1 += dy.data[i * fout + o]! * (y.data[i * fout + o]! - l.bias[o]!);
+          }
+        }
+        // <dy, x Wᵀ> = <dy W, x> = <dyᵀ x, W>
+        const dx = l.backward(dy);
+        let adj2 = 0;
+        for (let i = 0; i < dx.data.length; i++) adj2 += dx.data[i]! * x.data[i]!;
+        let adj3 = 0;
+        for (let i = 0; i < l.weightGrad.length; i++) adj3 += l.weightGrad[i]! * l.weight.data[i]!;
+        const scale = 1e-12 * (1 + Math.abs(adj1)) * (fin + fout + batch);
+        expect(Math.abs(adj1 - adj2)).toBeLessThanOrEqual(scale);
+        expect(Math.abs(adj1 - adj3)).toBeLessThanOrEqual(scale);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
