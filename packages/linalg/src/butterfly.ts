@@ -95,27 +95,28 @@ function applyStages(tw: ComplexArray, n: number, L: number, yr: Float64Array, y
   const ti = tw.im;
   for (let l = 0; l < L; l++) {
     const s = 1 << l;
-    const base = 4 * l * half;
-    for (let p = 0; p < half; p++) {
-      const i0 = ((p / s) | 0) * 2 * s + (p % s);
-      const i1 = i0 + s;
-      const t = base + 4 * p;
-      const x0r = yr[i0]!;
-      const x0i = yi[i0]!;
-      const x1r = yr[i1]!;
-      const x1i = yi[i1]!;
-      const ar = tr[t]!;
-      const ai = ti[t]!;
-      const br = tr[t + 1]!;
-      const bi = ti[t + 1]!;
-      const cr = tr[t + 2]!;
-      const ci = ti[t + 2]!;
-      const dr = tr[t + 3]!;
-      const di = ti[t + 3]!;
-      yr[i0] = ar * x0r - ai * x0i + br * x1r - bi * x1i;
-      yi[i0] = ar * x0i + ai * x0r + br * x1i + bi * x1r;
-      yr[i1] = cr * x0r - ci * x0i + dr * x1r - di * x1i;
-      yi[i1] = cr * x0i + ci * x0r + dr * x1i + di * x1r;
+    // Pair p = b s + j of block b sits at i0 = 2 b s + j, so its twiddles start at 4 (l n/2 + p).
+    for (let b0 = 0; b0 < n; b0 += 2 * s) {
+      let t = 4 * (l * half + b0 / 2);
+      for (let i0 = b0; i0 < b0 + s; i0++, t += 4) {
+        const i1 = i0 + s;
+        const x0r = yr[i0]!;
+        const x0i = yi[i0]!;
+        const x1r = yr[i1]!;
+        const x1i = yi[i1]!;
+        const ar = tr[t]!;
+        const ai = ti[t]!;
+        const br = tr[t + 1]!;
+        const bi = ti[t + 1]!;
+        const cr = tr[t + 2]!;
+        const ci = ti[t + 2]!;
+        const dr = tr[t + 3]!;
+        const di = ti[t + 3]!;
+        yr[i0] = ar * x0r - ai * x0i + br * x1r - bi * x1i;
+        yi[i0] = ar * x0i + ai * x0r + br * x1i + bi * x1r;
+        yr[i1] = cr * x0r - ci * x0i + dr * x1r - di * x1i;
+        yi[i1] = cr * x0i + ci * x0r + dr * x1i + di * x1r;
+      }
     }
   }
 }
