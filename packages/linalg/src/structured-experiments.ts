@@ -59,6 +59,9 @@ export const butterflyLearnsDftExperiment: Experiment = {
     ];
     const results = [];
     for (let i = 0; i < runs.length; i++) {
+      // Let a page repaint its progress bar between runs.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (opts.signal?.aborted) return { ok: false, summary: 'Aborted.' };
       const run = runs[i]!;
       const res = learnButterfly(run.target, {
         steps,
@@ -68,6 +71,7 @@ export const butterflyLearnsDftExperiment: Experiment = {
         signal: opts.signal,
         onProgress: (p) => opts.onProgress?.({ fraction: (i + p.step / steps) / runs.length, message: `${run.name}: step ${p.step}, loss ${p.loss.toExponential(2)}` }),
       });
+      if (res.aborted) return { ok: false, summary: `Aborted during ${run.name} at step ${res.stepsRun}.` };
       results.push({ name: run.name, res });
     }
     const [dft, had, rnd] = results.map((x) => x.res);
@@ -115,7 +119,8 @@ export const frameViewsExperiment: Experiment = {
     let ok = true;
     const lines: string[] = [];
     for (let v = 0; v < views.length; v++) {
-      if (opts.signal?.aborted) break;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (opts.signal?.aborted) return { ok: false, summary: 'Aborted.' };
       const { name, phi } = views[v]!;
       const { A, B } = frameBounds(phi);
       const ratios: number[] = [];

@@ -179,5 +179,8 @@ describe('experiment: linalg/butterfly-learns-dft', () => {
     expect(res.metrics!.dftLoss).toBeLessThan(1e-8);
     expect(res.metrics!.randomLoss).toBeGreaterThan(1e-3);
     expect(res.plots![0]!.series.length).toBe(3);
+    const ac = new AbortController();
+    ac.abort();
+    expect((await butterflyLearnsDftExperiment.run({ quick: true, signal: ac.signal })).ok).toBe(false);
   });
 });
