@@ -102,7 +102,7 @@ export class Linear implements Module {
 
   /** y = x Wᵀ + b. Keeps a reference to `x` for backward (do not mutate it before then). */
   forward(x: Matrix): Matrix {
-    checkInput(this.name, 'x', x, this.inFeatures);
+    checkInput(this.name, 'x', x, this.inFeatures, `weight is ${this.outFeatures}x${this.inFeatures}`);
     const y = matmul(x, this.weight, { transB: true });
     this.addBias(y);
     this.x = x;
@@ -131,7 +131,7 @@ export class Linear implements Module {
 
   /** {@link forward} with the product on `this.device ?? ctx.device` when it is large enough. */
   async forwardAsync(x: Matrix, ctx?: AsyncContext): Promise<Matrix> {
-    checkInput(this.name, 'x', x, this.inFeatures);
+    checkInput(this.name, 'x', x, this.inFeatures, `weight is ${this.outFeatures}x${this.inFeatures}`);
     const dev = this.pickDevice(x.rows, ctx);
     if (!dev) return this.forward(x);
     const y = await dev.matmul(x, this.weight, { transB: true });

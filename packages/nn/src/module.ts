@@ -79,11 +79,14 @@ export function prefixParameters(prefix: string, params: readonly Parameter[]): 
   return params.map((p) => ({ name: `${prefix}.${p.name}`, value: p.value, grad: p.grad, shape: p.shape }));
 }
 
-/** Throws a ShapeError naming `layer` unless `x` is a Matrix with `cols` columns. */
-export function checkInput(layer: string, what: string, x: unknown, cols: number): asserts x is Matrix {
+/**
+ * Throws a ShapeError naming `layer` unless `x` is a Matrix with `cols` columns. `detail` is
+ * appended in parentheses (e.g. `"weight is 4x3"`).
+ */
+export function checkInput(layer: string, what: string, x: unknown, cols: number, detail?: string): asserts x is Matrix {
   assertMatrix(layer, what, x);
   if (x.cols !== cols) {
-    throw new ShapeError(`${layer}: ${what} is ${x.rows}x${x.cols}, expected batch x ${cols}`);
+    throw new ShapeError(`${layer}: ${what} is ${x.rows}x${x.cols}, expected batch x ${cols}${detail ? ` (${detail})` : ''}`);
   }
 }
 

@@ -132,7 +132,7 @@ describe('Linear', () => {
     const l = new Linear(3, 2, { seed: 1, name: 'enc.fc1' });
     const x = m(4, 3, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     const y0 = l.forward(x);
-    expect(() => l.forward(m(4, 5, new Float64Array(20)))).toThrow(/enc\.fc1: x is 4x5, expected batch x 3/);
+    expect(() => l.forward(m(4, 5, new Float64Array(20)))).toThrow(/enc\.fc1: x is 4x5, expected batch x 3 \(weight is 2x3\)/);
     expect(() => l.forward(m(4, 5, new Float64Array(20)))).toThrow(ShapeError);
     expect(() => l.backward(m(3, 2, new Float64Array(6)))).toThrow(/enc\.fc1: dy is 3x2, expected 4x2/);
     // The failed calls changed nothing: backward still refers to the first forward.
