@@ -24,11 +24,15 @@ export interface SvdDrop {
  * triplets: M' = [M Z] = [P Qz] K [[Q, 0], [0, I]]ᵀ with K = [[diag σ, PᵀZ], [0, Rz]] and
  * Z − P PᵀZ = Qz Rz (QR, two projection passes), then SVD(K) = Uk Σk Vkᵀ and P' = [P Qz] Uk.
  * Brand, "Fast low-rank modifications of the thin singular value decomposition", Linear Algebra
- * Appl. 415 (2006), Sec. 2-3. Exact when nothing is dropped. O(p (r + b)² + (r + b)³).
+ * Appl. 415 (2006), Sec. 2-3. Exact when nothing is dropped. O(p (r + b)² + (r + b)³). When
+ * r + b >= p the SVD of [P diag σ, Z] is taken directly (same result, smaller problem).
  */
 export function appendColumns(state: SvdState, Z: Matrix, keep: number): { state: SvdState; drop: SvdDrop } {
   const { p, r, P, sigma } = state;
   const b = Z.cols;
+  // When the update spans the whole space (r + b >= p) the core is no smaller than [P diag σ, Z]
+  // itself, whose SVD gives the same U and σ directly (M' M'ᵀ = P σ² Pᵀ + Z Zᵀ): take it.
+  if (r + b >= p) return directUpdate(state, Z, keep);
   const Pm: Matrix<Float64Array> = { rows: p, cols: r, data: P };
   let C: Float64Array;
   let Res: Float64Array;
@@ -72,6 +76,26 @@ export function appendColumns(state: SvdState, Z: Matrix, keep: number): { state
   const Pn = matmul({ rows: p, cols: kr, data: ext }, { rows: kr, cols: rNew, data: Ukr }).data as Float64Array;
   reorthonormalizeColumns(Pn, p, rNew);
   return { state: { p, r: rNew, P: Pn, sigma: Sk.slice(0, rNew) }, drop };
+}
+
+/** SVD of [P diag σ, Z] (p x (r + b)), truncated to `keep`. */
+function directUpdate(state: SvdState, Z: Matrix, keep: number): { state: SvdState; drop: SvdDrop } {
+  const { p, r, P, sigma } = state;
+  const b = Z.cols;
+  const w = r + b;
+  const X = new Float64Array(p * w);
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j < r; j++) X[i * w + j] = P[i * r + j]! * sigma[j]!;
+    for (let j = 0; j < b; j++) X[i * w + r + j] = Z.data[i * b + j]!;
+  }
+  const { U, S } = svd({ rows: p, cols: w, data: X });
+  const kk = S.length;
+  const rNew = Math.min(keep, kk);
+  const drop: SvdDrop = { sum: 0, top: kk > rNew ? S[rNew]! * S[rNew]! : 0 };
+  for (let i = rNew; i < kk; i++) drop.sum += S[i]! * S[i]!;
+  const Pn = new Float64Array(p * rNew);
+  for (let i = 0; i < p; i++) for (let j = 0; j < rNew; j++) Pn[i * rNew + j] = U.data[i * kk + j]!;
+  return { state: { p, r: rNew, P: Pn, sigma: S.slice(0, rNew) }, drop };
 }
 
 /** X -= P C for X (p x b), P (p x r), C (r x b), all row-major. */
