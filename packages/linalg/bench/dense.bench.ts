@@ -57,6 +57,18 @@ interface Row {
 const rows: Row[] = [];
 const fmtE = (x: number) => x.toExponential(1);
 
+// Warm-up: let the JIT compile every kernel before anything is timed.
+{
+  const w = randn(96, 96, 1);
+  qr(w);
+  eigh(gram(w));
+  svd(w);
+  svd(w, { k: 8, method: 'randomized' });
+  new SingularValueDecomposition(toMlMatrix(w, MlMatrix));
+  new QrDecomposition(toMlMatrix(w, MlMatrix));
+  new EigenvalueDecomposition(toMlMatrix(gram(w), MlMatrix), { assumeSymmetric: true });
+}
+
 const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
 for (const n of sizes.length ? sizes : [128, 256, 512]) {
   const reps = n >= 512 ? 2 : 3;

@@ -2,6 +2,7 @@ import { type Matrix, ShapeError } from '@x/gpu';
 import type { ComplexMatrix } from './complex';
 import { f64Copy, mat, requireSquare, transposeData } from './dense-util';
 import { applyTridiagQ, tridiagonalize, tridiagQl } from './tridiagonal';
+import { tridiagonalizeBlocked } from './tridiagonal-blocked';
 import { tridiagEigDc } from './tridiagonal-dc';
 
 /** Result of {@link eigh}: a = V diag(values) Vᵀ. */
@@ -23,7 +24,7 @@ export interface EighOptions {
  * eigenvectors as the columns of V. Only the lower triangle of `a` is read (numpy's default
  * UPLO='L').
  *
- * Householder tridiagonalization (4n³/3 flops), then Cuppen's divide and conquer on the
+ * Householder tridiagonalization (4n³/3 flops, blocked: half of it in GEMM), then Cuppen's divide and conquer on the
  * tridiagonal matrix with Gu-Eisenstat eigenvectors (merges through GEMM; implicit QL below
  * 32 rows), then back-transformation by the blocked compact-WY reflectors (2n³ flops, GEMM).
  * Eigenvalues are accurate to O(eps ||a||) absolutely; vectors are orthonormal to O(n eps).
@@ -38,7 +39,7 @@ export function eigh(a: Matrix, opts: EighOptions = {}): EighResult {
   const buf = f64Copy('eigh', 'a', a);
   const wantV = opts.vectors ?? true;
   if (n === 0) return { values: new Float64Array(0), vectors: mat(0, 0) };
-  const t = tridiagonalize(buf, n);
+  const t = n >= 64 ? tridiagonalizeBlocked(buf, n) : tridiagonalize(buf, n);
   const { d, e } = t;
   if (!wantV) {
     tridiagQl(d, e, null, n, 'eigh');
