@@ -60,3 +60,12 @@ describe.skipIf(typeof (linalg as Record<string, unknown>).eig !== 'function')('
     expect(r.metrics!.supPtd).toBeLessThan(r.metrics!.supS4dLegs / 5);
   });
 });
+
+describe('S4D layer training experiment (quick mode)', () => {
+  it('S4D-Lin learns the long delay, S4D-Real does not', async () => {
+    const r = await byId('ssm/s4d-delay-task').run({ quick: true, seed: 0 });
+    expect(r.ok).toBe(true);
+    expect(r.metrics!.mseLin).toBeLessThan(0.6 * r.metrics!.mseReal!);
+    expect(r.metrics!.mseReal).toBeGreaterThan(0.4);
+  });
+});

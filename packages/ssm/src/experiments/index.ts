@@ -1,6 +1,7 @@
 import type { Experiment } from '@x/gpu';
 import { ptdSweepExperiment } from './ptd-sweep';
 import { s3TrackerExperiment, s3WordProblemExperiment } from './s3-tracking';
+import { s4dDelayExperiment } from './s4d-delay';
 import { s4dKernelErrorExperiment } from './s4d-kernel-error';
 import { tensorAttentionExperiment } from './tensor-attention';
 
@@ -8,6 +9,7 @@ import { tensorAttentionExperiment } from './tensor-attention';
 export const experiments: Experiment[] = [
   s4dKernelErrorExperiment,
   ptdSweepExperiment,
+  s4dDelayExperiment,
   s3TrackerExperiment,
   s3WordProblemExperiment,
   tensorAttentionExperiment,
