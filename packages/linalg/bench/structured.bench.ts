@@ -17,14 +17,14 @@ interface Row {
   ratio: number;
 }
 
-/** Repetitions that make one batch of `fn` last >= 20 ms (after a warm-up). */
+/** Repetitions that make one batch of `fn` last >= 5 ms (after a warm-up). */
 function calibrate(fn: () => void): number {
   for (let i = 0; i < 20; i++) fn();
   let reps = 1;
   for (;;) {
     const t0 = performance.now();
     for (let i = 0; i < reps; i++) fn();
-    if (performance.now() - t0 >= 20) return reps;
+    if (performance.now() - t0 >= 5) return reps;
     reps *= 2;
   }
 }
@@ -39,7 +39,7 @@ function batch(fn: () => void, reps: number): number {
 const best = (v: number[]) => Math.min(...v);
 
 /**
- * Time per call (us) of two functions, batches alternating A B A B ... (9 each) so that load
+ * Time per call (us) of two functions, batches alternating A B A B ... (25 each) so that load
  * changes on a shared machine hit both sides alike; the fastest batch of each side.
  */
 function timePair(a: () => void, b: () => void): [number, number] {
@@ -47,7 +47,7 @@ function timePair(a: () => void, b: () => void): [number, number] {
   const rb = calibrate(b);
   const ta: number[] = [];
   const tb: number[] = [];
-  for (let i = 0; i < 9; i++) {
+  for (let i = 0; i < 25; i++) {
     ta.push(batch(a, ra));
     tb.push(batch(b, rb));
   }
