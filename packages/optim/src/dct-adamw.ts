@@ -19,6 +19,8 @@ export interface DctAdamWOptions extends BaseOptions {
   rotateSubspace?: boolean;
   /** Error feedback: add the part of the last gradient outside the subspace to the next one, default false. */
   errorFeedback?: boolean;
+  /** Names of 2-D parameters that take the plain (unprojected) AdamW step, e.g. embeddings and heads. */
+  adamNames?: readonly string[];
   /** Default [0.9, 0.999]. */
   betas?: readonly [number, number];
   /** Default 1e-8. */
@@ -52,6 +54,7 @@ export class DctAdamW extends OptimizerBase<DctAdamWOptions> {
   private readonly b2: number;
   private readonly eps: number;
   private readonly wd: number;
+  private readonly adamNames: ReadonlySet<string>;
 
   constructor(options: DctAdamWOptions = {}) {
     super('DctAdamW', options, 1e-3);
@@ -65,10 +68,16 @@ export class DctAdamW extends OptimizerBase<DctAdamWOptions> {
     this.b2 = checkUnit('DctAdamW', 'betas[1]', b2);
     this.eps = checkNonNegative('DctAdamW', 'eps', options.eps ?? 1e-8);
     this.wd = checkNonNegative('DctAdamW', 'weightDecay', options.weightDecay ?? 0);
+    this.adamNames = new Set(options.adamNames ?? []);
+  }
+
+  /** Whether a parameter gets the low-rank step (2-D and not listed in adamNames). */
+  projects(v: Pick<ParamView, 'name' | 'isMatrix'>): boolean {
+    return v.isMatrix && !this.adamNames.has(v.name);
   }
 
   protected override precheck(v: ParamView): void {
-    if (v.isMatrix) checkRank('DctAdamW', this.rank, v.rows, v.cols);
+    if (this.projects(v)) checkRank('DctAdamW', this.rank, v.rows, v.cols);
   }
 
   protected checkState(v: ParamView, s: ParamState): void {
@@ -86,7 +95,7 @@ export class DctAdamW extends OptimizerBase<DctAdamWOptions> {
     const epsS = this.eps * sbc2;
     decayInPlace(p.w, lr, this.wd);
     let s = this.state.get(p.name);
-    if (!p.isMatrix) {
+    if (!this.projects(p)) {
       if (!s) {
         s = { rows: p.rows, cols: p.cols, m: new Float64Array(p.w.length), v: new Float64Array(p.w.length) };
         this.state.set(p.name, s);

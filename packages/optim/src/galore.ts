@@ -20,6 +20,8 @@ export interface GaLoreOptions extends BaseOptions {
   scale?: number;
   /** Default 'std': right when rows >= cols, else left. */
   projType?: GaLoreProjType;
+  /** Names of 2-D parameters that take the plain (unprojected) AdamW step, e.g. embeddings and heads. */
+  adamNames?: readonly string[];
   /** Default [0.9, 0.999]. */
   betas?: readonly [number, number];
   /** Default 1e-6 (transformers' AdamW, which GaLore's adamw.py extends). */
@@ -55,6 +57,7 @@ export class GaLoreAdamW extends OptimizerBase<GaLoreOptions> {
   private readonly b2: number;
   private readonly eps: number;
   private readonly wd: number;
+  private readonly adamNames: ReadonlySet<string>;
 
   constructor(options: GaLoreOptions = {}) {
     super('GaLoreAdamW', options, 0.01);
@@ -67,6 +70,12 @@ export class GaLoreAdamW extends OptimizerBase<GaLoreOptions> {
     this.b2 = checkUnit('GaLoreAdamW', 'betas[1]', b2);
     this.eps = checkNonNegative('GaLoreAdamW', 'eps', options.eps ?? 1e-6);
     this.wd = checkNonNegative('GaLoreAdamW', 'weightDecay', options.weightDecay ?? 0);
+    this.adamNames = new Set(options.adamNames ?? []);
+  }
+
+  /** Whether a parameter gets the low-rank step (2-D and not listed in adamNames). */
+  projects(v: Pick<ParamView, 'name' | 'isMatrix'>): boolean {
+    return v.isMatrix && !this.adamNames.has(v.name);
   }
 
   /** The side a rows x cols gradient is projected on (0 right, 1 left, 2 full). */
@@ -86,7 +95,7 @@ export class GaLoreAdamW extends OptimizerBase<GaLoreOptions> {
   }
 
   protected override precheck(v: ParamView): void {
-    if (v.isMatrix) checkRank('GaLoreAdamW', this.rank, v.rows, v.cols);
+    if (this.projects(v)) checkRank('GaLoreAdamW', this.rank, v.rows, v.cols);
   }
 
   protected checkState(v: ParamView, s: ParamState): void {
@@ -99,7 +108,7 @@ export class GaLoreAdamW extends OptimizerBase<GaLoreOptions> {
     let s = this.state.get(p.name);
     const bc1 = 1 - this.b1 ** t;
     const stepSize = (lr * Math.sqrt(1 - this.b2 ** t)) / bc1;
-    if (!p.isMatrix) {
+    if (!this.projects(p)) {
       if (!s) {
         s = { rows: p.rows, cols: p.cols, m: new Float64Array(p.w.length), v: new Float64Array(p.w.length) };
         this.state.set(p.name, s);

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { experiments } from '../src/index';
+
+describe('experiments (quick mode) reproduce the qualitative claims', () => {
+  it('exports one experiment per headline claim, with ids, claims and the package name', () => {
+    expect(experiments.map((e) => e.id)).toEqual([
+      'optim/dct-vs-svd-projection',
+      'optim/optimizer-race',
+      'optim/subgm-outliers',
+      'optim/subgm-init-scale',
+      'optim/matrix-sensing',
+    ]);
+    for (const e of experiments) {
+      expect(e.pkg).toBe('@x/optim');
+      expect(e.claim.length).toBeGreaterThan(40);
+    }
+  });
+
+  for (const e of experiments) {
+    it(e.id, async () => {
+      const fractions: number[] = [];
+      const r = await e.run({ quick: true, seed: 0, onProgress: (p) => fractions.push(p.fraction) });
+      expect(r.ok, r.summary).toBe(true);
+      expect(r.plots?.length).toBeGreaterThan(0);
+      for (const p of r.plots ?? []) for (const s of p.series) expect(s.x.length).toBe(s.y.length);
+      expect(fractions.at(-1)).toBeCloseTo(1, 12);
+    }, 120_000);
+  }
+
+  it('stops on abort', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(experiments[4]!.run({ quick: true, signal: ac.signal })).rejects.toThrow();
+  });
+});
