@@ -216,3 +216,12 @@ export function dctRows(a: Matrix, opts: DctMatrixOptions = {}): Matrix<Float64A
   }
   return { rows: m, cols: n, data: out };
 }
+
+/**
+ * Two-dimensional DCT of a matrix (scipy.fft.dctn(a, type, norm) over both axes): the DCT of every
+ * row, then of every column. With `norm: 'ortho'` and type 2 this is C_m a C_n^T for
+ * C = {@link dctMatrix}. O(m n (log m + log n)). Returns a new float64 matrix.
+ */
+export function dct2d(a: Matrix, opts: DctMatrixOptions = {}): Matrix<Float64Array> {
+  return dctCols(dctRows(a, opts), opts);
+}

@@ -3,7 +3,7 @@
 // type { re: Float64Array; im: Float64Array }); a second `export *` of that name would be ambiguous.
 export { type ComplexMatrix, complexZeros, isComplexArray } from './complex';
 export { clearFftPlans, type FftNorm, type FftOptions, type FftOutOptions, fft, ifft, irfft, rfft } from './fft';
-export { type DctMatrixOptions, type DctOptions, dct, dctCols, dctMatrix, dctRows, idct } from './dct';
+export { type DctMatrixOptions, type DctOptions, dct, dct2d, dctCols, dctMatrix, dctRows, idct } from './dct';
 export { kron, kronMatvec } from './kron';
 export {
   type ApplyHouseholderOptions,

@@ -1,13 +1,13 @@
 import { DomainError, matmul, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dct, dctCols, dctMatrix, dctRows, idct } from '../src/structured';
+import { dct, dct2d, dctCols, dctMatrix, dctRows, idct } from '../src/structured';
 import { EPS, loadFixture, maxAbsDiff, relErr } from './helpers-structured';
 
 type DctCase = { n: number; x: number[] } & Record<string, number[] | number>;
 const fx = loadFixture<{
   cases: DctCase[];
-  matrix: { rows: number; cols: number; a: number[]; cols_dct: number[]; rows_dct: number[] };
+  matrix: { rows: number; cols: number; a: number[]; cols_dct: number[]; rows_dct: number[]; dctn_ortho: number[]; dctn_t3_none: number[] };
   dctMatrix8: number[];
 }>('structured-dct.json');
 
@@ -58,6 +58,13 @@ describe('dct vs scipy.fft', () => {
     expect(relErr(dctRows(A, { norm: 'ortho' }).data, fx.matrix.rows_dct)).toBeLessThan(dctTol(cols));
     expect(relErr(dctCols(dctCols(A, { norm: 'ortho' }), { norm: 'ortho', inverse: true }).data, a)).toBeLessThan(2 * dctTol(rows));
     expect(relErr(dctRows(dctRows(A), { inverse: true }).data, a)).toBeLessThan(2 * dctTol(cols));
+    // scipy.fft.dctn over both axes.
+    expect(relErr(dct2d(A, { norm: 'ortho' }).data, fx.matrix.dctn_ortho)).toBeLessThan(dctTol(rows) + dctTol(cols));
+    expect(relErr(dct2d(A, { type: 3 }).data, fx.matrix.dctn_t3_none)).toBeLessThan(dctTol(rows) + dctTol(cols));
+    const C5 = dctMatrix(rows);
+    const C6 = dctMatrix(cols);
+    const viaMatrices = matmul(matmul(C5, A), C6, { transB: true });
+    expect(relErr(dct2d(A, { norm: 'ortho' }).data, viaMatrices.data)).toBeLessThan(dctTol(rows) + dctTol(cols) + (rows + cols) * EPS);
   });
 
   it('typed errors', () => {
