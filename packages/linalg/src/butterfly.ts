@@ -49,6 +49,12 @@ export function checkButterfly(fn: string, b: Butterfly): number {
   if (!(b.perm instanceof Int32Array) || b.perm.length !== b.n) {
     throw new ShapeError(`${fn}: perm must be an Int32Array of length n = ${b.n}`);
   }
+  const seen = new Uint8Array(b.n);
+  for (let i = 0; i < b.n; i++) {
+    const p = b.perm[i]!;
+    if (p < 0 || p >= b.n || seen[p]) throw new DomainError(`${fn}: perm is not a permutation of 0..${b.n - 1} (entry ${i} is ${p})`);
+    seen[p] = 1;
+  }
   const len = 4 * (b.n / 2) * L;
   if (!isComplexArray(b.twiddle) || b.twiddle.re.length !== len) {
     throw new ShapeError(`${fn}: twiddle must be a ComplexArray of length 4 (n/2) log2 n = ${len} for n = ${b.n}`);
@@ -82,7 +88,7 @@ export function butterflyMultiply(b: Butterfly, x: ComplexArray | ArrayLike<numb
     const v = xr[perm[i]!]!;
     if (!Number.isFinite(v)) throw new DomainError(`butterflyMultiply: x[${perm[i]}] is ${v}; inputs must be finite`);
     yr[i] = v;
-    yi[i] = xi ? xi[perm[i]!]! : 0;
+    yi[i] = xi ? xi[perm[i]!]! : 0; // complex x was checked by checkComplex
   }
   applyStages(b.twiddle, n, L, yr, yi);
   return { re: yr, im: yi };

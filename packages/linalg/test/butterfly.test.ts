@@ -85,6 +85,7 @@ describe('exact butterfly constructions vs scipy', () => {
     const b = butterflyDft(4);
     expect(() => butterflyMultiply({ ...b, twiddle: { re: new Float64Array(3), im: new Float64Array(3) } }, new Float64Array(4))).toThrow(ShapeError);
     expect(() => learnButterflyDft({ n: 8, lr: -1 })).toThrow(DomainError);
+    expect(() => butterflyMultiply({ ...b, perm: Int32Array.from([0, 1, 1, 3]) }, new Float64Array(4))).toThrow(DomainError);
   });
 });
 
