@@ -1,4 +1,4 @@
-import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
+import { DomainError, frobeniusNorm, type Matrix, matmul, ShapeError } from '@x/gpu';
 import { svd } from '@x/linalg';
 import { checkBlock, checkInt } from './rows';
 import { appendColumns, type SvdState } from './svd-update';
@@ -32,9 +32,7 @@ export interface ConcatOptions {
 }
 
 function energyOf(a: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i]! * a.data[i]!;
-  return s;
+  return frobeniusNorm(a) ** 2;
 }
 
 function hstack(blocks: Matrix[]): Matrix<Float64Array> {

@@ -1,4 +1,4 @@
-import { DomainError, type Matrix, transpose } from '@x/gpu';
+import { DomainError, frobeniusNorm, type Matrix, transpose } from '@x/gpu';
 import { checkBlock, checkInt, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
 import { appendColumns, type SvdState } from './svd-update';
@@ -162,8 +162,7 @@ export class IncrementalSVD {
   private absorb(Z: Matrix, added: number): void {
     if (Z.cols === 0) return;
     const { state, drop } = appendColumns(this.state, Z, this.rank);
-    let e = 0;
-    for (let i = 0; i < Z.data.length; i++) e += Z.data[i]! * Z.data[i]!;
+    const e = frobeniusNorm(Z) ** 2;
     this.state = state;
     this.absorbed += added;
     this.energy += e;

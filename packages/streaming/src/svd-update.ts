@@ -98,17 +98,10 @@ function directUpdate(state: SvdState, Z: Matrix, keep: number): { state: SvdSta
   return { state: { p, r: rNew, P: Pn, sigma: S.slice(0, rNew) }, drop };
 }
 
-/** X -= P C for X (p x b), P (p x r), C (r x b), all row-major. */
+/** X -= P C for X (p x b), P (p x r), C (r x b), all row-major (the product by the blocked GEMM). */
 function subtractProduct(X: Float64Array, P: Float64Array, C: Float64Array, p: number, r: number, b: number): void {
-  for (let i = 0; i < p; i++) {
-    for (let k = 0; k < r; k++) {
-      const pik = P[i * r + k]!;
-      if (pik === 0) continue;
-      const off = k * b;
-      const xo = i * b;
-      for (let j = 0; j < b; j++) X[xo + j] = X[xo + j]! - pik * C[off + j]!;
-    }
-  }
+  const PC = matmul({ rows: p, cols: r, data: P }, { rows: r, cols: b, data: C }).data;
+  for (let i = 0; i < X.length; i++) X[i] = X[i]! - PC[i]!;
 }
 
 /**
