@@ -45,3 +45,4 @@ export { transferDense, transferDiag } from './transfer';
 export { type PtdOptions, type PtdResult, ptdInit, ptdOutput, spectralNorm } from './ptd';
 export { S4DLayer, type S4DLayerOptions, type S4DParameter } from './s4d-layer';
 export { delayTaskBatch, type TrainDelayOptions, trainS4DDelay } from './delay-task';
+export { eigConditionLoss, type PtdOptimizeOptions, ptdOptimize } from './ptd-optimize';
