@@ -26,6 +26,12 @@ export interface AroOptions extends BaseOptions {
    * (default 0.2, AdamW-matched); null disables it.
    */
   rmsMatch?: number | null;
+  /**
+   * Learning-rate scaling per matrix: 'none' (default) or 'rmsNorm', lr x 0.2 sqrt(max(m, n))
+   * (microsoft/dion's `adjust_lr="rms_norm"`, Moonlight's AdamW matching; use with `rmsMatch: null`).
+   * Weight decay keeps the unscaled lr, as in dion.
+   */
+  lrScale?: 'none' | 'rmsNorm';
   /** Relative shift of the Cholesky-QR, default 1e-7. */
   shift?: number;
   /** 'smaller' (default): transpose tall matrices so R is min(m, n)² (the paper orients d_model as rows, the smaller side of MLP weights); 'rows': R always acts on the row space (m x m). */
@@ -51,20 +57,25 @@ export interface AroOptions extends BaseOptions {
  *   R_t = QR(M_t f(R_{t-1}ᵀ M_t)ᵀ),   (the Q factor, m x m; R_0 = I)
  *   ΔW_t = -lr R_t f(R_tᵀ M_t)).
  *
- * What is the paper's and what is a documented choice (checked against the arXiv abstract/HTML
- * contents, the zij docs page and microsoft/dion's ARO pull request; the method text itself was
- * not readable, so nothing below is verified line by line):
- * - the three update equations, R_0 = I, QR rather than polar, and SinkGD ("ARO-Sinkhorn") as
- *   the recommended base with L = 5: the paper (secondary sources agree);
- * - the QR computed by shifted Cholesky-QR with a Householder fallback: the paper's practical
- *   section names it; the shift 1e-7 ||A||_F² is dion's, the extra unshifted pass and the
- *   orthogonality test are ours ({@link shiftedCholeskyQR});
- * - SinkGD alternating rows then columns: dion and the SinkGD paper; two readings of ARO say
- *   simultaneous, available as `sinkhornMode: 'simultaneous'`;
- * - RMS matching ΔW <- 0.2 ΔW sqrt(m n)/||ΔW||_F: a single secondary source (dion instead scales
- *   lr by 0.2 sqrt(max(m, n))); set `rmsMatch: null` to turn it off;
- * - f = f_RN (rowNormalized) makes the fixed point R f(Rᵀ M) = sqrt(n) U Vᵀ, Muon's direction
- *   (the paper's App. A; reproduced in this package's tests);
+ * What is the paper's and what is a documented choice. The method text of the paper was not
+ * readable here; the update was checked against the arXiv abstract/contents, the zij docs page
+ * and microsoft/dion's `dion/aro.py` (read for this implementation):
+ * - the three update equations, R_0 = I, EMA momentum, QR rather than polar, and SinkGD
+ *   ("ARO-Sinkhorn", recommended) with L = 5: the paper, and dion agrees line by line;
+ * - SinkGD alternates rows to norm sqrt(n), then columns to norm sqrt(m) (dion's "SR-Sinkhorn",
+ *   citing the SinkGD paper); two readings of ARO say simultaneous: `sinkhornMode: 'simultaneous'`;
+ * - the QR: the paper's practical section names shifted Cholesky-QR (shift not found; 1e-7
+ *   ||A||_F² here, with one unshifted refinement pass and a Householder fallback, see
+ *   {@link shiftedCholeskyQR}). dion's current code uses Householder QR (torch.linalg.qr). The
+ *   update D = R f(Rᵀ M) does not depend on the sign convention of Q for the three bases (each
+ *   is odd per row), so both give the same steps up to rounding;
+ * - step size: `rmsMatch` (default 0.2: ΔW <- 0.2 ΔW sqrt(m n)/||ΔW||_F) rests on one secondary
+ *   source; dion instead keeps f's scale and multiplies lr by 0.2 sqrt(max(m, n))
+ *   (`lrScale: 'rmsNorm'`, with `rmsMatch: null`);
+ * - f = f_RN (rowNormalized, dion's default base) makes the fixed point R f(Rᵀ M) = sqrt(n) U Vᵀ,
+ *   Muon's direction (the paper's App. A; reproduced in this package's tests);
+ * - `orientation: 'smaller'` (default) transposes tall matrices so R is min(m, n)²: the paper
+ *   orients d_model as the row dimension; dion always rotates the row space ('rows');
  * - the Adam base (look-ahead second moment) and chain-coupled rotations are not implemented;
  * - vectors and `adamNames` take AdamW, as Muon's MuonWithAuxAdam.
  * Complexity per m x n matrix: O(m² n + m³) (two products with R, the Gram and Cholesky).
@@ -76,6 +87,7 @@ export class ARO extends OptimizerBase<AroOptions> {
   private readonly sinkMode: 'alternating' | 'simultaneous';
   private readonly rms: number | null;
   private readonly shift: number;
+  private readonly lrScale: 'none' | 'rmsNorm';
   private readonly orientation: 'rows' | 'smaller';
   private readonly wd: number;
   private readonly adamNames: ReadonlySet<string>;
@@ -95,6 +107,7 @@ export class ARO extends OptimizerBase<AroOptions> {
     this.sinkMode = checkOneOf('ARO', 'sinkhornMode', options.sinkhornMode ?? 'alternating', ['alternating', 'simultaneous'] as const);
     this.rms = options.rmsMatch === null ? null : checkNonNegative('ARO', 'rmsMatch', options.rmsMatch ?? 0.2, true);
     this.shift = checkNonNegative('ARO', 'shift', options.shift ?? 1e-7);
+    this.lrScale = checkOneOf('ARO', 'lrScale', options.lrScale ?? 'none', ['none', 'rmsNorm'] as const);
     this.orientation = checkOneOf('ARO', 'orientation', options.orientation ?? 'smaller', ['rows', 'smaller'] as const);
     this.wd = checkNonNegative('ARO', 'weightDecay', options.weightDecay ?? 0);
     this.adamNames = new Set(options.adamNames ?? []);
@@ -153,7 +166,8 @@ export class ARO extends OptimizerBase<AroOptions> {
     const D = this.direction(M, s);
     const upd = flip ? transpose(D) : D;
     decayInPlace(p.w, lr, this.wd);
-    for (let i = 0; i < p.w.length; i++) p.w[i] = p.w[i]! - lr * upd.data[i]!;
+    const step = this.lrScale === 'rmsNorm' ? lr * (0.2 * Math.sqrt(Math.max(m, n))) : lr;
+    for (let i = 0; i < p.w.length; i++) p.w[i] = p.w[i]! - step * upd.data[i]!;
   }
 
   /**

@@ -120,3 +120,17 @@ describe('base steps', () => {
     expect(Array.from(signStep({ rows: 1, cols: 3, data: Float64Array.from([-2, 0, 5]) }).data)).toEqual([-1, 0, 1]);
   });
 });
+
+describe('ARO learning-rate scaling', () => {
+  it("lrScale 'rmsNorm' multiplies the step by 0.2 sqrt(max(m, n)) and leaves decay on the base lr", () => {
+    const run = (opts: ConstructorParameters<typeof ARO>[0]) => {
+      const opt = new ARO(opts);
+      const w = Float64Array.from({ length: 35 }, (_, i) => Math.cos(i));
+      for (let t = 0; t < 3; t++) opt.step([{ name: 'W', value: { rows: 5, cols: 7, data: w }, grad: randn(5, 7, t) }]);
+      return w;
+    };
+    const a = run({ lr: 0.01, rmsMatch: null, lrScale: 'rmsNorm', base: 'rowNormalized' });
+    const b = run({ lr: 0.01 * (0.2 * Math.sqrt(7)), rmsMatch: null, base: 'rowNormalized' });
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+});
