@@ -40,3 +40,14 @@ export { ntkConvergenceExperiment } from './experiments/ntk-convergence';
 export { poincareDepthExperiment } from './experiments/poincare-depth';
 export { virgoSbmConfig, virgoSbmExperiment } from './experiments/virgo-sbm';
 export { virgoVarianceExperiment } from './experiments/virgo-variance';
+export {
+  bayesOptimalMmse,
+  denoisingMmse,
+  type SpectralGrid,
+  spectralGrid,
+  wishartSemicircleDensity,
+  wishartSemicircleStieltjes,
+} from './rmt/spectrum';
+export { type RieOptions, rieDenoise } from './rmt/rie';
+export { type GampRieOptions, type GampRieResult, gampRie, type QuadraticTeacherData, quadraticTeacher } from './rmt/gamp';
+export { gampRieExperiment } from './experiments/gamp-rie';

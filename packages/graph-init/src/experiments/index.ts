@@ -1,8 +1,15 @@
 import type { Experiment } from '@x/gpu';
+import { gampRieExperiment } from './gamp-rie';
 import { ntkConvergenceExperiment } from './ntk-convergence';
 import { poincareDepthExperiment } from './poincare-depth';
 import { virgoSbmExperiment } from './virgo-sbm';
 import { virgoVarianceExperiment } from './virgo-variance';
 
 /** One seeded experiment per headline claim of the package's papers (quick mode: seconds). */
-export const experiments: Experiment[] = [virgoVarianceExperiment, virgoSbmExperiment, ntkConvergenceExperiment, poincareDepthExperiment];
+export const experiments: Experiment[] = [
+  virgoVarianceExperiment,
+  virgoSbmExperiment,
+  ntkConvergenceExperiment,
+  poincareDepthExperiment,
+  gampRieExperiment,
+];
