@@ -85,6 +85,15 @@ describe('kron', () => {
     expect(relErr([y[i * 300 + p]!], [s])).toBeLessThan(1e-12);
   });
 
+  it('accepts float32 storage and computes in float64', () => {
+    const a = { rows: 1, cols: 2, data: Float32Array.from([0.1, 3]) };
+    const b = { rows: 2, cols: 1, data: Float64Array.from([1, 1 / 3]) };
+    const k = kron(a, b);
+    expect(k.data).toBeInstanceOf(Float64Array);
+    expect(k.data[2]).toBe(Math.fround(0.1) * (1 / 3));
+    expect(Array.from(kronMatvec(a, b, [1, 0]))).toEqual([Math.fround(0.1), Math.fround(0.1) / 3]);
+  });
+
   it('typed errors', () => {
     const A = { rows: 2, cols: 3, data: new Float64Array(6) };
     expect(() => kronMatvec(A, A, new Float64Array(5))).toThrow(ShapeError);
