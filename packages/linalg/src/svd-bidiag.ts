@@ -4,7 +4,7 @@
  * TGK = perfect-shuffle [[0, Bᵀ], [B, 0]] (2n x 2n symmetric tridiagonal with zero diagonal
  * and off-diagonal d1, e1, d2, ..., dn), solved by divide and conquer. An eigenpair (σ, x) of
  * TGK gives x = [v1, u1, v2, u2, ...]/√2. Singular values come out to absolute accuracy
- * O(eps ||A||), as with LAPACK's dgesdd; the small singular values (below 1% of the largest),
+ * O(eps ||A||), as with LAPACK's dgesdd; the small singular values (below 10% of the largest),
  * whose ±σ eigenvectors may mix, are re-solved on their exact invariant subspace (U_t, V_t
  * from the span of the ±σ eigenvectors, then the SVD of U_tᵀ B V_t, recursively).
  * References: Golub & Kahan, SIAM J. Numer. Anal. 2 (1965); Golub & Van Loan (4th ed.)
@@ -12,16 +12,17 @@
  * (2012) (TGK eigenvector pitfalls).
  */
 import { gemmAccumulate } from '@x/gpu';
-import { transposeData } from './dense-util';
+import { mat } from './dense-util';
+import { eigh } from './eigh';
 import { applyQLeft, formQ, householderQrInPlace, makeReflector } from './householder-qr';
 import { jacobiSvd, type SvdParts } from './jacobi-svd';
-import { tridiagonalize, tridiagQl } from './tridiagonal';
+import { tridiagQl } from './tridiagonal';
 import { tridiagEigDc } from './tridiagonal-dc';
 
 /** Below this many columns the one-sided Jacobi SVD is used directly. */
 const SMALL = 32;
 /** Relative size below which the TGK eigenvector split into u and v is re-solved. */
-const SPLIT = 1e-2;
+const SPLIT = 1e-1;
 
 interface Bidiag {
   d: Float64Array;
@@ -32,16 +33,175 @@ interface Bidiag {
   tauR: Float64Array;
 }
 
-/** Householder bidiagonalization of the row-major m x n buffer a (m >= n), in place. */
-export function bidiagonalize(a: Float64Array, m: number, n: number): Bidiag {
+/** Panel width of the blocked bidiagonalization. */
+const NB = 32;
+
+/**
+ * Householder bidiagonalization of the row-major m x n buffer a (m >= n), in place: blocked
+ * panels (LAPACK dlabrd style) while the trailing matrix is large, then the unblocked loop.
+ */
+export function bidiagonalize(a: Float64Array, m: number, n: number, blocked = true): Bidiag {
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
   const tauL = new Float64Array(n);
   const nr = Math.max(n - 2, 0);
   const tauR = new Float64Array(nr);
+  const kStart = blocked ? bidiagonalizePanels(a, m, n, d, e, tauL, tauR) : 0;
+  bidiagonalizeUnblocked(a, m, n, kStart, d, e, tauL, tauR);
+  const m1 = Math.max(n - 1, 0);
+  const reflR = new Float64Array(m1 * nr);
+  for (let k = 0; k < nr; k++) {
+    for (let i = k + 1; i < m1; i++) reflR[i * nr + k] = a[k * n + i + 1]!;
+  }
+  return { d, e, tauL, reflR, tauR };
+}
+
+/**
+ * Blocked panels: the reflections of a panel are kept as A - V Yᵀ - X Uᵀ (V, U the left and
+ * right reflector vectors; Y, X the matching products), applied to the panel's own row and
+ * column on the fly, and to the trailing matrix by two GEMMs per panel. Returns the first
+ * column left for the unblocked loop.
+ * Reference: Dongarra, Hammarling & Sorensen, J. Comput. Appl. Math. 27 (1989); LAPACK dlabrd.
+ */
+function bidiagonalizePanels(
+  a: Float64Array,
+  m: number,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  tauL: Float64Array,
+  tauR: Float64Array,
+): number {
+  if (n < 3 * NB) return 0;
+  const V = new Float64Array(m * NB);
+  const X = new Float64Array(m * NB);
+  const U = new Float64Array(n * NB);
+  const Y = new Float64Array(n * NB);
+  const col = new Float64Array(m);
+  const raw = new Float64Array(Math.max(m, n));
+  const t1 = new Float64Array(NB);
+  const t2 = new Float64Array(NB);
+  let k0 = 0;
+  for (; n - k0 > 2 * NB; k0 += NB) {
+    V.fill(0);
+    X.fill(0);
+    U.fill(0);
+    Y.fill(0);
+    for (let j = 0; j < NB; j++) {
+      const k = k0 + j;
+      // 1. Column k, rows k..m-1, brought up to date.
+      for (let i = k; i < m; i++) {
+        let sum = 0;
+        const vi = i * NB;
+        const yk = k * NB;
+        for (let l = 0; l < j; l++) sum += V[vi + l]! * Y[yk + l]! + X[vi + l]! * U[yk + l]!;
+        col[i - k] = a[i * n + k]! - sum;
+      }
+      // 2. Left reflector.
+      const len = m - k;
+      const tq = makeReflector(col, 0, len, 1);
+      tauL[k] = tq;
+      d[k] = col[0]!;
+      a[k * n + k] = col[0]!;
+      V[k * NB + j] = 1;
+      for (let i = 1; i < len; i++) {
+        a[(k + i) * n + k] = col[i]!;
+        V[(k + i) * NB + j] = col[i]!;
+      }
+      const c0 = k + 1;
+      // 3. y_j = tq (A0ᵀ v - Y (Vᵀ v) - U (Xᵀ v)) on columns k+1..n-1.
+      for (let c = c0; c < n; c++) raw[c] = 0;
+      for (let i = k; i < m; i++) {
+        const vi = V[i * NB + j]!;
+        if (vi === 0) continue;
+        const row = i * n;
+        for (let c = c0; c < n; c++) raw[c] = raw[c]! + vi * a[row + c]!;
+      }
+      for (let l = 0; l < j; l++) {
+        t1[l] = 0;
+        t2[l] = 0;
+      }
+      for (let i = k; i < m; i++) {
+        const q = i * NB;
+        const vi = V[q + j]!;
+        if (vi === 0) continue;
+        for (let l = 0; l < j; l++) {
+          t1[l] = t1[l]! + V[q + l]! * vi;
+          t2[l] = t2[l]! + X[q + l]! * vi;
+        }
+      }
+      for (let c = c0; c < n; c++) {
+        const q = c * NB;
+        let sum = raw[c]!;
+        for (let l = 0; l < j; l++) sum -= Y[q + l]! * t1[l]! + U[q + l]! * t2[l]!;
+        Y[q + j] = tq * sum;
+      }
+      // 4. Row k, columns k+1..n-1, brought up to date (including this step's left reflection).
+      const vk = k * NB;
+      for (let c = c0; c < n; c++) {
+        const q = c * NB;
+        let sum = 0;
+        for (let l = 0; l <= j; l++) sum += Y[q + l]! * V[vk + l]!;
+        for (let l = 0; l < j; l++) sum += U[q + l]! * X[vk + l]!;
+        a[k * n + c] = a[k * n + c]! - sum;
+      }
+      // 5. Right reflector on row k (contiguous).
+      const off = k * n + c0;
+      const nc = n - c0;
+      const tp = makeReflector(a, off, nc, 1);
+      tauR[k] = tp;
+      e[k] = a[off]!;
+      U[c0 * NB + j] = 1;
+      for (let c = 1; c < nc; c++) U[(c0 + c) * NB + j] = a[off + c]!;
+      // 6. x_j = tp (A0 u - V (Yᵀ u) - X (Uᵀ u)) on rows k+1..m-1.
+      for (let l = 0; l <= j; l++) {
+        t1[l] = 0;
+        t2[l] = 0;
+      }
+      for (let c = c0; c < n; c++) {
+        const q = c * NB;
+        const uc = U[q + j]!;
+        if (uc === 0) continue;
+        for (let l = 0; l <= j; l++) t1[l] = t1[l]! + Y[q + l]! * uc;
+        for (let l = 0; l < j; l++) t2[l] = t2[l]! + U[q + l]! * uc;
+      }
+      for (let i = c0; i < m; i++) {
+        const row = i * n + c0;
+        let sum = a[row]!;
+        for (let c = 1; c < nc; c++) sum += a[row + c]! * a[off + c]!;
+        const q = i * NB;
+        for (let l = 0; l <= j; l++) sum -= V[q + l]! * t1[l]!;
+        for (let l = 0; l < j; l++) sum -= X[q + l]! * t2[l]!;
+        X[q + j] = tp * sum;
+      }
+    }
+    // Trailing update: A[k1:, k1:] -= V Yᵀ + X Uᵀ.
+    const k1 = k0 + NB;
+    for (let i = k1 * NB; i < m * NB; i++) {
+      V[i] = -V[i]!;
+      X[i] = -X[i]!;
+    }
+    const c = a.subarray(k1 * n + k1);
+    gemmAccumulate(m - k1, n - k1, NB, { data: V, off: k1 * NB, rs: NB, cs: 1 }, { data: Y, off: k1 * NB, rs: 1, cs: NB }, c, n);
+    gemmAccumulate(m - k1, n - k1, NB, { data: X, off: k1 * NB, rs: NB, cs: 1 }, { data: U, off: k1 * NB, rs: 1, cs: NB }, c, n);
+  }
+  return k0;
+}
+
+/** The unblocked Golub-Kahan loop from column kStart on (two passes per column). */
+function bidiagonalizeUnblocked(
+  a: Float64Array,
+  m: number,
+  n: number,
+  kStart: number,
+  d: Float64Array,
+  e: Float64Array,
+  tauL: Float64Array,
+  tauR: Float64Array,
+): void {
   const x = new Float64Array(m);
   const w = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
+  for (let k = kStart; k < n; k++) {
     // Left reflector on column k, rows k..m-1.
     const len = m - k;
     for (let i = 0; i < len; i++) x[i] = a[(k + i) * n + k]!;
@@ -95,12 +255,6 @@ export function bidiagonalize(a: Float64Array, m: number, n: number): Bidiag {
       }
     }
   }
-  const m1 = Math.max(n - 1, 0);
-  const reflR = new Float64Array(m1 * nr);
-  for (let k = 0; k < nr; k++) {
-    for (let i = k + 1; i < m1; i++) reflR[i * nr + k] = a[k * n + i + 1]!;
-  }
-  return { d, e, tauL, reflR, tauR };
 }
 
 /** C = op(A) B for row-major buffers. */
@@ -115,27 +269,34 @@ function mm(a: Float64Array, ar: number, ac: number, transA: boolean, b: Float64
 /** Orthonormal basis (n x p) of the dominant p-dimensional column space of x (n x c). */
 function dominantBasis(x: Float64Array, n: number, c: number, p: number): Float64Array {
   const g = mm(x, n, c, true, x, c); // c x c Gram
-  const t = tridiagonalize(g, c);
-  const zt = new Float64Array(c * c);
-  for (let i = 0; i < c; i++) zt[i * c + i] = 1;
-  tridiagQl(t.d, t.e, zt, c, 'svd');
-  const idx = Array.from({ length: c }, (_, i) => i);
-  idx.sort((i, j) => t.d[j]! - t.d[i]!);
-  // y: c x p, top eigenvectors of the Gram (in the tridiagonal basis, then back-transformed).
-  const z = transposeData(zt, c, c); // columns = eigenvectors of T
-  const full = new Float64Array(c * c);
-  full.set(z);
-  if (c >= 3) applyQLeft(t.refl, c - 1, c - 2, t.tau, full.subarray(c), c);
+  const { values, vectors } = eigh(mat(c, c, g));
+  // y: c x p, the top p eigenvectors scaled by 1/sqrt(λ), so x y is near orthonormal.
   const y = new Float64Array(c * p);
+  const vd = vectors.data;
   for (let j = 0; j < p; j++) {
-    const src = idx[j]!;
-    const inv = 1 / Math.sqrt(Math.max(t.d[src]!, Number.MIN_VALUE));
-    for (let i = 0; i < c; i++) y[i * p + j] = full[i * c + src]! * inv;
+    const src = c - 1 - j;
+    const inv = 1 / Math.sqrt(Math.max(values[src]!, Number.MIN_VALUE));
+    for (let i = 0; i < c; i++) y[i * p + j] = vd[i * c + src]! * inv;
   }
   const b = mm(x, n, c, false, y, p);
   // One re-orthonormalization (QR) for safety.
   const tau = householderQrInPlace(b, n, p);
   return formQ(b, n, p, tau, p);
+}
+
+/**
+ * Orthonormal basis (n x (n - big)) of the orthogonal complement of the first `big` columns of
+ * the n x n row-major q (orthonormal columns), from a complete Householder QR of them.
+ */
+function complementBasis(q: Float64Array, n: number, big: number): Float64Array {
+  const f = new Float64Array(n * big);
+  for (let i = 0; i < n; i++) for (let c = 0; c < big; c++) f[i * big + c] = q[i * n + c]!;
+  const tau = householderQrInPlace(f, n, big);
+  const full = formQ(f, n, big, tau, n);
+  const t = n - big;
+  const out = new Float64Array(n * t);
+  for (let i = 0; i < n; i++) out.set(full.subarray(i * n + big, i * n + n), i * t);
+  return out;
 }
 
 /** SVD of the n x n upper bidiagonal (d, e) restricted as described above: u, v n x n, s n. */
@@ -148,14 +309,19 @@ export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: strin
     if (i < n - 1) te[2 * i + 1] = e[i]!;
   }
   let tiny = 0;
+  // Many small singular values (rank-deficient or ill-conditioned input): their subspaces are
+  // taken as the orthogonal complement of the large ones, so only the large eigenvectors are
+  // formed. Few: from the span of their ±σ eigenvectors (cheap, 2*tiny columns).
+  let viaComplement = false;
   const x = tridiagEigDc(td, te, N, fn, (vals) => {
     const smax = Math.max(vals[N - 1]!, 0);
     tiny = 0;
     while (tiny < n && vals[n + tiny]! <= SPLIT * smax) tiny++;
-    return n + tiny;
+    viaComplement = tiny > n - tiny;
+    return viaComplement ? n - tiny : n + tiny;
   });
-  const kc = n + tiny;
-  // Columns kc-1 .. tiny are the positive ones (descending order when read backwards).
+  const kc = viaComplement ? n - tiny : n + tiny;
+  // Column kc-1-c is the c-th largest eigenpair.
   const u = new Float64Array(n * n);
   const v = new Float64Array(n * n);
   const s = new Float64Array(n);
@@ -169,19 +335,26 @@ export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: strin
     }
   }
   if (tiny > 0) {
-    // The 2*tiny eigenvectors with |λ| small span [V_t 0; 0 U_t]: extract each half, then solve
-    // the small problem U_tᵀ B V_t exactly.
-    const c2 = 2 * tiny;
-    const xv = new Float64Array(n * c2);
-    const xu = new Float64Array(n * c2);
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < c2; c++) {
-        xv[i * c2 + c] = x[2 * i * kc + c]!;
-        xu[i * c2 + c] = x[(2 * i + 1) * kc + c]!;
+    // Orthonormal bases V_t, U_t of the small singular subspaces; then the small problem
+    // U_tᵀ B V_t is solved exactly.
+    let vt: Float64Array;
+    let ut: Float64Array;
+    if (viaComplement) {
+      vt = complementBasis(v, n, big);
+      ut = complementBasis(u, n, big);
+    } else {
+      const c2 = 2 * tiny;
+      const xv = new Float64Array(n * c2);
+      const xu = new Float64Array(n * c2);
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < c2; c++) {
+          xv[i * c2 + c] = x[2 * i * kc + c]!;
+          xu[i * c2 + c] = x[(2 * i + 1) * kc + c]!;
+        }
       }
+      vt = dominantBasis(xv, n, c2, tiny);
+      ut = dominantBasis(xu, n, c2, tiny);
     }
-    const vt = dominantBasis(xv, n, c2, tiny);
-    const ut = dominantBasis(xu, n, c2, tiny);
     // bv = B V_t (B upper bidiagonal).
     const bv = new Float64Array(n * tiny);
     for (let i = 0; i < n; i++) {

@@ -46,6 +46,35 @@ describe('svd (exact) against numpy fixtures', () => {
   });
 });
 
+describe('svd (bidiagonalization + Golub-Kahan divide and conquer path)', () => {
+  // Sizes above the Jacobi cutoff (32) and the blocked-bidiagonalization cutoff (96); spectra
+  // that exercise the small-singular-value subspace (few: ±σ span; many: complement).
+  const spectrumMatrix = (m: number, n: number, s: number[], seed: number) => {
+    const q1 = svd(randn(m, s.length, seed)).U;
+    const q2 = svd(randn(n, s.length, seed + 1)).U;
+    return usvt(q1, s, q2);
+  };
+  const cases: [string, () => { rows: number; cols: number; data: Float64Array }, number[] | null][] = [
+    ['random 130x110', () => m64(130, 110, randn(130, 110, 21).data), null],
+    ['random 110x140 (wide)', () => m64(110, 140, randn(110, 140, 22).data), null],
+    ['rank 5, 120x100', () => m64(120, 100, usvt(randn(120, 5, 23), [1, 1, 1, 1, 1], randn(100, 5, 24)).data), null],
+    ['geometric kappa 1e10, 100x100', () => m64(100, 100, spectrumMatrix(100, 100, Array.from({ length: 100 }, (_, i) => 10 ** (-10 * i / 99)), 25).data), Array.from({ length: 100 }, (_, i) => 10 ** (-10 * i / 99))],
+    ['repeated 2/1/0, 100x100', () => m64(100, 100, spectrumMatrix(100, 100, Array.from({ length: 100 }, (_, i) => (i < 40 ? 2 : i < 80 ? 1 : 0)), 27).data), Array.from({ length: 100 }, (_, i) => (i < 40 ? 2 : i < 80 ? 1 : 0))],
+  ];
+  for (const [name, make, ref] of cases) {
+    it(name, () => {
+      const a = make();
+      const { U, S, V } = svd(a);
+      const tol = growth(a.rows, a.cols);
+      expect(froDiff(usvt(U, S, V).data, a.data)).toBeLessThanOrEqual(tol * fro(a.data));
+      expect(orthError(U)).toBeLessThanOrEqual(tol);
+      expect(orthError(V)).toBeLessThanOrEqual(tol);
+      if (ref) expect(maxDiff(S, ref)).toBeLessThanOrEqual(tol * ref[0]!);
+      expect(maxDiff(svdvals(a), S)).toBeLessThanOrEqual(tol * S[0]!);
+    });
+  }
+});
+
 describe('svd options', () => {
   const a = m64(9, 6, randn(9, 6, 3).data);
   it('truncates to k triplets (the leading ones of the full SVD)', () => {
