@@ -1,5 +1,5 @@
-import { DomainError, type Rng, rng as makeRng } from '@x/gpu';
-import { AdamState } from './adam';
+import { DomainError, type Matrix, type Rng, rng as makeRng } from '@x/gpu';
+import { Adam, fit, mseLoss } from '@x/nn';
 import { checkInt } from './complex';
 import { S4DLayer, type S4DLayerOptions } from './s4d-layer';
 
@@ -10,19 +10,21 @@ import { S4DLayer, type S4DLayerOptions } from './s4d-layer';
  * information for `delay` steps (S4D paper Sec. 5 studies such memory via LRA; HiPPO paper
  * Sec. 5 uses the same copy task).
  */
-export function delayTaskBatch(B: number, L: number, delay: number, r: Rng): { x: Float64Array; y: Float64Array } {
+export function delayTaskBatch(B: number, L: number, delay: number, r: Rng): { x: Matrix<Float64Array>; y: Matrix<Float64Array> } {
   const x = new Float64Array(B * L);
   const y = new Float64Array(B * L);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < L; t++) x[b * L + t] = r.normal();
     for (let t = delay; t < L; t++) y[b * L + t] = x[b * L + t - delay]!;
   }
-  return { x, y };
+  return { x: { rows: B, cols: L, data: x }, y: { rows: B, cols: L, data: y } };
 }
 
 export interface TrainDelayOptions extends Omit<S4DLayerOptions, 'channels'> {
   L?: number;
   delay?: number;
+  /** Training sequences (default 256), drawn once; `fit` samples minibatches from them. */
+  trainSize?: number;
   steps?: number;
   batch?: number;
   lr?: number;
@@ -31,52 +33,30 @@ export interface TrainDelayOptions extends Omit<S4DLayerOptions, 'channels'> {
 }
 
 /**
- * Trains one S4D channel on {@link delayTaskBatch} with Adam and MSE (seeded). Returns the layer,
- * the training-loss curve and the MSE on a fresh held-out batch.
+ * Trains one S4D channel on {@link delayTaskBatch} with @x/nn's `fit` (Adam, MSE, seeded
+ * minibatches). Returns the layer, the training-loss curve and the MSE on a fresh held-out set.
  */
 export async function trainS4DDelay(opts: TrainDelayOptions = {}): Promise<{ layer: S4DLayer; losses: number[]; testMse: number }> {
   const L = checkInt('trainS4DDelay', 'L', opts.L ?? 256, 2);
   const delay = checkInt('trainS4DDelay', 'delay', opts.delay ?? 128, 0);
   if (delay >= L) throw new DomainError(`trainS4DDelay: delay ${delay} must be < L ${L}`);
-  const steps = opts.steps ?? 200;
-  const B = opts.batch ?? 8;
   const seed = typeof opts.seed === 'number' ? opts.seed : 0;
   const layer = new S4DLayer({ ...opts, channels: 1, seed });
-  const params = layer.parameters();
-  const adam = new AdamState(
-    params.map((p) => p.value.length),
-    opts.lr ?? 0.01,
-  );
-  const data = makeRng(seed + 500);
-  const losses: number[] = [];
-  const mse = (x: Float64Array, y: Float64Array, rows: number, withGrad: boolean): number => {
-    const out = layer.forward({ rows, cols: L, data: x });
-    const dy = new Float64Array(rows * L);
-    let s = 0;
-    for (let i = 0; i < rows * L; i++) {
-      const e = out.data[i]! - y[i]!;
-      s += e * e;
-      dy[i] = (2 * e) / (rows * L);
-    }
-    if (withGrad) layer.backward({ rows, cols: L, data: dy });
-    return s / (rows * L);
-  };
-  for (let s = 0; s < steps; s++) {
-    if (opts.signal?.aborted) throw new DomainError('trainS4DDelay: aborted');
-    const { x, y } = delayTaskBatch(B, L, delay, data);
-    layer.zeroGrad();
-    const loss = mse(x, y, B, true);
-    if (!Number.isFinite(loss)) throw new DomainError(`trainS4DDelay: loss is ${loss} at step ${s}`);
-    adam.step(
-      params.map((p) => p.value),
-      params.map((p) => p.grad),
-    );
-    losses.push(loss);
-    if (s % 20 === 19 || s === steps - 1) {
-      opts.onProgress?.({ fraction: (s + 1) / steps, step: s + 1, loss });
-      await Promise.resolve();
-    }
-  }
-  const test = delayTaskBatch(16, L, delay, makeRng(seed + 999));
-  return { layer, losses, testMse: mse(test.x, test.y, 16, false) };
+  const data = delayTaskBatch(opts.trainSize ?? 256, L, delay, makeRng(seed + 500));
+  const steps = opts.steps ?? 200;
+  const res = await fit({
+    model: layer,
+    loss: mseLoss,
+    optimizer: new Adam({ lr: opts.lr ?? 0.01 }),
+    data,
+    steps,
+    batchSize: opts.batch ?? 8,
+    seed,
+    signal: opts.signal,
+    progressEvery: 20,
+    onProgress: (p) => opts.onProgress?.({ fraction: p.step / steps, step: p.step, loss: p.loss }),
+  });
+  const test = delayTaskBatch(32, L, delay, makeRng(seed + 999));
+  const testMse = mseLoss(layer.forward(test.x), test.y).value;
+  return { layer, losses: Array.from(res.losses), testMse };
 }

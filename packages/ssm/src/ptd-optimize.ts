@@ -1,5 +1,5 @@
 import { DomainError, type Matrix, rng as makeRng } from '@x/gpu';
-import { AdamState } from './adam';
+import { Adam } from '@x/nn';
 import { checkInt } from './complex';
 import { hippoLegS } from './hippo';
 import { linalgEig, linalgSolve } from './linalg-adapter';
@@ -157,7 +157,9 @@ export async function ptdOptimize(N: number, opts: PtdOptimizeOptions = {}): Pro
   const s0 = opts.init ?? 0.1;
   for (let i = 0; i < N * N; i++) E[i] = r.uniform() * s0;
   const { A } = hippoLegS(N);
-  const adam = new AdamState([N * N], opts.lr ?? 0.01);
+  const adam = new Adam({ lr: opts.lr ?? 0.01 });
+  const gE = new Float64Array(N * N);
+  const param = [{ name: 'E', value: E, grad: gE, shape: [N, N] }];
   const history: number[] = [];
   const At = new Float64Array(N * N);
   for (let s = 0; s < steps; s++) {
@@ -171,8 +173,8 @@ export async function ptdOptimize(N: number, opts: PtdOptimizeOptions = {}): Pro
     if (!Number.isFinite(obj)) throw new DomainError(`${fn}: objective is ${obj} at step ${s}`);
     history.push(obj);
     // Normalize the condition term's gradient by the loss (log-scale step: κ spans decades).
-    for (let i = 0; i < N * N; i++) grad[i] = grad[i]! / loss + (gamma * (nE > 0 ? E[i]! / nE : 0)) / loss;
-    adam.step([E], [grad]);
+    for (let i = 0; i < N * N; i++) gE[i] = grad[i]! / loss + (gamma * (nE > 0 ? E[i]! / nE : 0)) / loss;
+    adam.step(param);
     if (s % 20 === 19 || s === steps - 1) {
       opts.onProgress?.({ fraction: (s + 1) / steps, step: s + 1, loss: obj });
       await Promise.resolve();

@@ -1,16 +1,12 @@
 import { assertMatrix, DomainError, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import type { Module, ModuleJSON, Parameter } from '@x/nn';
 import { checkInt } from './complex';
 import { fftConv } from './fft-conv';
 import { type S4DInitKind, s4dInit } from './s4d-init';
 import { s4dKernel } from './vandermonde';
 
-/** One trainable tensor, as @x/nn's `Parameter` (value/grad are the layer's own storage). */
-export interface S4DParameter {
-  readonly name: string;
-  readonly value: Float64Array;
-  readonly grad: Float64Array;
-  readonly shape: readonly number[];
-}
+/** One trainable tensor: @x/nn's `Parameter` (value/grad are the layer's own storage). */
+export type S4DParameter = Parameter;
 
 export interface S4DLayerOptions {
   /** Channels H. */
@@ -33,13 +29,13 @@ type ParamName = (typeof PARAM_NAMES)[number];
  * state-spaces/s4 `models/s4/s4d.py`): per channel h a diagonal SSM with N/2 modes,
  * A = -exp(logAReal) + i AImag, B, C complex, Δ = exp(logDt), ZOH kernel
  * K_l = 2 Re sum_n C_n B_n (exp(Δ A_n) - 1)/A_n exp(l Δ A_n), and y = K * u + D u by FFT
- * convolution. Implements @x/nn's module interface: a batch is a matrix with one sequence per
+ * convolution. Implements @x/nn's `Module` (so `fit`, `gradCheck` and every @x/nn optimizer apply): a batch is a matrix with one sequence per
  * row, laid out time-major (column t H + h is channel h at time t); `forward` returns the same
  * shape; `backward(dy)` returns dL/du and adds every parameter gradient (hand-derived:
  * correlations by FFT, then the Vandermonde chain rule through W_n = C_n B_n (z_n - 1)/A_n and
  * z_n = exp(Δ A_n), with complex gradients g = dL/dRe + i dL/dIm). O(B H (L log L + N L)).
  */
-export class S4DLayer {
+export class S4DLayer implements Module {
   readonly H: number;
   readonly N2: number;
   private readonly p: Record<ParamName, Float64Array>;
@@ -254,7 +250,7 @@ export class S4DLayer {
     for (const k of PARAM_NAMES) this.g[k].fill(0);
   }
 
-  toJSON(): { type: 'S4DLayer'; channels: number; stateSize: number; params: Record<string, number[]> } {
+  toJSON(): ModuleJSON & { type: 'S4DLayer'; channels: number; stateSize: number; params: Record<string, number[]> } {
     return {
       type: 'S4DLayer',
       channels: this.H,

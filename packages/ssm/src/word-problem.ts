@@ -1,5 +1,5 @@
 import { DomainError, type Rng, rng as makeRng } from '@x/gpu';
-import { AdamState } from './adam';
+import { Adam, type Parameter } from '@x/nn';
 import { checkInt } from './complex';
 import { deltaProductBackward, deltaProductRecurrence } from './deltaproduct';
 import { s3WordProblem } from './s3';
@@ -34,6 +34,8 @@ export class DeltaProductClassifier {
   readonly vocab: number;
   /** Parameters in the order of NAMES: key (nh V d), value (nh V d), beta (nh V), query (V d), h0 (d d), wOut (V d), bOut (V). */
   readonly params: Float64Array[];
+  /** Gradient storage paired with `params` (what {@link DeltaProductClassifier.parameters} exposes). */
+  readonly grads: Float64Array[];
 
   constructor(opts: DeltaProductClassifierOptions) {
     const fn = 'DeltaProductClassifier';
@@ -50,6 +52,19 @@ export class DeltaProductClassifier {
       return a;
     };
     this.params = [nrm(nh * V * d, 1), nrm(nh * V * d, 0.1), new Float64Array(nh * V), nrm(V * d, 1), nrm(d * d, 1 / Math.sqrt(d)), nrm(V * d, 1 / Math.sqrt(d)), new Float64Array(V)];
+    this.grads = this.params.map((q) => new Float64Array(q.length));
+  }
+
+  /** The trainable tensors as @x/nn `Parameter`s (shared storage), for any @x/nn optimizer. */
+  parameters(): Parameter[] {
+    const { nh, d, vocab: V } = this;
+    const shapes = [[nh * V, d], [nh * V, d], [nh, V], [V, d], [d, d], [V, d], [V]];
+    return NAMES.map((name, i) => ({ name, value: this.params[i]!, grad: this.grads[i]!, shape: shapes[i]! }));
+  }
+
+  /** Sets every gradient to zero. */
+  zeroGrad(): void {
+    for (const g of this.grads) g.fill(0);
   }
 
   /** Builds the recurrence inputs for a token sequence (and the caches the backward needs). */
@@ -220,28 +235,25 @@ export interface TrainS3Options extends DeltaProductClassifierOptions {
 }
 
 /**
- * Trains a {@link DeltaProductClassifier} on random S3 word problems of a fixed length with Adam
- * (seeded: same options, same result). Returns the model and the loss curve.
+ * Trains a {@link DeltaProductClassifier} on fresh random S3 word problems of a fixed length with
+ * @x/nn's Adam (seeded: same options, same result). Returns the model and the loss curve.
  */
 export async function trainS3WordProblem(opts: TrainS3Options): Promise<{ model: DeltaProductClassifier; losses: number[] }> {
   const model = new DeltaProductClassifier(opts);
   const L = opts.trainLength ?? 16;
   const steps = opts.steps ?? 400;
   const B = opts.batch ?? 16;
-  const opt = new AdamState(
-    model.params.map((p) => p.length),
-    opts.lr ?? 0.02,
-  );
+  const opt = new Adam({ lr: opts.lr ?? 0.02 });
+  const params = model.parameters();
   const data: Rng = makeRng((opts.seed ?? 0) + 1000);
-  const grads = model.params.map((p) => new Float64Array(p.length));
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
     if (opts.signal?.aborted) throw new DomainError('trainS3WordProblem: aborted');
     const batch = Array.from({ length: B }, () => s3WordProblem(L, data));
-    for (const g of grads) g.fill(0);
-    const loss = model.lossAndGrad(batch, grads);
+    model.zeroGrad();
+    const loss = model.lossAndGrad(batch, model.grads);
     if (!Number.isFinite(loss)) throw new DomainError(`trainS3WordProblem: loss is ${loss} at step ${s}`);
-    opt.step(model.params, grads);
+    opt.step(params);
     losses.push(loss);
     if (s % 25 === 24 || s === steps - 1) {
       opts.onProgress?.({ fraction: (s + 1) / steps, step: s + 1, loss });
