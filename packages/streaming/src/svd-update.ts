@@ -25,14 +25,15 @@ export interface SvdDrop {
  * Z − P PᵀZ = Qz Rz (QR, two projection passes), then SVD(K) = Uk Σk Vkᵀ and P' = [P Qz] Uk.
  * Brand, "Fast low-rank modifications of the thin singular value decomposition", Linear Algebra
  * Appl. 415 (2006), Sec. 2-3. Exact when nothing is dropped. O(p (r + b)² + (r + b)³). When
- * r + b >= p the SVD of [P diag σ, Z] is taken directly (same result, smaller problem).
+ * p <= 4 (r + b) the SVD of [P diag σ, Z] is taken directly (same result, less work).
  */
 export function appendColumns(state: SvdState, Z: Matrix, keep: number): { state: SvdState; drop: SvdDrop } {
   const { p, r, P, sigma } = state;
   const b = Z.cols;
-  // When the update spans the whole space (r + b >= p) the core is no smaller than [P diag σ, Z]
-  // itself, whose SVD gives the same U and σ directly (M' M'ᵀ = P σ² Pᵀ + Z Zᵀ): take it.
-  if (r + b >= p) return directUpdate(state, Z, keep);
+  // Unless the basis is much taller than the update (p > 4 (r + b)), Brand's core is not much
+  // smaller than [P diag σ, Z] itself, whose SVD gives the same U and σ directly
+  // (M'M'ᵀ = P σ² Pᵀ + Z Zᵀ) with less work: take it.
+  if (4 * (r + b) >= p) return directUpdate(state, Z, keep);
   const Pm: Matrix<Float64Array> = { rows: p, cols: r, data: P };
   let C: Float64Array;
   let Res: Float64Array;

@@ -119,6 +119,25 @@ describe('IncrementalSVD against numpy.linalg.svd', () => {
     );
   });
 
+  it("property: tall bases take Brand's residual-QR update, exact when untruncated", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 64, max: 100 }),
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 4 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (rows, widths, seed) => {
+          // rank 12 >= the <= 12 columns: nothing dropped; 4 (r + b) <= 60 < rows: Brand's path.
+          const bl = widths.map((w, i) => randn(rows, w, seed * 17 + i));
+          const s = new IncrementalSVD({ rank: 12 });
+          for (const b of bl) s.addColumns(b);
+          expect(maxRel(s.singularValues(), svdvals(hstack(bl)))).toBeLessThan(1e-12);
+          expect(orthoError(s.U())).toBeLessThan(1e-13);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('update(row) gathers rows into blocks; the result matches addRows to roundoff', () => {
     const X = transpose(M);
     const a = new IncrementalSVD({ rank: 5, blockSize: 4 }).updateAll(X);
