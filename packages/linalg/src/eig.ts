@@ -1,4 +1,4 @@
-import { ConvergenceError, type Matrix } from '@x/gpu';
+import { ConvergenceError, gemmAccumulate, type Matrix } from '@x/gpu';
 import type { ComplexArray } from './complex';
 import { EPS, f64Copy, mat, requireSquare } from './dense-util';
 import { formQ, makeReflector } from './householder-qr';
@@ -197,6 +197,7 @@ function francis(h: Float64Array, n: number, z: Float64Array | null, wr: Float64
   let iter = 0;
   let total = 0;
   const budget = 40 * Math.max(n, 1);
+  const v = new Float64Array(3);
   while (hi >= 0) {
     let l = hi;
     while (l > 0) {
@@ -246,7 +247,6 @@ function francis(h: Float64Array, n: number, z: Float64Array | null, wr: Float64
     let x = h00 * h00 + h[l * n + l + 1]! * h10 - sSum * h00 + sProd;
     let y = h10 * (h00 + h[(l + 1) * n + l + 1]! - sSum);
     let zz = h10 * h[(l + 2) * n + l + 1]!;
-    const v = new Float64Array(3);
     for (let k = l; k <= hi - 1; k++) {
       const nv = k < hi - 1 ? 3 : 2;
       v[0] = x;
@@ -519,16 +519,8 @@ export function eig(a: Matrix, opts: EigOptions = {}): EigResult {
   const zz = z!;
   const vr = new Float64Array(n * n);
   const vim = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < n; k++) {
-      const zik = zz[i * n + k]!;
-      if (zik === 0) continue;
-      for (let j = 0; j < n; j++) {
-        vr[i * n + j] = vr[i * n + j]! + zik * xr[k * n + j]!;
-        vim[i * n + j] = vim[i * n + j]! + zik * xi[k * n + j]!;
-      }
-    }
-  }
+  gemmAccumulate(n, n, n, { data: zz, off: 0, rs: n, cs: 1 }, { data: xr, off: 0, rs: n, cs: 1 }, vr, n);
+  gemmAccumulate(n, n, n, { data: zz, off: 0, rs: n, cs: 1 }, { data: xi, off: 0, rs: n, cs: 1 }, vim, n);
   for (let i = 0; i < n; i++) {
     const s = bal.scale[i]!;
     if (s === 1) continue;
