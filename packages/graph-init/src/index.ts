@@ -51,3 +51,5 @@ export {
 export { type RieOptions, rieDenoise } from './rmt/rie';
 export { type GampRieOptions, type GampRieResult, gampRie, type QuadraticTeacherData, quadraticTeacher } from './rmt/gamp';
 export { gampRieExperiment } from './experiments/gamp-rie';
+export { LowRankDecoder, type LowRankDecoderOptions, lowRankDecoderParameterCount } from './logah/decoder';
+export { fanInNormalize, predictWeight, squashBias, squashNormWeight, tileWeight } from './logah/weights';

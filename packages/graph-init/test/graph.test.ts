@@ -1,4 +1,5 @@
 import { DomainError, ShapeError, type Matrix, matmul, rng } from '@x/gpu';
+import { gradCheck } from '@x/nn';
 import { describe, expect, it } from 'vitest';
 import {
   csrRowSums,
@@ -121,6 +122,12 @@ describe('GcnLayer', () => {
     net.zeroGrad();
     net.backward(y);
     for (const p of net.parameters()) expect(fdCheck(p.value, p.grad, loss)).toBeLessThan(1e-5);
+  });
+  it("passes @x/nn's gradCheck (module form: parameters and input)", () => {
+    const layer = new GcnLayer(ah, 6, 4, { seed: 3, bias: true, variance: 0.4 });
+    const report = gradCheck(layer, mat(fx.X));
+    expect(report.passed).toBe(true);
+    expect(report.maxRelError).toBeLessThan(1e-6);
   });
   it('toJSON/fromJSON round trip is exact; bad shapes are ShapeErrors', () => {
     const layer = new GcnLayer(ah, 6, 4, { seed: 1, bias: true });

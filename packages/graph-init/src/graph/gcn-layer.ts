@@ -1,13 +1,9 @@
 import { assertMatrix, DomainError, type Matrix, matmul, rng, ShapeError } from '@x/gpu';
+import type { Module, ModuleJSON, Parameter } from '@x/nn';
 import { type Csr, csrTranspose, spmm } from './csr';
 
-/** A trainable tensor (same shape as @x/nn's `Parameter`). */
-export interface GraphParameter {
-  readonly name: string;
-  readonly value: Float64Array;
-  readonly grad: Float64Array;
-  readonly shape: readonly number[];
-}
+/** A trainable tensor: @x/nn's `Parameter`. */
+export type GraphParameter = Parameter;
 
 /** Options of {@link GcnLayer}. */
 export interface GcnLayerOptions {
@@ -32,7 +28,7 @@ export interface GcnLayerOptions {
  * `dX = Âᵀ dY W` and adds `dW = dYᵀ (Â X)`, `db = 1ᵀ dY` into the parameter gradients.
  * Cost per pass: O(nnz·min(in, out) + N·in·out).
  */
-export class GcnLayer {
+export class GcnLayer implements Module {
   readonly adjacency: Csr;
   readonly inFeatures: number;
   readonly outFeatures: number;
@@ -112,7 +108,7 @@ export class GcnLayer {
     this.gB?.fill(0);
   }
 
-  toJSON(): { type: 'GcnLayer'; [key: string]: unknown } {
+  toJSON(): ModuleJSON {
     const a = this.adjacency;
     return {
       type: 'GcnLayer',
