@@ -35,6 +35,13 @@ export function linalgEigh(fn: string, a: Matrix): { values: Float64Array; vecto
   return need<EighFn>(fn, 'eigh')(a);
 }
 
+type EighComplexFn = (a: { re: Matrix; im: Matrix }) => { values: Float64Array; vectors: { re: Matrix; im: Matrix } };
+
+/** Complex Hermitian eigen-decomposition from @x/linalg (`eighComplex`), or null when absent. */
+export function linalgEighComplex(): EighComplexFn | null {
+  return typeof ns.eighComplex === 'function' ? (ns.eighComplex as EighComplexFn) : null;
+}
+
 /** General real eigen-decomposition from @x/linalg (`eig`). */
 export function linalgEig(fn: string, a: Matrix): ReturnType<EigFn> {
   return need<EigFn>(fn, 'eig')(a);

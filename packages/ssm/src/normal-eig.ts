@@ -2,7 +2,7 @@ import { DomainError, type Matrix } from '@x/gpu';
 import type { ComplexArray } from './complex';
 import { checkInt } from './complex';
 import { hippoNplr } from './hippo';
-import { linalgEigh } from './linalg-adapter';
+import { linalgEigh, linalgEighComplex } from './linalg-adapter';
 
 /** A complex matrix stored split (row-major), as @x/linalg's ComplexMatrix. */
 export interface CMatrix {
@@ -16,64 +16,75 @@ export interface CMatrix {
  * This is stable, unlike eig of the non-normal HiPPO matrix, whose eigenvector condition number
  * grows exponentially (PTD paper, Sec. 3).
  *
- * H is Hermitian with zero real part; its eigenpairs are read off @x/linalg's real symmetric
- * `eigh` of the 2N x 2N embedding [[Re H, -Im H], [Im H, Re H]] = [[0, S], [-S, 0]], whose
- * spectrum is that of H with every eigenvalue doubled; each pair's first vector [x; y] gives the
- * complex eigenvector x + i y. Requires distinct eigenvalues of H (true for HiPPO).
+ * Uses @x/linalg's `eighComplex` (Hermitian) on H; with an older @x/linalg, its real symmetric
+ * `eigh` of the 2N x 2N embedding [[Re H, -Im H], [Im H, Re H]] = [[0, S], [-S, 0]] (spectrum of
+ * H doubled; each pair's first vector [x; y] gives x + i y; needs distinct eigenvalues, true for
+ * HiPPO). Each eigenvector's phase is fixed (largest entry real positive).
  * O(N³).
  * @returns `{ w: Float64Array (ascending), V: CMatrix (N x N, columns are eigenvectors) }`.
  */
 export function skewEig(S: Matrix): { w: Float64Array; V: CMatrix } {
   const N = S.rows;
   if (S.cols !== N) throw new DomainError(`skewEig: S must be square, got ${S.rows}x${S.cols}`);
-  const M = new Float64Array(4 * N * N);
-  const n2 = 2 * N;
-  for (let i = 0; i < N; i++) {
-    for (let j = 0; j < N; j++) {
-      const s = S.data[i * N + j]!;
-      M[i * n2 + (N + j)] = s;
-      M[(N + i) * n2 + j] = -s;
+  // Column j of the result: eigenvalue w[j], eigenvector x + i y read through getX/getY.
+  let w: Float64Array;
+  let getX: (i: number, j: number) => number;
+  let getY: (i: number, j: number) => number;
+  const herm = linalgEighComplex();
+  if (herm) {
+    // @x/linalg's Hermitian eigh of H = -i S (Re H = 0, Im H = -S).
+    const im = new Float64Array(N * N);
+    for (let i = 0; i < N * N; i++) im[i] = -S.data[i]!;
+    const r = herm({ re: { rows: N, cols: N, data: new Float64Array(N * N) }, im: { rows: N, cols: N, data: im } });
+    w = Float64Array.from(r.values);
+    const vr = r.vectors.re.data;
+    const vi = r.vectors.im.data;
+    getX = (i, j) => vr[i * N + j]!;
+    getY = (i, j) => vi[i * N + j]!;
+  } else {
+    const M = new Float64Array(4 * N * N);
+    const n2 = 2 * N;
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < N; j++) {
+        const s = S.data[i * N + j]!;
+        M[i * n2 + (N + j)] = s;
+        M[(N + i) * n2 + j] = -s;
+      }
     }
+    const { values, vectors } = linalgEigh('skewEig', { rows: n2, cols: n2, data: M });
+    w = new Float64Array(N);
+    for (let j = 0; j < N; j++) w[j] = 0.5 * (values[2 * j]! + values[2 * j + 1]!);
+    const vd = vectors.data;
+    getX = (i, j) => vd[i * n2 + 2 * j]!;
+    getY = (i, j) => vd[(N + i) * n2 + 2 * j]!;
   }
-  const { values, vectors } = linalgEigh('skewEig', { rows: n2, cols: n2, data: M });
-  const w = new Float64Array(N);
   const Vr = new Float64Array(N * N);
   const Vi = new Float64Array(N * N);
-  const vd = vectors.data;
   for (let j = 0; j < N; j++) {
-    const col = 2 * j;
-    w[j] = 0.5 * (values[col]! + values[col + 1]!);
     // Fix the free complex phase: make the largest-modulus entry real positive, so results are
-    // deterministic whichever vector of the 2-D eigenspace eigh returned.
+    // deterministic whichever vector of the eigenspace the solver returned.
     let best = 0;
     let bi = 0;
+    let nrm = 0;
     for (let i = 0; i < N; i++) {
-      const x = vd[i * n2 + col]!;
-      const y = vd[(N + i) * n2 + col]!;
-      const m = x * x + y * y;
+      const m = getX(i, j) ** 2 + getY(i, j) ** 2;
+      nrm += m;
       if (m > best + 1e-12) {
         best = m;
         bi = i;
       }
     }
-    const px = vd[bi * n2 + col]!;
-    const py = vd[(N + bi) * n2 + col]!;
+    const px = getX(bi, j);
+    const py = getY(bi, j);
     const pm = Math.hypot(px, py);
-    // Multiply by conj(p)/|p|, and renormalize (the pair vector has unit norm already).
-    const cr = px / pm;
-    const ci = -py / pm;
-    let nrm = 0;
-    for (let i = 0; i < N; i++) {
-      const x = vd[i * n2 + col]!;
-      const y = vd[(N + i) * n2 + col]!;
-      nrm += x * x + y * y;
-    }
     const inv = 1 / Math.sqrt(nrm);
+    const cr = (px / pm) * inv;
+    const ci = (-py / pm) * inv;
     for (let i = 0; i < N; i++) {
-      const x = vd[i * n2 + col]!;
-      const y = vd[(N + i) * n2 + col]!;
-      Vr[i * N + j] = (x * cr - y * ci) * inv;
-      Vi[i * N + j] = (x * ci + y * cr) * inv;
+      const x = getX(i, j);
+      const y = getY(i, j);
+      Vr[i * N + j] = x * cr - y * ci;
+      Vi[i * N + j] = x * ci + y * cr;
     }
   }
   return { w, V: { re: { rows: N, cols: N, data: Vr }, im: { rows: N, cols: N, data: Vi } } };
