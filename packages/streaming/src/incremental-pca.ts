@@ -73,7 +73,10 @@ export class IncrementalPCA {
 
   /** Absorbs one batch of rows (b x d; the same d every time). */
   partialFit(batch: Matrix): this {
-    checkBlock('IncrementalPCA.partialFit', batch, null, this.dim >= 0 ? this.dim : null, 'batch');
+    checkBlock('IncrementalPCA.partialFit', batch, null, this.dim >= 0 ? this.dim : null, 'batch', {
+      at: this.rowsSeen,
+      unit: 'row',
+    });
     this.flush();
     this.absorb(batch);
     return this;

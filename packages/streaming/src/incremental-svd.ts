@@ -106,7 +106,10 @@ export class IncrementalSVD {
   /** Appends a block of columns (rows x b; the same row count every time). */
   addColumns(block: Matrix): this {
     this.requireMode('addColumns', 'columns');
-    checkBlock('IncrementalSVD.addColumns', block, this.mode === 'columns' ? this.state.p : null, null, 'block');
+    checkBlock('IncrementalSVD.addColumns', block, this.mode === 'columns' ? this.state.p : null, null, 'block', {
+      at: this.count,
+      unit: 'column',
+    });
     this.start('columns', block.rows);
     this.absorb(block, block.cols);
     return this;
@@ -115,7 +118,10 @@ export class IncrementalSVD {
   /** Appends a block of rows (b x cols; the same column count every time). */
   addRows(block: Matrix): this {
     this.requireMode('addRows', 'rows');
-    checkBlock('IncrementalSVD.addRows', block, null, this.mode === 'rows' ? this.state.p : null, 'block');
+    checkBlock('IncrementalSVD.addRows', block, null, this.mode === 'rows' ? this.state.p : null, 'block', {
+      at: this.count,
+      unit: 'row',
+    });
     this.flush();
     this.start('rows', block.cols);
     this.absorb(transpose(block), block.rows);

@@ -27,11 +27,25 @@ export function checkRow(fn: string, row: unknown, dim: number, index: number): 
   }
 }
 
+/** Where a block starts in its stream: rows (row streams) or columns (column streams) before it. */
+export interface StreamOffset {
+  at: number;
+  unit: 'row' | 'column';
+}
+
 /**
- * Throws unless `block` is a Matrix with `rows` rows (when given) and finite entries; the
- * message names the offending row and column of the block and the stream offset of the block.
+ * Throws unless `block` is a Matrix with `rows` rows and `cols` columns (when given) and finite
+ * entries; the message names the offending entry of the block and, with `offset`, its row (or
+ * column) index in the whole stream.
  */
-export function checkBlock(fn: string, block: unknown, rows: number | null, cols: number | null, what: string): asserts block is Matrix {
+export function checkBlock(
+  fn: string,
+  block: unknown,
+  rows: number | null,
+  cols: number | null,
+  what: string,
+  offset?: StreamOffset,
+): asserts block is Matrix {
   const b = block as Partial<Matrix> | null;
   if (
     b === null ||
@@ -54,7 +68,9 @@ export function checkBlock(fn: string, block: unknown, rows: number | null, cols
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i]!)) {
       const r = Math.floor(i / c);
-      throw new DomainError(`${fn}: ${what}[${r}, ${i - r * c}] is ${d[i]}; inputs must be finite`);
+      const j = i - r * c;
+      const where = offset ? ` (stream ${offset.unit} ${offset.at + (offset.unit === 'row' ? r : j)})` : '';
+      throw new DomainError(`${fn}: ${what}[${r}, ${j}]${where} is ${d[i]}; inputs must be finite`);
     }
   }
 }

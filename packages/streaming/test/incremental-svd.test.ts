@@ -175,7 +175,7 @@ describe('IncrementalSVD against numpy.linalg.svd', () => {
     expect(() => s.addColumns(mat(m + 1, 2, new Float64Array(2 * (m + 1))))).toThrow(ShapeError);
     const bad = mat(m, 2, new Float64Array(2 * m));
     bad.data[5] = Number.NaN;
-    expect(() => s.addColumns(bad)).toThrow(/block\[2, 1\] is NaN/);
+    expect(() => s.addColumns(bad)).toThrow(/block\[2, 1\] \(stream column 4\) is NaN/);
     expect(() => s.addRows(mat(2, m, new Float64Array(2 * m)))).toThrow(DomainError);
     expect(JSON.stringify(s.toJSON())).toBe(before);
     expect(() => new IncrementalSVD({ rank: 0 })).toThrow(DomainError);

@@ -83,6 +83,7 @@ describe('IncrementalPCA (EVA) against numpy batch PCA of the centred data', () 
     expect(() => p.update([1, 2])).toThrow(/row 2 has length 2, expected 3/);
     expect(() => p.update([1, Number.NaN, 2])).toThrow(DomainError);
     expect(() => p.partialFit(mat(2, 4, new Float64Array(8)))).toThrow(ShapeError);
+    expect(() => p.partialFit(mat(2, 3, [0, 0, 0, 0, Number.NaN, 0]))).toThrow(/batch\[1, 1\] \(stream row 3\) is NaN/);
     expect(JSON.stringify(p.toJSON())).toBe(before);
     expect(() => new IncrementalPCA({ components: 0 })).toThrow(DomainError);
   });
