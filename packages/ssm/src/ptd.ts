@@ -10,6 +10,8 @@ export interface PtdResult {
   Lambda: ComplexArray;
   /** Eigenvectors of A + E (columns), N x N. */
   V: CMatrix;
+  /** Ṽ⁻¹, N x N. */
+  Vinv: CMatrix;
   /** Ṽ⁻¹ B, N. */
   B: ComplexArray;
   /** The perturbation used, N x N (real). */
@@ -164,6 +166,7 @@ export function ptdInit(N: number, opts: PtdOptions = {}): PtdResult {
   return {
     Lambda: { re: Float64Array.from(values.re), im: Float64Array.from(values.im) },
     V,
+    Vinv: Vi,
     B: Bt,
     E: { rows: N, cols: N, data: E },
     normE: spectralNorm({ rows: N, cols: N, data: E }),

@@ -1,6 +1,7 @@
 import { DomainError, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
 import { type ComplexArray, checkInt } from './complex';
 import { hippoNormalEig } from './normal-eig';
+import { ptdInit } from './ptd';
 import { parallelScan, sequentialScan } from './scan';
 
 /** A complex matrix stored split (row-major). */
@@ -26,6 +27,14 @@ export interface S5Params {
 }
 
 export interface S5InitOptions {
+  /**
+   * 'hippo-n' (default): the normal part of HiPPO-LegS, diagonalized stably (V unitary);
+   * 'ptd': S5-PTD, eigen-decomposition of HiPPO-LegS + E with ||E||_2 = `eps` (PTD paper Sec. 4;
+   * needs @x/linalg `eig`; all states are kept, conjSym must be false).
+   */
+  init?: 'hippo-n' | 'ptd';
+  /** Perturbation size for 'ptd' (default 0.1). */
+  eps?: number;
   /** Number of diagonal blocks J (P/J states each, HiPPO-N of size P/J per block); default 1. */
   blocks?: number;
   /** Keep one state per conjugate pair and output 2 Re (default true). */
@@ -36,7 +45,7 @@ export interface S5InitOptions {
 }
 
 /**
- * S5 initialization (Smith, Warrington & Linderman, "Simplified State Space Layers for Sequence
+ * S5 initialization (S5-PTD with `init: 'ptd'`; Smith, Warrington & Linderman, "Simplified State Space Layers for Sequence
  * Modeling", ICLR 2023, Sec. 4.1 and Appendix B; lindermanlab/S5 `ssm_init.py`): Λ from HiPPO-N,
  * the normal part of HiPPO-LegS, Λ = -1/2 + i eigh(-i S) (block-diagonal with J copies of the
  * size-P/J HiPPO-N when `blocks` = J); B (P x H) and C (H x P) LeCun-normal, then B̃ = V⁻¹ B =
@@ -50,7 +59,10 @@ export function s5Init(P: number, H: number, opts: S5InitOptions = {}): S5Params
   checkInt(fn, 'P', P, 1);
   checkInt(fn, 'H', H, 1);
   const J = checkInt(fn, 'blocks', opts.blocks ?? 1, 1);
-  const conjSym = opts.conjSym ?? true;
+  const kind = opts.init ?? 'hippo-n';
+  if (kind !== 'hippo-n' && kind !== 'ptd') throw new DomainError(`${fn}: unknown init "${String(kind)}"`);
+  const conjSym = opts.conjSym ?? kind === 'hippo-n';
+  if (kind === 'ptd' && conjSym) throw new DomainError(`${fn}: init 'ptd' keeps all P states; use conjSym: false`);
   if (P % J !== 0) throw new DomainError(`${fn}: P = ${P} is not divisible by blocks = ${J}`);
   const bs = P / J;
   if (conjSym && bs % 2 !== 0) throw new DomainError(`${fn}: block size P/J = ${bs} must be even with conjSym`);
@@ -58,7 +70,29 @@ export function s5Init(P: number, H: number, opts: S5InitOptions = {}): S5Params
   const dtMin = opts.dtMin ?? 1e-3;
   const dtMax = opts.dtMax ?? 1e-1;
   if (!(dtMin > 0 && dtMax >= dtMin)) throw new DomainError(`${fn}: need 0 < dtMin <= dtMax`);
-  const { lambda, V } = hippoNormalEig(bs);
+  // Eigenvalues, eigenvectors V and the rows of V⁻¹ used for B̃ (V* for the unitary HiPPO-N V).
+  let lambda: ComplexArray;
+  let V: { re: Matrix; im: Matrix };
+  let Vinv: { re: Matrix; im: Matrix };
+  if (kind === 'ptd') {
+    const p = ptdInit(bs, { eps: opts.eps ?? 0.1, seed: r });
+    lambda = p.Lambda;
+    V = p.V;
+    Vinv = p.Vinv;
+  } else {
+    const h = hippoNormalEig(bs);
+    lambda = h.lambda;
+    V = h.V;
+    const re = new Float64Array(bs * bs);
+    const im = new Float64Array(bs * bs);
+    for (let i = 0; i < bs; i++) {
+      for (let j = 0; j < bs; j++) {
+        re[i * bs + j] = h.V.re.data[j * bs + i]!;
+        im[i * bs + j] = -h.V.im.data[j * bs + i]!;
+      }
+    }
+    Vinv = { re: { rows: bs, cols: bs, data: re }, im: { rows: bs, cols: bs, data: im } };
+  }
   const keep = conjSym ? bs / 2 : bs;
   const Pk = keep * J;
   // Dense real B (P x H), C (H x P), LeCun normal: std 1/sqrt(fan_in).
@@ -76,10 +110,10 @@ export function s5Init(P: number, H: number, opts: S5InitOptions = {}): S5Params
       const s = j * keep + q;
       Lambda.re[s] = lambda.re[q]!;
       Lambda.im[s] = lambda.im[q]!;
-      // B̃[s, :] = sum_i conj(V[i, q]) B[j bs + i, :]
+      // B̃[s, :] = sum_i V⁻¹[q, i] B[j bs + i, :]
       for (let i = 0; i < bs; i++) {
-        const vr = V.re.data[i * bs + q]!;
-        const vi = -V.im.data[i * bs + q]!;
+        const vr = Vinv.re.data[q * bs + i]!;
+        const vi = Vinv.im.data[q * bs + i]!;
         const row = (j * bs + i) * H;
         for (let h = 0; h < H; h++) {
           Bt.re[s * H + h] = Bt.re[s * H + h]! + vr * Bd[row + h]!;
