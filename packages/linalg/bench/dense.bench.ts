@@ -1,11 +1,12 @@
 /**
  * Dense @x/linalg vs ml-matrix 6.15 in the same process: matmul, qr, eigh, svd (exact and
  * randomized) at 128/256/512. Prints time (best of R runs), the speed ratio and the accuracy
- * of both (relative reconstruction error, orthogonality).
+ * of both (relative reconstruction error, orthogonality). @x/linalg is timed twice: with
+ * @x/gpu's JS GEMM (the default) and after `enableWasm()` (its WebAssembly SIMD GEMM).
  * Run from packages/linalg: `node --import tsx bench/dense.bench.ts [sizes...]`
  * (or `/work/main/node_modules/.bin/tsx bench/dense.bench.ts 128 256 512`).
  */
-import { gram, type Matrix, matmul, randn } from '@x/gpu';
+import { disableWasm, enableWasm, gram, type Matrix, matmul, randn } from '@x/gpu';
 import {
   EigenvalueDecomposition,
   Matrix as MlMatrix,
@@ -50,11 +51,31 @@ interface Row {
   op: string;
   n: number;
   ours: number;
+  wasm: number;
   ml: number;
   errOurs: string;
   errMl: string;
 }
 const rows: Row[] = [];
+let wasmOk = false;
+try {
+  await enableWasm();
+  disableWasm();
+  wasmOk = true;
+} catch {
+  wasmOk = false;
+}
+/** Best time of f with the wasm GEMM enabled (NaN when wasm is unavailable). */
+async function bestWasm(reps: number, f: () => void): Promise<number> {
+  if (!wasmOk) return Number.NaN;
+  await enableWasm();
+  try {
+    f();
+    return best(reps, f);
+  } finally {
+    disableWasm();
+  }
+}
 const fmtE = (x: number) => x.toExponential(1);
 
 // Warm-up: let the JIT compile every kernel before anything is timed.
@@ -81,13 +102,15 @@ for (const n of sizes.length ? sizes : [128, 256, 512]) {
     let c: Matrix = a;
     let cm: MlMatrix = aMl;
     const ours = best(reps, () => (c = matmul(a, a)));
+    const wasm = await bestWasm(reps, () => matmul(a, a));
     const ml = best(reps, () => (cm = aMl.mmul(aMl)));
-    rows.push({ op: 'matmul', n, ours, ml, errOurs: fmtE(relDiff(fromMlMatrix(cm), c)), errMl: '(ref)' });
+    rows.push({ op: 'matmul', n, ours, wasm, ml, errOurs: fmtE(relDiff(fromMlMatrix(cm), c)), errMl: '(ref)' });
   }
   {
     let r = qr(a);
     let q: QrDecomposition | undefined;
     const ours = best(reps, () => (r = qr(a)));
+    const wasm = await bestWasm(reps, () => qr(a));
     let qm: MlMatrix = aMl;
     let rm: MlMatrix = aMl;
     const ml = best(reps, () => {
@@ -98,30 +121,32 @@ for (const n of sizes.length ? sizes : [128, 256, 512]) {
     const e1 = `${fmtE(relDiff(matmul(r.Q, r.R), a))} / ${fmtE(orthErr(r.Q))}`;
     const Qm = fromMlMatrix(qm);
     const e2 = `${fmtE(relDiff(matmul(Qm, fromMlMatrix(rm)), a))} / ${fmtE(orthErr(Qm))}`;
-    rows.push({ op: 'qr (Q and R)', n, ours, ml, errOurs: e1, errMl: e2 });
+    rows.push({ op: 'qr (Q and R)', n, ours, wasm, ml, errOurs: e1, errMl: e2 });
   }
   {
     let e = eigh(s);
     let em: EigenvalueDecomposition | undefined;
     const ours = best(reps, () => (e = eigh(s)));
+    const wasm = await bestWasm(reps, () => eigh(s));
     const ml = best(reps, () => (em = new EigenvalueDecomposition(sMl, { assumeSymmetric: true })));
     const v = e.vectors;
     const e1 = `${fmtE(relDiff(matmul(scaleCols(v, e.values), v, { transB: true }), s))} / ${fmtE(orthErr(v))}`;
     const vm = fromMlMatrix(em!.eigenvectorMatrix);
     const dm = em!.realEigenvalues;
     const e2 = `${fmtE(relDiff(matmul(scaleCols(vm, dm), vm, { transB: true }), s))} / ${fmtE(orthErr(vm))}`;
-    rows.push({ op: 'eigh', n, ours, ml, errOurs: e1, errMl: e2 });
+    rows.push({ op: 'eigh', n, ours, wasm, ml, errOurs: e1, errMl: e2 });
   }
   {
     let r = svd(a);
     let sm: SingularValueDecomposition | undefined;
     const ours = best(reps, () => (r = svd(a)));
+    const wasm = await bestWasm(reps, () => svd(a));
     const ml = best(n >= 512 ? 1 : reps, () => (sm = new SingularValueDecomposition(aMl)));
     const e1 = `${fmtE(relDiff(matmul(scaleCols(r.U, r.S), r.V, { transB: true }), a))} / ${fmtE(Math.max(orthErr(r.U), orthErr(r.V)))}`;
     const um = fromMlMatrix(sm!.leftSingularVectors);
     const vm = fromMlMatrix(sm!.rightSingularVectors);
     const e2 = `${fmtE(relDiff(matmul(scaleCols(um, sm!.diagonal), vm, { transB: true }), a))} / ${fmtE(Math.max(orthErr(um), orthErr(vm)))}`;
-    rows.push({ op: 'svd exact', n, ours, ml, errOurs: e1, errMl: e2 });
+    rows.push({ op: 'svd exact', n, ours, wasm, ml, errOurs: e1, errMl: e2 });
 
     // Randomized rank-32 SVD vs ml-matrix's full SVD truncated to 32 (ml-matrix has no randomized SVD).
     const k = 32;
@@ -134,6 +159,7 @@ for (const n of sizes.length ? sizes : [128, 256, 512]) {
     const lrMl = toMlMatrix(lr, MlMatrix);
     let rr = svd(lr, { k, method: 'randomized', niter: 4, oversample: 10, seed: 1 });
     const ours2 = best(reps, () => (rr = svd(lr, { k, method: 'randomized', niter: 4, oversample: 10, seed: 1 })));
+    const wasm2 = await bestWasm(reps, () => svd(lr, { k, method: 'randomized', niter: 4, oversample: 10, seed: 1 }));
     let sm2: SingularValueDecomposition | undefined;
     const ml2 = best(1, () => (sm2 = new SingularValueDecomposition(lrMl)));
     const tail = Math.sqrt(Array.from({ length: n - k }, (_, i) => 0.8 ** (2 * (i + k))).reduce((x, y) => x + y, 0));
@@ -143,15 +169,19 @@ for (const n of sizes.length ? sizes : [128, 256, 512]) {
     const vm2 = fromMlMatrix(sm2!.rightSingularVectors);
     const tr = (m: Matrix) => ({ rows: m.rows, cols: k, data: Float64Array.from({ length: m.rows * k }, (_, i) => m.data[Math.floor(i / k) * m.cols + (i % k)]!) });
     const e4 = fmtE(Math.abs(relDiff(matmul(scaleCols(tr(um2), sm2!.diagonal.slice(0, k)), tr(vm2), { transB: true }), lr) - tail / fl));
-    rows.push({ op: `svd randomized k=${k}`, n, ours: ours2, ml: ml2, errOurs: e3, errMl: e4 });
+    rows.push({ op: `svd randomized k=${k}`, n, ours: ours2, wasm: wasm2, ml: ml2, errOurs: e3, errMl: e4 });
   }
   for (const r of rows.filter((x) => x.n === n)) {
-    console.log(`${r.op.padEnd(22)} n=${String(n).padEnd(4)} ours ${r.ours.toFixed(1).padStart(8)} ms  ml-matrix ${r.ml.toFixed(1).padStart(8)} ms  ratio ${(r.ml / r.ours).toFixed(2).padStart(6)}x  err ours ${r.errOurs}  ml ${r.errMl}`);
+    console.log(
+      `${r.op.padEnd(22)} n=${String(n).padEnd(4)} ours ${r.ours.toFixed(1).padStart(8)} ms (wasm ${r.wasm.toFixed(1).padStart(7)})  ml-matrix ${r.ml.toFixed(1).padStart(8)} ms  ratio ${(r.ml / r.ours).toFixed(2).padStart(6)}x (wasm ${(r.ml / r.wasm).toFixed(1)}x)  err ours ${r.errOurs}  ml ${r.errMl}`,
+    );
   }
 }
 
-console.log('\n| op | n | @x/linalg (ms) | ml-matrix (ms) | speed-up | error @x/linalg | error ml-matrix |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('\n| op | n | @x/linalg (ms) | ml-matrix (ms) | speed-up | with enableWasm() (ms) | speed-up | error @x/linalg | error ml-matrix |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.op} | ${r.n} | ${r.ours.toFixed(1)} | ${r.ml.toFixed(1)} | ${(r.ml / r.ours).toFixed(1)}x | ${r.errOurs} | ${r.errMl} |`);
+  console.log(
+    `| ${r.op} | ${r.n} | ${r.ours.toFixed(1)} | ${r.ml.toFixed(1)} | ${(r.ml / r.ours).toFixed(1)}x | ${r.wasm.toFixed(1)} | ${(r.ml / r.wasm).toFixed(1)}x | ${r.errOurs} | ${r.errMl} |`,
+  );
 }
