@@ -46,3 +46,4 @@ export { type PtdOptions, type PtdResult, ptdInit, ptdOutput, spectralNorm } fro
 export { S4DLayer, type S4DLayerOptions, type S4DParameter } from './s4d-layer';
 export { delayTaskBatch, type TrainDelayOptions, trainS4DDelay } from './delay-task';
 export { eigConditionLoss, type PtdOptimizeOptions, ptdOptimize } from './ptd-optimize';
+export { type DplrParams, dplrKernel, hippoDplr } from './dplr';
