@@ -12,6 +12,8 @@ export interface MatmulOptions {
    * share storage with `a` or `b`. Its previous contents are overwritten.
    */
   out?: Matrix;
+  /** With `out`: add the product into out's contents (C += op(A) op(B)) instead of overwriting. */
+  accumulate?: boolean;
   /** CPU kernel: 'auto' (default: wasm once enableWasm() ran), 'js' or 'wasm'. */
   backend?: CpuRoute;
 }
@@ -49,8 +51,9 @@ export function matmul(a: Matrix, b: Matrix, opts: MatmulOptions = {}): Matrix {
     if (out.data.buffer === a.data.buffer || out.data.buffer === b.data.buffer) {
       throw new ShapeError('matmul: out must not share storage with a or b');
     }
-    out.data.fill(0);
+    if (!opts.accumulate) out.data.fill(0);
   } else {
+    if (opts.accumulate) throw new ShapeError('matmul: accumulate needs an out matrix to accumulate into');
     out = { rows: m, cols: n, data: alloc(resultDtype(a, b), m * n) };
   }
   gemmAccumulate(

@@ -192,3 +192,15 @@ describe('elementwise and reductions', () => {
     expect(maxAbs(matrix(1, 2, [1, Number.NaN]))).toBeNaN();
   });
 });
+
+describe('matmul accumulate', () => {
+  it('adds into out (C += AB) and needs an out', () => {
+    const a = randn(9, 7, 1);
+    const b = randn(7, 5, 2);
+    const c0 = randn(9, 5, 3);
+    const out = matrix(9, 5, c0.data.slice());
+    matmul(a, b, { out, accumulate: true });
+    expect(relErr(out, add(c0, naiveMatmul(a, b)))).toBeLessThan(1e-14);
+    expect(() => matmul(a, b, { accumulate: true })).toThrow(/needs an out/);
+  });
+});
