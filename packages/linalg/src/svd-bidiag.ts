@@ -5,8 +5,9 @@
  * and off-diagonal d1, e1, d2, ..., dn), solved by divide and conquer. An eigenpair (σ, x) of
  * TGK gives x = [v1, u1, v2, u2, ...]/√2. Singular values come out to absolute accuracy
  * O(eps ||A||), as with LAPACK's dgesdd; the small singular values (below 10% of the largest),
- * whose ±σ eigenvectors may mix, are re-solved on their exact invariant subspace (U_t, V_t
- * from the span of the ±σ eigenvectors, then the SVD of U_tᵀ B V_t, recursively).
+ * whose ±σ eigenvectors may mix, are re-solved on their exact invariant subspace: bases U_t,
+ * V_t from the span of the ±σ eigenvectors (few small values) or as the orthogonal complement
+ * of the large ones (many), then the SVD of U_tᵀ B V_t, recursively.
  * References: Golub & Kahan, SIAM J. Numer. Anal. 2 (1965); Golub & Van Loan (4th ed.)
  * §5.4.8, §8.6; Demmel, Applied Numerical Linear Algebra §5.4 (TGK); Willems & Lang, ETNA 39
  * (2012) (TGK eigenvector pitfalls).

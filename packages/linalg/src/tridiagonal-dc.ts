@@ -213,20 +213,20 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
       w[b + col] = -s * xa + c * xb;
     }
   }
-  // Rows of W to block coordinates: wo[perm[s]] = w[s].
-  const wo = new Float64Array(sz * sz);
-  for (let s = 0; s < sz; s++) wo.set(w.subarray(s * sz, s * sz + sz), perm[s]! * sz);
-  // Sort eigenpairs ascending and form the kept eigenvectors: [Q1 0; 0 Q2] W[:, selected].
+  // Sort eigenpairs ascending; gather the kept columns of W with its rows moved to block
+  // coordinates (row s of W is row perm[s] of the block basis).
   const order = Array.from({ length: sz }, (_, i) => i);
   order.sort((a, b) => vals[a]! - vals[b]!);
   const sortedVals = new Float64Array(sz);
   for (let c = 0; c < sz; c++) sortedVals[c] = vals[order[c]!]!;
   const kc = keep ? keep(sortedVals) : sz;
   const ws = new Float64Array(sz * kc);
+  const cols = new Int32Array(kc);
+  for (let c = 0; c < kc; c++) cols[c] = order[sz - kc + c]!;
   for (let r = 0; r < sz; r++) {
     const src = r * sz;
-    const dst = r * kc;
-    for (let c = 0; c < kc; c++) ws[dst + c] = wo[src + order[sz - kc + c]!]!;
+    const dst = perm[r]! * kc;
+    for (let c = 0; c < kc; c++) ws[dst + c] = w[src + cols[c]!]!;
   }
   const out = new Float64Array(sz * kc);
   if (kc > 0) {
