@@ -106,6 +106,16 @@ describe('S4DLayer', () => {
     const x = input(2, 20, 3, 1);
     expect(Array.from(b.forward(x).data)).toEqual(Array.from(a.forward(x).data));
   });
+  it('a rejected forward leaves the cached state unchanged', () => {
+    const a = new S4DLayer({ channels: 2, stateSize: 4, seed: 5 });
+    const x = input(1, 10, 2, 3);
+    a.forward(x);
+    expect(() => a.forward({ rows: 1, cols: 5, data: new Float64Array(5) })).toThrow(ShapeError);
+    const bad = { rows: 1, cols: 20, data: new Float64Array(20).fill(Number.NaN) };
+    expect(() => a.forward(bad)).toThrow(DomainError);
+    const dx = a.backward({ rows: 1, cols: 20, data: new Float64Array(20).fill(1) });
+    expect(dx.cols).toBe(20);
+  });
   it('typed errors', () => {
     const a = new S4DLayer({ channels: 3, stateSize: 8 });
     expect(() => a.forward({ rows: 1, cols: 7, data: new Float64Array(7) })).toThrow(ShapeError);

@@ -229,3 +229,45 @@ describe('recurrent mode == convolutional mode', () => {
     expect(b.dB.re[1]).toBeCloseTo(0.1 / 1.1, 15);
   });
 });
+
+describe('properties', () => {
+  it('recurrent == convolutional for random stable diagonal systems (zoh and bilinear)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 120 }),
+        fc.double({ min: 1e-3, max: 0.5, noNaN: true }),
+        fc.boolean(),
+        fc.integer(),
+        (n2, T, dt, zoh, seed) => {
+          let s = seed >>> 0 || 1;
+          const rnd = () => {
+            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+            return s / 2 ** 32 - 0.5;
+          };
+          const arr = (f: () => number) => Float64Array.from({ length: n2 }, f);
+          const p = {
+            A: { re: arr(() => -0.01 - 3 * (rnd() + 0.5)), im: arr(() => 20 * rnd()) },
+            B: { re: arr(rnd), im: arr(rnd) },
+            C: { re: arr(rnd), im: arr(rnd) },
+            dt,
+          };
+          const u = Float64Array.from({ length: T }, rnd);
+          const disc = zoh ? 'zoh' : 'bilinear';
+          const yr = s4dRecurrence(p, u, { disc }).y;
+          const yc = fftConv(u, s4dKernel(p, T, { disc }));
+          let m = 1e-12;
+          for (const v of yc) m = Math.max(m, Math.abs(v));
+          for (let t = 0; t < T; t++) expect(Math.abs(yr[t]! - yc[t]!)).toBeLessThan(1e-11 * m);
+        },
+      ),
+      { numRuns: 80, seed: 21 },
+    );
+  });
+  it('edge sizes: N = 2, L = 1', () => {
+    const p = { ...s4dInit(2, { kind: 'lin' }), C: s4dInit(2, { kind: 'lin' }).B, dt: 0.1 };
+    const K = s4dKernel(p, 1);
+    expect(K.length).toBe(1);
+    expect(K[0]).toBeCloseTo((2 * (Math.exp(-0.05) - 1)) / -0.5, 14);
+  });
+});
