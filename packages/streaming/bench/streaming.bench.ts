@@ -71,6 +71,14 @@ for (const [n, d] of [
         p.flush();
       },
     ],
+    [
+      'IncrementalPCA (k = 8, batches of 64, randomized core as in peft)',
+      () => {
+        const p = new IncrementalPCA({ components: 8, batchSize: 64, svd: 'randomized', seed: 42 });
+        for (let i = 0; i < n; i++) p.update(row(i));
+        p.flush();
+      },
+    ],
   ];
   for (const [method, fn] of cases) {
     const ms = method.startsWith('batch') ? batchMs : time(fn);

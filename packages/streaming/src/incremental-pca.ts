@@ -10,6 +10,14 @@ export interface IncrementalPCAOptions {
   components: number;
   /** Rows gathered by `update(row)` into one `partialFit` batch (default max(2k, 16)). */
   batchSize?: number;
+  /**
+   * 'exact' (default) or 'randomized' core SVD; peft's EVA uses the randomized one with
+   * niter = 4, q = 2k (oversample = k) and a fixed seed.
+   */
+  svd?: 'exact' | 'randomized';
+  niter?: number;
+  oversample?: number;
+  seed?: number;
 }
 
 /** The checkpoint of an {@link IncrementalPCA}: plain JSON. */
@@ -38,7 +46,7 @@ export interface IncrementalPCAJSON {
  * (`utils/incremental_pca.py`; Paischer et al., "One initialization to rule them all: fine-tuning
  * via explained variance adaptation", 2024): peft stacks [diag(S)Vᵀ; X − μ_b; correction] and
  * takes `svd_lowrank` of the stack, which in exact arithmetic has the singular values and right
- * vectors of our Brand core; we use an exact SVD of the small core instead of a randomized one.
+ * vectors of our Brand core; the core SVD is exact by default, randomized like peft's on request.
  * Unlike peft we do not skip batches with fewer than k rows (nothing requires it here).
  *
  * Exact (equal to batch PCA of all rows) while k >= min(d, n − 1). Components are returned with
@@ -63,7 +71,13 @@ export class IncrementalPCA {
     this.k = opts.components;
     this.batchSize = bs;
     // The SVD's own row buffer is not used: batches arrive whole.
-    this.svd = new IncrementalSVD({ rank: opts.components });
+    this.svd = new IncrementalSVD({
+      rank: opts.components,
+      svd: opts.svd,
+      niter: opts.niter,
+      oversample: opts.oversample,
+      seed: opts.seed,
+    });
   }
 
   /** Rows seen so far (pending ones included). */

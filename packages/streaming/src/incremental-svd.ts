@@ -1,7 +1,7 @@
 import { DomainError, frobeniusNorm, type Matrix, transpose } from '@x/gpu';
 import { checkBlock, checkInt, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
-import { appendColumns, type SvdState } from './svd-update';
+import { appendColumns, type CoreSvdOptions, EXACT_CORE, type SvdState } from './svd-update';
 import { toArray } from './vec';
 
 /** Options of {@link IncrementalSVD}. */
@@ -10,6 +10,17 @@ export interface IncrementalSVDOptions {
   rank: number;
   /** Rows gathered by `update(row)` before one `addRows` step (default max(rank, 8)). */
   blockSize?: number;
+  /**
+   * How each update's small core is decomposed: 'exact' (default; the update is then exact up to
+   * what truncation drops) or 'randomized' (Halko et al.; faster when rank is much smaller than
+   * the block, as peft's IncrementalPCA uses `svd_lowrank`).
+   */
+  svd?: 'exact' | 'randomized';
+  /** Randomized core only: power iterations (default 4) and extra columns (default rank, so q = 2k). */
+  niter?: number;
+  oversample?: number;
+  /** Randomized core only: seed of its Gaussian test matrix, the same at every update (default 0). */
+  seed?: number;
 }
 
 /** Which side of the matrix grows: 'columns' (addColumns, tracks U) or 'rows' (addRows, tracks V). */
@@ -21,6 +32,7 @@ export interface IncrementalSVDJSON {
   version: 1;
   rank: number;
   blockSize: number;
+  core: CoreSvdOptions;
   mode: GrowthMode | null;
   dim: number;
   count: number;
@@ -46,7 +58,9 @@ export interface IncrementalSVDJSON {
  * dropped and σ, U equal the batch SVD's to roundoff. When truncating, every dropped part is
  * positive semidefinite, so 0 ⪯ MMᵀ − U diag(σ²) Uᵀ and ‖MMᵀ − U diag(σ²) Uᵀ‖₂ ≤
  * {@link IncrementalSVD.spectralErrorBound} = Σ over steps of the largest dropped σ²
- * (and ≤ {@link IncrementalSVD.discardedEnergy}, the sum of all dropped σ²).
+ * (and ≤ {@link IncrementalSVD.discardedEnergy}, the sum of all dropped σ²). With the
+ * randomized core the kept part is still exactly representable (U has orthonormal columns), but
+ * it is only approximately the best one; the bound then uses all dropped energy per step.
  *
  * Cost per block of b columns: O(rows·(k + b)² + (k + b)³). Blocks with NaN/Infinity or the
  * wrong size throw (naming row and column) and change nothing.
@@ -54,6 +68,7 @@ export interface IncrementalSVDJSON {
 export class IncrementalSVD {
   readonly rank: number;
   readonly blockSize: number;
+  private readonly core: CoreSvdOptions;
   private mode: GrowthMode | null = null;
   private state: SvdState = { p: 0, r: 0, P: new Float64Array(0), sigma: new Float64Array(0) };
   private absorbed = 0;
@@ -70,6 +85,17 @@ export class IncrementalSVD {
     checkInt('IncrementalSVD', 'blockSize', bs, 1);
     this.rank = opts.rank;
     this.blockSize = bs;
+    const method = opts.svd ?? 'exact';
+    if (method !== 'exact' && method !== 'randomized') {
+      throw new DomainError(`IncrementalSVD: svd must be 'exact' or 'randomized', got ${String(method)}`);
+    }
+    const niter = opts.niter ?? 4;
+    const oversample = opts.oversample ?? opts.rank;
+    const seed = opts.seed ?? 0;
+    checkInt('IncrementalSVD', 'niter', niter, 0);
+    checkInt('IncrementalSVD', 'oversample', oversample, 0);
+    if (!Number.isFinite(seed)) throw new DomainError(`IncrementalSVD: seed must be finite, got ${seed}`);
+    this.core = method === 'exact' ? EXACT_CORE : { method, niter, oversample, seed };
   }
 
   /** 'columns', 'rows', or null before the first block. */
@@ -167,7 +193,7 @@ export class IncrementalSVD {
 
   private absorb(Z: Matrix, added: number): void {
     if (Z.cols === 0) return;
-    const { state, drop } = appendColumns(this.state, Z, this.rank);
+    const { state, drop } = appendColumns(this.state, Z, this.rank, this.core);
     const e = frobeniusNorm(Z) ** 2;
     this.state = state;
     this.absorbed += added;
@@ -223,6 +249,7 @@ export class IncrementalSVD {
       version: 1,
       rank: this.rank,
       blockSize: this.blockSize,
+      core: { ...this.core },
       mode: this.mode,
       dim: this.state.p,
       count: this.absorbed,
@@ -246,7 +273,8 @@ export class IncrementalSVD {
     if (j.basis.length !== j.dim * j.r || j.sigma.length !== j.r || (j.dim > 0 && j.pending.length % j.dim !== 0)) {
       throw new DomainError(`${fn}: array lengths do not match dim = ${j.dim}, r = ${j.r}`);
     }
-    const s = new IncrementalSVD({ rank: j.rank, blockSize: j.blockSize });
+    const c = j.core ?? EXACT_CORE;
+    const s = new IncrementalSVD({ rank: j.rank, blockSize: j.blockSize, svd: c.method, niter: c.niter, oversample: c.oversample, seed: c.seed });
     s.mode = j.mode;
     s.state = { p: j.dim, r: j.r, P: Float64Array.from(j.basis), sigma: Float64Array.from(j.sigma) };
     s.absorbed = j.count;

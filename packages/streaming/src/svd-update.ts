@@ -2,7 +2,7 @@
  * One step of Brand's incremental SVD, shared by IncrementalSVD, IncrementalPCA and the
  * concatenated-SVD "approximate" estimator (internal; not re-exported).
  */
-import { type Matrix, matmul } from '@x/gpu';
+import { frobeniusNorm, type Matrix, matmul } from '@x/gpu';
 import { qr, svd } from '@x/linalg';
 
 /** A truncated SVD state: P (p x r, orthonormal columns, row-major) and σ (r, descending). */
@@ -13,10 +13,44 @@ export interface SvdState {
   sigma: Float64Array;
 }
 
-/** What an update dropped: Σ of all discarded σ², and the largest discarded σ². */
+/** What an update dropped: Σ of all discarded σ², and the largest discarded σ² (or a bound on it). */
 export interface SvdDrop {
   sum: number;
   top: number;
+}
+
+/**
+ * How the small core is decomposed: 'exact' (default), or 'randomized' (Halko-Martinsson-Tropp
+ * with `niter` power iterations and `oversample` extra columns, as peft's IncrementalPCA does
+ * with `svd_lowrank(q = 2k, niter = 4)`).
+ */
+export interface CoreSvdOptions {
+  method: 'exact' | 'randomized';
+  niter: number;
+  oversample: number;
+  seed: number;
+}
+
+export const EXACT_CORE: CoreSvdOptions = { method: 'exact', niter: 0, oversample: 0, seed: 0 };
+
+/** Top-`keep` SVD of a small matrix and what the truncation dropped. */
+function coreSvd(X: Matrix<Float64Array>, keep: number, core: CoreSvdOptions): { U: Matrix; S: Float64Array; r: number; drop: SvdDrop } {
+  const kmax = Math.min(X.rows, X.cols);
+  if (core.method === 'randomized' && keep < kmax) {
+    const k = keep;
+    const { U, S } = svd(X, { k, method: 'randomized', niter: core.niter, oversample: Math.min(core.oversample, kmax - k), seed: core.seed });
+    let kept = 0;
+    for (let i = 0; i < k; i++) kept += S[i]! * S[i]!;
+    const sum = Math.max(frobeniusNorm(X) ** 2 - kept, 0);
+    // The split of the dropped energy is unknown: the largest dropped σ² is at most all of it.
+    return { U, S, r: k, drop: { sum, top: sum } };
+  }
+  const { U, S } = svd(X);
+  const kk = S.length;
+  const r = Math.min(keep, kk);
+  const drop: SvdDrop = { sum: 0, top: kk > r ? S[r]! * S[r]! : 0 };
+  for (let i = r; i < kk; i++) drop.sum += S[i]! * S[i]!;
+  return { U, S, r, drop };
 }
 
 /**
@@ -27,13 +61,18 @@ export interface SvdDrop {
  * Appl. 415 (2006), Sec. 2-3. Exact when nothing is dropped. O(p (r + b)² + (r + b)³). When
  * p <= 4 (r + b) the SVD of [P diag σ, Z] is taken directly (same result, less work).
  */
-export function appendColumns(state: SvdState, Z: Matrix, keep: number): { state: SvdState; drop: SvdDrop } {
+export function appendColumns(
+  state: SvdState,
+  Z: Matrix,
+  keep: number,
+  core: CoreSvdOptions = EXACT_CORE,
+): { state: SvdState; drop: SvdDrop } {
   const { p, r, P, sigma } = state;
   const b = Z.cols;
   // Unless the basis is much taller than the update (p > 4 (r + b)), Brand's core is not much
   // smaller than [P diag σ, Z] itself, whose SVD gives the same U and σ directly
   // (M'M'ᵀ = P σ² Pᵀ + Z Zᵀ) with less work: take it.
-  if (4 * (r + b) >= p) return directUpdate(state, Z, keep);
+  if (4 * (r + b) >= p) return directUpdate(state, Z, keep, core);
   const Pm: Matrix<Float64Array> = { rows: p, cols: r, data: P };
   let C: Float64Array;
   let Res: Float64Array;
@@ -61,11 +100,9 @@ export function appendColumns(state: SvdState, Z: Matrix, keep: number): { state
     for (let j = 0; j < b; j++) K[i * kc + r + j] = C[i * b + j]!;
   }
   for (let i = 0; i < q; i++) for (let j = 0; j < b; j++) K[(r + i) * kc + r + j] = Rz.data[i * b + j]!;
-  const { U: Uk, S: Sk } = svd({ rows: kr, cols: kc, data: K });
-  const kk = Sk.length;
-  const rNew = Math.min(keep, kk, p);
-  const drop: SvdDrop = { sum: 0, top: kk > rNew ? Sk[rNew]! * Sk[rNew]! : 0 };
-  for (let i = rNew; i < kk; i++) drop.sum += Sk[i]! * Sk[i]!;
+  const { U: Uk, S: Sk, r: rCore, drop } = coreSvd({ rows: kr, cols: kc, data: K }, Math.min(keep, p), core);
+  const kk = Uk.cols;
+  const rNew = rCore;
   // P' = [P Qz] Uk[:, :rNew]
   const ext = new Float64Array(p * kr);
   for (let i = 0; i < p; i++) {
@@ -80,7 +117,7 @@ export function appendColumns(state: SvdState, Z: Matrix, keep: number): { state
 }
 
 /** SVD of [P diag σ, Z] (p x (r + b)), truncated to `keep`. */
-function directUpdate(state: SvdState, Z: Matrix, keep: number): { state: SvdState; drop: SvdDrop } {
+function directUpdate(state: SvdState, Z: Matrix, keep: number, core: CoreSvdOptions): { state: SvdState; drop: SvdDrop } {
   const { p, r, P, sigma } = state;
   const b = Z.cols;
   const w = r + b;
@@ -89,11 +126,8 @@ function directUpdate(state: SvdState, Z: Matrix, keep: number): { state: SvdSta
     for (let j = 0; j < r; j++) X[i * w + j] = P[i * r + j]! * sigma[j]!;
     for (let j = 0; j < b; j++) X[i * w + r + j] = Z.data[i * b + j]!;
   }
-  const { U, S } = svd({ rows: p, cols: w, data: X });
-  const kk = S.length;
-  const rNew = Math.min(keep, kk);
-  const drop: SvdDrop = { sum: 0, top: kk > rNew ? S[rNew]! * S[rNew]! : 0 };
-  for (let i = rNew; i < kk; i++) drop.sum += S[i]! * S[i]!;
+  const { U, S, r: rNew, drop } = coreSvd({ rows: p, cols: w, data: X }, keep, core);
+  const kk = U.cols;
   const Pn = new Float64Array(p * rNew);
   for (let i = 0; i < p; i++) for (let j = 0; j < rNew; j++) Pn[i * rNew + j] = U.data[i * kk + j]!;
   return { state: { p, r: rNew, P: Pn, sigma: S.slice(0, rNew) }, drop };

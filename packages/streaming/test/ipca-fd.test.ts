@@ -43,6 +43,24 @@ describe('IncrementalPCA (EVA) against numpy batch PCA of the centred data', () 
     for (let c = 0; c < ipca.k; c++) expect(evr[c]!).toBeLessThanOrEqual(ipca.evr[c]! * (1 + 1e-12));
   });
 
+  it("randomized core (peft's svd_lowrank, q = 2k, niter = 4): same components on gapped data; checkpoints resume", () => {
+    const p = new IncrementalPCA({ components: ipca.k, svd: 'randomized', seed: 42 });
+    for (let r = 0; r < X.rows; r += ipca.batch) p.partialFit(rowSlice(X, r, Math.min(r + ipca.batch, X.rows)));
+    const C = p.components();
+    for (let c = 0; c < ipca.k; c++) {
+      const ref = ipca.components.slice(c * ipca.d, (c + 1) * ipca.d);
+      expect(absCos(C.data.subarray(c * ipca.d, (c + 1) * ipca.d), ref)).toBeGreaterThan(0.9999);
+    }
+    expect(maxRel(p.singularValues(), ipca.S)).toBeLessThan(1e-3);
+    const a = new IncrementalPCA({ components: ipca.k, svd: 'randomized', seed: 42, batchSize: 30 });
+    for (let i = 0; i < 100; i++) a.update(rowOf(X, i));
+    const b = IncrementalPCA.fromJSON(JSON.stringify(a.toJSON()));
+    for (let i = 100; i < X.rows; i++) b.update(rowOf(X, i));
+    const full = new IncrementalPCA({ components: ipca.k, svd: 'randomized', seed: 42, batchSize: 30 }).updateAll(X);
+    expect(Array.from(b.components().data)).toEqual(Array.from(full.components().data));
+    expect(() => new IncrementalPCA({ components: 2, svd: 'lanczos' as never })).toThrow(DomainError);
+  });
+
   it('centring matters: the uncentred top direction is far from the first component', () => {
     const p = fitInBatches(ipca.d, ipca.batch);
     const c0 = p.components().data.subarray(0, ipca.d);
