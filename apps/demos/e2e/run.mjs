@@ -18,6 +18,8 @@ const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PAGE_TIMEOUT_MS = Number(process.env.E2E_PAGE_TIMEOUT_MS || 240_000);
 /** The GPU result must match the CPU within this relative Frobenius error. */
 const TOL = 1e-5;
+// The flags from TOOLCHAIN.md. The fresh --user-data-dir comes from playwright itself: launch()
+// always starts from a new temporary profile (and refuses a --user-data-dir argument).
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
