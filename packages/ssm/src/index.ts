@@ -47,3 +47,4 @@ export { S4DLayer, type S4DLayerOptions, type S4DParameter } from './s4d-layer';
 export { delayTaskBatch, type TrainDelayOptions, trainS4DDelay } from './delay-task';
 export { eigConditionLoss, type PtdOptimizeOptions, ptdOptimize } from './ptd-optimize';
 export { type DplrParams, dplrKernel, hippoDplr } from './dplr';
+export { DeltaProductLayer, type DeltaProductLayerOptions } from './deltaproduct-layer';
