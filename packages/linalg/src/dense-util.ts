@@ -72,3 +72,23 @@ export function maxAbsOf(x: Float64Array): number {
 
 /** Machine epsilon of float64 (2^-52). */
 export const EPS = 2.220446049250313e-16;
+
+/**
+ * Exponent e such that 2^e * max|x| is near 1 when max|x| lies outside [2^-500, 2^500], else 0.
+ * Power-of-two scaling is exact, so it protects squares and norms from overflow/underflow
+ * without changing results for ordinary inputs.
+ */
+export function safeScaleExponent(x: Float64Array): number {
+  const amax = maxAbsOf(x);
+  if (amax === 0 || (amax >= 2 ** -500 && amax <= 2 ** 500)) return 0;
+  return -Math.round(Math.log2(amax));
+}
+
+/** x *= 2^e in place (two exact steps; 2^e alone may overflow). */
+export function ldexpInPlace(x: Float64Array, e: number): void {
+  if (e === 0) return;
+  const h = Math.trunc(e / 2);
+  const f1 = 2 ** h;
+  const f2 = 2 ** (e - h);
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! * f1 * f2;
+}

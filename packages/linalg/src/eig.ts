@@ -1,6 +1,6 @@
 import { ConvergenceError, gemmAccumulate, type Matrix } from '@x/gpu';
 import type { ComplexArray } from './complex';
-import { EPS, f64Copy, mat, requireSquare } from './dense-util';
+import { EPS, f64Copy, ldexpInPlace, mat, requireSquare, safeScaleExponent } from './dense-util';
 import { formQ, makeReflector } from './householder-qr';
 
 /** Result of {@link eig}: a V = V diag(values) (complex), columns of V unit 2-norm. */
@@ -504,13 +504,17 @@ export function eig(a: Matrix, opts: EigOptions = {}): EigResult {
   requireSquare('eig', 'a', a);
   const n = a.rows;
   const h = f64Copy('eig', 'a', a);
+  const ex = safeScaleExponent(h);
+  ldexpInPlace(h, ex);
   const wantV = opts.vectors ?? true;
   const bal: Balance = (opts.balance ?? true) ? balance(h, n) : { lo: 0, hi: n - 1, scale: new Float64Array(n).fill(1), swaps: [] };
   const z = hessenberg(h, n, wantV);
   const wr = new Float64Array(n);
   const wi = new Float64Array(n);
   francis(h, n, z, wr, wi, 'eig');
-  const values = { re: wr, im: wi };
+  const values = { re: wr.slice(), im: wi.slice() };
+  ldexpInPlace(values.re, -ex);
+  ldexpInPlace(values.im, -ex);
   if (!wantV) return { values, vectors: { re: mat(0, 0), im: mat(0, 0) } };
   const xr = new Float64Array(n * n);
   const xi = new Float64Array(n * n);

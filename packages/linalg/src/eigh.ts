@@ -1,6 +1,6 @@
 import { type Matrix, ShapeError } from '@x/gpu';
 import type { ComplexMatrix } from './complex';
-import { f64Copy, mat, requireSquare, transposeData } from './dense-util';
+import { f64Copy, ldexpInPlace, mat, requireSquare, safeScaleExponent, transposeData } from './dense-util';
 import { applyTridiagQ, tridiagonalize, tridiagQl } from './tridiagonal';
 import { tridiagonalizeBlocked } from './tridiagonal-blocked';
 import { tridiagEigDc } from './tridiagonal-dc';
@@ -39,16 +39,21 @@ export function eigh(a: Matrix, opts: EighOptions = {}): EighResult {
   const buf = f64Copy('eigh', 'a', a);
   const wantV = opts.vectors ?? true;
   if (n === 0) return { values: new Float64Array(0), vectors: mat(0, 0) };
+  // Extreme magnitudes are scaled by a power of two (exact) and the eigenvalues scaled back.
+  const ex = safeScaleExponent(buf);
+  ldexpInPlace(buf, ex);
   const t = n >= 64 ? tridiagonalizeBlocked(buf, n) : tridiagonalize(buf, n);
   const { d, e } = t;
   if (!wantV) {
     tridiagQl(d, e, null, n, 'eigh');
     d.sort();
+    ldexpInPlace(d, -ex);
     return { values: d, vectors: mat(0, 0) };
   }
   // z: n x n, columns are eigenvectors of T (ascending eigenvalues).
   const z = tridiagEigenvectors(d, e, n, 'eigh');
   applyTridiagQ(t, n, z, n);
+  ldexpInPlace(d, -ex);
   return { values: d, vectors: mat(n, n, z) };
 }
 

@@ -1,7 +1,7 @@
 import { DomainError, randn, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eig } from '../src/dense';
+import { eig, eigh } from '../src/dense';
 import { EPS, loadFixture, m64 } from './dense-helpers';
 
 interface EigCase {
@@ -135,5 +135,18 @@ describe('eig against numpy.linalg.eig', () => {
       }),
       { numRuns: 80, seed: 5 },
     );
+  });
+});
+
+describe('extreme magnitudes (exact power-of-two scaling)', () => {
+  it('eig and eigh of matrices near the overflow and underflow limits', () => {
+    for (const f of [1e300, 1e-300]) {
+      const r = eig(m64(2, 2, [0, -f, f, 0]));
+      expect(Math.abs(r.values.im[0]! - f) / f).toBeLessThan(1e-15);
+      const e = eigh(m64(2, 2, [2 * f, f, f, 2 * f]));
+      expect(Math.abs(e.values[0]! - f) / f).toBeLessThan(1e-15);
+      expect(Math.abs(e.values[1]! - 3 * f) / f).toBeLessThan(1e-15);
+      expect(Number.isFinite(e.vectors.data[0]!)).toBe(true);
+    }
   });
 });
