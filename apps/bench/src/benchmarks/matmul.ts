@@ -55,7 +55,8 @@ async function tryDevice(backend: 'wasm' | 'gpujs'): Promise<Device | string> {
   try {
     return await createDevice({ backend });
   } catch (e) {
-    if (e instanceof BackendError) return e.reason ? `${e.message}: ${e.reason}` : e.message;
+    // BackendError's message already ends with its reason.
+    if (e instanceof BackendError) return e.message;
     return `${(e as Error).name}: ${(e as Error).message}`;
   }
 }

@@ -71,7 +71,8 @@ async function wasmDevice(): Promise<Device | string> {
   try {
     return await createDevice({ backend: 'wasm' });
   } catch (e) {
-    if (e instanceof BackendError) return `${e.message}: ${e.reason}`;
+    // BackendError's message already ends with its reason.
+    if (e instanceof BackendError) return e.message;
     throw e;
   }
 }
