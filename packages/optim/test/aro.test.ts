@@ -27,8 +27,8 @@ describe('ARO rotation policy', () => {
     const target = polarDirection(M);
     const e30 = rel(aroRotationFixedPoint(M, 30).direction.data, target);
     const e300 = rel(aroRotationFixedPoint(M, 300).direction.data, target);
-    // spec measurement: rel. error 1e-3 after 300 iterations
-    expect(e300).toBeLessThan(2e-3);
+    // spec measurement: rel. error 1e-3 after 300 iterations (this implementation: 4.7e-5)
+    expect(e300).toBeLessThan(1e-3);
     expect(e300).toBeLessThan(e30);
   });
 
