@@ -53,3 +53,4 @@ export { type GampRieOptions, type GampRieResult, gampRie, type QuadraticTeacher
 export { gampRieExperiment } from './experiments/gamp-rie';
 export { LowRankDecoder, type LowRankDecoderOptions, lowRankDecoderParameterCount } from './logah/decoder';
 export { fanInNormalize, predictWeight, squashBias, squashNormWeight, tileWeight } from './logah/weights';
+export { richLazyExperiment } from './experiments/rich-lazy';

@@ -2,6 +2,7 @@ import type { Experiment } from '@x/gpu';
 import { gampRieExperiment } from './gamp-rie';
 import { ntkConvergenceExperiment } from './ntk-convergence';
 import { poincareDepthExperiment } from './poincare-depth';
+import { richLazyExperiment } from './rich-lazy';
 import { virgoSbmExperiment } from './virgo-sbm';
 import { virgoVarianceExperiment } from './virgo-variance';
 
@@ -12,4 +13,5 @@ export const experiments: Experiment[] = [
   ntkConvergenceExperiment,
   poincareDepthExperiment,
   gampRieExperiment,
+  richLazyExperiment,
 ];
