@@ -20,6 +20,7 @@ export function delayTaskBatch(B: number, L: number, delay: number, r: Rng): { x
   return { x: { rows: B, cols: L, data: x }, y: { rows: B, cols: L, data: y } };
 }
 
+/** Options of {@link trainS4DDelay}: the layer's options plus task size and training settings. */
 export interface TrainDelayOptions extends Omit<S4DLayerOptions, 'channels'> {
   L?: number;
   delay?: number;

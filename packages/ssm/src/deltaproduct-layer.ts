@@ -3,6 +3,7 @@ import type { Module, ModuleJSON, Parameter } from '@x/nn';
 import { checkInt } from './complex';
 import { type DeltaProductInputs, deltaProductBackward, deltaProductRecurrence } from './deltaproduct';
 
+/** Options of {@link DeltaProductLayer}. */
 export interface DeltaProductLayerOptions {
   /** Model width D (input and output features per time step). */
   dModel: number;

@@ -24,6 +24,7 @@ export function checkS4DParams(fn: string, p: S4DParams): number {
   return n;
 }
 
+/** Returns `disc` if it names a supported discretization, else throws a DomainError. */
 export function checkDisc(fn: string, disc: unknown, allowDss: boolean): S4DDisc {
   if (disc === 'zoh' || disc === 'bilinear' || (allowDss && disc === 'dss')) return disc;
   throw new DomainError(`${fn}: unknown disc "${String(disc)}"; expected 'zoh' | 'bilinear'${allowDss ? " | 'dss'" : ''}`);

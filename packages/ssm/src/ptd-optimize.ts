@@ -126,6 +126,7 @@ export function eigConditionLoss(A: Matrix): { loss: number; grad: Float64Array 
   return { loss, grad };
 }
 
+/** Options of {@link ptdOptimize}. */
 export interface PtdOptimizeOptions {
   /** Weight of ||E||_F in the objective (default 3e-3, the official code's default lambda). */
   gamma?: number;

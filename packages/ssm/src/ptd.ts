@@ -22,6 +22,7 @@ export interface PtdResult {
   kappa: number;
 }
 
+/** Options of {@link ptdInit}. */
 export interface PtdOptions {
   /** Spectral norm of the perturbation, ||E||_2 = eps (default 0.1). */
   eps?: number;

@@ -1,6 +1,7 @@
 import { type ComplexArray, checkComplexArray, checkRealArray, czeros } from './complex';
 import { checkDisc, checkS4DParams, type S4DParams, s4dDiscretize } from './discretize';
 
+/** Options of {@link s4dRecurrence}. */
 export interface S4DRecurrenceOptions {
   /** 'zoh' (default) or 'bilinear'. */
   disc?: 'zoh' | 'bilinear';

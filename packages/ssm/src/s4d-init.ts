@@ -5,6 +5,7 @@ import { hippoNormalEig } from './normal-eig';
 /** Diagonal initializations of S4D (S4D paper, Sec. 4.1 and Table 1) plus DSS. */
 export type S4DInitKind = 'lin' | 'inv' | 'real' | 'legs' | 'dss';
 
+/** Options of {@link s4dInit}. */
 export interface S4DInitOptions {
   kind: S4DInitKind;
   /**

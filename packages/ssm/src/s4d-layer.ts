@@ -8,6 +8,7 @@ import { s4dKernel } from './vandermonde';
 /** One trainable tensor: @x/nn's `Parameter` (value/grad are the layer's own storage). */
 export type S4DParameter = Parameter;
 
+/** Options of {@link S4DLayer}. */
 export interface S4DLayerOptions {
   /** Channels H. */
   channels: number;

@@ -26,6 +26,7 @@ export interface S5Params {
   conjSym: boolean;
 }
 
+/** Options of {@link s5Init}. */
 export interface S5InitOptions {
   /**
    * 'hippo-n' (default): the normal part of HiPPO-LegS, diagonalized stably (V unitary);

@@ -2,6 +2,7 @@ import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { type ComplexArray, checkComplexArray, checkInt, checkPositive } from './complex';
 import { checkDisc, checkS4DParams, type S4DDisc, type S4DParams, s4dDiscretize, zohFactor } from './discretize';
 
+/** Options of {@link s4dKernel} and {@link s4dKernelBank}. */
 export interface S4DKernelOptions {
   /** Discretization (default 'zoh'). */
   disc?: S4DDisc;
