@@ -3,6 +3,7 @@ import { Adam } from '@x/nn';
 import { checkInt } from './complex';
 import { hippoLegS } from './hippo';
 import { linalgEig, linalgSolve } from './linalg-adapter';
+import { yieldToEventLoop } from './yield';
 
 /** Eigen-decomposition of a real matrix with V⁻¹ (both complex, split, row-major). */
 function eigWithInverse(fn: string, A: Float64Array, N: number) {
@@ -178,7 +179,7 @@ export async function ptdOptimize(N: number, opts: PtdOptimizeOptions = {}): Pro
     adam.step(param);
     if (s % 20 === 19 || s === steps - 1) {
       opts.onProgress?.({ fraction: (s + 1) / steps, step: s + 1, loss: obj });
-      await Promise.resolve();
+      await yieldToEventLoop();
     }
   }
   return { E: { rows: N, cols: N, data: E }, history };

@@ -3,6 +3,7 @@ import { Adam, type Parameter } from '@x/nn';
 import { checkInt } from './complex';
 import { deltaProductBackward, deltaProductRecurrence } from './deltaproduct';
 import { s3WordProblem } from './s3';
+import { yieldToEventLoop } from './yield';
 
 /** Options of {@link DeltaProductClassifier}. */
 export interface DeltaProductClassifierOptions {
@@ -257,7 +258,7 @@ export async function trainS3WordProblem(opts: TrainS3Options): Promise<{ model:
     losses.push(loss);
     if (s % 25 === 24 || s === steps - 1) {
       opts.onProgress?.({ fraction: (s + 1) / steps, step: s + 1, loss });
-      await Promise.resolve();
+      await yieldToEventLoop();
     }
   }
   return { model, losses };

@@ -1,6 +1,7 @@
 import type { Experiment, ExperimentResult, ExperimentRunOptions } from '@x/gpu';
 import { legsKernelError } from '../legs-kernel-error';
 import { checkAborted } from './util';
+import { yieldToEventLoop } from '../yield';
 
 /**
  * S4D paper (Gu et al. 2022), Sec. 3 / Thm. 3: the S4D-LegS kernel converges to the S4
@@ -22,7 +23,7 @@ export const s4dKernelErrorExperiment: Experiment = {
       errs.push(r.error);
       last = r;
       opts.onProgress?.({ fraction: (i + 1) / Ns.length, message: `N = ${Ns[i]}: rel. error ${r.error.toExponential(2)}` });
-      await Promise.resolve();
+      await yieldToEventLoop();
     }
     let monotone = true;
     for (let i = 1; i < errs.length; i++) if (!(errs[i]! < errs[i - 1]!)) monotone = false;

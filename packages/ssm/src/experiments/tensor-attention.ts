@@ -1,6 +1,7 @@
 import { type Experiment, type ExperimentResult, type ExperimentRunOptions, type Matrix, rng } from '@x/gpu';
 import { tensorAttention, tensorAttentionPoly } from '../tensor-attention';
 import { checkAborted } from './util';
+import { yieldToEventLoop } from '../yield';
 
 function inputs(n: number, d: number, B: number, seed: number) {
   const r = rng(seed);
@@ -58,7 +59,7 @@ export const tensorAttentionExperiment: Experiment = {
       const x = inputs(m, d, 0.5, seed + 1);
       tNaive.push(bestOf(() => tensorAttention(x)));
       tPoly.push(bestOf(() => tensorAttentionPoly(x, { degree: g })));
-      await Promise.resolve();
+      await yieldToEventLoop();
     }
     const small = errs[1]!;
     const large = errs[errs.length - 1]!;
