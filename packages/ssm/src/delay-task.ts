@@ -21,9 +21,49 @@ export function delayTaskBatch(B: number, L: number, delay: number, r: Rng): { x
 }
 
 /** Options of {@link trainS4DDelay}: the layer's options plus task size and training settings. */
+/**
+ * A band-limited version of the delay task, sampled at `rate` times the base rate: each input is
+ * u(τ) = sum_m a_m sin(2π f_m τ / L + φ_m) with integer frequencies f_m <= maxFreq (cycles per
+ * window), τ in base-rate units sampled at τ = k / rate, k < L rate; target u(τ - delay).
+ * The same draws at two rates describe the same continuous signals, which is what a
+ * sampling-rate change means (S4 paper Sec. 4.3).
+ */
+export function smoothDelayBatch(
+  B: number,
+  L: number,
+  delay: number,
+  r: Rng,
+  opts: { rate?: number; maxFreq?: number; terms?: number } = {},
+): { x: Matrix<Float64Array>; y: Matrix<Float64Array> } {
+  const rate = checkInt('smoothDelayBatch', 'rate', opts.rate ?? 1, 1);
+  const F = opts.maxFreq ?? 8;
+  const M = opts.terms ?? 4;
+  const n = L * rate;
+  const x = new Float64Array(B * n);
+  const y = new Float64Array(B * n);
+  for (let b = 0; b < B; b++) {
+    const a = Array.from({ length: M }, () => r.normal() / Math.sqrt(M));
+    const f = Array.from({ length: M }, () => 1 + r.int(F));
+    const ph = Array.from({ length: M }, () => r.uniform() * 2 * Math.PI);
+    const u = (tau: number) => {
+      let s = 0;
+      for (let m = 0; m < M; m++) s += a[m]! * Math.sin((2 * Math.PI * f[m]! * tau) / L + ph[m]!);
+      return s;
+    };
+    for (let k = 0; k < n; k++) {
+      const tau = k / rate;
+      x[b * n + k] = u(tau);
+      y[b * n + k] = tau >= delay ? u(tau - delay) : 0;
+    }
+  }
+  return { x: { rows: B, cols: n, data: x }, y: { rows: B, cols: n, data: y } };
+}
+
 export interface TrainDelayOptions extends Omit<S4DLayerOptions, 'channels'> {
   L?: number;
   delay?: number;
+  /** 'noise' (white noise, default) or 'smooth' ({@link smoothDelayBatch}). */
+  input?: 'noise' | 'smooth';
   /** Training sequences (default 256), drawn once; `fit` samples minibatches from them. */
   trainSize?: number;
   steps?: number;
@@ -43,7 +83,9 @@ export async function trainS4DDelay(opts: TrainDelayOptions = {}): Promise<{ lay
   if (delay >= L) throw new DomainError(`trainS4DDelay: delay ${delay} must be < L ${L}`);
   const seed = typeof opts.seed === 'number' ? opts.seed : 0;
   const layer = new S4DLayer({ ...opts, channels: 1, seed });
-  const data = delayTaskBatch(opts.trainSize ?? 256, L, delay, makeRng(seed + 500));
+  const smooth = opts.input === 'smooth';
+  const gen = (B: number, r: Rng) => (smooth ? smoothDelayBatch(B, L, delay, r) : delayTaskBatch(B, L, delay, r));
+  const data = gen(opts.trainSize ?? 256, makeRng(seed + 500));
   const steps = opts.steps ?? 200;
   const res = await fit({
     model: layer,
@@ -57,7 +99,7 @@ export async function trainS4DDelay(opts: TrainDelayOptions = {}): Promise<{ lay
     progressEvery: 20,
     onProgress: (p) => opts.onProgress?.({ fraction: p.step / steps, step: p.step, loss: p.loss }),
   });
-  const test = delayTaskBatch(32, L, delay, makeRng(seed + 999));
+  const test = gen(32, makeRng(seed + 999));
   const testMse = mseLoss(layer.forward(test.x), test.y).value;
   return { layer, losses: Array.from(res.losses), testMse };
 }

@@ -44,7 +44,7 @@ export { monomialExponents, type TensorAttentionInputs, tensorAttention, tensorA
 export { transferDense, transferDiag } from './transfer';
 export { type PtdOptions, type PtdResult, ptdInit, ptdOutput, spectralNorm } from './ptd';
 export { S4DLayer, type S4DLayerOptions, type S4DParameter } from './s4d-layer';
-export { delayTaskBatch, type TrainDelayOptions, trainS4DDelay } from './delay-task';
+export { delayTaskBatch, smoothDelayBatch, type TrainDelayOptions, trainS4DDelay } from './delay-task';
 export { eigConditionLoss, type PtdOptimizeOptions, ptdOptimize } from './ptd-optimize';
 export { type DplrParams, dplrKernel, hippoDplr } from './dplr';
 export { DeltaProductLayer, type DeltaProductLayerOptions } from './deltaproduct-layer';

@@ -69,3 +69,12 @@ describe('S4D layer training experiment (quick mode)', () => {
     expect(r.metrics!.mseReal).toBeGreaterThan(0.4);
   });
 });
+
+describe('sampling-rate change experiment (quick mode)', () => {
+  it('scaling Δ by 1/rate keeps the trained delay; keeping Δ breaks it', async () => {
+    const r = await byId('ssm/s4d-resolution-change').run({ quick: true, seed: 1 });
+    expect(r.ok).toBe(true);
+    expect(r.metrics!.mseScaled_x2).toBeLessThan(2 * r.metrics!.mseRate1! + 0.02);
+    expect(r.metrics!.mseKept_x2).toBeGreaterThan(3 * r.metrics!.mseScaled_x2!);
+  });
+});

@@ -2,6 +2,7 @@ import type { Experiment } from '@x/gpu';
 import { ptdSweepExperiment } from './ptd-sweep';
 import { s3TrackerExperiment, s3WordProblemExperiment } from './s3-tracking';
 import { s4dDelayExperiment } from './s4d-delay';
+import { s4dResolutionExperiment } from './s4d-resolution';
 import { s4dKernelErrorExperiment } from './s4d-kernel-error';
 import { tensorAttentionExperiment } from './tensor-attention';
 
@@ -10,6 +11,7 @@ export const experiments: Experiment[] = [
   s4dKernelErrorExperiment,
   ptdSweepExperiment,
   s4dDelayExperiment,
+  s4dResolutionExperiment,
   s3TrackerExperiment,
   s3WordProblemExperiment,
   tensorAttentionExperiment,
