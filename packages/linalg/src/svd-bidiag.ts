@@ -112,10 +112,23 @@ function bidiagonalizePanels(
       const c0 = k + 1;
       // 3. y_j = tq (A0ᵀ v - Y (Vᵀ v) - U (Xᵀ v)) on columns k+1..n-1.
       for (let c = c0; c < n; c++) raw[c] = 0;
-      for (let i = k; i < m; i++) {
-        const vi = V[i * NB + j]!;
+      // Four rows per sweep: one load/store of raw per four multiply-adds.
+      let i4 = k;
+      for (; i4 + 3 < m; i4 += 4) {
+        const w0 = V[i4 * NB + j]!;
+        const w1 = V[(i4 + 1) * NB + j]!;
+        const w2 = V[(i4 + 2) * NB + j]!;
+        const w3 = V[(i4 + 3) * NB + j]!;
+        const r0 = i4 * n;
+        const r1 = r0 + n;
+        const r2 = r1 + n;
+        const r3 = r2 + n;
+        for (let c = c0; c < n; c++) raw[c] = raw[c]! + w0 * a[r0 + c]! + w1 * a[r1 + c]! + w2 * a[r2 + c]! + w3 * a[r3 + c]!;
+      }
+      for (; i4 < m; i4++) {
+        const vi = V[i4 * NB + j]!;
         if (vi === 0) continue;
-        const row = i * n;
+        const row = i4 * n;
         for (let c = c0; c < n; c++) raw[c] = raw[c]! + vi * a[row + c]!;
       }
       for (let l = 0; l < j; l++) {
@@ -166,10 +179,37 @@ function bidiagonalizePanels(
         for (let l = 0; l <= j; l++) t1[l] = t1[l]! + Y[q + l]! * uc;
         for (let l = 0; l < j; l++) t2[l] = t2[l]! + U[q + l]! * uc;
       }
-      for (let i = c0; i < m; i++) {
-        const row = i * n + c0;
+      // raw[i] = (A0 u)_i, four rows per sweep over u.
+      let r4 = c0;
+      for (; r4 + 3 < m; r4 += 4) {
+        const b0 = r4 * n + c0;
+        const b1 = b0 + n;
+        const b2 = b1 + n;
+        const b3 = b2 + n;
+        let s0 = a[b0]!;
+        let s1 = a[b1]!;
+        let s2 = a[b2]!;
+        let s3 = a[b3]!;
+        for (let c = 1; c < nc; c++) {
+          const uc = a[off + c]!;
+          s0 += a[b0 + c]! * uc;
+          s1 += a[b1 + c]! * uc;
+          s2 += a[b2 + c]! * uc;
+          s3 += a[b3 + c]! * uc;
+        }
+        raw[r4] = s0;
+        raw[r4 + 1] = s1;
+        raw[r4 + 2] = s2;
+        raw[r4 + 3] = s3;
+      }
+      for (; r4 < m; r4++) {
+        const row = r4 * n + c0;
         let sum = a[row]!;
         for (let c = 1; c < nc; c++) sum += a[row + c]! * a[off + c]!;
+        raw[r4] = sum;
+      }
+      for (let i = c0; i < m; i++) {
+        let sum = raw[i]!;
         const q = i * NB;
         for (let l = 0; l <= j; l++) sum -= V[q + l]! * t1[l]!;
         for (let l = 0; l < j; l++) sum -= X[q + l]! * t2[l]!;
