@@ -1,0 +1,5 @@
+import type { Experiment } from '@x/gpu';
+import { winnerVsSiren } from './winner';
+
+/** The package's seeded CPU experiments, one per paper claim (see the README for outcomes). */
+export const experiments: Experiment[] = [winnerVsSiren];

@@ -1,0 +1,98 @@
+import { DomainError, type Matrix, rng } from '@x/gpu';
+import { Linear, Sequential, Sine } from '@x/nn';
+import { spectralCentroid, winnerScales } from './spectral';
+
+export interface SirenInitOptions {
+  /** ω0 of the hidden sine layers (default 30). */
+  omega0?: number;
+  /** ω of the first sine layer (default omega0; the audio baseline uses 3000). */
+  firstOmega0?: number;
+  seed?: number;
+}
+
+export interface SirenParams {
+  /** weights[l] is fan_out x fan_in. */
+  weights: Matrix<Float64Array>[];
+  biases: Float64Array[];
+  /** ω of each sine layer (length layers - 2; the last layer is linear). */
+  omegas: number[];
+}
+
+function checkLayers(fn: string, layers: readonly number[]): void {
+  if (!Array.isArray(layers) || layers.length < 3 || layers.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new DomainError(`${fn}: layers must list at least 3 positive integer widths [in, hidden..., out], got [${String(layers)}]`);
+  }
+}
+
+/**
+ * SIREN init (Sitzmann et al., "Implicit Neural Representations with Periodic Activation
+ * Functions", 2020; the reference code's `first_layer_sine_init`/`sine_init`): W_1 ~ U(±1/n_in);
+ * every later weight, the linear output layer included, ~ U(±√(6/n)/ω0) with n the fan-in;
+ * biases keep PyTorch's default U(±1/√fan_in) (so U(-1, 1) for a 1-D input). The code's
+ * first-layer rule (1/n) differs from the paper's text; the code is followed (siren#4).
+ */
+export function sirenInit(layers: readonly number[], opts: SirenInitOptions = {}): SirenParams {
+  checkLayers('sirenInit', layers);
+  const omega0 = opts.omega0 ?? 30;
+  const first = opts.firstOmega0 ?? omega0;
+  if (!(omega0 > 0) || !(first > 0)) throw new DomainError(`sirenInit: omegas must be positive, got ${omega0}, ${first}`);
+  const g = rng(opts.seed ?? 0);
+  const weights: Matrix<Float64Array>[] = [];
+  const biases: Float64Array[] = [];
+  for (let l = 0; l + 1 < layers.length; l++) {
+    const nIn = layers[l]!;
+    const nOut = layers[l + 1]!;
+    const bound = l === 0 ? 1 / nIn : Math.sqrt(6 / nIn) / omega0;
+    weights.push({ rows: nOut, cols: nIn, data: g.fillUniform(new Float64Array(nOut * nIn), -bound, bound) });
+    const bb = 1 / Math.sqrt(nIn);
+    biases.push(g.fillUniform(new Float64Array(nOut), -bb, bb));
+  }
+  const omegas = Array.from({ length: layers.length - 2 }, (_, l) => (l === 0 ? first : omega0));
+  return { weights, biases, omegas };
+}
+
+export interface WinnerInitOptions extends SirenInitOptions {
+  /** Override the schedule's noise scales (needed for 3-D targets). */
+  s0?: number;
+  s1?: number;
+  /** 1 (audio) or 2 (images); default 1. `target` is then a 1-D signal or ignored when s0/s1 are given. */
+  inDim?: 1 | 2;
+}
+
+/**
+ * WINNER init ("Spectral Bottleneck in Deep Neural Networks: Noise is All You Need", SIREN²
+ * reference code): SIREN's init, then Gaussian noise on the weights of layers 1 and 2 only,
+ * W_1 += N(0, (s0/ω0)²), W_2 += N(0, (s1/ω0)²), both divided by the hidden ω0, with (s0, s1)
+ * from the target's spectral centroid ({@link winnerScales}). Biases and later layers unchanged.
+ */
+export function winnerInit(layers: readonly number[], target: ArrayLike<number>, opts: WinnerInitOptions = {}): SirenParams & { s0: number; s1: number } {
+  const p = sirenInit(layers, opts);
+  const omega0 = opts.omega0 ?? 30;
+  let s0 = opts.s0;
+  let s1 = opts.s1;
+  if (s0 === undefined || s1 === undefined) {
+    const sc = winnerScales(spectralCentroid(target), opts.inDim ?? 1);
+    s0 ??= sc.s0;
+    s1 ??= sc.s1;
+  }
+  // A separate stream, so WINNER with zero noise equals SIREN exactly.
+  const g = rng((opts.seed ?? 0) + 0x9e3779b9);
+  const w1 = p.weights[0]!.data;
+  for (let i = 0; i < w1.length; i++) w1[i]! += (s0 / omega0) * g.normal();
+  if (p.weights.length > 2) {
+    const w2 = p.weights[1]!.data;
+    for (let i = 0; i < w2.length; i++) w2[i]! += (s1 / omega0) * g.normal();
+  }
+  return { ...p, s0, s1 };
+}
+
+/** A trainable SIREN (@x/nn Sequential of Linear + Sine layers, linear output) from init params. */
+export function sirenModel(p: SirenParams): Sequential {
+  const layers = [];
+  for (let l = 0; l < p.weights.length; l++) {
+    const W = p.weights[l]!;
+    layers.push(new Linear(W.cols, W.rows, { weight: W, bias: p.biases[l]!, name: `siren.${l}` }));
+    if (l < p.omegas.length) layers.push(new Sine({ omega0: p.omegas[l]! }));
+  }
+  return new Sequential(layers);
+}

@@ -1,0 +1,52 @@
+import { DomainError } from '@x/gpu';
+import { describe, expect, it } from 'vitest';
+import { spectralCentroid, spectralCentroid2d, winnerScales } from '../src/index';
+import { fixture } from './fixtures';
+
+interface SirenFixture {
+  centroids: { name: string; y: number[]; centroid: number; f?: number }[];
+  image: { rows: number; cols: number; data: number[]; centroid: number };
+  flatBandScales: { sc: number; s0: number; s1: number };
+}
+const fx = fixture<SirenFixture>('siren.json');
+
+describe('spectralCentroid (numpy fixtures)', () => {
+  for (const c of fx.centroids) {
+    it(c.name, () => {
+      // Sums of O(N) magnitudes in float64: agreement to ~N eps.
+      expect(spectralCentroid(Float64Array.from(c.y))).toBeCloseTo(c.centroid, 11);
+      // A bin-aligned tone at f cycles/sample has SC = 2c = 2f.
+      if (c.f !== undefined) expect(2 * spectralCentroid(Float64Array.from(c.y))).toBeCloseTo(2 * c.f, 11);
+    });
+  }
+
+  it('flat band [0.1, 0.4] gives SC = 0.5, s0 = 3394.3, s1 = 1.5 (audio schedule, a = 7)', () => {
+    const band = fx.centroids.find((c) => c.name === 'band [0.1,0.4] n=1024')!;
+    const s = winnerScales(spectralCentroid(Float64Array.from(band.y)), 1);
+    expect(s.sc).toBeCloseTo(0.5, 12);
+    expect(s.s0).toBeCloseTo(fx.flatBandScales.s0, 8);
+    expect(s.s0).toBeCloseTo(3394.3, 1);
+    expect(s.s1).toBeCloseTo(1.5, 12);
+  });
+
+  it('image: the mean of per-row centroids', () => {
+    const im = fx.image;
+    expect(spectralCentroid2d(Float64Array.from(im.data), im.rows, im.cols)).toBeCloseTo(im.centroid, 12);
+  });
+
+  it('image schedule: s0 = 50 (1 - e^{-5z}), s1 = 0.4 z, channels divide twice', () => {
+    const s = winnerScales(0.25, 2, 3);
+    const z = (2 * 0.25) / 3 / 3;
+    expect(s.sc).toBeCloseTo(0.5 / 3, 14);
+    expect(s.s0).toBeCloseTo(50 * (1 - Math.exp(-5 * z)), 12);
+    expect(s.s1).toBeCloseTo(0.4 * z, 14);
+  });
+
+  it('rejects all-zero, non-finite and too-short signals', () => {
+    expect(() => spectralCentroid(new Float64Array(8))).toThrow(DomainError);
+    expect(() => spectralCentroid(Float64Array.from([1, Number.NaN, 0]))).toThrow(DomainError);
+    expect(() => spectralCentroid(Float64Array.from([1]))).toThrow(DomainError);
+    expect(() => winnerScales(0.7, 1)).toThrow(DomainError);
+    expect(() => spectralCentroid2d(new Float64Array(5), 2, 3)).toThrow(DomainError);
+  });
+});

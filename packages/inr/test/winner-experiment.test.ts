@@ -1,0 +1,54 @@
+import { DomainError } from '@x/gpu';
+import { describe, expect, it } from 'vitest';
+import { bandSignal, experiments, fitSiren, sirenInit, sirenModel, spectralCentroid, winnerVsSiren, zeroPsnr } from '../src/index';
+
+describe('fitSiren', () => {
+  const n = 64;
+  const coords = { rows: n, cols: 1, data: Float64Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)) };
+  const target = { rows: n, cols: 1, data: Float64Array.from({ length: n }, (_, i) => Math.sin((6 * i) / n)) };
+
+  it('reports progress, keeps the best PSNR and improves', () => {
+    const seen: number[] = [];
+    const r = fitSiren(sirenModel(sirenInit([1, 16, 16, 1], { seed: 1 })), coords, target, {
+      steps: 60,
+      lr: 1e-3,
+      every: 20,
+      onProgress: (i) => seen.push(i.step),
+    });
+    expect(seen).toEqual([0, 20, 40, 59]);
+    expect(r.psnr).toHaveLength(60);
+    expect(r.best).toBe(Math.max(...r.psnr));
+    expect(r.psnr[59]!).toBeGreaterThan(r.psnr[0]! + 10);
+  });
+
+  it('stops on an aborted signal and rejects bad steps', () => {
+    const ac = new AbortController();
+    ac.abort();
+    expect(() => fitSiren(sirenModel(sirenInit([1, 4, 1])), coords, target, { steps: 5, signal: ac.signal })).toThrow();
+    expect(() => fitSiren(sirenModel(sirenInit([1, 4, 1])), coords, target, { steps: 0 })).toThrow(DomainError);
+  });
+});
+
+describe('bandSignal', () => {
+  it('is peak-normalized with centroid at the band middle', () => {
+    const y = bandSignal(1024, 0.1, 0.4, 3);
+    expect(Math.max(...Array.from(y, Math.abs))).toBeCloseTo(1, 14);
+    expect(2 * spectralCentroid(y)).toBeCloseTo(0.5, 2);
+    // The all-zero output of a flat band scores about 11 dB (the spec's "stuck" level).
+    expect(zeroPsnr(y)).toBeGreaterThan(8);
+    expect(zeroPsnr(y)).toBeLessThan(14);
+  });
+});
+
+describe('experiment inr/winner-vs-siren (quick)', () => {
+  it('SIREN(30) stays at the all-zero level on the high band, WINNER fits it; both fit the control', async () => {
+    expect(experiments).toContain(winnerVsSiren);
+    const r = await winnerVsSiren.run({ quick: true, seed: 0 });
+    const m = r.metrics!;
+    expect(m.siren30!).toBeLessThan(m.zeroLevel! + 3);
+    expect(m.winner!).toBeGreaterThan(m.zeroLevel! + 15);
+    expect(m.controlSiren30!).toBeGreaterThan(m.controlZeroLevel! + 10);
+    expect(r.ok).toBe(true);
+    expect(r.plots).toHaveLength(2);
+  });
+});
