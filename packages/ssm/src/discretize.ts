@@ -69,6 +69,7 @@ export function s4dDiscretize(
       const dr = 1 - (dt * ar) / 2;
       const di = -(dt * ai) / 2;
       const den = dr * dr + di * di;
+      if (den === 0) throw new DomainError(`s4dDiscretize: bilinear pole at dt A_${i} = 2 (1 - dt A/2 = 0)`);
       const ir = dr / den;
       const ii = -di / den;
       const nr = 1 + (dt * ar) / 2;

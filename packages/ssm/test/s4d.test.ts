@@ -271,3 +271,12 @@ describe('properties', () => {
     expect(K[0]).toBeCloseTo((2 * (Math.exp(-0.05) - 1)) / -0.5, 14);
   });
 });
+
+describe('bilinear singularity', () => {
+  it('dt A = 2 is rejected with a DomainError, not a NaN', () => {
+    const A = { re: Float64Array.from([20]), im: new Float64Array(1) };
+    const B = { re: Float64Array.from([1]), im: new Float64Array(1) };
+    expect(() => s4dDiscretize({ A, B, dt: 0.1 }, 'bilinear')).toThrow(DomainError);
+    expect(() => s4dKernel({ A, B, C: B, dt: 0.1 }, 4, { disc: 'bilinear' })).toThrow(DomainError);
+  });
+});
