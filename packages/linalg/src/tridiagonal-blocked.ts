@@ -64,7 +64,29 @@ export function tridiagonalizeBlocked(a: Float64Array, n: number): Tridiagonal {
         // 3. p = A22 v from the upper triangle of the (not yet updated) trailing matrix.
         const b0 = k + 1;
         for (let i = b0; i < n; i++) p[i] = 0;
-        for (let i = b0; i < n; i++) {
+        // Two rows per sweep (row i's part left of the pair's columns is handled first).
+        let i = b0;
+        for (; i + 1 < n; i += 2) {
+          const r0 = i * n;
+          const r1 = r0 + n;
+          const v0 = a[rowk + i]!;
+          const v1 = a[rowk + i + 1]!;
+          const a01 = a[r0 + i + 1]!;
+          let s0 = a[r0 + i]! * v0 + a01 * v1;
+          let s1 = a[r1 + i + 1]! * v1;
+          p[i + 1] = p[i + 1]! + a01 * v0;
+          for (let c = i + 2; c < n; c++) {
+            const x0 = a[r0 + c]!;
+            const x1 = a[r1 + c]!;
+            const vc = a[rowk + c]!;
+            s0 += x0 * vc;
+            s1 += x1 * vc;
+            p[c] = p[c]! + x0 * v0 + x1 * v1;
+          }
+          p[i] = p[i]! + s0;
+          p[i + 1] = p[i + 1]! + s1;
+        }
+        for (; i < n; i++) {
           const row = i * n;
           const vi = a[rowk + i]!;
           let s = a[row + i]! * vi;
