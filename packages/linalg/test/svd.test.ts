@@ -179,3 +179,34 @@ describe('svd properties (fast-check)', () => {
     );
   });
 });
+
+describe('svd properties on the bidiagonal / divide-and-conquer path (fast-check)', () => {
+  it('U diag(S) Vᵀ = A, orthonormal factors, for shapes 33..90 with random rank and spectra', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 33, max: 90 }),
+        fc.integer({ min: 33, max: 90 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.constantFrom('gaussian', 'low-rank', 'geometric', 'two-level'),
+        (m, n, seed, kind) => {
+          const k = Math.min(m, n);
+          let a = randn(m, n, seed);
+          if (kind !== 'gaussian') {
+            const r = kind === 'low-rank' ? 1 + (seed % (k - 1)) : k;
+            const s = Array.from({ length: r }, (_, i) =>
+              kind === 'geometric' ? 10 ** (-(12 * i) / Math.max(r - 1, 1)) : kind === 'two-level' ? (i < r / 2 ? 1 : 1e-9) : 1,
+            );
+            a = m64(m, n, usvt(randn(m, r, seed + 1), s, randn(n, r, seed + 2)).data);
+          }
+          const { U, S, V } = svd(a);
+          const tol = growth(m, n);
+          expect(froDiff(usvt(U, S, V).data, a.data)).toBeLessThanOrEqual(tol * fro(a.data));
+          expect(orthError(U)).toBeLessThanOrEqual(tol);
+          expect(orthError(V)).toBeLessThanOrEqual(tol);
+          for (let i = 1; i < k; i++) expect(S[i]!).toBeLessThanOrEqual(S[i - 1]!);
+        },
+      ),
+      { numRuns: 25, seed: 2026 },
+    );
+  });
+});
