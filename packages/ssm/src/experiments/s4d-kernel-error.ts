@@ -1,5 +1,7 @@
 import type { Experiment, ExperimentResult, ExperimentRunOptions } from '@x/gpu';
 import { legsKernelError } from '../legs-kernel-error';
+import { s4dInit } from '../s4d-init';
+import { s4dKernel } from '../vandermonde';
 import { checkAborted } from './util';
 import { yieldToEventLoop } from '../yield';
 
@@ -29,6 +31,13 @@ export const s4dKernelErrorExperiment: Experiment = {
     for (let i = 1; i < errs.length; i++) if (!(errs[i]! < errs[i - 1]!)) monotone = false;
     const ratio = errs[errs.length - 1]! / errs[0]!;
     const ok = monotone && ratio < 0.25;
+    // ZOH kernels of each S4D initialization (N = 64, C = 1 per mode, dt = 0.01), for the demo page
+    const initLags = Array.from({ length: 500 }, (_, l) => l * 0.01);
+    const initSeries = (['lin', 'inv', 'real', 'legs'] as const).map((kind) => {
+      const { A, B } = s4dInit(64, { kind, bScale: kind === 'legs' ? 0.5 : 1 });
+      const C = { re: new Float64Array(32).fill(1 / 32), im: new Float64Array(32) };
+      return { name: `S4D-${kind}`, x: initLags, y: Array.from(s4dKernel({ A, B, C, dt: 0.01 }, 500)) };
+    });
     const show = Math.min(300, last!.dense.length);
     const lags = Array.from({ length: show }, (_, l) => l * 0.01);
     return {
@@ -56,6 +65,7 @@ export const s4dKernelErrorExperiment: Experiment = {
             { name: 'S4D-LegS (diagonal)', x: lags, y: Array.from(last!.diag.subarray(0, show)) },
           ],
         },
+        { title: 'ZOH kernels of the S4D initializations (N = 64, C = 1/32, dt = 0.01)', xLabel: 't = l dt', yLabel: 'K_l', series: initSeries },
       ],
     };
   },
