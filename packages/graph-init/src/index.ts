@@ -54,3 +54,7 @@ export { gampRieExperiment } from './experiments/gamp-rie';
 export { LowRankDecoder, type LowRankDecoderOptions, lowRankDecoderParameterCount } from './logah/decoder';
 export { fanInNormalize, predictWeight, squashBias, squashNormWeight, tileWeight } from './logah/weights';
 export { richLazyExperiment } from './experiments/rich-lazy';
+export { MLP_GRAPH_FEATURES, type MlpGraph, mlpGraph } from './logah/arch-graph';
+export { type GhnDecoderKind, TinyGhn, type TinyGhnOptions } from './logah/tiny-ghn';
+export { fineTune, kaimingMlp, type MlpGrads, mlpLossAndGrads, spirals } from './logah/target-mlp';
+export { logahTinyExperiment, trainTinyGhn } from './experiments/logah-tiny';

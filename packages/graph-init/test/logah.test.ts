@@ -4,13 +4,19 @@ import { gradCheck, parameterCount } from '@x/nn';
 import { describe, expect, it } from 'vitest';
 import {
   fanInNormalize,
+  kaimingMlp,
   LowRankDecoder,
   lowRankDecoderParameterCount,
+  mlpGraph,
+  mlpLossAndGrads,
   predictWeight,
+  spirals,
   squashBias,
   squashNormWeight,
+  TinyGhn,
   tileWeight,
 } from '../src/index';
+import { fdCheck } from './helpers';
 
 const randMat = (rows: number, cols: number, seed: number): Matrix<Float64Array> => ({
   rows,
@@ -77,5 +83,76 @@ describe('GHN-3 tiling, fan-in normalisation, squashing', () => {
     expect(squashNormWeight(100)).toBeCloseTo(2, 12);
     expect(squashBias(0)).toBe(0);
     expect(squashBias(5)).toBeCloseTo(Math.tanh(1), 15);
+  });
+});
+
+describe('tiny graph hypernetwork', () => {
+  it('MLP computation graph: nodes, features, mean adjacency', () => {
+    const g = mlpGraph([2, 16, 16, 2]);
+    // input + 3 x (linear, bias) + 2 relu
+    expect(g.features.rows).toBe(9);
+    expect(g.linearNodes).toEqual([1, 4, 7]);
+    expect(Array.from(g.features.data.subarray(6, 12))).toEqual([0, 1, 0, 0, 2 / 64, 16 / 64]);
+    for (let i = 0; i < 9; i++) {
+      let s = 0;
+      for (let j = 0; j < 9; j++) s += g.meanAdj.data[i * 9 + j]!;
+      expect(s).toBeCloseTo(1, 15);
+    }
+    expect(() => mlpGraph([2])).toThrow(DomainError);
+  });
+  it('target-MLP gradients match finite differences', () => {
+    const { Ws, bs } = kaimingMlp([2, 5, 4, 2], 3);
+    const data = spirals(12, { seed: 1 });
+    const g = mlpLossAndGrads(Ws, bs, data.X, data.y);
+    const loss = () => mlpLossAndGrads(Ws, bs, data.X, data.y).loss;
+    for (let l = 0; l < 3; l++) {
+      expect(fdCheck(Ws[l]!.data, g.dW[l]!.data, loss)).toBeLessThan(1e-6);
+      expect(fdCheck(bs[l]!, g.db[l]!, loss)).toBeLessThan(1e-6);
+    }
+  });
+  for (const kind of ['lowrank', 'tile'] as const) {
+    it(`${kind} hypernetwork backward matches finite differences`, () => {
+      const ghn = new TinyGhn({ decoder: kind, hidden: 6, rank: 2, maxSide: 8, block: 4, seed: 2 });
+      const graph = mlpGraph([2, 6, 10, 2]);
+      const data = spirals(10, { seed: 4 });
+      const loss = () => {
+        const Ws = ghn.predict(graph);
+        return mlpLossAndGrads(Ws, Ws.map((W) => new Float64Array(W.rows)), data.X, data.y).loss;
+      };
+      const Ws = ghn.predict(graph);
+      const res = mlpLossAndGrads(Ws, Ws.map((W) => new Float64Array(W.rows)), data.X, data.y);
+      ghn.zeroGrad();
+      ghn.backward(res.dW);
+      // ReLU kinks make a few finite differences unreliable; check a smooth random subset.
+      for (const p of ghn.parameters()) {
+        const n = Math.min(p.value.length, 12);
+        const idx = Float64Array.from({ length: n }, (_, i) => Math.floor((i * p.value.length) / n));
+        let worst = 0;
+        for (const i of idx) {
+          const v0 = p.value[i]!;
+          p.value[i] = v0 + 1e-6;
+          const lp = loss();
+          p.value[i] = v0 - 1e-6;
+          const lm = loss();
+          p.value[i] = v0;
+          const fd = (lp - lm) / 2e-6;
+          // Units sitting on a ReLU kink give O(eps) one-sided differences against an exact 0: atol 1e-8.
+          const diff = Math.abs(fd - p.grad[i]!);
+          if (diff > 1e-8) worst = Math.max(worst, diff / Math.max(1e-7, Math.abs(fd) + Math.abs(p.grad[i]!)));
+        }
+        expect(worst, p.name).toBeLessThan(1e-4);
+      }
+    });
+  }
+  it('tiling beyond the block side repeats rows; the low-rank decoder does not below ck', () => {
+    const tile = new TinyGhn({ decoder: 'tile', block: 16, seed: 1 });
+    const lr = new TinyGhn({ decoder: 'lowrank', maxSide: 64, seed: 1 });
+    const g = mlpGraph([2, 48, 48, 2]);
+    const Wt = tile.predict(g)[1]!;
+    const Wl = lr.predict(g)[1]!;
+    for (let j = 0; j < 48; j++) expect(Wt.data[j]).toBe(Wt.data[16 * 48 + j]);
+    let same = true;
+    for (let j = 0; j < 48; j++) if (Wl.data[j] !== Wl.data[16 * 48 + j]) same = false;
+    expect(same).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import type { Experiment } from '@x/gpu';
 import { gampRieExperiment } from './gamp-rie';
+import { logahTinyExperiment } from './logah-tiny';
 import { ntkConvergenceExperiment } from './ntk-convergence';
 import { poincareDepthExperiment } from './poincare-depth';
 import { richLazyExperiment } from './rich-lazy';
@@ -14,4 +15,5 @@ export const experiments: Experiment[] = [
   poincareDepthExperiment,
   gampRieExperiment,
   richLazyExperiment,
+  logahTinyExperiment,
 ];
