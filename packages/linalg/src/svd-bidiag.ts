@@ -341,7 +341,7 @@ function complementBasis(q: Float64Array, n: number, big: number): Float64Array 
 }
 
 /** SVD of the n x n upper bidiagonal (d, e) restricted as described above: u, v n x n, s n. */
-export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: string): SvdParts {
+export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: string, kWant = n): SvdParts {
   const N = 2 * n;
   const td = new Float64Array(N);
   const te = new Float64Array(N - 1);
@@ -354,13 +354,31 @@ export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: strin
   // taken as the orthogonal complement of the large ones, so only the large eigenvectors are
   // formed. Few: from the span of their ±σ eigenvectors (cheap, 2*tiny columns).
   let viaComplement = false;
+  // Truncated: only the kWant largest triplets are wanted and all of them are large.
+  let truncated = false;
   const x = tridiagEigDc(td, te, N, fn, (vals) => {
     const smax = Math.max(vals[N - 1]!, 0);
     tiny = 0;
     while (tiny < n && vals[n + tiny]! <= SPLIT * smax) tiny++;
     viaComplement = tiny > n - tiny;
-    return viaComplement ? n - tiny : n + tiny;
+    truncated = kWant < n && kWant <= n - tiny;
+    return truncated ? kWant : viaComplement ? n - tiny : n + tiny;
   });
+  if (truncated) {
+    const k = kWant;
+    const ut = new Float64Array(n * k);
+    const vt = new Float64Array(n * k);
+    const st = new Float64Array(k);
+    for (let c = 0; c < k; c++) {
+      const col = k - 1 - c;
+      st[c] = td[N - 1 - c]!;
+      for (let i = 0; i < n; i++) {
+        vt[i * k + c] = Math.SQRT2 * x[2 * i * k + col]!;
+        ut[i * k + c] = Math.SQRT2 * x[(2 * i + 1) * k + col]!;
+      }
+    }
+    return { u: ut, s: st, v: vt };
+  }
   const kc = viaComplement ? n - tiny : n + tiny;
   // Column kc-1-c is the c-th largest eigenpair.
   const u = new Float64Array(n * n);
@@ -422,9 +440,11 @@ export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: strin
 
 /**
  * Thin SVD of a row-major m x n buffer with m >= n (a is overwritten): Jacobi for small n,
- * QR first when m >= 1.6 n, else bidiagonalization + TGK divide and conquer.
+ * QR first when m >= 1.6 n, else bidiagonalization + TGK divide and conquer. With kWant < n
+ * the result may hold only the kWant leading triplets (fewer eigenvectors and a cheaper
+ * back-transformation); callers truncate to what they asked for.
  */
-export function denseSvd(a: Float64Array, m: number, n: number, fn: string): SvdParts {
+export function denseSvd(a: Float64Array, m: number, n: number, fn: string, kWant = n): SvdParts {
   if (n <= SMALL) return jacobiSvd(a, m, n, fn);
   let amax = 0;
   for (let i = 0; i < a.length; i++) amax = Math.max(amax, Math.abs(a[i]!));
@@ -433,19 +453,21 @@ export function denseSvd(a: Float64Array, m: number, n: number, fn: string): Svd
     const tau = householderQrInPlace(a, m, n);
     const r = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = i; j < n; j++) r[i * n + j] = a[i * n + j]!;
-    const inner = denseSvd(r, n, n, fn);
-    const u = new Float64Array(m * n);
+    const inner = denseSvd(r, n, n, fn, kWant);
+    const ko = inner.s.length;
+    const u = new Float64Array(m * ko);
     u.set(inner.u);
-    applyQLeft(a, m, n, tau, u, n);
+    applyQLeft(a, m, n, tau, u, ko);
     return { u, s: inner.s, v: inner.v };
   }
   const b = bidiagonalize(a, m, n);
-  const core = bidiagSvd(b.d, b.e, n, fn);
-  const u = new Float64Array(m * n);
+  const core = bidiagSvd(b.d, b.e, n, fn, kWant);
+  const ko = core.s.length;
+  const u = new Float64Array(m * ko);
   u.set(core.u);
-  applyQLeft(a, m, n, b.tauL, u, n);
+  applyQLeft(a, m, n, b.tauL, u, ko);
   const v = core.v;
-  if (n >= 3) applyQLeft(b.reflR, n - 1, n - 2, b.tauR, v.subarray(n), n);
+  if (n >= 3) applyQLeft(b.reflR, n - 1, n - 2, b.tauR, v.subarray(ko), ko);
   return { u, s: core.s, v };
 }
 

@@ -14,16 +14,17 @@ export function ldexpArray(x: Float64Array, e: number): Float64Array {
 /**
  * Thin exact SVD of a row-major m x n buffer (any shape); k = min(m, n) triplets. The input
  * is scaled by a power of two near 1/max|a| first (exact), so that squares neither overflow
- * nor underflow; singular values are scaled back.
+ * nor underflow; singular values are scaled back. The result has min(m, n) triplets, or
+ * possibly only the kWant leading ones when kWant is smaller.
  */
-export function exactSvdParts(data: Float64Array, m: number, n: number, fn: string): SvdParts {
+export function exactSvdParts(data: Float64Array, m: number, n: number, fn: string, kWant = Math.min(m, n)): SvdParts {
   const amax = maxAbsOf(data);
   const e = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
   if (e !== 0) data = ldexpArray(data, e);
   let p: SvdParts;
-  if (m >= n) p = denseSvd(e !== 0 ? data : data.slice(), m, n, fn);
+  if (m >= n) p = denseSvd(e !== 0 ? data : data.slice(), m, n, fn, kWant);
   else {
-    const t = denseSvd(transposeData(data, m, n), n, m, fn);
+    const t = denseSvd(transposeData(data, m, n), n, m, fn, kWant);
     p = { u: t.v, s: t.s, v: t.u };
   }
   if (e !== 0) p.s = ldexpArray(p.s, -e);

@@ -69,11 +69,12 @@ export function svd(a: Matrix, opts: SvdOptions = {}): SvdResult {
     return { U: mat(m, k, r.u), S: r.s, V: mat(n, k, r.v) };
   }
   if (kmax === 0) return { U: mat(m, 0), S: new Float64Array(0), V: mat(n, 0) };
-  const p = exactSvdParts(data, m, n, 'svd');
+  const p = exactSvdParts(data, m, n, 'svd', Math.max(k, 1));
+  const got = p.s.length;
   return {
-    U: mat(m, k, truncateCols(p.u, m, kmax, k)),
+    U: mat(m, k, truncateCols(p.u, m, got, k)),
     S: p.s.slice(0, k),
-    V: mat(n, k, truncateCols(p.v, n, kmax, k)),
+    V: mat(n, k, truncateCols(p.v, n, got, k)),
   };
 }
 

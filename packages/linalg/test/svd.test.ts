@@ -86,6 +86,23 @@ describe('svd options', () => {
     const tail = Math.sqrt(full.S.subarray(2).reduce((s, x) => s + x * x, 0));
     expect(Math.abs(froDiff(usvt(t.U, t.S, t.V).data, a.data) - tail)).toBeLessThan(1e-13 * full.S[0]!);
   });
+  it('truncated exact SVD on the divide-and-conquer paths equals the leading part of the full one', () => {
+    for (const [m, n, k] of [
+      [120, 100, 5],
+      [100, 130, 7],
+      [200, 60, 4],
+    ] as const) {
+      const b = m64(m, n, randn(m, n, m + n).data);
+      const full = svd(b);
+      const t = svd(b, { k });
+      expect([t.U.rows, t.U.cols, t.V.rows, t.V.cols, t.S.length]).toEqual([m, k, n, k, k]);
+      expect(maxDiff(t.S, full.S.subarray(0, k))).toBeLessThanOrEqual(growth(m, n) * full.S[0]!);
+      expect(orthError(t.U)).toBeLessThanOrEqual(growth(m, n));
+      expect(orthError(t.V)).toBeLessThanOrEqual(growth(m, n));
+      const tail = Math.sqrt(full.S.subarray(k).reduce((acc, x) => acc + x * x, 0));
+      expect(Math.abs(froDiff(usvt(t.U, t.S, t.V).data, b.data) - tail)).toBeLessThanOrEqual(growth(m, n) * fro(b.data));
+    }
+  });
   it('k = 0 gives empty factors', () => {
     const r = svd(a, { k: 0 });
     expect([r.U.rows, r.U.cols, r.S.length, r.V.rows, r.V.cols]).toEqual([9, 0, 0, 6, 0]);
