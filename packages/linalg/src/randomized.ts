@@ -44,12 +44,13 @@ export function randomizedSvdParts(
     q = orth(mm(a, m, n, false, z, l), m, l);
   }
   const b = mm(q, m, l, true, a, n); // l x n = Qᵀ A
-  const p = exactSvdParts(b, l, n, fn); // u: l x l, s: l, v: n x l
-  const u = mm(q, m, l, false, p.u, l); // m x l
+  const p = exactSvdParts(b, l, n, fn, k); // u: l x g, s: g, v: n x g (g >= k)
+  const g = p.s.length;
+  const u = mm(q, m, l, false, p.u, g); // m x g
   const uk = new Float64Array(m * k);
   const vk = new Float64Array(n * k);
-  for (let i = 0; i < m; i++) uk.set(u.subarray(i * l, i * l + k), i * k);
-  for (let i = 0; i < n; i++) vk.set(p.v.subarray(i * l, i * l + k), i * k);
+  for (let i = 0; i < m; i++) uk.set(u.subarray(i * g, i * g + k), i * k);
+  for (let i = 0; i < n; i++) vk.set(p.v.subarray(i * g, i * g + k), i * k);
   return { u: uk, s: p.s.slice(0, k), v: vk };
 }
 
