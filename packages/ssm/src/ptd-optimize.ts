@@ -3,6 +3,7 @@ import { Adam } from '@x/nn';
 import { checkInt } from './complex';
 import { hippoLegS } from './hippo';
 import { linalgEig, linalgSolve } from './linalg-adapter';
+import { spectralNorm } from './ptd';
 import { yieldToEventLoop } from './yield';
 
 /** Eigen-decomposition of a real matrix with V⁻¹ (both complex, split, row-major). */
@@ -138,6 +139,12 @@ export interface PtdOptimizeOptions {
   /** Scale of the random initial E (entries uniform in [0, init)); default 0.1 as the official code. */
   init?: number;
   seed?: number;
+  /**
+   * Keep ||E||_2 = norm fixed (projected Adam: E is rescaled after every step), so only the
+   * direction of E is optimized for conditioning; the PTD error bound (2 ln N + 4) ||E||_2 then
+   * stays fixed. Default: unconstrained (norm penalized by gamma).
+   */
+  norm?: number;
   onProgress?: (info: { fraction: number; step: number; loss: number }) => void;
   signal?: AbortSignal;
 }
@@ -158,6 +165,14 @@ export async function ptdOptimize(N: number, opts: PtdOptimizeOptions = {}): Pro
   const E = new Float64Array(N * N);
   const s0 = opts.init ?? 0.1;
   for (let i = 0; i < N * N; i++) E[i] = r.uniform() * s0;
+  const fixed = opts.norm;
+  if (fixed !== undefined && !(fixed > 0)) throw new DomainError(`${fn}: norm must be > 0`);
+  const project = () => {
+    if (fixed === undefined) return;
+    const f = fixed / spectralNorm({ rows: N, cols: N, data: E });
+    for (let i = 0; i < N * N; i++) E[i] = E[i]! * f;
+  };
+  project();
   const { A } = hippoLegS(N);
   const adam = new Adam({ lr: opts.lr ?? 0.01 });
   const gE = new Float64Array(N * N);
@@ -177,6 +192,7 @@ export async function ptdOptimize(N: number, opts: PtdOptimizeOptions = {}): Pro
     // Normalize the condition term's gradient by the loss (log-scale step: κ spans decades).
     for (let i = 0; i < N * N; i++) gE[i] = grad[i]! / loss + (gamma * (nE > 0 ? E[i]! / nE : 0)) / loss;
     adam.step(param);
+    project();
     if (s % 20 === 19 || s === steps - 1) {
       opts.onProgress?.({ fraction: (s + 1) / steps, step: s + 1, loss: obj });
       await yieldToEventLoop();

@@ -57,7 +57,9 @@ describe.skipIf(typeof (linalg as Record<string, unknown>).eig !== 'function')('
   it('PTD is flatter than S4D-LegS across the frequency sweep', async () => {
     const r = await byId('ssm/ptd-frequency-sweep').run({ quick: true, seed: 0 });
     expect(r.ok).toBe(true);
-    expect(r.metrics!.supPtd).toBeLessThan(r.metrics!.supS4dLegs / 5);
+    expect(r.metrics!.supPtd).toBeLessThan(r.metrics!.supS4dLegs! / 5);
+    expect(r.metrics!.supPtdOpt).toBeLessThan(r.metrics!.supS4dLegs! / 5);
+    expect(r.metrics!.kappaPtdOpt).toBeLessThan(r.metrics!.kappaPtd!);
   });
 });
 

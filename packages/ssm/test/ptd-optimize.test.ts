@@ -31,6 +31,14 @@ describe.skipIf(!hasEig)('optimized PTD perturbation (needs @x/linalg eig)', () 
     // measured 2.7e-10; finite differences of an O(1e3) loss at h = 1e-6
     expect(worst / scale).toBeLessThan(1e-6);
   });
+  it('fixed-norm optimization: same ||E||_2, lower kappa than a random direction', async () => {
+    const N = 16;
+    const { E } = await ptdOptimize(N, { norm: 0.1, gamma: 0, lr: 0.003, steps: 150, seed: 0 });
+    const opt = ptdInit(N, { E });
+    expect(opt.normE).toBeCloseTo(0.1, 8);
+    const rnd = ptdInit(N, { eps: 0.1, seed: 1 });
+    expect(opt.kappa).toBeLessThan(rnd.kappa / 2);
+  });
   it('optimized E: better conditioned than a random E of the same norm, ||E||/||A|| in the paper range', async () => {
     const N = 16;
     const { E, history } = await ptdOptimize(N, { steps: 200, seed: 0 });
