@@ -25,7 +25,7 @@ export { add, axpy, axpyInPlace, hadamard, scale, sub } from './elementwise';
 export { dot, frobeniusNorm, maxAbs, sum } from './reduce';
 export { type CreateDeviceOptions, createDevice } from './device/create';
 export type { GpujsDeviceOptions, GpujsModule } from './device/gpujs';
-export type { BackendName, Device, DeviceInfo, DeviceMatrix, DeviceMode, KeepOption, Operand } from './device/types';
+export type { BackendName, Device, DeviceInfo, DeviceMatrix, DeviceMode, KeepOption, KernelLaunch, Operand } from './device/types';
 export type {
   Experiment,
   ExperimentPlot,

@@ -199,3 +199,28 @@ describe.each(backends)('conformance: $name', ({ make, tol }) => {
     d.dispose();
   });
 });
+
+describe.each(backends.filter((b) => b.name === 'gpujs'))('custom kernels: $name', ({ make }) => {
+  it('runKernel runs a user kernel source, tiles it when it uses r0/c0, and refuses when it cannot', async () => {
+    const d = await make({ maxTextureSize: 16 });
+    const a = randn(20, 30, 1);
+    const src = `function (a) {
+  const i = this.thread.y + this.constants.r0;
+  const j = this.thread.x + this.constants.c0;
+  return a[i][j] * this.constants.k + i;
+}`;
+    const out = await d.runKernel!({ name: 'affine', source: src, rows: 20, cols: 30, inputs: [a], constants: { k: 3 } });
+    for (let i = 0; i < 20; i++) for (let j = 0; j < 30; j++) expect(out.data[i * 30 + j]).toBeCloseTo(3 * a.data[i * 30 + j]! + i, 4);
+    const untiled = 'function (a) { return a[this.thread.y][this.thread.x]; }';
+    await expect(d.runKernel!({ name: 'plain', source: untiled, rows: 20, cols: 30, inputs: [a] })).rejects.toThrow(/cannot be tiled/);
+    await expect(d.runKernel!({ name: 'bad', source: 'a + b', rows: 2, cols: 2, inputs: [] })).rejects.toThrow(/kernel function/);
+    d.dispose();
+  });
+});
+
+describe('custom kernels on CPU devices', () => {
+  it('js and wasm devices have no runKernel (it would need eval)', async () => {
+    expect((await createDevice({ backend: 'js' })).runKernel).toBeUndefined();
+    expect((await createDevice({ backend: 'wasm' })).runKernel).toBeUndefined();
+  });
+});

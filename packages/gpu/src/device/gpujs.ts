@@ -1,4 +1,4 @@
-import { BackendError } from '../errors';
+import { BackendError, ShapeError } from '../errors';
 import { alloc, type DType, dtypeOf, type Matrix } from '../matrix';
 import {
   type ElementwiseOp,
@@ -7,7 +7,7 @@ import {
   ROW_REDUCE_SOURCES,
   type RowReduceOp,
 } from './kernels';
-import { type Device, type DeviceInfo, type DeviceMatrix, type DeviceMode, GPU_MODES, type Operand } from './types';
+import { type Device, type DeviceInfo, type DeviceMatrix, type DeviceMode, GPU_MODES, type KernelLaunch, type Operand } from './types';
 import { checkOperand, checkSameShape, checkScalar, matmulShape } from './validate';
 
 /* The slice of gpu.js's API this backend uses. gpu.js has no ESM entry or exports map, so it is
@@ -391,6 +391,26 @@ export class GpujsDevice implements Device {
     const s = await this.maxAbs(a);
     if (s === 0 || !Number.isFinite(s)) return s;
     return s * Math.sqrt(sumF64(await this.rowReduce('sumSquaresScaled', a, null, [1 / s])));
+  }
+  async runKernel(launch: KernelLaunch): Promise<Matrix> {
+    this.live('runKernel');
+    const { name, source, rows, cols, inputs, constants = {} } = launch;
+    if (typeof source !== 'string' || !/^\s*function\s*\(/.test(source)) {
+      throw new BackendError('runKernel', 'source must be a gpu.js kernel function written as a string: "function (a, b) { ... }"');
+    }
+    if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
+      throw new ShapeError(`runKernel(${name}): output shape must be non-negative integers, got ${rows}x${cols}`);
+    }
+    inputs.forEach((m, i) => checkOperand('runKernel', `inputs[${i}]`, m, this.owns));
+    for (const [k, v] of Object.entries(constants)) checkScalar('runKernel', `constants.${k}`, v);
+    const T = this.tile;
+    if ((rows > T || cols > T) && !/constants\.r0/.test(source)) {
+      throw new BackendError(
+        `runKernel(${name})`,
+        `the ${rows}x${cols} output exceeds the ${T} texture limit and the source does not use this.constants.r0/c0, so it cannot be tiled`,
+      );
+    }
+    return this.runTiled(`custom:${name}`, source, rows, cols, inputs.map((x) => this.arg(x)), [], constants, 'float64', false) as Promise<Matrix>;
   }
   async upload(a: Matrix): Promise<DeviceMatrix> {
     this.check('upload', 'a', a);

@@ -53,6 +53,24 @@ export interface KeepOption {
 }
 
 /**
+ * One launch of a custom gpu.js kernel ({@link Device.runKernel}). `source` is a gpu.js kernel
+ * function as a string (strings survive bundlers; no eval happens in @x), run over a rows x cols
+ * output: `this.thread.y` is the row and `this.thread.x` the column. Each input is passed as a
+ * 2-D float32 array read as `a[row][col]`; `constants` become `this.constants.*`. Outputs larger
+ * than the texture limit are computed in tiles: the source must then add `this.constants.r0`
+ * and `this.constants.c0` (the tile's offsets, 0 otherwise) to its thread indices.
+ */
+export interface KernelLaunch {
+  /** Cache key prefix (kernels are compiled once per name, shape and constants). */
+  name: string;
+  source: string;
+  rows: number;
+  cols: number;
+  inputs: Matrix[];
+  constants?: Record<string, number>;
+}
+
+/**
  * A compute device. Every kernel returns a Promise, so a WebGPU backend fits the same API.
  * Inputs are never mutated. Results keep the CPU dtype rules (float32 only when all inputs are
  * float32); values computed by gpu.js are float32-accurate whatever the result dtype.
@@ -80,6 +98,12 @@ export interface Device {
   dot(a: Operand, b: Operand): Promise<number>;
   frobeniusNorm(a: Operand): Promise<number>;
   maxAbs(a: Operand): Promise<number>;
+  /**
+   * Runs a custom gpu.js kernel (gpujs devices only; CPU devices do not have this method, since
+   * running kernel source on the CPU would need eval). Result dtype is float64 holding
+   * float32-accurate values.
+   */
+  runKernel?(launch: KernelLaunch): Promise<Matrix>;
   /** Puts a matrix on the device. */
   upload(a: Matrix): Promise<DeviceMatrix>;
   /** Releases every kernel and texture the device made. The device is unusable afterwards. */
