@@ -401,7 +401,9 @@ export class GpujsDevice implements Device {
     if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
       throw new ShapeError(`runKernel(${name}): output shape must be non-negative integers, got ${rows}x${cols}`);
     }
-    inputs.forEach((m, i) => checkOperand('runKernel', `inputs[${i}]`, m, this.owns));
+    inputs.forEach((m, i) => {
+      checkOperand('runKernel', `inputs[${i}]`, m, this.owns);
+    });
     for (const [k, v] of Object.entries(constants)) checkScalar('runKernel', `constants.${k}`, v);
     const T = this.tile;
     if ((rows > T || cols > T) && !/constants\.r0/.test(source)) {
