@@ -1,8 +1,12 @@
 import type { Experiment } from '@x/gpu';
+import { crossInitToy } from './cross-init-toy';
+import { evaVsPca } from './eva-vs-pca';
+import { fedsvdNoise } from './fedsvd-noise';
+import { orthoRegCrosstalk } from './orthoreg-crosstalk';
 import { paramEfficiency } from './param-efficiency';
 import { pissaVsLora } from './pissa-vs-lora';
 
-export { paramEfficiency, pissaVsLora };
+export { crossInitToy, evaVsPca, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora };
 
 /** @x/peft's paper-claim experiments, for the demo page and the headless runner. */
-export const experiments: Experiment[] = [pissaVsLora, paramEfficiency];
+export const experiments: Experiment[] = [pissaVsLora, paramEfficiency, evaVsPca, fedsvdNoise, orthoRegCrosstalk, crossInitToy];
