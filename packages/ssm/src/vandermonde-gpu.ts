@@ -7,8 +7,7 @@ import { accumulateVandermonde, bankChannel, checkBank, type S4DBankParams, type
  * One launch of a generic 2-D gpu.js kernel: `source` is a gpu.js kernel function as a string,
  * run over a rows x cols output (`this.thread.y` = row, `this.thread.x` = column); each input
  * matrix is passed as a 2-D float32 array read as `a[row][col]`; `constants` become
- * `this.constants.*`. This is the hook @x/gpu's `Device` does not expose yet (its gpu.js
- * backend has it privately as `runTiled`).
+ * `this.constants.*`. The same shape as @x/gpu's `KernelLaunch` (`Device.runKernel`).
  */
 export interface KernelLaunch {
   name: string;
@@ -19,7 +18,7 @@ export interface KernelLaunch {
   constants: Record<string, number>;
 }
 
-/** Something that can run a {@link KernelLaunch}: a gpu.js device with a generic kernel hook. */
+/** Something that can run a {@link KernelLaunch}: an @x/gpu gpujs device (`runKernel`), or your own host. */
 export interface KernelHost {
   runKernel(launch: KernelLaunch): Promise<Matrix>;
 }
@@ -102,9 +101,9 @@ function hostOf(device: Device, given?: KernelHost): KernelHost | null {
  * is embarrassingly parallel). Float32 on the GPU: |K_gpu - K| <= ~1e-5 sum_n 2|c_n| per channel
  * (measured; angle reduction as in {@link VANDERMONDE_GPU_SOURCE}).
  *
- * A 'js' device computes on the CPU in float64. A gpujs device needs a generic kernel hook
- * (`runKernel`, see {@link KernelHost}): @x/gpu's Device does not expose one yet, so without
- * `opts.host` this computes on the CPU and says so in `fallbackReason` (never silently).
+ * A 'js' device computes on the CPU in float64. A gpujs device runs the kernel through its
+ * `runKernel` hook; a device without one (or `opts.host`) computes on the CPU and says so in
+ * `fallbackReason` (never silently).
  */
 export async function s4dKernelBankDevice(
   device: Device,

@@ -81,3 +81,25 @@ describe('Vandermonde kernel on a device', () => {
     });
   }
 });
+
+describe('Vandermonde kernel through createDevice({ backend: "gpujs" })', () => {
+  // Runs where gpu.js has a GPU context (headless GL under xvfb-run in CI, where
+  // X_REQUIRE_GPUJS_MODE makes a missing context a failure instead of a skip).
+  it('uses the device’s runKernel hook and matches the float64 CPU kernel', async () => {
+    let dev: Awaited<ReturnType<typeof createDevice>>;
+    try {
+      dev = await createDevice({ backend: 'gpujs' });
+    } catch (e) {
+      if (process.env.X_REQUIRE_GPUJS_MODE) throw e;
+      return; // no GPU context on this machine: nothing to compare
+    }
+    const H = 4;
+    const L = 2048;
+    const p = bank(H, 16, 'inv');
+    const r = await s4dKernelBankDevice(dev, p, L, { disc: 'zoh' });
+    expect(r.ranOn).toBe('gpujs');
+    expect(r.fallbackReason).toBeUndefined();
+    expect(chanErr(r.K.data as Float64Array, s4dKernelBank(p, L).data, H, L)).toBeLessThan(1e-5);
+    dev.dispose();
+  });
+});
