@@ -30,14 +30,27 @@ export function makeReflector(x: Float64Array, off: number, len: number, stride:
     const v = x[i]! / scale;
     ss += v * v;
   }
-  const alpha = x[off]!;
-  const xnorm = scale * Math.sqrt(ss);
-  const norm = Math.hypot(alpha, xnorm);
+  let alpha = x[off]!;
+  let xnorm = scale * Math.sqrt(ss);
+  let norm = Math.hypot(alpha, xnorm);
+  // Near the underflow threshold 1/(alpha - beta) would overflow: work on x * 2^k (exact), as
+  // LAPACK dlarfg does; v and tau are scale-invariant, beta is scaled back.
+  let back = 1;
+  if (norm < 2 ** -600) {
+    const k = Math.min(1000, -Math.round(Math.log2(norm)));
+    const f1 = 2 ** Math.trunc(k / 2);
+    const f2 = 2 ** (k - Math.trunc(k / 2));
+    for (let i = off; i < end; i += stride) x[i] = x[i]! * f1 * f2;
+    alpha = x[off]!;
+    xnorm = xnorm * f1 * f2;
+    norm = Math.hypot(alpha, xnorm);
+    back = 1 / f1 / f2;
+  }
   const beta = alpha >= 0 ? -norm : norm;
   const tau = (beta - alpha) / beta;
   const inv = 1 / (alpha - beta);
   for (let i = off + stride; i < end; i += stride) x[i] = x[i]! * inv;
-  x[off] = beta;
+  x[off] = back === 1 ? beta : beta * back;
   return tau;
 }
 

@@ -6,7 +6,7 @@
  * Numer. Math. 11 (1968).
  */
 import { ConvergenceError } from '@x/gpu';
-import { EPS } from './dense-util';
+import { EPS, ldexpInPlace } from './dense-util';
 import { applyQLeft, makeReflector } from './householder-qr';
 
 /** Result of {@link tridiagonalize}: a = Q T Qᵀ with T = tridiag(e, d, e). */
@@ -108,6 +108,16 @@ export function tridiagQl(d: Float64Array, e: Float64Array, zt: Float64Array | n
   ee.set(e.subarray(0, n - 1));
   let tnorm = 0;
   for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]!) + 2 * Math.abs(ee[i]!));
+  // Far from 1 (e.g. a D&C leaf of tiny entries) work on a power-of-two scaled copy: denormal
+  // arithmetic would stall the iteration (LAPACK dsteqr scales the same way).
+  let ex = 0;
+  if (tnorm > 0 && (tnorm < 2 ** -400 || tnorm > 2 ** 400)) {
+    ex = -Math.round(Math.log2(tnorm));
+    ldexpInPlace(d, ex);
+    ldexpInPlace(ee, ex);
+    tnorm = 0;
+    for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]!) + 2 * Math.abs(ee[i]!));
+  }
   // Relative test (keeps small eigenvalues accurate where possible) or an absolute one at
   // eps ||T||/2 (the accuracy eigh promises), so noise-level blocks cannot stall.
   const absTol = 0.5 * EPS * tnorm;
@@ -170,4 +180,5 @@ export function tridiagQl(d: Float64Array, e: Float64Array, zt: Float64Array | n
       ee[m] = 0;
     }
   }
+  ldexpInPlace(d, -ex);
 }

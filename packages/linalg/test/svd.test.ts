@@ -103,6 +103,18 @@ describe('svd options', () => {
       expect(Math.abs(froDiff(usvt(t.U, t.S, t.V).data, b.data) - tail)).toBeLessThanOrEqual(growth(m, n) * fro(b.data));
     }
   });
+  it('entries spanning 1e300..1e-290 (underflow inside the reflectors and the D&C leaves)', () => {
+    const n = 60;
+    const a = m64(n, n, new Float64Array(n * n));
+    for (let i = 0; i < n; i++) a.data[i * n + i] = 10 ** (300 - 10 * i);
+    a.data[n - 1] = 1;
+    const { U, S, V } = svd(a);
+    expect(S[0]).toBeCloseTo(1e300, -285);
+    expect(orthError(U)).toBeLessThanOrEqual(growth(n, n));
+    expect(orthError(V)).toBeLessThanOrEqual(growth(n, n));
+    const scaled = (x: ArrayLike<number>) => Float64Array.from(x, (v) => v / 1e300);
+    expect(froDiff(scaled(usvt(U, S, V).data), scaled(a.data))).toBeLessThanOrEqual(growth(n, n));
+  });
   it('k = 0 gives empty factors', () => {
     const r = svd(a, { k: 0 });
     expect([r.U.rows, r.U.cols, r.S.length, r.V.rows, r.V.cols]).toEqual([9, 0, 0, 6, 0]);
