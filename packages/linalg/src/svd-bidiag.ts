@@ -4,7 +4,7 @@
  * TGK = perfect-shuffle [[0, Bᵀ], [B, 0]] (2n x 2n symmetric tridiagonal with zero diagonal
  * and off-diagonal d1, e1, d2, ..., dn), solved by divide and conquer. An eigenpair (σ, x) of
  * TGK gives x = [v1, u1, v2, u2, ...]/√2. Singular values come out to absolute accuracy
- * O(eps ||A||), as with LAPACK's dgesdd; the small singular values (below 10% of the largest),
+ * O(eps ||A||), as with LAPACK's dgesdd; the small singular values (below min(10%, 8/n) of the largest),
  * whose ±σ eigenvectors may mix, are re-solved on their exact invariant subspace: bases U_t,
  * V_t from the span of the ±σ eigenvectors (few small values) or as the orthogonal complement
  * of the large ones (many), then the SVD of U_tᵀ B V_t, recursively.
@@ -22,8 +22,12 @@ import { tridiagEigDc } from './tridiagonal-dc';
 
 /** Below this many columns the one-sided Jacobi SVD is used directly. */
 const SMALL = 32;
-/** Relative size below which the TGK eigenvector split into u and v is re-solved. */
-const SPLIT = 1e-1;
+/**
+ * Relative size below which the TGK eigenvector split into u and v is re-solved. The ±σ
+ * eigenvectors mix by about eps ||B|| / (2σ), so above split(n) = min(0.1, 8/n) the mixing
+ * stays below n eps / 16, well inside the O(n eps) orthogonality of the rest.
+ */
+const split = (n: number) => Math.min(0.1, 8 / n);
 
 interface Bidiag {
   d: Float64Array;
@@ -359,7 +363,7 @@ export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: strin
   const x = tridiagEigDc(td, te, N, fn, (vals) => {
     const smax = Math.max(vals[N - 1]!, 0);
     tiny = 0;
-    while (tiny < n && vals[n + tiny]! <= SPLIT * smax) tiny++;
+    while (tiny < n && vals[n + tiny]! <= split(n) * smax) tiny++;
     viaComplement = tiny > n - tiny;
     truncated = kWant < n && kWant <= n - tiny;
     return truncated ? kWant : viaComplement ? n - tiny : n + tiny;
