@@ -25,10 +25,16 @@ export function trainTinyGhn(kind: GhnDecoderKind, steps: number, seed: number, 
   const Xb = new Float64Array(batch * 2);
   const yb = new Int32Array(batch);
   let avg = 0;
+  const graphs = new Map<string, ReturnType<typeof mlpGraph>>();
   for (let s = 0; s < steps; s++) {
     if (s % 50 === 0) signal?.throwIfAborted();
     const widths = widthsOf(DEPTHS[r.int(DEPTHS.length)]!, TRAIN_WIDTHS[r.int(TRAIN_WIDTHS.length)]!);
-    const g = mlpGraph(widths);
+    const key = widths.join(',');
+    let g = graphs.get(key);
+    if (!g) {
+      g = mlpGraph(widths);
+      graphs.set(key, g);
+    }
     for (let i = 0; i < batch; i++) {
       const k = r.int(1000);
       Xb[2 * i] = data.X.data[2 * k]!;
@@ -69,7 +75,7 @@ export const logahTinyExperiment: Experiment = {
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const steps = quick ? 600 : 3000;
-    const evalSeeds = quick ? 2 : 5;
+    const evalSeeds = quick ? 1 : 5;
     const fineSteps = 100;
     const heldOut = [48, 96];
     const lowrank = trainTinyGhn('lowrank', steps, seed, opts.signal);
