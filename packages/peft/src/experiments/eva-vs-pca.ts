@@ -122,7 +122,7 @@ export const evaVsPca: Experiment = {
       rankO: ranks.o!,
       allocationBatches: b2,
     };
-    const ok = streamCos > 1 - 1e-5 && uncCos < 0.5 && ranks.v === 6 && ranks.q === 4 && ranks.o === 2;
+    const ok = streamCos > 0.9999 && uncCos < 0.5 && ranks.v === 6 && ranks.q === 4 && ranks.o === 2;
     return {
       ok,
       summary:
