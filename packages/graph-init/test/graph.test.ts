@@ -129,6 +129,11 @@ describe('GcnLayer', () => {
     expect(report.passed).toBe(true);
     expect(report.maxRelError).toBeLessThan(1e-6);
   });
+  it('GcnNet toJSON/fromJSON round trip is exact', () => {
+    const net = new GcnNet(ah, [6, 5, 3], { variances: [0.5, 0.5], seed: 7 });
+    const copy = GcnNet.fromJSON(JSON.parse(JSON.stringify(net.toJSON())));
+    expect(Array.from(copy.forward(mat(fx.X)).data)).toEqual(Array.from(net.forward(mat(fx.X)).data));
+  });
   it('toJSON/fromJSON round trip is exact; bad shapes are ShapeErrors', () => {
     const layer = new GcnLayer(ah, 6, 4, { seed: 1, bias: true });
     layer.bias!.set([1, 2, 3, 4]);

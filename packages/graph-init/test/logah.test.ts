@@ -144,6 +144,13 @@ describe('tiny graph hypernetwork', () => {
       }
     });
   }
+  it('toJSON/fromJSON round trip predicts identical weights', () => {
+    const ghn = new TinyGhn({ decoder: 'lowrank', hidden: 8, rank: 2, maxSide: 16, seed: 4 });
+    const copy = TinyGhn.fromJSON(JSON.parse(JSON.stringify(ghn.toJSON())));
+    const g = mlpGraph([2, 12, 2]);
+    expect(Array.from(copy.predict(g)[0]!.data)).toEqual(Array.from(ghn.predict(g)[0]!.data));
+    expect(() => TinyGhn.fromJSON({ type: 'nope' })).toThrow(DomainError);
+  });
   it('tiling beyond the block side repeats rows; the low-rank decoder does not below ck', () => {
     const tile = new TinyGhn({ decoder: 'tile', block: 16, seed: 1 });
     const lr = new TinyGhn({ decoder: 'lowrank', maxSide: 64, seed: 1 });

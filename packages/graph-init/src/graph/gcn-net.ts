@@ -20,7 +20,11 @@ export class GcnNet {
   /** After `backward`: dL/dZ_l for each layer's pre-activation Z_l. */
   preActivationGrads: Matrix<Float64Array>[] = [];
 
-  constructor(adj: Csr, widths: readonly number[], opts: GcnNetOptions) {
+  constructor(adj: Csr, widths: readonly number[], opts: GcnNetOptions, layers?: GcnLayer[]) {
+    if (layers) {
+      this.layers = layers;
+      return;
+    }
     const L = widths.length - 1;
     if (L < 1) throw new DomainError('GcnNet: need at least two widths (input and output)');
     if (opts.variances.length !== L) throw new DomainError(`GcnNet: ${opts.variances.length} variances for ${L} layers`);
@@ -71,5 +75,18 @@ export class GcnNet {
 
   zeroGrad(): void {
     for (const l of this.layers) l.zeroGrad();
+  }
+
+  /** A JSON snapshot (every layer's weights and the propagation matrix). */
+  toJSON(): { type: 'GcnNet'; layers: unknown[] } {
+    return { type: 'GcnNet', layers: this.layers.map((l) => l.toJSON()) };
+  }
+
+  /** Rebuilds a network from {@link GcnNet.toJSON} with identical weights. */
+  static fromJSON(json: unknown): GcnNet {
+    const j = json as { type?: string; layers?: unknown[] };
+    if (!j || j.type !== 'GcnNet' || !Array.isArray(j.layers) || j.layers.length < 1) throw new DomainError('GcnNet.fromJSON: not a GcnNet snapshot');
+    const layers = j.layers.map((l) => GcnLayer.fromJSON(l));
+    return new GcnNet(layers[0]!.adjacency, [], { variances: [] }, layers);
   }
 }

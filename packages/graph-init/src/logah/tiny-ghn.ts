@@ -1,4 +1,4 @@
-import { DomainError, type Matrix, matmul } from '@x/gpu';
+import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
 import { Linear, type Parameter, prefixParameters, ReLU, Sequential } from '@x/nn';
 import { MLP_GRAPH_FEATURES, type MlpGraph } from './arch-graph';
 import { LowRankDecoder } from './decoder';
@@ -175,5 +175,25 @@ export class TinyGhn {
     this.g2.zeroGrad();
     this.lowrank?.zeroGrad();
     this.blockMlp?.zeroGrad();
+  }
+
+  /** A JSON snapshot: options plus every parameter by name. */
+  toJSON(): { type: 'TinyGhn'; [key: string]: unknown } {
+    const params: Record<string, number[]> = {};
+    for (const p of this.parameters()) params[p.name] = Array.from(p.value);
+    return { type: 'TinyGhn', hidden: this.hidden, decoder: this.kind, rank: this.rank, maxSide: this.maxSide, block: this.block, params };
+  }
+
+  /** Rebuilds a hypernetwork from {@link TinyGhn.toJSON} with identical parameters. */
+  static fromJSON(json: unknown): TinyGhn {
+    const j = json as { type?: string; hidden: number; decoder: GhnDecoderKind; rank: number; maxSide: number; block: number; params: Record<string, number[]> };
+    if (!j || j.type !== 'TinyGhn' || typeof j.params !== 'object') throw new DomainError('TinyGhn.fromJSON: not a TinyGhn snapshot');
+    const g = new TinyGhn({ hidden: j.hidden, decoder: j.decoder, rank: j.rank, maxSide: j.maxSide, block: j.block });
+    for (const p of g.parameters()) {
+      const v = j.params[p.name];
+      if (!Array.isArray(v) || v.length !== p.value.length) throw new ShapeError(`TinyGhn.fromJSON: parameter ${p.name} missing or of the wrong length`);
+      p.value.set(v);
+    }
+    return g;
   }
 }
