@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError, matmul, randn, ShapeError } from '@x/gpu';
+import { DomainError, type Matrix, matmul, matrix, randn, ShapeError } from '@x/gpu';
 import { gradCheck, Linear, Sequential, Tanh } from '@x/nn';
 import { crossInit, crossInitRegularizer } from '../src';
+import fx from './fixtures/cross_init.json';
 
 describe('Cross Initialization', () => {
   const d = 6;
@@ -54,6 +55,30 @@ describe('Cross Initialization', () => {
     const g = crossInitRegularizer(w, anchor, { lambda: 1 }).grad;
     expect(Array.from(g.data.slice(0, d)).every((x) => x === 0)).toBe(true);
     expect(g.data[d]).toBeCloseTo(0.5, 14);
+  });
+
+  it('matches the numpy reference (tooling/fixtures/peft_cross_init.py): E(v0), value and gradient', () => {
+    const { d: dd, h, n } = fx;
+    const W1 = matrix(h, dd, fx.W1);
+    const W2 = matrix(dd, h, fx.W2);
+    const v0 = matrix(n, dd, fx.v0);
+    const asFn = (x: Matrix) => {
+      const z = matmul(x, W1, { transB: true });
+      for (let i = 0; i < z.data.length; i++) z.data[i] = Math.tanh(z.data[i]!);
+      return matmul(z, W2, { transB: true });
+    };
+    const asModule = new Sequential(new Linear(dd, h, { weight: W1, bias: false }), new Tanh(), new Linear(h, dd, { weight: W2, bias: false }));
+    // A handful of float64 operations per entry on O(1) values: agreement to ~1e-15 relative.
+    for (const enc of [asFn, asModule]) {
+      const { v, anchor } = crossInit(enc, v0);
+      for (let i = 0; i < v.data.length; i++) {
+        expect(v.data[i]).toBeCloseTo(fx.Ev0[i]!, 13);
+        expect(anchor.data[i]).toBeCloseTo(fx.Ev0[i]!, 13);
+      }
+    }
+    const r = crossInitRegularizer(matrix(n, dd, fx.v), matrix(n, dd, fx.Ev0), { lambda: fx.lambda });
+    expect(r.value).toBeCloseTo(fx.value, 13);
+    for (let i = 0; i < r.grad.data.length; i++) expect(r.grad.data[i]).toBeCloseTo(fx.grad[i]!, 13);
   });
 
   it('bad input is typed', () => {

@@ -4,7 +4,7 @@ import { fedsvdRound } from '../fedsvd';
 import { loraInit } from '../lora';
 
 /** A federated linear-regression task: K clients with non-IID inputs, one shared target W*. */
-export interface FedTask {
+interface FedTask {
   W0: Matrix;
   A0: Matrix<Float64Array>;
   Xs: Matrix<Float64Array>[];
@@ -13,7 +13,7 @@ export interface FedTask {
   floor: number;
 }
 
-export interface FedTaskOptions {
+interface FedTaskOptions {
   d: number;
   r: number;
   clients: number;
@@ -26,7 +26,7 @@ export interface FedTaskOptions {
  * 0.25 elsewhere (non-IID covariate shift); the target update is a random rank-2r matrix, so no
  * rank-r adapter fits it exactly and the floor below is > 0.
  */
-export function fedTask({ d, r, clients, samples, seed }: FedTaskOptions): FedTask {
+function fedTask({ d, r, clients, samples, seed }: FedTaskOptions): FedTask {
   const g = rng(seed);
   const W0 = randn(d, d, g, 1 / Math.sqrt(d));
   const dW = matmul(randn(d, 2 * r, g, 1 / Math.sqrt(r)), randn(2 * r, d, g, 1 / Math.sqrt(d)));
@@ -81,7 +81,7 @@ function transposeData(a: ArrayLike<number>, rows: number, cols: number): Float6
 }
 
 /** Mean over clients of the per-entry MSE of X_k (W0 + B A)ᵀ against Y_k. */
-export function federatedLoss(task: FedTask, B: Matrix, A: Matrix): number {
+function federatedLoss(task: FedTask, B: Matrix, A: Matrix): number {
   const W = matmul(B, A);
   for (let i = 0; i < W.data.length; i++) W.data[i]! += task.W0.data[i]!;
   let s = 0;
@@ -94,7 +94,7 @@ export function federatedLoss(task: FedTask, B: Matrix, A: Matrix): number {
   return s / task.Xs.length;
 }
 
-export interface FedRunOptions {
+interface FedRunOptions {
   method: 'fedsvd' | 'ffa';
   rounds: number;
   localSteps: number;
@@ -105,7 +105,7 @@ export interface FedRunOptions {
 }
 
 /** Federated rounds; returns the federated loss after each round (index 0 = at init). */
-export function fedRun(task: FedTask, o: FedRunOptions): number[] {
+function fedRun(task: FedTask, o: FedRunOptions): number[] {
   let A: Matrix = task.A0;
   let B: Matrix = { rows: task.W0.rows, cols: A.rows, data: new Float64Array(task.W0.rows * A.rows) };
   const losses = [federatedLoss(task, B, A)];
