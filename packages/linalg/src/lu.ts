@@ -1,4 +1,4 @@
-import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { DomainError, gemmAccumulate, type Matrix, ShapeError } from '@x/gpu';
 import { f64Copy, f64VecCopy, mat, requireSquare } from './dense-util';
 
 /**
@@ -25,44 +25,79 @@ export interface LuResult {
   U: Matrix<Float64Array>;
 }
 
+const NB = 32;
+
+/**
+ * Right-looking blocked LU with partial pivoting, in place (LAPACK dgetrf layout): each panel
+ * of NB columns is factored with row swaps applied to whole rows, the block row of U is found
+ * by forward substitution with the unit L11, and the trailing matrix gets one GEMM update
+ * A22 -= L21 U12 per panel.
+ */
 function luInPlace(a: Float64Array, m: number, n: number): { perm: Int32Array; sign: number } {
   const perm = new Int32Array(m);
   for (let i = 0; i < m; i++) perm[i] = i;
   let sign = 1;
   const k = Math.min(m, n);
-  for (let j = 0; j < k; j++) {
-    let p = j;
-    let best = Math.abs(a[j * n + j]!);
-    for (let i = j + 1; i < m; i++) {
-      const v = Math.abs(a[i * n + j]!);
-      if (v > best) {
-        best = v;
-        p = i;
+  let negL = new Float64Array(0);
+  for (let j0 = 0; j0 < k; j0 += NB) {
+    const nb = Math.min(NB, k - j0);
+    const jEnd = j0 + nb;
+    // Panel: columns j0..jEnd-1.
+    for (let j = j0; j < jEnd; j++) {
+      let p = j;
+      let best = Math.abs(a[j * n + j]!);
+      for (let i = j + 1; i < m; i++) {
+        const v = Math.abs(a[i * n + j]!);
+        if (v > best) {
+          best = v;
+          p = i;
+        }
       }
-    }
-    if (p !== j) {
+      if (p !== j) {
+        const rj = j * n;
+        const rp = p * n;
+        for (let c = 0; c < n; c++) {
+          const t = a[rj + c]!;
+          a[rj + c] = a[rp + c]!;
+          a[rp + c] = t;
+        }
+        const t = perm[j]!;
+        perm[j] = perm[p]!;
+        perm[p] = t;
+        sign = -sign;
+      }
+      const piv = a[j * n + j]!;
+      if (piv === 0) continue;
       const rj = j * n;
-      const rp = p * n;
-      for (let c = 0; c < n; c++) {
-        const t = a[rj + c]!;
-        a[rj + c] = a[rp + c]!;
-        a[rp + c] = t;
+      for (let i = j + 1; i < m; i++) {
+        const ri = i * n;
+        const l = a[ri + j]! / piv;
+        a[ri + j] = l;
+        if (l === 0) continue;
+        for (let c = j + 1; c < jEnd; c++) a[ri + c] = a[ri + c]! - l * a[rj + c]!;
       }
-      const t = perm[j]!;
-      perm[j] = perm[p]!;
-      perm[p] = t;
-      sign = -sign;
     }
-    const piv = a[j * n + j]!;
-    if (piv === 0) continue;
-    const rj = j * n;
-    for (let i = j + 1; i < m; i++) {
+    const n2 = n - jEnd;
+    if (n2 <= 0) continue;
+    // U12 = L11⁻¹ A12 (unit lower, forward substitution on whole row segments).
+    for (let i = j0 + 1; i < jEnd; i++) {
       const ri = i * n;
-      const l = a[ri + j]! / piv;
-      a[ri + j] = l;
-      if (l === 0) continue;
-      for (let c = j + 1; c < n; c++) a[ri + c] = a[ri + c]! - l * a[rj + c]!;
+      for (let l = j0; l < i; l++) {
+        const lil = a[ri + l]!;
+        if (lil === 0) continue;
+        const rl = l * n;
+        for (let c = jEnd; c < n; c++) a[ri + c] = a[ri + c]! - lil * a[rl + c]!;
+      }
     }
+    const m2 = m - jEnd;
+    if (m2 <= 0) continue;
+    // A22 -= L21 U12 through the GEMM.
+    if (negL.length < m2 * nb) negL = new Float64Array(m2 * nb);
+    for (let i = 0; i < m2; i++) {
+      const src = (jEnd + i) * n + j0;
+      for (let c = 0; c < nb; c++) negL[i * nb + c] = -a[src + c]!;
+    }
+    gemmAccumulate(m2, n2, nb, { data: negL, off: 0, rs: nb, cs: 1 }, { data: a, off: j0 * n + jEnd, rs: n, cs: 1 }, a.subarray(jEnd * n + jEnd), n);
   }
   return { perm, sign };
 }
