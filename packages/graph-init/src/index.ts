@@ -58,3 +58,4 @@ export { MLP_GRAPH_FEATURES, type MlpGraph, mlpGraph } from './logah/arch-graph'
 export { type GhnDecoderKind, TinyGhn, type TinyGhnOptions } from './logah/tiny-ghn';
 export { fineTune, kaimingMlp, type MlpGrads, mlpLossAndGrads, spirals } from './logah/target-mlp';
 export { logahTinyExperiment, trainTinyGhn } from './experiments/logah-tiny';
+export { PoincareLinear, type PoincareLinearOptions } from './poincare/linear-layer';

@@ -1,4 +1,5 @@
 import { DomainError, ShapeError } from '@x/gpu';
+import { gradCheck } from '@x/nn';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -16,6 +17,7 @@ import {
   poincareLinear,
   poincareLinearInit,
   poincareMidpoint,
+  PoincareLinear,
 } from '../src/index';
 import fx from './fixtures/poincare.json';
 import { mat, maxAbsDiff } from './helpers';
@@ -155,5 +157,24 @@ describe('Poincaré FC layer, midpoint, batch norm', () => {
     for (let i = 0; i < X.rows; i++) ms += poincareDistance(beta, out.Y.data.slice(i * 5, i * 5 + 5) as Float64Array, c) ** 2;
     ms /= X.rows;
     expect(Math.abs(ms - (0.3 * out.variance) / (out.variance + 1e-6))).toBeLessThan(1e-12);
+  });
+});
+
+describe('PoincareLinear module', () => {
+  it("backward passes @x/nn's gradCheck (Z, r and the input)", () => {
+    const layer = new PoincareLinear(5, 4, { c, init: 'gaussian', seed: 3 });
+    // Move away from r = 0 and small Z so every term of the derivative is exercised.
+    for (let i = 0; i < layer.Z.data.length; i++) layer.Z.data[i]! *= 20;
+    layer.r.set([0.1, -0.2, 0.05, 0.3]);
+    const report = gradCheck(layer, mat(fx.fc.X));
+    expect(report.passed, JSON.stringify([report.parameters, report.inputs].flat().map((e) => e.maxRelError))).toBe(true);
+  });
+  it('identity init is the identity and round-trips through JSON', () => {
+    const layer = new PoincareLinear(5, 5, { c });
+    const X = mat(fx.fc.X);
+    expect(maxAbsDiff(layer.forward(X).data, X.data)).toBeLessThan(1e-14);
+    const copy = PoincareLinear.fromJSON(JSON.parse(JSON.stringify(layer.toJSON())));
+    expect(Array.from(copy.forward(X).data)).toEqual(Array.from(layer.forward(X).data));
+    expect(() => layer.forward(mat([[0.1, 0.2]]))).toThrow(ShapeError);
   });
 });

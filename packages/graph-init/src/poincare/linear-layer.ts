@@ -1,0 +1,150 @@
+import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
+import type { Module, ModuleJSON, Parameter } from '@x/nn';
+import { type PoincareLinearParams, poincareLinear, poincareLinearInit } from './linear';
+
+/** Options of {@link PoincareLinear}. */
+export interface PoincareLinearOptions {
+  /** Curvature −c of the ball (c > 0; default 1). */
+  c?: number;
+  /** 'identity' (Z = ½I, square layers; default when n_in = n_out) or 'gaussian'. */
+  init?: 'identity' | 'gaussian';
+  seed?: number;
+}
+
+/**
+ * The Poincaré fully-connected layer of HNN++ (Shimizu et al. 2021, eq. 11) as a trainable
+ * @x/nn module, with the identity initialisation of Poincaré ResNet (van Spengler et al. 2023):
+ * forward as {@link poincareLinear} (rows of X are points of the ball), backward by the chain rule
+ * through `y = w/(1 + √(1 + c‖w‖²))`, `w = sinh(√c v)/√c`, `v_k = (2‖z_k‖/√c) asinh(arg_k)` and
+ * `λ_x = 2/(1 − c‖x‖²)`, accumulating dZ and dr and returning dX. O(batch · n_in · n_out).
+ */
+export class PoincareLinear implements Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly c: number;
+  /** n_in x n_out; column k is z_k. */
+  readonly Z: Matrix<Float64Array>;
+  readonly r: Float64Array;
+  private readonly gZ: Float64Array;
+  private readonly gr: Float64Array;
+  private x: Matrix | null = null;
+
+  constructor(inFeatures: number, outFeatures: number, opts: PoincareLinearOptions = {}) {
+    const c = opts.c ?? 1;
+    if (!(c > 0) || !Number.isFinite(c)) throw new DomainError(`PoincareLinear: c must be finite and > 0, got ${c}`);
+    const init = opts.init ?? (inFeatures === outFeatures ? 'identity' : 'gaussian');
+    const p = poincareLinearInit(inFeatures, outFeatures, init, { seed: opts.seed });
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.c = c;
+    this.Z = p.Z;
+    this.r = p.r;
+    this.gZ = new Float64Array(p.Z.data.length);
+    this.gr = new Float64Array(p.r.length);
+  }
+
+  /** The current parameters (shared storage). */
+  get params(): PoincareLinearParams {
+    return { Z: this.Z, r: this.r };
+  }
+
+  forward(x: Matrix): Matrix<Float64Array> {
+    assertMatrix('PoincareLinear', 'x', x);
+    if (x.cols !== this.inFeatures) throw new ShapeError(`PoincareLinear: x is ${x.rows}x${x.cols}, expected batch x ${this.inFeatures}`);
+    this.x = x;
+    return poincareLinear(x, this.params, this.c);
+  }
+
+  backward(dy: Matrix): Matrix<Float64Array> {
+    const X = this.x;
+    if (!X) throw new DomainError('PoincareLinear: backward called before forward');
+    const nIn = this.inFeatures;
+    const nOut = this.outFeatures;
+    if (dy.rows !== X.rows || dy.cols !== nOut) throw new ShapeError(`PoincareLinear: dy is ${dy.rows}x${dy.cols}, expected ${X.rows}x${nOut}`);
+    const c = this.c;
+    const sc = Math.sqrt(c);
+    const Z = this.Z.data;
+    const zn = new Float64Array(nOut);
+    for (let k = 0; k < nOut; k++) {
+      let s = 0;
+      for (let i = 0; i < nIn; i++) s += Z[i * nOut + k]! ** 2;
+      zn[k] = Math.max(Math.sqrt(s), 1e-15);
+    }
+    const dX = new Float64Array(X.rows * nIn);
+    const xz = new Float64Array(nOut);
+    const arg = new Float64Array(nOut);
+    const v = new Float64Array(nOut);
+    const w = new Float64Array(nOut);
+    for (let b = 0; b < X.rows; b++) {
+      const xo = b * nIn;
+      let x2 = 0;
+      for (let i = 0; i < nIn; i++) x2 += X.data[xo + i]! ** 2;
+      const lam = 2 / (1 - c * x2);
+      let w2 = 0;
+      for (let k = 0; k < nOut; k++) {
+        let s = 0;
+        for (let i = 0; i < nIn; i++) s += X.data[xo + i]! * Z[i * nOut + k]!;
+        xz[k] = s;
+        const t = 2 * sc * this.r[k]!;
+        arg[k] = ((sc * lam * s) / zn[k]!) * Math.cosh(t) - (lam - 1) * Math.sinh(t);
+        v[k] = ((2 * zn[k]!) / sc) * Math.asinh(arg[k]!);
+        w[k] = Math.sinh(sc * v[k]!) / sc;
+        w2 += w[k]! ** 2;
+      }
+      const root = Math.sqrt(1 + c * w2);
+      const den = 1 + root;
+      // y = w/den: dw_k = dy_k/den − (Σ_j dy_j w_j)/den² · c w_k/root.
+      let dyw = 0;
+      for (let k = 0; k < nOut; k++) dyw += dy.data[b * nOut + k]! * w[k]!;
+      let dlam = 0;
+      for (let k = 0; k < nOut; k++) {
+        const dw = dy.data[b * nOut + k]! / den - ((dyw / (den * den)) * c * w[k]!) / root;
+        const dv = dw * Math.cosh(sc * v[k]!);
+        const t = 2 * sc * this.r[k]!;
+        const ch = Math.cosh(t);
+        const sh = Math.sinh(t);
+        const dArg = (dv * ((2 * zn[k]!) / sc)) / Math.sqrt(1 + arg[k]! ** 2);
+        // ∂v/∂‖z‖ (outside the asinh) plus ∂arg/∂‖z‖.
+        const dzn = (dv * 2 * Math.asinh(arg[k]!)) / sc - (dArg * sc * lam * xz[k]! * ch) / (zn[k]! * zn[k]!);
+        const dxz = (dArg * sc * lam * ch) / zn[k]!;
+        dlam += dArg * ((sc * xz[k]! * ch) / zn[k]! - sh);
+        this.gr[k]! += dArg * ((sc * lam * xz[k]!) / zn[k]! * sh - (lam - 1) * ch) * 2 * sc;
+        for (let i = 0; i < nIn; i++) {
+          const zi = Z[i * nOut + k]!;
+          this.gZ[i * nOut + k]! += dxz * X.data[xo + i]! + (dzn * zi) / zn[k]!;
+          dX[xo + i]! += dxz * zi;
+        }
+      }
+      // λ = 2/(1 − c‖x‖²): ∂λ/∂x = c λ² x.
+      for (let i = 0; i < nIn; i++) dX[xo + i]! += dlam * c * lam * lam * X.data[xo + i]!;
+    }
+    return { rows: X.rows, cols: nIn, data: dX };
+  }
+
+  parameters(): Parameter[] {
+    return [
+      { name: 'Z', value: this.Z.data, grad: this.gZ, shape: [this.inFeatures, this.outFeatures] },
+      { name: 'r', value: this.r, grad: this.gr, shape: [this.outFeatures] },
+    ];
+  }
+
+  zeroGrad(): void {
+    this.gZ.fill(0);
+    this.gr.fill(0);
+  }
+
+  toJSON(): ModuleJSON {
+    return { type: 'PoincareLinear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, c: this.c, Z: Array.from(this.Z.data), r: Array.from(this.r) };
+  }
+
+  /** Rebuilds a layer from {@link PoincareLinear.toJSON}. */
+  static fromJSON(json: unknown): PoincareLinear {
+    const j = json as { type?: string; inFeatures: number; outFeatures: number; c: number; Z: number[]; r: number[] };
+    if (!j || j.type !== 'PoincareLinear') throw new DomainError('PoincareLinear.fromJSON: not a PoincareLinear snapshot');
+    const l = new PoincareLinear(j.inFeatures, j.outFeatures, { c: j.c, init: 'gaussian' });
+    if (j.Z.length !== l.Z.data.length || j.r.length !== l.r.length) throw new ShapeError('PoincareLinear.fromJSON: parameter lengths do not match the shape');
+    l.Z.data.set(j.Z);
+    l.r.set(j.r);
+    return l;
+  }
+}
