@@ -163,7 +163,7 @@ export const fedsvdNoise: Experiment = {
     const lrs = [0.3, 1, 3];
     const sigma = 0.02;
     const tailOf = (L: number[], floor: number) => mean(L.slice(-10)) - floor;
-    const acc = { cleanFedsvd: [] as number[], cleanFfa: [] as number[], fedsvd: [] as number[], ffaSame: [] as number[], ffaMatched: [] as number[], normA: [] as number[] };
+    const acc = { cleanFedsvd: [] as number[], cleanFfa: [] as number[], fedsvd: [] as number[], ffaSame: [] as number[], ffaMatched: [] as number[], normA: [] as number[], condA: [] as number[] };
     const lrChoice = { fedsvd: [] as number[], ffa: [] as number[] };
     let curves: Record<string, number[]> = {};
     for (const [si, seed] of seeds.entries()) {
@@ -191,6 +191,8 @@ export const fedsvdNoise: Experiment = {
       acc.ffaSame.push(tailOf(b, task.floor));
       acc.ffaMatched.push(tailOf(c, task.floor));
       acc.normA.push(normA);
+      const sA = svd(task.A0).S;
+      acc.condA.push((sA[0]! / sA[sA.length - 1]!) ** 2);
       lrChoice.fedsvd.push(best.fedsvd.lr);
       lrChoice.ffa.push(best.ffa.lr);
       if (si === 0) {
@@ -206,6 +208,8 @@ export const fedsvdNoise: Experiment = {
       noisyFfaSameStd: mean(acc.ffaSame),
       noisyFfaMatchedDeltaW: mean(acc.ffaMatched),
       normA: mean(acc.normA),
+      /** cond(A Aᵀ) of the fixed random A (FedSVD's is 1 after the first round). */
+      condAAt: mean(acc.condA),
       sqrtR: Math.sqrt(r),
       lrFedsvd: lrChoice.fedsvd[0]!,
       lrFfa: lrChoice.ffa[0]!,
@@ -221,7 +225,7 @@ export const fedsvdNoise: Experiment = {
     return {
       ok,
       summary:
-        `excess loss over the row-space optimum, ${seeds.length} seed(s), best lr per method: noise-free FedSVD ${e(metrics.cleanFedsvd)} vs FFA-LoRA ${e(metrics.cleanFfa)}; ` +
+        `excess loss over the row-space optimum, ${seeds.length} seed(s), best lr per method: noise-free FedSVD ${e(metrics.cleanFedsvd)} vs FFA-LoRA ${e(metrics.cleanFfa)} (cond(A Aᵀ) = ${metrics.condAAt.toFixed(1)} vs 1); ` +
         `σ = ${sigma} on B: FedSVD ${e(metrics.noisyFedsvd)} vs FFA-LoRA ${e(metrics.noisyFfaSameStd)} (its ‖A‖_F = ${metrics.normA.toFixed(2)} < √r = ${metrics.sqrtR.toFixed(2)}, so less ΔW noise); ` +
         `ΔW noise matched: FFA-LoRA ${e(metrics.noisyFfaMatchedDeltaW)} (ratio ${matchedRatio.toFixed(2)}): no noise advantage for FedSVD in this linear task.`,
       metrics,
