@@ -1,8 +1,9 @@
+import { linalg } from './benchmarks/linalg';
 import { matmul } from './benchmarks/matmul';
 import type { BenchContext, Benchmark, BenchmarkReport, BenchMode } from './types';
 
 /** Every benchmark, in run order. Add one: a file under ./benchmarks/ and one entry here. */
-export const benchmarks: readonly Benchmark[] = [matmul];
+export const benchmarks: readonly Benchmark[] = [matmul, linalg];
 
 export interface RunOptions {
   mode?: BenchMode;

@@ -1,5 +1,6 @@
 import { BackendError, cpuBackend, createDevice, type Device, disableWasm, type Matrix, matmul as xMatmul, randn } from '@x/gpu';
 import { Matrix as MlMatrix } from 'ml-matrix';
+import { loadTfjsWasm, type TfTensor } from '../tfjs';
 import { BUDGETS, timeIt } from '../timing';
 import type { Benchmark, BenchContext, BenchmarkReport, BenchRow } from '../types';
 
@@ -97,7 +98,9 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
   disableWasm();
   const wasm = await tryDevice('wasm');
   const gpujs = await tryDevice('gpujs');
+  const tf = await loadTfjsWasm();
   const env = {
+    tfjs: typeof tf === 'string' ? `unavailable: ${tf}` : `tfjs-core 4.22 on ${tf.getBackend()}`,
     cpuRoute: cpuBackend(),
     wasm: typeof wasm === 'string' ? `unavailable: ${wasm}` : wasm.info,
     gpujs: typeof gpujs === 'string' ? `unavailable: ${gpujs}` : gpujs.info,
@@ -113,6 +116,24 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
     { name: '@x/gpu matmul js f64', tol: F64_TOL, note: 'blocked, register-tiled', prepare: (x) => () => xMatmul(x.a, x.b), read: readMatrix },
     { name: '@x/gpu matmul js f32', tol: F32_TOL, note: 'float32 storage, float64 accumulation', prepare: (x) => () => xMatmul(x.a32, x.b32), read: readMatrix },
     ...deviceImpls('wasm', wasm),
+    typeof tf === 'string'
+      ? { name: 'tfjs-backend-wasm matMul f32', tol: F32_TOL, unavailable: tf, prepare: () => () => 0, read: () => [] }
+      : {
+          name: 'tfjs-backend-wasm matMul f32',
+          tol: F32_TOL,
+          note: 'XNNPACK SIMD; incl. upload + readback',
+          prepare: (x) => () => {
+            const ta = tf.tensor2d(x.a32.data as Float32Array, [x.n, x.n]);
+            const tb = tf.tensor2d(x.b32.data as Float32Array, [x.n, x.n]);
+            const tc: TfTensor = tf.matMul(ta, tb);
+            const out = tc.dataSync();
+            ta.dispose();
+            tb.dispose();
+            tc.dispose();
+            return out;
+          },
+          read: (r) => r as Float32Array,
+        },
     ...deviceImpls('gpujs', gpujs),
     {
       name: 'naive i-j-k loop f64',

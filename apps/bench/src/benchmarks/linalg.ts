@@ -1,0 +1,186 @@
+import { disableWasm, enableWasm, gram, type Matrix, matmul, randn } from '@x/gpu';
+import { eigh, qr, svd } from '@x/linalg';
+import { EigenvalueDecomposition, Matrix as MlMatrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
+import { BUDGETS, timeIt } from '../timing';
+import type { Benchmark, BenchContext, BenchmarkReport, BenchRow } from '../types';
+
+/** ‖A - U diag(S) Vᵀ‖_F / ‖A‖_F for factors held as row-major arrays. */
+function svdResidual(a: Matrix, U: ArrayLike<number>, S: ArrayLike<number>, V: ArrayLike<number>, k: number): number {
+  const n = a.rows;
+  const m = a.cols;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += U[i * k + p]! * S[p]! * V[j * k + p]!;
+      const d = a.data[i * m + j]! - s;
+      num += d * d;
+      den += a.data[i * m + j]! ** 2;
+    }
+  }
+  return Math.sqrt(num / den);
+}
+
+interface Case {
+  op: 'svd' | 'eigh' | 'qr';
+  impl: string;
+  baseline: boolean;
+  route?: 'js' | 'wasm';
+  run(a: Matrix, s: Matrix): () => unknown;
+  /** Relative reconstruction error of the result. */
+  check(a: Matrix, s: Matrix, r: unknown): number;
+}
+
+const flat = (m: MlMatrix) => Float64Array.from(m.to1DArray());
+
+function cases(): Case[] {
+  const ml = (a: Matrix) => MlMatrix.from1DArray(a.rows, a.cols, a.data);
+  const out: Case[] = [
+    {
+      op: 'svd',
+      impl: 'ml-matrix SVD',
+      baseline: true,
+      run: (a) => () => new SingularValueDecomposition(ml(a), { autoTranspose: true }),
+      check: (a, _s, r) => {
+        const d = r as SingularValueDecomposition;
+        return svdResidual(a, flat(d.leftSingularVectors), d.diagonal, flat(d.rightSingularVectors), a.cols);
+      },
+    },
+    {
+      op: 'eigh',
+      impl: 'ml-matrix EVD (symmetric)',
+      baseline: true,
+      run: (_a, s) => () => new EigenvalueDecomposition(ml(s), { assumeSymmetric: true }),
+      check: (_a, s, r) => {
+        const d = r as EigenvalueDecomposition;
+        return svdResidual(s, flat(d.eigenvectorMatrix), d.realEigenvalues, flat(d.eigenvectorMatrix), s.cols);
+      },
+    },
+    {
+      op: 'qr',
+      impl: 'ml-matrix QR',
+      baseline: true,
+      run: (a) => () => new QrDecomposition(ml(a)),
+      check: (a, _s, r) => {
+        const d = r as QrDecomposition;
+        const q = d.orthogonalMatrix;
+        const rr = d.upperTriangularMatrix;
+        const prod = matmul({ rows: a.rows, cols: a.cols, data: flat(q) }, { rows: a.cols, cols: a.cols, data: flat(rr) });
+        return relDiff(prod, a);
+      },
+    },
+  ];
+  for (const route of ['js', 'wasm'] as const) {
+    out.push(
+      {
+        op: 'svd',
+        impl: `@x/linalg svd exact (${route})`,
+        baseline: false,
+        route,
+        run: (a) => () => svd(a),
+        check: (a, _s, r) => {
+          const f = r as ReturnType<typeof svd>;
+          return svdResidual(a, f.U.data, f.S, f.V.data, f.S.length);
+        },
+      },
+      {
+        op: 'svd',
+        impl: `@x/linalg svd randomized k=16 (${route})`,
+        baseline: false,
+        route,
+        run: (a) => () => svd(a, { k: 16, method: 'randomized', niter: 4, seed: 1 }),
+        // Not a full decomposition: report the rank-16 residual (the spectrum is flat, so it is large).
+        check: (a, _s, r) => {
+          const f = r as ReturnType<typeof svd>;
+          return svdResidual(a, f.U.data, f.S, f.V.data, 16);
+        },
+      },
+      {
+        op: 'eigh',
+        impl: `@x/linalg eigh (${route})`,
+        baseline: false,
+        route,
+        run: (_a, s) => () => eigh(s),
+        check: (_a, s, r) => {
+          const f = r as ReturnType<typeof eigh>;
+          return svdResidual(s, f.vectors.data, f.values, f.vectors.data, s.cols);
+        },
+      },
+      {
+        op: 'qr',
+        impl: `@x/linalg qr (${route})`,
+        baseline: false,
+        route,
+        run: (a) => () => qr(a),
+        check: (a, _s, r) => {
+          const f = r as ReturnType<typeof qr>;
+          return relDiff(matmul(f.Q, f.R), a);
+        },
+      },
+    );
+  }
+  return out;
+}
+
+function relDiff(x: Matrix, y: Matrix): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < y.data.length; i++) {
+    num += (x.data[i]! - y.data[i]!) ** 2;
+    den += y.data[i]! ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+async function run(ctx: BenchContext): Promise<BenchmarkReport> {
+  const sizes = ctx.sizes ?? linalg.sizes[ctx.mode];
+  const budget = BUDGETS[ctx.mode];
+  const rows: BenchRow[] = [];
+  const all = cases();
+  for (const [si, n] of sizes.entries()) {
+    const a = randn(n, n, 500 + si);
+    const s = gram(a);
+    for (const op of ['svd', 'eigh', 'qr'] as const) {
+      let baseMs: number | undefined;
+      for (const c of all.filter((x) => x.op === op)) {
+        if (c.route === 'wasm') await enableWasm();
+        else disableWasm();
+        ctx.log(`${op} n=${n} ${c.impl}`);
+        try {
+          let err = Number.NaN;
+          const t = await timeIt(c.run(a, s), budget, (r) => {
+            err = c.check(a, s, r);
+          });
+          if (c.baseline) baseMs = t.ms;
+          const exact = !c.impl.includes('randomized');
+          const ok = !exact || err < 1e-8;
+          rows.push({
+            benchmark: `linalg ${op}`,
+            impl: c.impl,
+            n,
+            status: ok ? 'ok' : 'error',
+            ms: t.ms,
+            minMs: t.minMs,
+            reps: t.reps,
+            vsBaseline: baseMs === undefined ? undefined : baseMs / t.ms,
+            relErr: err,
+            note: exact ? 'relative reconstruction error' : 'rank-16 residual of a flat spectrum (not a full factorization)',
+          });
+        } catch (e) {
+          rows.push({ benchmark: `linalg ${op}`, impl: c.impl, n, status: 'error', note: `${(e as Error).name}: ${(e as Error).message}` });
+        }
+      }
+    }
+  }
+  disableWasm();
+  return { id: linalg.id, title: linalg.title, baseline: 'ml-matrix (same op)', sizes, env: {}, rows };
+}
+
+/** svd / eigh / qr of n x n Gaussian matrices (eigh of the Gram), js and wasm routes, against ml-matrix. */
+export const linalg: Benchmark = {
+  id: 'linalg',
+  title: 'Decompositions: svd, eigh (of AᵀA), qr of n x n Gaussian A; @x/linalg on the js and wasm GEMM routes vs ml-matrix',
+  sizes: { full: [128, 256, 512], quick: [128, 256], tiny: [6, 9] },
+  run,
+};
