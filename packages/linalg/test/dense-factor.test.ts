@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   cholesky,
   choleskySolve,
+  cond,
   det,
   inv,
   ldu,
@@ -11,6 +12,7 @@ import {
   lstsq,
   lu,
   luFactor,
+  matrixRank,
   luSolve,
   pinv,
   qr,
@@ -233,6 +235,16 @@ describe('lstsq / pinv', () => {
     expect(r.rank).toBe(c.n);
     expect(maxDiff(r.x, c.x)).toBeLessThan(1e-13 * fro(c.x));
     expect(Math.abs(r.residuals[0]! - c.residual)).toBeLessThan(1e-12 * c.residual);
+  });
+  it('matrixRank and cond match numpy', () => {
+    const c = fx.lstsq;
+    expect(matrixRank(m64(c.m, c.n, c.a))).toBe(c.rank);
+    expect(matrixRank(m64(3, 3, new Float64Array(9)))).toBe(0);
+    expect(matrixRank(m64(2, 2, [1, 0, 0, 1e-3]), { tol: 1e-2 })).toBe(1);
+    const s = fx.solve;
+    expect(Math.abs(cond(m64(s.n, s.n, s.a)) - s.cond)).toBeLessThanOrEqual(s.cond * s.cond * growth(s.n, s.n));
+    expect(cond(m64(2, 2, [1, 2, 2, 4]))).toBeGreaterThan(1e15);
+    expect(() => matrixRank(m64(1, 1, [1]), { tol: -1 })).toThrow(DomainError);
   });
   it('pinv satisfies the Penrose conditions on a wide matrix', () => {
     const a = randn(3, 5, 2);
