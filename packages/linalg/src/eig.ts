@@ -369,16 +369,19 @@ function split2x2(h: Float64Array, n: number, z: Float64Array | null, hi: number
   wi[hi] = 0;
 }
 
-/** Complex division (ar + i ai) / (br + i bi) -> [re, im] (Smith's algorithm). */
-function cdiv(ar: number, ai: number, br: number, bi: number): [number, number] {
+/** Complex division (ar + i ai) / (br + i bi) into out[0] + i out[1] (Smith's algorithm). */
+function cdiv(ar: number, ai: number, br: number, bi: number, out: Float64Array): void {
   if (Math.abs(br) >= Math.abs(bi)) {
     const r = bi / br;
     const den = br + r * bi;
-    return [(ar + ai * r) / den, (ai - ar * r) / den];
+    out[0] = (ar + ai * r) / den;
+    out[1] = (ai - ar * r) / den;
+    return;
   }
   const r = br / bi;
   const den = bi + r * br;
-  return [(ar * r + ai) / den, (ai * r - ar) / den];
+  out[0] = (ar * r + ai) / den;
+  out[1] = (ai * r - ar) / den;
 }
 
 /**
@@ -392,6 +395,7 @@ function schurVectors(t: Float64Array, n: number, wr: Float64Array, wi: Float64A
   const isBlockBottom = (i: number) => i > 0 && t[i * n + i - 1] !== 0;
   const vr = new Float64Array(n);
   const vi = new Float64Array(n);
+  const q2 = new Float64Array(2);
   for (let j = n - 1; j >= 0; j--) {
     vr.fill(0);
     vi.fill(0);
@@ -442,8 +446,12 @@ function schurVectors(t: Float64Array, n: number, wr: Float64Array, wi: Float64A
         const n0i = r0r * di + r0i * dr - b * r1i;
         const n1r = ar * r1r - ai * r1i - c * r0r;
         const n1i = ar * r1i + ai * r1r - c * r0i;
-        [vr[i0], vi[i0]] = cdiv(n0r, n0i, detr, deti);
-        [vr[i], vi[i]] = cdiv(n1r, n1i, detr, deti);
+        cdiv(n0r, n0i, detr, deti, q2);
+        vr[i0] = q2[0]!;
+        vi[i0] = q2[1]!;
+        cdiv(n1r, n1i, detr, deti, q2);
+        vr[i] = q2[0]!;
+        vi[i] = q2[1]!;
         i -= 2;
       } else {
         let sr = 0;
@@ -455,7 +463,9 @@ function schurVectors(t: Float64Array, n: number, wr: Float64Array, wi: Float64A
         let dr = t[i * n + i]! - lr;
         const di = -li;
         if (dr === 0 && di === 0) dr = small;
-        [vr[i], vi[i]] = cdiv(sr, si, dr, di);
+        cdiv(sr, si, dr, di, q2);
+        vr[i] = q2[0]!;
+        vi[i] = q2[1]!;
         i -= 1;
       }
       // Rescale to avoid overflow in long back substitutions.
