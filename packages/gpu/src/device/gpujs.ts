@@ -27,6 +27,40 @@ interface GpuInstance {
 }
 interface GpuKernelClass {
   features?: { isFloatRead?: boolean; isTextureFloat?: boolean; maxTextureSize?: number } | null;
+  testContext?: { getParameter(p: number): unknown; getExtension(name: string): unknown; RENDERER?: number } | null;
+}
+
+/** The GL renderer string of gpu.js's probe context (unmasked where the browser allows). */
+function rendererOf(K: GpuKernelClass): string | undefined {
+  try {
+    const gl = K.testContext;
+    if (!gl) return undefined;
+    const dbg = gl.getExtension('WEBGL_debug_renderer_info') as { UNMASKED_RENDERER_WEBGL: number } | null;
+    const r = dbg ? gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER ?? 0x1f01);
+    return typeof r === 'string' ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Gives the host a turn between kernel launches: gpu.js runs WebGL kernels synchronously, and
+ * without this an awaited chain of kernels would never let a browser page paint or fire events.
+ */
+function yieldToHost(): Promise<void> {
+  const sched = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  if (typeof sched?.yield === 'function') return sched.yield();
+  if (typeof MessageChannel !== 'undefined') {
+    return new Promise((resolve) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(0);
+    });
+  }
+  return Promise.resolve();
 }
 /** The gpu.js module (what `import('gpu.js')` gives). Pass your own copy as `createDevice({ gpujs })`. */
 export interface GpujsModule {
@@ -171,12 +205,14 @@ export class GpujsDevice implements Device {
     }
     const contextMax = f?.maxTextureSize && Number.isFinite(f.maxTextureSize) ? f.maxTextureSize : 16384;
     const maxTextureSize = Math.min(contextMax, opts.maxTextureSize ?? Number.POSITIVE_INFINITY);
+    const renderer = rendererOf(K);
     return new GpujsDevice(mod, gpu, {
       backend: 'gpujs',
       mode,
       precision: 'float32',
       requested,
       maxTextureSize,
+      ...(renderer ? { renderer } : {}),
     });
   }
 
@@ -246,6 +282,7 @@ export class GpujsDevice implements Device {
         pipeline: true,
       });
       const tex = (await k(...args.map((a) => a.value), ...scalars)) as GpuTexture;
+      await yieldToHost();
       return new GpuDeviceMatrix(this, rows, cols, tex, null, dtype);
     }
     const host = keep ? new Float32Array(rows * cols) : alloc(dtype, rows * cols);
@@ -259,6 +296,7 @@ export class GpujsDevice implements Device {
           pipeline: false,
         });
         await copyRows(k(...args.map((a) => a.value), ...scalars), host, tc, r0, c0, cols);
+        await yieldToHost();
       }
     }
     if (keep) return new GpuDeviceMatrix(this, rows, cols, null, host as Float32Array, dtype);

@@ -23,6 +23,8 @@ export interface DeviceInfo {
   readonly fallbackReason?: string;
   /** Largest texture side the kernels will use (after any `maxTextureSize` override). */
   readonly maxTextureSize?: number;
+  /** The GL renderer string (gpujs), e.g. 'ANGLE (..., SwiftShader ...)' or 'llvmpipe'. */
+  readonly renderer?: string;
   /** CPU threads the kernels use (js and wasm backends). */
   readonly threads?: number;
   /** Why the kernels run on fewer threads than the machine has, when they do. */
