@@ -1,5 +1,6 @@
 import type { Experiment } from '@x/gpu';
+import { grkanVsMlp } from './grkan';
 import { winnerVsSiren } from './winner';
 
 /** The package's seeded CPU experiments, one per paper claim (see the README for outcomes). */
-export const experiments: Experiment[] = [winnerVsSiren];
+export const experiments: Experiment[] = [winnerVsSiren, grkanVsMlp];

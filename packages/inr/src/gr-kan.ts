@@ -1,0 +1,81 @@
+import { DomainError, type Matrix, rng } from '@x/gpu';
+import { Linear, type Module, type ModuleJSON, type Parameter, prefixParameters } from '@x/nn';
+import { GroupRational } from './group-rational';
+import { rationalGain } from './rational';
+import { RATIONAL_INITS, type RationalInit } from './rational-inits';
+import type { RationalCoefficients } from './rational';
+
+export interface GrKanOptions {
+  /** Channel groups of the rational unit (default 8; must divide inFeatures). */
+  groups?: number;
+  /** Rational init (default 'gelu'; 'identity' for KAT's fc1). */
+  init?: RationalInit | RationalCoefficients;
+  /** Weight std multiplier² (default: the variance-preserving {@link rationalGain} of the init). */
+  gain?: number;
+  /** Learn a bias (default true, initialised to zero). */
+  bias?: boolean;
+  seed?: number;
+  name?: string;
+}
+
+/**
+ * A GR-KAN layer (Yang & Wang, "Kolmogorov-Arnold Transformer", 2024, eq. for GR-KAN):
+ * y = W F_group(x) + bias, a {@link GroupRational} activation (numerator shared, denominator per
+ * group, safe form B) followed by a linear map. W ~ N(0, gain²/fan_in) with the
+ * variance-preserving gain² = 1/E_{z~N(0,1)}[F(z)²] of the init, so unit-variance inputs give
+ * unit-variance outputs at init. (The released KAT code overwrites this init of its MLP layers
+ * with trunc_normal(0.02); this class follows the paper.) Forward and backward O(batch in out).
+ */
+export class GrKan implements Module {
+  readonly rational: GroupRational;
+  readonly linear: Linear;
+  readonly name: string;
+
+  constructor(inFeatures: number, outFeatures: number, opts: GrKanOptions = {}) {
+    const name = opts.name ?? `GrKan(${inFeatures}, ${outFeatures})`;
+    this.name = name;
+    const init = opts.init ?? 'gelu';
+    this.rational = new GroupRational(inFeatures, { groups: opts.groups ?? 8, init, name: `${name}.rational` });
+    const coeffs = typeof init === 'string' ? RATIONAL_INITS[init] : init;
+    const gain2 = opts.gain ?? rationalGain(coeffs);
+    if (!(gain2 > 0) || !Number.isFinite(gain2)) throw new DomainError(`${name}: gain must be a positive finite number, got ${gain2}`);
+    if (!Number.isInteger(outFeatures) || outFeatures < 1) throw new DomainError(`${name}: outFeatures must be a positive integer, got ${outFeatures}`);
+    const g = rng(opts.seed ?? 0);
+    const w = g.fillNormal(new Float64Array(inFeatures * outFeatures), Math.sqrt(gain2 / inFeatures));
+    this.linear = new Linear(inFeatures, outFeatures, { weight: w, bias: opts.bias ?? true, name: `${name}.linear` });
+  }
+
+  forward(x: Matrix): Matrix {
+    return this.linear.forward(this.rational.forward(x));
+  }
+
+  backward(dy: Matrix): Matrix {
+    return this.rational.backward(this.linear.backward(dy));
+  }
+
+  parameters(): Parameter[] {
+    return [...prefixParameters('rational', this.rational.parameters()), ...prefixParameters('linear', this.linear.parameters())];
+  }
+
+  zeroGrad(): void {
+    this.rational.zeroGrad();
+    this.linear.zeroGrad();
+  }
+
+  toJSON(): ModuleJSON {
+    return { type: 'GrKan', name: this.name, rational: this.rational.toJSON(), linear: this.linear.toJSON() };
+  }
+
+  /** Rebuilds from {@link GrKan.toJSON} (exact values). */
+  static fromJSON(json: ModuleJSON): GrKan {
+    if (json.type !== 'GrKan') throw new DomainError(`GrKan.fromJSON: type is ${String(json.type)}`);
+    const r = GroupRational.fromJSON(json.rational as ModuleJSON);
+    const l = Linear.fromJSON(json.linear as ModuleJSON);
+    const m = new GrKan(r.channels, l.outFeatures, { groups: r.groups, bias: l.useBias, name: typeof json.name === 'string' ? json.name : undefined });
+    m.rational.numerator.set(r.numerator);
+    m.rational.denominator.set(r.denominator);
+    m.linear.weight.data.set(l.weight.data);
+    m.linear.bias.set(l.bias);
+    return m;
+  }
+}
