@@ -59,3 +59,5 @@ export { type GhnDecoderKind, TinyGhn, type TinyGhnOptions } from './logah/tiny-
 export { fineTune, kaimingMlp, type MlpGrads, mlpLossAndGrads, spirals } from './logah/target-mlp';
 export { logahTinyExperiment, trainTinyGhn } from './experiments/logah-tiny';
 export { PoincareLinear, type PoincareLinearOptions } from './poincare/linear-layer';
+export { ExpMap0, LogMap0 } from './poincare/maps-layer';
+export { deepPoincareMlp, poincareSpiralsExperiment } from './experiments/poincare-spirals';

@@ -18,6 +18,8 @@ import {
   poincareLinearInit,
   poincareMidpoint,
   PoincareLinear,
+  ExpMap0,
+  LogMap0,
 } from '../src/index';
 import fx from './fixtures/poincare.json';
 import { mat, maxAbsDiff } from './helpers';
@@ -176,5 +178,19 @@ describe('PoincareLinear module', () => {
     const copy = PoincareLinear.fromJSON(JSON.parse(JSON.stringify(layer.toJSON())));
     expect(Array.from(copy.forward(X).data)).toEqual(Array.from(layer.forward(X).data));
     expect(() => layer.forward(mat([[0.1, 0.2]]))).toThrow(ShapeError);
+  });
+});
+
+describe('ExpMap0 / LogMap0 modules', () => {
+  it('are inverse and pass gradCheck', () => {
+    const V = mat([
+      [0.3, -0.2, 0.5, 0.1, 0],
+      [1.2, 0.4, -0.7, 0.2, 0.9],
+    ]);
+    const e = new ExpMap0(c);
+    const l = new LogMap0(c);
+    expect(maxAbsDiff(l.forward(e.forward(V)).data, V.data)).toBeLessThan(1e-14);
+    expect(gradCheck(new ExpMap0(c), V).passed).toBe(true);
+    expect(gradCheck(new LogMap0(c), mat(fx.fc.X)).passed).toBe(true);
   });
 });

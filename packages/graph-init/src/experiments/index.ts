@@ -3,6 +3,7 @@ import { gampRieExperiment } from './gamp-rie';
 import { logahTinyExperiment } from './logah-tiny';
 import { ntkConvergenceExperiment } from './ntk-convergence';
 import { poincareDepthExperiment } from './poincare-depth';
+import { poincareSpiralsExperiment } from './poincare-spirals';
 import { richLazyExperiment } from './rich-lazy';
 import { virgoSbmExperiment } from './virgo-sbm';
 import { virgoVarianceExperiment } from './virgo-variance';
@@ -13,6 +14,7 @@ export const experiments: Experiment[] = [
   virgoSbmExperiment,
   ntkConvergenceExperiment,
   poincareDepthExperiment,
+  poincareSpiralsExperiment,
   gampRieExperiment,
   richLazyExperiment,
   logahTinyExperiment,

@@ -1,6 +1,6 @@
 import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
 import type { Module, ModuleJSON, Parameter } from '@x/nn';
-import { type PoincareLinearParams, poincareLinear, poincareLinearInit } from './linear';
+import { BALL_EPS, type PoincareLinearParams, poincareLinear, poincareLinearInit } from './linear';
 
 /** Options of {@link PoincareLinear}. */
 export interface PoincareLinearOptions {
@@ -75,6 +75,12 @@ export class PoincareLinear implements Module {
     const arg = new Float64Array(nOut);
     const v = new Float64Array(nOut);
     const w = new Float64Array(nOut);
+    const chr = new Float64Array(nOut);
+    const shr = new Float64Array(nOut);
+    for (let k = 0; k < nOut; k++) {
+      chr[k] = Math.cosh(2 * sc * this.r[k]!);
+      shr[k] = Math.sinh(2 * sc * this.r[k]!);
+    }
     for (let b = 0; b < X.rows; b++) {
       const xo = b * nIn;
       let x2 = 0;
@@ -85,24 +91,27 @@ export class PoincareLinear implements Module {
         let s = 0;
         for (let i = 0; i < nIn; i++) s += X.data[xo + i]! * Z[i * nOut + k]!;
         xz[k] = s;
-        const t = 2 * sc * this.r[k]!;
-        arg[k] = ((sc * lam * s) / zn[k]!) * Math.cosh(t) - (lam - 1) * Math.sinh(t);
+        arg[k] = ((sc * lam * s) / zn[k]!) * chr[k]! - (lam - 1) * shr[k]!;
         v[k] = ((2 * zn[k]!) / sc) * Math.asinh(arg[k]!);
-        w[k] = Math.sinh(sc * v[k]!) / sc;
+        w[k] = Math.sinh(Math.max(-700, Math.min(700, sc * v[k]!))) / sc;
         w2 += w[k]! ** 2;
       }
       const root = Math.sqrt(1 + c * w2);
       const den = 1 + root;
-      // y = w/den: dw_k = dy_k/den − (Σ_j dy_j w_j)/den² · c w_k/root.
+      const wn = Math.sqrt(w2);
+      // On the projected shell y = ρ w/‖w‖ (ρ = (1 − ε)/√c); otherwise y = w/den.
+      const shell = wn / den > (1 - BALL_EPS) / sc || !Number.isFinite(w2);
       let dyw = 0;
       for (let k = 0; k < nOut; k++) dyw += dy.data[b * nOut + k]! * w[k]!;
       let dlam = 0;
       for (let k = 0; k < nOut; k++) {
-        const dw = dy.data[b * nOut + k]! / den - ((dyw / (den * den)) * c * w[k]!) / root;
-        const dv = dw * Math.cosh(sc * v[k]!);
-        const t = 2 * sc * this.r[k]!;
-        const ch = Math.cosh(t);
-        const sh = Math.sinh(t);
+        // y = w/den: dw_k = dy_k/den − (Σ_j dy_j w_j)/den² · c w_k/root.
+        const dw = shell
+          ? ((1 - BALL_EPS) / sc) * (dy.data[b * nOut + k]! / wn - (w[k]! * dyw) / (wn * wn * wn))
+          : dy.data[b * nOut + k]! / den - ((dyw / (den * den)) * c * w[k]!) / root;
+        const dv = Math.abs(sc * v[k]!) > 700 ? 0 : dw * Math.cosh(sc * v[k]!);
+        const ch = chr[k]!;
+        const sh = shr[k]!;
         const dArg = (dv * ((2 * zn[k]!) / sc)) / Math.sqrt(1 + arg[k]! ** 2);
         // ∂v/∂‖z‖ (outside the asinh) plus ∂arg/∂‖z‖.
         const dzn = (dv * 2 * Math.asinh(arg[k]!)) / sc - (dArg * sc * lam * xz[k]! * ch) / (zn[k]! * zn[k]!);

@@ -1,5 +1,8 @@
 import { assertMatrix, DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
 
+/** Projection margin of the ball in float64: ‖y‖ <= (1 − ε)/√c (spec §4a numerics). */
+export const BALL_EPS = 1e-5;
+
 /** Parameters of a Poincaré fully-connected layer: `Z` (n_in x n_out, column k is z_k) and offsets `r` (n_out). */
 export interface PoincareLinearParams {
   Z: Matrix<Float64Array>;
@@ -12,6 +15,7 @@ export interface PoincareLinearParams {
  * `v_k = (2‖z_k‖/√c) asinh(√c λ_x ⟨x, z_k⟩/‖z_k‖ · cosh(2√c r_k) − (λ_x − 1) sinh(2√c r_k))`,
  * `w = sinh(√c v)/√c`, `y = w/(1 + √(1 + c‖w‖²))`, with `λ_x = 2/(1 − c‖x‖²)`
  * (divided, not multiplied: the λ = 2(1 − c‖x‖²) of poincare-resnet's linreg is a bug, spec §4e).
+ * Outputs are projected to ‖y‖ <= (1 − ε)/√c, ε = 1e-5 (float64), as the spec's numerics advise.
  * X is batch x n_in; returns batch x n_out. O(batch · n_in · n_out).
  */
 export function poincareLinear(X: Matrix, params: PoincareLinearParams, c: number): Matrix<Float64Array> {
@@ -31,21 +35,34 @@ export function poincareLinear(X: Matrix, params: PoincareLinearParams, c: numbe
   }
   const out = new Float64Array(X.rows * nOut);
   const w = new Float64Array(nOut);
+  const maxNorm = (1 - BALL_EPS) / sc;
+  // cosh/sinh(2√c r_k) do not depend on the row: hoist them (transcendentals dominate the cost).
+  const ch = new Float64Array(nOut);
+  const shv = new Float64Array(nOut);
+  for (let k = 0; k < nOut; k++) {
+    ch[k] = Math.cosh(2 * sc * r[k]!);
+    shv[k] = Math.sinh(2 * sc * r[k]!);
+  }
   for (let b = 0; b < X.rows; b++) {
     let x2 = 0;
     for (let i = 0; i < nIn; i++) x2 += X.data[b * nIn + i]! ** 2;
     const lam = 2 / (1 - c * x2);
-    let w2 = 0;
+    let wmax = 0;
     for (let k = 0; k < nOut; k++) {
       let xz = 0;
       for (let i = 0; i < nIn; i++) xz += X.data[b * nIn + i]! * Z.data[i * nOut + k]!;
-      const t = 2 * sc * r[k]!;
-      const v = ((2 * znorm[k]!) / sc) * Math.asinh(((sc * lam * xz) / znorm[k]!) * Math.cosh(t) - (lam - 1) * Math.sinh(t));
-      w[k] = Math.sinh(sc * v) / sc;
-      w2 += w[k]! * w[k]!;
+      const v = ((2 * znorm[k]!) / sc) * Math.asinh(((sc * lam * xz) / znorm[k]!) * ch[k]! - (lam - 1) * shv[k]!);
+      // |√c v| <= 700 keeps sinh finite; beyond it the point is on the projected shell anyway.
+      w[k] = Math.sinh(Math.max(-700, Math.min(700, sc * v))) / sc;
+      wmax = Math.max(wmax, Math.abs(w[k]!));
     }
-    const den = 1 + Math.sqrt(1 + c * w2);
-    for (let k = 0; k < nOut; k++) out[b * nOut + k] = w[k]! / den;
+    // ‖w‖ by scaling (no overflow), then y = w/(1 + √(1 + c‖w‖²)), projected to ‖y‖ <= (1 − ε)/√c.
+    let s2 = 0;
+    if (wmax > 0) for (let k = 0; k < nOut; k++) s2 += (w[k]! / wmax) ** 2;
+    const wn = wmax * Math.sqrt(s2);
+    let scale = wn > 1e150 ? 1 / (sc * wn) : 1 / (1 + Math.sqrt(1 + c * wn * wn));
+    if (wn * scale > maxNorm) scale = maxNorm / wn;
+    for (let k = 0; k < nOut; k++) out[b * nOut + k] = w[k]! * scale;
   }
   return { rows: X.rows, cols: nOut, data: out };
 }
