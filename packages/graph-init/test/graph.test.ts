@@ -144,3 +144,21 @@ describe('GcnLayer', () => {
     expect(() => fresh.backward(mat([[1]]))).toThrow(DomainError);
   });
 });
+
+describe('graph edge cases', () => {
+  it('empty and single-node graphs', () => {
+    expect(erdosRenyi(0, 0.5).src.length).toBe(0);
+    expect(erdosRenyi(1, 1).src.length).toBe(0);
+    const a = normalizedAdjacency(edgesToCsr({ n: 1, src: new Int32Array(0), dst: new Int32Array(0) }));
+    expect(Array.from(spmm(a, mat([[3, 4]])).data)).toEqual([3, 4]);
+    expect(randomRegular(4, 0).src.length).toBe(0);
+  });
+  it('self-loops in the input are kept when asked and add to the diagonal of Â', () => {
+    const a = edgesToCsr({ n: 2, src: Int32Array.from([0, 0]), dst: Int32Array.from([0, 1]) }, { dropSelfLoops: false });
+    const d = csrToDense(normalizedAdjacency(a)).data;
+    // A + I = [[2, 1], [1, 1]], degrees 3 and 2.
+    expect(d[0]).toBeCloseTo(2 / 3, 15);
+    expect(d[1]).toBeCloseTo(1 / Math.sqrt(6), 15);
+    expect(d[3]).toBeCloseTo(1 / 2, 15);
+  });
+});

@@ -96,3 +96,15 @@ describe('empirical kernels of finite random nets (Tensor Programs I)', () => {
     expect(relFro(e.Theta.data, Te.data)).toBeLessThan(5 / Math.sqrt(1024));
   });
 });
+
+describe('edge cases', () => {
+  it('a single input gives a 1 x 1 kernel equal to the diagonal recursion', () => {
+    const x = mat([[0.5, -1, 2]]);
+    const o = { depth: 3, activation: 'relu' as const, sigmaW2: 2, sigmaB2: 0 };
+    // With σ_b² = 0 and σ_w² = 2, ReLU preserves the diagonal: K^{l+1}(x,x) = 2·K^l(x,x)/2.
+    const k1 = (2 * (0.25 + 1 + 4)) / 3;
+    expect(nngpKernel(x, o).data[0]).toBeCloseTo(k1, 13);
+    // NTK diagonal: Θ^{l+1} = K + 2·(1/2)·Θ^l = k1 (l + 1).
+    expect(ntkKernel(x, o).data[0]).toBeCloseTo(4 * k1, 12);
+  });
+});
