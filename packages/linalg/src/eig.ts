@@ -1,4 +1,4 @@
-import { ConvergenceError, gemmAccumulate, type Matrix } from '@x/gpu';
+import { ConvergenceError, DomainError, gemmAccumulate, type Matrix } from '@x/gpu';
 import type { ComplexArray } from './complex';
 import { EPS, f64Copy, ldexpInPlace, mat, requireSquare, safeScaleExponent } from './dense-util';
 import { formQ, makeReflector } from './householder-qr';
@@ -17,6 +17,8 @@ export interface EigOptions {
   balance?: boolean;
   /** Compute eigenvectors (default true). Without them `vectors` holds 0 x 0 matrices. */
   vectors?: boolean;
+  /** Budget of Francis double-shift steps for the whole matrix (default 40 n). */
+  maxIterations?: number;
 }
 
 function swapRowsCols(a: Float64Array, n: number, i: number, j: number): void {
@@ -190,13 +192,20 @@ function hessenberg(a: Float64Array, n: number, wantQ: boolean): Float64Array | 
  * accumulating the orthogonal transformations into z (n x n) when given. 2x2 blocks with real
  * eigenvalues are split by a rotation; the rest are complex conjugate pairs.
  */
-function francis(h: Float64Array, n: number, z: Float64Array | null, wr: Float64Array, wi: Float64Array, fn: string): void {
+function francis(
+  h: Float64Array,
+  n: number,
+  z: Float64Array | null,
+  wr: Float64Array,
+  wi: Float64Array,
+  fn: string,
+  budget: number,
+): void {
   let anorm = 0;
   for (let i = 0; i < n; i++) for (let j = Math.max(i - 1, 0); j < n; j++) anorm += Math.abs(h[i * n + j]!);
   let hi = n - 1;
   let iter = 0;
   let total = 0;
-  const budget = 40 * Math.max(n, 1);
   const v = new Float64Array(3);
   while (hi >= 0) {
     let l = hi;
@@ -508,7 +517,8 @@ function schurVectors(t: Float64Array, n: number, wr: Float64Array, wi: Float64A
  * Reference: Golub & Van Loan (4th ed.) §7.4-7.6 (Alg. 7.5.1-7.5.2, 7.6.x); Parlett &
  * Reinsch, Numer. Math. 13 (1969) (balancing); Francis, Comput. J. 4 (1961/62).
  * @throws ShapeError unless square; DomainError on NaN/Infinity; ConvergenceError when the QR
- * iteration exceeds 40n steps (carries the last subdiagonal).
+ * iteration exceeds its budget (`maxIterations`, default 40n steps; carries the magnitude of
+ * the subdiagonal entry that had not converged as `residual`).
  */
 export function eig(a: Matrix, opts: EigOptions = {}): EigResult {
   requireSquare('eig', 'a', a);
@@ -521,7 +531,11 @@ export function eig(a: Matrix, opts: EigOptions = {}): EigResult {
   const z = hessenberg(h, n, wantV);
   const wr = new Float64Array(n);
   const wi = new Float64Array(n);
-  francis(h, n, z, wr, wi, 'eig');
+  const budget = opts.maxIterations ?? 40 * Math.max(n, 1);
+  if (!Number.isInteger(budget) || budget < 0) {
+    throw new DomainError(`eig: maxIterations must be a non-negative integer, got ${budget}`);
+  }
+  francis(h, n, z, wr, wi, 'eig', budget);
   const values = { re: wr.slice(), im: wi.slice() };
   ldexpInPlace(values.re, -ex);
   ldexpInPlace(values.im, -ex);

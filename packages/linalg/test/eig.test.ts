@@ -1,4 +1,4 @@
-import { DomainError, randn, ShapeError } from '@x/gpu';
+import { ConvergenceError, DomainError, randn, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eig, eigh } from '../src/dense';
@@ -112,6 +112,21 @@ describe('eig against numpy.linalg.eig', () => {
       expect(Math.abs(k1[i]![0] - k2[i]![0])).toBeLessThan(1e-12);
       expect(Math.abs(k1[i]![1] - k2[i]![1])).toBeLessThan(1e-12);
     }
+  });
+  it('an exhausted iteration budget throws ConvergenceError carrying the residual', () => {
+    const a = randn(10, 10, 1);
+    let err: unknown;
+    try {
+      eig(a, { maxIterations: 2 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConvergenceError);
+    const ce = err as ConvergenceError;
+    expect(ce.residual).toBeGreaterThan(0);
+    expect(ce.iterations).toBe(3);
+    expect(ce.message).toMatch(/eig: Francis QR did not converge in 2 iterations/);
+    expect(() => eig(a, { maxIterations: -1 })).toThrow(DomainError);
   });
   it('errors', () => {
     expect(() => eig(randn(2, 3, 0))).toThrow(ShapeError);
