@@ -79,7 +79,10 @@ export function svd(a: Matrix, opts: SvdOptions = {}): SvdResult {
 }
 
 /**
- * Singular values of a, descending (min(m, n) of them), computed as by the exact {@link svd}.
+ * Singular values of a, descending (min(m, n) of them), to absolute accuracy O(eps ||a||):
+ * one-sided Jacobi for min(m, n) <= 32, else Householder bidiagonalization and implicit QL on
+ * the Golub-Kahan tridiagonal matrix, no vectors. Complexity O(m n min(m, n)).
+ * Reference: Golub & Kahan, SIAM J. Numer. Anal. 2 (1965); Golub & Van Loan (4th ed.) §8.6.
  * @throws ShapeError / DomainError as {@link svd}.
  */
 export function svdvals(a: Matrix): Float64Array {
