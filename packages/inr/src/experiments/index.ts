@@ -1,6 +1,7 @@
 import type { Experiment } from '@x/gpu';
 import { grkanVsMlp } from './grkan';
+import { smGpExtrapolation } from './sm-gp';
 import { winnerVsSiren } from './winner';
 
 /** The package's seeded CPU experiments, one per paper claim (see the README for outcomes). */
-export const experiments: Experiment[] = [winnerVsSiren, grkanVsMlp];
+export const experiments: Experiment[] = [winnerVsSiren, grkanVsMlp, smGpExtrapolation];

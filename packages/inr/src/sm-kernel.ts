@@ -1,0 +1,97 @@
+import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+
+/**
+ * Spectral-mixture kernel parameters in the GP-HM code's form, flattened as
+ * θ = [log w_1..log w_Q, log ℓ_1..log ℓ_Q, μ_1..μ_Q] (length 3Q).
+ */
+export interface SmKernel {
+  /** Number of mixture components Q. */
+  readonly q: number;
+  /** θ, length 3Q. */
+  readonly theta: Float64Array;
+}
+
+function checkTheta(fn: string, theta: ArrayLike<number>): number {
+  if (theta.length === 0 || theta.length % 3 !== 0) throw new ShapeError(`${fn}: theta has length ${theta.length}, expected 3Q (log w, log l, mu)`);
+  for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i]!)) throw new DomainError(`${fn}: theta[${i}] is ${theta[i]}`);
+  return theta.length / 3;
+}
+
+/**
+ * Initial SM parameters as GP-HM initialises them: w = 1/Q, log ℓ = 0, μ = linspace(0, 1, Q) ·
+ * freqScale (Fang et al., "Solving High Frequency and Multi-Scale PDEs with Gaussian Processes",
+ * ICLR 2024, code defaults Q = 30, freq_scale = 20). O(Q).
+ */
+export function smInit(q: number, freqScale: number): SmKernel {
+  if (!Number.isInteger(q) || q < 1) throw new DomainError(`smInit: q must be a positive integer, got ${q}`);
+  if (!Number.isFinite(freqScale)) throw new DomainError(`smInit: freqScale must be finite, got ${freqScale}`);
+  const theta = new Float64Array(3 * q);
+  for (let i = 0; i < q; i++) {
+    theta[i] = Math.log(1 / q);
+    theta[q + i] = 0;
+    theta[2 * q + i] = q === 1 ? 0 : (freqScale * i) / (q - 1);
+  }
+  return { q, theta };
+}
+
+/**
+ * Spectral-mixture kernel at a lag d (GP-HM code form of Wilson & Adams 2013, eq. 12, one
+ * dimension): k(d) = Σ_q w_q exp(−ℓ_q d²) cos(2π μ_q d), with ℓ_q = 2π² σ_q² in Wilson-Adams
+ * terms. k(0) = Σ w_q. O(Q).
+ */
+export function smKernelValue(d: number, theta: ArrayLike<number>): number {
+  const q = theta.length / 3;
+  let k = 0;
+  for (let i = 0; i < q; i++) {
+    k += Math.exp(theta[i]! - Math.exp(theta[q + i]!) * d * d) * Math.cos(2 * Math.PI * theta[2 * q + i]! * d);
+  }
+  return k;
+}
+
+/**
+ * The SM kernel matrix K_ij = k(x1_i − x2_j) for 1-D inputs (Fang et al. 2024, GP-HM; Wilson &
+ * Adams 2013). Returns an n1 x n2 float64 matrix. O(n1 n2 Q).
+ */
+export function smKernelMatrix(x1: ArrayLike<number>, x2: ArrayLike<number>, theta: ArrayLike<number>): Matrix<Float64Array> {
+  checkTheta('smKernelMatrix', theta);
+  const n1 = x1.length;
+  const n2 = x2.length;
+  const out = new Float64Array(n1 * n2);
+  for (let i = 0; i < n1; i++) for (let j = 0; j < n2; j++) out[i * n2 + j] = smKernelValue(x1[i]! - x2[j]!, theta);
+  return { rows: n1, cols: n2, data: out };
+}
+
+/**
+ * Accumulates g_j += Σ_{ab} M_ab ∂K_ab/∂θ_j for K = k(x, x) (M symmetric, n x n) with
+ * ∂k/∂log w_q = w_q e_q c_q, ∂k/∂log ℓ_q = −ℓ_q d² w_q e_q c_q, ∂k/∂μ_q = −2π d w_q e_q s_q
+ * (e = exp(−ℓ d²), c, s = cos, sin(2π μ d)). O(n² Q), using the symmetry of M and K.
+ */
+export function smKernelGradContract(x: ArrayLike<number>, theta: ArrayLike<number>, M: Float64Array, g: Float64Array): void {
+  const q = checkTheta('smKernelGradContract', theta);
+  const n = x.length;
+  const w = new Float64Array(q);
+  const l = new Float64Array(q);
+  for (let i = 0; i < q; i++) {
+    w[i] = Math.exp(theta[i]!);
+    l[i] = Math.exp(theta[q + i]!);
+  }
+  for (let a = 0; a < n; a++) {
+    // Diagonal (d = 0): only the log w terms are non-zero.
+    const mdiag = M[a * n + a]!;
+    for (let i = 0; i < q; i++) g[i]! += mdiag * w[i]!;
+    for (let b = 0; b < a; b++) {
+      const m = 2 * M[a * n + b]!;
+      if (m === 0) continue;
+      const d = x[a]! - x[b]!;
+      const d2 = d * d;
+      for (let i = 0; i < q; i++) {
+        const ph = 2 * Math.PI * theta[2 * q + i]! * d;
+        const we = w[i]! * Math.exp(-l[i]! * d2);
+        const wec = we * Math.cos(ph);
+        g[i]! += m * wec;
+        g[q + i]! -= m * l[i]! * d2 * wec;
+        g[2 * q + i]! -= m * 2 * Math.PI * d * we * Math.sin(ph);
+      }
+    }
+  }
+}

@@ -1,0 +1,198 @@
+import { DomainError, rng, ShapeError } from '@x/gpu';
+import { eigh, kron } from '@x/linalg';
+import { describe, expect, it } from 'vitest';
+import {
+  fitGp,
+  gpNlml,
+  kronMatvecN,
+  kronSolve,
+  lbfgs,
+  poissonApply2d,
+  poissonSolve2d,
+  smGpExtrapolation,
+  smInit,
+  smKernelMatrix,
+  smKernelValue,
+} from '../src/index';
+import { fixture } from './fixtures';
+
+interface GpFixture {
+  Q: number;
+  x: number[];
+  y: number[];
+  theta: number[];
+  noise: number;
+  nlml: number;
+  grad: number[];
+  gradFd: number[];
+  kernel: { x1: number[]; x2: number[]; K: number[] };
+  kron: { g1: number[]; g2: number[]; theta1: number[]; theta2: number[]; y: number[]; noise: number; x: number[]; logdet: number };
+}
+const fx = fixture<GpFixture>('gp.json');
+
+describe('spectral-mixture kernel (GP-HM code form)', () => {
+  it('matches numpy; k(0) = Σ w; K is PSD', () => {
+    const K = smKernelMatrix(fx.kernel.x1, fx.kernel.x2, fx.theta);
+    K.data.forEach((v, i) => {
+      expect(v).toBeCloseTo(fx.kernel.K[i]!, 13);
+    });
+    const wsum = fx.theta.slice(0, fx.Q).reduce((s, v) => s + Math.exp(v), 0);
+    expect(smKernelValue(0, fx.theta)).toBeCloseTo(wsum, 14);
+    const x = Float64Array.from({ length: 60 }, (_, i) => Math.sin(i) * 2);
+    const { values } = eigh(smKernelMatrix(x, x, smInit(10, 30).theta));
+    expect(values[0]!).toBeGreaterThan(-1e-10);
+  });
+
+  it('rejects a theta whose length is not 3Q', () => {
+    expect(() => smKernelMatrix([0], [0], [1, 2])).toThrow(ShapeError);
+    expect(() => smKernelMatrix([0], [0], [Number.NaN, 0, 0])).toThrow(DomainError);
+  });
+});
+
+describe('gpNlml', () => {
+  it('value and analytic gradient match numpy (trace formula and central differences)', () => {
+    const r = gpNlml(fx.x, fx.y, fx.theta, { noise: fx.noise });
+    expect(r.value).toBeCloseTo(fx.nlml, 9);
+    r.grad.forEach((g, i) => {
+      // numpy's analytic gradient agrees with its own central differences to 2e-8.
+      expect(Math.abs(g - fx.grad[i]!)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fx.grad[i]!)));
+      expect(Math.abs(g - fx.gradFd[i]!)).toBeLessThan(1e-6 * Math.max(1, Math.abs(g)));
+    });
+  });
+
+  it('analytic gradient matches JS central differences at a random point', () => {
+    const g = rng(4);
+    const x = Float64Array.from({ length: 30 }, () => g.uniform());
+    const y = x.map((v) => Math.sin(9 * v) + 0.1 * g.normal());
+    const theta = Float64Array.from([Math.log(0.7), Math.log(0.2), Math.log(3), Math.log(0.5), 1.4, 0.3]);
+    const r = gpNlml(x, y, theta, { noise: 0.01 });
+    const h = 1e-6;
+    for (let j = 0; j < theta.length; j++) {
+      const tp = theta.slice();
+      const tm = theta.slice();
+      tp[j]! += h;
+      tm[j]! -= h;
+      const fd = (gpNlml(x, y, tp, { noise: 0.01 }).value - gpNlml(x, y, tm, { noise: 0.01 }).value) / (2 * h);
+      expect(Math.abs(fd - r.grad[j]!)).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
+    }
+  });
+
+  it('shape and domain errors', () => {
+    expect(() => gpNlml([0, 1], [0], [0, 0, 0])).toThrow(ShapeError);
+    expect(() => gpNlml([0, 1], [0, 1], [0, 0, 0], { noise: -1 })).toThrow(DomainError);
+  });
+});
+
+describe('lbfgs and fitGp', () => {
+  it('lbfgs minimises the Rosenbrock function', () => {
+    const f = (t: Float64Array) => ({
+      value: (1 - t[0]!) ** 2 + 100 * (t[1]! - t[0]! ** 2) ** 2,
+      grad: Float64Array.of(-2 * (1 - t[0]!) - 400 * t[0]! * (t[1]! - t[0]! ** 2), 200 * (t[1]! - t[0]! ** 2)),
+    });
+    const r = lbfgs(f, [-1.2, 1], { maxIter: 200, gtol: 1e-10 });
+    expect(r.theta[0]).toBeCloseTo(1, 6);
+    expect(r.theta[1]).toBeCloseTo(1, 6);
+  });
+
+  it('Adam lowers the NLML, reports progress and honours an AbortSignal', () => {
+    const x = Float64Array.from({ length: 20 }, (_, i) => i / 19);
+    const y = x.map((v) => Math.sin(6 * v));
+    const seen: number[] = [];
+    const r = fitGp(x, y, smInit(2, 5).theta, { method: 'adam', maxIter: 40, noise: 1e-3, onProgress: (i) => seen.push(i.nlml) });
+    expect(seen).toHaveLength(40);
+    expect(r.nlml).toBeLessThan(r.history[0]!);
+    const ac = new AbortController();
+    ac.abort();
+    expect(() => fitGp(x, y, smInit(2, 5).theta, { signal: ac.signal })).toThrow();
+  });
+});
+
+describe('Kronecker grids', () => {
+  it('kronMatvecN equals the dense Kronecker product (3 rectangular factors, and transposed)', () => {
+    const g = rng(2);
+    const mk = (r: number, c: number) => ({ rows: r, cols: c, data: g.fillNormal(new Float64Array(r * c)) });
+    const A = mk(2, 3);
+    const B = mk(4, 2);
+    const C = mk(3, 3);
+    const K = kron(kron(A, B), C);
+    const x = g.fillNormal(new Float64Array(K.cols));
+    const y = kronMatvecN([A, B, C], x);
+    for (let i = 0; i < K.rows; i++) {
+      let s = 0;
+      for (let j = 0; j < K.cols; j++) s += K.data[i * K.cols + j]! * x[j]!;
+      expect(y[i]).toBeCloseTo(s, 12);
+    }
+    const z = g.fillNormal(new Float64Array(K.rows));
+    const yt = kronMatvecN([A, B, C], z, { transpose: true });
+    for (let j = 0; j < K.cols; j++) {
+      let s = 0;
+      for (let i = 0; i < K.rows; i++) s += K.data[i * K.cols + j]! * z[i]!;
+      expect(yt[j]).toBeCloseTo(s, 12);
+    }
+    expect(() => kronMatvecN([A], [1, 2])).toThrow(ShapeError);
+  });
+
+  it('kronSolve (per-dimension eigh) matches numpy dense solve and log-determinant', () => {
+    const k = fx.kron;
+    const K1 = smKernelMatrix(k.g1, k.g1, k.theta1);
+    const K2 = smKernelMatrix(k.g2, k.g2, k.theta2);
+    const { x, logdet } = kronSolve([K1, K2], k.y, k.noise);
+    // cond(K + 0.05 I) <= (λmax + 0.05) / 0.05 ~ 200: 1e-10 relative leaves a wide margin.
+    x.forEach((v, i) => {
+      expect(Math.abs(v - k.x[i]!)).toBeLessThan(1e-10 * Math.max(1, Math.abs(k.x[i]!)));
+    });
+    expect(logdet).toBeCloseTo(k.logdet, 10);
+  });
+
+  it('Poisson on a grid by Kronecker matvecs: exact discrete solve and O(h²) convergence', () => {
+    const exact = (x: number, y: number) => Math.sin(Math.PI * x) * Math.sin(3 * Math.PI * y) * (1 + x);
+    // −Δ of the exact solution, by hand.
+    const rhs = (x: number, y: number) => {
+      const s1 = Math.sin(Math.PI * x);
+      const c1 = Math.cos(Math.PI * x);
+      const s3 = Math.sin(3 * Math.PI * y);
+      const uxx = (-Math.PI * Math.PI * s1 * (1 + x) + 2 * Math.PI * c1) * s3;
+      const uyy = -9 * Math.PI * Math.PI * s1 * (1 + x) * s3;
+      return -(uxx + uyy);
+    };
+    const errs: number[] = [];
+    for (const n of [15, 31]) {
+      const h = 1 / (n + 1);
+      const f = new Float64Array(n * n);
+      const ue = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          f[i * n + j] = rhs((i + 1) * h, (j + 1) * h);
+          ue[i * n + j] = exact((i + 1) * h, (j + 1) * h);
+        }
+      }
+      const u = poissonSolve2d(f, n, n);
+      const back = poissonApply2d(u, n, n);
+      let res = 0;
+      let fn = 0;
+      let err = 0;
+      for (let i = 0; i < n * n; i++) {
+        res = Math.max(res, Math.abs(back[i]! - f[i]!));
+        fn = Math.max(fn, Math.abs(f[i]!));
+        err = Math.max(err, Math.abs(u[i]! - ue[i]!));
+      }
+      // The discrete system is solved to rounding (cond ~ 4/(π h)² ~ 400 for n = 31).
+      expect(res / fn).toBeLessThan(1e-11);
+      errs.push(err);
+    }
+    // Second-order scheme: halving h divides the error by ~4.
+    expect(errs[0]! / errs[1]!).toBeGreaterThan(3.5);
+    expect(errs[0]! / errs[1]!).toBeLessThan(4.5);
+  });
+});
+
+describe('experiment inr/sm-gp-extrapolation (quick)', () => {
+  it('SM recovers μ = 20, 3 and extrapolates; SE reverts to the mean', async () => {
+    const r = await smGpExtrapolation.run({ quick: true });
+    const m = r.metrics!;
+    expect(m.smRelL2!).toBeLessThan(1e-2);
+    expect(m.seRelL2!).toBeGreaterThan(0.5);
+    expect([m.mu1!, m.mu2!].map((v) => Math.round(v)).sort((a, b) => a - b)).toEqual([3, 20]);
+    expect(r.ok).toBe(true);
+  });
+});
