@@ -1,2 +1,3 @@
 export * from './dense';
 export * from './structured';
+export { experiments } from './experiments';

@@ -63,3 +63,4 @@ export {
 export { type KpsvdOptions, type KpsvdResult, kpsvd, kronRearrange } from './kpsvd';
 export { butterflyLearnsDftExperiment, frameViewsExperiment, structuredExperiments } from './structured-experiments';
 export { type ConvolveMode, fftConvolve } from './convolve';
+export { svdAccuracyExperiment } from './dense-experiments';
