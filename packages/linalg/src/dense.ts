@@ -9,3 +9,4 @@ export { cond, matrixRank } from './rank';
 export { svdLowrank } from './randomized';
 export { type LstsqResult, lstsq, pinv, solve, solveTriangular } from './solve';
 export { type SvdOptions, type SvdResult, svd, svdvals } from './svd';
+export { svdAccuracyExperiment } from './dense-experiments';

@@ -63,4 +63,3 @@ export {
 export { type KpsvdOptions, type KpsvdResult, kpsvd, kronRearrange } from './kpsvd';
 export { butterflyLearnsDftExperiment, frameViewsExperiment, structuredExperiments } from './structured-experiments';
 export { type ConvolveMode, fftConvolve } from './convolve';
-export { svdAccuracyExperiment } from './dense-experiments';
