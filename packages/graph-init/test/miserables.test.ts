@@ -25,21 +25,21 @@ describe('Virgo on the real Les Misérables graph', () => {
     // T_k = ‖Â^k 1‖² decreases with k on an irregular graph, so every hidden c_b = (2/m) T_{k-1}/T_k > 2/m.
     for (let l = 0; l < 7; l++) expect(v.backward[l]!).toBeGreaterThan(2 / 32);
   });
-  it('depth-8 GCN node classification: Virgo >= Kaiming (within 0.02) and > Xavier, mean over 4 seeds', () => {
+  it('depth-8 GCN node classification: Virgo >= Kaiming (within 0.02) and > Xavier, mean over 3 seeds', () => {
     const mean: Record<string, number> = {};
     for (const scheme of ['xavier', 'kaiming', 'virgo'] as const) {
       let acc = 0;
-      for (let seed = 0; seed < 4; seed++) {
+      for (let seed = 0; seed < 3; seed++) {
         const r = rng(seed);
         const x = { rows: n, cols: 16, data: r.fillNormal(new Float64Array(n * 16)) };
         const train = new Uint8Array(n);
         for (let i = 0; i < n; i++) train[i] = r.uniform() < 0.5 ? 1 : 0;
-        const res = trainGcn({ adj, x, labels, train, numClasses: 11 }, scheme, { depth: 8, hidden: 32, steps: 150, lr: 0.005, seed, evalEvery: 150 });
-        acc += res.finalTestAcc / 4;
+        const res = trainGcn({ adj, x, labels, train, numClasses: 11 }, scheme, { depth: 8, hidden: 32, steps: 120, lr: 0.005, seed, evalEvery: 120 });
+        acc += res.finalTestAcc / 3;
       }
       mean[scheme] = acc;
     }
     expect(mean.virgo!, JSON.stringify(mean)).toBeGreaterThanOrEqual(mean.kaiming! - 0.02);
-    expect(mean.virgo!).toBeGreaterThan(mean.xavier!);
+    expect(mean.virgo!, JSON.stringify(mean)).toBeGreaterThan(mean.xavier!);
   });
 });
