@@ -61,6 +61,12 @@ export class ExpMap0 implements Module {
   toJSON(): ModuleJSON {
     return { type: 'ExpMap0', c: this.c };
   }
+  /** Rebuilds the module from {@link ExpMap0.toJSON}. */
+  static fromJSON(json: unknown): ExpMap0 {
+    const j = json as { type?: string; c?: number };
+    if (!j || j.type !== 'ExpMap0' || typeof j.c !== 'number') throw new DomainError('ExpMap0.fromJSON: not a ExpMap0 snapshot');
+    return new ExpMap0(j.c);
+  }
 }
 
 /**
@@ -111,5 +117,11 @@ export class LogMap0 implements Module {
   zeroGrad(): void {}
   toJSON(): ModuleJSON {
     return { type: 'LogMap0', c: this.c };
+  }
+  /** Rebuilds the module from {@link LogMap0.toJSON}. */
+  static fromJSON(json: unknown): LogMap0 {
+    const j = json as { type?: string; c?: number };
+    if (!j || j.type !== 'LogMap0' || typeof j.c !== 'number') throw new DomainError('LogMap0.fromJSON: not a LogMap0 snapshot');
+    return new LogMap0(j.c);
   }
 }
