@@ -61,3 +61,5 @@ export { logahTinyExperiment, trainTinyGhn } from './experiments/logah-tiny';
 export { PoincareLinear, type PoincareLinearOptions } from './poincare/linear-layer';
 export { ExpMap0, LogMap0 } from './poincare/maps-layer';
 export { deepPoincareMlp, poincareSpiralsExperiment } from './experiments/poincare-spirals';
+export { MISERABLES } from './data/miserables';
+export { virgoMiserablesExperiment } from './experiments/virgo-miserables';

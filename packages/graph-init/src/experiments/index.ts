@@ -5,6 +5,7 @@ import { ntkConvergenceExperiment } from './ntk-convergence';
 import { poincareDepthExperiment } from './poincare-depth';
 import { poincareSpiralsExperiment } from './poincare-spirals';
 import { richLazyExperiment } from './rich-lazy';
+import { virgoMiserablesExperiment } from './virgo-miserables';
 import { virgoSbmExperiment } from './virgo-sbm';
 import { virgoVarianceExperiment } from './virgo-variance';
 
@@ -12,6 +13,7 @@ import { virgoVarianceExperiment } from './virgo-variance';
 export const experiments: Experiment[] = [
   virgoVarianceExperiment,
   virgoSbmExperiment,
+  virgoMiserablesExperiment,
   ntkConvergenceExperiment,
   poincareDepthExperiment,
   poincareSpiralsExperiment,
