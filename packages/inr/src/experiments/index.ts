@@ -1,7 +1,8 @@
 import type { Experiment } from '@x/gpu';
+import { eigenstructures } from './eigen';
 import { grkanVsMlp } from './grkan';
 import { smGpExtrapolation } from './sm-gp';
 import { winnerVsSiren } from './winner';
 
 /** The package's seeded CPU experiments, one per paper claim (see the README for outcomes). */
-export const experiments: Experiment[] = [winnerVsSiren, grkanVsMlp, smGpExtrapolation];
+export const experiments: Experiment[] = [winnerVsSiren, grkanVsMlp, smGpExtrapolation, eigenstructures];
