@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   fitGp,
   gpNlml,
+  gpPredict,
   kronMatvecN,
   kronSolve,
   lbfgs,
@@ -194,5 +195,31 @@ describe('experiment inr/sm-gp-extrapolation (quick)', () => {
     expect(m.seRelL2!).toBeGreaterThan(0.5);
     expect([m.mu1!, m.mu2!].map((v) => Math.round(v)).sort((a, b) => a - b)).toEqual([3, 20]);
     expect(r.ok).toBe(true);
+  });
+});
+
+describe('real data: Mauna Loa CO2, 1990-1999 (vega-datasets slice)', () => {
+  interface Co2 {
+    t: number[];
+    co2: number[];
+    trainTrend: { slope: number; intercept: number };
+  }
+  it('SM finds the annual period and extrapolates 1998-99 better than SE', () => {
+    const d = fixture<Co2>('co2.json');
+    const t = Float64Array.from(d.t, (v) => v - 1990);
+    const { slope, intercept } = d.trainTrend;
+    const r = Float64Array.from(d.co2, (v, i) => v - (intercept + slope * t[i]!));
+    const ntr = 96;
+    const [xtr, ytr, xte, yte] = [t.slice(0, ntr), r.slice(0, ntr), t.slice(ntr), r.slice(ntr)];
+    const rmse = (p: Float64Array) => Math.sqrt(p.reduce((s, v, i) => s + (v - yte[i]!) ** 2, 0) / p.length);
+    const q = 10;
+    // μ in cycles per year, initialised on [0, 3].
+    const sm = fitGp(xtr, ytr, smInit(q, 3).theta, { noise: 0.05, maxIter: 150 });
+    const top = Array.from({ length: q }, (_, i) => ({ w: Math.exp(sm.theta[i]!), mu: sm.theta[2 * q + i]! })).sort((a, b) => b.w - a.w);
+    expect(Math.abs(top[0]!.mu - 1)).toBeLessThan(0.01);
+    const se = fitGp(xtr, ytr, Float64Array.of(0, 0, 0), { noise: 0.05, maxIter: 60, frozen: [2] });
+    const smErr = rmse(gpPredict(xtr, ytr, sm.theta, xte, { noise: 0.05 }));
+    const seErr = rmse(gpPredict(xtr, ytr, se.theta, xte, { noise: 0.05 }));
+    expect(smErr).toBeLessThan(0.75 * seErr);
   });
 });
