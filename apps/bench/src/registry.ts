@@ -1,9 +1,9 @@
-import { linalg } from './benchmarks/linalg';
+import { linalgEigh, linalgQr, linalgSvd } from './benchmarks/linalg';
 import { matmul } from './benchmarks/matmul';
 import type { BenchContext, Benchmark, BenchmarkReport, BenchMode } from './types';
 
 /** Every benchmark, in run order. Add one: a file under ./benchmarks/ and one entry here. */
-export const benchmarks: readonly Benchmark[] = [matmul, linalg];
+export const benchmarks: readonly Benchmark[] = [matmul, linalgSvd, linalgEigh, linalgQr];
 
 export interface RunOptions {
   mode?: BenchMode;
