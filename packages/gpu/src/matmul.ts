@@ -1,3 +1,4 @@
+import { matmulShape } from './device/validate';
 import { ShapeError } from './errors';
 import { type CpuRoute, gemmAccumulate } from './gemm';
 import { alloc, assertMatrix, type DType, dtypeOf, type Matrix } from './matrix';
@@ -33,15 +34,7 @@ export function matmul(a: Matrix, b: Matrix, opts: MatmulOptions = {}): Matrix {
   assertMatrix('matmul', 'a', a);
   assertMatrix('matmul', 'b', b);
   const { transA = false, transB = false } = opts;
-  const m = transA ? a.cols : a.rows;
-  const k = transA ? a.rows : a.cols;
-  const k2 = transB ? b.cols : b.rows;
-  const n = transB ? b.rows : b.cols;
-  if (k !== k2) {
-    throw new ShapeError(
-      `matmul: inner dimensions differ: a is ${a.rows}x${a.cols}${transA ? ' (transposed)' : ''}, b is ${b.rows}x${b.cols}${transB ? ' (transposed)' : ''}`,
-    );
-  }
+  const { m, n, k } = matmulShape(a, b, transA, transB);
   let out = opts.out;
   if (out) {
     assertMatrix('matmul', 'out', out);
