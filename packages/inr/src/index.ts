@@ -1,5 +1,5 @@
 export { spectralCentroid, spectralCentroid2d, type WinnerScales, winnerScales } from './spectral';
-export { type SirenInitOptions, type SirenParams, sirenInit, sirenModel, type WinnerInitOptions, winnerInit } from './siren';
+export { type SirenInitOptions, type SirenModelOptions, type SirenParams, sirenInit, sirenModel, type WinnerInitOptions, winnerInit } from './siren';
 export { type FitSirenOptions, fitSiren, psnrFromMse } from './fit-siren';
 export {
   checkRationalCoefficients,

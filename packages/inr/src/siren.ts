@@ -1,4 +1,4 @@
-import { DomainError, type Matrix, rng } from '@x/gpu';
+import { type Device, DomainError, type Matrix, rng } from '@x/gpu';
 import { Linear, Sequential, Sine } from '@x/nn';
 import { spectralCentroid, winnerScales } from './spectral';
 
@@ -86,12 +86,26 @@ export function winnerInit(layers: readonly number[], target: ArrayLike<number>,
   return { ...p, s0, s1 };
 }
 
-/** A trainable SIREN (@x/nn Sequential of Linear + Sine layers, linear output) from init params. */
-export function sirenModel(p: SirenParams): Sequential {
+export interface SirenModelOptions {
+  /**
+   * An @x/gpu device (gpu.js, wasm, js) for the products of `forwardAsync`/`backwardAsync`: the
+   * forward pass over many coordinates then runs as device kernels. Sync calls stay on the CPU.
+   */
+  device?: Device;
+  /** Smallest batch * in * out sent to the device (default @x/nn's 64³). */
+  deviceThreshold?: number;
+}
+
+/**
+ * A trainable SIREN (Sitzmann et al. 2020, eq. 1: h_l = sin(ω_l (W_l h_{l-1} + b_l)), linear
+ * output) from init params: an @x/nn Sequential of Linear + Sine layers. O(batch Σ n_l n_{l+1}).
+ */
+export function sirenModel(p: SirenParams, opts: SirenModelOptions = {}): Sequential {
   const layers = [];
+  const dev = opts.device ? { device: opts.device, ...(opts.deviceThreshold === undefined ? {} : { deviceThreshold: opts.deviceThreshold }) } : {};
   for (let l = 0; l < p.weights.length; l++) {
     const W = p.weights[l]!;
-    layers.push(new Linear(W.cols, W.rows, { weight: W, bias: p.biases[l]!, name: `siren.${l}` }));
+    layers.push(new Linear(W.cols, W.rows, { weight: W, bias: p.biases[l]!, name: `siren.${l}`, ...dev }));
     if (l < p.omegas.length) layers.push(new Sine({ omega0: p.omegas[l]! }));
   }
   return new Sequential(layers);

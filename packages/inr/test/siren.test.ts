@@ -1,4 +1,4 @@
-import { DomainError, type Matrix } from '@x/gpu';
+import { createDevice, DomainError, type Matrix } from '@x/gpu';
 import { gradCheck } from '@x/nn';
 import { describe, expect, it } from 'vitest';
 import { sirenInit, sirenModel, winnerInit, winnerScales } from '../src/index';
@@ -162,5 +162,36 @@ describe('sirenModel', () => {
     expect(y.data[1]).toBeCloseTo(h[1]!, 12);
     const report = gradCheck(m, x, { tol: 1e-5 });
     expect(report.passed).toBe(true);
+  });
+});
+
+describe('sirenModel on an @x/gpu device', () => {
+  it('forwardAsync/backwardAsync through the wasm device match the CPU path (float64 kernels)', async () => {
+    const dev = await createDevice({ backend: 'wasm' }).catch(() => createDevice({ backend: 'js' }));
+    let calls = 0;
+    const matmul = dev.matmul.bind(dev);
+    (dev as { matmul: typeof dev.matmul }).matmul = ((...args: Parameters<typeof dev.matmul>) => {
+      calls++;
+      return matmul(...args);
+    }) as typeof dev.matmul;
+    const p = sirenInit([1, 32, 32, 1], { seed: 2 });
+    const cpu = sirenModel(p);
+    const onDev = sirenModel(p, { device: dev, deviceThreshold: 1 });
+    const x = { rows: 256, cols: 1, data: Float64Array.from({ length: 256 }, (_, i) => -1 + (2 * i) / 255) };
+    const a = cpu.forward(x);
+    const b = await onDev.forwardAsync(x);
+    let err = 0;
+    for (let i = 0; i < a.data.length; i++) err = Math.max(err, Math.abs(a.data[i]! - b.data[i]!));
+    // Both paths compute in float64; only the summation order may differ.
+    expect(err).toBeLessThan(1e-12);
+    const dy = { rows: 256, cols: 1, data: new Float64Array(256).fill(1) };
+    cpu.backward(dy);
+    await onDev.backwardAsync(dy);
+    const ga = cpu.parameters()[0]!.grad;
+    const gb = onDev.parameters()[0]!.grad;
+    for (let i = 0; i < ga.length; i++) expect(gb[i]).toBeCloseTo(ga[i]!, 9);
+    // 3 products forward, 2 per layer backward.
+    expect(calls).toBe(9);
+    dev.dispose();
   });
 });
