@@ -21,7 +21,7 @@ export { type SmKernel, smInit, smKernelGradContract, smKernelMatrix, smKernelVa
 export { type GpNlmlOptions, type GpNlmlResult, gpNlml, gpPredict } from './gp-nlml';
 export { type LbfgsOptions, type LbfgsResult, lbfgs, type Objective } from './lbfgs';
 export { type FitGpOptions, type FitGpResult, fitGp } from './fit-gp';
-export { type KronEigen, kronEigh, kronMatvecN, kronSolve } from './kron';
+export { type KronEigen, kronEigh, kronMatvecN, kronNlml, kronSolve } from './kron';
 export { laplacian1d, poissonApply2d, poissonSolve2d } from './poisson';
 export { smGpExtrapolation, twoTone } from './experiments/sm-gp';
 export { subspaceAngle } from './subspace-angle';

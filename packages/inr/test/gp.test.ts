@@ -1,11 +1,12 @@
 import { DomainError, rng, ShapeError } from '@x/gpu';
-import { eigh, kron } from '@x/linalg';
+import { cholesky, eigh, kron } from '@x/linalg';
 import { describe, expect, it } from 'vitest';
 import {
   fitGp,
   gpNlml,
   gpPredict,
   kronMatvecN,
+  kronNlml,
   kronSolve,
   lbfgs,
   poissonApply2d,
@@ -143,6 +144,14 @@ describe('Kronecker grids', () => {
       expect(Math.abs(v - k.x[i]!)).toBeLessThan(1e-10 * Math.max(1, Math.abs(k.x[i]!)));
     });
     expect(logdet).toBeCloseTo(k.logdet, 10);
+    // The grid NLML equals the dense one: ½ yᵀx + ½ log|A| + (N/2) log 2π with A = K1 ⊗ K2 + s I.
+    const A = kron(K1, K2);
+    for (let i = 0; i < 30; i++) A.data[i * 30 + i]! += k.noise;
+    const L = cholesky(A);
+    let dense = 15 * Math.log(2 * Math.PI);
+    for (let i = 0; i < 30; i++) dense += 0.5 * k.y[i]! * k.x[i]! + Math.log(L.data[i * 30 + i]!);
+    expect(kronNlml([K1, K2], k.y, k.noise)).toBeCloseTo(dense, 9);
+    expect(() => kronSolve([K1, K2], k.y, -100)).toThrow(DomainError);
   });
 
   it('Poisson on a grid by Kronecker matvecs: exact discrete solve and O(h²) convergence', () => {

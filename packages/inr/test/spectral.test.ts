@@ -34,6 +34,22 @@ describe('spectralCentroid (numpy fixtures)', () => {
     expect(spectralCentroid2d(Float64Array.from(im.data), im.rows, im.cols)).toBeCloseTo(im.centroid, 12);
   });
 
+  it('image with interleaved channels: the mean over channels of per-channel centroids', () => {
+    const im = fx.image;
+    const rows = im.rows;
+    const cols = im.cols;
+    // Channel 0 = the fixture image, channel 1 = a bin-aligned tone per row (c = 3/cols).
+    const tone = Array.from({ length: cols }, (_, c) => Math.cos((2 * Math.PI * 3 * c) / cols));
+    const rgb = new Float64Array(rows * cols * 2);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        rgb[(r * cols + c) * 2] = im.data[r * cols + c]!;
+        rgb[(r * cols + c) * 2 + 1] = tone[c]!;
+      }
+    }
+    expect(spectralCentroid2d(rgb, rows, cols, 2)).toBeCloseTo((im.centroid + 3 / cols) / 2, 12);
+  });
+
   it('image schedule: s0 = 50 (1 - e^{-5z}), s1 = 0.4 z, channels divide twice', () => {
     const s = winnerScales(0.25, 2, 3);
     const z = (2 * 0.25) / 3 / 3;

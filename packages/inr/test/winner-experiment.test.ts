@@ -52,3 +52,15 @@ describe('experiment inr/winner-vs-siren (quick)', () => {
     expect(r.plots).toHaveLength(2);
   });
 });
+
+describe('experiments honour an aborted signal', () => {
+  it('every experiment rejects when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    for (const e of experiments) {
+      await expect(e.run({ quick: true, signal: ac.signal })).rejects.toThrow();
+    }
+    expect(new Set(experiments.map((e) => e.id)).size).toBe(experiments.length);
+    expect(experiments.map((e) => e.pkg)).toEqual(experiments.map(() => '@x/inr'));
+  });
+});

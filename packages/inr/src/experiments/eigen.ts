@@ -66,6 +66,7 @@ export const eigenstructures: Experiment = {
   title: 'Learned eigenbasis vs Laplacian eigenmaps (circle, sphere)',
   claim: 'An MLP basis trained with the nested reconstruction loss ("Learning Eigenstructures of Unstructured Data Manifolds") spans the low Laplace-Beltrami eigenspaces of the sphere (angle < 15° to the degree ≤ 2 harmonics), like density-normalised kNN Laplacian eigenmaps, which beat unnormalised ones on a non-uniform circle.',
   async run(opts = {}) {
+    opts.signal?.throwIfAborted();
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const g = rng(seed + 101);

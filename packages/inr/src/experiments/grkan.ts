@@ -43,6 +43,7 @@ export const grkanVsMlp: Experiment = {
   title: 'GR-KAN vs GELU MLP on a 1-D regression',
   claim: 'A GR-KAN network (KAT, "Kolmogorov-Arnold Transformer": group-rational units, gelu init, variance-preserving gain) fits sin(8πx)e^{-x²} plus a step at least about as well as a GELU MLP of equal size.',
   async run(opts = {}) {
+    opts.signal?.throwIfAborted();
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     // Quick: 256 points, width 32, 1200 steps (~2 s unloaded). Full: the spec's 512 points, width 64, 3000 steps.

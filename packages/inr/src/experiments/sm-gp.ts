@@ -29,6 +29,7 @@ export const smGpExtrapolation: Experiment = {
   title: 'Spectral-mixture vs squared-exponential GP: extrapolating two tones',
   claim: 'A spectral-mixture kernel (GP-HM, "Solving High Frequency and Multi-Scale PDEs with Gaussian Processes") fitted by NLML recovers the frequencies 20 and 3 and extrapolates sin(2π20x)+0.3sin(2π3x) almost exactly, where a squared-exponential kernel reverts to the mean (rel. L2 ~1).',
   async run(opts = {}) {
+    opts.signal?.throwIfAborted();
     const quick = opts.quick ?? false;
     const n = 100;
     const q = 20;

@@ -45,6 +45,7 @@ export const winnerVsSiren: Experiment = {
   title: 'WINNER vs SIREN on a high-frequency band',
   claim: 'WINNER ("Spectral Bottleneck in Deep Neural Networks: Noise is All You Need") fits a high-frequency-only signal that plain SIREN cannot (it stays near the all-zero PSNR), with the same steps and seed.',
   async run(opts = {}) {
+    opts.signal?.throwIfAborted();
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     // Quick: N=512, H=32, 300 steps (~1 s per fit unloaded with the WASM GEMM). Full: the spec's 2048/64/600.
