@@ -27,7 +27,7 @@ export { smGpExtrapolation, twoTone } from './experiments/sm-gp';
 export { subspaceAngle } from './subspace-angle';
 export { type EigenmapOptions, type EigenmapResult, laplacianEigenmaps } from './eigenmaps';
 export { type NestedLossResult, nestedReconstructionLoss } from './nested-loss';
-export { type FitLearnedBasisOptions, fitLearnedBasis, rbfProbes } from './learned-basis';
+export { type FitLearnedBasisOptions, type FitNestedBasisOptions, fitLearnedBasis, fitNestedBasis, rbfProbes } from './learned-basis';
 export { circlePoints, eigenstructures, leadingColumns, spherePoints, sphericalHarmonics } from './experiments/eigen';
 export { trainMse } from './experiments/train';
 export { experiments } from './experiments';

@@ -1,5 +1,6 @@
 import { DomainError, type Matrix, type Rng, rng } from '@x/gpu';
 import { Adam, type Module } from '@x/nn';
+import { qr } from '@x/linalg';
 import { nestedReconstructionLoss } from './nested-loss';
 
 /**
@@ -65,4 +66,46 @@ export function fitLearnedBasis(model: Module, points: Matrix, opts: FitLearnedB
     if (opts.onProgress && (t % 50 === 0 || t === opts.steps - 1)) opts.onProgress({ step: t, loss: r.value });
   }
   return { loss };
+}
+
+export interface FitNestedBasisOptions {
+  /** Iterations (default 300). */
+  steps?: number;
+  /** Step size relative to 1 / (K · mean_p ‖f_p‖²) (default 0.5). */
+  lr?: number;
+  seed?: number;
+  onProgress?: (info: { step: number; loss: number }) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Free-basis form of the learned eigenstructure: minimises the nested reconstruction loss over
+ * an N x K matrix Φ (uniform weights) by gradient steps with a QR retraction, Φ ← qr(Φ − η∇).Q
+ * ("Learning Eigenstructures of Unstructured Data Manifolds" with the network replaced by Φ
+ * itself; Absil, Mahony & Sepulchre 2008, §4.1 retractions). With probes F the minimiser is the
+ * top-K eigenvectors of F Fᵀ in order. O(steps · N K (K + P)).
+ */
+export function fitNestedBasis(probes: Matrix, k: number, opts: FitNestedBasisOptions = {}): { basis: Matrix<Float64Array>; loss: number[] } {
+  const n = probes.rows;
+  if (!Number.isInteger(k) || k < 1 || k > n) throw new DomainError(`fitNestedBasis: k must be an integer in [1, ${n}], got ${k}`);
+  const steps = opts.steps ?? 300;
+  const w = new Float64Array(n).fill(1);
+  // ‖∇‖ ≤ 2K λmax(FFᵀ/P) ≤ 2K mean_p ‖f_p‖²: steps below 1/(K mean‖f‖²) are stable.
+  let scale = 0;
+  for (let i = 0; i < probes.data.length; i++) scale += probes.data[i]! ** 2;
+  scale /= probes.cols;
+  const eta = (opts.lr ?? 0.5) / (k * Math.max(scale, 1e-300));
+  const g = rng(opts.seed ?? 0);
+  let phi: Matrix<Float64Array> = qr({ rows: n, cols: k, data: g.fillNormal(new Float64Array(n * k)) }).Q;
+  const loss: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    opts.signal?.throwIfAborted();
+    const r = nestedReconstructionLoss(phi, probes, w);
+    loss.push(r.value);
+    const next = new Float64Array(n * k);
+    for (let i = 0; i < n * k; i++) next[i] = phi.data[i]! - eta * r.grad.data[i]!;
+    phi = qr({ rows: n, cols: k, data: next }).Q;
+    if (opts.onProgress && (t % 50 === 0 || t === steps - 1)) opts.onProgress({ step: t, loss: r.value });
+  }
+  return { basis: phi, loss };
 }

@@ -1,6 +1,6 @@
 import { type Device, DomainError, type Matrix, rng } from '@x/gpu';
 import { Linear, Sequential, Sine } from '@x/nn';
-import { spectralCentroid, winnerScales } from './spectral';
+import { spectralCentroid, spectralCentroid2d, winnerScales } from './spectral';
 
 export interface SirenInitOptions {
   /** ω0 of the hidden sine layers (default 30). */
@@ -55,15 +55,20 @@ export interface WinnerInitOptions extends SirenInitOptions {
   /** Override the schedule's noise scales (needed for 3-D targets). */
   s0?: number;
   s1?: number;
-  /** 1 (audio) or 2 (images); default 1. `target` is then a 1-D signal or ignored when s0/s1 are given. */
-  inDim?: 1 | 2;
+  /**
+   * For an image target: its shape (`target` row-major rows x cols x channels, channels
+   * interleaved). The centroid is then {@link spectralCentroid2d} and the image schedule is used.
+   */
+  image?: { rows: number; cols: number; channels?: number };
 }
 
 /**
  * WINNER init ("Spectral Bottleneck in Deep Neural Networks: Noise is All You Need", SIREN²
  * reference code): SIREN's init, then Gaussian noise on the weights of layers 1 and 2 only,
  * W_1 += N(0, (s0/ω0)²), W_2 += N(0, (s1/ω0)²), both divided by the hidden ω0, with (s0, s1)
- * from the target's spectral centroid ({@link winnerScales}). Biases and later layers unchanged.
+ * from the target's spectral centroid ({@link winnerScales}; audio schedule for a 1-D target,
+ * image schedule with `image`). Biases and later layers unchanged. `s0`/`s1` override the
+ * schedule (3-D targets have none). O(N log N) for the centroid plus O(#weights).
  */
 export function winnerInit(layers: readonly number[], target: ArrayLike<number>, opts: WinnerInitOptions = {}): SirenParams & { s0: number; s1: number } {
   const p = sirenInit(layers, opts);
@@ -71,7 +76,10 @@ export function winnerInit(layers: readonly number[], target: ArrayLike<number>,
   let s0 = opts.s0;
   let s1 = opts.s1;
   if (s0 === undefined || s1 === undefined) {
-    const sc = winnerScales(spectralCentroid(target), opts.inDim ?? 1);
+    const im = opts.image;
+    const sc = im
+      ? winnerScales(spectralCentroid2d(target, im.rows, im.cols, im.channels ?? 1), 2, im.channels ?? 1)
+      : winnerScales(spectralCentroid(target), 1);
     s0 ??= sc.s0;
     s1 ??= sc.s1;
   }

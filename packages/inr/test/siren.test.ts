@@ -104,6 +104,19 @@ describe('winnerInit (SIREN-square reference: noise on W1, W2 only, divided by t
     expect(Math.abs(std(n1) / (sc.s0 / 30) - 1)).toBeLessThan(0.05);
   });
 
+  it('image targets use the 2-D centroid and the image schedule (channels divide twice)', () => {
+    const rows = 8;
+    const cols = 16;
+    const img = new Float64Array(rows * cols * 3);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let ch = 0; ch < 3; ch++) img[(r * cols + c) * 3 + ch] = Math.cos((2 * Math.PI * (2 + ch) * c) / cols + r);
+    const w = winnerInit([2, 8, 8, 3], img, { seed: 1, image: { rows, cols, channels: 3 } });
+    // Per-channel centroids are exactly (2 + ch)/cols; mean = 3/16.
+    const s = winnerScales(3 / 16, 2, 3);
+    expect(w.s0).toBeCloseTo(s.s0, 10);
+    expect(w.s1).toBeCloseTo(s.s1, 12);
+    expect(w.s0).toBeCloseTo(50 * (1 - Math.exp((-5 * (2 * (3 / 16))) / 9)), 10);
+  });
+
   it('zero noise reproduces SIREN exactly', () => {
     const a = winnerInit([1, 16, 16, 1], new Float64Array(0), { seed: 4, s0: 0, s1: 0 });
     const b = sirenInit([1, 16, 16, 1], { seed: 4 });
