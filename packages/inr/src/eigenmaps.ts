@@ -1,6 +1,7 @@
 import { DomainError, type Matrix } from '@x/gpu';
 import { eigh } from '@x/linalg';
 
+/** Options of {@link laplacianEigenmaps}. */
 export interface EigenmapOptions {
   /** Neighbours per point (default 10). */
   k?: number;
@@ -10,6 +11,7 @@ export interface EigenmapOptions {
   count?: number;
 }
 
+/** Result of {@link laplacianEigenmaps}. */
 export interface EigenmapResult {
   /** Eigenvalues of the random-walk Laplacian I − D̃⁻¹W̃, ascending (the first is 0). */
   values: Float64Array;

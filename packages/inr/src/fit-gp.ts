@@ -2,6 +2,7 @@ import { DomainError } from '@x/gpu';
 import { gpNlml } from './gp-nlml';
 import { lbfgs } from './lbfgs';
 
+/** Options of {@link fitGp}. */
 export interface FitGpOptions {
   /** Noise variance on the diagonal (default 1e-4). */
   noise?: number;
@@ -17,6 +18,7 @@ export interface FitGpOptions {
   signal?: AbortSignal;
 }
 
+/** Result of {@link fitGp}: fitted θ, final NLML and the NLML curve. */
 export interface FitGpResult {
   theta: Float64Array;
   nlml: number;

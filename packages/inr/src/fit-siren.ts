@@ -1,6 +1,7 @@
 import { DomainError, type Matrix } from '@x/gpu';
 import { Adam, mseLoss, type Sequential } from '@x/nn';
 
+/** Options of {@link fitSiren} (defaults: the WINNER/SIREN reference schedule). */
 export interface FitSirenOptions {
   steps: number;
   /** Adam step size (the reference: 1e-4). */

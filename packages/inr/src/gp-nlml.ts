@@ -2,6 +2,7 @@ import { DomainError, ShapeError } from '@x/gpu';
 import { cholesky, choleskySolve } from '@x/linalg';
 import { smKernelGradContract, smKernelMatrix } from './sm-kernel';
 
+/** Options of {@link gpNlml}. */
 export interface GpNlmlOptions {
   /** Observation noise variance σ² added to the diagonal (default 1e-4). */
   noise?: number;
@@ -9,6 +10,7 @@ export interface GpNlmlOptions {
   frozen?: readonly number[];
 }
 
+/** Value and gradient returned by {@link gpNlml}. */
 export interface GpNlmlResult {
   /** ½ yᵀK⁻¹y + ½ log|K| + (n/2) log 2π. */
   value: number;

@@ -5,6 +5,7 @@ import { rationalGain } from './rational';
 import { RATIONAL_INITS, type RationalInit } from './rational-inits';
 import type { RationalCoefficients } from './rational';
 
+/** Options of {@link GrKan}. */
 export interface GrKanOptions {
   /** Channel groups of the rational unit (default 8; must divide inFeatures). */
   groups?: number;

@@ -3,6 +3,7 @@ import { checkGrad, checkInput, floatsFromJSON, type Module, type ModuleJSON, ty
 import { RATIONAL_INITS, type RationalInit } from './rational-inits';
 import { checkRationalCoefficients, RATIONAL_DEN, RATIONAL_NUM, type RationalCoefficients } from './rational';
 
+/** Options of {@link GroupRational}. */
 export interface GroupRationalOptions {
   /** Number of channel groups g (default 8); `channels` must be divisible by it. */
   groups?: number;

@@ -3,6 +3,7 @@ import { DomainError } from '@x/gpu';
 /** A smooth objective: value and gradient at θ. May throw (treated as +∞ during line search). */
 export type Objective = (theta: Float64Array) => { value: number; grad: Float64Array };
 
+/** Options of {@link lbfgs}. */
 export interface LbfgsOptions {
   /** Iterations (default 200). */
   maxIter?: number;
@@ -14,6 +15,7 @@ export interface LbfgsOptions {
   signal?: AbortSignal;
 }
 
+/** Result of {@link lbfgs}. */
 export interface LbfgsResult {
   theta: Float64Array;
   value: number;

@@ -25,6 +25,7 @@ export function rbfProbes(points: Matrix, count: number, sigma: number, g: Rng):
   return { rows: n, cols: count, data: out };
 }
 
+/** Options of {@link fitLearnedBasis}. */
 export interface FitLearnedBasisOptions {
   steps: number;
   /** Adam step size (default 1e-3, as the reference). */
@@ -68,6 +69,7 @@ export function fitLearnedBasis(model: Module, points: Matrix, opts: FitLearnedB
   return { loss };
 }
 
+/** Options of {@link fitNestedBasis}. */
 export interface FitNestedBasisOptions {
   /** Iterations (default 300). */
   steps?: number;

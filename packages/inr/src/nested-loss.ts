@@ -1,6 +1,7 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { cholesky } from '@x/linalg';
 
+/** Value and gradient returned by {@link nestedReconstructionLoss}. */
 export interface NestedLossResult {
   value: number;
   /** ∂value/∂Φ, N x K. */

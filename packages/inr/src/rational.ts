@@ -1,7 +1,8 @@
 import { DomainError } from '@x/gpu';
 
-/** Numerator degree m = 5 (6 coefficients) and denominator degree n = 4 of KAT's rational unit. */
+/** Number of numerator coefficients of KAT's rational unit (degree m = 5). */
 export const RATIONAL_NUM = 6;
+/** Number of denominator coefficients of KAT's rational unit (degree n = 4, no constant term). */
 export const RATIONAL_DEN = 4;
 
 /** Coefficients of a rational unit F = P/Q: `a` (6: a_0..a_5) and `b` (4: b_1..b_4). */

@@ -2,6 +2,7 @@ import { type Device, DomainError, type Matrix, rng } from '@x/gpu';
 import { Linear, Sequential, Sine } from '@x/nn';
 import { spectralCentroid, spectralCentroid2d, winnerScales } from './spectral';
 
+/** Options of {@link sirenInit}. */
 export interface SirenInitOptions {
   /** ω0 of the hidden sine layers (default 30). */
   omega0?: number;
@@ -10,6 +11,7 @@ export interface SirenInitOptions {
   seed?: number;
 }
 
+/** SIREN parameters as {@link sirenInit} and {@link winnerInit} return them. */
 export interface SirenParams {
   /** weights[l] is fan_out x fan_in. */
   weights: Matrix<Float64Array>[];
@@ -51,6 +53,7 @@ export function sirenInit(layers: readonly number[], opts: SirenInitOptions = {}
   return { weights, biases, omegas };
 }
 
+/** Options of {@link winnerInit}. */
 export interface WinnerInitOptions extends SirenInitOptions {
   /** Override the schedule's noise scales (needed for 3-D targets). */
   s0?: number;
@@ -94,6 +97,7 @@ export function winnerInit(layers: readonly number[], target: ArrayLike<number>,
   return { ...p, s0, s1 };
 }
 
+/** Options of {@link sirenModel}. */
 export interface SirenModelOptions {
   /**
    * An @x/gpu device (gpu.js, wasm, js) for the products of `forwardAsync`/`backwardAsync`: the
