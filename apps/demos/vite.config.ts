@@ -16,6 +16,9 @@ export default defineConfig({
   // Relative asset URLs: the build works from any path (a subfolder, file server, preview).
   base: './',
   define: { __DEMO_PAGES__: JSON.stringify(pages) },
+  // The experiment worker (src/lib/experiment-worker.ts) imports every package, whose code
+  // splits into chunks: only ES module workers can load chunks.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

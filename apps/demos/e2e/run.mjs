@@ -18,6 +18,24 @@ const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PAGE_TIMEOUT_MS = Number(process.env.E2E_PAGE_TIMEOUT_MS || 240_000);
 /** The GPU result must match the CPU within this relative Frobenius error. */
 const TOL = 1e-5;
+/**
+ * Package pages run one quick experiment each (`?autorun=<id>`): one of the fastest that draws
+ * plots. A page not named here runs its first experiment (`?autorun=first`).
+ */
+const AUTORUN = {
+  'graph-init': 'graph-init/poincare-depth',
+  inr: 'inr/grkan-vs-mlp',
+  linalg: 'linalg/frame-views',
+  nn: 'nn/mlp-regression',
+  optim: 'optim/subgm-outliers',
+  peft: 'peft/cross-init-toy',
+  ssm: 'ssm/deltaproduct-s3-tracker',
+  streaming: 'streaming/concat-svd-bounds',
+};
+/** On this page the test also starts a long experiment and aborts it. */
+const ABORT_TEST = { slug: 'graph-init', id: 'graph-init/virgo-sbm' };
+/** Pages whose whole run the test waits for (every registered experiment must pass). */
+const FULL_RUN = new Set(['gpu']);
 // The flags from TOOLCHAIN.md. The fresh --user-data-dir comes from playwright itself: launch()
 // always starts from a new temporary profile (and refuses a --user-data-dir argument).
 const CHROMIUM_ARGS = [
@@ -74,7 +92,7 @@ function freePort() {
 }
 
 /** Opens `path`, waits until body[data-status] leaves 'running', returns window.__results. */
-async function openPage(browser, base, path, name) {
+async function openPage(browser, base, path, name, { screenshot = true } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const consoleErrors = [];
   page.on('console', (msg) => {
@@ -98,9 +116,115 @@ async function openPage(browser, base, path, name) {
   const seconds = (Date.now() - t0) / 1000;
   // Let the last plot paint before the screenshot.
   await page.waitForTimeout(200);
-  await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
+  if (screenshot) await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
   console.log(`${path}: status ${status} after ${seconds.toFixed(1)} s`);
   return { page, response, results, status, waitError, consoleErrors, seconds };
+}
+
+/** The gpu page: runs everything on open; the WebGL2 and accuracy checks. */
+async function checkFullRunPage(browser, base, slug, pageReports) {
+  const r = await openPage(browser, base, `pages/${slug}.html`, slug);
+  const res = r.results;
+  pageReports[slug] = { status: r.status, seconds: r.seconds, results: res };
+  record(`${slug}: finishes with data-status "done" and results ok`, () => {
+    assert(!r.waitError, `did not finish within ${PAGE_TIMEOUT_MS / 1000} s: ${r.waitError}`);
+    assert(res, 'window.__results is missing');
+    assert(res.done === true, 'window.__results.done is not true');
+    assert(!res.error, `page error: ${res.error}`);
+    assert(r.status === 'done', `data-status is ${r.status}`);
+    assert(res.ok === true, 'window.__results.ok is not true');
+  });
+  record(`${slug}: every registered experiment ran and passed`, () => {
+    const ex = res?.experiments ?? [];
+    const bad = ex.filter((e) => !e.ok);
+    assert(bad.length === 0, bad.map((e) => `${e.id}: ${e.summary}`).join('; '));
+  });
+  const plots = await r.page.locator('.uplot canvas').count();
+  record(`${slug}: plots drawn`, () => {
+    const expected = res?.experiments?.length ? 1 : 0;
+    assert(plots >= expected, `expected at least ${expected} uPlot canvas, found ${plots}`);
+  });
+  if (slug === 'gpu') {
+    record('gpu: gpu.js ran on WebGL2', () => {
+      assert(res?.mode === 'webgl2', `device.info.mode is ${JSON.stringify(res?.mode)} (info: ${JSON.stringify(res?.info?.gpu)})`);
+    });
+    record(`gpu: every GPU product matches the CPU (rel. error < ${TOL})`, () => {
+      const t = res?.timings ?? [];
+      assert(t.length >= 8, `expected at least 8 products, got ${t.length}`);
+      assert(t.some((x) => x.m % 2 === 1 || x.n % 3 === 0 || x.m !== x.n), 'no non-power-of-two shape was tested');
+      const bad = t.filter((x) => !(x.relErr < TOL));
+      assert(bad.length === 0, bad.map((x) => `${x.m}x${x.k}x${x.n}: ${x.relErr}`).join(', '));
+      assert(res.maxRelErr < TOL, `maxRelErr ${res.maxRelErr}`);
+    });
+    record('gpu: timings and both plots present', () => {
+      const t = res?.timings ?? [];
+      assert(t.every((x) => x.gpuMs > 0 && x.cpuMs > 0), 'a timing is missing');
+      assert(plots >= 2, `expected the two timing plots, found ${plots} canvases`);
+    });
+  }
+  record(`${slug}: no console errors`, () => assert(r.consoleErrors.length === 0, r.consoleErrors.join(' | ')));
+  await r.page.close();
+}
+
+/**
+ * A package page (src/lib/experiments-page.ts): it lists every registered experiment; with
+ * `?autorun=<id>` it runs that one in quick mode in its Web Worker, which must pass and plot.
+ */
+async function checkPackagePage(browser, base, slug, pageReports) {
+  const want = AUTORUN[slug] ?? 'first';
+  const r = await openPage(browser, base, `pages/${slug}.html?autorun=${encodeURIComponent(want)}`, slug);
+  const res = r.results;
+  const listed = res?.listed ?? [];
+  const cards = await r.page.locator('[data-experiment]').evaluateAll((els) => els.map((e) => e.getAttribute('data-experiment')));
+  const id = want === 'first' ? listed[0]?.id : want;
+  const ran = (res?.experiments ?? []).find((e) => e.id === id);
+  const canvases = id ? await r.page.locator(`[data-experiment="${id}"] .uplot canvas`).count() : 0;
+  pageReports[slug] = { status: r.status, seconds: r.seconds, results: res, autorun: id, experimentMs: ran?.ms, listed: listed.length };
+  record(`${slug}: loads and lists its experiments`, () => {
+    assert(r.response?.ok(), `HTTP ${r.response?.status()}`);
+    assert(res, 'window.__results is missing');
+    assert(!res.error, `page error: ${res.error}`);
+    assert(listed.length > 0, 'window.__results.listed is empty: no experiment registered for this package');
+    assert(cards.length === listed.length, `${cards.length} experiment cards for ${listed.length} listed experiments`);
+    for (const e of listed) assert(cards.includes(e.id), `no card for ${e.id}`);
+  });
+  record(`${slug}: runs ${id ?? '(none)'} (quick) in a Web Worker: ok, with plots`, () => {
+    assert(!r.waitError, `did not finish within ${PAGE_TIMEOUT_MS / 1000} s: ${r.waitError}`);
+    assert(r.status === 'done', `data-status is ${r.status}`);
+    assert(res.done === true && res.ok === true, `window.__results done ${res.done}, ok ${res.ok}`);
+    assert(res.runner === 'worker', `experiments ran on ${JSON.stringify(res.runner)}, not in a worker`);
+    assert(ran, `${id} is not in window.__results.experiments (${(res.experiments ?? []).map((e) => e.id).join(', ')})`);
+    assert(ran.ok === true, `${id} failed: ${ran.summary}`);
+    assert(ran.quick === true, `${id} did not run in quick mode`);
+    assert(ran.plots >= 1 && canvases >= ran.plots, `${id} returned ${ran.plots} plots, ${canvases} uPlot canvases drawn in its card`);
+    assert(res.experiments.length === 1, `expected only ${id} to run, got ${res.experiments.length}`);
+  });
+  if (slug === ABORT_TEST.slug) {
+    // A long experiment, started with its Run button and stopped with its Abort button.
+    const card = r.page.locator(`[data-experiment="${ABORT_TEST.id}"]`);
+    let state = null;
+    let statusAfter = null;
+    let progressText = null;
+    if ((await card.count()) === 1) {
+      await card.locator('button[data-action="run"]').click();
+      await r.page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-state') === 'running', `[data-experiment="${ABORT_TEST.id}"]`, { timeout: 10_000 }).catch(() => {});
+      await r.page.waitForTimeout(1500);
+      progressText = await card.locator('.progress-message').textContent();
+      await card.locator('button[data-action="abort"]').click();
+      await r.page
+        .waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-state') === 'aborted', `[data-experiment="${ABORT_TEST.id}"]`, { timeout: 10_000 })
+        .catch(() => {});
+      state = await card.getAttribute('data-state');
+      statusAfter = await r.page.evaluate(() => document.body.dataset.status);
+    }
+    console.log(`  (progress when aborted: ${JSON.stringify(progressText)})`);
+    record(`${slug}: Abort stops a running experiment (${ABORT_TEST.id})`, () => {
+      assert(state === 'aborted', `card state is ${JSON.stringify(state)} after Abort`);
+      assert(statusAfter === 'done', `data-status is ${statusAfter} after the abort`);
+    });
+  }
+  record(`${slug}: no console errors`, () => assert(r.consoleErrors.length === 0, r.consoleErrors.join(' | ')));
+  await r.page.close();
 }
 
 async function main() {
@@ -157,47 +281,8 @@ async function main() {
     }
     // Every package page: the shared contract (data-status, window.__results).
     for (const slug of slugs) {
-      const r = await openPage(browser, base, `pages/${slug}.html`, slug);
-      const res = r.results;
-      pageReports[slug] = { status: r.status, seconds: r.seconds, results: res };
-      record(`${slug}: finishes with data-status "done" and results ok`, () => {
-        assert(!r.waitError, `did not finish within ${PAGE_TIMEOUT_MS / 1000} s: ${r.waitError}`);
-        assert(res, 'window.__results is missing');
-        assert(res.done === true, 'window.__results.done is not true');
-        assert(!res.error, `page error: ${res.error}`);
-        assert(r.status === 'done', `data-status is ${r.status}`);
-        assert(res.ok === true, 'window.__results.ok is not true');
-      });
-      record(`${slug}: every registered experiment ran and passed`, () => {
-        const ex = res?.experiments ?? [];
-        const bad = ex.filter((e) => !e.ok);
-        assert(bad.length === 0, bad.map((e) => `${e.id}: ${e.summary}`).join('; '));
-      });
-      const plots = await r.page.locator('.uplot canvas').count();
-      record(`${slug}: plots drawn`, () => {
-        const expected = res?.experiments?.length ? 1 : 0;
-        assert(plots >= expected, `expected at least ${expected} uPlot canvas, found ${plots}`);
-      });
-      if (slug === 'gpu') {
-        record('gpu: gpu.js ran on WebGL2', () => {
-          assert(res?.mode === 'webgl2', `device.info.mode is ${JSON.stringify(res?.mode)} (info: ${JSON.stringify(res?.info?.gpu)})`);
-        });
-        record(`gpu: every GPU product matches the CPU (rel. error < ${TOL})`, () => {
-          const t = res?.timings ?? [];
-          assert(t.length >= 8, `expected at least 8 products, got ${t.length}`);
-          assert(t.some((x) => x.m % 2 === 1 || x.n % 3 === 0 || x.m !== x.n), 'no non-power-of-two shape was tested');
-          const bad = t.filter((x) => !(x.relErr < TOL));
-          assert(bad.length === 0, bad.map((x) => `${x.m}x${x.k}x${x.n}: ${x.relErr}`).join(', '));
-          assert(res.maxRelErr < TOL, `maxRelErr ${res.maxRelErr}`);
-        });
-        record('gpu: timings and both plots present', () => {
-          const t = res?.timings ?? [];
-          assert(t.every((x) => x.gpuMs > 0 && x.cpuMs > 0), 'a timing is missing');
-          assert(plots >= 2, `expected the two timing plots, found ${plots} canvases`);
-        });
-      }
-      record(`${slug}: no console errors`, () => assert(r.consoleErrors.length === 0, r.consoleErrors.join(' | ')));
-      await r.page.close();
+      if (FULL_RUN.has(slug)) await checkFullRunPage(browser, base, slug, pageReports);
+      else await checkPackagePage(browser, base, slug, pageReports);
     }
   } finally {
     await browser.close();
@@ -206,6 +291,7 @@ async function main() {
   return pageReports;
 }
 
+const startedAt = Date.now();
 let pages = {};
 try {
   pages = await main();
@@ -213,6 +299,14 @@ try {
   tests.push({ name: 'e2e harness', ok: false, error: e.message });
   console.error(`e2e harness failed: ${e.stack || e.message}`);
 }
-const summary = writeResults({ pages: Object.fromEntries(Object.entries(pages).map(([k, v]) => [k, { status: v.status, seconds: v.seconds, mode: v.results?.mode, maxRelErr: v.results?.maxRelErr }])) });
-console.log(`e2e: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed; screenshots in ${shotsDir}`);
+const summary = writeResults({
+  seconds: (Date.now() - startedAt) / 1000,
+  pages: Object.fromEntries(
+    Object.entries(pages).map(([k, v]) => [
+      k,
+      { status: v.status, seconds: v.seconds, mode: v.results?.mode, maxRelErr: v.results?.maxRelErr, autorun: v.autorun, experimentMs: v.experimentMs, listed: v.listed },
+    ]),
+  ),
+});
+console.log(`e2e: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed in ${summary.seconds.toFixed(0)} s; screenshots in ${shotsDir}`);
 process.exit(summary.success ? 0 : 1);

@@ -73,6 +73,13 @@ if (args.json) {
 
 const failed = rows.filter((r) => !r.ok).length;
 const total = ((performance.now() - t0) / 1000).toFixed(1);
+/** Experiments slower than this (in the chosen mode) are listed after the table. */
+const SLOW_S = 5;
+const slow = rows.filter((r) => r.seconds > SLOW_S).sort((a, b) => b.seconds - a.seconds);
+if (slow.length > 0) {
+  console.log();
+  console.log(`Slow (> ${SLOW_S} s): ${slow.map((r) => `${r.id} ${r.seconds.toFixed(1)} s`).join(', ')}`);
+}
 console.log();
 console.log(`Experiments: ${rows.length - failed} passed, ${failed} failed (${total} s)`);
 process.exit(failed > 0 ? 1 : 0);

@@ -8,3 +8,11 @@
  * The demo pages and scripts/run-experiments.ts read the flattened, checked list from ./registry.ts.
  */
 export { default as gpu } from './experiments/gpu';
+export { experiments as graphInit } from '@x/graph-init';
+export { experiments as inr } from '@x/inr';
+export { experiments as linalg } from '@x/linalg';
+export { default as nn } from './experiments/nn';
+export { experiments as optim } from '@x/optim';
+export { experiments as peft } from '@x/peft';
+export { experiments as ssm } from '@x/ssm';
+export { experiments as streaming } from '@x/streaming';

@@ -19,6 +19,7 @@ for (const p of PACKAGES) {
         el('span', { class: `badge ${ready ? 'ok' : 'coming'}` }, ready ? 'demo' : 'coming'),
       ),
       el('p', {}, p.blurb),
+      p.papers.length > 0 ? el('ul', { class: 'papers-list' }, ...p.papers.map((t) => el('li', {}, t))) : null,
       ready
         ? el('p', { class: 'muted' }, el('a', { href: `pages/${p.slug}.html` }, 'Open the demo page →'), count ? ` · ${count} experiment${count > 1 ? 's' : ''}` : '')
         : el('p', { class: 'muted' }, 'Demo page coming.'),
@@ -34,7 +35,7 @@ document.body.append(
     el(
       'p',
       { class: 'intro' },
-      'Small composable TypeScript packages for structured and low-rank matrices. Each package has a page that runs its experiments in your browser; GPU work goes through gpu.js on WebGL2.',
+      'Small composable TypeScript packages for structured and low-rank matrices, neural-network building blocks and the papers built on them. Each package has a page that runs its papers\' experiments live in your browser (in a Web Worker) and plots the results; GPU work goes through gpu.js on WebGL2.',
     ),
   ),
   el('main', {}, grid),

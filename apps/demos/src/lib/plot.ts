@@ -12,23 +12,45 @@ export interface PlotHandle {
 
 /** Aligns the series (each with its own x values) on one shared, sorted x axis. */
 function toData(p: ExperimentPlot): uPlot.AlignedData {
-  // uPlot draws gaps for null; NaN or Infinity (a missing measurement) would break its scales.
-  const clean = (ys: number[]) => ys.map((v) => (Number.isFinite(v) ? v : null));
+  // uPlot draws gaps for null; NaN or Infinity (a missing measurement) would break its scales,
+  // and so would a value <= 0 on a log axis (a loss that reached exactly 0 is drawn as a gap).
+  // A log y axis plots log10(y) on a linear scale: uPlot's own log scale draws no ticks at all
+  // once the data spans more than ~17 decades (a diverged run beside a converged one).
+  const keepY = (v: number) => Number.isFinite(v) && (!p.logY || v > 0);
+  const keepX = (v: number) => Number.isFinite(v) && (!p.logX || v > 0);
   if (p.series.length === 0) return [[]];
-  return uPlot.join(p.series.map((s) => [s.x, clean(s.y)] as uPlot.AlignedData));
+  return uPlot.join(
+    p.series.map((s) => {
+      const n = Math.min(s.x.length, s.y.length);
+      const xs: number[] = [];
+      const ys: (number | null)[] = [];
+      for (let i = 0; i < n; i++) {
+        if (!keepX(s.x[i]!)) continue;
+        xs.push(s.x[i]!);
+        ys.push(keepY(s.y[i]!) ? (p.logY ? Math.log10(s.y[i]!) : s.y[i]!) : null);
+      }
+      return [xs, ys] as uPlot.AlignedData;
+    }),
+  );
 }
+
+/** Point markers only on sparse series (a few dozen points); dense curves read better as lines. */
+const MARKERS_UP_TO = 60;
 
 /**
  * Splits for a log10 axis: the decades in range (uPlot's default also puts a tick and a grid line
  * at every 2..9 x 10^k, which is unreadable), with 2x and 5x added when the range spans < 2 decades.
  */
-function logSplits(_u: uPlot, _axis: number, min: number, max: number): number[] {
+function logSplits(px: number, min: number, max: number): number[] {
   if (!(min > 0) || !(max > min)) return [min, max];
   const lo = Math.floor(Math.log10(min));
   const hi = Math.ceil(Math.log10(max));
-  const steps = hi - lo < 2 ? [1, 2, 5] : [1];
+  const steps = Math.log10(max / min) < 2 ? [1, 2, 5] : [1];
+  // Over many decades keep every k-th one so the labels do not overlap (one per 64 px).
+  const room = Math.max(2, Math.floor(px / 64));
+  const k = Math.max(1, Math.ceil((hi - lo + 1) / room));
   const out: number[] = [];
-  for (let e = lo; e <= hi; e++) {
+  for (let e = Math.ceil(lo / k) * k; e <= hi; e += k) {
     for (const m of steps) {
       const v = m * 10 ** e;
       if (v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9)) out.push(v);
@@ -37,28 +59,87 @@ function logSplits(_u: uPlot, _axis: number, min: number, max: number): number[]
   return out;
 }
 
+/**
+ * Splits of a log10-transformed axis (values are exponents): whole decades, every k-th one when
+ * there are too many for the axis, with 2x and 5x added when the range spans < 2 decades.
+ */
+function decadeSplits(px: number, min: number, max: number): number[] {
+  if (!(max > min)) return [min];
+  // About one label per 22 px of axis (uPlot's bbox is not final when splits are asked for).
+  const room = Math.max(2, Math.floor(px / 22));
+  if (max - min < 0.6) return narrowSplits(min, max);
+  const lo = Math.floor(min);
+  const hi = Math.ceil(max);
+  const mantissas = max - min < 2 ? [1, 2, 5] : [1];
+  const k = Math.max(1, Math.ceil((hi - lo + 1) / room));
+  const out: number[] = [];
+  for (let e = Math.ceil(lo / k) * k; e <= hi; e += k) {
+    for (const m of mantissas) {
+      const v = e + Math.log10(m);
+      if (v >= min - 1e-9 && v <= max + 1e-9) out.push(v);
+    }
+  }
+  return out;
+}
+
+/** 1, 2 or 5 times a power of ten, the smallest such at least x. */
+function niceStep(x: number): number {
+  const p = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 5, 10]) if (m * p >= x) return m * p;
+  return 10 * p;
+}
+
+/** Under ~half a decade, decades give one tick or none: evenly spaced values, as exponents. */
+function narrowSplits(min: number, max: number): number[] {
+  const lo = 10 ** min;
+  const hi = 10 ** max;
+  const step = niceStep((hi - lo) / 4);
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi * (1 + 1e-12); v += step) out.push(Math.log10(v));
+  return out;
+}
+
+/** Tick labels of a log axis: plain numbers in [1e-3, 1e5), else 1e-7 / 5e-4 (uPlot would print 0). */
+export function logTickLabel(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(3)));
+  const [m, e] = v.toExponential(2).split('e') as [string, string];
+  return `${Number(m)}e${Number(e)}`;
+}
+const logValues = (_u: uPlot, splits: (number | null)[]) => splits.map((v) => (v == null ? '' : logTickLabel(v)));
+/** Our log splits are already thinned: uPlot's log-axis filter would blank some (labelled "null"). */
+const keepAll = (_u: uPlot, splits: number[]) => splits;
+/** Labels of a log10-transformed axis: the exponent v is shown as the value 10^v. */
+const decadeValues = (_u: uPlot, splits: number[]) => splits.map((v) => logTickLabel(Number((10 ** v).toPrecision(6))));
+
 /** A log2 x range that ends at the data instead of the next power of two. */
 const tightRange = (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => [min, max];
 
 /** A line plot of an {@link ExperimentPlot} (log axes where it asks for them). */
 export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): PlotHandle {
   const width = Math.max(320, Math.min(host.clientWidth - 16 || 640, 900));
+  // A log x axis of sizes (integers within two decades: 64..512) ticks at powers of two; any
+  // other ticks at powers of ten (with 2x and 5x within two decades: 0.02, 0.05, 0.1, ...).
+  const xs = p.series.flatMap((s) => s.x.filter((v) => v > 0 && Number.isFinite(v)));
+  const xDecades = xs.length > 0 ? Math.log10(Math.max(...xs) / Math.min(...xs)) : 0;
+  const logX10 = p.logX === true && (xDecades >= 2 || !xs.every(Number.isInteger));
   const opts: uPlot.Options = {
     title: p.title,
     width,
     height,
     scales: {
-      x: p.logX ? { time: false, distr: 3, log: 2, range: tightRange } : { time: false },
-      y: { distr: p.logY ? 3 : 1, log: 10 },
+      x: p.logX ? { time: false, distr: 3, log: logX10 ? 10 : 2, range: tightRange } : { time: false },
+      y: { distr: 1 },
     },
     axes: [
-      { label: p.xLabel, stroke: '#334155', grid: { stroke: '#e2e8f0' } },
+      { label: p.xLabel, stroke: '#334155', grid: { stroke: '#e2e8f0' }, ...(p.logX ? { values: logValues, ...(logX10 ? { splits: (_u: uPlot, _i: number, lo: number, hi: number) => logSplits(width - 90, lo, hi), filter: keepAll } : {}) } : {}) },
       {
         label: p.yLabel,
         stroke: '#334155',
         grid: { stroke: '#e2e8f0' },
         size: 60,
-        ...(p.logY ? { splits: logSplits } : {}),
+        ...(p.logY ? { splits: (_u: uPlot, _i: number, lo: number, hi: number) => decadeSplits(height - 90, lo, hi), values: decadeValues } : {}),
       },
     ],
     series: [
@@ -68,8 +149,8 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
         stroke: COLORS[i % COLORS.length],
         width: 2,
         spanGaps: true,
-        points: { show: true, size: 6 },
-        value: (_u: uPlot, v: number | null) => (v == null ? '-' : v.toPrecision(3)),
+        points: { show: s.x.length <= MARKERS_UP_TO, size: 6 },
+        value: (_u: uPlot, v: number | null) => (v == null ? '-' : (p.logY ? 10 ** v : v).toPrecision(3)),
       })),
     ],
   };

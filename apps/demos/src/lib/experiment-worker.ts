@@ -1,0 +1,56 @@
+/**
+ * The Web Worker that runs experiments off the page's main thread (module worker, bundled by
+ * Vite from `new Worker(new URL(...), { type: 'module' })` in ./runner.ts). It holds the same
+ * registry as the page and runs one experiment at a time; an 'abort' message aborts the run's
+ * AbortSignal (the page terminates the worker if the experiment does not stop soon).
+ */
+import { experiments } from '../registry';
+import type { WorkerReply, WorkerRequest } from './worker-protocol';
+
+interface WorkerScope {
+  postMessage(message: WorkerReply): void;
+  addEventListener(type: 'message', listener: (ev: MessageEvent<WorkerRequest>) => void): void;
+}
+const scope = self as unknown as WorkerScope;
+
+/** Progress messages at most this often (an experiment may report every step). */
+const PROGRESS_EVERY_MS = 50;
+
+const running = new Map<number, AbortController>();
+
+async function run(req: Extract<WorkerRequest, { type: 'run' }>): Promise<void> {
+  const e = experiments.find((x) => x.id === req.id);
+  if (!e) {
+    scope.postMessage({ type: 'error', runId: req.runId, name: 'Error', message: `no experiment "${req.id}" in the registry`, aborted: false });
+    return;
+  }
+  const controller = new AbortController();
+  running.set(req.runId, controller);
+  let last = 0;
+  try {
+    const result = await e.run({
+      quick: req.quick,
+      seed: req.seed,
+      signal: controller.signal,
+      onProgress: (p) => {
+        const now = performance.now();
+        if (p.fraction < 1 && now - last < PROGRESS_EVERY_MS) return;
+        last = now;
+        scope.postMessage({ type: 'progress', runId: req.runId, fraction: p.fraction, message: p.message });
+      },
+    });
+    scope.postMessage({ type: 'result', runId: req.runId, result });
+  } catch (err) {
+    const e2 = err instanceof Error ? err : new Error(String(err));
+    scope.postMessage({ type: 'error', runId: req.runId, name: e2.name, message: e2.message, aborted: controller.signal.aborted });
+  } finally {
+    running.delete(req.runId);
+  }
+}
+
+scope.addEventListener('message', (ev) => {
+  const req = ev.data;
+  if (req.type === 'abort') running.get(req.runId)?.abort();
+  else if (req.type === 'run') void run(req);
+});
+scope.postMessage({ type: 'ready', ids: experiments.map((e) => e.id) });

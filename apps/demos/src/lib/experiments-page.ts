@@ -1,0 +1,320 @@
+/**
+ * The generic package page: the package's name, description and papers, then one card per
+ * registered experiment (title, claim, Run / Abort, a progress bar fed by onProgress, the
+ * summary with a pass/fail badge and every plot of the result drawn with uPlot).
+ *
+ * On open it runs the experiments one after another in quick mode (in a Web Worker when one
+ * starts). Query parameters:
+ *   ?autorun=all (default) | first | none | <experiment id>[,<id>...]   what runs on open
+ *   ?full=1      page-sized runs instead of quick ones (the "full size" checkbox)
+ *   ?worker=0    run on the main thread instead of a worker
+ * Machine-readable state (the e2e test reads it): body[data-status] is 'running' while anything
+ * runs, then 'done' (every finished experiment ok) or 'error'; window.__results holds `listed`
+ * (every experiment on the page) and `experiments` (the finished runs, latest per id).
+ */
+import { packageBySlug } from '../packages';
+import { experimentsFor } from '../registry';
+import { el } from './dom';
+import type { Experiment, ExperimentResult } from './experiment';
+import { yieldToEventLoop } from './experiment';
+import { type ExperimentSummary, mountShell, type Shell } from './page';
+import { linePlot } from './plot';
+import { AbortedError, type ExperimentRunner, mainThreadRunner, type RunHandle, workerRunner } from './runner';
+
+type CardState = 'idle' | 'queued' | 'running' | 'ok' | 'fail' | 'aborted';
+
+const BADGE: Record<CardState, [string, string]> = {
+  idle: ['idle', 'not run'],
+  queued: ['queued', 'queued'],
+  running: ['running', 'running'],
+  ok: ['ok', 'ok'],
+  fail: ['fail', 'failed'],
+  aborted: ['aborted', 'aborted'],
+};
+
+/** A finished run as window.__results.experiments lists it. */
+export interface PageExperimentSummary extends ExperimentSummary {
+  quick: boolean;
+  /** Plots the result returned (each drawn as one uPlot chart in the card). */
+  plots: number;
+  /** onProgress reports that reached the page (the worker sends at most one per 50 ms). */
+  progressReports: number;
+}
+
+interface Card {
+  e: Experiment;
+  root: HTMLElement;
+  setState(s: CardState): void;
+  progress(fraction: number, message?: string): void;
+  show(r: ExperimentResult, ms: number, quick: boolean): number;
+  showError(text: string): void;
+  runButton: HTMLButtonElement;
+  abortButton: HTMLButtonElement;
+}
+
+function button(label: string, attrs: Record<string, string> = {}): HTMLButtonElement {
+  const b = el('button', { type: 'button', ...attrs }, label);
+  return b;
+}
+
+function makeCard(e: Experiment): Card {
+  const badge = el('span', { class: 'badge idle' }, 'not run');
+  const runButton = button('Run', { class: 'run', 'data-action': 'run' });
+  const abortButton = button('Abort', { class: 'abort', 'data-action': 'abort' });
+  abortButton.disabled = true;
+  const bar = el('progress', { max: '1', value: '0' });
+  const message = el('span', { class: 'progress-message muted' }, '');
+  const summary = el('p', { class: 'summary' });
+  const plots = el('div', { class: 'plots' });
+  const root = el(
+    'article',
+    { class: 'card experiment', 'data-experiment': e.id, 'data-state': 'idle' },
+    el('h3', {}, e.title, ' ', badge),
+    el('p', { class: 'experiment-id muted' }, el('code', {}, e.id)),
+    el('p', { class: 'claim' }, e.claim),
+    el('div', { class: 'controls' }, runButton, abortButton, bar, message),
+    summary,
+    plots,
+  );
+  return {
+    e,
+    root,
+    runButton,
+    abortButton,
+    setState(s) {
+      root.dataset.state = s;
+      const [cls, text] = BADGE[s];
+      badge.className = `badge ${cls}`;
+      badge.textContent = text;
+      const busy = s === 'queued' || s === 'running';
+      runButton.disabled = busy;
+      abortButton.disabled = !busy;
+      if (s === 'queued' || s === 'running') {
+        bar.value = 0;
+        bar.removeAttribute('value'); // indeterminate until the first progress report
+        message.textContent = s === 'queued' ? 'waiting for the running experiment' : 'starting…';
+      }
+      if (s === 'aborted') message.textContent = 'aborted';
+    },
+    progress(fraction, msg) {
+      bar.value = Math.max(0, Math.min(1, fraction));
+      message.textContent = `${Math.round(100 * fraction)}%${msg ? ` · ${msg}` : ''}`;
+    },
+    show(r, ms, quick) {
+      bar.value = 1;
+      message.textContent = `${(ms / 1000).toFixed(1)} s · ${quick ? 'quick' : 'full size'}`;
+      summary.textContent = r.summary;
+      summary.className = `summary ${r.ok ? 'ok' : 'fail'}`;
+      plots.replaceChildren();
+      const list = r.plots ?? [];
+      plots.className = list.length > 1 ? 'plots two' : 'plots';
+      // Lay out every box first: each plot's width is its grid cell's width when it is drawn.
+      const boxes = list.map(() => el('div', { class: 'plot' }));
+      plots.append(...boxes);
+      for (const [i, p] of list.entries()) linePlot(boxes[i]!, p, 260);
+      return list.length;
+    },
+    showError(text) {
+      bar.value = 0;
+      summary.textContent = text;
+      summary.className = 'summary fail';
+    },
+  };
+}
+
+interface Job {
+  card: Card;
+  quick: boolean;
+}
+
+/** Mounts the page of the package with this slug (an entry of src/packages.ts). */
+export async function mountExperimentsPage(slug: string): Promise<void> {
+  const info = packageBySlug(slug);
+  const shell: Shell = mountShell({ page: slug, pkg: info.name, title: info.title, intro: info.blurb });
+  try {
+    await run(shell, slug);
+  } catch (err) {
+    const e = err as Error;
+    console.error(e);
+    shell.publish({ done: true, ok: false, error: `${e.name}: ${e.message}` });
+    shell.setStatus('error', `Error: ${e.name}: ${e.message}`);
+  }
+}
+
+async function run(shell: Shell, slug: string): Promise<void> {
+  const info = packageBySlug(slug);
+  const params = new URLSearchParams(location.search);
+  const list = experimentsFor(info.name);
+
+  if (info.papers.length > 0) {
+    shell.main.append(
+      el('section', { class: 'papers' }, el('h2', {}, 'Papers'), el('ul', {}, ...info.papers.map((p) => el('li', {}, p)))),
+    );
+  }
+
+  const fullBox = el('input', { type: 'checkbox', id: 'full-size' });
+  fullBox.checked = params.get('full') === '1';
+  const runAll = button('Run all', { id: 'run-all' });
+  const abortAll = button('Abort', { id: 'abort-all' });
+  abortAll.disabled = true;
+  const runnerNote = el('span', { class: 'muted', id: 'runner' }, 'starting the experiment worker…');
+  const toolbar = el(
+    'div',
+    { class: 'toolbar' },
+    runAll,
+    abortAll,
+    el('label', { for: 'full-size' }, fullBox, ' full size (page-sized runs; quick mode otherwise)'),
+    runnerNote,
+  );
+  const cardsHost = el('div', { class: 'experiments' });
+  shell.main.append(el('section', {}, el('h2', {}, `Experiments (${list.length})`), toolbar, cardsHost));
+
+  const cards = list.map(makeCard);
+  for (const c of cards) cardsHost.append(c.root);
+
+  const results = new Map<string, PageExperimentSummary>();
+  const publish = (extra: Record<string, unknown> = {}) => {
+    const finished = [...results.values()];
+    shell.publish({ experiments: finished, ok: finished.length > 0 && finished.every((r) => r.ok), ...extra });
+  };
+  shell.publish({ listed: list.map((e) => ({ id: e.id, title: e.title })) });
+
+  if (list.length === 0) {
+    shell.publish({ done: true, ok: true });
+    shell.setStatus('done', `No experiments are registered for ${info.name} yet.`);
+    runAll.disabled = true;
+    runnerNote.textContent = '';
+    return;
+  }
+
+  // What runs on open.
+  const autorun = (params.get('autorun') ?? 'all').trim();
+  let initial: Card[] = [];
+  if (autorun === 'all') initial = cards;
+  else if (autorun === 'first') initial = cards.slice(0, 1);
+  else if (autorun !== 'none' && autorun !== '') {
+    const ids = autorun.split(',').map((s) => s.trim());
+    const unknown = ids.filter((id) => !cards.some((c) => c.e.id === id));
+    if (unknown.length > 0) throw new Error(`?autorun names no experiment of ${info.name}: ${unknown.join(', ')}`);
+    initial = cards.filter((c) => ids.includes(c.e.id));
+  }
+  shell.publish({ autorun });
+
+  let runner: ExperimentRunner;
+  if (params.get('worker') === '0') runner = mainThreadRunner('?worker=0');
+  else {
+    const w = await workerRunner();
+    runner = typeof w === 'string' ? mainThreadRunner(w) : w;
+    if (typeof w === 'string') console.warn(`experiments run on the main thread: ${w}`);
+  }
+  runnerNote.textContent =
+    runner.mode === 'worker' ? 'Experiments run in a Web Worker.' : `Experiments run on the main thread (${runner.reason ?? 'no worker'}).`;
+  shell.publish({ runner: runner.mode });
+
+  const queue: Job[] = [];
+  let active: { job: Job; handle: RunHandle } | null = null;
+  let draining = false;
+
+  const settleStatus = () => {
+    const busy = active !== null || queue.length > 0;
+    abortAll.disabled = !busy;
+    if (busy) return;
+    const finished = [...results.values()];
+    const failed = finished.filter((r) => !r.ok);
+    const ok = failed.length === 0;
+    publish({ done: true, ok });
+    if (finished.length === 0) shell.setStatus('done', 'Ready: press Run on an experiment, or Run all.');
+    else
+      shell.setStatus(
+        ok ? 'done' : 'error',
+        ok
+          ? `Done: ${finished.length}/${list.length} experiments ran, all ok.`
+          : `Finished with problems: ${failed.map((r) => r.id).join(', ')} failed (${finished.length - failed.length}/${finished.length} ok).`,
+      );
+  };
+
+  const drain = async () => {
+    if (draining) return;
+    draining = true;
+    try {
+      while (queue.length > 0) {
+        const job = queue.shift()!;
+        const { card, quick } = job;
+        card.setState('running');
+        shell.publish({ done: false });
+        shell.setStatus('running', `Running ${card.e.id}${quick ? '' : ' (full size)'}… ${queue.length} more queued.`);
+        // A task boundary between experiments: the page repaints and handles clicks.
+        await yieldToEventLoop();
+        const t0 = performance.now();
+        let progressReports = 0;
+        const handle = runner.run({
+          id: card.e.id,
+          quick,
+          onProgress: (p) => {
+            progressReports++;
+            card.progress(p.fraction, p.message);
+          },
+        });
+        active = { job, handle };
+        try {
+          const r = await handle.result;
+          const ms = performance.now() - t0;
+          card.setState(r.ok ? 'ok' : 'fail');
+          const plots = card.show(r, ms, quick);
+          results.set(card.e.id, { id: card.e.id, ok: r.ok, summary: r.summary, ms, metrics: r.metrics, quick, plots, progressReports });
+        } catch (err) {
+          if (err instanceof AbortedError) card.setState('aborted');
+          else {
+            const e = err as Error;
+            const ms = performance.now() - t0;
+            card.setState('fail');
+            const text = `threw ${e.name}: ${e.message}`;
+            card.showError(text);
+            results.set(card.e.id, { id: card.e.id, ok: false, summary: text, ms, quick, plots: 0, progressReports });
+          }
+        } finally {
+          active = null;
+        }
+        publish();
+        await yieldToEventLoop();
+      }
+    } finally {
+      draining = false;
+      settleStatus();
+    }
+  };
+
+  const enqueue = (toRun: Card[]) => {
+    const quick = !fullBox.checked;
+    for (const card of toRun) {
+      if (active?.job.card === card || queue.some((j) => j.card === card)) continue;
+      card.setState('queued');
+      queue.push({ card, quick });
+    }
+    abortAll.disabled = false;
+    void drain();
+  };
+
+  const abortCard = (card: Card) => {
+    const i = queue.findIndex((j) => j.card === card);
+    if (i >= 0) {
+      queue.splice(i, 1);
+      card.setState('aborted');
+      settleStatus();
+    } else if (active?.job.card === card) active.handle.abort();
+  };
+
+  for (const c of cards) {
+    c.runButton.addEventListener('click', () => enqueue([c]));
+    c.abortButton.addEventListener('click', () => abortCard(c));
+  }
+  runAll.addEventListener('click', () => enqueue(cards));
+  abortAll.addEventListener('click', () => {
+    for (const j of queue.splice(0)) j.card.setState('aborted');
+    active?.handle.abort();
+    settleStatus();
+  });
+
+  if (initial.length > 0) enqueue(initial);
+  else settleStatus();
+}

@@ -1,0 +1,3 @@
+import { mountExperimentsPage } from '../lib/experiments-page';
+
+void mountExperimentsPage('linalg');
