@@ -11,4 +11,4 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 bash tooling/scripts/ensure-node-modules.sh
 pnpm exec turbo run build --output-logs=errors-only
-exec bash apps/demos/scripts/serve.sh "$@"
+exec bash apps/demos/scripts/serve.sh --no-deps "$@"
