@@ -51,11 +51,9 @@ export function fitGp(x: ArrayLike<number>, y: ArrayLike<number>, theta0: ArrayL
   const v = new Float64Array(theta.length);
   const history: number[] = [];
   const iters = opts.maxIter ?? 1000;
-  let last = Number.POSITIVE_INFINITY;
   for (let t = 1; t <= iters; t++) {
     opts.signal?.throwIfAborted();
     const { value, grad } = f(theta);
-    last = value;
     history.push(value);
     for (let i = 0; i < theta.length; i++) {
       m[i] = 0.9 * m[i]! + 0.1 * grad[i]!;
@@ -64,5 +62,5 @@ export function fitGp(x: ArrayLike<number>, y: ArrayLike<number>, theta0: ArrayL
     }
     opts.onProgress?.({ iter: t - 1, nlml: value });
   }
-  return { theta, nlml: f(theta).value ?? last, history };
+  return { theta, nlml: f(theta).value, history };
 }
