@@ -1,4 +1,3 @@
-import * as linalg from '@x/linalg';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src';
 
@@ -53,7 +52,7 @@ describe('tensor attention experiment (quick mode)', () => {
   });
 });
 
-describe.skipIf(typeof (linalg as Record<string, unknown>).eig !== 'function')('PTD experiment (quick mode; needs @x/linalg eig)', () => {
+describe('PTD experiment (quick mode)', () => {
   it('PTD is flatter than S4D-LegS across the frequency sweep', async () => {
     const r = await byId('ssm/ptd-frequency-sweep').run({ quick: true, seed: 0 });
     expect(r.ok).toBe(true);

@@ -1,10 +1,8 @@
-import * as linalg from '@x/linalg';
 import { describe, expect, it } from 'vitest';
 import { eigConditionLoss, hippoLegS, ptdInit, ptdOptimize, spectralNorm } from '../src';
 
-const hasEig = typeof (linalg as Record<string, unknown>).eig === 'function';
 
-describe.skipIf(!hasEig)('optimized PTD perturbation (needs @x/linalg eig)', () => {
+describe('optimized PTD perturbation', () => {
   it('eigenvalue-condition loss: gradient matches central finite differences', () => {
     const N = 6;
     const At = Float64Array.from(hippoLegS(N).A.data);
