@@ -29,8 +29,11 @@ export function tridiagonalizeBlocked(a: Float64Array, n: number): Tridiagonal {
   // V and W: n x NB, row = global index (rows <= k of column j are zero).
   const V = new Float64Array(n * NB);
   const W = new Float64Array(n * NB);
-  const Vn = new Float64Array(n * NB);
-  const Wn = new Float64Array(n * NB);
+  // [-V | -W] and [W | V] side by side (n x 2NB): the trailing update A -= V Wᵀ + W Vᵀ is then
+  // one GEMM of inner dimension 2nb, so the trailing matrix is streamed (and, on the wasm route,
+  // copied into linear memory) once per panel instead of twice.
+  const L = new Float64Array(n * 2 * NB);
+  const R = new Float64Array(n * 2 * NB);
   const p = new Float64Array(n);
   const y1 = new Float64Array(NB);
   const y2 = new Float64Array(NB);
@@ -135,13 +138,19 @@ export function tridiagonalizeBlocked(a: Float64Array, n: number): Tridiagonal {
     const k1 = k0 + nb;
     const rt = n - k1;
     if (rt > 0) {
-      for (let i = k1 * NB; i < n * NB; i++) {
-        Vn[i] = -V[i]!;
-        Wn[i] = -W[i]!;
+      const w2 = 2 * nb;
+      for (let i = k1; i < n; i++) {
+        const src = i * NB;
+        const dst = i * w2;
+        for (let l = 0; l < nb; l++) {
+          L[dst + l] = -V[src + l]!;
+          L[dst + nb + l] = -W[src + l]!;
+          R[dst + l] = W[src + l]!;
+          R[dst + nb + l] = V[src + l]!;
+        }
       }
       const c = a.subarray(k1 * n + k1);
-      gemmAccumulate(rt, rt, nb, { data: Vn, off: k1 * NB, rs: NB, cs: 1 }, { data: W, off: k1 * NB, rs: 1, cs: NB }, c, n, true);
-      gemmAccumulate(rt, rt, nb, { data: Wn, off: k1 * NB, rs: NB, cs: 1 }, { data: V, off: k1 * NB, rs: 1, cs: NB }, c, n, true);
+      gemmAccumulate(rt, rt, w2, { data: L, off: k1 * w2, rs: w2, cs: 1 }, { data: R, off: k1 * w2, rs: 1, cs: w2 }, c, n, true);
     }
   }
   if (n >= 2) {
