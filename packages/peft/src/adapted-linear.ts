@@ -1,5 +1,6 @@
 import { assertMatrix, DomainError, type Matrix, matmul, ShapeError, transpose } from '@x/gpu';
-import type { Module, ModuleJSON, Parameter } from '@x/nn';
+import { checkGrad, checkInput, type Module, type ModuleJSON, type Parameter } from '@x/nn';
+import { scaleCols } from './validate';
 
 type M = Matrix<Float64Array>;
 
@@ -153,11 +154,11 @@ export class AdaptedLinear implements Module {
       case 'svfit':
       case 'loldu': {
         const diag = t.sigma ?? t.z!;
-        d = matmul(colsScaled(t.U!, diag.data), t.V!, { transB: true });
+        d = matmul(scaleCols(t.U!, diag.data), t.V!, { transB: true });
         break;
       }
       case 'sorsa':
-        d = matmul(colsScaled(t.B!, t.S!.data), t.A!);
+        d = matmul(scaleCols(t.B!, t.S!.data), t.A!);
         break;
     }
     const out = d as M;
@@ -234,12 +235,12 @@ export class AdaptedLinear implements Module {
       case 'svfit':
       case 'loldu':
         h = matmul(X, t.V!) as M;
-        h2 = colsScaled(h, (t.sigma ?? t.z!).data);
+        h2 = scaleCols(h, (t.sigma ?? t.z!).data);
         contrib = matmul(h2, t.U!, { transB: true });
         break;
       case 'sorsa':
         h = matmul(X, t.A!, { transB: true }) as M;
-        h2 = colsScaled(h, t.S!.data);
+        h2 = scaleCols(h, t.S!.data);
         contrib = matmul(h2, t.B!, { transB: true });
         break;
     }
@@ -249,7 +250,7 @@ export class AdaptedLinear implements Module {
   }
 
   backward(dy: Matrix): Matrix {
-    if (!this.cache) throw noForward('AdaptedLinear');
+    if (!this.cache) throw new DomainError('AdaptedLinear: backward called before forward');
     const { x, h, h2 } = this.cache;
     checkGrad('AdaptedLinear', dy, x.rows, this.outFeatures);
     const dY = dy as M;
@@ -286,7 +287,7 @@ export class AdaptedLinear implements Module {
         const dh2 = matmul(dY, t.U!); // batch x r
         scaleInPlace(dh2, s);
         acc(name, colSums(hadamardOf(dh2, h)));
-        dh = colsScaled(dh2, diag);
+        dh = scaleCols(dh2, diag);
         addInPlace(dx, matmul(dh, t.V!, { transB: true }));
         break;
       }
@@ -295,7 +296,7 @@ export class AdaptedLinear implements Module {
         const dh2 = matmul(dY, t.B!);
         scaleInPlace(dh2, s);
         acc('S', colSums(hadamardOf(dh2, h)));
-        dh = colsScaled(dh2, t.S!.data);
+        dh = scaleCols(dh2, t.S!.data);
         acc('A', matmul(dh, x, { transA: true }));
         addInPlace(dx, matmul(dh, t.A!));
         break;
@@ -360,28 +361,6 @@ export class AdaptedLinear implements Module {
     layer.merged_ = j.merged;
     return layer;
   }
-}
-
-function checkInput(layer: string, what: string, x: unknown, cols: number): asserts x is Matrix {
-  assertMatrix(layer, what, x);
-  if (x.cols !== cols) throw new ShapeError(`${layer}: ${what} is ${x.rows}x${x.cols}, expected batch x ${cols}`);
-}
-
-function checkGrad(layer: string, dy: unknown, rows: number, cols: number): asserts dy is Matrix {
-  assertMatrix(layer, 'dy', dy);
-  if (dy.rows !== rows || dy.cols !== cols) {
-    throw new ShapeError(`${layer}: dy is ${dy.rows}x${dy.cols}, expected ${rows}x${cols} (the shape of the last forward output)`);
-  }
-}
-
-function noForward(layer: string): DomainError {
-  return new DomainError(`${layer}: backward called before forward`);
-}
-
-function colsScaled(a: Matrix, d: ArrayLike<number>): M {
-  const out = new Float64Array(a.data.length);
-  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) out[i * a.cols + j] = a.data[i * a.cols + j]! * d[j]!;
-  return { rows: a.rows, cols: a.cols, data: out };
 }
 
 function hadamardOf(a: Matrix, b: Matrix): M {
