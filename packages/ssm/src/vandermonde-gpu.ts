@@ -1,22 +1,10 @@
-import type { Device, Matrix } from '@x/gpu';
+import type { Device, KernelLaunch, Matrix } from '@x/gpu';
 import { checkInt } from './complex';
 import { checkDisc } from './discretize';
 import { accumulateVandermonde, bankChannel, checkBank, type S4DBankParams, type S4DKernelOptions, s4dVandermondeForm } from './vandermonde';
 
-/**
- * One launch of a generic 2-D gpu.js kernel: `source` is a gpu.js kernel function as a string,
- * run over a rows x cols output (`this.thread.y` = row, `this.thread.x` = column); each input
- * matrix is passed as a 2-D float32 array read as `a[row][col]`; `constants` become
- * `this.constants.*`. The same shape as @x/gpu's `KernelLaunch` (`Device.runKernel`).
- */
-export interface KernelLaunch {
-  name: string;
-  source: string;
-  rows: number;
-  cols: number;
-  inputs: Matrix[];
-  constants: Record<string, number>;
-}
+/** A custom gpu.js kernel launch: @x/gpu's type, re-exported for hosts written against this package. */
+export type { KernelLaunch };
 
 /** Something that can run a {@link KernelLaunch}: an @x/gpu gpujs device (`runKernel`), or your own host. */
 export interface KernelHost {
