@@ -36,3 +36,4 @@ export type {
 export { cpuBackend, gemmAccumulateJs } from './gemm';
 export { disableWasm, enableWasm } from './wasm/enable';
 export { wasmSimdSupported } from './wasm/runtime';
+export { gemvAccumulate, gemvJs, symvAccumulate, symvJs, withWorkspace } from './level2';

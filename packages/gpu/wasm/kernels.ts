@@ -349,3 +349,168 @@ export function dotF64(n: i32, x: usize, y: usize): f64 {
   }
   return s;
 }
+
+// ---------------------------------------------------------------- level 2 (float64)
+// Matrix-vector kernels for the level-2 halves of blocked factorizations, which keep their
+// matrix in linear memory for the whole factorization. x and y are contiguous.
+
+/** y[0..m) += A x, A m x n at `a` with element (i, j) at a[i * rs + j * cs]. */
+export function gemvF64(m: i32, n: i32, a: usize, rs: i32, cs: i32, x: usize, y: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (cs == 1) {
+    // Rows are contiguous: four row dot products per sweep share the loads of x.
+    const n2 = n & ~1;
+    const ld = <usize>rs << 3;
+    let i = 0;
+    for (; i + 3 < m; i += 4) {
+      const r0 = a + (<usize>(i * rs) << 3);
+      const r1 = r0 + ld;
+      const r2 = r1 + ld;
+      const r3 = r2 + ld;
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+      for (let j = 0; j < n2; j += 2) {
+        const o = <usize>j << 3;
+        const xv = v128.load(x + o);
+        s0 = f64x2.add(s0, f64x2.mul(v128.load(r0 + o), xv));
+        s1 = f64x2.add(s1, f64x2.mul(v128.load(r1 + o), xv));
+        s2 = f64x2.add(s2, f64x2.mul(v128.load(r2 + o), xv));
+        s3 = f64x2.add(s3, f64x2.mul(v128.load(r3 + o), xv));
+      }
+      let t0 = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+      let t1 = f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
+      let t2 = f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1);
+      let t3 = f64x2.extract_lane(s3, 0) + f64x2.extract_lane(s3, 1);
+      if (n2 < n) {
+        const o = <usize>n2 << 3;
+        const xl = load<f64>(x + o);
+        t0 += load<f64>(r0 + o) * xl;
+        t1 += load<f64>(r1 + o) * xl;
+        t2 += load<f64>(r2 + o) * xl;
+        t3 += load<f64>(r3 + o) * xl;
+      }
+      const yo = y + (<usize>i << 3);
+      store<f64>(yo, load<f64>(yo) + t0);
+      store<f64>(yo + 8, load<f64>(yo + 8) + t1);
+      store<f64>(yo + 16, load<f64>(yo + 16) + t2);
+      store<f64>(yo + 24, load<f64>(yo + 24) + t3);
+    }
+    for (; i < m; i++) {
+      const r0 = a + (<usize>(i * rs) << 3);
+      let s0 = f64x2.splat(0);
+      for (let j = 0; j < n2; j += 2) {
+        const o = <usize>j << 3;
+        s0 = f64x2.add(s0, f64x2.mul(v128.load(r0 + o), v128.load(x + o)));
+      }
+      let t0 = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+      if (n2 < n) t0 += load<f64>(r0 + (<usize>n2 << 3)) * load<f64>(x + (<usize>n2 << 3));
+      const yo = y + (<usize>i << 3);
+      store<f64>(yo, load<f64>(yo) + t0);
+    }
+    return;
+  }
+  if (rs == 1) {
+    // Columns are contiguous: y += A[:, j] x_j, four columns per sweep over y.
+    const m2 = m & ~1;
+    const ld = <usize>cs << 3;
+    let j = 0;
+    for (; j + 3 < n; j += 4) {
+      const c0 = a + (<usize>(j * cs) << 3);
+      const c1 = c0 + ld;
+      const c2 = c1 + ld;
+      const c3 = c2 + ld;
+      const xo = x + (<usize>j << 3);
+      const x0 = load<f64>(xo), x1 = load<f64>(xo + 8), x2 = load<f64>(xo + 16), x3 = load<f64>(xo + 24);
+      const v0 = f64x2.splat(x0), v1 = f64x2.splat(x1), v2 = f64x2.splat(x2), v3 = f64x2.splat(x3);
+      for (let i = 0; i < m2; i += 2) {
+        const o = <usize>i << 3;
+        let acc = v128.load(y + o);
+        acc = f64x2.add(acc, f64x2.mul(v128.load(c0 + o), v0));
+        acc = f64x2.add(acc, f64x2.mul(v128.load(c1 + o), v1));
+        acc = f64x2.add(acc, f64x2.mul(v128.load(c2 + o), v2));
+        acc = f64x2.add(acc, f64x2.mul(v128.load(c3 + o), v3));
+        v128.store(y + o, acc);
+      }
+      if (m2 < m) {
+        const o = <usize>m2 << 3;
+        store<f64>(y + o, load<f64>(y + o) + load<f64>(c0 + o) * x0 + load<f64>(c1 + o) * x1 + load<f64>(c2 + o) * x2 + load<f64>(c3 + o) * x3);
+      }
+    }
+    for (; j < n; j++) {
+      const c0 = a + (<usize>(j * cs) << 3);
+      const x0 = load<f64>(x + (<usize>j << 3));
+      const v0 = f64x2.splat(x0);
+      for (let i = 0; i < m2; i += 2) {
+        const o = <usize>i << 3;
+        v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(v128.load(c0 + o), v0)));
+      }
+      if (m2 < m) {
+        const o = <usize>m2 << 3;
+        store<f64>(y + o, load<f64>(y + o) + load<f64>(c0 + o) * x0);
+      }
+    }
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    let s = 0.0;
+    for (let j = 0; j < n; j++) s += at64(a, i * rs + j * cs) * load<f64>(x + (<usize>j << 3));
+    const yo = y + (<usize>i << 3);
+    store<f64>(yo, load<f64>(yo) + s);
+  }
+}
+
+/**
+ * y[0..n) += A x for symmetric A (n x n at `a`, row stride lda) read from its upper triangle
+ * only. Two rows per sweep: each loaded element serves a row dot product and a column axpy.
+ */
+export function symvUpperF64(n: i32, a: usize, lda: i32, x: usize, y: usize): void {
+  const ld = <usize>lda << 3;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const r0 = a + (<usize>(i * lda + i) << 3); // &A[i, i]
+    const r1 = r0 + ld + 8; // &A[i+1, i+1]
+    const xo = x + (<usize>i << 3);
+    const v0 = load<f64>(xo);
+    const v1 = load<f64>(xo + 8);
+    const a01 = load<f64>(r0 + 8);
+    let t0 = load<f64>(r0) * v0 + a01 * v1;
+    let t1 = load<f64>(r1) * v1;
+    const yo = y + (<usize>i << 3);
+    store<f64>(yo + 8, load<f64>(yo + 8) + a01 * v0);
+    // Columns c = i+2 .. n-1: row i at r0 + 16, row i+1 at r1 + 8.
+    const len = n - i - 2;
+    const len2 = len & ~1;
+    const p0 = r0 + 16;
+    const p1 = r1 + 8;
+    const px = xo + 16;
+    const py = yo + 16;
+    const w0 = f64x2.splat(v0);
+    const w1 = f64x2.splat(v1);
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+    for (let c = 0; c < len2; c += 2) {
+      const o = <usize>c << 3;
+      const a0 = v128.load(p0 + o);
+      const a1 = v128.load(p1 + o);
+      const xc = v128.load(px + o);
+      s0 = f64x2.add(s0, f64x2.mul(a0, xc));
+      s1 = f64x2.add(s1, f64x2.mul(a1, xc));
+      v128.store(py + o, f64x2.add(v128.load(py + o), f64x2.add(f64x2.mul(a0, w0), f64x2.mul(a1, w1))));
+    }
+    t0 += f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+    t1 += f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
+    if (len2 < len) {
+      const o = <usize>len2 << 3;
+      const a0 = load<f64>(p0 + o);
+      const a1 = load<f64>(p1 + o);
+      const xc = load<f64>(px + o);
+      t0 += a0 * xc;
+      t1 += a1 * xc;
+      store<f64>(py + o, load<f64>(py + o) + a0 * v0 + a1 * v1);
+    }
+    store<f64>(yo, load<f64>(yo) + t0);
+    store<f64>(yo + 8, load<f64>(yo + 8) + t1);
+  }
+  if (i < n) {
+    const yo = y + (<usize>i << 3);
+    store<f64>(yo, load<f64>(yo) + load<f64>(a + (<usize>(i * lda + i) << 3)) * load<f64>(x + (<usize>i << 3)));
+  }
+}

@@ -12,7 +12,7 @@
  * §5.4.8, §8.6; Demmel, Applied Numerical Linear Algebra §5.4 (TGK); Willems & Lang, ETNA 39
  * (2012) (TGK eigenvector pitfalls).
  */
-import { gemmAccumulate } from '@x/gpu';
+import { gemmAccumulate, gemvAccumulate, withWorkspace } from '@x/gpu';
 import { mat } from './dense-util';
 import { eigh } from './eigh';
 import { applyQLeft, formQ, householderQrInPlace, makeReflector } from './householder-qr';
@@ -64,8 +64,10 @@ export function bidiagonalize(a: Float64Array, m: number, n: number, blocked = t
 /**
  * Blocked panels: the reflections of a panel are kept as A - V Yᵀ - X Uᵀ (V, U the left and
  * right reflector vectors; Y, X the matching products), applied to the panel's own row and
- * column on the fly, and to the trailing matrix by two GEMMs per panel. Returns the first
- * column left for the unblocked loop.
+ * column on the fly, and to the trailing matrix by one GEMM of inner dimension 2NB per panel.
+ * The matrix and the panel buffers live in a workspace (wasm linear memory after enableWasm()),
+ * so the matrix-vector products run there without copies. Returns the first column left for
+ * the unblocked loop.
  * Reference: Dongarra, Hammarling & Sorensen, J. Comput. Appl. Math. 27 (1989); LAPACK dlabrd.
  */
 function bidiagonalizePanels(
@@ -78,159 +80,112 @@ function bidiagonalizePanels(
   tauR: Float64Array,
 ): number {
   if (n < 3 * NB) return 0;
-  const V = new Float64Array(m * NB);
-  const X = new Float64Array(m * NB);
-  const U = new Float64Array(n * NB);
-  const Y = new Float64Array(n * NB);
-  const col = new Float64Array(m);
-  const raw = new Float64Array(Math.max(m, n));
-  const t1 = new Float64Array(NB);
-  const t2 = new Float64Array(NB);
-  let k0 = 0;
-  for (; n - k0 > 2 * NB; k0 += NB) {
-    V.fill(0);
-    X.fill(0);
-    U.fill(0);
-    Y.fill(0);
-    for (let j = 0; j < NB; j++) {
-      const k = k0 + j;
-      // 1. Column k, rows k..m-1, brought up to date.
-      for (let i = k; i < m; i++) {
-        let sum = 0;
-        const vi = i * NB;
-        const yk = k * NB;
-        for (let l = 0; l < j; l++) sum += V[vi + l]! * Y[yk + l]! + X[vi + l]! * U[yk + l]!;
-        col[i - k] = a[i * n + k]! - sum;
-      }
-      // 2. Left reflector.
-      const len = m - k;
-      const tq = makeReflector(col, 0, len, 1);
-      tauL[k] = tq;
-      d[k] = col[0]!;
-      a[k * n + k] = col[0]!;
-      V[k * NB + j] = 1;
-      for (let i = 1; i < len; i++) {
-        a[(k + i) * n + k] = col[i]!;
-        V[(k + i) * NB + j] = col[i]!;
-      }
-      const c0 = k + 1;
-      // 3. y_j = tq (A0ᵀ v - Y (Vᵀ v) - U (Xᵀ v)) on columns k+1..n-1.
-      for (let c = c0; c < n; c++) raw[c] = 0;
-      // Four rows per sweep: one load/store of raw per four multiply-adds.
-      let i4 = k;
-      for (; i4 + 3 < m; i4 += 4) {
-        const w0 = V[i4 * NB + j]!;
-        const w1 = V[(i4 + 1) * NB + j]!;
-        const w2 = V[(i4 + 2) * NB + j]!;
-        const w3 = V[(i4 + 3) * NB + j]!;
-        const r0 = i4 * n;
-        const r1 = r0 + n;
-        const r2 = r1 + n;
-        const r3 = r2 + n;
-        for (let c = c0; c < n; c++) raw[c] = raw[c]! + w0 * a[r0 + c]! + w1 * a[r1 + c]! + w2 * a[r2 + c]! + w3 * a[r3 + c]!;
-      }
-      for (; i4 < m; i4++) {
-        const vi = V[i4 * NB + j]!;
-        if (vi === 0) continue;
-        const row = i4 * n;
-        for (let c = c0; c < n; c++) raw[c] = raw[c]! + vi * a[row + c]!;
-      }
-      for (let l = 0; l < j; l++) {
-        t1[l] = 0;
-        t2[l] = 0;
-      }
-      for (let i = k; i < m; i++) {
-        const q = i * NB;
-        const vi = V[q + j]!;
-        if (vi === 0) continue;
-        for (let l = 0; l < j; l++) {
-          t1[l] = t1[l]! + V[q + l]! * vi;
-          t2[l] = t2[l]! + X[q + l]! * vi;
-        }
-      }
-      for (let c = c0; c < n; c++) {
-        const q = c * NB;
-        let sum = raw[c]!;
-        for (let l = 0; l < j; l++) sum -= Y[q + l]! * t1[l]! + U[q + l]! * t2[l]!;
-        Y[q + j] = tq * sum;
-      }
-      // 4. Row k, columns k+1..n-1, brought up to date (including this step's left reflection).
-      const vk = k * NB;
-      for (let c = c0; c < n; c++) {
-        const q = c * NB;
-        let sum = 0;
-        for (let l = 0; l <= j; l++) sum += Y[q + l]! * V[vk + l]!;
-        for (let l = 0; l < j; l++) sum += U[q + l]! * X[vk + l]!;
-        a[k * n + c] = a[k * n + c]! - sum;
-      }
-      // 5. Right reflector on row k (contiguous).
-      const off = k * n + c0;
-      const nc = n - c0;
-      const tp = makeReflector(a, off, nc, 1);
-      tauR[k] = tp;
-      e[k] = a[off]!;
-      U[c0 * NB + j] = 1;
-      for (let c = 1; c < nc; c++) U[(c0 + c) * NB + j] = a[off + c]!;
-      // 6. x_j = tp (A0 u - V (Yᵀ u) - X (Uᵀ u)) on rows k+1..m-1.
-      for (let l = 0; l <= j; l++) {
-        t1[l] = 0;
-        t2[l] = 0;
-      }
-      for (let c = c0; c < n; c++) {
-        const q = c * NB;
-        const uc = U[q + j]!;
-        if (uc === 0) continue;
-        for (let l = 0; l <= j; l++) t1[l] = t1[l]! + Y[q + l]! * uc;
-        for (let l = 0; l < j; l++) t2[l] = t2[l]! + U[q + l]! * uc;
-      }
-      // raw[i] = (A0 u)_i, four rows per sweep over u.
-      let r4 = c0;
-      for (; r4 + 3 < m; r4 += 4) {
-        const b0 = r4 * n + c0;
-        const b1 = b0 + n;
-        const b2 = b1 + n;
-        const b3 = b2 + n;
-        let s0 = a[b0]!;
-        let s1 = a[b1]!;
-        let s2 = a[b2]!;
-        let s3 = a[b3]!;
-        for (let c = 1; c < nc; c++) {
-          const uc = a[off + c]!;
-          s0 += a[b0 + c]! * uc;
-          s1 += a[b1 + c]! * uc;
-          s2 += a[b2 + c]! * uc;
-          s3 += a[b3 + c]! * uc;
-        }
-        raw[r4] = s0;
-        raw[r4 + 1] = s1;
-        raw[r4 + 2] = s2;
-        raw[r4 + 3] = s3;
-      }
-      for (; r4 < m; r4++) {
-        const row = r4 * n + c0;
-        let sum = a[row]!;
-        for (let c = 1; c < nc; c++) sum += a[row + c]! * a[off + c]!;
-        raw[r4] = sum;
-      }
-      for (let i = c0; i < m; i++) {
-        let sum = raw[i]!;
-        const q = i * NB;
-        for (let l = 0; l <= j; l++) sum -= V[q + l]! * t1[l]!;
-        for (let l = 0; l < j; l++) sum -= X[q + l]! * t2[l]!;
-        X[q + j] = tp * sum;
-      }
+  const S = 2 * NB;
+  // VX: m x 2NB holding V (columns 0..NB) and X (NB..2NB); YU: n x 2NB holding Y and U.
+  return withWorkspace([m * n, m * S, n * S, m, Math.max(m, n), S, S], (w, VX, YU, col, raw, t1, t2) => {
+    w.set(a.subarray(0, m * n));
+    let k0 = 0;
+    for (; n - k0 > 2 * NB; k0 += NB) {
+      VX.fill(0);
+      YU.fill(0);
+      for (let j = 0; j < NB; j++) panelColumn(w, m, n, k0 + j, j, VX, YU, col, raw, t1, t2, d, e, tauL, tauR);
+      // Trailing update: A[k1:, k1:] -= [V X] [Y U]ᵀ.
+      const k1 = k0 + NB;
+      for (let i = k1 * S; i < m * S; i++) VX[i] = -VX[i]!;
+      gemmAccumulate(m - k1, n - k1, S, { data: VX, off: k1 * S, rs: S, cs: 1 }, { data: YU, off: k1 * S, rs: 1, cs: S }, w.subarray(k1 * n + k1), n);
     }
-    // Trailing update: A[k1:, k1:] -= V Yᵀ + X Uᵀ.
-    const k1 = k0 + NB;
-    for (let i = k1 * NB; i < m * NB; i++) {
-      V[i] = -V[i]!;
-      X[i] = -X[i]!;
+    a.set(w.subarray(0, m * n));
+    return k0;
+  });
+}
+
+/** Column k (the j-th of its panel) of the blocked bidiagonalization; see bidiagonalizePanels. */
+function panelColumn(
+  a: Float64Array,
+  m: number,
+  n: number,
+  k: number,
+  j: number,
+  VX: Float64Array,
+  YU: Float64Array,
+  col: Float64Array,
+  raw: Float64Array,
+  t1: Float64Array,
+  t2: Float64Array,
+  d: Float64Array,
+  e: Float64Array,
+  tauL: Float64Array,
+  tauR: Float64Array,
+): void {
+  const S = 2 * NB;
+  const V = (off: number) => ({ data: VX, off, rs: S, cs: 1 });
+  const X = (off: number) => ({ data: VX, off: off + NB, rs: S, cs: 1 });
+  const Y = (off: number) => ({ data: YU, off, rs: S, cs: 1 });
+  const U = (off: number) => ({ data: YU, off: off + NB, rs: S, cs: 1 });
+  const tr = (o: { data: Float64Array; off: number }) => ({ data: o.data, off: o.off, rs: 1, cs: S });
+  const neg = (t: Float64Array, len: number) => {
+    for (let l = 0; l < len; l++) t[l] = -t[l]!;
+  };
+  const len = m - k;
+  // 1. Column k, rows k..m-1, brought up to date: a[k:, k] - V[k:] Y[k]ᵀ - X[k:] U[k]ᵀ.
+  for (let i = 0; i < len; i++) col[i] = a[(k + i) * n + k]!;
+  if (j > 0) {
+    for (let l = 0; l < j; l++) {
+      t1[l] = -YU[k * S + l]!;
+      t2[l] = -YU[k * S + NB + l]!;
     }
-    const c = a.subarray(k1 * n + k1);
-    gemmAccumulate(m - k1, n - k1, NB, { data: V, off: k1 * NB, rs: NB, cs: 1 }, { data: Y, off: k1 * NB, rs: 1, cs: NB }, c, n);
-    gemmAccumulate(m - k1, n - k1, NB, { data: X, off: k1 * NB, rs: NB, cs: 1 }, { data: U, off: k1 * NB, rs: 1, cs: NB }, c, n);
+    gemvAccumulate(len, j, V(k * S), t1, 0, col, 0);
+    gemvAccumulate(len, j, X(k * S), t2, 0, col, 0);
   }
-  return k0;
+  // 2. Left reflector v (unit head) into column k of A and column j of V.
+  const tq = makeReflector(col, 0, len, 1);
+  tauL[k] = tq;
+  d[k] = col[0]!;
+  a[k * n + k] = col[0]!;
+  col[0] = 1;
+  for (let i = 0; i < len; i++) VX[(k + i) * S + j] = col[i]!;
+  for (let i = 1; i < len; i++) a[(k + i) * n + k] = col[i]!;
+  const c0 = k + 1;
+  const nc = n - c0;
+  // 3. y_j = tq (A0ᵀ v - Y (Vᵀ v) - U (Xᵀ v)) on columns k+1..n-1.
+  raw.fill(0, c0, n);
+  gemvAccumulate(nc, len, { data: a, off: k * n + c0, rs: 1, cs: n }, col, 0, raw, c0);
+  if (j > 0) {
+    t1.fill(0, 0, j);
+    t2.fill(0, 0, j);
+    gemvAccumulate(j, len, tr(V(k * S)), col, 0, t1, 0);
+    gemvAccumulate(j, len, tr(X(k * S)), col, 0, t2, 0);
+    neg(t1, j);
+    neg(t2, j);
+    gemvAccumulate(nc, j, Y(c0 * S), t1, 0, raw, c0);
+    gemvAccumulate(nc, j, U(c0 * S), t2, 0, raw, c0);
+  }
+  for (let c = c0; c < n; c++) YU[c * S + j] = tq * raw[c]!;
+  // 4. Row k, columns k+1..n-1, brought up to date (including this step's left reflection).
+  for (let l = 0; l <= j; l++) t1[l] = -VX[k * S + l]!;
+  for (let l = 0; l < j; l++) t2[l] = -VX[k * S + NB + l]!;
+  const off = k * n + c0;
+  gemvAccumulate(nc, j + 1, Y(c0 * S), t1, 0, a, off);
+  if (j > 0) gemvAccumulate(nc, j, U(c0 * S), t2, 0, a, off);
+  // 5. Right reflector u (unit head) on row k, contiguous; column j of U.
+  const tp = makeReflector(a, off, nc, 1);
+  tauR[k] = tp;
+  e[k] = a[off]!;
+  a[off] = 1;
+  for (let c = 0; c < nc; c++) YU[(c0 + c) * S + NB + j] = a[off + c]!;
+  // 6. x_j = tp (A0 u - V (Yᵀ u) - X (Uᵀ u)) on rows k+1..m-1.
+  t1.fill(0, 0, j + 1);
+  t2.fill(0, 0, j);
+  gemvAccumulate(j + 1, nc, tr(Y(c0 * S)), a, off, t1, 0);
+  gemvAccumulate(j, nc, tr(U(c0 * S)), a, off, t2, 0);
+  raw.fill(0, c0, m);
+  gemvAccumulate(m - c0, nc, { data: a, off: c0 * n + c0, rs: n, cs: 1 }, a, off, raw, c0);
+  neg(t1, j + 1);
+  neg(t2, j);
+  gemvAccumulate(m - c0, j + 1, V(c0 * S), t1, 0, raw, c0);
+  gemvAccumulate(m - c0, j, X(c0 * S), t2, 0, raw, c0);
+  for (let i = c0; i < m; i++) VX[i * S + NB + j] = tp * raw[i]!;
+  a[off] = e[k]!;
 }
 
 /** The unblocked Golub-Kahan loop from column kStart on (two passes per column). */

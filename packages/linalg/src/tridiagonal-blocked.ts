@@ -9,34 +9,55 @@
  * reduction of matrices to condensed forms for eigenvalue computations", J. Comput. Appl.
  * Math. 27 (1989).
  */
-import { gemmAccumulate } from '@x/gpu';
+import { gemmAccumulate, gemvAccumulate, symvAccumulate, withWorkspace } from '@x/gpu';
 import { makeReflector } from './householder-qr';
 import type { Tridiagonal } from './tridiagonal';
 
 const NB = 32;
 
 /**
- * Tridiagonalizes the symmetric n x n row-major buffer `a` (lower triangle read, buffer
- * destroyed). Same result layout as tridiagonalize().
+ * Tridiagonalizes the symmetric n x n row-major buffer `input` (lower triangle read, left
+ * untouched). Same result layout as tridiagonalize().
  */
-export function tridiagonalizeBlocked(a: Float64Array, n: number): Tridiagonal {
-  // Mirror the lower triangle into the upper one, which is used from here on.
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i]!;
+export function tridiagonalizeBlocked(input: Float64Array, n: number): Tridiagonal {
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
   const nr = Math.max(n - 2, 0);
   const tau = new Float64Array(nr);
-  // V and W: n x NB, row = global index (rows <= k of column j are zero).
-  const V = new Float64Array(n * NB);
-  const W = new Float64Array(n * NB);
-  // [-V | -W] and [W | V] side by side (n x 2NB): the trailing update A -= V Wᵀ + W Vᵀ is then
-  // one GEMM of inner dimension 2nb, so the trailing matrix is streamed (and, on the wasm route,
-  // copied into linear memory) once per panel instead of twice.
-  const L = new Float64Array(n * 2 * NB);
-  const R = new Float64Array(n * 2 * NB);
-  const p = new Float64Array(n);
-  const y1 = new Float64Array(NB);
-  const y2 = new Float64Array(NB);
+  const m1 = Math.max(n - 1, 0);
+  const refl = new Float64Array(m1 * nr);
+  // The matrix and the panel buffers live in a workspace: in wasm linear memory after
+  // enableWasm(), so the matrix-vector products of every column run there without copies.
+  // V and W: n x NB, row = global index (rows <= k of column j are zero). [-V | -W] and
+  // [W | V] side by side (n x 2NB): the trailing update A -= V Wᵀ + W Vᵀ is then one GEMM of
+  // inner dimension 2nb, so the trailing matrix is streamed once per panel instead of twice.
+  withWorkspace([n * n, n * NB, n * NB, n * 2 * NB, n * 2 * NB, n, NB, NB], (a, V, W, L, R, p, y1, y2) => {
+    a.set(input.subarray(0, n * n));
+    reduce(a, n, d, e, tau, V, W, L, R, p, y1, y2);
+    for (let k = 0; k < nr; k++) {
+      for (let i = k + 1; i < m1; i++) refl[i * nr + k] = a[k * n + i + 1]!;
+    }
+  });
+  return { d, e, refl, tau };
+}
+
+function reduce(
+  a: Float64Array,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  tau: Float64Array,
+  V: Float64Array,
+  W: Float64Array,
+  L: Float64Array,
+  R: Float64Array,
+  p: Float64Array,
+  y1: Float64Array,
+  y2: Float64Array,
+): void {
+  // Mirror the lower triangle into the upper one, which is used from here on.
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i]!;
+  const nr = tau.length;
   for (let k0 = 0; k0 < nr; k0 += NB) {
     const nb = Math.min(NB, nr - k0);
     V.fill(0);
@@ -44,15 +65,15 @@ export function tridiagonalizeBlocked(a: Float64Array, n: number): Tridiagonal {
     for (let j = 0; j < nb; j++) {
       const k = k0 + j;
       const rowk = k * n;
-      // 1. Bring row k (columns k..n-1) up to date with the deferred rank-2j update.
+      // 1. Bring row k (columns k..n-1) up to date with the deferred rank-2j update:
+      //    a[k, k:] -= W[k:] V[k]ᵀ + V[k:] W[k]ᵀ.
       if (j > 0) {
-        const vk = k * NB;
-        for (let c = k; c < n; c++) {
-          const vc = c * NB;
-          let s = 0;
-          for (let l = 0; l < j; l++) s += V[vk + l]! * W[vc + l]! + W[vk + l]! * V[vc + l]!;
-          a[rowk + c] = a[rowk + c]! - s;
+        for (let l = 0; l < j; l++) {
+          y1[l] = -V[k * NB + l]!;
+          y2[l] = -W[k * NB + l]!;
         }
+        gemvAccumulate(n - k, j, { data: W, off: k * NB, rs: NB, cs: 1 }, y1, 0, a, rowk + k);
+        gemvAccumulate(n - k, j, { data: V, off: k * NB, rs: NB, cs: 1 }, y2, 0, a, rowk + k);
       }
       d[k] = a[rowk + k]!;
       // 2. Reflector on row k, columns k+1..n-1 (contiguous).
@@ -66,58 +87,21 @@ export function tridiagonalizeBlocked(a: Float64Array, n: number): Tridiagonal {
       if (t !== 0) {
         // 3. p = A22 v from the upper triangle of the (not yet updated) trailing matrix.
         const b0 = k + 1;
-        for (let i = b0; i < n; i++) p[i] = 0;
-        // Two rows per sweep (row i's part left of the pair's columns is handled first).
-        let i = b0;
-        for (; i + 1 < n; i += 2) {
-          const r0 = i * n;
-          const r1 = r0 + n;
-          const v0 = a[rowk + i]!;
-          const v1 = a[rowk + i + 1]!;
-          const a01 = a[r0 + i + 1]!;
-          let s0 = a[r0 + i]! * v0 + a01 * v1;
-          let s1 = a[r1 + i + 1]! * v1;
-          p[i + 1] = p[i + 1]! + a01 * v0;
-          for (let c = i + 2; c < n; c++) {
-            const x0 = a[r0 + c]!;
-            const x1 = a[r1 + c]!;
-            const vc = a[rowk + c]!;
-            s0 += x0 * vc;
-            s1 += x1 * vc;
-            p[c] = p[c]! + x0 * v0 + x1 * v1;
-          }
-          p[i] = p[i]! + s0;
-          p[i + 1] = p[i + 1]! + s1;
-        }
-        for (; i < n; i++) {
-          const row = i * n;
-          const vi = a[rowk + i]!;
-          let s = a[row + i]! * vi;
-          for (let c = i + 1; c < n; c++) {
-            const aic = a[row + c]!;
-            s += aic * a[rowk + c]!;
-            p[c] = p[c]! + aic * vi;
-          }
-          p[i] = p[i]! + s;
-        }
+        const len = n - b0;
+        p.fill(0, b0, n);
+        symvAccumulate(len, a, b0 * n + b0, n, a, off, p, b0);
         // Corrections: p -= V (Wᵀ v) + W (Vᵀ v).
         if (j > 0) {
           y1.fill(0, 0, j);
           y2.fill(0, 0, j);
-          for (let i = b0; i < n; i++) {
-            const vi = a[rowk + i]!;
-            const q = i * NB;
-            for (let l = 0; l < j; l++) {
-              y1[l] = y1[l]! + W[q + l]! * vi;
-              y2[l] = y2[l]! + V[q + l]! * vi;
-            }
+          gemvAccumulate(j, len, { data: W, off: b0 * NB, rs: 1, cs: NB }, a, off, y1, 0);
+          gemvAccumulate(j, len, { data: V, off: b0 * NB, rs: 1, cs: NB }, a, off, y2, 0);
+          for (let l = 0; l < j; l++) {
+            y1[l] = -y1[l]!;
+            y2[l] = -y2[l]!;
           }
-          for (let i = b0; i < n; i++) {
-            const q = i * NB;
-            let s = 0;
-            for (let l = 0; l < j; l++) s += V[q + l]! * y1[l]! + W[q + l]! * y2[l]!;
-            p[i] = p[i]! - s;
-          }
+          gemvAccumulate(len, j, { data: V, off: b0 * NB, rs: NB, cs: 1 }, y1, 0, p, b0);
+          gemvAccumulate(len, j, { data: W, off: b0 * NB, rs: NB, cs: 1 }, y2, 0, p, b0);
         }
         let pv = 0;
         for (let i = b0; i < n; i++) {
@@ -160,10 +144,4 @@ export function tridiagonalizeBlocked(a: Float64Array, n: number): Tridiagonal {
   } else if (n === 1) {
     d[0] = a[0]!;
   }
-  const m1 = Math.max(n - 1, 0);
-  const refl = new Float64Array(m1 * nr);
-  for (let k = 0; k < nr; k++) {
-    for (let i = k + 1; i < m1; i++) refl[i * nr + k] = a[k * n + i + 1]!;
-  }
-  return { d, e, refl, tau };
 }

@@ -10,16 +10,20 @@ const OP = { add: 0, sub: 1, hadamard: 2, axpy: 3, scale: 4 } as const;
 /** Copies float64 views of the operands into linear memory, runs an elementwise kernel. */
 function elementwise(rt: WasmRuntime, op: keyof typeof OP, x: Matrix, y: Matrix | null, alpha: number, f32Out: boolean): Matrix {
   const n = x.data.length;
-  rt.reset();
-  const xp = rt.alloc(n * 8);
-  const yp = y ? rt.alloc(n * 8) : 0;
-  const op_ = rt.alloc(n * 8);
-  rt.f64(xp, n).set(x.data);
-  if (y) rt.f64(yp, n).set(y.data);
-  rt.exports.elementwiseF64(OP[op], n, xp, yp, op_, alpha);
-  const out = alloc(f32Out ? 'float32' : 'float64', n);
-  out.set(rt.f64(op_, n));
-  return { rows: x.rows, cols: x.cols, data: out };
+  const top = rt.mark();
+  try {
+    const xp = rt.alloc(n * 8);
+    const yp = y ? rt.alloc(n * 8) : 0;
+    const op_ = rt.alloc(n * 8);
+    rt.f64(xp, n).set(x.data);
+    if (y) rt.f64(yp, n).set(y.data);
+    rt.exports.elementwiseF64(OP[op], n, xp, yp, op_, alpha);
+    const out = alloc(f32Out ? 'float32' : 'float64', n);
+    out.set(rt.f64(op_, n));
+    return { rows: x.rows, cols: x.cols, data: out };
+  } finally {
+    rt.release(top);
+  }
 }
 
 function f32(...ms: Matrix[]): boolean {
@@ -29,15 +33,18 @@ function f32(...ms: Matrix[]): boolean {
 function reduceDot(rt: WasmRuntime, x: Matrix, y: Matrix | null, scaleBy: number): number {
   const n = x.data.length;
   if (n === 0) return 0;
-  rt.reset();
-  const xp = rt.alloc(n * 8);
-  const xv = rt.f64(xp, n);
-  xv.set(x.data);
-  if (scaleBy !== 1) rt.exports.elementwiseF64(OP.scale, n, xp, 0, xp, scaleBy);
-  if (!y) return rt.exports.dotF64(n, xp, xp);
-  const yp = rt.alloc(n * 8);
-  rt.f64(yp, n).set(y.data);
-  return rt.exports.dotF64(n, xp, yp);
+  const top = rt.mark();
+  try {
+    const xp = rt.alloc(n * 8);
+    rt.f64(xp, n).set(x.data);
+    if (scaleBy !== 1) rt.exports.elementwiseF64(OP.scale, n, xp, 0, xp, scaleBy);
+    if (!y) return rt.exports.dotF64(n, xp, xp);
+    const yp = rt.alloc(n * 8);
+    rt.f64(yp, n).set(y.data);
+    return rt.exports.dotF64(n, xp, yp);
+  } finally {
+    rt.release(top);
+  }
 }
 
 /** The wasm SIMD implementations behind createDevice({ backend: 'wasm' }). */
@@ -53,10 +60,14 @@ export function wasmKernels(rt: WasmRuntime): CpuKernels {
     sum: (a) => {
       const n = a.data.length;
       if (n === 0) return 0;
-      rt.reset();
-      const p = rt.alloc(n * 8);
-      rt.f64(p, n).set(a.data);
-      return rt.exports.sumF64(n, p);
+      const top = rt.mark();
+      try {
+        const p = rt.alloc(n * 8);
+        rt.f64(p, n).set(a.data);
+        return rt.exports.sumF64(n, p);
+      } finally {
+        rt.release(top);
+      }
     },
     dot: (a, b) => reduceDot(rt, a, b, 1),
     maxAbs,

@@ -8,10 +8,14 @@ interface Exports {
   elementwiseF64(op: number, n: number, x: number, y: number, out: number, alpha: number): void;
   sumF64(n: number, x: number): number;
   dotF64(n: number, x: number, y: number): number;
+  gemvF64(m: number, n: number, a: number, rs: number, cs: number, x: number, y: number): void;
+  symvUpperF64(n: number, a: number, lda: number, x: number, y: number): void;
 }
 
 // Byte layout of linear memory: [0, 128) scratch tile for GEMM edges, [128, 1024) unused,
-// [1024, HEAP) AssemblyScript statics, then the bump heap used per call.
+// [1024, HEAP) AssemblyScript statics, then a stack of regions: each kernel call allocates above
+// the top and releases what it took when it returns; a workspace (see level2.ts) stays below the
+// top for as long as its callback runs, so the factorization that owns it can call kernels on it.
 const HEAP = 4096;
 const KC = 256;
 const MC = 96;
@@ -22,9 +26,20 @@ const PACK_BYTES = (MC * KC + KC * NC) * 8 + 64;
 export interface WasmRuntime {
   readonly exports: Exports;
   readonly memory: WebAssembly.Memory;
-  /** Byte address of a fresh region of `bytes` bytes, 16-aligned; valid until reset(). */
+  /** Byte address of a fresh region of `bytes` bytes, 16-aligned, above the current top. */
   alloc(bytes: number): number;
-  reset(): void;
+  /** The current top, to hand back to release() once the regions above it are done with. */
+  mark(): number;
+  release(mark: number): void;
+  /** Grows memory now so that `bytes` more fit above the top without growing later. */
+  reserve(bytes: number): void;
+  /**
+   * Live workspaces: while one is live, growing the memory would detach the typed arrays that
+   * view it, so alloc() refuses with a BackendError instead (workspaces reserve up front).
+   */
+  pinned: number;
+  /** Byte address of element `off` of `view` when `view` lies in this linear memory, else -1. */
+  addressOf(view: Float64Array | Float32Array, off: number): number;
   f64(ptr: number, n: number): Float64Array;
   f32(ptr: number, n: number): Float32Array;
 }
@@ -74,18 +89,34 @@ export function loadWasm(): Promise<WasmRuntime> {
         },
       });
       let top = HEAP;
+      const grow = (end: number, rt: WasmRuntime): void => {
+        const need = end - memory.buffer.byteLength;
+        if (need <= 0) return;
+        if (rt.pinned > 0) {
+          throw new BackendError('wasm workspace', `a kernel needed ${need} more bytes of linear memory while a workspace was live (it reserves too little)`);
+        }
+        memory.grow(Math.ceil(need / 65536));
+      };
       const rt: WasmRuntime = {
-        exports: instance.exports as unknown as Exports,
+        // A plain copy (the instance's own exports object is frozen), so tests can observe calls.
+        exports: { ...instance.exports } as unknown as Exports,
         memory,
+        pinned: 0,
         alloc(bytes: number): number {
           const ptr = (top + 15) & ~15;
+          grow(ptr + bytes, rt);
           top = ptr + bytes;
-          const need = top - memory.buffer.byteLength;
-          if (need > 0) memory.grow(Math.ceil(need / 65536));
           return ptr;
         },
-        reset(): void {
-          top = HEAP;
+        mark: () => top,
+        release(mark: number): void {
+          top = mark;
+        },
+        reserve(bytes: number): void {
+          grow(((top + 15) & ~15) + bytes, rt);
+        },
+        addressOf(view, off) {
+          return view.buffer === memory.buffer ? view.byteOffset + off * view.BYTES_PER_ELEMENT : -1;
         },
         f64: (ptr, n) => new Float64Array(memory.buffer, ptr, n),
         f32: (ptr, n) => new Float32Array(memory.buffer, ptr, n),
@@ -128,22 +159,27 @@ export function wasmGemmAccumulate(
   if (m === 0 || n === 0 || k === 0) return;
   const f32 = A.data instanceof Float32Array && B.data instanceof Float32Array && c instanceof Float32Array;
   const bytes = f32 ? 4 : 8;
-  rt.reset();
-  const pa = rt.alloc(MC * KC * bytes);
-  const pb = rt.alloc(KC * NC * bytes);
-  const sa = span(m, k, A.rs, A.cs);
-  const sb = span(k, n, B.rs, B.cs);
-  const sc = (m - 1) * ldc + n;
-  const ap = rt.alloc(sa * bytes);
-  const bp = rt.alloc(sb * bytes);
-  const cp = rt.alloc(sc * bytes);
-  const view = f32 ? rt.f32.bind(rt) : rt.f64.bind(rt);
-  view(ap, sa).set(A.data.subarray(A.off, A.off + sa));
-  view(bp, sb).set(B.data.subarray(B.off, B.off + sb));
-  const cv = view(cp, sc);
-  cv.set(c.subarray(0, sc));
-  const fn = f32 ? rt.exports.gemmF32 : rt.exports.gemmF64;
-  fn(m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper ? 1 : 0);
-  // The view may be detached if memory grew during the call: take a fresh one.
-  c.set(view(cp, sc));
+  const top = rt.mark();
+  try {
+    const pa = rt.alloc(MC * KC * bytes);
+    const pb = rt.alloc(KC * NC * bytes);
+    const view = f32 ? rt.f32.bind(rt) : rt.f64.bind(rt);
+    // Operands that already live in linear memory (a workspace) are used in place.
+    const place = (data: Float64Array | Float32Array, off: number, len: number): number => {
+      const at = rt.addressOf(data, off);
+      if (at >= 0 && data.BYTES_PER_ELEMENT === bytes) return at;
+      const p = rt.alloc(len * bytes);
+      view(p, len).set(data.subarray(off, off + len));
+      return p;
+    };
+    const ap = place(A.data, A.off, span(m, k, A.rs, A.cs));
+    const bp = place(B.data, B.off, span(k, n, B.rs, B.cs));
+    const sc = (m - 1) * ldc + n;
+    const cp = place(c, 0, sc);
+    const fn = f32 ? rt.exports.gemmF32 : rt.exports.gemmF64;
+    fn(m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper ? 1 : 0);
+    if (rt.addressOf(c, 0) !== cp) c.set(view(cp, sc));
+  } finally {
+    rt.release(top);
+  }
 }

@@ -1,0 +1,182 @@
+/**
+ * Level-2 kernels (matrix-vector products) and workspaces, for the panel phases of blocked
+ * factorizations (tridiagonalization, bidiagonalization). A product costs as much as copying
+ * its matrix, so the wasm kernels only pay off when the matrix already lives in linear memory
+ * for the whole factorization: `withWorkspace` allocates it there, and the kernels below run
+ * in wasm when every operand lies in linear memory, on the JS loops otherwise.
+ */
+import { DomainError } from './errors';
+import { cpuBackend, type GemmOperand } from './gemm';
+import { wasmRuntime } from './wasm/runtime';
+
+// The GEMM pack buffers (float64, see runtime.ts) plus slack: reserved with every workspace so
+// that GEMMs on workspace operands never grow (and detach) the memory.
+const GEMM_SCRATCH_BYTES = (96 * 256 + 256 * 1024) * 8 + 4096;
+
+function checkLengths(lengths: readonly number[]): void {
+  for (const n of lengths) {
+    if (!Number.isInteger(n) || n < 0) throw new DomainError(`withWorkspace: lengths must be non-negative integers, got ${String(n)}`);
+  }
+}
+
+/**
+ * Runs `fn` on zero-filled float64 arrays of the given lengths and returns its result. After
+ * enableWasm() the arrays live in wasm linear memory (so gemvAccumulate, symvAccumulate and
+ * gemmAccumulate on them run in wasm without copies); on the js route they are plain arrays.
+ * The arrays are valid only while `fn` runs: copy out what must survive. `extraBytes` reserves
+ * room for kernels whose operands lie outside the workspace.
+ */
+export function withWorkspace<T>(lengths: readonly number[], fn: (...arrays: Float64Array[]) => T, extraBytes = 0): T {
+  checkLengths(lengths);
+  const rt = cpuBackend() === 'wasm' ? wasmRuntime() : null;
+  if (!rt) return fn(...lengths.map((n) => new Float64Array(n)));
+  const top = rt.mark();
+  try {
+    let bytes = GEMM_SCRATCH_BYTES + extraBytes;
+    for (const n of lengths) bytes += n * 8 + 16;
+    rt.reserve(bytes);
+    const ptrs = lengths.map((n) => rt.alloc(n * 8));
+    const arrays = ptrs.map((p, i) => {
+      const v = rt.f64(p, lengths[i]!);
+      v.fill(0);
+      return v;
+    });
+    rt.pinned++;
+    try {
+      return fn(...arrays);
+    } finally {
+      rt.pinned--;
+    }
+  } finally {
+    rt.release(top);
+  }
+}
+
+/**
+ * y[yOff .. yOff+m) += A x[xOff .. xOff+n) for the m x n operand A (element (i, j) at
+ * A.data[A.off + i * A.rs + j * A.cs]); float64, x and y contiguous. Runs in wasm when A, x
+ * and y all lie in wasm linear memory (see withWorkspace), else in JS.
+ */
+export function gemvAccumulate(m: number, n: number, A: GemmOperand, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
+  if (m <= 0 || n <= 0) return;
+  const rt = cpuBackend() === 'wasm' ? wasmRuntime() : null;
+  if (rt && A.data instanceof Float64Array) {
+    const ap = rt.addressOf(A.data, A.off);
+    const xp = rt.addressOf(x, xOff);
+    const yp = rt.addressOf(y, yOff);
+    if (ap >= 0 && xp >= 0 && yp >= 0) {
+      rt.exports.gemvF64(m, n, ap, A.rs, A.cs, xp, yp);
+      return;
+    }
+  }
+  gemvJs(m, n, A, x, xOff, y, yOff);
+}
+
+/** The JS reference of gemvAccumulate. */
+export function gemvJs(m: number, n: number, A: GemmOperand, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
+  const { data: a, off, rs, cs } = A;
+  if (cs === 1) {
+    // Rows are contiguous: four row dot products per sweep share the loads of x.
+    let i = 0;
+    for (; i + 3 < m; i += 4) {
+      const r0 = off + i * rs;
+      const r1 = r0 + rs;
+      const r2 = r1 + rs;
+      const r3 = r2 + rs;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < n; j++) {
+        const xj = x[xOff + j]!;
+        s0 += a[r0 + j]! * xj;
+        s1 += a[r1 + j]! * xj;
+        s2 += a[r2 + j]! * xj;
+        s3 += a[r3 + j]! * xj;
+      }
+      y[yOff + i] = y[yOff + i]! + s0;
+      y[yOff + i + 1] = y[yOff + i + 1]! + s1;
+      y[yOff + i + 2] = y[yOff + i + 2]! + s2;
+      y[yOff + i + 3] = y[yOff + i + 3]! + s3;
+    }
+    for (; i < m; i++) {
+      const r0 = off + i * rs;
+      let s0 = 0;
+      for (let j = 0; j < n; j++) s0 += a[r0 + j]! * x[xOff + j]!;
+      y[yOff + i] = y[yOff + i]! + s0;
+    }
+    return;
+  }
+  if (rs === 1) {
+    // Columns are contiguous: four axpys per sweep over y.
+    let j = 0;
+    for (; j + 3 < n; j += 4) {
+      const c0 = off + j * cs;
+      const c1 = c0 + cs;
+      const c2 = c1 + cs;
+      const c3 = c2 + cs;
+      const x0 = x[xOff + j]!;
+      const x1 = x[xOff + j + 1]!;
+      const x2 = x[xOff + j + 2]!;
+      const x3 = x[xOff + j + 3]!;
+      for (let i = 0; i < m; i++) y[yOff + i] = y[yOff + i]! + a[c0 + i]! * x0 + a[c1 + i]! * x1 + a[c2 + i]! * x2 + a[c3 + i]! * x3;
+    }
+    for (; j < n; j++) {
+      const c0 = off + j * cs;
+      const x0 = x[xOff + j]!;
+      for (let i = 0; i < m; i++) y[yOff + i] = y[yOff + i]! + a[c0 + i]! * x0;
+    }
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += a[off + i * rs + j * cs]! * x[xOff + j]!;
+    y[yOff + i] = y[yOff + i]! + s;
+  }
+}
+
+/**
+ * y[yOff .. yOff+n) += A x[xOff .. xOff+n) for the symmetric n x n matrix A whose upper
+ * triangle is stored row-major at a[off + i * lda + j] (j >= i); the strict lower triangle is
+ * never read. Runs in wasm when a, x and y all lie in wasm linear memory, else in JS.
+ */
+export function symvAccumulate(n: number, a: Float64Array, off: number, lda: number, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
+  if (n <= 0) return;
+  const rt = cpuBackend() === 'wasm' ? wasmRuntime() : null;
+  if (rt) {
+    const ap = rt.addressOf(a, off);
+    const xp = rt.addressOf(x, xOff);
+    const yp = rt.addressOf(y, yOff);
+    if (ap >= 0 && xp >= 0 && yp >= 0) {
+      rt.exports.symvUpperF64(n, ap, lda, xp, yp);
+      return;
+    }
+  }
+  symvJs(n, a, off, lda, x, xOff, y, yOff);
+}
+
+/** The JS reference of symvAccumulate: two rows per sweep, each element used twice. */
+export function symvJs(n: number, a: Float64Array, off: number, lda: number, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const r0 = off + i * lda;
+    const r1 = r0 + lda;
+    const v0 = x[xOff + i]!;
+    const v1 = x[xOff + i + 1]!;
+    const a01 = a[r0 + i + 1]!;
+    let s0 = a[r0 + i]! * v0 + a01 * v1;
+    let s1 = a[r1 + i + 1]! * v1;
+    y[yOff + i + 1] = y[yOff + i + 1]! + a01 * v0;
+    for (let c = i + 2; c < n; c++) {
+      const x0 = a[r0 + c]!;
+      const x1 = a[r1 + c]!;
+      const xc = x[xOff + c]!;
+      s0 += x0 * xc;
+      s1 += x1 * xc;
+      y[yOff + c] = y[yOff + c]! + x0 * v0 + x1 * v1;
+    }
+    y[yOff + i] = y[yOff + i]! + s0;
+    y[yOff + i + 1] = y[yOff + i + 1]! + s1;
+  }
+  if (i < n) y[yOff + i] = y[yOff + i]! + a[off + i * lda + i]! * x[xOff + i]!;
+}
