@@ -5,6 +5,9 @@ import { defineConfig } from 'vite';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
+/** Every page and asset is same-origin, so require-corp costs nothing. */
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 /** Every pages/<slug>.html is a page of the multi-page build: adding a page needs no config change. */
 const pages = readdirSync(resolve(root, 'pages'))
   .filter((f) => f.endsWith('.html'))
@@ -32,6 +35,7 @@ export default defineConfig({
       ]),
     },
   },
-  preview: { host: '127.0.0.1', port: 5173 },
-  server: { host: '127.0.0.1', port: 5173 },
+  // Cross-origin isolation: SharedArrayBuffer, so @x/gpu's wasm kernels can run on a thread pool.
+  preview: { host: '127.0.0.1', port: 5173, headers: ISOLATION },
+  server: { host: '127.0.0.1', port: 5173, headers: ISOLATION },
 });

@@ -156,6 +156,16 @@ async function checkFullRunPage(browser, base, slug, pageReports) {
       assert(bad.length === 0, bad.map((x) => `${x.m}x${x.k}x${x.n}: ${x.relErr}`).join(', '));
       assert(res.maxRelErr < TOL, `maxRelErr ${res.maxRelErr}`);
     });
+    record('gpu: the page is cross-origin isolated and the wasm GEMM ran on a worker pool', () => {
+      assert(res?.crossOriginIsolated === true, 'crossOriginIsolated is false: the COOP/COEP headers are missing');
+      const pool = res?.wasmThreads;
+      if (res?.hardwareConcurrency > 1) {
+        assert(pool?.threads >= 2, `wasm threads: ${JSON.stringify(pool)}`);
+        const t = res?.timings ?? [];
+        const bad = t.filter((x) => !(x.wasmThreadsMs > 0 && x.wasmThreadsRelErr < 1e-10));
+        assert(bad.length === 0, bad.map((x) => `${x.m}x${x.k}x${x.n}: ${x.wasmThreadsMs} ms, err ${x.wasmThreadsRelErr}`).join(', '));
+      }
+    });
     record('gpu: timings and both plots present', () => {
       const t = res?.timings ?? [];
       assert(t.every((x) => x.gpuMs > 0 && x.cpuMs > 0), 'a timing is missing');

@@ -48,6 +48,11 @@ export function setGemmRuntime(rt: WasmRuntime | null): void {
   wasm = rt;
 }
 
+/** The runtime CPU GEMMs route through (null on the js route). Internal. */
+export function activeWasmRuntime(): WasmRuntime | null {
+  return wasm;
+}
+
 /** 'wasm' after enableWasm(), else 'js'. */
 export function cpuBackend(): 'js' | 'wasm' {
   return wasm ? 'wasm' : 'js';

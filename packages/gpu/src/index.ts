@@ -37,3 +37,4 @@ export { cpuBackend, gemmAccumulateJs } from './gemm';
 export { disableWasm, enableWasm } from './wasm/enable';
 export { wasmSimdSupported } from './wasm/runtime';
 export { gemvAccumulate, gemvJs, symvAccumulate, symvJs, withWorkspace } from './level2';
+export { type EnableWasmOptions, type WasmThreads, wasmThreads } from './wasm/enable';

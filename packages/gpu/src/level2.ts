@@ -6,47 +6,55 @@
  * in wasm when every operand lies in linear memory, on the JS loops otherwise.
  */
 import { DomainError } from './errors';
-import { cpuBackend, type GemmOperand } from './gemm';
-import { wasmRuntime } from './wasm/runtime';
+import { activeWasmRuntime, type GemmOperand } from './gemm';
 
 // The GEMM pack buffers (float64, see runtime.ts) plus slack: reserved with every workspace so
 // that GEMMs on workspace operands never grow (and detach) the memory.
 const GEMM_SCRATCH_BYTES = (96 * 256 + 256 * 1024) * 8 + 4096;
 
-function checkLengths(lengths: readonly number[]): void {
-  for (const n of lengths) {
-    if (!Number.isInteger(n) || n < 0) throw new DomainError(`withWorkspace: lengths must be non-negative integers, got ${String(n)}`);
+function checkSpecs(specs: readonly (number | Float64Array)[]): void {
+  for (const n of specs) {
+    if (n instanceof Float64Array) continue;
+    if (!Number.isInteger(n) || n < 0) throw new DomainError(`withWorkspace: lengths must be non-negative integers or Float64Arrays, got ${String(n)}`);
   }
 }
 
 /**
- * Runs `fn` on zero-filled float64 arrays of the given lengths and returns its result. After
- * enableWasm() the arrays live in wasm linear memory (so gemvAccumulate, symvAccumulate and
- * gemmAccumulate on them run in wasm without copies); on the js route they are plain arrays.
- * The arrays are valid only while `fn` runs: copy out what must survive. `extraBytes` reserves
- * room for kernels whose operands lie outside the workspace.
+ * Runs `fn` on float64 arrays and returns its result. Each entry of `specs` is a length (a
+ * fresh zero-filled array) or a Float64Array to work on in place. After enableWasm() the arrays
+ * live in wasm linear memory, so gemvAccumulate, symvAccumulate and gemmAccumulate on them run
+ * in wasm without copies: in-place entries are copied in first and copied back when `fn`
+ * returns (not when it throws). On the js route fresh arrays are plain and in-place entries are
+ * passed through. The arrays are valid only while `fn` runs: copy out what must survive.
+ * `extraBytes` reserves room for kernels whose operands lie outside the workspace.
  */
-export function withWorkspace<T>(lengths: readonly number[], fn: (...arrays: Float64Array[]) => T, extraBytes = 0): T {
-  checkLengths(lengths);
-  const rt = cpuBackend() === 'wasm' ? wasmRuntime() : null;
-  if (!rt) return fn(...lengths.map((n) => new Float64Array(n)));
+export function withWorkspace<T>(specs: readonly (number | Float64Array)[], fn: (...arrays: Float64Array[]) => T, extraBytes = 0): T {
+  checkSpecs(specs);
+  const rt = activeWasmRuntime();
+  if (!rt) return fn(...specs.map((s) => (typeof s === 'number' ? new Float64Array(s) : s)));
   const top = rt.mark();
   try {
     let bytes = GEMM_SCRATCH_BYTES + extraBytes;
-    for (const n of lengths) bytes += n * 8 + 16;
+    for (const s of specs) bytes += (typeof s === 'number' ? s : s.length) * 8 + 16;
     rt.reserve(bytes);
-    const ptrs = lengths.map((n) => rt.alloc(n * 8));
-    const arrays = ptrs.map((p, i) => {
-      const v = rt.f64(p, lengths[i]!);
-      v.fill(0);
+    const arrays = specs.map((s) => {
+      const n = typeof s === 'number' ? s : s.length;
+      const v = rt.f64(rt.alloc(n * 8), n);
+      if (typeof s === 'number') v.fill(0);
+      else v.set(s);
       return v;
     });
     rt.pinned++;
+    let out: T;
     try {
-      return fn(...arrays);
+      out = fn(...arrays);
     } finally {
       rt.pinned--;
     }
+    specs.forEach((s, i) => {
+      if (typeof s !== 'number') s.set(arrays[i]!);
+    });
+    return out;
   } finally {
     rt.release(top);
   }
@@ -59,7 +67,7 @@ export function withWorkspace<T>(lengths: readonly number[], fn: (...arrays: Flo
  */
 export function gemvAccumulate(m: number, n: number, A: GemmOperand, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
   if (m <= 0 || n <= 0) return;
-  const rt = cpuBackend() === 'wasm' ? wasmRuntime() : null;
+  const rt = activeWasmRuntime();
   if (rt && A.data instanceof Float64Array) {
     const ap = rt.addressOf(A.data, A.off);
     const xp = rt.addressOf(x, xOff);
@@ -142,7 +150,7 @@ export function gemvJs(m: number, n: number, A: GemmOperand, x: Float64Array, xO
  */
 export function symvAccumulate(n: number, a: Float64Array, off: number, lda: number, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
   if (n <= 0) return;
-  const rt = cpuBackend() === 'wasm' ? wasmRuntime() : null;
+  const rt = activeWasmRuntime();
   if (rt) {
     const ap = rt.addressOf(a, off);
     const xp = rt.addressOf(x, xOff);

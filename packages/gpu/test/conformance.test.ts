@@ -4,7 +4,7 @@
  * X_REQUIRE_GPUJS_MODE=<mode> (set by .ci/run) a missing or fallen-back gpujs backend FAILS
  * instead of being left out, so CI cannot pass without really exercising the GPU path.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   add,
   astype,
@@ -24,9 +24,13 @@ import {
   sub,
   sum,
 } from '../src';
+// The Node entry makes worker_threads pools for the threaded wasm backend.
+import { createDevice as createNodeDevice, disableWasm } from '../src/node';
 import { relErr } from './helpers';
 
 const required = process.env.X_REQUIRE_GPUJS_MODE;
+
+afterAll(() => disableWasm());
 
 interface Backend {
   name: string;
@@ -39,6 +43,16 @@ const backends: Backend[] = [
   { name: 'js', make: () => createDevice({ backend: 'js' }), tol: 1e-14 },
   // Same float64 arithmetic as js; every Node and browser engine we target has wasm SIMD.
   { name: 'wasm', make: () => createDevice({ backend: 'wasm' }), tol: 1e-14 },
+  // Two threads: large GEMMs split into column/row slices on a worker (bit-identical to one).
+  {
+    name: 'wasm x2 threads',
+    make: async () => {
+      const d = await createNodeDevice({ backend: 'wasm', threads: 2 });
+      if (d.info.threads !== 2) throw new Error(`wasm threads: got ${d.info.threads} (${d.info.threadsReason})`);
+      return d;
+    },
+    tol: 1e-14,
+  },
 ];
 let gpujsError: string | null = null;
 try {

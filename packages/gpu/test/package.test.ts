@@ -23,14 +23,28 @@ describe('@x/gpu package shape', () => {
     expect(pkg.peerDependencies['gpu.js']).toBeDefined();
     expect(pkg.peerDependenciesMeta['gpu.js'].optional).toBe(true);
     expect(pkg.scripts.install ?? pkg.scripts.postinstall ?? pkg.scripts.preinstall).toBeUndefined();
-    expect(pkg.sideEffects).toBe(false);
+    // Only the Node entry has an import-time effect (it installs worker_threads for pools).
+    expect(pkg.sideEffects).toEqual(['./dist/node.js', './dist/node.cjs']);
   });
 
-  it('library sources use no eval, new Function, or Node-only APIs', () => {
+  it('library sources use no eval, new Function, or Node-only APIs outside the Node entry', () => {
+    const nodeEntry = join(root, 'src', 'node.ts');
     for (const file of sources(join(root, 'src'))) {
       const text = readFileSync(file, 'utf8');
       expect(text, file).not.toMatch(/\beval\s*\(|new\s+Function\s*\(/);
+      if (file === nodeEntry) continue;
       expect(text, file).not.toMatch(/from\s+['"](node:)?(fs|path|child_process|os|worker_threads)['"]|\bprocess\.|\bBuffer\./);
+      // Nothing universal imports the Node entry.
+      expect(text, file).not.toMatch(/from\s+['"]\.{1,2}\/(\.\.\/)*node['"]/);
     }
+  });
+
+  it('serves the Node entry under the "node" condition and the universal one elsewhere', () => {
+    const dot = pkg.exports['.'];
+    expect(Object.keys(dot)[0]).toBe('node');
+    expect(dot.node.import.default).toBe('./dist/node.js');
+    expect(dot.node.require.default).toBe('./dist/node.cjs');
+    expect(dot.import.default).toBe('./dist/index.js');
+    expect(dot.require.default).toBe('./dist/index.cjs');
   });
 });

@@ -5,11 +5,20 @@
 //
 // GEMM layout (GotoBLAS): B is packed per KC x NC panel into NR-column micro-panels, A per
 // MC x KC block into MR-row micro-panels, both k-major and zero-padded, so the micro-kernel
-// streams two contiguous buffers. C += A * B; `upper` skips tiles strictly below the diagonal.
+// streams two contiguous buffers. C += A * B; `upper` skips tiles strictly below the diagonal,
+// where column j of C is column j + colOff of the whole product (a thread's column slice).
 
 const KC: i32 = 256;
 const MC: i32 = 96;
 const NC: i32 = 1024;
+
+// Where a micro-kernel spills an edge tile (128 bytes). A global, so per instance: each worker
+// of a thread pool sharing one memory sets its own.
+let scratch: usize = 0;
+
+export function setScratch(p: usize): void {
+  scratch = p;
+}
 
 // ---------------------------------------------------------------- float64: 4 x 4 tile
 const MR64: i32 = 4;
@@ -109,15 +118,16 @@ function micro64(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, mr: i32, nr:
     v128.store(r + 16, f64x2.add(v128.load(r + 16), c31));
     return;
   }
-  // Edge tile: spill to a scratch tile at address 0 (reserved by the host), add what is valid.
-  v128.store(0, c00); v128.store(16, c01);
-  v128.store(32, c10); v128.store(48, c11);
-  v128.store(64, c20); v128.store(80, c21);
-  v128.store(96, c30); v128.store(112, c31);
+  // Edge tile: spill to this instance's scratch tile, add what is valid.
+  const s = scratch;
+  v128.store(s, c00); v128.store(s + 16, c01);
+  v128.store(s + 32, c10); v128.store(s + 48, c11);
+  v128.store(s + 64, c20); v128.store(s + 80, c21);
+  v128.store(s + 96, c30); v128.store(s + 112, c31);
   for (let i = 0; i < mr; i++) {
     for (let j = 0; j < nr; j++) {
       const dst = c + (<usize>(i * ldc + j) << 3);
-      store<f64>(dst, load<f64>(dst) + load<f64>(<usize>((i * 4 + j) << 3)));
+      store<f64>(dst, load<f64>(dst) + load<f64>(s + (<usize>((i * 4 + j) << 3))));
     }
   }
 }
@@ -127,7 +137,7 @@ export function gemmF64(
   a: usize, rsA: i32, csA: i32,
   b: usize, rsB: i32, csB: i32,
   c: usize, ldc: i32,
-  pa: usize, pb: usize, upper: i32,
+  pa: usize, pb: usize, upper: i32, colOff: i32,
 ): void {
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
@@ -136,12 +146,12 @@ export function gemmF64(
       packB64(b, rsB, csB, pc, jc, kc, nc, pb);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        if (upper && ic >= jc + nc) continue;
+        if (upper && ic >= jc + nc + colOff) continue;
         packA64(a, rsA, csA, ic, pc, mc, kc, pa);
         for (let jr = 0; jr < nc; jr += NR64) {
           const nr = min(NR64, nc - jr);
           for (let ir = 0; ir < mc; ir += MR64) {
-            if (upper && ic + ir >= jc + jr + NR64) continue;
+            if (upper && ic + ir >= jc + jr + NR64 + colOff) continue;
             const mr = min(MR64, mc - ir);
             micro64(kc, pa + (<usize>(ir * kc) << 3), pb + (<usize>(jr * kc) << 3),
               c + (<usize>((ic + ir) * ldc + jc + jr) << 3), ldc, mr, nr);
@@ -240,14 +250,15 @@ function micro32(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, mr: i32, nr:
     v128.store(r + 16, f32x4.add(v128.load(r + 16), c31));
     return;
   }
-  v128.store(0, c00); v128.store(16, c01);
-  v128.store(32, c10); v128.store(48, c11);
-  v128.store(64, c20); v128.store(80, c21);
-  v128.store(96, c30); v128.store(112, c31);
+  const s = scratch;
+  v128.store(s, c00); v128.store(s + 16, c01);
+  v128.store(s + 32, c10); v128.store(s + 48, c11);
+  v128.store(s + 64, c20); v128.store(s + 80, c21);
+  v128.store(s + 96, c30); v128.store(s + 112, c31);
   for (let i = 0; i < mr; i++) {
     for (let j = 0; j < nr; j++) {
       const dst = c + (<usize>(i * ldc + j) << 2);
-      store<f32>(dst, load<f32>(dst) + load<f32>(<usize>((i * 8 + j) << 2)));
+      store<f32>(dst, load<f32>(dst) + load<f32>(s + (<usize>((i * 8 + j) << 2))));
     }
   }
 }
@@ -257,7 +268,7 @@ export function gemmF32(
   a: usize, rsA: i32, csA: i32,
   b: usize, rsB: i32, csB: i32,
   c: usize, ldc: i32,
-  pa: usize, pb: usize, upper: i32,
+  pa: usize, pb: usize, upper: i32, colOff: i32,
 ): void {
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
@@ -266,12 +277,12 @@ export function gemmF32(
       packB32(b, rsB, csB, pc, jc, kc, nc, pb);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        if (upper && ic >= jc + nc) continue;
+        if (upper && ic >= jc + nc + colOff) continue;
         packA32(a, rsA, csA, ic, pc, mc, kc, pa);
         for (let jr = 0; jr < nc; jr += NR32) {
           const nr = min(NR32, nc - jr);
           for (let ir = 0; ir < mc; ir += MR32) {
-            if (upper && ic + ir >= jc + jr + NR32) continue;
+            if (upper && ic + ir >= jc + jr + NR32 + colOff) continue;
             const mr = min(MR32, mc - ir);
             micro32(kc, pa + (<usize>(ir * kc) << 2), pb + (<usize>(jr * kc) << 2),
               c + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, mr, nr);

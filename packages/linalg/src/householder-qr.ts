@@ -7,7 +7,7 @@
  * Householder transformations", SIAM J. Sci. Stat. Comput. 10 (1989); Golub & Van Loan,
  * Matrix Computations, 4th ed., Alg. 5.1.1, 5.2.2.
  */
-import { gemmAccumulate } from '@x/gpu';
+import { gemmAccumulate, withWorkspace } from '@x/gpu';
 
 const NB = 32;
 
@@ -96,10 +96,13 @@ export function householderQrInPlace(a: Float64Array, m: number, n: number): Flo
   const k = Math.min(m, n);
   const tau = new Float64Array(k);
   if (k === 0) return tau;
-  const panel = new Float64Array(NB * m);
-  const vb = new Float64Array(NB * m);
-  const t = new Float64Array(NB * NB);
-  let w = new Float64Array(0);
+  // The matrix and the block buffers live in a workspace (wasm linear memory after
+  // enableWasm()): the trailing-update GEMMs then run on them without copying A per panel.
+  withWorkspace([a.subarray(0, m * n), NB * m, NB * m, NB * NB, NB * n], (a, panel, vb, t, w) => qrPanels(a, m, n, k, tau, panel, vb, t, w));
+  return tau;
+}
+
+function qrPanels(a: Float64Array, m: number, n: number, k: number, tau: Float64Array, panel: Float64Array, vb: Float64Array, t: Float64Array, w: Float64Array): void {
   for (let j0 = 0; j0 < k; j0 += NB) {
     const nb = Math.min(NB, k - j0);
     const mr = m - j0;
@@ -130,8 +133,7 @@ export function householderQrInPlace(a: Float64Array, m: number, n: number): Flo
     if (n2 <= 0) continue;
     extractV(a, n, j0, nb, mr, vb);
     buildT(vb, mr, nb, tau, j0, t);
-    if (w.length < nb * n2) w = new Float64Array(nb * n2);
-    else w.fill(0, 0, nb * n2);
+    w.fill(0, 0, nb * n2);
     const off2 = j0 * n + j0 + nb;
     // W = Vᵀ A2
     gemmAccumulate(nb, n2, mr, { data: vb, off: 0, rs: 1, cs: nb }, { data: a, off: off2, rs: n, cs: 1 }, w, n2);
@@ -151,7 +153,6 @@ export function householderQrInPlace(a: Float64Array, m: number, n: number): Flo
     // A2 += V (-Tᵀ Vᵀ A2)
     gemmAccumulate(mr, n2, nb, { data: vb, off: 0, rs: nb, cs: 1 }, { data: w, off: 0, rs: n2, cs: 1 }, a.subarray(off2), n);
   }
-  return tau;
 }
 
 /**
@@ -164,9 +165,23 @@ export function formQ(a: Float64Array, m: number, n: number, tau: Float64Array, 
   const d = Math.min(m, qc);
   for (let i = 0; i < d; i++) q[i * qc + i] = 1;
   if (k === 0) return q;
-  const vb = new Float64Array(NB * m);
-  const t = new Float64Array(NB * NB);
-  let w = new Float64Array(0);
+  withWorkspace([q, NB * m, NB * NB, NB * qc], (q, vb, t, w) => applyBlocksBackward(a, m, n, tau, k, q, qc, vb, t, w));
+  return q;
+}
+
+/** q <- H_0 ... H_{k-1} q for the m x qc buffer q that starts as the identity's first columns. */
+function applyBlocksBackward(
+  a: Float64Array,
+  m: number,
+  n: number,
+  tau: Float64Array,
+  k: number,
+  q: Float64Array,
+  qc: number,
+  vb: Float64Array,
+  t: Float64Array,
+  w: Float64Array,
+): void {
   const last = Math.floor((k - 1) / NB) * NB;
   for (let j0 = last; j0 >= 0; j0 -= NB) {
     const nb = Math.min(NB, k - j0);
@@ -175,8 +190,7 @@ export function formQ(a: Float64Array, m: number, n: number, tau: Float64Array, 
     if (n2 <= 0) continue;
     extractV(a, n, j0, nb, mr, vb);
     buildT(vb, mr, nb, tau, j0, t);
-    if (w.length < nb * n2) w = new Float64Array(nb * n2);
-    else w.fill(0, 0, nb * n2);
+    w.fill(0, 0, nb * n2);
     const off2 = j0 * qc + j0;
     gemmAccumulate(nb, n2, mr, { data: vb, off: 0, rs: 1, cs: nb }, { data: q, off: off2, rs: qc, cs: 1 }, w, n2);
     // W <- -T W (in place, top row first)
@@ -194,7 +208,6 @@ export function formQ(a: Float64Array, m: number, n: number, tau: Float64Array, 
     }
     gemmAccumulate(mr, n2, nb, { data: vb, off: 0, rs: nb, cs: 1 }, { data: w, off: 0, rs: n2, cs: 1 }, q.subarray(off2), qc);
   }
-  return q;
 }
 
 /**
@@ -222,9 +235,21 @@ export function applyQt(a: Float64Array, m: number, n: number, tau: Float64Array
 export function applyQLeft(a: Float64Array, m: number, n: number, tau: Float64Array, c: Float64Array, p: number): void {
   const k = tau.length;
   if (k === 0 || p === 0) return;
-  const vb = new Float64Array(NB * m);
-  const t = new Float64Array(NB * NB);
-  const w = new Float64Array(NB * p);
+  withWorkspace([c.subarray(0, m * p), NB * m, NB * NB, NB * p], (c, vb, t, w) => applyQLeftBlocks(a, m, n, tau, k, c, p, vb, t, w));
+}
+
+function applyQLeftBlocks(
+  a: Float64Array,
+  m: number,
+  n: number,
+  tau: Float64Array,
+  k: number,
+  c: Float64Array,
+  p: number,
+  vb: Float64Array,
+  t: Float64Array,
+  w: Float64Array,
+): void {
   const last = Math.floor((k - 1) / NB) * NB;
   for (let j0 = last; j0 >= 0; j0 -= NB) {
     const nb = Math.min(NB, k - j0);

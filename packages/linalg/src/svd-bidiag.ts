@@ -82,8 +82,7 @@ function bidiagonalizePanels(
   if (n < 3 * NB) return 0;
   const S = 2 * NB;
   // VX: m x 2NB holding V (columns 0..NB) and X (NB..2NB); YU: n x 2NB holding Y and U.
-  return withWorkspace([m * n, m * S, n * S, m, Math.max(m, n), S, S], (w, VX, YU, col, raw, t1, t2) => {
-    w.set(a.subarray(0, m * n));
+  return withWorkspace([a.subarray(0, m * n), m * S, n * S, m, Math.max(m, n), S, S], (w, VX, YU, col, raw, t1, t2) => {
     let k0 = 0;
     for (; n - k0 > 2 * NB; k0 += NB) {
       VX.fill(0);
@@ -94,7 +93,6 @@ function bidiagonalizePanels(
       for (let i = k1 * S; i < m * S; i++) VX[i] = -VX[i]!;
       gemmAccumulate(m - k1, n - k1, S, { data: VX, off: k1 * S, rs: S, cs: 1 }, { data: YU, off: k1 * S, rs: 1, cs: S }, w.subarray(k1 * n + k1), n);
     }
-    a.set(w.subarray(0, m * n));
     return k0;
   });
 }

@@ -1,4 +1,4 @@
-import { disableWasm, enableWasm, gram, matmul, randn } from '@x/gpu';
+import { disableWasm, enableWasm, gram, matmul, randn, wasmThreads } from '@x/gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eig, eigh, qr, svd } from '../src/dense';
 import { bidiagonalize } from '../src/svd-bidiag';
@@ -78,5 +78,26 @@ describe('dense decompositions with the wasm GEMM backend', () => {
     expect(Math.abs(w.t.e[0]! - j.t.e[0]!)).toBeLessThanOrEqual(4 * EPS * ns);
     expect(Math.abs(w.b.d[0]! - j.b.d[0]!)).toBeLessThanOrEqual(4 * EPS * na);
     expect(Math.abs(w.b.e[0]! - j.b.e[0]!)).toBeLessThanOrEqual(8 * EPS * na);
+  });
+
+  it('with a worker pool (2 threads) qr, eigh and svd are bit-identical to one thread', async () => {
+    // Each element of a sliced GEMM keeps its accumulation order, so nothing may change.
+    const a = randn(300, 260, 31);
+    const s = gram(randn(280, 280, 32));
+    const run = () => ({ q: qr(a), e: eigh(s), v: svd(a) });
+    const one = run();
+    await enableWasm({ threads: 2 });
+    try {
+      expect(wasmThreads().threads).toBe(2);
+      const two = run();
+      expect(Array.from(two.q.R.data)).toEqual(Array.from(one.q.R.data));
+      expect(Array.from(two.q.Q.data)).toEqual(Array.from(one.q.Q.data));
+      expect(Array.from(two.e.values)).toEqual(Array.from(one.e.values));
+      expect(Array.from(two.e.vectors.data)).toEqual(Array.from(one.e.vectors.data));
+      expect(Array.from(two.v.S)).toEqual(Array.from(one.v.S));
+      expect(Array.from(two.v.U.data)).toEqual(Array.from(one.v.U.data));
+    } finally {
+      await enableWasm();
+    }
   });
 });

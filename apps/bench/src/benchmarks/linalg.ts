@@ -1,4 +1,4 @@
-import { disableWasm, enableWasm, gram, type Matrix, matmul, randn } from '@x/gpu';
+import { disableWasm, enableWasm, gram, type Matrix, matmul, randn, wasmThreads } from '@x/gpu';
 import { eigh, qr, svd } from '@x/linalg';
 import { EigenvalueDecomposition, Matrix as MlMatrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
 import { BUDGETS, timeIt } from '../timing';
@@ -26,7 +26,7 @@ interface Case {
   op: 'svd' | 'eigh' | 'qr';
   impl: string;
   baseline: boolean;
-  route?: 'js' | 'wasm';
+  route?: 'js' | 'wasm' | 'threads';
   run(a: Matrix, s: Matrix): () => unknown;
   /** Relative reconstruction error of the result. */
   check(a: Matrix, s: Matrix, r: unknown): number;
@@ -39,6 +39,10 @@ interface Case {
 const FLOPS = { svd: 21, eigh: 9, qr: 8 / 3 } as const;
 
 const flat = (m: MlMatrix) => Float64Array.from(m.to1DArray());
+
+/** Threads for the threaded rows ('auto': every logical core), found once per run. */
+let threads = 1;
+const label = (route: 'js' | 'wasm' | 'threads') => (route === 'threads' ? `wasm, ${threads} threads` : route);
 
 function cases(): Case[] {
   const ml = (a: Matrix) => MlMatrix.from1DArray(a.rows, a.cols, a.data);
@@ -77,11 +81,11 @@ function cases(): Case[] {
       },
     },
   ];
-  for (const route of ['js', 'wasm'] as const) {
+  for (const route of ['js', 'wasm', 'threads'] as const) {
     out.push(
       {
         op: 'svd',
-        impl: `@x/linalg svd exact (${route})`,
+        impl: `@x/linalg svd exact (${label(route)})`,
         baseline: false,
         route,
         run: (a) => () => svd(a),
@@ -92,7 +96,7 @@ function cases(): Case[] {
       },
       {
         op: 'svd',
-        impl: `@x/linalg svd randomized k=16 (${route})`,
+        impl: `@x/linalg svd randomized k=16 (${label(route)})`,
         baseline: false,
         route,
         run: (a) => () => svd(a, { k: Math.min(16, a.cols), method: 'randomized', niter: 4, seed: 1 }),
@@ -104,7 +108,7 @@ function cases(): Case[] {
       },
       {
         op: 'eigh',
-        impl: `@x/linalg eigh (${route})`,
+        impl: `@x/linalg eigh (${label(route)})`,
         baseline: false,
         route,
         run: (_a, s) => () => eigh(s),
@@ -115,7 +119,7 @@ function cases(): Case[] {
       },
       {
         op: 'qr',
-        impl: `@x/linalg qr (${route})`,
+        impl: `@x/linalg qr (${label(route)})`,
         baseline: false,
         route,
         run: (a) => () => qr(a),
@@ -145,13 +149,19 @@ async function runOp(op: 'svd' | 'eigh' | 'qr', self: Benchmark, ctx: BenchConte
   const sizes = ctx.sizes ?? self.sizes[ctx.mode];
   const budget = BUDGETS[ctx.mode];
   const rows: BenchRow[] = [];
-  const mine = cases().filter((x) => x.op === op);
+  await enableWasm({ threads: 'auto' });
+  threads = wasmThreads().threads;
+  const threadNote = wasmThreads().reason;
+  disableWasm();
+  // With one thread only the threaded rows would repeat the wasm ones.
+  const mine = cases().filter((x) => x.op === op && (x.route !== 'threads' || threads > 1));
   for (const [si, n] of sizes.entries()) {
     const a = randn(n, n, 500 + si);
     const s = gram(a);
     let baseMs: number | undefined;
     for (const c of mine) {
       if (c.route === 'wasm') await enableWasm();
+      else if (c.route === 'threads') await enableWasm({ threads });
       else disableWasm();
       ctx.log(`${op} n=${n} ${c.impl}`);
       try {
@@ -181,7 +191,14 @@ async function runOp(op: 'svd' | 'eigh' | 'qr', self: Benchmark, ctx: BenchConte
     }
   }
   disableWasm();
-  return { id: self.id, title: self.title, baseline: BASELINES[op], sizes, env: { flops: `nominal ${FLOPS[op].toFixed(2)} n^3` }, rows };
+  return {
+    id: self.id,
+    title: self.title,
+    baseline: BASELINES[op],
+    sizes,
+    env: { flops: `nominal ${FLOPS[op].toFixed(2)} n^3`, wasmThreads: threads > 1 ? `${threads}` : `1 (${threadNote})` },
+    rows,
+  };
 }
 
 function linalgBenchmark(op: 'svd' | 'eigh' | 'qr', title: string): Benchmark {

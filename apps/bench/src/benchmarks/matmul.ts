@@ -1,4 +1,4 @@
-import { BackendError, cpuBackend, createDevice, type Device, disableWasm, type Matrix, matmul as xMatmul, randn } from '@x/gpu';
+import { BackendError, cpuBackend, createDevice, type Device, disableWasm, enableWasm, type Matrix, matmul as xMatmul, randn, wasmThreads } from '@x/gpu';
 import { Matrix as MlMatrix } from 'ml-matrix';
 import { loadTfjsWasm, type TfTensor } from '../tfjs';
 import { BUDGETS, timeIt } from '../timing';
@@ -40,6 +40,35 @@ interface Impl {
   note?: string;
   prepare(x: Inputs): () => unknown;
   read(result: unknown): ArrayLike<number>;
+  /** Runs before the timing (e.g. enables a thread pool); `after` undoes it. */
+  before?: () => Promise<void>;
+  after?: () => void;
+}
+
+/** Threads for the threaded wasm rows: every logical core (two on the reference machine). */
+const THREADS = 'auto' as const;
+
+/** wasm GEMM on a worker pool sharing its memory, or why not. */
+async function threadedImpls(): Promise<{ impls: Impl[]; info: string }> {
+  await enableWasm({ threads: THREADS });
+  const t = wasmThreads();
+  disableWasm();
+  const label = `@x/gpu wasm ${t.threads} threads`;
+  if (t.threads < 2) {
+    const why = `one thread only: ${t.reason}`;
+    return { impls: [{ name: label, tol: F64_TOL, unavailable: why, prepare: () => () => 0, read: () => [] }], info: why };
+  }
+  const before = async () => {
+    await enableWasm({ threads: t.threads });
+  };
+  const after = () => disableWasm();
+  return {
+    info: `${t.threads} threads (worker pool on shared memory)`,
+    impls: [
+      { name: `${label} f64`, tol: F64_TOL, before, after, prepare: (x) => () => xMatmul(x.a, x.b), read: readMatrix },
+      { name: `${label} f32`, tol: F32_TOL, before, after, prepare: (x) => () => xMatmul(x.a32, x.b32), read: readMatrix },
+    ],
+  };
 }
 
 interface Inputs {
@@ -99,7 +128,9 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
   const wasm = await tryDevice('wasm');
   const gpujs = await tryDevice('gpujs');
   const tf = await loadTfjsWasm();
+  const threaded = await threadedImpls();
   const env = {
+    wasmThreads: threaded.info,
     tfjs: typeof tf === 'string' ? `unavailable: ${tf}` : `tfjs-core 4.22 on ${tf.getBackend()}`,
     cpuRoute: cpuBackend(),
     wasm: typeof wasm === 'string' ? `unavailable: ${wasm}` : wasm.info,
@@ -116,6 +147,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
     { name: '@x/gpu matmul js f64', tol: F64_TOL, note: 'blocked, register-tiled', prepare: (x) => () => xMatmul(x.a, x.b), read: readMatrix },
     { name: '@x/gpu matmul js f32', tol: F32_TOL, note: 'float32 storage, float64 accumulation', prepare: (x) => () => xMatmul(x.a32, x.b32), read: readMatrix },
     ...deviceImpls('wasm', wasm),
+    ...threaded.impls,
     typeof tf === 'string'
       ? { name: 'tfjs-backend-wasm matMul f32', tol: F32_TOL, unavailable: tf, prepare: () => () => 0, read: () => [] }
       : {
@@ -166,9 +198,10 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
       ctx.log(`matmul n=${n} ${impl.name}`);
       try {
         let err = Number.NaN;
+        await impl.before?.();
         const t = await timeIt(impl.prepare(x), budget, (r) => {
           err = relErr(impl.read(r), ref);
-        });
+        }).finally(() => impl.after?.());
         if (impl.name === BASELINE) baselineMs = t.ms;
         const ok = err < impl.tol;
         rows.push({

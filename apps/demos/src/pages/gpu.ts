@@ -1,4 +1,4 @@
-import { BackendError, createDevice, type Device, type DeviceInfo, frobeniusNorm, type Matrix, randn, sub } from '@x/gpu';
+import { BackendError, createDevice, type Device, type DeviceInfo, enableWasm, frobeniusNorm, type Matrix, randn, sub, wasmThreads } from '@x/gpu';
 import { el, fmt } from '../lib/dom';
 import { type ExperimentPlot, yieldToEventLoop } from '../lib/experiment';
 import { browserGpujs } from '../lib/gpujs';
@@ -30,6 +30,10 @@ export interface MatmulTiming {
   wasmMs?: number;
   wasmGflops?: number;
   wasmRelErr?: number;
+  /** The wasm device with its GEMMs split over a worker pool, when the page is cross-origin isolated. */
+  wasmThreadsMs?: number;
+  wasmThreadsGflops?: number;
+  wasmThreadsRelErr?: number;
   /** GPU vs reference. */
   relErr: number;
   ok: boolean;
@@ -41,7 +45,7 @@ const shell = mountShell({
   title: 'matrix multiply on WebGL2 and on the CPU',
   intro:
     'The same random products computed by the gpu.js device (float32 kernels on WebGL2), the js device (the blocked float64 CPU GEMM, the reference) ' +
-    `and the wasm SIMD device. Each GPU result must match the reference to a relative Frobenius error below ${TOL}. ` +
+    `and the wasm SIMD device, on one thread and on a worker pool where the page is cross-origin isolated. Each GPU result must match the reference to a relative Frobenius error below ${TOL}. ` +
     'Times are medians and include upload and readback; the first GPU call per shape compiles its kernel.',
 });
 
@@ -83,7 +87,20 @@ async function main(): Promise<void> {
   const deviceSection = el('section', {}, el('h2', {}, 'Devices'), deviceGrid);
 
   const tbody = el('tbody', {});
-  const heads = ['product', 'WebGL2 1st call (ms)', 'WebGL2 (ms)', 'WebGL2 GFLOP/s', 'js (ms)', 'js GFLOP/s', 'wasm (ms)', 'wasm GFLOP/s', 'WebGL2 rel. error', 'agree'];
+  const heads = [
+    'product',
+    'WebGL2 1st call (ms)',
+    'WebGL2 (ms)',
+    'WebGL2 GFLOP/s',
+    'js (ms)',
+    'js GFLOP/s',
+    'wasm (ms)',
+    'wasm GFLOP/s',
+    'wasm threads (ms)',
+    'wasm threads GFLOP/s',
+    'WebGL2 rel. error',
+    'agree',
+  ];
   const table = el('table', { class: 'data', id: 'timings' }, el('thead', {}, el('tr', {}, ...heads.map((h) => el('th', {}, h)))), tbody);
   const timeBox = el('div', { class: 'plot', id: 'plot-time' });
   const rateBox = el('div', { class: 'plot', id: 'plot-gflops' });
@@ -96,15 +113,31 @@ async function main(): Promise<void> {
   const gpu: Device = await createDevice({ backend: 'gpujs', gpujs: browserGpujs() });
   const cpu: Device = await createDevice({ backend: 'js' });
   const wasm = await wasmDevice();
+  // The wasm GEMM on every logical core: a worker pool sharing the kernels' memory (needs
+  // cross-origin isolation; else one thread, and wasmThreads() says why).
+  let pool = { threads: 1, reason: 'no wasm device' as string | null };
+  if (typeof wasm !== 'string') {
+    await enableWasm({ threads: 'auto' });
+    pool = wasmThreads();
+    await enableWasm({ threads: 1 });
+  }
+  const threaded = typeof wasm !== 'string' && pool.threads > 1;
   const renderer = glRenderer();
   deviceGrid.append(
     infoTable('GPU device (gpu.js)', gpu.info, { renderer }),
     infoTable('CPU device (js, reference)', cpu.info),
-    infoTable('CPU device (wasm SIMD)', typeof wasm === 'string' ? wasm : wasm.info),
+    infoTable('CPU device (wasm SIMD)', typeof wasm === 'string' ? wasm : wasm.info, {
+      'pool threads': String(pool.threads),
+      ...(pool.reason ? { 'pool note': pool.reason } : {}),
+      crossOriginIsolated: String(globalThis.crossOriginIsolated),
+    }),
   );
   shell.publish({
     mode: gpu.info.mode,
     info: { gpu: gpu.info, cpu: cpu.info, wasm: typeof wasm === 'string' ? `unavailable: ${wasm}` : wasm.info },
+    wasmThreads: pool,
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    hardwareConcurrency: navigator.hardwareConcurrency,
     renderer,
   });
 
@@ -112,7 +145,7 @@ async function main(): Promise<void> {
   const plots = (): [ExperimentPlot, ExperimentPlot] => {
     const sq = timings.filter((t) => t.m === t.k && t.k === t.n);
     const x = sq.map((t) => t.n);
-    const names = { gpu: `gpu.js ${gpu.info.mode} (f32)`, cpu: 'js blocked (f64)', wasm: 'wasm SIMD (f64)' };
+    const names = { gpu: `gpu.js ${gpu.info.mode} (f32)`, cpu: 'js blocked (f64)', wasm: 'wasm SIMD (f64)', threads: `wasm SIMD, ${pool.threads} threads (f64)` };
     const common = { xLabel: 'n (n x n times n x n)', logX: true, logY: true };
     const line = (name: string, pick: (t: MatmulTiming) => number | undefined) => ({ name, x, y: sq.map((t) => pick(t) ?? Number.NaN) });
     const withWasm = typeof wasm !== 'string';
@@ -125,6 +158,7 @@ async function main(): Promise<void> {
           line(names.gpu, (t) => t.gpuMs),
           line(names.cpu, (t) => t.cpuMs),
           ...(withWasm ? [line(names.wasm, (t) => t.wasmMs)] : []),
+          ...(threaded ? [line(names.threads, (t) => t.wasmThreadsMs)] : []),
         ],
       },
       {
@@ -135,6 +169,7 @@ async function main(): Promise<void> {
           line(names.gpu, (t) => t.gpuGflops),
           line(names.cpu, (t) => t.cpuGflops),
           ...(withWasm ? [line(names.wasm, (t) => t.wasmGflops)] : []),
+          ...(threaded ? [line(names.threads, (t) => t.wasmThreadsGflops)] : []),
         ],
       },
     ];
@@ -178,6 +213,15 @@ async function main(): Promise<void> {
       t.wasmGflops = matmulGflops(m, n, k, tw.ms);
       t.ok &&= t.wasmRelErr < WASM_TOL;
     }
+    if (threaded && typeof wasm !== 'string') {
+      await enableWasm({ threads: pool.threads });
+      t.wasmThreadsRelErr = relErr(await wasm.matmul(a, b), ref);
+      const tw = await timeIt(() => wasm.matmul(a, b), { ...budget, warmup: 1 });
+      await enableWasm({ threads: 1 });
+      t.wasmThreadsMs = tw.ms;
+      t.wasmThreadsGflops = matmulGflops(m, n, k, tw.ms);
+      t.ok &&= t.wasmThreadsRelErr < WASM_TOL;
+    }
     timings.push(t);
     tbody.append(
       el(
@@ -191,6 +235,8 @@ async function main(): Promise<void> {
         el('td', {}, fmt(t.cpuGflops, 2)),
         el('td', {}, fmt(t.wasmMs, 2)),
         el('td', {}, fmt(t.wasmGflops, 2)),
+        el('td', {}, fmt(t.wasmThreadsMs, 2)),
+        el('td', {}, fmt(t.wasmThreadsGflops, 2)),
         el('td', {}, t.relErr.toExponential(2)),
         el('td', {}, t.ok ? '✓' : '✗'),
       ),

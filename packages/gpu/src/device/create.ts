@@ -3,6 +3,8 @@ import { type GpujsDeviceOptions, GpujsDevice } from './gpujs';
 import { JsDevice } from './js';
 import { wasmKernels } from '../wasm/kernels';
 import { loadWasm } from '../wasm/runtime';
+import { enableWasm, wasmThreads } from '../wasm/enable';
+import { activeWasmRuntime } from '../gemm';
 import type { BackendName, Device } from './types';
 
 export interface CreateDeviceOptions extends GpujsDeviceOptions {
@@ -12,6 +14,11 @@ export interface CreateDeviceOptions extends GpujsDeviceOptions {
    * GPU context exists, else js, with `info.fallbackReason` saying why.
    */
   backend?: BackendName;
+  /**
+   * wasm backend only: threads for large GEMMs, as in enableWasm({ threads }). Given, it calls
+   * enableWasm with it (the pool and the GEMM route are per process, not per device).
+   */
+  threads?: number | 'auto';
 }
 
 /**
@@ -25,14 +32,16 @@ export async function createDevice(opts: CreateDeviceOptions = {}): Promise<Devi
     case 'js':
       return new JsDevice({ threads: 1, threadsReason: 'the js kernels are single-threaded' });
     case 'wasm': {
+      if (opts.threads !== undefined) await enableWasm({ threads: opts.threads });
       const rt = await loadWasm();
+      const t = activeWasmRuntime() ? wasmThreads() : { threads: 1, reason: 'GEMMs run on one thread unless enableWasm({ threads }) or createDevice({ threads }) asks for more' };
       return new JsDevice(
         {
           backend: 'wasm',
           mode: 'wasm',
           requested: 'wasm',
-          threads: 1,
-          threadsReason: 'the wasm kernels run on one thread (no worker pool in this release)',
+          threads: t.threads,
+          ...(t.reason ? { threadsReason: t.reason } : {}),
         },
         wasmKernels(rt),
       );

@@ -1,17 +1,80 @@
+import { DomainError } from '../errors';
 import { setGemmRuntime } from '../gemm';
-import { loadWasm } from './runtime';
+import { loadWasm, sharedWasmRuntime } from './runtime';
+import { MAX_WORKERS, startPool, stopPool, threadSupport } from './threads';
+
+export interface EnableWasmOptions {
+  /**
+   * Threads for large GEMMs, the calling one included: an integer >= 1, or 'auto' for the
+   * logical core count. More than one needs SharedArrayBuffer (in browsers a cross-origin
+   * isolated page) and workers; where that is missing the kernels run on one thread and
+   * wasmThreads() says why. Default 1.
+   */
+  threads?: number | 'auto';
+}
+
+/** How many threads the wasm GEMM uses and, when only one, why. */
+export interface WasmThreads {
+  threads: number;
+  reason: string | null;
+}
+
+let state: WasmThreads = { threads: 1, reason: 'the wasm kernels are not enabled' };
+
+function wanted(threads: EnableWasmOptions['threads']): number {
+  if (threads === undefined) return 1;
+  if (threads === 'auto') return Math.max(1, Math.min(MAX_WORKERS + 1, Math.floor(threadSupport().hardwareConcurrency())));
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WORKERS + 1) {
+    throw new DomainError(`enableWasm: threads must be 'auto' or an integer in [1, ${MAX_WORKERS + 1}], got ${String(threads)}`);
+  }
+  return threads;
+}
 
 /**
  * Loads the WebAssembly SIMD kernels (once, asynchronously) and routes every CPU GEMM in @x
  * through them from then on: `matmul`, `gram` and everything @x/linalg builds on them stay
- * synchronous. Resolves to 'wasm', or rejects with a BackendError (no SIMD) leaving `js` active.
+ * synchronous. With `threads` > 1, large GEMMs are split over a pool of worker threads sharing
+ * the kernels' memory (falling back to one thread, with the reason in wasmThreads(), where the
+ * environment cannot share memory). Resolves to 'wasm', or rejects with a BackendError (no
+ * SIMD) leaving the previous route active.
  */
-export async function enableWasm(): Promise<'wasm'> {
-  setGemmRuntime(await loadWasm());
+export async function enableWasm(opts: EnableWasmOptions = {}): Promise<'wasm'> {
+  const want = wanted(opts.threads);
+  const plain = async (reason: string) => {
+    const rt = await loadWasm(false);
+    // An existing pool stays, idle (its workers block in Atomics.wait), so that switching back
+    // to the same thread count costs nothing; disableWasm() stops it.
+    setGemmRuntime(rt);
+    state = { threads: 1, reason };
+    return 'wasm' as const;
+  };
+  if (want === 1) {
+    const reason = opts.threads === undefined ? 'one thread unless enableWasm({ threads }) asks for more' : opts.threads === 'auto' ? 'one logical core' : 'one thread requested';
+    return plain(reason);
+  }
+  const why = threadSupport().unavailable();
+  if (why) return plain(why);
+  let rt: Awaited<ReturnType<typeof loadWasm>>;
+  try {
+    rt = await loadWasm(true);
+    if (!rt.pool || rt.pool.size !== want - 1) await startPool(rt, want - 1);
+  } catch (e) {
+    return plain((e as Error).message);
+  }
+  setGemmRuntime(rt);
+  state = { threads: want, reason: null };
   return 'wasm';
 }
 
-/** Routes CPU GEMMs back to the JS reference kernel. */
+/** Routes CPU GEMMs back to the JS reference kernel and stops the worker threads, if any. */
 export function disableWasm(): void {
+  const shared = sharedWasmRuntime();
+  if (shared) stopPool(shared);
   setGemmRuntime(null);
+  state = { threads: 1, reason: 'the wasm kernels are not enabled' };
+}
+
+/** Threads the wasm GEMM runs on (1 with the reason when enableWasm could not make more). */
+export function wasmThreads(): WasmThreads {
+  return { ...state };
 }

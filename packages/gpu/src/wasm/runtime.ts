@@ -1,10 +1,12 @@
 import { BackendError } from '../errors';
 import type { GemmOperand } from '../gemm';
-import { WASM_BASE64 } from './binary';
+import { WASM_BASE64, WASM_SHARED_BASE64, WASM_SHARED_MAX_PAGES } from './binary';
+import { type ThreadPool, parallelGemm, PARALLEL_MIN_WORK } from './threads';
 
-interface Exports {
-  gemmF64(m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, pa: number, pb: number, upper: number): void;
-  gemmF32(m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, pa: number, pb: number, upper: number): void;
+export interface Exports {
+  setScratch(p: number): void;
+  gemmF64(m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, pa: number, pb: number, upper: number, colOff: number): void;
+  gemmF32(m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, pa: number, pb: number, upper: number, colOff: number): void;
   elementwiseF64(op: number, n: number, x: number, y: number, out: number, alpha: number): void;
   sumF64(n: number, x: number): number;
   dotF64(n: number, x: number, y: number): number;
@@ -12,30 +14,40 @@ interface Exports {
   symvUpperF64(n: number, a: number, lda: number, x: number, y: number): void;
 }
 
-// Byte layout of linear memory: [0, 128) scratch tile for GEMM edges, [128, 1024) unused,
-// [1024, HEAP) AssemblyScript statics, then a stack of regions: each kernel call allocates above
-// the top and releases what it took when it returns; a workspace (see level2.ts) stays below the
+// Byte layout of linear memory: [0, 128) the main instance's scratch tile for GEMM edges,
+// [1024, 4096) AssemblyScript statics, then regions that live as long as the runtime (a thread
+// pool's control blocks and scratch tiles), then a stack: each kernel call allocates above the
+// top and releases what it took when it returns; a workspace (see level2.ts) stays below the
 // top for as long as its callback runs, so the factorization that owns it can call kernels on it.
 const HEAP = 4096;
 const KC = 256;
 const MC = 96;
 const NC = 1024;
-const PACK_BYTES = (MC * KC + KC * NC) * 8 + 64;
+/** Bytes of one set of GEMM pack buffers (float64, the larger). */
+export const PACK_BYTES = (MC * KC + KC * NC) * 8 + 64;
 
 /** The instantiated kernels: synchronous once loaded. */
 export interface WasmRuntime {
   readonly exports: Exports;
   readonly memory: WebAssembly.Memory;
+  readonly module: WebAssembly.Module;
+  /** Whether the memory is shared (a SharedArrayBuffer): growing it never detaches views. */
+  readonly shared: boolean;
+  /** Worker threads running GEMM slices on this memory, once startThreads() made some. */
+  pool: ThreadPool | null;
   /** Byte address of a fresh region of `bytes` bytes, 16-aligned, above the current top. */
   alloc(bytes: number): number;
+  /** Like alloc, for regions kept as long as the runtime; only with nothing else allocated. */
+  allocPermanent(bytes: number): number;
   /** The current top, to hand back to release() once the regions above it are done with. */
   mark(): number;
   release(mark: number): void;
   /** Grows memory now so that `bytes` more fit above the top without growing later. */
   reserve(bytes: number): void;
   /**
-   * Live workspaces: while one is live, growing the memory would detach the typed arrays that
-   * view it, so alloc() refuses with a BackendError instead (workspaces reserve up front).
+   * Live workspaces: while one is live, growing an unshared memory would detach the typed
+   * arrays that view it, so alloc() refuses with a BackendError instead (workspaces reserve up
+   * front).
    */
   pinned: number;
   /** Byte address of element `off` of `view` when `view` lies in this linear memory, else -1. */
@@ -44,8 +56,8 @@ export interface WasmRuntime {
   f32(ptr: number, n: number): Float32Array;
 }
 
-let loading: Promise<WasmRuntime> | null = null;
-let loaded: WasmRuntime | null = null;
+const loading = new Map<boolean, Promise<WasmRuntime>>();
+const loaded = new Map<boolean, WasmRuntime>();
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
   // atob exists in browsers and in Node >= 16; no Buffer, so this file runs everywhere.
@@ -70,70 +82,105 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
-/** Loads and instantiates the embedded kernels once; later calls return the same runtime. */
-export function loadWasm(): Promise<WasmRuntime> {
-  if (loaded) return Promise.resolve(loaded);
-  if (!loading) {
-    loading = (async () => {
-      if (!wasmSimdSupported()) {
-        throw new BackendError('wasm backend', 'this engine has no WebAssembly SIMD (v128) support');
-      }
-      const memory = new WebAssembly.Memory({ initial: Math.ceil((HEAP + PACK_BYTES) / 65536) + 1 });
-      const module = await WebAssembly.compile(decode(WASM_BASE64));
-      const instance = await WebAssembly.instantiate(module, {
-        env: {
-          memory,
-          abort: () => {
-            throw new BackendError('wasm kernel', 'aborted');
-          },
-        },
-      });
-      let top = HEAP;
-      const grow = (end: number, rt: WasmRuntime): void => {
-        const need = end - memory.buffer.byteLength;
-        if (need <= 0) return;
-        if (rt.pinned > 0) {
-          throw new BackendError('wasm workspace', `a kernel needed ${need} more bytes of linear memory while a workspace was live (it reserves too little)`);
-        }
-        memory.grow(Math.ceil(need / 65536));
-      };
-      const rt: WasmRuntime = {
-        // A plain copy (the instance's own exports object is frozen), so tests can observe calls.
-        exports: { ...instance.exports } as unknown as Exports,
-        memory,
-        pinned: 0,
-        alloc(bytes: number): number {
-          const ptr = (top + 15) & ~15;
-          grow(ptr + bytes, rt);
-          top = ptr + bytes;
-          return ptr;
-        },
-        mark: () => top,
-        release(mark: number): void {
-          top = mark;
-        },
-        reserve(bytes: number): void {
-          grow(((top + 15) & ~15) + bytes, rt);
-        },
-        addressOf(view, off) {
-          return view.buffer === memory.buffer ? view.byteOffset + off * view.BYTES_PER_ELEMENT : -1;
-        },
-        f64: (ptr, n) => new Float64Array(memory.buffer, ptr, n),
-        f32: (ptr, n) => new Float32Array(memory.buffer, ptr, n),
-      };
-      loaded = rt;
-      return rt;
-    })();
-    loading.catch(() => {
-      loading = null;
-    });
+/**
+ * Loads and instantiates the embedded kernels once per kind (`shared`: on a shared memory, for
+ * thread pools); later calls return the same runtime.
+ */
+export function loadWasm(shared = false): Promise<WasmRuntime> {
+  const done = loaded.get(shared);
+  if (done) return Promise.resolve(done);
+  let p = loading.get(shared);
+  if (!p) {
+    p = instantiate(shared);
+    loading.set(shared, p);
+    p.then(
+      (rt) => loaded.set(shared, rt),
+      () => loading.delete(shared),
+    );
   }
-  return loading;
+  return p;
 }
 
-/** The loaded runtime, or null before loadWasm() resolved. */
+async function instantiate(shared: boolean): Promise<WasmRuntime> {
+  if (!wasmSimdSupported()) {
+    throw new BackendError('wasm backend', 'this engine has no WebAssembly SIMD (v128) support');
+  }
+  const initial = Math.ceil((HEAP + PACK_BYTES) / 65536) + 1;
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory(shared ? { initial, maximum: WASM_SHARED_MAX_PAGES, shared: true } : { initial });
+  } catch (e) {
+    throw new BackendError('wasm backend', `cannot create a${shared ? ' shared' : ''} WebAssembly memory: ${(e as Error).message}`);
+  }
+  const module = await WebAssembly.compile(decode(shared ? WASM_SHARED_BASE64 : WASM_BASE64));
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  // Every buffer object the memory has had: after a shared memory grows, views made earlier
+  // keep the old (still valid) SharedArrayBuffer object.
+  const buffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
+  const current = (): ArrayBufferLike => {
+    const b = memory.buffer;
+    buffers.add(b);
+    return b;
+  };
+  let floor = HEAP;
+  let top = HEAP;
+  const rt: WasmRuntime = {
+    // A plain copy (the instance's own exports object is frozen), so tests can observe calls.
+    exports: { ...instance.exports } as unknown as Exports,
+    memory,
+    module,
+    shared,
+    pool: null,
+    pinned: 0,
+    alloc(bytes: number): number {
+      const ptr = (top + 15) & ~15;
+      grow(ptr + bytes);
+      top = ptr + bytes;
+      return ptr;
+    },
+    allocPermanent(bytes: number): number {
+      if (top !== floor) throw new BackendError('wasm runtime', 'permanent regions can only be allocated with nothing else allocated');
+      const ptr = rt.alloc(bytes);
+      floor = top;
+      return ptr;
+    },
+    mark: () => top,
+    release(mark: number): void {
+      top = Math.max(mark, floor);
+    },
+    reserve(bytes: number): void {
+      grow(((top + 15) & ~15) + bytes);
+    },
+    addressOf(view, off) {
+      return buffers.has(view.buffer) ? view.byteOffset + off * view.BYTES_PER_ELEMENT : -1;
+    },
+    f64: (ptr, n) => new Float64Array(current(), ptr, n),
+    f32: (ptr, n) => new Float32Array(current(), ptr, n),
+  };
+  function grow(end: number): void {
+    const need = end - memory.buffer.byteLength;
+    if (need <= 0) return;
+    if (rt.pinned > 0 && !shared) {
+      throw new BackendError('wasm workspace', `a kernel needed ${need} more bytes of linear memory while a workspace was live (it reserves too little)`);
+    }
+    try {
+      memory.grow(Math.ceil(need / 65536));
+    } catch (e) {
+      throw new BackendError('wasm runtime', `cannot grow linear memory by ${need} bytes: ${(e as Error).message}`);
+    }
+    current();
+  }
+  return rt;
+}
+
+/** The loaded unshared runtime, or null before loadWasm() resolved. */
 export function wasmRuntime(): WasmRuntime | null {
-  return loaded;
+  return loaded.get(false) ?? null;
+}
+
+/** The loaded shared-memory runtime (the one thread pools run on), or null. */
+export function sharedWasmRuntime(): WasmRuntime | null {
+  return loaded.get(true) ?? null;
 }
 
 /** Index span [first, last] an operand touches, as an element count from `off`. */
@@ -176,8 +223,12 @@ export function wasmGemmAccumulate(
     const bp = place(B.data, B.off, span(k, n, B.rs, B.cs));
     const sc = (m - 1) * ldc + n;
     const cp = place(c, 0, sc);
-    const fn = f32 ? rt.exports.gemmF32 : rt.exports.gemmF64;
-    fn(m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper ? 1 : 0);
+    if (rt.pool && m * n * k >= PARALLEL_MIN_WORK) {
+      parallelGemm(rt, rt.pool, f32, m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper);
+    } else {
+      const fn = f32 ? rt.exports.gemmF32 : rt.exports.gemmF64;
+      fn(m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper ? 1 : 0, 0);
+    }
     if (rt.addressOf(c, 0) !== cp) c.set(view(cp, sc));
   } finally {
     rt.release(top);

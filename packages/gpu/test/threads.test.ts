@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+// The Node entry: it installs worker_threads as the way to make threads.
+import { astype, BackendError, createDevice, DomainError, disableWasm, enableWasm, gemmAccumulate, gram, matmul, randn, wasmThreads, withWorkspace } from '../src/node';
+import { activeWasmRuntime } from '../src/gemm';
+import { PARALLEL_MIN_WORK, setThreadSupport, splitPoints, threadSupport } from '../src/wasm/threads';
+import { naiveMatmul, relErr } from './helpers';
+
+afterAll(() => disableWasm());
+
+describe('wasm thread pool', () => {
+  it('splits into multiples of 8 that cover the range, with equal work for upper-triangular products', () => {
+    expect(splitPoints(512, 2, false)).toEqual([0, 256, 512]);
+    // Column j of an upper-triangular product costs ~j: the first slice is wider (512/sqrt 2).
+    expect(splitPoints(512, 2, true)).toEqual([0, 360, 512]);
+    expect(splitPoints(10, 4, false)).toEqual([0, 0, 8, 8, 10]);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 64 }), fc.boolean(), (dim, parts, upper) => {
+        const c = splitPoints(dim, parts, upper);
+        expect(c.length).toBe(parts + 1);
+        expect(c[0]).toBe(0);
+        expect(c[parts]).toBe(dim);
+        for (let t = 0; t < parts; t++) expect(c[t + 1]!).toBeGreaterThanOrEqual(c[t]!);
+        for (let t = 1; t < parts; t++) expect(c[t]! % 8 === 0 || c[t] === dim).toBe(true);
+      }),
+    );
+  });
+
+  it('two threads give bit-identical products to one (each element keeps its accumulation order)', async () => {
+    await enableWasm({ threads: 1 });
+    expect(wasmThreads()).toEqual({ threads: 1, reason: 'one thread requested' });
+    const cases = [
+      [200, 150, 130, false, false],
+      [97, 301, 260, true, false],
+      [260, 120, 97, false, true],
+      [130, 90, 300, true, true],
+    ] as const;
+    const inputs = cases.map(([m, k, n, ta, tb], i) => ({
+      a: ta ? randn(k, m, i) : randn(m, k, i),
+      b: tb ? randn(n, k, i + 9) : randn(k, n, i + 9),
+      ta,
+      tb,
+    }));
+    const one = inputs.map(({ a, b, ta, tb }) => matmul(a, b, { transA: ta, transB: tb }));
+    const g = randn(300, 140, 4);
+    const gOne = gram(g);
+    const f32 = astype(randn(256, 256, 5), 'float32');
+    const f32One = matmul(f32, f32);
+    await enableWasm({ threads: 2 });
+    expect(wasmThreads()).toEqual({ threads: 2, reason: null });
+    const pool = activeWasmRuntime()!.pool!;
+    expect(pool.size).toBe(1);
+    const before = pool.gen;
+    inputs.forEach(({ a, b, ta, tb }, i) => {
+      const c = matmul(a, b, { transA: ta, transB: tb });
+      expect(Array.from(c.data)).toEqual(Array.from(one[i]!.data));
+      expect(relErr(c, naiveMatmul(a, b, ta, tb))).toBeLessThan(1e-14);
+    });
+    // gram: upper-triangular slices, mirrored afterwards.
+    expect(Array.from(gram(g).data)).toEqual(Array.from(gOne.data));
+    expect(Array.from(matmul(f32, f32).data)).toEqual(Array.from(f32One.data));
+    // Every product above was large enough to be split (the worker really ran slices).
+    expect(pool.gen - before).toBe(6);
+  });
+
+  it('workspace operands and strided sub-views of C are sliced correctly', async () => {
+    await enableWasm({ threads: 2 });
+    const m = 150;
+    const n = 140;
+    const k = 64;
+    const ldc = 160;
+    const a = randn(m, k, 1).data;
+    const b = randn(k, n, 2).data;
+    const want = new Float64Array(m * ldc).fill(1);
+    gemmAccumulate(m, n, k, { data: a, off: 0, rs: k, cs: 1 }, { data: b, off: 0, rs: n, cs: 1 }, want, ldc, true, 'js');
+    expect(m * n * k).toBeGreaterThanOrEqual(PARALLEL_MIN_WORK);
+    const got = withWorkspace([m * k, k * n, m * ldc], (A, B, C) => {
+      A.set(a);
+      B.set(b);
+      C.fill(1);
+      gemmAccumulate(m, n, k, { data: A, off: 0, rs: k, cs: 1 }, { data: B, off: 0, rs: n, cs: 1 }, C, ldc, true);
+      return C.slice();
+    });
+    // Upper-only: compare the tiles both computed (on and above the diagonal) and untouched padding.
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < ldc; j++) {
+        if (j >= n) expect(got[i * ldc + j]).toBe(1);
+        else if (j >= i) expect(Math.abs(got[i * ldc + j]! - want[i * ldc + j]!)).toBeLessThan(1e-12);
+      }
+    }
+  });
+
+  it('switching to one thread keeps the pool idle for reuse; disableWasm stops it', async () => {
+    await enableWasm({ threads: 2 });
+    const rt = activeWasmRuntime()!;
+    const pool = rt.pool!;
+    await enableWasm({ threads: 1 });
+    expect(activeWasmRuntime()).not.toBe(rt);
+    expect(rt.pool).toBe(pool);
+    await enableWasm({ threads: 2 });
+    expect(activeWasmRuntime()!.pool).toBe(pool);
+    disableWasm();
+    expect(rt.pool).toBeNull();
+    expect(activeWasmRuntime()).toBeNull();
+  });
+
+  it('a device asks for threads and reports them', async () => {
+    const dev = await createDevice({ backend: 'wasm', threads: 2 });
+    expect(dev.info.threads).toBe(2);
+    const one = await createDevice({ backend: 'wasm' });
+    expect(one.info.threads).toBe(2); // the pool is per process: still two
+    await enableWasm();
+    const plain = await createDevice({ backend: 'wasm' });
+    expect(plain.info.threads).toBe(1);
+    expect(plain.info.threadsReason).toMatch(/threads/);
+  });
+
+  it('without shared memory or workers it runs on one thread and says why', async () => {
+    const real = threadSupport();
+    setThreadSupport({ ...real, unavailable: () => 'SharedArrayBuffer is unavailable: test' });
+    try {
+      await enableWasm({ threads: 4 });
+      expect(wasmThreads()).toEqual({ threads: 1, reason: 'SharedArrayBuffer is unavailable: test' });
+      expect(activeWasmRuntime()!.pool).toBeNull();
+      const a = randn(128, 128, 3);
+      expect(relErr(matmul(a, a), naiveMatmul(a, a))).toBeLessThan(1e-14);
+    } finally {
+      setThreadSupport(real);
+    }
+    // A worker that cannot start: the same, with the worker's error as the reason.
+    setThreadSupport({ ...real, spawn: () => Promise.reject(new BackendError('wasm threads', 'no workers here')) });
+    try {
+      await enableWasm({ threads: 3 });
+      expect(wasmThreads().threads).toBe(1);
+      expect(wasmThreads().reason).toMatch(/no workers here/);
+    } finally {
+      setThreadSupport(real);
+    }
+  });
+
+  it('rejects bad thread counts with a DomainError and keeps the current route', async () => {
+    await enableWasm({ threads: 2 });
+    for (const bad of [0, -1, 1.5, 65, Number.NaN, '2' as unknown as number]) {
+      await expect(enableWasm({ threads: bad })).rejects.toThrow(DomainError);
+    }
+    expect(wasmThreads().threads).toBe(2);
+    const auto = vi.spyOn(threadSupport(), 'hardwareConcurrency').mockReturnValue(1);
+    await enableWasm({ threads: 'auto' });
+    expect(wasmThreads()).toEqual({ threads: 1, reason: 'one logical core' });
+    auto.mockRestore();
+    disableWasm();
+    expect(wasmThreads().threads).toBe(1);
+  });
+});
