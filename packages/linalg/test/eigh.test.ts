@@ -1,7 +1,8 @@
-import { DomainError, gram, type Matrix, matmul, randn, ShapeError } from '@x/gpu';
+import { DomainError, gram, type Matrix, matmul, randn, rng, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eigh } from '../src/dense';
+import { tridiagQl } from '../src/tridiagonal';
 import { EPS, fro, froDiff, loadFixture, m64, maxDiff, orthError } from './dense-helpers';
 
 interface EighCase {
@@ -76,5 +77,63 @@ describe('eigh against numpy.linalg.eigh', () => {
       }),
       { numRuns: 60, seed: 11 },
     );
+  });
+});
+
+describe('tridiagQl on adversarial tridiagonals', () => {
+  // A ConvergenceError was once reported from eigh(..., { vectors: false }) and never
+  // reproduced; this sweeps the shapes that stress QL's deflation test: magnitudes from 1e-300
+  // to 1e300, graded entries, glued Wilkinson-like blocks, exact zeros, couplings at the
+  // underflow edge and diagonals far below the off-diagonals. Each run must converge and keep
+  // the trace and the Frobenius norm (orthogonal similarity) to rounding.
+  it('converges and preserves trace and Frobenius norm over 3000 seeded cases', () => {
+    const r = rng(12345);
+    for (let t = 0; t < 3000; t++) {
+      const n = 2 + r.int(40);
+      const kind = t % 6;
+      const d = new Float64Array(n);
+      const e = new Float64Array(n - 1);
+      const sc = 10 ** (r.uniform() * 600 - 300);
+      for (let i = 0; i < n; i++) {
+        const last = i === n - 1;
+        if (kind === 0) {
+          d[i] = r.normal() * sc;
+          if (!last) e[i] = r.normal() * sc;
+        } else if (kind === 1) {
+          d[i] = 10 ** (-i * r.uniform() * 3) * sc;
+          if (!last) e[i] = 10 ** (-i * r.uniform() * 3) * sc;
+        } else if (kind === 2) {
+          d[i] = Math.abs(i - (n - 1) / 2) * sc;
+          if (!last) e[i] = (i % 10 === 9 ? 1e-14 : 1) * sc;
+        } else if (kind === 3) {
+          d[i] = (r.uniform() < 0.5 ? 0 : 1) * sc;
+          if (!last) e[i] = (r.uniform() < 0.3 ? 0 : r.normal() * 1e-8) * sc;
+        } else if (kind === 4) {
+          d[i] = sc;
+          if (!last) e[i] = sc * (r.uniform() < 0.5 ? 1e-300 : 1e-150);
+        } else {
+          d[i] = r.normal() * sc * 1e-16;
+          if (!last) e[i] = r.normal() * sc;
+        }
+      }
+      const lam = d.slice();
+      tridiagQl(lam, e.slice(), null, n, 'test');
+      // Compare in units of the largest entry (scaled to avoid overflow of the squares).
+      let big = 0;
+      for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(d[i]!), i < n - 1 ? Math.abs(e[i]!) : 0);
+      let tr = 0;
+      let trL = 0;
+      let f2 = 0;
+      let f2L = 0;
+      for (let i = 0; i < n; i++) {
+        tr += d[i]! / big;
+        trL += lam[i]! / big;
+        f2 += (d[i]! / big) ** 2 + (i < n - 1 ? 2 * (e[i]! / big) ** 2 : 0);
+        f2L += (lam[i]! / big) ** 2;
+      }
+      const tol = 8 * n * Number.EPSILON;
+      expect(Math.abs(tr - trL), `case ${t} (kind ${kind}, n ${n}): trace`).toBeLessThanOrEqual(tol * n);
+      expect(Math.abs(f2 - f2L), `case ${t} (kind ${kind}, n ${n}): Frobenius norm`).toBeLessThanOrEqual(tol * Math.max(f2, 1e-300) + 1e-300);
+    }
   });
 });
