@@ -19,19 +19,27 @@ function checkSpecs(specs: readonly (number | Float64Array)[]): void {
   }
 }
 
+function synchronous<T>(out: T): T {
+  if (typeof (out as { then?: unknown } | null)?.then === 'function') {
+    throw new DomainError('withWorkspace: fn must be synchronous (the workspace is released when it returns)');
+  }
+  return out;
+}
+
 /**
  * Runs `fn` on float64 arrays and returns its result. Each entry of `specs` is a length (a
  * fresh zero-filled array) or a Float64Array to work on in place. After enableWasm() the arrays
  * live in wasm linear memory, so gemvAccumulate, symvAccumulate and gemmAccumulate on them run
  * in wasm without copies: in-place entries are copied in first and copied back when `fn`
  * returns (not when it throws). On the js route fresh arrays are plain and in-place entries are
- * passed through. The arrays are valid only while `fn` runs: copy out what must survive.
+ * passed through. The arrays are valid only while `fn` runs, which must be synchronous (a
+ * returned Promise is a DomainError): copy out what must survive.
  * `extraBytes` reserves room for kernels whose operands lie outside the workspace.
  */
 export function withWorkspace<T>(specs: readonly (number | Float64Array)[], fn: (...arrays: Float64Array[]) => T, extraBytes = 0): T {
   checkSpecs(specs);
   const rt = activeWasmRuntime();
-  if (!rt) return fn(...specs.map((s) => (typeof s === 'number' ? new Float64Array(s) : s)));
+  if (!rt) return synchronous(fn(...specs.map((s) => (typeof s === 'number' ? new Float64Array(s) : s))));
   const top = rt.mark();
   try {
     let bytes = GEMM_SCRATCH_BYTES + extraBytes;
@@ -51,6 +59,7 @@ export function withWorkspace<T>(specs: readonly (number | Float64Array)[], fn: 
     } finally {
       rt.pinned--;
     }
+    synchronous(out);
     specs.forEach((s, i) => {
       if (typeof s !== 'number') s.set(arrays[i]!);
     });

@@ -143,6 +143,7 @@ describe('level-2 kernels', () => {
     const rt = wasmRuntime()!;
     const huge = rt.memory.buffer.byteLength; // more than is left above any workspace
     expect(() => withWorkspace([16], () => rt.alloc(huge))).toThrow(BackendError);
+    expect(() => withWorkspace([4], async () => 0)).toThrow(/synchronous/);
     // Released: the next workspace and kernel calls work.
     expect(rt.pinned).toBe(0);
     expect(withWorkspace([4], (v) => v.length)).toBe(4);
@@ -156,6 +157,7 @@ describe('level-2 kernels', () => {
       expect(b.length).toBe(0);
     });
     expect(() => withWorkspace([-1], () => 0)).toThrow(DomainError);
+    expect(() => withWorkspace([2], async () => 0)).toThrow(/synchronous/); // the same rule on both routes
     expect(() => withWorkspace([1.5], () => 0)).toThrow(DomainError);
   });
 });

@@ -104,6 +104,15 @@ describe('wasm thread pool', () => {
     expect(activeWasmRuntime()).toBeNull();
   });
 
+  it('concurrent enableWasm calls apply in call order', async () => {
+    await Promise.all([enableWasm({ threads: 2 }), enableWasm({ threads: 3 }), enableWasm({ threads: 1 }), enableWasm({ threads: 3 })]);
+    expect(wasmThreads()).toEqual({ threads: 3, reason: null });
+    expect(activeWasmRuntime()!.pool!.size).toBe(2);
+    const a = randn(200, 200, 9);
+    expect(relErr(matmul(a, a), naiveMatmul(a, a))).toBeLessThan(1e-14);
+    disableWasm();
+  });
+
   it('a device asks for threads and reports them', async () => {
     const dev = await createDevice({ backend: 'wasm', threads: 2 });
     expect(dev.info.threads).toBe(2);

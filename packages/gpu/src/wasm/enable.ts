@@ -38,7 +38,16 @@ function wanted(threads: EnableWasmOptions['threads']): number {
  * environment cannot share memory). Resolves to 'wasm', or rejects with a BackendError (no
  * SIMD) leaving the previous route active.
  */
-export async function enableWasm(opts: EnableWasmOptions = {}): Promise<'wasm'> {
+export function enableWasm(opts: EnableWasmOptions = {}): Promise<'wasm'> {
+  // One at a time: a call that starts a pool must not interleave with one that replaces it.
+  const run = queue.then(() => enable(opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+async function enable(opts: EnableWasmOptions): Promise<'wasm'> {
   const want = wanted(opts.threads);
   const plain = async (reason: string) => {
     const rt = await loadWasm(false);
