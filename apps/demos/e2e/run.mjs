@@ -23,7 +23,8 @@ const TOL = 1e-5;
  * plots. A page not named here runs its first experiment (`?autorun=first`).
  */
 const AUTORUN = {
-  'graph-init': 'graph-init/poincare-depth',
+  // logah-tiny: its second plot is categorical (grouped bars).
+  'graph-init': 'graph-init/logah-tiny',
   inr: 'inr/grkan-vs-mlp',
   linalg: 'linalg/frame-views',
   nn: 'nn/mlp-regression',

@@ -18,6 +18,11 @@ export interface ExperimentPlot {
   yLabel: string;
   logX?: boolean;
   logY?: boolean;
+  /**
+   * A categorical x axis: series x values are indices into `categories` (0, 1, ...), labelled
+   * with these names and drawn as grouped bars (one bar per series and category).
+   */
+  categories?: string[];
   series: ExperimentSeries[];
 }
 

@@ -116,8 +116,69 @@ const decadeValues = (_u: uPlot, splits: number[]) => splits.map((v) => logTickL
 /** A log2 x range that ends at the data instead of the next power of two. */
 const tightRange = (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => [min, max];
 
-/** A line plot of an {@link ExperimentPlot} (log axes where it asks for them). */
+/** Width of one category's group of bars, as a fraction of the category spacing. */
+const GROUP = 0.7;
+
+/**
+ * Grouped bars for a categorical plot: series i is shifted to category + its slot in the group,
+ * so each (category, series) pair has its own x and uPlot's bar builder draws one bar there.
+ */
+function categoricalData(p: ExperimentPlot): ExperimentPlot {
+  const k = p.series.length;
+  const slot = GROUP / Math.max(k, 1);
+  return {
+    ...p,
+    series: p.series.map((s, i) => ({ ...s, x: s.x.map((c) => c - GROUP / 2 + slot * (i + 0.5)) })),
+  };
+}
+
+function barPlot(host: HTMLElement, p: ExperimentPlot, height: number): PlotHandle {
+  const cats = p.categories ?? [];
+  const width = Math.max(320, Math.min(host.clientWidth - 16 || 640, 900));
+  const slot = GROUP / Math.max(p.series.length, 1);
+  const bars = uPlot.paths.bars!({ size: [slot * 0.9, Number.POSITIVE_INFINITY], align: 0 });
+  const opts: uPlot.Options = {
+    title: p.title,
+    width,
+    height,
+    scales: {
+      x: { time: false, range: () => [-0.5, cats.length - 0.5] },
+      // Bars start at zero (or at the data when it is all negative).
+      y: { distr: 1, range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(0, max ?? 0) * 1.08 || 1] },
+    },
+    axes: [
+      {
+        label: p.xLabel,
+        stroke: '#334155',
+        grid: { show: false },
+        splits: () => cats.map((_, i) => i),
+        values: (_u, splits) => splits.map((v) => cats[Math.round(v)] ?? ''),
+      },
+      { label: p.yLabel, stroke: '#334155', grid: { stroke: '#e2e8f0' }, size: 60 },
+    ],
+    series: [
+      { label: p.xLabel, value: (_u: uPlot, v: number | null) => (v == null ? '-' : (cats[Math.round(v)] ?? '')) },
+      ...p.series.map((s, i) => ({
+        label: s.name,
+        stroke: COLORS[i % COLORS.length],
+        fill: `${COLORS[i % COLORS.length]}b0`,
+        width: 1,
+        paths: bars,
+        points: { show: false },
+        value: (_u: uPlot, v: number | null) => (v == null ? '-' : v.toPrecision(3)),
+      })),
+    ],
+  };
+  const plot = new uPlot(opts, toData(categoricalData(p)), host);
+  return { plot, update: (next) => plot.setData(toData(categoricalData(next))) };
+}
+
+/**
+ * A plot of an {@link ExperimentPlot}: lines (log axes where it asks for them), or grouped bars
+ * when it names `categories`.
+ */
 export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): PlotHandle {
+  if (p.categories) return barPlot(host, p, height);
   const width = Math.max(320, Math.min(host.clientWidth - 16 || 640, 900));
   // A log x axis of sizes (integers within two decades: 64..512) ticks at powers of two; any
   // other ticks at powers of ten (with 2x and 5x within two decades: 0.02, 0.05, 0.1, ...).

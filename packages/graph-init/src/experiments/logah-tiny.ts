@@ -138,8 +138,9 @@ export const logahTinyExperiment: Experiment = {
         },
         {
           title: 'Held-out widths: initial loss and accuracy after 100 steps',
-          xLabel: 'method (0 LoGAH, 1 tiling, 2 Kaiming)',
+          xLabel: 'initialization',
           yLabel: 'value',
+          categories: ['LoGAH (low-rank)', 'GHN-3 (tiling)', 'Kaiming'],
           series: [
             { name: 'initial test loss', x: [0, 1, 2], y: [lo.init, results.tile!.init, ka.init] },
             { name: 'accuracy after fine-tuning', x: [0, 1, 2], y: [lo.tuned, results.tile!.tuned, ka.tuned] },
