@@ -1,4 +1,4 @@
-import { type Matrix, matmul, transpose } from '@x/gpu';
+import { DomainError, type Matrix, matmul, transpose } from '@x/gpu';
 import { adamStepInPlace, decayInPlace } from './adam-kernel';
 import { rowNormalize, signStep, sinkhornStep } from './base-steps';
 import { shiftedCholeskyQR } from './cholesky-qr';
@@ -7,7 +7,7 @@ import type { ParamView } from './params';
 import { checkInt, checkNonNegative, checkOneOf, checkUnit, shapeMismatch } from './validate';
 
 /** ARO's base step f (the optimizer run inside the rotated frame). */
-export type AroBase = 'sinkhorn' | 'sign' | 'rowNormalized';
+export type AroBase = 'sinkhorn' | 'sign' | 'rowNormalized' | 'adam';
 
 /** Options of {@link ARO}. */
 export interface AroOptions extends BaseOptions {
@@ -15,8 +15,16 @@ export interface AroOptions extends BaseOptions {
   lr?: number;
   /** EMA momentum beta, default 0.95. */
   momentum?: number;
-  /** Base step f: 'sinkhorn' (SinkGD, default: "ARO-Sinkhorn"), 'sign' or 'rowNormalized' (f_RN). */
+  /**
+   * Base step f: 'sinkhorn' (SinkGD, default: "ARO-Sinkhorn"), 'sign', 'rowNormalized' (f_RN)
+   * or 'adam' (stateful: X / (sqrt(V̂) + eps) with a second moment V of the rotated momentum,
+   * "ARO-Adam"; see {@link ARO}).
+   */
   base?: AroBase;
+  /** 'adam' base: EMA rate of the second moment, default 0.95. */
+  baseBeta2?: number;
+  /** 'adam' base: added to sqrt(V̂), default 1e-8. */
+  baseEps?: number;
   /** SinkGD rounds L, default 5. */
   sinkhornIterations?: number;
   /** SinkGD variant, default 'alternating' (see {@link sinkhornStep}). */
@@ -76,13 +84,22 @@ export interface AroOptions extends BaseOptions {
  *   Muon's direction (the paper's App. A; reproduced in this package's tests);
  * - `orientation: 'smaller'` (default) transposes tall matrices so R is min(m, n)²: the paper
  *   orients d_model as the row dimension; dion always rotates the row space ('rows');
- * - the Adam base (look-ahead second moment) and chain-coupled rotations are not implemented;
+ * - the Adam base (`base: 'adam'`, "ARO-Adam") follows a secondary write-up of the paper's
+ *   practical section (its equations were not readable here): with X = R_{t-1}ᵀ M_t, a look-ahead
+ *   Ṽ = b2 V_{t-1} + (1 - b2) X ⊙ X (scratch, not kept) gives f(X) = X / (sqrt(Ṽ) + eps) for the
+ *   rotation R_t = QR(M_t f(X)ᵀ); then V_t = b2 V_{t-1} + (1 - b2) Y ⊙ Y with Y = R_tᵀ M_t is
+ *   stored and ΔW = -lr R_t Y / (sqrt(V_t) + eps). The second moment is of the rotated momentum,
+ *   kept in the rotating frame (not rotated when R changes, as in SOAP). Bias correction
+ *   (V / (1 - b2^t)) is this implementation's choice (Adam's), as are b2 = 0.95 and eps = 1e-8;
+ * - chain-coupled rotations (one R shared along a residual stream) are not implemented;
  * - vectors and `adamNames` take AdamW, as Muon's MuonWithAuxAdam.
  * Complexity per m x n matrix: O(m² n + m³) (two products with R, the Gram and Cholesky).
  */
 export class ARO extends OptimizerBase<AroOptions> {
   private readonly beta: number;
   private readonly base: AroBase;
+  private readonly bb2: number;
+  private readonly beps: number;
   private readonly sinkIters: number;
   private readonly sinkMode: 'alternating' | 'simultaneous';
   private readonly rms: number | null;
@@ -102,7 +119,9 @@ export class ARO extends OptimizerBase<AroOptions> {
   constructor(options: AroOptions = {}) {
     super('ARO', options, 0.01);
     this.beta = checkUnit('ARO', 'momentum', options.momentum ?? 0.95);
-    this.base = checkOneOf('ARO', 'base', options.base ?? 'sinkhorn', ['sinkhorn', 'sign', 'rowNormalized'] as const);
+    this.base = checkOneOf('ARO', 'base', options.base ?? 'sinkhorn', ['sinkhorn', 'sign', 'rowNormalized', 'adam'] as const);
+    this.bb2 = checkUnit('ARO', 'baseBeta2', options.baseBeta2 ?? 0.95);
+    this.beps = checkNonNegative('ARO', 'baseEps', options.baseEps ?? 1e-8);
     this.sinkIters = checkInt('ARO', 'sinkhornIterations', options.sinkhornIterations ?? 5);
     this.sinkMode = checkOneOf('ARO', 'sinkhornMode', options.sinkhornMode ?? 'alternating', ['alternating', 'simultaneous'] as const);
     this.rms = options.rmsMatch === null ? null : checkNonNegative('ARO', 'rmsMatch', options.rmsMatch ?? 0.2, true);
@@ -119,8 +138,12 @@ export class ARO extends OptimizerBase<AroOptions> {
     this.awd = checkNonNegative('ARO', 'adamWeightDecay', options.adamWeightDecay ?? 0);
   }
 
-  /** The base step f of this optimizer. */
+  /**
+   * The base step f of this optimizer. Stateless bases only: the 'adam' base needs the second
+   * moment, see {@link adamBase}.
+   */
   f(X: Matrix): Matrix<Float64Array> {
+    if (this.base === 'adam') throw new DomainError("ARO.f: the 'adam' base is stateful (it needs a parameter's second moment)");
     if (this.base === 'sign') return signStep(X);
     if (this.base === 'rowNormalized') return rowNormalize(X);
     return sinkhornStep(X, { iterations: this.sinkIters, mode: this.sinkMode });
@@ -133,6 +156,9 @@ export class ARO extends OptimizerBase<AroOptions> {
   protected checkState(v: ParamView, s: ParamState): void {
     if (this.usesAro(v)) {
       if (num(s, 'rows') !== v.rows || num(s, 'cols') !== v.cols) throw shapeMismatch('ARO', v.name, `${num(s, 'rows')}x${num(s, 'cols')}`, `${v.rows}x${v.cols}`);
+      if (this.base === 'adam' && f64(s, 'V').length !== v.rows * v.cols) {
+        throw shapeMismatch('ARO', v.name, `${f64(s, 'V').length} second-moment entries`, `${v.rows * v.cols}`);
+      }
     } else if (f64(s, 'm').length !== v.w.length || s.v === undefined) {
       throw shapeMismatch('ARO', v.name, `${f64(s, 'm').length} entries`, `${v.w.length} entries`);
     }
@@ -157,13 +183,14 @@ export class ARO extends OptimizerBase<AroOptions> {
       const R = new Float64Array(m * m);
       for (let i = 0; i < m; i++) R[i * m + i] = 1;
       s = { rows: p.rows, cols: p.cols, M: new Float64Array(m * n), R };
+      if (this.base === 'adam') s.V = new Float64Array(m * n);
       this.state.set(p.name, s);
     }
     const Md = f64(s, 'M');
     const G: Matrix = flip ? transpose({ rows: p.rows, cols: p.cols, data: p.g }) : { rows: m, cols: n, data: p.g };
     for (let i = 0; i < Md.length; i++) Md[i] = this.beta * Md[i]! + (1 - this.beta) * G.data[i]!;
     const M: Matrix = { rows: m, cols: n, data: Md };
-    const D = this.direction(M, s);
+    const D = this.direction(M, s, t);
     const upd = flip ? transpose(D) : D;
     decayInPlace(p.w, lr, this.wd);
     const step = this.lrScale === 'rmsNorm' ? lr * (0.2 * Math.sqrt(Math.max(m, n))) : lr;
@@ -174,15 +201,18 @@ export class ARO extends OptimizerBase<AroOptions> {
    * One rotation update and direction for momentum M (m x n) given the state's R (updated in
    * place): R <- QR(M f(Rᵀ M)ᵀ); D = R f(Rᵀ M), RMS-matched when enabled.
    */
-  private direction(M: Matrix, s: ParamState): Matrix {
+  private direction(M: Matrix, s: ParamState, t: number): Matrix {
     const m = M.rows;
     const Rold: Matrix = { rows: m, cols: m, data: f64(s, 'R') };
-    const F = this.f(matmul(Rold, M, { transA: true }));
+    const adam = this.base === 'adam';
+    // The 'adam' base: a look-ahead second moment under R_{t-1} (scratch), the stored one under R_t.
+    const base = (X: Matrix, commit: boolean) => (adam ? this.adamBase(X, f64(s, 'V'), t, commit) : this.f(X));
+    const F = base(matmul(Rold, M, { transA: true }), false);
     const A = matmul(M, F, { transB: true });
     const { Q, method } = shiftedCholeskyQR(A, { shift: this.shift });
     if (method === 'householder') this.fallbacks++;
     s.R = Q.data;
-    const D = matmul(Q, this.f(matmul(Q, M, { transA: true })));
+    const D = matmul(Q, base(matmul(Q, M, { transA: true }), true));
     if (this.rms !== null) {
       let fro = 0;
       for (let i = 0; i < D.data.length; i++) fro += D.data[i]! * D.data[i]!;
@@ -191,6 +221,23 @@ export class ARO extends OptimizerBase<AroOptions> {
       for (let i = 0; i < D.data.length; i++) D.data[i] = D.data[i]! * c;
     }
     return D;
+  }
+
+  /**
+   * The 'adam' base at step t: X / (sqrt(V' / (1 - b2^t)) + eps) with V' = b2 V + (1 - b2) X ⊙ X;
+   * V' is written back into V only when `commit` (the step under the new rotation).
+   */
+  adamBase(X: Matrix, V: Float64Array, t: number, commit: boolean): Matrix<Float64Array> {
+    const b2 = this.bb2;
+    const corr = 1 - b2 ** t;
+    const out = new Float64Array(X.data.length);
+    for (let i = 0; i < out.length; i++) {
+      const x = X.data[i]!;
+      const v = b2 * V[i]! + (1 - b2) * x * x;
+      if (commit) V[i] = v;
+      out[i] = x / (Math.sqrt(v / corr) + this.beps);
+    }
+    return { rows: X.rows, cols: X.cols, data: out };
   }
 
   /** Rebuilds an optimizer from {@link ARO.toJSON}; resumes bit-identically. */

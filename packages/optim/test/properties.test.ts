@@ -11,6 +11,7 @@ const makers: ((r: number) => Optimizer)[] = [
   (r) => new GaLoreAdamW({ lr: 0.01, rank: r, updateProjGap: 2, projType: 'full' }),
   (r) => new DctAdamW({ lr: 0.01, rank: r, rotateSubspace: true, errorFeedback: true, norm: 2 }),
   () => new ARO({ lr: 0.02, base: 'sinkhorn', weightDecay: 0.01 }),
+  () => new ARO({ lr: 0.02, base: 'adam', orientation: 'rows' }),
 ];
 
 function params(m: number, n: number, seed: number): { ps: ParamLike[]; grads: Float64Array[] } {

@@ -16,13 +16,14 @@ import { checkAborted, fmt, now, tick } from './util';
 const BASE = 3e-3;
 /** Learning-rate multipliers the full run sweeps; quick mode reruns the best multiplier a full run found. */
 const SWEEP = [1, 3, 10, 30, 100];
-const TUNED: Record<string, number> = { AdamW: 30, Muon: 3, ARO: 3, GaLore: 30, 'DCT-AdamW': 100 };
+const TUNED: Record<string, number> = { AdamW: 30, Muon: 3, ARO: 3, 'ARO-Adam': 3, GaLore: 30, 'DCT-AdamW': 100 };
 
 function makers(head: string, rank: number, schedule: LrSchedule): Record<string, (mult: number) => Optimizer> {
   return {
     AdamW: (k) => new AdamW({ lr: BASE * k, weightDecay: 0, schedule }),
     Muon: (k) => new Muon({ lr: 0.02 * k, adamLr: BASE * k, adamNames: [head], schedule }),
     ARO: (k) => new ARO({ lr: (BASE / 0.2) * k, adamLr: BASE * k, adamNames: [head], schedule }),
+    'ARO-Adam': (k) => new ARO({ base: 'adam', lr: (BASE / 0.2) * k, adamLr: BASE * k, adamNames: [head], schedule }),
     GaLore: (k) => new GaLoreAdamW({ lr: (BASE / 0.25) * k, rank, updateProjGap: 50, scale: 0.25, adamNames: [head], schedule }),
     'DCT-AdamW': (k) => new DctAdamW({ lr: BASE * k, rank, adamNames: [head], schedule }),
   };
@@ -38,7 +39,7 @@ function makers(head: string, rank: number, schedule: LrSchedule): Record<string
 export const optimizerRaceExperiment: Experiment = {
   id: 'optim/optimizer-race',
   pkg: '@x/optim',
-  title: 'Optimizer race on a small MLP: AdamW, Muon, ARO, GaLore, DCT-AdamW',
+  title: 'Optimizer race on a small MLP: AdamW, Muon, ARO (Sinkhorn and Adam bases), GaLore, DCT-AdamW',
   claim:
     'Matrix optimizers (Muon, Jordan et al. 2024; ARO, Gong et al. 2026) reach a lower loss than tuned AdamW in the same number of steps, and the low-rank methods (GaLore, Zhao et al. 2024; DCT-AdamW, Modoranu et al. 2025) still train with rank-r optimizer state.',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
