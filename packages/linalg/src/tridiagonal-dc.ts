@@ -160,9 +160,9 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
   const dead: number[] = [];
   for (let s = 0; s < sz; s++) (deflated[s] ? dead : live).push(s);
   const k = live.length;
-  // W in slot coordinates: columns 0..k-1 secular eigenvectors, k.. deflated unit vectors.
-  const w = new Float64Array(sz * sz);
+  // Eigenpair j: the j-th secular root (j < k) or the deflated slot dead[j - k] (a unit vector).
   const vals = new Float64Array(sz);
+  const delta = new Float64Array(k * k);
   if (k > 0) {
     const dl = new Float64Array(k);
     const zl = new Float64Array(k);
@@ -170,19 +170,22 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
       dl[i] = ds[live[i]!]!;
       zl[i] = zs[live[i]!]!;
     }
-    const delta = new Float64Array(k * k);
     for (let j = 0; j < k; j++) vals[j] = secularRoot(j, k, dl, zl, rho, delta, fn);
     // Gu-Eisenstat: zhat so that the computed roots are exact for D + rho zhat zhatᵀ.
+    // prod_i = δ_ii Π_{j≠i} δ_ji / (d_i - d_j), accumulated row by row of delta (contiguous).
     const zh = new Float64Array(k);
+    for (let i = 0; i < k; i++) zh[i] = delta[i * k + i]!;
+    for (let j = 0; j < k; j++) {
+      const row = j * k;
+      const dj = dl[j]!;
+      for (let i = 0; i < j; i++) zh[i] = zh[i]! * (delta[row + i]! / (dl[i]! - dj));
+      for (let i = j + 1; i < k; i++) zh[i] = zh[i]! * (delta[row + i]! / (dl[i]! - dj));
+    }
     for (let i = 0; i < k; i++) {
-      let prod = delta[i * k + i]!;
-      const di = dl[i]!;
-      for (let j = 0; j < k; j++) {
-        if (j !== i) prod *= delta[j * k + i]! / (di - dl[j]!);
-      }
-      const v = Math.sqrt(Math.max(-prod / rho, 0));
+      const v = Math.sqrt(Math.max(-zh[i]! / rho, 0));
       zh[i] = zl[i]! >= 0 ? v : -v;
     }
+    // Row j of delta becomes the unit eigenvector of root j (over the live slots).
     for (let j = 0; j < k; j++) {
       let nrm = 0;
       const row = j * k;
@@ -192,46 +195,47 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
         nrm += u * u;
       }
       const inv = 1 / Math.sqrt(nrm);
-      for (let i = 0; i < k; i++) w[live[i]! * sz + j] = delta[row + i]! * inv;
+      for (let i = 0; i < k; i++) delta[row + i] = delta[row + i]! * inv;
     }
   }
-  for (let t = 0; t < dead.length; t++) {
-    const s = dead[t]!;
-    vals[k + t] = ds[s]!;
-    w[s * sz + k + t] = 1;
-  }
-  // Undo the deflation rotations (last applied first) on the rows of W.
-  for (let r = rotA.length - 1; r >= 0; r--) {
-    const a = rotA[r]! * sz;
-    const b = rotB[r]! * sz;
-    const c = rotC[r]!;
-    const s = rotS[r]!;
-    for (let col = 0; col < sz; col++) {
-      const xa = w[a + col]!;
-      const xb = w[b + col]!;
-      w[a + col] = c * xa + s * xb;
-      w[b + col] = -s * xa + c * xb;
-    }
-  }
-  // Sort eigenpairs ascending; gather the kept columns of W with its rows moved to block
-  // coordinates (row s of W is row perm[s] of the block basis).
+  for (let t = 0; t < dead.length; t++) vals[k + t] = ds[dead[t]!]!;
+  // Sort eigenpairs ascending and keep the top kc.
   const order = Array.from({ length: sz }, (_, i) => i);
   order.sort((a, b) => vals[a]! - vals[b]!);
   const sortedVals = new Float64Array(sz);
   for (let c = 0; c < sz; c++) sortedVals[c] = vals[order[c]!]!;
   const kc = keep ? keep(sortedVals) : sz;
-  const ws = new Float64Array(sz * kc);
-  const cols = new Int32Array(kc);
-  for (let c = 0; c < kc; c++) cols[c] = order[sz - kc + c]!;
-  for (let r = 0; r < sz; r++) {
-    const src = r * sz;
-    const dst = perm[r]! * kc;
-    for (let c = 0; c < kc; c++) ws[dst + c] = w[src + cols[c]!]!;
+  // wt (kc x sz): row c is the c-th kept eigenvector of the merged problem, written straight in
+  // block coordinates (slot s is block row perm[s]); only kept vectors are formed.
+  const wt = new Float64Array(kc * sz);
+  for (let c = 0; c < kc; c++) {
+    const j = order[sz - kc + c]!;
+    const dst = c * sz;
+    if (j < k) {
+      const row = j * k;
+      for (let i = 0; i < k; i++) wt[dst + perm[live[i]!]!] = delta[row + i]!;
+    } else {
+      wt[dst + perm[dead[j - k]!]!] = 1;
+    }
   }
+  // Undo the deflation rotations (last applied first) on the slot coordinates.
+  for (let r = rotA.length - 1; r >= 0; r--) {
+    const a = perm[rotA[r]!]!;
+    const b = perm[rotB[r]!]!;
+    const c = rotC[r]!;
+    const s = rotS[r]!;
+    for (let row = 0; row < kc * sz; row += sz) {
+      const xa = wt[row + a]!;
+      const xb = wt[row + b]!;
+      wt[row + a] = c * xa + s * xb;
+      wt[row + b] = -s * xa + c * xb;
+    }
+  }
+  // Q = diag(Q1, Q2) Wᵀ-rows: the transposed operand is read by strides (rs 1, cs sz).
   const out = new Float64Array(sz * kc);
   if (kc > 0) {
-    gemmAccumulate(n1, kc, n1, { data: q1, off: 0, rs: n1, cs: 1 }, { data: ws, off: 0, rs: kc, cs: 1 }, out, kc);
-    gemmAccumulate(n2, kc, n2, { data: q2, off: 0, rs: n2, cs: 1 }, { data: ws, off: n1 * kc, rs: kc, cs: 1 }, out.subarray(n1 * kc), kc);
+    gemmAccumulate(n1, kc, n1, { data: q1, off: 0, rs: n1, cs: 1 }, { data: wt, off: 0, rs: 1, cs: sz }, out, kc);
+    gemmAccumulate(n2, kc, n2, { data: q2, off: 0, rs: n2, cs: 1 }, { data: wt, off: n1, rs: 1, cs: sz }, out.subarray(n1 * kc), kc);
   }
   return { vals: sortedVals, q: out };
 }
