@@ -191,6 +191,11 @@ async function checkPackagePage(browser, base, slug, pageReports) {
   const ran = (res?.experiments ?? []).find((e) => e.id === id);
   const canvases = id ? await r.page.locator(`[data-experiment="${id}"] .uplot canvas`).count() : 0;
   pageReports[slug] = { status: r.status, seconds: r.seconds, results: res, autorun: id, experimentMs: ran?.ms, listed: listed.length };
+  record(`${slug}: experiments run on the wasm kernels${res?.hardwareConcurrency > 1 ? ' on a worker pool' : ''}`, () => {
+    const cpu = res?.cpu;
+    assert(cpu?.backend === 'wasm', `cpu kernels: ${JSON.stringify(cpu)}`);
+    if (res?.hardwareConcurrency > 1) assert(cpu.threads >= 2, `wasm threads: ${JSON.stringify(cpu)}`);
+  });
   record(`${slug}: loads and lists its experiments`, () => {
     assert(r.response?.ok(), `HTTP ${r.response?.status()}`);
     assert(res, 'window.__results is missing');

@@ -4,8 +4,9 @@
  * registry as the page and runs one experiment at a time; an 'abort' message aborts the run's
  * AbortSignal (the page terminates the worker if the experiment does not stop soon).
  */
+import { enableWasm, wasmThreads } from '@x/gpu';
 import { experiments } from '../registry';
-import type { WorkerReply, WorkerRequest } from './worker-protocol';
+import type { CpuKernels, WorkerReply, WorkerRequest } from './worker-protocol';
 
 interface WorkerScope {
   postMessage(message: WorkerReply): void;
@@ -53,4 +54,18 @@ scope.addEventListener('message', (ev) => {
   if (req.type === 'abort') running.get(req.runId)?.abort();
   else if (req.type === 'run') void run(req);
 });
-scope.postMessage({ type: 'ready', ids: experiments.map((e) => e.id) });
+/**
+ * Every experiment's GEMMs (and @x/linalg's factorizations) run on the wasm SIMD kernels, split
+ * over a worker pool on every core when the page is cross-origin isolated (a worker may block in
+ * Atomics.wait, so the pool works here). Results agree with the js route to rounding.
+ */
+async function cpuKernels(): Promise<CpuKernels> {
+  try {
+    await enableWasm({ threads: 'auto' });
+    return { backend: 'wasm', ...wasmThreads() };
+  } catch (e) {
+    return { backend: 'js', threads: 1, reason: (e as Error).message };
+  }
+}
+
+void cpuKernels().then((cpu) => scope.postMessage({ type: 'ready', ids: experiments.map((e) => e.id), cpu }));

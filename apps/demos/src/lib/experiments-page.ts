@@ -207,9 +207,15 @@ async function run(shell: Shell, slug: string): Promise<void> {
     runner = typeof w === 'string' ? mainThreadRunner(w) : w;
     if (typeof w === 'string') console.warn(`experiments run on the main thread: ${w}`);
   }
+  const cpu = runner.cpu;
+  const kernels = !cpu
+    ? 'js CPU kernels'
+    : cpu.backend === 'wasm'
+      ? `wasm SIMD CPU kernels on ${cpu.threads} thread${cpu.threads === 1 ? '' : 's'}${cpu.reason ? ` (${cpu.reason})` : ''}`
+      : `js CPU kernels (${cpu.reason})`;
   runnerNote.textContent =
-    runner.mode === 'worker' ? 'Experiments run in a Web Worker.' : `Experiments run on the main thread (${runner.reason ?? 'no worker'}).`;
-  shell.publish({ runner: runner.mode });
+    runner.mode === 'worker' ? `Experiments run in a Web Worker, on ${kernels}.` : `Experiments run on the main thread (${runner.reason ?? 'no worker'}), on js CPU kernels.`;
+  shell.publish({ runner: runner.mode, cpu: cpu ?? { backend: 'js', threads: 1, reason: 'main thread' }, hardwareConcurrency: navigator.hardwareConcurrency });
 
   const queue: Job[] = [];
   let active: { job: Job; handle: RunHandle } | null = null;

@@ -7,7 +7,7 @@
 import { experiments } from '../registry';
 import type { ExperimentResult } from './experiment';
 import { yieldToEventLoop } from './experiment';
-import type { WorkerReply, WorkerRequest } from './worker-protocol';
+import type { CpuKernels, WorkerReply, WorkerRequest } from './worker-protocol';
 
 /** How long an aborted experiment may take to notice its signal before the worker is killed. */
 const ABORT_GRACE_MS = 400;
@@ -37,6 +37,8 @@ export interface ExperimentRunner {
   readonly mode: 'worker' | 'main';
   /** Why the runner is on the main thread, when it is. */
   readonly reason?: string;
+  /** The CPU kernels the worker's experiments use (absent on the main thread: js). */
+  readonly cpu?: CpuKernels;
   run(req: RunRequest): RunHandle;
 }
 
@@ -81,6 +83,7 @@ export async function workerRunner(timeoutMs = 20_000): Promise<ExperimentRunner
   let nextRunId = 1;
   let worker: Worker | null = null;
   let current: Pending | null = null;
+  let cpu: CpuKernels | undefined;
 
   const start = (): Promise<Worker> =>
     new Promise((resolve, reject) => {
@@ -93,6 +96,7 @@ export async function workerRunner(timeoutMs = 20_000): Promise<ExperimentRunner
         const msg = ev.data;
         if (msg.type === 'ready') {
           clearTimeout(timer);
+          cpu = msg.cpu;
           resolve(w);
           return;
         }
@@ -134,6 +138,9 @@ export async function workerRunner(timeoutMs = 20_000): Promise<ExperimentRunner
 
   return {
     mode: 'worker',
+    get cpu() {
+      return cpu;
+    },
     run(req) {
       const runId = nextRunId++;
       let settled = false;

@@ -5,9 +5,17 @@ export type WorkerRequest =
   | { type: 'run'; runId: number; id: string; quick: boolean; seed?: number }
   | { type: 'abort'; runId: number };
 
+/** The CPU kernels experiments run on in the worker: @x/gpu's wasm SIMD (on a pool where the page is cross-origin isolated) or js. */
+export interface CpuKernels {
+  backend: 'wasm' | 'js';
+  threads: number;
+  /** Why one thread or js, when so. */
+  reason: string | null;
+}
+
 /** Worker -> page. */
 export type WorkerReply =
-  | { type: 'ready'; ids: string[] }
+  | { type: 'ready'; ids: string[]; cpu: CpuKernels }
   | { type: 'progress'; runId: number; fraction: number; message?: string }
   | { type: 'result'; runId: number; result: ExperimentResult }
   | { type: 'error'; runId: number; name: string; message: string; aborted: boolean };
