@@ -1,7 +1,9 @@
 import { disableWasm, enableWasm, gram, type Matrix, matmul, randn, wasmThreads } from '@x/gpu';
 import { eigh, qr, svd } from '@x/linalg';
 import { EigenvalueDecomposition, Matrix as MlMatrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
-import { BUDGETS, timeIt } from '../timing';
+import { availableParallelism } from 'node:os';
+import { numpyUnavailable, timeNumpy } from '../numpy';
+import { BUDGETS, type TimingBudget, timeIt } from '../timing';
 import type { Benchmark, BenchContext, BenchmarkReport, BenchRow } from '../types';
 
 /** ‖A - U diag(S) Vᵀ‖_F / ‖A‖_F for factors held as row-major arrays. */
@@ -30,6 +32,35 @@ interface Case {
   run(a: Matrix, s: Matrix): () => unknown;
   /** Relative reconstruction error of the result. */
   check(a: Matrix, s: Matrix, r: unknown): number;
+  /** Measured outside this process (numpy): timing and the reconstruction error it found. */
+  external?: (a: Matrix, s: Matrix, budget: TimingBudget) => { ms: number; minMs: number; reps: number; relErr: number };
+  /** Set when the case cannot run here: why. */
+  unavailable?: string;
+}
+
+/** numpy.linalg (LAPACK via OpenBLAS) on one thread and on every core, or why not. */
+function numpyCases(): Case[] {
+  const none = numpyUnavailable();
+  const cores = availableParallelism();
+  const out: Case[] = [];
+  for (const op of ['svd', 'eigh', 'qr'] as const) {
+    const name = { svd: 'numpy.linalg.svd', eigh: 'numpy.linalg.eigh', qr: 'numpy.linalg.qr' }[op];
+    if (none) {
+      out.push({ op, impl: name, baseline: false, unavailable: none, run: () => () => 0, check: () => Number.NaN });
+      continue;
+    }
+    for (const t of cores > 1 ? [1, cores] : [1]) {
+      out.push({
+        op,
+        impl: `${name} (OpenBLAS, ${t} thread${t > 1 ? 's' : ''})`,
+        baseline: false,
+        run: () => () => 0,
+        check: () => Number.NaN,
+        external: (a, s, budget) => timeNumpy(op, a.rows, op === 'eigh' ? [a.data as Float64Array, s.data as Float64Array] : [a.data as Float64Array], budget, t),
+      });
+    }
+  }
+  return out;
 }
 
 /**
@@ -154,7 +185,7 @@ async function runOp(op: 'svd' | 'eigh' | 'qr', self: Benchmark, ctx: BenchConte
   const threadNote = wasmThreads().reason;
   disableWasm();
   // With one thread only the threaded rows would repeat the wasm ones.
-  const mine = cases().filter((x) => x.op === op && (x.route !== 'threads' || threads > 1));
+  const mine = [...cases(), ...numpyCases()].filter((x) => x.op === op && (x.route !== 'threads' || threads > 1));
   for (const [si, n] of sizes.entries()) {
     const a = randn(n, n, 500 + si);
     const s = gram(a);
@@ -163,12 +194,23 @@ async function runOp(op: 'svd' | 'eigh' | 'qr', self: Benchmark, ctx: BenchConte
       if (c.route === 'wasm') await enableWasm();
       else if (c.route === 'threads') await enableWasm({ threads });
       else disableWasm();
+      if (c.unavailable) {
+        rows.push({ benchmark: self.id, impl: c.impl, n, status: 'unavailable', note: c.unavailable });
+        continue;
+      }
       ctx.log(`${op} n=${n} ${c.impl}`);
       try {
         let err = Number.NaN;
-        const t = await timeIt(c.run(a, s), budget, (r) => {
-          err = c.check(a, s, r);
-        });
+        let t: { ms: number; minMs: number; reps: number };
+        if (c.external) {
+          const x = c.external(a, s, budget);
+          t = x;
+          err = x.relErr;
+        } else {
+          t = await timeIt(c.run(a, s), budget, (r) => {
+            err = c.check(a, s, r);
+          });
+        }
         if (c.baseline) baseMs = t.ms;
         const exact = !c.impl.includes('randomized') || n <= 16;
         const ok = !exact || err < 1e-8;

@@ -1,5 +1,7 @@
 import { BackendError, cpuBackend, createDevice, type Device, disableWasm, enableWasm, type Matrix, matmul as xMatmul, randn, wasmThreads } from '@x/gpu';
 import { Matrix as MlMatrix } from 'ml-matrix';
+import { availableParallelism } from 'node:os';
+import { type NumpyOp, numpyUnavailable, timeNumpy } from '../numpy';
 import { loadTfjsWasm, type TfTensor } from '../tfjs';
 import { BUDGETS, timeIt } from '../timing';
 import type { Benchmark, BenchContext, BenchmarkReport, BenchRow } from '../types';
@@ -43,6 +45,35 @@ interface Impl {
   /** Runs before the timing (e.g. enables a thread pool); `after` undoes it. */
   before?: () => Promise<void>;
   after?: () => void;
+  /** Measured outside this process (numpy): timing and the relative error it found itself. */
+  external?: (x: Inputs, budget: (typeof BUDGETS)[keyof typeof BUDGETS]) => { ms: number; minMs: number; reps: number; relErr: number };
+}
+
+/** numpy (OpenBLAS) on one thread and on every core, f64 and f32, or why not. */
+function numpyImpls(): { impls: Impl[]; info: string } {
+  const none = numpyUnavailable();
+  const cores = availableParallelism();
+  const threadCounts = cores > 1 ? [1, cores] : [1];
+  if (none) {
+    return { info: `unavailable: ${none}`, impls: [{ name: 'numpy matmul', tol: F64_TOL, unavailable: none, prepare: () => () => 0, read: () => [] }] };
+  }
+  const impls: Impl[] = [];
+  for (const [op, tag, tol] of [
+    ['matmul', 'f64', F64_TOL],
+    ['matmul32', 'f32', F32_TOL],
+  ] as [NumpyOp, string, number][]) {
+    for (const t of threadCounts) {
+      impls.push({
+        name: `numpy ${tag} (OpenBLAS, ${t} thread${t > 1 ? 's' : ''})`,
+        tol,
+        note: 'separate python3 process, same inputs',
+        prepare: () => () => 0,
+        read: () => [],
+        external: (x, budget) => timeNumpy(op, x.n, [x.a.data as Float64Array, x.b.data as Float64Array], budget, t),
+      });
+    }
+  }
+  return { info: 'numpy via python3 (OpenBLAS threads set per row)', impls };
 }
 
 /** Threads for the threaded wasm rows: every logical core (two on the reference machine). */
@@ -129,7 +160,9 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
   const gpujs = await tryDevice('gpujs');
   const tf = await loadTfjsWasm();
   const threaded = await threadedImpls();
+  const numpy = numpyImpls();
   const env = {
+    numpy: numpy.info,
     wasmThreads: threaded.info,
     tfjs: typeof tf === 'string' ? `unavailable: ${tf}` : `tfjs-core 4.22 on ${tf.getBackend()}`,
     cpuRoute: cpuBackend(),
@@ -166,6 +199,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
           },
           read: (r) => r as Float32Array,
         },
+    ...numpy.impls,
     ...deviceImpls('gpujs', gpujs),
     {
       name: 'naive i-j-k loop f64',
@@ -197,6 +231,24 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
       }
       ctx.log(`matmul n=${n} ${impl.name}`);
       try {
+        if (impl.external) {
+          const t = impl.external(x, budget);
+          const ok = t.relErr < impl.tol;
+          rows.push({
+            benchmark: 'matmul',
+            impl: impl.name,
+            n,
+            status: ok ? 'ok' : 'error',
+            ms: t.ms,
+            minMs: t.minMs,
+            reps: t.reps,
+            gflops: (2 * n * n * n) / (t.ms * 1e6),
+            vsBaseline: baselineMs === undefined ? undefined : baselineMs / t.ms,
+            relErr: t.relErr,
+            note: ok ? impl.note : `wrong result: relative error ${t.relErr.toExponential(2)} > ${impl.tol}`,
+          });
+          continue;
+        }
         let err = Number.NaN;
         await impl.before?.();
         const t = await timeIt(impl.prepare(x), budget, (r) => {
