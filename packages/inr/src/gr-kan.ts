@@ -1,17 +1,18 @@
 import { DomainError, type Matrix, rng } from '@x/gpu';
 import { Linear, type Module, type ModuleJSON, type Parameter, prefixParameters } from '@x/nn';
 import { GroupRational } from './group-rational';
-import { rationalGain } from './rational';
-import { RATIONAL_INITS, type RationalInit } from './rational-inits';
-import type { RationalCoefficients } from './rational';
+import { type RationalCoefficients, type RationalForm, rationalGain } from './rational';
+import { type RationalInit, rationalInit } from './rational-inits';
 
 /** Options of {@link GrKan}. */
 export interface GrKanOptions {
   /** Channel groups of the rational unit (default 8; must divide inFeatures). */
   groups?: number;
-  /** Rational init (default 'gelu'; 'identity' for KAT's fc1). */
+  /** Rational init (default 'gelu', the fit for `form`; 'identity' for KAT's fc1). */
   init?: RationalInit | RationalCoefficients;
-  /** Weight std multiplier² (default: the variance-preserving {@link rationalGain} of the init). */
+  /** Denominator form of the rational unit (default 'B'; see {@link RationalForm}). */
+  form?: RationalForm;
+  /** Weight std multiplier² (default: the variance-preserving {@link rationalGain} of the init in its form). */
   gain?: number;
   /** Learn a bias (default true, initialised to zero). */
   bias?: boolean;
@@ -22,7 +23,7 @@ export interface GrKanOptions {
 /**
  * A GR-KAN layer (Yang & Wang, "Kolmogorov-Arnold Transformer", 2024, eq. for GR-KAN):
  * y = W F_group(x) + bias, a {@link GroupRational} activation (numerator shared, denominator per
- * group, safe form B) followed by a linear map. W ~ N(0, gain²/fan_in) with the
+ * group, denominator form A, B or C, default the safe form B) followed by a linear map. W ~ N(0, gain²/fan_in) with the
  * variance-preserving gain² = 1/E_{z~N(0,1)}[F(z)²] of the init, so unit-variance inputs give
  * unit-variance outputs at init. (The released KAT code overwrites this init of its MLP layers
  * with trunc_normal(0.02); this class follows the paper.) Forward and backward O(batch in out).
@@ -36,9 +37,9 @@ export class GrKan implements Module {
     const name = opts.name ?? `GrKan(${inFeatures}, ${outFeatures})`;
     this.name = name;
     const init = opts.init ?? 'gelu';
-    this.rational = new GroupRational(inFeatures, { groups: opts.groups ?? 8, init, name: `${name}.rational` });
-    const coeffs = typeof init === 'string' ? RATIONAL_INITS[init] : init;
-    const gain2 = opts.gain ?? rationalGain(coeffs);
+    this.rational = new GroupRational(inFeatures, { groups: opts.groups ?? 8, init, form: opts.form, name: `${name}.rational` });
+    const form = this.rational.form;
+    const gain2 = opts.gain ?? rationalGain(typeof init === 'string' ? rationalInit(init, form) : init, form);
     if (!(gain2 > 0) || !Number.isFinite(gain2)) throw new DomainError(`${name}: gain must be a positive finite number, got ${gain2}`);
     if (!Number.isInteger(outFeatures) || outFeatures < 1) throw new DomainError(`${name}: outFeatures must be a positive integer, got ${outFeatures}`);
     const g = rng(opts.seed ?? 0);
@@ -72,7 +73,7 @@ export class GrKan implements Module {
     if (json.type !== 'GrKan') throw new DomainError(`GrKan.fromJSON: type is ${String(json.type)}`);
     const r = GroupRational.fromJSON(json.rational as ModuleJSON);
     const l = Linear.fromJSON(json.linear as ModuleJSON);
-    const m = new GrKan(r.channels, l.outFeatures, { groups: r.groups, bias: l.useBias, name: typeof json.name === 'string' ? json.name : undefined });
+    const m = new GrKan(r.channels, l.outFeatures, { groups: r.groups, form: r.form, bias: l.useBias, name: typeof json.name === 'string' ? json.name : undefined });
     m.rational.numerator.set(r.numerator);
     m.rational.denominator.set(r.denominator);
     m.linear.weight.data.set(l.weight.data);

@@ -1,21 +1,27 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { checkGrad, checkInput, floatsFromJSON, type Module, type ModuleJSON, type Parameter } from '@x/nn';
-import { RATIONAL_INITS, type RationalInit } from './rational-inits';
-import { checkRationalCoefficients, RATIONAL_DEN, RATIONAL_NUM, type RationalCoefficients } from './rational';
+import { type RationalInit, rationalInit } from './rational-inits';
+import { checkRationalCoefficients, checkRationalForm, RATIONAL_DEN, RATIONAL_NUM, type RationalCoefficients, type RationalForm } from './rational';
 
 /** Options of {@link GroupRational}. */
 export interface GroupRationalOptions {
   /** Number of channel groups g (default 8); `channels` must be divisible by it. */
   groups?: number;
-  /** Initial coefficients: a fitted set by name (default 'identity') or explicit { a, b }. */
+  /** Initial coefficients: a fitted set by name (default 'identity', taken for `form`) or explicit { a, b }. */
   init?: RationalInit | RationalCoefficients;
+  /**
+   * Denominator form (default 'B', the kernel's Q = 1 + Σ|b_i||x|^i ≥ 1); 'A' is the paper's
+   * 1 + |Σ b_i x^i|, 'C' the grouped torch code's 1 + Σ|b_i| x^i (poles possible for x < 0).
+   */
+  form?: RationalForm;
   name?: string;
 }
 
 /**
  * KAT's group-rational activation (Yang & Wang, "Kolmogorov-Arnold Transformer", 2024, GR-KAN):
  * the C channels are split into g contiguous groups of C/g, and channel c gets
- * F_{group(c)}(x) = P(x) / Q_{group(c)}(x) in the safe form B (Q ≥ 1). As in the official code
+ * F_{group(c)}(x) = P(x) / Q_{group(c)}(x), with Q in the chosen {@link RationalForm} (default
+ * the safe form B, Q ≥ 1). As in the official code
  * (the paper states the reverse; the author confirmed the paper is the typo, kat#15), the
  * numerator a (6) is SHARED by all groups and the denominator b (g x 4) is PER GROUP.
  *
@@ -25,6 +31,8 @@ export interface GroupRationalOptions {
 export class GroupRational implements Module {
   readonly channels: number;
   readonly groups: number;
+  /** The denominator form Q of every group. */
+  readonly form: RationalForm;
   readonly name: string;
   /** Shared numerator a_0..a_5 (parameter storage). */
   readonly numerator: Float64Array;
@@ -41,12 +49,13 @@ export class GroupRational implements Module {
     if (!Number.isInteger(g) || g < 1 || channels % g !== 0) {
       throw new DomainError(`${name}: groups must be a positive integer dividing channels (${channels}), got ${g}`);
     }
+    const form = checkRationalForm(name, opts.form);
     const init = opts.init ?? 'identity';
-    const c = typeof init === 'string' ? RATIONAL_INITS[init] : init;
-    if (!c) throw new DomainError(`${name}: unknown init ${String(init)}`);
+    const c = typeof init === 'string' ? rationalInit(init, form) : init;
     checkRationalCoefficients(name, c);
     this.channels = channels;
     this.groups = g;
+    this.form = form;
     this.name = name;
     this.numerator = Float64Array.from(c.a);
     this.denominator = new Float64Array(g * RATIONAL_DEN);
@@ -62,20 +71,19 @@ export class GroupRational implements Module {
     const y = new Float64Array(rows * cols);
     const a = this.numerator;
     const [a0, a1, a2, a3, a4, a5] = [a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!];
+    const formA = this.form === 'A';
+    const absX = this.form === 'B';
     const per = cols / this.groups;
     for (let k = 0; k < this.groups; k++) {
-      const b1 = Math.abs(this.denominator[4 * k]!);
-      const b2 = Math.abs(this.denominator[4 * k + 1]!);
-      const b3 = Math.abs(this.denominator[4 * k + 2]!);
-      const b4 = Math.abs(this.denominator[4 * k + 3]!);
+      const [c1, c2, c3, c4] = this.powerCoefficients(k);
       for (let r = 0; r < rows; r++) {
         const off = r * cols + k * per;
         for (let c = 0; c < per; c++) {
           const v = xd[off + c]!;
-          const av = Math.abs(v);
+          const u = absX ? Math.abs(v) : v;
           const p = a0 + v * (a1 + v * (a2 + v * (a3 + v * (a4 + v * a5))));
-          const q = 1 + av * (b1 + av * (b2 + av * (b3 + av * b4)));
-          y[off + c] = p / q;
+          const s = u * (c1 + u * (c2 + u * (c3 + u * c4)));
+          y[off + c] = p / (1 + (formA ? Math.abs(s) : s));
         }
       }
     }
@@ -94,43 +102,52 @@ export class GroupRational implements Module {
     const a = this.numerator;
     const [a0, a1, a2, a3, a4, a5] = [a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!];
     const ga = this.numeratorGrad;
+    const formA = this.form === 'A';
+    const absX = this.form === 'B';
     const per = cols / this.groups;
     for (let k = 0; k < this.groups; k++) {
-      const s1 = this.denominator[4 * k]!;
-      const s2 = this.denominator[4 * k + 1]!;
-      const s3 = this.denominator[4 * k + 2]!;
-      const s4 = this.denominator[4 * k + 3]!;
-      const b1 = Math.abs(s1);
-      const b2 = Math.abs(s2);
-      const b3 = Math.abs(s3);
-      const b4 = Math.abs(s4);
+      const [c1, c2, c3, c4] = this.powerCoefficients(k);
       let ga0 = 0;
       let ga1 = 0;
       let ga2 = 0;
       let ga3 = 0;
       let ga4 = 0;
       let ga5 = 0;
-      let gb1 = 0;
-      let gb2 = 0;
-      let gb3 = 0;
-      let gb4 = 0;
+      // Σ_elements ∂L/∂c_i, with c_i the power coefficients; chained to b_i below.
+      let gc1 = 0;
+      let gc2 = 0;
+      let gc3 = 0;
+      let gc4 = 0;
       for (let r = 0; r < rows; r++) {
         const off = r * cols + k * per;
         for (let c = 0; c < per; c++) {
           const v = xd[off + c]!;
           const gi = g[off + c]!;
-          const av = Math.abs(v);
+          const u = absX ? Math.abs(v) : v;
           const v2 = v * v;
           const v3 = v2 * v;
           const v4 = v2 * v2;
           const v5 = v4 * v;
-          const av2 = av * av;
-          const av3 = av2 * av;
-          const av4 = av2 * av2;
+          const u2 = u * u;
+          const u3 = u2 * u;
+          const u4 = u2 * u2;
           const p = a0 + a1 * v + a2 * v2 + a3 * v3 + a4 * v4 + a5 * v5;
           const dp = a1 + 2 * a2 * v + 3 * a3 * v2 + 4 * a4 * v3 + 5 * a5 * v4;
-          const q = 1 + b1 * av + b2 * av2 + b3 * av3 + b4 * av4;
-          const dq = Math.sign(v) * (b1 + 2 * b2 * av + 3 * b3 * av2 + 4 * b4 * av3);
+          // A: Q = 1 + |S|, S = Σ c_i x^i, so Q' = sign(S) S' and ∂Q/∂c_i = sign(S) x^i.
+          // B: Q = 1 + Σ c_i |x|^i, Q' = sign(x) Σ i c_i |x|^{i-1}. C: Q = 1 + Σ c_i x^i.
+          let q: number;
+          let sq: number;
+          let sc = 1;
+          if (formA) {
+            const sv = c1 * u + c2 * u2 + c3 * u3 + c4 * u4;
+            sc = Math.sign(sv);
+            sq = sc;
+            q = 1 + Math.abs(sv);
+          } else {
+            sq = absX ? Math.sign(v) : 1;
+            q = 1 + c1 * u + c2 * u2 + c3 * u3 + c4 * u4;
+          }
+          const dq = sq * (c1 + 2 * c2 * u + 3 * c3 * u2 + 4 * c4 * u3);
           const iq = 1 / q;
           const pq2 = p * iq * iq;
           dx[off + c] = gi * (dp * iq - pq2 * dq);
@@ -141,11 +158,11 @@ export class GroupRational implements Module {
           ga3 += gq * v3;
           ga4 += gq * v4;
           ga5 += gq * v5;
-          const gp = gi * pq2;
-          gb1 -= gp * av;
-          gb2 -= gp * av2;
-          gb3 -= gp * av3;
-          gb4 -= gp * av4;
+          const gp = gi * pq2 * sc;
+          gc1 -= gp * u;
+          gc2 -= gp * u2;
+          gc3 -= gp * u3;
+          gc4 -= gp * u4;
         }
       }
       ga[0]! += ga0;
@@ -154,13 +171,19 @@ export class GroupRational implements Module {
       ga[3]! += ga3;
       ga[4]! += ga4;
       ga[5]! += ga5;
-      const gb = this.denominatorGrad;
-      gb[4 * k]! += Math.sign(s1) * gb1;
-      gb[4 * k + 1]! += Math.sign(s2) * gb2;
-      gb[4 * k + 2]! += Math.sign(s3) * gb3;
-      gb[4 * k + 3]! += Math.sign(s4) * gb4;
+      // B and C see |b_i|: ∂c_i/∂b_i = sign(b_i) (sign(0) = 0, as the reference kernel); A uses b_i itself.
+      const gc = [gc1, gc2, gc3, gc4];
+      for (let i = 0; i < RATIONAL_DEN; i++) {
+        this.denominatorGrad[4 * k + i]! += (formA ? 1 : Math.sign(this.denominator[4 * k + i]!)) * gc[i]!;
+      }
     }
     return { rows, cols, data: dx };
+  }
+
+  /** Q − 1 = Σ c_i u^i of group k: c_i = b_i for form A, |b_i| for B and C. */
+  private powerCoefficients(k: number): [number, number, number, number] {
+    const d = this.denominator.subarray(4 * k, 4 * k + 4);
+    return this.form === 'A' ? [d[0]!, d[1]!, d[2]!, d[3]!] : [Math.abs(d[0]!), Math.abs(d[1]!), Math.abs(d[2]!), Math.abs(d[3]!)];
   }
 
   /** The coefficients of group k: { a (shared), b (group k) }. */
@@ -187,17 +210,19 @@ export class GroupRational implements Module {
       name: this.name,
       channels: this.channels,
       groups: this.groups,
+      form: this.form,
       numerator: Array.from(this.numerator),
       denominator: Array.from(this.denominator),
     };
   }
 
-  /** Rebuilds from {@link GroupRational.toJSON} (exact values). */
+  /** Rebuilds from {@link GroupRational.toJSON} (exact values); JSON without `form` (older versions) loads as form 'B'. */
   static fromJSON(json: ModuleJSON): GroupRational {
     if (json.type !== 'GroupRational') throw new DomainError(`GroupRational.fromJSON: type is ${String(json.type)}`);
     const channels = Number(json.channels);
     const groups = Number(json.groups);
-    const m = new GroupRational(channels, { groups, name: typeof json.name === 'string' ? json.name : undefined });
+    const form = checkRationalForm('GroupRational.fromJSON', json.form);
+    const m = new GroupRational(channels, { groups, form, name: typeof json.name === 'string' ? json.name : undefined });
     m.numerator.set(floatsFromJSON('GroupRational.fromJSON', 'numerator', json.numerator, RATIONAL_NUM));
     m.denominator.set(floatsFromJSON('GroupRational.fromJSON', 'denominator', json.denominator, groups * RATIONAL_DEN));
     return m;

@@ -3,16 +3,19 @@ export { type SirenInitOptions, type SirenModelOptions, type SirenParams, sirenI
 export { type FitSirenOptions, fitSiren, psnrFromMse } from './fit-siren';
 export {
   checkRationalCoefficients,
+  checkRationalForm,
   RATIONAL_DEN,
   RATIONAL_NUM,
   type RationalCoefficients,
   type RationalDerivatives,
+  type RationalForm,
   rational,
+  rationalDenominator,
   rationalDerivatives,
   rationalGain,
   rationalSecondMoment,
 } from './rational';
-export { RATIONAL_INITS, type RationalInit } from './rational-inits';
+export { RATIONAL_INITS, RATIONAL_INITS_BY_FORM, type RationalInit, rationalInit } from './rational-inits';
 export { GroupRational, type GroupRationalOptions } from './group-rational';
 export { GrKan, type GrKanOptions } from './gr-kan';
 export { bandSignal, winnerVsSiren, zeroPsnr } from './experiments/winner';

@@ -32,29 +32,60 @@ export function checkRationalCoefficients(fn: string, c: RationalCoefficients): 
 }
 
 /**
- * KAT's rational unit in the safe form B (Yang & Wang, "Kolmogorov-Arnold Transformer", 2024,
- * eq. for the "safe Padé activation"; the official CUDA/Triton kernel):
- * F(x) = P(x)/Q(x), P = Σ_{i=0..5} a_i x^i, Q = 1 + Σ_{i=1..4} |b_i| |x|^i.
- * Q ≥ 1 everywhere, so F has no poles. The paper's own form (A: 1 + |Σ b_i x^i|) and the grouped
- * torch form (C: 1 + Σ |b_i| x^i, which reaches 0 for x < 0) are not implemented; coefficients
- * are tied to their form (the published "gelu" set only fits GELU under form A). O(1).
+ * The denominator of KAT's rational unit; the official code has three (Yang & Wang,
+ * "Kolmogorov-Arnold Transformer", 2024):
+ * - 'A' (the paper, fit.py, gain.py): Q = 1 + |Σ_{i=1..4} b_i x^i|, Q ≥ 1, kinks where Σ b_i x^i = 0;
+ * - 'B' (the CUDA/Triton kernel, the default here): Q = 1 + Σ |b_i| |x|^i, Q ≥ 1, a kink at x = 0;
+ * - 'C' (kat_1dgroup_torch): Q = 1 + Σ |b_i| x^i, smooth in x but it can reach 0 for x < 0 (poles).
+ * Coefficient sets are tied to their form (see {@link rationalInit}).
  */
-export function rational(x: number, a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const ax = Math.abs(x);
-  // Horner in x for P, in |x| for Q - 1.
-  const p = a[0]! + x * (a[1]! + x * (a[2]! + x * (a[3]! + x * (a[4]! + x * a[5]!))));
-  const q = 1 + ax * (Math.abs(b[0]!) + ax * (Math.abs(b[1]!) + ax * (Math.abs(b[2]!) + ax * Math.abs(b[3]!))));
-  return p / q;
+export type RationalForm = 'A' | 'B' | 'C';
+
+/** Throws a DomainError unless `form` is 'A', 'B' or 'C'; undefined means 'B'. */
+export function checkRationalForm(fn: string, form: unknown): RationalForm {
+  if (form === undefined) return 'B';
+  if (form === 'A' || form === 'B' || form === 'C') return form;
+  throw new DomainError(`${fn}: form must be 'A', 'B' or 'C', got ${String(form)}`);
 }
 
 /**
- * F and its analytic gradients for form B (KAT): ∂F/∂x = P'/Q − P Q'/Q², with
- * Q' = sign(x) Σ i |b_i| |x|^{i−1}; ∂F/∂a_i = x^i / Q; ∂F/∂b_i = −P/Q² sign(b_i) |x|^i.
- * At b_i = 0 the subgradient sign(0) = 0 is used (as the reference kernel does). O(1).
+ * Q(x) of KAT's rational unit in the given form (see {@link RationalForm}), by Horner's rule
+ * (in |x| for form B, in x for A and C). O(1).
  */
-export function rationalDerivatives(x: number, a: ArrayLike<number>, b: ArrayLike<number>): RationalDerivatives {
-  const ax = Math.abs(x);
-  const sx = Math.sign(x);
+export function rationalDenominator(x: number, b: ArrayLike<number>, form: RationalForm = 'B'): number {
+  if (form === 'A') return 1 + Math.abs(x * (b[0]! + x * (b[1]! + x * (b[2]! + x * b[3]!))));
+  let u = x;
+  if (form === 'B') u = Math.abs(x);
+  else checkRationalForm('rationalDenominator', form);
+  return 1 + u * (Math.abs(b[0]!) + u * (Math.abs(b[1]!) + u * (Math.abs(b[2]!) + u * Math.abs(b[3]!))));
+}
+
+/**
+ * KAT's rational unit (Yang & Wang, "Kolmogorov-Arnold Transformer", 2024, the rational
+ * ("Padé") activation of GR-KAN): F(x) = P(x)/Q(x), P = Σ_{i=0..5} a_i x^i, with Q in one of the
+ * official code's three forms (default 'B', the safe kernel form, Q ≥ 1 so F has no poles; 'A'
+ * is the paper's 1 + |Σ b_i x^i|, also ≥ 1; 'C' is 1 + Σ |b_i| x^i, which has poles where it
+ * crosses 0 for x < 0). Coefficients are tied to their form: the published "gelu" set only fits
+ * GELU under form A. O(1).
+ */
+export function rational(x: number, a: ArrayLike<number>, b: ArrayLike<number>, form: RationalForm = 'B'): number {
+  const p = a[0]! + x * (a[1]! + x * (a[2]! + x * (a[3]! + x * (a[4]! + x * a[5]!))));
+  return p / rationalDenominator(x, b, form);
+}
+
+/**
+ * F and its analytic gradients (KAT): ∂F/∂x = P'/Q − P Q'/Q², ∂F/∂a_i = x^i / Q, and by form
+ * - A (S = Σ b_i x^i): Q' = sign(S) S'(x), ∂F/∂b_i = −P/Q² sign(S) x^i;
+ * - B: Q' = sign(x) Σ i |b_i| |x|^{i−1}, ∂F/∂b_i = −P/Q² sign(b_i) |x|^i;
+ * - C: Q' = Σ i |b_i| x^{i−1}, ∂F/∂b_i = −P/Q² sign(b_i) x^i.
+ * At the kinks the subgradient sign(0) = 0 is used (b_i = 0 in B and C, S = 0 in A, as the
+ * reference kernels do). O(1).
+ */
+export function rationalDerivatives(x: number, a: ArrayLike<number>, b: ArrayLike<number>, form: RationalForm = 'B'): RationalDerivatives {
+  checkRationalForm('rationalDerivatives', form);
+  const formA = form === 'A';
+  // Q - 1 is a polynomial in u with coefficients c_i (A: b_i, u = x; B: |b_i|, u = |x|; C: |b_i|, u = x).
+  const u = form === 'B' ? Math.abs(x) : x;
   let p = 0;
   let dp = 0;
   let xi = 1;
@@ -65,41 +96,50 @@ export function rationalDerivatives(x: number, a: ArrayLike<number>, b: ArrayLik
     da[i] = xi;
     xi *= x;
   }
-  let q = 1;
+  // For A this accumulates S = Σ b_i x^i (then Q = 1 + |S|), for B and C Q itself.
+  let q = formA ? 0 : 1;
   let dq = 0;
-  let axi = 1;
+  let ui = 1;
   for (let i = 1; i <= RATIONAL_DEN; i++) {
-    const bi = Math.abs(b[i - 1]!);
-    dq += i * bi * axi;
-    axi *= ax;
-    q += bi * axi;
+    const ci = formA ? b[i - 1]! : Math.abs(b[i - 1]!);
+    dq += i * ci * ui;
+    ui *= u;
+    q += ci * ui;
   }
-  dq *= sx;
+  // sS = sign(S), the derivative of |S| (A only); B's chain rule through |x| gives sign(x).
+  const sS = formA ? Math.sign(q) : 1;
+  if (formA) q = 1 + Math.abs(q);
+  dq *= formA ? sS : form === 'B' ? Math.sign(x) : 1;
   const inv = 1 / q;
   for (let i = 0; i < RATIONAL_NUM; i++) da[i]! *= inv;
   const db = new Float64Array(RATIONAL_DEN);
   const pq2 = p * inv * inv;
-  axi = 1;
+  ui = 1;
   for (let i = 1; i <= RATIONAL_DEN; i++) {
-    axi *= ax;
-    db[i - 1] = -pq2 * Math.sign(b[i - 1]!) * axi;
+    ui *= u;
+    db[i - 1] = -pq2 * (formA ? sS : Math.sign(b[i - 1]!)) * ui;
   }
   return { f: p * inv, dx: dp * inv - pq2 * dq, da, db };
 }
 
 /**
- * E_{z~N(0,1)}[F(z)²] by composite Simpson quadrature on [−12, 12] with a node at 0 (F is only
- * piecewise smooth there, through |x|), 4800 panels: accurate to ~1e-10 for the fitted units.
+ * E_{z~N(0,1)}[F(z)²] by composite Simpson quadrature on [−12, 12] with a node at 0 (the kink of
+ * form B), 4800 panels: accurate to ~1e-10 for the fitted units (form A's other kinks, at the
+ * roots of Σ b_i x^i, cost a few digits more). For form C a pole makes the moment infinite: a
+ * DomainError is thrown when Q ≤ 0 at any node (the sign change of Q at a pole on [−12, 12]).
  */
-export function rationalSecondMoment(c: RationalCoefficients): number {
+export function rationalSecondMoment(c: RationalCoefficients, form: RationalForm = 'B'): number {
   checkRationalCoefficients('rationalSecondMoment', c);
+  checkRationalForm('rationalSecondMoment', form);
   const L = 12;
   const n = 4800;
   const h = (2 * L) / n;
   let s = 0;
   for (let k = 0; k <= n; k++) {
     const z = -L + k * h;
-    const f = rational(z, c.a, c.b);
+    const q = rationalDenominator(z, c.b, form);
+    if (!(q > 0)) throw new DomainError(`rationalSecondMoment: Q(${z}) = ${q} <= 0 (form ${form} has a pole there), E[F(z)²] is infinite`);
+    const f = rational(z, c.a, c.b, form);
     const w = k === 0 || k === n ? 1 : k % 2 === 1 ? 4 : 2;
     s += w * f * f * Math.exp(-0.5 * z * z);
   }
@@ -107,11 +147,11 @@ export function rationalSecondMoment(c: RationalCoefficients): number {
 }
 
 /**
- * KAT's variance-preserving gain: gain² = 1 / E_{z~N(0,1)}[F(z)²], so that a linear layer after
- * F initialised with W ~ N(0, gain²/fan_in) keeps unit activation variance (KAT, section on
- * variance-preserving initialization). Returns gain² (the code's constants: gelu 2.3568, swish
- * 2.8178, for its own coefficient sets).
+ * KAT's variance-preserving gain: gain² = 1 / E_{z~N(0,1)}[F(z)²] for the unit in the given form
+ * (default 'B'), so that a linear layer after F initialised with W ~ N(0, gain²/fan_in) keeps unit
+ * activation variance (KAT, section on variance-preserving initialization). Returns gain² (the
+ * code's constants: gelu 2.3568, swish 2.8178, for its own coefficient sets).
  */
-export function rationalGain(c: RationalCoefficients): number {
-  return 1 / rationalSecondMoment(c);
+export function rationalGain(c: RationalCoefficients, form: RationalForm = 'B'): number {
+  return 1 / rationalSecondMoment(c, form);
 }
