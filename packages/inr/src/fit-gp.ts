@@ -1,5 +1,6 @@
 import { DomainError } from '@x/gpu';
 import { gpNlml } from './gp-nlml';
+import { checkSmBase, type SmBase } from './sm-kernel';
 import { lbfgs } from './lbfgs';
 
 /** Options of {@link fitGp}. */
@@ -14,6 +15,8 @@ export interface FitGpOptions {
   lr?: number;
   /** θ indices held fixed (e.g. μ for an SE kernel). */
   frozen?: readonly number[];
+  /** Envelope of each component: 'gaussian' (default) or 'matern52' (GP-HM-StM). */
+  base?: SmBase;
   onProgress?: (info: { iter: number; nlml: number }) => void;
   signal?: AbortSignal;
 }
@@ -34,7 +37,8 @@ export interface FitGpResult {
 export function fitGp(x: ArrayLike<number>, y: ArrayLike<number>, theta0: ArrayLike<number>, opts: FitGpOptions = {}): FitGpResult {
   const noise = opts.noise ?? 1e-4;
   const frozen = opts.frozen ?? [];
-  const f = (t: Float64Array) => gpNlml(x, y, t, { noise, frozen });
+  const base = checkSmBase('fitGp', opts.base ?? 'gaussian');
+  const f = (t: Float64Array) => gpNlml(x, y, t, { noise, frozen, base });
   if ((opts.method ?? 'lbfgs') === 'lbfgs') {
     const r = lbfgs(f, theta0, {
       maxIter: opts.maxIter ?? 500,

@@ -1,6 +1,6 @@
 import { DomainError, ShapeError } from '@x/gpu';
 import { cholesky, choleskySolve } from '@x/linalg';
-import { smKernelGradContract, smKernelMatrix } from './sm-kernel';
+import { type SmBase, smKernelGradContract, smKernelMatrix } from './sm-kernel';
 
 /** Options of {@link gpNlml}. */
 export interface GpNlmlOptions {
@@ -8,6 +8,8 @@ export interface GpNlmlOptions {
   noise?: number;
   /** Indices of θ held fixed (their gradient is reported as 0), e.g. the μ's for an SE kernel. */
   frozen?: readonly number[];
+  /** Envelope of each component: 'gaussian' (default, GP-HM) or 'matern52' (GP-HM-StM). */
+  base?: SmBase;
 }
 
 /** Value and gradient returned by {@link gpNlml}. */
@@ -30,7 +32,8 @@ export function gpNlml(x: ArrayLike<number>, y: ArrayLike<number>, theta: ArrayL
   if (y.length !== n) throw new ShapeError(`gpNlml: x has ${n} points, y has ${y.length}`);
   const noise = opts.noise ?? 1e-4;
   if (!(noise >= 0)) throw new DomainError(`gpNlml: noise must be >= 0, got ${noise}`);
-  const K = smKernelMatrix(x, x, theta);
+  const base = opts.base ?? 'gaussian';
+  const K = smKernelMatrix(x, x, theta, base);
   for (let i = 0; i < n; i++) K.data[i * n + i]! += noise;
   const L = cholesky(K);
   const alpha = choleskySolve(L, y);
@@ -42,7 +45,7 @@ export function gpNlml(x: ArrayLike<number>, y: ArrayLike<number>, theta: ArrayL
   const M = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) M[i * n + j] = 0.5 * (Kinv[i * n + j]! - alpha[i]! * alpha[j]!);
   const grad = new Float64Array(theta.length);
-  smKernelGradContract(x, theta, M, grad);
+  smKernelGradContract(x, theta, M, grad, base);
   for (const j of opts.frozen ?? []) grad[j] = 0;
   return { value, grad };
 }
@@ -51,14 +54,21 @@ export function gpNlml(x: ArrayLike<number>, y: ArrayLike<number>, theta: ArrayL
  * Posterior mean at `xs` of the GP fitted to (x, y): k(xs, x) (K + noise I)⁻¹ y (Rasmussen &
  * Williams 2006, eq. 2.25). O(n³/3 + n m Q).
  */
-export function gpPredict(x: ArrayLike<number>, y: ArrayLike<number>, theta: ArrayLike<number>, xs: ArrayLike<number>, opts: { noise?: number } = {}): Float64Array {
+export function gpPredict(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  theta: ArrayLike<number>,
+  xs: ArrayLike<number>,
+  opts: { noise?: number; base?: SmBase } = {},
+): Float64Array {
   const n = x.length;
   if (y.length !== n) throw new ShapeError(`gpPredict: x has ${n} points, y has ${y.length}`);
-  const K = smKernelMatrix(x, x, theta);
+  const base = opts.base ?? 'gaussian';
+  const K = smKernelMatrix(x, x, theta, base);
   const noise = opts.noise ?? 1e-4;
   for (let i = 0; i < n; i++) K.data[i * n + i]! += noise;
   const alpha = choleskySolve(cholesky(K), y);
-  const Ks = smKernelMatrix(xs, x, theta);
+  const Ks = smKernelMatrix(xs, x, theta, base);
   const out = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) {
     let s = 0;

@@ -20,7 +20,7 @@ export { GroupRational, type GroupRationalOptions } from './group-rational';
 export { GrKan, type GrKanOptions } from './gr-kan';
 export { bandSignal, winnerVsSiren, zeroPsnr } from './experiments/winner';
 export { geluMlp, grkanNet, grkanTarget, grkanVsMlp } from './experiments/grkan';
-export { type SmKernel, smInit, smKernelGradContract, smKernelMatrix, smKernelValue } from './sm-kernel';
+export { checkSmBase, type SmBase, type SmKernel, smInit, smKernelGradContract, smKernelMatrix, smKernelValue } from './sm-kernel';
 export { type GpNlmlOptions, type GpNlmlResult, gpNlml, gpPredict } from './gp-nlml';
 export { type LbfgsOptions, type LbfgsResult, lbfgs, type Objective } from './lbfgs';
 export { type FitGpOptions, type FitGpResult, fitGp } from './fit-gp';

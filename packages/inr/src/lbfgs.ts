@@ -44,7 +44,10 @@ function safeEval(f: Objective, theta: Float64Array): { value: number; grad: Flo
  * Limited-memory BFGS (Nocedal & Wright, "Numerical Optimization", 2nd ed., Alg. 7.4 two-loop
  * recursion) with a backtracking Armijo line search (Alg. 3.1, c1 = 1e-4), skipping curvature
  * pairs with sᵀy ≤ 0. Points where the objective throws a DomainError (e.g. a Cholesky
- * failure) are treated as +∞. O(m · dim) per iteration plus the objective.
+ * failure) are treated as +∞. Stops at ‖g‖∞ < gtol, at maxIter, when no step decreases the
+ * objective, or once the accepted step had to shrink below 2^-30 (the decrease is then at
+ * rounding level; continuing would only spend line searches of ~40 evaluations each).
+ * O(m · dim) per iteration plus the objective.
  */
 export function lbfgs(f: Objective, theta0: ArrayLike<number>, opts: LbfgsOptions = {}): LbfgsResult {
   const maxIter = opts.maxIter ?? 200;
@@ -112,6 +115,10 @@ export function lbfgs(f: Objective, theta0: ArrayLike<number>, opts: LbfgsOption
     grad = next.grad;
     history.push(value);
     opts.onProgress?.({ iter, value });
+    if (step < 2 ** -30) {
+      iter++;
+      break;
+    }
   }
   return { theta: x, value, iterations: iter, history };
 }

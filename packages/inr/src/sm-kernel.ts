@@ -11,6 +11,36 @@ export interface SmKernel {
   readonly theta: Float64Array;
 }
 
+/**
+ * The per-component envelope of the spectral mixture: 'gaussian' e^{−ℓ d²} (Wilson & Adams; GP-HM)
+ * or 'matern52' (1 + √5 r|d| + 5/3 r² d²) e^{−√5 r|d|} with r = e^{log ℓ}, whose spectral density
+ * is a Student-t (GP-HM's "GP-HM-StM" variant).
+ */
+export type SmBase = 'gaussian' | 'matern52';
+
+/** Throws a DomainError unless `base` names an envelope. */
+export function checkSmBase(fn: string, base: unknown): SmBase {
+  if (base !== 'gaussian' && base !== 'matern52') throw new DomainError(`${fn}: base must be 'gaussian' or 'matern52', got ${String(base)}`);
+  return base;
+}
+
+const SQRT5 = Math.sqrt(5);
+
+/** Envelope value at lag d for scale parameter e^{log ℓ} = s. */
+function envelope(base: SmBase, s: number, d: number): number {
+  if (base === 'gaussian') return Math.exp(-s * d * d);
+  const u = SQRT5 * s * Math.abs(d);
+  return (1 + u + (u * u) / 3) * Math.exp(-u);
+}
+
+/** ∂ envelope / ∂ log ℓ at lag d (s = e^{log ℓ}). */
+function envelopeDlog(base: SmBase, s: number, d: number): number {
+  if (base === 'gaussian') return -s * d * d * Math.exp(-s * d * d);
+  // m(u) = (1 + u + u²/3) e^{−u}, m'(u) = −(u/3)(1 + u) e^{−u}, ∂u/∂log ℓ = u.
+  const u = SQRT5 * s * Math.abs(d);
+  return -((u * u) / 3) * (1 + u) * Math.exp(-u);
+}
+
 function checkTheta(fn: string, theta: ArrayLike<number>): number {
   if (theta.length === 0 || theta.length % 3 !== 0) throw new ShapeError(`${fn}: theta has length ${theta.length}, expected 3Q (log w, log l, mu)`);
   for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i]!)) throw new DomainError(`${fn}: theta[${i}] is ${theta[i]}`);
@@ -37,13 +67,20 @@ export function smInit(q: number, freqScale: number): SmKernel {
 /**
  * Spectral-mixture kernel at a lag d (GP-HM code form of Wilson & Adams 2013, eq. 12, one
  * dimension): k(d) = Σ_q w_q exp(−ℓ_q d²) cos(2π μ_q d), with ℓ_q = 2π² σ_q² in Wilson-Adams
- * terms. k(0) = Σ w_q. O(Q).
+ * terms; with base 'matern52' the envelope is Matérn-5/2 with inverse length r_q = e^{log ℓ_q}
+ * (GP-HM-StM). k(0) = Σ w_q. O(Q).
  */
-export function smKernelValue(d: number, theta: ArrayLike<number>): number {
+export function smKernelValue(d: number, theta: ArrayLike<number>, base: SmBase = 'gaussian'): number {
   const q = theta.length / 3;
   let k = 0;
+  if (base === 'gaussian') {
+    for (let i = 0; i < q; i++) {
+      k += Math.exp(theta[i]! - Math.exp(theta[q + i]!) * d * d) * Math.cos(2 * Math.PI * theta[2 * q + i]! * d);
+    }
+    return k;
+  }
   for (let i = 0; i < q; i++) {
-    k += Math.exp(theta[i]! - Math.exp(theta[q + i]!) * d * d) * Math.cos(2 * Math.PI * theta[2 * q + i]! * d);
+    k += Math.exp(theta[i]!) * envelope(base, Math.exp(theta[q + i]!), d) * Math.cos(2 * Math.PI * theta[2 * q + i]! * d);
   }
   return k;
 }
@@ -52,22 +89,25 @@ export function smKernelValue(d: number, theta: ArrayLike<number>): number {
  * The SM kernel matrix K_ij = k(x1_i − x2_j) for 1-D inputs (Fang et al. 2024, GP-HM; Wilson &
  * Adams 2013). Returns an n1 x n2 float64 matrix. O(n1 n2 Q).
  */
-export function smKernelMatrix(x1: ArrayLike<number>, x2: ArrayLike<number>, theta: ArrayLike<number>): Matrix<Float64Array> {
+export function smKernelMatrix(x1: ArrayLike<number>, x2: ArrayLike<number>, theta: ArrayLike<number>, base: SmBase = 'gaussian'): Matrix<Float64Array> {
   checkTheta('smKernelMatrix', theta);
+  checkSmBase('smKernelMatrix', base);
   const n1 = x1.length;
   const n2 = x2.length;
   const out = new Float64Array(n1 * n2);
-  for (let i = 0; i < n1; i++) for (let j = 0; j < n2; j++) out[i * n2 + j] = smKernelValue(x1[i]! - x2[j]!, theta);
+  for (let i = 0; i < n1; i++) for (let j = 0; j < n2; j++) out[i * n2 + j] = smKernelValue(x1[i]! - x2[j]!, theta, base);
   return { rows: n1, cols: n2, data: out };
 }
 
 /**
  * Accumulates g_j += Σ_{ab} M_ab ∂K_ab/∂θ_j for K = k(x, x) (M symmetric, n x n) with
- * ∂k/∂log w_q = w_q e_q c_q, ∂k/∂log ℓ_q = −ℓ_q d² w_q e_q c_q, ∂k/∂μ_q = −2π d w_q e_q s_q
- * (e = exp(−ℓ d²), c, s = cos, sin(2π μ d)). O(n² Q), using the symmetry of M and K.
+ * ∂k/∂log w_q = w_q e_q c_q, ∂k/∂log ℓ_q = w_q (∂e_q/∂log ℓ_q) c_q, ∂k/∂μ_q = −2π d w_q e_q s_q
+ * (e the envelope: exp(−ℓ d²), or Matérn-5/2 for base 'matern52'; c, s = cos, sin(2π μ d)).
+ * O(n² Q), using the symmetry of M and K.
  */
-export function smKernelGradContract(x: ArrayLike<number>, theta: ArrayLike<number>, M: Float64Array, g: Float64Array): void {
+export function smKernelGradContract(x: ArrayLike<number>, theta: ArrayLike<number>, M: Float64Array, g: Float64Array, base: SmBase = 'gaussian'): void {
   const q = checkTheta('smKernelGradContract', theta);
+  checkSmBase('smKernelGradContract', base);
   const n = x.length;
   const w = new Float64Array(q);
   const l = new Float64Array(q);
@@ -84,6 +124,17 @@ export function smKernelGradContract(x: ArrayLike<number>, theta: ArrayLike<numb
       if (m === 0) continue;
       const d = x[a]! - x[b]!;
       const d2 = d * d;
+      if (base !== 'gaussian') {
+        for (let i = 0; i < q; i++) {
+          const ph = 2 * Math.PI * theta[2 * q + i]! * d;
+          const we = w[i]! * envelope(base, l[i]!, d);
+          const c = Math.cos(ph);
+          g[i]! += m * we * c;
+          g[q + i]! += m * w[i]! * envelopeDlog(base, l[i]!, d) * c;
+          g[2 * q + i]! -= m * 2 * Math.PI * d * we * Math.sin(ph);
+        }
+        continue;
+      }
       for (let i = 0; i < q; i++) {
         const ph = 2 * Math.PI * theta[2 * q + i]! * d;
         const we = w[i]! * Math.exp(-l[i]! * d2);

@@ -28,6 +28,7 @@ interface GpFixture {
   grad: number[];
   gradFd: number[];
   kernel: { x1: number[]; x2: number[]; K: number[] };
+  matern: { K: number[]; nlml: number; gradFd: number[] };
   kron: { g1: number[]; g2: number[]; theta1: number[]; theta2: number[]; y: number[]; noise: number; x: number[]; logdet: number };
 }
 const fx = fixture<GpFixture>('gp.json');
@@ -48,6 +49,58 @@ describe('spectral-mixture kernel (GP-HM code form)', () => {
   it('rejects a theta whose length is not 3Q', () => {
     expect(() => smKernelMatrix([0], [0], [1, 2])).toThrow(ShapeError);
     expect(() => smKernelMatrix([0], [0], [Number.NaN, 0, 0])).toThrow(DomainError);
+  });
+});
+
+describe('Matérn-5/2 spectral mixture (GP-HM-StM)', () => {
+  it('kernel and NLML match numpy; the analytic gradient matches numpy central differences', () => {
+    const K = smKernelMatrix(fx.kernel.x1, fx.kernel.x2, fx.theta, 'matern52');
+    K.data.forEach((v, i) => {
+      expect(v).toBeCloseTo(fx.matern.K[i]!, 13);
+    });
+    const r = gpNlml(fx.x, fx.y, fx.theta, { noise: fx.noise, base: 'matern52' });
+    expect(r.value).toBeCloseTo(fx.matern.nlml, 9);
+    r.grad.forEach((g, i) => {
+      expect(Math.abs(g - fx.matern.gradFd[i]!)).toBeLessThan(1e-6 * Math.max(1, Math.abs(g)));
+    });
+  });
+
+  it('k(0) = Σ w, K is PSD, the envelope is even in d and decays like e^(−√5 r|d|)', () => {
+    const theta = smInit(6, 25).theta;
+    const wsum = Array.from(theta.slice(0, 6)).reduce((s, v) => s + Math.exp(v), 0);
+    expect(smKernelValue(0, theta, 'matern52')).toBeCloseTo(wsum, 14);
+    expect(smKernelValue(0.3, theta, 'matern52')).toBeCloseTo(smKernelValue(-0.3, theta, 'matern52'), 15);
+    const x = Float64Array.from({ length: 60 }, (_, i) => Math.sin(i) * 2);
+    const { values } = eigh(smKernelMatrix(x, x, theta, 'matern52'));
+    expect(values[0]!).toBeGreaterThan(-1e-10);
+    // One component with μ = 0 and r = 2: at d = 3 the value is (1 + u + u²/3) e^{−u}, u = 6√5.
+    const one = Float64Array.of(0, Math.log(2), 0);
+    const u = 6 * Math.sqrt(5);
+    expect(smKernelValue(3, one, 'matern52')).toBeCloseTo((1 + u + (u * u) / 3) * Math.exp(-u), 15);
+  });
+
+  it('analytic gradient matches JS central differences at a random point', () => {
+    const g = rng(5);
+    const x = Float64Array.from({ length: 30 }, () => g.uniform());
+    const y = x.map((v) => Math.sin(9 * v) + 0.1 * g.normal());
+    const theta = Float64Array.from([Math.log(0.7), Math.log(0.2), Math.log(3), Math.log(0.5), 1.4, 0.3]);
+    const opts = { noise: 0.01, base: 'matern52' } as const;
+    const r = gpNlml(x, y, theta, opts);
+    const h = 1e-6;
+    for (let j = 0; j < theta.length; j++) {
+      const tp = theta.slice();
+      const tm = theta.slice();
+      tp[j]! += h;
+      tm[j]! -= h;
+      const fd = (gpNlml(x, y, tp, opts).value - gpNlml(x, y, tm, opts).value) / (2 * h);
+      expect(Math.abs(fd - r.grad[j]!)).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
+    }
+  });
+
+  it('rejects an unknown base', () => {
+    expect(() => smKernelMatrix([0], [0], [0, 0, 0], 'cauchy' as 'matern52')).toThrow(DomainError);
+    expect(() => gpNlml([0, 1], [0, 1], [0, 0, 0], { base: 'cauchy' as 'matern52' })).toThrow(DomainError);
+    expect(() => fitGp([0, 1], [0, 1], [0, 0, 0], { base: 'cauchy' as 'matern52' })).toThrow(DomainError);
   });
 });
 
@@ -201,6 +254,7 @@ describe('experiment inr/sm-gp-extrapolation (quick)', () => {
     const r = await smGpExtrapolation.run({ quick: true });
     const m = r.metrics!;
     expect(m.smRelL2!).toBeLessThan(1e-2);
+    expect(m.stmRelL2!).toBeLessThan(1e-2);
     expect(m.seRelL2!).toBeGreaterThan(0.5);
     expect([m.mu1!, m.mu2!].map((v) => Math.round(v)).sort((a, b) => a - b)).toEqual([3, 20]);
     expect(r.ok).toBe(true);
