@@ -1,15 +1,19 @@
 /**
  * The Node entry of @x/gpu (export condition "node"): everything the universal entry has, with
- * thread pools made of worker_threads for enableWasm({ threads }).
+ * thread pools made of worker_threads for enableWasm({ threads }). No import-time effect: the
+ * worker_threads support is installed by this entry's enableWasm and createDevice when called.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { type CreateDeviceOptions, createDevice as createDeviceUniversal } from './device/create';
+import type { Device } from './device/types';
 import { BackendError } from './errors';
-import { serveGemm, setThreadSupport } from './wasm/threads';
+import { type EnableWasmOptions, enableWasm as enableWasmUniversal } from './wasm/enable';
+import { serveGemm, setThreadSupport, type ThreadSupport, threadSupportIsDefault } from './wasm/threads';
 
 export * from './index';
 
-setThreadSupport({
+const nodeThreads: ThreadSupport = {
   unavailable: () => null,
   hardwareConcurrency: () => availableParallelism(),
   canBlock: () => true,
@@ -25,4 +29,21 @@ setThreadSupport({
       w.once('error', (e) => reject(new BackendError('wasm threads', `a worker failed to start: ${e.message}`)));
     });
   },
-});
+};
+
+/** Makes worker_threads the way pools are made, unless a caller installed its own. */
+function useNodeThreads(): void {
+  if (threadSupportIsDefault()) setThreadSupport(nodeThreads);
+}
+
+/** {@link enableWasmUniversal | enableWasm}, with worker_threads pools in Node. */
+export function enableWasm(opts?: EnableWasmOptions): Promise<'wasm'> {
+  useNodeThreads();
+  return enableWasmUniversal(opts);
+}
+
+/** {@link createDeviceUniversal | createDevice}, with worker_threads pools in Node. */
+export function createDevice(opts?: CreateDeviceOptions): Promise<Device> {
+  useNodeThreads();
+  return createDeviceUniversal(opts);
+}

@@ -23,8 +23,8 @@ describe('@x/gpu package shape', () => {
     expect(pkg.peerDependencies['gpu.js']).toBeDefined();
     expect(pkg.peerDependenciesMeta['gpu.js'].optional).toBe(true);
     expect(pkg.scripts.install ?? pkg.scripts.postinstall ?? pkg.scripts.preinstall).toBeUndefined();
-    // Only the Node entry has an import-time effect (it installs worker_threads for pools).
-    expect(pkg.sideEffects).toEqual(['./dist/node.js', './dist/node.cjs']);
+    // No import-time effects anywhere: the Node entry installs worker_threads when called.
+    expect(pkg.sideEffects).toBe(false);
   });
 
   it('library sources use no eval, new Function, or Node-only APIs outside the Node entry', () => {

@@ -128,6 +128,11 @@ export function threadSupport(): ThreadSupport {
   return support;
 }
 
+/** Whether no entry point or caller replaced the built-in Web Worker support. */
+export function threadSupportIsDefault(): boolean {
+  return support === webThreads;
+}
+
 /** Workers sharing a runtime's memory. */
 export interface ThreadPool {
   readonly size: number;
