@@ -19,7 +19,8 @@ export { RATIONAL_INITS, RATIONAL_INITS_BY_FORM, type RationalInit, rationalInit
 export { GroupRational, type GroupRationalOptions } from './group-rational';
 export { GrKan, type GrKanOptions } from './gr-kan';
 export { bandSignal, winnerVsSiren, zeroPsnr } from './experiments/winner';
-export { geluMlp, grkanNet, grkanTarget, grkanVsMlp } from './experiments/grkan';
+export { geluMlp, grkanData, grkanNet, grkanTarget, grkanVsMlp } from './experiments/grkan';
+export { grkanRandomInit, randomizeRationals } from './experiments/grkan-random';
 export { checkSmBase, type SmBase, type SmKernel, smInit, smKernelGradContract, smKernelMatrix, smKernelValue } from './sm-kernel';
 export { type GpNlmlOptions, type GpNlmlResult, gpNlml, gpPredict } from './gp-nlml';
 export { type LbfgsOptions, type LbfgsResult, lbfgs, type Objective } from './lbfgs';

@@ -2,8 +2,11 @@ import { DomainError, type Matrix, rng } from '@x/gpu';
 import { gradCheck, type ModuleJSON } from '@x/nn';
 import { describe, expect, it } from 'vitest';
 import {
+  experiments,
   GroupRational,
   GrKan,
+  grkanNet,
+  grkanRandomInit,
   grkanVsMlp,
   RATIONAL_INITS,
   RATIONAL_INITS_BY_FORM,
@@ -16,6 +19,8 @@ import {
   rationalGain,
   rationalInit,
   rationalSecondMoment,
+  randomizeRationals,
+  trainMse,
 } from '../src/index';
 import { fixture } from './fixtures';
 
@@ -438,5 +443,38 @@ describe('experiment inr/grkan-vs-mlp (quick)', () => {
     expect(m.mseGrKan!).toBeLessThanOrEqual(1.5 * m.mseMlp!);
     expect(Math.abs(m.paramsGrKan! - m.paramsMlp!) / m.paramsMlp!).toBeLessThan(0.1);
     expect(r.ok).toBe(true);
+  });
+});
+
+describe('experiment inr/grkan-random-init (quick)', () => {
+  it('random coefficients: form C diverges in >= 1 of 5 seeds, form B and the fitted inits never do', async () => {
+    expect(experiments).toContain(grkanRandomInit);
+    const r = await grkanRandomInit.run({ quick: true, seed: 0 });
+    const m = r.metrics!;
+    expect(m.divergedRandC!).toBeGreaterThanOrEqual(1);
+    expect(m.divergedRandB).toBe(0);
+    expect(m.divergedFitB).toBe(0);
+    expect(m.divergedFitC).toBe(0);
+    // Q >= 1 bounds form B's loss; form C's poles let it explode.
+    expect(m.peakLossRandC!).toBeGreaterThan(1e3 * m.peakLossRandB!);
+    expect(r.ok).toBe(true);
+    expect(r.plots).toHaveLength(2);
+  });
+
+  it('randomizeRationals is seeded; trainMse stops at a non-finite loss only when asked', () => {
+    const a = grkanNet(16, 8, 0, 'C');
+    const b = grkanNet(16, 8, 0, 'C');
+    randomizeRationals(a, 0.5, 7);
+    randomizeRationals(b, 0.5, 7);
+    expect(a.toJSON()).toEqual(b.toJSON());
+    expect((a.layers[1] as GrKan).rational.numerator).not.toEqual(Float64Array.from(rationalInit('gelu', 'C').a));
+    // Form C with Q = 1 + x has a pole at x = -1: the loss is infinite there.
+    const pole = new GroupRational(1, { groups: 1, form: 'C', init: { a: [1, 0, 0, 0, 0, 0], b: [1, 0, 0, 0] } });
+    const x = { rows: 2, cols: 1, data: Float64Array.from([-1, 0.5]) };
+    const y = { rows: 2, cols: 1, data: new Float64Array(2) };
+    expect(() => trainMse(pole, x, y, { steps: 3, lr: 1e-3 })).toThrow(DomainError);
+    const curve = trainMse(pole, x, y, { steps: 3, lr: 1e-3, stopOnNonFinite: true });
+    expect(curve).toHaveLength(1);
+    expect(Number.isFinite(curve[0])).toBe(false);
   });
 });

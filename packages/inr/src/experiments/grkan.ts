@@ -1,11 +1,18 @@
 import { type Experiment, enableWasm, type Matrix } from '@x/gpu';
 import { GELU, Linear, type Module, parameterCount, Sequential } from '@x/nn';
 import { GrKan } from '../gr-kan';
+import type { RationalForm } from '../rational';
 import { trainMse } from './train';
 
 /** The spec's 1-D regression target: sin(8πx) e^{−x²} plus a unit step at x = 0, on [−1, 1]. */
 export function grkanTarget(x: number): number {
   return Math.sin(8 * Math.PI * x) * Math.exp(-x * x) + (x > 0 ? 1 : 0);
+}
+
+/** The regression data: n points evenly spaced on [−1, 1] (n x 1) and {@link grkanTarget} at them. */
+export function grkanData(n: number): { x: Matrix<Float64Array>; y: Matrix<Float64Array> } {
+  const x: Matrix<Float64Array> = { rows: n, cols: 1, data: Float64Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)) };
+  return { x, y: { rows: n, cols: 1, data: x.data.map(grkanTarget) } };
 }
 
 function firstLayer(width: number, seed: number): Linear {
@@ -24,12 +31,15 @@ export function geluMlp(width: number, seed: number): Sequential {
   ]);
 }
 
-/** GR-KAN net of the same shape: 1 -> width, then GR-KAN(width -> width), GR-KAN(width -> 1), g groups, gelu init. */
-export function grkanNet(width: number, groups: number, seed: number): Sequential {
+/**
+ * GR-KAN net of the same shape: 1 -> width, then GR-KAN(width -> width), GR-KAN(width -> 1), g
+ * groups, the gelu init fitted for `form` (default 'B') and its variance-preserving gain.
+ */
+export function grkanNet(width: number, groups: number, seed: number, form: RationalForm = 'B'): Sequential {
   return new Sequential([
     firstLayer(width, seed),
-    new GrKan(width, width, { groups, init: 'gelu', seed: seed + 1 }),
-    new GrKan(width, 1, { groups, init: 'gelu', seed: seed + 2 }),
+    new GrKan(width, width, { groups, init: 'gelu', form, seed: seed + 1 }),
+    new GrKan(width, 1, { groups, init: 'gelu', form, seed: seed + 2 }),
   ]);
 }
 
@@ -49,8 +59,7 @@ export const grkanVsMlp: Experiment = {
     // Quick: 256 points, width 32, 1200 steps (~2 s unloaded). Full: the spec's 512 points, width 64, 3000 steps.
     const [n, width, steps] = quick ? [256, 32, 1200] : [512, 64, 3000];
     await enableWasm().catch(() => 'js');
-    const x: Matrix<Float64Array> = { rows: n, cols: 1, data: Float64Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)) };
-    const y: Matrix<Float64Array> = { rows: n, cols: 1, data: x.data.map(grkanTarget) };
+    const { x, y } = grkanData(n);
     const nets: [string, Module][] = [
       ['GELU MLP', geluMlp(width, seed)],
       ['GR-KAN (g=8, gelu init)', grkanNet(width, 8, seed)],
