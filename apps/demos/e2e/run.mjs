@@ -159,6 +159,8 @@ async function checkFullRunPage(browser, base, slug, pageReports) {
     });
     record('gpu: the page is cross-origin isolated and the wasm GEMM ran on a worker pool', () => {
       assert(res?.crossOriginIsolated === true, 'crossOriginIsolated is false: the COOP/COEP headers are missing');
+      // Chromium has had relaxed SIMD since 114: the fused multiply-add build must be the one running.
+      assert(res?.wasmFma === true, 'the wasm kernels are not the relaxed-SIMD (FMA) build');
       const pool = res?.wasmThreads;
       if (res?.hardwareConcurrency > 1) {
         assert(pool?.threads >= 2, `wasm threads: ${JSON.stringify(pool)}`);

@@ -35,6 +35,6 @@ export type {
 } from './experiment';
 export { cpuBackend, gemmAccumulateJs } from './gemm';
 export { disableWasm, enableWasm } from './wasm/enable';
-export { wasmSimdSupported } from './wasm/runtime';
+export { relaxedSimdSupported, wasmSimdSupported } from './wasm/runtime';
 export { gemvAccumulate, gemvJs, symvAccumulate, symvJs, withWorkspace } from './level2';
-export { type EnableWasmOptions, type WasmThreads, wasmThreads } from './wasm/enable';
+export { type EnableWasmOptions, type WasmThreads, wasmFma, wasmThreads } from './wasm/enable';

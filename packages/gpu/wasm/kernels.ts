@@ -20,6 +20,18 @@ export function setScratch(p: usize): void {
   scratch = p;
 }
 
+// Multiply-add c + a * b: one fused instruction in the relaxed-SIMD build (where the engine has
+// FMA), a multiply then an add otherwise. Chosen at compile time.
+@inline function madd64(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(c, f64x2.mul(a, b));
+}
+
+@inline function madd32(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // ---------------------------------------------------------------- float64: 4 x 4 tile
 const MR64: i32 = 4;
 const NR64: i32 = 4;
@@ -91,14 +103,14 @@ function micro64(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, mr: i32, nr:
     const a1 = f64x2.splat(load<f64>(ia + 8));
     const a2 = f64x2.splat(load<f64>(ia + 16));
     const a3 = f64x2.splat(load<f64>(ia + 24));
-    c00 = f64x2.add(c00, f64x2.mul(a0, b0));
-    c01 = f64x2.add(c01, f64x2.mul(a0, b1));
-    c10 = f64x2.add(c10, f64x2.mul(a1, b0));
-    c11 = f64x2.add(c11, f64x2.mul(a1, b1));
-    c20 = f64x2.add(c20, f64x2.mul(a2, b0));
-    c21 = f64x2.add(c21, f64x2.mul(a2, b1));
-    c30 = f64x2.add(c30, f64x2.mul(a3, b0));
-    c31 = f64x2.add(c31, f64x2.mul(a3, b1));
+    c00 = madd64(a0, b0, c00);
+    c01 = madd64(a0, b1, c01);
+    c10 = madd64(a1, b0, c10);
+    c11 = madd64(a1, b1, c11);
+    c20 = madd64(a2, b0, c20);
+    c21 = madd64(a2, b1, c21);
+    c30 = madd64(a3, b0, c30);
+    c31 = madd64(a3, b1, c31);
     ia += 32;
     ib += 32;
   }
@@ -223,14 +235,14 @@ function micro32(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, mr: i32, nr:
     const a1 = f32x4.splat(load<f32>(ia + 4));
     const a2 = f32x4.splat(load<f32>(ia + 8));
     const a3 = f32x4.splat(load<f32>(ia + 12));
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c00 = madd32(a0, b0, c00);
+    c01 = madd32(a0, b1, c01);
+    c10 = madd32(a1, b0, c10);
+    c11 = madd32(a1, b1, c11);
+    c20 = madd32(a2, b0, c20);
+    c21 = madd32(a2, b1, c21);
+    c30 = madd32(a3, b0, c30);
+    c31 = madd32(a3, b1, c31);
     ia += 16;
     ib += 32;
   }

@@ -4,7 +4,7 @@
  * registry as the page and runs one experiment at a time; an 'abort' message aborts the run's
  * AbortSignal (the page terminates the worker if the experiment does not stop soon).
  */
-import { enableWasm, wasmThreads } from '@x/gpu';
+import { enableWasm, wasmFma, wasmThreads } from '@x/gpu';
 import { experiments } from '../registry';
 import type { CpuKernels, WorkerReply, WorkerRequest } from './worker-protocol';
 
@@ -62,9 +62,9 @@ scope.addEventListener('message', (ev) => {
 async function cpuKernels(): Promise<CpuKernels> {
   try {
     await enableWasm({ threads: 'auto' });
-    return { backend: 'wasm', ...wasmThreads() };
+    return { backend: 'wasm', fma: wasmFma(), ...wasmThreads() };
   } catch (e) {
-    return { backend: 'js', threads: 1, reason: (e as Error).message };
+    return { backend: 'js', threads: 1, fma: false, reason: (e as Error).message };
   }
 }
 

@@ -211,11 +211,11 @@ async function run(shell: Shell, slug: string): Promise<void> {
   const kernels = !cpu
     ? 'js CPU kernels'
     : cpu.backend === 'wasm'
-      ? `wasm SIMD CPU kernels on ${cpu.threads} thread${cpu.threads === 1 ? '' : 's'}${cpu.reason ? ` (${cpu.reason})` : ''}`
+      ? `wasm SIMD${cpu.fma ? ' (fused multiply-add)' : ''} CPU kernels on ${cpu.threads} thread${cpu.threads === 1 ? '' : 's'}${cpu.reason ? ` (${cpu.reason})` : ''}`
       : `js CPU kernels (${cpu.reason})`;
   runnerNote.textContent =
     runner.mode === 'worker' ? `Experiments run in a Web Worker, on ${kernels}.` : `Experiments run on the main thread (${runner.reason ?? 'no worker'}), on js CPU kernels.`;
-  shell.publish({ runner: runner.mode, cpu: cpu ?? { backend: 'js', threads: 1, reason: 'main thread' }, hardwareConcurrency: navigator.hardwareConcurrency });
+  shell.publish({ runner: runner.mode, cpu: cpu ?? { backend: 'js', threads: 1, fma: false, reason: 'main thread' }, hardwareConcurrency: navigator.hardwareConcurrency });
 
   const queue: Job[] = [];
   let active: { job: Job; handle: RunHandle } | null = null;

@@ -9,6 +9,8 @@ export type WorkerRequest =
 export interface CpuKernels {
   backend: 'wasm' | 'js';
   threads: number;
+  /** Whether the GEMM micro-kernels use fused multiply-add (the relaxed-SIMD build). */
+  fma: boolean;
   /** Why one thread or js, when so. */
   reason: string | null;
 }

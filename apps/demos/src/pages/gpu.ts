@@ -1,4 +1,4 @@
-import { BackendError, createDevice, type Device, type DeviceInfo, enableWasm, frobeniusNorm, type Matrix, randn, sub, wasmThreads } from '@x/gpu';
+import { BackendError, createDevice, type Device, type DeviceInfo, enableWasm, frobeniusNorm, type Matrix, randn, sub, wasmFma, wasmThreads } from '@x/gpu';
 import { el, fmt } from '../lib/dom';
 import { type ExperimentPlot, yieldToEventLoop } from '../lib/experiment';
 import { browserGpujs } from '../lib/gpujs';
@@ -116,10 +116,12 @@ async function main(): Promise<void> {
   // The wasm GEMM on every logical core: a worker pool sharing the kernels' memory (needs
   // cross-origin isolation; else one thread, and wasmThreads() says why).
   let pool = { threads: 1, reason: 'no wasm device' as string | null };
+  let fma = false;
   if (typeof wasm !== 'string') {
     await enableWasm({ threads: 'auto' });
     pool = wasmThreads();
     await enableWasm({ threads: 1 });
+    fma = wasmFma();
   }
   const threaded = typeof wasm !== 'string' && pool.threads > 1;
   const renderer = glRenderer();
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
     infoTable('GPU device (gpu.js)', gpu.info, { renderer }),
     infoTable('CPU device (js, reference)', cpu.info),
     infoTable('CPU device (wasm SIMD)', typeof wasm === 'string' ? wasm : wasm.info, {
+      'fused multiply-add (relaxed SIMD)': String(fma),
       'pool threads': String(pool.threads),
       ...(pool.reason ? { 'pool note': pool.reason } : {}),
       crossOriginIsolated: String(globalThis.crossOriginIsolated),
@@ -136,6 +139,7 @@ async function main(): Promise<void> {
     mode: gpu.info.mode,
     info: { gpu: gpu.info, cpu: cpu.info, wasm: typeof wasm === 'string' ? `unavailable: ${wasm}` : wasm.info },
     wasmThreads: pool,
+    wasmFma: fma,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     hardwareConcurrency: navigator.hardwareConcurrency,
     renderer,

@@ -1,6 +1,6 @@
 import { DomainError } from '../errors';
 import { setGemmRuntime } from '../gemm';
-import { loadWasm, sharedWasmRuntime } from './runtime';
+import { loadWasm, relaxedSimdSupported, sharedWasmRuntimes } from './runtime';
 import { MAX_WORKERS, startPool, stopPool, threadSupport } from './threads';
 
 export interface EnableWasmOptions {
@@ -11,6 +11,13 @@ export interface EnableWasmOptions {
    * wasmThreads() says why. Default 1.
    */
   threads?: number | 'auto';
+  /**
+   * Use the relaxed-SIMD build, whose GEMM micro-kernels use fused multiply-add, where the engine
+   * supports it (default true; Chromium >= 114 and Node >= 22 do, Node 20 only behind a flag).
+   * Fused products round once instead of twice, so results then differ from the js kernels by
+   * rounding; false keeps the plain build, whose float64 GEMM matches js exactly.
+   */
+  fma?: boolean;
 }
 
 /** How many threads the wasm GEMM uses and, when only one, why. */
@@ -20,6 +27,7 @@ export interface WasmThreads {
 }
 
 let state: WasmThreads = { threads: 1, reason: 'the wasm kernels are not enabled' };
+let fmaActive = false;
 
 function wanted(threads: EnableWasmOptions['threads']): number {
   if (threads === undefined) return 1;
@@ -49,12 +57,15 @@ let queue: Promise<unknown> = Promise.resolve();
 
 async function enable(opts: EnableWasmOptions): Promise<'wasm'> {
   const want = wanted(opts.threads);
+  if (opts.fma !== undefined && typeof opts.fma !== 'boolean') throw new DomainError(`enableWasm: fma must be a boolean, got ${String(opts.fma)}`);
+  const relaxed = (opts.fma ?? true) && relaxedSimdSupported();
   const plain = async (reason: string) => {
-    const rt = await loadWasm(false);
+    const rt = await loadWasm(false, relaxed);
     // An existing pool stays, idle (its workers block in Atomics.wait), so that switching back
     // to the same thread count costs nothing; disableWasm() stops it.
     setGemmRuntime(rt);
     state = { threads: 1, reason };
+    fmaActive = rt.fma;
     return 'wasm' as const;
   };
   if (want === 1) {
@@ -65,22 +76,28 @@ async function enable(opts: EnableWasmOptions): Promise<'wasm'> {
   if (why) return plain(why);
   let rt: Awaited<ReturnType<typeof loadWasm>>;
   try {
-    rt = await loadWasm(true);
+    rt = await loadWasm(true, relaxed);
     if (!rt.pool || rt.pool.size !== want - 1) await startPool(rt, want - 1);
   } catch (e) {
     return plain((e as Error).message);
   }
   setGemmRuntime(rt);
   state = { threads: want, reason: null };
+  fmaActive = rt.fma;
   return 'wasm';
 }
 
 /** Routes CPU GEMMs back to the JS reference kernel and stops the worker threads, if any. */
 export function disableWasm(): void {
-  const shared = sharedWasmRuntime();
-  if (shared) stopPool(shared);
+  for (const rt of sharedWasmRuntimes()) stopPool(rt);
+  fmaActive = false;
   setGemmRuntime(null);
   state = { threads: 1, reason: 'the wasm kernels are not enabled' };
+}
+
+/** Whether the active wasm GEMM uses fused multiply-add (the relaxed-SIMD build). */
+export function wasmFma(): boolean {
+  return fmaActive;
 }
 
 /** Threads the wasm GEMM runs on (1 with the reason when enableWasm could not make more). */

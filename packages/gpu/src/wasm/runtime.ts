@@ -1,6 +1,6 @@
 import { BackendError } from '../errors';
 import type { GemmOperand } from '../gemm';
-import { WASM_BASE64, WASM_SHARED_BASE64, WASM_SHARED_MAX_PAGES } from './binary';
+import { WASM_BASE64, WASM_RELAXED_BASE64, WASM_RELAXED_SHARED_BASE64, WASM_SHARED_BASE64, WASM_SHARED_MAX_PAGES } from './binary';
 import { type ThreadPool, parallelGemm, PARALLEL_MIN_WORK } from './threads';
 
 export interface Exports {
@@ -33,6 +33,8 @@ export interface WasmRuntime {
   readonly module: WebAssembly.Module;
   /** Whether the memory is shared (a SharedArrayBuffer): growing it never detaches views. */
   readonly shared: boolean;
+  /** Whether this is the relaxed-SIMD build: GEMM micro-kernels use fused multiply-add. */
+  readonly fma: boolean;
   /** Worker threads running GEMM slices on this memory, once startThreads() made some. */
   pool: ThreadPool | null;
   /** Byte address of a fresh region of `bytes` bytes, 16-aligned, above the current top. */
@@ -56,8 +58,10 @@ export interface WasmRuntime {
   f32(ptr: number, n: number): Float32Array;
 }
 
-const loading = new Map<boolean, Promise<WasmRuntime>>();
-const loaded = new Map<boolean, WasmRuntime>();
+/** Runtimes by kind: `${shared}/${relaxed}`. */
+const loading = new Map<string, Promise<WasmRuntime>>();
+const loaded = new Map<string, WasmRuntime>();
+const kindKey = (shared: boolean, relaxed: boolean) => `${shared}/${relaxed}`;
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
   // atob exists in browsers and in Node >= 16; no Buffer, so this file runs everywhere.
@@ -82,28 +86,47 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
+/** Whether this engine validates relaxed SIMD (f64x2.relaxed_madd), e.g. Chromium >= 114, Node >= 22. */
+export function relaxedSimdSupported(): boolean {
+  if (typeof WebAssembly === 'undefined') return false;
+  // A module whose only function returns f64x2.relaxed_madd of its three v128 parameters.
+  const probe = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 135, 2, 11,
+  ]);
+  try {
+    return WebAssembly.validate(probe);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Loads and instantiates the embedded kernels once per kind (`shared`: on a shared memory, for
- * thread pools); later calls return the same runtime.
+ * thread pools; `relaxed`: the relaxed-SIMD build, where the engine has it); later calls return
+ * the same runtime.
  */
-export function loadWasm(shared = false): Promise<WasmRuntime> {
-  const done = loaded.get(shared);
+export function loadWasm(shared = false, relaxed = relaxedSimdSupported()): Promise<WasmRuntime> {
+  const key = kindKey(shared, relaxed);
+  const done = loaded.get(key);
   if (done) return Promise.resolve(done);
-  let p = loading.get(shared);
+  let p = loading.get(key);
   if (!p) {
-    p = instantiate(shared);
-    loading.set(shared, p);
+    p = instantiate(shared, relaxed);
+    loading.set(key, p);
     p.then(
-      (rt) => loaded.set(shared, rt),
-      () => loading.delete(shared),
+      (rt) => loaded.set(key, rt),
+      () => loading.delete(key),
     );
   }
   return p;
 }
 
-async function instantiate(shared: boolean): Promise<WasmRuntime> {
+async function instantiate(shared: boolean, relaxed: boolean): Promise<WasmRuntime> {
   if (!wasmSimdSupported()) {
     throw new BackendError('wasm backend', 'this engine has no WebAssembly SIMD (v128) support');
+  }
+  if (relaxed && !relaxedSimdSupported()) {
+    throw new BackendError('wasm backend', 'this engine has no relaxed SIMD (fused multiply-add) support');
   }
   const initial = Math.ceil((HEAP + PACK_BYTES) / 65536) + 1;
   let memory: WebAssembly.Memory;
@@ -112,7 +135,8 @@ async function instantiate(shared: boolean): Promise<WasmRuntime> {
   } catch (e) {
     throw new BackendError('wasm backend', `cannot create a${shared ? ' shared' : ''} WebAssembly memory: ${(e as Error).message}`);
   }
-  const module = await WebAssembly.compile(decode(shared ? WASM_SHARED_BASE64 : WASM_BASE64));
+  const bytes = relaxed ? (shared ? WASM_RELAXED_SHARED_BASE64 : WASM_RELAXED_BASE64) : shared ? WASM_SHARED_BASE64 : WASM_BASE64;
+  const module = await WebAssembly.compile(decode(bytes));
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   // Every buffer object the memory has had: after a shared memory grows, views made earlier
   // keep the old (still valid) SharedArrayBuffer object.
@@ -130,6 +154,7 @@ async function instantiate(shared: boolean): Promise<WasmRuntime> {
     memory,
     module,
     shared,
+    fma: relaxed,
     pool: null,
     pinned: 0,
     alloc(bytes: number): number {
@@ -173,14 +198,14 @@ async function instantiate(shared: boolean): Promise<WasmRuntime> {
   return rt;
 }
 
-/** The loaded unshared runtime, or null before loadWasm() resolved. */
+/** A loaded unshared runtime (the engine's default build first), or null before loadWasm() resolved. */
 export function wasmRuntime(): WasmRuntime | null {
-  return loaded.get(false) ?? null;
+  return loaded.get(kindKey(false, relaxedSimdSupported())) ?? loaded.get(kindKey(false, false)) ?? loaded.get(kindKey(false, true)) ?? null;
 }
 
-/** The loaded shared-memory runtime (the one thread pools run on), or null. */
-export function sharedWasmRuntime(): WasmRuntime | null {
-  return loaded.get(true) ?? null;
+/** The loaded shared-memory runtimes (the ones thread pools run on). */
+export function sharedWasmRuntimes(): WasmRuntime[] {
+  return [...loaded.values()].filter((rt) => rt.shared);
 }
 
 /** Index span [first, last] an operand touches, as an element count from `off`. */
