@@ -1,11 +1,14 @@
 /**
  * Runs every registered experiment in Node and prints a summary table.
- *   tsx scripts/run-experiments.ts [--full] [--filter <substring>] [--json <path>]
- * Quick sizes by default (--full for the page's sizes). Exits 1 when an experiment fails.
+ *   tsx scripts/run-experiments.ts [--full] [--wasm] [--filter <substring>] [--json <path>]
+ * Quick sizes by default (--full for the page's sizes). --wasm runs them on @x/gpu's wasm
+ * kernels with a thread pool (as the demo pages do) instead of the js reference route.
+ * Exits 1 when an experiment fails.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { enableWasm, wasmFma, wasmThreads } from '@x/gpu';
 import type { ExperimentResult } from '../src/lib/experiment';
 import { experiments } from '../src/registry';
 
@@ -14,14 +17,20 @@ const { values: args } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     full: { type: 'boolean', default: false },
+    wasm: { type: 'boolean', default: false },
     filter: { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  console.log('usage: tsx scripts/run-experiments.ts [--full] [--filter <substring>] [--json <path>]');
+  console.log('usage: tsx scripts/run-experiments.ts [--full] [--wasm] [--filter <substring>] [--json <path>]');
   process.exit(0);
+}
+if (args.wasm) {
+  await enableWasm({ threads: 'auto' });
+  const t = wasmThreads();
+  console.log(`CPU kernels: wasm SIMD${wasmFma() ? ' (fused multiply-add)' : ''} on ${t.threads} thread(s)${t.reason ? ` (${t.reason})` : ''}`);
 }
 
 const selected = experiments.filter((e) => !args.filter || e.id.includes(args.filter) || e.pkg.includes(args.filter));
