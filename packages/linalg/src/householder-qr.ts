@@ -165,49 +165,10 @@ export function formQ(a: Float64Array, m: number, n: number, tau: Float64Array, 
   const d = Math.min(m, qc);
   for (let i = 0; i < d; i++) q[i * qc + i] = 1;
   if (k === 0) return q;
-  withWorkspace([q, NB * m, NB * NB, NB * qc], (q, vb, t, w) => applyBlocksBackward(a, m, n, tau, k, q, qc, vb, t, w));
+  // Q's first qc columns are the identity's until block j0 is applied, so block j0 only touches
+  // columns j0.. of them.
+  withWorkspace([q, NB * m, NB * NB, NB * qc], (q, vb, t, w) => applyBlocksFromLeft(a, m, n, tau, k, q, qc, true, vb, t, w));
   return q;
-}
-
-/** q <- H_0 ... H_{k-1} q for the m x qc buffer q that starts as the identity's first columns. */
-function applyBlocksBackward(
-  a: Float64Array,
-  m: number,
-  n: number,
-  tau: Float64Array,
-  k: number,
-  q: Float64Array,
-  qc: number,
-  vb: Float64Array,
-  t: Float64Array,
-  w: Float64Array,
-): void {
-  const last = Math.floor((k - 1) / NB) * NB;
-  for (let j0 = last; j0 >= 0; j0 -= NB) {
-    const nb = Math.min(NB, k - j0);
-    const mr = m - j0;
-    const n2 = qc - j0;
-    if (n2 <= 0) continue;
-    extractV(a, n, j0, nb, mr, vb);
-    buildT(vb, mr, nb, tau, j0, t);
-    w.fill(0, 0, nb * n2);
-    const off2 = j0 * qc + j0;
-    gemmAccumulate(nb, n2, mr, { data: vb, off: 0, rs: 1, cs: nb }, { data: q, off: off2, rs: qc, cs: 1 }, w, n2);
-    // W <- -T W (in place, top row first)
-    for (let i = 0; i < nb; i++) {
-      const wi = i * n2;
-      const tii = t[i * nb + i]!;
-      for (let j = 0; j < n2; j++) w[wi + j] = w[wi + j]! * tii;
-      for (let l = i + 1; l < nb; l++) {
-        const til = t[i * nb + l]!;
-        if (til === 0) continue;
-        const wl = l * n2;
-        for (let j = 0; j < n2; j++) w[wi + j] = w[wi + j]! + til * w[wl + j]!;
-      }
-      for (let j = 0; j < n2; j++) w[wi + j] = -w[wi + j]!;
-    }
-    gemmAccumulate(mr, n2, nb, { data: vb, off: 0, rs: nb, cs: 1 }, { data: w, off: 0, rs: n2, cs: 1 }, q.subarray(off2), qc);
-  }
 }
 
 /**
@@ -235,10 +196,15 @@ export function applyQt(a: Float64Array, m: number, n: number, tau: Float64Array
 export function applyQLeft(a: Float64Array, m: number, n: number, tau: Float64Array, c: Float64Array, p: number): void {
   const k = tau.length;
   if (k === 0 || p === 0) return;
-  withWorkspace([c.subarray(0, m * p), NB * m, NB * NB, NB * p], (c, vb, t, w) => applyQLeftBlocks(a, m, n, tau, k, c, p, vb, t, w));
+  withWorkspace([c.subarray(0, m * p), NB * m, NB * NB, NB * p], (c, vb, t, w) => applyBlocksFromLeft(a, m, n, tau, k, c, p, false, vb, t, w));
 }
 
-function applyQLeftBlocks(
+/**
+ * c <- H_0 ... H_{k-1} c for the m x p buffer c, one compact-WY block of NB reflectors at a time,
+ * last block first: W = Vᵀ C, W <- -T W, C += V W (two GEMMs per block). With `fromBlockColumn`
+ * (forming Q from the identity) block j0 only updates columns j0.. of c.
+ */
+function applyBlocksFromLeft(
   a: Float64Array,
   m: number,
   n: number,
@@ -246,6 +212,7 @@ function applyQLeftBlocks(
   k: number,
   c: Float64Array,
   p: number,
+  fromBlockColumn: boolean,
   vb: Float64Array,
   t: Float64Array,
   w: Float64Array,
@@ -254,23 +221,27 @@ function applyQLeftBlocks(
   for (let j0 = last; j0 >= 0; j0 -= NB) {
     const nb = Math.min(NB, k - j0);
     const mr = m - j0;
+    const c0 = fromBlockColumn ? j0 : 0;
+    const n2 = p - c0;
+    if (n2 <= 0) continue;
     extractV(a, n, j0, nb, mr, vb);
     buildT(vb, mr, nb, tau, j0, t);
-    w.fill(0, 0, nb * p);
-    const off2 = j0 * p;
-    gemmAccumulate(nb, p, mr, { data: vb, off: 0, rs: 1, cs: nb }, { data: c, off: off2, rs: p, cs: 1 }, w, p);
+    w.fill(0, 0, nb * n2);
+    const off2 = j0 * p + c0;
+    gemmAccumulate(nb, n2, mr, { data: vb, off: 0, rs: 1, cs: nb }, { data: c, off: off2, rs: p, cs: 1 }, w, n2);
+    // W <- -T W (in place, top row first)
     for (let i = 0; i < nb; i++) {
-      const wi = i * p;
+      const wi = i * n2;
       const tii = t[i * nb + i]!;
-      for (let j = 0; j < p; j++) w[wi + j] = w[wi + j]! * tii;
+      for (let j = 0; j < n2; j++) w[wi + j] = w[wi + j]! * tii;
       for (let l = i + 1; l < nb; l++) {
         const til = t[i * nb + l]!;
         if (til === 0) continue;
-        const wl = l * p;
-        for (let j = 0; j < p; j++) w[wi + j] = w[wi + j]! + til * w[wl + j]!;
+        const wl = l * n2;
+        for (let j = 0; j < n2; j++) w[wi + j] = w[wi + j]! + til * w[wl + j]!;
       }
-      for (let j = 0; j < p; j++) w[wi + j] = -w[wi + j]!;
+      for (let j = 0; j < n2; j++) w[wi + j] = -w[wi + j]!;
     }
-    gemmAccumulate(mr, p, nb, { data: vb, off: 0, rs: nb, cs: 1 }, { data: w, off: 0, rs: p, cs: 1 }, c.subarray(off2), p);
+    gemmAccumulate(mr, n2, nb, { data: vb, off: 0, rs: nb, cs: 1 }, { data: w, off: 0, rs: n2, cs: 1 }, c.subarray(off2), p);
   }
 }
