@@ -7,10 +7,11 @@
  */
 import { DomainError } from './errors';
 import { activeWasmRuntime, type GemmOperand } from './gemm';
+import { PACK_BYTES } from './wasm/runtime';
 
-// The GEMM pack buffers (float64, see runtime.ts) plus slack: reserved with every workspace so
-// that GEMMs on workspace operands never grow (and detach) the memory.
-const GEMM_SCRATCH_BYTES = (96 * 256 + 256 * 1024) * 8 + 4096;
+// The GEMM pack buffers plus slack: reserved with every workspace so that GEMMs on workspace
+// operands never grow (and detach) an unshared memory.
+const GEMM_SCRATCH_BYTES = PACK_BYTES + 4096;
 
 function checkSpecs(specs: readonly (number | Float64Array)[]): void {
   for (const n of specs) {

@@ -233,8 +233,9 @@ export function wasmGemmAccumulate(
   const bytes = f32 ? 4 : 8;
   const top = rt.mark();
   try {
-    const pa = rt.alloc(MC * KC * bytes);
-    const pb = rt.alloc(KC * NC * bytes);
+    const packBytes: [number, number] = [MC * KC * bytes, KC * NC * bytes];
+    const pa = rt.alloc(packBytes[0]);
+    const pb = rt.alloc(packBytes[1]);
     const view = f32 ? rt.f32.bind(rt) : rt.f64.bind(rt);
     // Operands that already live in linear memory (a workspace) are used in place.
     const place = (data: Float64Array | Float32Array, off: number, len: number): number => {
@@ -249,7 +250,7 @@ export function wasmGemmAccumulate(
     const sc = (m - 1) * ldc + n;
     const cp = place(c, 0, sc);
     if (rt.pool && m * n * k >= PARALLEL_MIN_WORK) {
-      parallelGemm(rt, rt.pool, f32, m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper);
+      parallelGemm(rt, rt.pool, f32, m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper, packBytes);
     } else {
       const fn = f32 ? rt.exports.gemmF32 : rt.exports.gemmF64;
       fn(m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper ? 1 : 0, 0);

@@ -204,6 +204,7 @@ export function splitPoints(dim: number, parts: number, upper: boolean): number[
 /**
  * C += A B (byte addresses in the runtime's memory) on the pool and the calling thread. Slices
  * C by columns (always for `upper`, where column j costs ~j) or by rows, whichever is longer.
+ * `pa`/`pb` are the calling thread's pack buffers; each worker gets its own of `packBytes`.
  */
 export function parallelGemm(
   rt: WasmRuntime,
@@ -223,6 +224,7 @@ export function parallelGemm(
   pa: number,
   pb: number,
   upper: boolean,
+  packBytes: [number, number],
 ): void {
   const bytes = f32 ? 4 : 8;
   const byCols = upper || n >= m;
@@ -237,13 +239,12 @@ export function parallelGemm(
   }
   pool.gen = pool.gen >= 0x3fffffff ? 1 : pool.gen + 1;
   const gen = pool.gen;
-  const packBytes = (f32 ? 4 : 8) * (96 * 256 + 256 * 1024);
   const posted: Int32Array[] = [];
   for (let t = 1; t < jobs.length; t++) {
     const [mm, nn, a, b, c, off] = jobs[t]!;
     const v = pool.ctl[t - 1]!;
-    const wpa = rt.alloc(packBytes);
-    const wpb = rt.alloc(packBytes);
+    const wpa = rt.alloc(packBytes[0]);
+    const wpb = rt.alloc(packBytes[1]);
     v[DTYPE] = f32 ? 1 : 0;
     v.set([mm, nn, k, a, rsA, csA, b, rsB, csB, c, ldc, wpa, wpb, upper ? 1 : 0, off], ARGS);
     Atomics.store(v, GEN, gen);
