@@ -63,6 +63,28 @@ describe('wasm thread pool', () => {
     expect(pool.gen - before).toBe(6);
   });
 
+  it('random shapes, transposes and dtypes: two threads are bit-identical to one (property)', async () => {
+    // Shapes past the split threshold, including thin ones (row or column slices of width < 8).
+    const shape = fc
+      .tuple(fc.integer({ min: 1, max: 260 }), fc.integer({ min: 1, max: 260 }), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 1e6 }))
+      .map(([m, n, ta, tb, f32, seed]) => ({ m, n, k: Math.ceil(PARALLEL_MIN_WORK / (m * n)) + (seed % 7), ta, tb, f32, seed }))
+      .filter((c) => c.k <= 2000);
+    const cases = fc.sample(shape, { numRuns: 25, seed: 7 });
+    const inputs = cases.map((c) => {
+      const a = c.ta ? randn(c.k, c.m, c.seed) : randn(c.m, c.k, c.seed);
+      const b = c.tb ? randn(c.n, c.k, c.seed + 1) : randn(c.k, c.n, c.seed + 1);
+      return c.f32 ? { ...c, a: astype(a, 'float32'), b: astype(b, 'float32') } : { ...c, a, b };
+    });
+    await enableWasm({ threads: 1 });
+    const one = inputs.map((x) => matmul(x.a, x.b, { transA: x.ta, transB: x.tb }).data);
+    const g1 = inputs.map((x) => gram(x.a).data);
+    await enableWasm({ threads: 2 });
+    inputs.forEach((x, i) => {
+      expect(Array.from(matmul(x.a, x.b, { transA: x.ta, transB: x.tb }).data), `case ${JSON.stringify({ ...x, a: 0, b: 0 })}`).toEqual(Array.from(one[i]!));
+      expect(Array.from(gram(x.a).data)).toEqual(Array.from(g1[i]!));
+    });
+  });
+
   it('workspace operands and strided sub-views of C are sliced correctly', async () => {
     await enableWasm({ threads: 2 });
     const m = 150;
