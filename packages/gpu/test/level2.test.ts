@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BackendError, DomainError, disableWasm, enableWasm, gemmAccumulate, gemvAccumulate, gemvJs, randn, symvAccumulate, symvJs, withWorkspace } from '../src';
+import { dot, frobeniusNorm, sum } from '../src';
+import { wasmKernels } from '../src/wasm/kernels';
 import { wasmRuntime } from '../src/wasm/runtime';
 
 afterAll(() => disableWasm());
@@ -147,6 +149,31 @@ describe('level-2 kernels', () => {
     // Released: the next workspace and kernel calls work.
     expect(rt.pinned).toBe(0);
     expect(withWorkspace([4], (v) => v.length)).toBe(4);
+  });
+
+  it("the wasm device's reductions run in wasm only on operands already in linear memory", async () => {
+    await enableWasm();
+    const rt = wasmRuntime()!;
+    const k = wasmKernels(rt);
+    const sumSpy = vi.spyOn(rt.exports, 'sumF64');
+    const dotSpy = vi.spyOn(rt.exports, 'dotF64');
+    const a = randn(40, 50, 1);
+    const b = randn(40, 50, 2);
+    // Plain arrays: the JS loops (copying in would cost more than the reduction), same values.
+    expect(k.sum(a)).toBe(sum(a));
+    expect(k.dot(a, b)).toBe(dot(a, b));
+    expect(sumSpy).not.toHaveBeenCalled();
+    expect(dotSpy).not.toHaveBeenCalled();
+    withWorkspace([a.data, b.data], (x, y) => {
+      const am = { rows: 40, cols: 50, data: x };
+      const bm = { rows: 40, cols: 50, data: y };
+      expect(Math.abs(k.sum(am) - sum(a))).toBeLessThan(1e-12 * Math.abs(frobeniusNorm(a)) * 50);
+      expect(Math.abs(k.dot(am, bm) - dot(a, b))).toBeLessThan(1e-12 * frobeniusNorm(a) * frobeniusNorm(b));
+    });
+    expect(sumSpy).toHaveBeenCalledTimes(1);
+    expect(dotSpy).toHaveBeenCalledTimes(1);
+    sumSpy.mockRestore();
+    dotSpy.mockRestore();
   });
 
   it('withWorkspace gives plain zeroed arrays on the js route and rejects bad lengths', () => {

@@ -1,7 +1,7 @@
 import { add, axpy, hadamard, scale, sub } from '../elementwise';
 import { gram, matmul } from '../matmul';
 import { alloc, type Matrix } from '../matrix';
-import { maxAbs } from '../reduce';
+import { dot, frobeniusNorm, maxAbs, sum } from '../reduce';
 import type { CpuKernels } from '../device/js';
 import type { WasmRuntime } from './runtime';
 
@@ -30,21 +30,14 @@ function f32(...ms: Matrix[]): boolean {
   return ms.every((m) => m.data instanceof Float32Array);
 }
 
-function reduceDot(rt: WasmRuntime, x: Matrix, y: Matrix | null, scaleBy: number): number {
-  const n = x.data.length;
-  if (n === 0) return 0;
-  const top = rt.mark();
-  try {
-    const xp = rt.alloc(n * 8);
-    rt.f64(xp, n).set(x.data);
-    if (scaleBy !== 1) rt.exports.elementwiseF64(OP.scale, n, xp, 0, xp, scaleBy);
-    if (!y) return rt.exports.dotF64(n, xp, xp);
-    const yp = rt.alloc(n * 8);
-    rt.f64(yp, n).set(y.data);
-    return rt.exports.dotF64(n, xp, yp);
-  } finally {
-    rt.release(top);
-  }
+/**
+ * A reduction reads each element once, so copying its operands into linear memory costs more
+ * than the reduction itself: the wasm kernels run only on operands that already live there (a
+ * workspace), the JS loops otherwise (measured at 1e6 elements: dot 0.9 ms in JS vs 1.9 ms with
+ * the copies). Element-wise kernels write a fresh output either way and stay in wasm.
+ */
+function inMemory(rt: WasmRuntime, ...ms: Matrix[]): boolean {
+  return ms.every((m) => m.data instanceof Float64Array && m.data.length > 0 && rt.addressOf(m.data, 0) >= 0);
 }
 
 /** The wasm SIMD implementations behind createDevice({ backend: 'wasm' }). */
@@ -57,25 +50,10 @@ export function wasmKernels(rt: WasmRuntime): CpuKernels {
     hadamard: (a, b) => (a.data.length ? elementwise(rt, 'hadamard', a, b, 0, f32(a, b)) : hadamard(a, b)),
     scale: (a, alpha) => (a.data.length ? elementwise(rt, 'scale', a, null, alpha, f32(a)) : scale(a, alpha)),
     axpy: (alpha, x, y) => (x.data.length ? elementwise(rt, 'axpy', x, y, alpha, f32(x, y)) : axpy(alpha, x, y)),
-    sum: (a) => {
-      const n = a.data.length;
-      if (n === 0) return 0;
-      const top = rt.mark();
-      try {
-        const p = rt.alloc(n * 8);
-        rt.f64(p, n).set(a.data);
-        return rt.exports.sumF64(n, p);
-      } finally {
-        rt.release(top);
-      }
-    },
-    dot: (a, b) => reduceDot(rt, a, b, 1),
+    sum: (a) => (inMemory(rt, a) ? rt.exports.sumF64(a.data.length, rt.addressOf(a.data, 0)) : sum(a)),
+    dot: (a, b) => (inMemory(rt, a, b) ? rt.exports.dotF64(a.data.length, rt.addressOf(a.data, 0), rt.addressOf(b.data, 0)) : dot(a, b)),
     maxAbs,
-    frobeniusNorm: (a) => {
-      // Scaled like the js kernel: no overflow or underflow of the squares.
-      const s = maxAbs(a);
-      if (s === 0 || !Number.isFinite(s)) return s;
-      return s * Math.sqrt(reduceDot(rt, a, null, 1 / s));
-    },
+    // Scaled (no overflow or underflow of the squares), in JS: see inMemory.
+    frobeniusNorm,
   };
 }
