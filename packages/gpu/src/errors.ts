@@ -42,3 +42,16 @@ export class BackendError extends XError {
     this.reason = reason;
   }
 }
+
+/**
+ * A long-running function stopped because its `signal` was aborted. `cause` is the signal's
+ * reason. Its `name` is `'AbortError'`, like the DOM's, so `err.name === 'AbortError'` checks
+ * catch both.
+ */
+export class AbortError extends XError {
+  override name = 'AbortError' as const;
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    if (cause !== undefined) Object.defineProperty(this, 'cause', { value: cause, writable: true, configurable: true });
+  }
+}

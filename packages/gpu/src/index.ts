@@ -1,4 +1,4 @@
-export { BackendError, ConvergenceError, DomainError, ShapeError, XError } from './errors';
+export { AbortError, BackendError, ConvergenceError, DomainError, ShapeError, XError } from './errors';
 export {
   alloc,
   assertFinite,

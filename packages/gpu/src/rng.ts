@@ -1,4 +1,5 @@
 import { DomainError } from './errors';
+import { describe, MAX_ELEMENTS } from './limits';
 import type { Matrix } from './matrix';
 
 /** Serializable state of an {@link Rng}: four xoshiro128** words plus a cached normal deviate. */
@@ -46,12 +47,13 @@ function splitmix32(x: number): () => number {
 }
 
 function seedWords(seed: number): [number, number, number, number] {
-  if (!Number.isFinite(seed)) throw new DomainError(`rng: seed must be a finite number, got ${seed}`);
-  // Mix both the low 32 bits and the rest so seeds above 2^32 and fractional seeds differ.
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new DomainError(`rng: seed must be a non-negative safe integer, got ${describe(seed)}`);
+  }
+  // Mix both the low 32 bits and the rest so seeds above 2^32 differ.
   const lo = seed >>> 0;
   const hi = Math.floor(seed / 4294967296) >>> 0;
-  const frac = Math.floor((seed - Math.floor(seed)) * 4294967296) >>> 0;
-  const sm = splitmix32(lo ^ Math.imul(hi, 0x27d4eb2d) ^ Math.imul(frac, 0x165667b1));
+  const sm = splitmix32(lo ^ Math.imul(hi, 0x27d4eb2d));
   const s: [number, number, number, number] = [sm(), sm(), sm(), sm()];
   if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1;
   return s;
@@ -70,6 +72,9 @@ export function rng(seed: number | RngState = 0): Rng {
   if (typeof seed === 'number') {
     [s0, s1, s2, s3] = seedWords(seed);
   } else {
+    if (seed === null || typeof seed !== 'object') {
+      throw new DomainError(`rng: seed must be a non-negative safe integer or a state from state(), got ${describe(seed)}`);
+    }
     const w = seed?.s;
     if (!Array.isArray(w) || w.length !== 4 || w.some((v) => !Number.isInteger(v))) {
       throw new DomainError('rng: state must be { s: [u32, u32, u32, u32], spare } as returned by state()');
@@ -159,18 +164,45 @@ function rotl(x: number, k: number): number {
 
 /** A rows x cols float64 matrix of independent standard normals drawn from `rng(seed)` (or a given Rng). */
 export function randn(rows: number, cols: number, seed: number | Rng = 0, std = 1): Matrix<Float64Array> {
-  const r = typeof seed === 'number' ? rng(seed) : seed;
-  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
-    throw new DomainError(`randn: shape must be non-negative integers, got ${rows}x${cols}`);
-  }
-  return { rows, cols, data: r.fillNormal(new Float64Array(rows * cols), std) };
+  const r = rngOf('randn', seed);
+  const n = shapeSize('randn', rows, cols);
+  if (typeof std !== 'number' || !Number.isFinite(std)) throw new DomainError(`randn: std must be a finite number, got ${describe(std)}`);
+  return { rows, cols, data: r.fillNormal(new Float64Array(n), std) };
 }
 
 /** A rows x cols float64 matrix of independent uniforms in [lo, hi). */
 export function randu(rows: number, cols: number, seed: number | Rng = 0, lo = 0, hi = 1): Matrix<Float64Array> {
-  const r = typeof seed === 'number' ? rng(seed) : seed;
-  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
-    throw new DomainError(`randu: shape must be non-negative integers, got ${rows}x${cols}`);
+  const r = rngOf('randu', seed);
+  const n = shapeSize('randu', rows, cols);
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi) || !Number.isFinite(hi - lo)) {
+    throw new DomainError(`randu: lo and hi must be finite numbers, got ${describe(lo)} and ${describe(hi)}`);
   }
-  return { rows, cols, data: r.fillUniform(new Float64Array(rows * cols), lo, hi) };
+  return { rows, cols, data: r.fillUniform(new Float64Array(n), lo, hi) };
+}
+
+/** True when `x` looks like an {@link Rng} (has the methods the library calls). */
+export function isRng(x: unknown): x is Rng {
+  if (x === null || typeof x !== 'object') return false;
+  const r = x as Partial<Rng>;
+  return typeof r.uniform === 'function' && typeof r.normal === 'function' && typeof r.fillNormal === 'function' && typeof r.nextU32 === 'function';
+}
+
+/** A generator from a seed (a non-negative safe integer) or an {@link Rng}; a DomainError naming `fn` otherwise. */
+export function rngOf(fn: string, seed: unknown, name = 'seed'): Rng {
+  if (typeof seed === 'number') {
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      throw new DomainError(`${fn}: ${name} must be a non-negative safe integer, got ${describe(seed)}`);
+    }
+    return rng(seed);
+  }
+  if (isRng(seed)) return seed;
+  throw new DomainError(`${fn}: ${name} must be a non-negative safe integer or an Rng, got ${describe(seed)}`);
+}
+
+function shapeSize(fn: string, rows: unknown, cols: unknown): number {
+  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (!ok(rows) || !ok(cols)) throw new DomainError(`${fn}: shape must be non-negative integers, got ${describe(rows)}x${describe(cols)}`);
+  const n = rows * cols;
+  if (n > MAX_ELEMENTS) throw new DomainError(`${fn}: a ${rows}x${cols} matrix has ${n} elements, more than the maximum ${MAX_ELEMENTS} (2^28)`);
+  return n;
 }

@@ -91,7 +91,7 @@ describe('rng', () => {
   });
 
   it('rejects a non-finite seed and a malformed state', () => {
-    expect(() => rng(Number.NaN)).toThrow(/finite/);
+    expect(() => rng(Number.NaN)).toThrow(/non-negative safe integer/);
     expect(() => rng({ s: [1, 2, 3] as unknown as [number, number, number, number], spare: null })).toThrow(/state/);
   });
 });
