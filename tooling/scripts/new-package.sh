@@ -51,4 +51,6 @@ export default defineConfig({
 });
 TS
 cp "$dir/../gpu/vitest.config.ts" "$dir/vitest.config.ts"
+# LICENSE copy, repository/homepage/bugs (tooling/release/package-meta.mjs).
+node "$(dirname "$0")/../release/package-meta.mjs"
 echo "created $dir"
