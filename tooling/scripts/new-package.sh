@@ -31,7 +31,10 @@ cat > "$dir/package.json" <<JSON
     "test": "vitest run",
     "publint": "publint --strict && attw --pack . --profile node16"
   },
-  "dependencies": {
+  "peerDependencies": {
+    "@x/gpu": "workspace:^"
+  },
+  "devDependencies": {
     "@x/gpu": "workspace:^"
   }
 }

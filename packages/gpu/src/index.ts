@@ -1,4 +1,16 @@
-export { BackendError, ConvergenceError, DomainError, ShapeError, XError } from './errors';
+export {
+  BackendError,
+  ConvergenceError,
+  DomainError,
+  isBackendError,
+  isConvergenceError,
+  isDomainError,
+  isShapeError,
+  isXError,
+  ShapeError,
+  XError,
+} from './errors';
+export { type GpuCopy, loadedCopies } from './registry';
 export {
   alloc,
   assertFinite,
