@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 export default defineConfig({
   // index: every environment; node: the same plus worker_threads pools (export condition "node").
@@ -13,4 +16,8 @@ export default defineConfig({
   target: 'es2022',
   platform: 'neutral',
   external: ['gpu.js', /^node:/],
+  // Named in the duplicate-copy warning (src/registry.ts).
+  esbuildOptions(options, { format }) {
+    options.define = { ...options.define, __X_GPU_VERSION__: JSON.stringify(version), __X_GPU_BUILD__: JSON.stringify(format) };
+  },
 });

@@ -31,7 +31,10 @@ cat > "$dir/package.json" <<JSON
     "test": "vitest run",
     "publint": "publint --strict && attw --pack . --profile node16"
   },
-  "dependencies": {
+  "peerDependencies": {
+    "@x/gpu": "workspace:^"
+  },
+  "devDependencies": {
     "@x/gpu": "workspace:^"
   }
 }
@@ -51,4 +54,6 @@ export default defineConfig({
 });
 TS
 cp "$dir/../gpu/vitest.config.ts" "$dir/vitest.config.ts"
+# LICENSE copy, repository/homepage/bugs (tooling/release/package-meta.mjs).
+node "$(dirname "$0")/../release/package-meta.mjs"
 echo "created $dir"

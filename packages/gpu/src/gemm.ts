@@ -7,7 +7,13 @@
  */
 
 import { BackendError } from './errors';
+import { registerCopy } from './registry';
 import { type WasmRuntime, wasmGemmAccumulate, wasmRuntime } from './wasm/runtime';
+
+// This module holds the process-wide GEMM route, so loading it registers this copy of @x/gpu
+// (a one-time warning when another copy is already loaded; see registry.ts). A top-level call:
+// bundlers keep it whenever they keep the module, and drop it only with the state it guards.
+registerCopy();
 
 /**
  * Which CPU kernel a GEMM uses: 'auto' follows enableWasm()/disableWasm() (wasm for all but

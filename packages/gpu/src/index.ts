@@ -1,4 +1,18 @@
-export { AbortError, BackendError, ConvergenceError, DomainError, ShapeError, XError } from './errors';
+export {
+  AbortError,
+  BackendError,
+  ConvergenceError,
+  DomainError,
+  isAbortError,
+  isBackendError,
+  isConvergenceError,
+  isDomainError,
+  isShapeError,
+  isXError,
+  ShapeError,
+  XError,
+} from './errors';
+export { type GpuCopy, loadedCopies } from './registry';
 export {
   alloc,
   assertFinite,

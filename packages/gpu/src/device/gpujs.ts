@@ -83,6 +83,19 @@ export interface GpujsDeviceOptions {
   gpujs?: GpujsModule;
 }
 
+/**
+ * Why gpu.js did not load, and what to do. In a bundled app the dynamic import by name fails
+ * even when gpu.js is installed (the bundler never saw it), so the first remedy is to pass the
+ * module; installing it is the remedy in Node.
+ */
+export function gpujsLoadFailure(cause: string): string {
+  return (
+    `gpu.js could not be loaded (${cause}). In a bundled app (Vite, webpack, esbuild), import it and ` +
+    "pass the module: createDevice({ backend: 'gpujs', gpujs: await import('gpu.js') }). " +
+    'Where it is not installed: npm i gpu.js (an optional peer dependency of @x/gpu)'
+  );
+}
+
 async function loadGpujs(given?: GpujsModule): Promise<GpujsModule> {
   if (given) return given;
   let mod: Record<string, unknown>;
@@ -92,7 +105,7 @@ async function loadGpujs(given?: GpujsModule): Promise<GpujsModule> {
   } catch (e) {
     throw new BackendError(
       'createDevice({ backend: "gpujs" })',
-      `gpu.js could not be loaded (${(e as Error).message}); it is an optional peer dependency: npm i gpu.js`,
+      gpujsLoadFailure((e as Error).message),
     );
   }
   const m = (mod.GPU ? mod : (mod.default as Record<string, unknown> | undefined)) ?? mod;
