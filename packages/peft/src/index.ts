@@ -13,3 +13,27 @@ export { householderProduct, householderProjector, householderProjectorInit, hou
 export { type Adapter, AdaptedLinear, type AdaptedLinearOptions } from './adapted-linear';
 export { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora } from './experiments';
 export { evaAllocateRanks, EvaCollector, type EvaLayerSpec, type EvaOptions } from './eva';
+export {
+  configForLayers,
+  loadPeftAdapter,
+  PEFT_KEY_PREFIX,
+  type PeftAdapter,
+  type PeftAdapterFiles,
+  type PeftLoraLayer,
+  savePeftAdapter,
+} from './peft-adapter';
+export { isTargetModule, moduleScaling, type PeftLoraConfig, parsePeftLoraConfig, patternKey, peftLoraConfig, stringifyPeftLoraConfig } from './peft-config';
+export { mergePeftAdapters, type PeftMergeMethod, type PeftMergeOptions } from './peft-merge';
+export {
+  convertPissaToLora,
+  materialize,
+  mergeIntoBase,
+  type ModelPlan,
+  type ModelProgress,
+  type PissaModelOptions,
+  pissaFromModel,
+  readWeight,
+  spectrum,
+  type TensorJob,
+  targetedModules,
+} from './model-files';
