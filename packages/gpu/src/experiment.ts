@@ -1,3 +1,5 @@
+import { checkAborted } from './checks';
+
 /**
  * The shape of a seeded, CPU-scale experiment that reproduces a paper's headline claim. Each
  * package exports `experiments: Experiment[]`; the demo app plots them and the headless runner
@@ -95,14 +97,11 @@ export function experimentResult(r: Omit<ExperimentResult, 'ok'>): ExperimentRes
 }
 
 /**
- * Throws the signal's reason (a DOMException named "AbortError" unless the caller gave another)
- * when it has fired. Experiments call this on entry and between steps.
+ * Throws an {@link AbortError} (name `'AbortError'`, `cause` the signal's reason) when `signal`
+ * has fired. Experiments call this on entry and between steps; `fn` names the caller.
  */
-export function throwIfAborted(signal?: AbortSignal): void {
-  if (!signal?.aborted) return;
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) throw reason;
-  throw new DOMException('The experiment was aborted.', 'AbortError');
+export function throwIfAborted(signal?: AbortSignal, fn = 'experiment'): void {
+  checkAborted(fn, signal);
 }
 
 /**
