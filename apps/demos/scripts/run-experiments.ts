@@ -46,6 +46,7 @@ interface Row {
   ok: boolean;
   seconds: number;
   summary: string;
+  checks: ExperimentResult['checks'];
   metrics?: Record<string, number>;
 }
 
@@ -58,11 +59,12 @@ for (const e of selected) {
   try {
     result = await e.run({ quick: !args.full });
   } catch (err) {
-    result = { ok: false, summary: `threw ${(err as Error).name}: ${(err as Error).message}` };
+    result = { ok: false, checks: [], summary: `threw ${(err as Error).name}: ${(err as Error).message}` };
   }
   const seconds = (performance.now() - start) / 1000;
   console.log(`${result.ok ? 'ok' : 'FAILED'} (${seconds.toFixed(1)} s)`);
-  rows.push({ id: e.id, pkg: e.pkg, title: e.title, ok: result.ok, seconds, summary: result.summary, metrics: result.metrics });
+  for (const c of result.checks) console.log(`    ${c.holds ? 'holds' : 'FAILS'}${c.asserted === false ? ' (not asserted)' : ''}: ${c.statement} [${c.measured}]`);
+  rows.push({ id: e.id, pkg: e.pkg, title: e.title, ok: result.ok, seconds, summary: result.summary, checks: result.checks, metrics: result.metrics });
 }
 
 const header = ['experiment', 'package', 'result', 'time', 'summary'];

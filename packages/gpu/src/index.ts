@@ -42,11 +42,13 @@ export type { GpujsDeviceOptions, GpujsModule } from './device/gpujs';
 export type { BackendName, Device, DeviceInfo, DeviceMatrix, DeviceMode, KeepOption, KernelLaunch, Operand } from './device/types';
 export type {
   Experiment,
+  ExperimentCheck,
   ExperimentPlot,
   ExperimentResult,
   ExperimentRunOptions,
   ExperimentSeries,
 } from './experiment';
+export { check, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, throwIfAborted } from './experiment';
 export { cpuBackend, gemmAccumulateJs } from './gemm';
 export { disableWasm, enableWasm } from './wasm/enable';
 export { relaxedSimdSupported, wasmSimdSupported } from './wasm/runtime';

@@ -1,3 +1,4 @@
+import { experimentResultProblems } from '@x/gpu';
 import { expect } from 'vitest';
 import { experiments } from '../src/index';
 
@@ -6,6 +7,7 @@ export async function checkExperiment(id: string): Promise<void> {
   const e = experiments.find((x) => x.id === id);
   expect(e, id).toBeDefined();
   const r = await e!.run({ quick: true, seed: 0 });
+  expect(experimentResultProblems(r)).toEqual([]);
   expect(r.ok, r.summary).toBe(true);
   expect(r.plots?.length).toBeGreaterThan(0);
   for (const p of r.plots!) for (const s of p.series) expect(s.x.length).toBe(s.y.length);

@@ -1,4 +1,4 @@
-import { DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
+import { DomainError, type Matrix, rng, ShapeError, experimentResultProblems } from '@x/gpu';
 import { eigh } from '@x/linalg';
 import { gradCheck } from '@x/nn';
 import { describe, expect, it } from 'vitest';
@@ -220,6 +220,7 @@ describe('experiment inr/learned-eigenstructures (quick)', () => {
     expect(m.learnedDeg1!).toBeLessThan(15);
     expect(m.learnedDeg2!).toBeLessThan(15);
     expect(m.circleAlpha1!).toBeLessThan(m.circleAlpha0!);
-    expect(r.ok).toBe(true);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
   });
 });

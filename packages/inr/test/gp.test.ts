@@ -1,4 +1,4 @@
-import { DomainError, rng, ShapeError } from '@x/gpu';
+import { DomainError, rng, ShapeError, experimentResultProblems } from '@x/gpu';
 import { cholesky, eigh, kron } from '@x/linalg';
 import { describe, expect, it } from 'vitest';
 import {
@@ -257,7 +257,8 @@ describe('experiment inr/sm-gp-extrapolation (quick)', () => {
     expect(m.stmRelL2!).toBeLessThan(1e-2);
     expect(m.seRelL2!).toBeGreaterThan(0.5);
     expect([m.mu1!, m.mu2!].map((v) => Math.round(v)).sort((a, b) => a - b)).toEqual([3, 20]);
-    expect(r.ok).toBe(true);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
   });
 });
 

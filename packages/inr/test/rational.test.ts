@@ -1,4 +1,4 @@
-import { DomainError, type Matrix, rng } from '@x/gpu';
+import { DomainError, type Matrix, rng, experimentResultProblems } from '@x/gpu';
 import { gradCheck, type ModuleJSON } from '@x/nn';
 import { describe, expect, it } from 'vitest';
 import {
@@ -442,7 +442,8 @@ describe('experiment inr/grkan-vs-mlp (quick)', () => {
     const m = r.metrics!;
     expect(m.mseGrKan!).toBeLessThanOrEqual(1.5 * m.mseMlp!);
     expect(Math.abs(m.paramsGrKan! - m.paramsMlp!) / m.paramsMlp!).toBeLessThan(0.1);
-    expect(r.ok).toBe(true);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
   });
 });
 
@@ -457,7 +458,8 @@ describe('experiment inr/grkan-random-init (quick)', () => {
     expect(m.divergedFitC).toBe(0);
     // Q >= 1 bounds form B's loss; form C's poles let it explode.
     expect(m.peakLossRandC!).toBeGreaterThan(1e3 * m.peakLossRandB!);
-    expect(r.ok).toBe(true);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
     expect(r.plots).toHaveLength(2);
   });
 

@@ -1,4 +1,4 @@
-import { type Experiment, gram, type Matrix, matmul, randn } from '@x/gpu';
+import { check, type Experiment, experimentResult, gram, type Matrix, matmul, randn, throwIfAborted } from '@x/gpu';
 import { eigh } from './eigh';
 import { qr } from './qr';
 import { svd } from './svd';
@@ -24,6 +24,7 @@ export const svdAccuracyExperiment: Experiment = {
   title: 'Exact SVD vs eig(AᵀA) on a matrix with condition number 1e12',
   claim: 'A backward-stable SVD recovers every singular value of an ill-conditioned matrix to about eps·σ_max, while the eigenvalues of AᵀA lose all singular values below √eps·σ_max (Golub & Van Loan §8.6).',
   async run(opts = {}) {
+    throwIfAborted(opts.signal);
     const n = opts.quick ? 40 : 120;
     const { a, sigma } = illConditioned(n, opts.seed ?? 0);
     const s = svd(a).S;
@@ -40,9 +41,12 @@ export const svdAccuracyExperiment: Experiment = {
       smallestRelErrGram: relSmall(viaGram),
     };
     opts.onProgress?.({ fraction: 1 });
-    const ok = metrics.maxAbsErrSvd < 1e-13 && metrics.smallestRelErrSvd < 1e-2 && metrics.smallestRelErrGram > 0.5;
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('the SVD recovers every singular value to about eps·σ₁ (max |σ̂ - σ|/σ₁ < 1e-13)', metrics.maxAbsErrSvd < 1e-13, `${metrics.maxAbsErrSvd.toExponential(1)}`),
+        check('the SVD keeps the smallest σ = 1e-12 (relative error < 1e-2)', metrics.smallestRelErrSvd < 1e-2, `${metrics.smallestRelErrSvd.toExponential(1)}`),
+        check('√eig(AᵀA) loses it (relative error > 0.5)', metrics.smallestRelErrGram > 0.5, `${metrics.smallestRelErrGram.toExponential(1)}`),
+      ],
       summary: `max |σ̂ - σ|/σ₁: SVD ${metrics.maxAbsErrSvd.toExponential(1)}, √eig(AᵀA) ${metrics.maxAbsErrGram.toExponential(1)}; smallest σ = 1e-12 recovered to relative error ${metrics.smallestRelErrSvd.toExponential(1)} by the SVD and ${metrics.smallestRelErrGram.toExponential(1)} through AᵀA`,
       metrics,
       plots: [
@@ -68,6 +72,6 @@ export const svdAccuracyExperiment: Experiment = {
           ],
         },
       ],
-    };
+    });
   },
 };

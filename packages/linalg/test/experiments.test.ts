@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { experimentResultProblems } from '@x/gpu';
 import { experiments } from '../src';
 
 describe('@x/linalg experiments (quick mode)', () => {
   for (const e of experiments) {
     it(`${e.id}: the claim holds`, async () => {
       const r = await e.run({ quick: true, seed: 0 });
+      expect(experimentResultProblems(r)).toEqual([]);
       expect(r.ok, r.summary).toBe(true);
       expect(r.plots?.length).toBeGreaterThan(0);
     });
   }
+
+  it('every experiment throws AbortError when the signal has fired', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    for (const e of experiments) await expect(e.run({ quick: true, signal: ac.signal })).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
+  });
 
   it('svd-vs-gram-eigh: the SVD keeps the smallest singular value, AᵀA loses it', async () => {
     const r = await experiments.find((e) => e.id === 'linalg/svd-vs-gram-eigh')!.run({ quick: true, seed: 3 });

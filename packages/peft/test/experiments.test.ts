@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ExperimentResult } from '@x/gpu';
+import { type ExperimentResult, experimentResultProblems } from '@x/gpu';
 import { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, pissaVsLora } from '../src';
 
 describe('@x/peft experiments (quick mode): the qualitative claims hold', () => {
@@ -11,6 +11,7 @@ describe('@x/peft experiments (quick mode): the qualitative claims hold', () => 
   for (const e of experiments) {
     it(`${e.id}: ${e.title}`, () => {
       const r = results.get(e.id)!;
+      expect(experimentResultProblems(r)).toEqual([]);
       expect(r.ok, r.summary).toBe(true);
       expect(r.plots?.length).toBeGreaterThan(0);
       for (const p of r.plots ?? []) for (const s of p.series) expect(s.x.length).toBe(s.y.length);
@@ -52,11 +53,29 @@ describe('@x/peft experiments (quick mode): the qualitative claims hold', () => 
     expect(m['orth.1']).toBeLessThan(m['orth.0.01']!);
   });
 
-  it('cross-init-toy: E(v0) converges in fewer steps and moves the embedding less than v0', () => {
-    const m = results.get(crossInitToy.id)!.metrics!;
-    expect(m.stepsCross).toBeLessThan(m.stepsStandard!);
-    expect(m.travelCross).toBeLessThan(m.travelStandard!);
+  it('cross-init-toy: with identities independent of v0, E(v0) closes the norm gap but does not converge faster', () => {
+    const r = results.get(crossInitToy.id)!;
+    const m = r.metrics!;
     // The learned embedding from v0 grows toward E's output scale (the paper's norm gap).
-    expect(m.normLearnedStandard).toBeGreaterThan(2 * m.normV0!);
+    expect(m.normLearnedStandard).toBeGreaterThan(3 * m.normV0!);
+    // The paper's speed-up is reported as a check that does not hold, and is not asserted.
+    const speed = r.checks.find((c) => c.statement.startsWith('paper: E(v0) converges faster'))!;
+    expect(speed.asserted).toBe(false);
+    expect(speed.holds).toBe(m.finalLossCross! < m.finalLossStandard!);
+  });
+
+  it('fedsvd-noise: the paper\'s noise advantage is computed, reported as not holding, and not asserted', () => {
+    const r = results.get(fedsvdNoise.id)!;
+    const paper = r.checks.filter((c) => c.statement.startsWith('paper:'));
+    expect(paper.length).toBe(3);
+    for (const c of paper) expect(c.asserted).toBe(false);
+    expect(paper[0]!.holds).toBe(r.metrics!.noisyFedsvd! < r.metrics!.noisyFfaSameStd!);
+    expect(r.summary).not.toMatch(/no noise advantage/);
+  });
+
+  it('every experiment throws AbortError when the signal has fired', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    for (const e of experiments) await expect(e.run({ quick: true, signal: ac.signal })).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
   });
 });

@@ -90,8 +90,14 @@ export function s3Householder(g: number): { k: Float64Array; beta: Float64Array 
  * H_0 = I_3, dk = dv = 3; DeltaProduct paper Sec. 4 and Thm. 1): each token's transition is its
  * permutation matrix, so H_t = P(g_t) ... P(g_1), and o_t = H_tᵀ q with q = (1, 2, 3) identifies
  * the prefix product by nearest match. Returns the predicted labels.
+ *
+ * `options.beta` replaces the reflections' beta = 2 (default) by another value, for controls:
+ * with beta != 2 a factor is no longer a permutation (beta = 1 is a projection, DeltaNet's
+ * range), and the state is lost as the sequence grows.
  */
-export function s3TrackDeltaProduct(tokens: Int32Array): Int32Array {
+export function s3TrackDeltaProduct(tokens: Int32Array, options: { beta?: number } = {}): Int32Array {
+  const reflectionBeta = options.beta ?? 2;
+  if (!Number.isFinite(reflectionBeta)) throw new DomainError(`s3TrackDeltaProduct: beta must be finite, got ${reflectionBeta}`);
   const T = tokens.length;
   const nh = 2;
   const k = new Float64Array(T * nh * 3);
@@ -99,7 +105,7 @@ export function s3TrackDeltaProduct(tokens: Int32Array): Int32Array {
   for (let t = 0; t < T; t++) {
     const h = s3Householder(tokens[t]!);
     k.set(h.k, t * 6);
-    beta.set(h.beta, t * 2);
+    for (let j = 0; j < 2; j++) beta[t * 2 + j] = h.beta[j] === 2 ? reflectionBeta : h.beta[j]!;
   }
   const qv = [1, 2, 3];
   const q = new Float64Array(T * 3);

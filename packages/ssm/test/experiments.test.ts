@@ -1,3 +1,4 @@
+import { experimentResultProblems } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src';
 
@@ -17,7 +18,8 @@ describe('experiments (quick mode)', () => {
   });
   it('S4D-LegS kernel error decreases as N doubles, ~halving (spec: 0.69, 0.49, 0.21, 0.11)', async () => {
     const r = await byId('ssm/s4d-legs-kernel-error').run({ quick: true, seed: 0 });
-    expect(r.ok).toBe(true);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
     const m = r.metrics!;
     expect(m.relErr_N16).toBeCloseTo(0.688, 2);
     expect(m.relErr_N32).toBeCloseTo(0.4895, 3);
@@ -30,12 +32,14 @@ describe('experiments (quick mode)', () => {
 describe('DeltaProduct experiments (quick mode)', () => {
   it('constructive tracker is exact', async () => {
     const r = await byId('ssm/deltaproduct-s3-tracker').run({ quick: true, seed: 1 });
-    expect(r.ok).toBe(true);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
     expect(r.metrics!.acc_T400).toBe(1);
   });
   it('n_h = 2 with beta in [0, 2] tracks S3 (also at 4x length); n_h = 1 with beta in [0, 1] cannot', async () => {
     const r = await byId('ssm/deltaproduct-s3-word-problem').run({ quick: true, seed: 0 });
-    expect(r.ok).toBe(true);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
     expect(r.metrics!.acc_nh2_b2_T16).toBeGreaterThan(0.95);
     expect(r.metrics!.acc_nh2_b2_T64).toBeGreaterThan(0.9);
     expect(r.metrics!.acc_nh1_b1_T16).toBeLessThan(0.5);
@@ -46,7 +50,8 @@ describe('DeltaProduct experiments (quick mode)', () => {
 describe('tensor attention experiment (quick mode)', () => {
   it('polynomial method accurate for small entries, breaks down as B grows', async () => {
     const r = await byId('ssm/tensor-attention-entry-bound').run({ quick: true, seed: 0 });
-    expect(r.ok).toBe(true);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
     expect(r.metrics!.err_B0_5).toBeLessThan(1e-5);
     expect(r.metrics!.err_B3).toBeGreaterThan(1e-2);
   });
@@ -55,7 +60,8 @@ describe('tensor attention experiment (quick mode)', () => {
 describe('PTD experiment (quick mode)', () => {
   it('PTD is flatter than S4D-LegS across the frequency sweep', async () => {
     const r = await byId('ssm/ptd-frequency-sweep').run({ quick: true, seed: 0 });
-    expect(r.ok).toBe(true);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
     expect(r.metrics!.supPtd).toBeLessThan(r.metrics!.supS4dLegs! / 5);
     expect(r.metrics!.supPtdOpt).toBeLessThan(r.metrics!.supS4dLegs! / 5);
     expect(r.metrics!.kappaPtdOpt).toBeLessThan(r.metrics!.kappaPtd!);
@@ -65,7 +71,8 @@ describe('PTD experiment (quick mode)', () => {
 describe('S4D layer training experiment (quick mode)', () => {
   it('S4D-Lin learns the long delay, S4D-Real does not', async () => {
     const r = await byId('ssm/s4d-delay-task').run({ quick: true, seed: 0 });
-    expect(r.ok).toBe(true);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
     expect(r.metrics!.mseLin).toBeLessThan(0.6 * r.metrics!.mseReal!);
     expect(r.metrics!.mseReal).toBeGreaterThan(0.4);
   });
@@ -74,8 +81,17 @@ describe('S4D layer training experiment (quick mode)', () => {
 describe('sampling-rate change experiment (quick mode)', () => {
   it('scaling Δ by 1/rate keeps the trained delay; keeping Δ breaks it', async () => {
     const r = await byId('ssm/s4d-resolution-change').run({ quick: true, seed: 1 });
-    expect(r.ok).toBe(true);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
     expect(r.metrics!.mseScaled_x2).toBeLessThan(2 * r.metrics!.mseRate1! + 0.02);
     expect(r.metrics!.mseKept_x2).toBeGreaterThan(3 * r.metrics!.mseScaled_x2!);
+  });
+});
+
+describe('experiments: abort', () => {
+  it('every experiment throws AbortError when the signal has fired', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    for (const e of experiments) await expect(e.run({ quick: true, signal: ac.signal })).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
   });
 });

@@ -1,6 +1,20 @@
 import { rng } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
-import { DeltaProductClassifier, S3_ELEMENTS, s3Compose, s3Householder, s3WordProblem } from '../src';
+import { DeltaProductClassifier, S3_ELEMENTS, s3Compose, s3Householder, s3TrackDeltaProduct, s3WordProblem } from '../src';
+
+describe('s3TrackDeltaProduct', () => {
+  it('tracks every prefix product exactly (Thm. 1 construction), at any length', () => {
+    for (const L of [1, 7, 500]) {
+      const { tokens, labels } = s3WordProblem(L, rng(L));
+      expect(Array.from(s3TrackDeltaProduct(tokens))).toEqual(Array.from(labels));
+    }
+  });
+  it('beta = 2 is the default; a non-finite beta is a DomainError', () => {
+    const { tokens } = s3WordProblem(50, rng(3));
+    expect(Array.from(s3TrackDeltaProduct(tokens, { beta: 2 }))).toEqual(Array.from(s3TrackDeltaProduct(tokens)));
+    expect(() => s3TrackDeltaProduct(tokens, { beta: Number.NaN })).toThrow(/s3TrackDeltaProduct: beta/);
+  });
+});
 
 describe('S3 helpers', () => {
   it('composition is a group law with identity 0', () => {

@@ -1,3 +1,4 @@
+import { experimentResultProblems } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src';
 
@@ -16,6 +17,7 @@ describe('experiments (quick mode): each paper claim holds qualitatively', () =>
     it(`${e.id}: ok, with plots and progress`, async () => {
       const fractions: number[] = [];
       const res = await e.run({ quick: true, seed: 0, onProgress: (p) => fractions.push(p.fraction) });
+      expect(experimentResultProblems(res)).toEqual([]);
       expect(res.ok, res.summary).toBe(true);
       expect(res.plots!.length).toBeGreaterThan(0);
       for (const p of res.plots!) for (const s of p.series) expect(s.x.length).toBe(s.y.length);
@@ -27,4 +29,12 @@ describe('experiments (quick mode): each paper claim holds qualitatively', () =>
       }
     });
   }
+});
+
+describe('experiments: abort', () => {
+  it('every experiment throws AbortError when the signal has fired', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    for (const e of experiments) await expect(e.run({ quick: true, signal: ac.signal })).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
+  });
 });

@@ -4,6 +4,8 @@ import {
   type ExperimentResult,
   type ExperimentRunOptions,
   type ExperimentSeries,
+  check,
+  experimentResult,
   throwIfAborted,
   yieldToEventLoop,
 } from '../lib/experiment';
@@ -79,8 +81,11 @@ const mlpRegression: Experiment = {
     const first = r.losses[0]!;
     const ok = r.finalMse < FIT_MSE && r.finalMse < first / 100;
     const curve = downsample(r.losses);
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('the loss falls by orders of magnitude (final MSE < first minibatch loss / 100)', r.finalMse < first / 100, `${first.toExponential(2)} → ${r.finalMse.toExponential(2)}`),
+        check(`the trained net matches the curve (full-batch MSE < ${FIT_MSE})`, r.finalMse < FIT_MSE, r.finalMse.toExponential(2)),
+      ],
       summary: `after ${steps} Adam steps: full-batch MSE ${r.finalMse.toExponential(2)} (${ok ? '<' : '>='} ${FIT_MSE}); first minibatch loss ${first.toExponential(2)} (${(first / r.finalMse).toFixed(0)}x higher)`,
       metrics: { finalMse: r.finalMse, firstLoss: first, steps },
       plots: [
@@ -101,7 +106,7 @@ const mlpRegression: Experiment = {
           ],
         },
       ],
-    };
+    });
   },
 };
 
@@ -115,6 +120,7 @@ const activations: Experiment = {
     'The regression above with each of @x/nn\'s activations (ReLU with Kaiming init, He et al. 2015; GELU, Hendrycks & Gimpel 2016; SiLU, Elfwing et al. 2018): ' +
     `every one of them trains to a good fit (MSE < ${FIT_MSE * 10}) with the same seed, optimizer and steps; the curves show how fast each gets there.`,
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    throwIfAborted(opts.signal);
     const steps = opts.quick ? 1000 : 2500;
     const series: ExperimentSeries[] = [];
     const fits: ExperimentSeries[] = [];
@@ -136,15 +142,15 @@ const activations: Experiment = {
     const worst = Math.max(...Object.values(mse));
     const ok = worst < FIT_MSE * 10;
     const tails = Object.fromEntries(series.map((s) => [s.name, tailMean(s.y, 10)]));
-    return {
-      ok,
+    return experimentResult({
+      checks: ACTIVATIONS.map((a) => check(`${a} trains to a good fit (MSE < ${FIT_MSE * 10})`, mse[a]! < FIT_MSE * 10, mse[a]!.toExponential(1))),
       summary: `full-batch MSE after ${steps} steps: ${ACTIVATIONS.map((a) => `${a} ${mse[a]!.toExponential(1)}`).join(', ')} (worst ${ok ? '<' : '>='} ${FIT_MSE * 10})`,
       metrics: { ...Object.fromEntries(ACTIVATIONS.map((a) => [`mse_${a}`, mse[a]!])), ...Object.fromEntries(Object.entries(tails).map(([k, v]) => [`tailLoss_${k}`, v])) },
       plots: [
         { title: 'Training loss by activation', xLabel: 'step', yLabel: 'minibatch MSE', logY: true, series },
         { title: 'Fits after training', xLabel: 'x', yLabel: 'y', series: fits },
       ],
-    };
+    });
   },
 };
 

@@ -6,12 +6,9 @@
  */
 import type { Experiment } from '@x/gpu';
 
-export type { Experiment, ExperimentPlot, ExperimentResult, ExperimentRunOptions, ExperimentSeries } from '@x/gpu';
-
-/** Throws when the signal was aborted; call between steps of a long experiment. */
-export function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new Error('experiment aborted');
-}
+export type { Experiment, ExperimentCheck, ExperimentPlot, ExperimentResult, ExperimentRunOptions, ExperimentSeries } from '@x/gpu';
+/** Checks of one part of a claim, the result builder, and the AbortError thrower (@x/gpu's). */
+export { check, experimentResult, throwIfAborted } from '@x/gpu';
 
 /** A task boundary: lets a page repaint (and fire its events) between steps; harmless in Node. */
 export function yieldToEventLoop(): Promise<void> {

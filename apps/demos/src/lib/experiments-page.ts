@@ -14,6 +14,7 @@
  */
 import { packageBySlug } from '../packages';
 import { experimentsFor } from '../registry';
+import { checksList } from './checks-view';
 import { el } from './dom';
 import type { Experiment, ExperimentResult } from './experiment';
 import { yieldToEventLoop } from './experiment';
@@ -45,6 +46,8 @@ interface Card {
   e: Experiment;
   root: HTMLElement;
   setState(s: CardState): void;
+  /** Removes the previous run's summary, checks and plots (on a new run or an abort). */
+  clear(): void;
   progress(fraction: number, message?: string): void;
   show(r: ExperimentResult, ms: number, quick: boolean): number;
   showError(text: string): void;
@@ -61,10 +64,12 @@ function makeCard(e: Experiment): Card {
   const badge = el('span', { class: 'badge idle' }, 'not run');
   const runButton = button('Run', { class: 'run', 'data-action': 'run' });
   const abortButton = button('Abort', { class: 'abort', 'data-action': 'abort' });
-  abortButton.disabled = true;
+  abortButton.setAttribute('aria-disabled', 'true');
+  abortButton.classList.add('off');
   const bar = el('progress', { max: '1', value: '0' });
   const message = el('span', { class: 'progress-message muted' }, '');
   const summary = el('p', { class: 'summary' });
+  const checks = el('div', { class: 'checks-host' });
   const plots = el('div', { class: 'plots' });
   const root = el(
     'article',
@@ -74,8 +79,15 @@ function makeCard(e: Experiment): Card {
     el('p', { class: 'claim' }, e.claim),
     el('div', { class: 'controls' }, runButton, abortButton, bar, message),
     summary,
+    checks,
     plots,
   );
+  // Buttons are marked aria-disabled instead of disabled: a disabled button drops the keyboard
+  // focus to <body>; this way focus stays on the control that was used.
+  const setDisabled = (b: HTMLButtonElement, off: boolean) => {
+    b.setAttribute('aria-disabled', String(off));
+    b.classList.toggle('off', off);
+  };
   return {
     e,
     root,
@@ -87,14 +99,23 @@ function makeCard(e: Experiment): Card {
       badge.className = `badge ${cls}`;
       badge.textContent = text;
       const busy = s === 'queued' || s === 'running';
-      runButton.disabled = busy;
-      abortButton.disabled = !busy;
+      setDisabled(runButton, busy);
+      setDisabled(abortButton, !busy);
       if (s === 'queued' || s === 'running') {
         bar.value = 0;
         bar.removeAttribute('value'); // indeterminate until the first progress report
         message.textContent = s === 'queued' ? 'waiting for the running experiment' : 'starting…';
       }
-      if (s === 'aborted') message.textContent = 'aborted';
+      if (s === 'aborted') {
+        bar.value = 0;
+        message.textContent = 'aborted: no result';
+      }
+    },
+    clear() {
+      summary.textContent = '';
+      summary.className = 'summary';
+      checks.replaceChildren();
+      plots.replaceChildren();
     },
     progress(fraction, msg) {
       bar.value = Math.max(0, Math.min(1, fraction));
@@ -105,17 +126,25 @@ function makeCard(e: Experiment): Card {
       message.textContent = `${(ms / 1000).toFixed(1)} s · ${quick ? 'quick' : 'full size'}`;
       summary.textContent = r.summary;
       summary.className = `summary ${r.ok ? 'ok' : 'fail'}`;
+      checks.replaceChildren(checksList(r));
       plots.replaceChildren();
       const list = r.plots ?? [];
       plots.className = list.length > 1 ? 'plots two' : 'plots';
       // Lay out every box first: each plot's width is its grid cell's width when it is drawn.
       const boxes = list.map(() => el('div', { class: 'plot' }));
       plots.append(...boxes);
-      for (const [i, p] of list.entries()) linePlot(boxes[i]!, p, 260);
+      for (const [i, p] of list.entries()) {
+        linePlot(boxes[i]!, p, 260);
+        // A text alternative for the drawing: the plot's title and the run's summary.
+        boxes[i]!.setAttribute('role', 'img');
+        boxes[i]!.setAttribute('aria-label', `${p.title}. ${r.summary}`);
+      }
       return list.length;
     },
     showError(text) {
       bar.value = 0;
+      checks.replaceChildren();
+      plots.replaceChildren();
       summary.textContent = text;
       summary.className = 'summary fail';
     },
@@ -173,6 +202,8 @@ async function run(shell: Shell, slug: string): Promise<void> {
   for (const c of cards) cardsHost.append(c.root);
 
   const results = new Map<string, PageExperimentSummary>();
+  /** Experiments whose latest run was aborted (no result; the status line says so). */
+  const aborted = new Set<string>();
   const publish = (extra: Record<string, unknown> = {}) => {
     const finished = [...results.values()];
     shell.publish({ experiments: finished, ok: finished.length > 0 && finished.every((r) => r.ok), ...extra });
@@ -228,14 +259,15 @@ async function run(shell: Shell, slug: string): Promise<void> {
     const finished = [...results.values()];
     const failed = finished.filter((r) => !r.ok);
     const ok = failed.length === 0;
-    publish({ done: true, ok });
-    if (finished.length === 0) shell.setStatus('done', 'Ready: press Run on an experiment, or Run all.');
+    publish({ done: true, ok, aborted: [...aborted] });
+    const stopped = aborted.size > 0 ? ` ${aborted.size} aborted (${[...aborted].join(', ')}).` : '';
+    if (finished.length === 0) shell.setStatus('done', aborted.size > 0 ? `Stopped: no experiment finished;${stopped}` : 'Ready: press Run on an experiment, or Run all.');
     else
       shell.setStatus(
         ok ? 'done' : 'error',
         ok
-          ? `Done: ${finished.length}/${list.length} experiments ran, all ok.`
-          : `Finished with problems: ${failed.map((r) => r.id).join(', ')} failed (${finished.length - failed.length}/${finished.length} ok).`,
+          ? `${aborted.size > 0 ? 'Stopped' : 'Done'}: ${finished.length}/${list.length} experiments ran, all ok.${stopped}`
+          : `Finished with problems: ${failed.map((r) => r.id).join(', ')} failed (${finished.length - failed.length}/${finished.length} ok).${stopped}`,
       );
   };
 
@@ -247,6 +279,9 @@ async function run(shell: Shell, slug: string): Promise<void> {
         const job = queue.shift()!;
         const { card, quick } = job;
         card.setState('running');
+        card.clear();
+        results.delete(card.e.id);
+        aborted.delete(card.e.id);
         shell.publish({ done: false });
         shell.setStatus('running', `Running ${card.e.id}${quick ? '' : ' (full size)'}… ${queue.length} more queued.`);
         // A task boundary between experiments: the page repaints and handles clicks.
@@ -269,7 +304,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
           const plots = card.show(r, ms, quick);
           results.set(card.e.id, { id: card.e.id, ok: r.ok, summary: r.summary, ms, metrics: r.metrics, quick, plots, progressReports });
         } catch (err) {
-          if (err instanceof AbortedError) card.setState('aborted');
+          if (err instanceof AbortedError) markAborted(card);
           else {
             const e = err as Error;
             const ms = performance.now() - t0;
@@ -290,6 +325,14 @@ async function run(shell: Shell, slug: string): Promise<void> {
     }
   };
 
+  /** An aborted card shows no result: the previous run's summary, checks and plots go. */
+  const markAborted = (card: Card) => {
+    card.setState('aborted');
+    card.clear();
+    results.delete(card.e.id);
+    aborted.add(card.e.id);
+  };
+
   const enqueue = (toRun: Card[]) => {
     const quick = !fullBox.checked;
     for (const card of toRun) {
@@ -305,19 +348,25 @@ async function run(shell: Shell, slug: string): Promise<void> {
     const i = queue.findIndex((j) => j.card === card);
     if (i >= 0) {
       queue.splice(i, 1);
-      card.setState('aborted');
+      markAborted(card);
+      publish();
       settleStatus();
     } else if (active?.job.card === card) active.handle.abort();
   };
 
   for (const c of cards) {
-    c.runButton.addEventListener('click', () => enqueue([c]));
-    c.abortButton.addEventListener('click', () => abortCard(c));
+    c.runButton.addEventListener('click', () => {
+      if (c.runButton.getAttribute('aria-disabled') !== 'true') enqueue([c]);
+    });
+    c.abortButton.addEventListener('click', () => {
+      if (c.abortButton.getAttribute('aria-disabled') !== 'true') abortCard(c);
+    });
   }
   runAll.addEventListener('click', () => enqueue(cards));
   abortAll.addEventListener('click', () => {
-    for (const j of queue.splice(0)) j.card.setState('aborted');
+    for (const j of queue.splice(0)) markAborted(j.card);
     active?.handle.abort();
+    publish();
     settleStatus();
   });
 

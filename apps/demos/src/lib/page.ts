@@ -1,4 +1,5 @@
 import { experimentsFor } from '../registry';
+import { checksList } from './checks-view';
 import { el } from './dom';
 import type { ExperimentResult } from './experiment';
 import { linePlot } from './plot';
@@ -105,13 +106,14 @@ export async function runExperiments(host: HTMLElement, pkg: string, quick = fal
         },
       });
     } catch (err) {
-      r = { ok: false, summary: `threw ${(err as Error).name}: ${(err as Error).message}` };
+      r = { ok: false, checks: [], summary: `threw ${(err as Error).name}: ${(err as Error).message}` };
     }
     const ms = performance.now() - t0;
     badge.className = `badge ${r.ok ? 'ok' : 'fail'}`;
     badge.textContent = r.ok ? 'ok' : 'failed';
     progress.className = 'summary';
     progress.textContent = `${r.summary} (${(ms / 1000).toFixed(1)} s)`;
+    progress.after(checksList(r));
     for (const p of r.plots ?? []) {
       const box = el('div', { class: 'plot' });
       plots.append(box);

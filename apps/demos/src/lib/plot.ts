@@ -2,7 +2,108 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ExperimentPlot } from './experiment';
 
-const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'];
+const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#a16207', '#db2777', '#4b5563'];
+
+/**
+ * One colour per series name for the whole page: a method keeps its colour from plot to plot
+ * (names are assigned colours in the order they are first drawn).
+ */
+const byName = new Map<string, string>();
+export function colorFor(name: string): string {
+  let c = byName.get(name);
+  if (!c) {
+    c = COLORS[byName.size % COLORS.length]!;
+    byName.set(name, c);
+  }
+  return c;
+}
+
+/** Plotted y of a series point (log10 on a log axis), or null when it cannot be drawn. */
+function plotted(p: ExperimentPlot, v: number): number | null {
+  if (!Number.isFinite(v) || (p.logY && !(v > 0))) return null;
+  return p.logY ? Math.log10(v) : v;
+}
+
+/**
+ * Indices of series drawn (almost) exactly on top of an earlier one: at least 90% of their points
+ * within 0.5% of the plot's y range of the earlier series at the same x. They are drawn dashed,
+ * over a wider line of the series they cover, so both stay visible.
+ */
+export function coveredSeries(p: ExperimentPlot): Map<number, number> {
+  const out = new Map<number, number>();
+  const all = p.series.flatMap((s) => s.y.map((v) => plotted(p, v)).filter((v): v is number => v !== null));
+  if (all.length === 0) return out;
+  const span = Math.max(...all) - Math.min(...all) || Math.abs(all[0]!) || 1;
+  const tol = 0.005 * span;
+  for (let j = 1; j < p.series.length; j++) {
+    const sj = p.series[j]!;
+    for (let i = 0; i < j; i++) {
+      const si = p.series[i]!;
+      const at = new Map<number, number>();
+      si.x.forEach((x, k) => {
+        const v = plotted(p, si.y[k]!);
+        if (v !== null) at.set(x, v);
+      });
+      let close = 0;
+      let n = 0;
+      sj.x.forEach((x, k) => {
+        const v = plotted(p, sj.y[k]!);
+        const w = at.get(x);
+        if (v === null || w === undefined) return;
+        n++;
+        if (Math.abs(v - w) <= tol) close++;
+      });
+      if (n > 0 && close >= 0.9 * n) {
+        out.set(j, i);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Tick labels at the data's own x values when a plot has only a few of them (sizes, lengths). */
+function dataXs(p: ExperimentPlot): number[] | null {
+  const xs = [...new Set(p.series.flatMap((s) => s.x.filter((v) => Number.isFinite(v) && (!p.logX || v > 0))))].sort((a, b) => a - b);
+  return xs.length > 0 && xs.length <= 12 ? xs : null;
+}
+
+/** Axis width from its longest tick label, so labels and the axis title are never cut off. */
+const axisSize = (_u: uPlot, values: string[] | null) => Math.max(48, 14 + 7 * Math.max(0, ...(values ?? []).map((v) => String(v).length)) + 22);
+
+/** A y range that does not blow a constant series (all accuracies 1) up to [0, 2]. */
+const yRange = (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => {
+  if (min == null || max == null) return [0, 1];
+  if (max - min < 1e-12 * Math.max(1, Math.abs(max))) {
+    const pad = 0.05 * (Math.abs(max) || 1);
+    return [min - pad, max + pad];
+  }
+  const pad = 0.05 * (max - min);
+  // Values in [0, 1] (accuracies, correlations) stay on a [0, 1]-bounded axis.
+  const lo = min >= 0 && min - pad < 0 ? 0 : min - pad;
+  const hi = max <= 1 && max + pad > 1 && min >= 0 ? 1 : max + pad;
+  return [lo, hi];
+};
+
+/** Redraws at the host's width when it changes (narrow screens, window resizes). */
+function followWidth(host: HTMLElement, plot: uPlot, height: number): void {
+  if (typeof ResizeObserver === 'undefined') return;
+  let last = plot.width;
+  const ro = new ResizeObserver(() => {
+    const w = Math.max(240, Math.min(host.clientWidth - 16, 900));
+    if (w > 0 && Math.abs(w - last) > 4) {
+      last = w;
+      plot.setSize({ width: w, height });
+    }
+  });
+  ro.observe(host);
+}
+
+/** The plot's width for its host: never wider than the host (narrow screens), at most 900 px. */
+function widthFor(host: HTMLElement): number {
+  const w = host.clientWidth - 16;
+  return w > 0 ? Math.max(240, Math.min(w, 900)) : 640;
+}
 
 export interface PlotHandle {
   /** Redraws with new data (same series, same order). */
@@ -134,7 +235,11 @@ function categoricalData(p: ExperimentPlot): ExperimentPlot {
 
 function barPlot(host: HTMLElement, p: ExperimentPlot, height: number): PlotHandle {
   const cats = p.categories ?? [];
-  const width = Math.max(320, Math.min(host.clientWidth - 16 || 640, 900));
+  const width = widthFor(host);
+  // On a log axis the bars stand on the lowest decade of the data (log10 values are plotted).
+  const logs = p.logY ? p.series.flatMap((s) => s.y.map((v) => plotted(p, v)).filter((v): v is number => v !== null)) : [];
+  const logLo = logs.length > 0 ? Math.floor(Math.min(...logs)) : 0;
+  const logHi = logs.length > 0 ? Math.max(Math.ceil(Math.max(...logs)), logLo + 1) : 1;
   const slot = GROUP / Math.max(p.series.length, 1);
   const bars = uPlot.paths.bars!({ size: [slot * 0.9, Number.POSITIVE_INFINITY], align: 0 });
   const opts: uPlot.Options = {
@@ -143,8 +248,8 @@ function barPlot(host: HTMLElement, p: ExperimentPlot, height: number): PlotHand
     height,
     scales: {
       x: { time: false, range: () => [-0.5, cats.length - 0.5] },
-      // Bars start at zero (or at the data when it is all negative).
-      y: { distr: 1, range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(0, max ?? 0) * 1.08 || 1] },
+      // Bars start at zero (or at the data when it is all negative); on a log axis at the lowest decade.
+      y: p.logY ? { distr: 1, range: () => [logLo, logHi] } : { distr: 1, range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(0, max ?? 0) * 1.08 || 1] },
     },
     axes: [
       {
@@ -154,22 +259,30 @@ function barPlot(host: HTMLElement, p: ExperimentPlot, height: number): PlotHand
         splits: () => cats.map((_, i) => i),
         values: (_u, splits) => splits.map((v) => cats[Math.round(v)] ?? ''),
       },
-      { label: p.yLabel, stroke: '#334155', grid: { stroke: '#e2e8f0' }, size: 60 },
+      {
+        label: p.yLabel,
+        stroke: '#334155',
+        grid: { stroke: '#e2e8f0' },
+        size: axisSize,
+        ...(p.logY ? { splits: (_u: uPlot, _i: number, lo: number, hi: number) => decadeSplits(height - 90, lo, hi), values: decadeValues } : {}),
+      },
     ],
     series: [
       { label: p.xLabel, value: (_u: uPlot, v: number | null) => (v == null ? '-' : (cats[Math.round(v)] ?? '')) },
-      ...p.series.map((s, i) => ({
+      ...p.series.map((s) => ({
         label: s.name,
-        stroke: COLORS[i % COLORS.length],
-        fill: `${COLORS[i % COLORS.length]}b0`,
+        stroke: colorFor(s.name),
+        fill: `${colorFor(s.name)}b0`,
         width: 1,
         paths: bars,
         points: { show: false },
-        value: (_u: uPlot, v: number | null) => (v == null ? '-' : v.toPrecision(3)),
+        ...(p.logY ? { fillTo: () => logLo } : {}),
+        value: (_u: uPlot, v: number | null) => (v == null ? '-' : (p.logY ? 10 ** v : v).toPrecision(3)),
       })),
     ],
   };
   const plot = new uPlot(opts, toData(categoricalData(p)), host);
+  followWidth(host, plot, height);
   return { plot, update: (next) => plot.setData(toData(categoricalData(next))) };
 }
 
@@ -179,7 +292,9 @@ function barPlot(host: HTMLElement, p: ExperimentPlot, height: number): PlotHand
  */
 export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): PlotHandle {
   if (p.categories) return barPlot(host, p, height);
-  const width = Math.max(320, Math.min(host.clientWidth - 16 || 640, 900));
+  const width = widthFor(host);
+  const covered = coveredSeries(p);
+  const ticksAtData = dataXs(p);
   // A log x axis of sizes (integers within two decades: 64..512) ticks at powers of two; any
   // other ticks at powers of ten (with 2x and 5x within two decades: 0.02, 0.05, 0.1, ...).
   const xs = p.series.flatMap((s) => s.x.filter((v) => v > 0 && Number.isFinite(v)));
@@ -191,15 +306,22 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
     height,
     scales: {
       x: p.logX ? { time: false, distr: 3, log: logX10 ? 10 : 2, range: tightRange } : { time: false },
-      y: { distr: 1 },
+      y: p.logY ? { distr: 1 } : { distr: 1, range: yRange },
     },
     axes: [
-      { label: p.xLabel, stroke: '#334155', grid: { stroke: '#e2e8f0' }, ...(p.logX ? { values: logValues, ...(logX10 ? { splits: (_u: uPlot, _i: number, lo: number, hi: number) => logSplits(width - 90, lo, hi), filter: keepAll } : {}) } : {}) },
+      {
+        label: p.xLabel,
+        stroke: '#334155',
+        grid: { stroke: '#e2e8f0' },
+        ...(p.logX ? { values: logValues, ...(logX10 && !ticksAtData ? { splits: (_u: uPlot, _i: number, lo: number, hi: number) => logSplits(width - 90, lo, hi), filter: keepAll } : {}) } : {}),
+        // A few x values (sizes, lengths, ranks): tick exactly at them, not at powers of two.
+        ...(p.logX && ticksAtData ? { splits: () => ticksAtData, filter: keepAll } : {}),
+      },
       {
         label: p.yLabel,
         stroke: '#334155',
         grid: { stroke: '#e2e8f0' },
-        size: 60,
+        size: axisSize,
         ...(p.logY ? { splits: (_u: uPlot, _i: number, lo: number, hi: number) => decadeSplits(height - 90, lo, hi), values: decadeValues } : {}),
       },
     ],
@@ -207,8 +329,10 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
       { label: p.xLabel },
       ...p.series.map((s, i) => ({
         label: s.name,
-        stroke: COLORS[i % COLORS.length],
-        width: 2,
+        stroke: colorFor(s.name),
+        // A series another one covers is drawn wider underneath; the covering one dashed on top.
+        width: [...covered.values()].includes(i) ? 5 : 2,
+        ...(covered.has(i) ? { dash: [8, 6] } : {}),
         spanGaps: true,
         points: { show: s.x.length <= MARKERS_UP_TO, size: 6 },
         value: (_u: uPlot, v: number | null) => (v == null ? '-' : (p.logY ? 10 ** v : v).toPrecision(3)),
@@ -216,5 +340,6 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
     ],
   };
   const plot = new uPlot(opts, toData(p), host);
+  followWidth(host, plot, height);
   return { plot, update: (next) => plot.setData(toData(next)) };
 }

@@ -1,4 +1,4 @@
-import { type Experiment, type ExperimentRunOptions, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, type ExperimentRunOptions, rng, throwIfAborted } from '@x/gpu';
 import { empiricalKernels } from '../kernels/empirical';
 import { wideKernels } from '../kernels/nngp';
 
@@ -38,6 +38,7 @@ export const ntkConvergenceExperiment: Experiment = {
   claim:
     'By "Scaling Limits of Wide Neural Networks with Weight Sharing" (Tensor Programs I, Yang 2019), the NNGP and NTK of a random MLP converge to their infinite-width recursions, with fluctuations shrinking like 1/√width.',
   async run(opts: ExperimentRunOptions = {}) {
+    throwIfAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const widths = opts.quick ? [128, 256, 512, 1024] : [64, 128, 256, 512, 1024, 2048, 4096];
     const seeds = opts.quick ? 8 : 12;
@@ -51,7 +52,7 @@ export const ntkConvergenceExperiment: Experiment = {
       let ek = 0;
       let et = 0;
       for (let s = 0; s < seeds; s++) {
-        opts.signal?.throwIfAborted();
+        throwIfAborted(opts.signal);
         const e = empiricalKernels(X, { ...o, width: n, seed: seed * 7919 + s + 1 });
         ek += relFro(e.K.data, exact.K.data) / seeds;
         et += relFro(e.Theta.data, exact.Theta.data) / seeds;
@@ -64,10 +65,13 @@ export const ntkConvergenceExperiment: Experiment = {
     const sK = slope(widths, errK);
     const sT = slope(widths, errT);
     const within = widths.every((n, i) => errK[i]! < 5 / Math.sqrt(n) && errT[i]! < 5 / Math.sqrt(n));
-    const ok = within && sK < -0.3 && sK > -0.75 && sT < -0.3 && sT > -0.75;
     const last = widths.length - 1;
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('empirical NNGP and NTK errors stay below 5/√width at every width', within, `at width ${widths[widths.length - 1]}: ${errK[widths.length - 1]!.toFixed(3)} / ${errT[widths.length - 1]!.toFixed(3)} vs ${(5 / Math.sqrt(widths[widths.length - 1]!)).toFixed(3)}`),
+        check('the NNGP error falls like 1/√width (log-log slope in [−0.75, −0.3])', sK < -0.3 && sK > -0.75, `slope ${sK.toFixed(2)}`),
+        check('so does the NTK error', sT < -0.3 && sT > -0.75, `slope ${sT.toFixed(2)}`),
+      ],
       summary: `Log-log slope of the error: NNGP ${sK.toFixed(2)}, NTK ${sT.toFixed(2)} (theory −0.5); at width ${widths[last]} the errors are ${errK[last]!.toFixed(3)} / ${errT[last]!.toFixed(3)}.`,
       plots: [
         {
@@ -84,6 +88,6 @@ export const ntkConvergenceExperiment: Experiment = {
         },
       ],
       metrics: { slopeNngp: sK, slopeNtk: sT, errNngpLast: errK[last]!, errNtkLast: errT[last]! },
-    };
+    });
   },
 };

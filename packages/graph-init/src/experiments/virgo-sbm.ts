@@ -1,4 +1,4 @@
-import type { Experiment, ExperimentRunOptions, ExperimentSeries } from '@x/gpu';
+import { check, type Experiment, experimentResult, type ExperimentRunOptions, type ExperimentSeries, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu';
 import type { GcnInitScheme } from '../virgo/virgo';
 import { sbmTask, trainGcn } from './sbm-task';
 
@@ -23,8 +23,9 @@ export const virgoSbmExperiment: Experiment = {
   pkg: '@x/graph-init',
   title: 'Virgo: depth-8 GCN node classification on an SBM',
   claim:
-    'Virgo ("On the Initialization of Graph Neural Networks", Li et al. 2023) trains deep GCNs at least as well as Kaiming and much better than Xavier.',
+    'Virgo ("On the Initialization of Graph Neural Networks", Li et al. 2023) trains deep GCNs at least as well as Kaiming and much better than Xavier (Virgo vs Kaiming is decided at full size only).',
   async run(opts: ExperimentRunOptions = {}) {
+    throwIfAborted(opts.signal);
     const cfg = virgoSbmConfig(opts.quick ?? false);
     const seed0 = opts.seed ?? 0;
     const mean: Record<string, number> = {};
@@ -35,7 +36,7 @@ export const virgoSbmExperiment: Experiment = {
       let curve: number[] = [];
       let steps: number[] = [];
       for (let k = 0; k < cfg.seeds; k++) {
-        opts.signal?.throwIfAborted();
+        throwIfAborted(opts.signal);
         const seed = seed0 * 1000 + k;
         const task = sbmTask({ blocks: cfg.blocks, size: cfg.size, pIn: cfg.pIn, pOut: cfg.pOut, noise: cfg.noise, trainFraction: 0.3, seed });
         const r = trainGcn(task, scheme, { depth: 8, hidden: cfg.hidden, steps: cfg.steps, lr: cfg.lr, seed, evalEvery: Math.max(1, Math.floor(cfg.steps / 10)) });
@@ -49,15 +50,20 @@ export const virgoSbmExperiment: Experiment = {
       mean[scheme] = acc;
       series.push({ name: scheme, x: steps, y: curve });
     }
-    // Virgo vs Kaiming differs by a few points at most (within seed noise at quick scale), so
-    // "Virgo >= Kaiming" is checked up to a tolerance: 0.02 in full mode, 0.05 in quick mode.
-    const tol = opts.quick ? 0.05 : 0.02;
-    const ok = mean.virgo! >= mean.kaiming! - tol && mean.kaiming! > mean.xavier! + 0.05 && mean.virgo! > mean.xavier! + 0.05;
-    return {
-      ok,
+    // Virgo vs Kaiming differs by a few points at most; at quick size (2 seeds, 400 nodes) the
+    // order flips with the seed, so quick mode reports it as inconclusive instead of claiming it.
+    const f = (v: number) => v.toFixed(3);
+    const virgoVsKaiming = `Virgo ${f(mean.virgo!)} vs Kaiming ${f(mean.kaiming!)}`;
+    const statement = 'Virgo trains at least as well as Kaiming (mean test accuracy)';
+    return experimentResult({
+      checks: [
+        opts.quick ? inconclusiveAtQuickSize(statement, mean.virgo! >= mean.kaiming!, virgoVsKaiming) : check(statement, mean.virgo! >= mean.kaiming!, virgoVsKaiming),
+        check('Virgo is much better than Xavier (by more than 0.05)', mean.virgo! > mean.xavier! + 0.05, `${f(mean.virgo!)} vs ${f(mean.xavier!)}`),
+        check('so is Kaiming (by more than 0.05)', mean.kaiming! > mean.xavier! + 0.05, `${f(mean.kaiming!)} vs ${f(mean.xavier!)}`),
+      ],
       summary: `Mean test accuracy at depth 8 over ${cfg.seeds} seeds: Virgo ${mean.virgo!.toFixed(3)}, Kaiming ${mean.kaiming!.toFixed(3)}, Xavier ${mean.xavier!.toFixed(3)}.`,
       plots: [{ title: 'Test accuracy, 8-layer GCN on an SBM', xLabel: 'Adam step', yLabel: 'test accuracy', series }],
       metrics: { virgo: mean.virgo!, kaiming: mean.kaiming!, xavier: mean.xavier! },
-    };
+    });
   },
 };

@@ -1,4 +1,4 @@
-import { type Experiment, enableWasm, type Matrix, type Rng, rng } from '@x/gpu';
+import { check, enableWasm, type Experiment, experimentResult, inconclusiveAtQuickSize, type Matrix, type Rng, rng, throwIfAborted } from '@x/gpu';
 import { Linear, Sequential, Tanh } from '@x/nn';
 import { laplacianEigenmaps } from '../eigenmaps';
 import { fitLearnedBasis } from '../learned-basis';
@@ -66,7 +66,7 @@ export const eigenstructures: Experiment = {
   title: 'Learned eigenbasis vs Laplacian eigenmaps (circle, sphere)',
   claim: 'An MLP basis trained with the nested reconstruction loss ("Learning Eigenstructures of Unstructured Data Manifolds") spans the low Laplace-Beltrami eigenspaces of the sphere (angle < 15° to the degree ≤ 2 harmonics), like density-normalised kNN Laplacian eigenmaps, which beat unnormalised ones on a non-uniform circle.',
   async run(opts = {}) {
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const g = rng(seed + 101);
@@ -114,15 +114,19 @@ export const eigenstructures: Experiment = {
     angles.learnedDeg1 = subspaceAngle(leadingColumns(phi, 4), h1);
     angles.learnedDeg2 = subspaceAngle(phi, h2);
     const metrics: Record<string, number> = { ...angles, sphereGroupRatio: (em.values[4]! + em.values[5]! + em.values[6]! + em.values[7]! + em.values[8]!) / 5 / ((em.values[1]! + em.values[2]! + em.values[3]!) / 3) };
-    const ok = metrics.learnedDeg2! < 15 && metrics.learnedDeg1! < 15 && metrics.circleAlpha1! < metrics.circleAlpha0!;
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('the learned basis spans the degree ≤ 1 harmonics (angle < 15°)', metrics.learnedDeg1! < 15, `${metrics.learnedDeg1!.toFixed(1)}°`),
+        check('and the degree ≤ 2 harmonics (angle < 15°)', metrics.learnedDeg2! < 15, `${metrics.learnedDeg2!.toFixed(1)}°`),
+        (quick ? inconclusiveAtQuickSize : check)('like density-normalised Laplacian eigenmaps, which also reach < 15° to the degree ≤ 2 harmonics', metrics.eigenmapDeg2! < 15, `eigenmaps ${metrics.eigenmapDeg1!.toFixed(1)}° / ${metrics.eigenmapDeg2!.toFixed(1)}° (degree ≤ 1 / ≤ 2)`),
+        check('on a non-uniform circle density normalisation (α = 1) beats α = 0', metrics.circleAlpha1! < metrics.circleAlpha0!, `${metrics.circleAlpha1!.toFixed(1)}° vs ${metrics.circleAlpha0!.toFixed(1)}°`),
+      ],
       summary: `angles (deg): circle {cos,sin} α=1 ${metrics.circleAlpha1!.toFixed(1)} vs α=0 ${metrics.circleAlpha0!.toFixed(1)}; sphere degree≤1/≤2: learned ${metrics.learnedDeg1!.toFixed(1)}/${metrics.learnedDeg2!.toFixed(1)}, eigenmaps ${metrics.eigenmapDeg1!.toFixed(1)}/${metrics.eigenmapDeg2!.toFixed(1)}`,
       metrics,
       plots: [
         { title: 'eigenvalues / λ1', xLabel: 'index', yLabel: 'λ / λ1', series: spectra.map((s) => ({ name: s.name, x: s.values.map((_, i) => i), y: s.values })) },
         { title: 'nested reconstruction loss', xLabel: 'Adam step', yLabel: 'loss', series: [{ name: 'learned basis', x: fit.loss.map((_, i) => i), y: fit.loss }] },
       ],
-    };
+    });
   },
 };

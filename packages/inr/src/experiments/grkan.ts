@@ -1,4 +1,4 @@
-import { type Experiment, enableWasm, type Matrix } from '@x/gpu';
+import { check, enableWasm, type Experiment, experimentResult, type Matrix, throwIfAborted } from '@x/gpu';
 import { GELU, Linear, type Module, parameterCount, Sequential } from '@x/nn';
 import { GrKan } from '../gr-kan';
 import type { RationalForm } from '../rational';
@@ -53,7 +53,7 @@ export const grkanVsMlp: Experiment = {
   title: 'GR-KAN vs GELU MLP on a 1-D regression',
   claim: 'A GR-KAN network (KAT, "Kolmogorov-Arnold Transformer": group-rational units, gelu init, variance-preserving gain) fits sin(8πx)e^{-x²} plus a step at least about as well as a GELU MLP of equal size.',
   async run(opts = {}) {
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     // Quick: 256 points, width 32, 1200 steps (~2 s unloaded). Full: the spec's 512 points, width 64, 3000 steps.
@@ -77,10 +77,11 @@ export const grkanVsMlp: Experiment = {
       paramsGrKan: parameterCount(nets[1]![1]),
     };
     // "Comparable or better": within a factor 1.5 of the MLP's MSE, or below it.
-    const ok = metrics.mseGrKan <= 1.5 * metrics.mseMlp;
     opts.onProgress?.({ fraction: 1 });
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('GR-KAN fits at least about as well as a GELU MLP of equal size (MSE ≤ 1.5x)', metrics.mseGrKan <= 1.5 * metrics.mseMlp, `GR-KAN ${metrics.mseGrKan.toExponential(1)} vs MLP ${metrics.mseMlp.toExponential(1)}`),
+      ],
       summary: `final MSE: GR-KAN ${metrics.mseGrKan.toExponential(2)} (${metrics.paramsGrKan} params) vs GELU MLP ${metrics.mseMlp.toExponential(2)} (${metrics.paramsMlp} params) after ${steps} Adam steps`,
       metrics,
       plots: [
@@ -101,6 +102,6 @@ export const grkanVsMlp: Experiment = {
           ],
         },
       ],
-    };
+    });
   },
 };

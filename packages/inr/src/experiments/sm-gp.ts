@@ -1,4 +1,4 @@
-import type { Experiment } from '@x/gpu';
+import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu';
 import { fitGp } from '../fit-gp';
 import { gpPredict } from '../gp-nlml';
 import { smInit } from '../sm-kernel';
@@ -29,7 +29,7 @@ export const smGpExtrapolation: Experiment = {
   title: 'Spectral-mixture vs squared-exponential GP: extrapolating two tones',
   claim: 'A spectral-mixture kernel (GP-HM, "Solving High Frequency and Multi-Scale PDEs with Gaussian Processes"; Gaussian or, as GP-HM-StM, Matérn-5/2 envelopes) fitted by NLML recovers the frequencies 20 and 3 and extrapolates sin(2π20x)+0.3sin(2π3x) almost exactly, where a squared-exponential kernel reverts to the mean (rel. L2 ~1).',
   async run(opts = {}) {
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const n = 100;
     const q = 20;
@@ -66,9 +66,12 @@ export const smGpExtrapolation: Experiment = {
       smNlml: sm.nlml,
       seNlml: se!.nlml,
     };
-    const ok = metrics.smRelL2 < 1e-2 && metrics.stmRelL2 < 1e-2 && metrics.seRelL2 > 0.5;
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('the SM GP extrapolates almost exactly (rel. L2 < 1e-2 on [0.7, 1])', metrics.smRelL2 < 1e-2, `${metrics.smRelL2.toExponential(2)} (dominant μ ${metrics.mu1.toFixed(2)}, ${metrics.mu2.toFixed(2)})`),
+        check('so does its Matérn-5/2 variant (GP-HM-StM)', metrics.stmRelL2 < 1e-2, metrics.stmRelL2.toExponential(2)),
+        check('the SE GP reverts to the mean (rel. L2 > 0.5)', metrics.seRelL2 > 0.5, metrics.seRelL2.toFixed(2)),
+      ],
       summary: `extrapolation rel. L2 on [0.7, 1]: SM ${metrics.smRelL2.toExponential(2)} (dominant μ ${metrics.mu1.toFixed(2)}, ${metrics.mu2.toFixed(2)}), Matérn-5/2 SM (StM) ${metrics.stmRelL2.toExponential(2)} vs SE ${metrics.seRelL2.toFixed(2)}`,
       metrics,
       plots: [
@@ -94,6 +97,6 @@ export const smGpExtrapolation: Experiment = {
           ],
         },
       ],
-    };
+    });
   },
 };

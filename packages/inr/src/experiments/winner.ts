@@ -1,4 +1,4 @@
-import { type Experiment, enableWasm, type Matrix, rng } from '@x/gpu';
+import { check, enableWasm, type Experiment, experimentResult, inconclusiveAtQuickSize, type Matrix, rng, throwIfAborted } from '@x/gpu';
 import { irfft } from '@x/linalg';
 import { fitSiren, psnrFromMse } from '../fit-siren';
 import { sirenInit, sirenModel, winnerInit } from '../siren';
@@ -37,15 +37,19 @@ function column(v: ArrayLike<number>): Matrix<Float64Array> {
 /**
  * WINNER (SIREN²) vs SIREN on a high-frequency-only 1-D signal: plain SIREN (ω_first = 30)
  * stays at the all-zero level (~11 dB, the spectral bottleneck) while WINNER's noisy init fits
- * it; the ω_first = 3000 baseline is shown too, and a low-frequency control where all fit.
+ * it, and a low-frequency control where both fit. A SIREN with ω_first = 3000 fits the band
+ * as well as WINNER, so the paper's "SIREN cannot" holds only for the default ω_first: that part
+ * is a check that does not hold, reported and not asserted. Which of WINNER and SIREN(3000) ends
+ * higher flips between quick and full size, so neither size claims an order.
  */
 export const winnerVsSiren: Experiment = {
   id: 'inr/winner-vs-siren',
   pkg: '@x/inr',
   title: 'WINNER vs SIREN on a high-frequency band',
-  claim: 'WINNER ("Spectral Bottleneck in Deep Neural Networks: Noise is All You Need") fits a high-frequency-only signal that plain SIREN cannot (it stays near the all-zero PSNR), with the same steps and seed.',
+  claim:
+    'WINNER ("Spectral Bottleneck in Deep Neural Networks: Noise is All You Need") fits a high-frequency-only signal that plain SIREN cannot. Tests WINNER against SIREN with the default ω₁ = 30, which stays near the all-zero PSNR with the same steps and seed; the paper\'s "SIREN cannot" does not reproduce for a SIREN with ω₁ = 3000, which fits the band as well, see README.',
   async run(opts = {}) {
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     // Quick: N=512, H=32, 300 steps (~1 s per fit unloaded with the WASM GEMM). Full: the spec's 2048/64/600.
@@ -70,7 +74,13 @@ export const winnerVsSiren: Experiment = {
         ['WINNER', winnerInit(layers, y, { seed })],
       ];
       for (const [name, p] of models) {
-        const r = fitSiren(sirenModel(p), coords, target, { steps, signal: opts.signal });
+        throwIfAborted(opts.signal);
+        const r = fitSiren(sirenModel(p), coords, target, {
+          steps,
+          signal: opts.signal,
+          every: 10,
+          onProgress: (i) => opts.onProgress?.({ fraction: (done + (i.step + 1) / steps) / 6, message: `${band}: ${name}, step ${i.step + 1}: ${i.psnr.toFixed(1)} dB` }),
+        });
         runs.push({ name, band, ...r });
         opts.onProgress?.({ fraction: ++done / 6, message: `${band}: ${name} ${r.best.toFixed(1)} dB` });
       }
@@ -87,13 +97,18 @@ export const winnerVsSiren: Experiment = {
       controlZeroLevel: zero[1]!,
     };
     // Stuck = within 3 dB of the all-zero output; fitted = at least 15 dB above it.
-    const ok =
-      metrics.siren30 < metrics.zeroLevel + 3 &&
-      metrics.winner > metrics.zeroLevel + 15 &&
-      metrics.controlSiren30 > metrics.controlZeroLevel + 10 &&
-      metrics.controlWinner > metrics.controlZeroLevel + 10;
-    return {
-      ok,
+    const dB = (v: number) => `${v.toFixed(1)} dB`;
+    const order = `WINNER ${dB(metrics.winner)} vs SIREN(3000) ${dB(metrics.siren3000)}`;
+    return experimentResult({
+      checks: [
+        check('SIREN with ω₁ = 30 stays within 3 dB of the all-zero output on the high band', metrics.siren30 < metrics.zeroLevel + 3, `${dB(metrics.siren30)} vs all-zero ${dB(metrics.zeroLevel)}`),
+        check('WINNER fits it: more than 15 dB above the all-zero output', metrics.winner > metrics.zeroLevel + 15, `${dB(metrics.winner)} vs ${dB(metrics.zeroLevel)}`),
+        check('control band [0, 0.02]: both fit (more than 10 dB above all-zero)', metrics.controlSiren30 > metrics.controlZeroLevel + 10 && metrics.controlWinner > metrics.controlZeroLevel + 10, `SIREN(30) ${dB(metrics.controlSiren30)}, WINNER ${dB(metrics.controlWinner)} vs ${dB(metrics.controlZeroLevel)}`),
+        check('paper: plain SIREN cannot fit the high band, also with ω₁ = 3000 (within 3 dB of all-zero)', metrics.siren3000 < metrics.zeroLevel + 3, `SIREN(3000) ${dB(metrics.siren3000)}`, false),
+        quick
+          ? inconclusiveAtQuickSize('WINNER ends above SIREN with ω₁ = 3000', metrics.winner > metrics.siren3000, order)
+          : check('WINNER ends above SIREN with ω₁ = 3000 (not part of the claim; the order flips at quick size)', metrics.winner > metrics.siren3000, order, false),
+      ],
       summary: `high band (all-zero output ${metrics.zeroLevel.toFixed(1)} dB): SIREN(30) ${metrics.siren30.toFixed(1)} dB, SIREN(3000) ${metrics.siren3000.toFixed(1)} dB, WINNER ${metrics.winner.toFixed(1)} dB; control: SIREN(30) ${metrics.controlSiren30.toFixed(1)} dB, WINNER ${metrics.controlWinner.toFixed(1)} dB`,
       metrics,
       plots: bands.map(([band]) => ({
@@ -102,6 +117,6 @@ export const winnerVsSiren: Experiment = {
         yLabel: 'PSNR (dB)',
         series: runs.filter((r) => r.band === band).map((r) => ({ name: r.name, x: r.psnr.map((_, i) => i), y: r.psnr })),
       })),
-    };
+    });
   },
 };

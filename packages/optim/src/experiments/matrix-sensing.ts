@@ -1,4 +1,4 @@
-import type { Experiment, ExperimentResult, ExperimentRunOptions } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu';
 import { matrixSensing } from '../matrix-sensing';
 import { lowRankPsd } from './problems';
 import { checkAborted, fmt, tick } from './util';
@@ -14,6 +14,7 @@ export const matrixSensingExperiment: Experiment = {
   claim:
     'Xiong, Ding & Du 2024: symmetric GD converges linearly for k = r but only sublinearly for k > r; asymmetric GD with imbalanced init converges linearly at an alpha-dependent rate, and modifying one step near the optimum removes the alpha dependence.',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const T = opts.quick ? 2000 : 6000;
     const fixAt = 1500;
@@ -39,19 +40,16 @@ export const matrixSensingExperiment: Experiment = {
     const lin = 1e-10;
     // the asymmetric runs are compared at a common checkpoint (alpha = 0.1 does converge, later)
     const c = 2000;
-    const ok =
-      at(0, T) < lin &&
-      at(1, T) > 1e-6 &&
-      at(1, T / 2) / at(1, T) < 10 &&
-      at(2, c) < lin &&
-      at(3, c) > 1e-6 &&
-      at(3, T) < at(3, T / 2) &&
-      at(4, c) < lin;
     // thin the curves for plotting: every 10th point, floored at 1e-16 for the log axis
     const xs: number[] = [];
     for (let t = 0; t <= T; t += 10) xs.push(t);
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('symmetric GD with k = r converges linearly (error < 1e-10 at T)', at(0, T) < lin, fmt(at(0, T))),
+        check('with k > r it converges only sublinearly (error > 1e-6 at T, less than 10x drop from T/2 to T)', at(1, T) > 1e-6 && at(1, T / 2) / at(1, T) < 10, `${fmt(at(1, T))}; drop ${fmt(at(1, T / 2) / at(1, T))}x`),
+        check(`asymmetric GD converges linearly at an alpha-dependent rate: alpha = 0.5 < 1e-10 at t = ${c}, alpha = 0.1 still > 1e-6 but falling`, at(2, c) < lin && at(3, c) > 1e-6 && at(3, T) < at(3, T / 2), `${fmt(at(2, c))} vs ${fmt(at(3, c))}`),
+        check(`one modified step removes the alpha dependence: alpha = 0.1 with the fix < 1e-10 at t = ${c}`, at(4, c) < lin, fmt(at(4, c))),
+      ],
       summary: `||XXᵀ - M*||_F at T=${T}: ${runs.map((r, i) => `${r.name}: ${fmt(at(i, T))}`).join('; ')}. At t=${c}: alpha=0.1 ${fmt(at(3, c))} vs with the fix ${fmt(at(4, c))}.`,
       metrics: Object.fromEntries(runs.map((r, i) => [r.name, at(i, T)])),
       plots: [
@@ -63,6 +61,6 @@ export const matrixSensingExperiment: Experiment = {
           series: runs.map((r, i) => ({ name: r.name, x: xs, y: xs.map((t) => Math.max(1e-16, at(i, t))) })),
         },
       ],
-    };
+    });
   },
 };

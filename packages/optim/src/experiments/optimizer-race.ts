@@ -1,4 +1,4 @@
-import type { Experiment, ExperimentResult, ExperimentRunOptions } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu';
 import { AdamW } from '../adamw';
 import { ARO } from '../aro';
 import { DctAdamW } from '../dct-adamw';
@@ -43,6 +43,7 @@ export const optimizerRaceExperiment: Experiment = {
   claim:
     'Matrix optimizers (Muon, Jordan et al. 2024; ARO, Gong et al. 2026) reach a lower loss than tuned AdamW in the same number of steps, and the low-rank methods (GaLore, Zhao et al. 2024; DCT-AdamW, Modoranu et al. 2025) still train with rank-r optimizer state.',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const steps = opts.quick ? 150 : 300;
     const sizes = [16, 64, 64, 4] as const;
@@ -77,8 +78,12 @@ export const optimizerRaceExperiment: Experiment = {
     const allTrain = names.every((n) => final[n]! < 0.1 * first);
     const matrixBeatsAdam = final.Muon! < final.AdamW! && final.ARO! < final.AdamW!;
     const xs = best.AdamW!.curve.map((_, i) => Math.min(i * every, steps));
-    return {
-      ok: allTrain && matrixBeatsAdam,
+    return experimentResult({
+      checks: [
+        check('Muon reaches a lower loss than tuned AdamW in the same steps', final.Muon! < final.AdamW!, `${fmt(final.Muon!)} vs ${fmt(final.AdamW!)}`),
+        check('ARO does too', final.ARO! < final.AdamW!, `${fmt(final.ARO!)} vs ${fmt(final.AdamW!)}`),
+        check('every optimizer, the low-rank GaLore and DCT-AdamW included, trains (loss < 1/10 of the start)', allTrain, `worst ${fmt(Math.max(...names.map((n) => final[n]!)))} vs start ${fmt(first)}`),
+      ],
       summary: `Loss after ${steps} steps (start ${fmt(first)}, best lr of ${opts.quick ? 'the recorded sweep' : 'the sweep'}): ${names
         .map((n) => `${n} ${fmt(final[n]!)}`)
         .join(', ')}. ${matrixBeatsAdam ? 'Muon and ARO beat AdamW' : 'Muon/ARO did NOT both beat AdamW'}; ARO ${final.ARO! < final.Muon! ? 'beats' : 'does not beat'} Muon here.`,
@@ -92,6 +97,6 @@ export const optimizerRaceExperiment: Experiment = {
           series: names.map((n) => ({ name: `${n} (lr x${best[n]!.mult})`, x: xs.slice(0, best[n]!.curve.length), y: best[n]!.curve })),
         },
       ],
-    };
+    });
   },
 };

@@ -1,4 +1,4 @@
-import type { Experiment, ExperimentResult, ExperimentRunOptions } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu';
 import { addOutliers, gaussianSensing, measure } from '../sensing';
 import { subgm } from '../subgm';
 import { lowRankPsd } from './problems';
@@ -16,15 +16,18 @@ function setup(quick: boolean, seed: number, fraction: number) {
 /**
  * Ma & Fattahi (arXiv 2202.08788): SubGM with small initialization and geometric step decay
  * recovers a rank-2 X* from measurements with a constant fraction of arbitrary-magnitude outliers,
- * whatever the search rank r′; gradient descent on the l2 loss does not.
+ * whatever the search rank r′; gradient descent on the l2 loss does not. At this scale and step
+ * budget the recovery is accurate but not exact, and its error grows with r′: those two parts of
+ * the paper's claim are reported as checks that do not hold, not asserted.
  */
 export const subgmOutliersExperiment: Experiment = {
   id: 'optim/subgm-outliers',
   pkg: '@x/optim',
   title: 'SubGM (l1) vs l2 gradient descent under gross outliers, over-parameterized rank',
   claim:
-    'Ma & Fattahi 2022: the sub-gradient method on the l1 loss with small initialization recovers X* exactly under a constant fraction of gross outliers, and over-parameterization (r′ > r) does not hurt; l2 gradient descent is destroyed by the outliers.',
+    'Ma & Fattahi 2022: the sub-gradient method on the l1 loss with small initialization recovers X* under a constant fraction of gross outliers at any search rank r′, where l2 gradient descent is destroyed. Tests recovery to error < 0.05 for every r′ and the l2 failure; the paper\'s exact recovery and "over-parameterization does not hurt" do not reproduce here (the error grows with r′), see README.',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const quick = opts.quick ?? false;
     const steps = quick ? 300 : 600;
@@ -34,11 +37,15 @@ export const subgmOutliersExperiment: Experiment = {
     const finals: Record<string, number> = {};
     let l2Broken = true;
     let subOk = true;
+    let worstSub = 0;
+    let worstGrowth = 0;
+    const l2Finals: string[] = [];
     const total = fractions.length * (ranks.length + 1);
     let done = 0;
     for (const p of fractions) {
       const { d, truth, A, y } = setup(quick, seed, p);
       const base = { d, alpha: 1e-3, eta0: 0.3, rho: quick ? 0.98 : 0.99, steps, truth, seed: seed + 7 };
+      const byRank: number[] = [];
       for (const r of [...ranks, -1]) {
         checkAborted(opts.signal);
         const l2 = r < 0;
@@ -46,16 +53,32 @@ export const subgmOutliersExperiment: Experiment = {
         const name = l2 ? `l2 GD, r′=2, p=${p}` : `SubGM r′=${r}, p=${p}`;
         const fin = res.error[steps]!;
         finals[name] = fin;
-        curves.push({ name, y: Array.from(res.error, (e) => (Number.isFinite(e) ? e : 1e6)) });
-        if (l2) l2Broken &&= res.diverged || fin > 1;
-        else subOk &&= fin < 0.05;
+        // A diverged curve ends where it leaves the plot's range (error > 100), so it does not
+        // squash the converging ones into a flat line at the bottom.
+        const stop = res.error.findIndex((e) => !(Number.isFinite(e) && e <= 100));
+        const shown = Array.from(stop < 0 ? res.error : res.error.subarray(0, stop));
+        curves.push({ name: stop < 0 ? name : `${name} (error > 100 from step ${stop})`, y: shown });
+        if (l2) {
+          l2Broken &&= res.diverged || fin > 1;
+          l2Finals.push(`p=${p}: ${res.diverged ? 'diverged' : fmt(fin)}`);
+        } else {
+          subOk &&= fin < 0.05;
+          worstSub = Math.max(worstSub, fin);
+          byRank.push(fin);
+        }
         opts.onProgress?.({ fraction: ++done / total, message: `${name}: error ${fmt(fin)}` });
         await tick();
       }
+      worstGrowth = Math.max(worstGrowth, byRank[byRank.length - 1]! / byRank[0]!);
     }
-    const xs = Array.from({ length: steps + 1 }, (_, t) => t);
-    return {
-      ok: subOk && l2Broken,
+    const sub = Object.entries(finals).filter(([k]) => k.startsWith('SubGM'));
+    return experimentResult({
+      checks: [
+        check(`SubGM recovers X* to error < 0.05 at every search rank r′ = ${ranks.join('/')} and outlier fraction ${fractions.join('/')}`, subOk, `worst ${fmt(worstSub)}`),
+        check('l2 gradient descent is destroyed by the outliers (diverges or error > 1)', l2Broken, l2Finals.join('; ')),
+        check('paper: exact recovery (final error < 1e-6 at every r′); does not reproduce at this step budget', sub.every(([, v]) => v < 1e-6), sub.map(([k, v]) => `${k.replace('SubGM ', '')}: ${fmt(v)}`).join('; '), false),
+        check(`paper: over-parameterization does not hurt (error at r′ = ${ranks[ranks.length - 1]} within 2x of r′ = 2); does not reproduce, the error grows with r′`, worstGrowth <= 2, `worst ratio ${worstGrowth.toFixed(1)}x`, false),
+      ],
       summary: `Final ||UUᵀ - X*||_F after ${steps} steps (outliers of magnitude 100): ${Object.entries(finals)
         .map(([k, v]) => `${k}: ${fmt(v)}`)
         .join('; ')}.`,
@@ -64,12 +87,12 @@ export const subgmOutliersExperiment: Experiment = {
         {
           title: 'Recovery error (d = 20, rank 2, Gaussian symmetric measurements)',
           xLabel: 'iteration',
-          yLabel: '||U Uᵀ - X*||_F (1e6 = diverged)',
+          yLabel: '||U Uᵀ - X*||_F',
           logY: true,
-          series: curves.map((c) => ({ name: c.name, x: xs, y: c.y })),
+          series: curves.map((c) => ({ name: c.name, x: c.y.map((_, t) => t), y: c.y })),
         },
       ],
-    };
+    });
   },
 };
 
@@ -81,6 +104,7 @@ export const subgmInitScaleExperiment: Experiment = {
   claim:
     'Ma & Fattahi 2022: with an over-parameterized search rank, a smaller initialization scale alpha gives a smaller final recovery error (the implicit bias of small initialization).',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const quick = opts.quick ?? false;
     // the smallest init needs ~log(1/alpha) iterations to leave the origin: keep the full schedule
@@ -98,16 +122,18 @@ export const subgmInitScaleExperiment: Experiment = {
       await tick();
     }
     // smallest init beats the largest, and the trend holds across the sweep's ends
-    const ok = finals.at(-1)! < finals[0]! && finals.at(-2)! < finals[0]!;
     const xs = Array.from({ length: steps + 1 }, (_, t) => t);
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('the smallest initialization beats the largest', finals.at(-1)! < finals[0]!, `alpha ${alphas.at(-1)}: ${fmt(finals.at(-1)!)} vs alpha ${alphas[0]}: ${fmt(finals[0]!)}`),
+        check('so does the second smallest (the trend holds across the sweep)', finals.at(-2)! < finals[0]!, `alpha ${alphas.at(-2)}: ${fmt(finals.at(-2)!)} vs ${fmt(finals[0]!)}`),
+      ],
       summary: `Final error with r′ = 20 after ${steps} steps: ${alphas.map((a, i) => `alpha=${a}: ${fmt(finals[i]!)}`).join(', ')}.`,
       metrics: Object.fromEntries(alphas.map((a, i) => [`error_alpha_${a}`, finals[i]!])),
       plots: [
         { title: 'Final error vs initialization scale', xLabel: 'alpha', yLabel: '||U Uᵀ - X*||_F', logX: true, logY: true, series: [{ name: 'SubGM r′=20', x: alphas, y: finals }] },
         { title: 'Error curves', xLabel: 'iteration', yLabel: '||U Uᵀ - X*||_F', logY: true, series: alphas.map((a, i) => ({ name: `alpha=${a}`, x: xs, y: curves[i]! })) },
       ],
-    };
+    });
   },
 };

@@ -1,8 +1,8 @@
-import { DomainError, type Matrix, type Rng } from '@x/gpu';
+import { type Matrix, type Rng, throwIfAborted } from '@x/gpu';
 
-/** Throws when the signal has been aborted (experiments check between steps). */
+/** Throws an AbortError when the signal has been aborted (experiments check between steps). */
 export function checkAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new DomainError('experiment aborted');
+  throwIfAborted(signal);
 }
 
 /** Milliseconds from a monotonic clock (performance.now exists in browsers and Node). */

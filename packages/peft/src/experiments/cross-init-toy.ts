@@ -1,4 +1,4 @@
-import { type Experiment, type Matrix, randn, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, type Matrix, randn, rng, throwIfAborted } from '@x/gpu';
 import { Adam, Linear, mseLoss, type Parameter, Sequential, Tanh } from '@x/nn';
 import { crossInit, crossInitRegularizer } from '../cross-init';
 
@@ -41,7 +41,7 @@ function optimize(
   const losses: number[] = [];
   let reached = steps + 1;
   for (let t = 0; t <= steps; t++) {
-    signal?.throwIfAborted();
+    if (t % 50 === 0) throwIfAborted(signal);
     const vm = { rows: init.rows, cols: init.cols, data: v };
     const { value, grad } = mseLoss(pipeline.forward(vm), target);
     losses.push(value);
@@ -65,21 +65,26 @@ function optimize(
  * Cross Initialization toy (Pang et al., "Cross Initialization for Face Personalization of
  * Text-to-Image Models", CVPR 2024): a random 2-layer "text encoder" E (d -> h -> d, tanh, with
  * output norms ~10x its input norms, as CLIP's hidden states are larger than its token
- * embeddings) and a frozen random "decoder" D. The identity to learn is v* = E(u*), u* a
- * perturbed "name" embedding near v0 (n = 2 tokens), and the loss is ‖D(E(v)) − D(E(v*))‖².
- * Textual inversion starts from v0; Cross Initialization from E(v0) with the regularizer
- * λ mean_j ‖v_j − E(v0)_j‖ (λ = 1e-5). Compares the steps to reach 1e-3 of the standard init's
- * loss and ‖v_T − v_init‖.
+ * embeddings) and a frozen random "decoder" D. Each identity to learn is v* = E(u*), u* an
+ * independent random token embedding (another "name", not derived from v0), and the loss is
+ * ‖D(E(v)) − D(E(v*))‖². Textual inversion starts from v0 (n = 2 tokens); Cross Initialization
+ * from E(v0) with the regularizer λ mean_j ‖v_j − E(v0)_j‖ (λ = 1e-5). The checks are the
+ * paper's own comparison: learned embeddings end up far larger in norm than the standard init,
+ * and E(v0) starts at their scale. Its convergence claim (lower loss in the same steps, less
+ * travel) is computed too but does not hold once the target is not built near E(v0): the
+ * earlier toy drew u* near v0, which built the win in. Medians over several identities.
  */
 export const crossInitToy: Experiment = {
   id: 'peft/cross-init-toy',
   pkg: '@x/peft',
   title: 'Cross Initialization: init v0 vs E(v0) through a frozen encoder/decoder',
-  claim: 'Cross Initialization (Pang et al. 2024) initializes the textual-inversion embedding with the encoder output E(v0), which is close to where learned embeddings end up, so it converges in fewer steps and moves the embedding much less than the standard init v0.',
+  claim:
+    'Cross Initialization (Pang et al. 2024): textual-inversion embeddings learned from the standard init v0 end up much larger in norm than v0, and initializing with the encoder output E(v0) closes this norm gap. Tests both with identities drawn independently of v0; the paper\'s faster convergence from E(v0) does not reproduce in this toy (lower loss and less travel from v0), see README.',
   async run(opts = {}) {
+    throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
-    const [d, h, m, steps] = quick ? [16, 64, 32, 400] : [32, 128, 64, 1000];
+    const [d, h, m, steps, identities] = quick ? [16, 64, 32, 400, 3] : [32, 128, 64, 1000, 5];
     const n = 2;
     const g = rng(seed);
     // Encoder gain ~10 on token-sized inputs (rows of norm 0.1√d): near-linear around v0, while
@@ -95,50 +100,68 @@ export const crossInitToy: Experiment = {
     const D = new Linear(d, m, { weight: randn(m, d, g, 1 / Math.sqrt(d)), bias: false });
     const pipeline = new Sequential(E, D);
     const v0 = randn(n, d, g, 0.1);
-    const u = { rows: n, cols: d, data: v0.data.map((x) => x + 0.02 * g.normal()) };
-    const vStar = E.forward(u);
-    const target = { rows: n, cols: m, data: Float64Array.from(pipeline.forward(vStar).data) };
     const lr = 5e-3;
-    const base = mseLoss(pipeline.forward(v0), target).value;
-    const threshold = 1e-3 * base;
     const ci = crossInit(E, v0);
-    const standard = optimize(pipeline, v0, target, steps, lr, threshold, undefined, opts.signal);
-    opts.onProgress?.({ fraction: 0.5, message: 'standard init done' });
-    const cross = optimize(pipeline, ci.v, target, steps, lr, threshold, { anchor: ci.anchor, lambda: 1e-5 }, opts.signal);
-    opts.onProgress?.({ fraction: 1 });
-    const metrics = {
-      stepsStandard: standard.steps,
-      stepsCross: cross.steps,
-      travelStandard: standard.travel,
-      travelCross: cross.travel,
-      finalLossStandard: standard.losses.at(-1)!,
-      finalLossCross: cross.losses.at(-1)!,
-      normV0: standard.initNorm,
-      normLearnedStandard: standard.finalNorm,
-      normCrossInit: cross.initNorm,
-      normTarget: rowNormMean(vStar),
+    const runs: { standard: ToyRun; cross: ToyRun; normTarget: number }[] = [];
+    for (let k = 0; k < identities; k++) {
+      throwIfAborted(opts.signal);
+      // Another "name": a token embedding of the same scale as v0, drawn independently of it.
+      const u = randn(n, d, g, 0.1);
+      const vStar = E.forward(u);
+      const target = { rows: n, cols: m, data: Float64Array.from(pipeline.forward(vStar).data) };
+      const threshold = 1e-3 * mseLoss(pipeline.forward(v0), target).value;
+      const standard = optimize(pipeline, v0, target, steps, lr, threshold, undefined, opts.signal);
+      const cross = optimize(pipeline, ci.v, target, steps, lr, threshold, { anchor: ci.anchor, lambda: 1e-5 }, opts.signal);
+      runs.push({ standard, cross, normTarget: rowNormMean(vStar) });
+      opts.onProgress?.({ fraction: (k + 1) / identities, message: `identity ${k + 1}: steps ${standard.steps} vs ${cross.steps}` });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
     };
-    const ok = cross.steps < standard.steps && cross.travel < standard.travel && metrics.finalLossCross <= metrics.finalLossStandard;
-    const x = standard.losses.map((_, i) => i);
+    const med = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
+    const metrics = {
+      stepsStandard: med((r) => r.standard.steps),
+      stepsCross: med((r) => r.cross.steps),
+      travelStandard: med((r) => r.standard.travel),
+      travelCross: med((r) => r.cross.travel),
+      finalLossStandard: med((r) => r.standard.losses.at(-1)!),
+      finalLossCross: med((r) => r.cross.losses.at(-1)!),
+      normV0: runs[0]!.standard.initNorm,
+      normLearnedStandard: med((r) => r.standard.finalNorm),
+      normCrossInit: runs[0]!.cross.initNorm,
+      normTarget: med((r) => r.normTarget),
+    };
+    const growth = metrics.normLearnedStandard / metrics.normV0;
+    const gap = metrics.normCrossInit / metrics.normLearnedStandard;
+    const lowerIn = runs.filter((r) => r.cross.losses.at(-1)! < r.standard.losses.at(-1)!).length;
     const stepsText = (s: number) => (s > steps ? `> ${steps}` : String(s));
-    return {
-      ok,
+    const ex = runs[0]!;
+    const x = ex.standard.losses.map((_, i) => i);
+    return experimentResult({
+      checks: [
+        check('embeddings learned from v0 end up much larger in norm than v0 (median > 3x)', growth > 3, `${growth.toFixed(1)}x (${metrics.normV0.toFixed(2)} → ${metrics.normLearnedStandard.toFixed(2)})`),
+        check('E(v0) closes the norm gap: its norm is within 2x of the learned embeddings', gap > 0.5 && gap < 2, `‖E(v0)‖ ${metrics.normCrossInit.toFixed(2)} vs learned ${metrics.normLearnedStandard.toFixed(2)}`),
+        check(`paper: E(v0) converges faster, a lower loss after ${steps} steps (median over ${identities} identities)`, metrics.finalLossCross < metrics.finalLossStandard, `${metrics.finalLossCross.toExponential(2)} vs ${metrics.finalLossStandard.toExponential(2)} from v0 (lower for ${lowerIn}/${identities})`, false),
+        check('paper: and moves the embedding less (median ‖v_T − v_init‖)', metrics.travelCross < metrics.travelStandard, `${metrics.travelCross.toFixed(2)} vs ${metrics.travelStandard.toFixed(2)}`, false),
+      ],
       summary:
-        `steps to 1e-3 of the initial loss: v0 ${stepsText(standard.steps)} vs E(v0) ${stepsText(cross.steps)}; ‖v_T − v_init‖ ${standard.travel.toFixed(2)} vs ${cross.travel.toFixed(2)}; ` +
+        `${identities} identities drawn independently of v0, medians: final loss from v0 ${metrics.finalLossStandard.toExponential(2)} vs E(v0) ${metrics.finalLossCross.toExponential(2)}, steps to 1e-3 of the initial loss ${stepsText(metrics.stepsStandard)} vs ${stepsText(metrics.stepsCross)}; ‖v_T − v_init‖ ${metrics.travelStandard.toFixed(2)} vs ${metrics.travelCross.toFixed(2)}; ` +
         `token norms: v0 ${metrics.normV0.toFixed(2)}, learned from v0 ${metrics.normLearnedStandard.toFixed(2)}, E(v0) ${metrics.normCrossInit.toFixed(2)}, v* ${metrics.normTarget.toFixed(2)}`,
       metrics,
       plots: [
         {
-          title: 'Embedding loss ‖D(E(v)) − D(E(v*))‖² (Adam 5e-3)',
+          title: 'Embedding loss ‖D(E(v)) − D(E(v*))‖², first identity (Adam 5e-3)',
           xLabel: 'step',
           yLabel: 'MSE',
           logY: true,
           series: [
-            { name: 'textual inversion init v0', x, y: standard.losses.map((v) => Math.max(v, 1e-16)) },
-            { name: 'Cross Initialization E(v0)', x, y: cross.losses.map((v) => Math.max(v, 1e-16)) },
+            { name: 'textual inversion init v0', x, y: ex.standard.losses.map((v) => Math.max(v, 1e-16)) },
+            { name: 'Cross Initialization E(v0)', x, y: ex.cross.losses.map((v) => Math.max(v, 1e-16)) },
           ],
         },
       ],
-    };
+    });
   },
 };

@@ -1,4 +1,4 @@
-import { type Experiment, type Matrix, matmul, randn, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, matmul, type Matrix, randn, rng, throwIfAborted } from '@x/gpu';
 import { svd } from '@x/linalg';
 import { IncrementalPCA } from '@x/streaming';
 import { EvaCollector } from '../eva';
@@ -42,6 +42,7 @@ export const evaVsPca: Experiment = {
   title: 'EVA: streaming components vs batch PCA, and rank redistribution',
   claim: 'EVA (Paischer et al. 2024) initializes A with the principal components of the activations, computed by a streaming mean-centred incremental PCA that matches batch PCA, and redistributes ranks across layers by explained variance.',
   async run(opts = {}) {
+    throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const [d, batches, rows] = quick ? [48, 20, 50] : [96, 40, 100];
@@ -122,9 +123,12 @@ export const evaVsPca: Experiment = {
       rankO: ranks.o!,
       allocationBatches: b2,
     };
-    const ok = streamCos > 0.9999 && uncCos < 0.5 && ranks.v === 6 && ranks.q === 4 && ranks.o === 2;
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('streaming mean-centred incremental PCA matches batch PCA (min |cos| over the top r > 0.9999)', streamCos > 0.9999, streamCos.toFixed(6)),
+        check('centring matters: the uncentred top singular vector is far from it (|cos| < 0.5)', uncCos < 0.5, uncCos.toFixed(3)),
+        check('ranks are redistributed by explained variance: budget 3 x 4 with intrinsic dims 6/4/2 → v 6, q 4, o 2', ranks.v === 6 && ranks.q === 4 && ranks.o === 2, `v ${ranks.v}, q ${ranks.q}, o ${ranks.o}`),
+      ],
       summary:
         `${batches} batches of ${rows} rows (d = ${d}, mean 2): streaming vs batch centred PCA min |cos| over the top ${r} = ${streamCos.toFixed(6)}, ` +
         `uncentred top singular vector |cos| = ${uncCos.toFixed(3)}; EVA's τ = 0.99 test stops after ${stoppedAt} batches (min |cos| ${cosAtStop.toFixed(4)}). ` +
@@ -146,6 +150,6 @@ export const evaVsPca: Experiment = {
           series: evrSeries,
         },
       ],
-    };
+    });
   },
 };

@@ -1,4 +1,4 @@
-import { type Experiment, type Matrix, matmul, randn, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, type Matrix, matmul, randn, rng, throwIfAborted } from '@x/gpu';
 import { solve, svd } from '@x/linalg';
 import { fedsvdRound } from '../fedsvd';
 import { loraInit } from '../lora';
@@ -154,8 +154,10 @@ export const fedsvdNoise: Experiment = {
   id: 'peft/fedsvd-noise',
   pkg: '@x/peft',
   title: 'FedSVD vs a fixed random A (FFA-LoRA) under noise on B',
-  claim: 'FedSVD (Lee et al. 2025) re-orthogonalizes A each round, so noise on B maps isometrically into ΔW and the B-problem is well conditioned; here checked against FFA-LoRA with the same noise on B and with noise matched in ΔW.',
+  claim:
+    'FedSVD (Lee et al. 2025) re-orthogonalizes A each round, so noise on B maps isometrically into ΔW and the B-problem is well conditioned. Tests FedSVD against FFA-LoRA (fixed random A) with the same noise on B and with the noise matched in ΔW: the noise floors agree within 2x once ΔW noise is matched, and the fixed A ends lower under the same σ because ‖A‖_F < √r; the paper\'s noise advantage for FedSVD does not reproduce in this linear task, see README.',
   async run(opts = {}) {
+    throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed0 = opts.seed ?? 0;
     const seeds = quick ? [seed0] : [seed0, seed0 + 1, seed0 + 2];
@@ -167,7 +169,7 @@ export const fedsvdNoise: Experiment = {
     const lrChoice = { fedsvd: [] as number[], ffa: [] as number[] };
     let curves: Record<string, number[]> = {};
     for (const [si, seed] of seeds.entries()) {
-      opts.signal?.throwIfAborted();
+      throwIfAborted(opts.signal);
       const task = fedTask({ d, r, clients, samples, seed });
       const normA = Math.sqrt(task.A0.data.reduce((s, v) => s + v * v, 0));
       const best: Record<'fedsvd' | 'ffa', { lr: number; tail: number; L: number[] }> = {
@@ -217,17 +219,24 @@ export const fedsvdNoise: Experiment = {
     };
     // What the runs robustly show (see README): with the same σ on B, the fixed Kaiming A
     // (‖A‖_F < √r) puts less noise into ΔW, so FFA-LoRA ends lower; with the ΔW noise matched,
-    // the two noise floors agree within 2x. FedSVD's noise-free advantage is reported, not asserted.
+    // the two noise floors agree within 2x. The paper's parts are computed and reported.
     const matchedRatio = metrics.noisyFedsvd / metrics.noisyFfaMatchedDeltaW;
-    const ok = metrics.normA < metrics.sqrtR && metrics.noisyFfaSameStd < metrics.noisyFedsvd && matchedRatio > 0.5 && matchedRatio < 2;
+    const sameRatio = metrics.noisyFedsvd / metrics.noisyFfaSameStd;
     const x = curves.fedsvd!.map((_, i) => i);
     const e = (v: number) => v.toExponential(2);
-    return {
-      ok,
+    const lowerOrHigher = (ratio: number) => (ratio < 1 ? `FedSVD ${(1 / ratio).toFixed(2)}x lower` : `FedSVD ${ratio.toFixed(2)}x higher`);
+    return experimentResult({
+      checks: [
+        check('with the noise matched in ΔW, the FedSVD and FFA-LoRA noise floors agree within 2x', matchedRatio > 0.5 && matchedRatio < 2, `FedSVD ${e(metrics.noisyFedsvd)} vs FFA-LoRA ${e(metrics.noisyFfaMatchedDeltaW)} (${lowerOrHigher(matchedRatio)})`),
+        check('with the same σ on B the fixed A (‖A‖_F < √r) puts less noise into ΔW, and FFA-LoRA ends lower', metrics.normA < metrics.sqrtR && metrics.noisyFfaSameStd < metrics.noisyFedsvd, `‖A‖_F ${metrics.normA.toFixed(2)} vs √r ${metrics.sqrtR.toFixed(2)}; FFA-LoRA ${e(metrics.noisyFfaSameStd)} vs FedSVD ${e(metrics.noisyFedsvd)}`),
+        check('paper: under the same noise on B, FedSVD ends lower than FFA-LoRA', sameRatio < 1, lowerOrHigher(sameRatio), false),
+        check('paper: with the noise matched in ΔW, FedSVD ends lower than FFA-LoRA', matchedRatio < 1, lowerOrHigher(matchedRatio), false),
+        check('paper: the well-conditioned B-problem helps without noise (FedSVD ends at or below FFA-LoRA)', metrics.cleanFedsvd <= metrics.cleanFfa, `FedSVD ${e(metrics.cleanFedsvd)} vs FFA-LoRA ${e(metrics.cleanFfa)}, cond(A Aᵀ) ${metrics.condAAt.toFixed(1)} vs 1`, false),
+      ],
       summary:
         `excess loss over the row-space optimum, ${seeds.length} seed(s), best lr per method: noise-free FedSVD ${e(metrics.cleanFedsvd)} vs FFA-LoRA ${e(metrics.cleanFfa)} (cond(A Aᵀ) = ${metrics.condAAt.toFixed(1)} vs 1); ` +
         `σ = ${sigma} on B: FedSVD ${e(metrics.noisyFedsvd)} vs FFA-LoRA ${e(metrics.noisyFfaSameStd)} (its ‖A‖_F = ${metrics.normA.toFixed(2)} < √r = ${metrics.sqrtR.toFixed(2)}, so less ΔW noise); ` +
-        `ΔW noise matched: FFA-LoRA ${e(metrics.noisyFfaMatchedDeltaW)} (ratio ${matchedRatio.toFixed(2)}): no noise advantage for FedSVD in this linear task.`,
+        `ΔW noise matched: FFA-LoRA ${e(metrics.noisyFfaMatchedDeltaW)} (${lowerOrHigher(matchedRatio)}).`,
       metrics,
       plots: [
         {
@@ -252,6 +261,6 @@ export const fedsvdNoise: Experiment = {
           ],
         },
       ],
-    };
+    });
   },
 };

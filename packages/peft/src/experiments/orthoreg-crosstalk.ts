@@ -1,4 +1,4 @@
-import { type Experiment, type Matrix, matmul, randn, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, matmul, type Matrix, randn, rng, throwIfAborted } from '@x/gpu';
 import { svd } from '@x/linalg';
 import { Adam, type Parameter } from '@x/nn';
 import { orthoRegLoss } from '../orthoreg';
@@ -79,6 +79,7 @@ export const orthoRegCrosstalk: Experiment = {
   title: 'OrthoReg: task-vector cross-talk with λ ∈ {0, 1e-2, 1}',
   claim: 'OrthoReg adds λ‖ΔWᵀΔW − I‖_F to the fine-tuning loss to make task vectors disentangled under task arithmetic (lower interference when added).',
   async run(opts = {}) {
+    throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const d = 32;
@@ -125,10 +126,12 @@ export const orthoRegCrosstalk: Experiment = {
     const e = (v: number) => v.toExponential(2);
     // Measured over seeds 0-2: a small λ lowers both the disentanglement error and the best
     // task-arithmetic loss; λ = 1 forces τ to be nearly orthogonal and fails the tasks themselves.
-    const ok =
-      metrics['disent.0.01']! < metrics['disent.0']! && metrics['merged.0.01']! < metrics['merged.0']! && metrics['own.1']! > 100 * metrics['own.0']!;
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('a small λ = 0.01 lowers the disentanglement error', metrics['disent.0.01']! < metrics['disent.0']!, `${e(metrics['disent.0.01']!)} vs ${e(metrics['disent.0']!)} at λ = 0`),
+        check('and the best task-arithmetic (merged) loss', metrics['merged.0.01']! < metrics['merged.0']!, `${e(metrics['merged.0.01']!)} vs ${e(metrics['merged.0']!)}`),
+        check('λ = 1 (control) over-regularizes: the tasks themselves fail (own loss > 100x λ = 0)', metrics['own.1']! > 100 * metrics['own.0']!, `${e(metrics['own.1']!)} vs ${e(metrics['own.0']!)}`),
+      ],
       summary: rows.map((r) => `λ=${r.lambda}: disentanglement error ${e(metrics[`disent.${r.lambda}`]!)}, own loss ${e(metrics[`own.${r.lambda}`]!)}, |cos(τ1, τ2)| ${r.cos.toFixed(3)}, ‖τᵀτ−I‖ ${metrics[`orth.${r.lambda}`]!.toFixed(2)}, best merged loss ${e(r.merged)} at α = ${r.alpha}`).join('; '),
       metrics,
       plots: [
@@ -146,6 +149,6 @@ export const orthoRegCrosstalk: Experiment = {
           ],
         },
       ],
-    };
+    });
   },
 };

@@ -1,4 +1,4 @@
-import { type Experiment, matmul, randn, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, matmul, randn, rng, throwIfAborted } from '@x/gpu';
 import { svd } from '@x/linalg';
 import { AdaptedLinear } from '../adapted-linear';
 import { loraInit } from '../lora';
@@ -19,6 +19,7 @@ export const paramEfficiency: Experiment = {
   title: 'Trainable parameters vs loss: LoRA, LoRA-XS, LoRA-SB, SVFit, LoLDU',
   claim: 'LoRA-SB (Ponkshe et al. 2024) beats LoRA-XS at the same r² trainable parameters by initializing from the approximated first full fine-tuning step.',
   async run(opts = {}) {
+    throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const [d, n, r, steps] = quick ? [32, 256, 4, 200] : [64, 512, 8, 400];
@@ -52,10 +53,12 @@ export const paramEfficiency: Experiment = {
       metrics[`${name}.params`] = layer.trainableCount();
       opts.onProgress?.({ fraction: (i + 1) / layers.length, message: name });
     });
-    const ok = metrics['LoRA-SB.loss']! < metrics['LoRA-XS.loss']! && metrics['LoRA.loss']! < metrics['SVFit.loss']!;
     const x = curves.LoRA!.map((_, i) => i);
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('LoRA-SB beats LoRA-XS at the same r² trainable parameters', metrics['LoRA-SB.loss']! < metrics['LoRA-XS.loss']!, `${metrics['LoRA-SB.loss']!.toExponential(2)} vs ${metrics['LoRA-XS.loss']!.toExponential(2)}`),
+        check('LoRA with its many more parameters beats SVFit (control: parameters matter)', metrics['LoRA.loss']! < metrics['SVFit.loss']!, `${metrics['LoRA.loss']!.toExponential(2)} (${metrics['LoRA.params']} params) vs ${metrics['SVFit.loss']!.toExponential(2)} (${metrics['SVFit.params']})`),
+      ],
       summary: layers.map(([name]) => `${name} ${metrics[`${name}.params`]} params → ${metrics[`${name}.loss`]!.toExponential(2)}`).join('; '),
       metrics,
       plots: [
@@ -75,6 +78,6 @@ export const paramEfficiency: Experiment = {
           series: layers.map(([name]) => ({ name, x: [metrics[`${name}.params`]!], y: [metrics[`${name}.loss`]!] })),
         },
       ],
-    };
+    });
   },
 };

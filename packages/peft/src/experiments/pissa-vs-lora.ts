@@ -1,4 +1,4 @@
-import { type Experiment, type Matrix, matmul, randn, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, matmul, type Matrix, randn, rng, throwIfAborted } from '@x/gpu';
 import { svd } from '@x/linalg';
 import { AdaptedLinear } from '../adapted-linear';
 import { loraInit } from '../lora';
@@ -54,6 +54,7 @@ export const pissaVsLora: Experiment = {
   title: 'PiSSA vs LoRA: principal-subspace and random target updates',
   claim: 'PiSSA (Meng et al. 2024) converges faster than LoRA when the target update lies in the principal subspace of W; with a random update and tight rank the order reverses.',
   async run(opts = {}) {
+    throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const [d, n, r, steps] = quick ? [32, 256, 4, 200] : [64, 512, 4, 400];
@@ -69,9 +70,11 @@ export const pissaVsLora: Experiment = {
       randomPissa: b.pissa[steps]!,
       randomLora: b.lora[steps]!,
     };
-    const ok = metrics.alignedPissa < metrics.alignedLora && metrics.randomPissa > metrics.randomLora;
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check(`target update in W's principal subspace: PiSSA converges faster (lower loss at step ${at})`, metrics.alignedPissa < metrics.alignedLora, `PiSSA ${metrics.alignedPissa.toExponential(2)} vs LoRA ${metrics.alignedLora.toExponential(2)}`),
+        check('random target update, tight rank: the order reverses (PiSSA ends higher)', metrics.randomPissa > metrics.randomLora, `PiSSA ${metrics.randomPissa.toExponential(2)} vs LoRA ${metrics.randomLora.toExponential(2)}`),
+      ],
       summary: `aligned ΔW: loss@${at} PiSSA ${metrics.alignedPissa.toExponential(2)} vs LoRA ${metrics.alignedLora.toExponential(2)}; random ΔW: final PiSSA ${metrics.randomPissa.toExponential(2)} vs LoRA ${metrics.randomLora.toExponential(2)}`,
       metrics,
       plots: [
@@ -96,6 +99,6 @@ export const pissaVsLora: Experiment = {
           ],
         },
       ],
-    };
+    });
   },
 };

@@ -1,4 +1,4 @@
-import { type Experiment, type ExperimentResult, type ExperimentRunOptions, rng } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions, rng } from '@x/gpu';
 import { hippoLegS } from '../hippo';
 import { hippoNormalEig } from '../normal-eig';
 import { ptdInit, ptdOutput, spectralNorm } from '../ptd';
@@ -14,6 +14,7 @@ export const ptdSweepExperiment: Experiment = {
   claim:
     'PTD (Yu et al., ICLR 2024, Thm. 2-3): S4D-LegS converges to the HiPPO-LegS (S4) system only weakly and its transfer function deviates in persistent spikes, while perturb-then-diagonalize keeps sup_w |G_PTD(iw) - G(iw)| = O(eps log N).',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    checkAborted(opts.signal);
     const quick = opts.quick ?? false;
     const N = quick ? 16 : 32;
     const eps = 0.1;
@@ -61,9 +62,12 @@ export const ptdSweepExperiment: Experiment = {
     const sup4 = Math.max(...d4);
     const supP = Math.max(...dp);
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
-    const ok = supP < sup4 / 5 && supO < sup4 / 5 && po.kappa < p.kappa;
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('PTD with a random E of norm eps stays within 1/5 of S4D-LegS’s sup deviation from the HiPPO transfer function', supP < sup4 / 5, `${supP.toExponential(2)} vs S4D-LegS ${sup4.toExponential(2)}`),
+        check('PTD with an optimized E of the same norm does too', supO < sup4 / 5, `${supO.toExponential(2)} vs ${sup4.toExponential(2)}`),
+        check('optimizing E lowers the eigenvector condition number κ(V)', po.kappa < p.kappa, `κ ${po.kappa.toExponential(1)} vs ${p.kappa.toExponential(1)} (random E)`),
+      ],
       summary: `N = ${N}, w in (0, ${3 * N}]: sup |G - G_HiPPO| = ${sup4.toExponential(2)} for S4D-LegS vs ${supP.toExponential(2)} for PTD with a random E (||E||_2 = ${eps}, kappa(V) = ${p.kappa.toExponential(1)}) and ${supO.toExponential(2)} with an optimized E of the same norm (kappa(V) = ${po.kappa.toExponential(1)}).`,
       metrics: { supS4dLegs: sup4, supPtd: supP, meanS4dLegs: mean(d4), meanPtd: mean(dp), kappaPtd: p.kappa, normE: p.normE, supPtdOpt: supO, kappaPtdOpt: po.kappa, normEOpt: po.normE, normA },
       plots: [
@@ -89,6 +93,6 @@ export const ptdSweepExperiment: Experiment = {
           ],
         },
       ],
-    };
+    });
   },
 };

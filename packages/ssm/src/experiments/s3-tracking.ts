@@ -1,42 +1,57 @@
-import { type Experiment, type ExperimentResult, type ExperimentRunOptions, rng } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult, rng } from '@x/gpu';
 import { s3TrackDeltaProduct, s3WordProblem } from '../s3';
 import { trainS3WordProblem } from '../word-problem';
 import { checkAborted } from './util';
 
-/** DeltaProduct paper, Sec. 4: the hand-set DeltaProduct_2 (beta = 2) tracks S3 exactly. */
+/**
+ * DeltaProduct paper, Sec. 4: the hand-set DeltaProduct_2 (beta = 2) tracks S3 exactly. That
+ * exactness is a theorem (unit-tested in s3.test.ts); the experiment tests what it rests on, the
+ * eigenvalue -1: the same keys with beta = 1 (a projection, DeltaNet's range) lose the state.
+ * beta = 1.9 (a 5% perturbation) is plotted too: the nearest-template readout ignores the state's
+ * decay, so it keeps tracking over these lengths.
+ */
 export const s3TrackerExperiment: Experiment = {
   id: 'ssm/deltaproduct-s3-tracker',
   pkg: '@x/ssm',
   title: 'A hand-set DeltaProduct_2 with reflections tracks S3 exactly',
   claim:
-    'DeltaProduct (Siems et al., 2025, Sec. 4): with n_h = 2 Householder steps and beta = 2 (eigenvalue -1), one layer represents every permutation of 3 items, so it solves the S3 word problem at any length.',
+    'DeltaProduct (Siems et al., 2025, Sec. 4): with n_h = 2 Householder steps and beta = 2 (eigenvalue -1), one layer represents every permutation of 3 items, so it solves the S3 word problem at any length; tests that this needs the eigenvalue -1: with beta = 1 (the range of DeltaNet) the same construction loses the state.',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
-    const r = rng(opts.seed ?? 0);
+    checkAborted(opts.signal);
     const lengths = opts.quick ? [10, 100, 400] : [10, 100, 1000, 4000];
-    const accs: number[] = [];
+    const betas = [2, 1.9, 1];
+    const accs = betas.map(() => [] as number[]);
     for (const L of lengths) {
       checkAborted(opts.signal);
-      const { tokens, labels } = s3WordProblem(L, r);
-      const pred = s3TrackDeltaProduct(tokens);
-      let ok = 0;
-      for (let t = 0; t < L; t++) if (pred[t] === labels[t]) ok++;
-      accs.push(ok / L);
+      // The same sequences for every beta.
+      const { tokens, labels } = s3WordProblem(L, rng((opts.seed ?? 0) * 7919 + L));
+      betas.forEach((beta, b) => {
+        const pred = s3TrackDeltaProduct(tokens, { beta });
+        let hits = 0;
+        for (let t = 0; t < L; t++) if (pred[t] === labels[t]) hits++;
+        accs[b]!.push(hits / L);
+      });
     }
-    const ok = accs.every((a) => a === 1);
-    return {
-      ok,
-      summary: `Exact prefix-product accuracy ${accs.map((a, i) => `${(100 * a).toFixed(1)}% at T=${lengths[i]}`).join(', ')} (beta = 2 reflections; with beta in [0, 1] every factor has determinant 1 - beta >= 0, so odd permutations are unreachable).`,
-      metrics: Object.fromEntries(lengths.map((L, i) => [`acc_T${L}`, accs[i]!])),
+    const [exact, perturbed, projection] = accs as [number[], number[], number[]];
+    const last = lengths.length - 1;
+    const pct = (a: number) => `${(100 * a).toFixed(1)}%`;
+    return experimentResult({
+      checks: [
+        check('beta = 2 (reflections) tracks S3 exactly at every length', exact.every((a) => a === 1), exact.map((a, i) => `${pct(a)} at T=${lengths[i]}`).join(', ')),
+        check(`beta = 1 (projections, DeltaNet's range) loses the state: < 50% at T = ${lengths[last]}`, projection[last]! < 0.5, pct(projection[last]!)),
+      ],
+      summary: `Prefix-product accuracy at T = ${lengths.join('/')}: beta = 2 ${exact.map(pct).join('/')}; beta = 1.9 ${perturbed.map(pct).join('/')}; beta = 1 ${projection.map(pct).join('/')} (chance 16.7%).`,
+      metrics: Object.fromEntries(lengths.flatMap((L, i) => [[`acc_T${L}`, exact[i]!], [`acc_beta1_T${L}`, projection[i]!], [`acc_beta1.9_T${L}`, perturbed[i]!]])),
       plots: [
         {
           title: 'Constructive DeltaProduct_2 tracker on S3',
           xLabel: 'sequence length',
           yLabel: 'accuracy',
           logX: true,
-          series: [{ name: 'DeltaProduct_2, beta = 2', x: lengths, y: accs }],
+          series: betas.map((beta, b) => ({ name: `beta = ${beta}${beta === 2 ? ' (reflections)' : ''}`, x: lengths, y: accs[b]! })),
         },
       ],
-    };
+    });
   },
 };
 
@@ -48,6 +63,7 @@ export const s3WordProblemExperiment: Experiment = {
   claim:
     'DeltaProduct (Siems et al., 2025, Sec. 5.1): a one-layer DeltaProduct_2 with beta in [0, 2] learns the S3 word problem and extrapolates to longer sequences, while n_h = 1 with beta in [0, 1] (DeltaNet) stays near chance.',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const quick = opts.quick ?? false;
     const configs: { nh: number; betaMax: 1 | 2 }[] = quick
@@ -91,9 +107,11 @@ export const s3WordProblemExperiment: Experiment = {
     }
     const good = metrics.acc_nh2_b2_T64!;
     const bad = metrics.acc_nh1_b1_T16!;
-    const ok = good > 0.9 && bad < 0.5;
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('n_h = 2, beta in [0, 2] learns S3 and extrapolates: > 90% at T = 64 (4x the training length)', good > 0.9, `${(100 * good).toFixed(1)}%`),
+        check('n_h = 1, beta in [0, 1] (DeltaNet) stays near chance: < 50% at the training length T = 16', bad < 0.5, `${(100 * bad).toFixed(1)}% (chance 16.7%)`),
+      ],
       summary: `Per-position accuracy at 4x the training length (T=64): n_h=2, beta in [0,2] ${(100 * good).toFixed(1)}%; n_h=1, beta in [0,1] ${(100 * metrics.acc_nh1_b1_T64!).toFixed(1)}% (chance 16.7%).`,
       metrics,
       plots: [
@@ -104,6 +122,6 @@ export const s3WordProblemExperiment: Experiment = {
           series,
         },
       ],
-    };
+    });
   },
 };

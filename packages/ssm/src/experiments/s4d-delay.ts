@@ -1,4 +1,4 @@
-import type { Experiment, ExperimentResult, ExperimentRunOptions } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu';
 import { trainS4DDelay } from '../delay-task';
 import { checkAborted } from './util';
 
@@ -10,6 +10,7 @@ export const s4dDelayExperiment: Experiment = {
   claim:
     'S4D (Gu et al., 2022, Sec. 4.2 and the initialization ablations): a diagonal SSM with complex S4D-Lin eigenvalues learns long-range dependencies (here: output the input from L/2 steps ago), while the real-valued S4D-Real initialization does not.',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    checkAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const L = 128;
@@ -48,12 +49,14 @@ export const s4dDelayExperiment: Experiment = {
       curves.push({ name: `S4D-${init[0]!.toUpperCase()}${init.slice(1)}`, x: xs, y: ys });
     }
     const chance = (L - delay) / L;
-    const ok = mse.lin! < 0.6 * mse.real! && mse.lin! < 0.6 * chance;
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('S4D-Lin learns the long delay: held-out MSE < 0.6 x S4D-Real’s', mse.lin! < 0.6 * mse.real!, `${mse.lin!.toFixed(3)} vs ${mse.real!.toFixed(3)}`),
+        check('S4D-Lin beats predicting zero: MSE < 0.6 x the zero predictor’s', mse.lin! < 0.6 * chance, `${mse.lin!.toFixed(3)} vs ${chance.toFixed(3)}`),
+      ],
       summary: `Delay ${delay} at L = ${L}: held-out MSE S4D-Lin ${mse.lin!.toFixed(3)} vs S4D-Real ${mse.real!.toFixed(3)} (predicting zero: ${chance.toFixed(3)}).`,
       metrics: { mseLin: mse.lin!, mseReal: mse.real!, mseZero: chance },
       plots: [{ title: `Training MSE, delay task (L = ${L}, delay = ${delay})`, xLabel: 'step', yLabel: 'MSE', logY: true, series: curves }],
-    };
+    });
   },
 };

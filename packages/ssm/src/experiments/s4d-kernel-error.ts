@@ -1,4 +1,4 @@
-import type { Experiment, ExperimentResult, ExperimentRunOptions } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu';
 import { legsKernelError } from '../legs-kernel-error';
 import { s4dInit } from '../s4d-init';
 import { s4dKernel } from '../vandermonde';
@@ -16,6 +16,7 @@ export const s4dKernelErrorExperiment: Experiment = {
   claim:
     'S4D (Gu et al., 2022, Thm. 3): the diagonal S4D-LegS SSM (normal part of HiPPO-LegS) has the same kernel as S4-LegS in the limit N -> infinity; the ZOH kernel error roughly halves per doubling of N.',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    checkAborted(opts.signal);
     const Ns = opts.quick ? [16, 32, 64, 128] : [16, 32, 64, 128, 256];
     const errs: number[] = [];
     let last: { diag: Float64Array; dense: Float64Array } | null = null;
@@ -30,7 +31,6 @@ export const s4dKernelErrorExperiment: Experiment = {
     let monotone = true;
     for (let i = 1; i < errs.length; i++) if (!(errs[i]! < errs[i - 1]!)) monotone = false;
     const ratio = errs[errs.length - 1]! / errs[0]!;
-    const ok = monotone && ratio < 0.25;
     // ZOH kernels of each S4D initialization (N = 64, C = 1 per mode, dt = 0.01), for the demo page
     const initLags = Array.from({ length: 500 }, (_, l) => l * 0.01);
     const initSeries = (['lin', 'inv', 'real', 'legs'] as const).map((kind) => {
@@ -40,8 +40,11 @@ export const s4dKernelErrorExperiment: Experiment = {
     });
     const show = Math.min(300, last!.dense.length);
     const lags = Array.from({ length: show }, (_, l) => l * 0.01);
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('the kernel error decreases at every doubling of N', monotone, errs.map((e) => e.toFixed(3)).join(', ')),
+        check(`it falls by more than 4x from N = ${Ns[0]} to ${Ns[Ns.length - 1]}`, ratio < 0.25, `ratio ${ratio.toFixed(3)}`),
+      ],
       summary: `Relative L2 kernel error (dt = 0.01, L = 1000, C = e0): ${Ns.map((n, i) => `N=${n}: ${errs[i]!.toFixed(3)}`).join(', ')}; ${monotone ? 'decreasing' : 'NOT decreasing'} with N.`,
       metrics: Object.fromEntries(Ns.map((n, i) => [`relErr_N${n}`, errs[i]!])),
       plots: [
@@ -67,6 +70,6 @@ export const s4dKernelErrorExperiment: Experiment = {
         },
         { title: 'ZOH kernels of the S4D initializations (N = 64, C = 1/32, dt = 0.01)', xLabel: 't = l dt', yLabel: 'K_l', series: initSeries },
       ],
-    };
+    });
   },
 };

@@ -1,4 +1,4 @@
-import { type Experiment, type ExperimentResult, type ExperimentRunOptions, rng } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions, rng } from '@x/gpu';
 import { mseLoss } from '@x/nn';
 import { smoothDelayBatch, trainS4DDelay } from '../delay-task';
 import { S4DLayer } from '../s4d-layer';
@@ -12,6 +12,7 @@ export const s4dResolutionExperiment: Experiment = {
   claim:
     'S4/S4D (Gu et al., 2022): because the layer discretizes a continuous-time system, a model trained at one sampling rate works at another one by scaling its step Δ (zero-shot resolution change), while keeping Δ fails.',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    checkAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const L = 128;
@@ -46,9 +47,11 @@ export const s4dResolutionExperiment: Experiment = {
       const moved = S4DLayer.fromJSON(json);
       scaled.push(mseLoss(moved.forward(xu), yu).value);
     }
-    const ok = scaled.every((m) => m < 2 * base + 0.02) && kept.every((m) => m > 3 * Math.max(...scaled));
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('with Δ/rate the MSE at the new rates stays within 2x (+0.02) of the rate-1 MSE', scaled.every((m) => m < 2 * base + 0.02), `${scaled.map((m) => m.toFixed(3)).join(', ')} vs ${base.toFixed(3)}`),
+        check('keeping Δ (control) is more than 3x worse', kept.every((m) => m > 3 * Math.max(...scaled)), `${kept.map((m) => m.toFixed(3)).join(', ')}`),
+      ],
       summary: `Band-limited delay task trained at rate 1 (MSE ${base.toFixed(3)}): at rates ${rates.join(', ')} with Δ/rate the MSE is ${scaled.map((m) => m.toFixed(3)).join(', ')}; keeping Δ gives ${kept.map((m) => m.toFixed(3)).join(', ')}.`,
       metrics: { mseRate1: base, ...Object.fromEntries(rates.flatMap((r, i) => [[`mseScaled_x${r}`, scaled[i]!], [`mseKept_x${r}`, kept[i]!]])) },
       plots: [
@@ -62,6 +65,6 @@ export const s4dResolutionExperiment: Experiment = {
           ],
         },
       ],
-    };
+    });
   },
 };

@@ -1,4 +1,4 @@
-import { type Experiment, type ExperimentResult, type ExperimentRunOptions, type Matrix, rng } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions, type Matrix, rng } from '@x/gpu';
 import { tensorAttention, tensorAttentionPoly } from '../tensor-attention';
 import { checkAborted } from './util';
 import { yieldToEventLoop } from '../yield';
@@ -39,6 +39,7 @@ export const tensorAttentionExperiment: Experiment = {
   claim:
     'Alman & Song (ICLR 2024, Thm. 1.3/1.4): tensor attention can be computed in almost linear time when entries are bounded by B = o(cbrt(log n)) (polynomial method), but the approximation breaks down as B grows.',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
+    checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const quick = opts.quick ?? false;
     const d = 3;
@@ -63,9 +64,11 @@ export const tensorAttentionExperiment: Experiment = {
     }
     const small = errs[1]!;
     const large = errs[errs.length - 1]!;
-    const ok = small < 1e-5 && large > 1e-2;
-    return {
-      ok,
+    return experimentResult({
+      checks: [
+        check('the polynomial method is accurate for small entries: max rel. error < 1e-5 at B = 0.5', small < 1e-5, small.toExponential(1)),
+        check('it breaks down for large entries: > 1e-2 at B = 3', large > 1e-2, large.toExponential(1)),
+      ],
       summary: `n = ${n}, d = ${d}, Taylor degree ${g}: max relative error ${small.toExponential(1)} at B = 0.5 vs ${large.toExponential(1)} at B = 3; at n = ${ns[ns.length - 1]} naive ${tNaive[tNaive.length - 1]!.toFixed(1)} ms vs polynomial ${tPoly[tPoly.length - 1]!.toFixed(1)} ms.`,
       metrics: { ...Object.fromEntries(Bs.map((B, i) => [`err_B${String(B).replace('.', '_')}`, errs[i]!])), naiveMs: tNaive[tNaive.length - 1]!, polyMs: tPoly[tPoly.length - 1]! },
       plots: [
@@ -88,6 +91,6 @@ export const tensorAttentionExperiment: Experiment = {
           ],
         },
       ],
-    };
+    });
   },
 };
