@@ -31,7 +31,7 @@ export {
 export { erf, erfc } from './erf';
 export { Sequential } from './sequential';
 export { Residual } from './residual';
-export { type ModuleFactory, type ModuleRegistry, moduleFromJSON, registerModule } from './registry';
+export { childFromJSON, type ModuleFactory, type ModuleRegistry, moduleFromJSON, registerModule } from './registry';
 export { type Loss, type LossOptions, type LossResult, l1Loss, mseLoss, softmax, softmaxCrossEntropyLoss } from './losses';
 export { accuracy, type PsnrOptions, psnr } from './metrics';
 export {
@@ -57,3 +57,30 @@ export {
   type NonFiniteLossError,
 } from './fit';
 export { type MlpRegressionOptions, type MlpRegressionResult, mlpRegressionExperiment } from './experiments';
+export { Embedding, type EmbeddingOptions } from './embedding';
+export { LayerNorm, type LayerNormOptions, type NormOptions, RMSNorm } from './norm';
+export { Dropout, type DropoutOptions } from './dropout';
+export { GLU, type GluActivation, type GLUOptions, SwiGLU } from './glu';
+export { applyRope, MultiHeadAttention, type MultiHeadAttentionOptions } from './attention';
+export { Conv1d, type Conv1dOptions } from './conv1d';
+export {
+  type GenerateOptions,
+  lmCrossEntropy,
+  PreNormResidual,
+  sampleToken,
+  TransformerBlock,
+  type TransformerConfig,
+  TransformerLM,
+} from './transformer';
+export {
+  isContainer,
+  type LoadStateDictOptions,
+  loadStateDict,
+  type ModuleContainer,
+  namedModules,
+  type StateDict,
+  type StateTensor,
+  setModule,
+  stateDict,
+} from './container';
+export type { ModuleEnvelope } from './envelope';

@@ -15,6 +15,12 @@ export interface LossOptions {
    * batch rows. `'sum'`: plain sums.
    */
   reduction?: 'mean' | 'sum';
+  /**
+   * Cross-entropy with class labels only: rows whose label equals this value (PyTorch's
+   * `ignore_index`, e.g. -100 for padding) contribute neither loss nor gradient, and `'mean'`
+   * averages over the remaining rows (0 when every row is ignored).
+   */
+  ignoreIndex?: number;
 }
 
 function reductionOf(fn: string, opts: LossOptions): 'mean' | 'sum' {
@@ -93,7 +99,7 @@ export function softmax(logits: Matrix): Matrix<Float64Array> {
  * Reads class labels: an array of integers (length batch) or a batch x 1 Matrix of them.
  * Returns null when `target` is a batch x classes matrix of probabilities instead.
  */
-export function labelsOf(fn: string, target: Matrix | ArrayLike<number>, batch: number, classes: number): Int32Array | null {
+export function labelsOf(fn: string, target: Matrix | ArrayLike<number>, batch: number, classes: number, ignoreIndex?: number): Int32Array | null {
   let src: ArrayLike<number>;
   if (isMatrix(target)) {
     if (target.rows !== batch) throw new ShapeError(`${fn}: target is ${target.rows}x${target.cols}, expected ${batch} rows`);
@@ -112,6 +118,10 @@ export function labelsOf(fn: string, target: Matrix | ArrayLike<number>, batch: 
   const out = new Int32Array(batch);
   for (let i = 0; i < batch; i++) {
     const c = src[i]!;
+    if (c === ignoreIndex) {
+      out[i] = -1;
+      continue;
+    }
     if (!Number.isInteger(c) || c < 0 || c >= classes) {
       throw new DomainError(`${fn}: label ${i} is ${c}; labels must be integers in [0, ${classes})`);
     }
@@ -133,14 +143,20 @@ export function softmaxCrossEntropyLoss(logits: Matrix, target: Matrix | ArrayLi
   const red = reductionOf(fn, opts);
   const { rows, cols } = logits;
   if (cols < 1) throw new ShapeError(`${fn}: logits are ${rows}x${cols}; need at least one class`);
-  const labels = labelsOf(fn, target, rows, cols);
+  const ignore = opts.ignoreIndex;
+  if (ignore !== undefined && !Number.isInteger(ignore)) throw new DomainError(`${fn}: ignoreIndex must be an integer, got ${ignore}`);
+  const labels = labelsOf(fn, target, rows, cols, ignore);
+  if (ignore !== undefined && !labels) throw new DomainError(`${fn}: ignoreIndex applies to class labels, not to a matrix of target probabilities`);
   const probs = labels ? null : (target as Matrix).data;
   const z = logits.data;
   const g = new Float64Array(z.length);
-  const scale = red === 'mean' && rows > 0 ? 1 / rows : 1;
+  let counted = rows;
+  if (labels && ignore !== undefined) for (let i = 0; i < rows; i++) if (labels[i]! < 0) counted--;
+  const scale = red === 'mean' && counted > 0 ? 1 / counted : 1;
   let total = 0;
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
+    if (labels && labels[i]! < 0) continue; // ignored row: no loss, zero gradient
     let m = -Infinity;
     for (let j = 0; j < cols; j++) if (z[o + j]! > m) m = z[o + j]!;
     let s = 0;

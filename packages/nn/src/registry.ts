@@ -1,9 +1,16 @@
 import { DomainError } from '@x/gpu';
 import { GELU, ReLU, Sigmoid, SiLU, Sine, Softplus, Tanh } from './activations';
+import { MultiHeadAttention } from './attention';
+import { Conv1d } from './conv1d';
+import { Dropout } from './dropout';
+import { Embedding } from './embedding';
+import { GLU } from './glu';
 import { Linear } from './linear';
 import type { Module, ModuleJSON } from './module';
 import { Residual } from './residual';
+import { LayerNorm, RMSNorm } from './norm';
 import { Sequential } from './sequential';
+import { PreNormResidual, TransformerBlock, TransformerLM } from './transformer';
 
 /** Rebuilds a module of one `type` from its JSON. */
 export type ModuleFactory = (json: ModuleJSON, registry?: ModuleRegistry) => Module;
@@ -55,9 +62,35 @@ export function moduleFromJSON(json: ModuleJSON, registry?: ModuleRegistry): Mod
       return new Softplus({ beta: json.beta as number | undefined });
     case 'Sine':
       return new Sine({ omega0: json.omega0 as number | undefined });
+    case 'Embedding':
+      return Embedding.fromJSON(json);
+    case 'LayerNorm':
+      return LayerNorm.fromJSON(json);
+    case 'RMSNorm':
+      return RMSNorm.fromJSON(json);
+    case 'Dropout':
+      return Dropout.fromJSON(json);
+    case 'GLU':
+      return GLU.fromJSON(json, registry);
+    case 'Conv1d':
+      return Conv1d.fromJSON(json);
+    case 'MultiHeadAttention':
+      return MultiHeadAttention.fromJSON(json, registry);
+    case 'PreNormResidual':
+      return PreNormResidual.fromJSON(json, registry);
+    case 'TransformerBlock':
+      return TransformerBlock.fromJSON(json, registry);
+    case 'TransformerLM':
+      return TransformerLM.fromJSON(json, registry);
     default:
       throw new DomainError(
         `moduleFromJSON: unknown module type "${json.type}"; pass a registry or call registerModule("${json.type}", YourLayer.fromJSON)`,
       );
   }
+}
+
+/** Rebuilds the child `name` of a container's JSON with {@link moduleFromJSON}; DomainError naming `fn` when it is absent. */
+export function childFromJSON(fn: string, name: string, json: unknown, registry?: ModuleRegistry): Module {
+  if (typeof json !== 'object' || json === null) throw new DomainError(`${fn}: state.${name} must be a module's JSON`);
+  return moduleFromJSON(json as ModuleJSON, registry);
 }

@@ -1,0 +1,404 @@
+import { assertMatrix, DomainError, isMatrix, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { MultiHeadAttention } from './attention';
+import { Embedding } from './embedding';
+import { envelope, readEnvelope } from './envelope';
+import { SwiGLU } from './glu';
+import { Linear } from './linear';
+import { type LossOptions, type LossResult, softmaxCrossEntropyLoss } from './losses';
+import { checkGrad, type Module, type ModuleJSON, noForward, type Parameter, prefixParameters } from './module';
+import { RMSNorm } from './norm';
+import { childFromJSON, type ModuleRegistry } from './registry';
+
+type M = Matrix<Float64Array>;
+
+function add(a: Matrix, b: Matrix): M {
+  const out = new Float64Array(a.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i]! + b.data[i]!;
+  return { rows: a.rows, cols: a.cols, data: out };
+}
+
+function childrenParameters(m: { namedChildren(): Array<[string, Module]> }): Parameter[] {
+  return m.namedChildren().flatMap(([n, c]) => prefixParameters(n, c.parameters()));
+}
+
+/**
+ * Pre-norm residual connection (Xiong et al. 2020, "On Layer Normalization in the Transformer
+ * Architecture", the Pre-LN form): y = x + body(norm(x)). Children `norm` and `body`; body
+ * must keep the width. backward: dx = dy + norm.backward(body.backward(dy)).
+ */
+export class PreNormResidual implements Module {
+  norm: Module;
+  body: Module;
+  private rows = -1;
+  private cols = -1;
+
+  constructor(norm: Module, body: Module) {
+    for (const [k, m] of [
+      ['norm', norm],
+      ['body', body],
+    ] as const) {
+      if (!m || typeof m.forward !== 'function' || typeof m.backward !== 'function') {
+        throw new DomainError(`PreNormResidual: ${k} must implement the module interface`);
+      }
+    }
+    this.norm = norm;
+    this.body = body;
+  }
+
+  forward(x: Matrix): Matrix {
+    assertMatrix('PreNormResidual', 'x', x);
+    const h = this.body.forward(this.norm.forward(x));
+    if (h.rows !== x.rows || h.cols !== x.cols) {
+      throw new ShapeError(`PreNormResidual: body maps ${x.rows}x${x.cols} to ${h.rows}x${h.cols}; a residual body must keep the shape`);
+    }
+    this.rows = x.rows;
+    this.cols = x.cols;
+    return add(x, h);
+  }
+
+  backward(dy: Matrix): Matrix {
+    if (this.rows < 0) throw noForward('PreNormResidual');
+    checkGrad('PreNormResidual', dy, this.rows, this.cols);
+    return add(dy, this.norm.backward(this.body.backward(dy)));
+  }
+
+  parameters(): Parameter[] {
+    return childrenParameters(this);
+  }
+
+  zeroGrad(): void {
+    this.norm.zeroGrad();
+    this.body.zeroGrad();
+  }
+
+  /** `norm`, `body`. */
+  namedChildren(): Array<[string, Module]> {
+    return [
+      ['norm', this.norm],
+      ['body', this.body],
+    ];
+  }
+
+  setChild(name: string, m: Module): void {
+    if (name !== 'norm' && name !== 'body') throw new DomainError(`PreNormResidual: no child "${name}" (norm, body)`);
+    this[name] = m;
+  }
+
+  /** `{ type: 'PreNormResidual', version: 1, config: {}, state: { norm, body } }`. */
+  toJSON(): ModuleJSON {
+    return envelope('PreNormResidual', {}, { norm: this.norm.toJSON(), body: this.body.toJSON() });
+  }
+
+  static fromJSON(json: ModuleJSON, registry?: ModuleRegistry): PreNormResidual {
+    const { state } = readEnvelope('PreNormResidual.fromJSON', 'PreNormResidual', json);
+    return new PreNormResidual(childFromJSON('PreNormResidual.fromJSON', 'norm', state.norm, registry), childFromJSON('PreNormResidual.fromJSON', 'body', state.body, registry));
+  }
+}
+
+/** Sizes of a llama-style decoder; names in brackets are the Hugging Face `LlamaConfig` fields. */
+export interface TransformerConfig {
+  /** Tokens in the vocabulary [vocab_size]. */
+  vocabSize: number;
+  /** Model width [hidden_size]. */
+  dim: number;
+  /** Decoder blocks [num_hidden_layers]. */
+  numLayers: number;
+  /** Query heads [num_attention_heads]. */
+  numHeads: number;
+  /** Key/value heads [num_key_value_heads]; default numHeads. */
+  numKvHeads?: number;
+  /** SwiGLU width [intermediate_size]. */
+  hidden: number;
+  /** RoPE base [rope_theta], default 10000. */
+  ropeBase?: number;
+  /** RMSNorm epsilon [rms_norm_eps], default 1e-6. */
+  normEps?: number;
+  /** Std of the normal init of embeddings and projections [initializer_range], default 0.02. */
+  initStd?: number;
+  /** Seed of the init (default 0). */
+  seed?: number;
+}
+
+/**
+ * One llama decoder layer (`LlamaDecoderLayer`): two pre-norm residual sub-blocks,
+ * h = x + self_attn(input_layernorm(x)), y = h + mlp(post_attention_layernorm(h)), with RMSNorm,
+ * causal rotary multi-head attention (grouped KV heads) and a SwiGLU MLP. Children
+ * `input_layernorm`, `self_attn`, `post_attention_layernorm`, `mlp`. Input (batch·T) x dim with
+ * `seqLen` = T.
+ */
+export class TransformerBlock implements Module {
+  input_layernorm: Module;
+  self_attn: Module;
+  post_attention_layernorm: Module;
+  mlp: Module;
+  readonly config: Omit<TransformerConfig, 'vocabSize' | 'numLayers'>;
+  private shape: [number, number] | null = null;
+
+  constructor(config: Omit<TransformerConfig, 'vocabSize' | 'numLayers'>, rngOrSeed: number | Rng = config.seed ?? 0) {
+    const r = typeof rngOrSeed === 'number' ? makeRng(rngOrSeed) : rngOrSeed;
+    this.config = { ...config };
+    const eps = config.normEps ?? 1e-6;
+    this.input_layernorm = new RMSNorm(config.dim, { eps, name: 'TransformerBlock.input_layernorm' });
+    this.self_attn = new MultiHeadAttention(config.dim, {
+      numHeads: config.numHeads,
+      numKvHeads: config.numKvHeads,
+      causal: true,
+      rope: true,
+      ropeBase: config.ropeBase ?? 10000,
+      seed: r,
+      name: 'TransformerBlock.self_attn',
+    });
+    this.post_attention_layernorm = new RMSNorm(config.dim, { eps, name: 'TransformerBlock.post_attention_layernorm' });
+    if (!Number.isInteger(config.hidden) || config.hidden < 1) throw new DomainError(`TransformerBlock: hidden must be a positive integer, got ${config.hidden}`);
+    this.mlp = new SwiGLU(config.dim, config.hidden, { seed: r, name: 'TransformerBlock.mlp' });
+  }
+
+  /** Sequence length of the attention (rows per sequence). */
+  set seqLen(T: number | undefined) {
+    if (this.self_attn instanceof MultiHeadAttention) this.self_attn.seqLen = T;
+    else (this.self_attn as { seqLen?: number }).seqLen = T;
+  }
+
+  forward(x: Matrix): Matrix {
+    assertMatrix('TransformerBlock', 'x', x);
+    const h = add(x, this.self_attn.forward(this.input_layernorm.forward(x)));
+    this.shape = [x.rows, x.cols];
+    return add(h, this.mlp.forward(this.post_attention_layernorm.forward(h)));
+  }
+
+  backward(dy: Matrix): Matrix {
+    if (!this.shape) throw noForward('TransformerBlock');
+    checkGrad('TransformerBlock', dy, this.shape[0], this.shape[1]);
+    const dh = add(dy, this.post_attention_layernorm.backward(this.mlp.backward(dy)));
+    return add(dh, this.input_layernorm.backward(this.self_attn.backward(dh)));
+  }
+
+  parameters(): Parameter[] {
+    return childrenParameters(this);
+  }
+
+  zeroGrad(): void {
+    for (const [, m] of this.namedChildren()) m.zeroGrad();
+  }
+
+  namedChildren(): Array<[string, Module]> {
+    return [
+      ['self_attn', this.self_attn],
+      ['mlp', this.mlp],
+      ['input_layernorm', this.input_layernorm],
+      ['post_attention_layernorm', this.post_attention_layernorm],
+    ];
+  }
+
+  setChild(name: string, m: Module): void {
+    if (name !== 'self_attn' && name !== 'mlp' && name !== 'input_layernorm' && name !== 'post_attention_layernorm') {
+      throw new DomainError(`TransformerBlock: no child "${name}"`);
+    }
+    this[name] = m;
+  }
+
+  /** `{ type: 'TransformerBlock', version: 1, config, state: { self_attn, mlp, input_layernorm, post_attention_layernorm } }`. */
+  toJSON(): ModuleJSON {
+    return envelope('TransformerBlock', { ...this.config }, Object.fromEntries(this.namedChildren().map(([n, m]) => [n, m.toJSON()])));
+  }
+
+  static fromJSON(json: ModuleJSON, registry?: ModuleRegistry): TransformerBlock {
+    const { config, state } = readEnvelope('TransformerBlock.fromJSON', 'TransformerBlock', json);
+    const b = new TransformerBlock(config as unknown as TransformerConfig);
+    for (const [n] of b.namedChildren()) b.setChild(n, childFromJSON('TransformerBlock.fromJSON', n, state[n], registry));
+    return b;
+  }
+}
+
+/** Options of {@link TransformerLM.generate}. */
+export interface GenerateOptions {
+  /** Tokens to append (default 32). */
+  maxNewTokens?: number;
+  /** 0 (default): greedy (argmax). > 0: sample from softmax(logits / temperature). */
+  temperature?: number;
+  /** With temperature > 0: sample among the k most likely tokens only (default: all). */
+  topK?: number;
+  /** Seed of the sampling stream (default 0). */
+  seed?: number;
+  /** Most recent tokens fed to the model at each step (default: all of them). */
+  contextLength?: number;
+}
+
+/**
+ * Picks the next token from one row of logits: argmax when `temperature` is 0, otherwise a
+ * draw from softmax(logits / temperature) restricted to the `topK` largest (ties by lower id).
+ */
+export function sampleToken(logits: ArrayLike<number>, opts: { temperature?: number; topK?: number }, r: Rng): number {
+  const t = opts.temperature ?? 0;
+  if (!Number.isFinite(t) || t < 0) throw new DomainError(`sampleToken: temperature must be a finite number >= 0, got ${t}`);
+  const V = logits.length;
+  const k = opts.topK ?? V;
+  if (!Number.isInteger(k) || k < 1) throw new DomainError(`sampleToken: topK must be a positive integer, got ${k}`);
+  let best = 0;
+  for (let i = 1; i < V; i++) if (logits[i]! > logits[best]!) best = i;
+  if (t === 0) return best;
+  const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]! || a - b);
+  const keep = order.slice(0, Math.min(k, V));
+  const m = logits[keep[0]!]!;
+  const w = keep.map((i) => Math.exp((logits[i]! - m) / t));
+  let total = 0;
+  for (const v of w) total += v;
+  let u = r.uniform() * total;
+  for (let i = 0; i < keep.length; i++) {
+    u -= w[i]!;
+    if (u < 0) return keep[i]!;
+  }
+  return keep[keep.length - 1]!;
+}
+
+/**
+ * Decoder-only transformer language model in the Hugging Face llama layout (Touvron et al.
+ * 2023): token embedding, `numLayers` {@link TransformerBlock}s, a final RMSNorm and an untied
+ * output projection. Parameter names are those of `LlamaForCausalLM`'s state dict:
+ * `model.embed_tokens.weight`, `model.layers.{i}.self_attn.{q,k,v,o}_proj.weight`,
+ * `model.layers.{i}.mlp.{gate,up,down}_proj.weight`, `model.layers.{i}.input_layernorm.weight`,
+ * `model.layers.{i}.post_attention_layernorm.weight`, `model.norm.weight`, `lm_head.weight`
+ * (Linear weights [out, in]), so `stateDict(model)` maps one-to-one onto a llama checkpoint.
+ *
+ * forward(ids): `ids` is batch x T token ids (one sequence per row); returns the next-token
+ * logits, (batch·T) x vocabSize, row b·T + t predicting token t+1 of sequence b. backward(dlogits)
+ * accumulates every parameter gradient and returns zeros (ids are not differentiable).
+ * Cost per token O(numLayers (4 dim² + 3 dim hidden + T dim) + dim vocab).
+ */
+export class TransformerLM implements Module {
+  readonly config: TransformerConfig;
+  embed_tokens: Module;
+  readonly layers: TransformerBlock[];
+  norm: Module;
+  lm_head: Module;
+  private ids: [number, number] | null = null;
+
+  constructor(config: TransformerConfig) {
+    const c = { ...config };
+    for (const k of ['vocabSize', 'dim', 'numLayers', 'numHeads', 'hidden'] as const) {
+      if (!Number.isInteger(c[k]) || c[k] < 1) throw new DomainError(`TransformerLM: ${k} must be a positive integer, got ${c[k]}`);
+    }
+    const std = c.initStd ?? 0.02;
+    if (!Number.isFinite(std) || std < 0) throw new DomainError(`TransformerLM: initStd must be a finite number >= 0, got ${std}`);
+    this.config = c;
+    const r = makeRng(c.seed ?? 0);
+    this.embed_tokens = new Embedding(c.vocabSize, c.dim, { seed: r, std, name: 'TransformerLM.embed_tokens' });
+    this.layers = [];
+    for (let i = 0; i < c.numLayers; i++) this.layers.push(new TransformerBlock(c, r));
+    this.norm = new RMSNorm(c.dim, { eps: c.normEps ?? 1e-6, name: 'TransformerLM.norm' });
+    this.lm_head = new Linear(c.dim, c.vocabSize, { bias: false, seed: r, name: 'TransformerLM.lm_head' });
+    // llama's _init_weights: every projection N(0, initializer_range²), norms at one.
+    for (const p of this.parameters()) if (p.shape.length === 2 && !p.name.startsWith('model.embed_tokens')) r.fillNormal(p.value, std);
+  }
+
+  /** Number of trainable scalars. */
+  get numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.value.length, 0);
+  }
+
+  forward(ids: Matrix): Matrix {
+    assertMatrix('TransformerLM', 'ids', ids);
+    if (ids.rows < 1 || ids.cols < 1) throw new ShapeError(`TransformerLM: ids is ${ids.rows}x${ids.cols}; expected batch x T token ids`);
+    for (const l of this.layers) l.seqLen = ids.cols;
+    let h = this.embed_tokens.forward(ids);
+    for (const l of this.layers) h = l.forward(h);
+    this.ids = [ids.rows, ids.cols];
+    return this.lm_head.forward(this.norm.forward(h));
+  }
+
+  backward(dlogits: Matrix): Matrix {
+    const s = this.ids;
+    if (!s) throw noForward('TransformerLM');
+    checkGrad('TransformerLM', dlogits, s[0] * s[1], this.config.vocabSize);
+    let g = this.norm.backward(this.lm_head.backward(dlogits));
+    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i]!.backward(g);
+    return this.embed_tokens.backward(g);
+  }
+
+  parameters(): Parameter[] {
+    return childrenParameters(this);
+  }
+
+  zeroGrad(): void {
+    for (const [, m] of this.namedChildren()) m.zeroGrad();
+  }
+
+  /** `model.embed_tokens`, `model.layers.{i}`, `model.norm`, `lm_head` (dotted child names, as in the llama state dict). */
+  namedChildren(): Array<[string, Module]> {
+    return [
+      ['model.embed_tokens', this.embed_tokens],
+      ...this.layers.map((l, i) => [`model.layers.${i}`, l] as [string, Module]),
+      ['model.norm', this.norm],
+      ['lm_head', this.lm_head],
+    ];
+  }
+
+  setChild(name: string, m: Module): void {
+    if (name === 'model.embed_tokens') this.embed_tokens = m;
+    else if (name === 'model.norm') this.norm = m;
+    else if (name === 'lm_head') this.lm_head = m;
+    else {
+      const i = /^model\.layers\.(\d+)$/.exec(name);
+      if (!i || Number(i[1]) >= this.layers.length || !(m instanceof TransformerBlock)) {
+        throw new DomainError(`TransformerLM: cannot set child "${name}" (model.embed_tokens, model.layers.{i} with a TransformerBlock, model.norm, lm_head)`);
+      }
+      this.layers[Number(i[1])] = m;
+    }
+  }
+
+  /**
+   * Appends `maxNewTokens` tokens to `prompt` (token ids), greedily or by seeded temperature /
+   * top-k sampling; each step runs the model on the last `contextLength` tokens (no KV cache:
+   * O(steps · forward)). Returns only the new tokens.
+   */
+  generate(prompt: ArrayLike<number>, opts: GenerateOptions = {}): number[] {
+    const n = opts.maxNewTokens ?? 32;
+    if (!Number.isInteger(n) || n < 0) throw new DomainError(`TransformerLM.generate: maxNewTokens must be a non-negative integer, got ${n}`);
+    if (prompt.length < 1) throw new ShapeError('TransformerLM.generate: the prompt needs at least one token');
+    const ctx = opts.contextLength ?? Infinity;
+    if (!(ctx >= 1)) throw new DomainError(`TransformerLM.generate: contextLength must be >= 1, got ${ctx}`);
+    const r = makeRng(opts.seed ?? 0);
+    const seq = Array.from(prompt);
+    const out: number[] = [];
+    const V = this.config.vocabSize;
+    for (let s = 0; s < n; s++) {
+      const win = seq.slice(Math.max(0, seq.length - ctx));
+      const logits = this.forward({ rows: 1, cols: win.length, data: Float64Array.from(win) });
+      const last = logits.data.subarray((win.length - 1) * V, win.length * V);
+      const tok = sampleToken(last, opts, r);
+      seq.push(tok);
+      out.push(tok);
+    }
+    return out;
+  }
+
+  /** `{ type: 'TransformerLM', version: 1, config, state: { <child name>: child JSON } }`. */
+  toJSON(): ModuleJSON {
+    return envelope('TransformerLM', { ...this.config }, Object.fromEntries(this.namedChildren().map(([n, m]) => [n, m.toJSON()])));
+  }
+
+  /** Rebuilds a model from {@link TransformerLM.toJSON} (exact values; adapted children through `registry`). */
+  static fromJSON(json: ModuleJSON, registry?: ModuleRegistry): TransformerLM {
+    const { config, state } = readEnvelope('TransformerLM.fromJSON', 'TransformerLM', json);
+    const lm = new TransformerLM({ ...(config as unknown as TransformerConfig), initStd: 0 });
+    (lm.config as { initStd?: number }).initStd = (config as { initStd?: number }).initStd;
+    for (const [n] of lm.namedChildren()) lm.setChild(n, childFromJSON('TransformerLM.fromJSON', n, state[n], registry));
+    return lm;
+  }
+}
+
+/**
+ * Next-token cross-entropy for a language model: `logits` (batch·T) x V as {@link TransformerLM}
+ * returns them, `targets` batch x T token ids (row b, column t: the token after position t),
+ * flattened in the same order. Softmax cross-entropy (stable log-sum-exp), `ignoreIndex` rows
+ * skipped, mean over the counted tokens. Usable as `fit`'s loss with data x = inputs, y = targets.
+ */
+export function lmCrossEntropy(logits: Matrix, targets: Matrix | ArrayLike<number>, opts: LossOptions = {}): LossResult {
+  assertMatrix('lmCrossEntropy', 'logits', logits);
+  const flat = isMatrix(targets) ? targets.data : targets;
+  if (flat.length !== logits.rows) {
+    const what = isMatrix(targets) ? `${targets.rows}x${targets.cols}` : `length ${flat.length}`;
+    throw new ShapeError(`lmCrossEntropy: targets are ${what} (${flat.length} tokens) but logits have ${logits.rows} rows`);
+  }
+  return softmaxCrossEntropyLoss(logits, flat, opts);
+}
