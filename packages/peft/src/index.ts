@@ -37,3 +37,4 @@ export {
   type TensorJob,
   targetedModules,
 } from './model-files';
+export { type AdapterKindName, type ApplyAdaptersOptions, applyAdapters, PeftModel, registerAdaptedLinear } from './apply';
