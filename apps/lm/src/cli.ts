@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * Headless command: pre-train a character-level TransformerLM on prose, fine-tune it on
+ * TypeScript declarations with full fine-tuning and adapters, print a summary.
+ *
+ *   pnpm --filter @x/lm start [--quick] [--seed N] [--methods full,lora,...] [--optimizers adamw,muon,dct-adamw]
+ *                             [--checkpoint file.json] [--json out.json]
+ *
+ * --checkpoint: if the file exists, the pre-trained model is loaded from it (pre-training is
+ * skipped); otherwise it is written after pre-training. Ctrl-C aborts between steps.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadCorpora } from './corpus';
+import { type Method, type OptimizerName, runLm } from './run';
+import { formatReport } from './summary';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const value = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+const ac = new AbortController();
+process.on('SIGINT', () => ac.abort());
+const quick = flag('quick');
+const ckpt = value('checkpoint');
+const corpora = loadCorpora();
+const t0 = performance.now();
+const report = await runLm(corpora, {
+  mode: quick ? 'quick' : 'default',
+  seed: Number(value('seed') ?? 0),
+  methods: value('methods')?.split(',') as Method[] | undefined,
+  optimizers: (value('optimizers')?.split(',') as OptimizerName[] | undefined) ?? (quick ? [] : ['adamw', 'muon', 'dct-adamw']),
+  pretrained: ckpt && existsSync(ckpt) ? JSON.parse(readFileSync(ckpt, 'utf8')) : undefined,
+  signal: ac.signal,
+  progressEvery: 25,
+  onProgress: (p) => process.stderr.write(`\r${p.run.padEnd(14)} step ${String(p.step).padStart(4)}/${p.steps}  loss ${p.loss.toFixed(3)}   `),
+});
+process.stderr.write('\n');
+if (ckpt && !existsSync(ckpt)) writeFileSync(ckpt, JSON.stringify(report.pretrained));
+console.log(formatReport(report, corpora.sources, (performance.now() - t0) / 1000));
+const out = value('json');
+if (out) writeFileSync(out, JSON.stringify({ ...report, pretrained: undefined }, null, 1));

@@ -1,0 +1,351 @@
+import { DomainError, type Matrix } from '@x/gpu';
+import {
+  Adam,
+  type FitProgress,
+  fit,
+  lmCrossEntropy,
+  type Module,
+  type ModuleJSON,
+  type Optimizer,
+  parameterCount,
+  type TransformerConfig,
+  TransformerLM,
+} from '@x/nn';
+import { AdamW, DctAdamW, Muon } from '@x/optim';
+import { type AdapterKindName, applyAdapters } from '@x/peft';
+import { decode, encode, VOCAB_SIZE } from './tokenizer';
+
+/** How a pre-trained model is adapted to the second corpus. */
+export type Method = 'full' | 'lora' | 'pissa' | 'lora-xs' | 'loldu' | 'svfit';
+/** Optimizers compared on full fine-tuning. */
+export type OptimizerName = 'adamw' | 'muon' | 'dct-adamw';
+
+/** Sizes and schedule of one run. */
+export interface LmConfig {
+  model: Omit<TransformerConfig, 'vocabSize' | 'seed'>;
+  /** Tokens per training window. */
+  seqLen: number;
+  batchSize: number;
+  pretrainSteps: number;
+  pretrainLr: number;
+  finetuneSteps: number;
+  /** Fine-tuning learning rate per method (AdamW). */
+  finetuneLr: Record<Method, number>;
+  /** LoRA / PiSSA rank; the other adapters are sized to about the same trainable budget where they can be. */
+  rank: number;
+  /** Characters of each corpus used for training (from the start) and held out (from the end). */
+  trainChars: number;
+  heldOutChars: number;
+  /** Held-out windows scored per evaluation. */
+  evalWindows: number;
+  /** Characters generated per sample. */
+  sampleChars: number;
+}
+
+/** The adapted projections: every attention and MLP projection of every block (PEFT's "all-linear" minus lm_head). */
+export const TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+
+/** The test's setting: ~30k parameters, a few hundred steps in all. */
+export const QUICK: LmConfig = {
+  model: { dim: 32, numLayers: 2, numHeads: 4, numKvHeads: 2, hidden: 64 },
+  seqLen: 32,
+  batchSize: 8,
+  pretrainSteps: 200,
+  pretrainLr: 1e-2,
+  finetuneSteps: 40,
+  finetuneLr: { full: 3e-3, lora: 1e-2, pissa: 3e-3, 'lora-xs': 2e-2, loldu: 5e-2, svfit: 2e-2 },
+  rank: 4,
+  trainChars: 24000,
+  heldOutChars: 3000,
+  evalWindows: 32,
+  sampleChars: 80,
+};
+
+/** The command's default setting: ~0.45M parameters, a few minutes on two cores. */
+export const DEFAULT: LmConfig = {
+  model: { dim: 96, numLayers: 4, numHeads: 6, numKvHeads: 2, hidden: 256 },
+  seqLen: 64,
+  batchSize: 16,
+  pretrainSteps: 400,
+  pretrainLr: 3e-3,
+  finetuneSteps: 100,
+  finetuneLr: { full: 1e-3, lora: 5e-3, pissa: 2e-3, 'lora-xs': 1e-2, loldu: 3e-2, svfit: 1e-2 },
+  rank: 8,
+  trainChars: 200000,
+  heldOutChars: 20000,
+  evalWindows: 64,
+  sampleChars: 160,
+};
+
+export interface LmProgress {
+  phase: 'pretrain' | 'finetune';
+  /** `pretrain`, or the fine-tuning run's label (`lora`, `full/muon`, ...). */
+  run: string;
+  step: number;
+  steps: number;
+  loss: number;
+  /** fit's snapshot of the run (model, optimizer, loop state) for resuming. */
+  checkpoint(): ReturnType<FitProgress['checkpoint']>;
+}
+
+export interface LmRunOptions {
+  /** `'quick'` (the test) or `'default'` (the command); `config` overrides either. */
+  mode?: 'quick' | 'default';
+  config?: Partial<LmConfig>;
+  seed?: number;
+  methods?: readonly Method[];
+  /** Optimizers for the full fine-tuning comparison (each adds one run). */
+  optimizers?: readonly OptimizerName[];
+  signal?: AbortSignal;
+  onProgress?: (p: LmProgress) => void;
+  progressEvery?: number;
+  /** A pre-trained model's JSON (e.g. a saved `report.pretrained`): skips pre-training. */
+  pretrained?: ModuleJSON;
+}
+
+export interface FinetuneResult {
+  run: string;
+  method: Method;
+  optimizer: OptimizerName;
+  /** Trainable scalars of the run (all parameters for full fine-tuning). */
+  trainable: number;
+  /** Rank used (adapters). */
+  rank: number | null;
+  losses: number[];
+  /** Held-out loss on the code corpus after fine-tuning (before: `LmReport.codeLossBefore`). */
+  codeLoss: number;
+  /** Held-out loss on the prose corpus after fine-tuning (forgetting). */
+  proseLoss: number;
+  /** Whether every non-adapter parameter is bit-identical to the pre-trained one (always false for full). */
+  frozenUnchanged: boolean;
+  sample: string;
+  ms: number;
+}
+
+export interface LmReport {
+  config: LmConfig;
+  seed: number;
+  parameters: number;
+  pretrainLosses: number[];
+  /** Held-out losses (nats per character) of the untrained model, on prose and code. */
+  initProseLoss: number;
+  initCodeLoss: number;
+  /** After pre-training on prose. */
+  proseLossBefore: number;
+  codeLossBefore: number;
+  sampleBefore: string;
+  proseSampleBefore: string;
+  finetunes: FinetuneResult[];
+  pretrained: ModuleJSON;
+  pretrainMs: number;
+}
+
+interface Windows {
+  x: Matrix;
+  y: Matrix;
+}
+
+/** Overlapping windows of T + 1 tokens at `stride`: x the first T, y the next-token targets. */
+export function windows(ids: Int32Array, T: number, stride: number): Windows {
+  const n = Math.max(0, Math.floor((ids.length - T - 1) / stride) + 1);
+  if (n < 1) throw new DomainError(`windows: ${ids.length} tokens are fewer than one window of ${T + 1}`);
+  const x = new Float64Array(n * T);
+  const y = new Float64Array(n * T);
+  for (let w = 0; w < n; w++) {
+    for (let t = 0; t < T; t++) {
+      x[w * T + t] = ids[w * stride + t]!;
+      y[w * T + t] = ids[w * stride + t + 1]!;
+    }
+  }
+  return { x: { rows: n, cols: T, data: x }, y: { rows: n, cols: T, data: y } };
+}
+
+/** Mean next-token loss (nats per character) over the first `max` windows, 16 at a time. */
+export function heldOutLoss(model: Module, data: Windows, max: number): number {
+  const n = Math.min(max, data.x.rows);
+  const T = data.x.cols;
+  let total = 0;
+  for (let s = 0; s < n; s += 16) {
+    const b = Math.min(16, n - s);
+    const x = { rows: b, cols: T, data: data.x.data.subarray(s * T, (s + b) * T) };
+    const y = { rows: b, cols: T, data: data.y.data.subarray(s * T, (s + b) * T) };
+    total += lmCrossEntropy(model.forward(x), y).value * b;
+  }
+  return total / n;
+}
+
+/** Characters per block of the train/held-out split. */
+const BLOCK = 500;
+
+/**
+ * Splits a corpus into blocks of 500 characters and holds out every 10th block (so both parts
+ * cover the whole corpus: license text, notices and READMEs alike), then keeps the first
+ * `trainChars` / `heldOutChars` of each part.
+ */
+export function split(text: string, cfg: Pick<LmConfig, 'trainChars' | 'heldOutChars'>): { train: Int32Array; heldOut: Int32Array } {
+  const ids = encode(text);
+  const train: number[] = [];
+  const held: number[] = [];
+  for (let b = 0; b * BLOCK < ids.length; b++) {
+    const blk = ids.subarray(b * BLOCK, (b + 1) * BLOCK);
+    const dst = b % 10 === 9 ? held : train;
+    if (dst.length < (dst === held ? cfg.heldOutChars : cfg.trainChars)) for (const v of blk) dst.push(v);
+  }
+  if (train.length < cfg.trainChars || held.length < cfg.heldOutChars) {
+    throw new DomainError(`runLm: a corpus of ${ids.length} characters cannot give ${cfg.trainChars} training and ${cfg.heldOutChars} held-out characters`);
+  }
+  return { train: Int32Array.from(train.slice(0, cfg.trainChars)), heldOut: Int32Array.from(held.slice(0, cfg.heldOutChars)) };
+}
+
+function makeOptimizer(name: OptimizerName, lr: number): Optimizer {
+  const aux = ['model.embed_tokens.weight', 'lm_head.weight'];
+  switch (name) {
+    case 'adamw':
+      return new AdamW({ lr, weightDecay: 0 });
+    case 'muon':
+      return new Muon({ lr: 0.02, adamLr: lr, adamNames: aux, shapeScale: 'moonlight' }) as unknown as Optimizer;
+    case 'dct-adamw':
+      return new DctAdamW({ lr, rank: 16, adamNames: aux }) as unknown as Optimizer;
+  }
+}
+
+/** Budget-matched ranks: LoRA-XS's r² per target ≈ LoRA's r (in + out); SVFit/LoLDU at their largest rank min(in, out). */
+function rankFor(method: Method, cfg: LmConfig): number {
+  const { dim, hidden } = cfg.model;
+  const kvDim = (dim / cfg.model.numHeads) * (cfg.model.numKvHeads ?? cfg.model.numHeads);
+  const minDim = Math.min(dim, hidden, kvDim);
+  if (method === 'lora' || method === 'pissa') return cfg.rank;
+  if (method === 'svfit' || method === 'loldu') return minDim;
+  // LoRA-XS: mean LoRA budget per target over the 7 projections, as r².
+  const loraPerTarget = (cfg.rank * (2 * dim + 2 * dim + (dim + kvDim) * 2 + 3 * (dim + hidden))) / 7;
+  return Math.max(1, Math.min(minDim, Math.round(Math.sqrt(loraPerTarget))));
+}
+
+function sample(model: TransformerLM, prompt: string, cfg: LmConfig, seed: number): string {
+  const out = model.generate(encode(prompt), { maxNewTokens: cfg.sampleChars, temperature: 0.7, topK: 10, seed, contextLength: cfg.seqLen });
+  return prompt + decode(out);
+}
+
+const CODE_PROMPT = 'interface ';
+const PROSE_PROMPT = 'The ';
+
+/**
+ * The experiment: pre-train a character-level llama-style TransformerLM on prose, then adapt it
+ * to TypeScript declarations with full fine-tuning and model-wide adapters (and, optionally,
+ * other optimizers for full fine-tuning), scoring held-out loss on both corpora before and after
+ * and sampling text. Seeded: the same corpora, options and seed give the same report (timings
+ * aside). Abortable through `signal` (between steps).
+ */
+export async function runLm(corpora: { prose: string; code: string }, opts: LmRunOptions = {}): Promise<LmReport> {
+  const cfg: LmConfig = { ...(opts.mode === 'default' ? DEFAULT : QUICK), ...opts.config };
+  const seed = opts.seed ?? 0;
+  const T = cfg.seqLen;
+  const prose = split(corpora.prose, cfg);
+  const code = split(corpora.code, cfg);
+  const proseTrain = windows(prose.train, T, T / 2);
+  const proseHeld = windows(prose.heldOut, T, T);
+  const codeTrain = windows(code.train, T, T / 2);
+  const codeHeld = windows(code.heldOut, T, T);
+  const every = opts.progressEvery ?? 10;
+
+  const report = (phase: LmProgress['phase'], run: string) => (p: FitProgress) =>
+    opts.onProgress?.({ phase, run, step: p.step, steps: p.steps, loss: p.loss, checkpoint: () => p.checkpoint() });
+
+  // 1. Pre-train on prose (or load the given model).
+  const t0 = performance.now();
+  let lm: TransformerLM;
+  let pretrainLosses: number[] = [];
+  const fresh = new TransformerLM({ ...cfg.model, vocabSize: VOCAB_SIZE, seed });
+  const initProseLoss = heldOutLoss(fresh, proseHeld, cfg.evalWindows);
+  const initCodeLoss = heldOutLoss(fresh, codeHeld, cfg.evalWindows);
+  if (opts.pretrained) {
+    lm = TransformerLM.fromJSON(opts.pretrained);
+  } else {
+    lm = fresh;
+    const res = await fit({
+      model: lm,
+      loss: lmCrossEntropy,
+      optimizer: new Adam({ lr: cfg.pretrainLr, weightDecay: 0.01 }),
+      data: proseTrain,
+      steps: cfg.pretrainSteps,
+      batchSize: cfg.batchSize,
+      seed,
+      signal: opts.signal,
+      onProgress: report('pretrain', 'pretrain'),
+      progressEvery: every,
+    });
+    pretrainLosses = Array.from(res.losses);
+  }
+  const pretrainMs = performance.now() - t0;
+  const pretrained = lm.toJSON();
+  const proseLossBefore = heldOutLoss(lm, proseHeld, cfg.evalWindows);
+  const codeLossBefore = heldOutLoss(lm, codeHeld, cfg.evalWindows);
+  const sampleBefore = sample(lm, CODE_PROMPT, cfg, seed);
+  const proseSampleBefore = sample(lm, PROSE_PROMPT, cfg, seed);
+
+  // 2. Fine-tune on code: each method from the same pre-trained weights.
+  const runs: Array<{ method: Method; optimizer: OptimizerName }> = (opts.methods ?? ['full', 'lora', 'pissa', 'lora-xs', 'loldu']).map((method) => ({
+    method,
+    optimizer: 'adamw' as const,
+  }));
+  for (const o of opts.optimizers ?? []) if (o !== 'adamw' || !runs.some((r) => r.method === 'full')) runs.push({ method: 'full', optimizer: o });
+  const finetunes: FinetuneResult[] = [];
+  for (const { method, optimizer } of runs) {
+    const t1 = performance.now();
+    const model = TransformerLM.fromJSON(pretrained);
+    let trainModule: Module = model;
+    let rank: number | null = null;
+    // Every tensor that must stay fixed: the non-adapter parameters and the adapted layers' frozen bases.
+    let frozen: Array<[Float64Array, Float64Array]> = [];
+    if (method !== 'full') {
+      rank = rankFor(method, cfg);
+      const peft = applyAdapters(model, { targetModules: TARGETS, kind: method as AdapterKindName, rank, seed });
+      trainModule = peft;
+      const trainable = new Set(peft.parameters().map((p) => p.value));
+      const fixed = [...model.parameters().map((p) => p.value).filter((v) => !trainable.has(v)), ...[...peft.adapted.values()].map((l) => l.base.data)];
+      frozen = fixed.map((v) => [v, Float64Array.from(v)]);
+    }
+    const label = optimizer === 'adamw' ? method : `${method}/${optimizer}`;
+    const res = await fit({
+      model: trainModule,
+      loss: lmCrossEntropy,
+      optimizer: makeOptimizer(optimizer, cfg.finetuneLr[method]),
+      data: codeTrain,
+      steps: cfg.finetuneSteps,
+      batchSize: cfg.batchSize,
+      seed: seed + 1,
+      signal: opts.signal,
+      onProgress: report('finetune', label),
+      progressEvery: every,
+    });
+    const frozenUnchanged = method !== 'full' && frozen.every(([now, was]) => now.every((v, k) => Object.is(v, was[k])));
+    finetunes.push({
+      run: label,
+      method,
+      optimizer,
+      trainable: parameterCount(trainModule),
+      rank,
+      losses: Array.from(res.losses),
+      codeLoss: heldOutLoss(model, codeHeld, cfg.evalWindows),
+      proseLoss: heldOutLoss(model, proseHeld, cfg.evalWindows),
+      frozenUnchanged,
+      sample: sample(model, CODE_PROMPT, cfg, seed),
+      ms: performance.now() - t1,
+    });
+  }
+  return {
+    config: cfg,
+    seed,
+    parameters: lm.numParameters,
+    pretrainLosses,
+    initProseLoss,
+    initCodeLoss,
+    proseLossBefore,
+    codeLossBefore,
+    sampleBefore,
+    proseSampleBefore,
+    finetunes,
+    pretrained,
+    pretrainMs,
+  };
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { loadCorpora } from '../src/corpus';
+import { runLm, split, windows } from '../src/run';
+import { decode, encode, VOCAB_SIZE } from '../src/tokenizer';
+
+describe('tokenizer and data', () => {
+  it('encodes printable ASCII and newlines reversibly; everything else is one UNK id', () => {
+    const s = 'interface Foo<T> {\n  bar(): T; // ~\n}';
+    expect(decode(encode(s))).toBe(s);
+    const ids = encode('a\u00e9\tb');
+    expect(Array.from(ids)).toEqual([66, 96, 1, 1, 67]);
+    expect(Math.max(...encode(s))).toBeLessThan(VOCAB_SIZE);
+  });
+  it('windows pair each token with the next one; the split holds out every 10th block', () => {
+    const w = windows(Int32Array.from([0, 1, 2, 3, 4, 5, 6]), 3, 2);
+    expect(w.x.rows).toBe(2); // starts 0 and 2; a third (tokens 4..7) would run past the end
+    expect(Array.from(w.x.data.subarray(3, 6))).toEqual([2, 3, 4]);
+    expect(Array.from(w.y.data.subarray(3, 6))).toEqual([3, 4, 5]);
+    const text = Array.from({ length: 10 }, (_, b) => String.fromCharCode(97 + b).repeat(500)).join('');
+    const s = split(text, { trainChars: 4500, heldOutChars: 500 });
+    expect(decode(s.heldOut)).toBe('j'.repeat(500));
+    expect(decode(s.train).includes('j')).toBe(false);
+  });
+});
+
+describe('pre-train on prose, fine-tune on TypeScript (quick mode)', () => {
+  it('pre-training and LoRA/PiSSA fine-tuning lower the held-out losses; adapters train only their own parameters', async () => {
+    const corpora = loadCorpora();
+    expect(corpora.sources.map((s) => s.package)).toEqual(['typescript', 'typescript']);
+    const r = await runLm(corpora, { mode: 'quick', methods: ['lora', 'pissa'], seed: 0 });
+    // Untrained: about ln(97) = 4.57 nats per character on both corpora.
+    expect(Math.abs(r.initProseLoss - Math.log(VOCAB_SIZE))).toBeLessThan(0.1);
+    // Pre-training on prose helps prose far more than code: the domain shift is real.
+    expect(r.proseLossBefore).toBeLessThan(r.initProseLoss - 1.5);
+    expect(r.codeLossBefore - r.proseLossBefore).toBeGreaterThan(0.5);
+    expect(r.finetunes.map((f) => f.run)).toEqual(['lora', 'pissa']);
+    for (const f of r.finetunes) {
+      // Fine-tuning on code lowers the held-out code loss, clearly.
+      expect(f.codeLoss, f.run).toBeLessThan(r.codeLossBefore - 0.3);
+      expect(f.frozenUnchanged, f.run).toBe(true);
+      expect(f.trainable).toBeLessThan(r.parameters / 4);
+      expect(f.sample.startsWith('interface ')).toBe(true);
+    }
+    // Seeded: the same run reproduces its pre-training losses bit for bit (first steps).
+    const again = await runLm(corpora, { mode: 'quick', methods: [], config: { pretrainSteps: 3 }, seed: 0 });
+    expect(again.pretrainLosses).toEqual(r.pretrainLosses.slice(0, 3));
+  });
+});
