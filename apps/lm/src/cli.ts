@@ -4,12 +4,13 @@
  * TypeScript declarations with full fine-tuning and adapters, print a summary.
  *
  *   pnpm --filter @x/lm start [--quick] [--seed N] [--methods full,lora,...] [--optimizers adamw,muon,dct-adamw]
- *                             [--checkpoint file.json] [--json out.json]
+ *                             [--checkpoint file.json] [--json out.json] [--no-wasm]
  *
  * --checkpoint: if the file exists, the pre-trained model is loaded from it (pre-training is
  * skipped); otherwise it is written after pre-training. Ctrl-C aborts between steps.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { enableWasm } from '@x/gpu';
 import { loadCorpora } from './corpus';
 import { type Method, type OptimizerName, runLm } from './run';
 import { formatReport } from './summary';
@@ -24,6 +25,8 @@ const value = (name: string) => {
 const ac = new AbortController();
 process.on('SIGINT', () => ac.abort());
 const quick = flag('quick');
+// The wasm GEMM kernels (one thread) roughly halve a training step of the default model.
+if (!flag('no-wasm')) await enableWasm();
 const ckpt = value('checkpoint');
 const corpora = loadCorpora();
 const t0 = performance.now();
