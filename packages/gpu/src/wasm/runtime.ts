@@ -14,14 +14,14 @@ export interface Exports {
   symvUpperF64(n: number, a: number, lda: number, x: number, y: number): void;
 }
 
-// Byte layout of linear memory: [0, 128) the main instance's scratch tile for GEMM edges,
+// Byte layout of linear memory: [0, 256) the main instance's scratch tile for GEMM edges,
 // [1024, 4096) AssemblyScript statics, then regions that live as long as the runtime (a thread
 // pool's control blocks and scratch tiles), then a stack: each kernel call allocates above the
 // top and releases what it took when it returns; a workspace (see level2.ts) stays below the
 // top for as long as its callback runs, so the factorization that owns it can call kernels on it.
 const HEAP = 4096;
 const KC = 256;
-const MC = 96;
+const MC = 95;
 const NC = 1024;
 /** Bytes of one set of GEMM pack buffers (float64, the larger). */
 export const PACK_BYTES = (MC * KC + KC * NC) * 8 + 64;
