@@ -300,7 +300,8 @@ export function wasmGemmAccumulate(
   const top = rt.mark();
   try {
     // Pack buffers only as large as this product needs (small products touch little memory).
-    const packBytes: [number, number] = [MC * Math.min(k, KC) * bytes, Math.min(k, KC) * (Math.min(n, NC) + 8) * bytes];
+    // (B's panel is padded to whole 8-column micro-panels; never more than PACK_BYTES in all.)
+    const packBytes: [number, number] = [MC * Math.min(k, KC) * bytes, Math.min(k, KC) * Math.min(NC, (n + 7) & ~7) * bytes];
     const pa = rt.alloc(packBytes[0]);
     const pb = rt.alloc(packBytes[1]);
     const ap = place(rt, A.data, A.off, span(m, k, A.rs, A.cs), bytes);
