@@ -43,9 +43,12 @@ export function timeNumpy(op: NumpyOp, n: number, inputs: Float64Array[], budget
       return f;
     });
     const t = String(threads);
+    // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set machine-wide for safety) slow a current numpy:
+    // dropped for this benchmark process only, with the thread count set explicitly.
+    const { OPENBLAS_CORETYPE: _core, OPENBLAS_L2_SIZE: _l2, ...env } = process.env;
     const out = execFileSync(python, [script], {
       input: JSON.stringify({ op, n, files, budget }),
-      env: { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t },
+      env: { ...env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t },
       encoding: 'utf8',
       timeout: 600_000,
       maxBuffer: 1 << 20,

@@ -1,9 +1,9 @@
-import { linalgEigh, linalgQr, linalgSvd } from './benchmarks/linalg';
+import { linalgEigh, linalgQr, linalgScaling, linalgSvd } from './benchmarks/linalg';
 import { matmul } from './benchmarks/matmul';
 import type { BenchContext, Benchmark, BenchmarkReport, BenchMode } from './types';
 
 /** Every benchmark, in run order. Add one: a file under ./benchmarks/ and one entry here. */
-export const benchmarks: readonly Benchmark[] = [matmul, linalgSvd, linalgEigh, linalgQr];
+export const benchmarks: readonly Benchmark[] = [matmul, linalgSvd, linalgEigh, linalgQr, linalgScaling];
 
 export interface RunOptions {
   mode?: BenchMode;

@@ -54,3 +54,46 @@ export async function timeIt<T>(fn: () => T | Promise<T>, budget: TimingBudget, 
   if (onResult) onResult(last as T);
   return { ms: median(samples), minMs: Math.min(...samples), reps: samples.length };
 }
+
+/** One participant of an interleaved timing: a call, and the route state it needs first. */
+export interface Peer<T = unknown> {
+  fn: () => T | Promise<T>;
+  /** Puts the process in the state this peer runs in (a GEMM route, a thread pool). */
+  setup?: () => void | Promise<void>;
+}
+
+/**
+ * Times peers round-robin in one process: each round runs every peer once (calling its setup
+ * first), so a burst of load from other processes hits all of them alike and their ratios stay
+ * meaningful on a shared machine. Warmup rounds first; then rounds until every peer got
+ * `minReps` and the rounds took `minTimeMs` (capped by maxReps / maxTimeMs like timeIt).
+ * `onResult(i, r)` sees each peer's last result.
+ */
+export async function timeInterleaved(peers: readonly Peer[], budget: TimingBudget, onResult?: (i: number, r: unknown) => void): Promise<Timing[]> {
+  const last: unknown[] = new Array(peers.length);
+  const samples: number[][] = peers.map(() => []);
+  const round = async (record: boolean): Promise<number> => {
+    let spent = 0;
+    for (const [i, p] of peers.entries()) {
+      await p.setup?.();
+      const t0 = performance.now();
+      last[i] = await p.fn();
+      const dt = performance.now() - t0;
+      spent += dt;
+      if (record) samples[i]!.push(dt);
+    }
+    return spent;
+  };
+  for (let w = 0; w < Math.max(1, budget.warmup); w++) await round(budget.warmup > 0 ? false : true);
+  let spent = 0;
+  let reps = budget.warmup > 0 ? 0 : 1;
+  for (;;) {
+    if (reps >= budget.maxReps) break;
+    if (reps >= budget.floorReps && spent >= budget.maxTimeMs) break;
+    if (reps >= budget.minReps && spent >= budget.minTimeMs) break;
+    spent += await round(true);
+    reps++;
+  }
+  if (onResult) for (let i = 0; i < peers.length; i++) onResult(i, last[i]);
+  return samples.map((s) => ({ ms: median(s), minMs: Math.min(...s), reps: s.length }));
+}

@@ -8,7 +8,16 @@
 
 import { BackendError } from './errors';
 import { registerCopy } from './registry';
-import { type WasmRuntime, wasmGemmAccumulate, wasmRuntime } from './wasm/runtime';
+import {
+  loadWasm,
+  loadWasmSync,
+  syncCompileAllowed,
+  type WasmRuntime,
+  wasmGemmAccumulate,
+  wasmRuntime,
+  wasmSimdSupported,
+  wasmSwitchedOff,
+} from './wasm/runtime';
 
 // This module holds the process-wide GEMM route, so loading it registers this copy of @x/gpu
 // (a one-time warning when another copy is already loaded; see registry.ts). A top-level call:
@@ -16,15 +25,12 @@ import { type WasmRuntime, wasmGemmAccumulate, wasmRuntime } from './wasm/runtim
 registerCopy();
 
 /**
- * Which CPU kernel a GEMM uses: 'auto' follows enableWasm()/disableWasm() (wasm for all but
- * tiny products once enabled), 'js' forces the JS reference kernel, 'wasm' requires the loaded
- * wasm kernels.
+ * Which CPU kernel a GEMM uses: 'auto' (the default route: the wasm SIMD kernels for all but
+ * tiny products, loaded on first use where the engine can compile synchronously; see
+ * {@link defaultWasmRuntime}), 'js' forces the JS reference kernel, 'wasm' requires the wasm
+ * kernels (loading them synchronously where allowed).
  */
 export type CpuRoute = 'auto' | 'js' | 'wasm';
-
-function wasmLoaded(): boolean {
-  return wasmRuntime() !== null;
-}
 
 const MR = 4;
 const NR = 4;
@@ -44,29 +50,90 @@ export interface GemmOperand {
 let packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * NC);
 
-// The wasm runtime the CPU kernels route GEMMs through, once enableWasm() loaded it.
+// The wasm runtime the CPU kernels route GEMMs through: loaded by the default route on first
+// use, or chosen by enableWasm(); null on the js route.
 let wasm: WasmRuntime | null = null;
+// The default route's state: 'untried' until a call first needs the kernels; 'loading' while a
+// background load runs (a browser's main thread); 'settled' once it loaded or failed, or once
+// enableWasm()/disableWasm()/X_WASM made the choice (the default route then stays out of it).
+let auto: 'untried' | 'loading' | 'settled' = 'untried';
+let pending: Promise<void> | null = null;
 // Below this many multiply-adds the copies into linear memory cost more than wasm saves.
-const WASM_MIN_WORK = 24 * 24 * 24;
+const WASM_MIN_WORK = 12 * 12 * 12;
 
-/** Routes CPU GEMMs through the given wasm runtime (null: back to the JS kernel). Internal. */
+/**
+ * Routes CPU GEMMs through the given wasm runtime (null: the JS kernel, and the default route
+ * stops loading wasm: disableWasm()). Internal.
+ */
 export function setGemmRuntime(rt: WasmRuntime | null): void {
   wasm = rt;
+  auto = 'settled';
 }
 
-/** The runtime CPU GEMMs route through (null on the js route). Internal. */
+/** The runtime CPU GEMMs route through now (null on the js route); loads nothing. Internal. */
 export function activeWasmRuntime(): WasmRuntime | null {
   return wasm;
 }
 
-/** 'wasm' after enableWasm(), else 'js'. */
-export function cpuBackend(): 'js' | 'wasm' {
-  return wasm ? 'wasm' : 'js';
+/**
+ * The runtime of the default route, loading it on first use: the plain SIMD build (no fused
+ * multiply-add, so float64 results equal the js kernels'), compiled synchronously where that is
+ * allowed (Node, Deno, Bun, Web Workers); on a browser's main thread it starts loading in the
+ * background and returns null (the js route) until it is ready. Null too after disableWasm(),
+ * with X_WASM=0 in the environment, or where the engine has no WebAssembly SIMD. Internal.
+ */
+export function defaultWasmRuntime(): WasmRuntime | null {
+  if (wasm || auto !== 'untried') return wasm;
+  auto = 'settled';
+  if (wasmSwitchedOff() || !wasmSimdSupported()) return null;
+  if (syncCompileAllowed()) {
+    try {
+      wasm = loadWasmSync(false, false);
+    } catch {
+      // No memory or no SIMD after all: the js route.
+    }
+    return wasm;
+  }
+  auto = 'loading';
+  pending = loadWasm(false, false).then(
+    (rt) => {
+      if (auto === 'loading') wasm = rt;
+    },
+    () => undefined,
+  ).finally(() => {
+    if (auto === 'loading') auto = 'settled';
+  });
+  return null;
 }
 
 /**
- * C[m x n] += A[m x k] * B[k x n] on the active CPU backend (wasm SIMD after enableWasm(),
- * else the JS kernel below). When `upperOnly` is set (square C, used by gram), micro-tiles
+ * Resolves once the default route has settled: at once where the kernels compile synchronously,
+ * after the background load on a browser's main thread. Resolves to the route CPU GEMMs then
+ * take ('wasm', or 'js' after disableWasm(), with X_WASM=0, or without WebAssembly SIMD).
+ */
+export async function ready(): Promise<'js' | 'wasm'> {
+  defaultWasmRuntime();
+  if (pending) await pending;
+  return wasm ? 'wasm' : 'js';
+}
+
+/** The route CPU GEMMs take now: 'wasm' (by default where it loads, or after enableWasm()) or 'js'. */
+export function cpuBackend(): 'js' | 'wasm' {
+  return defaultWasmRuntime() ? 'wasm' : 'js';
+}
+
+/** The runtime an explicit `backend: 'wasm'` runs on, loading it where that can be synchronous. */
+function requiredWasmRuntime(): WasmRuntime {
+  const rt = wasm ?? wasmRuntime();
+  if (rt) return rt;
+  if (syncCompileAllowed()) return loadWasmSync(false, false);
+  defaultWasmRuntime();
+  throw new BackendError('gemm with backend "wasm"', 'the wasm kernels are still loading on this browser main thread: await ready() (or enableWasm()) first');
+}
+
+/**
+ * C[m x n] += A[m x k] * B[k x n] on the active CPU route (wasm SIMD by default where it loads,
+ * the JS kernel below with `route: 'js'`, after disableWasm() or with X_WASM=0). When `upperOnly` is set (square C, used by gram), micro-tiles
  * that lie entirely below the diagonal are skipped; the caller mirrors the upper triangle.
  */
 export function gemmAccumulate(
@@ -81,13 +148,16 @@ export function gemmAccumulate(
   route: CpuRoute = 'auto',
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
-  if (route === 'wasm' && !wasmLoaded()) {
-    throw new BackendError('gemm with backend "wasm"', 'the wasm kernels are not loaded: await enableWasm() or createDevice({ backend: "wasm" }) first');
-  }
-  if (route === 'wasm' || (route === 'auto' && wasm && m * n * k >= WASM_MIN_WORK)) {
-    const rt = wasm ?? wasmRuntime()!;
-    wasmGemmAccumulate(rt, m, n, k, A, B, c, ldc, upperOnly);
+  if (route === 'wasm') {
+    wasmGemmAccumulate(requiredWasmRuntime(), m, n, k, A, B, c, ldc, upperOnly);
     return;
+  }
+  if (route === 'auto' && m * n * k >= WASM_MIN_WORK) {
+    const rt = defaultWasmRuntime();
+    if (rt) {
+      wasmGemmAccumulate(rt, m, n, k, A, B, c, ldc, upperOnly);
+      return;
+    }
   }
   gemmAccumulateJs(m, n, k, A, B, c, ldc, upperOnly);
 }
@@ -104,6 +174,10 @@ export function gemmAccumulateJs(
   upperOnly = false,
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
+  if (k <= KC && m * n * k <= SMALL_WORK) {
+    gemmSmallJs(m, n, k, A, B, c, ldc, upperOnly);
+    return;
+  }
   if (packA.length < MC * KC) packA = new Float64Array(MC * KC);
   if (packB.length < KC * NC) packB = new Float64Array(KC * NC);
   const pa = packA;
@@ -119,6 +193,66 @@ export function gemmAccumulateJs(
         packBlockA(A, ic, pc, mc, kc, pa);
         macroKernel(mc, nc, kc, pa, pb, c, ldc, ic, jc, upperOnly);
       }
+    }
+  }
+}
+
+// Up to this many multiply-adds (with k <= KC) a product skips packing: see gemmSmallJs.
+const SMALL_WORK = 16 * 16 * 16;
+
+/**
+ * The direct path for small products (graph networks multiply 16-64 sized matrices thousands of
+ * times): no packing, 2 x 2 blocks of C read straight from the strided operands. Each element is
+ * summed over p in order from zero and then added to C, as in the packed kernel's single KC
+ * block, so the results are bit-identical to it.
+ */
+function gemmSmallJs(m: number, n: number, k: number, A: GemmOperand, B: GemmOperand, c: Float64Array | Float32Array, ldc: number, upperOnly: boolean): void {
+  const { data: a, off: oa, rs: ra, cs: ca } = A;
+  const { data: b, off: ob, rs: rb, cs: cb } = B;
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    const a0 = oa + i * ra;
+    const a1 = a0 + ra;
+    let j = upperOnly ? i : 0;
+    for (; j + 1 < n; j += 2) {
+      const b0 = ob + j * cb;
+      const b1 = b0 + cb;
+      let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+      for (let p = 0; p < k; p++) {
+        const x0 = a[a0 + p * ca]!;
+        const x1 = a[a1 + p * ca]!;
+        const y0 = b[b0 + p * rb]!;
+        const y1 = b[b1 + p * rb]!;
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+      }
+      const r0 = i * ldc + j;
+      c[r0] += s00;
+      c[r0 + 1] += s01;
+      c[r0 + ldc] += s10;
+      c[r0 + ldc + 1] += s11;
+    }
+    if (j < n) {
+      const b0 = ob + j * cb;
+      let s0 = 0, s1 = 0;
+      for (let p = 0; p < k; p++) {
+        const y = b[b0 + p * rb]!;
+        s0 += a[a0 + p * ca]! * y;
+        s1 += a[a1 + p * ca]! * y;
+      }
+      c[i * ldc + j] += s0;
+      c[(i + 1) * ldc + j] += s1;
+    }
+  }
+  if (i < m) {
+    const a0 = oa + i * ra;
+    for (let j = upperOnly ? i : 0; j < n; j++) {
+      const b0 = ob + j * cb;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[a0 + p * ca]! * b[b0 + p * rb]!;
+      c[i * ldc + j] += s;
     }
   }
 }

@@ -49,7 +49,7 @@ export type {
   ExperimentSeries,
 } from './experiment';
 export { check, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, throwIfAborted } from './experiment';
-export { cpuBackend, gemmAccumulateJs } from './gemm';
+export { cpuBackend, gemmAccumulateJs, ready } from './gemm';
 export { disableWasm, enableWasm } from './wasm/enable';
 export { relaxedSimdSupported, wasmSimdSupported } from './wasm/runtime';
 export { gemvAccumulate, gemvJs, symvAccumulate, symvJs, withWorkspace } from './level2';

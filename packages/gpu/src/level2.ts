@@ -6,7 +6,7 @@
  * in wasm when every operand lies in linear memory, on the JS loops otherwise.
  */
 import { DomainError } from './errors';
-import { activeWasmRuntime, type GemmOperand } from './gemm';
+import { activeWasmRuntime, defaultWasmRuntime, type GemmOperand } from './gemm';
 import { PACK_BYTES } from './wasm/runtime';
 
 // The GEMM pack buffers plus slack: reserved with every workspace so that GEMMs on workspace
@@ -29,8 +29,8 @@ function synchronous<T>(out: T): T {
 
 /**
  * Runs `fn` on float64 arrays and returns its result. Each entry of `specs` is a length (a
- * fresh zero-filled array) or a Float64Array to work on in place. After enableWasm() the arrays
- * live in wasm linear memory, so gemvAccumulate, symvAccumulate and gemmAccumulate on them run
+ * fresh zero-filled array) or a Float64Array to work on in place. On the wasm route (the default
+ * where the kernels load, see {@link ready}) the arrays live in wasm linear memory, so gemvAccumulate, symvAccumulate and gemmAccumulate on them run
  * in wasm without copies: in-place entries are copied in first and copied back when `fn`
  * returns (not when it throws). On the js route fresh arrays are plain and in-place entries are
  * passed through. The arrays are valid only while `fn` runs, which must be synchronous (a
@@ -39,7 +39,7 @@ function synchronous<T>(out: T): T {
  */
 export function withWorkspace<T>(specs: readonly (number | Float64Array)[], fn: (...arrays: Float64Array[]) => T, extraBytes = 0): T {
   checkSpecs(specs);
-  const rt = activeWasmRuntime();
+  const rt = defaultWasmRuntime();
   if (!rt) return synchronous(fn(...specs.map((s) => (typeof s === 'number' ? new Float64Array(s) : s))));
   const top = rt.mark();
   try {

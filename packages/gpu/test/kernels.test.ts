@@ -42,24 +42,25 @@ const cases = (fixture as { cases: Case[] }).cases;
 // of well-scaled Gaussian products stays far below k * 1.1e-16. 1e-14 covers k <= 70 here.
 const F64_TOL = 1e-14;
 
-describe('matmul against numpy fixtures', () => {
+// Both routes: 'js' the reference kernel, 'auto' the default (wasm SIMD in Node).
+for (const backend of ['js', 'auto'] as const) describe(`matmul against numpy fixtures (${backend} route)`, () => {
   for (const c of cases) {
     it(`${c.m}x${c.k} * ${c.k}x${c.n}, all transpose combinations`, () => {
       const a = matrix(c.m, c.k, c.a);
       const b = matrix(c.k, c.n, c.b);
       const ab = matrix(c.m, c.n, c.ab);
-      expect(relErr(matmul(a, b), ab)).toBeLessThan(F64_TOL);
+      expect(relErr(matmul(a, b, { backend }), ab)).toBeLessThan(F64_TOL);
       const at = transpose(a);
       const bt = transpose(b);
-      expect(relErr(matmul(at, b, { transA: true }), ab)).toBeLessThan(F64_TOL);
-      expect(relErr(matmul(a, bt, { transB: true }), ab)).toBeLessThan(F64_TOL);
-      expect(relErr(matmul(at, bt, { transA: true, transB: true }), ab)).toBeLessThan(F64_TOL);
+      expect(relErr(matmul(at, b, { transA: true, backend }), ab)).toBeLessThan(F64_TOL);
+      expect(relErr(matmul(a, bt, { transB: true, backend }), ab)).toBeLessThan(F64_TOL);
+      expect(relErr(matmul(at, bt, { transA: true, transB: true, backend }), ab)).toBeLessThan(F64_TOL);
     });
     it(`${c.m}x${c.k}: gram (both sides), sum, frobenius, maxAbs`, () => {
       const a = matrix(c.m, c.k, c.a);
-      const g = gram(a);
+      const g = gram(a, { backend });
       expect(relErr(g, matrix(c.k, c.k, c.ata))).toBeLessThan(F64_TOL);
-      expect(relErr(gram(a, { outer: true }), matrix(c.m, c.m, c.aat))).toBeLessThan(F64_TOL);
+      expect(relErr(gram(a, { outer: true, backend }), matrix(c.m, c.m, c.aat))).toBeLessThan(F64_TOL);
       // Exactly symmetric, not just to rounding.
       for (let i = 0; i < c.k; i++) for (let j = 0; j < c.k; j++) expect(g.data[i * c.k + j]).toBe(g.data[j * c.k + i]);
       expect(sum(a)).toBeCloseTo(c.sum, 12);
@@ -69,7 +70,7 @@ describe('matmul against numpy fixtures', () => {
   }
 });
 
-describe('matmul properties', () => {
+for (const backend of ['js', 'auto'] as const) describe(`matmul properties (${backend} route)`, () => {
   it('equals the definition for random shapes straddling the 4x4 tile and the cache blocks', () => {
     fc.assert(
       fc.property(
@@ -83,7 +84,7 @@ describe('matmul properties', () => {
           const a = transA ? randn(k, m, seed) : randn(m, k, seed);
           const b = transB ? randn(n, k, seed + 1) : randn(k, n, seed + 1);
           const ref = naiveMatmul(a, b, transA, transB);
-          expect(relErr(matmul(a, b, { transA, transB }), ref)).toBeLessThan(1e-13);
+          expect(relErr(matmul(a, b, { transA, transB, backend }), ref)).toBeLessThan(1e-13);
         },
       ),
       { numRuns: 60 },
@@ -93,9 +94,9 @@ describe('matmul properties', () => {
   it('is right across the KC=256 and MC=128 block boundaries', () => {
     const a = randn(131, 517, 1);
     const b = randn(517, 9, 2);
-    expect(relErr(matmul(a, b), naiveMatmul(a, b))).toBeLessThan(1e-13);
+    expect(relErr(matmul(a, b, { backend }), naiveMatmul(a, b))).toBeLessThan(1e-13);
     const g = randn(600, 130, 3);
-    expect(relErr(gram(g), naiveMatmul(g, g, true, false))).toBeLessThan(1e-13);
+    expect(relErr(gram(g, { backend }), naiveMatmul(g, g, true, false))).toBeLessThan(1e-13);
   });
 
   it('float32 inputs give a float32 result accurate to float32 rounding', () => {
@@ -103,11 +104,13 @@ describe('matmul properties', () => {
     const b = randn(50, 30, 5);
     const a32 = astype(a, 'float32');
     const b32 = astype(b, 'float32');
-    const c = matmul(a32, b32);
+    const c = matmul(a32, b32, { backend });
     expect(c.data).toBeInstanceOf(Float32Array);
-    // Accumulation is float64, so the only error is rounding inputs and outputs to float32.
-    expect(relErr(c, naiveMatmul(a32, b32))).toBeLessThan(2 ** -23);
-    expect(matmul(a32, b).data).toBeInstanceOf(Float64Array);
+    // js: accumulation is float64, so the only error is rounding inputs and outputs to float32.
+    // wasm (the default route): float32 accumulation, error <= k 2^-24 |A||B|; Frobenius-wise on
+    // Gaussian data well inside 4 sqrt(k) 2^-24.
+    expect(relErr(c, naiveMatmul(a32, b32))).toBeLessThan(backend === 'js' ? 2 ** -23 : 4 * Math.sqrt(50) * 2 ** -24);
+    expect(matmul(a32, b, { backend }).data).toBeInstanceOf(Float64Array);
   });
 
   it('handles empty inner and outer dimensions', () => {

@@ -3,7 +3,7 @@ import { eigh, qr, svd } from '@x/linalg';
 import { EigenvalueDecomposition, Matrix as MlMatrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
 import { availableParallelism } from 'node:os';
 import { numpyUnavailable, timeNumpy } from '../numpy';
-import { BUDGETS, type TimingBudget, timeIt } from '../timing';
+import { BUDGETS, timeInterleaved, type TimingBudget, timeIt } from '../timing';
 import type { Benchmark, BenchContext, BenchmarkReport, BenchRow } from '../types';
 
 /** ‖A - U diag(S) Vᵀ‖_F / ‖A‖_F for factors held as row-major arrays. */
@@ -28,7 +28,9 @@ interface Case {
   op: 'svd' | 'eigh' | 'qr';
   impl: string;
   baseline: boolean;
-  route?: 'js' | 'wasm' | 'threads';
+  route?: Route;
+  /** Largest n the case runs at (the slow ml-matrix rows). */
+  maxN?: number;
   run(a: Matrix, s: Matrix): () => unknown;
   /** Relative reconstruction error of the result. */
   check(a: Matrix, s: Matrix, r: unknown): number;
@@ -71,9 +73,25 @@ const FLOPS = { svd: 21, eigh: 9, qr: 8 / 3 } as const;
 
 const flat = (m: MlMatrix) => Float64Array.from(m.to1DArray());
 
+/**
+ * GEMM routes: 'default' is what a fresh process gets with no set-up call (the wasm SIMD kernels
+ * on one thread, plain build), 'js' the JS kernels (disableWasm()), 'threads' enableWasm({ threads }).
+ */
+type Route = 'default' | 'js' | 'threads';
+
 /** Threads for the threaded rows ('auto': every logical core), found once per run. */
 let threads = 1;
-const label = (route: 'js' | 'wasm' | 'threads') => (route === 'threads' ? `wasm, ${threads} threads` : route);
+const label = (route: Route) => (route === 'threads' ? `wasm, ${threads} threads` : route === 'default' ? 'default route' : 'js route');
+
+async function useRoute(route: Route | undefined): Promise<void> {
+  if (route === 'js') disableWasm();
+  else if (route === 'threads') await enableWasm({ threads });
+  // The default route's state: the plain build on one thread (what the first GEMM loads).
+  else await enableWasm({ fma: false });
+}
+
+/** ml-matrix's decompositions take seconds past this size. */
+const ML_MAX_N = 512;
 
 function cases(): Case[] {
   const ml = (a: Matrix) => MlMatrix.from1DArray(a.rows, a.cols, a.data);
@@ -82,6 +100,7 @@ function cases(): Case[] {
       op: 'svd',
       impl: 'ml-matrix SVD',
       baseline: true,
+      maxN: ML_MAX_N,
       run: (a) => () => new SingularValueDecomposition(ml(a), { autoTranspose: true }),
       check: (a, _s, r) => {
         const d = r as SingularValueDecomposition;
@@ -92,6 +111,7 @@ function cases(): Case[] {
       op: 'eigh',
       impl: 'ml-matrix EVD (symmetric)',
       baseline: true,
+      maxN: ML_MAX_N,
       run: (_a, s) => () => new EigenvalueDecomposition(ml(s), { assumeSymmetric: true }),
       check: (_a, s, r) => {
         const d = r as EigenvalueDecomposition;
@@ -102,6 +122,7 @@ function cases(): Case[] {
       op: 'qr',
       impl: 'ml-matrix QR',
       baseline: true,
+      maxN: ML_MAX_N,
       run: (a) => () => new QrDecomposition(ml(a)),
       check: (a, _s, r) => {
         const d = r as QrDecomposition;
@@ -112,13 +133,16 @@ function cases(): Case[] {
       },
     },
   ];
-  for (const route of ['js', 'wasm', 'threads'] as const) {
+  for (const route of ['default', 'js', 'threads'] as const) {
+    // The js route is the slow reference: up to 512.
+    const maxN = route === 'js' ? 512 : undefined;
     out.push(
       {
         op: 'svd',
         impl: `@x/linalg svd exact (${label(route)})`,
         baseline: false,
         route,
+        maxN,
         run: (a) => () => svd(a),
         check: (a, _s, r) => {
           const f = r as ReturnType<typeof svd>;
@@ -130,6 +154,7 @@ function cases(): Case[] {
         impl: `@x/linalg svd randomized k=16 (${label(route)})`,
         baseline: false,
         route,
+        maxN: route === 'default' ? undefined : 0,
         run: (a) => () => svd(a, { k: Math.min(16, a.cols), method: 'randomized', niter: 4, seed: 1 }),
         // Not a full decomposition: report the rank-16 residual (the spectrum is flat, so it is large).
         check: (a, _s, r) => {
@@ -142,6 +167,7 @@ function cases(): Case[] {
         impl: `@x/linalg eigh (${label(route)})`,
         baseline: false,
         route,
+        maxN,
         run: (_a, s) => () => eigh(s),
         check: (_a, s, r) => {
           const f = r as ReturnType<typeof eigh>;
@@ -153,6 +179,7 @@ function cases(): Case[] {
         impl: `@x/linalg qr (${label(route)})`,
         baseline: false,
         route,
+        maxN,
         run: (a) => () => qr(a),
         check: (a, _s, r) => {
           const f = r as ReturnType<typeof qr>;
@@ -189,47 +216,57 @@ async function runOp(op: 'svd' | 'eigh' | 'qr', self: Benchmark, ctx: BenchConte
   for (const [si, n] of sizes.entries()) {
     const a = randn(n, n, 500 + si);
     const s = gram(a);
-    let baseMs: number | undefined;
+    const here = mine.filter((c) => !c.unavailable && (c.maxN === undefined || n <= c.maxN));
+    const local = here.filter((c) => !c.external);
+    const timed = new Map<Case, { ms: number; minMs: number; reps: number; relErr: number }>();
+    ctx.log(`${op} n=${n}: ${local.length} rows interleaved`);
+    try {
+      const errs: number[] = [];
+      const t = await timeInterleaved(
+        local.map((c) => ({ fn: c.run(a, s), setup: () => useRoute(c.route) })),
+        budget,
+        (k, r) => {
+          errs[k] = local[k]!.check(a, s, r);
+        },
+      );
+      local.forEach((c, k) => timed.set(c, { ...t[k]!, relErr: errs[k]! }));
+    } catch (e) {
+      for (const c of local) rows.push({ benchmark: self.id, impl: c.impl, n, status: 'error', note: `${(e as Error).name}: ${(e as Error).message}` });
+    }
+    for (const c of here.filter((c) => c.external)) {
+      ctx.log(`${op} n=${n} ${c.impl}`);
+      try {
+        timed.set(c, c.external!(a, s, budget));
+      } catch (e) {
+        rows.push({ benchmark: self.id, impl: c.impl, n, status: 'error', note: `${(e as Error).name}: ${(e as Error).message}` });
+      }
+    }
+    const baseMs = [...timed].find(([c]) => c.baseline)?.[1].ms;
+    const npMs = [...timed].find(([c]) => c.external && c.impl.includes('1 thread'))?.[1].minMs;
     for (const c of mine) {
-      if (c.route === 'wasm') await enableWasm();
-      else if (c.route === 'threads') await enableWasm({ threads });
-      else disableWasm();
       if (c.unavailable) {
         rows.push({ benchmark: self.id, impl: c.impl, n, status: 'unavailable', note: c.unavailable });
         continue;
       }
-      ctx.log(`${op} n=${n} ${c.impl}`);
-      try {
-        let err = Number.NaN;
-        let t: { ms: number; minMs: number; reps: number };
-        if (c.external) {
-          const x = c.external(a, s, budget);
-          t = x;
-          err = x.relErr;
-        } else {
-          t = await timeIt(c.run(a, s), budget, (r) => {
-            err = c.check(a, s, r);
-          });
-        }
-        if (c.baseline) baseMs = t.ms;
-        const exact = !c.impl.includes('randomized') || n <= 16;
-        const ok = !exact || err < 1e-8;
-        rows.push({
-          benchmark: self.id,
-          impl: c.impl,
-          n,
-          status: ok ? 'ok' : 'error',
-          ms: t.ms,
-          minMs: t.minMs,
-          reps: t.reps,
-          gflops: (FLOPS[op] * n ** 3) / (t.ms * 1e6),
-          vsBaseline: baseMs === undefined ? undefined : baseMs / t.ms,
-          relErr: err,
-          note: exact ? 'relative reconstruction error' : 'rank-16 residual of a flat spectrum (not a full factorization; GFLOP/s nominal)',
-        });
-      } catch (e) {
-        rows.push({ benchmark: self.id, impl: c.impl, n, status: 'error', note: `${(e as Error).name}: ${(e as Error).message}` });
-      }
+      const t = timed.get(c);
+      if (!t) continue;
+      const exact = !c.impl.includes('randomized') || n <= 16;
+      const ok = !exact || t.relErr < 1e-8;
+      // Same-run ratio to LAPACK on one thread (best-of-round times: robust to bursts of load).
+      const vsNumpy = npMs === undefined || c.external ? '' : `${(t.minMs / npMs).toFixed(2)}x numpy 1-thread time`;
+      rows.push({
+        benchmark: self.id,
+        impl: c.impl,
+        n,
+        status: ok ? 'ok' : 'error',
+        ms: t.ms,
+        minMs: t.minMs,
+        reps: t.reps,
+        gflops: (FLOPS[op] * n ** 3) / (t.ms * 1e6),
+        vsBaseline: baseMs === undefined ? undefined : baseMs / t.ms,
+        relErr: t.relErr,
+        note: [vsNumpy, exact ? 'relative reconstruction error' : 'rank-16 residual of a flat spectrum (not a full factorization; GFLOP/s nominal)'].filter(Boolean).join('; '),
+      });
     }
   }
   disableWasm();
@@ -247,13 +284,77 @@ function linalgBenchmark(op: 'svd' | 'eigh' | 'qr', title: string): Benchmark {
   const b: Benchmark = {
     id: `linalg-${op}`,
     title,
-    sizes: { full: [128, 256, 512], quick: [128, 256], tiny: [6, 9] },
+    sizes: { full: [256, 512, 1024], quick: [256, 512], tiny: [6, 9] },
     run: (ctx) => runOp(op, b, ctx),
   };
   return b;
 }
 
-/** Decompositions of n x n Gaussian matrices on the js and wasm GEMM routes, against ml-matrix in the same run. */
-export const linalgSvd = linalgBenchmark('svd', 'SVD of an n x n Gaussian matrix: @x/linalg exact and randomized (js and wasm GEMM routes) vs ml-matrix');
-export const linalgEigh = linalgBenchmark('eigh', 'Symmetric eigendecomposition of AᵀA: @x/linalg eigh (js and wasm routes) vs ml-matrix EVD');
-export const linalgQr = linalgBenchmark('qr', 'Householder QR of an n x n Gaussian matrix: @x/linalg (js and wasm routes) vs ml-matrix');
+/** Decompositions of n x n Gaussian matrices on the default, js and threaded GEMM routes, against ml-matrix and numpy in the same run. */
+export const linalgSvd = linalgBenchmark('svd', 'SVD of an n x n Gaussian matrix: @x/linalg exact and randomized (default, js, threaded routes) vs ml-matrix and numpy');
+export const linalgEigh = linalgBenchmark('eigh', 'Symmetric eigendecomposition of AᵀA: @x/linalg eigh (default, js, threaded routes) vs ml-matrix EVD and numpy');
+export const linalgQr = linalgBenchmark('qr', 'Householder QR of an n x n Gaussian matrix: @x/linalg (default, js, threaded routes) vs ml-matrix and numpy');
+
+/** Least-squares slope of log(ms) against log(n): the empirical exponent of the cost. */
+export function fittedExponent(points: readonly { n: number; ms: number }[]): number {
+  const xs = points.map((p) => Math.log(p.n));
+  const ys = points.map((p) => Math.log(p.ms));
+  const mx = xs.reduce((u, v) => u + v, 0) / xs.length;
+  const my = ys.reduce((u, v) => u + v, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return num / den;
+}
+
+/** Exact SVD time against n on the default route: one row per size and the fitted exponent. */
+export const linalgScaling: Benchmark = {
+  id: 'linalg-scaling',
+  title: 'Scaling of @x/linalg svd (exact, default route): time vs n and the fitted exponent (3 = cubic)',
+  sizes: { full: [128, 256, 512, 1024, 2048], quick: [128, 256, 512, 1024], tiny: [6, 9, 12] },
+  async run(ctx) {
+    const sizes = ctx.sizes ?? linalgScaling.sizes[ctx.mode];
+    // Big sizes take seconds per call: few repetitions.
+    const budget: TimingBudget = ctx.mode === 'tiny' ? BUDGETS.tiny : { warmup: 1, minTimeMs: 300, minReps: 2, maxReps: 5, maxTimeMs: 2000, floorReps: 1 };
+    await useRoute('default');
+    const points: { n: number; ms: number }[] = [];
+    const rows: BenchRow[] = [];
+    for (const [si, n] of sizes.entries()) {
+      const a = randn(n, n, 700 + si);
+      ctx.log(`svd scaling n=${n}`);
+      let err = Number.NaN;
+      const t = await timeIt(() => svd(a), n >= 1024 ? { ...budget, warmup: 0, minReps: 1 } : budget, (r) => {
+        err = n <= 512 ? svdResidual(a, r.U.data, r.S, r.V.data, r.S.length) : Number.NaN;
+      });
+      points.push({ n, ms: t.minMs });
+      const prev = points.at(-2);
+      rows.push({
+        benchmark: 'linalg-scaling',
+        impl: '@x/linalg svd exact (default route)',
+        n,
+        status: Number.isNaN(err) || err < 1e-8 ? 'ok' : 'error',
+        ms: t.ms,
+        minMs: t.minMs,
+        reps: t.reps,
+        gflops: (FLOPS.svd * n ** 3) / (t.ms * 1e6),
+        // Every row is the baseline implementation (the table is about n, not peers).
+        vsBaseline: 1,
+        relErr: Number.isNaN(err) ? undefined : err,
+        note: prev ? `local exponent ${(Math.log(t.minMs / prev.ms) / Math.log(n / prev.n)).toFixed(2)} from n=${prev.n}` : undefined,
+      });
+    }
+    const big = points.filter((p) => p.n >= 256);
+    const exponent = big.length >= 2 ? fittedExponent(big) : Number.NaN;
+    return {
+      id: 'linalg-scaling',
+      title: linalgScaling.title,
+      baseline: '@x/linalg svd exact (default route)',
+      sizes,
+      env: { fittedExponent: `${exponent.toFixed(2)} (least squares of log time on log n over n >= 256, best-of-run times)` },
+      rows,
+    };
+  },
+};

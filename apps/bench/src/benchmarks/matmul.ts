@@ -1,9 +1,9 @@
-import { BackendError, cpuBackend, createDevice, type Device, disableWasm, enableWasm, type Matrix, matmul as xMatmul, randn, wasmThreads } from '@x/gpu';
+import { BackendError, cpuBackend, createDevice, type Device, disableWasm, enableWasm, type Matrix, matmul as xMatmul, randn, wasmFma, wasmThreads } from '@x/gpu';
 import { Matrix as MlMatrix } from 'ml-matrix';
 import { availableParallelism } from 'node:os';
 import { type NumpyOp, numpyUnavailable, timeNumpy } from '../numpy';
 import { loadTfjsWasm, type TfTensor } from '../tfjs';
-import { BUDGETS, timeIt } from '../timing';
+import { BUDGETS, timeInterleaved } from '../timing';
 import type { Benchmark, BenchContext, BenchmarkReport, BenchRow } from '../types';
 
 const BASELINE = 'ml-matrix mmul f64';
@@ -42,9 +42,10 @@ interface Impl {
   note?: string;
   prepare(x: Inputs): () => unknown;
   read(result: unknown): ArrayLike<number>;
-  /** Runs before the timing (e.g. enables a thread pool); `after` undoes it. */
-  before?: () => Promise<void>;
-  after?: () => void;
+  /** Puts the process in the route state the row runs in (called before each of its calls). */
+  setup?: () => Promise<void>;
+  /** Largest n the row runs at (slow reference rows). */
+  maxN?: number;
   /** Measured outside this process (numpy): timing and the relative error it found itself. */
   external?: (x: Inputs, budget: (typeof BUDGETS)[keyof typeof BUDGETS]) => { ms: number; minMs: number; reps: number; relErr: number };
 }
@@ -89,15 +90,16 @@ async function threadedImpls(): Promise<{ impls: Impl[]; info: string }> {
     const why = `one thread only: ${t.reason}`;
     return { impls: [{ name: label, tol: F64_TOL, unavailable: why, prepare: () => () => 0, read: () => [] }], info: why };
   }
-  const before = async () => {
+  // An idle pool is kept between rounds (enableWasm({ threads: 1 }) leaves it waiting), so
+  // switching to it per call costs a few promise turns, outside the timed call.
+  const setup = async () => {
     await enableWasm({ threads: t.threads });
   };
-  const after = () => disableWasm();
   return {
     info: `${t.threads} threads (worker pool on shared memory)`,
     impls: [
-      { name: `${label} f64`, tol: F64_TOL, before, after, prepare: (x) => () => xMatmul(x.a, x.b), read: readMatrix },
-      { name: `${label} f32`, tol: F32_TOL, before, after, prepare: (x) => () => xMatmul(x.a32, x.b32), read: readMatrix },
+      { name: `${label} f64`, tol: F64_TOL, setup, prepare: (x) => () => xMatmul(x.a, x.b), read: readMatrix },
+      { name: `${label} f32`, tol: F32_TOL, setup, prepare: (x) => () => xMatmul(x.a32, x.b32), read: readMatrix },
     ],
   };
 }
@@ -151,21 +153,27 @@ function deviceImpls(label: string, dev: Device | string): Impl[] {
   ];
 }
 
+/** The state the default route is in: the plain SIMD build on one thread (what matmul() loads). */
+async function defaultRoute(): Promise<void> {
+  await enableWasm({ fma: false });
+}
+
 async function run(ctx: BenchContext): Promise<BenchmarkReport> {
   const sizes = ctx.sizes ?? matmul.sizes[ctx.mode];
   const budget = BUDGETS[ctx.mode];
-  // Plain `matmul` rows measure the JS kernel, whatever another module enabled before.
-  disableWasm();
+  // What a fresh process gets with no set-up call (asked before anything else changes the route).
+  const defaultState = { route: cpuBackend(), fma: wasmFma(), threads: wasmThreads().threads };
   const wasm = await tryDevice('wasm');
   const gpujs = await tryDevice('gpujs');
   const tf = await loadTfjsWasm();
   const threaded = await threadedImpls();
   const numpy = numpyImpls();
   const env = {
+    defaultRoute: `${defaultState.route}${defaultState.route === 'wasm' ? `, ${defaultState.threads} thread, fma ${defaultState.fma}` : ''} (no set-up call)`,
+    timing: 'in-process rows interleaved round-robin (one call each per round); numpy in its own process right after',
     numpy: numpy.info,
     wasmThreads: threaded.info,
     tfjs: typeof tf === 'string' ? `unavailable: ${tf}` : `tfjs-core 4.22 on ${tf.getBackend()}`,
-    cpuRoute: cpuBackend(),
     wasm: typeof wasm === 'string' ? `unavailable: ${wasm}` : wasm.info,
     gpujs: typeof gpujs === 'string' ? `unavailable: ${gpujs}` : gpujs.info,
   };
@@ -177,14 +185,16 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
       prepare: (x) => () => x.mlA.mmul(x.mlB),
       read: (r) => Float64Array.from((r as MlMatrix).to1DArray()),
     },
-    { name: '@x/gpu matmul js f64', tol: F64_TOL, note: 'blocked, register-tiled', prepare: (x) => () => xMatmul(x.a, x.b), read: readMatrix },
-    { name: '@x/gpu matmul js f32', tol: F32_TOL, note: 'float32 storage, float64 accumulation', prepare: (x) => () => xMatmul(x.a32, x.b32), read: readMatrix },
+    { name: '@x/gpu matmul default route f64', tol: F64_TOL, note: 'matmul(a, b), no set-up call', prepare: (x) => () => xMatmul(x.a, x.b), read: readMatrix },
+    { name: '@x/gpu matmul default route f32', tol: F32_TOL, note: 'matmul(a, b), no set-up call', prepare: (x) => () => xMatmul(x.a32, x.b32), read: readMatrix },
+    { name: '@x/gpu matmul js f64', tol: F64_TOL, note: "backend: 'js' (blocked, register-tiled)", prepare: (x) => () => xMatmul(x.a, x.b, { backend: 'js' }), read: readMatrix },
+    { name: '@x/gpu matmul js f32', tol: F32_TOL, note: "backend: 'js' (float64 accumulation)", prepare: (x) => () => xMatmul(x.a32, x.b32, { backend: 'js' }), read: readMatrix },
     ...deviceImpls('wasm', wasm),
     ...threaded.impls,
     typeof tf === 'string'
-      ? { name: 'tfjs-backend-wasm matMul f32', tol: F32_TOL, unavailable: tf, prepare: () => () => 0, read: () => [] }
+      ? { name: TFJS, tol: F32_TOL, unavailable: tf, prepare: () => () => 0, read: () => [] }
       : {
-          name: 'tfjs-backend-wasm matMul f32',
+          name: TFJS,
           tol: F32_TOL,
           note: 'XNNPACK SIMD; incl. upload + readback',
           prepare: (x) => () => {
@@ -204,6 +214,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
     {
       name: 'naive i-j-k loop f64',
       tol: F64_TOL,
+      maxN: 256,
       prepare: (x) => () => naiveMatmul(x.a.data as Float64Array, x.b.data as Float64Array, x.n),
       read: (r) => r as Float64Array,
     },
@@ -222,67 +233,73 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
       mlA: MlMatrix.from1DArray(n, n, a.data),
       mlB: MlMatrix.from1DArray(n, n, b.data),
     };
-    const ref = xMatmul(a, b).data;
-    let baselineMs: number | undefined;
+    const ref = xMatmul(a, b, { backend: 'js' }).data;
+    const here = impls.filter((i) => !i.unavailable && (i.maxN === undefined || n <= i.maxN));
+    const local = here.filter((i) => !i.external);
+    const timed = new Map<Impl, { ms: number; minMs: number; reps: number; relErr: number }>();
+    ctx.log(`matmul n=${n}: ${local.length} rows interleaved`);
+    try {
+      const errs: number[] = [];
+      const t = await timeInterleaved(
+        local.map((i) => ({ fn: i.prepare(x), setup: i.setup ?? defaultRoute })),
+        budget,
+        (k, r) => {
+          errs[k] = relErr(local[k]!.read(r), ref);
+        },
+      );
+      local.forEach((i, k) => timed.set(i, { ...t[k]!, relErr: errs[k]! }));
+    } catch (e) {
+      for (const i of local) rows.push({ benchmark: 'matmul', impl: i.name, n, status: 'error', note: `${(e as Error).name}: ${(e as Error).message}` });
+    }
+    for (const i of here.filter((i) => i.external)) {
+      ctx.log(`matmul n=${n} ${i.name}`);
+      try {
+        timed.set(i, i.external!(x, budget));
+      } catch (e) {
+        rows.push({ benchmark: 'matmul', impl: i.name, n, status: 'error', note: `${(e as Error).name}: ${(e as Error).message}` });
+      }
+    }
+    const baseMs = [...timed].find(([i]) => i.name === BASELINE)?.[1].ms;
+    const tfMs = [...timed].find(([i]) => i.name === TFJS)?.[1].ms;
+    const npMs = [...timed].find(([i]) => i.name.startsWith('numpy f64') && i.name.includes('1 thread'))?.[1].ms;
     for (const impl of impls) {
       if (impl.unavailable) {
         rows.push({ benchmark: 'matmul', impl: impl.name, n, status: 'unavailable', note: impl.unavailable });
         continue;
       }
-      ctx.log(`matmul n=${n} ${impl.name}`);
-      try {
-        if (impl.external) {
-          const t = impl.external(x, budget);
-          const ok = t.relErr < impl.tol;
-          rows.push({
-            benchmark: 'matmul',
-            impl: impl.name,
-            n,
-            status: ok ? 'ok' : 'error',
-            ms: t.ms,
-            minMs: t.minMs,
-            reps: t.reps,
-            gflops: (2 * n * n * n) / (t.ms * 1e6),
-            vsBaseline: baselineMs === undefined ? undefined : baselineMs / t.ms,
-            relErr: t.relErr,
-            note: ok ? impl.note : `wrong result: relative error ${t.relErr.toExponential(2)} > ${impl.tol}`,
-          });
-          continue;
-        }
-        let err = Number.NaN;
-        await impl.before?.();
-        const t = await timeIt(impl.prepare(x), budget, (r) => {
-          err = relErr(impl.read(r), ref);
-        }).finally(() => impl.after?.());
-        if (impl.name === BASELINE) baselineMs = t.ms;
-        const ok = err < impl.tol;
-        rows.push({
-          benchmark: 'matmul',
-          impl: impl.name,
-          n,
-          status: ok ? 'ok' : 'error',
-          ms: t.ms,
-          minMs: t.minMs,
-          reps: t.reps,
-          gflops: (2 * n * n * n) / (t.ms * 1e6),
-          vsBaseline: baselineMs === undefined ? undefined : baselineMs / t.ms,
-          relErr: err,
-          note: ok ? impl.note : `wrong result: relative error ${err.toExponential(2)} > ${impl.tol}`,
-        });
-      } catch (e) {
-        rows.push({ benchmark: 'matmul', impl: impl.name, n, status: 'error', note: `${(e as Error).name}: ${(e as Error).message}` });
-      }
+      const t = timed.get(impl);
+      if (!t) continue;
+      const ok = t.relErr < impl.tol;
+      // Same-run ratios against the peers that matter for each precision.
+      const f32 = impl.name.endsWith('f32');
+      const peer = f32 ? (tfMs === undefined || impl.name === TFJS ? '' : `${(tfMs / t.ms).toFixed(2)}x tfjs`) : npMs === undefined || impl.name.startsWith('numpy') ? '' : `${(npMs / t.ms).toFixed(2)}x numpy 1 thread`;
+      rows.push({
+        benchmark: 'matmul',
+        impl: impl.name,
+        n,
+        status: ok ? 'ok' : 'error',
+        ms: t.ms,
+        minMs: t.minMs,
+        reps: t.reps,
+        gflops: (2 * n * n * n) / (t.ms * 1e6),
+        vsBaseline: baseMs === undefined ? undefined : baseMs / t.ms,
+        relErr: t.relErr,
+        note: ok ? [peer, impl.note].filter(Boolean).join('; ') : `wrong result: relative error ${t.relErr.toExponential(2)} > ${impl.tol}`,
+      });
     }
   }
+  disableWasm();
   if (typeof wasm !== 'string') wasm.dispose();
   if (typeof gpujs !== 'string') gpujs.dispose();
   return { id: matmul.id, title: matmul.title, baseline: BASELINE, sizes, env, rows };
 }
 
+const TFJS = 'tfjs-backend-wasm matMul f32';
+
 /** n x n times n x n on every backend, against ml-matrix and a naive loop measured in the same run. */
 export const matmul: Benchmark = {
   id: 'matmul',
   title: 'Dense matmul C = A B (n x n, float64 inputs; f32 rows use float32 copies)',
-  sizes: { full: [64, 128, 256, 512, 1024], quick: [64, 128, 256, 512], tiny: [8, 17] },
+  sizes: { full: [64, 256, 512, 1024], quick: [64, 256, 512], tiny: [8, 17] },
   run,
 };

@@ -26,7 +26,8 @@ export interface WasmThreads {
   reason: string | null;
 }
 
-let state: WasmThreads = { threads: 1, reason: 'the wasm kernels are not enabled' };
+const ONE_THREAD = 'one thread unless enableWasm({ threads }) asks for more';
+let state: WasmThreads = { threads: 1, reason: ONE_THREAD };
 let fmaActive = false;
 
 function wanted(threads: EnableWasmOptions['threads']): number {
@@ -41,7 +42,9 @@ function wanted(threads: EnableWasmOptions['threads']): number {
 /**
  * Loads the WebAssembly SIMD kernels (once, asynchronously) and routes every CPU GEMM in @x
  * through them from then on: `matmul`, `gram` and everything @x/linalg builds on them stay
- * synchronous. With `threads` > 1, large GEMMs are split over a pool of worker threads sharing
+ * synchronous. Not needed for the default single-threaded route, which loads the plain build on
+ * first use (see {@link ready}); call it for threads, for fused multiply-add, or to undo
+ * disableWasm(). With `threads` > 1, large GEMMs are split over a pool of worker threads sharing
  * the kernels' memory (falling back to one thread, with the reason in wasmThreads(), where the
  * environment cannot share memory). Resolves to 'wasm', or rejects with a BackendError (no
  * SIMD) leaving the previous route active.
@@ -69,7 +72,7 @@ async function enable(opts: EnableWasmOptions): Promise<'wasm'> {
     return 'wasm' as const;
   };
   if (want === 1) {
-    const reason = opts.threads === undefined ? 'one thread unless enableWasm({ threads }) asks for more' : opts.threads === 'auto' ? 'one logical core' : 'one thread requested';
+    const reason = opts.threads === undefined ? ONE_THREAD : opts.threads === 'auto' ? 'one logical core' : 'one thread requested';
     return plain(reason);
   }
   const why = threadSupport().unavailable();
@@ -87,12 +90,16 @@ async function enable(opts: EnableWasmOptions): Promise<'wasm'> {
   return 'wasm';
 }
 
-/** Routes CPU GEMMs back to the JS reference kernel and stops the worker threads, if any. */
+/**
+ * Routes CPU GEMMs to the JS reference kernel (the default route then loads no wasm) and stops
+ * the worker threads, if any. enableWasm() undoes it. The environment switch X_WASM=0 does the
+ * same from the start.
+ */
 export function disableWasm(): void {
   for (const rt of sharedWasmRuntimes()) stopPool(rt);
   fmaActive = false;
   setGemmRuntime(null);
-  state = { threads: 1, reason: 'the wasm kernels are not enabled' };
+  state = { threads: 1, reason: 'disableWasm() routed CPU GEMMs to the js kernels' };
 }
 
 /** Whether the active wasm GEMM uses fused multiply-add (the relaxed-SIMD build). */

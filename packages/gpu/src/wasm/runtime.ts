@@ -14,14 +14,14 @@ export interface Exports {
   symvUpperF64(n: number, a: number, lda: number, x: number, y: number): void;
 }
 
-// Byte layout of linear memory: [0, 128) the main instance's scratch tile for GEMM edges,
+// Byte layout of linear memory: [0, 256) the main instance's scratch tile for GEMM edges,
 // [1024, 4096) AssemblyScript statics, then regions that live as long as the runtime (a thread
 // pool's control blocks and scratch tiles), then a stack: each kernel call allocates above the
 // top and releases what it took when it returns; a workspace (see level2.ts) stays below the
 // top for as long as its callback runs, so the factorization that owns it can call kernels on it.
 const HEAP = 4096;
 const KC = 256;
-const MC = 96;
+const MC = 95;
 const NC = 1024;
 /** Bytes of one set of GEMM pack buffers (float64, the larger). */
 export const PACK_BYTES = (MC * KC + KC * NC) * 8 + 64;
@@ -56,6 +56,9 @@ export interface WasmRuntime {
   addressOf(view: Float64Array | Float32Array, off: number): number;
   f64(ptr: number, n: number): Float64Array;
   f32(ptr: number, n: number): Float32Array;
+  /** Views of the whole memory, cached until it grows (no allocation per kernel call). */
+  heap64(): Float64Array<ArrayBufferLike>;
+  heap32(): Float32Array<ArrayBufferLike>;
 }
 
 /** Runtimes by kind: `${shared}/${relaxed}`. */
@@ -73,32 +76,37 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
 
 /** Whether this engine validates WebAssembly SIMD (v128). */
 export function wasmSimdSupported(): boolean {
+  simd ??= probe(SIMD_PROBE);
+  return simd;
+}
+
+/** Whether this engine validates relaxed SIMD (f64x2.relaxed_madd), e.g. Chromium >= 114, Node >= 22. */
+export function relaxedSimdSupported(): boolean {
+  relaxedSimd ??= probe(RELAXED_PROBE);
+  return relaxedSimd;
+}
+
+// The engine does not change: each probe runs once (validation costs microseconds, which
+// matters on the per-call path of small products).
+let simd: boolean | undefined;
+let relaxedSimd: boolean | undefined;
+
+function probe(bytes: readonly number[]): boolean {
   if (typeof WebAssembly === 'undefined') return false;
-  // A module whose only function returns a v128 constant.
-  const probe = new Uint8Array([
-    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 11,
-  ]);
   try {
-    return WebAssembly.validate(probe);
+    return WebAssembly.validate(new Uint8Array(bytes));
   } catch {
     return false;
   }
 }
 
-/** Whether this engine validates relaxed SIMD (f64x2.relaxed_madd), e.g. Chromium >= 114, Node >= 22. */
-export function relaxedSimdSupported(): boolean {
-  if (typeof WebAssembly === 'undefined') return false;
-  // A module whose only function returns f64x2.relaxed_madd of its three v128 parameters.
-  const probe = new Uint8Array([
-    0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 135, 2, 11,
-  ]);
-  try {
-    return WebAssembly.validate(probe);
-  } catch {
-    return false;
-  }
-}
+// A module whose only function returns a v128 constant.
+const SIMD_PROBE = [
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 11,
+  ];
+// A module whose only function returns f64x2.relaxed_madd of its three v128 parameters.
+const RELAXED_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 135, 2, 11];
 
 /**
  * Loads and instantiates the embedded kernels once per kind (`shared`: on a shared memory, for
@@ -121,7 +129,29 @@ export function loadWasm(shared = false, relaxed = relaxedSimdSupported()): Prom
   return p;
 }
 
-async function instantiate(shared: boolean, relaxed: boolean): Promise<WasmRuntime> {
+/**
+ * Loads the plain SIMD build synchronously (`new WebAssembly.Module`), as the default route does
+ * where synchronous compilation is allowed (see syncCompileAllowed); later calls and loadWasm()
+ * share the result. Throws a BackendError where the engine lacks SIMD.
+ */
+export function loadWasmSync(shared = false, relaxed = false): WasmRuntime {
+  const key = kindKey(shared, relaxed);
+  const done = loaded.get(key);
+  if (done) return done;
+  const memory = checkAndMakeMemory(shared, relaxed);
+  const module = new WebAssembly.Module(decode(binaryOf(shared, relaxed)));
+  const rt = makeRuntime(module, new WebAssembly.Instance(module, { env: { memory } }), memory, shared, relaxed);
+  loaded.set(key, rt);
+  // A pending loadWasm() of the same kind resolves to this runtime, not to a second instance.
+  loading.set(key, Promise.resolve(rt));
+  return rt;
+}
+
+function binaryOf(shared: boolean, relaxed: boolean): string {
+  return relaxed ? (shared ? WASM_RELAXED_SHARED_BASE64 : WASM_RELAXED_BASE64) : shared ? WASM_SHARED_BASE64 : WASM_BASE64;
+}
+
+function checkAndMakeMemory(shared: boolean, relaxed: boolean): WebAssembly.Memory {
   if (!wasmSimdSupported()) {
     throw new BackendError('wasm backend', 'this engine has no WebAssembly SIMD (v128) support');
   }
@@ -135,9 +165,19 @@ async function instantiate(shared: boolean, relaxed: boolean): Promise<WasmRunti
   } catch (e) {
     throw new BackendError('wasm backend', `cannot create a${shared ? ' shared' : ''} WebAssembly memory: ${(e as Error).message}`);
   }
-  const bytes = relaxed ? (shared ? WASM_RELAXED_SHARED_BASE64 : WASM_RELAXED_BASE64) : shared ? WASM_SHARED_BASE64 : WASM_BASE64;
-  const module = await WebAssembly.compile(decode(bytes));
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return memory;
+}
+
+async function instantiate(shared: boolean, relaxed: boolean): Promise<WasmRuntime> {
+  const memory = checkAndMakeMemory(shared, relaxed);
+  const module = await WebAssembly.compile(decode(binaryOf(shared, relaxed)));
+  const done = loaded.get(kindKey(shared, relaxed));
+  // loadWasmSync() may have finished the same kind meanwhile: one runtime per kind.
+  if (done) return done;
+  return makeRuntime(module, await WebAssembly.instantiate(module, { env: { memory } }), memory, shared, relaxed);
+}
+
+function makeRuntime(module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory, shared: boolean, relaxed: boolean): WasmRuntime {
   // Every buffer object the memory has had: after a shared memory grows, views made earlier
   // keep the old (still valid) SharedArrayBuffer object.
   const buffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
@@ -181,7 +221,19 @@ async function instantiate(shared: boolean, relaxed: boolean): Promise<WasmRunti
     },
     f64: (ptr, n) => new Float64Array(current(), ptr, n),
     f32: (ptr, n) => new Float32Array(current(), ptr, n),
+    heap64() {
+      const b = memory.buffer;
+      if (h64.buffer !== b) h64 = new Float64Array(current());
+      return h64;
+    },
+    heap32() {
+      const b = memory.buffer;
+      if (h32.buffer !== b) h32 = new Float32Array(current());
+      return h32;
+    },
   };
+  let h64: Float64Array<ArrayBufferLike> = new Float64Array(memory.buffer);
+  let h32: Float32Array<ArrayBufferLike> = new Float32Array(memory.buffer);
   function grow(end: number): void {
     const need = end - memory.buffer.byteLength;
     if (need <= 0) return;
@@ -214,6 +266,20 @@ function span(rows: number, cols: number, rs: number, cs: number): number {
 }
 
 /**
+ * Byte address of data[off .. off+len) in linear memory: in place when it already lives there
+ * with the kernel's element size, else copied into a fresh region (through the cached whole-memory
+ * views: the per-call cost of small products is mostly such bookkeeping).
+ */
+function place(rt: WasmRuntime, data: Float64Array | Float32Array, off: number, len: number, bytes: number): number {
+  const at = rt.addressOf(data, off);
+  if (at >= 0 && data.BYTES_PER_ELEMENT === bytes) return at;
+  const p = rt.alloc(len * bytes);
+  const h = bytes === 4 ? rt.heap32() : rt.heap64();
+  h.set(off === 0 && len === data.length ? data : data.subarray(off, off + len), p / bytes);
+  return p;
+}
+
+/**
  * C[m x n] (row stride ldc) += A * B through the wasm GEMM. Copies the touched spans of A, B and
  * C into linear memory and C back. float32 kernels run when A, B and C are all float32.
  */
@@ -233,30 +299,51 @@ export function wasmGemmAccumulate(
   const bytes = f32 ? 4 : 8;
   const top = rt.mark();
   try {
-    const packBytes: [number, number] = [MC * KC * bytes, KC * NC * bytes];
+    // Pack buffers only as large as this product needs (small products touch little memory).
+    // (B's panel is padded to whole 8-column micro-panels; never more than PACK_BYTES in all.)
+    const packBytes: [number, number] = [MC * Math.min(k, KC) * bytes, Math.min(k, KC) * Math.min(NC, (n + 7) & ~7) * bytes];
     const pa = rt.alloc(packBytes[0]);
     const pb = rt.alloc(packBytes[1]);
-    const view = f32 ? rt.f32.bind(rt) : rt.f64.bind(rt);
-    // Operands that already live in linear memory (a workspace) are used in place.
-    const place = (data: Float64Array | Float32Array, off: number, len: number): number => {
-      const at = rt.addressOf(data, off);
-      if (at >= 0 && data.BYTES_PER_ELEMENT === bytes) return at;
-      const p = rt.alloc(len * bytes);
-      view(p, len).set(data.subarray(off, off + len));
-      return p;
-    };
-    const ap = place(A.data, A.off, span(m, k, A.rs, A.cs));
-    const bp = place(B.data, B.off, span(k, n, B.rs, B.cs));
+    const ap = place(rt, A.data, A.off, span(m, k, A.rs, A.cs), bytes);
+    const bp = place(rt, B.data, B.off, span(k, n, B.rs, B.cs), bytes);
     const sc = (m - 1) * ldc + n;
-    const cp = place(c, 0, sc);
+    const cp = place(rt, c, 0, sc, bytes);
     if (rt.pool && m * n * k >= PARALLEL_MIN_WORK) {
       parallelGemm(rt, rt.pool, f32, m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper, packBytes);
     } else {
       const fn = f32 ? rt.exports.gemmF32 : rt.exports.gemmF64;
       fn(m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper ? 1 : 0, 0);
     }
-    if (rt.addressOf(c, 0) !== cp) c.set(view(cp, sc));
+    if (rt.addressOf(c, 0) !== cp) {
+      const h = f32 ? rt.heap32() : rt.heap64();
+      const at = cp / bytes;
+      c.set(h.subarray(at, at + sc));
+    }
   } finally {
     rt.release(top);
   }
+}
+
+/**
+ * Whether the environment switch X_WASM opts out of the default wasm route ('0', 'false' or
+ * 'off'). Read through `globalThis.process?.env`, so this file needs no Node API and runs where
+ * there is no `process` (browsers) or where reading it is refused (Deno without --allow-env).
+ */
+export function wasmSwitchedOff(): boolean {
+  try {
+    const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.X_WASM;
+    return v !== undefined && ['0', 'false', 'off'].includes(v.trim().toLowerCase());
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a module of the kernels' size may be compiled synchronously here: everywhere except a
+ * browser's main thread (a window with a document), where engines refuse or discourage it.
+ * Node, Deno, Bun and Web Workers may.
+ */
+export function syncCompileAllowed(): boolean {
+  const g = globalThis as { window?: unknown; document?: unknown };
+  return !(typeof g.window === 'object' && g.window !== null && typeof g.document === 'object' && g.document !== null);
 }

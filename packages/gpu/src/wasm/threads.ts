@@ -14,8 +14,8 @@ export const PARALLEL_MIN_WORK = 96 * 96 * 96;
 /** Most workers a pool may have. */
 export const MAX_WORKERS = 63;
 
-// Control block of one worker: 32 int32 (128 bytes), then its 128-byte scratch tile.
-const SLOT_BYTES = 256;
+// Control block of one worker: 32 int32 (128 bytes), then its 256-byte scratch tile.
+const SLOT_BYTES = 384;
 const GEN = 0; // command counter the worker waits on; negative: quit
 const DONE = 1; // the worker stores the command counter here when the slice is done
 const STATUS = 2; // 0 ok, 1 the kernel trapped
