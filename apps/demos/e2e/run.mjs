@@ -33,6 +33,8 @@ const AUTORUN = {
   ssm: 'ssm/deltaproduct-s3-tracker',
   streaming: 'streaming/concat-svd-bounds',
 };
+/** Tool pages (no experiments), each with its own check. */
+const TOOL_PAGES = { 'adapter-workbench': checkWorkbenchPage };
 /** On this page the test also starts a long experiment and aborts it. */
 const ABORT_TEST = { slug: 'graph-init', id: 'graph-init/virgo-sbm' };
 /** Pages whose whole run the test waits for (every registered experiment must pass). */
@@ -120,6 +122,25 @@ async function openPage(browser, base, path, name, { screenshot = true } = {}) {
   if (screenshot) await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
   console.log(`${path}: status ${status} after ${seconds.toFixed(1)} s`);
   return { page, response, results, status, waitError, consoleErrors, seconds };
+}
+
+/** The Adapter workbench: its self-test runs open, spectrum, PiSSA and merge in the worker. */
+async function checkWorkbenchPage(browser, base, slug, pageReports) {
+  const r = await openPage(browser, base, `pages/${slug}.html?selftest=1`, slug);
+  const res = r.results;
+  const tensors = await r.page.locator('[data-tensor]').count();
+  const downloads = await r.page.locator('a[data-file]').evaluateAll((as) => as.map((a) => a.getAttribute('data-file')));
+  const canvases = await r.page.locator('[data-testid="spectrum"] .uplot canvas').count();
+  pageReports[slug] = { status: r.status, seconds: r.seconds, results: res };
+  record(`${slug}: self-test (open, spectrum, PiSSA, merge back) passes in its worker`, () => {
+    assert(!r.waitError, r.waitError);
+    assert(r.status === 'done' && res?.ok === true, `status ${r.status}, results ${JSON.stringify(res)}`);
+    assert(tensors === res.tensors, `${tensors} tensor rows for ${res.tensors} tensors`);
+    assert(canvases > 0, 'no spectrum plot');
+    assert(downloads.includes('merged_model.safetensors'), `downloads: ${downloads.join(', ')}`);
+  });
+  record(`${slug}: no console errors`, () => assert(r.consoleErrors.length === 0, r.consoleErrors.join(' | ')));
+  await r.page.close();
 }
 
 /** The gpu page: runs everything on open; the WebGL2 and accuracy checks. */
@@ -284,7 +305,7 @@ async function main() {
         assert(cards === 9, `expected 9 package cards, found ${cards}`);
       });
       record('home: links to every demo page in the build', () => {
-        for (const s of slugs) assert(links.includes(`pages/${s}.html`), `no link to pages/${s}.html (links: ${links.join(', ')})`);
+        for (const s of slugs.filter((x) => !TOOL_PAGES[x])) assert(links.includes(`pages/${s}.html`), `no link to pages/${s}.html (links: ${links.join(', ')})`);
       });
       record('home: no console errors', () => assert(r.consoleErrors.length === 0, r.consoleErrors.join(' | ')));
       if (slugs.length > 0) {
@@ -299,7 +320,8 @@ async function main() {
     }
     // Every package page: the shared contract (data-status, window.__results).
     for (const slug of slugs) {
-      if (FULL_RUN.has(slug)) await checkFullRunPage(browser, base, slug, pageReports);
+      if (TOOL_PAGES[slug]) await TOOL_PAGES[slug](browser, base, slug, pageReports);
+      else if (FULL_RUN.has(slug)) await checkFullRunPage(browser, base, slug, pageReports);
       else await checkPackagePage(browser, base, slug, pageReports);
     }
   } finally {

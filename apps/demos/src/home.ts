@@ -23,6 +23,9 @@ for (const p of PACKAGES) {
       ready
         ? el('p', { class: 'muted' }, el('a', { href: `pages/${p.slug}.html` }, 'Open the demo page →'), count ? ` · ${count} experiment${count > 1 ? 's' : ''}` : '')
         : el('p', { class: 'muted' }, 'Demo page coming.'),
+      p.slug === 'peft' && hasPage('adapter-workbench')
+        ? el('p', { class: 'muted' }, el('a', { href: 'pages/adapter-workbench.html' }, 'Adapter workbench →'), ' a .safetensors model in, PiSSA or a merged PEFT adapter out')
+        : null,
     ),
   );
 }

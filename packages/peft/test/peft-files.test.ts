@@ -145,6 +145,25 @@ describe('model files', () => {
     await expect(pissaFromModel(reader, { target: ['k_proj'], rank: 9 })).rejects.toThrow(/rank r must be an integer in \[1, min\(out, in\) = 8\]/);
   });
 
+  it('fan_in_fan_out: a weight stored [in, out] is adapted as its transpose and written back in its layout', async () => {
+    // 3 x 5 (out x in) stored transposed as [5, 3], F64 so the check is exact to rounding.
+    const W = Float64Array.from({ length: 15 }, (_, i) => Math.sin(i + 1));
+    const stored = new Float64Array(15);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 5; j++) stored[j * 3 + i] = W[i * 5 + j]!;
+    const reader = await readSafetensors(writeSafetensors({ 'h.0.attn.c_attn.weight': { dtype: 'F64', shape: [5, 3], data: stored } }));
+    const { adapter, residual } = await pissaFromModel(reader, { target: ['c_attn'], rank: 2, fanInFanOut: true });
+    expect(adapter.config.fan_in_fan_out).toBe(true);
+    const l = adapter.layers[0]!;
+    expect([l.A.rows, l.A.cols, l.B.rows, l.B.cols]).toEqual([2, 5, 3, 2]);
+    const res = await readSafetensors(await materialize(residual));
+    const R = (await res.float64('h.0.attn.c_attn.weight')).data;
+    expect(res.info('h.0.attn.c_attn.weight').shape).toEqual([5, 3]);
+    const sBA = product(l.B, l.A);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 5; j++) expect(R[j * 3 + i]! + l.scale * sBA[i * 5 + j]!).toBeCloseTo(W[i * 5 + j]!, 14);
+    const merged = await readSafetensors(await materialize(mergeIntoBase(res, adapter)));
+    expect(maxAbsDiff((await merged.float64('h.0.attn.c_attn.weight')).data, stored)).toBeLessThan(1e-14);
+  });
+
   it('merge into base: W + scaling·B·A in BF16 (within half a bf16 ulp), other tensors byte-identical', async () => {
     const reader = await readSafetensors(new Uint8Array(readFileSync(MODEL)));
     const a = await loadPeftAdapter(files('adapter_a'));
