@@ -55,8 +55,10 @@ function checkDtype(fn: string, dtype: unknown): asserts dtype is DType {
  * float32 storage (not copied); a `Float64Array` is kept as is; any other array-like is
  * copied into a new Float64Array.
  */
-export function matrix(rows: number, cols: number, data?: ArrayLike<number>): Matrix<Float64Array>;
+// The Float32Array overload comes first: overloads are tried in order, and a Float32Array is
+// also an ArrayLike<number>, so listed second it could never be selected.
 export function matrix(rows: number, cols: number, data: Float32Array): Matrix<Float32Array>;
+export function matrix(rows: number, cols: number, data?: ArrayLike<number>): Matrix<Float64Array>;
 export function matrix(rows: number, cols: number, data?: ArrayLike<number>): Matrix {
   checkDim('matrix', 'rows', rows);
   checkDim('matrix', 'cols', cols);
