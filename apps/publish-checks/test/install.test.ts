@@ -1,0 +1,120 @@
+/**
+ * Installed as published: every public package is packed (pnpm pack), the tarballs alone are
+ * installed into fresh npm and pnpm projects, each package is imported from ESM and CommonJS and
+ * makes one real call (its value must equal the workspace build's), TypeScript type-checks the
+ * same calls under node16 and bundler resolution, and a Vite page per package stays within a
+ * size budget for one representative import.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALLS, packAll, run, writePages, writeProject, writeScripts, writeTypeScript } from '../src/install';
+import { publicPackages, root } from '../src/packages';
+
+/**
+ * Minified bytes of each page's JavaScript (all chunks), measured 2026-12-07 with the experiments
+ * still in the main entries, plus about 10%. Moving the experiments to `./experiments` shrinks
+ * most pages: lower the budgets to the new measurements then (the test prints them).
+ */
+const BUDGET: Record<string, number> = {
+  '@x/gpu': 11_200, // 10,184 measured
+  '@x/linalg': 42_700, // 38,856 measured: `import { svd } from '@x/linalg'`
+  '@x/nn': 17_100, // 15,536
+  '@x/optim': 20_100, // 18,296
+  '@x/streaming': 34_800, // 31,625
+  '@x/ssm': 33_300, // 30,274
+  '@x/peft': 46_900, // 42,595
+  '@x/inr': 4_600, // 4,182
+  '@x/graph-init': 2_600, // 2,311
+};
+
+const pkgs = publicPackages();
+const names = pkgs.map((p) => p.pkg.name);
+const tmp = mkdtempSync(join(tmpdir(), 'x-install-'));
+const tsc = join(root, 'node_modules', '.bin', 'tsc');
+const took: Record<string, number> = {};
+
+async function timed<T>(label: string, f: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await f();
+  } finally {
+    took[label] = Math.round(performance.now() - t);
+  }
+}
+
+/** What each call returns from the workspace build (the installed copies must agree). */
+async function expected(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const n of names) {
+    const m = await import(n);
+    out[n] = n in CALLS ? JSON.parse(JSON.stringify(new Function('m', `return ${CALLS[n]};`)(m))) : true;
+  }
+  return out;
+}
+
+const managers = ['npm', 'pnpm'] as const;
+
+beforeAll(async () => {
+  const tarballs = await timed('pack', () => packAll(pkgs, join(tmp, 'tgz')));
+  await Promise.all(
+    managers.map((pm) =>
+      timed(`${pm} install`, async () => {
+        const dir = join(tmp, pm);
+        writeProject(dir, tarballs);
+        writeScripts(dir, names);
+        writeTypeScript(dir, names);
+        const args = pm === 'npm' ? ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'] : ['install', '--prefer-offline', '--ignore-scripts'];
+        // Outside the workspace: pnpm must not treat the project as part of this repository.
+        await run(pm, args, { cwd: dir, env: { ...process.env, npm_config_workspace_dir: dir } });
+      }),
+    ),
+  );
+}, 240_000);
+
+afterAll(() => {
+  console.log(`install test timings (ms): ${JSON.stringify(took)}`);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe.concurrent.each(managers)('installed with %s', (pm) => {
+  const dir = () => join(tmp, pm);
+
+  it.each(['esm.mjs', 'cjs.cjs'])('%s imports every package and each call returns the workspace value', async (script) => {
+    const { stdout } = await timed(`${pm} ${script}`, () => run(process.execPath, [script], { cwd: dir() }));
+    expect(JSON.parse(stdout)).toEqual(await expected());
+  });
+
+  // The pnpm layout (symlinks, peers) matters to node16 resolution; bundler runs once, on npm's.
+  it.each(pm === 'npm' ? ['node16', 'bundler'] : ['node16'])('TypeScript (%s resolution) type-checks the calls against the published types', async (mode) => {
+    await timed(`${pm} tsc ${mode}`, async () => {
+      try {
+        await run(tsc, ['-p', `tsconfig.${mode}.json`], { cwd: dir() });
+      } catch (e) {
+        throw new Error(`tsc ${mode} in the ${pm} project:\n${(e as { stdout?: string }).stdout}`);
+      }
+    });
+  });
+});
+
+describe.concurrent('a Vite page per package (installed with npm)', () => {
+  const sizes: Record<string, { min: number; gzip: number }> = {};
+  afterAll(() => console.log(`page sizes (bytes, minified / gzip): ${JSON.stringify(sizes)}`));
+
+  it.each(names)('%s: builds, and its representative import stays within budget', async (name) => {
+    const { build } = await import('vite');
+    const pageRoot = writePages(join(tmp, 'npm'), [name])[name]!;
+    const outDir = join(pageRoot, 'dist');
+    await timed(`vite ${name}`, () =>
+      build({ root: pageRoot, configFile: false, logLevel: 'error', build: { outDir, emptyOutDir: true, reportCompressedSize: false, modulePreload: false } }),
+    );
+    const js = readdirSync(join(outDir, 'assets')).filter((f) => f.endsWith('.js'));
+    const code = js.map((f) => readFileSync(join(outDir, 'assets', f)));
+    sizes[name] = { min: code.reduce((s, b) => s + b.length, 0), gzip: code.reduce((s, b) => s + gzipSync(b).length, 0) };
+    const budget = BUDGET[name];
+    expect(budget, `no size budget for ${name}: measured ${sizes[name].min} bytes`).toBeDefined();
+    expect(sizes[name].min, `${name}'s page is ${sizes[name].min} bytes, over its budget of ${budget}`).toBeLessThanOrEqual(budget!);
+  });
+});
