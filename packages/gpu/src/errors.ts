@@ -28,7 +28,7 @@ function branded(cls: object, value: unknown): boolean {
 }
 
 /**
- * Base class of all @x errors. `instanceof XError` (and of each subclass below) is true for
+ * Base class of all `@x` errors. `instanceof XError` (and of each subclass below) is true for
  * errors from any copy of @x/gpu in the process, not only this one.
  */
 export class XError extends Error {

@@ -47,6 +47,7 @@ export interface ExperimentCheck {
   asserted?: boolean;
 }
 
+/** What an experiment returns: whether it passed, the checks behind that, a summary, its plots and metrics. */
 export interface ExperimentResult {
   /** Whether every asserted check held: the conjunction of `checks` with `asserted !== false`. */
   ok: boolean;
@@ -59,6 +60,7 @@ export interface ExperimentResult {
   metrics?: Record<string, number>;
 }
 
+/** Options of an experiment's `run`: seed, quick mode (for tests), progress and cancellation. */
 export interface ExperimentRunOptions {
   seed?: number;
   /** Smaller sizes/steps for tests and the headless runner. */
@@ -67,6 +69,7 @@ export interface ExperimentRunOptions {
   signal?: AbortSignal;
 }
 
+/** A seeded, self-describing experiment that the demo app and the headless runner can run. */
 export interface Experiment {
   /** Stable id, e.g. 'peft/pissa-vs-lora'. */
   id: string;

@@ -38,6 +38,7 @@ const KC = 256;
 const MC = 128;
 const NC = 1024;
 
+/** A strided GEMM operand: storage, offset and row/column strides (element (i, p) is `data[off + i * rs + p * cs]`). */
 export interface GemmOperand {
   data: Float64Array | Float32Array;
   off: number;

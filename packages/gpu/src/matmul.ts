@@ -3,6 +3,7 @@ import { ShapeError } from './errors';
 import { type CpuRoute, gemmAccumulate } from './gemm';
 import { alloc, assertMatrix, type DType, dtypeOf, type Matrix } from './matrix';
 
+/** Options of {@link matmul}: transposes of either operand, an output buffer (optionally accumulated into), the CPU route. */
 export interface MatmulOptions {
   /** Use Aᵀ in place of A (no copy is made). */
   transA?: boolean;
@@ -67,6 +68,7 @@ export function matmul(a: Matrix, b: Matrix, opts: MatmulOptions = {}): Matrix {
   return out;
 }
 
+/** Options of {@link gram}: AᵀA (default) or AAᵀ (`outer`), and the CPU route. */
 export interface GramOptions {
   /** false (default): AᵀA (cols x cols). true: AAᵀ (rows x rows). */
   outer?: boolean;

@@ -17,6 +17,7 @@ export interface Matrix<D extends MatrixData = MatrixData> {
 /** Element type name of a matrix's storage. */
 export type DType = 'float64' | 'float32';
 
+/** The storage dtype of a matrix: 'float32' for a Float32Array, else 'float64'. */
 export function dtypeOf(a: Matrix): DType {
   assertMatrix('dtypeOf', 'a', a);
   return a.data instanceof Float32Array ? 'float32' : 'float64';

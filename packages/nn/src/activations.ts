@@ -70,6 +70,7 @@ export class ReLU extends Activation {
   }
 }
 
+/** Options of the GELU activation: `approximate` picks the tanh approximation instead of the exact erf form. */
 export interface GELUOptions {
   /** `'none'` (default): the exact x Φ(x) with Φ via erf. `'tanh'`: the tanh approximation. */
   approximate?: 'none' | 'tanh';
@@ -180,6 +181,7 @@ export class SiLU extends Activation {
   }
 }
 
+/** Options of the softplus activation: its sharpness β. */
 export interface SoftplusOptions {
   /** Sharpness β > 0 (default 1): softplus_β(x) = log(1 + e^{βx}) / β. */
   beta?: number;
@@ -214,6 +216,7 @@ export class Softplus extends Activation {
   }
 }
 
+/** Options of the sine activation: the frequency factor ω0 (SIREN). */
 export interface SineOptions {
   /** Frequency ω0 (default 30, SIREN's first-layer value). */
   omega0?: number;

@@ -2,6 +2,7 @@ import { DomainError } from '@x/gpu';
 import type { Parameter } from './module';
 import { checkRate, type Optimizer, stateFor, stateFromJSON, stateToJSON } from './optimizer';
 
+/** Hyperparameters of {@link Adam}: learning rate, β1, β2, ε, weight decay. */
 export interface AdamOptions {
   /** Step size α (default 1e-3). May be changed between steps (`adam.lr = ...`) for schedules. */
   lr?: number;

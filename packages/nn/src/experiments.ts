@@ -6,6 +6,7 @@ import { Linear } from './linear';
 import { mseLoss } from './losses';
 import { Sequential } from './sequential';
 
+/** Options of the MLP regression experiment: seed, steps, width, activation, learning rate, batch size, data points and frequency, progress and cancellation. */
 export interface MlpRegressionOptions {
   /** Seed for the init and the minibatch order (default 0). */
   seed?: number;
@@ -27,6 +28,7 @@ export interface MlpRegressionOptions {
   signal?: AbortSignal;
 }
 
+/** What the MLP regression experiment returns: the loss curve, the final MSE, the data, the prediction and the trained model. */
 export interface MlpRegressionResult {
   /** Minibatch MSE after each step (the curve to plot). */
   readonly losses: Float64Array;

@@ -40,6 +40,7 @@ export interface FitCheckpoint {
   readonly losses: number[];
 }
 
+/** What {@link fit}'s onProgress receives after each step, including `checkpoint()`. */
 export interface FitProgress {
   /** Steps completed (1-based: the first report says 1). */
   readonly step: number;
@@ -51,6 +52,7 @@ export interface FitProgress {
   checkpoint(): FitCheckpoint;
 }
 
+/** Options of {@link fit}: model, loss, optimizer, data, batch size, steps, seed, progress callback and resume checkpoint. */
 export interface FitOptions {
   model: Module;
   /** `(pred, target) => { value, grad }`, e.g. `mseLoss` or `softmaxCrossEntropyLoss`. */
@@ -84,6 +86,7 @@ export interface FitOptions {
   yieldEveryMs?: number;
 }
 
+/** What {@link fit} resolves to: the loss of every step, the final loss and the step count. */
 export interface FitResult {
   /** Minibatch loss of every step (including those before a resume). */
   readonly losses: Float64Array;

@@ -11,6 +11,7 @@ export type GradFunction = (...inputs: never[]) => { value: number; grad: Matrix
 
 type CallableGrad = (...inputs: Matrix[]) => { value: number; grad: Matrix | readonly Matrix[] };
 
+/** Options of {@link gradCheck}: finite-difference step, relative and absolute tolerances, how many entries to probe, seed. */
 export interface GradCheckOptions {
   /** Central-difference step (default 1e-6). */
   eps?: number;
@@ -45,6 +46,7 @@ export interface GradCheckEntry {
   readonly passed: boolean;
 }
 
+/** What {@link gradCheck} returns: pass/fail and the worst relative error of analytic vs finite-difference gradients, per parameter and for the input. */
 export interface GradCheckReport {
   readonly passed: boolean;
   /** Worst `maxRelError` over all entries below. */

@@ -31,6 +31,7 @@ export type InitScheme =
 /** Bias initialisation: zeros, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's default), or U(-b, b). */
 export type BiasInit = 'zeros' | 'fan-in-uniform' | { readonly uniform: number };
 
+/** Initialization options shared by the layers: the `gain` of the weight initialization. */
 export interface InitOptions {
   /** Multiplies the scheme's bound/std; defaults: sqrt(2) for kaiming/he, 1 otherwise. */
   gain?: number;

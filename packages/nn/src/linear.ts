@@ -11,6 +11,7 @@ import {
   type Parameter,
 } from './module';
 
+/** Options of {@link Linear}: seed, weight and bias initialization (or given weights), bias on/off, an optional device path and a name. */
 export interface LinearOptions extends InitOptions {
   /** Seed (or an @x/gpu `Rng`, advanced in place) for the random init. Default 0. */
   seed?: number | Rng;

@@ -9,6 +9,7 @@ export interface LossResult {
 /** A loss as `fit` uses it: prediction (batch x k) and target rows in, value and dL/dpred out. */
 export type Loss = (pred: Matrix, target: Matrix) => LossResult;
 
+/** Options of the losses: `reduction`, how per-entry losses combine. */
 export interface LossOptions {
   /**
    * `'mean'` (default): MSE and L1 average over every entry; cross-entropy averages over the

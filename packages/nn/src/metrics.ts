@@ -37,6 +37,7 @@ function argmax(d: ArrayLike<number>, o: number, n: number): number {
   return best;
 }
 
+/** Options of the PSNR metric: `maxValue`, the peak value of the signal. */
 export interface PsnrOptions {
   /** Peak signal value (1 for images in [0, 1], 255 for bytes). Default 1. */
   maxValue?: number;

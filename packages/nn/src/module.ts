@@ -29,7 +29,7 @@ export interface AsyncContext {
 }
 
 /**
- * The module interface every @x layer implements (here and in the domain packages).
+ * The module interface every `@x` layer implements (here and in the domain packages).
  *
  * A batch is a matrix with one example per row. `forward(x)` caches what `backward` needs;
  * `backward(dy)` takes dL/dy for the last forward's output (same shape), returns dL/dx and

@@ -2,6 +2,7 @@ import { DomainError } from '@x/gpu';
 import type { Parameter } from './module';
 import { checkRate, type Optimizer, stateFor, stateFromJSON, stateToJSON } from './optimizer';
 
+/** Hyperparameters of {@link SGD}: learning rate, momentum (optionally Nesterov), weight decay. */
 export interface SGDOptions {
   /** Step size (default 1e-2). May be changed between steps for schedules. */
   lr?: number;

@@ -20,6 +20,7 @@ export type Adapter =
   | { kind: 'sorsa'; A: Matrix; S: ArrayLike<number>; B: Matrix; scale: number }
   | { kind: 'loldu'; PL: Matrix; U: Matrix; z: ArrayLike<number>; scale: number };
 
+/** Options of {@link AdaptedLinear}: the frozen base weight (out x in), an optional bias, and the adapter. */
 export interface AdaptedLinearOptions {
   /** The frozen base weight (out x in): W for LoRA, the residual for PiSSA-style inits. */
   base: Matrix;

@@ -1,6 +1,7 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { IncrementalPCA } from '@x/streaming';
 
+/** One layer for EVA: its name, input dimension and initial rank. */
 export interface EvaLayerSpec {
   /** Layer name (unique). */
   name: string;
@@ -10,6 +11,7 @@ export interface EvaLayerSpec {
   rank: number;
 }
 
+/** Options of EVA: the redistribution factor ρ and the convergence tolerance τ. */
 export interface EvaOptions {
   /** ρ >= 1: each layer keeps k_l = round(ρ r_l) components so ranks can move (default 2). */
   rho?: number;

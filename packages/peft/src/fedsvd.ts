@@ -49,6 +49,7 @@ export function fedAvg(xs: readonly Matrix[], weights?: readonly number[]): Matr
   return { rows, cols, data: out };
 }
 
+/** Options of one FedSVD round: client weights, noise standard deviation, re-orthogonalization, seed. */
 export interface FedsvdRoundOptions {
   /** Client weights (e.g. sample counts). */
   weights?: number[];

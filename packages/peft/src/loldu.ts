@@ -2,6 +2,7 @@ import { DomainError, type Matrix, matmul } from '@x/gpu';
 import { ldu } from '@x/linalg';
 import { checkPositive, checkRank, checkWeight, leadingCols, leadingRows, scaleCols } from './validate';
 
+/** The LoLDU initialization of a weight: permutation P, unit triangles L and U, the trainable diagonal z, the residual weight and the scale. */
 export interface LolduInit {
   /** out x out permutation (frozen). */
   P: Matrix<Float64Array>;
@@ -17,6 +18,7 @@ export interface LolduInit {
   scale: number;
 }
 
+/** How LoLDU initializes its trainable diagonal scaling. */
 export type LolduZInit = 'lu' | 'ones' | 'zeros' | 'mean';
 
 /**

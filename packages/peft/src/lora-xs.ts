@@ -28,6 +28,7 @@ export function loraXsInit(W: Matrix, r: number, opts: { std?: number; seed?: nu
   return { A, B, R, scale: checkPositive('loraXsInit', 'alpha', opts.alpha ?? r) / r };
 }
 
+/** Options of the LoRA-SB initialization from the first-step update: step size η, randomized-SVD iterations or the exact SVD, seed. */
 export interface LoraSbOptions {
   /**
    * Effective first-step size η of the approximated first Adam step ΔW₁ = -η sign(G). The

@@ -2,6 +2,7 @@ import { type Matrix, rng, zeros } from '@x/gpu';
 import type { LoraAdapter } from './pissa';
 import { checkPositive, checkRank, checkWeight } from './validate';
 
+/** Options of a LoRA adapter: alpha, rsLoRA scaling, seed. */
 export interface LoraOptions {
   /** LoRA alpha (default r). */
   alpha?: number;

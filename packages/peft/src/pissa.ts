@@ -2,6 +2,7 @@ import { axpy, DomainError, type Matrix, matmul, ShapeError, transpose } from '@
 import { svd } from '@x/linalg';
 import { checkPositive, checkRank, checkWeight, leadingCols, scaleCols, scaleRows } from './validate';
 
+/** Options of {@link pissaInit}: alpha, and niter and seed for the fast randomized SVD. */
 export interface PissaOptions {
   /** LoRA alpha; scale = alpha / r (default alpha = r, so scale = 1). */
   alpha?: number;
@@ -15,6 +16,7 @@ export interface PissaOptions {
   seed?: number;
 }
 
+/** What {@link pissaInit} returns: A, B, the residual weight, the scale and the singular values. */
 export interface PissaInit {
   /** r x in: diag(sqrt(S_r / scale)) V_rᵀ. */
   A: Matrix<Float64Array>;

@@ -2,6 +2,7 @@ import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { kpsvd, kron } from '@x/linalg';
 import { checkWeight } from './validate';
 
+/** Options of the SoKA initialization: the number of Kronecker terms k, or an energy threshold, or the elbow rule. */
 export interface SokaOptions {
   /** Number of Kronecker terms K. Without it K comes from `energy` or `elbow`. */
   k?: number;
@@ -11,6 +12,7 @@ export interface SokaOptions {
   elbow?: boolean;
 }
 
+/** What the SoKA initialization returns: the Kronecker factors A and B with their weights σ, the number of terms K, and the residual weight. */
 export interface SokaInit {
   /** Trainable left factors √σ_k A_k (m1 x n1), k < K. */
   A: Matrix<Float64Array>[];

@@ -3,6 +3,7 @@ import { svd } from '@x/linalg';
 import { orthoTerm } from './orthonormality';
 import { checkPositive, checkRank, checkWeight, leadingCols, scaleCols } from './validate';
 
+/** What the SORSA initialization returns: the principal singular factors A, S, B, the residual weight and the scale. */
 export interface SorsaInit {
   /** r x in, trainable: V_rᵀ (sorsalib's `sorsa_A`). */
   A: Matrix<Float64Array>;
@@ -35,6 +36,7 @@ export function sorsaInit(W: Matrix, r: number, opts: { alpha?: number } = {}): 
   return { A, S, B, Wres, scale };
 }
 
+/** SORSA's orthonormality regularizer: its value and its gradients with respect to A and B. */
 export interface SorsaRegularizer {
   value: number;
   /** dvalue/dA (r x in). */

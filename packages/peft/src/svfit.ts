@@ -2,6 +2,7 @@ import { type Matrix, matmul, sub } from '@x/gpu';
 import { svd } from '@x/linalg';
 import { checkRank, checkWeight, leadingCols, scaleCols } from './validate';
 
+/** What the SVFit initialization returns: the frozen singular vectors U and V, the trainable singular values σ, and the residual weight. */
 export interface SvfitInit {
   /** out x r, frozen. */
   U: Matrix<Float64Array>;

@@ -59,6 +59,7 @@ export function smoothDelayBatch(
   return { x: { rows: B, cols: n, data: x }, y: { rows: B, cols: n, data: y } };
 }
 
+/** Options of the delay-task training run: the S4D layer options, sequence length, delay, input kind, training-set size, steps, batch, learning rate, progress and cancellation. */
 export interface TrainDelayOptions extends Omit<S4DLayerOptions, 'channels'> {
   L?: number;
   delay?: number;

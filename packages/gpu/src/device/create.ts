@@ -7,6 +7,7 @@ import { enableWasm, wasmThreads } from '../wasm/enable';
 import { activeWasmRuntime } from '../gemm';
 import type { BackendName, Device } from './types';
 
+/** Options of {@link createDevice}: the backend, threads for wasm, and for gpujs the mode, texture cap and module. */
 export interface CreateDeviceOptions extends GpujsDeviceOptions {
   /**
    * 'js': @x/gpu's CPU kernels (JS reference). 'wasm': the WebAssembly SIMD kernels. 'gpujs': gpu.js on a GPU context (headless GL, WebGL2, WebGL,

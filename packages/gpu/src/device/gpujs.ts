@@ -74,6 +74,7 @@ export interface GpujsModule {
   CPUKernel?: unknown;
 }
 
+/** Options of the gpujs device: the gpu.js mode, a texture-size cap, and the gpu.js module to use. */
 export interface GpujsDeviceOptions {
   /** A specific gpu.js mode. Without it gpu.js picks; only GPU modes are accepted then. */
   mode?: Exclude<DeviceMode, 'js' | 'wasm'>;

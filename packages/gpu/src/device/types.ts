@@ -10,6 +10,7 @@ export type DeviceMode = 'js' | 'wasm' | 'headlessgl' | 'webgl2' | 'webgl' | 'we
 /** gpu.js modes that use a GPU context. */
 export const GPU_MODES: readonly DeviceMode[] = ['headlessgl', 'webgl2', 'webgl', 'webgpu'];
 
+/** What a device runs on: backend, mode, precision, what was requested, why it fell back, texture limit, renderer, threads and why only one. */
 export interface DeviceInfo {
   /** The implementation that runs (never 'auto'). */
   readonly backend: 'js' | 'wasm' | 'gpujs';
@@ -49,6 +50,7 @@ export interface DeviceMatrix {
 /** A matrix on the CPU or on the device. */
 export type Operand = Matrix | DeviceMatrix;
 
+/** `{ keep: true }` keeps a device result on the device (a DeviceMatrix) for the next kernel. */
 export interface KeepOption {
   /** Leave the result on the device and return a {@link DeviceMatrix}. */
   keep?: boolean;

@@ -3,6 +3,7 @@ import { setGemmRuntime } from '../gemm';
 import { loadWasm, relaxedSimdSupported, sharedWasmRuntimes } from './runtime';
 import { MAX_WORKERS, startPool, stopPool, threadSupport } from './threads';
 
+/** Options of {@link enableWasm}: thread count and whether to use the fused multiply-add build. */
 export interface EnableWasmOptions {
   /**
    * Threads for large GEMMs, the calling one included: an integer >= 1, or 'auto' for the
@@ -40,7 +41,7 @@ function wanted(threads: EnableWasmOptions['threads']): number {
 }
 
 /**
- * Loads the WebAssembly SIMD kernels (once, asynchronously) and routes every CPU GEMM in @x
+ * Loads the WebAssembly SIMD kernels (once, asynchronously) and routes every CPU GEMM in `@x`
  * through them from then on: `matmul`, `gram` and everything @x/linalg builds on them stay
  * synchronous. Not needed for the default single-threaded route, which loads the plain build on
  * first use (see {@link ready}); call it for threads, for fused multiply-add, or to undo
