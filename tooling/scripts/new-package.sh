@@ -32,7 +32,7 @@ cat > "$dir/package.json" <<JSON
     "publint": "publint --strict && attw --pack . --profile node16"
   },
   "peerDependencies": {
-    "@x/gpu": "workspace:^"
+    "@x/gpu": "workspace:0.x"
   },
   "devDependencies": {
     "@x/gpu": "workspace:^"
