@@ -26,6 +26,7 @@ export const CALLS: Record<string, string> = {
   '@x/peft': 'm.pissaInit({ rows: 2, cols: 2, data: Float64Array.of(2, 0, 0, 1) }, 1).scale',
   '@x/inr': 'm.psnrFromMse(0.01)',
   '@x/graph-init': 'Array.from(m.mobiusAdd(Float64Array.of(0.1, 0.2), Float64Array.of(-0.3, 0.1), 1))',
+  '@x/safetensors': "Array.from(m.writeSafetensors({ w: { dtype: 'F32', shape: [2], data: [1, 2] } }).slice(0, 16))",
 };
 
 /** The same calls, typed: what a TypeScript user writes (checked by tsc, not run). */
@@ -39,6 +40,7 @@ export const TYPED: Record<string, string> = {
   '@x/peft': 'const r: number = m.pissaInit({ rows: 2, cols: 2, data: Float64Array.of(2, 0, 0, 1) }, 1).scale;',
   '@x/inr': 'const r: number = m.psnrFromMse(0.01);',
   '@x/graph-init': 'const r: Float64Array = m.mobiusAdd(Float64Array.of(0.1), Float64Array.of(0.2), 1);',
+  '@x/safetensors': "const r: Uint8Array = m.writeSafetensors({ w: { dtype: 'F32', shape: [2], data: [1, 2] } });",
 };
 
 /** Runs at most `limit` of the jobs at a time. */
@@ -119,6 +121,7 @@ export const PAGES: Record<string, string> = {
   '@x/peft': "import { pissaInit } from '@x/peft';\nout(pissaInit({ rows: 2, cols: 2, data: Float64Array.of(2, 0, 0, 1) }, 1).scale);",
   '@x/inr': "import { sirenInit } from '@x/inr';\nout(JSON.stringify(sirenInit([1, 4, 1], { seed: 0 })).length);",
   '@x/graph-init': "import { mobiusAdd } from '@x/graph-init';\nout(mobiusAdd(Float64Array.of(0.1), Float64Array.of(0.2), 1)[0]);",
+  '@x/safetensors': "import { readSafetensors } from '@x/safetensors';\nreadSafetensors(new Uint8Array(8)).then(out, out);",
 };
 
 /** A Vite page per package under `dir/pages/<name>`; returns name -> page root. */

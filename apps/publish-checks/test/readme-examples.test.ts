@@ -46,7 +46,7 @@ for (const file of readmes()) {
         writeFileSync(mod, `${src}\nexport {};\n`);
         let stdout: string;
         try {
-          ({ stdout } = await run(process.execPath, ['--import', 'tsx', mod], { cwd: here, maxBuffer: 64 << 20 }));
+          ({ stdout } = await run(process.execPath, ['--import', 'tsx', mod], { cwd: work, maxBuffer: 64 << 20 }));
         } catch (e) {
           const err = e as { stderr?: string; message: string };
           throw new Error(`${name}:${b.line} failed to run:\n${err.stderr || err.message}`);

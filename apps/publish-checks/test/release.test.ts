@@ -5,7 +5,7 @@
  * minor of @x/gpu must not force majors on the packages that take it as a peer (0.x peer range
  * plus onlyUpdatePeerDependentsWhenOutOfRange in .changeset/config.json).
  */
-import { execFile } from 'node:child_process';
+import { execFile, execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -47,6 +47,9 @@ describe.each(pkgs)('$pkg.name manifest', ({ dir, path, pkg }) => {
 
   it('takes @x/gpu as a peer (one copy per app), linked from the workspace for development', () => {
     if (pkg.name === '@x/gpu') return;
+    // Only packages whose sources import @x/gpu need it.
+    const uses = execSync(`grep -rlE "from '@x/gpu'" src || true`, { cwd: path, encoding: 'utf8' }).trim() !== '';
+    if (!uses) return;
     const deps = (pkg.dependencies ?? {}) as Record<string, string>;
     const peers = (pkg.peerDependencies ?? {}) as Record<string, string>;
     const dev = (pkg.devDependencies ?? {}) as Record<string, string>;
