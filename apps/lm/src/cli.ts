@@ -4,13 +4,14 @@
  * TypeScript declarations with full fine-tuning and adapters, print a summary.
  *
  *   pnpm --filter @x/lm start [--quick] [--seed N] [--methods full,lora,...] [--optimizers adamw,muon,dct-adamw]
- *                             [--checkpoint file.json] [--json out.json] [--no-wasm]
+ *                             [--checkpoint file.json] [--json out.json] [--no-wasm] [--safetensors pre.safetensors]
  *
  * --checkpoint: if the file exists, the pre-trained model is loaded from it (pre-training is
  * skipped); otherwise it is written after pre-training. Ctrl-C aborts between steps.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { enableWasm } from '@x/gpu';
+import { saveSafetensors, TransformerLM } from '@x/nn';
 import { loadCorpora } from './corpus';
 import { type Method, type OptimizerName, runLm } from './run';
 import { formatReport } from './summary';
@@ -42,6 +43,9 @@ const report = await runLm(corpora, {
 });
 process.stderr.write('\n');
 if (ckpt && !existsSync(ckpt)) writeFileSync(ckpt, JSON.stringify(report.pretrained));
+// The pre-trained model as a safetensors file under the Hugging Face llama names.
+const st = value('safetensors');
+if (st) writeFileSync(st, saveSafetensors(TransformerLM.fromJSON(report.pretrained)));
 console.log(formatReport(report, corpora.sources, (performance.now() - t0) / 1000));
 const out = value('json');
 if (out) writeFileSync(out, JSON.stringify({ ...report, pretrained: undefined }, null, 1));

@@ -84,3 +84,4 @@ export {
   stateDict,
 } from './container';
 export type { ModuleEnvelope } from './envelope';
+export { loadSafetensors, readStateDict, type SaveSafetensorsOptions, saveSafetensors } from './safetensors';
