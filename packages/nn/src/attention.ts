@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, matmul, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { checkPositive, checkSize } from '@x/gpu/checks';
 import { sequencesOf } from './embedding';
 import { envelope, readEnvelope } from './envelope';
 import type { InitScheme } from './init';
@@ -123,9 +124,8 @@ export class MultiHeadAttention implements Module {
 
   constructor(dim: number, opts: MultiHeadAttentionOptions) {
     const name = opts.name ?? `MultiHeadAttention(${dim}, ${opts?.numHeads})`;
-    if (!Number.isInteger(dim) || dim < 1) throw new DomainError(`${name}: dim must be a positive integer, got ${dim}`);
-    const H = opts.numHeads;
-    if (!Number.isInteger(H) || H < 1) throw new DomainError(`${name}: numHeads must be a positive integer, got ${H}`);
+    checkSize(name, 'dim', dim, 1);
+    const H = checkSize(name, 'numHeads', opts.numHeads, 1);
     const Hkv = opts.numKvHeads ?? H;
     if (!Number.isInteger(Hkv) || Hkv < 1 || H % Hkv !== 0) {
       throw new DomainError(`${name}: numKvHeads must be a positive integer dividing numHeads (${H}), got ${Hkv}`);
@@ -134,11 +134,8 @@ export class MultiHeadAttention implements Module {
     if (!Number.isInteger(d) || d < 1) throw new DomainError(`${name}: dim ${dim} is not divisible by numHeads ${H}; pass headDim`);
     this.rope = opts.rope ?? false;
     if (this.rope && d % 2 !== 0) throw new DomainError(`${name}: rotary embedding needs an even headDim, got ${d}`);
-    this.ropeBase = opts.ropeBase ?? 10000;
-    if (!(this.ropeBase > 0) || !Number.isFinite(this.ropeBase)) throw new DomainError(`${name}: ropeBase must be finite and > 0, got ${this.ropeBase}`);
-    if (opts.seqLen !== undefined && (!Number.isInteger(opts.seqLen) || opts.seqLen < 1)) {
-      throw new DomainError(`${name}: seqLen must be a positive integer, got ${opts.seqLen}`);
-    }
+    this.ropeBase = checkPositive(name, 'ropeBase', opts.ropeBase ?? 10000);
+    if (opts.seqLen !== undefined) checkSize(name, 'seqLen', opts.seqLen, 1);
     this.dim = dim;
     this.numHeads = H;
     this.numKvHeads = Hkv;

@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, matmul, type Rng, rng as makeRng } from '@x/gpu';
+import { checkSize } from '@x/gpu/checks';
 import { sequencesOf } from './embedding';
 import { envelope, readEnvelope } from './envelope';
 import { checkGrad, checkInput, floatsFromJSON, type Module, type ModuleJSON, noForward, type Parameter } from './module';
@@ -56,20 +57,14 @@ export class Conv1d implements Module {
     const name = opts.name ?? `Conv1d(${inChannels}, k=${kernelSize})`;
     const groups = opts.depthwise ? inChannels : (opts.groups ?? 1);
     const out = opts.outChannels ?? inChannels;
-    for (const [k, v] of [
-      ['inChannels', inChannels],
-      ['kernelSize', kernelSize],
-      ['outChannels', out],
-      ['groups', groups],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new DomainError(`${name}: ${k} must be a positive integer, got ${v}`);
-    }
+    checkSize(name, 'inChannels', inChannels, 1);
+    checkSize(name, 'kernelSize', kernelSize, 1);
+    checkSize(name, 'outChannels', out, 1);
+    checkSize(name, 'groups', groups, 1);
     if (inChannels % groups !== 0 || out % groups !== 0) {
       throw new DomainError(`${name}: groups ${groups} must divide inChannels ${inChannels} and outChannels ${out}`);
     }
-    if (opts.seqLen !== undefined && (!Number.isInteger(opts.seqLen) || opts.seqLen < 1)) {
-      throw new DomainError(`${name}: seqLen must be a positive integer, got ${opts.seqLen}`);
-    }
+    if (opts.seqLen !== undefined) checkSize(name, 'seqLen', opts.seqLen, 1);
     this.inChannels = inChannels;
     this.outChannels = out;
     this.kernelSize = kernelSize;

@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, type Rng, rng as makeRng } from '@x/gpu';
+import { checkOneOf, checkSize } from '@x/gpu/checks';
 import { sigmoid } from './activations';
 import { envelope, readEnvelope } from './envelope';
 import { erf } from './erf';
@@ -67,9 +68,9 @@ export class GLU implements Module {
   constructor(dim: number, hidden: number, opts: GLUOptions = {}) {
     const activation = opts.activation ?? 'sigmoid';
     const name = opts.name ?? `${activation === 'silu' ? 'SwiGLU' : 'GLU'}(${dim}, ${hidden})`;
-    if (activation !== 'silu' && activation !== 'sigmoid' && activation !== 'gelu') {
-      throw new DomainError(`${name}: activation must be 'silu', 'sigmoid' or 'gelu', got ${String(activation)}`);
-    }
+    checkOneOf(name, 'activation', activation, ['silu', 'sigmoid', 'gelu'] as const);
+    checkSize(name, 'dim', dim, 1);
+    checkSize(name, 'hidden', hidden, 1);
     this.dim = dim;
     this.hidden = hidden;
     this.activation = activation;

@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, isMatrix, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { checkNonNegative, checkSize, checkSteps } from '@x/gpu/checks';
 import { MultiHeadAttention } from './attention';
 import { Embedding } from './embedding';
 import { envelope, readEnvelope } from './envelope';
@@ -149,7 +150,7 @@ export class TransformerBlock implements Module {
       name: 'TransformerBlock.self_attn',
     });
     this.post_attention_layernorm = new RMSNorm(config.dim, { eps, name: 'TransformerBlock.post_attention_layernorm' });
-    if (!Number.isInteger(config.hidden) || config.hidden < 1) throw new DomainError(`TransformerBlock: hidden must be a positive integer, got ${config.hidden}`);
+    checkSize('TransformerBlock', 'hidden', config.hidden, 1);
     this.mlp = new SwiGLU(config.dim, config.hidden, { seed: r, name: 'TransformerBlock.mlp' });
   }
 
@@ -229,11 +230,9 @@ export interface GenerateOptions {
  * draw from softmax(logits / temperature) restricted to the `topK` largest (ties by lower id).
  */
 export function sampleToken(logits: ArrayLike<number>, opts: { temperature?: number; topK?: number }, r: Rng): number {
-  const t = opts.temperature ?? 0;
-  if (!Number.isFinite(t) || t < 0) throw new DomainError(`sampleToken: temperature must be a finite number >= 0, got ${t}`);
+  const t = checkNonNegative('sampleToken', 'temperature', opts.temperature ?? 0);
   const V = logits.length;
-  const k = opts.topK ?? V;
-  if (!Number.isInteger(k) || k < 1) throw new DomainError(`sampleToken: topK must be a positive integer, got ${k}`);
+  const k = checkSize('sampleToken', 'topK', opts.topK ?? V, 1);
   let best = 0;
   for (let i = 1; i < V; i++) if (logits[i]! > logits[best]!) best = i;
   if (t === 0) return best;
@@ -275,11 +274,8 @@ export class TransformerLM implements Module {
 
   constructor(config: TransformerConfig) {
     const c = { ...config };
-    for (const k of ['vocabSize', 'dim', 'numLayers', 'numHeads', 'hidden'] as const) {
-      if (!Number.isInteger(c[k]) || c[k] < 1) throw new DomainError(`TransformerLM: ${k} must be a positive integer, got ${c[k]}`);
-    }
-    const std = c.initStd ?? 0.02;
-    if (!Number.isFinite(std) || std < 0) throw new DomainError(`TransformerLM: initStd must be a finite number >= 0, got ${std}`);
+    for (const k of ['vocabSize', 'dim', 'numLayers', 'numHeads', 'hidden'] as const) checkSize('TransformerLM', k, c[k], 1);
+    const std = checkNonNegative('TransformerLM', 'initStd', c.initStd ?? 0.02);
     this.config = c;
     const r = makeRng(c.seed ?? 0);
     this.embed_tokens = new Embedding(c.vocabSize, c.dim, { seed: r, std, name: 'TransformerLM.embed_tokens' });
@@ -352,8 +348,7 @@ export class TransformerLM implements Module {
    * O(steps · forward)). Returns only the new tokens.
    */
   generate(prompt: ArrayLike<number>, opts: GenerateOptions = {}): number[] {
-    const n = opts.maxNewTokens ?? 32;
-    if (!Number.isInteger(n) || n < 0) throw new DomainError(`TransformerLM.generate: maxNewTokens must be a non-negative integer, got ${n}`);
+    const n = checkSteps('TransformerLM.generate', 'maxNewTokens', opts.maxNewTokens ?? 32);
     if (prompt.length < 1) throw new ShapeError('TransformerLM.generate: the prompt needs at least one token');
     const ctx = opts.contextLength ?? Infinity;
     if (!(ctx >= 1)) throw new DomainError(`TransformerLM.generate: contextLength must be >= 1, got ${ctx}`);

@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
+import { checkOneOf, checkSize } from '@x/gpu/checks';
 import { Linear, type Module, type ModuleJSON, namedModules, type Parameter, prefixParameters, registerModule, setModule } from '@x/nn';
 import { type Adapter, AdaptedLinear } from './adapted-linear';
 import { EvaCollector } from './eva';
@@ -226,9 +227,8 @@ export function applyAdapters(model: Module, opts: ApplyAdaptersOptions): PeftMo
   if (!(t instanceof RegExp) && typeof t !== 'string' && (!Array.isArray(t) || t.length === 0)) {
     throw new DomainError(`${fn}: targetModules must be a non-empty list of names, a pattern string or a RegExp`);
   }
-  const kinds: AdapterKindName[] = ['lora', 'pissa', 'svfit', 'sorsa', 'lora-xs', 'lora-sb', 'loldu', 'eva'];
-  if (!kinds.includes(opts.kind)) throw new DomainError(`${fn}: kind must be one of ${kinds.join(', ')}; got ${String(opts.kind)}`);
-  if (!Number.isInteger(opts.rank) || opts.rank < 1) throw new DomainError(`${fn}: rank must be a positive integer, got ${opts.rank}`);
+  checkOneOf(fn, 'kind', opts.kind, ['lora', 'pissa', 'svfit', 'sorsa', 'lora-xs', 'lora-sb', 'loldu', 'eva'] as const);
+  checkSize(fn, 'rank', opts.rank, 1);
   const all = namedModules(model);
   const targets = all.filter(([n, m]) => matches(n, t) && m instanceof Linear) as Array<[string, Linear]>;
   if (targets.length === 0) {
