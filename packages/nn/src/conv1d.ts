@@ -98,17 +98,11 @@ export class Conv1d implements Module {
     for (let g = 0; g < G; g++) {
       // cols[(b,t), c*k + j] = x[b, t + j - pad, g*cg + c]
       const cd = new Float64Array(x.rows * cg * k);
-      for (let b = 0; b < B; b++) {
-        for (let t = 0; t < T; t++) {
-          const row = (b * T + t) * cg * k;
-          for (let j = 0; j < k; j++) {
-            const s = t + j - pad;
-            if (s < 0 || s >= T) continue;
-            const src = (b * T + s) * C + g * cg;
-            for (let c = 0; c < cg; c++) cd[row + c * k + j] = x.data[src + c]!;
-          }
-        }
-      }
+      forEachTap(B, T, k, pad, (row, src, j) => {
+        const o = row * cg * k + j;
+        const xo = src * C + g * cg;
+        for (let c = 0; c < cg; c++) cd[o + c * k] = x.data[xo + c]!;
+      });
       const colsG: M = { rows: x.rows, cols: cg * k, data: cd };
       cols.push(colsG);
       const Wg: M = { rows: og, cols: cg * k, data: this.weight.subarray(g * og * cg * k, (g + 1) * og * cg * k) };
@@ -141,17 +135,12 @@ export class Conv1d implements Module {
       const gw = matmul(dY, c.cols[g]!, { transA: true }).data;
       for (let i = 0; i < gw.length; i++) this.weightGrad[off + i]! += gw[i]!;
       const dcols = matmul(dY, Wg).data;
-      for (let b = 0; b < B; b++) {
-        for (let t = 0; t < T; t++) {
-          const row = (b * T + t) * cg * k;
-          for (let j = 0; j < k; j++) {
-            const s = t + j - pad;
-            if (s < 0 || s >= T) continue;
-            const dst = (b * T + s) * C + g * cg;
-            for (let ch = 0; ch < cg; ch++) dx[dst + ch]! += dcols[row + ch * k + j]!;
-          }
-        }
-      }
+      // col2im: the transpose of the gather above.
+      forEachTap(B, T, k, pad, (row, src, j) => {
+        const o = row * cg * k + j;
+        const xo = src * C + g * cg;
+        for (let c = 0; c < cg; c++) dx[xo + c]! += dcols[o + c * k]!;
+      });
     }
     return { rows, cols: C, data: dx };
   }
@@ -195,5 +184,17 @@ export class Conv1d implements Module {
     conv.weight.set(floatsFromJSON('Conv1d.fromJSON', 'weight', state.weight, conv.weight.length));
     if (conv.useBias) conv.bias.set(floatsFromJSON('Conv1d.fromJSON', 'bias', state.bias, conv.outChannels));
     return conv;
+  }
+}
+
+/** Calls `fn(row, src, j)` for every output row b·T + t, tap j and in-range input row b·T + t + j - pad (zero padding skipped). */
+function forEachTap(B: number, T: number, k: number, pad: number, fn: (row: number, src: number, j: number) => void): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < k; j++) {
+        const s = t + j - pad;
+        if (s >= 0 && s < T) fn(b * T + t, b * T + s, j);
+      }
+    }
   }
 }

@@ -73,6 +73,7 @@ export {
   TransformerLM,
 } from './transformer';
 export {
+  ContainerModule,
   isContainer,
   type LoadStateDictOptions,
   loadStateDict,

@@ -6,7 +6,8 @@ import { envelope, readEnvelope } from './envelope';
 import { SwiGLU } from './glu';
 import { Linear } from './linear';
 import { type LossOptions, type LossResult, softmaxCrossEntropyLoss } from './losses';
-import { checkGrad, type Module, type ModuleJSON, noForward, type Parameter, prefixParameters } from './module';
+import { ContainerModule } from './container';
+import { checkGrad, type Module, type ModuleJSON, noForward } from './module';
 import { RMSNorm } from './norm';
 import { childFromJSON, type ModuleRegistry } from './registry';
 
@@ -18,22 +19,20 @@ function add(a: Matrix, b: Matrix): M {
   return { rows: a.rows, cols: a.cols, data: out };
 }
 
-function childrenParameters(m: { namedChildren(): Array<[string, Module]> }): Parameter[] {
-  return m.namedChildren().flatMap(([n, c]) => prefixParameters(n, c.parameters()));
-}
-
 /**
  * Pre-norm residual connection (Xiong et al. 2020, "On Layer Normalization in the Transformer
  * Architecture", the Pre-LN form): y = x + body(norm(x)). Children `norm` and `body`; body
  * must keep the width. backward: dx = dy + norm.backward(body.backward(dy)).
  */
-export class PreNormResidual implements Module {
+export class PreNormResidual extends ContainerModule {
+  protected readonly label = 'PreNormResidual';
   norm: Module;
   body: Module;
   private rows = -1;
   private cols = -1;
 
   constructor(norm: Module, body: Module) {
+    super();
     for (const [k, m] of [
       ['norm', norm],
       ['body', body],
@@ -63,26 +62,12 @@ export class PreNormResidual implements Module {
     return add(dy, this.norm.backward(this.body.backward(dy)));
   }
 
-  parameters(): Parameter[] {
-    return childrenParameters(this);
-  }
-
-  zeroGrad(): void {
-    this.norm.zeroGrad();
-    this.body.zeroGrad();
-  }
-
   /** `norm`, `body`. */
   namedChildren(): Array<[string, Module]> {
     return [
       ['norm', this.norm],
       ['body', this.body],
     ];
-  }
-
-  setChild(name: string, m: Module): void {
-    if (name !== 'norm' && name !== 'body') throw new DomainError(`PreNormResidual: no child "${name}" (norm, body)`);
-    this[name] = m;
   }
 
   /** `{ type: 'PreNormResidual', version: 1, config: {}, state: { norm, body } }`. */
@@ -127,7 +112,8 @@ export interface TransformerConfig {
  * `input_layernorm`, `self_attn`, `post_attention_layernorm`, `mlp`. Input (batch·T) x dim with
  * `seqLen` = T.
  */
-export class TransformerBlock implements Module {
+export class TransformerBlock extends ContainerModule {
+  protected readonly label = 'TransformerBlock';
   input_layernorm: Module;
   self_attn: Module;
   post_attention_layernorm: Module;
@@ -136,6 +122,7 @@ export class TransformerBlock implements Module {
   private shape: [number, number] | null = null;
 
   constructor(config: Omit<TransformerConfig, 'vocabSize' | 'numLayers'>, rngOrSeed: number | Rng = config.seed ?? 0) {
+    super();
     const r = typeof rngOrSeed === 'number' ? makeRng(rngOrSeed) : rngOrSeed;
     this.config = { ...config };
     const eps = config.normEps ?? 1e-6;
@@ -174,14 +161,6 @@ export class TransformerBlock implements Module {
     return add(dh, this.input_layernorm.backward(this.self_attn.backward(dh)));
   }
 
-  parameters(): Parameter[] {
-    return childrenParameters(this);
-  }
-
-  zeroGrad(): void {
-    for (const [, m] of this.namedChildren()) m.zeroGrad();
-  }
-
   namedChildren(): Array<[string, Module]> {
     return [
       ['self_attn', this.self_attn],
@@ -191,16 +170,9 @@ export class TransformerBlock implements Module {
     ];
   }
 
-  setChild(name: string, m: Module): void {
-    if (name !== 'self_attn' && name !== 'mlp' && name !== 'input_layernorm' && name !== 'post_attention_layernorm') {
-      throw new DomainError(`TransformerBlock: no child "${name}"`);
-    }
-    this[name] = m;
-  }
-
   /** `{ type: 'TransformerBlock', version: 1, config, state: { self_attn, mlp, input_layernorm, post_attention_layernorm } }`. */
   toJSON(): ModuleJSON {
-    return envelope('TransformerBlock', { ...this.config }, Object.fromEntries(this.namedChildren().map(([n, m]) => [n, m.toJSON()])));
+    return envelope('TransformerBlock', { ...this.config }, this.childrenJSON());
   }
 
   static fromJSON(json: ModuleJSON, registry?: ModuleRegistry): TransformerBlock {
@@ -264,7 +236,8 @@ export function sampleToken(logits: ArrayLike<number>, opts: { temperature?: num
  * accumulates every parameter gradient and returns zeros (ids are not differentiable).
  * Cost per token O(numLayers (4 dim² + 3 dim hidden + T dim) + dim vocab).
  */
-export class TransformerLM implements Module {
+export class TransformerLM extends ContainerModule {
+  protected readonly label = 'TransformerLM';
   readonly config: TransformerConfig;
   embed_tokens: Module;
   readonly layers: TransformerBlock[];
@@ -273,6 +246,7 @@ export class TransformerLM implements Module {
   private ids: [number, number] | null = null;
 
   constructor(config: TransformerConfig) {
+    super();
     const c = { ...config };
     for (const k of ['vocabSize', 'dim', 'numLayers', 'numHeads', 'hidden'] as const) checkSize('TransformerLM', k, c[k], 1);
     const std = checkNonNegative('TransformerLM', 'initStd', c.initStd ?? 0.02);
@@ -311,14 +285,6 @@ export class TransformerLM implements Module {
     return this.embed_tokens.backward(g);
   }
 
-  parameters(): Parameter[] {
-    return childrenParameters(this);
-  }
-
-  zeroGrad(): void {
-    for (const [, m] of this.namedChildren()) m.zeroGrad();
-  }
-
   /** `model.embed_tokens`, `model.layers.{i}`, `model.norm`, `lm_head` (dotted child names, as in the llama state dict). */
   namedChildren(): Array<[string, Module]> {
     return [
@@ -329,7 +295,7 @@ export class TransformerLM implements Module {
     ];
   }
 
-  setChild(name: string, m: Module): void {
+  override setChild(name: string, m: Module): void {
     if (name === 'model.embed_tokens') this.embed_tokens = m;
     else if (name === 'model.norm') this.norm = m;
     else if (name === 'lm_head') this.lm_head = m;
@@ -369,7 +335,7 @@ export class TransformerLM implements Module {
 
   /** `{ type: 'TransformerLM', version: 1, config, state: { <child name>: child JSON } }`. */
   toJSON(): ModuleJSON {
-    return envelope('TransformerLM', { ...this.config }, Object.fromEntries(this.namedChildren().map(([n, m]) => [n, m.toJSON()])));
+    return envelope('TransformerLM', { ...this.config }, this.childrenJSON());
   }
 
   /** Rebuilds a model from {@link TransformerLM.toJSON} (exact values; adapted children through `registry`). */
