@@ -12,7 +12,7 @@ import {
   TransformerLM,
 } from '@x/nn';
 import { AdamW, DctAdamW, Muon } from '@x/optim';
-import { type AdapterKindName, applyAdapters } from '@x/peft';
+import { type AdapterKindName, applyAdapters, type PeftModel, savePeftAdapter } from '@x/peft';
 import { decode, encode, VOCAB_SIZE } from './tokenizer';
 
 /** How a pre-trained model is adapted to the second corpus. */
@@ -120,6 +120,8 @@ export interface FinetuneResult {
   frozenUnchanged: boolean;
   sample: string;
   ms: number;
+  /** LoRA and PiSSA runs: the trained adapter as a PEFT directory (`adapter_config.json` text, `adapter_model.safetensors` bytes) on the pre-trained weights. */
+  peftAdapter?: { config: string; weights: Uint8Array };
 }
 
 export interface LmReport {
@@ -297,10 +299,12 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
     let rank: number | null = null;
     // Every tensor that must stay fixed: the non-adapter parameters and the adapted layers' frozen bases.
     let frozen: Array<[Float64Array, Float64Array]> = [];
+    let peftModel: PeftModel | null = null;
     if (method !== 'full') {
       rank = rankFor(method, cfg);
       const peft = applyAdapters(model, { targetModules: TARGETS, kind: method as AdapterKindName, rank, seed });
       trainModule = peft;
+      peftModel = peft;
       const trainable = new Set(peft.parameters().map((p) => p.value));
       const fixed = [...model.parameters().map((p) => p.value).filter((v) => !trainable.has(v)), ...[...peft.adapted.values()].map((l) => l.base.data)];
       frozen = fixed.map((v) => [v, Float64Array.from(v)]);
@@ -331,6 +335,7 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
       frozenUnchanged,
       sample: sample(model, CODE_PROMPT, cfg, seed),
       ms: performance.now() - t1,
+      peftAdapter: peftModel && (method === 'lora' || method === 'pissa') ? savePeftAdapter(peftModel.toPeftAdapter()) : undefined,
     });
   }
   return {

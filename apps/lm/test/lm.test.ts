@@ -40,6 +40,10 @@ describe('pre-train on prose, fine-tune on TypeScript (quick mode)', () => {
       expect(f.frozenUnchanged, f.run).toBe(true);
       expect(f.trainable).toBeLessThan(r.parameters / 4);
       expect(f.sample.startsWith('interface ')).toBe(true);
+      // The adapter exports as a PEFT directory on the pre-trained weights (PiSSA converted to rank 2r).
+      const cfg = JSON.parse(f.peftAdapter!.config) as { r: number; target_modules: string[] };
+      expect(cfg.r).toBe(f.run === 'pissa' ? 2 * f.rank! : f.rank);
+      expect(cfg.target_modules).toContain('q_proj');
     }
     // Seeded: the same run reproduces its pre-training losses bit for bit (first steps).
     const again = await runLm(corpora, { mode: 'quick', methods: [], config: { pretrainSteps: 3 }, seed: 0 });
