@@ -5,7 +5,7 @@
  *
  *   pnpm --filter @x/lm start [--quick] [--seed N] [--methods full,lora,...] [--optimizers adamw,muon,dct-adamw]
  *                             [--checkpoint file.json] [--json out.json] [--no-wasm] [--safetensors pre.safetensors]
- *                             [--adapters dir]   (writes dir/<run>/adapter_config.json + adapter_model.safetensors for LoRA/PiSSA)
+ *                             [--no-kat] [--adapters dir]   (writes dir/<run>/adapter_config.json + adapter_model.safetensors for LoRA/PiSSA)
  *
  * --checkpoint: if the file exists, the pre-trained model is loaded from it (pre-training is
  * skipped); otherwise it is written after pre-training. Ctrl-C aborts between steps.
@@ -38,6 +38,7 @@ const report = await runLm(corpora, {
   seed: Number(value('seed') ?? 0),
   methods: value('methods')?.split(',') as Method[] | undefined,
   optimizers: (value('optimizers')?.split(',') as OptimizerName[] | undefined) ?? (quick ? [] : ['adamw', 'muon', 'dct-adamw']),
+  kat: !flag('no-kat'),
   pretrained: ckpt && existsSync(ckpt) ? JSON.parse(readFileSync(ckpt, 'utf8')) : undefined,
   signal: ac.signal,
   progressEvery: 25,
