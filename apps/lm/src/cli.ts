@@ -4,13 +4,16 @@
  * TypeScript declarations with full fine-tuning and adapters, print a summary.
  *
  *   pnpm --filter @x/lm start [--quick] [--seed N] [--methods full,lora,...] [--optimizers adamw,muon,dct-adamw]
- *                             [--checkpoint file.json] [--json out.json] [--no-wasm]
+ *                             [--checkpoint file.json] [--json out.json] [--no-wasm] [--safetensors pre.safetensors]
+ *                             [--no-kat] [--adapters dir]   (writes dir/<run>/adapter_config.json + adapter_model.safetensors for LoRA/PiSSA)
  *
  * --checkpoint: if the file exists, the pre-trained model is loaded from it (pre-training is
  * skipped); otherwise it is written after pre-training. Ctrl-C aborts between steps.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { enableWasm } from '@x/gpu';
+import { saveSafetensors, TransformerLM } from '@x/nn';
 import { loadCorpora } from './corpus';
 import { type Method, type OptimizerName, runLm } from './run';
 import { formatReport } from './summary';
@@ -35,6 +38,7 @@ const report = await runLm(corpora, {
   seed: Number(value('seed') ?? 0),
   methods: value('methods')?.split(',') as Method[] | undefined,
   optimizers: (value('optimizers')?.split(',') as OptimizerName[] | undefined) ?? (quick ? [] : ['adamw', 'muon', 'dct-adamw']),
+  kat: !flag('no-kat'),
   pretrained: ckpt && existsSync(ckpt) ? JSON.parse(readFileSync(ckpt, 'utf8')) : undefined,
   signal: ac.signal,
   progressEvery: 25,
@@ -42,6 +46,19 @@ const report = await runLm(corpora, {
 });
 process.stderr.write('\n');
 if (ckpt && !existsSync(ckpt)) writeFileSync(ckpt, JSON.stringify(report.pretrained));
+// The pre-trained model as a safetensors file under the Hugging Face llama names.
+const st = value('safetensors');
+if (st) writeFileSync(st, saveSafetensors(TransformerLM.fromJSON(report.pretrained)));
 console.log(formatReport(report, corpora.sources, (performance.now() - t0) / 1000));
+const dir = value('adapters');
+if (dir) {
+  for (const f of report.finetunes) {
+    if (!f.peftAdapter) continue;
+    const d = join(dir, f.run);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'adapter_config.json'), f.peftAdapter.config);
+    writeFileSync(join(d, 'adapter_model.safetensors'), f.peftAdapter.weights);
+  }
+}
 const out = value('json');
-if (out) writeFileSync(out, JSON.stringify({ ...report, pretrained: undefined }, null, 1));
+if (out) writeFileSync(out, JSON.stringify({ ...report, pretrained: undefined, finetunes: report.finetunes.map((f) => ({ ...f, peftAdapter: undefined })) }, null, 1));

@@ -8,11 +8,13 @@ import {
   type ModuleJSON,
   type Optimizer,
   parameterCount,
+  Sequential,
   type TransformerConfig,
   TransformerLM,
 } from '@x/nn';
+import { GrKan } from '@x/inr';
 import { AdamW, DctAdamW, Muon } from '@x/optim';
-import { type AdapterKindName, applyAdapters } from '@x/peft';
+import { type AdapterKindName, applyAdapters, type PeftModel, savePeftAdapter } from '@x/peft';
 import { decode, encode, VOCAB_SIZE } from './tokenizer';
 
 /** How a pre-trained model is adapted to the second corpus. */
@@ -101,6 +103,21 @@ export interface LmRunOptions {
   progressEvery?: number;
   /** A pre-trained model's JSON (e.g. a saved `report.pretrained`): skips pre-training. */
   pretrained?: ModuleJSON;
+  /** Also pre-train the KAT variant (every block's MLP replaced by two GR-KAN layers at about the same parameter count) and compare. */
+  kat?: boolean;
+}
+
+/** The KAT-versus-MLP comparison: both pre-trained on prose with the same data, steps and learning rate. */
+export interface KatResult {
+  /** Hidden width of the GR-KAN pair (a multiple of the 8 rational groups), chosen for equal parameters. */
+  hidden: number;
+  parameters: number;
+  mlpParameters: number;
+  losses: number[];
+  /** Held-out prose loss of the KAT model (the MLP model's is `LmReport.proseLossBefore`). */
+  proseLoss: number;
+  codeLoss: number;
+  ms: number;
 }
 
 export interface FinetuneResult {
@@ -120,6 +137,8 @@ export interface FinetuneResult {
   frozenUnchanged: boolean;
   sample: string;
   ms: number;
+  /** LoRA and PiSSA runs: the trained adapter as a PEFT directory (`adapter_config.json` text, `adapter_model.safetensors` bytes) on the pre-trained weights. */
+  peftAdapter?: { config: string; weights: Uint8Array };
 }
 
 export interface LmReport {
@@ -138,6 +157,29 @@ export interface LmReport {
   finetunes: FinetuneResult[];
   pretrained: ModuleJSON;
   pretrainMs: number;
+  kat?: KatResult;
+}
+
+/**
+ * The KAT MLP (Yang & Wang 2024): GR-KAN(dim -> h) with the identity-initialised rational, then
+ * GR-KAN(h -> dim) with the GELU-fitted one, each with the paper's variance-preserving weight
+ * init from its rational's second moment (@x/inr `GrKan`).
+ */
+function katMlp(dim: number, h: number, seed: number): Module {
+  return new Sequential(new GrKan(dim, h, { init: 'identity', seed }), new GrKan(h, dim, { init: 'gelu', seed: seed + 1 }));
+}
+
+/** A TransformerLM whose MLPs are KAT blocks with the hidden width (multiple of 8) that best matches the SwiGLU model's parameter count. */
+export function katModel(cfg: LmConfig, seed: number): { model: TransformerLM; hidden: number } {
+  const { dim, hidden } = cfg.model;
+  const target = 3 * dim * hidden;
+  let best = 8;
+  for (let h = 8; h <= 4 * hidden; h += 8) {
+    if (Math.abs(parameterCount(katMlp(dim, h, 0)) - target) < Math.abs(parameterCount(katMlp(dim, best, 0)) - target)) best = h;
+  }
+  const model = new TransformerLM({ ...cfg.model, vocabSize: VOCAB_SIZE, seed });
+  model.layers.forEach((b, i) => b.setChild('mlp', katMlp(dim, best, seed * 1000 + 2 * i)));
+  return { model, hidden: best };
 }
 
 interface Windows {
@@ -277,6 +319,32 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
     pretrainLosses = Array.from(res.losses);
   }
   const pretrainMs = performance.now() - t0;
+  let kat: KatResult | undefined;
+  if (opts.kat) {
+    const tk = performance.now();
+    const { model, hidden } = katModel(cfg, seed);
+    const res = await fit({
+      model,
+      loss: lmCrossEntropy,
+      optimizer: new Adam({ lr: cfg.pretrainLr, weightDecay: 0.01 }),
+      data: proseTrain,
+      steps: cfg.pretrainSteps,
+      batchSize: cfg.batchSize,
+      seed,
+      signal: opts.signal,
+      onProgress: report('pretrain', 'pretrain/kat'),
+      progressEvery: every,
+    });
+    kat = {
+      hidden,
+      parameters: model.numParameters,
+      mlpParameters: lm.numParameters,
+      losses: Array.from(res.losses),
+      proseLoss: heldOutLoss(model, proseHeld, cfg.evalWindows),
+      codeLoss: heldOutLoss(model, codeHeld, cfg.evalWindows),
+      ms: performance.now() - tk,
+    };
+  }
   const pretrained = lm.toJSON();
   const proseLossBefore = heldOutLoss(lm, proseHeld, cfg.evalWindows);
   const codeLossBefore = heldOutLoss(lm, codeHeld, cfg.evalWindows);
@@ -297,10 +365,12 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
     let rank: number | null = null;
     // Every tensor that must stay fixed: the non-adapter parameters and the adapted layers' frozen bases.
     let frozen: Array<[Float64Array, Float64Array]> = [];
+    let peftModel: PeftModel | null = null;
     if (method !== 'full') {
       rank = rankFor(method, cfg);
       const peft = applyAdapters(model, { targetModules: TARGETS, kind: method as AdapterKindName, rank, seed });
       trainModule = peft;
+      peftModel = peft;
       const trainable = new Set(peft.parameters().map((p) => p.value));
       const fixed = [...model.parameters().map((p) => p.value).filter((v) => !trainable.has(v)), ...[...peft.adapted.values()].map((l) => l.base.data)];
       frozen = fixed.map((v) => [v, Float64Array.from(v)]);
@@ -331,6 +401,7 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
       frozenUnchanged,
       sample: sample(model, CODE_PROMPT, cfg, seed),
       ms: performance.now() - t1,
+      peftAdapter: peftModel && (method === 'lora' || method === 'pissa') ? savePeftAdapter(peftModel.toPeftAdapter()) : undefined,
     });
   }
   return {
@@ -347,5 +418,6 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
     finetunes,
     pretrained,
     pretrainMs,
+    kat,
   };
 }

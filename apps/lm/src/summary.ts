@@ -11,6 +11,12 @@ export function formatReport(r: LmReport, sources: readonly CorpusSource[], seco
   );
   lines.push(`held-out loss (nats/char), untrained: prose ${r.initProseLoss.toFixed(3)}, code ${r.initCodeLoss.toFixed(3)}`);
   lines.push(`after ${c.pretrainSteps} pre-training steps on prose: prose ${r.proseLossBefore.toFixed(3)}, code ${r.codeLossBefore.toFixed(3)} (${(r.pretrainMs / 1000).toFixed(1)} s)`);
+  if (r.kat) {
+    const k = r.kat;
+    lines.push(
+      `KAT variant (GR-KAN MLPs, hidden ${k.hidden}, ${k.parameters} parameters vs ${k.mlpParameters}): held-out prose ${k.proseLoss.toFixed(3)} vs ${r.proseLossBefore.toFixed(3)} (SwiGLU), code ${k.codeLoss.toFixed(3)} vs ${r.codeLossBefore.toFixed(3)} (${(k.ms / 1000).toFixed(1)} s)`,
+    );
+  }
   lines.push('');
   lines.push(`fine-tuning on code, ${c.finetuneSteps} steps each:`);
   lines.push('run              trainable   rank   code before -> after   prose after   frozen intact   s');

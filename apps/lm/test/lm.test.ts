@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadCorpora } from '../src/corpus';
-import { runLm, split, windows } from '../src/run';
+import { rng } from '@x/gpu';
+import { assertGradCheck, type Module, TransformerLM } from '@x/nn';
+import { katModel, QUICK, runLm, split, windows } from '../src/run';
 import { decode, encode, VOCAB_SIZE } from '../src/tokenizer';
 
 describe('tokenizer and data', () => {
@@ -40,9 +42,40 @@ describe('pre-train on prose, fine-tune on TypeScript (quick mode)', () => {
       expect(f.frozenUnchanged, f.run).toBe(true);
       expect(f.trainable).toBeLessThan(r.parameters / 4);
       expect(f.sample.startsWith('interface ')).toBe(true);
+      // The adapter exports as a PEFT directory on the pre-trained weights (PiSSA converted to rank 2r).
+      const cfg = JSON.parse(f.peftAdapter!.config) as { r: number; target_modules: string[] };
+      expect(cfg.r).toBe(f.run === 'pissa' ? 2 * f.rank! : f.rank);
+      expect(cfg.target_modules).toContain('q_proj');
     }
     // Seeded: the same run reproduces its pre-training losses bit for bit (first steps).
     const again = await runLm(corpora, { mode: 'quick', methods: [], config: { pretrainSteps: 3 }, seed: 0 });
     expect(again.pretrainLosses).toEqual(r.pretrainLosses.slice(0, 3));
+  });
+});
+
+describe('KAT variant', () => {
+  it('GR-KAN MLPs at about the SwiGLU parameter count; whole-model gradient passes gradCheck', () => {
+    const { model, hidden } = katModel(QUICK, 0);
+    expect(hidden % 8).toBe(0);
+    const mlp = new TransformerLM({ ...QUICK.model, vocabSize: VOCAB_SIZE });
+    expect(Math.abs(model.numParameters - mlp.numParameters) / mlp.numParameters).toBeLessThan(0.02);
+    expect(model.parameters().some((p) => p.name.startsWith('model.layers.0.mlp.0.rational.'))).toBe(true);
+    const tiny = katModel({ ...QUICK, model: { dim: 8, numLayers: 1, numHeads: 2, hidden: 8 } }, 1).model;
+    const ids = { rows: 2, cols: 4, data: Float64Array.from([1, 5, 9, 2, 40, 3, 3, 7]) };
+    // Form B's denominator uses |b_i|, which has a kink at b_i = 0 (some fitted coefficients sit
+    // there); check the gradient at a generic point, every b_i away from 0.
+    const r = rng(3);
+    for (const p of tiny.parameters()) if (p.name.endsWith('rational.denominator')) for (let i = 0; i < p.value.length; i++) p.value[i] = (r.uniform() < 0.5 ? -1 : 1) * r.uniformIn(0.1, 0.5);
+    const fixed: Module = {
+      forward: () => tiny.forward(ids),
+      backward: (dy) => {
+        tiny.backward(dy);
+        return { rows: 1, cols: 1, data: new Float64Array(1) };
+      },
+      parameters: () => tiny.parameters(),
+      zeroGrad: () => tiny.zeroGrad(),
+      toJSON: () => tiny.toJSON(),
+    };
+    assertGradCheck(fixed, { rows: 1, cols: 1, data: new Float64Array(1) }, { maxEntries: 40 });
   });
 });

@@ -1,9 +1,11 @@
 import { DomainError, type Matrix, matmul, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { checkPositive, checkSize } from '@x/gpu/checks';
 import { sequencesOf } from './embedding';
 import { envelope, readEnvelope } from './envelope';
 import type { InitScheme } from './init';
 import { Linear } from './linear';
-import { checkGrad, checkInput, type Module, type ModuleJSON, noForward, type Parameter, prefixParameters } from './module';
+import { ContainerModule } from './container';
+import { checkGrad, checkInput, type Module, type ModuleJSON, noForward } from './module';
 import { childFromJSON, type ModuleRegistry } from './registry';
 
 type M = Matrix<Float64Array>;
@@ -99,7 +101,7 @@ function addHead(dst: Float64Array, blk: Matrix, b: number, h: number, T: number
  * Cost O(B T dim H d) for the projections plus O(B H T² d) for the attention; memory O(B H T²)
  * for the cached probabilities.
  */
-export class MultiHeadAttention implements Module {
+export class MultiHeadAttention extends ContainerModule {
   readonly dim: number;
   readonly numHeads: number;
   readonly numKvHeads: number;
@@ -109,6 +111,7 @@ export class MultiHeadAttention implements Module {
   readonly ropeBase: number;
   readonly useBias: boolean;
   readonly name: string;
+  protected readonly label: string;
   /** Rows per sequence; undefined: the whole input is one sequence. */
   seqLen: number | undefined;
   /** dim -> H·d; a Linear unless replaced (e.g. by an adapter) through {@link setChild}. */
@@ -122,10 +125,10 @@ export class MultiHeadAttention implements Module {
   private cache: { q: Float64Array; k: Float64Array; v: Float64Array; p: M[]; B: number; T: number; rows: number } | null = null;
 
   constructor(dim: number, opts: MultiHeadAttentionOptions) {
+    super();
     const name = opts.name ?? `MultiHeadAttention(${dim}, ${opts?.numHeads})`;
-    if (!Number.isInteger(dim) || dim < 1) throw new DomainError(`${name}: dim must be a positive integer, got ${dim}`);
-    const H = opts.numHeads;
-    if (!Number.isInteger(H) || H < 1) throw new DomainError(`${name}: numHeads must be a positive integer, got ${H}`);
+    checkSize(name, 'dim', dim, 1);
+    const H = checkSize(name, 'numHeads', opts.numHeads, 1);
     const Hkv = opts.numKvHeads ?? H;
     if (!Number.isInteger(Hkv) || Hkv < 1 || H % Hkv !== 0) {
       throw new DomainError(`${name}: numKvHeads must be a positive integer dividing numHeads (${H}), got ${Hkv}`);
@@ -134,11 +137,8 @@ export class MultiHeadAttention implements Module {
     if (!Number.isInteger(d) || d < 1) throw new DomainError(`${name}: dim ${dim} is not divisible by numHeads ${H}; pass headDim`);
     this.rope = opts.rope ?? false;
     if (this.rope && d % 2 !== 0) throw new DomainError(`${name}: rotary embedding needs an even headDim, got ${d}`);
-    this.ropeBase = opts.ropeBase ?? 10000;
-    if (!(this.ropeBase > 0) || !Number.isFinite(this.ropeBase)) throw new DomainError(`${name}: ropeBase must be finite and > 0, got ${this.ropeBase}`);
-    if (opts.seqLen !== undefined && (!Number.isInteger(opts.seqLen) || opts.seqLen < 1)) {
-      throw new DomainError(`${name}: seqLen must be a positive integer, got ${opts.seqLen}`);
-    }
+    this.ropeBase = checkPositive(name, 'ropeBase', opts.ropeBase ?? 10000);
+    if (opts.seqLen !== undefined) checkSize(name, 'seqLen', opts.seqLen, 1);
     this.dim = dim;
     this.numHeads = H;
     this.numKvHeads = Hkv;
@@ -147,6 +147,7 @@ export class MultiHeadAttention implements Module {
     this.useBias = opts.bias ?? false;
     this.seqLen = opts.seqLen;
     this.name = name;
+    this.label = name;
     const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
     const lin = (i: number, o: number, n: string) => new Linear(i, o, { seed: r, init: opts.init, bias: this.useBias, name: `${name}.${n}` });
     this.q_proj = lin(dim, H * d, 'q_proj');
@@ -225,10 +226,6 @@ export class MultiHeadAttention implements Module {
     return dx;
   }
 
-  parameters(): Parameter[] {
-    return this.namedChildren().flatMap(([n, m]) => prefixParameters(n, m.parameters()));
-  }
-
   /** `q_proj`, `k_proj`, `v_proj`, `o_proj`. */
   namedChildren(): Array<[string, Module]> {
     return [
@@ -237,18 +234,6 @@ export class MultiHeadAttention implements Module {
       ['v_proj', this.v_proj],
       ['o_proj', this.o_proj],
     ];
-  }
-
-  /** Replaces one projection (e.g. by an adapted layer with the same widths). */
-  setChild(name: string, m: Module): void {
-    if (name !== 'q_proj' && name !== 'k_proj' && name !== 'v_proj' && name !== 'o_proj') {
-      throw new DomainError(`${this.name}: no child "${name}" (q_proj, k_proj, v_proj, o_proj)`);
-    }
-    this[name] = m;
-  }
-
-  zeroGrad(): void {
-    for (const l of [this.q_proj, this.k_proj, this.v_proj, this.o_proj]) l.zeroGrad();
   }
 
   /** The attention configuration, as the constructor takes it. */
@@ -269,7 +254,7 @@ export class MultiHeadAttention implements Module {
 
   /** `{ type: 'MultiHeadAttention', version: 1, config, state: { q_proj, k_proj, v_proj, o_proj } }` (the projections' own JSON). */
   toJSON(): ModuleJSON {
-    return envelope('MultiHeadAttention', { ...this.config() }, Object.fromEntries(this.namedChildren().map(([n, m]) => [n, m.toJSON()])));
+    return envelope('MultiHeadAttention', { ...this.config() }, this.childrenJSON());
   }
 
   /** Rebuilds the layer from {@link MultiHeadAttention.toJSON} output (exact values; projection types through `registry`). */

@@ -1,5 +1,5 @@
-import { DomainError, ShapeError } from '@x/gpu';
-import type { Module } from './module';
+import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { type Module, type ModuleJSON, type Parameter, prefixParameters } from './module';
 
 /**
  * A module made of named sub-modules that can be swapped, e.g. a Linear for an adapted one.
@@ -10,6 +10,40 @@ export interface ModuleContainer {
   namedChildren(): Array<[string, Module]>;
   /** Replaces the child `name` (same input/output widths expected). */
   setChild(name: string, m: Module): void;
+}
+
+/**
+ * Base of the modules made of named children (attention, GLU, the transformer blocks and model):
+ * parameters are the children's, prefixed with the child name; `zeroGrad` reaches every child;
+ * `setChild` replaces a child whose name is a field of the same name.
+ */
+export abstract class ContainerModule implements Module, ModuleContainer {
+  /** Used in error messages. */
+  protected abstract readonly label: string;
+  abstract namedChildren(): Array<[string, Module]>;
+  abstract forward(x: Matrix): Matrix;
+  abstract backward(dy: Matrix): Matrix;
+  abstract toJSON(): ModuleJSON;
+
+  parameters(): Parameter[] {
+    return this.namedChildren().flatMap(([n, m]) => prefixParameters(n, m.parameters()));
+  }
+
+  zeroGrad(): void {
+    for (const [, m] of this.namedChildren()) m.zeroGrad();
+  }
+
+  /** Replaces the child `name` (e.g. a Linear by an adapted layer with the same widths). */
+  setChild(name: string, m: Module): void {
+    const names = this.namedChildren().map(([n]) => n);
+    if (!names.includes(name)) throw new DomainError(`${this.label}: no child "${name}" (${names.join(', ')})`);
+    (this as unknown as Record<string, Module>)[name] = m;
+  }
+
+  /** The children's own JSON by name (the `state` of a container's envelope). */
+  protected childrenJSON(): Record<string, ModuleJSON> {
+    return Object.fromEntries(this.namedChildren().map(([n, m]) => [n, m.toJSON()]));
+  }
 }
 
 /** True when `m` implements {@link ModuleContainer}. */

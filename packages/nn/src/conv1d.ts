@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, matmul, type Rng, rng as makeRng } from '@x/gpu';
+import { checkSize } from '@x/gpu/checks';
 import { sequencesOf } from './embedding';
 import { envelope, readEnvelope } from './envelope';
 import { checkGrad, checkInput, floatsFromJSON, type Module, type ModuleJSON, noForward, type Parameter } from './module';
@@ -56,20 +57,14 @@ export class Conv1d implements Module {
     const name = opts.name ?? `Conv1d(${inChannels}, k=${kernelSize})`;
     const groups = opts.depthwise ? inChannels : (opts.groups ?? 1);
     const out = opts.outChannels ?? inChannels;
-    for (const [k, v] of [
-      ['inChannels', inChannels],
-      ['kernelSize', kernelSize],
-      ['outChannels', out],
-      ['groups', groups],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new DomainError(`${name}: ${k} must be a positive integer, got ${v}`);
-    }
+    checkSize(name, 'inChannels', inChannels, 1);
+    checkSize(name, 'kernelSize', kernelSize, 1);
+    checkSize(name, 'outChannels', out, 1);
+    checkSize(name, 'groups', groups, 1);
     if (inChannels % groups !== 0 || out % groups !== 0) {
       throw new DomainError(`${name}: groups ${groups} must divide inChannels ${inChannels} and outChannels ${out}`);
     }
-    if (opts.seqLen !== undefined && (!Number.isInteger(opts.seqLen) || opts.seqLen < 1)) {
-      throw new DomainError(`${name}: seqLen must be a positive integer, got ${opts.seqLen}`);
-    }
+    if (opts.seqLen !== undefined) checkSize(name, 'seqLen', opts.seqLen, 1);
     this.inChannels = inChannels;
     this.outChannels = out;
     this.kernelSize = kernelSize;
@@ -103,17 +98,11 @@ export class Conv1d implements Module {
     for (let g = 0; g < G; g++) {
       // cols[(b,t), c*k + j] = x[b, t + j - pad, g*cg + c]
       const cd = new Float64Array(x.rows * cg * k);
-      for (let b = 0; b < B; b++) {
-        for (let t = 0; t < T; t++) {
-          const row = (b * T + t) * cg * k;
-          for (let j = 0; j < k; j++) {
-            const s = t + j - pad;
-            if (s < 0 || s >= T) continue;
-            const src = (b * T + s) * C + g * cg;
-            for (let c = 0; c < cg; c++) cd[row + c * k + j] = x.data[src + c]!;
-          }
-        }
-      }
+      forEachTap(B, T, k, pad, (row, src, j) => {
+        const o = row * cg * k + j;
+        const xo = src * C + g * cg;
+        for (let c = 0; c < cg; c++) cd[o + c * k] = x.data[xo + c]!;
+      });
       const colsG: M = { rows: x.rows, cols: cg * k, data: cd };
       cols.push(colsG);
       const Wg: M = { rows: og, cols: cg * k, data: this.weight.subarray(g * og * cg * k, (g + 1) * og * cg * k) };
@@ -146,17 +135,12 @@ export class Conv1d implements Module {
       const gw = matmul(dY, c.cols[g]!, { transA: true }).data;
       for (let i = 0; i < gw.length; i++) this.weightGrad[off + i]! += gw[i]!;
       const dcols = matmul(dY, Wg).data;
-      for (let b = 0; b < B; b++) {
-        for (let t = 0; t < T; t++) {
-          const row = (b * T + t) * cg * k;
-          for (let j = 0; j < k; j++) {
-            const s = t + j - pad;
-            if (s < 0 || s >= T) continue;
-            const dst = (b * T + s) * C + g * cg;
-            for (let ch = 0; ch < cg; ch++) dx[dst + ch]! += dcols[row + ch * k + j]!;
-          }
-        }
-      }
+      // col2im: the transpose of the gather above.
+      forEachTap(B, T, k, pad, (row, src, j) => {
+        const o = row * cg * k + j;
+        const xo = src * C + g * cg;
+        for (let c = 0; c < cg; c++) dx[xo + c]! += dcols[o + c * k]!;
+      });
     }
     return { rows, cols: C, data: dx };
   }
@@ -200,5 +184,17 @@ export class Conv1d implements Module {
     conv.weight.set(floatsFromJSON('Conv1d.fromJSON', 'weight', state.weight, conv.weight.length));
     if (conv.useBias) conv.bias.set(floatsFromJSON('Conv1d.fromJSON', 'bias', state.bias, conv.outChannels));
     return conv;
+  }
+}
+
+/** Calls `fn(row, src, j)` for every output row b·T + t, tap j and in-range input row b·T + t + j - pad (zero padding skipped). */
+function forEachTap(B: number, T: number, k: number, pad: number, fn: (row: number, src: number, j: number) => void): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < k; j++) {
+        const s = t + j - pad;
+        if (s >= 0 && s < T) fn(b * T + t, b * T + s, j);
+      }
+    }
   }
 }

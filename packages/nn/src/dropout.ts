@@ -1,4 +1,5 @@
-import { assertMatrix, DomainError, type Matrix, type RngState, rng as makeRng } from '@x/gpu';
+import { assertMatrix, type Matrix, type RngState, rng as makeRng } from '@x/gpu';
+import { checkUnit } from '@x/gpu/checks';
 import { envelope, readEnvelope } from './envelope';
 import { checkGrad, type Module, type ModuleJSON, noForward, type Parameter } from './module';
 
@@ -29,7 +30,7 @@ export class Dropout implements Module {
 
   constructor(p: number, opts: DropoutOptions = {}) {
     const name = opts.name ?? `Dropout(${p})`;
-    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new DomainError(`${name}: p must be in [0, 1), got ${p}`);
+    checkUnit(name, 'p', p, 0, 1, '[)');
     this.p = p;
     this.name = name;
     this.gen = makeRng(opts.seed ?? 0);

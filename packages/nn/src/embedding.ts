@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, type Matrix, randn, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { checkNonNegative, checkSize } from '@x/gpu/checks';
 import { checkGrad, floatsFromJSON, type Module, type ModuleJSON, noForward, type Parameter } from './module';
 import { envelope, readEnvelope } from './envelope';
 
@@ -33,12 +34,8 @@ export class Embedding implements Module {
 
   constructor(numEmbeddings: number, dim: number, opts: EmbeddingOptions = {}) {
     const name = opts.name ?? `Embedding(${numEmbeddings}, ${dim})`;
-    for (const [k, v] of [
-      ['numEmbeddings', numEmbeddings],
-      ['dim', dim],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new DomainError(`${name}: ${k} must be a positive integer, got ${v}`);
-    }
+    checkSize(name, 'numEmbeddings', numEmbeddings, 1);
+    checkSize(name, 'dim', dim, 1);
     this.numEmbeddings = numEmbeddings;
     this.dim = dim;
     this.name = name;
@@ -46,8 +43,7 @@ export class Embedding implements Module {
     let w: Float64Array;
     if (opts.weight !== undefined) w = floatsFromJSON(name, 'weight', Array.from(opts.weight), n);
     else {
-      const std = opts.std ?? 1;
-      if (!(std >= 0) || !Number.isFinite(std)) throw new DomainError(`${name}: std must be a finite number >= 0, got ${std}`);
+      const std = checkNonNegative(name, 'std', opts.std ?? 1);
       const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
       w = randn(numEmbeddings, dim, r, std).data;
     }

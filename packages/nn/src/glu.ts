@@ -1,10 +1,12 @@
-import { DomainError, type Matrix, type Rng, rng as makeRng } from '@x/gpu';
+import { type Matrix, type Rng, rng as makeRng } from '@x/gpu';
+import { checkOneOf, checkSize } from '@x/gpu/checks';
 import { sigmoid } from './activations';
 import { envelope, readEnvelope } from './envelope';
 import { erf } from './erf';
 import type { InitScheme } from './init';
 import { Linear } from './linear';
-import { checkGrad, type Module, type ModuleJSON, noForward, type Parameter, prefixParameters } from './module';
+import { ContainerModule } from './container';
+import { checkGrad, type Module, type ModuleJSON, noForward } from './module';
 import { childFromJSON, type ModuleRegistry } from './registry';
 
 /** The gate nonlinearity of a {@link GLU}: `'silu'` (SwiGLU), `'sigmoid'` (the original GLU), `'gelu'` (GEGLU, exact erf form). */
@@ -51,11 +53,12 @@ function act(kind: GluActivation, g: number): { a: number; da: number } {
  * backward: dh = dy W_downᵀ-side product; dgate = dh ⊙ up ⊙ act'(gate), dup = dh ⊙ act(gate);
  * dx = gate.backward(dgate) + up.backward(dup). O(batch * dim * hidden), all products GEMMs.
  */
-export class GLU implements Module {
+export class GLU extends ContainerModule {
   readonly dim: number;
   readonly hidden: number;
   readonly activation: GluActivation;
   readonly name: string;
+  protected readonly label: string;
   /** dim -> hidden; a Linear unless replaced through {@link setChild}. */
   gate_proj: Module;
   /** dim -> hidden. */
@@ -65,15 +68,17 @@ export class GLU implements Module {
   private cache: { a: Float64Array; da: Float64Array; up: Float64Array; rows: number } | null = null;
 
   constructor(dim: number, hidden: number, opts: GLUOptions = {}) {
+    super();
     const activation = opts.activation ?? 'sigmoid';
     const name = opts.name ?? `${activation === 'silu' ? 'SwiGLU' : 'GLU'}(${dim}, ${hidden})`;
-    if (activation !== 'silu' && activation !== 'sigmoid' && activation !== 'gelu') {
-      throw new DomainError(`${name}: activation must be 'silu', 'sigmoid' or 'gelu', got ${String(activation)}`);
-    }
+    checkOneOf(name, 'activation', activation, ['silu', 'sigmoid', 'gelu'] as const);
+    checkSize(name, 'dim', dim, 1);
+    checkSize(name, 'hidden', hidden, 1);
     this.dim = dim;
     this.hidden = hidden;
     this.activation = activation;
     this.name = name;
+    this.label = name;
     const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
     const init = opts.init;
     this.gate_proj = new Linear(dim, hidden, { seed: r, init, bias: false, name: `${name}.gate_proj` });
@@ -116,10 +121,6 @@ export class GLU implements Module {
     return dx;
   }
 
-  parameters(): Parameter[] {
-    return this.namedChildren().flatMap(([n, m]) => prefixParameters(n, m.parameters()));
-  }
-
   /** `gate_proj`, `up_proj`, `down_proj`. */
   namedChildren(): Array<[string, Module]> {
     return [
@@ -129,26 +130,12 @@ export class GLU implements Module {
     ];
   }
 
-  /** Replaces one projection (e.g. by an adapted layer with the same widths). */
-  setChild(name: string, m: Module): void {
-    if (name !== 'gate_proj' && name !== 'up_proj' && name !== 'down_proj') {
-      throw new DomainError(`${this.name}: no child "${name}" (gate_proj, up_proj, down_proj)`);
-    }
-    this[name] = m;
-  }
-
-  zeroGrad(): void {
-    this.gate_proj.zeroGrad();
-    this.up_proj.zeroGrad();
-    this.down_proj.zeroGrad();
-  }
-
   /** `{ type: 'GLU', version: 1, config: { dim, hidden, activation, name }, state: { gate_proj, up_proj, down_proj } }` (the projections' own JSON). */
   toJSON(): ModuleJSON {
     return envelope(
       'GLU',
       { dim: this.dim, hidden: this.hidden, activation: this.activation, name: this.name },
-      Object.fromEntries(this.namedChildren().map(([n, m]) => [n, m.toJSON()])),
+      this.childrenJSON(),
     );
   }
 

@@ -73,6 +73,7 @@ export {
   TransformerLM,
 } from './transformer';
 export {
+  ContainerModule,
   isContainer,
   type LoadStateDictOptions,
   loadStateDict,
@@ -84,3 +85,4 @@ export {
   stateDict,
 } from './container';
 export type { ModuleEnvelope } from './envelope';
+export { loadSafetensors, readStateDict, type SaveSafetensorsOptions, saveSafetensors } from './safetensors';

@@ -1,4 +1,5 @@
-import { DomainError, type Matrix } from '@x/gpu';
+import type { Matrix } from '@x/gpu';
+import { checkNonNegative, checkSize } from '@x/gpu/checks';
 import { envelope, readEnvelope } from './envelope';
 import { checkGrad, checkInput, floatsFromJSON, type Module, type ModuleJSON, noForward, type Parameter } from './module';
 
@@ -17,8 +18,7 @@ export interface LayerNormOptions extends NormOptions {
 }
 
 function checkEps(name: string, eps: number): number {
-  if (!Number.isFinite(eps) || eps < 0) throw new DomainError(`${name}: eps must be a finite number >= 0, got ${eps}`);
-  return eps;
+  return checkNonNegative(name, 'eps', eps);
 }
 
 /**
@@ -41,7 +41,7 @@ export class LayerNorm implements Module {
 
   constructor(dim: number, opts: LayerNormOptions = {}) {
     const name = opts.name ?? `LayerNorm(${dim})`;
-    if (!Number.isInteger(dim) || dim < 1) throw new DomainError(`${name}: dim must be a positive integer, got ${dim}`);
+    checkSize(name, 'dim', dim, 1);
     this.dim = dim;
     this.name = name;
     this.eps = checkEps(name, opts.eps ?? 1e-5);
@@ -159,7 +159,7 @@ export class RMSNorm implements Module {
 
   constructor(dim: number, opts: NormOptions = {}) {
     const name = opts.name ?? `RMSNorm(${dim})`;
-    if (!Number.isInteger(dim) || dim < 1) throw new DomainError(`${name}: dim must be a positive integer, got ${dim}`);
+    checkSize(name, 'dim', dim, 1);
     this.dim = dim;
     this.name = name;
     this.eps = checkEps(name, opts.eps ?? 1e-6);

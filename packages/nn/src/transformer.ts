@@ -1,11 +1,13 @@
 import { assertMatrix, DomainError, isMatrix, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { checkNonNegative, checkSize, checkSteps } from '@x/gpu/checks';
 import { MultiHeadAttention } from './attention';
 import { Embedding } from './embedding';
 import { envelope, readEnvelope } from './envelope';
 import { SwiGLU } from './glu';
 import { Linear } from './linear';
 import { type LossOptions, type LossResult, softmaxCrossEntropyLoss } from './losses';
-import { checkGrad, type Module, type ModuleJSON, noForward, type Parameter, prefixParameters } from './module';
+import { ContainerModule } from './container';
+import { checkGrad, type Module, type ModuleJSON, noForward } from './module';
 import { RMSNorm } from './norm';
 import { childFromJSON, type ModuleRegistry } from './registry';
 
@@ -17,22 +19,20 @@ function add(a: Matrix, b: Matrix): M {
   return { rows: a.rows, cols: a.cols, data: out };
 }
 
-function childrenParameters(m: { namedChildren(): Array<[string, Module]> }): Parameter[] {
-  return m.namedChildren().flatMap(([n, c]) => prefixParameters(n, c.parameters()));
-}
-
 /**
  * Pre-norm residual connection (Xiong et al. 2020, "On Layer Normalization in the Transformer
  * Architecture", the Pre-LN form): y = x + body(norm(x)). Children `norm` and `body`; body
  * must keep the width. backward: dx = dy + norm.backward(body.backward(dy)).
  */
-export class PreNormResidual implements Module {
+export class PreNormResidual extends ContainerModule {
+  protected readonly label = 'PreNormResidual';
   norm: Module;
   body: Module;
   private rows = -1;
   private cols = -1;
 
   constructor(norm: Module, body: Module) {
+    super();
     for (const [k, m] of [
       ['norm', norm],
       ['body', body],
@@ -62,26 +62,12 @@ export class PreNormResidual implements Module {
     return add(dy, this.norm.backward(this.body.backward(dy)));
   }
 
-  parameters(): Parameter[] {
-    return childrenParameters(this);
-  }
-
-  zeroGrad(): void {
-    this.norm.zeroGrad();
-    this.body.zeroGrad();
-  }
-
   /** `norm`, `body`. */
   namedChildren(): Array<[string, Module]> {
     return [
       ['norm', this.norm],
       ['body', this.body],
     ];
-  }
-
-  setChild(name: string, m: Module): void {
-    if (name !== 'norm' && name !== 'body') throw new DomainError(`PreNormResidual: no child "${name}" (norm, body)`);
-    this[name] = m;
   }
 
   /** `{ type: 'PreNormResidual', version: 1, config: {}, state: { norm, body } }`. */
@@ -126,7 +112,8 @@ export interface TransformerConfig {
  * `input_layernorm`, `self_attn`, `post_attention_layernorm`, `mlp`. Input (batch·T) x dim with
  * `seqLen` = T.
  */
-export class TransformerBlock implements Module {
+export class TransformerBlock extends ContainerModule {
+  protected readonly label = 'TransformerBlock';
   input_layernorm: Module;
   self_attn: Module;
   post_attention_layernorm: Module;
@@ -135,6 +122,7 @@ export class TransformerBlock implements Module {
   private shape: [number, number] | null = null;
 
   constructor(config: Omit<TransformerConfig, 'vocabSize' | 'numLayers'>, rngOrSeed: number | Rng = config.seed ?? 0) {
+    super();
     const r = typeof rngOrSeed === 'number' ? makeRng(rngOrSeed) : rngOrSeed;
     this.config = { ...config };
     const eps = config.normEps ?? 1e-6;
@@ -149,7 +137,7 @@ export class TransformerBlock implements Module {
       name: 'TransformerBlock.self_attn',
     });
     this.post_attention_layernorm = new RMSNorm(config.dim, { eps, name: 'TransformerBlock.post_attention_layernorm' });
-    if (!Number.isInteger(config.hidden) || config.hidden < 1) throw new DomainError(`TransformerBlock: hidden must be a positive integer, got ${config.hidden}`);
+    checkSize('TransformerBlock', 'hidden', config.hidden, 1);
     this.mlp = new SwiGLU(config.dim, config.hidden, { seed: r, name: 'TransformerBlock.mlp' });
   }
 
@@ -173,14 +161,6 @@ export class TransformerBlock implements Module {
     return add(dh, this.input_layernorm.backward(this.self_attn.backward(dh)));
   }
 
-  parameters(): Parameter[] {
-    return childrenParameters(this);
-  }
-
-  zeroGrad(): void {
-    for (const [, m] of this.namedChildren()) m.zeroGrad();
-  }
-
   namedChildren(): Array<[string, Module]> {
     return [
       ['self_attn', this.self_attn],
@@ -190,16 +170,9 @@ export class TransformerBlock implements Module {
     ];
   }
 
-  setChild(name: string, m: Module): void {
-    if (name !== 'self_attn' && name !== 'mlp' && name !== 'input_layernorm' && name !== 'post_attention_layernorm') {
-      throw new DomainError(`TransformerBlock: no child "${name}"`);
-    }
-    this[name] = m;
-  }
-
   /** `{ type: 'TransformerBlock', version: 1, config, state: { self_attn, mlp, input_layernorm, post_attention_layernorm } }`. */
   toJSON(): ModuleJSON {
-    return envelope('TransformerBlock', { ...this.config }, Object.fromEntries(this.namedChildren().map(([n, m]) => [n, m.toJSON()])));
+    return envelope('TransformerBlock', { ...this.config }, this.childrenJSON());
   }
 
   static fromJSON(json: ModuleJSON, registry?: ModuleRegistry): TransformerBlock {
@@ -229,11 +202,9 @@ export interface GenerateOptions {
  * draw from softmax(logits / temperature) restricted to the `topK` largest (ties by lower id).
  */
 export function sampleToken(logits: ArrayLike<number>, opts: { temperature?: number; topK?: number }, r: Rng): number {
-  const t = opts.temperature ?? 0;
-  if (!Number.isFinite(t) || t < 0) throw new DomainError(`sampleToken: temperature must be a finite number >= 0, got ${t}`);
+  const t = checkNonNegative('sampleToken', 'temperature', opts.temperature ?? 0);
   const V = logits.length;
-  const k = opts.topK ?? V;
-  if (!Number.isInteger(k) || k < 1) throw new DomainError(`sampleToken: topK must be a positive integer, got ${k}`);
+  const k = checkSize('sampleToken', 'topK', opts.topK ?? V, 1);
   let best = 0;
   for (let i = 1; i < V; i++) if (logits[i]! > logits[best]!) best = i;
   if (t === 0) return best;
@@ -265,7 +236,8 @@ export function sampleToken(logits: ArrayLike<number>, opts: { temperature?: num
  * accumulates every parameter gradient and returns zeros (ids are not differentiable).
  * Cost per token O(numLayers (4 dim² + 3 dim hidden + T dim) + dim vocab).
  */
-export class TransformerLM implements Module {
+export class TransformerLM extends ContainerModule {
+  protected readonly label = 'TransformerLM';
   readonly config: TransformerConfig;
   embed_tokens: Module;
   readonly layers: TransformerBlock[];
@@ -274,12 +246,10 @@ export class TransformerLM implements Module {
   private ids: [number, number] | null = null;
 
   constructor(config: TransformerConfig) {
+    super();
     const c = { ...config };
-    for (const k of ['vocabSize', 'dim', 'numLayers', 'numHeads', 'hidden'] as const) {
-      if (!Number.isInteger(c[k]) || c[k] < 1) throw new DomainError(`TransformerLM: ${k} must be a positive integer, got ${c[k]}`);
-    }
-    const std = c.initStd ?? 0.02;
-    if (!Number.isFinite(std) || std < 0) throw new DomainError(`TransformerLM: initStd must be a finite number >= 0, got ${std}`);
+    for (const k of ['vocabSize', 'dim', 'numLayers', 'numHeads', 'hidden'] as const) checkSize('TransformerLM', k, c[k], 1);
+    const std = checkNonNegative('TransformerLM', 'initStd', c.initStd ?? 0.02);
     this.config = c;
     const r = makeRng(c.seed ?? 0);
     this.embed_tokens = new Embedding(c.vocabSize, c.dim, { seed: r, std, name: 'TransformerLM.embed_tokens' });
@@ -315,14 +285,6 @@ export class TransformerLM implements Module {
     return this.embed_tokens.backward(g);
   }
 
-  parameters(): Parameter[] {
-    return childrenParameters(this);
-  }
-
-  zeroGrad(): void {
-    for (const [, m] of this.namedChildren()) m.zeroGrad();
-  }
-
   /** `model.embed_tokens`, `model.layers.{i}`, `model.norm`, `lm_head` (dotted child names, as in the llama state dict). */
   namedChildren(): Array<[string, Module]> {
     return [
@@ -333,7 +295,7 @@ export class TransformerLM implements Module {
     ];
   }
 
-  setChild(name: string, m: Module): void {
+  override setChild(name: string, m: Module): void {
     if (name === 'model.embed_tokens') this.embed_tokens = m;
     else if (name === 'model.norm') this.norm = m;
     else if (name === 'lm_head') this.lm_head = m;
@@ -352,8 +314,7 @@ export class TransformerLM implements Module {
    * O(steps · forward)). Returns only the new tokens.
    */
   generate(prompt: ArrayLike<number>, opts: GenerateOptions = {}): number[] {
-    const n = opts.maxNewTokens ?? 32;
-    if (!Number.isInteger(n) || n < 0) throw new DomainError(`TransformerLM.generate: maxNewTokens must be a non-negative integer, got ${n}`);
+    const n = checkSteps('TransformerLM.generate', 'maxNewTokens', opts.maxNewTokens ?? 32);
     if (prompt.length < 1) throw new ShapeError('TransformerLM.generate: the prompt needs at least one token');
     const ctx = opts.contextLength ?? Infinity;
     if (!(ctx >= 1)) throw new DomainError(`TransformerLM.generate: contextLength must be >= 1, got ${ctx}`);
@@ -374,7 +335,7 @@ export class TransformerLM implements Module {
 
   /** `{ type: 'TransformerLM', version: 1, config, state: { <child name>: child JSON } }`. */
   toJSON(): ModuleJSON {
-    return envelope('TransformerLM', { ...this.config }, Object.fromEntries(this.namedChildren().map(([n, m]) => [n, m.toJSON()])));
+    return envelope('TransformerLM', { ...this.config }, this.childrenJSON());
   }
 
   /** Rebuilds a model from {@link TransformerLM.toJSON} (exact values; adapted children through `registry`). */

@@ -1,12 +1,14 @@
 import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
+import { checkOneOf, checkSize } from '@x/gpu/checks';
 import { Linear, type Module, type ModuleJSON, namedModules, type Parameter, prefixParameters, registerModule, setModule } from '@x/nn';
 import { type Adapter, AdaptedLinear } from './adapted-linear';
 import { EvaCollector } from './eva';
 import { lolduInit } from './loldu';
 import { loraInit } from './lora';
 import { loraSbInit, loraXsInit } from './lora-xs';
-import { isTargetModule } from './peft-config';
-import { pissaInit } from './pissa';
+import { configForLayers, type PeftAdapter, type PeftLoraLayer } from './peft-adapter';
+import { isTargetModule, peftLoraConfig } from './peft-config';
+import { pissaInit, pissaToLora } from './pissa';
 import { sorsaInit } from './sorsa';
 import { svfitInit } from './svfit';
 
@@ -134,12 +136,52 @@ export class PeftModel implements Module {
   readonly adapted: ReadonlyMap<string, AdaptedLinear>;
   /** Rank of each adapted layer (EVA may redistribute it). */
   readonly ranks: ReadonlyMap<string, number>;
+  /** The kind the adapters were installed with. */
+  readonly kind: AdapterKindName;
   private saved = new Map<string, Float64Array>();
+  private readonly initial: ReadonlyMap<string, { A: Matrix; B: Matrix; scale: number }>;
 
-  constructor(model: Module, adapted: Map<string, AdaptedLinear>, ranks: Map<string, number>) {
+  constructor(
+    model: Module,
+    adapted: Map<string, AdaptedLinear>,
+    ranks: Map<string, number>,
+    kind: AdapterKindName,
+    initial: Map<string, { A: Matrix; B: Matrix; scale: number }> = new Map(),
+  ) {
     this.model = model;
     this.adapted = adapted;
     this.ranks = ranks;
+    this.kind = kind;
+    this.initial = initial;
+  }
+
+  /**
+   * The trained adapters as a PEFT LoRA adapter on the ORIGINAL base weights (for
+   * `savePeftAdapter`: `adapter_config.json` + `adapter_model.safetensors`): LoRA and EVA
+   * layers as they are; PiSSA layers converted with {@link pissaToLora} (rank 2r, since the
+   * frozen base is the residual, PEFT's `path_initial_model_for_weight_conversion`). Ranks or
+   * scales that differ between layers go to `rank_pattern` / `alpha_pattern`.
+   * @throws DomainError for adapter kinds that are not a B·A product (SVFit, SORSA, LoRA-XS/SB,
+   * LoLDU: use {@link mergeAndUnload}) or while merged.
+   */
+  toPeftAdapter(): PeftAdapter {
+    const fn = 'PeftModel.toPeftAdapter';
+    const layers: PeftLoraLayer[] = [];
+    for (const [n, l] of this.adapted) {
+      if (l.kind !== 'lora') throw new DomainError(`${fn}: ${this.kind} adapters are not a LoRA B·A product; use mergeAndUnload()`);
+      if (l.merged) throw new DomainError(`${fn}: ${n} is merged; call unmerge() first`);
+      const A = l.tensor('A');
+      const B = l.tensor('B');
+      const init = this.initial.get(n);
+      const lora = init ? pissaToLora({ A, B }, init) : { A, B, scale: l.scale };
+      layers.push({ module: n, A: copyOf(lora.A), B: copyOf(lora.B), scale: lora.scale });
+    }
+    if (layers.length === 0) throw new DomainError(`${fn}: no adapted layers`);
+    layers.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
+    const r = layers[0]!.A.rows;
+    const targets = [...new Set(layers.map((l) => l.module.split('.').at(-1)!))].sort();
+    const config = configForLayers(peftLoraConfig({ r, lora_alpha: layers[0]!.scale * r, target_modules: targets }), layers);
+    return { config, layers, extra: {} };
   }
 
   forward(x: Matrix): Matrix {
@@ -226,9 +268,8 @@ export function applyAdapters(model: Module, opts: ApplyAdaptersOptions): PeftMo
   if (!(t instanceof RegExp) && typeof t !== 'string' && (!Array.isArray(t) || t.length === 0)) {
     throw new DomainError(`${fn}: targetModules must be a non-empty list of names, a pattern string or a RegExp`);
   }
-  const kinds: AdapterKindName[] = ['lora', 'pissa', 'svfit', 'sorsa', 'lora-xs', 'lora-sb', 'loldu', 'eva'];
-  if (!kinds.includes(opts.kind)) throw new DomainError(`${fn}: kind must be one of ${kinds.join(', ')}; got ${String(opts.kind)}`);
-  if (!Number.isInteger(opts.rank) || opts.rank < 1) throw new DomainError(`${fn}: rank must be a positive integer, got ${opts.rank}`);
+  checkOneOf(fn, 'kind', opts.kind, ['lora', 'pissa', 'svfit', 'sorsa', 'lora-xs', 'lora-sb', 'loldu', 'eva'] as const);
+  checkSize(fn, 'rank', opts.rank, 1);
   const all = namedModules(model);
   const targets = all.filter(([n, m]) => matches(n, t) && m instanceof Linear) as Array<[string, Linear]>;
   if (targets.length === 0) {
@@ -271,19 +312,25 @@ export function applyAdapters(model: Module, opts: ApplyAdaptersOptions): PeftMo
   }
 
   const adapted = new Map<string, AdaptedLinear>();
+  const initial = new Map<string, { A: Matrix; B: Matrix; scale: number }>();
   targets.forEach(([n, l], i) => {
     const r = ranks.get(n)!;
     if (r === 0) return;
     const a = adapterFor(opts.kind, n, l.weight, r, i, opts, eva);
     if (!a) return;
     const layer = new AdaptedLinear({ base: a.base, bias: l.useBias ? l.bias : undefined, adapter: a.adapter });
+    if (opts.kind === 'pissa' && a.adapter.kind === 'lora') initial.set(n, { A: copyOf(a.adapter.A), B: copyOf(a.adapter.B), scale: a.adapter.scale });
     setModule(model, n, layer);
     adapted.set(n, layer);
   });
-  return new PeftModel(model, adapted, ranks);
+  return new PeftModel(model, adapted, ranks, opts.kind, initial);
 }
 
 /** Makes @x/nn's `moduleFromJSON` (and so `TransformerLM.fromJSON`) rebuild adapted layers. */
 export function registerAdaptedLinear(): void {
   registerModule('AdaptedLinear', AdaptedLinear.fromJSON);
+}
+
+function copyOf(m: Matrix): Matrix<Float64Array> {
+  return { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) };
 }

@@ -1,7 +1,7 @@
-import { DomainError, type Matrix, rng } from '@x/gpu';
+import { DomainError, type Matrix, matmul, rng } from '@x/gpu';
 import { Adam, assertGradCheck, fit, Linear, lmCrossEntropy, type Module, moduleFromJSON, namedModules, stateDict, TransformerLM } from '@x/nn';
 import { describe, expect, it } from 'vitest';
-import { AdaptedLinear, type AdapterKindName, applyAdapters, registerAdaptedLinear } from '../src';
+import { AdaptedLinear, type AdapterKindName, applyAdapters, loadPeftAdapter, registerAdaptedLinear, savePeftAdapter } from '../src';
 
 const cfg = { vocabSize: 9, dim: 8, numLayers: 2, numHeads: 2, numKvHeads: 1, hidden: 12, initStd: 0.3, seed: 4 };
 const ids: Matrix = { rows: 2, cols: 5, data: Float64Array.from([1, 4, 0, 8, 3, 2, 2, 7, 5, 6]) };
@@ -117,7 +117,41 @@ describe('applyAdapters on a TransformerLM', () => {
     expect(Array.from(back.forward(ids).data)).toEqual(Array.from(peft.forward(ids).data));
   });
 
+  for (const kind of ['lora', 'pissa'] as const) {
+    it(`${kind}: exports a PEFT LoRA adapter on the original weights (adapter_config.json + safetensors)`, async () => {
+      const lm = new TransformerLM(cfg);
+      const original = new Map(namedModules(lm).filter(([, m]) => m instanceof Linear) as Array<[string, Linear]>);
+      const originalW = new Map([...original].map(([n, l]) => [n, Float64Array.from(l.weight.data)]));
+      const peft = applyAdapters(lm, { targetModules: ['q_proj', 'down_proj'], kind, rank: 2, alpha: 4, seed: 2 });
+      for (const p of peft.parameters()) for (let i = 0; i < p.value.length; i++) p.value[i]! += 0.05 * Math.sin(i + p.name.length);
+      const adapter = peft.toPeftAdapter();
+      const r = kind === 'pissa' ? 4 : 2; // PiSSA converts to rank 2r on the original W
+      expect(adapter.config.r).toBe(r);
+      expect(adapter.config.target_modules).toEqual(['down_proj', 'q_proj']);
+      const files = savePeftAdapter(adapter);
+      const back = await loadPeftAdapter({ config: files.config, weights: files.weights });
+      expect(back.layers.map((l) => l.module)).toEqual([...peft.adapted.keys()].sort());
+      for (const l of back.layers) {
+        // W_original + s B A (from the file, F32) = the adapted layer's effective weight.
+        const W = originalW.get(l.module)!;
+        const eff = peft.adapted.get(l.module)!.effectiveWeight().data;
+        const BA = matmul(l.B, l.A).data;
+        let worst = 0;
+        for (let i = 0; i < W.length; i++) worst = Math.max(worst, Math.abs(W[i]! + l.scale * BA[i]! - eff[i]!));
+        expect(worst, l.module).toBeLessThan(1e-6);
+      }
+      // In memory (before F32 rounding) the conversion is exact to rounding.
+      for (const l of adapter.layers) {
+        const W = originalW.get(l.module)!;
+        const eff = peft.adapted.get(l.module)!.effectiveWeight().data;
+        const BA = matmul(l.B, l.A).data;
+        for (let i = 0; i < W.length; i++) expect(Math.abs(W[i]! + l.scale * BA[i]! - eff[i]!)).toBeLessThan(1e-14);
+      }
+    });
+  }
+
   it('typed errors', () => {
+    expect(() => applyAdapters(new TransformerLM(cfg), { targetModules: ['q_proj'], kind: 'svfit', rank: 2 }).toPeftAdapter()).toThrow(/mergeAndUnload/);
     const lm = new TransformerLM(cfg);
     expect(() => applyAdapters(lm, { targetModules: ['nope'], kind: 'lora', rank: 2 })).toThrow(DomainError);
     expect(() => applyAdapters(lm, { targetModules: ['q_proj'], kind: 'lora', rank: 9 })).toThrow(/rank 9 exceeds/);
