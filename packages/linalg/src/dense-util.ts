@@ -92,3 +92,11 @@ export function ldexpInPlace(x: Float64Array, e: number): void {
   const f2 = 2 ** (e - h);
   for (let i = 0; i < x.length; i++) x[i] = x[i]! * f1 * f2;
 }
+
+/** x * 2^e for integer e in [-2100, 2100], in two exact steps (2^e alone may overflow). */
+export function ldexpArray(x: Float64Array, e: number): Float64Array {
+  const h = Math.trunc(e / 2);
+  const f1 = 2 ** h;
+  const f2 = 2 ** (e - h);
+  return x.map((v) => v * f1 * f2);
+}

@@ -13,7 +13,7 @@
  * (2012) (TGK eigenvector pitfalls).
  */
 import { gemmAccumulate, gemvAccumulate, withWorkspace } from '@x/gpu';
-import { mat } from './dense-util';
+import { ldexpInPlace, mat, maxAbsOf } from './dense-util';
 import { eigh } from './eigh';
 import { applyQLeft, formQ, householderQrInPlace, makeReflector } from './householder-qr';
 import { jacobiSvd, type SvdParts } from './jacobi-svd';
@@ -381,7 +381,9 @@ export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: strin
       }
     }
     const cm = mm(ut, n, tiny, true, bv, tiny); // tiny x tiny
-    const inner = denseSvd(cm, tiny, tiny, fn);
+    // The small problem is scaled by a power of two (exact) to max |entry| ~ 1 first: its
+    // entries can be far below the original scale, and every level must work in a safe range.
+    const inner = scaledDenseSvd(cm, tiny, tiny, fn);
     const uu = mm(ut, n, tiny, false, inner.u, tiny);
     const vv = mm(vt, n, tiny, false, inner.v, tiny);
     for (let c = 0; c < tiny; c++) {
@@ -393,6 +395,16 @@ export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: strin
     }
   }
   return { u, s, v };
+}
+
+/** {@link denseSvd} of a scaled by 2^e (e: max |a| scaled to about 1, exact), s scaled back. */
+function scaledDenseSvd(a: Float64Array, m: number, n: number, fn: string): SvdParts {
+  const amax = maxAbsOf(a);
+  const ex = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+  ldexpInPlace(a, ex);
+  const p = denseSvd(a, m, n, fn);
+  ldexpInPlace(p.s, -ex);
+  return p;
 }
 
 /**

@@ -1,15 +1,7 @@
 /** Exact thin SVD dispatcher on row-major buffers (internal). */
-import { maxAbsOf, transposeData } from './dense-util';
+import { ldexpArray, maxAbsOf, transposeData } from './dense-util';
 import type { SvdParts } from './jacobi-svd';
 import { denseSvd, denseSvdvals } from './svd-bidiag';
-
-/** x * 2^e for integer e in [-2100, 2100], in two exact steps (2^e alone may overflow). */
-export function ldexpArray(x: Float64Array, e: number): Float64Array {
-  const h = Math.trunc(e / 2);
-  const f1 = 2 ** h;
-  const f2 = 2 ** (e - h);
-  return x.map((v) => v * f1 * f2);
-}
 
 /**
  * Thin exact SVD of a row-major m x n buffer (any shape); k = min(m, n) triplets. The input
