@@ -2,41 +2,9 @@
  * Internal helpers of the dense decompositions: input validation and float64 copies.
  * Not re-exported from the package index.
  */
-import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
+import type { Matrix } from '@x/gpu';
 
-/** Validates `a` (shape, finiteness) and returns a float64 copy of its data. */
-export function f64Copy(fn: string, name: string, a: Matrix): Float64Array {
-  assertMatrix(fn, name, a);
-  const src = a.data;
-  const out = new Float64Array(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const v = src[i]!;
-    if (!Number.isFinite(v)) {
-      const r = Math.floor(i / a.cols);
-      throw new DomainError(`${fn}: ${name}[${r}, ${i - r * a.cols}] is ${v}; inputs must be finite`);
-    }
-    out[i] = v;
-  }
-  return out;
-}
-
-/** Throws a ShapeError unless `a` is square. */
-export function requireSquare(fn: string, name: string, a: Matrix): void {
-  if (a.rows !== a.cols) {
-    throw new ShapeError(`${fn}: ${name} must be square, got ${a.rows}x${a.cols}`);
-  }
-}
-
-/** Validates a finite vector and returns a float64 copy. */
-export function f64VecCopy(fn: string, name: string, x: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (!Number.isFinite(v)) throw new DomainError(`${fn}: ${name}[${i}] is ${v}; inputs must be finite`);
-    out[i] = v;
-  }
-  return out;
-}
+export { f64Copy, f64VecCopy, requireSquare } from './checks';
 
 /** A float64 matrix view over `data`. */
 export function mat(rows: number, cols: number, data: Float64Array = new Float64Array(rows * cols)): Matrix<Float64Array> {
@@ -99,4 +67,12 @@ export function ldexpArray(x: Float64Array, e: number): Float64Array {
   const f1 = 2 ** h;
   const f2 = 2 ** (e - h);
   return x.map((v) => v * f1 * f2);
+}
+
+/** The first k of the `cols` columns of a rows x cols row-major buffer (x itself when k = cols). */
+export function firstCols(x: Float64Array, rows: number, cols: number, k: number): Float64Array {
+  if (k === cols) return x;
+  const out = new Float64Array(rows * k);
+  for (let i = 0; i < rows; i++) out.set(x.subarray(i * cols, i * cols + k), i * k);
+  return out;
 }

@@ -1,5 +1,6 @@
-import { ConvergenceError, DomainError, gemmAccumulate, type Matrix } from '@x/gpu';
+import { ConvergenceError, gemmAccumulate, type Matrix } from '@x/gpu';
 import type { ComplexArray } from './complex';
+import { MAX_STEPS, requireInt, requireOptions } from './checks';
 import { EPS, f64Copy, ldexpInPlace, mat, requireSquare, safeScaleExponent } from './dense-util';
 import { formQ, makeReflector } from './householder-qr';
 
@@ -20,6 +21,9 @@ export interface EigOptions {
   /** Budget of Francis double-shift steps for the whole matrix (default 40 n). */
   maxIterations?: number;
 }
+
+/** Underflow-safe small number (LAPACK's unfl * n / ulp for n ~ 1): 2^-1022 / eps. */
+const SMLNUM = 2 ** -1022 / EPS;
 
 function swapRowsCols(a: Float64Array, n: number, i: number, j: number): void {
   if (i === j) return;
@@ -212,7 +216,9 @@ function francis(
     while (l > 0) {
       let s = Math.abs(h[(l - 1) * n + l - 1]!) + Math.abs(h[l * n + l]!);
       if (s === 0) s = anorm;
-      if (Math.abs(h[l * n + l - 1]!) <= EPS * s) {
+      // Relative test (LAPACK dlahqr), with an absolute floor so subnormal entries deflate.
+      const sub = Math.abs(h[l * n + l - 1]!);
+      if (sub <= EPS * s || sub <= SMLNUM) {
         h[l * n + l - 1] = 0;
         break;
       }
@@ -400,7 +406,9 @@ function cdiv(ar: number, ai: number, br: number, bi: number, out: Float64Array)
 function schurVectors(t: Float64Array, n: number, wr: Float64Array, wi: Float64Array, xr: Float64Array, xi: Float64Array): void {
   let tnorm = 0;
   for (let i = 0; i < n * n; i++) tnorm = Math.max(tnorm, Math.abs(t[i]!));
-  const small = EPS * Math.max(tnorm, Number.MIN_VALUE);
+  // Perturbation for an exactly singular t - λ: eps ||t||, never below SMLNUM (eps * 0 would
+  // give 0/0 = NaN for the zero matrix; LAPACK dtrevc uses the same floor).
+  const small = Math.max(EPS * tnorm, SMLNUM);
   const isBlockBottom = (i: number) => i > 0 && t[i * n + i - 1] !== 0;
   const vr = new Float64Array(n);
   const vi = new Float64Array(n);
@@ -521,6 +529,7 @@ function schurVectors(t: Float64Array, n: number, wr: Float64Array, wi: Float64A
  * the subdiagonal entry that had not converged as `residual`).
  */
 export function eig(a: Matrix, opts: EigOptions = {}): EigResult {
+  requireOptions('eig', opts, ['balance', 'vectors', 'maxIterations']);
   requireSquare('eig', 'a', a);
   const n = a.rows;
   const h = f64Copy('eig', 'a', a);
@@ -531,10 +540,7 @@ export function eig(a: Matrix, opts: EigOptions = {}): EigResult {
   const z = hessenberg(h, n, wantV);
   const wr = new Float64Array(n);
   const wi = new Float64Array(n);
-  const budget = opts.maxIterations ?? 40 * Math.max(n, 1);
-  if (!Number.isInteger(budget) || budget < 0) {
-    throw new DomainError(`eig: maxIterations must be a non-negative integer, got ${budget}`);
-  }
+  const budget = opts.maxIterations === undefined ? 40 * Math.max(n, 1) : requireInt('eig', 'maxIterations', opts.maxIterations, 0, MAX_STEPS);
   francis(h, n, z, wr, wi, 'eig', budget);
   const values = { re: wr.slice(), im: wi.slice() };
   ldexpInPlace(values.re, -ex);

@@ -1,4 +1,5 @@
 import { DomainError, gemmAccumulate, type Matrix, ShapeError } from '@x/gpu';
+import { requireLuFactorization } from './checks';
 import { f64Copy, f64VecCopy, mat, requireSquare } from './dense-util';
 
 /**
@@ -109,9 +110,32 @@ function luInPlace(a: Float64Array, m: number, n: number): { perm: Int32Array; s
  * @throws DomainError on NaN/Infinity entries.
  */
 export function luFactor(a: Matrix): LuFactorization {
-  const data = f64Copy('luFactor', 'a', a);
+  return factorAs('luFactor', a);
+}
+
+/** luFactor with errors naming `fn`, the function the user called. */
+function factorAs(fn: string, a: Matrix): LuFactorization {
+  const data = f64Copy(fn, 'a', a);
   const { perm, sign } = luInPlace(data, a.rows, a.cols);
   return { lu: mat(a.rows, a.cols, data), perm, sign };
+}
+
+/**
+ * Solves a x = b by LU with partial pivoting, errors naming `fn` (internal, used by solve).
+ * `b` is a validated row-major n x p buffer.
+ */
+export function luFactorSolve(fn: string, a: Matrix, b: Float64Array, p: number): Float64Array {
+  requireSquare(fn, 'a', a);
+  const f = factorAs(fn, a);
+  checkSolvable(fn, f);
+  const n = a.rows;
+  const x = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    const s = f.perm[i]! * p;
+    for (let c = 0; c < p; c++) x[i * p + c] = b[s + c]!;
+  }
+  luSubstitute(f.lu.data, n, x, p);
+  return x;
 }
 
 /**
@@ -184,9 +208,8 @@ export function ldu(a: Matrix): LduResult {
   return { P, L, D, U };
 }
 
-function checkSolvable(fn: string, f: LuFactorization): void {
+function checkSolvable(fn: string, f: { lu: Matrix }): void {
   const { lu: F } = f;
-  if (F.rows !== F.cols) throw new ShapeError(`${fn}: the factored matrix must be square, got ${F.rows}x${F.cols}`);
   const n = F.rows;
   for (let i = 0; i < n; i++) {
     if (F.data[i * n + i] === 0) throw new DomainError(`${fn}: matrix is singular (U[${i}, ${i}] = 0)`);
@@ -223,14 +246,18 @@ function luSubstitute(F: Float64Array, n: number, x: Float64Array, p: number): v
  * Solves a x = b from a factorization made by {@link luFactor}. `b` is an n-vector
  * (Float64Array or number array) or an n x p Matrix; the result has the same kind.
  * Complexity: O(n² p).
- * @throws ShapeError on mismatched shapes; DomainError when the factored matrix is singular.
+ * The factorization is validated first (O(n²)): `lu` a finite square Matrix, `perm` a
+ * permutation of 0..n-1, `sign` ±1.
+ * @throws ShapeError on a malformed factorization or mismatched shapes; DomainError when perm
+ * is not a permutation, an entry is NaN/Infinity, or the factored matrix is singular.
  */
 export function luSolve(f: LuFactorization, b: Matrix): Matrix<Float64Array>;
 export function luSolve(f: LuFactorization, b: ArrayLike<number>): Float64Array;
 export function luSolve(f: LuFactorization, b: Matrix | ArrayLike<number>): Matrix<Float64Array> | Float64Array {
-  checkSolvable('luSolve', f);
-  const n = f.lu.rows;
-  const isVec = !('rows' in (b as object));
+  const { lu: F, perm } = requireLuFactorization('luSolve', f);
+  checkSolvable('luSolve', { lu: F });
+  const n = F.rows;
+  const isVec = !(typeof b === 'object' && b !== null && 'rows' in b);
   let src: Float64Array;
   let p: number;
   if (isVec) {
@@ -245,10 +272,10 @@ export function luSolve(f: LuFactorization, b: Matrix | ArrayLike<number>): Matr
   }
   const x = new Float64Array(n * p);
   for (let i = 0; i < n; i++) {
-    const s = f.perm[i]! * p;
+    const s = perm[i]! * p;
     for (let c = 0; c < p; c++) x[i * p + c] = src[s + c]!;
   }
-  luSubstitute(f.lu.data, n, x, p);
+  luSubstitute(Float64Array.from(F.data), n, x, p);
   return isVec ? x : mat(n, p, x);
 }
 
@@ -259,7 +286,7 @@ export function luSolve(f: LuFactorization, b: Matrix | ArrayLike<number>): Matr
  */
 export function det(a: Matrix): number {
   requireSquare('det', 'a', a);
-  const f = luFactor(a);
+  const f = factorAs('det', a);
   const n = a.rows;
   let d = f.sign;
   for (let i = 0; i < n; i++) d *= f.lu.data[i * n + i]!;
@@ -273,7 +300,7 @@ export function det(a: Matrix): number {
  */
 export function logdet(a: Matrix): { sign: number; logabsdet: number } {
   requireSquare('logdet', 'a', a);
-  const f = luFactor(a);
+  const f = factorAs('logdet', a);
   const n = a.rows;
   let sign = f.sign;
   let s = 0;
@@ -293,7 +320,7 @@ export function logdet(a: Matrix): { sign: number; logabsdet: number } {
  */
 export function inv(a: Matrix): Matrix<Float64Array> {
   requireSquare('inv', 'a', a);
-  const f = luFactor(a);
+  const f = factorAs('inv', a);
   const n = a.rows;
   checkSolvable('inv', f);
   const x = new Float64Array(n * n);

@@ -1,6 +1,7 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { requireOptions } from './checks';
 import { EPS, f64Copy, f64VecCopy, mat, requireSquare } from './dense-util';
-import { luFactor, luSolve } from './lu';
+import { luFactorSolve } from './lu';
 import { exactSvdParts } from './svd-exact';
 
 function asRhs(fn: string, b: Matrix | ArrayLike<number>, rows: number, aShape: string): { data: Float64Array; p: number; isVec: boolean } {
@@ -25,12 +26,9 @@ export function solve(a: Matrix, b: Matrix): Matrix<Float64Array>;
 export function solve(a: Matrix, b: ArrayLike<number>): Float64Array;
 export function solve(a: Matrix, b: Matrix | ArrayLike<number>): Matrix<Float64Array> | Float64Array {
   requireSquare('solve', 'a', a);
-  const f = luFactor(a);
   const rhs = asRhs('solve', b, a.rows, `${a.rows}x${a.cols}`);
-  for (let i = 0; i < a.rows; i++) {
-    if (f.lu.data[i * a.cols + i] === 0) throw new DomainError(`solve: a is singular (U[${i}, ${i}] = 0)`);
-  }
-  return rhs.isVec ? luSolve(f, rhs.data) : luSolve(f, mat(a.rows, rhs.p, rhs.data));
+  const x = luFactorSolve('solve', a, rhs.data, rhs.p);
+  return rhs.isVec ? x : mat(a.rows, rhs.p, x);
 }
 
 /**
@@ -98,6 +96,7 @@ export function lstsq(
   b: Matrix | ArrayLike<number>,
   opts: { rcond?: number } = {},
 ): LstsqResult<Matrix<Float64Array> | Float64Array> {
+  requireOptions('lstsq', opts, ['rcond']);
   const ad = f64Copy('lstsq', 'a', a);
   const m = a.rows;
   const n = a.cols;
@@ -150,6 +149,7 @@ export function lstsq(
  * @throws DomainError on NaN/Infinity or a negative rcond.
  */
 export function pinv(a: Matrix, opts: { rcond?: number } = {}): Matrix<Float64Array> {
+  requireOptions('pinv', opts, ['rcond']);
   const ad = f64Copy('pinv', 'a', a);
   const m = a.rows;
   const n = a.cols;
