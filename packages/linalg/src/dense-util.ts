@@ -52,6 +52,32 @@ export function safeScaleExponent(x: Float64Array): number {
   return -Math.round(Math.log2(amax));
 }
 
+/** Exponent e with 2^e max|x| near 1 (0 for a zero x): the scaling LAPACK's dlascl does, exact. */
+export function unitScaleExponent(x: Float64Array): number {
+  const amax = maxAbsOf(x);
+  return amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+}
+
+/**
+ * Exponent e for LU-type elimination: 0 when max|x| lies in [2^-500, 2^500]; above, the
+ * smallest shift that brings max|x| down to 2^500 (scaling further down would push the small
+ * entries, and the pivots made of them, towards underflow: LAPACK's dlascl also scales only to
+ * the edge of its safe range); below, up to about 1 (nothing is pushed down).
+ */
+export function windowScaleExponent(x: Float64Array): number {
+  const amax = maxAbsOf(x);
+  if (amax === 0) return 0;
+  if (amax > 2 ** 500) return 500 - Math.ceil(Math.log2(amax));
+  if (amax < 2 ** -500) return -Math.round(Math.log2(amax));
+  return 0;
+}
+
+/** v * 2^e for an integer e, in two exact steps (2^e alone may overflow or underflow). */
+export function ldexp(v: number, e: number): number {
+  const h = Math.trunc(e / 2);
+  return v * 2 ** h * 2 ** (e - h);
+}
+
 /** x *= 2^e in place (two exact steps; 2^e alone may overflow). */
 export function ldexpInPlace(x: Float64Array, e: number): void {
   if (e === 0) return;

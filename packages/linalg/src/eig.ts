@@ -256,12 +256,22 @@ function francis(
       sSum = a11 + a22;
       sProd = a11 * a22 - a12 * a21;
     }
-    // First column of (H - s1)(H - s2) restricted to rows l..l+2.
-    const h00 = h[l * n + l]!;
-    const h10 = h[(l + 1) * n + l]!;
-    let x = h00 * h00 + h[l * n + l + 1]! * h10 - sSum * h00 + sProd;
-    let y = h10 * (h00 + h[(l + 1) * n + l + 1]! - sSum);
-    let zz = h10 * h[(l + 2) * n + l + 1]!;
+    // First column of (H - s1)(H - s2) restricted to rows l..l+2, computed on entries divided
+    // by their largest magnitude: only its direction matters, and products of tiny entries
+    // (a graded block near 1e-170) would underflow to a zero column and stall the iteration
+    // (LAPACK dlahqr scales the same way).
+    const h01 = h[l * n + l + 1]!;
+    const h11 = h[(l + 1) * n + l + 1]!;
+    const h21 = h[(l + 2) * n + l + 1]!;
+    const sc =
+      Math.max(Math.abs(h[l * n + l]!), Math.abs(h[(l + 1) * n + l]!), Math.abs(h01), Math.abs(h11), Math.abs(h21), 0.5 * Math.abs(sSum), Math.sqrt(Math.abs(sProd))) ||
+      1;
+    const h00 = h[l * n + l]! / sc;
+    const h10 = h[(l + 1) * n + l]! / sc;
+    const ss = sSum / sc;
+    let x = h00 * h00 + (h01 / sc) * h10 - ss * h00 + sProd / sc / sc;
+    let y = h10 * (h00 + h11 / sc - ss);
+    let zz = h10 * (h21 / sc);
     for (let k = l; k <= hi - 1; k++) {
       const nv = k < hi - 1 ? 3 : 2;
       v[0] = x;
@@ -555,12 +565,25 @@ export function eig(a: Matrix, opts: EigOptions = {}): EigResult {
   const vim = new Float64Array(n * n);
   gemmAccumulate(n, n, n, { data: zz, off: 0, rs: n, cs: 1 }, { data: xr, off: 0, rs: n, cs: 1 }, vr, n);
   gemmAccumulate(n, n, n, { data: zz, off: 0, rs: n, cs: 1 }, { data: xi, off: 0, rs: n, cs: 1 }, vim, n);
-  for (let i = 0; i < n; i++) {
-    const s = bal.scale[i]!;
-    if (s === 1) continue;
-    for (let j = 0; j < n; j++) {
-      vr[i * n + j] = vr[i * n + j]! * s;
-      vim[i * n + j] = vim[i * n + j]! * s;
+  // Undo the balancing D (powers of two) column by column: each column is first shifted by the
+  // power of two that brings max_i |v_ij| d_i near 1, so no entry overflows or underflows to
+  // zero on the way (the columns are normalized below anyway).
+  const logd = bal.scale.map(Math.log2);
+  for (let j = 0; j < n; j++) {
+    let top = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const mag = Math.abs(vr[i * n + j]!) + Math.abs(vim[i * n + j]!);
+      if (mag > 0) top = Math.max(top, Math.log2(mag) + logd[i]!);
+    }
+    if (top === Number.NEGATIVE_INFINITY) continue;
+    const shift = -Math.round(top);
+    for (let i = 0; i < n; i++) {
+      const t = logd[i]! + shift;
+      if (t === 0) continue;
+      const f1 = 2 ** Math.trunc(t / 2);
+      const f2 = 2 ** (t - Math.trunc(t / 2));
+      vr[i * n + j] = vr[i * n + j]! * f1 * f2;
+      vim[i * n + j] = vim[i * n + j]! * f1 * f2;
     }
   }
   for (let p = bal.swaps.length - 2; p >= 0; p -= 2) {

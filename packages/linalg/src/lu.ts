@@ -1,6 +1,6 @@
 import { DomainError, gemmAccumulate, type Matrix, ShapeError } from '@x/gpu';
 import { requireLuFactorization } from './checks';
-import { f64Copy, f64VecCopy, mat, requireSquare } from './dense-util';
+import { f64Copy, f64VecCopy, ldexp, ldexpInPlace, mat, requireSquare, windowScaleExponent } from './dense-util';
 
 /**
  * Compact LU factorization with partial pivoting, as returned by {@link luFactor}:
@@ -113,11 +113,18 @@ export function luFactor(a: Matrix): LuFactorization {
   return factorAs('luFactor', a);
 }
 
-/** luFactor with errors naming `fn`, the function the user called. */
-function factorAs(fn: string, a: Matrix): LuFactorization {
+/**
+ * luFactor with errors naming `fn`, the function the user called. With `scaled`, a is first
+ * multiplied by 2^e (exact; e from windowScaleExponent, the dlascl-style safe range) so that
+ * elimination on tiny or huge entries neither underflows nor overflows: the factors are those
+ * of 2^e a, and e is returned for the caller to undo.
+ */
+function factorAs(fn: string, a: Matrix, scaled = false): LuFactorization & { e: number } {
   const data = f64Copy(fn, 'a', a);
+  const e = scaled ? windowScaleExponent(data) : 0;
+  ldexpInPlace(data, e);
   const { perm, sign } = luInPlace(data, a.rows, a.cols);
-  return { lu: mat(a.rows, a.cols, data), perm, sign };
+  return { lu: mat(a.rows, a.cols, data), perm, sign, e };
 }
 
 /**
@@ -126,15 +133,19 @@ function factorAs(fn: string, a: Matrix): LuFactorization {
  */
 export function luFactorSolve(fn: string, a: Matrix, b: Float64Array, p: number): Float64Array {
   requireSquare(fn, 'a', a);
-  const f = factorAs(fn, a);
+  const f = factorAs(fn, a, true);
   checkSolvable(fn, f);
   const n = a.rows;
+  // (2^ea a) x' = 2^eb b, x = 2^(ea - eb) x'.
+  const eb = windowScaleExponent(b);
   const x = new Float64Array(n * p);
   for (let i = 0; i < n; i++) {
     const s = f.perm[i]! * p;
     for (let c = 0; c < p; c++) x[i * p + c] = b[s + c]!;
   }
+  ldexpInPlace(x, eb);
   luSubstitute(f.lu.data, n, x, p);
+  ldexpInPlace(x, f.e - eb);
   return x;
 }
 
@@ -286,11 +297,22 @@ export function luSolve(f: LuFactorization, b: Matrix | ArrayLike<number>): Matr
  */
 export function det(a: Matrix): number {
   requireSquare('det', 'a', a);
-  const f = factorAs('det', a);
+  const f = factorAs('det', a, true);
   const n = a.rows;
+  // det(a) = det(2^e a) 2^(-e n): the product is formed as mantissa times a power of two, so
+  // it over/underflows only when det(a) itself is out of float64's range.
   let d = f.sign;
-  for (let i = 0; i < n; i++) d *= f.lu.data[i * n + i]!;
-  return d;
+  let ex = -f.e * n;
+  for (let i = 0; i < n; i++) {
+    d *= f.lu.data[i * n + i]!;
+    if (d === 0) return 0;
+    const k = Math.round(Math.log2(Math.abs(d)));
+    if (k !== 0) {
+      d = ldexp(d, -k);
+      ex += k;
+    }
+  }
+  return ldexp(d, ex);
 }
 
 /**
@@ -300,10 +322,10 @@ export function det(a: Matrix): number {
  */
 export function logdet(a: Matrix): { sign: number; logabsdet: number } {
   requireSquare('logdet', 'a', a);
-  const f = factorAs('logdet', a);
+  const f = factorAs('logdet', a, true);
   const n = a.rows;
   let sign = f.sign;
-  let s = 0;
+  let s = -f.e * n * Math.LN2;
   for (let i = 0; i < n; i++) {
     const u = f.lu.data[i * n + i]!;
     if (u === 0) return { sign: 0, logabsdet: -Infinity };
@@ -320,11 +342,13 @@ export function logdet(a: Matrix): { sign: number; logabsdet: number } {
  */
 export function inv(a: Matrix): Matrix<Float64Array> {
   requireSquare('inv', 'a', a);
-  const f = factorAs('inv', a);
+  const f = factorAs('inv', a, true);
   const n = a.rows;
   checkSolvable('inv', f);
   const x = new Float64Array(n * n);
   for (let i = 0; i < n; i++) x[i * n + f.perm[i]!] = 1;
   luSubstitute(f.lu.data, n, x, n);
+  // inv(a) = 2^e inv(2^e a); entries beyond float64's range become ±Infinity.
+  ldexpInPlace(x, f.e);
   return mat(n, n, x);
 }

@@ -1,6 +1,6 @@
 import { gemmAccumulate, type Matrix, randn } from '@x/gpu';
 import { MAX_DIM, requireInt, requireOptions, requireSeed } from './checks';
-import { f64Copy, firstCols, ldexpArray, ldexpInPlace, mat, maxAbsOf } from './dense-util';
+import { f64Copy, firstCols, ldexpArray, ldexpInPlace, mat, unitScaleExponent } from './dense-util';
 import { formQ, householderQrInPlace } from './householder-qr';
 import type { SvdParts } from './jacobi-svd';
 import { exactSvdParts } from './svd-exact';
@@ -41,8 +41,7 @@ export function randomizedSvdParts(
   if (k === 0 || kmax === 0) return { u: new Float64Array(0), s: new Float64Array(0), v: new Float64Array(0) };
   // Scaled by a power of two (exact) to max |a| ~ 1, so A Ω and the power iterations neither
   // overflow nor underflow; singular values are scaled back at the end.
-  const amax = maxAbsOf(a);
-  const ex = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+  const ex = unitScaleExponent(a);
   if (ex !== 0) a = ldexpArray(a, ex);
   const l = Math.min(k + oversample, kmax);
   const omega = randn(n, l, seed).data;

@@ -13,7 +13,7 @@
  * (2012) (TGK eigenvector pitfalls).
  */
 import { gemmAccumulate, gemvAccumulate, withWorkspace } from '@x/gpu';
-import { ldexpInPlace, mat, maxAbsOf } from './dense-util';
+import { ldexpInPlace, mat, maxAbsOf, unitScaleExponent } from './dense-util';
 import { eigh } from './eigh';
 import { applyQLeft, formQ, householderQrInPlace, makeReflector } from './householder-qr';
 import { jacobiSvd, type SvdParts } from './jacobi-svd';
@@ -399,8 +399,7 @@ export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: strin
 
 /** {@link denseSvd} of a scaled by 2^e (e: max |a| scaled to about 1, exact), s scaled back. */
 function scaledDenseSvd(a: Float64Array, m: number, n: number, fn: string): SvdParts {
-  const amax = maxAbsOf(a);
-  const ex = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+  const ex = unitScaleExponent(a);
   ldexpInPlace(a, ex);
   const p = denseSvd(a, m, n, fn);
   ldexpInPlace(p.s, -ex);
@@ -415,9 +414,7 @@ function scaledDenseSvd(a: Float64Array, m: number, n: number, fn: string): SvdP
  */
 export function denseSvd(a: Float64Array, m: number, n: number, fn: string, kWant = n): SvdParts {
   if (n <= SMALL) return jacobiSvd(a, m, n, fn);
-  let amax = 0;
-  for (let i = 0; i < a.length; i++) amax = Math.max(amax, Math.abs(a[i]!));
-  if (amax === 0) return jacobiSvd(a, m, n, fn);
+  if (maxAbsOf(a) === 0) return jacobiSvd(a, m, n, fn);
   if (m * 5 >= n * 8) {
     const tau = householderQrInPlace(a, m, n);
     const r = new Float64Array(n * n);
