@@ -1,6 +1,7 @@
 /**
  * Input validation of @x/linalg, in one place (internal; not re-exported from the package
- * index). Every public function validates its arguments here, at the boundary, before any
+ * index). Integers, seeds and option keys use @x/gpu's shared vocabulary (`@x/gpu/checks`);
+ * the matrix, symmetry and factorization checks specific to linear algebra live here. Every public function validates its arguments here, at the boundary, before any
  * allocation or loop sized from them, and throws a typed error of @x/gpu naming itself:
  * ShapeError for a malformed or mismatched structure, DomainError for a value out of range.
  *
@@ -16,6 +17,7 @@
  *   DomainError listing the valid ones).
  */
 import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkInt, checkOptions, checkSeed } from '@x/gpu/checks';
 import type { ComplexArray } from './complex';
 
 /** Largest row or column count of a Matrix argument (2^30). */
@@ -85,33 +87,19 @@ export function f64VecCopy(fn: string, name: string, x: ArrayLike<number>): Floa
   return out;
 }
 
-/** Returns `v` when it is an integer in [lo, hi], else throws a DomainError naming `fn`. */
+/** Returns `v` when it is a safe integer in [lo, hi], else throws a DomainError naming `fn` (@x/gpu's checkInt). */
 export function requireInt(fn: string, name: string, v: unknown, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new DomainError(`${fn}: ${name} must be an integer in [${lo}, ${hi}], got ${typeof v === 'number' ? v : `${typeof v} ${String(v)}`}`);
-  }
-  return v;
+  return checkInt(fn, name, v, lo, hi);
 }
 
-/** A seed: a non-negative safe integer. */
+/** A seed: a non-negative safe integer (@x/gpu's checkSeed). */
 export function requireSeed(fn: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    throw new DomainError(`${fn}: ${name} must be a non-negative safe integer, got ${typeof v === 'number' ? v : `${typeof v} ${String(v)}`}`);
-  }
-  return v;
+  return checkSeed(fn, name, v);
 }
 
-/** Throws unless `opts` is undefined or a plain object whose keys are all in `allowed`. */
+/** Throws unless `opts` is undefined or a plain object whose keys are all in `allowed` (@x/gpu's checkOptions). */
 export function requireOptions(fn: string, opts: unknown, allowed: readonly string[]): void {
-  if (opts === undefined) return;
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw new DomainError(`${fn}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
-  }
-  for (const key of Object.keys(opts)) {
-    if (!allowed.includes(key)) {
-      throw new DomainError(`${fn}: unknown option '${key}'; valid options are ${allowed.map((k) => `'${k}'`).join(', ')}`);
-    }
-  }
+  checkOptions(fn, opts as object | undefined, allowed);
 }
 
 /** Throws a DomainError unless `n` is a power of two in [1, max]; returns log2 n. */

@@ -55,12 +55,12 @@ describe('1 <= k for svd and svdLowrank (as the TSDoc says)', () => {
     expect(() => svdLowrank(a, 0)).toThrow(/^svdLowrank: q must be an integer in \[1, 5\], got 0/);
   });
   it('seeds, niter and option keys are checked', () => {
-    expect(() => svdLowrank(a, 2, { seed: '7' as unknown as number })).toThrow(/^svdLowrank: seed must be a non-negative safe integer, got string 7/);
+    expect(() => svdLowrank(a, 2, { seed: '7' as unknown as number })).toThrow(/^svdLowrank: seed must be a non-negative safe integer, got .*7/);
     expect(() => svdLowrank(a, 2, { seed: 1.5 })).toThrow(DomainError);
     expect(() => svdLowrank(a, 2, { niter: Number.POSITIVE_INFINITY })).toThrow(DomainError);
-    expect(() => svd(a, { niters: 2 } as unknown as { niter: number })).toThrow(/^svd: unknown option 'niters'; valid options are 'k', 'method', 'niter', 'oversample', 'seed'/);
+    expect(() => svd(a, { niters: 2 } as unknown as { niter: number })).toThrow(/^svd: unknown option "niters"; valid options are k, method, niter, oversample, seed/);
     expect(() => eig(randn(3, 3, 1), { maxIterations: Number.POSITIVE_INFINITY })).toThrow(DomainError);
-    expect(() => qr(a, { modes: 'complete' } as unknown as { mode: 'complete' })).toThrow(/^qr: unknown option 'modes'/);
+    expect(() => qr(a, { modes: 'complete' } as unknown as { mode: 'complete' })).toThrow(/^qr: unknown option "modes"/);
   });
 });
 
