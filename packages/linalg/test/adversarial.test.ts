@@ -4,8 +4,8 @@
 // tooling/fixtures/linalg_adversarial.py. Factors are checked by backward error
 // (reconstruction, orthogonality, residuals at 50 max(m, n) eps, scaled by ||a||); only
 // basis-independent quantities (singular values, eigenvalues, slogdet) are compared entry-wise.
-import { DomainError, type Matrix, matmul } from '@x/gpu';
-import { describe, expect, it } from 'vitest';
+import { DomainError, disableWasm, enableWasm, type Matrix, matmul } from '@x/gpu';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cholesky,
   dct,
@@ -151,6 +151,24 @@ describe('svd (randomized): orthonormal factors, Ritz values below the true ones
     for (let i = 0; i < k; i++) expect(S[i]!).toBeLessThanOrEqual(s[i]! + tol * s0 + unfl);
     // With oversampling the range of a rank <= k matrix is found exactly.
     if (rank <= k) expect(maxAbsDiff(S, s.slice(0, k))).toBeLessThanOrEqual(tol * s0 + unfl);
+  });
+});
+
+describe('wasm route (enableWasm): svd exact, truncated and randomized stay orthonormal on the hard cases', () => {
+  beforeAll(async () => {
+    await enableWasm();
+  });
+  afterAll(() => disableWasm());
+  const hard = cases.filter((c) => /svdbug|1e\+300|exact rank 7|subnormal 2\^-1060 40|near overflow 2\^1000 40|repeated eigenvalues 40/.test(c.name));
+  it.each(hard)('$name', ({ A, s, tol, unfl }) => {
+    const k = Math.ceil(Math.min(A.rows, A.cols) / 2);
+    for (const r of [svd(A), svd(A, { k }), svd(A, { k, method: 'randomized', seed: 5 })]) {
+      expect(orthError(r.U)).toBeLessThanOrEqual(tol);
+      expect(orthError(r.V)).toBeLessThanOrEqual(tol);
+    }
+    const { U, S, V } = svd(A);
+    expect(froDiff(usvt(U, S, V).data, A.data)).toBeLessThanOrEqual(tol * fro(A.data) + unfl);
+    expect(maxAbsDiff(S, s)).toBeLessThanOrEqual(tol * s[0]! + unfl);
   });
 });
 
