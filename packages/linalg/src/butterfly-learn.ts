@@ -1,3 +1,4 @@
+import { checkMatrix, MAX_DENSE_N, MAX_STEPS, requireInt } from './checks';
 import { DomainError, rng, ShapeError } from '@x/gpu';
 import {
   type Butterfly,
@@ -110,11 +111,14 @@ function unitaryInit(n: number, L: number, seed: number): ComplexArray {
  * O(steps n^2 log n).
  */
 export function learnButterfly(target: ComplexMatrix, opts: LearnButterflyOptions = {}): LearnButterflyResult {
+  if (typeof target !== 'object' || target === null) throw new ShapeError('learnButterfly: target must be a ComplexMatrix { re, im }');
+  checkMatrix('learnButterfly', 'target.re', target.re);
+  checkMatrix('learnButterfly', 'target.im', target.im);
   const n = target.re.rows;
   if (target.re.cols !== n || target.im.rows !== n || target.im.cols !== n) {
     throw new ShapeError(`learnButterfly: target must be square n x n with re and im of equal shape, got ${target.re.rows}x${target.re.cols}`);
   }
-  const L = log2Exact('learnButterfly', n);
+  const L = log2Exact('learnButterfly', n, MAX_DENSE_N);
   const steps = opts.steps ?? 2000;
   const lr = opts.lr ?? 0.01;
   const b1 = opts.beta1 ?? 0.9;
@@ -122,7 +126,7 @@ export function learnButterfly(target: ComplexMatrix, opts: LearnButterflyOption
   const eps = opts.eps ?? 1e-12;
   const tol = opts.tol ?? 0;
   const every = opts.progressEvery ?? 100;
-  if (!Number.isInteger(steps) || steps < 0) throw new DomainError(`learnButterfly: steps must be a non-negative integer, got ${steps}`);
+  requireInt('learnButterfly', 'steps', steps, 0, MAX_STEPS);
   if (!(lr > 0) || !Number.isFinite(lr)) throw new DomainError(`learnButterfly: lr must be positive and finite, got ${lr}`);
   if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new DomainError(`learnButterfly: beta1, beta2 must be in [0, 1), got ${b1}, ${b2}`);
   const schedule = opts.schedule ?? 'cosine';
@@ -182,7 +186,7 @@ export function learnButterfly(target: ComplexMatrix, opts: LearnButterflyOption
  * dense. O(n^2).
  */
 export function unitaryDftMatrix(n: number): ComplexMatrix {
-  if (!Number.isInteger(n) || n < 1) throw new DomainError(`unitaryDftMatrix: n must be a positive integer, got ${n}`);
+  requireInt('unitaryDftMatrix', 'n', n, 1, MAX_DENSE_N);
   const re = new Float64Array(n * n);
   const im = new Float64Array(n * n);
   const s = 1 / Math.sqrt(n);

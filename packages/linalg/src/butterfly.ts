@@ -1,4 +1,5 @@
 import { DomainError, ShapeError } from '@x/gpu';
+import { MAX_BUTTERFLY_N, MAX_DENSE_N, MAX_LENGTH, requirePow2 } from './checks';
 import { type ComplexArray, type ComplexMatrix, checkComplex, isComplexArray } from './complex';
 
 /**
@@ -20,19 +21,20 @@ export interface Butterfly {
   twiddle: ComplexArray;
 }
 
-/** log2(n) for a power of two n >= 1, else a DomainError naming `fn`. */
-export function log2Exact(fn: string, n: number): number {
-  if (!Number.isInteger(n) || n < 1 || (n & (n - 1)) !== 0) {
-    throw new DomainError(`${fn}: n must be a power of two >= 1, got ${n}`);
-  }
-  let L = 0;
-  while (1 << L < n) L++;
-  return L;
+/**
+ * log2(n) for a power of two n in [1, max] (default 2^18, the largest butterfly), else a
+ * DomainError naming `fn`. Checked before anything is allocated or looped over.
+ */
+export function log2Exact(fn: string, n: number, max = MAX_BUTTERFLY_N): number {
+  return requirePow2(fn, 'n', n, max);
 }
 
-/** The bit-reversal permutation of {0..n-1}, n = 2^L (its own inverse). */
+/**
+ * The bit-reversal permutation of {0..n-1}, n = 2^L (its own inverse).
+ * @throws DomainError unless n is a power of two in [1, 2^26].
+ */
 export function bitReversal(n: number): Int32Array {
-  const L = log2Exact('bitReversal', n);
+  const L = log2Exact('bitReversal', n, MAX_LENGTH);
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let r = 0;
@@ -133,6 +135,7 @@ function applyStages(tw: ComplexArray, n: number, L: number, yr: Float64Array, y
 export function butterflyToMatrix(b: Butterfly): ComplexMatrix {
   const L = checkButterfly('butterflyToMatrix', b);
   const n = b.n;
+  log2Exact('butterflyToMatrix', n, MAX_DENSE_N);
   const re = new Float64Array(n * n);
   const im = new Float64Array(n * n);
   const cr = new Float64Array(n);

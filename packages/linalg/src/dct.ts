@@ -1,3 +1,4 @@
+import { MAX_DENSE_N, MAX_LENGTH, requireInt } from './checks';
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { checkMatrix, checkReal } from './complex';
 import { irfft, rfft } from './fft';
@@ -10,8 +11,8 @@ export interface DctOptions {
   norm?: 'ortho' | 'backward' | null;
 }
 
-function checkDim(fn: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new DomainError(`${fn}: n must be a positive integer, got ${n}`);
+function checkDim(fn: string, n: number, max = MAX_LENGTH): void {
+  requireInt(fn, 'n', n, 1, max);
 }
 
 /**
@@ -23,7 +24,7 @@ function checkDim(fn: string, n: number): void {
  * an ulp for every n.
  */
 export function dctMatrix(n: number): Matrix<Float64Array> {
-  checkDim('dctMatrix', n);
+  checkDim('dctMatrix', n, MAX_DENSE_N);
   const data = new Float64Array(n * n);
   const s0 = Math.sqrt(1 / n);
   const s = Math.sqrt(2 / n);

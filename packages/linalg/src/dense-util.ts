@@ -2,41 +2,9 @@
  * Internal helpers of the dense decompositions: input validation and float64 copies.
  * Not re-exported from the package index.
  */
-import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
+import type { Matrix } from '@x/gpu';
 
-/** Validates `a` (shape, finiteness) and returns a float64 copy of its data. */
-export function f64Copy(fn: string, name: string, a: Matrix): Float64Array {
-  assertMatrix(fn, name, a);
-  const src = a.data;
-  const out = new Float64Array(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const v = src[i]!;
-    if (!Number.isFinite(v)) {
-      const r = Math.floor(i / a.cols);
-      throw new DomainError(`${fn}: ${name}[${r}, ${i - r * a.cols}] is ${v}; inputs must be finite`);
-    }
-    out[i] = v;
-  }
-  return out;
-}
-
-/** Throws a ShapeError unless `a` is square. */
-export function requireSquare(fn: string, name: string, a: Matrix): void {
-  if (a.rows !== a.cols) {
-    throw new ShapeError(`${fn}: ${name} must be square, got ${a.rows}x${a.cols}`);
-  }
-}
-
-/** Validates a finite vector and returns a float64 copy. */
-export function f64VecCopy(fn: string, name: string, x: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (!Number.isFinite(v)) throw new DomainError(`${fn}: ${name}[${i}] is ${v}; inputs must be finite`);
-    out[i] = v;
-  }
-  return out;
-}
+export { f64Copy, f64VecCopy, requireSquare } from './checks';
 
 /** A float64 matrix view over `data`. */
 export function mat(rows: number, cols: number, data: Float64Array = new Float64Array(rows * cols)): Matrix<Float64Array> {
@@ -84,6 +52,32 @@ export function safeScaleExponent(x: Float64Array): number {
   return -Math.round(Math.log2(amax));
 }
 
+/** Exponent e with 2^e max|x| near 1 (0 for a zero x): the scaling LAPACK's dlascl does, exact. */
+export function unitScaleExponent(x: Float64Array): number {
+  const amax = maxAbsOf(x);
+  return amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+}
+
+/**
+ * Exponent e for LU-type elimination: 0 when max|x| lies in [2^-500, 2^500]; above, the
+ * smallest shift that brings max|x| down to 2^500 (scaling further down would push the small
+ * entries, and the pivots made of them, towards underflow: LAPACK's dlascl also scales only to
+ * the edge of its safe range); below, up to about 1 (nothing is pushed down).
+ */
+export function windowScaleExponent(x: Float64Array): number {
+  const amax = maxAbsOf(x);
+  if (amax === 0) return 0;
+  if (amax > 2 ** 500) return 500 - Math.ceil(Math.log2(amax));
+  if (amax < 2 ** -500) return -Math.round(Math.log2(amax));
+  return 0;
+}
+
+/** v * 2^e for an integer e, in two exact steps (2^e alone may overflow or underflow). */
+export function ldexp(v: number, e: number): number {
+  const h = Math.trunc(e / 2);
+  return v * 2 ** h * 2 ** (e - h);
+}
+
 /** x *= 2^e in place (two exact steps; 2^e alone may overflow). */
 export function ldexpInPlace(x: Float64Array, e: number): void {
   if (e === 0) return;
@@ -91,4 +85,20 @@ export function ldexpInPlace(x: Float64Array, e: number): void {
   const f1 = 2 ** h;
   const f2 = 2 ** (e - h);
   for (let i = 0; i < x.length; i++) x[i] = x[i]! * f1 * f2;
+}
+
+/** x * 2^e for integer e in [-2100, 2100], in two exact steps (2^e alone may overflow). */
+export function ldexpArray(x: Float64Array, e: number): Float64Array {
+  const h = Math.trunc(e / 2);
+  const f1 = 2 ** h;
+  const f2 = 2 ** (e - h);
+  return x.map((v) => v * f1 * f2);
+}
+
+/** The first k of the `cols` columns of a rows x cols row-major buffer (x itself when k = cols). */
+export function firstCols(x: Float64Array, rows: number, cols: number, k: number): Float64Array {
+  if (k === cols) return x;
+  const out = new Float64Array(rows * k);
+  for (let i = 0; i < rows; i++) out.set(x.subarray(i * cols, i * cols + k), i * k);
+  return out;
 }

@@ -1,5 +1,6 @@
-import { ConvergenceError, DomainError, gemmAccumulate, type Matrix } from '@x/gpu';
+import { ConvergenceError, gemmAccumulate, type Matrix } from '@x/gpu';
 import type { ComplexArray } from './complex';
+import { MAX_STEPS, requireInt, requireOptions } from './checks';
 import { EPS, f64Copy, ldexpInPlace, mat, requireSquare, safeScaleExponent } from './dense-util';
 import { formQ, makeReflector } from './householder-qr';
 
@@ -20,6 +21,9 @@ export interface EigOptions {
   /** Budget of Francis double-shift steps for the whole matrix (default 40 n). */
   maxIterations?: number;
 }
+
+/** Underflow-safe small number (LAPACK's unfl * n / ulp for n ~ 1): 2^-1022 / eps. */
+const SMLNUM = 2 ** -1022 / EPS;
 
 function swapRowsCols(a: Float64Array, n: number, i: number, j: number): void {
   if (i === j) return;
@@ -212,7 +216,9 @@ function francis(
     while (l > 0) {
       let s = Math.abs(h[(l - 1) * n + l - 1]!) + Math.abs(h[l * n + l]!);
       if (s === 0) s = anorm;
-      if (Math.abs(h[l * n + l - 1]!) <= EPS * s) {
+      // Relative test (LAPACK dlahqr), with an absolute floor so subnormal entries deflate.
+      const sub = Math.abs(h[l * n + l - 1]!);
+      if (sub <= EPS * s || sub <= SMLNUM) {
         h[l * n + l - 1] = 0;
         break;
       }
@@ -250,12 +256,22 @@ function francis(
       sSum = a11 + a22;
       sProd = a11 * a22 - a12 * a21;
     }
-    // First column of (H - s1)(H - s2) restricted to rows l..l+2.
-    const h00 = h[l * n + l]!;
-    const h10 = h[(l + 1) * n + l]!;
-    let x = h00 * h00 + h[l * n + l + 1]! * h10 - sSum * h00 + sProd;
-    let y = h10 * (h00 + h[(l + 1) * n + l + 1]! - sSum);
-    let zz = h10 * h[(l + 2) * n + l + 1]!;
+    // First column of (H - s1)(H - s2) restricted to rows l..l+2, computed on entries divided
+    // by their largest magnitude: only its direction matters, and products of tiny entries
+    // (a graded block near 1e-170) would underflow to a zero column and stall the iteration
+    // (LAPACK dlahqr scales the same way).
+    const h01 = h[l * n + l + 1]!;
+    const h11 = h[(l + 1) * n + l + 1]!;
+    const h21 = h[(l + 2) * n + l + 1]!;
+    const sc =
+      Math.max(Math.abs(h[l * n + l]!), Math.abs(h[(l + 1) * n + l]!), Math.abs(h01), Math.abs(h11), Math.abs(h21), 0.5 * Math.abs(sSum), Math.sqrt(Math.abs(sProd))) ||
+      1;
+    const h00 = h[l * n + l]! / sc;
+    const h10 = h[(l + 1) * n + l]! / sc;
+    const ss = sSum / sc;
+    let x = h00 * h00 + (h01 / sc) * h10 - ss * h00 + sProd / sc / sc;
+    let y = h10 * (h00 + h11 / sc - ss);
+    let zz = h10 * (h21 / sc);
     for (let k = l; k <= hi - 1; k++) {
       const nv = k < hi - 1 ? 3 : 2;
       v[0] = x;
@@ -400,7 +416,9 @@ function cdiv(ar: number, ai: number, br: number, bi: number, out: Float64Array)
 function schurVectors(t: Float64Array, n: number, wr: Float64Array, wi: Float64Array, xr: Float64Array, xi: Float64Array): void {
   let tnorm = 0;
   for (let i = 0; i < n * n; i++) tnorm = Math.max(tnorm, Math.abs(t[i]!));
-  const small = EPS * Math.max(tnorm, Number.MIN_VALUE);
+  // Perturbation for an exactly singular t - λ: eps ||t||, never below SMLNUM (eps * 0 would
+  // give 0/0 = NaN for the zero matrix; LAPACK dtrevc uses the same floor).
+  const small = Math.max(EPS * tnorm, SMLNUM);
   const isBlockBottom = (i: number) => i > 0 && t[i * n + i - 1] !== 0;
   const vr = new Float64Array(n);
   const vi = new Float64Array(n);
@@ -521,6 +539,7 @@ function schurVectors(t: Float64Array, n: number, wr: Float64Array, wi: Float64A
  * the subdiagonal entry that had not converged as `residual`).
  */
 export function eig(a: Matrix, opts: EigOptions = {}): EigResult {
+  requireOptions('eig', opts, ['balance', 'vectors', 'maxIterations']);
   requireSquare('eig', 'a', a);
   const n = a.rows;
   const h = f64Copy('eig', 'a', a);
@@ -531,10 +550,7 @@ export function eig(a: Matrix, opts: EigOptions = {}): EigResult {
   const z = hessenberg(h, n, wantV);
   const wr = new Float64Array(n);
   const wi = new Float64Array(n);
-  const budget = opts.maxIterations ?? 40 * Math.max(n, 1);
-  if (!Number.isInteger(budget) || budget < 0) {
-    throw new DomainError(`eig: maxIterations must be a non-negative integer, got ${budget}`);
-  }
+  const budget = opts.maxIterations === undefined ? 40 * Math.max(n, 1) : requireInt('eig', 'maxIterations', opts.maxIterations, 0, MAX_STEPS);
   francis(h, n, z, wr, wi, 'eig', budget);
   const values = { re: wr.slice(), im: wi.slice() };
   ldexpInPlace(values.re, -ex);
@@ -549,12 +565,25 @@ export function eig(a: Matrix, opts: EigOptions = {}): EigResult {
   const vim = new Float64Array(n * n);
   gemmAccumulate(n, n, n, { data: zz, off: 0, rs: n, cs: 1 }, { data: xr, off: 0, rs: n, cs: 1 }, vr, n);
   gemmAccumulate(n, n, n, { data: zz, off: 0, rs: n, cs: 1 }, { data: xi, off: 0, rs: n, cs: 1 }, vim, n);
-  for (let i = 0; i < n; i++) {
-    const s = bal.scale[i]!;
-    if (s === 1) continue;
-    for (let j = 0; j < n; j++) {
-      vr[i * n + j] = vr[i * n + j]! * s;
-      vim[i * n + j] = vim[i * n + j]! * s;
+  // Undo the balancing D (powers of two) column by column: each column is first shifted by the
+  // power of two that brings max_i |v_ij| d_i near 1, so no entry overflows or underflows to
+  // zero on the way (the columns are normalized below anyway).
+  const logd = bal.scale.map(Math.log2);
+  for (let j = 0; j < n; j++) {
+    let top = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const mag = Math.abs(vr[i * n + j]!) + Math.abs(vim[i * n + j]!);
+      if (mag > 0) top = Math.max(top, Math.log2(mag) + logd[i]!);
+    }
+    if (top === Number.NEGATIVE_INFINITY) continue;
+    const shift = -Math.round(top);
+    for (let i = 0; i < n; i++) {
+      const t = logd[i]! + shift;
+      if (t === 0) continue;
+      const f1 = 2 ** Math.trunc(t / 2);
+      const f2 = 2 ** (t - Math.trunc(t / 2));
+      vr[i * n + j] = vr[i * n + j]! * f1 * f2;
+      vim[i * n + j] = vim[i * n + j]! * f1 * f2;
     }
   }
   for (let p = bal.swaps.length - 2; p >= 0; p -= 2) {

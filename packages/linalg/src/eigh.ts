@@ -1,5 +1,6 @@
 import { type Matrix, ShapeError } from '@x/gpu';
 import type { ComplexMatrix } from './complex';
+import { requireOptions, requireSymmetric } from './checks';
 import { f64Copy, ldexpInPlace, mat, requireSquare, safeScaleExponent, transposeData } from './dense-util';
 import { applyTridiagQ, tridiagonalize, tridiagQl } from './tridiagonal';
 import { tridiagonalizeBlocked } from './tridiagonal-blocked';
@@ -17,12 +18,23 @@ export interface EighResult {
 export interface EighOptions {
   /** Compute eigenvectors (default true). With false, `vectors` is a 0 x 0 matrix. */
   vectors?: boolean;
+  /**
+   * Relative symmetry tolerance: a is accepted when |a_ij - a_ji| <= symmetryTol * max|a|
+   * for all i, j (default 64 n eps, eps of the input's own precision, so float32 data gets
+   * float32's eps), and then factored as (a + aᵀ)/2.
+   */
+  symmetryTol?: number;
 }
 
 /**
  * Eigen-decomposition of a real symmetric matrix: a = V diag(values) Vᵀ, values ascending,
- * eigenvectors as the columns of V. Only the lower triangle of `a` is read (numpy's default
- * UPLO='L').
+ * eigenvectors as the columns of V.
+ *
+ * Symmetry contract: the whole of `a` is read and checked; a non-symmetric input (beyond
+ * `symmetryTol`, default 64 n eps relative to max|a|, which admits the rounding of a computed
+ * Gram or kernel matrix) is a DomainError naming the largest asymmetry and its position, and an
+ * accepted input is factored as its symmetric part (a + aᵀ)/2, so both triangles count. NaN or
+ * Infinity anywhere is a DomainError.
  *
  * Householder tridiagonalization (4n³/3 flops, blocked: half of it in GEMM), then Cuppen's divide and conquer on the
  * tridiagonal matrix with Gu-Eisenstat eigenvectors (merges through GEMM; implicit QL below
@@ -30,13 +42,15 @@ export interface EighOptions {
  * Eigenvalues are accurate to O(eps ||a||) absolutely; vectors are orthonormal to O(n eps).
  * Reference: Golub & Van Loan (4th ed.) §8.3, §8.4.4; Cuppen, Numer. Math. 36 (1981);
  * Gu & Eisenstat, SIAM J. Matrix Anal. Appl. 16 (1995).
- * @throws ShapeError unless square; DomainError on NaN/Infinity; ConvergenceError if an
- * iteration budget runs out (carries the residual).
+ * @throws ShapeError unless square; DomainError on NaN/Infinity, a non-symmetric input or an
+ * unknown option; ConvergenceError if an iteration budget runs out (carries the residual).
  */
 export function eigh(a: Matrix, opts: EighOptions = {}): EighResult {
+  requireOptions('eigh', opts, ['vectors', 'symmetryTol']);
   requireSquare('eigh', 'a', a);
   const n = a.rows;
   const buf = f64Copy('eigh', 'a', a);
+  requireSymmetric('eigh', 'a', a, buf, opts.symmetryTol);
   const wantV = opts.vectors ?? true;
   if (n === 0) return { values: new Float64Array(0), vectors: mat(0, 0) };
   // Extreme magnitudes are scaled by a power of two (exact) and the eigenvalues scaled back.

@@ -1,3 +1,4 @@
+import { MAX_LENGTH } from './checks';
 import { DomainError, ShapeError } from '@x/gpu';
 import FFTJS from 'fft.js';
 import { type ComplexArray, checkComplex, checkReal, isComplexArray } from './complex';
@@ -384,8 +385,8 @@ export function rfft(x: ArrayLike<number>, opts: FftOptions = {}): ComplexArray 
 export function irfft(X: ComplexArray, n?: number, opts: FftOptions = {}): Float64Array {
   const len = checkComplex('irfft', 'X', X);
   const N = n ?? 2 * (len - 1);
-  if (!Number.isInteger(N) || N < 1) {
-    throw new ShapeError(`irfft: output length must be a positive integer, got ${N} (X has length ${len})`);
+  if (typeof N !== 'number' || !Number.isInteger(N) || N < 1 || N > MAX_LENGTH) {
+    throw new ShapeError(`irfft: output length must be an integer in [1, ${MAX_LENGTH}], got ${N} (X has length ${len})`);
   }
   const s = normScale(opts.norm, N, true, 'irfft');
   const m = Math.floor(N / 2) + 1;

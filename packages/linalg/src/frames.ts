@@ -1,3 +1,4 @@
+import { MAX_DENSE_N, MAX_LENGTH, requireInt } from './checks';
 import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
 import { type ComplexArray, type ComplexMatrix, checkComplex, checkReal, isComplexArray } from './complex';
 import { eigh } from './eigh';
@@ -25,7 +26,7 @@ export function unitaryRfft(x: ArrayLike<number>): ComplexArray {
 
 /** Weights w_k (1 for DC and the even-n Nyquist bin, 2 otherwise) of length floor(n/2) + 1. */
 export function rfftParsevalWeights(n: number): Float64Array {
-  if (!Number.isInteger(n) || n < 1) throw new DomainError(`rfftParsevalWeights: n must be a positive integer, got ${n}`);
+  requireInt('rfftParsevalWeights', 'n', n, 1, MAX_LENGTH);
   const m = Math.floor(n / 2) + 1;
   const w = new Float64Array(m).fill(2);
   w[0] = 1;
@@ -80,7 +81,7 @@ function namedWindow(kind: 'hann' | 'gaussian' | 'rect', L: number): Float64Arra
  * @returns ComplexMatrix of shape (M n / a) x n. O(M n^2 / a) to build.
  */
 export function gaborFrame(n: number, opts: GaborFrameOptions = {}): ComplexMatrix {
-  if (!Number.isInteger(n) || n < 1) throw new DomainError(`gaborFrame: n must be a positive integer, got ${n}`);
+  requireInt('gaborFrame', 'n', n, 1, MAX_DENSE_N);
   let w: Float64Array;
   if (opts.window instanceof Float64Array) {
     w = checkReal('gaborFrame', 'window', opts.window);
@@ -96,7 +97,7 @@ export function gaborFrame(n: number, opts: GaborFrameOptions = {}): ComplexMatr
   const a = opts.hop ?? Math.max(1, Math.floor(L / 2));
   const M = opts.channels ?? L;
   if (!Number.isInteger(a) || a < 1 || n % a !== 0) throw new DomainError(`gaborFrame: hop must be a positive integer dividing n = ${n}, got ${a}`);
-  if (!Number.isInteger(M) || M < 1) throw new DomainError(`gaborFrame: channels must be a positive integer, got ${M}`);
+  requireInt('gaborFrame', 'channels', M, 1, MAX_DENSE_N);
   const K = n / a;
   const rows = M * K;
   const re = new Float64Array(rows * n);
@@ -128,7 +129,8 @@ export interface MorletOptions {
 
 /** numpy.geomspace(start, stop, num). */
 export function geomspace(start: number, stop: number, num: number): Float64Array {
-  if (!(start > 0 && stop > 0) || !Number.isInteger(num) || num < 1) {
+  requireInt('geomspace', 'num', num, 1, MAX_LENGTH);
+  if (!(start > 0 && stop > 0 && Number.isFinite(start) && Number.isFinite(stop))) {
     throw new DomainError(`geomspace: start and stop must be positive and num a positive integer, got ${start}, ${stop}, ${num}`);
   }
   const out = new Float64Array(num);
@@ -146,7 +148,7 @@ export function geomspace(start: number, stop: number, num: number): Float64Arra
  * (PyWavelets' 'cmorB-C'; the paper uses cmor1-1). One filter per scale.
  */
 export function morletFilters(n: number, opts: MorletOptions = {}): ComplexArray[] {
-  if (!Number.isInteger(n) || n < 1) throw new DomainError(`morletFilters: n must be a positive integer, got ${n}`);
+  requireInt('morletFilters', 'n', n, 1, MAX_LENGTH);
   const scales = opts.scales ? checkReal('morletFilters', 'scales', opts.scales) : geomspace(1, 128, 48);
   const B = opts.bandwidth ?? 1;
   const C = opts.center ?? 1;

@@ -25,27 +25,27 @@ export function makeReflector(x: Float64Array, off: number, len: number, stride:
     if (v > scale) scale = v;
   }
   if (scale === 0) return 0;
+  // Near the underflow threshold the norm would be computed from subnormal numbers (few
+  // significant bits, so tau and v would disagree and H would not be orthogonal), and
+  // 1/(alpha - beta) could overflow: work on x * 2^k (exact), as LAPACK dlarfg does; v and tau
+  // are scale-invariant, beta is scaled back.
+  let back = 1;
+  const top = Math.max(scale, Math.abs(x[off]!));
+  if (top < 2 ** -600) {
+    const k = -Math.round(Math.log2(top));
+    const f1 = 2 ** Math.trunc(k / 2);
+    const f2 = 2 ** (k - Math.trunc(k / 2));
+    for (let i = off; i < end; i += stride) x[i] = x[i]! * f1 * f2;
+    scale = scale * f1 * f2;
+    back = 1 / f1 / f2;
+  }
   let ss = 0;
   for (let i = off + stride; i < end; i += stride) {
     const v = x[i]! / scale;
     ss += v * v;
   }
-  let alpha = x[off]!;
-  let xnorm = scale * Math.sqrt(ss);
-  let norm = Math.hypot(alpha, xnorm);
-  // Near the underflow threshold 1/(alpha - beta) would overflow: work on x * 2^k (exact), as
-  // LAPACK dlarfg does; v and tau are scale-invariant, beta is scaled back.
-  let back = 1;
-  if (norm < 2 ** -600) {
-    const k = Math.min(1000, -Math.round(Math.log2(norm)));
-    const f1 = 2 ** Math.trunc(k / 2);
-    const f2 = 2 ** (k - Math.trunc(k / 2));
-    for (let i = off; i < end; i += stride) x[i] = x[i]! * f1 * f2;
-    alpha = x[off]!;
-    xnorm = xnorm * f1 * f2;
-    norm = Math.hypot(alpha, xnorm);
-    back = 1 / f1 / f2;
-  }
+  const alpha = x[off]!;
+  const norm = Math.hypot(alpha, scale * Math.sqrt(ss));
   const beta = alpha >= 0 ? -norm : norm;
   const tau = (beta - alpha) / beta;
   const inv = 1 / (alpha - beta);

@@ -7,7 +7,7 @@
  * Anal. Appl. 13 (1992); Golub & Van Loan (4th ed.) §8.6.3.
  */
 import { ConvergenceError } from '@x/gpu';
-import { EPS, transposeData } from './dense-util';
+import { EPS, ldexpArray, ldexpInPlace, maxAbsOf, transposeData } from './dense-util';
 import { householderQrInPlace, formQ } from './householder-qr';
 
 const TINY = 1e-280;
@@ -82,15 +82,26 @@ export function completeOrthonormal(u: Float64Array, m: number, k: number, bad: 
 
 /**
  * Thin SVD of a row-major m x n buffer with m >= n (not modified). When m > n a Householder QR
- * is done first and Jacobi runs on R.
+ * is done first and Jacobi runs on R. The input is scaled by a power of two (exact) so that
+ * max |a| is about 1: the zero-column threshold TINY and the squared column norms are then
+ * meaningful whatever the input's magnitude; singular values are scaled back.
  */
 export function jacobiSvd(a: Float64Array, m: number, n: number, fn: string): SvdParts {
+  const amax = maxAbsOf(a);
+  if (amax === 0 || (amax >= 0.5 && amax <= 2)) return jacobiUnscaled(a, m, n, fn);
+  const ex = -Math.round(Math.log2(amax));
+  const p = jacobiUnscaled(ldexpArray(a, ex), m, n, fn);
+  ldexpInPlace(p.s, -ex);
+  return p;
+}
+
+function jacobiUnscaled(a: Float64Array, m: number, n: number, fn: string): SvdParts {
   if (m > n) {
     const f = a.slice();
     const tau = householderQrInPlace(f, m, n);
     const r = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = i; j < n; j++) r[i * n + j] = f[i * n + j]!;
-    const inner = jacobiSvd(r, n, n, fn);
+    const inner = jacobiUnscaled(r, n, n, fn);
     const q = formQ(f, m, n, tau, n);
     // u = Q u_R
     const u = new Float64Array(m * n);

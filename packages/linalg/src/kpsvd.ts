@@ -1,6 +1,7 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
-import { checkMatrix } from './complex';
-import { svd } from './svd';
+import { checkMatrix, MAX_DIM, requireInt, requireOptions } from './checks';
+import { firstCols } from './dense-util';
+import { exactSvdParts } from './svd-exact';
 
 /** Options of {@link kpsvd}. */
 export interface KpsvdOptions {
@@ -19,7 +20,7 @@ export interface KpsvdResult {
 }
 
 function checkShape(fn: string, name: string, s: readonly [number, number]): [number, number] {
-  if (!Array.isArray(s) || s.length !== 2 || !s.every((v) => Number.isInteger(v) && v >= 1)) {
+  if (!Array.isArray(s) || s.length !== 2 || !s.every((v) => Number.isInteger(v) && v >= 1 && v <= MAX_DIM)) {
     throw new DomainError(`${fn}: ${name} must be [rows, cols] with positive integers, got ${JSON.stringify(s)}`);
   }
   return [s[0], s[1]];
@@ -32,11 +33,16 @@ function checkShape(fn: string, name: string, s: readonly [number, number]): [nu
  * ||a - sum_k kron(A_k, B_k)||_F = ||R(a) - sum_k vec(A_k) vec(B_k)^T||_F. O(m1 m2 n1 n2).
  */
 export function kronRearrange(a: Matrix, shapeA: readonly [number, number], shapeB: readonly [number, number]): Matrix<Float64Array> {
-  checkMatrix('kronRearrange', 'a', a);
-  const [m1, n1] = checkShape('kronRearrange', 'shapeA', shapeA);
-  const [m2, n2] = checkShape('kronRearrange', 'shapeB', shapeB);
+  return rearrange('kronRearrange', a, shapeA, shapeB);
+}
+
+/** kronRearrange with errors naming `fn`, the function the user called. */
+function rearrange(fn: string, a: Matrix, shapeA: readonly [number, number], shapeB: readonly [number, number]): Matrix<Float64Array> {
+  checkMatrix(fn, 'a', a);
+  const [m1, n1] = checkShape(fn, 'shapeA', shapeA);
+  const [m2, n2] = checkShape(fn, 'shapeB', shapeB);
   if (a.rows !== m1 * m2 || a.cols !== n1 * n2) {
-    throw new ShapeError(`kronRearrange: a is ${a.rows}x${a.cols}, expected ${m1 * m2}x${n1 * n2} for factors ${m1}x${n1} and ${m2}x${n2}`);
+    throw new ShapeError(`${fn}: a is ${a.rows}x${a.cols}, expected ${m1 * m2}x${n1 * n2} for factors ${m1}x${n1} and ${m2}x${n2}`);
   }
   const rows = m1 * n1;
   const cols = m2 * n2;
@@ -73,13 +79,18 @@ export function kpsvd(
   shapeB: readonly [number, number],
   opts: KpsvdOptions = {},
 ): KpsvdResult {
-  const R = kronRearrange(a, shapeA, shapeB);
+  requireOptions('kpsvd', opts, ['k']);
+  const R = rearrange('kpsvd', a, shapeA, shapeB);
   const [m1, n1] = [shapeA[0], shapeA[1]];
   const [m2, n2] = [shapeB[0], shapeB[1]];
   const kmax = Math.min(R.rows, R.cols);
   const k = opts.k ?? kmax;
-  if (!Number.isInteger(k) || k < 1 || k > kmax) throw new DomainError(`kpsvd: k must be an integer in [1, ${kmax}], got ${k}`);
-  const { U, S, V } = svd(R, { k });
+  requireInt('kpsvd', 'k', k, 1, kmax);
+  const p = exactSvdParts(R.data, R.rows, R.cols, 'kpsvd', k);
+  const g = p.s.length;
+  const U = { data: firstCols(p.u, R.rows, g, k) };
+  const V = { data: firstCols(p.v, R.cols, g, k) };
+  const S = p.s;
   const A: Matrix<Float64Array>[] = [];
   const B: Matrix<Float64Array>[] = [];
   for (let t = 0; t < k; t++) {

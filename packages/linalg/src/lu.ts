@@ -1,5 +1,6 @@
 import { DomainError, gemmAccumulate, type Matrix, ShapeError } from '@x/gpu';
-import { f64Copy, f64VecCopy, mat, requireSquare } from './dense-util';
+import { requireLuFactorization } from './checks';
+import { f64Copy, f64VecCopy, ldexp, ldexpInPlace, mat, requireSquare, windowScaleExponent } from './dense-util';
 
 /**
  * Compact LU factorization with partial pivoting, as returned by {@link luFactor}:
@@ -109,9 +110,43 @@ function luInPlace(a: Float64Array, m: number, n: number): { perm: Int32Array; s
  * @throws DomainError on NaN/Infinity entries.
  */
 export function luFactor(a: Matrix): LuFactorization {
-  const data = f64Copy('luFactor', 'a', a);
+  return factorAs('luFactor', a);
+}
+
+/**
+ * luFactor with errors naming `fn`, the function the user called. With `scaled`, a is first
+ * multiplied by 2^e (exact; e from windowScaleExponent, the dlascl-style safe range) so that
+ * elimination on tiny or huge entries neither underflows nor overflows: the factors are those
+ * of 2^e a, and e is returned for the caller to undo.
+ */
+function factorAs(fn: string, a: Matrix, scaled = false): LuFactorization & { e: number } {
+  const data = f64Copy(fn, 'a', a);
+  const e = scaled ? windowScaleExponent(data) : 0;
+  ldexpInPlace(data, e);
   const { perm, sign } = luInPlace(data, a.rows, a.cols);
-  return { lu: mat(a.rows, a.cols, data), perm, sign };
+  return { lu: mat(a.rows, a.cols, data), perm, sign, e };
+}
+
+/**
+ * Solves a x = b by LU with partial pivoting, errors naming `fn` (internal, used by solve).
+ * `b` is a validated row-major n x p buffer.
+ */
+export function luFactorSolve(fn: string, a: Matrix, b: Float64Array, p: number): Float64Array {
+  requireSquare(fn, 'a', a);
+  const f = factorAs(fn, a, true);
+  checkSolvable(fn, f);
+  const n = a.rows;
+  // (2^ea a) x' = 2^eb b, x = 2^(ea - eb) x'.
+  const eb = windowScaleExponent(b);
+  const x = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    const s = f.perm[i]! * p;
+    for (let c = 0; c < p; c++) x[i * p + c] = b[s + c]!;
+  }
+  ldexpInPlace(x, eb);
+  luSubstitute(f.lu.data, n, x, p);
+  ldexpInPlace(x, f.e - eb);
+  return x;
 }
 
 /**
@@ -184,9 +219,8 @@ export function ldu(a: Matrix): LduResult {
   return { P, L, D, U };
 }
 
-function checkSolvable(fn: string, f: LuFactorization): void {
+function checkSolvable(fn: string, f: { lu: Matrix }): void {
   const { lu: F } = f;
-  if (F.rows !== F.cols) throw new ShapeError(`${fn}: the factored matrix must be square, got ${F.rows}x${F.cols}`);
   const n = F.rows;
   for (let i = 0; i < n; i++) {
     if (F.data[i * n + i] === 0) throw new DomainError(`${fn}: matrix is singular (U[${i}, ${i}] = 0)`);
@@ -223,14 +257,18 @@ function luSubstitute(F: Float64Array, n: number, x: Float64Array, p: number): v
  * Solves a x = b from a factorization made by {@link luFactor}. `b` is an n-vector
  * (Float64Array or number array) or an n x p Matrix; the result has the same kind.
  * Complexity: O(n² p).
- * @throws ShapeError on mismatched shapes; DomainError when the factored matrix is singular.
+ * The factorization is validated first (O(n²)): `lu` a finite square Matrix, `perm` a
+ * permutation of 0..n-1, `sign` ±1.
+ * @throws ShapeError on a malformed factorization or mismatched shapes; DomainError when perm
+ * is not a permutation, an entry is NaN/Infinity, or the factored matrix is singular.
  */
 export function luSolve(f: LuFactorization, b: Matrix): Matrix<Float64Array>;
 export function luSolve(f: LuFactorization, b: ArrayLike<number>): Float64Array;
 export function luSolve(f: LuFactorization, b: Matrix | ArrayLike<number>): Matrix<Float64Array> | Float64Array {
-  checkSolvable('luSolve', f);
-  const n = f.lu.rows;
-  const isVec = !('rows' in (b as object));
+  const { lu: F, perm } = requireLuFactorization('luSolve', f);
+  checkSolvable('luSolve', { lu: F });
+  const n = F.rows;
+  const isVec = !(typeof b === 'object' && b !== null && 'rows' in b);
   let src: Float64Array;
   let p: number;
   if (isVec) {
@@ -245,10 +283,10 @@ export function luSolve(f: LuFactorization, b: Matrix | ArrayLike<number>): Matr
   }
   const x = new Float64Array(n * p);
   for (let i = 0; i < n; i++) {
-    const s = f.perm[i]! * p;
+    const s = perm[i]! * p;
     for (let c = 0; c < p; c++) x[i * p + c] = src[s + c]!;
   }
-  luSubstitute(f.lu.data, n, x, p);
+  luSubstitute(Float64Array.from(F.data), n, x, p);
   return isVec ? x : mat(n, p, x);
 }
 
@@ -259,11 +297,22 @@ export function luSolve(f: LuFactorization, b: Matrix | ArrayLike<number>): Matr
  */
 export function det(a: Matrix): number {
   requireSquare('det', 'a', a);
-  const f = luFactor(a);
+  const f = factorAs('det', a, true);
   const n = a.rows;
+  // det(a) = det(2^e a) 2^(-e n): the product is formed as mantissa times a power of two, so
+  // it over/underflows only when det(a) itself is out of float64's range.
   let d = f.sign;
-  for (let i = 0; i < n; i++) d *= f.lu.data[i * n + i]!;
-  return d;
+  let ex = -f.e * n;
+  for (let i = 0; i < n; i++) {
+    d *= f.lu.data[i * n + i]!;
+    if (d === 0) return 0;
+    const k = Math.round(Math.log2(Math.abs(d)));
+    if (k !== 0) {
+      d = ldexp(d, -k);
+      ex += k;
+    }
+  }
+  return ldexp(d, ex);
 }
 
 /**
@@ -273,10 +322,10 @@ export function det(a: Matrix): number {
  */
 export function logdet(a: Matrix): { sign: number; logabsdet: number } {
   requireSquare('logdet', 'a', a);
-  const f = luFactor(a);
+  const f = factorAs('logdet', a, true);
   const n = a.rows;
   let sign = f.sign;
-  let s = 0;
+  let s = -f.e * n * Math.LN2;
   for (let i = 0; i < n; i++) {
     const u = f.lu.data[i * n + i]!;
     if (u === 0) return { sign: 0, logabsdet: -Infinity };
@@ -293,11 +342,13 @@ export function logdet(a: Matrix): { sign: number; logabsdet: number } {
  */
 export function inv(a: Matrix): Matrix<Float64Array> {
   requireSquare('inv', 'a', a);
-  const f = luFactor(a);
+  const f = factorAs('inv', a, true);
   const n = a.rows;
   checkSolvable('inv', f);
   const x = new Float64Array(n * n);
   for (let i = 0; i < n; i++) x[i * n + f.perm[i]!] = 1;
   luSubstitute(f.lu.data, n, x, n);
+  // inv(a) = 2^e inv(2^e a); entries beyond float64's range become ±Infinity.
+  ldexpInPlace(x, f.e);
   return mat(n, n, x);
 }

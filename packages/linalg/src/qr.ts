@@ -1,5 +1,6 @@
 import type { Matrix } from '@x/gpu';
 import { DomainError } from '@x/gpu';
+import { requireOptions } from './checks';
 import { f64Copy, mat } from './dense-util';
 import { formQ, householderQrInPlace } from './householder-qr';
 
@@ -33,6 +34,7 @@ export interface QrResult {
  * @throws ShapeError when `a` is not a Matrix; DomainError on NaN/Infinity entries or an unknown mode.
  */
 export function qr(a: Matrix, opts: QrOptions = {}): QrResult {
+  requireOptions('qr', opts, ['mode']);
   const mode = opts.mode ?? 'reduced';
   if (mode !== 'reduced' && mode !== 'complete') {
     throw new DomainError(`qr: mode must be 'reduced' or 'complete', got ${String(mode)}`);

@@ -1,8 +1,12 @@
-import { DomainError, gemmAccumulate, type Matrix, randn } from '@x/gpu';
-import { f64Copy, mat } from './dense-util';
+import { gemmAccumulate, type Matrix, randn } from '@x/gpu';
+import { MAX_DIM, requireInt, requireOptions, requireSeed } from './checks';
+import { f64Copy, firstCols, ldexpArray, ldexpInPlace, mat, unitScaleExponent } from './dense-util';
 import { formQ, householderQrInPlace } from './householder-qr';
 import type { SvdParts } from './jacobi-svd';
 import { exactSvdParts } from './svd-exact';
+
+/** Largest number of power iterations (each costs two passes over a). */
+const MAX_NITER = 1000;
 
 /** Orthonormal basis (m x l, row-major) of the columns of the m x l buffer y. */
 function orth(y: Float64Array, m: number, l: number): Float64Array {
@@ -30,12 +34,15 @@ export function randomizedSvdParts(
   seed: number,
   fn: string,
 ): SvdParts {
-  if (!Number.isInteger(niter) || niter < 0) throw new DomainError(`${fn}: niter must be a non-negative integer, got ${niter}`);
-  if (!Number.isInteger(oversample) || oversample < 0) {
-    throw new DomainError(`${fn}: oversample must be a non-negative integer, got ${oversample}`);
-  }
+  requireInt(fn, 'niter', niter, 0, MAX_NITER);
+  requireInt(fn, 'oversample', oversample, 0, MAX_DIM);
+  requireSeed(fn, 'seed', seed);
   const kmax = Math.min(m, n);
   if (k === 0 || kmax === 0) return { u: new Float64Array(0), s: new Float64Array(0), v: new Float64Array(0) };
+  // Scaled by a power of two (exact) to max |a| ~ 1, so A Ω and the power iterations neither
+  // overflow nor underflow; singular values are scaled back at the end.
+  const ex = unitScaleExponent(a);
+  if (ex !== 0) a = ldexpArray(a, ex);
   const l = Math.min(k + oversample, kmax);
   const omega = randn(n, l, seed).data;
   let q = orth(mm(a, m, n, false, omega, l), m, l); // m x l
@@ -47,11 +54,11 @@ export function randomizedSvdParts(
   const p = exactSvdParts(b, l, n, fn, k); // u: l x g, s: g, v: n x g (g >= k)
   const g = p.s.length;
   const u = mm(q, m, l, false, p.u, g); // m x g
-  const uk = new Float64Array(m * k);
-  const vk = new Float64Array(n * k);
-  for (let i = 0; i < m; i++) uk.set(u.subarray(i * g, i * g + k), i * k);
-  for (let i = 0; i < n; i++) vk.set(p.v.subarray(i * g, i * g + k), i * k);
-  return { u: uk, s: p.s.slice(0, k), v: vk };
+  const uk = firstCols(u, m, g, k);
+  const vk = firstCols(p.v, n, g, k);
+  const s = p.s.slice(0, k);
+  ldexpInPlace(s, -ex);
+  return { u: uk, s, v: vk };
 }
 
 /**
@@ -62,18 +69,19 @@ export function randomizedSvdParts(
  * `svd(a, { k: q, method: 'randomized', oversample: 0, niter })`.
  * Shapes: U m x q, S q (descending), V n x q. Complexity: O(m n q (2 niter + 2)).
  * Reference: Halko, Martinsson & Tropp, SIAM Rev. 53 (2011), Alg. 4.4; torch.svd_lowrank.
- * @throws ShapeError when a is not a Matrix; DomainError on NaN/Infinity or q out of range.
+ * @throws ShapeError when a is not a Matrix; DomainError on NaN/Infinity, q outside
+ * [1, min(m, n)], niter outside [0, 1000], a seed that is not a non-negative safe integer or an
+ * unknown option.
  */
 export function svdLowrank(
   a: Matrix,
   q: number,
   opts: { niter?: number; seed?: number } = {},
 ): { U: Matrix<Float64Array>; S: Float64Array; V: Matrix<Float64Array> } {
+  requireOptions('svdLowrank', opts, ['niter', 'seed']);
   const data = f64Copy('svdLowrank', 'a', a);
   const kmax = Math.min(a.rows, a.cols);
-  if (!Number.isInteger(q) || q < 0 || q > kmax) {
-    throw new DomainError(`svdLowrank: q must be an integer in [0, ${kmax}] for a ${a.rows}x${a.cols} matrix, got ${q}`);
-  }
+  requireInt('svdLowrank', 'q', q, Math.min(1, kmax), kmax);
   const r = randomizedSvdParts(data, a.rows, a.cols, q, opts.niter ?? 2, 0, opts.seed ?? 0, 'svdLowrank');
   return { U: mat(a.rows, q, r.u), S: r.s, V: mat(a.cols, q, r.v) };
 }

@@ -1,4 +1,5 @@
 import { DomainError, type Matrix } from '@x/gpu';
+import { requireOptions } from './checks';
 import { EPS, f64Copy } from './dense-util';
 import { exactSvdvals } from './svd-exact';
 
@@ -21,6 +22,7 @@ export function cond(a: Matrix): number {
  * @throws ShapeError when a is not a Matrix; DomainError on NaN/Infinity or a negative tol.
  */
 export function matrixRank(a: Matrix, opts: { tol?: number } = {}): number {
+  requireOptions('matrixRank', opts, ['tol']);
   const s = exactSvdvals(f64Copy('matrixRank', 'a', a), a.rows, a.cols, 'matrixRank');
   if (s.length === 0) return 0;
   const tol = opts.tol ?? s[0]! * Math.max(a.rows, a.cols) * EPS;

@@ -1,6 +1,7 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
-import { EPS, f64Copy, f64VecCopy, mat, requireSquare } from './dense-util';
-import { luFactor, luSolve } from './lu';
+import { requireOptions } from './checks';
+import { EPS, f64Copy, f64VecCopy, ldexpInPlace, mat, requireSquare, unitScaleExponent } from './dense-util';
+import { luFactorSolve } from './lu';
 import { exactSvdParts } from './svd-exact';
 
 function asRhs(fn: string, b: Matrix | ArrayLike<number>, rows: number, aShape: string): { data: Float64Array; p: number; isVec: boolean } {
@@ -25,12 +26,9 @@ export function solve(a: Matrix, b: Matrix): Matrix<Float64Array>;
 export function solve(a: Matrix, b: ArrayLike<number>): Float64Array;
 export function solve(a: Matrix, b: Matrix | ArrayLike<number>): Matrix<Float64Array> | Float64Array {
   requireSquare('solve', 'a', a);
-  const f = luFactor(a);
   const rhs = asRhs('solve', b, a.rows, `${a.rows}x${a.cols}`);
-  for (let i = 0; i < a.rows; i++) {
-    if (f.lu.data[i * a.cols + i] === 0) throw new DomainError(`solve: a is singular (U[${i}, ${i}] = 0)`);
-  }
-  return rhs.isVec ? luSolve(f, rhs.data) : luSolve(f, mat(a.rows, rhs.p, rhs.data));
+  const x = luFactorSolve('solve', a, rhs.data, rhs.p);
+  return rhs.isVec ? x : mat(a.rows, rhs.p, x);
 }
 
 /**
@@ -98,6 +96,7 @@ export function lstsq(
   b: Matrix | ArrayLike<number>,
   opts: { rcond?: number } = {},
 ): LstsqResult<Matrix<Float64Array> | Float64Array> {
+  requireOptions('lstsq', opts, ['rcond']);
   const ad = f64Copy('lstsq', 'a', a);
   const m = a.rows;
   const n = a.cols;
@@ -106,6 +105,12 @@ export function lstsq(
   if (!(rcond >= 0)) throw new DomainError(`lstsq: rcond must be >= 0, got ${rcond}`);
   const p = rhs.p;
   const k = Math.min(m, n);
+  // a and b are scaled by powers of two (exact) to max |entry| ~ 1, as LAPACK dgelsd does, so
+  // products with tiny or huge entries neither underflow nor overflow: x = 2^(ea - eb) x'.
+  const ea = unitScaleExponent(ad);
+  const eb = unitScaleExponent(rhs.data);
+  ldexpInPlace(ad, ea);
+  ldexpInPlace(rhs.data, eb);
   const sv = k === 0 ? { u: new Float64Array(0), s: new Float64Array(0), v: new Float64Array(0) } : exactSvdParts(ad, m, n, 'lstsq');
   const cut = k === 0 ? 0 : rcond * sv.s[0]!;
   let rank = 0;
@@ -139,6 +144,10 @@ export function lstsq(
       residuals[q] = residuals[q]! + r * r;
     }
   }
+  // Back to the caller's scale (a result out of float64's range becomes ±Infinity or 0).
+  ldexpInPlace(residuals, -2 * eb);
+  ldexpInPlace(x, ea - eb);
+  ldexpInPlace(sv.s, -ea);
   return { x: rhs.isVec ? x : mat(n, p, x), residuals, rank, singularValues: sv.s };
 }
 
@@ -150,6 +159,7 @@ export function lstsq(
  * @throws DomainError on NaN/Infinity or a negative rcond.
  */
 export function pinv(a: Matrix, opts: { rcond?: number } = {}): Matrix<Float64Array> {
+  requireOptions('pinv', opts, ['rcond']);
   const ad = f64Copy('pinv', 'a', a);
   const m = a.rows;
   const n = a.cols;
@@ -158,6 +168,10 @@ export function pinv(a: Matrix, opts: { rcond?: number } = {}): Matrix<Float64Ar
   const k = Math.min(m, n);
   const out = new Float64Array(n * m);
   if (k === 0) return mat(n, m, out);
+  // pinv(a) = 2^e pinv(2^e a): the SVD and the products run on max |entry| ~ 1 and only the
+  // result is scaled (entries beyond float64's range become ±Infinity, never NaN).
+  const ea = unitScaleExponent(ad);
+  ldexpInPlace(ad, ea);
   const sv = exactSvdParts(ad, m, n, 'pinv');
   const cut = rcond * sv.s[0]!;
   // out = V diag(1/s) Uᵀ
@@ -175,5 +189,6 @@ export function pinv(a: Matrix, opts: { rcond?: number } = {}): Matrix<Float64Ar
       for (let r = 0; r < m; r++) out[i * m + r] = out[i * m + r]! + x * sv.u[r * k + j]!;
     }
   }
+  ldexpInPlace(out, ea);
   return mat(n, m, out);
 }

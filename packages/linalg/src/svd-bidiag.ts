@@ -13,7 +13,7 @@
  * (2012) (TGK eigenvector pitfalls).
  */
 import { gemmAccumulate, gemvAccumulate, withWorkspace } from '@x/gpu';
-import { mat } from './dense-util';
+import { ldexpInPlace, mat, maxAbsOf, unitScaleExponent } from './dense-util';
 import { eigh } from './eigh';
 import { applyQLeft, formQ, householderQrInPlace, makeReflector } from './householder-qr';
 import { jacobiSvd, type SvdParts } from './jacobi-svd';
@@ -381,7 +381,9 @@ export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: strin
       }
     }
     const cm = mm(ut, n, tiny, true, bv, tiny); // tiny x tiny
-    const inner = denseSvd(cm, tiny, tiny, fn);
+    // The small problem is scaled by a power of two (exact) to max |entry| ~ 1 first: its
+    // entries can be far below the original scale, and every level must work in a safe range.
+    const inner = scaledDenseSvd(cm, tiny, tiny, fn);
     const uu = mm(ut, n, tiny, false, inner.u, tiny);
     const vv = mm(vt, n, tiny, false, inner.v, tiny);
     for (let c = 0; c < tiny; c++) {
@@ -395,6 +397,15 @@ export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: strin
   return { u, s, v };
 }
 
+/** {@link denseSvd} of a scaled by 2^e (e: max |a| scaled to about 1, exact), s scaled back. */
+function scaledDenseSvd(a: Float64Array, m: number, n: number, fn: string): SvdParts {
+  const ex = unitScaleExponent(a);
+  ldexpInPlace(a, ex);
+  const p = denseSvd(a, m, n, fn);
+  ldexpInPlace(p.s, -ex);
+  return p;
+}
+
 /**
  * Thin SVD of a row-major m x n buffer with m >= n (a is overwritten): Jacobi for small n,
  * QR first when m >= 1.6 n, else bidiagonalization + TGK divide and conquer. With kWant < n
@@ -403,9 +414,7 @@ export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: strin
  */
 export function denseSvd(a: Float64Array, m: number, n: number, fn: string, kWant = n): SvdParts {
   if (n <= SMALL) return jacobiSvd(a, m, n, fn);
-  let amax = 0;
-  for (let i = 0; i < a.length; i++) amax = Math.max(amax, Math.abs(a[i]!));
-  if (amax === 0) return jacobiSvd(a, m, n, fn);
+  if (maxAbsOf(a) === 0) return jacobiSvd(a, m, n, fn);
   if (m * 5 >= n * 8) {
     const tau = householderQrInPlace(a, m, n);
     const r = new Float64Array(n * n);

@@ -1,15 +1,7 @@
 /** Exact thin SVD dispatcher on row-major buffers (internal). */
-import { maxAbsOf, transposeData } from './dense-util';
+import { ldexpArray, transposeData, unitScaleExponent } from './dense-util';
 import type { SvdParts } from './jacobi-svd';
 import { denseSvd, denseSvdvals } from './svd-bidiag';
-
-/** x * 2^e for integer e in [-2100, 2100], in two exact steps (2^e alone may overflow). */
-export function ldexpArray(x: Float64Array, e: number): Float64Array {
-  const h = Math.trunc(e / 2);
-  const f1 = 2 ** h;
-  const f2 = 2 ** (e - h);
-  return x.map((v) => v * f1 * f2);
-}
 
 /**
  * Thin exact SVD of a row-major m x n buffer (any shape); k = min(m, n) triplets. The input
@@ -18,8 +10,7 @@ export function ldexpArray(x: Float64Array, e: number): Float64Array {
  * possibly only the kWant leading ones when kWant is smaller.
  */
 export function exactSvdParts(data: Float64Array, m: number, n: number, fn: string, kWant = Math.min(m, n)): SvdParts {
-  const amax = maxAbsOf(data);
-  const e = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+  const e = unitScaleExponent(data);
   if (e !== 0) data = ldexpArray(data, e);
   let p: SvdParts;
   if (m >= n) p = denseSvd(e !== 0 ? data : data.slice(), m, n, fn, kWant);
@@ -33,8 +24,7 @@ export function exactSvdParts(data: Float64Array, m: number, n: number, fn: stri
 
 /** Singular values (descending) of a row-major m x n buffer. */
 export function exactSvdvals(data: Float64Array, m: number, n: number, fn: string): Float64Array {
-  const amax = maxAbsOf(data);
-  const e = amax > 0 ? -Math.round(Math.log2(amax)) : 0;
+  const e = unitScaleExponent(data);
   const x = e !== 0 ? ldexpArray(data, e) : data.slice();
   const s = m >= n ? denseSvdvals(x, m, n, fn) : denseSvdvals(transposeData(x, m, n), n, m, fn);
   return e !== 0 ? ldexpArray(s, -e) : s;

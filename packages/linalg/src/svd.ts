@@ -1,11 +1,12 @@
 import { DomainError, type Matrix } from '@x/gpu';
-import { f64Copy, mat } from './dense-util';
+import { requireInt, requireOptions } from './checks';
+import { f64Copy, firstCols, mat } from './dense-util';
 import { exactSvdParts, exactSvdvals } from './svd-exact';
 import { randomizedSvdParts } from './randomized';
 
 /** Options of {@link svd}. */
 export interface SvdOptions {
-  /** Number of singular triplets to return (default min(m, n)); 1 <= k <= min(m, n). */
+  /** Number of singular triplets to return (default min(m, n)); 1 <= k <= min(m, n) (k = 0 only for an empty matrix). */
   k?: number;
   /** 'exact' (default) or 'randomized' (Halko-Martinsson-Tropp range finder). */
   method?: 'exact' | 'randomized';
@@ -27,13 +28,6 @@ export interface SvdResult {
   V: Matrix<Float64Array>;
 }
 
-function truncateCols(x: Float64Array, rows: number, cols: number, k: number): Float64Array {
-  if (k === cols) return x;
-  const out = new Float64Array(rows * k);
-  for (let i = 0; i < rows; i++) out.set(x.subarray(i * cols, i * cols + k), i * k);
-  return out;
-}
-
 /**
  * Singular value decomposition a ≈ U diag(S) Vᵀ of an m x n matrix, truncated to k triplets.
  *
@@ -52,14 +46,14 @@ function truncateCols(x: Float64Array, rows: number, cols: number, k: number): F
  * unknown method; ConvergenceError if an iteration budget runs out.
  */
 export function svd(a: Matrix, opts: SvdOptions = {}): SvdResult {
+  requireOptions('svd', opts, ['k', 'method', 'niter', 'oversample', 'seed']);
   const data = f64Copy('svd', 'a', a);
   const m = a.rows;
   const n = a.cols;
   const kmax = Math.min(m, n);
-  const k = opts.k ?? kmax;
-  if (!Number.isInteger(k) || k < 0 || k > kmax) {
-    throw new DomainError(`svd: k must be an integer in [0, min(m, n) = ${kmax}] for a ${m}x${n} matrix, got ${k}`);
-  }
+  // An explicit k must be in [1, min(m, n)]; the default takes all min(m, n) triplets (none
+  // for an empty matrix).
+  const k = opts.k === undefined ? kmax : requireInt('svd', 'k', opts.k, Math.min(1, kmax), kmax);
   const method = opts.method ?? 'exact';
   if (method !== 'exact' && method !== 'randomized') {
     throw new DomainError(`svd: method must be 'exact' or 'randomized', got ${String(method)}`);
@@ -72,9 +66,9 @@ export function svd(a: Matrix, opts: SvdOptions = {}): SvdResult {
   const p = exactSvdParts(data, m, n, 'svd', Math.max(k, 1));
   const got = p.s.length;
   return {
-    U: mat(m, k, truncateCols(p.u, m, got, k)),
+    U: mat(m, k, firstCols(p.u, m, got, k)),
     S: p.s.slice(0, k),
-    V: mat(n, k, truncateCols(p.v, n, got, k)),
+    V: mat(n, k, firstCols(p.v, n, got, k)),
   };
 }
 

@@ -14,6 +14,12 @@ import { EPS } from './dense-util';
 import { tridiagQl } from './tridiagonal';
 
 const LEAF = 32;
+/**
+ * Absolute floor, relative to the scaled matrix (largest entry 1): entries below it are
+ * flushed to zero, and deflation and root bracketing stop there, so no merge or secular
+ * equation works on subnormal numbers. 2^-960 (about 1e-289) perturbs T far below eps ||T||.
+ */
+const FLUSH = 2 ** -960;
 
 interface Eig {
   vals: Float64Array;
@@ -44,8 +50,16 @@ export function tridiagEigDc(
   }
   const ds = new Float64Array(n);
   const es = new Float64Array(Math.max(n - 1, 0));
-  for (let i = 0; i < n; i++) ds[i] = d[i]! / scale;
-  for (let i = 0; i < n - 1; i++) es[i] = e[i]! / scale;
+  // Scaled to max |entry| = 1; entries below FLUSH (far below the O(eps) absolute accuracy)
+  // are set to zero, so no merge or secular equation ever works on subnormal numbers.
+  for (let i = 0; i < n; i++) {
+    const v = d[i]! / scale;
+    ds[i] = Math.abs(v) < FLUSH ? 0 : v;
+  }
+  for (let i = 0; i < n - 1; i++) {
+    const v = e[i]! / scale;
+    es[i] = Math.abs(v) < FLUSH ? 0 : v;
+  }
   const r = rec(ds, es, fn, keep);
   for (let i = 0; i < n; i++) d[i] = r.vals[i]! * scale;
   return r.q;
@@ -119,7 +133,7 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
     zs[s] = zAll[perm[s]!]!;
     dmax = Math.max(dmax, Math.abs(ds[s]!));
   }
-  const tol = 8 * EPS * Math.max(dmax, rho);
+  const tol = Math.max(8 * EPS * Math.max(dmax, rho), FLUSH);
   // Deflation.
   const deflated = new Uint8Array(sz);
   const rotA: number[] = [];
@@ -308,7 +322,7 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
     else hi = x;
     const erretm = 8 * (1 + rho * (phi - psi)) + rho * Math.abs(x) * (dpsi + dphi);
     if (Math.abs(f) <= EPS * erretm) break;
-    if (hi - lo <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi))) break;
+    if (hi - lo <= Math.max(2 * EPS * Math.max(Math.abs(lo), Math.abs(hi)), FLUSH * EPS)) break;
     let xn: number;
     if (iter >= 60) {
       xn = 0.5 * (lo + hi);

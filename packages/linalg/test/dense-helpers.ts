@@ -18,17 +18,21 @@ export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return e;
 }
 
+/** ||a||_2 of the entries, scaled so that squares of huge or tiny entries neither overflow nor underflow. */
 export function fro(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  if (m === 0 || !Number.isFinite(m)) return m;
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
-  return Math.sqrt(s);
+  for (let i = 0; i < a.length; i++) s += (a[i]! / m) ** 2;
+  return m * Math.sqrt(s);
 }
 
-/** ||a - b||_F */
+/** ||a - b||_F (overflow-safe as {@link fro}). */
 export function froDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(s);
+  const d = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) d[i] = a[i]! - b[i]!;
+  return fro(d);
 }
 
 /** max |QᵀQ - I| for the columns of q. */

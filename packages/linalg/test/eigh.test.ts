@@ -56,9 +56,14 @@ describe('eigh against numpy.linalg.eigh', () => {
     const s = gram(randn(40, 40, 2));
     expect(maxDiff(eigh(s, { vectors: false }).values, eigh(s).values)).toBeLessThan(growth(40) * 200);
   });
-  it('reads only the lower triangle', () => {
+  it('rejects a non-symmetric input, naming the largest asymmetry; symmetryTol relaxes the check', () => {
     const a = m64(2, 2, [2, 100, 1, 2]);
-    expect(maxDiff(eigh(a).values, [1, 3])).toBeLessThanOrEqual(growth(2) * 3);
+    expect(() => eigh(a)).toThrow(/eigh: a must be symmetric: \|a\[1, 0\] - a\[0, 1\]\| = 99/);
+    // Within tolerance, the symmetric part (a + aᵀ)/2 is factored: both triangles count.
+    const b = m64(2, 2, [2, 1 + 1e-15, 1, 2]);
+    const mid = 1 + 0.5e-15;
+    expect(maxDiff(eigh(b).values, [2 - mid, 2 + mid])).toBeLessThanOrEqual(growth(2) * 3);
+    expect(eigh(a, { symmetryTol: 1 }).values[1]).toBeCloseTo(2 + 50.5, 12);
   });
   it('errors', () => {
     expect(() => eigh(randn(2, 3, 0))).toThrow(ShapeError);

@@ -115,9 +115,10 @@ describe('svd options', () => {
     const scaled = (x: ArrayLike<number>) => Float64Array.from(x, (v) => v / 1e300);
     expect(froDiff(scaled(usvt(U, S, V).data), scaled(a.data))).toBeLessThanOrEqual(growth(n, n));
   });
-  it('k = 0 gives empty factors', () => {
-    const r = svd(a, { k: 0 });
-    expect([r.U.rows, r.U.cols, r.S.length, r.V.rows, r.V.cols]).toEqual([9, 0, 0, 6, 0]);
+  it('k = 0 is a DomainError (the contract is 1 <= k <= min(m, n)); an empty matrix gives empty factors', () => {
+    expect(() => svd(a, { k: 0 })).toThrow(/svd: k must be an integer in \[1, 6\], got 0/);
+    const r = svd(m64(0, 3, []));
+    expect([r.U.rows, r.U.cols, r.S.length, r.V.rows, r.V.cols]).toEqual([0, 0, 0, 3, 0]);
   });
   it('rejects bad k, method, shapes and non-finite input', () => {
     expect(() => svd(a, { k: 7 })).toThrow(DomainError);
@@ -193,8 +194,8 @@ describe('svd properties (fast-check)', () => {
         let a = m64(m, n, vals);
         if (rank < Math.min(m, n)) {
           // Project onto a rank-r matrix by truncating the SVD (exact zeros below).
-          const r = svd(a, { k: rank });
-          a = m64(m, n, usvt(r.U, r.S, r.V).data);
+          const r = rank === 0 ? null : svd(a, { k: rank });
+          a = m64(m, n, r ? usvt(r.U, r.S, r.V).data : new Float64Array(m * n));
         }
         const { U, S, V } = svd(a);
         const tol = growth(m, n);

@@ -1,4 +1,5 @@
-import { assertFinite, assertMatrix, DomainError, type Matrix, matmul } from '@x/gpu';
+import { assertFinite, assertMatrix, DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
+import { checkInt, checkOneOf } from '@x/gpu/checks';
 import { dctCols, dctMatrix, dctRows } from '@x/linalg';
 import { checkRank } from './validate';
 
@@ -93,8 +94,22 @@ export function dctProjection(G: Matrix, r: number, opts: DctProjectionOptions =
   return { indices, projected: { rows: r, cols: n, data: out }, side };
 }
 
-/** The r x size matrix of selected DCT rows C[I, :] (= Q[:, I]ᵀ). */
-export function dctRowsAt(size: number, indices: Int32Array): Matrix<Float64Array> {
+/** Throws unless `indices` is an Int32Array of indices in [0, size). */
+function checkIndices(fn: string, size: number, indices: unknown): asserts indices is Int32Array {
+  if (!(indices instanceof Int32Array)) throw new ShapeError(`${fn}: indices must be an Int32Array`);
+  for (let k = 0; k < indices.length; k++) {
+    const v = indices[k]!;
+    if (v < 0 || v >= size) throw new DomainError(`${fn}: indices[${k}] = ${v} is outside [0, ${size}) (the DCT size)`);
+  }
+}
+
+/**
+ * The r x size matrix of selected DCT rows C[I, :] (= Q[:, I]ᵀ).
+ * @throws DomainError when size is not an integer in [1, 2^13] or an index is outside [0, size).
+ */
+export function dctRowsAt(size: number, indices: Int32Array, fn = 'dctRowsAt'): Matrix<Float64Array> {
+  checkInt(fn, 'size', size, 1, 2 ** 13);
+  checkIndices(fn, size, indices);
   const C = cachedDct(size);
   const r = indices.length;
   const out = new Float64Array(r * size);
@@ -107,7 +122,9 @@ export function dctRowsAt(size: number, indices: Int32Array): Matrix<Float64Arra
  * Q[:, I]ᵀ G (r x n). O(m n r).
  */
 export function dctProject(G: Matrix, indices: Int32Array, side: 'right' | 'left'): Matrix<Float64Array> {
-  const CI = dctRowsAt(side === 'right' ? G.cols : G.rows, indices);
+  assertMatrix('dctProject', 'G', G);
+  checkOneOf('dctProject', 'side', side, ['right', 'left'] as const);
+  const CI = dctRowsAt(side === 'right' ? G.cols : G.rows, indices, 'dctProject');
   return (side === 'right' ? matmul(G, CI, { transB: true }) : matmul(CI, G)) as Matrix<Float64Array>;
 }
 
@@ -116,6 +133,8 @@ export function dctProject(G: Matrix, indices: Int32Array, side: 'right' | 'left
  * r x n). Inverse of {@link dctProject} on the selected subspace. O(m n r).
  */
 export function dctBackProject(x: Matrix, indices: Int32Array, side: 'right' | 'left', size: number): Matrix<Float64Array> {
-  const CI = dctRowsAt(size, indices);
+  assertMatrix('dctBackProject', 'x', x);
+  checkOneOf('dctBackProject', 'side', side, ['right', 'left'] as const);
+  const CI = dctRowsAt(size, indices, 'dctBackProject');
   return (side === 'right' ? matmul(x, CI) : matmul(CI, x, { transA: true })) as Matrix<Float64Array>;
 }

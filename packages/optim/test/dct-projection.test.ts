@@ -16,6 +16,17 @@ interface Case {
 }
 const fx = loadFixture<{ cases: Case[] }>('optim_dct_projection.json');
 
+describe('dctProject / dctBackProject validate their indices (issue 16)', () => {
+  it('an index outside [0, size) is a DomainError, not a zero column', () => {
+    const G = randn(6, 6, 1);
+    expect(() => dctProject(G, Int32Array.from([0, 99]), 'right')).toThrow(/^dctProject: indices\[1\] = 99 is outside \[0, 6\)/);
+    expect(() => dctProject(G, Int32Array.from([-1]), 'left')).toThrow(DomainError);
+    expect(() => dctProject(G, Int32Array.from([1]), 'up' as 'left')).toThrow(DomainError);
+    expect(() => dctBackProject(randn(6, 2, 1), Int32Array.from([0, 6]), 'right', 6)).toThrow(/^dctBackProject: indices\[1\]/);
+    expect(dctProject(G, Int32Array.from([0, 5]), 'right').cols).toBe(2);
+  });
+});
+
 describe('dctProjection', () => {
   it('matches the numpy reference (indices and projected columns/rows)', () => {
     for (const c of fx.cases) {

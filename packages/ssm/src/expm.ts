@@ -11,17 +11,23 @@ export function expm(a: Matrix): Matrix<Float64Array> {
   assertMatrix('expm', 'a', a);
   const n = a.rows;
   if (a.cols !== n) throw new ShapeError(`expm: a must be square, got ${a.rows}x${a.cols}`);
-  let norm = 0;
+  let amax = 0;
+  for (let i = 0; i < n * n; i++) {
+    const v = a.data[i]!;
+    if (!Number.isFinite(v)) throw new DomainError(`expm: a[${Math.floor(i / n)}, ${i % n}] is ${v}; inputs must be finite`);
+    amax = Math.max(amax, Math.abs(v));
+  }
+  // ||a||_1 in log2 form (column sums of |a| / max|a|, so huge entries cannot overflow the sum).
+  let rel = 0;
   for (let j = 0; j < n; j++) {
     let s = 0;
-    for (let i = 0; i < n; i++) s += Math.abs(a.data[i * n + j]!);
-    if (!Number.isFinite(s)) throw new DomainError('expm: a has non-finite entries');
-    norm = Math.max(norm, s);
+    for (let i = 0; i < n; i++) s += Math.abs(a.data[i * n + j]!) / amax;
+    rel = Math.max(rel, s);
   }
-  const s = norm > 0.5 ? Math.ceil(Math.log2(norm / 0.5)) : 0;
-  const scale = 2 ** -s;
+  const log2Norm = amax > 0 ? Math.log2(rel) + Math.log2(amax) : Number.NEGATIVE_INFINITY;
+  const s = log2Norm > -1 ? Math.ceil(log2Norm + 1) : 0;
   const X = new Float64Array(n * n);
-  for (let i = 0; i < n * n; i++) X[i] = a.data[i]! * scale;
+  for (let i = 0; i < n * n; i++) X[i] = ldexp(a.data[i]!, -s);
   const Xm: Matrix<Float64Array> = { rows: n, cols: n, data: X };
   // Horner: E = I + X (I + X/2 (I + X/3 (...)))
   const deg = 18;
@@ -34,6 +40,28 @@ export function expm(a: Matrix): Matrix<Float64Array> {
     for (let i = 0; i < n; i++) P.data[i * n + i] = P.data[i * n + i]! + 1;
     E = P;
   }
-  for (let k = 0; k < s; k++) E = matmul(E, E) as Matrix<Float64Array>;
+  // Squaring on E = 2^c F with F kept near max |F| = 1, so an exponential beyond float64's range
+  // comes out as Infinity (and exact zeros stay 0) instead of Infinity * 0 = NaN in the products.
+  let c = 0;
+  for (let k = 0; k < s; k++) {
+    E = matmul(E, E) as Matrix<Float64Array>;
+    c *= 2;
+    let m = 0;
+    for (let i = 0; i < n * n; i++) m = Math.max(m, Math.abs(E.data[i]!));
+    if (m > 0 && (m > 2 ** 400 || m < 2 ** -400)) {
+      const sh = -Math.round(Math.log2(m));
+      for (let i = 0; i < n * n; i++) E.data[i] = ldexp(E.data[i]!, sh);
+      c -= sh;
+    }
+  }
+  if (c !== 0) for (let i = 0; i < n * n; i++) E.data[i] = ldexp(E.data[i]!, c);
   return E;
+}
+
+/** v 2^e for an integer e (0 stays 0; a result beyond float64's range is ±Infinity or ±0). */
+function ldexp(v: number, e: number): number {
+  if (v === 0) return 0;
+  const h = Math.trunc(e / 2);
+  if (Math.abs(h) > 1100) return e > 0 ? v * Number.POSITIVE_INFINITY : v * 0;
+  return v * 2 ** h * 2 ** (e - h);
 }

@@ -147,6 +147,17 @@ describe('s4dKernel vs numpy (real block realizations, explicit powers)', () => 
 });
 
 describe('dense S4 reference', () => {
+  it('expm overflows to Infinity, not NaN (scaling and squaring keeps zeros exact)', () => {
+    const E = expm({ rows: 2, cols: 2, data: Float64Array.from([1e6, 0, 0, 1e6]) });
+    expect(Array.from(E.data)).toEqual([Number.POSITIVE_INFINITY, 0, 0, Number.POSITIVE_INFINITY]);
+    const D = expm({ rows: 2, cols: 2, data: Float64Array.from([-1e6, 0, 0, 2]) });
+    expect(D.data[0]).toBe(0);
+    // 21 squarings (driven by the -1e6 entry) amplify rounding by about 2^21: ~1e-10 relative.
+    expect(Math.abs(D.data[3]! / Math.exp(2) - 1)).toBeLessThan(2 ** 21 * 4 * 2 ** -52);
+    const H = expm({ rows: 2, cols: 2, data: Float64Array.from([1e308, 1e308, 1e308, 1e308]) });
+    expect(H.data.every((v) => v === Number.POSITIVE_INFINITY)).toBe(true);
+    expect(() => expm({ rows: 1, cols: 1, data: Float64Array.from([Number.NaN]) })).toThrow(/^expm: a\[0, 0\] is NaN/);
+  });
   it('expm matches scipy (small and large norm)', () => {
     const A = { rows: 6, cols: 6, data: Float64Array.from(F.expm6.A) };
     expect(relMax(expm(A).data, F.expm6.E)).toBeLessThan(1e-13);
