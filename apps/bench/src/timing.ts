@@ -84,7 +84,7 @@ export async function timeInterleaved(peers: readonly Peer[], budget: TimingBudg
     }
     return spent;
   };
-  for (let w = 0; w < Math.max(1, budget.warmup); w++) await round(budget.warmup > 0 ? false : true);
+  for (let w = 0; w < Math.max(1, budget.warmup); w++) await round(budget.warmup <= 0);
   let spent = 0;
   let reps = budget.warmup > 0 ? 0 : 1;
   for (;;) {

@@ -178,7 +178,9 @@ export function katModel(cfg: LmConfig, seed: number): { model: TransformerLM; h
     if (Math.abs(parameterCount(katMlp(dim, h, 0)) - target) < Math.abs(parameterCount(katMlp(dim, best, 0)) - target)) best = h;
   }
   const model = new TransformerLM({ ...cfg.model, vocabSize: VOCAB_SIZE, seed });
-  model.layers.forEach((b, i) => b.setChild('mlp', katMlp(dim, best, seed * 1000 + 2 * i)));
+  model.layers.forEach((b, i) => {
+    b.setChild('mlp', katMlp(dim, best, seed * 1000 + 2 * i));
+  });
   return { model, hidden: best };
 }
 

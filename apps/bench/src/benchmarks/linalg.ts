@@ -229,7 +229,9 @@ async function runOp(op: 'svd' | 'eigh' | 'qr', self: Benchmark, ctx: BenchConte
           errs[k] = local[k]!.check(a, s, r);
         },
       );
-      local.forEach((c, k) => timed.set(c, { ...t[k]!, relErr: errs[k]! }));
+      local.forEach((c, k) => {
+        timed.set(c, { ...t[k]!, relErr: errs[k]! });
+      });
     } catch (e) {
       for (const c of local) rows.push({ benchmark: self.id, impl: c.impl, n, status: 'error', note: `${(e as Error).name}: ${(e as Error).message}` });
     }

@@ -247,7 +247,9 @@ async function run(ctx: BenchContext): Promise<BenchmarkReport> {
           errs[k] = relErr(local[k]!.read(r), ref);
         },
       );
-      local.forEach((i, k) => timed.set(i, { ...t[k]!, relErr: errs[k]! }));
+      local.forEach((i, k) => {
+        timed.set(i, { ...t[k]!, relErr: errs[k]! });
+      });
     } catch (e) {
       for (const i of local) rows.push({ benchmark: 'matmul', impl: i.name, n, status: 'error', note: `${(e as Error).name}: ${(e as Error).message}` });
     }
