@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 // The Node entry: it installs worker_threads as the way to make threads.
@@ -181,5 +184,21 @@ describe('wasm thread pool', () => {
     auto.mockRestore();
     disableWasm();
     expect(wasmThreads().threads).toBe(1);
+  });
+
+  it('an idle pool never keeps a Node process alive (the built package, in a child process)', () => {
+    const url = pathToFileURL(join(import.meta.dirname, '..', 'dist', 'node.js')).href;
+    // No disableWasm() at the end: the process must still exit on its own once its work is done.
+    const script = `
+import { cpuBackend, enableWasm, matmul, randn, wasmThreads } from ${JSON.stringify(url)};
+const a = randn(200, 200, 1);
+matmul(a, a);
+const before = cpuBackend();
+await enableWasm({ threads: 2 });
+matmul(a, a);
+console.log(JSON.stringify({ before, threads: wasmThreads().threads }));
+`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 45_000 });
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ before: 'wasm', threads: 2 });
   });
 });
