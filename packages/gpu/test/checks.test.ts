@@ -1,8 +1,8 @@
 /**
- * Every message of @x/gpu/checks, tested once, and the strict isMatrix. Tests import the built
- * subpath the way other packages do, so the export map and the shared error classes are checked too.
+ * Every message of @x/gpu/checks, tested once, and the strict isMatrix. The sources are imported
+ * (typecheck runs before this package's own build); package.test.ts checks the subpath export.
  */
-import { AbortError, DomainError, isMatrix, matrix, ShapeError, toRows, transpose, zeros } from '@x/gpu';
+import { AbortError, DomainError, isMatrix, matrix, ShapeError, toRows, transpose, zeros } from '../src';
 import {
   checkAborted,
   checkAlloc,
@@ -27,7 +27,7 @@ import {
   describe as show,
   MAX_ELEMENTS,
   MAX_STEPS,
-} from '@x/gpu/checks';
+} from '../src/checks';
 import { describe, expect, it } from 'vitest';
 
 function thrown(f: () => unknown): Error {
@@ -200,8 +200,8 @@ describe('strict isMatrix', () => {
 
 describe('seeds', () => {
   it('rng and checkRng refuse fractional, negative and non-number seeds', async () => {
-    const { rng, randn } = await import('@x/gpu');
-    const { checkRng } = await import('@x/gpu/checks');
+    const { rng, randn } = await import('../src');
+    const { checkRng } = await import('../src/checks');
     expect(() => rng(1.5)).toThrow('rng: seed must be a non-negative safe integer, got 1.5');
     expect(() => rng(-1)).toThrow(DomainError);
     expect(() => rng('7' as unknown as number)).toThrow(DomainError);
