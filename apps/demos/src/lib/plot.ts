@@ -217,6 +217,21 @@ const decadeValues = (_u: uPlot, splits: number[]) => splits.map((v) => logTickL
 /** A log2 x range that ends at the data instead of the next power of two. */
 const tightRange = (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => [min, max];
 
+/** Breaks a category name at spaces into lines of at most `px` pixels (about 7 px a character). */
+function wrapLabel(name: string, px: number): string {
+  const max = Math.max(4, Math.floor(px / 7));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of name.split(' ')) {
+    if (line && line.length + 1 + word.length > max) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
 /** Width of one category's group of bars, as a fraction of the category spacing. */
 const GROUP = 0.7;
 
@@ -257,7 +272,9 @@ function barPlot(host: HTMLElement, p: ExperimentPlot, height: number): PlotHand
         stroke: '#334155',
         grid: { show: false },
         splits: () => cats.map((_, i) => i),
-        values: (_u, splits) => splits.map((v) => cats[Math.round(v)] ?? ''),
+        // Long names wrap onto several lines so neighbouring categories never overlap.
+        values: (_u, splits) => splits.map((v) => wrapLabel(cats[Math.round(v)] ?? '', (width - 90) / Math.max(cats.length, 1))),
+        size: 24 + 14 * Math.max(1, ...cats.map((c) => wrapLabel(c, (width - 90) / Math.max(cats.length, 1)).split('\n').length)),
       },
       {
         label: p.yLabel,
