@@ -185,7 +185,12 @@ async function run(shell: Shell, slug: string): Promise<void> {
   fullBox.checked = params.get('full') === '1';
   const runAll = button('Run all', { id: 'run-all' });
   const abortAll = button('Abort', { id: 'abort-all' });
-  abortAll.disabled = true;
+  abortAll.setAttribute('aria-disabled', 'true');
+  abortAll.classList.add('off');
+  const setAbortAll = (on: boolean) => {
+    abortAll.setAttribute('aria-disabled', String(!on));
+    abortAll.classList.toggle('off', !on);
+  };
   const runnerNote = el('span', { class: 'muted', id: 'runner' }, 'starting the experiment worker…');
   const toolbar = el(
     'div',
@@ -254,7 +259,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
 
   const settleStatus = () => {
     const busy = active !== null || queue.length > 0;
-    abortAll.disabled = !busy;
+    setAbortAll(busy);
     if (busy) return;
     const finished = [...results.values()];
     const failed = finished.filter((r) => !r.ok);
@@ -340,7 +345,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
       card.setState('queued');
       queue.push({ card, quick });
     }
-    abortAll.disabled = false;
+    setAbortAll(true);
     void drain();
   };
 
@@ -364,6 +369,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
   }
   runAll.addEventListener('click', () => enqueue(cards));
   abortAll.addEventListener('click', () => {
+    if (abortAll.getAttribute('aria-disabled') === 'true') return;
     for (const j of queue.splice(0)) markAborted(j.card);
     active?.handle.abort();
     publish();
