@@ -62,6 +62,26 @@ export function coveredSeries(p: ExperimentPlot): Map<number, number> {
   return out;
 }
 
+/**
+ * What is wrong with a plot's data as drawn (for the e2e test and the page's results): values
+ * that cannot be drawn (non-finite, or <= 0 on a log axis) and log-x plots whose ticks would not
+ * sit at the data. Series covered by another are drawn dashed, so they are listed separately.
+ */
+export function plotProblems(p: ExperimentPlot): string[] {
+  const out: string[] = [];
+  for (const s of p.series) {
+    const badY = s.y.filter((v) => !Number.isFinite(v) || (p.logY === true && !(v > 0))).length;
+    const badX = s.x.filter((v) => !Number.isFinite(v) || (p.logX === true && !(v > 0))).length;
+    if (badY > 0) out.push(`${p.title} / ${s.name}: ${badY} y value(s) that cannot be drawn${p.logY ? ' on a log axis' : ''}`);
+    if (badX > 0) out.push(`${p.title} / ${s.name}: ${badX} x value(s) that cannot be drawn${p.logX ? ' on a log axis' : ''}`);
+    if (s.x.length !== s.y.length) out.push(`${p.title} / ${s.name}: ${s.x.length} x values for ${s.y.length} y values`);
+  }
+  if (p.categories) {
+    for (const s of p.series) if (s.x.some((v) => !Number.isInteger(v) || v < 0 || v >= p.categories!.length)) out.push(`${p.title} / ${s.name}: x is not a category index`);
+  }
+  return out;
+}
+
 /** Tick labels at the data's own x values when a plot has only a few of them (sizes, lengths). */
 function dataXs(p: ExperimentPlot): number[] | null {
   const xs = [...new Set(p.series.flatMap((s) => s.x.filter((v) => Number.isFinite(v) && (!p.logX || v > 0))))].sort((a, b) => a - b);
