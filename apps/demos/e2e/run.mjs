@@ -213,6 +213,7 @@ async function checkPackagePage(browser, base, slug, pageReports) {
   const id = want === 'first' ? listed[0]?.id : want;
   const ran = (res?.experiments ?? []).find((e) => e.id === id);
   const canvases = id ? await r.page.locator(`[data-experiment="${id}"] .uplot canvas`).count() : 0;
+  const checkItems = id ? await r.page.locator(`[data-experiment="${id}"] .checks li`).count() : 0;
   pageReports[slug] = { status: r.status, seconds: r.seconds, results: res, autorun: id, experimentMs: ran?.ms, listed: listed.length };
   record(`${slug}: experiments run on the wasm kernels${res?.hardwareConcurrency > 1 ? ' on a worker pool' : ''}`, () => {
     const cpu = res?.cpu;
@@ -237,6 +238,13 @@ async function checkPackagePage(browser, base, slug, pageReports) {
     assert(ran.quick === true, `${id} did not run in quick mode`);
     assert(ran.plots >= 1 && canvases >= ran.plots, `${id} returned ${ran.plots} plots, ${canvases} uPlot canvases drawn in its card`);
     assert(res.experiments.length === 1, `expected only ${id} to run, got ${res.experiments.length}`);
+  });
+  record(`${slug}: ${id ?? '(none)'} shows its checks, and its plots hold only drawable data`, () => {
+    assert(ran, `${id} did not run`);
+    assert(Array.isArray(ran.checks) && ran.checks.length > 0, `${id} reported no checks`);
+    assert(checkItems === ran.checks.length, `${checkItems} check lines in the card for ${ran.checks.length} checks`);
+    assert(ran.ok === ran.checks.every((c) => !c.asserted || c.holds), `${id}: ok ${ran.ok} is not the conjunction of its asserted checks`);
+    assert((ran.plotProblems ?? []).length === 0, `plot data problems: ${(ran.plotProblems ?? []).join('; ')}`);
   });
   if (slug === ABORT_TEST.slug) {
     // A long experiment, started with its Run button and stopped with its Abort button.

@@ -40,6 +40,9 @@ async function run(req: Extract<WorkerRequest, { type: 'run' }>): Promise<void> 
         scope.postMessage({ type: 'progress', runId: req.runId, fraction: p.fraction, message: p.message });
       },
     });
+    // A run that returns after its abort (an experiment that ignored the signal) reports the
+    // abort, not a result the page would show as current.
+    if (controller.signal.aborted) throw new Error('aborted');
     scope.postMessage({ type: 'result', runId: req.runId, result });
   } catch (err) {
     const e2 = err instanceof Error ? err : new Error(String(err));

@@ -19,7 +19,7 @@ import { el } from './dom';
 import type { Experiment, ExperimentResult } from './experiment';
 import { yieldToEventLoop } from './experiment';
 import { type ExperimentSummary, mountShell, type Shell } from './page';
-import { linePlot } from './plot';
+import { coveredSeries, linePlot, plotProblems } from './plot';
 import { AbortedError, type ExperimentRunner, mainThreadRunner, type RunHandle, workerRunner } from './runner';
 
 type CardState = 'idle' | 'queued' | 'running' | 'ok' | 'fail' | 'aborted';
@@ -40,6 +40,12 @@ export interface PageExperimentSummary extends ExperimentSummary {
   plots: number;
   /** onProgress reports that reached the page (the worker sends at most one per 50 ms). */
   progressReports: number;
+  /** Data problems of the plots (values that cannot be drawn, see plotProblems); empty when sound. */
+  plotProblems: string[];
+  /** Series drawn on top of another (drawn dashed so both show), as "plot / covering over covered". */
+  coveredSeries: string[];
+  /** The checks' verdicts, as the card lists them. */
+  checks: { statement: string; holds: boolean; asserted: boolean }[];
 }
 
 interface Card {
@@ -185,7 +191,12 @@ async function run(shell: Shell, slug: string): Promise<void> {
   fullBox.checked = params.get('full') === '1';
   const runAll = button('Run all', { id: 'run-all' });
   const abortAll = button('Abort', { id: 'abort-all' });
-  abortAll.disabled = true;
+  abortAll.setAttribute('aria-disabled', 'true');
+  abortAll.classList.add('off');
+  const setAbortAll = (on: boolean) => {
+    abortAll.setAttribute('aria-disabled', String(!on));
+    abortAll.classList.toggle('off', !on);
+  };
   const runnerNote = el('span', { class: 'muted', id: 'runner' }, 'starting the experiment worker…');
   const toolbar = el(
     'div',
@@ -254,7 +265,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
 
   const settleStatus = () => {
     const busy = active !== null || queue.length > 0;
-    abortAll.disabled = !busy;
+    setAbortAll(busy);
     if (busy) return;
     const finished = [...results.values()];
     const failed = finished.filter((r) => !r.ok);
@@ -302,7 +313,10 @@ async function run(shell: Shell, slug: string): Promise<void> {
           const ms = performance.now() - t0;
           card.setState(r.ok ? 'ok' : 'fail');
           const plots = card.show(r, ms, quick);
-          results.set(card.e.id, { id: card.e.id, ok: r.ok, summary: r.summary, ms, metrics: r.metrics, quick, plots, progressReports });
+          const problems = (r.plots ?? []).flatMap(plotProblems);
+          const covered = (r.plots ?? []).flatMap((p) => [...coveredSeries(p)].map(([j, i]) => `${p.title} / ${p.series[j]!.name} over ${p.series[i]!.name}`));
+          const checks = r.checks.map((c) => ({ statement: c.statement, holds: c.holds, asserted: c.asserted !== false }));
+          results.set(card.e.id, { id: card.e.id, ok: r.ok, summary: r.summary, ms, metrics: r.metrics, quick, plots, progressReports, plotProblems: problems, coveredSeries: covered, checks });
         } catch (err) {
           if (err instanceof AbortedError) markAborted(card);
           else {
@@ -311,7 +325,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
             card.setState('fail');
             const text = `threw ${e.name}: ${e.message}`;
             card.showError(text);
-            results.set(card.e.id, { id: card.e.id, ok: false, summary: text, ms, quick, plots: 0, progressReports });
+            results.set(card.e.id, { id: card.e.id, ok: false, summary: text, ms, quick, plots: 0, progressReports, plotProblems: [], coveredSeries: [], checks: [] });
           }
         } finally {
           active = null;
@@ -340,7 +354,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
       card.setState('queued');
       queue.push({ card, quick });
     }
-    abortAll.disabled = false;
+    setAbortAll(true);
     void drain();
   };
 
@@ -364,6 +378,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
   }
   runAll.addEventListener('click', () => enqueue(cards));
   abortAll.addEventListener('click', () => {
+    if (abortAll.getAttribute('aria-disabled') === 'true') return;
     for (const j of queue.splice(0)) markAborted(j.card);
     active?.handle.abort();
     publish();

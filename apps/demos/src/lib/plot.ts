@@ -62,6 +62,26 @@ export function coveredSeries(p: ExperimentPlot): Map<number, number> {
   return out;
 }
 
+/**
+ * What is wrong with a plot's data as drawn (for the e2e test and the page's results): values
+ * that cannot be drawn (non-finite, or <= 0 on a log axis) and log-x plots whose ticks would not
+ * sit at the data. Series covered by another are drawn dashed, so they are listed separately.
+ */
+export function plotProblems(p: ExperimentPlot): string[] {
+  const out: string[] = [];
+  for (const s of p.series) {
+    const badY = s.y.filter((v) => !Number.isFinite(v) || (p.logY === true && !(v > 0))).length;
+    const badX = s.x.filter((v) => !Number.isFinite(v) || (p.logX === true && !(v > 0))).length;
+    if (badY > 0) out.push(`${p.title} / ${s.name}: ${badY} y value(s) that cannot be drawn${p.logY ? ' on a log axis' : ''}`);
+    if (badX > 0) out.push(`${p.title} / ${s.name}: ${badX} x value(s) that cannot be drawn${p.logX ? ' on a log axis' : ''}`);
+    if (s.x.length !== s.y.length) out.push(`${p.title} / ${s.name}: ${s.x.length} x values for ${s.y.length} y values`);
+  }
+  if (p.categories) {
+    for (const s of p.series) if (s.x.some((v) => !Number.isInteger(v) || v < 0 || v >= p.categories!.length)) out.push(`${p.title} / ${s.name}: x is not a category index`);
+  }
+  return out;
+}
+
 /** Tick labels at the data's own x values when a plot has only a few of them (sizes, lengths). */
 function dataXs(p: ExperimentPlot): number[] | null {
   const xs = [...new Set(p.series.flatMap((s) => s.x.filter((v) => Number.isFinite(v) && (!p.logX || v > 0))))].sort((a, b) => a - b);
@@ -217,6 +237,21 @@ const decadeValues = (_u: uPlot, splits: number[]) => splits.map((v) => logTickL
 /** A log2 x range that ends at the data instead of the next power of two. */
 const tightRange = (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => [min, max];
 
+/** Breaks a category name at spaces into lines of at most `px` pixels (about 7 px a character). */
+function wrapLabel(name: string, px: number): string {
+  const max = Math.max(4, Math.floor(px / 7));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of name.split(' ')) {
+    if (line && line.length + 1 + word.length > max) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
 /** Width of one category's group of bars, as a fraction of the category spacing. */
 const GROUP = 0.7;
 
@@ -257,7 +292,9 @@ function barPlot(host: HTMLElement, p: ExperimentPlot, height: number): PlotHand
         stroke: '#334155',
         grid: { show: false },
         splits: () => cats.map((_, i) => i),
-        values: (_u, splits) => splits.map((v) => cats[Math.round(v)] ?? ''),
+        // Long names wrap onto several lines so neighbouring categories never overlap.
+        values: (_u, splits) => splits.map((v) => wrapLabel(cats[Math.round(v)] ?? '', (width - 90) / Math.max(cats.length, 1))),
+        size: 24 + 14 * Math.max(1, ...cats.map((c) => wrapLabel(c, (width - 90) / Math.max(cats.length, 1)).split('\n').length)),
       },
       {
         label: p.yLabel,

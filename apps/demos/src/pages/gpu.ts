@@ -125,6 +125,13 @@ async function main(): Promise<void> {
   }
   const threaded = typeof wasm !== 'string' && pool.threads > 1;
   const renderer = glRenderer();
+  // A software rasterizer (SwiftShader, llvmpipe) runs "GPU" kernels on the CPU: say so, since
+  // the WebGL2 timings below are then no measure of a graphics card.
+  if (/swiftshader|llvmpipe|software|softpipe/i.test(renderer)) {
+    deviceGrid.before(
+      el('p', { class: 'note', id: 'software-renderer' }, `WebGL2 runs on a software renderer here (${renderer}): the gpu.js kernels execute on the CPU, so their timings say nothing about a graphics card. Results are still checked against the CPU.`),
+    );
+  }
   deviceGrid.append(
     infoTable('GPU device (gpu.js)', gpu.info, { renderer }),
     infoTable('CPU device (js, reference)', cpu.info),

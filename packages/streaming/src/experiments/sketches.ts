@@ -138,6 +138,8 @@ function blockSet(kind: 'shared' | 'independent' | 'crowding', seed: number, m: 
 }
 
 const ESTIMATORS: ConcatEstimator[] = ['maxNorm', 'residual', 'approximate'];
+/** One name per estimator in every plot (the demo page gives each name one colour). */
+const LABEL: Record<ConcatEstimator, string> = { maxNorm: 'max-norm (Weyl)', residual: 'residual', approximate: 'approximate (incremental)' };
 
 /**
  * Shamrai (arXiv 2601.11626): the three estimators bound the rank-r error of a concatenation from
@@ -225,9 +227,9 @@ export const concatSvdExperiment: Experiment = {
           categories: sets.map((s) => s.label),
           series: [
             { name: 'true (exact SVD)', x, y: truth },
-            { name: 'approximate (incremental)', x, y: est.approximate },
-            { name: 'residual', x, y: est.residual },
-            { name: 'max-norm (Weyl)', x, y: est.maxNorm },
+            { name: LABEL.approximate, x, y: est.approximate },
+            { name: LABEL.residual, x, y: est.residual },
+            { name: LABEL.maxNorm, x, y: est.maxNorm },
           ],
         },
         {
@@ -235,7 +237,7 @@ export const concatSvdExperiment: Experiment = {
           xLabel: 'eps',
           yLabel: 'compression ratio',
           logX: true,
-          series: ESTIMATORS.map((e) => ({ name: e, x: epss, y: ratios[e] })),
+          series: ESTIMATORS.map((e) => ({ name: LABEL[e], x: epss, y: ratios[e] })),
         },
       ],
     });

@@ -1,0 +1,65 @@
+// Screenshots of demo pages as a visitor sees them, at a desktop and a phone width.
+// Serves dist/ with `vite preview`, opens each page with ?autorun=<ids> (quick mode), waits for
+// body[data-status] to leave 'running' and saves a full-page PNG per page and width to
+// screenshots/<slug>-<width>.png (and each run card as <slug>-<width>-<name>.png). After `vite build`:
+//   node e2e/screenshots.mjs [slug=id1,id2 ...]     (default: one experiment per package page)
+// Reports pages that scroll sideways (document wider than the viewport).
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { preview } from 'vite';
+
+const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const shotsDir = join(appDir, 'screenshots');
+const WIDTHS = [1400, 400];
+const DEFAULT = {
+  linalg: 'linalg/svd-vs-gram-eigh',
+  streaming: 'streaming/concat-svd-bounds,streaming/random-order-vs-oja',
+  ssm: 'ssm/deltaproduct-s3-tracker',
+  optim: 'optim/subgm-outliers',
+  inr: 'inr/grkan-random-init',
+  peft: 'peft/fedsvd-noise',
+  'graph-init': 'graph-init/logah-tiny',
+};
+const wanted = process.argv.slice(2).length > 0 ? Object.fromEntries(process.argv.slice(2).map((a) => a.split('='))) : DEFAULT;
+
+const port = await new Promise((res) => {
+  const s = createServer();
+  s.listen(0, '127.0.0.1', () => {
+    const p = s.address().port;
+    s.close(() => res(p));
+  });
+});
+mkdirSync(shotsDir, { recursive: true });
+const server = await preview({ root: appDir, configFile: join(appDir, 'vite.config.ts'), logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+});
+try {
+  for (const [slug, ids] of Object.entries(wanted)) {
+    for (const width of WIDTHS) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`http://127.0.0.1:${port}/pages/${slug}.html?autorun=${encodeURIComponent(ids)}`);
+      await page.waitForFunction(() => document.body.dataset.status && document.body.dataset.status !== 'running', null, { timeout: 300_000, polling: 250 });
+      await page.waitForTimeout(300);
+      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      const status = await page.evaluate(() => document.body.dataset.status);
+      await page.screenshot({ path: join(shotsDir, `${slug}-${width}.png`), fullPage: true });
+      // Each run card on its own, for a closer look.
+      for (const id of ids.split(',')) {
+        const card = page.locator(`[data-experiment="${id}"]`);
+        await card.screenshot({ path: join(shotsDir, `${slug}-${width}-${id.split('/')[1]}.png`) });
+      }
+      console.log(`${slug} @${width}: status ${status}, scrollWidth ${scrollWidth}${scrollWidth > width ? ' (SCROLLS SIDEWAYS)' : ''}${errors.length ? `, errors: ${errors.join('; ')}` : ''}`);
+      await page.close();
+    }
+  }
+} finally {
+  await browser.close();
+  await new Promise((r) => server.httpServer.close(r));
+}
