@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { enableWasm } from '@x/gpu';
+import { disableWasm, enableWasm } from '@x/gpu';
 import { saveSafetensors, TransformerLM } from '@x/nn';
 import { loadCorpora } from './corpus';
 import { type Method, type OptimizerName, runLm } from './run';
@@ -28,8 +28,10 @@ const value = (name: string) => {
 const ac = new AbortController();
 process.on('SIGINT', () => ac.abort());
 const quick = flag('quick');
-// The wasm GEMM kernels (one thread) roughly halve a training step of the default model.
-if (!flag('no-wasm')) await enableWasm();
+// The wasm GEMM kernels (one thread) roughly halve a training step of the default model;
+// @x/gpu loads them on its own, this only makes the choice explicit.
+if (flag('no-wasm')) disableWasm();
+else await enableWasm();
 const ckpt = value('checkpoint');
 const corpora = loadCorpora();
 const t0 = performance.now();

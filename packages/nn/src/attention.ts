@@ -10,6 +10,7 @@ import { childFromJSON, type ModuleRegistry } from './registry';
 
 type M = Matrix<Float64Array>;
 
+/** Options of {@link MultiHeadAttention}. */
 export interface MultiHeadAttentionOptions {
   /** Query heads (must divide `dim` unless `headDim` is given). */
   numHeads: number;

@@ -112,6 +112,7 @@ export function stateDict(m: Module): StateDict {
   return out;
 }
 
+/** Options of {@link loadStateDict}. */
 export interface LoadStateDictOptions {
   /** Default true: every parameter must be present and no extra name may appear. */
   strict?: boolean;

@@ -6,6 +6,7 @@ import { checkGrad, checkInput, floatsFromJSON, type Module, type ModuleJSON, no
 
 type M = Matrix<Float64Array>;
 
+/** Options of {@link Conv1d}. */
 export interface Conv1dOptions {
   /** Output channels (default: inChannels). */
   outChannels?: number;

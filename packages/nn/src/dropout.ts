@@ -3,6 +3,7 @@ import { checkUnit } from '@x/gpu/checks';
 import { envelope, readEnvelope } from './envelope';
 import { checkGrad, type Module, type ModuleJSON, noForward, type Parameter } from './module';
 
+/** Options of {@link Dropout}. */
 export interface DropoutOptions {
   /** Seed of the mask stream (default 0). */
   seed?: number;

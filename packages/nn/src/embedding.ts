@@ -3,6 +3,7 @@ import { checkNonNegative, checkSize } from '@x/gpu/checks';
 import { checkGrad, floatsFromJSON, type Module, type ModuleJSON, noForward, type Parameter } from './module';
 import { envelope, readEnvelope } from './envelope';
 
+/** Options of {@link Embedding}. */
 export interface EmbeddingOptions {
   /** Seed (or an @x/gpu `Rng`, advanced in place) for the N(0, std²) init. Default 0. */
   seed?: number | Rng;

@@ -12,6 +12,7 @@ import { childFromJSON, type ModuleRegistry } from './registry';
 /** The gate nonlinearity of a {@link GLU}: `'silu'` (SwiGLU), `'sigmoid'` (the original GLU), `'gelu'` (GEGLU, exact erf form). */
 export type GluActivation = 'silu' | 'sigmoid' | 'gelu';
 
+/** Options of {@link GLU} (and {@link SwiGLU}, without `activation`). */
 export interface GLUOptions {
   /** Gate nonlinearity (default `'sigmoid'` for GLU; {@link SwiGLU} uses `'silu'`). */
   activation?: GluActivation;

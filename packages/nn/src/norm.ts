@@ -3,6 +3,7 @@ import { checkNonNegative, checkSize } from '@x/gpu/checks';
 import { envelope, readEnvelope } from './envelope';
 import { checkGrad, checkInput, floatsFromJSON, type Module, type ModuleJSON, noForward, type Parameter } from './module';
 
+/** Options of {@link RMSNorm} (and the shared part of {@link LayerNormOptions}). */
 export interface NormOptions {
   /** Added to the variance (LayerNorm) or mean square (RMSNorm) before the square root. Default 1e-5 (LayerNorm), 1e-6 (RMSNorm). */
   eps?: number;
@@ -12,6 +13,7 @@ export interface NormOptions {
   name?: string;
 }
 
+/** Options of {@link LayerNorm}. */
 export interface LayerNormOptions extends NormOptions {
   /** `false`: no shift β (it is neither stored nor trained). An array: initial β. Default true (zeros). */
   bias?: boolean | ArrayLike<number>;

@@ -3,6 +3,7 @@ import { readSafetensors, type SafetensorsReader, type SafetensorsSource, type T
 import { type LoadStateDictOptions, loadStateDict, type StateDict, stateDict } from './container';
 import type { Module } from './module';
 
+/** Options of {@link saveSafetensors}. */
 export interface SaveSafetensorsOptions {
   /** Element type written (default `'F32'`, as Hugging Face checkpoints; `'F64'` keeps every bit, `'BF16'`/`'F16'` round to nearest even). */
   dtype?: 'F64' | 'F32' | 'F16' | 'BF16';

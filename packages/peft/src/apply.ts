@@ -15,6 +15,7 @@ import { svfitInit } from './svfit';
 /** Every adapter kind {@link applyAdapters} can install. */
 export type AdapterKindName = 'lora' | 'pissa' | 'svfit' | 'sorsa' | 'lora-xs' | 'lora-sb' | 'loldu' | 'eva';
 
+/** Options of {@link applyAdapters}. */
 export interface ApplyAdaptersOptions {
   /**
    * Which Linear sub-modules to wrap, by their dotted path (see @x/nn `namedModules`), with
