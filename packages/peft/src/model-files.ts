@@ -87,6 +87,7 @@ function copyJob(reader: SafetensorsReader, name: string): TensorJob {
   return { dtype: t.dtype, shape: t.shape, load: async () => ({ dtype: t.dtype, shape: t.shape, bytes: await reader.bytes(name) }) };
 }
 
+/** Options of building a PiSSA adapter for a model file: target modules, rank, alpha, iterations, rsLoRA, fan_in_fan_out layout, seed, the base model and task type recorded in the config, progress. */
 export interface PissaModelOptions {
   /** target_modules as in PEFT: names (suffix match) or one regular expression. */
   target: PeftLoraConfig['target_modules'];

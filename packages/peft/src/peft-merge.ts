@@ -6,6 +6,7 @@ import { configForLayers } from './peft-adapter';
 /** The combinations of `x-peft merge`, named as in PEFT's `add_weighted_adapter`. */
 export type PeftMergeMethod = 'linear' | 'svd' | 'ties' | 'dare_linear' | 'dare_ties' | 'cat';
 
+/** Options of merging PEFT adapters: the method, per-adapter weights, density, majority-sign rule, SVD rank, seed. */
 export interface PeftMergeOptions {
   method: PeftMergeMethod;
   /** One weight per adapter. */
