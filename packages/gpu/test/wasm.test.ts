@@ -8,7 +8,7 @@ import { naiveMatmul, relErr } from './helpers';
 afterAll(() => disableWasm());
 
 describe('wasm backend', () => {
-  it('the embedded binary is the compiled wasm/kernels.ts (not stale)', () => {
+  it('the embedded binary records the current wasm/kernels.ts, compiler and flags (not stale)', () => {
     const out = execFileSync(process.execPath, [join(import.meta.dirname, '../scripts/build-wasm.mjs'), '--check'], { encoding: 'utf8' });
     expect(out).toContain('up to date');
   });
