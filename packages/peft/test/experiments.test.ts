@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ExperimentResult, experimentResultProblems } from '@x/gpu';
-import { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, pissaVsLora, rdpEpsilon } from '../src';
+import { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, pissaVsLora, rdpEpsilon, sokaVsLora } from '../src';
 
 describe('@x/peft experiments (quick mode): the qualitative claims hold', () => {
   const results = new Map<string, ExperimentResult>();
@@ -82,6 +82,17 @@ describe('@x/peft experiments (quick mode): the qualitative claims hold', () => 
     expect(rdpEpsilon(m.dpNoiseMultiplier!, m.dpSamplingRate!, 200, 1e-5).epsilon).toBeCloseTo(m.dpEpsilon!, 12);
     expect(m.dpFedsvd).toBeLessThan(m.initExcess! / 2);
     expect(m.dpFfa).toBeLessThan(m.initExcess! / 2);
+  });
+
+  it('soka-vs-lora: equal parameter counts; the structure of the update decides; the paper part is not asserted', () => {
+    const r = results.get(sokaVsLora.id)!;
+    const m = r.metrics!;
+    expect(m.paramsSoka).toBe(m.paramsLora);
+    expect(m.kronSoka).toBeLessThan(1e-3 * m.kronLora!);
+    expect(m.lowLora).toBeLessThan(1e-3 * m.lowSoka!);
+    const paper = r.checks.find((c) => c.statement.startsWith('paper:'))!;
+    expect(paper.asserted).toBe(false);
+    expect(paper.holds).toBe(false);
   });
 
   it('every experiment throws AbortError when the signal has fired', async () => {
