@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
+import { checkInt, checkNonNegative, checkOneOf, checkOptions, checkPositive, checkSteps, checkUnit } from '@x/gpu/checks';
 import { checkWeight } from './validate';
 
 /**
@@ -16,15 +17,12 @@ function logAdd(a: number, b: number): number {
 }
 
 function checkAccountantArgs(fn: string, sigma: unknown, q: unknown, steps: unknown): void {
-  if (typeof sigma !== 'number' || !(sigma > 0) || !Number.isFinite(sigma)) throw new DomainError(`${fn}: noise multiplier σ must be a positive finite number, got ${String(sigma)}`);
-  if (typeof q !== 'number' || !(q >= 0 && q <= 1)) throw new DomainError(`${fn}: sampling rate q must be in [0, 1], got ${String(q)}`);
-  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0) throw new DomainError(`${fn}: steps must be a non-negative integer, got ${String(steps)}`);
+  checkPositive(fn, 'noise multiplier σ', sigma);
+  checkUnit(fn, 'sampling rate q', q);
+  checkSteps(fn, 'steps', steps);
 }
 
-function checkOrder(fn: string, a: unknown): number {
-  if (typeof a !== 'number' || !Number.isInteger(a) || a < 2) throw new DomainError(`${fn}: Rényi orders must be integers >= 2, got ${String(a)}`);
-  return a;
-}
+const checkOrder = (fn: string, a: unknown): number => checkInt(fn, 'Rényi order α', a, 2);
 
 /**
  * Rényi-DP of one step of the Poisson-subsampled Gaussian mechanism (sampling rate q, noise
@@ -75,11 +73,11 @@ export interface RdpAccountantOptions {
  */
 export function rdpEpsilon(sigma: number, q: number, steps: number, delta: number, opts: RdpAccountantOptions = {}): RdpEpsilon {
   checkAccountantArgs('rdpEpsilon', sigma, q, steps);
-  if (typeof delta !== 'number' || !(delta > 0 && delta < 1)) throw new DomainError(`rdpEpsilon: δ must be in (0, 1), got ${String(delta)}`);
+  checkUnit('rdpEpsilon', 'δ', delta, 0, 1, '()');
+  checkOptions('rdpEpsilon', opts, ['orders', 'conversion']);
   const orders = opts.orders ?? DEFAULT_RDP_ORDERS;
-  if (orders.length === 0) throw new DomainError('rdpEpsilon: no Rényi orders');
-  const conv = opts.conversion ?? 'balle';
-  if (conv !== 'balle' && conv !== 'mironov') throw new DomainError(`rdpEpsilon: conversion must be 'balle' or 'mironov', got ${String(conv)}`);
+  if (!Array.isArray(orders) || orders.length === 0) throw new DomainError('rdpEpsilon: orders must be a non-empty array of integers >= 2');
+  const conv = checkOneOf('rdpEpsilon', 'conversion', opts.conversion ?? 'balle', ['balle', 'mironov'] as const);
   let best: RdpEpsilon = { epsilon: Infinity, order: orders[0]! };
   for (const a0 of orders) {
     const a = checkOrder('rdpEpsilon', a0);
@@ -95,7 +93,8 @@ export function rdpEpsilon(sigma: number, q: number, steps: number, delta: numbe
  * Gaussian steps at rate q are (ε, δ)-DP by {@link rdpEpsilon} (bisection; ε is decreasing in σ).
  */
 export function dpNoiseMultiplier(epsilon: number, delta: number, q: number, steps: number, opts: RdpAccountantOptions = {}): number {
-  if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon)) throw new DomainError(`dpNoiseMultiplier: ε must be a positive finite number, got ${String(epsilon)}`);
+  checkPositive('dpNoiseMultiplier', 'ε', epsilon);
+  checkUnit('dpNoiseMultiplier', 'δ', delta, 0, 1, '()');
   checkAccountantArgs('dpNoiseMultiplier', 1, q, steps);
   const eps = (s: number) => rdpEpsilon(s, q, steps, delta, opts).epsilon;
   let lo = 1e-3;
@@ -135,9 +134,9 @@ export interface DpMeanOptions {
  * be used with no contributions, when the sample is empty).
  */
 export function dpMean(shape: { rows: number; cols: number }, contributions: readonly Matrix[], opts: DpMeanOptions, fn = 'dpMean'): Matrix<Float64Array> {
-  const { clip, noiseMultiplier: sigma } = opts;
-  if (typeof clip !== 'number' || !(clip > 0) || !Number.isFinite(clip)) throw new DomainError(`${fn}: clip must be a positive finite number, got ${String(clip)}`);
-  if (typeof sigma !== 'number' || !(sigma >= 0) || !Number.isFinite(sigma)) throw new DomainError(`${fn}: noiseMultiplier must be a finite number >= 0, got ${String(sigma)}`);
+  checkOptions(fn, opts, ['clip', 'noiseMultiplier', 'expectedCount', 'seed']);
+  const clip = checkPositive(fn, 'clip', opts.clip);
+  const sigma = checkNonNegative(fn, 'noiseMultiplier', opts.noiseMultiplier);
   const denom = opts.expectedCount ?? contributions.length;
   if (!(denom > 0) || !Number.isFinite(denom)) throw new DomainError(`${fn}: the expected count must be positive, got ${String(denom)} (no contributions given?)`);
   const n = shape.rows * shape.cols;

@@ -42,11 +42,13 @@ describe('RDP accountant for the subsampled Gaussian', () => {
 
   it('bad input: typed errors naming the function', () => {
     expect(() => rdpSubsampledGaussian(0, 0.5, 2)).toThrow(DomainError);
-    expect(() => rdpSubsampledGaussian(1, 1.5, 2)).toThrow(/rdpSubsampledGaussian: sampling rate/);
-    expect(() => rdpSubsampledGaussian(1, 0.5, 1.5)).toThrow(/integers >= 2/);
+    expect(() => rdpSubsampledGaussian(1, 1.5, 2)).toThrow(/rdpSubsampledGaussian: sampling rate q must be in \[0, 1\]/);
+    expect(() => rdpSubsampledGaussian(1, 0.5, 1.5)).toThrow(/Rényi order α must be an integer >= 2/);
     expect(() => rdpEpsilon(1, 0.5, 10, 0)).toThrow(/rdpEpsilon: δ/);
     expect(() => rdpEpsilon(1, 0.5, 10, 1e-5, { orders: [] })).toThrow(DomainError);
     expect(() => dpNoiseMultiplier(-1, 1e-5, 0.5, 10)).toThrow(/dpNoiseMultiplier/);
+    expect(() => rdpEpsilon(1, 0.5, 10, 1e-5, { conversion: 'opacus' as 'balle' })).toThrow(/conversion must be one of/);
+    expect(() => rdpEpsilon(1, 0.5, 10, 1e-5, { order: [2] } as never)).toThrow(/unknown option "order"/);
   });
 });
 
