@@ -6,6 +6,7 @@ import { GaLoreAdamW } from './galore';
 import { Muon } from './muon';
 import type { Optimizer, OptimizerJSON } from './optimizer';
 import { SGD } from './sgd';
+import { Trion } from './trion';
 
 /**
  * Rebuilds any @x/optim optimizer from its `toJSON()` output (dispatching on `type`); the
@@ -26,6 +27,8 @@ export function optimizerFromJSON(json: OptimizerJSON): Optimizer {
       return DctAdamW.fromJSON(json);
     case 'ARO':
       return ARO.fromJSON(json);
+    case 'Trion':
+      return Trion.fromJSON(json);
     default:
       throw new DomainError(`optimizerFromJSON: unknown optimizer type ${JSON.stringify(json?.type)}`);
   }

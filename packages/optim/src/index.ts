@@ -12,6 +12,7 @@ export type { BaseOptions, Optimizer, OptimizerJSON } from './optimizer';
 export type { ParamLike } from './params';
 export { type LrSchedule, scheduleFactor, warmupCosine } from './schedule';
 export { SGD, type SGDOptions } from './sgd';
+export { Trion, type TrionOptions } from './trion';
 export { optimizerFromJSON } from './from-json';
 export { type MatrixSensingOptions, type MatrixSensingResult, matrixSensing, type OneStepFix } from './matrix-sensing';
 export { addOutliers, adjoint, gaussianSensing, measure, type SensingOperator } from './sensing';

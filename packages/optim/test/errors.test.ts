@@ -1,6 +1,6 @@
 import { DomainError, ShapeError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
-import { ARO, AdamW, DctAdamW, GaLoreAdamW, Muon, optimizerFromJSON, type ParamLike, SGD, warmupCosine } from '../src/index';
+import { ARO, AdamW, DctAdamW, GaLoreAdamW, Muon, optimizerFromJSON, type ParamLike, SGD, Trion, warmupCosine } from '../src/index';
 
 const mk = (rows: number, cols: number, fill = 0.5): ParamLike => ({
   name: 'w',
@@ -10,7 +10,7 @@ const mk = (rows: number, cols: number, fill = 0.5): ParamLike => ({
 
 describe('bad hyperparameters get clear errors', () => {
   it('negative or non-finite learning rates', () => {
-    for (const C of [SGD, AdamW, Muon, GaLoreAdamW, DctAdamW, ARO]) {
+    for (const C of [SGD, AdamW, Muon, GaLoreAdamW, DctAdamW, ARO, Trion]) {
       expect(() => new C({ lr: -1 })).toThrow(DomainError);
       expect(() => new C({ lr: Number.NaN })).toThrow(/lr must be a finite number >= 0/);
     }
@@ -28,12 +28,14 @@ describe('bad hyperparameters get clear errors', () => {
     expect(() => new ARO({ base: 'adam', baseEps: -1 })).toThrow(DomainError);
     expect(() => new GaLoreAdamW({ projType: 'diag' as 'std' })).toThrow(DomainError);
     expect(() => new DctAdamW({ norm: 3 as 1 })).toThrow(DomainError);
+    expect(() => new Trion({ momentum: 1.5 })).toThrow(/Trion/);
+    expect(() => new Trion({ shapeScale: 'kimi' as 'none' })).toThrow(DomainError);
     expect(() => new AdamW({ schedule: { kind: 'warmupCosine', warmup: 10, total: 5 } })).toThrow(DomainError);
     expect(() => warmupCosine({ warmup: -1, total: 5 })).toThrow(DomainError);
   });
 
   it('rank above the matrix size is rejected before any state changes', () => {
-    for (const opt of [new GaLoreAdamW({ rank: 5 }), new DctAdamW({ rank: 5 })]) {
+    for (const opt of [new GaLoreAdamW({ rank: 5 }), new DctAdamW({ rank: 5 }), new Trion({ rank: 5 })]) {
       const p = mk(6, 4);
       expect(() => opt.step([p])).toThrow(/rank 5 exceeds 4/);
       expect(Array.from((p.value as { data: Float64Array }).data)).toEqual(new Array(24).fill(1));
@@ -42,7 +44,7 @@ describe('bad hyperparameters get clear errors', () => {
   });
 
   it('NaN gradients are rejected and leave parameters and state unchanged', () => {
-    for (const opt of [new SGD({ momentum: 0.9 }), new AdamW(), new Muon(), new GaLoreAdamW({ rank: 2 }), new DctAdamW({ rank: 2 }), new ARO()]) {
+    for (const opt of [new SGD({ momentum: 0.9 }), new AdamW(), new Muon(), new GaLoreAdamW({ rank: 2 }), new DctAdamW({ rank: 2 }), new ARO(), new Trion({ rank: 2 })]) {
       const good = mk(5, 3);
       opt.step([good]);
       const before = JSON.stringify(opt.toJSON());

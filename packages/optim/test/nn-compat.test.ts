@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ARO, AdamW, DctAdamW, GaLoreAdamW, Muon, optimizerFromJSON, type OptimizerJSON, SGD } from '../src/index';
+import { ARO, AdamW, DctAdamW, GaLoreAdamW, Muon, optimizerFromJSON, type OptimizerJSON, SGD, Trion } from '../src/index';
 
 // A copy of @x/nn's Parameter and Optimizer interfaces (packages/nn/src/module.ts, optimizer.ts):
 // @x/optim must satisfy them structurally without depending on @x/nn.
@@ -23,6 +23,7 @@ describe('drop-in for @x/nn', () => {
       new GaLoreAdamW({ lr: 0.2, rank: 2, updateProjGap: 5, scale: 0.25 }),
       new DctAdamW({ lr: 0.05, rank: 2 }),
       new ARO({ lr: 0.25, adamLr: 0.05 }),
+      new Trion({ lr: 0.05, rank: 2, adamLr: 0.05 }),
     ];
     for (const opt of make()) {
       // minimize ||W - T||² / 2 + ||b - c||² / 2 through the interface only

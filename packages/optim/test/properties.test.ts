@@ -1,7 +1,7 @@
 import { randn, rng } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ARO, AdamW, DctAdamW, GaLoreAdamW, Muon, type Optimizer, optimizerFromJSON, type ParamLike, SGD, warmupCosine } from '../src/index';
+import { ARO, AdamW, DctAdamW, GaLoreAdamW, Muon, type Optimizer, optimizerFromJSON, type ParamLike, SGD, Trion, warmupCosine } from '../src/index';
 import { bitEqual } from './helpers';
 
 const makers: ((r: number) => Optimizer)[] = [
@@ -12,6 +12,7 @@ const makers: ((r: number) => Optimizer)[] = [
   (r) => new DctAdamW({ lr: 0.01, rank: r, rotateSubspace: true, errorFeedback: true, norm: 2 }),
   () => new ARO({ lr: 0.02, base: 'sinkhorn', weightDecay: 0.01 }),
   () => new ARO({ lr: 0.02, base: 'adam', orientation: 'rows' }),
+  (r) => new Trion({ lr: 0.02, rank: r, weightDecay: 0.01 }),
 ];
 
 function params(m: number, n: number, seed: number): { ps: ParamLike[]; grads: Float64Array[] } {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ARO, AdamW, DctAdamW, GaLoreAdamW, Muon, type Optimizer, optimizerFromJSON, type ParamLike, SGD } from '../src/index';
+import { ARO, AdamW, DctAdamW, GaLoreAdamW, Muon, type Optimizer, optimizerFromJSON, type ParamLike, SGD, Trion } from '../src/index';
+import { decodeArray } from '../src/codec';
 import { bitEqual, type FixtureMatrix, loadFixture, relDiff } from './helpers';
 
 interface StepCase {
@@ -11,7 +12,9 @@ interface StepCase {
   trajectory: Record<string, FixtureMatrix>[];
 }
 
-const cases = loadFixture<Record<string, StepCase>>('optim_steps.json');
+// optim_trion.json: Trion's reference steps (its own generator in the same script), and a tiny
+// 3x2 rank-1 step written out by hand in the script.
+const cases = { ...loadFixture<Record<string, StepCase>>('optim_steps.json'), ...loadFixture<Record<string, StepCase>>('optim_trion.json') };
 
 function make(type: string, options: Record<string, unknown>): Optimizer {
   switch (type) {
@@ -27,6 +30,8 @@ function make(type: string, options: Record<string, unknown>): Optimizer {
       return new DctAdamW(options);
     case 'ARO':
       return new ARO(options);
+    case 'Trion':
+      return new Trion(options);
   }
   throw new Error(type);
 }
@@ -56,7 +61,7 @@ function paramValue(p: ParamLike): Float64Array {
 // Tolerances: every case is a short chain of float64 products of O(1) numbers; the ARO chain
 // goes through Gram matrices and two Cholesky passes of condition up to ~1e2, NS5 through five
 // quintic steps, so 1e-11 leaves room for reassociation only.
-const TOL: Record<string, number> = { SGD: 1e-14, AdamW: 1e-13, Muon: 1e-12, GaLoreAdamW: 1e-11, DctAdamW: 1e-12, ARO: 1e-10 };
+const TOL: Record<string, number> = { SGD: 1e-14, AdamW: 1e-13, Muon: 1e-12, GaLoreAdamW: 1e-11, DctAdamW: 1e-12, ARO: 1e-10, Trion: 1e-12 };
 
 describe('optimizer steps match the numpy references', () => {
   for (const [name, c] of Object.entries(cases)) {
@@ -94,4 +99,17 @@ describe('toJSON / fromJSON resume bit-identically', () => {
       for (let i = 0; i < a.length; i++) expect(bitEqual(a[i]!, b[i]!)).toBe(true);
     });
   }
+});
+
+describe('Trion: the tiny hand-written step', () => {
+  it('one step on a 3x2 weight at rank 1: weight and error-feedback momentum match the hand computation', () => {
+    const c = loadFixture<Record<string, StepCase & { momentum: FixtureMatrix }>>('optim_trion.json')['trion-tiny-by-hand']!;
+    const opt = new Trion(c.options);
+    const value = Float64Array.from(c.w0.w!.data);
+    opt.step([{ name: 'w', value: { rows: 3, cols: 2, data: value }, grad: { rows: 3, cols: 2, data: Float64Array.from(c.grads[0]!.w!.data) } }]);
+    expect(relDiff(value, c.trajectory[0]!.w!.data)).toBeLessThan(1e-14);
+    // The error-feedback buffer M = G - (1 - μ) m Q_Iᵀ is the serialized state.
+    const m = decodeArray('test', opt.toJSON().state.w!.m);
+    expect(relDiff(m as Float64Array, c.momentum.data)).toBeLessThan(1e-14);
+  });
 });

@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, type Matrix, matmul, ShapeError, transpose } from '@x/gpu';
+import { kron } from '@x/linalg';
 import { checkGrad, checkInput, type Module, type ModuleJSON, type Parameter } from '@x/nn';
 import { scaleCols } from './validate';
 
@@ -10,7 +11,9 @@ type M = Matrix<Float64Array>;
  * - `core`: s B R A, trains only R (r x r) (LoRA-XS, LoRA-SB);
  * - `svfit`: U diag(σ) Vᵀ, trains only σ (SVFit; U out x r, V in x r);
  * - `sorsa`: s (B diag(S)) A, trains A, S and B (SORSA);
- * - `loldu`: s (P L) diag(z) U, trains only z (LoLDU; pass PL = P L, out x r, and U, r x in).
+ * - `loldu`: s (P L) diag(z) U, trains only z (LoLDU; pass PL = P L, out x r, and U, r x in);
+ * - `soka`: s Σ_k A_k ⊗ B_k, trains every A_k (m1 x n1) and B_k (m2 x n2), out = m1 m2,
+ *   in = n1 n2 (SoKA; from {@link sokaInit}). Stored as tensors A0, B0, A1, B1, ...
  * `frozen` lists parameters to keep fixed (e.g. `['A']` for FFA-LoRA/FedSVD clients).
  */
 export type Adapter =
@@ -18,7 +21,8 @@ export type Adapter =
   | { kind: 'core'; A: Matrix; B: Matrix; R: Matrix; scale: number }
   | { kind: 'svfit'; U: Matrix; V: Matrix; sigma: ArrayLike<number> }
   | { kind: 'sorsa'; A: Matrix; S: ArrayLike<number>; B: Matrix; scale: number }
-  | { kind: 'loldu'; PL: Matrix; U: Matrix; z: ArrayLike<number>; scale: number };
+  | { kind: 'loldu'; PL: Matrix; U: Matrix; z: ArrayLike<number>; scale: number }
+  | { kind: 'soka'; A: readonly Matrix[]; B: readonly Matrix[]; scale: number };
 
 /** Options of {@link AdaptedLinear}: the frozen base weight (out x in), an optional bias, and the adapter. */
 export interface AdaptedLinearOptions {
@@ -117,6 +121,26 @@ export class AdaptedLinear implements Module {
         this.frozenNames = new Set(['U', 'V']);
         break;
       }
+      case 'soka': {
+        const K = ad.A.length;
+        if (K < 1 || ad.B.length !== K) throw new ShapeError(`AdaptedLinear (soka): need K >= 1 left and right factors, got ${ad.A.length} and ${ad.B.length}`);
+        assertMatrix('AdaptedLinear', 'A[0]', ad.A[0]);
+        assertMatrix('AdaptedLinear', 'B[0]', ad.B[0]);
+        const [m1, n1, m2, n2] = [ad.A[0]!.rows, ad.A[0]!.cols, ad.B[0]!.rows, ad.B[0]!.cols];
+        if (m1 * m2 !== out || n1 * n2 !== inn) {
+          throw new ShapeError(`AdaptedLinear (soka): A ${m1}x${n1} ⊗ B ${m2}x${n2} is ${m1 * m2}x${n1 * n2}, the base is ${out}x${inn}`);
+        }
+        this.tensors = {};
+        trainable = [];
+        for (let k = 0; k < K; k++) {
+          this.tensors[`A${k}`] = need(`A[${k}]`, ad.A[k]!, m1, n1);
+          this.tensors[`B${k}`] = need(`B[${k}]`, ad.B[k]!, m2, n2);
+          trainable.push(`A${k}`, `B${k}`);
+        }
+        this.scale = ad.scale;
+        this.frozenNames = new Set();
+        break;
+      }
       default:
         throw new DomainError(`AdaptedLinear: unknown adapter kind ${(ad as { kind: string }).kind}`);
     }
@@ -127,6 +151,12 @@ export class AdaptedLinear implements Module {
         const t = this.tensors[n]!;
         return param(n, t.data, t.rows === 1 && (n === 'sigma' || n === 'S' || n === 'z') ? [t.cols] : [t.rows, t.cols]);
       });
+  }
+
+  private sokaTerms(): number {
+    let K = 0;
+    while (this.tensors[`A${K}`]) K++;
+    return K;
   }
 
   /** The adapter's factor or vector by name (live storage). */
@@ -161,6 +191,15 @@ export class AdaptedLinear implements Module {
       case 'sorsa':
         d = matmul(scaleCols(t.B!, t.S!.data), t.A!);
         break;
+      case 'soka': {
+        const acc = new Float64Array(this.outFeatures * this.inFeatures);
+        for (let k = 0; k < this.sokaTerms(); k++) {
+          const kp = kron(t[`A${k}`]!, t[`B${k}`]!);
+          for (let i = 0; i < acc.length; i++) acc[i]! += kp.data[i]!;
+        }
+        d = { rows: this.outFeatures, cols: this.inFeatures, data: acc };
+        break;
+      }
     }
     const out = d as M;
     if (s !== 1) for (let i = 0; i < out.data.length; i++) out.data[i]! *= s;
@@ -244,6 +283,17 @@ export class AdaptedLinear implements Module {
         h2 = scaleCols(h, t.S!.data);
         contrib = matmul(h2, t.B!, { transB: true });
         break;
+      case 'soka':
+        // Per term: T = X_i B_kᵀ (n1 x m2, all rows at once), then (A_k ⊗ B_k) x_i = vec(A_k T).
+        h = X;
+        h2 = X;
+        contrib = { rows: X.rows, cols: this.outFeatures, data: new Float64Array(X.rows * this.outFeatures) };
+        for (let k = 0; k < this.sokaTerms(); k++) {
+          const A = t[`A${k}`]!;
+          const T = kronRightProducts(X, t[`B${k}`]!, A.cols);
+          kronLeftAccumulate(contrib.data as Float64Array, A, T, X.rows);
+        }
+        break;
     }
     for (let i = 0; i < y.data.length; i++) y.data[i]! += s * contrib.data[i]!;
     this.cache = { x: X, h, h2 };
@@ -302,6 +352,16 @@ export class AdaptedLinear implements Module {
         addInPlace(dx, matmul(dh, t.A!));
         break;
       }
+      case 'soka': {
+        // y_i = s Σ_k vec(A_k X_i B_kᵀ): dA_k = s Σ_i dY_i (X_i B_kᵀ)ᵀ, dB_k = s Σ_i dY_iᵀ A_k X_i,
+        // dX_i = s Σ_k A_kᵀ dY_i B_k (X_i n1 x n2, dY_i m1 x m2 row-major views of the rows).
+        for (let k = 0; k < this.sokaTerms(); k++) {
+          const A = t[`A${k}`]!;
+          const B = t[`B${k}`]!;
+          sokaBackward(x, dY, A, B, s, this.gradOf(`A${k}`), this.gradOf(`B${k}`), dx.data as Float64Array);
+        }
+        break;
+      }
     }
     return dx;
   }
@@ -355,6 +415,16 @@ export class AdaptedLinear implements Module {
       case 'loldu':
         adapter = { kind: 'loldu', PL: m('U'), U: transpose(m('V')), z: m('z').data, scale: j.scale };
         break;
+      case 'soka': {
+        const A: Matrix[] = [];
+        const B: Matrix[] = [];
+        for (let k = 0; j.tensors[`A${k}`]; k++) {
+          A.push(m(`A${k}`));
+          B.push(m(`B${k}`));
+        }
+        adapter = { kind: 'soka', A, B, scale: j.scale };
+        break;
+      }
       default:
         throw new DomainError(`AdaptedLinear.fromJSON: unknown kind ${String(j.kind)}`);
     }
@@ -386,4 +456,90 @@ function scaleInPlace(a: Matrix, s: number): void {
 
 function addInPlace(a: Matrix, b: Matrix): void {
   for (let i = 0; i < a.data.length; i++) a.data[i]! += b.data[i]!;
+}
+
+/** T (batch·n1 x m2): row (i, a) = X_i[a, :] B_kᵀ, where X_i = row i of X viewed as n1 x n2. */
+function kronRightProducts(X: M, B: M, n1: number): Float64Array {
+  const n2 = B.cols;
+  const m2 = B.rows;
+  const T = new Float64Array(X.rows * n1 * m2);
+  for (let i = 0; i < X.rows; i++) {
+    for (let a = 0; a < n1; a++) {
+      const xo = i * X.cols + a * n2;
+      const to = (i * n1 + a) * m2;
+      for (let c = 0; c < m2; c++) {
+        let acc = 0;
+        for (let d = 0; d < n2; d++) acc += X.data[xo + d]! * B.data[c * n2 + d]!;
+        T[to + c] = acc;
+      }
+    }
+  }
+  return T;
+}
+
+/** out[i, p·m2 + c] += Σ_a A[p, a] T_i[a, c]: adds vec(A_k X_i B_kᵀ) to each output row. */
+function kronLeftAccumulate(out: Float64Array, A: M, T: Float64Array, batch: number): void {
+  const m1 = A.rows;
+  const n1 = A.cols;
+  const m2 = T.length / (batch * n1);
+  const w = m1 * m2;
+  for (let i = 0; i < batch; i++) {
+    for (let p = 0; p < m1; p++) {
+      for (let a = 0; a < n1; a++) {
+        const ap = A.data[p * n1 + a]!;
+        if (ap === 0) continue;
+        const to = (i * n1 + a) * m2;
+        const oo = i * w + p * m2;
+        for (let c = 0; c < m2; c++) out[oo + c]! += ap * T[to + c]!;
+      }
+    }
+  }
+}
+
+/** Gradients of one Kronecker term (see the `soka` case of AdaptedLinear.backward). */
+function sokaBackward(X: M, dY: M, A: M, B: M, s: number, gA: Float64Array | null, gB: Float64Array | null, dx: Float64Array): void {
+  const [m1, n1, m2, n2] = [A.rows, A.cols, B.rows, B.cols];
+  const T = kronRightProducts(X, B, n1); // X_i Bᵀ, n1 x m2 per row
+  const AX = new Float64Array(m1 * n2);
+  const DB = new Float64Array(m1 * n2); // dY_i B, m1 x n2
+  for (let i = 0; i < X.rows; i++) {
+    const xo = i * n1 * n2;
+    const yo = i * m1 * m2;
+    // dA += s dY_i T_iᵀ
+    if (gA) {
+      for (let p = 0; p < m1; p++) {
+        for (let a = 0; a < n1; a++) {
+          let acc = 0;
+          for (let c = 0; c < m2; c++) acc += dY.data[yo + p * m2 + c]! * T[(i * n1 + a) * m2 + c]!;
+          gA[p * n1 + a]! += s * acc;
+        }
+      }
+    }
+    // dB += s dY_iᵀ (A X_i)
+    if (gB) {
+      AX.fill(0);
+      for (let p = 0; p < m1; p++) for (let a = 0; a < n1; a++) {
+        const ap = A.data[p * n1 + a]!;
+        for (let d = 0; d < n2; d++) AX[p * n2 + d]! += ap * X.data[xo + a * n2 + d]!;
+      }
+      for (let c = 0; c < m2; c++) {
+        for (let d = 0; d < n2; d++) {
+          let acc = 0;
+          for (let p = 0; p < m1; p++) acc += dY.data[yo + p * m2 + c]! * AX[p * n2 + d]!;
+          gB[c * n2 + d]! += s * acc;
+        }
+      }
+    }
+    // dX_i += s Aᵀ (dY_i B)
+    DB.fill(0);
+    for (let p = 0; p < m1; p++) for (let c = 0; c < m2; c++) {
+      const g = dY.data[yo + p * m2 + c]!;
+      if (g === 0) continue;
+      for (let d = 0; d < n2; d++) DB[p * n2 + d]! += g * B.data[c * n2 + d]!;
+    }
+    for (let a = 0; a < n1; a++) for (let p = 0; p < m1; p++) {
+      const ap = s * A.data[p * n1 + a]!;
+      for (let d = 0; d < n2; d++) dx[xo + a * n2 + d]! += ap * DB[p * n2 + d]!;
+    }
+  }
 }

@@ -5,13 +5,14 @@ export { type SorsaInit, type SorsaRegularizer, sorsaInit, sorsaRegularizer } fr
 export { type CoreAdapter, type LoraSbOptions, loraSbInit, loraXsInit } from './lora-xs';
 export { type LolduInit, type LolduZInit, lolduInit } from './loldu';
 export { elbowRank, energyRank, type SokaInit, type SokaOptions, sokaInit } from './soka';
+export { DEFAULT_RDP_ORDERS, dpFedAvg, type DpMeanOptions, dpMean, dpNoiseMultiplier, type RdpAccountantOptions, type RdpEpsilon, rdpEpsilon, rdpSubsampledGaussian } from './dp';
 export { fedAvg, type FedsvdRoundOptions, fedsvdReorthogonalize, fedsvdRound } from './fedsvd';
 export { orthoRegLoss } from './orthoreg';
 export { type CrossInit, type CrossInitEncoder, type CrossInitRegularizerOptions, crossInit, crossInitRegularizer } from './cross-init';
 export { dareMerge, magnitudePrune, svdMergeAdapters, taskArithmetic, tiesMerge } from './merge';
 export { householderProduct, householderProjector, householderProjectorInit, householderVectorsOf, semanticDirections } from './householder-projector';
 export { type Adapter, AdaptedLinear, type AdaptedLinearOptions } from './adapted-linear';
-export { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora } from './experiments';
+export { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora, sokaVsLora } from './experiments';
 export { evaAllocateRanks, EvaCollector, type EvaLayerSpec, type EvaOptions } from './eva';
 export {
   configForLayers,

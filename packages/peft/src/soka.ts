@@ -10,6 +10,8 @@ export interface SokaOptions {
   energy?: number;
   /** Pick K at the elbow of the σ curve (largest distance below the chord from σ_1 to σ_last). */
   elbow?: boolean;
+  /** Upper bound on K from the rules (with both `energy` and `elbow`, K = min(maxK, max of the two)). */
+  maxK?: number;
 }
 
 /** What the SoKA initialization returns: the Kronecker factors A and B with their weights σ, the number of terms K, and the residual weight. */
@@ -82,9 +84,14 @@ export function sokaInit(W: Matrix, shapeA: [number, number], shapeB: [number, n
       throw new DomainError(`sokaInit: k must be an integer in [1, ${sigma.length}], got ${opts.k}`);
     }
     K = opts.k;
-  } else if (opts.energy !== undefined) K = energyRank(sigma, opts.energy);
-  else if (opts.elbow) K = elbowRank(sigma);
-  else throw new DomainError('sokaInit: give k, energy or elbow');
+  } else if (opts.energy !== undefined || opts.elbow) {
+    // Both rules: the larger K (the documented combination; the paper's is not available).
+    K = Math.max(opts.energy !== undefined ? energyRank(sigma, opts.energy) : 1, opts.elbow ? elbowRank(sigma) : 1);
+    if (opts.maxK !== undefined) {
+      if (!Number.isInteger(opts.maxK) || opts.maxK < 1) throw new DomainError(`sokaInit: maxK must be a positive integer, got ${opts.maxK}`);
+      K = Math.min(K, opts.maxK);
+    }
+  } else throw new DomainError('sokaInit: give k, energy or elbow');
   const A: Matrix<Float64Array>[] = [];
   const B: Matrix<Float64Array>[] = [];
   const Wres = { rows: W.rows, cols: W.cols, data: Float64Array.from(W.data) };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, matmul, matrix, randn, ShapeError } from '@x/gpu';
 import { gradCheck } from '@x/nn';
-import { AdaptedLinear, type Adapter, lolduInit, loraXsInit, pissaInit, sorsaInit, svfitInit } from '../src';
+import { AdaptedLinear, type Adapter, lolduInit, loraXsInit, pissaInit, sokaInit, sorsaInit, svfitInit } from '../src';
 import { relErr } from './helpers';
 
 const W = randn(6, 5, 1);
@@ -13,7 +13,10 @@ function adapters(): [string, AdapterCase][] {
   const so = sorsaInit(W, 2, { alpha: 2 });
   const xs = loraXsInit(W, 2, { std: 0.3, seed: 3 });
   const ld = lolduInit(W, 3);
+  // 6x5 = (3·2) x (5·1): A_k 3x5, B_k 2x1; the Kronecker rank is min(15, 2) = 2.
+  const sk = sokaInit(W, [3, 5], [2, 1], { k: 1 });
   return [
+    ['soka (KPSVD init, K = 1 of 2)', { base: sk.Wres, adapter: { kind: 'soka', A: sk.A, B: sk.B, scale: 1 }, trainable: 15 + 2, mergesToW: true }],
     ['lora (PiSSA init)', { base: p.Wres, adapter: { kind: 'lora', A: p.A, B: p.B, scale: p.scale }, trainable: 10 + 12, mergesToW: true }],
     ['lora with A frozen (FedSVD client)', { base: p.Wres, adapter: { kind: 'lora', A: p.A, B: p.B, scale: p.scale, frozen: ['A'] }, trainable: 12, mergesToW: true }],
     ['core (LoRA-XS)', { base: W, adapter: { kind: 'core', A: xs.A, B: xs.B, R: xs.R, scale: xs.scale }, trainable: 4, mergesToW: false }],
@@ -52,6 +55,35 @@ describe('AdaptedLinear', () => {
       expect(Array.from(copy.forward(x).data)).toEqual(Array.from(layer.forward(x).data));
     });
   }
+
+  it('soka: 6x6 = (2·3) x (3·2), K = 2 of 6, scale 0.7: finite-difference gradients, forward = x (Σ A_k ⊗ B_k)ᵀ without forming it', () => {
+    const W6 = randn(6, 6, 4);
+    const sk = sokaInit(W6, [2, 3], [3, 2], { k: 2 });
+    // Perturb the factors so that gradients are not taken at the init point only.
+    const A = sk.A.map((a, k) => ({ ...a, data: a.data.map((v, i) => v + 0.1 * Math.sin(i + k)) }));
+    const layer = new AdaptedLinear({ base: sk.Wres, adapter: { kind: 'soka', A, B: sk.B, scale: 0.7 } });
+    expect(layer.trainableCount()).toBe(2 * (6 + 6));
+    const x = randn(5, 6, 8);
+    const report = gradCheck(layer, x, { tol: 1e-6 });
+    expect(report.passed, JSON.stringify(report.parameters.map((p) => [p.name, p.maxRelError]))).toBe(true);
+    const ref = matmul(x, layer.effectiveWeight(), { transB: true });
+    expect(relErr(layer.forward(x), ref)).toBeLessThan(1e-13);
+    // At the unperturbed init the adapter plus residual is W exactly.
+    const at0 = new AdaptedLinear({ base: sk.Wres, adapter: { kind: 'soka', A: sk.A, B: sk.B, scale: 1 } });
+    expect(relErr(at0.effectiveWeight(), W6)).toBeLessThan(1e-13);
+  });
+
+  it('soka: energy and elbow rules combine as the larger K, capped by maxK; bad factor shapes are ShapeErrors', () => {
+    const W6 = randn(6, 6, 5);
+    const e = sokaInit(W6, [2, 3], [3, 2], { energy: 0.9 }).K;
+    const b = sokaInit(W6, [2, 3], [3, 2], { elbow: true }).K;
+    expect(sokaInit(W6, [2, 3], [3, 2], { energy: 0.9, elbow: true }).K).toBe(Math.max(e, b));
+    expect(sokaInit(W6, [2, 3], [3, 2], { energy: 0.999, elbow: true, maxK: 2 }).K).toBe(2);
+    expect(() => sokaInit(W6, [2, 3], [3, 2], { energy: 0.9, maxK: 0 })).toThrow(DomainError);
+    const sk = sokaInit(W6, [2, 3], [3, 2], { k: 1 });
+    expect(() => new AdaptedLinear({ base: sk.Wres, adapter: { kind: 'soka', A: sk.A, B: [randn(2, 2, 1)], scale: 1 } })).toThrow(ShapeError);
+    expect(() => new AdaptedLinear({ base: sk.Wres, adapter: { kind: 'soka', A: sk.A, B: [], scale: 1 } })).toThrow(/soka/);
+  });
 
   it('frozen factors receive no gradient; the trainable one does', () => {
     const p = pissaInit(W, 2);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ExperimentResult, experimentResultProblems } from '@x/gpu';
-import { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, pissaVsLora } from '../src';
+import { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, pissaVsLora, rdpEpsilon, sokaVsLora } from '../src';
 
 describe('@x/peft experiments (quick mode): the qualitative claims hold', () => {
   const results = new Map<string, ExperimentResult>();
@@ -67,10 +67,32 @@ describe('@x/peft experiments (quick mode): the qualitative claims hold', () => 
   it('fedsvd-noise: the paper\'s noise advantage is computed, reported as not holding, and not asserted', () => {
     const r = results.get(fedsvdNoise.id)!;
     const paper = r.checks.filter((c) => c.statement.startsWith('paper:'));
-    expect(paper.length).toBe(3);
+    expect(paper.length).toBe(4);
     for (const c of paper) expect(c.asserted).toBe(false);
     expect(paper[0]!.holds).toBe(r.metrics!.noisyFedsvd! < r.metrics!.noisyFfaSameStd!);
     expect(r.summary).not.toMatch(/no noise advantage/);
+    const dp = paper.find((c) => c.statement.includes('equal (ε, δ)'))!;
+    expect(dp.holds).toBe(r.metrics!.dpFedsvd! < r.metrics!.dpFfa!);
+  });
+
+  it('fedsvd-noise: the DP runs are at (ε, δ) = (6, 1e-5) by the RDP accountant and make progress', () => {
+    const m = results.get(fedsvdNoise.id)!.metrics!;
+    expect(m.dpEpsilon).toBeLessThanOrEqual(6);
+    expect(m.dpEpsilon).toBeGreaterThan(5.99);
+    expect(rdpEpsilon(m.dpNoiseMultiplier!, m.dpSamplingRate!, 200, 1e-5).epsilon).toBeCloseTo(m.dpEpsilon!, 12);
+    expect(m.dpFedsvd).toBeLessThan(m.initExcess! / 2);
+    expect(m.dpFfa).toBeLessThan(m.initExcess! / 2);
+  });
+
+  it('soka-vs-lora: equal parameter counts; the structure of the update decides; the paper part is not asserted', () => {
+    const r = results.get(sokaVsLora.id)!;
+    const m = r.metrics!;
+    expect(m.paramsSoka).toBe(m.paramsLora);
+    expect(m.kronSoka).toBeLessThan(1e-3 * m.kronLora!);
+    expect(m.lowLora).toBeLessThan(1e-3 * m.lowSoka!);
+    const paper = r.checks.find((c) => c.statement.startsWith('paper:'))!;
+    expect(paper.asserted).toBe(false);
+    expect(paper.holds).toBe(false);
   });
 
   it('every experiment throws AbortError when the signal has fired', async () => {

@@ -6,17 +6,18 @@ import { GaLoreAdamW } from '../galore';
 import { Muon } from '../muon';
 import type { Optimizer } from '../optimizer';
 import { type LrSchedule, warmupCosine } from '../schedule';
+import { Trion } from '../trion';
 import { teacherData, tinyMlp } from './mlp';
 import { checkAborted, fmt, now, tick } from './util';
 
 /**
- * Base learning rates: each optimizer's default-scale lr (AdamW 3e-3; Muon 0.02; ARO 3e-3/0.2 and
+ * Base learning rates: each optimizer's default-scale lr (AdamW 3e-3; Muon and Trion 0.02; ARO 3e-3/0.2 and
  * GaLore 3e-3/0.25, i.e. AdamW's with the RMS-matching and scale factors divided out).
  */
 const BASE = 3e-3;
 /** Learning-rate multipliers the full run sweeps; quick mode reruns the best multiplier a full run found. */
 const SWEEP = [1, 3, 10, 30, 100];
-const TUNED: Record<string, number> = { AdamW: 30, Muon: 3, ARO: 3, 'ARO-Adam': 3, GaLore: 30, 'DCT-AdamW': 100 };
+const TUNED: Record<string, number> = { AdamW: 30, Muon: 3, ARO: 3, 'ARO-Adam': 3, GaLore: 30, 'DCT-AdamW': 100, Trion: 10 };
 
 function makers(head: string, rank: number, schedule: LrSchedule): Record<string, (mult: number) => Optimizer> {
   return {
@@ -26,6 +27,7 @@ function makers(head: string, rank: number, schedule: LrSchedule): Record<string
     'ARO-Adam': (k) => new ARO({ base: 'adam', lr: (BASE / 0.2) * k, adamLr: BASE * k, adamNames: [head], schedule }),
     GaLore: (k) => new GaLoreAdamW({ lr: (BASE / 0.25) * k, rank, updateProjGap: 50, scale: 0.25, adamNames: [head], schedule }),
     'DCT-AdamW': (k) => new DctAdamW({ lr: BASE * k, rank, adamNames: [head], schedule }),
+    Trion: (k) => new Trion({ lr: 0.02 * k, rank, adamLr: BASE * k, adamNames: [head], schedule }),
   };
 }
 
@@ -33,15 +35,15 @@ function makers(head: string, rank: number, schedule: LrSchedule): Record<string
  * The same 16-64-64-4 tanh MLP, initialization and full-batch teacher-student data trained by
  * each optimizer for the same number of steps with warmup + cosine decay. Hidden matrices take
  * the matrix optimizer; biases and the output layer take AdamW inside Muon, ARO, GaLore and
- * DCT-AdamW. Full mode sweeps each optimizer's learning rate over 5 multipliers and reports the
+ * DCT-AdamW and Trion. Full mode sweeps each optimizer's learning rate over 5 multipliers and reports the
  * best (a controlled protocol in the spirit of the ARO paper's); quick mode reruns the tuned values.
  */
 export const optimizerRaceExperiment: Experiment = {
   id: 'optim/optimizer-race',
   pkg: '@x/optim',
-  title: 'Optimizer race on a small MLP: AdamW, Muon, ARO (Sinkhorn and Adam bases), GaLore, DCT-AdamW',
+  title: 'Optimizer race on a small MLP: AdamW, Muon, ARO (Sinkhorn and Adam bases), GaLore, DCT-AdamW, Trion',
   claim:
-    'Matrix optimizers (Muon, Jordan et al. 2024; ARO, Gong et al. 2026) reach a lower loss than tuned AdamW in the same number of steps, and the low-rank methods (GaLore, Zhao et al. 2024; DCT-AdamW, Modoranu et al. 2025) still train with rank-r optimizer state.',
+    'Matrix optimizers (Muon, Jordan et al. 2024; ARO, Gong et al. 2026) reach a lower loss than tuned AdamW in the same number of steps, and the low-rank methods (GaLore, Zhao et al. 2024; DCT-AdamW and Trion, Modoranu et al. 2025) still train with rank-r optimizer state; Trion, the DCT variant with Muon-style orthogonalized updates, beats DCT-AdamW at the same rank (it does not come near full-rank Muon here).',
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
@@ -82,7 +84,9 @@ export const optimizerRaceExperiment: Experiment = {
       checks: [
         check('Muon reaches a lower loss than tuned AdamW in the same steps', final.Muon! < final.AdamW!, `${fmt(final.Muon!)} vs ${fmt(final.AdamW!)}`),
         check('ARO does too', final.ARO! < final.AdamW!, `${fmt(final.ARO!)} vs ${fmt(final.AdamW!)}`),
-        check('every optimizer, the low-rank GaLore and DCT-AdamW included, trains (loss < 1/10 of the start)', allTrain, `worst ${fmt(Math.max(...names.map((n) => final[n]!)))} vs start ${fmt(first)}`),
+        check('Trion (DCT-selected rank-r factor, Newton-Schulz orthogonalized, error feedback) beats DCT-AdamW at the same rank', final.Trion! < final['DCT-AdamW']!, `${fmt(final.Trion!)} vs ${fmt(final['DCT-AdamW']!)} at rank ${rank}`),
+        check(`Trion at rank ${rank} comes within 10x of full-rank Muon`, final.Trion! < 10 * final.Muon!, `${fmt(final.Trion!)} vs ${fmt(final.Muon!)}`, false),
+        check('every optimizer, the low-rank GaLore, DCT-AdamW and Trion included, trains (loss < 1/10 of the start)', allTrain, `worst ${fmt(Math.max(...names.map((n) => final[n]!)))} vs start ${fmt(first)}`),
       ],
       summary: `Loss after ${steps} steps (start ${fmt(first)}, best lr of ${opts.quick ? 'the recorded sweep' : 'the sweep'}): ${names
         .map((n) => `${n} ${fmt(final[n]!)}`)
@@ -90,7 +94,7 @@ export const optimizerRaceExperiment: Experiment = {
       metrics: Object.fromEntries(names.flatMap((n) => [[`final_${n}`, final[n]!], [`lrMultiplier_${n}`, best[n]!.mult], [`ms_${n}`, best[n]!.ms]])),
       plots: [
         {
-          title: `Training loss, 16-64-64-4 tanh MLP, full batch, warmup+cosine (rank ${rank} for GaLore/DCT)`,
+          title: `Training loss, 16-64-64-4 tanh MLP, full batch, warmup+cosine (rank ${rank} for GaLore/DCT/Trion)`,
           xLabel: 'step',
           yLabel: 'MSE loss',
           logY: true,

@@ -5,8 +5,9 @@ import { fedsvdNoise } from './fedsvd-noise';
 import { orthoRegCrosstalk } from './orthoreg-crosstalk';
 import { paramEfficiency } from './param-efficiency';
 import { pissaVsLora } from './pissa-vs-lora';
+import { sokaVsLora } from './soka-vs-lora';
 
-export { crossInitToy, evaVsPca, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora };
+export { crossInitToy, evaVsPca, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora, sokaVsLora };
 
 /** @x/peft's paper-claim experiments, for the demo page and the headless runner. */
-export const experiments: Experiment[] = [pissaVsLora, paramEfficiency, evaVsPca, fedsvdNoise, orthoRegCrosstalk, crossInitToy];
+export const experiments: Experiment[] = [pissaVsLora, paramEfficiency, evaVsPca, fedsvdNoise, orthoRegCrosstalk, crossInitToy, sokaVsLora];
