@@ -70,7 +70,7 @@ export default (mod) => {
       for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) s.data[i * 4 + j] = a.data[i * 4 + j] - a.data[j * 4 + i];
       return [s];
     },
-    smoothDelayBatch: () => [2, 8, 2, r(), { rate: 2, maxFreq: real(0.25), terms: 3 }],
+    smoothDelayBatch: () => [2, 8, 2, r(), { rate: 2, maxFreq: 3, terms: 3 }],
     spectralNorm: () => [M(3, 4)],
     tensorAttention: () => [data(att())],
     tensorAttentionPoly: () => [att(), { degree: 2 }],
