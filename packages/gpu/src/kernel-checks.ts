@@ -62,7 +62,6 @@ export function checkGemmArgs(fn: string, m: unknown, n: unknown, k: unknown, A:
   if (N > 0 && L < N) throw new ShapeError(`${fn}: ldc = ${L} is less than n = ${N}`);
   span(fn, 'c', C.length, M === 0 || N === 0 ? 0 : (M - 1) * L + N);
   if (typeof upperOnly !== 'boolean') throw new DomainError(`${fn}: upperOnly must be true or false, got ${describe(upperOnly)}`);
-  if (upperOnly && M !== N) throw new ShapeError(`${fn}: upperOnly needs a square C, got ${M}x${N}`);
 }
 
 /** gemvAccumulate(m, n, A, x, xOff, y, yOff): y[yOff..+m] += A x[xOff..+n]. */
