@@ -10,7 +10,7 @@ import { KNOWN_LINALG_FAILURES } from './known-linalg-failures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
-const CALL_TIMEOUT_MS = Number(process.env.FUZZ_CALL_TIMEOUT_MS ?? 5000);
+const CALL_TIMEOUT_MS = Number(process.env.FUZZ_CALL_TIMEOUT_MS ?? 2000);
 const RSS_CAP_MB = Number(process.env.FUZZ_RSS_MB ?? 1536);
 const JOBS = Number(process.env.FUZZ_JOBS ?? 2);
 const FAILURES = ['hang', 'crash', 'raw', 'nan', 'garbage', 'base'];
