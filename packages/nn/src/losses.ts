@@ -26,7 +26,7 @@ export interface LossOptions {
 }
 
 function reductionOf(fn: string, opts: LossOptions): 'mean' | 'sum' {
-  const r = checkOptions(fn, opts, ['reduction']).reduction ?? 'mean';
+  const r = checkOptions(fn, opts, ['reduction', 'ignoreIndex']).reduction ?? 'mean';
   return checkOneOf(fn, 'reduction', r, ['mean', 'sum'] as const);
 }
 

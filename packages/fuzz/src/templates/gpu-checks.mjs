@@ -27,6 +27,5 @@ export default (mod) => ({
   checkUnit: () => [fn, nm, 0.5],
   checkVector: () => [fn, nm, V(4)],
   describe: { args: () => [[1, 2]], total: true },
-  indexOf: () => [M(3, 4), 5],
   isRng: { args: () => [{}], total: true },
 });

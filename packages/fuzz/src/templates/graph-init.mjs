@@ -1,4 +1,4 @@
-import { data, M, P, real, ringCsr, signal, V } from '../dsl.mjs';
+import { data, M, P, real, ringCsr, signal, sym, V } from '../dsl.mjs';
 
 // Templates for @x/graph-init. Layers refuse non-finite inputs (nan: 'reject').
 export default (mod) => {
@@ -75,7 +75,7 @@ export default (mod) => {
     quadraticTeacher: () => [6, real(0.5), real(1), real(0.5), { seed: 1 }],
     randomRegular: () => [6, 2, { seed: 1 }],
     richLazyRun: () => [{ inputs: 2, hidden: 4, samples: 8, teacherWidth: 2, rank: 1, aScale: real(1), steps: 2, etaFraction: real(0.5) }],
-    rieDenoise: () => [M(4, 4), { delta: real(0.5), kappa: real(0.5), eta: real(0.1) }],
+    rieDenoise: () => [sym(4), { delta: real(0.5), kappa: real(0.5), eta: real(0.1) }],
     spectralGrid: () => [real(0.5), real(0.5), 32],
     spirals: () => [8, { noise: real(0.1), seed: 1 }],
     spmm: () => [csr(), M(6, 2)],
