@@ -22,5 +22,8 @@ for (const group of ['packages', 'apps']) {
     console.log(`${`${group}/${name}`.padEnd(28)} ${p} passed, ${f} failed${s ? `, ${s} skipped` : ''}`);
   }
 }
+// The fuzz suite's own summary (calls tried, typed errors, hangs/crashes/raw/NaN/garbage counts).
+const fuzz = join('packages', 'fuzz', 'fuzz-summary.json');
+if (existsSync(fuzz)) console.log(JSON.parse(readFileSync(fuzz, 'utf8')).line);
 console.log(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 if (failed > 0 || passed === 0) process.exit(1);

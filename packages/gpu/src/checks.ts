@@ -174,7 +174,7 @@ export function checkFinite(fn: string, name: string, x: Matrix | ArrayLike<numb
 }
 
 /** `[i]` for an array, `[r, c]` for a matrix. */
-export function indexOf(x: Matrix | ArrayLike<number>, i: number): string {
+function indexOf(x: Matrix | ArrayLike<number>, i: number): string {
   const m = x as Partial<Matrix>;
   if (m.data !== undefined && typeof m.cols === 'number' && m.cols > 0) {
     const r = Math.floor(i / m.cols);

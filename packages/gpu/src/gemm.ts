@@ -6,7 +6,9 @@
  * Element (i, p) of A is `a[offA + i * rsA + p * csA]`; B and C likewise.
  */
 
-import { BackendError } from './errors';
+import { BackendError, DomainError } from './errors';
+import { checkGemmArgs } from './kernel-checks';
+import { describe } from './limits';
 import { registerCopy } from './registry';
 import {
   loadWasm,
@@ -148,6 +150,10 @@ export function gemmAccumulate(
   upperOnly = false,
   route: CpuRoute = 'auto',
 ): void {
+  checkGemmArgs('gemmAccumulate', m, n, k, A, B, c, ldc, upperOnly);
+  if (route !== 'auto' && route !== 'js' && route !== 'wasm') {
+    throw new DomainError(`gemmAccumulate: route must be one of "auto", "js", "wasm", got ${describe(route)}`);
+  }
   if (m === 0 || n === 0 || k === 0) return;
   if (route === 'wasm') {
     wasmGemmAccumulate(requiredWasmRuntime(), m, n, k, A, B, c, ldc, upperOnly);
@@ -174,6 +180,7 @@ export function gemmAccumulateJs(
   ldc: number,
   upperOnly = false,
 ): void {
+  checkGemmArgs('gemmAccumulateJs', m, n, k, A, B, c, ldc, upperOnly);
   if (m === 0 || n === 0 || k === 0) return;
   if (k <= KC && m * n * k <= SMALL_WORK) {
     gemmSmallJs(m, n, k, A, B, c, ldc, upperOnly);

@@ -7,6 +7,7 @@
  */
 import { DomainError } from './errors';
 import { activeWasmRuntime, defaultWasmRuntime, type GemmOperand } from './gemm';
+import { checkGemvArgs, checkSymvArgs } from './kernel-checks';
 import { PACK_BYTES } from './wasm/runtime';
 
 // The GEMM pack buffers plus slack: reserved with every workspace so that GEMMs on workspace
@@ -76,6 +77,7 @@ export function withWorkspace<T>(specs: readonly (number | Float64Array)[], fn: 
  * and y all lie in wasm linear memory (see withWorkspace), else in JS.
  */
 export function gemvAccumulate(m: number, n: number, A: GemmOperand, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
+  checkGemvArgs('gemvAccumulate', m, n, A, x, xOff, y, yOff);
   if (m <= 0 || n <= 0) return;
   const rt = activeWasmRuntime();
   if (rt && A.data instanceof Float64Array) {
@@ -92,6 +94,7 @@ export function gemvAccumulate(m: number, n: number, A: GemmOperand, x: Float64A
 
 /** The JS reference of gemvAccumulate. */
 export function gemvJs(m: number, n: number, A: GemmOperand, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
+  checkGemvArgs('gemvJs', m, n, A, x, xOff, y, yOff);
   const { data: a, off, rs, cs } = A;
   if (cs === 1) {
     // Rows are contiguous: four row dot products per sweep share the loads of x.
@@ -159,6 +162,7 @@ export function gemvJs(m: number, n: number, A: GemmOperand, x: Float64Array, xO
  * never read. Runs in wasm when a, x and y all lie in wasm linear memory, else in JS.
  */
 export function symvAccumulate(n: number, a: Float64Array, off: number, lda: number, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
+  checkSymvArgs('symvAccumulate', n, a, off, lda, x, xOff, y, yOff);
   if (n <= 0) return;
   const rt = activeWasmRuntime();
   if (rt) {
@@ -175,6 +179,7 @@ export function symvAccumulate(n: number, a: Float64Array, off: number, lda: num
 
 /** The JS reference of symvAccumulate: two rows per sweep, each element used twice. */
 export function symvJs(n: number, a: Float64Array, off: number, lda: number, x: Float64Array, xOff: number, y: Float64Array, yOff: number): void {
+  checkSymvArgs('symvJs', n, a, off, lda, x, xOff, y, yOff);
   let i = 0;
   for (; i + 1 < n; i += 2) {
     const r0 = off + i * lda;

@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, type Matrix, type MatrixData } from '@x/gpu';
+import { checkFinite, checkNumber, checkOptions, checkPositive, describe } from '@x/gpu/checks';
 import { erfc } from './erf';
 import { checkGrad, type Module, type ModuleJSON, noForward, type Parameter } from './module';
 
@@ -17,10 +18,13 @@ export abstract class Activation implements Module {
   protected x: Matrix | null = null;
   protected y: Matrix<Float64Array> | null = null;
 
-  /** Applies f to `x` into `y` (same length). */
-  protected abstract apply(x: MatrixData, y: Float64Array): void;
-  /** dx = f'(x) ⊙ dy, with y = f(x) available when it is cheaper to use. */
-  protected abstract derivative(x: MatrixData, y: Float64Array, dy: MatrixData, dx: Float64Array): void;
+  /**
+   * Applies f to `x` into `y` (same length). Returns Σ (x - x) from the same pass: 0 when every
+   * entry of x is finite, NaN otherwise.
+   */
+  protected abstract apply(x: MatrixData, y: Float64Array): number;
+  /** dx = f'(x) ⊙ dy, with y = f(x) available when it is cheaper to use. Returns Σ (dy - dy). */
+  protected abstract derivative(x: MatrixData, y: Float64Array, dy: MatrixData, dx: Float64Array): number;
 
   /** Name for error messages. */
   get name(): string {
@@ -30,7 +34,7 @@ export abstract class Activation implements Module {
   forward(x: Matrix): Matrix {
     assertMatrix(this.name, 'x', x);
     const y = { rows: x.rows, cols: x.cols, data: new Float64Array(x.data.length) };
-    this.apply(x.data, y.data);
+    if (this.apply(x.data, y.data) !== 0) checkFinite(this.name, 'x', x);
     this.x = x;
     this.y = y;
     return y;
@@ -42,7 +46,7 @@ export abstract class Activation implements Module {
     if (!x || !y) throw noForward(this.name);
     checkGrad(this.name, dy, x.rows, x.cols);
     const dx = { rows: x.rows, cols: x.cols, data: new Float64Array(x.data.length) };
-    this.derivative(x.data, y.data, dy.data, dx.data);
+    if (this.derivative(x.data, y.data, dy.data, dx.data) !== 0) checkFinite(this.name, 'dy', dy, 'gradients must be finite');
     return dx;
   }
 
@@ -60,13 +64,23 @@ export abstract class Activation implements Module {
 /** ReLU: max(0, x); derivative 1 for x > 0, else 0 (Nair & Hinton 2010). */
 export class ReLU extends Activation {
   readonly type = 'ReLU';
-  protected apply(x: MatrixData, y: Float64Array): void {
+  protected apply(x: MatrixData, y: Float64Array): number {
+    let bad = 0;
     for (let i = 0; i < y.length; i++) {
-      y[i] = Math.max(x[i]!, 0);
+      const v = x[i]!;
+      y[i] = Math.max(v, 0);
+      bad += v - v;
     }
+    return bad;
   }
-  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
-    for (let i = 0; i < dx.length; i++) dx[i] = x[i]! > 0 ? dy[i]! : 0;
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): number {
+    let bad = 0;
+    for (let i = 0; i < dx.length; i++) {
+      const g = dy[i]!;
+      dx[i] = x[i]! > 0 ? g : 0;
+      bad += g - g;
+    }
+    return bad;
   }
 }
 
@@ -87,28 +101,33 @@ export class GELU extends Activation {
   readonly approximate: 'none' | 'tanh';
   constructor(opts: GELUOptions = {}) {
     super();
-    const a = opts.approximate ?? 'none';
-    if (a !== 'none' && a !== 'tanh') throw new DomainError(`GELU: approximate must be 'none' or 'tanh', got ${String(a)}`);
+    const a = checkOptions('GELU', opts, ['approximate']).approximate ?? 'none';
+    if (a !== 'none' && a !== 'tanh') throw new DomainError(`GELU: approximate must be 'none' or 'tanh', got ${describe(a)}`);
     this.approximate = a;
   }
   override get name(): string {
     return this.approximate === 'tanh' ? 'GELU(tanh)' : 'GELU';
   }
-  protected apply(x: MatrixData, y: Float64Array): void {
+  protected apply(x: MatrixData, y: Float64Array): number {
+    let bad = 0;
     if (this.approximate === 'tanh') {
       // 0.5 x (1 + tanh u) = x σ(2u) exactly; the σ form does not cancel for x << 0.
       for (let i = 0; i < y.length; i++) {
         const v = x[i]!;
         y[i] = v * sigmoid(2 * SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v));
+        bad += v - v;
       }
     } else {
       for (let i = 0; i < y.length; i++) {
         const v = x[i]!;
         y[i] = 0.5 * v * erfc(-v * INV_SQRT_2);
+        bad += v - v;
       }
     }
+    return bad;
   }
-  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): number {
+    let bad = 0;
     if (this.approximate === 'tanh') {
       // d/dx x σ(2u) = σ(2u) + 2 x σ(2u) σ(-2u) u'
       for (let i = 0; i < dx.length; i++) {
@@ -117,6 +136,7 @@ export class GELU extends Activation {
         const s = sigmoid(u2);
         const du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * v * v);
         dx[i] = dy[i]! * (s + 2 * v * s * sigmoid(-u2) * du);
+        bad += dy[i]! - dy[i]!;
       }
     } else {
       for (let i = 0; i < dx.length; i++) {
@@ -124,8 +144,10 @@ export class GELU extends Activation {
         const cdf = 0.5 * erfc(-v * INV_SQRT_2);
         const pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
         dx[i] = dy[i]! * (cdf + v * pdf);
+        bad += dy[i]! - dy[i]!;
       }
     }
+    return bad;
   }
   override toJSON(): ModuleJSON {
     return { type: this.type, approximate: this.approximate };
@@ -135,19 +157,30 @@ export class GELU extends Activation {
 /** tanh(x); derivative sech^2(x) (not 1 - tanh^2, which cancels for |x| >~ 5). */
 export class Tanh extends Activation {
   readonly type = 'Tanh';
-  protected apply(x: MatrixData, y: Float64Array): void {
-    for (let i = 0; i < y.length; i++) y[i] = Math.tanh(x[i]!);
+  protected apply(x: MatrixData, y: Float64Array): number {
+    let bad = 0;
+    for (let i = 0; i < y.length; i++) {
+      const v = x[i]!;
+      y[i] = Math.tanh(v);
+      bad += v - v;
+    }
+    return bad;
   }
-  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): number {
+    let bad = 0;
     for (let i = 0; i < dx.length; i++) {
       const c = Math.cosh(x[i]!);
-      dx[i] = dy[i]! / (c * c);
+      const g = dy[i]!;
+      dx[i] = g / (c * c);
+      bad += g - g;
     }
+    return bad;
   }
 }
 
 /** The logistic sigmoid 1/(1+e^-x), evaluated without overflow for either sign. */
 export function sigmoid(v: number): number {
+  if (typeof v !== 'number') throw new DomainError(`sigmoid: v must be a number, got ${describe(v)}`);
   if (v >= 0) return 1 / (1 + Math.exp(-v));
   const e = Math.exp(v);
   return e / (1 + e);
@@ -156,28 +189,47 @@ export function sigmoid(v: number): number {
 /** Sigmoid σ(x) = 1/(1+e^-x), overflow-free for both signs; derivative σ(x) σ(-x) (= σ(1-σ) without cancellation). */
 export class Sigmoid extends Activation {
   readonly type = 'Sigmoid';
-  protected apply(x: MatrixData, y: Float64Array): void {
-    for (let i = 0; i < y.length; i++) y[i] = sigmoid(x[i]!);
+  protected apply(x: MatrixData, y: Float64Array): number {
+    let bad = 0;
+    for (let i = 0; i < y.length; i++) {
+      const v = x[i]!;
+      y[i] = sigmoid(v);
+      bad += v - v;
+    }
+    return bad;
   }
-  protected derivative(x: MatrixData, y: Float64Array, dy: MatrixData, dx: Float64Array): void {
-    for (let i = 0; i < dx.length; i++) dx[i] = dy[i]! * y[i]! * sigmoid(-x[i]!);
+  protected derivative(x: MatrixData, y: Float64Array, dy: MatrixData, dx: Float64Array): number {
+    let bad = 0;
+    for (let i = 0; i < dx.length; i++) {
+      const g = dy[i]!;
+      dx[i] = g * y[i]! * sigmoid(-x[i]!);
+      bad += g - g;
+    }
+    return bad;
   }
 }
 
 /** SiLU / swish: x σ(x) (Elfwing et al. 2018; Ramachandran et al. 2017); derivative σ(x)(1 + x σ(-x)). */
 export class SiLU extends Activation {
   readonly type = 'SiLU';
-  protected apply(x: MatrixData, y: Float64Array): void {
+  protected apply(x: MatrixData, y: Float64Array): number {
+    let bad = 0;
     for (let i = 0; i < y.length; i++) {
       const v = x[i]!;
       y[i] = v * sigmoid(v);
+      bad += v - v;
     }
+    return bad;
   }
-  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): number {
+    let bad = 0;
     for (let i = 0; i < dx.length; i++) {
       const v = x[i]!;
-      dx[i] = dy[i]! * sigmoid(v) * (1 + v * sigmoid(-v));
+      const g = dy[i]!;
+      dx[i] = g * sigmoid(v) * (1 + v * sigmoid(-v));
+      bad += g - g;
     }
+    return bad;
   }
 }
 
@@ -196,20 +248,28 @@ export class Softplus extends Activation {
   readonly beta: number;
   constructor(opts: SoftplusOptions = {}) {
     super();
-    const b = opts.beta ?? 1;
-    if (!Number.isFinite(b) || b <= 0) throw new DomainError(`Softplus: beta must be a finite number > 0, got ${b}`);
-    this.beta = b;
+    this.beta = checkPositive('Softplus', 'beta', checkOptions('Softplus', opts, ['beta']).beta ?? 1);
   }
-  protected apply(x: MatrixData, y: Float64Array): void {
+  protected apply(x: MatrixData, y: Float64Array): number {
     const b = this.beta;
+    let bad = 0;
     for (let i = 0; i < y.length; i++) {
-      const z = b * x[i]!;
+      const v = x[i]!;
+      const z = b * v;
       y[i] = (Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))) / b;
+      bad += v - v;
     }
+    return bad;
   }
-  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): number {
     const b = this.beta;
-    for (let i = 0; i < dx.length; i++) dx[i] = dy[i]! * sigmoid(b * x[i]!);
+    let bad = 0;
+    for (let i = 0; i < dx.length; i++) {
+      const g = dy[i]!;
+      dx[i] = g * sigmoid(b * x[i]!);
+      bad += g - g;
+    }
+    return bad;
   }
   override toJSON(): ModuleJSON {
     return { type: this.type, beta: this.beta };
@@ -228,20 +288,30 @@ export class Sine extends Activation {
   readonly omega0: number;
   constructor(opts: SineOptions = {}) {
     super();
-    const w = opts.omega0 ?? 30;
-    if (!Number.isFinite(w)) throw new DomainError(`Sine: omega0 must be finite, got ${w}`);
-    this.omega0 = w;
+    this.omega0 = checkNumber('Sine', 'omega0', checkOptions('Sine', opts, ['omega0']).omega0 ?? 30);
   }
   override get name(): string {
     return `Sine(omega0=${this.omega0})`;
   }
-  protected apply(x: MatrixData, y: Float64Array): void {
+  protected apply(x: MatrixData, y: Float64Array): number {
     const w = this.omega0;
-    for (let i = 0; i < y.length; i++) y[i] = Math.sin(w * x[i]!);
+    let bad = 0;
+    for (let i = 0; i < y.length; i++) {
+      const v = x[i]!;
+      y[i] = Math.sin(w * v);
+      bad += v - v;
+    }
+    return bad;
   }
-  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): void {
+  protected derivative(x: MatrixData, _y: Float64Array, dy: MatrixData, dx: Float64Array): number {
     const w = this.omega0;
-    for (let i = 0; i < dx.length; i++) dx[i] = dy[i]! * w * Math.cos(w * x[i]!);
+    let bad = 0;
+    for (let i = 0; i < dx.length; i++) {
+      const g = dy[i]!;
+      dx[i] = g * w * Math.cos(w * x[i]!);
+      bad += g - g;
+    }
+    return bad;
   }
   override toJSON(): ModuleJSON {
     return { type: this.type, omega0: this.omega0 };

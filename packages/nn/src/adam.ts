@@ -1,6 +1,7 @@
 import { DomainError } from '@x/gpu';
+import { checkOptions } from '@x/gpu/checks';
 import type { Parameter } from './module';
-import { checkRate, type Optimizer, stateFor, stateFromJSON, stateToJSON } from './optimizer';
+import { checkParams, checkRate, type Optimizer, stateFor, stateFromJSON, stateToJSON } from './optimizer';
 
 /** Hyperparameters of {@link Adam}: learning rate, β1, β2, ε, weight decay. */
 export interface AdamOptions {
@@ -32,6 +33,8 @@ export class Adam implements Optimizer {
   private state = new Map<string, Float64Array[]>();
 
   constructor(opts: AdamOptions = {}) {
+    // A toJSON() snapshot is accepted as options too (fromJSON passes one).
+    opts = checkOptions('Adam', opts, [...['lr', 'beta1', 'beta2', 'eps', 'weightDecay'], 'type', 't', 'state']);
     this.lr = checkRate('Adam', 'lr', opts.lr ?? 1e-3);
     this.beta1 = checkRate('Adam', 'beta1', opts.beta1 ?? 0.9, 0, 1);
     this.beta2 = checkRate('Adam', 'beta2', opts.beta2 ?? 0.999, 0, 1);
@@ -40,6 +43,7 @@ export class Adam implements Optimizer {
   }
 
   step(params: Parameter[]): void {
+    checkParams('Adam.step', params);
     const lr = checkRate('Adam', 'lr', this.lr);
     const { beta1: b1, beta2: b2, eps, weightDecay: wd } = this;
     for (const p of params) stateFor('Adam', this.state, p, 2);

@@ -1,4 +1,5 @@
 import { assertFinite, assertMatrix, type Device, DomainError, type Matrix, type RngState, rng as makeRng, ShapeError } from '@x/gpu';
+import { checkBoolean, checkFunction, checkOptions, checkSeed, checkSize, checkSteps, describe } from '@x/gpu/checks';
 import type { Loss } from './losses';
 import { type AsyncContext, backwardWith, forwardWith, type Module, type ModuleJSON } from './module';
 import type { Optimizer } from './optimizer';
@@ -100,10 +101,11 @@ export interface FitResult {
 /** The DomainError `fit` throws on a non-finite loss; `step` is the 1-based step that produced it. */
 export type NonFiniteLossError = DomainError & { readonly step: number };
 
-function positiveInt(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new DomainError(`fit: ${name} must be an integer >= ${min}, got ${v}`);
-  return v;
+function positiveInt(name: string, v: unknown, min: number): number {
+  return checkSize('fit', name, v, min);
 }
+
+const FIT_KEYS = ['model', 'loss', 'optimizer', 'data', 'steps', 'batchSize', 'seed', 'shuffle', 'onProgress', 'progressEvery', 'signal', 'device', 'resume', 'yieldEveryMs'];
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -123,7 +125,11 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
  * Cost per step: one forward and backward on batchSize rows plus one optimizer step.
  */
 export async function fit(opts: FitOptions): Promise<FitResult> {
+  if (opts === null || typeof opts !== 'object') throw new DomainError(`fit: options must be an object, got ${describe(opts)}`);
+  checkOptions('fit', opts, FIT_KEYS);
   const { model, loss, optimizer, data, signal, device, resume } = opts;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new DomainError(`fit: signal must be an AbortSignal, got ${describe(signal)}`);
+  signal?.throwIfAborted();
   if (!model || typeof model.forward !== 'function') throw new DomainError('fit: model must implement the module interface');
   if (typeof loss !== 'function') throw new DomainError('fit: loss must be a function (pred, target) => { value, grad }');
   if (!optimizer || typeof optimizer.step !== 'function') throw new DomainError('fit: optimizer must have step(params) and toJSON()');
@@ -135,13 +141,16 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   assertFinite('fit', 'data.y', y);
   const n = x.rows;
   positiveInt('number of examples (data.x rows)', n, 1);
-  const steps = positiveInt('steps', opts.steps, 0);
+  // At least one step, so finalLoss is a loss that was computed (a finished checkpoint resumes at steps).
+  const steps = checkSteps('fit', 'steps', opts.steps, 1);
   const batch = positiveInt('batchSize', opts.batchSize ?? n, 1);
   if (batch > n) throw new DomainError(`fit: batchSize ${batch} exceeds the ${n} examples`);
-  const seed = opts.seed ?? 0;
-  const shuffle = opts.shuffle ?? true;
+  const seed = checkSeed('fit', 'seed', opts.seed ?? 0);
+  const shuffle = checkBoolean('fit', 'shuffle', opts.shuffle ?? true);
   const every = positiveInt('progressEvery', opts.progressEvery ?? 1, 1);
+  if (opts.onProgress !== undefined) checkFunction('fit', 'onProgress', opts.onProgress);
   const yieldMs = opts.yieldEveryMs ?? 16;
+  if (typeof yieldMs !== 'number' || !(yieldMs >= 0)) throw new DomainError(`fit: yieldEveryMs must be a number >= 0 (Infinity: never yield), got ${describe(yieldMs)}`);
   const ctx: AsyncContext | undefined = device ? { device } : undefined;
 
   let r: ReturnType<typeof makeRng>;

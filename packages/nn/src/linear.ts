@@ -1,4 +1,5 @@
-import { type Device, DomainError, gemmAccumulate, isMatrix, type Matrix, matmul, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { type Device, DomainError, gemmAccumulate, isMatrix, type Matrix, matmul, type Rng, ShapeError } from '@x/gpu';
+import { checkAlloc, checkFinite, checkNonNegative, checkOptions, checkRng, checkSize, describe } from '@x/gpu/checks';
 import { type BiasInit, type InitOptions, type InitScheme, initBias, initWeight } from './init';
 import {
   type AsyncContext,
@@ -10,6 +11,8 @@ import {
   noForward,
   type Parameter,
 } from './module';
+
+const LINEAR_KEYS = ['seed', 'init', 'weight', 'bias', 'biasInit', 'device', 'deviceThreshold', 'name', 'gain'];
 
 /** Options of {@link Linear}: seed, weight and bias initialization (or given weights), bias on/off, an optional device path and a name. */
 export interface LinearOptions extends InitOptions {
@@ -59,20 +62,18 @@ export class Linear implements Module {
   private readonly params: Parameter[];
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
-    const name = opts.name ?? `Linear(${inFeatures}, ${outFeatures})`;
-    for (const [what, v] of [
-      ['inFeatures', inFeatures],
-      ['outFeatures', outFeatures],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new DomainError(`${name}: ${what} must be a positive integer, got ${v}`);
-    }
+    opts = checkOptions('Linear', opts, LINEAR_KEYS);
+    if (opts.name !== undefined && typeof opts.name !== 'string') throw new DomainError(`Linear: name must be a string, got ${describe(opts.name)}`);
+    const name = opts.name ?? `Linear(${describe(inFeatures)}, ${describe(outFeatures)})`;
+    checkSize(name, 'inFeatures', inFeatures, 1);
+    checkSize(name, 'outFeatures', outFeatures, 1);
+    const n = checkAlloc(name, 'the weight', outFeatures, inFeatures);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.name = name;
     this.device = opts.device;
-    this.deviceThreshold = opts.deviceThreshold ?? 262144;
-    const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
-    const n = inFeatures * outFeatures;
+    this.deviceThreshold = opts.deviceThreshold === undefined ? 262144 : checkNonNegative(name, 'deviceThreshold', opts.deviceThreshold);
+    const r = checkRng(name, 'seed', opts.seed ?? 0);
 
     let w: Float64Array;
     if (opts.weight !== undefined) {
@@ -83,8 +84,12 @@ export class Linear implements Module {
         }
         w = Float64Array.from(given.data);
       } else {
+        if (given === null || typeof given !== 'object' || typeof (given as ArrayLike<number>).length !== 'number') {
+          throw new DomainError(`${name}: weight must be a Matrix or an array of ${n} numbers, got ${describe(given)}`);
+        }
         w = floatsFromJSON(name, 'weight', Array.from(given), n);
       }
+      checkFinite(name, 'weight', w, 'weights must be finite');
     } else {
       w = initWeight(outFeatures, inFeatures, opts.init ?? 'xavier-uniform', r, opts);
     }
@@ -93,7 +98,13 @@ export class Linear implements Module {
     const b = opts.bias ?? true;
     this.useBias = b !== false;
     if (typeof b === 'boolean') this.bias = b ? initBias(outFeatures, inFeatures, opts.biasInit ?? 'zeros', r) : new Float64Array(outFeatures);
-    else this.bias = floatsFromJSON(name, 'bias', Array.from(b), outFeatures);
+    else {
+      if (b === null || typeof b !== 'object' || typeof (b as ArrayLike<number>).length !== 'number') {
+        throw new DomainError(`${name}: bias must be true, false or an array of ${outFeatures} numbers, got ${describe(b)}`);
+      }
+      this.bias = floatsFromJSON(name, 'bias', Array.from(b), outFeatures);
+      checkFinite(name, 'bias', this.bias, 'weights must be finite');
+    }
 
     this.weightGrad = new Float64Array(n);
     this.biasGrad = new Float64Array(outFeatures);
@@ -105,7 +116,7 @@ export class Linear implements Module {
   forward(x: Matrix): Matrix {
     checkInput(this.name, 'x', x, this.inFeatures, `weight is ${this.outFeatures}x${this.inFeatures}`);
     const y = matmul(x, this.weight, { transB: true });
-    this.addBias(y);
+    if (this.addBias(y) !== 0) this.refuseNonFinite(x);
     this.x = x;
     return y;
   }
@@ -115,6 +126,11 @@ export class Linear implements Module {
     const x = this.x;
     if (!x) throw noForward(this.name);
     checkGrad(this.name, dy, x.rows, this.outFeatures);
+    if (this.accumulateBiasGrad(dy) !== 0) {
+      // Undo the bias gradient of this call, then name the bad entry.
+      if (this.useBias) subtractColumnSums(this.biasGrad, dy);
+      checkFinite(this.name, 'dy', dy, 'gradients must be finite');
+    }
     const dx = matmul(dy, this.weight);
     // dW += dyᵀ x straight into the gradient buffer (the GEMM core accumulates; no temporary).
     gemmAccumulate(
@@ -126,7 +142,6 @@ export class Linear implements Module {
       this.weightGrad,
       this.inFeatures,
     );
-    this.accumulateBiasGrad(dy);
     return dx;
   }
 
@@ -136,7 +151,7 @@ export class Linear implements Module {
     const dev = this.pickDevice(x.rows, ctx);
     if (!dev) return this.forward(x);
     const y = await dev.matmul(x, this.weight, { transB: true });
-    this.addBias(y);
+    if (this.addBias(y) !== 0) this.refuseNonFinite(x);
     this.x = x;
     return y;
   }
@@ -148,11 +163,14 @@ export class Linear implements Module {
     checkGrad(this.name, dy, x.rows, this.outFeatures);
     const dev = this.pickDevice(x.rows, ctx);
     if (!dev) return this.backward(dy);
+    if (this.accumulateBiasGrad(dy) !== 0) {
+      if (this.useBias) subtractColumnSums(this.biasGrad, dy);
+      checkFinite(this.name, 'dy', dy, 'gradients must be finite');
+    }
     const [dx, gw] = await Promise.all([dev.matmul(dy, this.weight), dev.matmul(dy, x, { transA: true })]);
     const g = this.weightGrad;
     const d = gw.data;
     for (let i = 0; i < g.length; i++) g[i]! += d[i]!;
-    this.accumulateBiasGrad(dy);
     return dx;
   }
 
@@ -198,25 +216,63 @@ export class Linear implements Module {
     return batch * this.inFeatures * this.outFeatures >= this.deviceThreshold ? dev : undefined;
   }
 
-  private addBias(y: Matrix): void {
-    if (!this.useBias) return;
+  /**
+   * Adds the bias to y in place and returns Σ (y - y) over the result, in the same pass: 0 when
+   * every entry is finite, NaN otherwise (NaN and ±Infinity in x or the weights reach y).
+   */
+  private addBias(y: Matrix): number {
     const out = this.outFeatures;
     const d = y.data;
     const b = this.bias;
+    let bad = 0;
+    if (!this.useBias) {
+      for (let i = 0; i < d.length; i++) bad += d[i]! - d[i]!;
+      return bad;
+    }
     for (let i = 0; i < y.rows; i++) {
       const o = i * out;
-      for (let j = 0; j < out; j++) d[o + j]! += b[j]!;
+      for (let j = 0; j < out; j++) {
+        const v = d[o + j]! + b[j]!;
+        d[o + j] = v;
+        bad += v - v;
+      }
     }
+    return bad;
   }
 
-  private accumulateBiasGrad(dy: Matrix): void {
-    if (!this.useBias) return;
+  /**
+   * Names the non-finite entry (input, weight, bias) behind a non-finite output. With all of
+   * them finite the product overflowed; ±Infinity is then the right value and it returns.
+   */
+  private refuseNonFinite(x: Matrix): void {
+    checkFinite(this.name, 'x', x);
+    checkFinite(this.name, 'weight', this.weight, 'weights must be finite');
+    checkFinite(this.name, 'bias', this.bias, 'weights must be finite');
+  }
+
+  /** Adds the column sums of dy to the bias gradient; returns Σ (dy - dy): 0 when dy is finite. */
+  private accumulateBiasGrad(dy: Matrix): number {
     const out = this.outFeatures;
     const d = dy.data;
+    let bad = 0;
+    if (!this.useBias) {
+      for (let i = 0; i < d.length; i++) bad += d[i]! - d[i]!;
+      return bad;
+    }
     const g = this.biasGrad;
     for (let i = 0; i < dy.rows; i++) {
       const o = i * out;
-      for (let j = 0; j < out; j++) g[j]! += d[o + j]!;
+      for (let j = 0; j < out; j++) {
+        const v = d[o + j]!;
+        g[j]! += v;
+        bad += v - v;
+      }
     }
+    return bad;
   }
+}
+
+/** g -= column sums of dy (undoes {@link Linear}'s bias-gradient accumulation). */
+function subtractColumnSums(g: Float64Array, dy: Matrix): void {
+  for (let i = 0; i < dy.rows; i++) for (let j = 0; j < dy.cols; j++) g[j]! -= dy.data[i * dy.cols + j]!;
 }

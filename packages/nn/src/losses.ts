@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, isMatrix, type Matrix, ShapeError } from '@x/gpu';
+import { checkFinite, checkOneOf, checkOptions } from '@x/gpu/checks';
 
 /** A loss value and its gradient with respect to the prediction (same shape as the prediction). */
 export interface LossResult {
@@ -25,9 +26,17 @@ export interface LossOptions {
 }
 
 function reductionOf(fn: string, opts: LossOptions): 'mean' | 'sum' {
-  const r = opts.reduction ?? 'mean';
-  if (r !== 'mean' && r !== 'sum') throw new DomainError(`${fn}: reduction must be 'mean' or 'sum', got ${String(r)}`);
-  return r;
+  const r = checkOptions(fn, opts, ['reduction', 'ignoreIndex']).reduction ?? 'mean';
+  return checkOneOf(fn, 'reduction', r, ['mean', 'sum'] as const);
+}
+
+/**
+ * Called when a loss came out non-finite: names the NaN/Infinity entry of pred or target. With
+ * finite inputs the sum overflowed, and +Infinity is the right value, so it returns.
+ */
+function refuseNonFinite(fn: string, pred: Matrix, target: Matrix): void {
+  checkFinite(fn, 'pred', pred);
+  checkFinite(fn, 'target', target);
 }
 
 function sameShape(fn: string, pred: Matrix, target: Matrix): void {
@@ -53,6 +62,7 @@ export function mseLoss(pred: Matrix, target: Matrix, opts: LossOptions = {}): L
     s += d * d;
     g[i] = 2 * scale * d;
   }
+  if (!Number.isFinite(s)) refuseNonFinite('mseLoss', pred, target);
   return { value: s * scale, grad: { rows: pred.rows, cols: pred.cols, data: g } };
 }
 
@@ -71,6 +81,7 @@ export function l1Loss(pred: Matrix, target: Matrix, opts: LossOptions = {}): Lo
     s += Math.abs(d);
     g[i] = d > 0 ? scale : d < 0 ? -scale : 0;
   }
+  if (!Number.isFinite(s)) refuseNonFinite('l1Loss', pred, target);
   return { value: s * scale, grad: { rows: pred.rows, cols: pred.cols, data: g } };
 }
 
@@ -80,10 +91,16 @@ export function softmax(logits: Matrix): Matrix<Float64Array> {
   const { rows, cols } = logits;
   const z = logits.data;
   const out = new Float64Array(z.length);
+  let bad = 0;
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
     let m = -Infinity;
-    for (let j = 0; j < cols; j++) if (z[o + j]! > m) m = z[o + j]!;
+    for (let j = 0; j < cols; j++) {
+      const v = z[o + j]!;
+      if (v > m) m = v;
+      bad += v - v;
+    }
+    if (bad !== 0) checkFinite('softmax', 'logits', logits);
     let s = 0;
     for (let j = 0; j < cols; j++) {
       const e = Math.exp(z[o + j]! - m);
@@ -155,11 +172,17 @@ export function softmaxCrossEntropyLoss(logits: Matrix, target: Matrix | ArrayLi
   if (labels && ignore !== undefined) for (let i = 0; i < rows; i++) if (labels[i]! < 0) counted--;
   const scale = red === 'mean' && counted > 0 ? 1 / counted : 1;
   let total = 0;
+  let bad = 0;
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
     if (labels && labels[i]! < 0) continue; // ignored row: no loss, zero gradient
     let m = -Infinity;
-    for (let j = 0; j < cols; j++) if (z[o + j]! > m) m = z[o + j]!;
+    for (let j = 0; j < cols; j++) {
+      const v = z[o + j]!;
+      if (v > m) m = v;
+      bad += v - v;
+    }
+    if (bad !== 0) checkFinite(fn, 'logits', logits);
     let s = 0;
     for (let j = 0; j < cols; j++) {
       const e = Math.exp(z[o + j]! - m);
@@ -177,6 +200,7 @@ export function softmaxCrossEntropyLoss(logits: Matrix, target: Matrix | ArrayLi
       let dotz = 0;
       for (let j = 0; j < cols; j++) {
         const t = probs![o + j]!;
+        if (t - t !== 0) checkFinite(fn, 'target', target as Matrix);
         tsum += t;
         dotz += t * z[o + j]!;
       }

@@ -1,4 +1,5 @@
 import { DomainError, ShapeError } from '@x/gpu';
+import { checkFinite, checkNonNegative, checkUnit, describe } from '@x/gpu/checks';
 import type { Parameter } from './module';
 
 /**
@@ -18,12 +19,36 @@ export interface Optimizer {
   toJSON(): unknown;
 }
 
-export function checkRate(fn: string, name: string, v: number, lo = 0, hiExclusive = Infinity): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v >= hiExclusive) {
-    const range = hiExclusive === Infinity ? `>= ${lo}` : `in [${lo}, ${hiExclusive})`;
-    throw new DomainError(`${fn}: ${name} must be a finite number ${range}, got ${v}`);
+export function checkRate(fn: string, name: string, v: unknown, lo = 0, hiExclusive = Infinity): number {
+  return hiExclusive === Infinity ? checkNonNegative(fn, name, v) : checkUnit(fn, name, v, lo, hiExclusive, '[)');
+}
+
+/**
+ * Checks a parameter list before an optimizer step touches it: an array of `{ name, value,
+ * grad }` with Float64Array value and grad of equal length, every value and gradient finite
+ * (DomainError naming the parameter and index). One pass over the data the step reads next;
+ * nothing is updated when it throws.
+ */
+export function checkParams(fn: string, params: unknown): Parameter[] {
+  if (!Array.isArray(params)) throw new DomainError(`${fn}: params must be an array of parameters, got ${describe(params)}`);
+  for (let k = 0; k < params.length; k++) {
+    const p = params[k] as Partial<Parameter> | null;
+    if (p === null || typeof p !== 'object' || typeof p.name !== 'string' || !(p.value instanceof Float64Array) || !(p.grad instanceof Float64Array)) {
+      throw new DomainError(`${fn}: params[${k}] must be { name: string, value: Float64Array, grad: Float64Array }, got ${describe(p)}`);
+    }
+    if (p.grad.length !== p.value.length) {
+      throw new ShapeError(`${fn}: parameter "${p.name}" has ${p.value.length} values but ${p.grad.length} gradient entries`);
+    }
+    const w = p.value;
+    const g = p.grad;
+    let bad = 0;
+    for (let i = 0; i < w.length; i++) bad += w[i]! - w[i]! + (g[i]! - g[i]!);
+    if (bad !== 0) {
+      checkFinite(fn, `parameter "${p.name}" value`, w, 'weights must be finite');
+      checkFinite(fn, `parameter "${p.name}" grad`, g, 'gradients must be finite');
+    }
   }
-  return v;
+  return params as Parameter[];
 }
 
 /** Gets (or creates zero-filled) per-parameter state buffers, checking sizes. */

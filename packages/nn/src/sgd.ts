@@ -1,6 +1,7 @@
 import { DomainError } from '@x/gpu';
+import { checkBoolean, checkOptions } from '@x/gpu/checks';
 import type { Parameter } from './module';
-import { checkRate, type Optimizer, stateFor, stateFromJSON, stateToJSON } from './optimizer';
+import { checkParams, checkRate, type Optimizer, stateFor, stateFromJSON, stateToJSON } from './optimizer';
 
 /** Hyperparameters of {@link SGD}: learning rate, momentum (optionally Nesterov), weight decay. */
 export interface SGDOptions {
@@ -27,14 +28,17 @@ export class SGD implements Optimizer {
   private state = new Map<string, Float64Array[]>();
 
   constructor(opts: SGDOptions = {}) {
+    // A toJSON() snapshot is accepted as options too (fromJSON passes one).
+    opts = checkOptions('SGD', opts, [...['lr', 'momentum', 'nesterov', 'weightDecay'], 'type', 't', 'state']);
     this.lr = checkRate('SGD', 'lr', opts.lr ?? 1e-2);
     this.momentum = checkRate('SGD', 'momentum', opts.momentum ?? 0, 0, 1);
-    this.nesterov = opts.nesterov ?? false;
+    this.nesterov = opts.nesterov === undefined ? false : checkBoolean('SGD', 'nesterov', opts.nesterov);
     this.weightDecay = checkRate('SGD', 'weightDecay', opts.weightDecay ?? 0);
     if (this.nesterov && this.momentum === 0) throw new DomainError('SGD: nesterov needs momentum > 0');
   }
 
   step(params: Parameter[]): void {
+    checkParams('SGD.step', params);
     const lr = checkRate('SGD', 'lr', this.lr);
     const { momentum: mu, nesterov, weightDecay: wd } = this;
     if (mu > 0) for (const p of params) stateFor('SGD', this.state, p, 1);

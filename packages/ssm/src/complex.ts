@@ -1,4 +1,5 @@
 import { DomainError, ShapeError } from '@x/gpu';
+import { checkPositive as gpuCheckPositive, checkSize } from '@x/gpu/checks';
 /**
  * A complex vector stored split: element k is re[k] + i im[k] (CONVENTIONS §2). Structurally
  * identical to @x/linalg's ComplexArray, so values pass between the packages unchanged.
@@ -51,18 +52,10 @@ export function checkRealArray(fn: string, name: string, x: unknown, n?: number)
   return out;
 }
 
-/** Throws unless `v` is a finite number > 0. */
-export function checkPositive(fn: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new DomainError(`${fn}: ${name} must be a finite number > 0, got ${String(v)}`);
-  }
-  return v;
-}
+/** Throws unless `v` is a finite number > 0 (@x/gpu/checks). */
+export const checkPositive = gpuCheckPositive;
 
-/** Throws unless `v` is an integer >= min. */
+/** Throws unless `v` is an integer size in [min, 2^28] (@x/gpu/checks `checkSize`). */
 export function checkInt(fn: string, name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new DomainError(`${fn}: ${name} must be an integer >= ${min}, got ${String(v)}`);
-  }
-  return v;
+  return checkSize(fn, name, v, min);
 }

@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, rng as makeRng } from '@x/gpu';
+import { checkAborted, checkAlloc, checkNonNegative, checkOptions, checkSeed, checkSteps } from '@x/gpu/checks';
 import { Adam } from '@x/nn';
 import { checkInt } from './complex';
 import { hippoLegS } from './hippo';
@@ -159,9 +160,12 @@ export interface PtdOptimizeOptions {
 export async function ptdOptimize(N: number, opts: PtdOptimizeOptions = {}): Promise<{ E: Matrix<Float64Array>; history: number[] }> {
   const fn = 'ptdOptimize';
   checkInt(fn, 'N', N, 2);
-  const gamma = opts.gamma ?? 3e-3;
-  const steps = opts.steps ?? 300;
-  const r = makeRng(opts.seed ?? 0);
+  opts = checkOptions(fn, opts, ['gamma', 'steps', 'lr', 'init', 'seed', 'norm', 'onProgress', 'signal']);
+  checkAborted(fn, opts.signal);
+  checkAlloc(fn, 'E', N, N);
+  const gamma = checkNonNegative(fn, 'gamma', opts.gamma ?? 3e-3);
+  const steps = checkSteps(fn, 'steps', opts.steps ?? 300);
+  const r = makeRng(checkSeed(fn, 'seed', opts.seed ?? 0));
   const E = new Float64Array(N * N);
   const s0 = opts.init ?? 0.1;
   for (let i = 0; i < N * N; i++) E[i] = r.uniform() * s0;
@@ -180,7 +184,7 @@ export async function ptdOptimize(N: number, opts: PtdOptimizeOptions = {}): Pro
   const history: number[] = [];
   const At = new Float64Array(N * N);
   for (let s = 0; s < steps; s++) {
-    if (opts.signal?.aborted) throw new DomainError(`${fn}: aborted`);
+    checkAborted(fn, opts.signal);
     for (let i = 0; i < N * N; i++) At[i] = A.data[i]! + E[i]!;
     const { loss, grad } = eigConditionLoss({ rows: N, cols: N, data: At });
     let nE = 0;

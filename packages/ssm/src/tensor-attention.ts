@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
+import { checkInt as checkIntIn, MAX_ELEMENTS } from '@x/gpu/checks';
 import { checkInt } from './complex';
 
 function checkQKV(fn: string, mats: Record<string, Matrix>): [number, number] {
@@ -71,6 +72,16 @@ export function tensorAttention(x: TensorAttentionInputs): Matrix<Float64Array> 
 
 /** All multi-indices alpha in N^d with |alpha| <= g, in graded order; r = C(d + g, g). */
 export function monomialExponents(d: number, g: number): Int32Array[] {
+  checkIntIn('monomialExponents', 'd', d, 1, MAX_ELEMENTS);
+  checkIntIn('monomialExponents', 'g', g, 0, MAX_ELEMENTS);
+  // r = C(d + g, g) index vectors of length d: bounded before recursing.
+  let r = 1;
+  for (let i = 1; i <= g; i++) {
+    r = (r * (d + i)) / i;
+    if (r * d > MAX_ELEMENTS) {
+      throw new DomainError(`monomialExponents: C(${d} + ${g}, ${g}) multi-indices of length ${d} exceed the maximum ${MAX_ELEMENTS} (2^28) entries`);
+    }
+  }
   const out: Int32Array[] = [];
   const cur = new Int32Array(d);
   const rec = (pos: number, left: number) => {

@@ -1,4 +1,5 @@
 import { DomainError, type Rng, rng as makeRng } from '@x/gpu';
+import { checkAborted, checkAlloc, checkOptions, checkSize, checkSteps, describe } from '@x/gpu/checks';
 import { Adam, type Parameter } from '@x/nn';
 import { checkInt } from './complex';
 import { deltaProductBackward, deltaProductRecurrence } from './deltaproduct';
@@ -240,16 +241,22 @@ export interface TrainS3Options extends DeltaProductClassifierOptions {
  * @x/nn's Adam (seeded: same options, same result). Returns the model and the loss curve.
  */
 export async function trainS3WordProblem(opts: TrainS3Options): Promise<{ model: DeltaProductClassifier; losses: number[] }> {
-  const model = new DeltaProductClassifier(opts);
-  const L = opts.trainLength ?? 16;
-  const steps = opts.steps ?? 400;
-  const B = opts.batch ?? 16;
+  const fn = 'trainS3WordProblem';
+  if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options must be an object, got ${describe(opts)}`);
+  checkOptions(fn, opts, ['nh', 'betaMax', 'd', 'vocab', 'seed', 'trainLength', 'steps', 'batch', 'lr', 'onProgress', 'signal']);
+  checkAborted(fn, opts.signal);
+  const { trainLength: _t, steps: _s, batch: _b, lr: _l, onProgress: _o, signal: _g, ...modelOpts } = opts;
+  const model = new DeltaProductClassifier(modelOpts);
+  const L = checkSize(fn, 'trainLength', opts.trainLength ?? 16, 1);
+  const steps = checkSteps(fn, 'steps', opts.steps ?? 400);
+  const B = checkSize(fn, 'batch', opts.batch ?? 16, 1);
+  checkAlloc(fn, 'a batch of word problems', B, L);
   const opt = new Adam({ lr: opts.lr ?? 0.02 });
   const params = model.parameters();
   const data: Rng = makeRng((opts.seed ?? 0) + 1000);
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
-    if (opts.signal?.aborted) throw new DomainError('trainS3WordProblem: aborted');
+    checkAborted(fn, opts.signal);
     const batch = Array.from({ length: B }, () => s3WordProblem(L, data));
     model.zeroGrad();
     const loss = model.lossAndGrad(batch, model.grads);

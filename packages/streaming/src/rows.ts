@@ -3,6 +3,7 @@
  * touched, so a rejected row leaves the estimator exactly as it was.
  */
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkPositive as gpuCheckPositive, checkSize } from '@x/gpu/checks';
 
 /** One row of a stream: any array of numbers (Float64Array, Float32Array, number[]). */
 export type RowLike = ArrayLike<number>;
@@ -75,16 +76,12 @@ export function checkBlock(
   }
 }
 
-/** Throws a DomainError unless `v` is an integer >= `min`. */
+/** Throws a DomainError unless `v` is an integer size in [`min`, 2^28] (@x/gpu/checks `checkSize`). */
 export function checkInt(fn: string, name: string, v: unknown, min: number): asserts v is number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new DomainError(`${fn}: ${name} must be an integer >= ${min}, got ${String(v)}`);
-  }
+  checkSize(fn, name, v, min);
 }
 
-/** Throws a DomainError unless `v` is a finite number > 0. */
+/** Throws a DomainError unless `v` is a finite number > 0 (@x/gpu/checks). */
 export function checkPositive(fn: string, name: string, v: unknown): asserts v is number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new DomainError(`${fn}: ${name} must be a finite number > 0, got ${String(v)}`);
-  }
+  gpuCheckPositive(fn, name, v);
 }

@@ -1,4 +1,36 @@
 import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkAlloc, checkFinite, checkOptions, checkSize, describe } from '@x/gpu/checks';
+
+/**
+ * Throws unless `a` is a well-formed {@link Csr}: `n` an integer in [0, 2^28], `indptr` an
+ * Int32Array of length n + 1 starting at 0 and non-decreasing, `indices`/`values` of length
+ * indptr[n] with column ids in [0, n) and finite values. O(n + nnz); checked where a CSR enters
+ * (a CSR claiming n = 1e9 with short arrays is refused before anything is allocated).
+ */
+export function checkCsr(fn: string, name: string, a: unknown): Csr {
+  if (a === null || typeof a !== 'object') throw new ShapeError(`${fn}: ${name} must be a Csr { n, indptr, indices, values }, got ${describe(a)}`);
+  const c = a as Partial<Csr>;
+  const n = checkSize(fn, `${name}.n`, c.n);
+  if (!(c.indptr instanceof Int32Array) || !(c.indices instanceof Int32Array) || !(c.values instanceof Float64Array)) {
+    throw new ShapeError(`${fn}: ${name} must have Int32Array indptr and indices and a Float64Array values`);
+  }
+  const { indptr, indices, values } = c;
+  if (indptr.length !== n + 1) throw new ShapeError(`${fn}: ${name}.indptr has length ${indptr.length}, expected n + 1 = ${n + 1}`);
+  if (indptr[0] !== 0) throw new DomainError(`${fn}: ${name}.indptr[0] is ${indptr[0]}, expected 0`);
+  for (let i = 0; i < n; i++) {
+    if (indptr[i + 1]! < indptr[i]!) throw new DomainError(`${fn}: ${name}.indptr decreases at ${i + 1} (${indptr[i]} > ${indptr[i + 1]})`);
+  }
+  const nnz = indptr[n]!;
+  if (indices.length !== nnz || values.length !== nnz) {
+    throw new ShapeError(`${fn}: ${name} has ${indices.length} indices and ${values.length} values, expected indptr[n] = ${nnz}`);
+  }
+  for (let p = 0; p < nnz; p++) {
+    const j = indices[p]!;
+    if (j < 0 || j >= n) throw new DomainError(`${fn}: ${name}.indices[${p}] is ${j}, outside [0, ${n})`);
+  }
+  checkFinite(fn, `${name}.values`, values);
+  return c as Csr;
+}
 
 /**
  * A sparse square matrix in compressed sparse row form: row i's non-zeros are
@@ -35,10 +67,13 @@ export interface EdgesToCsrOptions {
  * `src`/`dst`/`weights` lengths differ.
  */
 export function edgesToCsr(edges: EdgeList, opts: EdgesToCsrOptions = {}): Csr {
+  if (edges === null || typeof edges !== 'object') throw new ShapeError(`edgesToCsr: edges must be { n, src, dst }, got ${describe(edges)}`);
+  opts = checkOptions('edgesToCsr', opts, ['symmetric', 'weights', 'dropSelfLoops']);
   const { n, src, dst } = edges;
   const symmetric = opts.symmetric ?? true;
   const dropSelf = opts.dropSelfLoops ?? true;
-  if (!Number.isInteger(n) || n < 0) throw new DomainError(`edgesToCsr: n must be a non-negative integer, got ${n}`);
+  checkSize('edgesToCsr', 'n', n);
+  if (!(src instanceof Int32Array) || !(dst instanceof Int32Array)) throw new ShapeError('edgesToCsr: src and dst must be Int32Arrays');
   if (src.length !== dst.length) throw new ShapeError(`edgesToCsr: src has ${src.length} entries, dst has ${dst.length}`);
   const w = opts.weights;
   if (w && w.length !== src.length) throw new ShapeError(`edgesToCsr: weights has ${w.length} entries, expected ${src.length}`);
@@ -107,11 +142,13 @@ export function edgesToCsr(edges: EdgeList, opts: EdgesToCsrOptions = {}): Csr {
 
 /** Number of stored non-zeros. */
 export function csrNnz(a: Csr): number {
+  checkCsr('csrNnz', 'a', a);
   return a.indptr[a.n]!;
 }
 
 /** Row sums (weighted degrees) of a CSR matrix. O(nnz). */
 export function csrRowSums(a: Csr): Float64Array {
+  checkCsr('csrRowSums', 'a', a);
   const d = new Float64Array(a.n);
   for (let i = 0; i < a.n; i++) {
     let s = 0;
@@ -123,6 +160,8 @@ export function csrRowSums(a: Csr): Float64Array {
 
 /** Dense n x n copy (tests and small graphs). */
 export function csrToDense(a: Csr): Matrix<Float64Array> {
+  checkCsr('csrToDense', 'a', a);
+  checkAlloc('csrToDense', 'the dense matrix', a.n, a.n);
   const out = new Float64Array(a.n * a.n);
   for (let i = 0; i < a.n; i++) {
     for (let p = a.indptr[i]!; p < a.indptr[i + 1]!; p++) out[i * a.n + a.indices[p]!] += a.values[p]!;
@@ -132,8 +171,9 @@ export function csrToDense(a: Csr): Matrix<Float64Array> {
 
 /** Transpose of a CSR matrix (also CSR, rows sorted). O(nnz + n). */
 export function csrTranspose(a: Csr): Csr {
+  checkCsr('csrTranspose', 'a', a);
   const { n } = a;
-  const nnz = csrNnz(a);
+  const nnz = a.indptr[n]!;
   const indptr = new Int32Array(n + 1);
   for (let p = 0; p < nnz; p++) indptr[a.indices[p]! + 1]!++;
   for (let i = 0; i < n; i++) indptr[i + 1]! += indptr[i]!;
@@ -155,6 +195,7 @@ export function csrTranspose(a: Csr): Csr {
  * @throws ShapeError when `x.rows != n`.
  */
 export function spmm(a: Csr, x: Matrix): Matrix<Float64Array> {
+  checkCsr('spmm', 'a', a);
   assertMatrix('spmm', 'x', x);
   if (x.rows !== a.n) throw new ShapeError(`spmm: A is ${a.n}x${a.n}, x is ${x.rows}x${x.cols}`);
   const k = x.cols;
@@ -173,6 +214,10 @@ export function spmm(a: Csr, x: Matrix): Matrix<Float64Array> {
 
 /** Sparse matrix-vector product `A x`. O(nnz). */
 export function spmv(a: Csr, x: ArrayLike<number>): Float64Array {
+  checkCsr('spmv', 'a', a);
+  if (x === null || typeof x !== 'object' || typeof (x as ArrayLike<number>).length !== 'number') {
+    throw new ShapeError(`spmv: x must be an array of numbers, got ${describe(x)}`);
+  }
   if (x.length !== a.n) throw new ShapeError(`spmv: A is ${a.n}x${a.n}, x has length ${x.length}`);
   const out = new Float64Array(a.n);
   for (let i = 0; i < a.n; i++) {

@@ -1,16 +1,30 @@
-import { ConvergenceError, DomainError, type Rng, rng as makeRng } from '@x/gpu';
+import { ConvergenceError, DomainError, type Rng } from '@x/gpu';
+import { checkInt, checkOptions, checkRng, checkUnit, MAX_ELEMENTS } from '@x/gpu/checks';
 import type { EdgeList } from './csr';
 
 function checkProb(fn: string, name: string, p: number): void {
-  if (!(p >= 0 && p <= 1)) throw new DomainError(`${fn}: ${name} must be in [0, 1], got ${p}`);
+  checkUnit(fn, name, p);
+}
+
+/**
+ * Largest node count the generators accept: 2^24. Their edge lists are built in plain arrays
+ * and Erdős–Rényi's skip walk visits O(n + edges), so larger graphs would not fit in memory.
+ */
+const MAX_NODES = 2 ** 24;
+
+/** Refuses a graph whose expected edge count would not fit in memory (before generating it). */
+function checkEdges(fn: string, expected: number): void {
+  if (expected > MAX_ELEMENTS) {
+    throw new DomainError(`${fn}: the graph would have about ${Math.round(expected)} edges, more than the maximum ${MAX_ELEMENTS} (2^28)`);
+  }
 }
 
 function checkN(fn: string, n: number): void {
-  if (!Number.isInteger(n) || n < 0) throw new DomainError(`${fn}: n must be a non-negative integer, got ${n}`);
+  checkInt(fn, 'n', n, 0, MAX_NODES);
 }
 
-function resolveRng(seed: number | Rng | undefined): Rng {
-  return typeof seed === 'object' ? seed : makeRng(seed ?? 0);
+function resolveRng(seed: number | Rng | undefined, fn = 'generator'): Rng {
+  return checkRng(fn, 'seed', seed ?? 0);
 }
 
 /**
@@ -21,7 +35,9 @@ function resolveRng(seed: number | Rng | undefined): Rng {
 export function erdosRenyi(n: number, p: number, opts: { seed?: number | Rng } = {}): EdgeList {
   checkN('erdosRenyi', n);
   checkProb('erdosRenyi', 'p', p);
-  const r = resolveRng(opts.seed);
+  opts = checkOptions('erdosRenyi', opts, ['seed']);
+  checkEdges('erdosRenyi', (p * n * (n - 1)) / 2);
+  const r = resolveRng(opts.seed, 'erdosRenyi');
   const src: number[] = [];
   const dst: number[] = [];
   if (p > 0) {
@@ -54,10 +70,11 @@ export function erdosRenyi(n: number, p: number, opts: { seed?: number | Rng } =
  */
 export function randomRegular(n: number, d: number, opts: { seed?: number | Rng } = {}): EdgeList {
   checkN('randomRegular', n);
+  checkEdges('randomRegular', (n * d) / 2);
   if (!Number.isInteger(d) || d < 0 || (d >= n && n > 0) || (n * d) % 2 !== 0) {
     throw new DomainError(`randomRegular: need an integer 0 <= d < n with n*d even, got n=${n}, d=${d}`);
   }
-  const r = resolveRng(opts.seed);
+  const r = resolveRng(checkOptions('generator', opts, ['seed']).seed);
   const m = (n * d) / 2;
   for (let attempt = 0; attempt < 200; attempt++) {
     const stubs = new Int32Array(n * d);
@@ -116,15 +133,19 @@ export interface SbmGraph extends EdgeList {
 export function stochasticBlockModel(sizes: readonly number[], pIn: number, pOut: number, opts: { seed?: number | Rng } = {}): SbmGraph {
   checkProb('stochasticBlockModel', 'pIn', pIn);
   checkProb('stochasticBlockModel', 'pOut', pOut);
+  if (!Array.isArray(sizes)) throw new DomainError('stochasticBlockModel: sizes must be an array of block sizes');
   let n = 0;
   for (const s of sizes) {
-    if (!Number.isInteger(s) || s < 0) throw new DomainError(`stochasticBlockModel: block sizes must be non-negative integers, got ${s}`);
+    checkInt('stochasticBlockModel', 'a block size', s, 0, MAX_NODES);
     n += s;
   }
+  checkN('stochasticBlockModel', n);
+  // O(n²) Bernoulli draws: bounded like a dense n x n allocation.
+  checkEdges('stochasticBlockModel', (n * (n - 1)) / 2);
   const labels = new Int32Array(n);
   let o = 0;
   for (let k = 0; k < sizes.length; k++) for (let t = 0; t < sizes[k]!; t++) labels[o++] = k;
-  const r = resolveRng(opts.seed);
+  const r = resolveRng(checkOptions('generator', opts, ['seed']).seed);
   const src: number[] = [];
   const dst: number[] = [];
   for (let i = 0; i < n; i++) {

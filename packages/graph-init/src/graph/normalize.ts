@@ -1,5 +1,5 @@
 import { DomainError } from '@x/gpu';
-import type { Csr } from './csr';
+import { checkCsr, type Csr } from './csr';
 
 /**
  * The GCN propagation matrix `Â = D̃^{-1/2} (A + I) D̃^{-1/2}` with `D̃ = diag((A + I) 1)`
@@ -9,6 +9,7 @@ import type { Csr } from './csr';
  * @throws DomainError on negative weights.
  */
 export function normalizedAdjacency(a: Csr): Csr {
+  checkCsr('normalizedAdjacency', 'a', a);
   const { n } = a;
   const indptr = new Int32Array(n + 1);
   const cols: number[] = [];

@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, type Matrix } from '@x/gpu';
+import { checkAlloc, checkInt, checkOptions as checkKeys, describe, MAX_DEPTH } from '@x/gpu/checks';
 import { dualActivation, type KernelActivation } from './dual';
 
 /** Options of {@link nngpKernel} and {@link ntkKernel}. */
@@ -12,9 +13,12 @@ export interface WideKernelOptions {
   sigmaB2: number;
 }
 
-function checkOptions(fn: string, x: Matrix, o: WideKernelOptions): void {
+function checkOptions(fn: string, x: Matrix, o: WideKernelOptions, extra: readonly string[] = []): void {
   assertMatrix(fn, 'X', x);
-  if (!o || !Number.isInteger(o.depth) || o.depth < 0) throw new DomainError(`${fn}: depth must be an integer >= 0, got ${o?.depth}`);
+  if (o === null || typeof o !== 'object') throw new DomainError(`${fn}: options must be an object, got ${describe(o)}`);
+  checkKeys(fn, o, ['depth', 'activation', 'sigmaW2', 'sigmaB2', ...extra]);
+  checkInt(fn, 'depth', o.depth, 0, MAX_DEPTH);
+  checkAlloc(fn, 'the kernel', x.rows, x.rows);
   if (o.activation !== 'relu' && o.activation !== 'erf') throw new DomainError(`${fn}: activation must be 'relu' or 'erf', got ${String(o.activation)}`);
   if (!(o.sigmaW2 > 0) || !Number.isFinite(o.sigmaW2)) throw new DomainError(`${fn}: sigmaW2 must be finite and > 0, got ${o.sigmaW2}`);
   if (!(o.sigmaB2 >= 0) || !Number.isFinite(o.sigmaB2)) throw new DomainError(`${fn}: sigmaB2 must be finite and >= 0, got ${o.sigmaB2}`);

@@ -1,4 +1,5 @@
-import { type Matrix, matmul, rng } from '@x/gpu';
+import { type Matrix, matmul, rng, ShapeError } from '@x/gpu';
+import { checkFinite, checkMatrix, checkPositive, checkSteps, checkVector } from '@x/gpu/checks';
 import { AdamW } from '@x/optim';
 import { accuracy, softmaxCrossEntropy } from '../internal/losses';
 
@@ -95,6 +96,21 @@ export function fineTune(
   steps: number,
   lr: number,
 ): { accuracy: number; loss: number } {
+  checkSteps('fineTune', 'steps', steps);
+  checkPositive('fineTune', 'lr', lr);
+  if (!Array.isArray(Ws) || !Array.isArray(bs) || Ws.length !== bs.length || Ws.length === 0) {
+    throw new ShapeError('fineTune: Ws and bs must be non-empty arrays of the same length');
+  }
+  Ws.forEach((W, l) => {
+    checkMatrix('fineTune', `Ws[${l}]`, W);
+    checkFinite('fineTune', `Ws[${l}]`, W);
+    checkVector('fineTune', `bs[${l}]`, bs[l], W.rows);
+  });
+  for (const [name, d] of [['train', train], ['test', test]] as const) {
+    if (d === null || typeof d !== 'object' || !(d.y instanceof Int32Array)) throw new ShapeError(`fineTune: ${name} must be { X: Matrix, y: Int32Array }`);
+    checkMatrix('fineTune', `${name}.X`, d.X);
+    checkFinite('fineTune', `${name}.X`, d.X);
+  }
   const params = [
     ...Ws.map((W, l) => ({ name: `W${l}`, value: W.data, grad: new Float64Array(W.data.length) })),
     ...bs.map((b, l) => ({ name: `b${l}`, value: b, grad: new Float64Array(b.length) })),

@@ -1,5 +1,5 @@
 import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
-import { expMap, expMap0, logMap, parallelTransport, poincareDistance } from './ball';
+import { expMapRaw as expMap, expMap0Raw as expMap0, logMapRaw as logMap, parallelTransportRaw as parallelTransport, poincareDistanceRaw as poincareDistance } from './ball';
 
 /**
  * Poincaré (gyro)midpoint of the rows of X (Ungar 2010; Shimizu et al. 2021, eq. 15):

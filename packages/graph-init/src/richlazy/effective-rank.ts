@@ -1,4 +1,5 @@
 import { DomainError, type Matrix } from '@x/gpu';
+import { checkFinite, checkMatrix } from '@x/gpu/checks';
 
 function checkSpectrum(fn: string, s: ArrayLike<number>): number {
   let total = 0;
@@ -46,6 +47,10 @@ export function participationRatio(singularValues: ArrayLike<number>): number {
  * the kernel did not rotate (lazy); smaller is richer.
  */
 export function kernelAlignment(k0: Matrix, k1: Matrix): number {
+  checkMatrix('kernelAlignment', 'k0', k0);
+  checkMatrix('kernelAlignment', 'k1', k1);
+  checkFinite('kernelAlignment', 'k0', k0);
+  checkFinite('kernelAlignment', 'k1', k1);
   if (k0.rows !== k1.rows || k0.cols !== k1.cols) throw new DomainError(`kernelAlignment: shapes ${k0.rows}x${k0.cols} and ${k1.rows}x${k1.cols} differ`);
   let ab = 0;
   let aa = 0;
@@ -55,5 +60,9 @@ export function kernelAlignment(k0: Matrix, k1: Matrix): number {
     aa += k0.data[i]! ** 2;
     bb += k1.data[i]! ** 2;
   }
-  return ab / Math.sqrt(aa * bb);
+  if (aa === 0 || bb === 0) {
+    throw new DomainError(`kernelAlignment: ${aa === 0 ? 'k0' : 'k1'} is the zero kernel; the alignment <k0, k1> / (|k0| |k1|) is undefined`);
+  }
+  // Scaled so that huge kernels do not overflow the product of the squared norms.
+  return ab / Math.sqrt(aa) / Math.sqrt(bb);
 }

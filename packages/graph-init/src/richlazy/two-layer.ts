@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, matmul, rng } from '@x/gpu';
+import { checkAlloc, checkNumber, checkOptions, checkPositive, checkSeed, checkSize, checkSteps, describe } from '@x/gpu/checks';
 import { eigh } from '@x/linalg';
 import { kernelAlignment } from './effective-rank';
 import { lowRankGaussian } from './low-rank';
@@ -63,6 +64,8 @@ function tangentKernelW1(X: Matrix, H: Float64Array, a: Float64Array, n: number,
   return { rows: n, cols: n, data: out };
 }
 
+const RICH_LAZY_KEYS = ['inputs', 'hidden', 'samples', 'teacherWidth', 'rank', 'aScale', 'steps', 'etaFraction', 'seed', 'taskSeed', 'parameterization'];
+
 /**
  * Trains the CPU proxy of the rich/lazy paper (Liu et al., ICLR 2024; spec §8c): a two-layer
  * ReLU student `f(x) = aᵀ ReLU(W1 x)` (standard parameterisation, a ~ aScale·N(0, 1/h); or the
@@ -76,15 +79,21 @@ function tangentKernelW1(X: Matrix, H: Float64Array, a: Float64Array, n: number,
  * effect on ‖ΔW‖ vanishes. Cost O(steps · n h d).
  */
 export function richLazyRun(opts: RichLazyOptions): RichLazyResult {
-  const d = opts.inputs ?? 40;
-  const h = opts.hidden ?? 200;
-  const n = opts.samples ?? 200;
-  const k = opts.teacherWidth ?? 8;
-  const steps = opts.steps ?? 6000;
-  const frac = opts.etaFraction ?? 0.5;
-  const aScale = opts.aScale ?? 1;
-  if (!(frac > 0)) throw new DomainError(`richLazyRun: etaFraction must be > 0, got ${frac}`);
-  const tr = rng(opts.taskSeed ?? 0);
+  const fn = 'richLazyRun';
+  if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options must be an object, got ${describe(opts)}`);
+  checkOptions(fn, opts, RICH_LAZY_KEYS);
+  const d = checkSize(fn, 'inputs', opts.inputs ?? 40, 1);
+  const h = checkSize(fn, 'hidden', opts.hidden ?? 200, 1);
+  const n = checkSize(fn, 'samples', opts.samples ?? 200, 1);
+  const k = checkSize(fn, 'teacherWidth', opts.teacherWidth ?? 8, 1);
+  const steps = checkSteps(fn, 'steps', opts.steps ?? 6000);
+  const frac = checkPositive(fn, 'etaFraction', opts.etaFraction ?? 0.5);
+  const aScale = checkNumber(fn, 'aScale', opts.aScale ?? 1);
+  checkAlloc(fn, 'the inputs', n, d);
+  checkAlloc(fn, 'the weights', h, d);
+  checkAlloc(fn, 'the teacher', k, d);
+  checkSeed(fn, 'seed', opts.seed ?? 0);
+  const tr = rng(checkSeed(fn, 'taskSeed', opts.taskSeed ?? 0));
   const X: Matrix<Float64Array> = { rows: n, cols: d, data: tr.fillNormal(new Float64Array(n * d)) };
   const U = tr.fillNormal(new Float64Array(k * d), 1 / Math.sqrt(d));
   const v = tr.fillNormal(new Float64Array(k), 1 / Math.sqrt(k));

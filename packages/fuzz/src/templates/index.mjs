@@ -1,0 +1,13 @@
+// One template file per module specifier. A new export subpath adds a line here.
+export const templateModules = {
+  '@x/gpu': () => import('./gpu.mjs'),
+  '@x/gpu/checks': () => import('./gpu-checks.mjs'),
+  '@x/graph-init': () => import('./graph-init.mjs'),
+  '@x/inr': () => import('./inr.mjs'),
+  '@x/linalg': () => import('./linalg.mjs'),
+  '@x/nn': () => import('./nn.mjs'),
+  '@x/optim': () => import('./optim.mjs'),
+  '@x/peft': () => import('./peft.mjs'),
+  '@x/ssm': () => import('./ssm.mjs'),
+  '@x/streaming': () => import('./streaming.mjs'),
+};

@@ -1,0 +1,69 @@
+import { rng } from '@x/gpu';
+import { keep, M, P, real, signal, spd, V } from '../dsl.mjs';
+
+// Templates for @x/inr. Layers refuse non-finite inputs (nan: 'reject').
+export default (mod) => {
+  const theta = () => mod.smInit(2, 1).theta;
+  const xs = () => V(6).map((v, i) => i + v / 4);
+  const quad = (t) => ({ value: t.reduce((s, v) => s + v * v, 0), grad: t.map((v) => 2 * v) });
+  const net = () => mod.geluMlp(4, 1);
+  const siren = () => mod.sirenModel(mod.sirenInit([1, 4, 1], { seed: 1 }));
+  const coefs = () => mod.rationalInit('gelu');
+  return {
+    bandSignal: () => [16, real(0.1), real(0.3), 1],
+    checkRationalCoefficients: () => [keep('f'), coefs()],
+    checkRationalForm: () => [keep('f'), 'B'],
+    checkSmBase: () => [keep('f'), 'gaussian'],
+    circlePoints: () => [8, real(1), rng(1)],
+    fitGp: () => [xs(), V(6, 2), theta(), { noise: real(0.1), method: 'adam', maxIter: 2, lr: real(0.01), base: 'gaussian', signal: signal() }],
+    fitLearnedBasis: () => [net(), M(6, 1), { steps: 2, lr: real(0.01), probes: 3, sigma: real(0.5), seed: 1, signal: signal() }],
+    fitNestedBasis: () => [M(6, 3), 2, { steps: 2, lr: real(0.01), seed: 1, signal: signal() }],
+    fitSiren: () => [siren(), M(6, 1), M(6, 1, 2), { steps: 2, lr: real(0.001), every: 1, signal: signal() }],
+    geluMlp: () => [4, 1],
+    gpNlml: () => [xs(), V(6, 2), theta(), { noise: real(0.1), base: 'matern52' }],
+    gpPredict: () => [xs(), V(6, 2), theta(), V(3, 3), { noise: real(0.1), base: 'gaussian' }],
+    GrKan: () => [4, 3, { groups: 2, init: 'gelu', form: 'B', gain: real(1), bias: true, seed: 1 }],
+    'GrKan#forward': { make: () => new mod.GrKan(4, 3, { groups: 2, seed: 1 }), method: 'forward', args: () => [M(2, 4)], nan: 'reject' },
+    grkanData: () => [8],
+    grkanNet: () => [4, 2, 1, 'B'],
+    grkanTarget: () => [real(0.3)],
+    GroupRational: () => [4, { groups: 2, init: 'swish', form: 'A' }],
+    'GroupRational#forward': { make: () => new mod.GroupRational(4, { groups: 2 }), method: 'forward', args: () => [M(2, 4)], nan: 'reject' },
+    kronEigh: () => [[spd(2, 1), spd(3, 2)]],
+    kronMatvecN: () => [[M(2, 2, 1), M(3, 3, 2)], V(6), { transpose: true }],
+    kronNlml: () => [[spd(2, 1), spd(3, 2)], V(6), real(0.1)],
+    kronSolve: () => [[spd(2, 1), spd(3, 2)], V(6), real(0.1)],
+    laplacian1d: () => [6, real(0.5)],
+    laplacianEigenmaps: () => [M(10, 2), { k: 2, alpha: real(1), count: 3 }],
+    lbfgs: () => [quad, V(4), { maxIter: 5, memory: 3, gtol: real(1e-8), signal: signal() }],
+    leadingColumns: () => [M(4, 3), 2],
+    nestedReconstructionLoss: () => [M(6, 2), M(6, 3, 2), P(6)],
+    poissonApply2d: () => [V(12), 3, 4, { a: real(1), b: real(1) }],
+    poissonSolve2d: () => [V(12), 3, 4, { a: real(1), b: real(1) }],
+    psnrFromMse: () => [real(0.01)],
+    randomizeRationals: () => [mod.grkanNet(4, 2, 1), real(0.1), 1],
+    rational: () => [real(0.3), coefs().a, coefs().b, 'B'],
+    rationalDenominator: () => [real(0.3), coefs().b, 'B'],
+    rationalDerivatives: () => [real(0.3), coefs().a, coefs().b, 'B'],
+    rationalGain: () => [coefs(), 'B'],
+    rationalInit: () => ['gelu', 'B'],
+    rationalSecondMoment: () => [coefs(), 'B'],
+    rbfProbes: () => [M(6, 2), 3, real(0.5), rng(1)],
+    sirenInit: () => [[1, 4, 1], { seed: 1 }],
+    sirenModel: () => [mod.sirenInit([1, 4, 1], { seed: 1 }), { deviceThreshold: 1000 }],
+    smInit: () => [2, real(1)],
+    smKernelGradContract: () => [xs(), theta(), V(36), new Float64Array(6), 'gaussian'],
+    smKernelMatrix: () => [xs(), V(3), theta(), 'gaussian'],
+    smKernelValue: () => [real(0.3), theta(), 'matern52'],
+    spectralCentroid: () => [V(16)],
+    spectralCentroid2d: () => [V(24), 4, 6, 1],
+    spherePoints: () => [8, rng(1)],
+    sphericalHarmonics: () => [mod.spherePoints(6, rng(1)), 2],
+    subspaceAngle: () => [M(5, 2, 1), M(5, 2, 2)],
+    trainMse: () => [net(), M(6, 1), M(6, 1, 2), { steps: 2, lr: real(0.01), signal: signal(), stopOnNonFinite: true }],
+    twoTone: () => [real(0.3)],
+    winnerInit: () => [[1, 4, 1], V(16), { seed: 1 }],
+    winnerScales: () => [real(0.2), 1, 1],
+    zeroPsnr: () => [V(8)],
+  };
+};

@@ -1,0 +1,119 @@
+import { keep, labels, M, onehot, real, signal, V } from '../dsl.mjs';
+
+// Templates for @x/nn. Layers, losses and optimizers refuse non-finite data (nan: 'reject').
+export default (mod) => {
+  const lin = (i = 4, o = 3) => new mod.Linear(i, o, { seed: 1 });
+  const quad = (x) => {
+    let v = 0;
+    const g = new Float64Array(x.data.length);
+    for (let i = 0; i < g.length; i++) {
+      v += x.data[i] * x.data[i];
+      g[i] = 2 * x.data[i];
+    }
+    return { value: v, grad: { rows: x.rows, cols: x.cols, data: g } };
+  };
+  const layer = (make, x = () => M(2, 4)) => ({
+    make: () => make(),
+    method: 'forward',
+    args: () => [x()],
+    nan: 'reject',
+  });
+  const backward = (make, x, dy) => ({
+    make: () => {
+      const m = make();
+      m.forward(x());
+      return m;
+    },
+    method: 'backward',
+    args: () => [dy()],
+    nan: 'reject',
+  });
+  const step = (Opt, opts) => ({
+    make: () => new Opt(opts),
+    method: 'step',
+    args: () => {
+      const p = lin().parameters();
+      for (const q of p) q.grad.set(V(q.grad.length, 3));
+      return [p];
+    },
+    nan: 'reject',
+  });
+  return {
+    accuracy: { args: () => [M(5, 3), labels(5, 3)], intList: 'labels' },
+    Activation: { skip: 'abstract base class; its subclasses are fuzzed' },
+    Adam: () => [{ lr: real(0.01), beta1: real(0.9), beta2: real(0.999), eps: real(1e-8), weightDecay: real(0) }],
+    'Adam#step': step(mod.Adam, { lr: 0.01 }),
+    assertGradCheck: { args: () => [quad, M(2, 3), { eps: real(1e-6) }] },
+    backwardWith: {
+      args: () => {
+        const l = lin();
+        l.forward(M(2, 4));
+        return [keep(l), M(2, 3), {}];
+      },
+      nan: 'reject',
+    },
+    checkGrad: () => [keep('Layer'), M(2, 3), 2, 3],
+    checkInput: () => [keep('Layer'), keep('x'), M(2, 3), 3],
+    erf: () => [real(0.3)],
+    erfc: () => [real(0.3)],
+    fit: {
+      args: () => [
+        {
+          model: lin(4, 1),
+          loss: mod.mseLoss,
+          optimizer: new mod.SGD({ lr: 0.01 }),
+          data: { x: M(6, 4), y: M(6, 1, 2) },
+          steps: 3,
+          batchSize: 2,
+          seed: 1,
+          signal: signal(),
+        },
+      ],
+      nan: 'reject',
+    },
+    floatsFromJSON: () => [keep('f'), keep('w'), [0.5, 1.5, 2.5], 3],
+    forwardWith: { args: () => [keep(lin()), M(2, 4), {}], nan: 'reject' },
+    GELU: () => [{ approximate: 'tanh' }],
+    'GELU#forward': layer(() => new mod.GELU()),
+    gradCheck: { args: () => [quad, M(2, 3), { eps: real(1e-6) }] },
+    GradCheckError: { args: () => [keep('message'), keep({})], total: true },
+    initBias: () => [4, 3, 'fan-in-uniform', 1],
+    initScale: () => ['xavier-uniform', 4, 3, { gain: real(1) }],
+    initWeight: () => [3, 4, 'kaiming-normal', 1, { gain: real(1) }],
+    l1Loss: { args: () => [M(3, 2), M(3, 2, 2), { reduction: 'mean' }], nan: 'reject' },
+    Linear: () => [4, 3, { seed: 1, init: 'xavier-uniform', bias: true, biasInit: 'zeros' }],
+    'Linear#forward': layer(() => lin()),
+    'Linear#backward': backward(() => lin(), () => M(2, 4), () => M(2, 3, 2)),
+    mlpRegressionExperiment: { args: () => [{ seed: 1, steps: 3, hidden: 4, activation: 'tanh', lr: real(0.01), batchSize: 4 }] },
+    moduleFromJSON: () => [lin().toJSON()],
+    mseLoss: { args: () => [M(3, 2), M(3, 2, 2), { reduction: 'sum' }], nan: 'reject' },
+    parameterCount: () => [lin()],
+    prefixParameters: () => [keep('body'), lin().parameters()],
+    psnr: { args: () => [M(3, 2), M(3, 2, 2), { maxValue: real(1) }], nan: 'reject' },
+    registerModule: () => [keep('FuzzModule'), () => lin()],
+    ReLU: () => [],
+    'ReLU#forward': layer(() => new mod.ReLU()),
+    Residual: () => [new mod.Linear(3, 3, { seed: 1 })],
+    'Residual#forward': layer(() => new mod.Residual(new mod.Linear(4, 4, { seed: 1 }))),
+    Sequential: () => [[lin(), new mod.Tanh()]],
+    'Sequential#forward': layer(() => new mod.Sequential([lin(), new mod.Tanh()])),
+    SGD: () => [{ lr: real(0.1), momentum: real(0.9), weightDecay: real(0) }],
+    'SGD#step': step(mod.SGD, { lr: 0.1 }),
+    sigmoid: () => [real(0.3)],
+    Sigmoid: () => [],
+    'Sigmoid#forward': layer(() => new mod.Sigmoid()),
+    SiLU: () => [],
+    'SiLU#forward': layer(() => new mod.SiLU()),
+    Sine: () => [{ omega0: real(30) }],
+    'Sine#forward': layer(() => new mod.Sine()),
+    softmax: { args: () => [M(3, 4)], nan: 'reject' },
+    softmaxCrossEntropyLoss: { args: () => [M(5, 3), labels(5, 3), { reduction: 'mean' }], nan: 'reject', intList: 'labels' },
+    'softmaxCrossEntropyLoss#onehot': { method: 'call', make: () => ({ call: mod.softmaxCrossEntropyLoss }), args: () => [M(5, 3), onehot(5, 3)], nan: 'reject' },
+    Softplus: () => [{ beta: real(1) }],
+    'Softplus#forward': layer(() => new mod.Softplus()),
+    Tanh: () => [],
+    'Tanh#forward': layer(() => new mod.Tanh()),
+    'Tanh#backward': backward(() => new mod.Tanh(), () => M(2, 4), () => M(2, 4, 2)),
+    zeroGradOf: () => [lin().parameters()],
+  };
+};

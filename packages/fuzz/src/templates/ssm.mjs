@@ -1,0 +1,83 @@
+import { createDevice, rng } from '@x/gpu';
+import { C, data, keep, M, P, real, signal, V } from '../dsl.mjs';
+
+// Templates for @x/ssm. Layers refuse non-finite inputs (nan: 'reject').
+export default (mod) => {
+  const neg = (n, seed = 1) => ({ re: P(n, seed).map((v) => -v), im: V(n, seed + 1) });
+  const s4d = () => ({ A: neg(4), B: C(4, 3), C: C(4, 5), dt: real(0.1) });
+  const bank = () => ({ A: neg(4), B: C(4, 3), C: C(4, 5), dt: P(4).map((v) => v / 10) });
+  const dpIn = () => ({ T: 3, nh: 1, dk: 2, dv: 2, q: V(6), k: V(6, 2), v: V(6, 3), beta: P(3).map((b) => b / 2) });
+  const scan = () => ({ T: 4, P: 2, aRe: V(8).map((v) => v / 2), aIm: V(8, 2).map((v) => v / 2), bRe: V(8, 3), bIm: V(8, 4) });
+  const att = () => ({ Q: M(3, 2, 1), K1: M(3, 2, 2), K2: M(3, 2, 3), V1: M(3, 2, 4), V2: M(3, 2, 5) });
+  const r = () => rng(1);
+  const layer = () => new mod.S4DLayer({ channels: 2, stateSize: 4, seed: 1 });
+  return {
+    delayTaskBatch: () => [2, 8, 2, r()],
+    deltaProductBackward: () => [dpIn(), V(6, 7)],
+    deltaProductChunked: () => [dpIn(), { chunk: 2 }],
+    DeltaProductClassifier: () => [{ nh: 1, betaMax: 2, d: 4, vocab: 6, seed: 1 }],
+    'DeltaProductClassifier#logits': {
+      make: () => new mod.DeltaProductClassifier({ nh: 1, betaMax: 2, d: 4, seed: 1 }),
+      method: 'logits',
+      args: () => [new Int32Array([0, 1, 2])],
+    },
+    DeltaProductLayer: () => [{ dModel: 4, dk: 2, dv: 2, nh: 1, negativeEigenvalues: true, gate: true, seed: 1 }],
+    'DeltaProductLayer#forward': { make: () => new mod.DeltaProductLayer({ dModel: 4, seed: 1 }), method: 'forward', args: () => [M(3, 4)], nan: 'reject' },
+    deltaProductRecurrence: () => [dpIn(), { keepStates: true }],
+    denseDiscretize: () => [M(3, 3), V(3), real(0.1), 'zoh'],
+    denseSsmKernel: () => [{ A: M(3, 3), B: V(3), C: V(3, 2), dt: real(0.1) }, 8, { disc: 'bilinear' }],
+    directConv: () => [V(8), V(4, 2)],
+    dplrKernel: () => {
+      const h = mod.hippoDplr(4);
+      return [{ Lambda: h.Lambda, P: h.P, Q: h.P, B: h.B, Ct: C(4, 9), dt: real(0.1) }, 8];
+    },
+    eigConditionLoss: () => [M(3, 3)],
+    expm: () => [M(3, 3)],
+    fftConv: () => [V(8), V(4, 2)],
+    hippoDplr: () => [4],
+    hippoLegS: () => [4],
+    hippoLegT: () => [4],
+    hippoNormalEig: () => [4],
+    hippoNplr: () => [4],
+    legsKernelError: () => [4, { dt: real(0.1), L: 8 }],
+    monomialExponents: () => [2, 3],
+    parallelScan: () => [data(scan())],
+    ptdInit: () => [4, { eps: real(0.1), seed: 1 }],
+    ptdOptimize: () => [4, { gamma: real(0.5), steps: 2, lr: real(0.01), init: real(0.1), seed: 1, norm: real(1), signal: signal() }],
+    ptdOutput: () => [mod.ptdInit(4, { seed: 1 }), V(4)],
+    s3Compose: () => [1, 2],
+    s3Householder: () => [3],
+    s3TrackDeltaProduct: () => [new Int32Array([0, 1, 2, 3])],
+    s3WordProblem: () => [6, r()],
+    s4dDiscretize: () => [s4d(), 'zoh'],
+    s4dInit: () => [4, { kind: 'lin', bScale: real(1), bClip: real(2) }],
+    s4dKernel: () => [s4d(), 8, { disc: 'zoh' }],
+    s4dKernelBank: () => [bank(), 8, { disc: 'zoh' }],
+    s4dKernelBankDevice: {
+      args: () => [keep(null), bank(), 8, {}],
+      call: async (f, args) => f(await createDevice({ backend: 'js' }), ...args.slice(1)),
+    },
+    S4DLayer: () => [{ channels: 2, stateSize: 4, init: 'lin', dtMin: real(0.01), dtMax: real(0.1), seed: 1 }],
+    'S4DLayer#forward': { make: layer, method: 'forward', args: () => [M(8, 2)], nan: 'reject' },
+    s4dRecurrence: () => [s4d(), V(8), { disc: 'zoh', D: real(0.5) }],
+    s5Apply: () => [mod.s5Init(4, 2, { seed: 1 }), M(6, 2), { scan: 'parallel', disc: 'zoh' }],
+    s5Discretize: () => [mod.s5Init(4, 2, { seed: 1 }), 'bilinear'],
+    s5Init: () => [4, 2, { init: 'hippo-n', blocks: 1, conjSym: false, seed: 1, dtMin: real(0.01), dtMax: real(0.1) }],
+    sequentialScan: () => [data(scan())],
+    skewEig: () => {
+      const a = M(4, 4);
+      const s = M(4, 4);
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) s.data[i * 4 + j] = a.data[i * 4 + j] - a.data[j * 4 + i];
+      return [s];
+    },
+    smoothDelayBatch: () => [2, 8, 2, r(), { rate: 2, maxFreq: 3, terms: 3 }],
+    spectralNorm: () => [M(3, 4)],
+    tensorAttention: () => [data(att())],
+    tensorAttentionPoly: () => [att(), { degree: 2 }],
+    trainS3WordProblem: () => [{ nh: 1, betaMax: 2, d: 4, seed: 1, trainLength: 4, steps: 2, batch: 2, lr: real(0.01), signal: signal() }],
+    trainS4DDelay: () => [{ L: 8, delay: 2, trainSize: 4, steps: 2, batch: 2, lr: real(0.01), stateSize: 4, seed: 1, signal: signal() }],
+    transferDense: () => [M(3, 3), V(3), V(3, 2), C(4)],
+    transferDiag: () => [{ A: neg(4), B: C(4, 3), C: C(4, 5) }, C(4, 7), { conjPairs: true }],
+    vandermondeGpuInputs: () => [bank(), 8, { disc: 'zoh' }],
+  };
+};
