@@ -1,27 +1,8 @@
 import { DomainError, type Matrix, rng, experimentResultProblems } from '@x/gpu';
 import { gradCheck, type ModuleJSON } from '@x/nn';
 import { describe, expect, it } from 'vitest';
-import {
-  experiments,
-  GroupRational,
-  GrKan,
-  grkanNet,
-  grkanRandomInit,
-  grkanVsMlp,
-  RATIONAL_INITS,
-  RATIONAL_INITS_BY_FORM,
-  type RationalCoefficients,
-  type RationalForm,
-  type RationalInit,
-  rational,
-  rationalDenominator,
-  rationalDerivatives,
-  rationalGain,
-  rationalInit,
-  rationalSecondMoment,
-  randomizeRationals,
-  trainMse,
-} from '../src/index';
+import { GroupRational, GrKan, RATIONAL_INITS, RATIONAL_INITS_BY_FORM, type RationalCoefficients, type RationalForm, type RationalInit, rational, rationalDenominator, rationalDerivatives, rationalGain, rationalInit, rationalSecondMoment } from '../src/index';
+import { experiments, grkanNet, grkanRandomInit, grkanVsMlp, randomizeRationals, trainMse } from '../src/experiments-entry';
 import { fixture } from './fixtures';
 
 interface Fit {

@@ -61,5 +61,4 @@ export {
   unitaryRfft,
 } from './frames';
 export { type KpsvdOptions, type KpsvdResult, kpsvd, kronRearrange } from './kpsvd';
-export { butterflyLearnsDftExperiment, frameViewsExperiment, structuredExperiments } from './structured-experiments';
 export { type ConvolveMode, fftConvolve } from './convolve';

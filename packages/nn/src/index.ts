@@ -56,7 +56,6 @@ export {
   fit,
   type NonFiniteLossError,
 } from './fit';
-export { type MlpRegressionOptions, type MlpRegressionResult, mlpRegressionExperiment } from './experiments';
 export { Embedding, type EmbeddingOptions } from './embedding';
 export { LayerNorm, type LayerNormOptions, type NormOptions, RMSNorm } from './norm';
 export { Dropout, type DropoutOptions } from './dropout';

@@ -17,4 +17,3 @@ export { optimizerFromJSON } from './from-json';
 export { type MatrixSensingOptions, type MatrixSensingResult, matrixSensing, type OneStepFix } from './matrix-sensing';
 export { addOutliers, adjoint, gaussianSensing, measure, type SensingOperator } from './sensing';
 export { type SubgmOptions, type SubgmResult, subgm } from './subgm';
-export { experiments } from './experiments';
