@@ -43,9 +43,9 @@ export {
   type GradFunction,
   gradCheck,
 } from './gradcheck';
-export type { Optimizer } from './optimizer';
-export { Adam, type AdamOptions } from './adam';
-export { SGD, type SGDOptions } from './sgd';
+export type { Optimizer, OptimizerStateJSON } from './optimizer';
+export { Adam, type AdamJSON, type AdamOptions } from './adam';
+export { SGD, type SGDJSON, type SGDOptions } from './sgd';
 export {
   type FitCheckpoint,
   type FitData,
