@@ -9,12 +9,12 @@ import { DomainError, ShapeError } from './errors';
  * {@link EncodedArray}. `version` is the format version of that class (2 for the first release
  * of this envelope; the older per-package formats are read for one release).
  */
-export interface StateJSON<T extends string = string, C = Record<string, unknown>, S = Record<string, unknown>> {
+export type StateJSON<T extends string = string, C = Record<string, unknown>, S = Record<string, unknown>> = {
   readonly type: T;
   readonly version: number;
   readonly config: C;
   readonly state: S;
-}
+};
 
 /** The envelope version every class writes today. */
 export const STATE_VERSION = 2;

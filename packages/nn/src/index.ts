@@ -7,15 +7,19 @@ export {
   forwardWith,
   type Module,
   type ModuleJSON,
+  type ModuleStateJSON,
+  moduleJSON,
+  readModuleJSON,
   type Parameter,
   parameterCount,
   prefixParameters,
   zeroGradOf,
 } from './module';
 export { type BiasInit, type InitOptions, type InitScheme, initBias, initScale, initWeight } from './init';
-export { Linear, type LinearOptions } from './linear';
+export { Linear, type LinearJSON, type LinearOptions } from './linear';
 export {
   Activation,
+  type ActivationJSON,
   GELU,
   type GELUOptions,
   ReLU,
@@ -29,8 +33,8 @@ export {
   Tanh,
 } from './activations';
 export { erf, erfc } from './erf';
-export { Sequential } from './sequential';
-export { Residual } from './residual';
+export { Sequential, type SequentialJSON } from './sequential';
+export { Residual, type ResidualJSON } from './residual';
 export { childFromJSON, type ModuleFactory, type ModuleRegistry, moduleFromJSON, registerModule } from './registry';
 export { type Loss, type LossOptions, type LossResult, l1Loss, mseLoss, softmax, softmaxCrossEntropyLoss } from './losses';
 export { accuracy, type PsnrOptions, psnr } from './metrics';
