@@ -1,8 +1,8 @@
 export { type Csr, csrNnz, csrRowSums, csrToDense, csrTranspose, type EdgeList, type EdgesToCsrOptions, edgesToCsr, spmm, spmv } from './graph/csr';
 export { normalizedAdjacency } from './graph/normalize';
 export { erdosRenyi, randomRegular, type SbmGraph, stochasticBlockModel } from './graph/generators';
-export { GcnLayer, type GcnLayerOptions, type GraphParameter } from './graph/gcn-layer';
-export { GcnNet, type GcnNetOptions } from './graph/gcn-net';
+export { type CsrJSON, GcnLayer, type GcnLayerJSON, type GcnLayerOptions, type GraphParameter } from './graph/gcn-layer';
+export { GcnNet, type GcnNetJSON, type GcnNetOptions } from './graph/gcn-net';
 export {
   type GcnInitScheme,
   gcnInitVariances,
