@@ -50,5 +50,5 @@ export { fanInNormalize, predictWeight, squashBias, squashNormWeight, tileWeight
 export { MLP_GRAPH_FEATURES, type MlpGraph, mlpGraph } from './logah/arch-graph';
 export { type GhnDecoderKind, TinyGhn, type TinyGhnOptions } from './logah/tiny-ghn';
 export { fineTune, kaimingMlp, type MlpGrads, mlpLossAndGrads, spirals } from './logah/target-mlp';
-export { PoincareLinear, type PoincareLinearOptions } from './poincare/linear-layer';
-export { ExpMap0, LogMap0 } from './poincare/maps-layer';
+export { PoincareLinear, type PoincareLinearJSON, type PoincareLinearOptions } from './poincare/linear-layer';
+export { ExpMap0, type ExpMap0JSON, LogMap0, type LogMap0JSON } from './poincare/maps-layer';

@@ -1,13 +1,16 @@
 import { DomainError, encodeArray, type Matrix, ShapeError } from '@x/gpu';
 import { type ModuleJSON, moduleFromJSON, registerModule } from '@x/nn';
 import { describe, expect, it } from 'vitest';
-import { GcnLayer, type GcnLayerJSON, GcnNet, type GcnNetJSON } from '../src';
+import { ExpMap0, type ExpMap0JSON, GcnLayer, type GcnLayerJSON, GcnNet, type GcnNetJSON, LogMap0, type LogMap0JSON, PoincareLinear, type PoincareLinearJSON } from '../src';
 import legacy from './fixtures/module-legacy-v1.json';
 
 type Case = { json: ModuleJSON; x: { rows: number; cols: number; data: number[] }; y: { rows: number; cols: number; data: number[] } };
 const mat = (m: Case['x']): Matrix => ({ rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) });
 registerModule('GcnLayer', (j) => GcnLayer.fromJSON(j as GcnLayerJSON));
 registerModule('GcnNet', (j) => GcnNet.fromJSON(j as GcnNetJSON));
+registerModule('ExpMap0', (j) => ExpMap0.fromJSON(j as ExpMap0JSON));
+registerModule('LogMap0', (j) => LogMap0.fromJSON(j as LogMap0JSON));
+registerModule('PoincareLinear', (j) => PoincareLinear.fromJSON(j as PoincareLinearJSON));
 
 describe('the unversioned format of earlier releases is still read', () => {
   for (const [name, c] of Object.entries(legacy.cases as Record<string, Case>)) {
@@ -46,5 +49,15 @@ describe('GcnLayer.fromJSON checks the propagation matrix', () => {
     expect(() => GcnLayer.fromJSON(withAdj(j, { values: encodeArray(values) }))).toThrow(DomainError);
     expect(() => GcnLayer.fromJSON({ ...j, state: { ...j.state, weight: encodeArray(new Float64Array(6).fill(Number.NaN)) } })).toThrow(/weight\[0\] is NaN/);
     expect(() => GcnLayer.fromJSON({ ...j, config: { ...j.config, inFeatures: 0 } })).toThrow(/inFeatures/);
+  });
+});
+
+describe('Poincaré layers check their fields', () => {
+  it('c must be positive and finite; Z and r have the implied lengths and finite entries', () => {
+    expect(() => ExpMap0.fromJSON({ type: 'ExpMap0', version: 2, config: { c: 0 }, state: {} })).toThrow(/c must be > 0/);
+    expect(() => LogMap0.fromJSON({ type: 'LogMap0', version: 2, config: { c: Number.NaN }, state: {} } as never)).toThrow(DomainError);
+    const j = JSON.parse(JSON.stringify(new PoincareLinear(3, 2, { init: 'gaussian', seed: 1 }).toJSON())) as PoincareLinearJSON;
+    expect(() => PoincareLinear.fromJSON({ ...j, state: { ...j.state, r: encodeArray(new Float64Array(3)) } })).toThrow(ShapeError);
+    expect(() => PoincareLinear.fromJSON({ ...j, state: { ...j.state, Z: encodeArray(new Float64Array(6).fill(Number.NaN)) } })).toThrow(/Z\[0\] is NaN/);
   });
 });

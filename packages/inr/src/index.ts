@@ -16,8 +16,8 @@ export {
   rationalSecondMoment,
 } from './rational';
 export { RATIONAL_INITS, RATIONAL_INITS_BY_FORM, type RationalInit, rationalInit } from './rational-inits';
-export { GroupRational, type GroupRationalOptions } from './group-rational';
-export { GrKan, type GrKanOptions } from './gr-kan';
+export { GroupRational, type GroupRationalJSON, type GroupRationalOptions } from './group-rational';
+export { GrKan, type GrKanJSON, type GrKanOptions } from './gr-kan';
 export { checkSmBase, type SmBase, type SmKernel, smInit, smKernelGradContract, smKernelMatrix, smKernelValue } from './sm-kernel';
 export { type GpNlmlOptions, type GpNlmlResult, gpNlml, gpPredict } from './gp-nlml';
 export { type LbfgsOptions, type LbfgsResult, lbfgs, type Objective } from './lbfgs';
