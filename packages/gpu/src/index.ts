@@ -38,6 +38,7 @@ export { isStateJSON, parseStateText, readState, STATE_VERSION, type StateJSON, 
 export { type GramOptions, gram, type MatmulOptions, matmul, resultDtype } from './matmul';
 export { type CpuRoute, type GemmOperand, gemmAccumulate } from './gemm';
 export { add, axpy, axpyInPlace, hadamard, scale, sub } from './elementwise';
+export { leadingCols, leadingRows, scaleCols, scaleRows } from './slice';
 export { dot, frobeniusNorm, maxAbs, sum } from './reduce';
 export { type CreateDeviceOptions, createDevice } from './device/create';
 export type { GpujsDeviceOptions, GpujsModule } from './device/gpujs';

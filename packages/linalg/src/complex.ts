@@ -1,9 +1,7 @@
 import type { Matrix } from '@x/gpu';
 import { MAX_LENGTH, requireInt } from './checks';
 
-// Complex types of the structured half. `ComplexArray` is structurally the same type as the one
-// eig.ts declares, and only that one is re-exported from the package index (index.ts re-exports
-// both halves with `export *`, where a duplicate name would be ambiguous).
+// The complex types of @x/linalg (fft, eig, butterflies, frames) and their helpers; @x/ssm uses them too.
 
 /**
  * A complex vector stored split: element k is `re[k] + i im[k]`. Both arrays have the same length.
