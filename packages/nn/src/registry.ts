@@ -7,16 +7,14 @@ import { Embedding } from './embedding';
 import { GLU } from './glu';
 import { Linear } from './linear';
 import { type Module, type ModuleJSON, readModuleJSON } from './module';
+import { type ModuleFactory, type ModuleRegistry, setChildResolver } from './module-resolver';
 import { Residual } from './residual';
 import { LayerNorm, RMSNorm } from './norm';
 import { Sequential } from './sequential';
 import { PreNormResidual, TransformerBlock, TransformerLM } from './transformer';
 
-/** Rebuilds a module of one `type` from its JSON. */
-export type ModuleFactory = (json: ModuleJSON, registry?: ModuleRegistry) => Module;
-
-/** Extra module types, by `type` tag, for {@link moduleFromJSON}. */
-export type ModuleRegistry = Readonly<Record<string, ModuleFactory>>;
+export type { ModuleFactory, ModuleRegistry } from './module-resolver';
+export { childFromJSON } from './module-resolver';
 
 const registered = new Map<string, ModuleFactory>();
 
@@ -93,8 +91,5 @@ export function moduleFromJSON(json: ModuleJSON, registry?: ModuleRegistry): Mod
   }
 }
 
-/** Rebuilds the child `name` of a container's JSON with {@link moduleFromJSON}; DomainError naming `fn` when it is absent. */
-export function childFromJSON(fn: string, name: string, json: unknown, registry?: ModuleRegistry): Module {
-  if (typeof json !== 'object' || json === null) throw new DomainError(`${fn}: state.${name} must be a module's JSON`);
-  return moduleFromJSON(json as ModuleJSON, registry);
-}
+// Containers rebuild their children through this (module-resolver.ts), without importing this file.
+setChildResolver(moduleFromJSON);

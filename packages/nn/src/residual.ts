@@ -11,7 +11,7 @@ import {
   prefixParameters,
   readModuleJSON,
 } from './module';
-import { type ModuleRegistry, moduleFromJSON } from './registry';
+import { childFromJSON, type ModuleRegistry } from './module-resolver';
 
 /** What {@link Residual.toJSON} returns: the @x state envelope, children's envelopes nested in `state`. */
 export type ResidualJSON = ModuleStateJSON<'Residual', Record<string, never>, { body: ModuleJSON }>;
@@ -63,7 +63,7 @@ export class Residual implements Module {
   static fromJSON(json: ResidualJSON, registry?: ModuleRegistry): Residual {
     const body = readModuleJSON('Residual.fromJSON', 'Residual', json).raw('body');
     if (typeof body !== 'object' || body === null) throw new DomainError('Residual.fromJSON: body must be module JSON');
-    return new Residual(moduleFromJSON(body as ModuleJSON, registry));
+    return new Residual(childFromJSON('Residual.fromJSON', 'body', body, registry));
   }
 
   /** a + b as a new float64 matrix; a ShapeError when the body changed the shape. */

@@ -11,7 +11,7 @@ import {
   prefixParameters,
   readModuleJSON,
 } from './module';
-import { type ModuleRegistry, moduleFromJSON } from './registry';
+import { childFromJSON, type ModuleRegistry } from './module-resolver';
 
 /** What {@link Sequential.toJSON} returns: the @x state envelope, children's envelopes nested in `state`. */
 export type SequentialJSON = ModuleStateJSON<'Sequential', Record<string, never>, { layers: ModuleJSON[] }>;
@@ -79,11 +79,11 @@ export class Sequential implements Module {
 
   /**
    * Rebuilds from {@link Sequential.toJSON} (or the unversioned format of earlier releases);
-   * children's types are resolved by {@link moduleFromJSON}.
+   * children's types are resolved by `moduleFromJSON`.
    */
   static fromJSON(json: SequentialJSON, registry?: ModuleRegistry): Sequential {
     const layers = readModuleJSON('Sequential.fromJSON', 'Sequential', json).raw('layers');
     if (!Array.isArray(layers)) throw new DomainError('Sequential.fromJSON: layers must be an array of module JSON');
-    return new Sequential(...(layers as ModuleJSON[]).map((l) => moduleFromJSON(l, registry)));
+    return new Sequential(...(layers as ModuleJSON[]).map((l, i) => childFromJSON('Sequential.fromJSON', `layers[${i}]`, l, registry)));
   }
 }
