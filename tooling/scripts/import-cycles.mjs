@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // Fails when the relative imports inside a package's src/ form a cycle (type-only imports
 // included: a cycle of types is still a tangle to read and to split). Prints each cycle found.
+// ALLOWED lists the one deliberate circle: @x/nn's containers (Sequential, Residual, attention,
+// GLU, transformer blocks) rebuild children of any type through moduleFromJSON, which builds
+// containers. Cutting it needs an injected resolver installed by a top-level call, and that call
+// makes bundlers keep every layer on any import of @x/nn (+35 kB minified for `import { Linear }`).
 //   node tooling/scripts/import-cycles.mjs [packages/<p> ...]   (default: every package)
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -62,6 +66,9 @@ function cycles(graph) {
   return found;
 }
 
+const ALLOWED = [['packages/nn', ['attention.ts', 'glu.ts', 'registry.ts', 'residual.ts', 'sequential.ts', 'transformer.ts']]];
+const allowed = (pkg, files) => ALLOWED.some(([p, fs]) => p === pkg && files.length === fs.length && files.every((f) => fs.includes(f)));
+
 let bad = 0;
 for (const pkg of pkgs) {
   const src = join(pkg, 'src');
@@ -72,6 +79,7 @@ for (const pkg of pkgs) {
     graph.set(f, info.importedFiles.map((i) => resolveImport(f, i.fileName)).filter((x) => x !== null));
   }
   for (const c of cycles(graph)) {
+    if (allowed(relative(root, pkg), c.map((f) => relative(src, f)))) continue;
     bad++;
     console.error(`import cycle in ${relative(root, pkg)} among: ${c.map((f) => relative(src, f)).join(", ")}`);
   }

@@ -1,25 +1,11 @@
-import type { Matrix } from '@x/gpu';
 import { MAX_LENGTH, requireInt } from './checks';
+import type { ComplexArray } from './complex-types';
+
+export type { ComplexArray, ComplexMatrix } from './complex-types';
 
 // The complex types of @x/linalg (fft, eig, butterflies, frames) and their helpers; @x/ssm uses them too.
 
-/**
- * A complex vector stored split: element k is `re[k] + i im[k]`. Both arrays have the same length.
- * Split storage (not interleaved) so real-only code can read `re` directly.
- */
-export interface ComplexArray {
-  re: Float64Array;
-  im: Float64Array;
-}
 
-/**
- * A complex matrix stored as two real row-major matrices of the same shape:
- * element (i, j) is `re.data[i * cols + j] + i im.data[i * cols + j]`.
- */
-export interface ComplexMatrix {
-  re: Matrix;
-  im: Matrix;
-}
 
 /**
  * A zero complex vector of length n.

@@ -6,7 +6,7 @@ import type { InitScheme } from './init';
 import { Linear } from './linear';
 import { ContainerModule } from './container';
 import { checkGrad, checkInput, type Module, type ModuleJSON, noForward } from './module';
-import { childFromJSON, type ModuleRegistry } from './module-resolver';
+import { childFromJSON, type ModuleRegistry } from './registry';
 
 type M = Matrix<Float64Array>;
 

@@ -7,7 +7,7 @@ import type { InitScheme } from './init';
 import { Linear } from './linear';
 import { ContainerModule } from './container';
 import { checkGrad, type Module, type ModuleJSON, noForward } from './module';
-import { childFromJSON, type ModuleRegistry } from './module-resolver';
+import { childFromJSON, type ModuleRegistry } from './registry';
 
 /** The gate nonlinearity of a {@link GLU}: `'silu'` (SwiGLU), `'sigmoid'` (the original GLU), `'gelu'` (GEGLU, exact erf form). */
 export type GluActivation = 'silu' | 'sigmoid' | 'gelu';

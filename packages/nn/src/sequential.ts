@@ -11,7 +11,7 @@ import {
   prefixParameters,
   readModuleJSON,
 } from './module';
-import { childFromJSON, type ModuleRegistry } from './module-resolver';
+import { childFromJSON, type ModuleRegistry } from './registry';
 
 /** What {@link Sequential.toJSON} returns: the @x state envelope, children's envelopes nested in `state`. */
 export type SequentialJSON = ModuleStateJSON<'Sequential', Record<string, never>, { layers: ModuleJSON[] }>;

@@ -9,7 +9,7 @@ import { type LossOptions, type LossResult, softmaxCrossEntropyLoss } from './lo
 import { ContainerModule } from './container';
 import { checkGrad, type Module, type ModuleJSON, noForward } from './module';
 import { RMSNorm } from './norm';
-import { childFromJSON, type ModuleRegistry } from './module-resolver';
+import { childFromJSON, type ModuleRegistry } from './registry';
 
 type M = Matrix<Float64Array>;
 
