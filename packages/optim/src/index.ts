@@ -12,7 +12,7 @@ export type { EncodedArray } from '@x/gpu';
 export type { ParamLike } from './params';
 export { type LrSchedule, scheduleFactor, warmupCosine } from './schedule';
 export { SGD, type SGDJSON, type SGDOptions } from './sgd';
-export { Trion, type TrionOptions } from './trion';
+export { Trion, type TrionJSON, type TrionOptions } from './trion';
 export { optimizerFromJSON } from './from-json';
 export { type MatrixSensingOptions, type MatrixSensingResult, matrixSensing, type OneStepFix } from './matrix-sensing';
 export { addOutliers, adjoint, gaussianSensing, measure, type SensingOperator } from './sensing';
