@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // index: every environment; node: + adapter directories on disk; cli: the x-peft bin (ESM, shebang kept).
-  entry: ['src/index.ts', 'src/node.ts', 'src/cli.ts'],
+  // index: every environment; node: + adapter directories on disk; cli: the x-peft bin (ESM, shebang kept);
+  // experiments: the demo experiments (the ./experiments subpath).
+  entry: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli.ts', experiments: 'src/experiments-entry.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: ['src/index.ts', 'src/node.ts'] },
+  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', experiments: 'src/experiments-entry.ts' } },
   sourcemap: true,
   clean: true,
   target: 'es2022',

@@ -19,5 +19,7 @@ run() {
 pnpm exec biome lint .
 status=0
 run pnpm exec turbo run build typecheck test publint e2e --concurrency=2 --env-mode=loose --output-logs=errors-only --log-order=grouped --continue || status=$?
+node tooling/scripts/size-budget.mjs || status=$?
+node tooling/scripts/import-cycles.mjs || status=$?
 node tooling/scripts/summarize-tests.mjs || status=$?
 exit $status

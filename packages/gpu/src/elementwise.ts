@@ -1,3 +1,9 @@
+/**
+ * Elementwise ops. The output-buffer rule of @x (README "Output buffers"): an optional last
+ * argument `out` of the result's shape receives the result and is returned; here it may alias
+ * the inputs.
+ * @packageDocumentation
+ */
 import { ShapeError } from './errors';
 import { alloc, assertMatrix, type Matrix } from './matrix';
 import { resultDtype } from './matmul';

@@ -20,6 +20,9 @@ import {
   wasmSimdSupported,
   wasmSwitchedOff,
 } from './wasm/runtime';
+import type { GemmOperand } from './gemm-operand';
+
+export type { GemmOperand } from './gemm-operand';
 
 // This module holds the process-wide GEMM route, so loading it registers this copy of @x/gpu
 // (a one-time warning when another copy is already loaded; see registry.ts). A top-level call:
@@ -40,13 +43,6 @@ const KC = 256;
 const MC = 128;
 const NC = 1024;
 
-/** A strided GEMM operand: storage, offset and row/column strides (element (i, p) is `data[off + i * rs + p * cs]`). */
-export interface GemmOperand {
-  data: Float64Array | Float32Array;
-  off: number;
-  rs: number;
-  cs: number;
-}
 
 // Pack buffers are reused across calls (per dtype of accumulation, always float64 here): a
 // GEMM never re-enters itself, and JS is single-threaded per realm.

@@ -33,9 +33,12 @@ export {
   zeros,
 } from './matrix';
 export { type Rng, type RngState, randn, randu, rng } from './rng';
+export { decodeArray, type EncodedArray, encodeArray } from './codec';
+export { isStateJSON, parseStateText, readState, STATE_VERSION, type StateJSON, StateReader, stateJSON } from './state';
 export { type GramOptions, gram, type MatmulOptions, matmul, resultDtype } from './matmul';
 export { type CpuRoute, type GemmOperand, gemmAccumulate } from './gemm';
 export { add, axpy, axpyInPlace, hadamard, scale, sub } from './elementwise';
+export { leadingCols, leadingRows, scaleCols, scaleRows } from './slice';
 export { dot, frobeniusNorm, maxAbs, sum } from './reduce';
 export { type CreateDeviceOptions, createDevice } from './device/create';
 export type { GpujsDeviceOptions, GpujsModule } from './device/gpujs';

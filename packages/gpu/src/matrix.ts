@@ -97,7 +97,11 @@ export function eye(n: number, cols: number = n, dtype: DType = 'float64'): Matr
   return m;
 }
 
-/** Builds a float64 matrix from an array of equal-length rows. */
+/**
+ * Builds a float64 matrix from an array of equal-length rows (nested arrays, e.g. from JSON or
+ * ml-matrix's `to2DArray()`). O(mn).
+ * @throws ShapeError on ragged rows; DomainError for an entry that is not a number.
+ */
 export function fromRows(rows: ArrayLike<ArrayLike<number>>): Matrix<Float64Array> {
   const isList = (x: unknown): x is ArrayLike<unknown> =>
     Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));

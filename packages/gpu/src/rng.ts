@@ -76,11 +76,15 @@ export function rng(seed: number | RngState = 0): Rng {
       throw new DomainError(`rng: seed must be a non-negative safe integer or a state from state(), got ${describe(seed)}`);
     }
     const w = seed?.s;
-    if (!Array.isArray(w) || w.length !== 4 || w.some((v) => !Number.isInteger(v))) {
-      throw new DomainError('rng: state must be { s: [u32, u32, u32, u32], spare } as returned by state()');
+    if (!Array.isArray(w) || w.length !== 4 || w.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff) || w.every((v) => v === 0)) {
+      throw new DomainError('rng: state must be { s: [u32, u32, u32, u32] (not all 0), spare } as returned by state()');
+    }
+    const sp = seed.spare ?? null;
+    if (sp !== null && (typeof sp !== 'number' || !Number.isFinite(sp))) {
+      throw new DomainError(`rng: state.spare must be null or a finite number, got ${String(sp)}`);
     }
     [s0, s1, s2, s3] = w.map((v) => v >>> 0) as [number, number, number, number];
-    spare = seed.spare ?? null;
+    spare = sp;
   }
 
   const nextU32 = (): number => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { randn, rng } from '../src';
+import { DomainError, randn, rng } from '../src';
 
 describe('rng', () => {
   it('is deterministic per seed and differs across seeds', () => {
@@ -93,5 +93,10 @@ describe('rng', () => {
   it('rejects a non-finite seed and a malformed state', () => {
     expect(() => rng(Number.NaN)).toThrow(/non-negative safe integer/);
     expect(() => rng({ s: [1, 2, 3] as unknown as [number, number, number, number], spare: null })).toThrow(/state/);
+    expect(() => rng({ s: [1, 2, 3, 4], spare: Number.NaN })).toThrow(DomainError);
+    expect(() => rng({ s: [1, 2, 3, 4], spare: Number.POSITIVE_INFINITY })).toThrow(/spare/);
+    expect(() => rng({ s: [1, 2, 3, 4], spare: '0.5' as unknown as number })).toThrow(/spare/);
+    expect(() => rng({ s: [0, 0, 0, 0], spare: null })).toThrow(/not all 0/);
+    expect(() => rng({ s: [1, 2, 3, 2 ** 32], spare: null })).toThrow(DomainError);
   });
 });

@@ -1,8 +1,8 @@
 export { type Csr, csrNnz, csrRowSums, csrToDense, csrTranspose, type EdgeList, type EdgesToCsrOptions, edgesToCsr, spmm, spmv } from './graph/csr';
 export { normalizedAdjacency } from './graph/normalize';
 export { erdosRenyi, randomRegular, type SbmGraph, stochasticBlockModel } from './graph/generators';
-export { GcnLayer, type GcnLayerOptions, type GraphParameter } from './graph/gcn-layer';
-export { GcnNet, type GcnNetOptions } from './graph/gcn-net';
+export { type CsrJSON, GcnLayer, type GcnLayerJSON, type GcnLayerOptions, type GraphParameter } from './graph/gcn-layer';
+export { GcnNet, type GcnNetJSON, type GcnNetOptions } from './graph/gcn-net';
 export {
   type GcnInitScheme,
   gcnInitVariances,
@@ -35,11 +35,6 @@ export { type PoincareBatchNormOptions, poincareBatchNorm, poincareMidpoint } fr
 export { entropyEffectiveRank, kernelAlignment, participationRatio } from './richlazy/effective-rank';
 export { lowRankAtEqualNorm, lowRankGaussian } from './richlazy/low-rank';
 export { type RichLazyOptions, type RichLazyResult, richLazyRun } from './richlazy/two-layer';
-export { experiments } from './experiments/index';
-export { ntkConvergenceExperiment } from './experiments/ntk-convergence';
-export { poincareDepthExperiment } from './experiments/poincare-depth';
-export { virgoSbmConfig, virgoSbmExperiment } from './experiments/virgo-sbm';
-export { virgoVarianceExperiment } from './experiments/virgo-variance';
 export {
   bayesOptimalMmse,
   denoisingMmse,
@@ -50,16 +45,10 @@ export {
 } from './rmt/spectrum';
 export { type RieOptions, rieDenoise } from './rmt/rie';
 export { type GampRieOptions, type GampRieResult, gampRie, type QuadraticTeacherData, quadraticTeacher } from './rmt/gamp';
-export { gampRieExperiment } from './experiments/gamp-rie';
 export { LowRankDecoder, type LowRankDecoderOptions, lowRankDecoderParameterCount } from './logah/decoder';
 export { fanInNormalize, predictWeight, squashBias, squashNormWeight, tileWeight } from './logah/weights';
-export { richLazyExperiment } from './experiments/rich-lazy';
 export { MLP_GRAPH_FEATURES, type MlpGraph, mlpGraph } from './logah/arch-graph';
 export { type GhnDecoderKind, TinyGhn, type TinyGhnOptions } from './logah/tiny-ghn';
 export { fineTune, kaimingMlp, type MlpGrads, mlpLossAndGrads, spirals } from './logah/target-mlp';
-export { logahTinyExperiment, trainTinyGhn } from './experiments/logah-tiny';
-export { PoincareLinear, type PoincareLinearOptions } from './poincare/linear-layer';
-export { ExpMap0, LogMap0 } from './poincare/maps-layer';
-export { deepPoincareMlp, poincareSpiralsExperiment } from './experiments/poincare-spirals';
-export { MISERABLES } from './data/miserables';
-export { virgoMiserablesExperiment } from './experiments/virgo-miserables';
+export { PoincareLinear, type PoincareLinearJSON, type PoincareLinearOptions } from './poincare/linear-layer';
+export { ExpMap0, type ExpMap0JSON, LogMap0, type LogMap0JSON } from './poincare/maps-layer';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { experiments } from '../src/index';
+import { experiments } from '../src/experiments-entry';
 import { checkExperiment } from './run-experiment';
 
 describe('experiments (registry)', () => {

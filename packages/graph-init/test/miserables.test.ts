@@ -1,6 +1,7 @@
 import { rng } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
-import { edgesToCsr, MISERABLES, normalizedAdjacency, virgoVariances } from '../src/index';
+import { edgesToCsr, normalizedAdjacency, virgoVariances } from '../src/index';
+import { MISERABLES } from '../src/experiments-entry';
 import fx from './fixtures/miserables.json';
 import { checkExperiment } from './run-experiment';
 

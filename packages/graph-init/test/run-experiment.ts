@@ -1,6 +1,6 @@
 import { experimentResultProblems } from '@x/gpu';
 import { expect } from 'vitest';
-import { experiments } from '../src/index';
+import { experiments } from '../src/experiments-entry';
 
 /** Runs one experiment in quick mode (seed 0) and asserts its qualitative claim and plot shapes. */
 export async function checkExperiment(id: string): Promise<void> {

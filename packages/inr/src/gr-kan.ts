@@ -1,6 +1,6 @@
-import { DomainError, type Matrix, rng } from '@x/gpu';
-import { Linear, type Module, type ModuleJSON, type Parameter, prefixParameters } from '@x/nn';
-import { GroupRational } from './group-rational';
+import { DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
+import { Linear, type LinearJSON, type Module, type ModuleStateJSON, moduleJSON, type Parameter, prefixParameters, readModuleJSON } from '@x/nn';
+import { GroupRational, type GroupRationalJSON } from './group-rational';
 import { type RationalCoefficients, type RationalForm, rationalGain } from './rational';
 import { type RationalInit, rationalInit } from './rational-inits';
 
@@ -19,6 +19,9 @@ export interface GrKanOptions {
   seed?: number;
   name?: string;
 }
+
+/** What {@link GrKan.toJSON} returns: the @x state envelope, the parts' envelopes nested in `state`. */
+export type GrKanJSON = ModuleStateJSON<'GrKan', { name: string }, { rational: GroupRationalJSON; linear: LinearJSON }>;
 
 /**
  * A GR-KAN layer (Yang & Wang, "Kolmogorov-Arnold Transformer", 2024, eq. for GR-KAN):
@@ -64,16 +67,19 @@ export class GrKan implements Module {
     this.linear.zeroGrad();
   }
 
-  toJSON(): ModuleJSON {
-    return { type: 'GrKan', name: this.name, rational: this.rational.toJSON(), linear: this.linear.toJSON() };
+  /** The state envelope: the name as `config`, the rational's and the linear layer's envelopes as `state`. */
+  toJSON(): GrKanJSON {
+    return moduleJSON('GrKan', { name: this.name }, { rational: this.rational.toJSON(), linear: this.linear.toJSON() });
   }
 
-  /** Rebuilds from {@link GrKan.toJSON} (exact values). */
-  static fromJSON(json: ModuleJSON): GrKan {
-    if (json.type !== 'GrKan') throw new DomainError(`GrKan.fromJSON: type is ${String(json.type)}`);
-    const r = GroupRational.fromJSON(json.rational as ModuleJSON);
-    const l = Linear.fromJSON(json.linear as ModuleJSON);
-    const m = new GrKan(r.channels, l.outFeatures, { groups: r.groups, form: r.form, bias: l.useBias, name: typeof json.name === 'string' ? json.name : undefined });
+  /** Rebuilds from {@link GrKan.toJSON} (or the unversioned format); the parts are checked by their own `fromJSON`, and their sizes must agree. */
+  static fromJSON(json: GrKanJSON): GrKan {
+    const fn = 'GrKan.fromJSON';
+    const rd = readModuleJSON(fn, 'GrKan', json);
+    const r = GroupRational.fromJSON(rd.raw('rational') as GroupRationalJSON);
+    const l = Linear.fromJSON(rd.raw('linear') as LinearJSON);
+    if (l.inFeatures !== r.channels) throw new ShapeError(`${fn}: the linear layer takes ${l.inFeatures} features, the rational has ${r.channels} channels`);
+    const m = new GrKan(r.channels, l.outFeatures, { groups: r.groups, form: r.form, bias: l.useBias, name: rd.has('name') ? rd.string('name') : undefined });
     m.rational.numerator.set(r.numerator);
     m.rational.denominator.set(r.denominator);
     m.linear.weight.data.set(l.weight.data);

@@ -1,5 +1,5 @@
-import { DomainError, type Matrix, ShapeError } from '@x/gpu';
-import { checkGrad, checkInput, floatsFromJSON, type Module, type ModuleJSON, type Parameter } from '@x/nn';
+import { DomainError, type EncodedArray, type Matrix, ShapeError } from '@x/gpu';
+import { checkGrad, checkInput, type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { type RationalInit, rationalInit } from './rational-inits';
 import { checkRationalCoefficients, checkRationalForm, RATIONAL_DEN, RATIONAL_NUM, type RationalCoefficients, type RationalForm } from './rational';
 
@@ -16,6 +16,9 @@ export interface GroupRationalOptions {
   form?: RationalForm;
   name?: string;
 }
+
+/** What {@link GroupRational.toJSON} returns: the @x state envelope. */
+export type GroupRationalJSON = ModuleStateJSON<'GroupRational', { name: string; channels: number; groups: number; form: RationalForm }, { numerator: EncodedArray; denominator: EncodedArray }>;
 
 /**
  * KAT's group-rational activation (Yang & Wang, "Kolmogorov-Arnold Transformer", 2024, GR-KAN):
@@ -204,27 +207,25 @@ export class GroupRational implements Module {
     this.denominatorGrad.fill(0);
   }
 
-  toJSON(): ModuleJSON {
-    return {
-      type: 'GroupRational',
-      name: this.name,
-      channels: this.channels,
-      groups: this.groups,
-      form: this.form,
-      numerator: Array.from(this.numerator),
-      denominator: Array.from(this.denominator),
-    };
+  /** The state envelope: name, sizes and form as `config`, the coefficients (bit-exact) as `state`. */
+  toJSON(): GroupRationalJSON {
+    return moduleJSON(
+      'GroupRational',
+      { name: this.name, channels: this.channels, groups: this.groups, form: this.form },
+      { numerator: this.numerator, denominator: this.denominator },
+    );
   }
 
-  /** Rebuilds from {@link GroupRational.toJSON} (exact values); JSON without `form` (older versions) loads as form 'B'. */
-  static fromJSON(json: ModuleJSON): GroupRational {
-    if (json.type !== 'GroupRational') throw new DomainError(`GroupRational.fromJSON: type is ${String(json.type)}`);
-    const channels = Number(json.channels);
-    const groups = Number(json.groups);
-    const form = checkRationalForm('GroupRational.fromJSON', json.form);
-    const m = new GroupRational(channels, { groups, form, name: typeof json.name === 'string' ? json.name : undefined });
-    m.numerator.set(floatsFromJSON('GroupRational.fromJSON', 'numerator', json.numerator, RATIONAL_NUM));
-    m.denominator.set(floatsFromJSON('GroupRational.fromJSON', 'denominator', json.denominator, groups * RATIONAL_DEN));
+  /** Rebuilds from {@link GroupRational.toJSON} (or the unversioned format); every field is checked (sizes, form, lengths, finite coefficients). */
+  static fromJSON(json: GroupRationalJSON): GroupRational {
+    const fn = 'GroupRational.fromJSON';
+    const r = readModuleJSON(fn, 'GroupRational', json);
+    const channels = r.int('channels', 1);
+    const groups = r.int('groups', 1);
+    const form = checkRationalForm(fn, r.raw('form'));
+    const m = new GroupRational(channels, { groups, form, name: r.has('name') ? r.string('name') : undefined });
+    m.numerator.set(r.f64('numerator', { length: RATIONAL_NUM, finite: true }));
+    m.denominator.set(r.f64('denominator', { length: groups * RATIONAL_DEN, finite: true }));
     return m;
   }
 }

@@ -16,22 +16,15 @@ export {
   rationalSecondMoment,
 } from './rational';
 export { RATIONAL_INITS, RATIONAL_INITS_BY_FORM, type RationalInit, rationalInit } from './rational-inits';
-export { GroupRational, type GroupRationalOptions } from './group-rational';
-export { GrKan, type GrKanOptions } from './gr-kan';
-export { bandSignal, winnerVsSiren, zeroPsnr } from './experiments/winner';
-export { geluMlp, grkanData, grkanNet, grkanTarget, grkanVsMlp } from './experiments/grkan';
-export { grkanRandomInit, randomizeRationals } from './experiments/grkan-random';
+export { GroupRational, type GroupRationalJSON, type GroupRationalOptions } from './group-rational';
+export { GrKan, type GrKanJSON, type GrKanOptions } from './gr-kan';
 export { checkSmBase, type SmBase, type SmKernel, smInit, smKernelGradContract, smKernelMatrix, smKernelValue } from './sm-kernel';
 export { type GpNlmlOptions, type GpNlmlResult, gpNlml, gpPredict } from './gp-nlml';
 export { type LbfgsOptions, type LbfgsResult, lbfgs, type Objective } from './lbfgs';
 export { type FitGpOptions, type FitGpResult, fitGp } from './fit-gp';
 export { type KronEigen, kronEigh, kronMatvecN, kronNlml, kronSolve } from './kron';
 export { laplacian1d, poissonApply2d, poissonSolve2d } from './poisson';
-export { smGpExtrapolation, twoTone } from './experiments/sm-gp';
 export { subspaceAngle } from './subspace-angle';
 export { type EigenmapOptions, type EigenmapResult, laplacianEigenmaps } from './eigenmaps';
 export { type NestedLossResult, nestedReconstructionLoss } from './nested-loss';
 export { type FitLearnedBasisOptions, type FitNestedBasisOptions, fitLearnedBasis, fitNestedBasis, rbfProbes } from './learned-basis';
-export { circlePoints, eigenstructures, leadingColumns, spherePoints, sphericalHarmonics } from './experiments/eigen';
-export { trainMse } from './experiments/train';
-export { experiments } from './experiments';

@@ -1,27 +1,8 @@
 import { DomainError, type Matrix, rng, experimentResultProblems } from '@x/gpu';
-import { gradCheck, type ModuleJSON } from '@x/nn';
+import { gradCheck } from '@x/nn';
 import { describe, expect, it } from 'vitest';
-import {
-  experiments,
-  GroupRational,
-  GrKan,
-  grkanNet,
-  grkanRandomInit,
-  grkanVsMlp,
-  RATIONAL_INITS,
-  RATIONAL_INITS_BY_FORM,
-  type RationalCoefficients,
-  type RationalForm,
-  type RationalInit,
-  rational,
-  rationalDenominator,
-  rationalDerivatives,
-  rationalGain,
-  rationalInit,
-  rationalSecondMoment,
-  randomizeRationals,
-  trainMse,
-} from '../src/index';
+import { GroupRational, type GroupRationalJSON, GrKan, RATIONAL_INITS, RATIONAL_INITS_BY_FORM, type RationalCoefficients, type RationalForm, type RationalInit, rational, rationalDenominator, rationalDerivatives, rationalGain, rationalInit, rationalSecondMoment } from '../src/index';
+import { experiments, grkanNet, grkanRandomInit, grkanVsMlp, randomizeRationals, trainMse } from '../src/experiments-entry';
 import { fixture } from './fixtures';
 
 interface Fit {
@@ -248,7 +229,8 @@ describe('rational unit, denominator forms A, B, C (KAT)', () => {
     expect(() => rationalInit('toString' as RationalInit)).toThrow(DomainError);
     expect(() => new GroupRational(8, { form: bad })).toThrow(DomainError);
     expect(() => new GrKan(8, 2, { form: bad })).toThrow(DomainError);
-    const json = { ...new GroupRational(8).toJSON(), form: 'b' };
+    const saved = new GroupRational(8).toJSON();
+    const json = { ...saved, config: { ...saved.config, form: 'b' } } as unknown as GroupRationalJSON;
     expect(() => GroupRational.fromJSON(json)).toThrow(DomainError);
   });
 });
@@ -371,14 +353,15 @@ describe('GroupRational (numerator shared, denominator per group, kat#15)', () =
     const x = { rows: 1, cols: 8, data: Float64Array.from([1, -2, 0.5, 3, -0.1, 0, 2, -3]) };
     for (const form of FORMS) {
       const m = randomGroupRational(8, 2, 3, form);
-      const json = JSON.parse(JSON.stringify(m.toJSON())) as ModuleJSON;
-      expect(json.form).toBe(form);
+      const json = JSON.parse(JSON.stringify(m.toJSON())) as GroupRationalJSON;
+      expect(json.config.form).toBe(form);
       const r = GroupRational.fromJSON(json);
       expect(r.form).toBe(form);
       expect(r.forward(x).data).toEqual(m.forward(x).data);
     }
-    const { form: _omit, ...old } = randomGroupRational(8, 2, 3, 'B').toJSON();
-    expect(GroupRational.fromJSON(old as ModuleJSON).form).toBe('B');
+    const saved = randomGroupRational(8, 2, 3, 'B').toJSON();
+    const { form: _omit, ...config } = saved.config;
+    expect(GroupRational.fromJSON({ ...saved, config } as GroupRationalJSON).form).toBe('B');
     expect(() => new GroupRational(10, { groups: 3 })).toThrow(DomainError);
     expect(() => randomGroupRational(8, 2, 3).forward({ rows: 1, cols: 7, data: new Float64Array(7) })).toThrow();
   });

@@ -1,6 +1,7 @@
 import { DomainError, experimentResultProblems } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
-import { bandSignal, experiments, fitSiren, sirenInit, sirenModel, spectralCentroid, winnerVsSiren, zeroPsnr } from '../src/index';
+import { fitSiren, sirenInit, sirenModel, spectralCentroid } from '../src/index';
+import { bandSignal, experiments, winnerVsSiren, zeroPsnr } from '../src/experiments-entry';
 
 describe('fitSiren', () => {
   const n = 64;

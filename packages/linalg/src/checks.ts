@@ -18,7 +18,7 @@
  */
 import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { checkInt, checkOptions, checkSeed } from '@x/gpu/checks';
-import type { ComplexArray } from './complex';
+import type { ComplexArray } from './complex-types';
 
 /** Largest row or column count of a Matrix argument (2^30). */
 export const MAX_DIM = 2 ** 30;

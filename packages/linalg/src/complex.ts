@@ -1,27 +1,11 @@
-import type { Matrix } from '@x/gpu';
 import { MAX_LENGTH, requireInt } from './checks';
+import type { ComplexArray } from './complex-types';
 
-// Complex types of the structured half. `ComplexArray` is structurally the same type as the one
-// eig.ts declares, and only that one is re-exported from the package index (index.ts re-exports
-// both halves with `export *`, where a duplicate name would be ambiguous).
+export type { ComplexArray, ComplexMatrix } from './complex-types';
 
-/**
- * A complex vector stored split: element k is `re[k] + i im[k]`. Both arrays have the same length.
- * Split storage (not interleaved) so real-only code can read `re` directly.
- */
-export interface ComplexArray {
-  re: Float64Array;
-  im: Float64Array;
-}
+// The complex types of @x/linalg (fft, eig, butterflies, frames) and their helpers; @x/ssm uses them too.
 
-/**
- * A complex matrix stored as two real row-major matrices of the same shape:
- * element (i, j) is `re.data[i * cols + j] + i im.data[i * cols + j]`.
- */
-export interface ComplexMatrix {
-  re: Matrix;
-  im: Matrix;
-}
+
 
 /**
  * A zero complex vector of length n.

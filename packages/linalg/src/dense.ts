@@ -9,4 +9,3 @@ export { cond, matrixRank } from './rank';
 export { svdLowrank } from './randomized';
 export { type LstsqResult, lstsq, pinv, solve, solveTriangular } from './solve';
 export { type SvdOptions, type SvdResult, svd, svdvals } from './svd';
-export { svdAccuracyExperiment } from './dense-experiments';

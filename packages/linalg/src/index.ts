@@ -1,3 +1,2 @@
 export * from './dense';
 export * from './structured';
-export { experiments } from './experiments';

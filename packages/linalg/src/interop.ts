@@ -1,4 +1,4 @@
-import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { DomainError, fromRows, type Matrix, ShapeError } from '@x/gpu';
 import { mat } from './dense-util';
 
 /**
@@ -37,23 +37,20 @@ export function toMlMatrix<T>(a: Matrix, ctor: new (data: number[][]) => T): T {
 }
 
 /**
- * Copies nested arrays (rows of equal length) into a float64 {@link Matrix}. O(mn).
- * @throws ShapeError on ragged rows.
+ * Copies nested arrays (rows of equal length) into a float64 {@link Matrix}: the same as
+ * `fromRows` from @x/gpu, which is the one home of this copy. O(mn).
+ * @deprecated Use `fromRows` from @x/gpu; this alias goes in the next release.
+ * @throws ShapeError on ragged rows; DomainError for an entry that is not a number.
  */
 export function fromArray2D(rows: ArrayLike<ArrayLike<number>>): Matrix<Float64Array> {
-  const m = rows.length;
-  const n = m === 0 ? 0 : rows[0]!.length;
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    const r = rows[i]!;
-    if (r.length !== n) throw new ShapeError(`fromArray2D: row ${i} has length ${r.length}, expected ${n} (the length of row 0)`);
-    for (let j = 0; j < n; j++) {
-      const v = r[j];
-      if (typeof v !== 'number') throw new DomainError(`fromArray2D: entry [${i}, ${j}] is not a number`);
-      out[i * n + j] = v;
-    }
+  try {
+    return fromRows(rows);
+  } catch (e) {
+    // name the function the caller used
+    if (e instanceof ShapeError) throw new ShapeError(e.message.replace(/^fromRows:/, 'fromArray2D:'));
+    if (e instanceof DomainError) throw new DomainError(e.message.replace(/^fromRows:/, 'fromArray2D:'));
+    throw e;
   }
-  return mat(m, n, out);
 }
 
 /** The rows of a {@link Matrix} as nested number arrays. O(mn). */

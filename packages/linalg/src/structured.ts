@@ -1,7 +1,6 @@
 // Structured matrices: re-exports only (owned by the structured-linalg work).
-// `ComplexArray` itself is exported once, by the dense half (eig.ts declares the same structural
-// type { re: Float64Array; im: Float64Array }); a second `export *` of that name would be ambiguous.
-export { type ComplexMatrix, complexZeros, isComplexArray } from './complex';
+// The complex types live in complex.ts and are exported once, here (eig.ts imports them too).
+export { type ComplexArray, type ComplexMatrix, complexZeros, isComplexArray } from './complex';
 export { clearFftPlans, type FftNorm, type FftOptions, type FftOutOptions, fft, ifft, irfft, rfft } from './fft';
 export { type DctMatrixOptions, type DctOptions, dct, dct2d, dctCols, dctMatrix, dctRows, idct } from './dct';
 export { kron, kronMatvec } from './kron';
@@ -61,5 +60,4 @@ export {
   unitaryRfft,
 } from './frames';
 export { type KpsvdOptions, type KpsvdResult, kpsvd, kronRearrange } from './kpsvd';
-export { butterflyLearnsDftExperiment, frameViewsExperiment, structuredExperiments } from './structured-experiments';
 export { type ConvolveMode, fftConvolve } from './convolve';

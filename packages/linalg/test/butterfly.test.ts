@@ -174,7 +174,7 @@ describe('learning the DFT with Adam (Dao et al. 2019, Sec. 4.1)', () => {
 
 describe('experiment: linalg/butterfly-learns-dft', () => {
   it('quick run holds the qualitative claim (DFT and Hadamard < 1e-8, random control not fit)', async () => {
-    const { butterflyLearnsDftExperiment } = await import('../src/structured');
+    const { butterflyLearnsDftExperiment } = await import('../src/experiments-entry');
     const res = await butterflyLearnsDftExperiment.run({ quick: true, seed: 0 });
     expect(res.ok).toBe(true);
     expect(res.metrics!.dftLoss).toBeLessThan(1e-8);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { experimentResultProblems } from '@x/gpu';
-import { experiments } from '../src';
+import { experiments } from '../src/experiments-entry';
 
 describe('@x/linalg experiments (quick mode)', () => {
   for (const e of experiments) {

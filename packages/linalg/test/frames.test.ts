@@ -187,7 +187,7 @@ describe('frame errors', () => {
 
 describe('experiment: linalg/frame-views', () => {
   it('quick run: DFT distances preserved, frame distortions inside [A, B]', async () => {
-    const { frameViewsExperiment } = await import('../src/structured');
+    const { frameViewsExperiment } = await import('../src/experiments-entry');
     const res = await frameViewsExperiment.run({ quick: true, seed: 1 });
     expect(res.ok).toBe(true);
     expect(Math.abs(res.metrics!['unitary DFT A']! - 1)).toBeLessThan(1e-12);

@@ -1,7 +1,7 @@
 import { assertMatrix, DomainError, type Matrix, type MatrixData } from '@x/gpu';
 import { checkFinite, checkNumber, checkOptions, checkPositive, describe } from '@x/gpu/checks';
 import { erfc } from './erf';
-import { checkGrad, type Module, type ModuleJSON, noForward, type Parameter } from './module';
+import { checkGrad, type Module, type ModuleStateJSON, moduleJSON, noForward, type Parameter } from './module';
 
 const INV_SQRT_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 0.3989422804014327;
@@ -56,10 +56,19 @@ export abstract class Activation implements Module {
 
   zeroGrad(): void {}
 
-  toJSON(): ModuleJSON {
-    return { type: this.type };
+  /** The activation's settings (its `config`); none by default. */
+  protected config(): Record<string, number | string> {
+    return {};
+  }
+
+  /** The state envelope: the settings as `config`, no state. */
+  toJSON(): ActivationJSON {
+    return moduleJSON(this.type, this.config(), {});
   }
 }
+
+/** What an {@link Activation}'s `toJSON()` returns: its type tag and settings (`approximate`, `beta`, `omega0`), no state. */
+export type ActivationJSON = ModuleStateJSON<string, Record<string, number | string>, Record<string, never>>;
 
 /** ReLU: max(0, x); derivative 1 for x > 0, else 0 (Nair & Hinton 2010). */
 export class ReLU extends Activation {
@@ -149,8 +158,8 @@ export class GELU extends Activation {
     }
     return bad;
   }
-  override toJSON(): ModuleJSON {
-    return { type: this.type, approximate: this.approximate };
+  protected override config(): Record<string, number | string> {
+    return { approximate: this.approximate };
   }
 }
 
@@ -271,8 +280,8 @@ export class Softplus extends Activation {
     }
     return bad;
   }
-  override toJSON(): ModuleJSON {
-    return { type: this.type, beta: this.beta };
+  protected override config(): Record<string, number | string> {
+    return { beta: this.beta };
   }
 }
 
@@ -313,7 +322,7 @@ export class Sine extends Activation {
     }
     return bad;
   }
-  override toJSON(): ModuleJSON {
-    return { type: this.type, omega0: this.omega0 };
+  protected override config(): Record<string, number | string> {
+    return { omega0: this.omega0 };
   }
 }

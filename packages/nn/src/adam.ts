@@ -1,7 +1,14 @@
-import { DomainError } from '@x/gpu';
 import { checkOptions } from '@x/gpu/checks';
 import type { Parameter } from './module';
-import { checkParams, checkRate, type Optimizer, stateFor, stateFromJSON, stateToJSON } from './optimizer';
+import {
+  checkParams,
+  checkRate,
+  type Optimizer,
+  type OptimizerStateJSON,
+  optimizerFromJSONOf,
+  optimizerToJSON,
+  stateFor,
+} from './optimizer';
 
 /** Hyperparameters of {@link Adam}: learning rate, β1, β2, ε, weight decay. */
 export interface AdamOptions {
@@ -16,6 +23,9 @@ export interface AdamOptions {
   /** Decoupled weight decay λ (AdamW, Loshchilov & Hutter 2019): p -= α λ p each step. Default 0. */
   weightDecay?: number;
 }
+
+/** What {@link Adam.toJSON} returns: the @x state envelope, per-parameter slots `m` and `v`. */
+export type AdamJSON = OptimizerStateJSON<'Adam', Required<AdamOptions>>;
 
 /**
  * Adam (Kingma & Ba 2015, Algorithm 1): m = β1 m + (1-β1) g, v = β2 v + (1-β2) g²,
@@ -66,27 +76,22 @@ export class Adam implements Optimizer {
     }
   }
 
-  toJSON(): { type: 'Adam'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; t: number; state: Record<string, number[][]> } {
-    return {
-      type: 'Adam',
-      lr: this.lr,
-      beta1: this.beta1,
-      beta2: this.beta2,
-      eps: this.eps,
-      weightDecay: this.weightDecay,
-      t: this.t,
-      state: stateToJSON(this.state),
-    };
+  /** The state envelope: hyperparameters as `config`, step count and moments (bit-exact) as `state`. */
+  toJSON(): AdamJSON {
+    const config = { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay };
+    return optimizerToJSON('Adam', config, this.t, this.state, ['m', 'v']);
   }
 
-  /** Restores hyperparameters, step count and moments exactly. */
-  static fromJSON(json: unknown): Adam {
-    const j = json as ReturnType<Adam['toJSON']>;
-    if (!j || j.type !== 'Adam') throw new DomainError('Adam.fromJSON: expected the output of Adam.toJSON()');
-    const a = new Adam(j);
-    if (!Number.isInteger(j.t) || j.t < 0) throw new DomainError(`Adam.fromJSON: t must be a non-negative integer, got ${j.t}`);
-    a.t = j.t;
-    a.state = stateFromJSON('Adam.fromJSON', j.state, 2);
+  /**
+   * Restores hyperparameters, step count and moments exactly (the envelope, or the unversioned
+   * format of earlier releases). Throws a DomainError/ShapeError naming the field for malformed
+   * JSON, and for a step count without the moments it implies.
+   */
+  static fromJSON(json: AdamJSON): Adam {
+    const { config, t, store } = optimizerFromJSONOf('Adam', json, ['m', 'v'], () => true);
+    const a = new Adam(config as AdamOptions);
+    a.t = t;
+    a.state = store;
     return a;
   }
 }

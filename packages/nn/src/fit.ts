@@ -170,7 +170,18 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     if (!Number.isInteger(l.step) || l.step < 0 || l.step > steps) {
       throw new DomainError(`fit: the checkpoint is at step ${l.step}, beyond steps = ${steps}`);
     }
+    if (typeof l.rng !== 'object' || l.rng === null) throw new DomainError('fit: the checkpoint has no loop.rng (the shuffling generator state); without it the run would not continue identically');
     r = makeRng(l.rng);
+    const seen = new Uint8Array(n);
+    for (const i of l.order) {
+      if (!Number.isInteger(i) || i < 0 || i >= n || seen[i]) throw new DomainError(`fit: the checkpoint's loop.order is not a permutation of the ${n} example indices`);
+      seen[i] = 1;
+    }
+    if (!Number.isInteger(l.cursor) || l.cursor < 0 || l.cursor > n) throw new DomainError(`fit: the checkpoint's loop.cursor must be an integer in [0, ${n}], got ${l.cursor}`);
+    if (!Number.isInteger(l.epoch) || l.epoch < 1) throw new DomainError(`fit: the checkpoint's loop.epoch must be an integer >= 1, got ${l.epoch}`);
+    if (!Array.isArray(resume.losses) || resume.losses.length < l.step || resume.losses.some((v) => typeof v !== 'number')) {
+      throw new DomainError(`fit: the checkpoint's losses must hold ${l.step} numbers`);
+    }
     order = Int32Array.from(l.order);
     cursor = l.cursor;
     step = l.step;

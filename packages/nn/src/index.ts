@@ -7,15 +7,19 @@ export {
   forwardWith,
   type Module,
   type ModuleJSON,
+  type ModuleStateJSON,
+  moduleJSON,
+  readModuleJSON,
   type Parameter,
   parameterCount,
   prefixParameters,
   zeroGradOf,
 } from './module';
 export { type BiasInit, type InitOptions, type InitScheme, initBias, initScale, initWeight } from './init';
-export { Linear, type LinearOptions } from './linear';
+export { Linear, type LinearJSON, type LinearOptions } from './linear';
 export {
   Activation,
+  type ActivationJSON,
   GELU,
   type GELUOptions,
   ReLU,
@@ -29,8 +33,8 @@ export {
   Tanh,
 } from './activations';
 export { erf, erfc } from './erf';
-export { Sequential } from './sequential';
-export { Residual } from './residual';
+export { Sequential, type SequentialJSON } from './sequential';
+export { Residual, type ResidualJSON } from './residual';
 export { childFromJSON, type ModuleFactory, type ModuleRegistry, moduleFromJSON, registerModule } from './registry';
 export { type Loss, type LossOptions, type LossResult, l1Loss, mseLoss, softmax, softmaxCrossEntropyLoss } from './losses';
 export { accuracy, type PsnrOptions, psnr } from './metrics';
@@ -43,9 +47,9 @@ export {
   type GradFunction,
   gradCheck,
 } from './gradcheck';
-export type { Optimizer } from './optimizer';
-export { Adam, type AdamOptions } from './adam';
-export { SGD, type SGDOptions } from './sgd';
+export type { Optimizer, OptimizerStateJSON } from './optimizer';
+export { Adam, type AdamJSON, type AdamOptions } from './adam';
+export { SGD, type SGDJSON, type SGDOptions } from './sgd';
 export {
   type FitCheckpoint,
   type FitData,
@@ -56,7 +60,6 @@ export {
   fit,
   type NonFiniteLossError,
 } from './fit';
-export { type MlpRegressionOptions, type MlpRegressionResult, mlpRegressionExperiment } from './experiments';
 export { Embedding, type EmbeddingOptions } from './embedding';
 export { LayerNorm, type LayerNormOptions, type NormOptions, RMSNorm } from './norm';
 export { Dropout, type DropoutOptions } from './dropout';

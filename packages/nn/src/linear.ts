@@ -1,4 +1,4 @@
-import { type Device, DomainError, gemmAccumulate, isMatrix, type Matrix, matmul, type Rng, ShapeError } from '@x/gpu';
+import { type Device, DomainError, type EncodedArray, gemmAccumulate, isMatrix, type Matrix, matmul, type Rng, ShapeError } from '@x/gpu';
 import { checkAlloc, checkFinite, checkNonNegative, checkOptions, checkRng, checkSize, describe } from '@x/gpu/checks';
 import { type BiasInit, type InitOptions, type InitScheme, initBias, initWeight } from './init';
 import {
@@ -7,9 +7,11 @@ import {
   checkInput,
   floatsFromJSON,
   type Module,
-  type ModuleJSON,
+  type ModuleStateJSON,
+  moduleJSON,
   noForward,
   type Parameter,
+  readModuleJSON,
 } from './module';
 
 const LINEAR_KEYS = ['seed', 'init', 'weight', 'bias', 'biasInit', 'device', 'deviceThreshold', 'name', 'gain'];
@@ -37,6 +39,13 @@ export interface LinearOptions extends InitOptions {
   /** Name used in error messages; default `Linear(in, out)`. */
   name?: string;
 }
+
+/** What {@link Linear.toJSON} returns: the @x state envelope. */
+export type LinearJSON = ModuleStateJSON<
+  'Linear',
+  { name: string; inFeatures: number; outFeatures: number; useBias: boolean },
+  { weight: EncodedArray; bias: EncodedArray }
+>;
 
 /**
  * Fully connected layer: y = x Wᵀ + b for a batch x (batch x in), W (out x in), b (out).
@@ -183,30 +192,31 @@ export class Linear implements Module {
     this.biasGrad.fill(0);
   }
 
-  toJSON(): ModuleJSON {
-    return {
-      type: 'Linear',
-      name: this.name,
-      inFeatures: this.inFeatures,
-      outFeatures: this.outFeatures,
-      useBias: this.useBias,
-      weight: Array.from(this.weight.data),
-      bias: Array.from(this.bias),
-    };
+  /** The state envelope: sizes, flag and name as `config`, weight and bias (bit-exact) as `state`. */
+  toJSON(): LinearJSON {
+    return moduleJSON(
+      'Linear',
+      { name: this.name, inFeatures: this.inFeatures, outFeatures: this.outFeatures, useBias: this.useBias },
+      { weight: this.weight.data, bias: this.bias },
+    );
   }
 
-  /** Rebuilds a layer from {@link Linear.toJSON} output (exact values). */
-  static fromJSON(json: ModuleJSON, opts: Pick<LinearOptions, 'device' | 'deviceThreshold'> = {}): Linear {
-    if (json.type !== 'Linear') throw new DomainError(`Linear.fromJSON: type is ${String(json.type)}, expected Linear`);
-    const inF = json.inFeatures as number;
-    const outF = json.outFeatures as number;
-    const useBias = json.useBias !== false;
-    const w = floatsFromJSON('Linear.fromJSON', 'weight', json.weight, inF * outF);
+  /**
+   * Rebuilds a layer from {@link Linear.toJSON} output (exact values), or from the unversioned
+   * format of earlier releases. Every field is checked: sizes are positive integers, weight and
+   * bias have the implied lengths and finite entries (a DomainError or ShapeError names the field).
+   */
+  static fromJSON(json: LinearJSON, opts: Pick<LinearOptions, 'device' | 'deviceThreshold'> = {}): Linear {
+    const r = readModuleJSON('Linear.fromJSON', 'Linear', json);
+    const inF = r.int('inFeatures', 1);
+    const outF = r.int('outFeatures', 1);
+    const useBias = r.has('useBias') ? r.bool('useBias') : true;
+    const w = r.f64('weight', { length: inF * outF, finite: true });
     return new Linear(inF, outF, {
       ...opts,
-      name: typeof json.name === 'string' ? json.name : undefined,
+      name: r.has('name') ? r.string('name') : undefined,
       weight: w,
-      bias: useBias ? floatsFromJSON('Linear.fromJSON', 'bias', json.bias, outF) : false,
+      bias: useBias ? r.f64('bias', { length: outF, finite: true }) : false,
     });
   }
 

@@ -1,4 +1,4 @@
-import { assertMatrix, type Device, DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { assertMatrix, type Device, DomainError, encodeArray, type EncodedArray, isStateJSON, type Matrix, readState, ShapeError, type StateJSON, StateReader, stateJSON } from '@x/gpu';
 
 /**
  * One trainable tensor of a module: its values and the gradient accumulated by `backward`,
@@ -16,10 +16,56 @@ export interface Parameter {
   readonly shape: readonly number[];
 }
 
-/** What `toJSON()` returns: a `type` tag plus whatever the module needs to rebuild itself. */
+/**
+ * What a module's `toJSON()` returns: the @x state envelope `{ type, version, config, state }`
+ * (see {@link ModuleStateJSON}), dispatched on `type` by `moduleFromJSON`. Typed loosely so that
+ * the unversioned `{ type, ...fields }` format of earlier releases is still accepted (read for
+ * one release).
+ */
 export interface ModuleJSON {
   readonly type: string;
   readonly [key: string]: unknown;
+}
+
+/**
+ * The envelope a module writes: `config` holds its scalar settings (sizes, flags, name), `state`
+ * its tensors as bit-exact `EncodedArray`s and its sub-modules' own envelopes.
+ */
+export type ModuleStateJSON<T extends string, C, S> = StateJSON<T, C, S>;
+
+/** Writes a module envelope, encoding every Float64Array in `state` bit-exactly. */
+export function moduleJSON<T extends string, C, S extends Record<string, unknown>>(
+  type: T,
+  config: C,
+  state: S,
+): ModuleStateJSON<T, C, { [K in keyof S]: S[K] extends Float64Array ? EncodedArray : S[K] }> {
+  const enc: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(state)) enc[k] = v instanceof Float64Array ? encodeArray(v) : v;
+  return stateJSON(type, config, enc as { [K in keyof S]: S[K] extends Float64Array ? EncodedArray : S[K] });
+}
+
+/**
+ * Opens a module's saved JSON for its `fromJSON`: the envelope (checked with `readState` from
+ * @x/gpu), or the unversioned `{ type, ...fields }` format of earlier releases, whose number
+ * arrays become encoded arrays and whose scalars become config, so both are read by the same
+ * code. Returns one reader over config and state together (a module's field names are unique).
+ */
+export function readModuleJSON(fn: string, type: string, json: unknown): StateReader {
+  let j = json;
+  if (typeof j === 'object' && j !== null && !Array.isArray(j) && !isStateJSON(j) && (j as ModuleJSON).type === type && (j as { version?: unknown }).version === undefined) {
+    const config: Record<string, unknown> = {};
+    const state: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(j as Record<string, unknown>)) {
+      if (k === 'type') continue;
+      if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number')) state[k] = encodeArray(Float64Array.from(v));
+      else if (Array.isArray(v) && v.length === 0) state[k] = encodeArray(new Float64Array(0));
+      else if (typeof v === 'object' && v !== null) state[k] = v;
+      else config[k] = v;
+    }
+    j = stateJSON(type, config, state);
+  }
+  const { config, state } = readState(fn, type, j);
+  return new StateReader(fn, { ...config.obj, ...state.obj }, '');
 }
 
 /** Passed down by the async path (`forwardAsync` / `backwardAsync`, and `fit({ device })`). */
@@ -102,7 +148,7 @@ export function noForward(layer: string): DomainError {
   return new DomainError(`${layer}: backward called before forward (there is no cached input)`);
 }
 
-/** Copies a JSON number array into a new Float64Array of the expected length. */
+/** Copies an array of finite numbers into a new Float64Array of the expected length (DomainError for NaN/±Infinity, ShapeError for a wrong length). */
 export function floatsFromJSON(fn: string, name: string, v: unknown, n: number): Float64Array {
   if (!Array.isArray(v) && !(v instanceof Float64Array)) {
     throw new DomainError(`${fn}: ${name} must be an array of ${n} numbers`);
@@ -112,7 +158,7 @@ export function floatsFromJSON(fn: string, name: string, v: unknown, n: number):
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const x = a[i];
-    if (typeof x !== 'number') throw new DomainError(`${fn}: ${name}[${i}] is not a number`);
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new DomainError(`${fn}: ${name}[${i}] is ${String(x)}, expected a finite number`);
     out[i] = x;
   }
   return out;

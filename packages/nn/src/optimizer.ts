@@ -1,4 +1,4 @@
-import { DomainError, ShapeError } from '@x/gpu';
+import { DomainError, type EncodedArray, encodeArray, isStateJSON, readState, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
 import { checkFinite, checkNonNegative, checkUnit, describe } from '@x/gpu/checks';
 import type { Parameter } from './module';
 
@@ -67,24 +67,76 @@ export function stateFor(fn: string, store: Map<string, Float64Array[]>, p: Para
   return s;
 }
 
-export function stateToJSON(store: Map<string, Float64Array[]>): Record<string, number[][]> {
-  const out: Record<string, number[][]> = {};
-  for (const [k, v] of store) out[k] = v.map((a) => Array.from(a));
-  return out;
+/**
+ * The saved form of @x/nn's optimizers: the @x state envelope, laid out exactly as @x/optim's
+ * (`config` = the options, `state` = `{ t, params: { [name]: { [slot]: EncodedArray } } }`), so an
+ * `SGD` checkpoint means the same thing to both packages.
+ */
+export interface OptimizerStateJSON<T extends string, C extends object> extends StateJSON<T, C, { readonly t: number; readonly params: Record<string, Record<string, EncodedArray>> }> {}
+
+/** Writes the envelope; `slots` names the per-parameter buffers in order (e.g. `['m', 'v']`). */
+export function optimizerToJSON<T extends string, C extends object>(
+  type: T,
+  config: C,
+  t: number,
+  store: Map<string, Float64Array[]>,
+  slots: readonly string[],
+): OptimizerStateJSON<T, C> {
+  const params: Record<string, Record<string, EncodedArray>> = {};
+  for (const [name, bufs] of store) params[name] = Object.fromEntries(slots.map((k, i) => [k, encodeArray(bufs[i]!)]));
+  return stateJSON(type, config, { t, params });
 }
 
-export function stateFromJSON(fn: string, json: unknown, count: number): Map<string, Float64Array[]> {
+/**
+ * Reads an optimizer checkpoint of class `type`: the envelope, or the unversioned format of
+ * @x/nn before it (`{ type, ...options, t, state: { [name]: number[][] } }`, read for one
+ * release). Checks the step count, every buffer (count, equal lengths, numbers) and that a
+ * step count > 0 comes with state when the optimizer keeps any (`keepsState(config)`).
+ */
+export function optimizerFromJSONOf(
+  type: string,
+  json: unknown,
+  slots: readonly string[],
+  keepsState: (config: Record<string, unknown>) => boolean,
+): { config: Record<string, unknown>; t: number; store: Map<string, Float64Array[]> } {
+  const fn = `${type}.fromJSON`;
   const store = new Map<string, Float64Array[]>();
-  if (json === undefined || json === null) return store;
-  if (typeof json !== 'object') throw new DomainError(`${fn}: state must be an object`);
-  for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
-    if (!Array.isArray(v) || v.length !== count || !v.every((a) => Array.isArray(a))) {
-      throw new DomainError(`${fn}: state of "${k}" must be ${count} arrays of numbers`);
+  let config: Record<string, unknown>;
+  let t: number;
+  const j = json as Record<string, unknown> | null;
+  if (j && typeof j === 'object' && j.type === type && j.version === undefined && !isStateJSON(j)) {
+    config = j;
+    t = j.t as number;
+    if (!Number.isSafeInteger(t) || t < 0) throw new DomainError(`${fn}: t must be a non-negative integer, got ${String(j.t)}`);
+    const st = j.state ?? {};
+    if (typeof st !== 'object' || st === null || Array.isArray(st)) throw new DomainError(`${fn}: state must be an object`);
+    for (const [k, v] of Object.entries(st as Record<string, unknown>)) {
+      if (!Array.isArray(v) || v.length !== slots.length || !v.every((a) => Array.isArray(a) && a.every((x) => typeof x === 'number'))) {
+        throw new DomainError(`${fn}: state of "${k}" must be ${slots.length} arrays of numbers`);
+      }
+      store.set(
+        k,
+        v.map((a: number[]) => Float64Array.from(a)),
+      );
     }
-    store.set(
-      k,
-      v.map((a: number[]) => Float64Array.from(a)),
-    );
+  } else {
+    const { config: c, state } = readState(fn, type, json);
+    config = c.obj;
+    t = state.int('t');
+    const params = state.object('params');
+    for (const name of Object.keys(params.obj)) {
+      const p = params.object(name);
+      store.set(
+        name,
+        slots.map((k) => p.f64(k)),
+      );
+    }
   }
-  return store;
+  for (const [name, bufs] of store) {
+    if (bufs.some((b) => b.length !== bufs[0]!.length)) throw new ShapeError(`${fn}: the state buffers of "${name}" differ in length`);
+  }
+  if (t > 0 && store.size === 0 && keepsState(config)) {
+    throw new DomainError(`${fn}: the state is empty but t = ${t}: the saved state is missing (restoring would restart the moments)`);
+  }
+  return { config, t, store };
 }

@@ -5,10 +5,16 @@ import {
   forwardWith,
   type Module,
   type ModuleJSON,
+  type ModuleStateJSON,
+  moduleJSON,
   type Parameter,
   prefixParameters,
+  readModuleJSON,
 } from './module';
-import { type ModuleRegistry, moduleFromJSON } from './registry';
+import { childFromJSON, type ModuleRegistry } from './registry';
+
+/** What {@link Residual.toJSON} returns: the @x state envelope, children's envelopes nested in `state`. */
+export type ResidualJSON = ModuleStateJSON<'Residual', Record<string, never>, { body: ModuleJSON }>;
 
 /**
  * Residual connection y = x + body(x) (He et al. 2016, eq. 1); body must keep the shape.
@@ -48,15 +54,16 @@ export class Residual implements Module {
     this.body.zeroGrad();
   }
 
-  toJSON(): ModuleJSON {
-    return { type: 'Residual', body: this.body.toJSON() };
+  /** The state envelope: no config, the body's own envelope in `state.body`. */
+  toJSON(): ResidualJSON {
+    return moduleJSON('Residual', {}, { body: this.body.toJSON() });
   }
 
-  static fromJSON(json: ModuleJSON, registry?: ModuleRegistry): Residual {
-    if (json.type !== 'Residual' || typeof json.body !== 'object' || json.body === null) {
-      throw new DomainError('Residual.fromJSON: expected { type: "Residual", body: {...} }');
-    }
-    return new Residual(moduleFromJSON(json.body as ModuleJSON, registry));
+  /** Rebuilds from {@link Residual.toJSON} (or the unversioned format of earlier releases). */
+  static fromJSON(json: ResidualJSON, registry?: ModuleRegistry): Residual {
+    const body = readModuleJSON('Residual.fromJSON', 'Residual', json).raw('body');
+    if (typeof body !== 'object' || body === null) throw new DomainError('Residual.fromJSON: body must be module JSON');
+    return new Residual(childFromJSON('Residual.fromJSON', 'body', body, registry));
   }
 
   /** a + b as a new float64 matrix; a ShapeError when the body changed the shape. */

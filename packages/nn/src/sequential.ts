@@ -5,10 +5,16 @@ import {
   forwardWith,
   type Module,
   type ModuleJSON,
+  type ModuleStateJSON,
+  moduleJSON,
   type Parameter,
   prefixParameters,
+  readModuleJSON,
 } from './module';
-import { type ModuleRegistry, moduleFromJSON } from './registry';
+import { childFromJSON, type ModuleRegistry } from './registry';
+
+/** What {@link Sequential.toJSON} returns: the @x state envelope, children's envelopes nested in `state`. */
+export type SequentialJSON = ModuleStateJSON<'Sequential', Record<string, never>, { layers: ModuleJSON[] }>;
 
 /**
  * Chains modules: forward runs them in order, backward in reverse. Parameter names are
@@ -66,15 +72,18 @@ export class Sequential implements Module {
     for (const l of this.layers) l.zeroGrad();
   }
 
-  toJSON(): ModuleJSON {
-    return { type: 'Sequential', layers: this.layers.map((l) => l.toJSON()) };
+  /** The state envelope: no config, the layers' own envelopes in `state.layers`. */
+  toJSON(): SequentialJSON {
+    return moduleJSON('Sequential', {}, { layers: this.layers.map((l) => l.toJSON()) });
   }
 
-  /** Rebuilds from {@link Sequential.toJSON}; children's types are resolved by {@link moduleFromJSON}. */
-  static fromJSON(json: ModuleJSON, registry?: ModuleRegistry): Sequential {
-    if (json.type !== 'Sequential' || !Array.isArray(json.layers)) {
-      throw new DomainError('Sequential.fromJSON: expected { type: "Sequential", layers: [...] }');
-    }
-    return new Sequential(...(json.layers as ModuleJSON[]).map((l) => moduleFromJSON(l, registry)));
+  /**
+   * Rebuilds from {@link Sequential.toJSON} (or the unversioned format of earlier releases);
+   * children's types are resolved by `moduleFromJSON`.
+   */
+  static fromJSON(json: SequentialJSON, registry?: ModuleRegistry): Sequential {
+    const layers = readModuleJSON('Sequential.fromJSON', 'Sequential', json).raw('layers');
+    if (!Array.isArray(layers)) throw new DomainError('Sequential.fromJSON: layers must be an array of module JSON');
+    return new Sequential(...(layers as ModuleJSON[]).map((l, i) => childFromJSON('Sequential.fromJSON', `layers[${i}]`, l, registry)));
   }
 }

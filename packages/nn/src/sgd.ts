@@ -1,7 +1,15 @@
 import { DomainError } from '@x/gpu';
 import { checkBoolean, checkOptions } from '@x/gpu/checks';
 import type { Parameter } from './module';
-import { checkParams, checkRate, type Optimizer, stateFor, stateFromJSON, stateToJSON } from './optimizer';
+import {
+  checkParams,
+  checkRate,
+  type Optimizer,
+  type OptimizerStateJSON,
+  optimizerFromJSONOf,
+  optimizerToJSON,
+  stateFor,
+} from './optimizer';
 
 /** Hyperparameters of {@link SGD}: learning rate, momentum (optionally Nesterov), weight decay. */
 export interface SGDOptions {
@@ -14,6 +22,12 @@ export interface SGDOptions {
   /** L2 weight decay λ added to the gradient (g += λ p). Default 0. */
   weightDecay?: number;
 }
+
+/**
+ * What {@link SGD.toJSON} returns: the @x state envelope, per-parameter slot `buf` (the momentum
+ * buffer), laid out as @x/optim's `SGD` writes it.
+ */
+export type SGDJSON = OptimizerStateJSON<'SGD', Required<SGDOptions>>;
 
 /**
  * Stochastic gradient descent with optional (Nesterov) momentum, in PyTorch's form:
@@ -60,25 +74,25 @@ export class SGD implements Optimizer {
     }
   }
 
-  toJSON(): { type: 'SGD'; lr: number; momentum: number; nesterov: boolean; weightDecay: number; t: number; state: Record<string, number[][]> } {
-    return {
-      type: 'SGD',
-      lr: this.lr,
-      momentum: this.momentum,
-      nesterov: this.nesterov,
-      weightDecay: this.weightDecay,
-      t: this.t,
-      state: stateToJSON(this.state),
-    };
+  /** The state envelope: hyperparameters as `config`, step count and momentum buffers (bit-exact) as `state`. */
+  toJSON(): SGDJSON {
+    const config = { lr: this.lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+    return optimizerToJSON('SGD', config, this.t, this.state, ['buf']);
   }
 
-  static fromJSON(json: unknown): SGD {
-    const j = json as ReturnType<SGD['toJSON']>;
-    if (!j || j.type !== 'SGD') throw new DomainError('SGD.fromJSON: expected the output of SGD.toJSON()');
-    const s = new SGD(j);
-    if (!Number.isInteger(j.t) || j.t < 0) throw new DomainError(`SGD.fromJSON: t must be a non-negative integer, got ${j.t}`);
-    s.t = j.t;
-    s.state = stateFromJSON('SGD.fromJSON', j.state, 1);
+  /**
+   * Restores hyperparameters, step count and momentum buffers exactly (the envelope, also as
+   * @x/optim's `SGD` writes it without dampening or schedule, or the unversioned format of
+   * earlier releases). Throws a DomainError/ShapeError naming the field for malformed JSON.
+   */
+  static fromJSON(json: SGDJSON): SGD {
+    const { config, t, store } = optimizerFromJSONOf('SGD', json, ['buf'], (c) => typeof c.momentum === 'number' && c.momentum > 0);
+    if ((config.dampening !== undefined && config.dampening !== 0) || config.schedule !== undefined) {
+      throw new DomainError('SGD.fromJSON: config has dampening or a schedule, which @x/nn\'s SGD does not support (use @x/optim\'s SGD)');
+    }
+    const s = new SGD(config as SGDOptions);
+    s.t = t;
+    s.state = store;
     return s;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mlpRegressionExperiment } from '../src';
+import { mlpRegressionExperiment } from '../src/experiments-entry';
 
 describe('mlpRegressionExperiment (demo page)', () => {
   it('returns a falling loss curve and a close fit of sin(3x)', async () => {

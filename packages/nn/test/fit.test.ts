@@ -2,6 +2,7 @@ import { createDevice, DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import {
   Adam,
+  type AdamJSON,
   type FitCheckpoint,
   type FitProgress,
   fit,
@@ -11,6 +12,7 @@ import {
   mseLoss,
   type NonFiniteLossError,
   SGD,
+  type SGDJSON,
   Sequential,
   softmaxCrossEntropyLoss,
   accuracy,
@@ -66,8 +68,8 @@ describe('fit: toy regression', () => {
 
 describe('fit: checkpoint and resume', () => {
   it.each([
-    ['Adam, 128 rows, batch 32', 128, 32, () => new Adam({ lr: 2e-2 }), (j: unknown) => Adam.fromJSON(j)],
-    ['SGD momentum, 100 rows, batch 24 (ragged epochs)', 100, 24, () => new SGD({ lr: 0.05, momentum: 0.9 }), (j: unknown) => SGD.fromJSON(j)],
+    ['Adam, 128 rows, batch 32', 128, 32, () => new Adam({ lr: 2e-2 }), (j: unknown) => Adam.fromJSON(j as AdamJSON)],
+    ['SGD momentum, 100 rows, batch 24 (ragged epochs)', 100, 24, () => new SGD({ lr: 0.05, momentum: 0.9 }), (j: unknown) => SGD.fromJSON(j as SGDJSON)],
   ] as const)('%s: resuming a mid-training checkpoint gives the identical final loss', async (_n, rows, batchSize, makeOpt, optFromJSON) => {
     const data = sineData(rows);
     const steps = 300;
@@ -103,6 +105,13 @@ describe('fit: checkpoint and resume', () => {
     await expect(fit({ model: mlp(), loss: mseLoss, optimizer: new Adam(), data, batchSize: 4, steps: 10, resume: ck })).rejects.toThrow(/batchSize 8/);
     await expect(fit({ model: mlp(), loss: mseLoss, optimizer: new Adam(), data: sineData(40), batchSize: 8, steps: 10, resume: ck })).rejects.toThrow(DomainError);
     await expect(fit({ model: mlp(), loss: mseLoss, optimizer: new Adam(), data, batchSize: 8, steps: 3, resume: ck })).rejects.toThrow(/step 5/);
+    const without = (loop: Record<string, unknown>) => ({ ...ck, loop: { ...ck.loop, ...loop } }) as FitCheckpoint;
+    await expect(fit({ model: mlp(), loss: mseLoss, optimizer: new Adam(), data, batchSize: 8, steps: 10, resume: without({ rng: undefined }) })).rejects.toThrow(/loop\.rng/);
+    await expect(fit({ model: mlp(), loss: mseLoss, optimizer: new Adam(), data, batchSize: 8, steps: 10, resume: without({ rng: { s: [1, 2, 3, 4], spare: Number.NaN } }) })).rejects.toThrow(/spare/);
+    const dup = [...ck.loop.order];
+    dup[1] = dup[0]!;
+    await expect(fit({ model: mlp(), loss: mseLoss, optimizer: new Adam(), data, batchSize: 8, steps: 10, resume: without({ order: dup }) })).rejects.toThrow(/permutation/);
+    await expect(fit({ model: mlp(), loss: mseLoss, optimizer: new Adam(), data, batchSize: 8, steps: 10, resume: without({ cursor: 99 }) })).rejects.toThrow(/cursor/);
   });
 });
 

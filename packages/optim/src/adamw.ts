@@ -20,6 +20,9 @@ export interface AdamWOptions extends BaseOptions {
   decoupled?: boolean;
 }
 
+/** What {@link AdamW.toJSON} returns: the @x state envelope with the options as `config`. */
+export type AdamWJSON = OptimizerJSON<'AdamW', AdamWOptions>;
+
 /**
  * Adam / AdamW (Kingma & Ba, ICLR 2015, Alg. 1; Loshchilov & Hutter, "Decoupled Weight Decay
  * Regularization", ICLR 2019, Alg. 2), matching torch.optim.AdamW: decay first, then
@@ -56,8 +59,16 @@ export class AdamW extends OptimizerBase<AdamWOptions> {
     adamStepInPlace(v.w, v.g, f64(s, 'm'), f64(s, 'v'), lr, this.b1, this.b2, this.eps, t, this.decoupled ? 0 : this.wd);
   }
 
-  /** Rebuilds an optimizer from {@link AdamW.toJSON}; resumes bit-identically. */
-  static fromJSON(json: OptimizerJSON): AdamW {
+  /** The state envelope: `config` is the options, `state` the step count and per-parameter state (bit-exact). */
+  override toJSON(): AdamWJSON {
+    return super.toJSON() as AdamWJSON;
+  }
+
+  /**
+   * Rebuilds an optimizer from {@link AdamW.toJSON} (or the version-1 format); resumes
+   * bit-identically. Throws a DomainError naming the field for malformed or missing state.
+   */
+  static fromJSON(json: AdamWJSON): AdamW {
     const j = checkJSON('AdamW', json);
     return new AdamW(j.options as AdamWOptions).restore(j);
   }

@@ -58,6 +58,9 @@ export interface AroOptions extends BaseOptions {
   adamWeightDecay?: number;
 }
 
+/** What {@link ARO.toJSON} returns: the @x state envelope with the options as `config`. */
+export type AROJSON = OptimizerJSON<'ARO', AroOptions>;
+
 /**
  * ARO, Adaptively Rotated Optimization (Gong et al., "ARO: A New Lens On Matrix Optimization
  * For Large Models", arXiv 2602.09006, sec. 3, the update
@@ -240,8 +243,16 @@ export class ARO extends OptimizerBase<AroOptions> {
     return { rows: X.rows, cols: X.cols, data: out };
   }
 
-  /** Rebuilds an optimizer from {@link ARO.toJSON}; resumes bit-identically. */
-  static fromJSON(json: OptimizerJSON): ARO {
+  /** The state envelope: `config` is the options, `state` the step count and per-parameter state (bit-exact). */
+  override toJSON(): AROJSON {
+    return super.toJSON() as AROJSON;
+  }
+
+  /**
+   * Rebuilds an optimizer from {@link ARO.toJSON} (or the version-1 format); resumes
+   * bit-identically. Throws a DomainError naming the field for malformed or missing state.
+   */
+  static fromJSON(json: AROJSON): ARO {
     const j = checkJSON('ARO', json);
     return new ARO(j.options as AroOptions).restore(j);
   }

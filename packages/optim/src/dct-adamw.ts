@@ -29,6 +29,9 @@ export interface DctAdamWOptions extends BaseOptions {
   weightDecay?: number;
 }
 
+/** What {@link DctAdamW.toJSON} returns: the @x state envelope with the options as `config`. */
+export type DctAdamWJSON = OptimizerJSON<'DctAdamW', DctAdamWOptions>;
+
 /**
  * DCT-AdamW, the SVD-free low-rank Adam of Modoranu et al. ("SVD-Free Low-Rank Adaptive
  * Gradient Optimization for Large Language Models", arXiv 2505.17967, Alg. 1; ISTA-DASLab
@@ -162,8 +165,16 @@ export class DctAdamW extends OptimizerBase<DctAdamWOptions> {
     for (let i = 0; i < w.length; i++) w[i] = w[i]! - stepSize * back.data[i]!;
   }
 
-  /** Rebuilds an optimizer from {@link DctAdamW.toJSON}; resumes bit-identically. */
-  static fromJSON(json: OptimizerJSON): DctAdamW {
+  /** The state envelope: `config` is the options, `state` the step count and per-parameter state (bit-exact). */
+  override toJSON(): DctAdamWJSON {
+    return super.toJSON() as DctAdamWJSON;
+  }
+
+  /**
+   * Rebuilds an optimizer from {@link DctAdamW.toJSON} (or the version-1 format); resumes
+   * bit-identically. Throws a DomainError naming the field for malformed or missing state.
+   */
+  static fromJSON(json: DctAdamWJSON): DctAdamW {
     const j = checkJSON('DctAdamW', json);
     return new DctAdamW(j.options as DctAdamWOptions).restore(j);
   }

@@ -14,22 +14,23 @@ import { Trion } from './trion';
  * @throws DomainError for an unknown type or malformed JSON.
  */
 export function optimizerFromJSON(json: OptimizerJSON): Optimizer {
-  switch (json?.type) {
+  if (typeof json !== 'object' || json === null) throw new DomainError(`optimizerFromJSON: expected the object an optimizer's toJSON() returns, got ${typeof json}`);
+  switch (json.type) {
     case 'SGD':
-      return SGD.fromJSON(json);
+      return SGD.fromJSON(json as never);
     case 'AdamW':
-      return AdamW.fromJSON(json);
+      return AdamW.fromJSON(json as never);
     case 'Muon':
-      return Muon.fromJSON(json);
+      return Muon.fromJSON(json as never);
     case 'GaLoreAdamW':
-      return GaLoreAdamW.fromJSON(json);
+      return GaLoreAdamW.fromJSON(json as never);
     case 'DctAdamW':
-      return DctAdamW.fromJSON(json);
+      return DctAdamW.fromJSON(json as never);
     case 'ARO':
-      return ARO.fromJSON(json);
+      return ARO.fromJSON(json as never);
     case 'Trion':
-      return Trion.fromJSON(json);
+      return Trion.fromJSON(json as never);
     default:
-      throw new DomainError(`optimizerFromJSON: unknown optimizer type ${JSON.stringify(json?.type)}`);
+      throw new DomainError(`optimizerFromJSON: unknown optimizer type ${JSON.stringify(json.type)}`);
   }
 }

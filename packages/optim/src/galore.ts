@@ -34,6 +34,9 @@ const RIGHT = 0;
 const LEFT = 1;
 const FULL = 2;
 
+/** What {@link GaLoreAdamW.toJSON} returns: the @x state envelope with the options as `config`. */
+export type GaLoreAdamWJSON = OptimizerJSON<'GaLoreAdamW', GaLoreOptions>;
+
 /**
  * GaLore (Zhao et al., "GaLore: Memory-Efficient LLM Training by Gradient Low-Rank Projection",
  * ICML 2024, Alg. 2; jiaweizzhao/GaLore galore_projector.py and adamw.py): every
@@ -190,8 +193,16 @@ export class GaLoreAdamW extends OptimizerBase<GaLoreOptions> {
     if (side !== LEFT) s.V = v;
   }
 
-  /** Rebuilds an optimizer from {@link GaLoreAdamW.toJSON}; resumes bit-identically. */
-  static fromJSON(json: OptimizerJSON): GaLoreAdamW {
+  /** The state envelope: `config` is the options, `state` the step count and per-parameter state (bit-exact). */
+  override toJSON(): GaLoreAdamWJSON {
+    return super.toJSON() as GaLoreAdamWJSON;
+  }
+
+  /**
+   * Rebuilds an optimizer from {@link GaLoreAdamW.toJSON} (or the version-1 format); resumes
+   * bit-identically. Throws a DomainError naming the field for malformed or missing state.
+   */
+  static fromJSON(json: GaLoreAdamWJSON): GaLoreAdamW {
     const j = checkJSON('GaLoreAdamW', json);
     return new GaLoreAdamW(j.options as GaLoreOptions).restore(j);
   }

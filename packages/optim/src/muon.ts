@@ -34,6 +34,9 @@ export interface MuonOptions extends BaseOptions {
   adamWeightDecay?: number;
 }
 
+/** What {@link Muon.toJSON} returns: the @x state envelope with the options as `config`. */
+export type MuonJSON = OptimizerJSON<'Muon', MuonOptions>;
+
 /**
  * Muon (Jordan et al. 2024, "Muon: An optimizer for hidden layers in neural networks";
  * KellerJordan/Muon muon.py, `muon_update` + `MuonWithAuxAdam`): for each 2-D parameter
@@ -111,8 +114,16 @@ export class Muon extends OptimizerBase<MuonOptions> {
     for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * (O.data[i]! * sc);
   }
 
-  /** Rebuilds an optimizer from {@link Muon.toJSON}; resumes bit-identically. */
-  static fromJSON(json: OptimizerJSON): Muon {
+  /** The state envelope: `config` is the options, `state` the step count and per-parameter state (bit-exact). */
+  override toJSON(): MuonJSON {
+    return super.toJSON() as MuonJSON;
+  }
+
+  /**
+   * Rebuilds an optimizer from {@link Muon.toJSON} (or the version-1 format); resumes
+   * bit-identically. Throws a DomainError naming the field for malformed or missing state.
+   */
+  static fromJSON(json: MuonJSON): Muon {
     const j = checkJSON('Muon', json);
     return new Muon(j.options as MuonOptions).restore(j);
   }

@@ -1,5 +1,4 @@
-import { DomainError, ShapeError } from '@x/gpu';
-import { decodeArray, type EncodedArray, encodeArray } from './codec';
+import { DomainError, decodeArray, type EncodedArray, encodeArray, isStateJSON, readState, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
 import { type ParamLike, type ParamView, viewParams } from './params';
 import { checkSchedule, type LrSchedule, scheduleFactor } from './schedule';
 import { checkNonNegative } from './validate';
@@ -7,13 +6,38 @@ import { checkNonNegative } from './validate';
 /** Per-parameter state: a flat record of typed arrays and numbers (serialized bit-exactly). */
 export type ParamState = Record<string, Float64Array | Int32Array | number>;
 
-/** What every optimizer's `toJSON()` returns: plain JSON, restored by `fromJSON`/{@link optimizerFromJSON}. */
-export interface OptimizerJSON {
+/** The saved state of one parameter: its typed arrays (bit-exact) and numbers, by field name. */
+export type ParamStateJSON = Record<string, EncodedArray | number>;
+
+/** The `state` of an {@link OptimizerJSON}: the step count and each parameter's state by name. */
+export interface OptimizerStateJSON {
+  /** Completed steps. */
+  readonly t: number;
+  /** Per-parameter state, keyed by parameter name (empty only before the first step). */
+  readonly params: Record<string, ParamStateJSON>;
+}
+
+/**
+ * What every optimizer's `toJSON()` returns: the @x state envelope (see `StateJSON` in @x/gpu)
+ * with the options as `config`, restored by each class's `fromJSON`/{@link optimizerFromJSON}.
+ * The version-1 format `{ type, version: 1, options, t, state }` is still read for one release.
+ */
+export interface OptimizerJSON<T extends string = string, C extends object = object> extends StateJSON<T, C, OptimizerStateJSON> {}
+
+/** The pre-envelope format (version 1), read for one release. */
+interface LegacyOptimizerJSON {
   readonly type: string;
   readonly version: 1;
   readonly options: Record<string, unknown>;
   readonly t: number;
-  readonly state: Record<string, Record<string, EncodedArray | number>>;
+  readonly state: Record<string, ParamStateJSON>;
+}
+
+/** A validated, decoded optimizer checkpoint (either format). */
+export interface CheckedOptimizerJSON {
+  readonly options: Record<string, unknown>;
+  readonly t: number;
+  readonly params: Map<string, ParamState>;
 }
 
 /**
@@ -101,36 +125,68 @@ export abstract class OptimizerBase<O extends BaseOptions> implements Optimizer 
     this.t = t;
   }
 
-  toJSON(): OptimizerJSON {
-    const state: Record<string, Record<string, EncodedArray | number>> = {};
-    for (const [name, s] of this.state) {
-      const o: Record<string, EncodedArray | number> = {};
-      for (const [k, v] of Object.entries(s)) o[k] = typeof v === 'number' ? v : encodeArray(v);
-      state[name] = o;
-    }
-    return { type: this.type, version: 1, options: JSON.parse(JSON.stringify(this.options)), t: this.t, state };
+  /** Whether every step leaves state behind (so `t > 0` with no saved state is corrupt). */
+  protected keepsState(): boolean {
+    return true;
   }
 
-  /** Restores the step counter and state from JSON (used by each class's static fromJSON). */
-  protected restore(json: OptimizerJSON): this {
-    if (!Number.isInteger(json.t) || json.t < 0) throw new DomainError(`${this.type}.fromJSON: t must be a non-negative integer`);
-    this.t = json.t;
-    for (const [name, o] of Object.entries(json.state ?? {})) {
-      const s: ParamState = {};
-      for (const [k, v] of Object.entries(o)) s[k] = typeof v === 'number' ? v : decodeArray(`${this.type}.fromJSON`, v);
-      this.state.set(name, s);
+  toJSON(): OptimizerJSON<string, O> {
+    const params: Record<string, ParamStateJSON> = {};
+    for (const [name, s] of this.state) {
+      const o: ParamStateJSON = {};
+      for (const [k, v] of Object.entries(s)) o[k] = typeof v === 'number' ? v : encodeArray(v);
+      params[name] = o;
     }
+    return stateJSON(this.type, JSON.parse(JSON.stringify(this.options)) as O, { t: this.t, params });
+  }
+
+  /** Restores the step counter and state from a checked checkpoint (used by each class's static fromJSON). */
+  protected restore(json: CheckedOptimizerJSON): this {
+    const fn = `${this.type}.fromJSON`;
+    if (json.t > 0 && json.params.size === 0 && this.keepsState()) {
+      throw new DomainError(`${fn}: state.params is empty but t = ${json.t}: the saved state is missing (restoring would restart the moments)`);
+    }
+    this.t = json.t;
+    for (const [name, s] of json.params) this.state.set(name, s);
     return this;
   }
 }
 
-/** Checks the `type` tag of an optimizer JSON. */
-export function checkJSON(type: string, json: unknown): OptimizerJSON {
-  const j = json as OptimizerJSON | null;
-  if (!j || typeof j !== 'object' || j.type !== type || j.version !== 1 || typeof j.options !== 'object') {
-    throw new DomainError(`${type}.fromJSON: expected { type: '${type}', version: 1, options, t, state }, got type ${JSON.stringify(j?.type)}`);
+function decodeParams(fn: string, where: string, raw: unknown): Map<string, ParamState> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DomainError(`${fn}: ${where} must be an object`);
+  const out = new Map<string, ParamState>();
+  for (const [name, o] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new DomainError(`${fn}: ${where}.${name} must be an object`);
+    const s: ParamState = {};
+    for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) throw new DomainError(`${fn}: ${where}.${name}.${k} must be a finite number, got ${v}`);
+        s[k] = v;
+      } else s[k] = decodeArray(`${fn} (${where}.${name}.${k})`, v);
+    }
+    out.set(name, s);
   }
-  return j;
+  return out;
+}
+
+/**
+ * Checks and decodes an optimizer checkpoint of class `type`: the envelope
+ * `{ type, version: 2, config, state: { t, params } }`, or the version-1 format
+ * `{ type, version: 1, options, t, state }` (read for one release).
+ */
+export function checkJSON(type: string, json: unknown): CheckedOptimizerJSON {
+  const fn = `${type}.fromJSON`;
+  const j = json as Partial<LegacyOptimizerJSON> | null;
+  if (j && typeof j === 'object' && j.version === 1 && j.type === type) {
+    if (typeof j.options !== 'object' || j.options === null) throw new DomainError(`${fn}: options must be an object`);
+    if (!Number.isSafeInteger(j.t) || (j.t as number) < 0) throw new DomainError(`${fn}: t must be a non-negative integer, got ${String(j.t)}`);
+    return { options: j.options, t: j.t as number, params: decodeParams(fn, 'state', j.state ?? {}) };
+  }
+  if (!isStateJSON(json) && j && typeof j === 'object' && j.type === type && j.version !== 1 && j.version !== 2) {
+    throw new DomainError(`${fn}: unknown version ${String(j.version)}`);
+  }
+  const { config, state } = readState(fn, type, json);
+  return { options: config.obj, t: state.int('t'), params: decodeParams(fn, 'state.params', state.raw('params')) };
 }
 
 /** Reads a Float64Array field of a parameter's state. */

@@ -17,6 +17,9 @@ export interface SGDOptions extends BaseOptions {
   weightDecay?: number;
 }
 
+/** What {@link SGD.toJSON} returns: the @x state envelope with the options as `config`. */
+export type SGDJSON = OptimizerJSON<'SGD', SGDOptions>;
+
 /**
  * Stochastic gradient descent with heavy-ball or Nesterov momentum, as torch.optim.SGD
  * (Sutskever et al., ICML 2013, eq. 3-4 in the "velocity" form):
@@ -38,6 +41,11 @@ export class SGD extends OptimizerBase<SGDOptions> {
     if (this.nesterov && (this.mu <= 0 || this.damp !== 0)) {
       throw new DomainError('SGD: nesterov needs momentum > 0 and dampening 0');
     }
+  }
+
+  /** Plain SGD (momentum 0) keeps no state. */
+  protected override keepsState(): boolean {
+    return this.mu > 0;
   }
 
   protected checkState(v: ParamView, s: ParamState): void {
@@ -67,8 +75,16 @@ export class SGD extends OptimizerBase<SGDOptions> {
     }
   }
 
-  /** Rebuilds an optimizer from {@link SGD.toJSON}; resumes bit-identically. */
-  static fromJSON(json: OptimizerJSON): SGD {
+  /** The state envelope: `config` is the options, `state` the step count and per-parameter state (bit-exact). */
+  override toJSON(): SGDJSON {
+    return super.toJSON() as SGDJSON;
+  }
+
+  /**
+   * Rebuilds an optimizer from {@link SGD.toJSON} (or the version-1 format); resumes
+   * bit-identically. Throws a DomainError naming the field for malformed or missing state.
+   */
+  static fromJSON(json: SGDJSON): SGD {
     const j = checkJSON('SGD', json);
     return new SGD(j.options as SGDOptions).restore(j);
   }

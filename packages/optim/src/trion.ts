@@ -37,6 +37,9 @@ export interface TrionOptions extends BaseOptions {
   adamWeightDecay?: number;
 }
 
+/** What {@link Trion.toJSON} returns: the @x state envelope with the options as `config`. */
+export type TrionJSON = OptimizerJSON<'Trion', TrionOptions>;
+
 /**
  * Trion (Modoranu et al., "SVD-Free Low-Rank Adaptive Gradient Optimization for Large Language
  * Models", arXiv 2505.17967; ISTA-DASLab `fft_low_rank/trion.py`): Dion's low-rank orthogonalized
@@ -131,8 +134,16 @@ export class Trion extends OptimizerBase<TrionOptions> {
     for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * sc * U.data[i]!;
   }
 
-  /** Rebuilds an optimizer from {@link Trion.toJSON}; resumes bit-identically. */
-  static fromJSON(json: OptimizerJSON): Trion {
+  /** The state envelope: `config` is the options, `state` the step count and per-parameter state (bit-exact). */
+  override toJSON(): TrionJSON {
+    return super.toJSON() as TrionJSON;
+  }
+
+  /**
+   * Rebuilds an optimizer from {@link Trion.toJSON} (or the version-1 format); resumes
+   * bit-identically. Throws a DomainError naming the field for malformed or missing state.
+   */
+  static fromJSON(json: TrionJSON): Trion {
     const j = checkJSON('Trion', json);
     return new Trion(j.options as TrionOptions).restore(j);
   }

@@ -136,7 +136,7 @@ describe("ARO with the 'adam' base", () => {
     const w = new Float64Array(12);
     opt.step([{ name: 'W', value: { rows: 3, cols: 4, data: w }, grad: randn(3, 4, 1) }]);
     const json = opt.toJSON();
-    const st = (json.state as Record<string, Record<string, unknown>>).W!;
+    const st = json.state.params.W!;
     expect(st.V).toBeDefined();
     expect(() => opt.f(randn(3, 4, 2))).toThrow(/stateful/);
   });

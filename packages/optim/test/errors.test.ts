@@ -39,7 +39,7 @@ describe('bad hyperparameters get clear errors', () => {
       const p = mk(6, 4);
       expect(() => opt.step([p])).toThrow(/rank must be an integer in \[1, 4\] for a \d+x\d+ matrix, got 5/);
       expect(Array.from((p.value as { data: Float64Array }).data)).toEqual(new Array(24).fill(1));
-      expect(opt.toJSON().t).toBe(0);
+      expect(opt.toJSON().state.t).toBe(0);
     }
   });
 
@@ -70,12 +70,12 @@ describe('bad hyperparameters get clear errors', () => {
 
   it('fromJSON rejects foreign or corrupt JSON', () => {
     const j = new AdamW().toJSON();
-    expect(() => Muon.fromJSON(j)).toThrow(DomainError);
+    expect(() => Muon.fromJSON(j as never)).toThrow(DomainError);
     expect(() => optimizerFromJSON({ ...j, type: 'Lion' })).toThrow(/unknown optimizer type/);
     const opt = new AdamW();
     opt.step([mk(2, 2)]);
     const bad = JSON.parse(JSON.stringify(opt.toJSON()));
-    bad.state.w.m.b64 = '###';
+    bad.state.params.w.m.b64 = '###';
     expect(() => AdamW.fromJSON(bad)).toThrow(DomainError);
   });
 });

@@ -1,6 +1,6 @@
 import { experimentResultProblems } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
-import { experiments } from '../src/index';
+import { experiments } from '../src/experiments-entry';
 
 describe('experiments (quick mode) reproduce the qualitative claims', () => {
   it('exports one experiment per headline claim, with ids, claims and the package name', () => {

@@ -1,7 +1,6 @@
-import { assertMatrix, DomainError, type Matrix, matmul, ShapeError, transpose } from '@x/gpu';
+import { add, assertMatrix, DomainError, hadamard, matmul, type Matrix, scale, scaleCols, ShapeError, transpose } from '@x/gpu';
 import { kron } from '@x/linalg';
 import { checkGrad, checkInput, type Module, type ModuleJSON, type Parameter } from '@x/nn';
-import { scaleCols } from './validate';
 
 type M = Matrix<Float64Array>;
 
@@ -318,17 +317,17 @@ export class AdaptedLinear implements Module {
       case 'lora': {
         acc('B', matmul(dY, h, { transA: true }), s); // out x r
         dh = matmul(dY, t.B!); // batch x r
-        scaleInPlace(dh, s);
+        scale(dh, s, dh);
         acc('A', matmul(dh, x, { transA: true })); // r x in
-        addInPlace(dx, matmul(dh, t.A!));
+        add(dx, matmul(dh, t.A!), dx);
         break;
       }
       case 'core': {
         const dh2 = matmul(dY, t.B!);
-        scaleInPlace(dh2, s);
+        scale(dh2, s, dh2);
         acc('R', matmul(dh2, h, { transA: true }));
         dh = matmul(dh2, t.R!);
-        addInPlace(dx, matmul(dh, t.A!));
+        add(dx, matmul(dh, t.A!), dx);
         break;
       }
       case 'svfit':
@@ -336,20 +335,20 @@ export class AdaptedLinear implements Module {
         const name = this.kind === 'svfit' ? 'sigma' : 'z';
         const diag = t[name]!.data;
         const dh2 = matmul(dY, t.U!); // batch x r
-        scaleInPlace(dh2, s);
-        acc(name, colSums(hadamardOf(dh2, h)));
+        scale(dh2, s, dh2);
+        acc(name, colSums(hadamard(dh2, h)));
         dh = scaleCols(dh2, diag);
-        addInPlace(dx, matmul(dh, t.V!, { transB: true }));
+        add(dx, matmul(dh, t.V!, { transB: true }), dx);
         break;
       }
       case 'sorsa': {
         acc('B', matmul(dY, h2, { transA: true }), s);
         const dh2 = matmul(dY, t.B!);
-        scaleInPlace(dh2, s);
-        acc('S', colSums(hadamardOf(dh2, h)));
+        scale(dh2, s, dh2);
+        acc('S', colSums(hadamard(dh2, h)));
         dh = scaleCols(dh2, t.S!.data);
         acc('A', matmul(dh, x, { transA: true }));
-        addInPlace(dx, matmul(dh, t.A!));
+        add(dx, matmul(dh, t.A!), dx);
         break;
       }
       case 'soka': {
@@ -434,12 +433,6 @@ export class AdaptedLinear implements Module {
   }
 }
 
-function hadamardOf(a: Matrix, b: Matrix): M {
-  const out = new Float64Array(a.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = a.data[i]! * b.data[i]!;
-  return { rows: a.rows, cols: a.cols, data: out };
-}
-
 function colSums(a: Matrix): M {
   const out = new Float64Array(a.cols);
   for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) out[j]! += a.data[i * a.cols + j]!;
@@ -448,14 +441,6 @@ function colSums(a: Matrix): M {
 
 function addRow(y: M, b: Float64Array): void {
   for (let i = 0; i < y.rows; i++) for (let j = 0; j < y.cols; j++) y.data[i * y.cols + j]! += b[j]!;
-}
-
-function scaleInPlace(a: Matrix, s: number): void {
-  if (s !== 1) for (let i = 0; i < a.data.length; i++) a.data[i]! *= s;
-}
-
-function addInPlace(a: Matrix, b: Matrix): void {
-  for (let i = 0; i < a.data.length; i++) a.data[i]! += b.data[i]!;
 }
 
 /** T (batch·n1 x m2): row (i, a) = X_i[a, :] B_kᵀ, where X_i = row i of X viewed as n1 x n2. */

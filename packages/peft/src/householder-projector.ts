@@ -1,6 +1,6 @@
-import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
+import { DomainError, leadingCols, matmul, type Matrix, ShapeError } from '@x/gpu';
 import { applyHouseholder, householder, svd, wyForm, wyToMatrix } from '@x/linalg';
-import { checkWeight, leadingCols } from './validate';
+import { checkWeight } from './validate';
 
 /**
  * Q(V) = H(v_1) H(v_2) ... H(v_k) with H(v) = I - 2 v vᵀ / ‖v‖², the columns of V (d x k) being

@@ -12,7 +12,6 @@ export { type CrossInit, type CrossInitEncoder, type CrossInitRegularizerOptions
 export { dareMerge, magnitudePrune, svdMergeAdapters, taskArithmetic, tiesMerge } from './merge';
 export { householderProduct, householderProjector, householderProjectorInit, householderVectorsOf, semanticDirections } from './householder-projector';
 export { type Adapter, AdaptedLinear, type AdaptedLinearOptions } from './adapted-linear';
-export { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora, sokaVsLora } from './experiments';
 export { evaAllocateRanks, EvaCollector, type EvaLayerSpec, type EvaOptions } from './eva';
 export {
   configForLayers,

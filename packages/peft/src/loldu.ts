@@ -1,6 +1,6 @@
-import { DomainError, type Matrix, matmul } from '@x/gpu';
+import { DomainError, leadingCols, leadingRows, matmul, type Matrix, scaleCols } from '@x/gpu';
 import { ldu } from '@x/linalg';
-import { checkPositive, checkRank, checkWeight, leadingCols, leadingRows, scaleCols } from './validate';
+import { checkPositive, checkRank, checkWeight } from './validate';
 
 /** The LoLDU initialization of a weight: permutation P, unit triangles L and U, the trainable diagonal z, the residual weight and the scale. */
 export interface LolduInit {

@@ -1,6 +1,6 @@
-import { DomainError, type Matrix, rng, transpose } from '@x/gpu';
+import { DomainError, leadingCols, type Matrix, rng, scaleRows, transpose } from '@x/gpu';
 import { svd } from '@x/linalg';
-import { checkPositive, checkRank, checkWeight, leadingCols, scaleRows } from './validate';
+import { checkPositive, checkRank, checkWeight } from './validate';
 
 /** An adapter ΔW = scale · B R A with frozen B (out x r), A (r x in) and trainable R (r x r). */
 export interface CoreAdapter {

@@ -1,6 +1,6 @@
-import { DomainError, type Matrix, matmul, rng, ShapeError, transpose } from '@x/gpu';
+import { DomainError, leadingCols, matmul, type Matrix, rng, scaleCols, ShapeError, transpose } from '@x/gpu';
 import { svd } from '@x/linalg';
-import { leadingCols, scaleCols } from './validate';
+
 import { checkWeight } from './validate';
 
 function checkVectors(fn: string, taus: readonly Matrix[], weights?: readonly number[]): number[] {

@@ -1,6 +1,6 @@
-import { axpy, DomainError, type Matrix, matmul, ShapeError, transpose } from '@x/gpu';
+import { axpy, DomainError, leadingCols, matmul, type Matrix, scaleCols, scaleRows, ShapeError, transpose } from '@x/gpu';
 import { svd } from '@x/linalg';
-import { checkPositive, checkRank, checkWeight, leadingCols, scaleCols, scaleRows } from './validate';
+import { checkPositive, checkRank, checkWeight } from './validate';
 
 /** Options of {@link pissaInit}: alpha, and niter and seed for the fast randomized SVD. */
 export interface PissaOptions {

@@ -1,7 +1,7 @@
-import { type Matrix, matmul, transpose } from '@x/gpu';
+import { leadingCols, matmul, type Matrix, scaleCols, transpose } from '@x/gpu';
 import { svd } from '@x/linalg';
 import { orthoTerm } from './orthonormality';
-import { checkPositive, checkRank, checkWeight, leadingCols, scaleCols } from './validate';
+import { checkPositive, checkRank, checkWeight } from './validate';
 
 /** What the SORSA initialization returns: the principal singular factors A, S, B, the residual weight and the scale. */
 export interface SorsaInit {

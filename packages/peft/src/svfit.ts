@@ -1,6 +1,6 @@
-import { type Matrix, matmul, sub } from '@x/gpu';
+import { leadingCols, matmul, type Matrix, scaleCols, sub } from '@x/gpu';
 import { svd } from '@x/linalg';
-import { checkRank, checkWeight, leadingCols, scaleCols } from './validate';
+import { checkRank, checkWeight } from './validate';
 
 /** What the SVFit initialization returns: the frozen singular vectors U and V, the trainable singular values σ, and the residual weight. */
 export interface SvfitInit {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ExperimentResult, experimentResultProblems } from '@x/gpu';
-import { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, pissaVsLora, rdpEpsilon, sokaVsLora } from '../src';
+import { rdpEpsilon } from '../src';
+import { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, pissaVsLora, sokaVsLora } from '../src/experiments-entry';
 
 describe('@x/peft experiments (quick mode): the qualitative claims hold', () => {
   const results = new Map<string, ExperimentResult>();

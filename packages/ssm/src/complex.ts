@@ -1,18 +1,8 @@
 import { DomainError, ShapeError } from '@x/gpu';
 import { checkPositive as gpuCheckPositive, checkSize } from '@x/gpu/checks';
-/**
- * A complex vector stored split: element k is re[k] + i im[k] (CONVENTIONS §2). Structurally
- * identical to @x/linalg's ComplexArray, so values pass between the packages unchanged.
- */
-export interface ComplexArray {
-  re: Float64Array;
-  im: Float64Array;
-}
+import type { ComplexArray } from '@x/linalg';
 
-/** A zero complex vector of length n. */
-export function czeros(n: number): ComplexArray {
-  return { re: new Float64Array(n), im: new Float64Array(n) };
-}
+export type { ComplexArray };
 
 /** A copy of a complex vector. */
 export function ccopy(x: ComplexArray): ComplexArray {

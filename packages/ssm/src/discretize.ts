@@ -1,5 +1,6 @@
+import { complexZeros } from '@x/linalg';
 import { DomainError } from '@x/gpu';
-import { type ComplexArray, checkComplexArray, checkPositive, czeros } from './complex';
+import { type ComplexArray, checkComplexArray, checkPositive } from './complex';
 
 /** Discretization rule of a diagonal SSM (S4D paper, Sec. 2.3 and Appendix A). */
 export type S4DDisc = 'zoh' | 'bilinear' | 'dss';
@@ -50,8 +51,8 @@ export function s4dDiscretize(
   checkPositive(fn, 'dt', params.dt);
   checkDisc(fn, disc, false);
   const { A, B, dt } = params;
-  const dA = czeros(n);
-  const dB = czeros(n);
+  const dA = complexZeros(n);
+  const dB = complexZeros(n);
   for (let i = 0; i < n; i++) {
     const ar = A.re[i]!;
     const ai = A.im[i]!;

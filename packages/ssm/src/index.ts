@@ -22,7 +22,6 @@ export {
   vandermondeGpuInputs,
 } from './vandermonde-gpu';
 export { legsKernelError } from './legs-kernel-error';
-export { experiments } from './experiments';
 export { parallelScan, type ScanElems, sequentialScan } from './scan';
 export { type S5InitOptions, type S5Params, type SplitMatrix, s5Apply, s5Discretize, s5Init } from './s5';
 export {
@@ -37,14 +36,11 @@ export { S3_ELEMENTS, s3Compose, s3Householder, s3TrackDeltaProduct, s3WordProbl
 export {
   DeltaProductClassifier,
   type DeltaProductClassifierOptions,
-  type TrainS3Options,
-  trainS3WordProblem,
 } from './word-problem';
 export { monomialExponents, type TensorAttentionInputs, tensorAttention, tensorAttentionPoly } from './tensor-attention';
 export { transferDense, transferDiag } from './transfer';
 export { type PtdOptions, type PtdResult, ptdInit, ptdOutput, spectralNorm } from './ptd';
 export { S4DLayer, type S4DLayerOptions, type S4DParameter } from './s4d-layer';
-export { delayTaskBatch, smoothDelayBatch, type TrainDelayOptions, trainS4DDelay } from './delay-task';
 export { eigConditionLoss, type PtdOptimizeOptions, ptdOptimize } from './ptd-optimize';
 export { type DplrParams, dplrKernel, hippoDplr } from './dplr';
 export { DeltaProductLayer, type DeltaProductLayerOptions } from './deltaproduct-layer';

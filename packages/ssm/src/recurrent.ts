@@ -1,4 +1,5 @@
-import { type ComplexArray, checkComplexArray, checkRealArray, czeros } from './complex';
+import { complexZeros } from '@x/linalg';
+import { type ComplexArray, checkComplexArray, checkRealArray } from './complex';
 import { checkDisc, checkS4DParams, type S4DParams, s4dDiscretize } from './discretize';
 
 /** Options of {@link s4dRecurrence}. */
@@ -29,7 +30,7 @@ export function s4dRecurrence(
   const disc = checkDisc(fn, opts.disc ?? 'zoh', false) as 'zoh' | 'bilinear';
   const D = opts.D ?? 0;
   if (!Number.isFinite(D)) checkRealArray(fn, 'D', [D]);
-  const x = czeros(n);
+  const x = complexZeros(n);
   if (opts.state !== undefined) {
     checkComplexArray(fn, 'state', opts.state, n);
     x.re.set(opts.state.re);

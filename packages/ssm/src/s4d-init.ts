@@ -1,5 +1,6 @@
+import { complexZeros } from '@x/linalg';
 import { DomainError } from '@x/gpu';
-import { type ComplexArray, checkInt, czeros } from './complex';
+import { type ComplexArray, checkInt } from './complex';
 import { hippoNormalEig } from './normal-eig';
 
 /** Diagonal initializations of S4D (S4D paper, Sec. 4.1 and Table 1) plus DSS. */
@@ -36,8 +37,8 @@ export function s4dInit(N: number, opts: S4DInitOptions): { A: ComplexArray; B: 
   checkInt('s4dInit', 'N', N, 2);
   if (N % 2 !== 0) throw new DomainError(`s4dInit: N must be even (N/2 conjugate pairs), got ${N}`);
   const h = N / 2;
-  const A = czeros(h);
-  const B = czeros(h);
+  const A = complexZeros(h);
+  const B = complexZeros(h);
   const kind = opts?.kind;
   switch (kind) {
     case 'lin':

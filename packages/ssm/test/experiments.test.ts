@@ -1,6 +1,6 @@
 import { experimentResultProblems } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
-import { experiments } from '../src';
+import { experiments } from '../src/experiments-entry';
 
 function byId(id: string) {
   const e = experiments.find((x) => x.id === id);

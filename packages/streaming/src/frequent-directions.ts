@@ -1,8 +1,9 @@
-import { DomainError, gram, type Matrix, matmul } from '@x/gpu';
+import { DomainError, type EncodedArray, encodeArray, gram, type Matrix, matmul, type StateJSON, stateJSON } from '@x/gpu';
+import { legacyArray, openCheckpoint } from './checkpoint';
 import { eigh } from '@x/linalg';
 import { checkInt, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
-import { dotN, toArray } from './vec';
+import { dotN } from './vec';
 
 /** Options of {@link FrequentDirections}. */
 export interface FrequentDirectionsOptions {
@@ -12,18 +13,16 @@ export interface FrequentDirectionsOptions {
   ell: number;
 }
 
-/** The checkpoint of a {@link FrequentDirections}: plain JSON. */
-export interface FrequentDirectionsJSON {
-  kind: 'FrequentDirections';
-  version: 1;
-  dim: number;
-  ell: number;
-  rowsSeen: number;
-  filled: number;
-  B: number[];
-  shrinkTotal: number;
-  frobeniusSq: number;
-}
+/**
+ * The checkpoint of a {@link FrequentDirections}: the @x state envelope, typed arrays bit-exact.
+ * The `kind`-tagged format of earlier releases is still read by `fromJSON` for one release.
+ */
+export interface FrequentDirectionsJSON
+  extends StateJSON<
+    'FrequentDirections',
+    { dim: number; ell: number },
+    { rowsSeen: number; filled: number; B: EncodedArray; shrinkTotal: number; frobeniusSq: number }
+  > {}
 
 /**
  * Frequent Directions: a deterministic streaming sketch B (at most 2ℓ x d) of the rows of A with
@@ -135,34 +134,41 @@ export class FrequentDirections {
   }
 
   toJSON(): FrequentDirectionsJSON {
-    return {
-      kind: 'FrequentDirections',
-      version: 1,
-      dim: this.dim,
-      ell: this.ell,
-      rowsSeen: this.t,
-      filled: this.filled,
-      B: toArray(this.B.subarray(0, this.filled * this.dim)),
-      shrinkTotal: this.shrink,
-      frobeniusSq: this.fro,
-    };
+    return stateJSON(
+      'FrequentDirections',
+      { dim: this.dim, ell: this.ell },
+      {
+        rowsSeen: this.t,
+        filled: this.filled,
+        B: encodeArray(this.B.slice(0, this.filled * this.dim)),
+        shrinkTotal: this.shrink,
+        frobeniusSq: this.fro,
+      },
+    );
   }
 
-  /** Resumes from {@link FrequentDirections.toJSON} output (an object or its JSON string). */
-  static fromJSON(json: FrequentDirectionsJSON | string): FrequentDirections {
-    const j = (typeof json === 'string' ? JSON.parse(json) : json) as FrequentDirectionsJSON;
-    if (j?.kind !== 'FrequentDirections' || j.version !== 1) {
-      throw new DomainError('FrequentDirections.fromJSON: not a FrequentDirections checkpoint (kind/version mismatch)');
-    }
-    const f = new FrequentDirections({ dim: j.dim, ell: j.ell });
-    if (j.B.length !== j.filled * j.dim || j.filled > 2 * j.ell) {
-      throw new DomainError('FrequentDirections.fromJSON: sketch size does not match filled x dim');
-    }
-    f.B.set(j.B);
-    f.filled = j.filled;
-    f.t = j.rowsSeen;
-    f.shrink = j.shrinkTotal;
-    f.fro = j.frobeniusSq;
+  /**
+   * Resumes from {@link FrequentDirections.toJSON} output bit-identically. Every field is checked
+   * (a DomainError or ShapeError names it). Also reads the `kind`-tagged format of earlier
+   * releases, and JSON text (deprecated; a parse failure is a DomainError).
+   */
+  static fromJSON(json: FrequentDirectionsJSON): FrequentDirections {
+    const fn = 'FrequentDirections.fromJSON';
+    const { config, state } = openCheckpoint(fn, 'FrequentDirections', json, (j) => ({
+      type: 'FrequentDirections',
+      version: 2,
+      config: { dim: j.dim, ell: j.ell },
+      state: { rowsSeen: j.rowsSeen, filled: j.filled, B: legacyArray(j.B), shrinkTotal: j.shrinkTotal, frobeniusSq: j.frobeniusSq },
+    }));
+    const f = new FrequentDirections({ dim: config.int('dim', 1), ell: config.int('ell', 1) });
+    const rowsSeen = state.int('rowsSeen');
+    const filled = state.int('filled');
+    if (filled > 2 * f.ell || filled > rowsSeen) throw new DomainError(`${fn}: state.filled = ${filled} exceeds 2 ell = ${2 * f.ell} or rowsSeen = ${rowsSeen}`);
+    f.B.set(state.f64('B', { length: filled * f.dim, finite: true }));
+    f.filled = filled;
+    f.t = rowsSeen;
+    f.shrink = state.number('shrinkTotal', { min: 0 });
+    f.fro = state.number('frobeniusSq', { min: 0 });
     return f;
   }
 }

@@ -1,8 +1,8 @@
-import { DomainError, type Matrix } from '@x/gpu';
+import { DomainError, type EncodedArray, encodeArray, type Matrix, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
+import { legacyArray, openCheckpoint } from './checkpoint';
 import { IncrementalSVD, type IncrementalSVDJSON } from './incremental-svd';
 import { checkBlock, checkInt, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
-import { toArray } from './vec';
 
 /** Options of {@link IncrementalPCA}. */
 export interface IncrementalPCAOptions {
@@ -20,19 +20,17 @@ export interface IncrementalPCAOptions {
   seed?: number;
 }
 
-/** The checkpoint of an {@link IncrementalPCA}: plain JSON. */
-export interface IncrementalPCAJSON {
-  kind: 'IncrementalPCA';
-  version: 1;
-  components: number;
-  batchSize: number;
-  dim: number;
-  n: number;
-  mean: number[];
-  totalSS: number;
-  svd: IncrementalSVDJSON;
-  pending: number[];
-}
+/**
+ * The checkpoint of an {@link IncrementalPCA}: the @x state envelope (the inner SVD's own
+ * envelope nested in `state.svd`), typed arrays bit-exact. The `kind`-tagged format of earlier
+ * releases is still read by `fromJSON` for one release.
+ */
+export interface IncrementalPCAJSON
+  extends StateJSON<
+    'IncrementalPCA',
+    { components: number; batchSize: number },
+    { dim: number; n: number; mean: EncodedArray; totalSS: number; svd: IncrementalSVDJSON; pending: EncodedArray }
+  > {}
 
 /**
  * Mean-centred incremental PCA over batches of rows, in memory O(d·k) whatever the stream
@@ -247,34 +245,47 @@ export class IncrementalPCA {
   }
 
   toJSON(): IncrementalPCAJSON {
-    return {
-      kind: 'IncrementalPCA',
-      version: 1,
-      components: this.k,
-      batchSize: this.batchSize,
-      dim: this.dim,
-      n: this.n,
-      mean: toArray(this.mu),
-      totalSS: this.totalSS,
-      svd: this.svd.toJSON(),
-      pending: this.pending.slice(),
-    };
+    return stateJSON(
+      'IncrementalPCA',
+      { components: this.k, batchSize: this.batchSize },
+      {
+        dim: this.dim,
+        n: this.n,
+        mean: encodeArray(this.mu),
+        totalSS: this.totalSS,
+        svd: this.svd.toJSON(),
+        pending: encodeArray(Float64Array.from(this.pending)),
+      },
+    );
   }
 
-  /** Resumes from {@link IncrementalPCA.toJSON} output (an object or its JSON string). */
-  static fromJSON(json: IncrementalPCAJSON | string): IncrementalPCA {
-    const j = (typeof json === 'string' ? JSON.parse(json) : json) as IncrementalPCAJSON;
-    if (j?.kind !== 'IncrementalPCA' || j.version !== 1) {
-      throw new DomainError('IncrementalPCA.fromJSON: not an IncrementalPCA checkpoint (kind/version mismatch)');
-    }
-    const p = new IncrementalPCA({ components: j.components, batchSize: j.batchSize });
-    p.dim = j.dim;
-    p.n = j.n;
-    p.mu = Float64Array.from(j.mean);
-    p.totalSS = j.totalSS;
-    p.svd = IncrementalSVD.fromJSON(j.svd);
-    p.pending = j.pending.slice();
-    p.pendingRows = j.dim > 0 ? j.pending.length / j.dim : 0;
+  /**
+   * Resumes from {@link IncrementalPCA.toJSON} output bit-identically. Every field is checked
+   * (a DomainError or ShapeError names it). Also reads the `kind`-tagged format of earlier
+   * releases, and JSON text (deprecated; a parse failure is a DomainError).
+   */
+  static fromJSON(json: IncrementalPCAJSON): IncrementalPCA {
+    const fn = 'IncrementalPCA.fromJSON';
+    const { config, state } = openCheckpoint(fn, 'IncrementalPCA', json, (j) => ({
+      type: 'IncrementalPCA',
+      version: 2,
+      config: { components: j.components, batchSize: j.batchSize },
+      state: { dim: j.dim, n: j.n, mean: legacyArray(j.mean), totalSS: j.totalSS, svd: j.svd, pending: legacyArray(j.pending) },
+    }));
+    const p = new IncrementalPCA({ components: config.int('components', 1), batchSize: config.int('batchSize', 1) });
+    const dim = state.int('dim', -1);
+    const d = Math.max(dim, 0);
+    const pending = state.f64('pending', { finite: true });
+    if (d === 0 ? pending.length !== 0 : pending.length % d !== 0) throw new ShapeError(`${fn}: state.pending must hold whole rows of dim = ${dim}`);
+    p.dim = dim;
+    p.n = state.int('n');
+    const mean = state.f64('mean', { finite: true });
+    if (p.n > 0 && mean.length !== d) throw new ShapeError(`${fn}: state.mean has ${mean.length} entries, expected dim = ${dim}`);
+    p.mu = Float64Array.from(mean);
+    p.totalSS = state.number('totalSS', { min: 0 });
+    p.svd = IncrementalSVD.fromJSON(state.raw('svd') as IncrementalSVDJSON);
+    p.pending = Array.from(pending);
+    p.pendingRows = d > 0 ? pending.length / d : 0;
     return p;
   }
 }

@@ -1,8 +1,8 @@
-import { DomainError, frobeniusNorm, type Matrix, transpose } from '@x/gpu';
+import { DomainError, type EncodedArray, encodeArray, frobeniusNorm, type Matrix, ShapeError, type StateJSON, stateJSON, transpose } from '@x/gpu';
+import { legacyArray, openCheckpoint } from './checkpoint';
 import { checkBlock, checkInt, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
 import { appendColumns, type CoreSvdOptions, EXACT_CORE, type SvdState } from './svd-update';
-import { toArray } from './vec';
 
 /** Options of {@link IncrementalSVD}. */
 export interface IncrementalSVDOptions {
@@ -26,24 +26,27 @@ export interface IncrementalSVDOptions {
 /** Which side of the matrix grows: 'columns' (addColumns, tracks U) or 'rows' (addRows, tracks V). */
 export type GrowthMode = 'columns' | 'rows';
 
-/** The checkpoint of an {@link IncrementalSVD}: plain JSON. */
-export interface IncrementalSVDJSON {
-  kind: 'IncrementalSVD';
-  version: 1;
-  rank: number;
-  blockSize: number;
-  core: CoreSvdOptions;
-  mode: GrowthMode | null;
-  dim: number;
-  count: number;
-  r: number;
-  basis: number[];
-  sigma: number[];
-  energy: number;
-  discarded: number;
-  spectralBound: number;
-  pending: number[];
-}
+/**
+ * The checkpoint of an {@link IncrementalSVD}: the @x state envelope, typed arrays bit-exact.
+ * The `kind`-tagged format of earlier releases is still read by `fromJSON` for one release.
+ */
+export interface IncrementalSVDJSON
+  extends StateJSON<
+    'IncrementalSVD',
+    { rank: number; blockSize: number; core: CoreSvdOptions },
+    {
+      mode: GrowthMode | null;
+      dim: number;
+      count: number;
+      r: number;
+      basis: EncodedArray;
+      sigma: EncodedArray;
+      energy: number;
+      discarded: number;
+      spectralBound: number;
+      pending: EncodedArray;
+    }
+  > {}
 
 /**
  * Incremental truncated SVD of a matrix that grows by blocks of columns (or of rows), in memory
@@ -244,45 +247,72 @@ export class IncrementalSVD {
   }
 
   toJSON(): IncrementalSVDJSON {
-    return {
-      kind: 'IncrementalSVD',
-      version: 1,
-      rank: this.rank,
-      blockSize: this.blockSize,
-      core: { ...this.core },
-      mode: this.mode,
-      dim: this.state.p,
-      count: this.absorbed,
-      r: this.state.r,
-      basis: toArray(this.state.P),
-      sigma: toArray(this.state.sigma),
-      energy: this.energy,
-      discarded: this.discarded,
-      spectralBound: this.spectral,
-      pending: this.pending.slice(),
-    };
+    return stateJSON(
+      'IncrementalSVD',
+      { rank: this.rank, blockSize: this.blockSize, core: { ...this.core } },
+      {
+        mode: this.mode,
+        dim: this.state.p,
+        count: this.absorbed,
+        r: this.state.r,
+        basis: encodeArray(this.state.P),
+        sigma: encodeArray(this.state.sigma),
+        energy: this.energy,
+        discarded: this.discarded,
+        spectralBound: this.spectral,
+        pending: encodeArray(Float64Array.from(this.pending)),
+      },
+    );
   }
 
-  /** Resumes from {@link IncrementalSVD.toJSON} output (an object or its JSON string). */
-  static fromJSON(json: IncrementalSVDJSON | string): IncrementalSVD {
-    const j = (typeof json === 'string' ? JSON.parse(json) : json) as IncrementalSVDJSON;
+  /**
+   * Resumes from {@link IncrementalSVD.toJSON} output bit-identically. Every field is checked
+   * (a DomainError or ShapeError names it). Also reads the `kind`-tagged format of earlier
+   * releases, and JSON text (deprecated; a parse failure is a DomainError).
+   */
+  static fromJSON(json: IncrementalSVDJSON): IncrementalSVD {
     const fn = 'IncrementalSVD.fromJSON';
-    if (j?.kind !== 'IncrementalSVD' || j.version !== 1) {
-      throw new DomainError(`${fn}: not an IncrementalSVD checkpoint (kind/version mismatch)`);
-    }
-    if (j.basis.length !== j.dim * j.r || j.sigma.length !== j.r || (j.dim > 0 && j.pending.length % j.dim !== 0)) {
-      throw new DomainError(`${fn}: array lengths do not match dim = ${j.dim}, r = ${j.r}`);
-    }
-    const c = j.core ?? EXACT_CORE;
-    const s = new IncrementalSVD({ rank: j.rank, blockSize: j.blockSize, svd: c.method, niter: c.niter, oversample: c.oversample, seed: c.seed });
-    s.mode = j.mode;
-    s.state = { p: j.dim, r: j.r, P: Float64Array.from(j.basis), sigma: Float64Array.from(j.sigma) };
-    s.absorbed = j.count;
-    s.energy = j.energy;
-    s.discarded = j.discarded;
-    s.spectral = j.spectralBound;
-    s.pending = j.pending.slice();
-    s.pendingRows = j.dim > 0 ? j.pending.length / j.dim : 0;
+    const { config, state } = openCheckpoint(fn, 'IncrementalSVD', json, (j) => ({
+      type: 'IncrementalSVD',
+      version: 2,
+      config: { rank: j.rank, blockSize: j.blockSize, core: j.core ?? EXACT_CORE },
+      state: {
+        mode: j.mode,
+        dim: j.dim,
+        count: j.count,
+        r: j.r,
+        basis: legacyArray(j.basis),
+        sigma: legacyArray(j.sigma),
+        energy: j.energy,
+        discarded: j.discarded,
+        spectralBound: j.spectralBound,
+        pending: legacyArray(j.pending),
+      },
+    }));
+    const c = config.object('core');
+    const method = c.string('method', ['exact', 'randomized'] as const);
+    const s = new IncrementalSVD({
+      rank: config.int('rank', 1),
+      blockSize: config.int('blockSize', 1),
+      svd: method,
+      niter: c.int('niter'),
+      oversample: c.int('oversample'),
+      seed: c.number('seed'),
+    });
+    const mode = state.raw('mode');
+    if (mode !== null && mode !== 'columns' && mode !== 'rows') throw new DomainError(`${fn}: state.mode must be null, 'columns' or 'rows', got ${JSON.stringify(mode)}`);
+    const dim = state.int('dim');
+    const r = state.int('r');
+    const pending = state.f64('pending', { finite: true });
+    if (dim === 0 ? pending.length !== 0 : pending.length % dim !== 0) throw new ShapeError(`${fn}: state.pending must hold whole rows of dim = ${dim}`);
+    s.mode = mode;
+    s.state = { p: dim, r, P: state.f64('basis', { length: dim * r, finite: true }), sigma: state.f64('sigma', { length: r, finite: true }) };
+    s.absorbed = state.int('count');
+    s.energy = state.number('energy', { min: 0 });
+    s.discarded = state.number('discarded', { min: 0 });
+    s.spectral = state.number('spectralBound', { min: 0 });
+    s.pending = Array.from(pending);
+    s.pendingRows = dim > 0 ? pending.length / dim : 0;
     return s;
   }
 }

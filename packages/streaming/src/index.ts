@@ -24,10 +24,3 @@ export { type OjaJSON, type OjaOptions, type OjaSchedule, OjaEstimator } from '.
 export { type RandomOrderJSON, type RandomOrderOptions, RandomOrderEigenvector } from './random-order';
 export type { RowLike } from './rows';
 export { type ConsumeOptions, feedRows, feedRowsSync, type RowSink, type RowSource, type StreamProgress } from './source';
-export {
-  concatSvdExperiment,
-  experiments,
-  frequentDirectionsExperiment,
-  incrementalPcaExperiment,
-  randomOrderVsOjaExperiment,
-} from './experiments/index';

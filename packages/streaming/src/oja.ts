@@ -1,7 +1,8 @@
-import { DomainError } from '@x/gpu';
+import { DomainError, type EncodedArray, encodeArray, type StateJSON, stateJSON } from '@x/gpu';
+import { legacyArray, openCheckpoint } from './checkpoint';
 import { checkInt, checkPositive, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
-import { dotN, normalizeInPlace, randomUnit, seededRng, toArray } from './vec';
+import { dotN, normalizeInPlace, randomUnit, seededRng } from './vec';
 import type { Matrix } from '@x/gpu';
 
 /**
@@ -28,17 +29,11 @@ export interface OjaOptions {
   init?: ArrayLike<number>;
 }
 
-/** The checkpoint of an {@link OjaEstimator}: plain JSON. */
-export interface OjaJSON {
-  kind: 'OjaEstimator';
-  version: 1;
-  dim: number;
-  eta: number;
-  schedule: OjaSchedule;
-  t0: number;
-  rowsSeen: number;
-  v: number[];
-}
+/**
+ * The checkpoint of an {@link OjaEstimator}: the @x state envelope, typed arrays bit-exact.
+ * The `kind`-tagged format of earlier releases is still read by `fromJSON` for one release.
+ */
+export interface OjaJSON extends StateJSON<'OjaEstimator', { dim: number; eta: number; schedule: OjaSchedule; t0: number }, { rowsSeen: number; v: EncodedArray }> {}
 
 const SCHEDULES: readonly OjaSchedule[] = ['constant', 'inverse', 'invsqrt'];
 
@@ -139,29 +134,25 @@ export class OjaEstimator {
   }
 
   toJSON(): OjaJSON {
-    return {
-      kind: 'OjaEstimator',
-      version: 1,
-      dim: this.dim,
-      eta: this.eta,
-      schedule: this.schedule,
-      t0: this.t0,
-      rowsSeen: this.t,
-      v: toArray(this.v),
-    };
+    return stateJSON('OjaEstimator', { dim: this.dim, eta: this.eta, schedule: this.schedule, t0: this.t0 }, { rowsSeen: this.t, v: encodeArray(this.v) });
   }
 
-  /** Resumes from {@link OjaEstimator.toJSON} output (an object or its JSON string). */
-  static fromJSON(json: OjaJSON | string): OjaEstimator {
-    const j = (typeof json === 'string' ? JSON.parse(json) : json) as OjaJSON;
-    if (j?.kind !== 'OjaEstimator' || j.version !== 1) {
-      throw new DomainError('OjaEstimator.fromJSON: not an OjaEstimator checkpoint (kind/version mismatch)');
-    }
-    checkInt('OjaEstimator.fromJSON', 'rowsSeen', j.rowsSeen, 0);
-    const o = new OjaEstimator({ dim: j.dim, eta: j.eta, schedule: j.schedule, t0: j.t0, init: j.v });
-    // init was normalized again; restore the stored vector exactly so the stream resumes bit-identically.
-    o.v = Float64Array.from(j.v);
-    o.t = j.rowsSeen;
+  /**
+   * Resumes from {@link OjaEstimator.toJSON} output bit-identically. Every field is checked
+   * (a DomainError or ShapeError names it). Also reads the `kind`-tagged format of earlier
+   * releases, and JSON text (deprecated; a parse failure is a DomainError).
+   */
+  static fromJSON(json: OjaJSON): OjaEstimator {
+    const { config, state } = openCheckpoint('OjaEstimator.fromJSON', 'OjaEstimator', json, (j) => ({
+      type: 'OjaEstimator',
+      version: 2,
+      config: { dim: j.dim, eta: j.eta, schedule: j.schedule, t0: j.t0 },
+      state: { rowsSeen: j.rowsSeen, v: legacyArray(j.v) },
+    }));
+    const dim = config.int('dim', 1);
+    const o = new OjaEstimator({ dim, eta: config.number('eta'), schedule: config.string('schedule') as OjaSchedule, t0: config.number('t0') });
+    o.v = state.f64('v', { length: dim, finite: true });
+    o.t = state.int('rowsSeen');
     return o;
   }
 }

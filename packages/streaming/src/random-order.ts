@@ -1,8 +1,9 @@
-import { DomainError, type Matrix } from '@x/gpu';
+import { DomainError, type EncodedArray, encodeArray, type Matrix, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
+import { legacyArray, openCheckpoint } from './checkpoint';
 import { eigh } from '@x/linalg';
 import { checkInt, checkPositive, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
-import { dotN, normalizeInPlace, randomUnit, seededRng, toArray } from './vec';
+import { dotN, normalizeInPlace, randomUnit, seededRng } from './vec';
 
 /** Options of {@link RandomOrderEigenvector}. */
 export interface RandomOrderOptions {
@@ -23,27 +24,28 @@ export interface RandomOrderOptions {
   seed?: number;
 }
 
-/** The checkpoint of a {@link RandomOrderEigenvector}: plain JSON. */
-export interface RandomOrderJSON {
-  kind: 'RandomOrderEigenvector';
-  version: 2;
-  dim: number;
-  n: number;
-  c: number;
-  blocks: number;
-  warmup: number;
-  rowsSeen: number;
-  block: number;
-  heavySumSq: number;
-  lightSumSq: number;
-  lightRows: number;
-  buffer: number[];
-  heavy: number[];
-  v: number[];
-  basis: number[];
-  acc: number[];
-  accRows: number[];
-}
+/**
+ * The checkpoint of a {@link RandomOrderEigenvector}: the @x state envelope, typed arrays
+ * bit-exact. The `kind`-tagged format of earlier releases is still read by `fromJSON` for one release.
+ */
+export interface RandomOrderJSON
+  extends StateJSON<
+    'RandomOrderEigenvector',
+    { dim: number; n: number; c: number; blocks: number; warmup: number },
+    {
+      rowsSeen: number;
+      block: number;
+      heavySumSq: number;
+      lightSumSq: number;
+      lightRows: number;
+      buffer: EncodedArray;
+      heavy: EncodedArray;
+      v: EncodedArray;
+      basis: EncodedArray;
+      acc: EncodedArray;
+      accRows: EncodedArray;
+    }
+  > {}
 
 /**
  * Top eigenvector of AᵀA from rows of A arriving once in uniformly random order: heavy rows
@@ -323,54 +325,82 @@ export class RandomOrderEigenvector {
   }
 
   toJSON(): RandomOrderJSON {
-    const flat = (xs: Float64Array[]) => xs.flatMap((x) => toArray(x));
-    return {
-      kind: 'RandomOrderEigenvector',
-      version: 2,
-      dim: this.dim,
-      n: this.n,
-      c: this.c,
-      blocks: this.blocks,
-      warmup: this.warmup,
-      rowsSeen: this.t,
-      block: this.block,
-      heavySumSq: this.heavySumSq,
-      lightSumSq: this.lightSumSq,
-      lightRows: this.lightRows,
-      buffer: this.buffer.slice(),
-      heavy: this.heavy.slice(),
-      v: toArray(this.v),
-      basis: flat(this.basis),
-      acc: flat(this.acc),
-      accRows: this.accRows.slice(),
+    const flat = (xs: Float64Array[]) => {
+      const out = new Float64Array(xs.length * this.dim);
+      for (let i = 0; i < xs.length; i++) out.set(xs[i]!, i * this.dim);
+      return encodeArray(out);
     };
+    return stateJSON(
+      'RandomOrderEigenvector',
+      { dim: this.dim, n: this.n, c: this.c, blocks: this.blocks, warmup: this.warmup },
+      {
+        rowsSeen: this.t,
+        block: this.block,
+        heavySumSq: this.heavySumSq,
+        lightSumSq: this.lightSumSq,
+        lightRows: this.lightRows,
+        buffer: encodeArray(Float64Array.from(this.buffer)),
+        heavy: encodeArray(Float64Array.from(this.heavy)),
+        v: encodeArray(this.v),
+        basis: flat(this.basis),
+        acc: flat(this.acc),
+        accRows: encodeArray(Float64Array.from(this.accRows)),
+      },
+    );
   }
 
-  /** Resumes from {@link RandomOrderEigenvector.toJSON} output (an object or its JSON string). */
-  static fromJSON(json: RandomOrderJSON | string): RandomOrderEigenvector {
-    const j = (typeof json === 'string' ? JSON.parse(json) : json) as RandomOrderJSON;
+  /**
+   * Resumes from {@link RandomOrderEigenvector.toJSON} output bit-identically. Every field is
+   * checked (a DomainError or ShapeError names it). Also reads the `kind`-tagged format of
+   * earlier releases, and JSON text (deprecated; a parse failure is a DomainError).
+   */
+  static fromJSON(json: RandomOrderJSON): RandomOrderEigenvector {
     const fn = 'RandomOrderEigenvector.fromJSON';
-    if (j?.kind !== 'RandomOrderEigenvector' || j.version !== 2) {
-      throw new DomainError(`${fn}: not a RandomOrderEigenvector checkpoint (kind/version mismatch)`);
-    }
-    const e = new RandomOrderEigenvector({ dim: j.dim, n: j.n, c: j.c, blocks: j.blocks, warmup: j.warmup });
-    const d = j.dim;
-    const k = j.accRows.length;
-    if (j.v.length !== d || j.heavy.length % d !== 0 || j.buffer.length % d !== 0 || j.basis.length !== k * d || j.acc.length !== k * d) {
-      throw new DomainError(`${fn}: array lengths do not match dim = ${d}`);
-    }
-    checkInt(fn, 'rowsSeen', j.rowsSeen, 0);
-    e.t = j.rowsSeen;
-    e.block = j.block;
-    e.heavySumSq = j.heavySumSq;
-    e.lightSumSq = j.lightSumSq;
-    e.lightRows = j.lightRows;
-    e.buffer = j.buffer.slice();
-    e.heavy = j.heavy.slice();
-    e.v = Float64Array.from(j.v);
-    e.basis = Array.from({ length: k }, (_, i) => Float64Array.from(j.basis.slice(i * d, (i + 1) * d)));
-    e.acc = Array.from({ length: k }, (_, i) => Float64Array.from(j.acc.slice(i * d, (i + 1) * d)));
-    e.accRows = j.accRows.slice();
+    const { config, state } = openCheckpoint(fn, 'RandomOrderEigenvector', json, (j) => ({
+      type: 'RandomOrderEigenvector',
+      version: 2,
+      config: { dim: j.dim, n: j.n, c: j.c, blocks: j.blocks, warmup: j.warmup },
+      state: {
+        rowsSeen: j.rowsSeen,
+        block: j.block,
+        heavySumSq: j.heavySumSq,
+        lightSumSq: j.lightSumSq,
+        lightRows: j.lightRows,
+        buffer: legacyArray(j.buffer),
+        heavy: legacyArray(j.heavy),
+        v: legacyArray(j.v),
+        basis: legacyArray(j.basis),
+        acc: legacyArray(j.acc),
+        accRows: legacyArray(j.accRows),
+      },
+    }));
+    const e = new RandomOrderEigenvector({
+      dim: config.int('dim', 1),
+      n: config.int('n', 1),
+      c: config.number('c'),
+      blocks: config.int('blocks', 1),
+      warmup: config.int('warmup', 0),
+    });
+    const d = e.dim;
+    const accRows = Array.from(state.f64('accRows'));
+    const k = accRows.length;
+    if (accRows.some((r) => !Number.isInteger(r) || r < 0)) throw new DomainError(`${fn}: state.accRows must hold non-negative integers`);
+    const buffer = state.f64('buffer', { finite: true });
+    const heavy = state.f64('heavy', { finite: true });
+    if (buffer.length % d !== 0 || heavy.length % d !== 0) throw new ShapeError(`${fn}: state.buffer and state.heavy must hold whole rows of dim = ${d}`);
+    const basis = state.f64('basis', { length: k * d, finite: true });
+    const acc = state.f64('acc', { length: k * d, finite: true });
+    e.v = state.f64('v', { length: d, finite: true });
+    e.t = state.int('rowsSeen');
+    e.block = state.int('block');
+    e.heavySumSq = state.number('heavySumSq', { min: 0 });
+    e.lightSumSq = state.number('lightSumSq', { min: 0 });
+    e.lightRows = state.int('lightRows');
+    e.buffer = Array.from(buffer);
+    e.heavy = Array.from(heavy);
+    e.basis = Array.from({ length: k }, (_, i) => basis.slice(i * d, (i + 1) * d));
+    e.acc = Array.from({ length: k }, (_, i) => acc.slice(i * d, (i + 1) * d));
+    e.accRows = accRows;
     return e;
   }
 }

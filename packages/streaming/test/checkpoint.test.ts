@@ -9,11 +9,11 @@ interface Streamer {
 }
 
 const makers: [string, (d: number, n: number) => Streamer, (json: string) => Streamer, (s: Streamer) => unknown][] = [
-  ['OjaEstimator', (d) => new OjaEstimator({ dim: d, eta: 0.05, schedule: 'invsqrt', seed: 3 }), (j) => OjaEstimator.fromJSON(j), (s) => Array.from((s as OjaEstimator).vector())],
-  ['RandomOrderEigenvector', (d, n) => new RandomOrderEigenvector({ dim: d, n, seed: 3 }), (j) => RandomOrderEigenvector.fromJSON(j), (s) => Array.from((s as RandomOrderEigenvector).vector())],
-  ['FrequentDirections', (d) => new FrequentDirections({ dim: d, ell: 3 }), (j) => FrequentDirections.fromJSON(j), (s) => Array.from((s as FrequentDirections).sketch().data)],
-  ['IncrementalSVD', () => new IncrementalSVD({ rank: 3, blockSize: 5 }), (j) => IncrementalSVD.fromJSON(j), (s) => Array.from((s as IncrementalSVD).singularValues())],
-  ['IncrementalPCA', () => new IncrementalPCA({ components: 2, batchSize: 6 }), (j) => IncrementalPCA.fromJSON(j), (s) => Array.from((s as IncrementalPCA).components().data)],
+  ['OjaEstimator', (d) => new OjaEstimator({ dim: d, eta: 0.05, schedule: 'invsqrt', seed: 3 }), (j) => OjaEstimator.fromJSON(JSON.parse(j)), (s) => Array.from((s as OjaEstimator).vector())],
+  ['RandomOrderEigenvector', (d, n) => new RandomOrderEigenvector({ dim: d, n, seed: 3 }), (j) => RandomOrderEigenvector.fromJSON(JSON.parse(j)), (s) => Array.from((s as RandomOrderEigenvector).vector())],
+  ['FrequentDirections', (d) => new FrequentDirections({ dim: d, ell: 3 }), (j) => FrequentDirections.fromJSON(JSON.parse(j)), (s) => Array.from((s as FrequentDirections).sketch().data)],
+  ['IncrementalSVD', () => new IncrementalSVD({ rank: 3, blockSize: 5 }), (j) => IncrementalSVD.fromJSON(JSON.parse(j)), (s) => Array.from((s as IncrementalSVD).singularValues())],
+  ['IncrementalPCA', () => new IncrementalPCA({ components: 2, batchSize: 6 }), (j) => IncrementalPCA.fromJSON(JSON.parse(j)), (s) => Array.from((s as IncrementalPCA).components().data)],
 ];
 
 const rowOf = (a: Matrix, i: number) => a.data.subarray(i * a.cols, (i + 1) * a.cols);

@@ -83,7 +83,7 @@ describe('RandomOrderEigenvector against numpy eigh(AᵀA)', () => {
     for (const cut of [0, 1, 37, Math.floor(n / 2), n - 1]) {
       const a = new RandomOrderEigenvector({ dim: d, n, seed: 3 });
       for (let i = 0; i < cut; i++) a.update(rowOf(M, i));
-      const b = RandomOrderEigenvector.fromJSON(JSON.stringify(a.toJSON()));
+      const b = RandomOrderEigenvector.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
       for (let i = cut; i < n; i++) b.update(rowOf(M, i));
       expect(Array.from(b.vector())).toEqual(Array.from(full.vector()));
       expect(b.toJSON()).toEqual(full.toJSON());

@@ -1,6 +1,6 @@
 import { experimentResultProblems } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
-import { experiments } from '../src';
+import { experiments } from '../src/experiments-entry';
 
 describe('experiments (quick mode): each paper claim holds qualitatively', () => {
   it('exports four experiments with unique ids under @x/streaming', () => {

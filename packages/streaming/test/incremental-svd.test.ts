@@ -154,7 +154,7 @@ describe('IncrementalSVD against numpy.linalg.svd', () => {
     for (const b of blocks) full.addColumns(b);
     const a = new IncrementalSVD({ rank: 4 });
     a.addColumns(blocks[0]!).addColumns(blocks[1]!);
-    const b = IncrementalSVD.fromJSON(JSON.stringify(a.toJSON()));
+    const b = IncrementalSVD.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
     for (const bl of blocks.slice(2)) b.addColumns(bl);
     expect(b.toJSON()).toEqual(full.toJSON());
     expect(Array.from(b.U().data)).toEqual(Array.from(full.U().data));

@@ -54,7 +54,7 @@ describe('IncrementalPCA (EVA) against numpy batch PCA of the centred data', () 
     expect(maxRel(p.singularValues(), ipca.S)).toBeLessThan(1e-3);
     const a = new IncrementalPCA({ components: ipca.k, svd: 'randomized', seed: 42, batchSize: 30 });
     for (let i = 0; i < 100; i++) a.update(rowOf(X, i));
-    const b = IncrementalPCA.fromJSON(JSON.stringify(a.toJSON()));
+    const b = IncrementalPCA.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
     for (let i = 100; i < X.rows; i++) b.update(rowOf(X, i));
     const full = new IncrementalPCA({ components: ipca.k, svd: 'randomized', seed: 42, batchSize: 30 }).updateAll(X);
     expect(Array.from(b.components().data)).toEqual(Array.from(full.components().data));
@@ -69,7 +69,10 @@ describe('IncrementalPCA (EVA) against numpy batch PCA of the centred data', () 
 
   it('row streams (sync and async) with batchSize equal partialFit batches exactly; transform projects', async () => {
     const ref = fitInBatches(ipca.k, 30);
-    const same = (p: IncrementalPCA) => ({ ...p.toJSON(), batchSize: 0 });
+    const same = (p: IncrementalPCA) => {
+      const j = p.toJSON();
+      return { ...j, config: { ...j.config, batchSize: 0 } };
+    };
     const a = new IncrementalPCA({ components: ipca.k, batchSize: 30 }).updateAll(X);
     expect(same(a)).toEqual(same(ref));
     const b = await new IncrementalPCA({ components: ipca.k, batchSize: 30 }).consume(asyncRows(X));
@@ -88,7 +91,7 @@ describe('IncrementalPCA (EVA) against numpy batch PCA of the centred data', () 
     const full = new IncrementalPCA({ components: 3, batchSize: 16 }).updateAll(X);
     const a = new IncrementalPCA({ components: 3, batchSize: 16 });
     for (let i = 0; i < 77; i++) a.update(rowOf(X, i));
-    const b = IncrementalPCA.fromJSON(JSON.stringify(a.toJSON()));
+    const b = IncrementalPCA.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
     for (let i = 77; i < X.rows; i++) b.update(rowOf(X, i));
     expect(Array.from(b.components().data)).toEqual(Array.from(full.components().data));
     expect(Array.from(b.singularValues())).toEqual(Array.from(full.singularValues()));
@@ -157,7 +160,7 @@ describe('FrequentDirections against a numpy implementation and its guarantee', 
     nan[4] = Number.NaN;
     expect(() => a.update(nan)).toThrow(/row 101 has a non-finite value \(NaN\) at column 4/);
     expect(JSON.stringify(a.toJSON())).toBe(before);
-    const b = FrequentDirections.fromJSON(before);
+    const b = FrequentDirections.fromJSON(JSON.parse(before));
     for (let i = 101; i < A.rows; i++) b.update(rowOf(A, i));
     expect(b.toJSON()).toEqual(full.toJSON());
     expect(() => new FrequentDirections({ dim: 3, ell: 0 })).toThrow(DomainError);

@@ -1,4 +1,4 @@
-import { type MlpRegressionOptions, type MlpRegressionResult, mlpRegressionExperiment } from '@x/nn';
+import { type MlpRegressionOptions, type MlpRegressionResult, mlpRegressionExperiment } from '@x/nn/experiments';
 import {
   type Experiment,
   type ExperimentResult,

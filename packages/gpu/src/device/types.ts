@@ -1,4 +1,4 @@
-import type { GramOptions, MatmulOptions } from '../matmul';
+import type { GramOptions, MatmulOptions } from '../matmul-options';
 import type { Matrix } from '../matrix';
 
 /** Which implementation a device was asked for. */

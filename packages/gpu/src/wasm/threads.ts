@@ -7,7 +7,9 @@
  * Web Workers from a Blob in browsers (here), worker_threads in Node (the Node entry).
  */
 import { BackendError } from '../errors';
-import type { Exports, WasmRuntime } from './runtime';
+import type { Exports, ThreadPool, WasmRuntime, WorkerHandle } from './types';
+
+export type { ThreadPool, WorkerHandle } from './types';
 
 /** Below this many multiply-adds a GEMM runs on the calling thread alone. */
 export const PARALLEL_MIN_WORK = 96 * 96 * 96;
@@ -30,9 +32,6 @@ export interface WorkerInit {
   ctl: number;
 }
 
-export interface WorkerHandle {
-  terminate(): void;
-}
 
 /** How this environment makes threads (set by an entry point; see setThreadSupport). */
 export interface ThreadSupport {
@@ -133,15 +132,6 @@ export function threadSupportIsDefault(): boolean {
   return support === webThreads;
 }
 
-/** Workers sharing a runtime's memory. */
-export interface ThreadPool {
-  readonly size: number;
-  readonly blocks: boolean;
-  /** Control blocks, one per worker. */
-  readonly ctl: Int32Array[];
-  gen: number;
-  handles: WorkerHandle[];
-}
 
 /** Control blocks for MAX_WORKERS workers, allocated once per runtime. */
 const slotsOf = new WeakMap<WasmRuntime, number>();

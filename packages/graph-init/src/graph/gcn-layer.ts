@@ -1,5 +1,5 @@
-import { assertMatrix, DomainError, type Matrix, matmul, rng, ShapeError } from '@x/gpu';
-import type { Module, ModuleJSON, Parameter } from '@x/nn';
+import { assertMatrix, DomainError, type EncodedArray, encodeArray, type Matrix, matmul, rng, ShapeError, StateReader } from '@x/gpu';
+import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { type Csr, csrTranspose, spmm } from './csr';
 
 /** A trainable tensor: @x/nn's `Parameter`. */
@@ -19,6 +19,48 @@ export interface GcnLayerOptions {
   weight?: Matrix;
   /** Add a bias (default false: Virgo's analysis assumes none). */
   bias?: boolean;
+}
+
+/** A {@link Csr} as saved: `n`, and `indptr`/`indices` (int32) and `values` (float64) bit-exact. */
+export interface CsrJSON {
+  n: number;
+  indptr: EncodedArray;
+  indices: EncodedArray;
+  values: EncodedArray;
+}
+
+/** What {@link GcnLayer.toJSON} returns: the @x state envelope (sizes as config; weight, bias and the propagation matrix as state). */
+export type GcnLayerJSON = ModuleStateJSON<'GcnLayer', { inFeatures: number; outFeatures: number }, { weight: EncodedArray; bias: EncodedArray | null; adjacency: CsrJSON }>;
+
+/** Saves a CSR matrix bit-exactly (internal). */
+export function csrToJSON(a: Csr): CsrJSON {
+  return { n: a.n, indptr: encodeArray(a.indptr), indices: encodeArray(a.indices), values: encodeArray(a.values) };
+}
+
+/**
+ * Reads a saved CSR matrix and checks it is one: `indptr` has n + 1 non-decreasing entries from 0
+ * to nnz, every column index is in [0, n) and every value is finite (the unversioned format's
+ * number arrays are read too).
+ */
+export function csrFromJSON(r: StateReader, key: string): Csr {
+  const src = r.object(key);
+  const raw = new StateReader(r.fn, { ...src.obj }, src.path);
+  const legacy = (k: string, int: boolean): void => {
+    const v = raw.obj[k];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'number' && (!int || Number.isInteger(x)))) raw.obj[k] = encodeArray(int ? Int32Array.from(v) : Float64Array.from(v));
+  };
+  legacy('indptr', true);
+  legacy('indices', true);
+  legacy('values', false);
+  const n = raw.int('n', 1);
+  const indptr = raw.i32('indptr', { length: n + 1, min: 0 });
+  const nnz = indptr[n]!;
+  if (indptr[0] !== 0 || indptr.some((v, i) => i > 0 && v < indptr[i - 1]!)) {
+    throw new DomainError(`${r.fn}: ${key}.indptr must rise from 0 to nnz without decreasing`);
+  }
+  const indices = raw.i32('indices', { length: nnz, min: 0, max: n });
+  const values = raw.f64('values', { length: nnz, finite: true });
+  return { n, indptr, indices, values };
 }
 
 /**
@@ -108,35 +150,29 @@ export class GcnLayer implements Module {
     this.gB?.fill(0);
   }
 
-  toJSON(): ModuleJSON {
-    const a = this.adjacency;
-    return {
-      type: 'GcnLayer',
-      inFeatures: this.inFeatures,
-      outFeatures: this.outFeatures,
-      weight: Array.from(this.weight.data),
-      bias: this.bias ? Array.from(this.bias) : null,
-      adjacency: { n: a.n, indptr: Array.from(a.indptr), indices: Array.from(a.indices), values: Array.from(a.values) },
-    };
+  /** The state envelope: sizes as `config`; weight, bias (or null) and the propagation matrix, bit-exact, as `state`. */
+  toJSON(): GcnLayerJSON {
+    return moduleJSON(
+      'GcnLayer',
+      { inFeatures: this.inFeatures, outFeatures: this.outFeatures },
+      { weight: encodeArray(this.weight.data), bias: this.bias ? encodeArray(this.bias) : null, adjacency: csrToJSON(this.adjacency) },
+    );
   }
 
-  static fromJSON(json: unknown): GcnLayer {
-    const j = json as {
-      type?: string;
-      inFeatures: number;
-      outFeatures: number;
-      weight: number[];
-      bias: number[] | null;
-      adjacency: { n: number; indptr: number[]; indices: number[]; values: number[] };
-    };
-    if (!j || j.type !== 'GcnLayer') throw new DomainError('GcnLayer.fromJSON: not a GcnLayer snapshot');
-    const a = j.adjacency;
-    const adj: Csr = { n: a.n, indptr: Int32Array.from(a.indptr), indices: Int32Array.from(a.indices), values: Float64Array.from(a.values) };
-    const layer = new GcnLayer(adj, j.inFeatures, j.outFeatures, {
-      weight: { rows: j.outFeatures, cols: j.inFeatures, data: Float64Array.from(j.weight) },
-      bias: j.bias !== null,
-    });
-    if (j.bias && layer.bias) layer.bias.set(j.bias);
+  /**
+   * Rebuilds a layer from {@link GcnLayer.toJSON} (or the unversioned format of earlier
+   * releases). Every field is checked, the propagation matrix included (a truncated `indices`
+   * is a ShapeError); a DomainError or ShapeError names the field.
+   */
+  static fromJSON(json: GcnLayerJSON): GcnLayer {
+    const r = readModuleJSON('GcnLayer.fromJSON', 'GcnLayer', json);
+    const inF = r.int('inFeatures', 1);
+    const outF = r.int('outFeatures', 1);
+    const adj = csrFromJSON(r, 'adjacency');
+    const weight = r.f64('weight', { length: inF * outF, finite: true });
+    const hasBias = r.raw('bias') !== null && r.raw('bias') !== undefined;
+    const layer = new GcnLayer(adj, inF, outF, { weight: { rows: outF, cols: inF, data: weight }, bias: hasBias });
+    if (hasBias && layer.bias) layer.bias.set(r.f64('bias', { length: outF, finite: true }));
     return layer;
   }
 }

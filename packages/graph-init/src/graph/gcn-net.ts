@@ -1,6 +1,7 @@
-import { DomainError, type Matrix } from '@x/gpu';
+import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { type ModuleStateJSON, moduleJSON, readModuleJSON } from '@x/nn';
 import type { Csr } from './csr';
-import { GcnLayer, type GraphParameter } from './gcn-layer';
+import { GcnLayer, type GcnLayerJSON, type GraphParameter } from './gcn-layer';
 
 /** Options of {@link GcnNet}. */
 export interface GcnNetOptions {
@@ -8,6 +9,9 @@ export interface GcnNetOptions {
   variances: ArrayLike<number>;
   seed?: number;
 }
+
+/** What {@link GcnNet.toJSON} returns: the @x state envelope, the layers' envelopes nested in `state`. */
+export type GcnNetJSON = ModuleStateJSON<'GcnNet', Record<string, never>, { layers: GcnLayerJSON[] }>;
 
 /**
  * A deep ReLU GCN `H_{l+1} = ReLU(Â H_l W_l)` with a linear last layer producing logits
@@ -77,16 +81,19 @@ export class GcnNet {
     for (const l of this.layers) l.zeroGrad();
   }
 
-  /** A JSON snapshot (every layer's weights and the propagation matrix). */
-  toJSON(): { type: 'GcnNet'; layers: unknown[] } {
-    return { type: 'GcnNet', layers: this.layers.map((l) => l.toJSON()) };
+  /** The state envelope: every layer's own envelope (weights and the propagation matrix) in `state.layers`. */
+  toJSON(): GcnNetJSON {
+    return moduleJSON('GcnNet', {}, { layers: this.layers.map((l) => l.toJSON()) });
   }
 
-  /** Rebuilds a network from {@link GcnNet.toJSON} with identical weights. */
-  static fromJSON(json: unknown): GcnNet {
-    const j = json as { type?: string; layers?: unknown[] };
-    if (!j || j.type !== 'GcnNet' || !Array.isArray(j.layers) || j.layers.length < 1) throw new DomainError('GcnNet.fromJSON: not a GcnNet snapshot');
-    const layers = j.layers.map((l) => GcnLayer.fromJSON(l));
+  /** Rebuilds a network from {@link GcnNet.toJSON} (or the unversioned format) with identical weights; each layer is checked by {@link GcnLayer.fromJSON}. */
+  static fromJSON(json: GcnNetJSON): GcnNet {
+    const raw = readModuleJSON('GcnNet.fromJSON', 'GcnNet', json).raw('layers');
+    if (!Array.isArray(raw) || raw.length < 1) throw new DomainError('GcnNet.fromJSON: layers must be a non-empty array of GcnLayer JSON');
+    const layers = raw.map((l) => GcnLayer.fromJSON(l as GcnLayerJSON));
+    for (let i = 1; i < layers.length; i++) {
+      if (layers[i]!.inFeatures !== layers[i - 1]!.outFeatures) throw new ShapeError(`GcnNet.fromJSON: layer ${i} takes ${layers[i]!.inFeatures} features, layer ${i - 1} gives ${layers[i - 1]!.outFeatures}`);
+    }
     return new GcnNet(layers[0]!.adjacency, [], { variances: [] }, layers);
   }
 }

@@ -1,5 +1,5 @@
-import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
-import type { Module, ModuleJSON, Parameter } from '@x/nn';
+import { assertMatrix, DomainError, type EncodedArray, type Matrix, ShapeError } from '@x/gpu';
+import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { BALL_EPS, type PoincareLinearParams, poincareLinear, poincareLinearInit } from './linear';
 
 /** Options of {@link PoincareLinear}. */
@@ -10,6 +10,9 @@ export interface PoincareLinearOptions {
   init?: 'identity' | 'gaussian';
   seed?: number;
 }
+
+/** What {@link PoincareLinear.toJSON} returns: the @x state envelope. */
+export type PoincareLinearJSON = ModuleStateJSON<'PoincareLinear', { inFeatures: number; outFeatures: number; c: number }, { Z: EncodedArray; r: EncodedArray }>;
 
 /**
  * The Poincaré fully-connected layer of HNN++ (Shimizu et al. 2021, eq. 11) as a trainable
@@ -142,18 +145,22 @@ export class PoincareLinear implements Module {
     this.gr.fill(0);
   }
 
-  toJSON(): ModuleJSON {
-    return { type: 'PoincareLinear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, c: this.c, Z: Array.from(this.Z.data), r: Array.from(this.r) };
+  /** The state envelope: sizes and curvature as `config`, Z and r (bit-exact) as `state`. */
+  toJSON(): PoincareLinearJSON {
+    return moduleJSON('PoincareLinear', { inFeatures: this.inFeatures, outFeatures: this.outFeatures, c: this.c }, { Z: this.Z.data, r: this.r });
   }
 
-  /** Rebuilds a layer from {@link PoincareLinear.toJSON}. */
-  static fromJSON(json: unknown): PoincareLinear {
-    const j = json as { type?: string; inFeatures: number; outFeatures: number; c: number; Z: number[]; r: number[] };
-    if (!j || j.type !== 'PoincareLinear') throw new DomainError('PoincareLinear.fromJSON: not a PoincareLinear snapshot');
-    const l = new PoincareLinear(j.inFeatures, j.outFeatures, { c: j.c, init: 'gaussian' });
-    if (j.Z.length !== l.Z.data.length || j.r.length !== l.r.length) throw new ShapeError('PoincareLinear.fromJSON: parameter lengths do not match the shape');
-    l.Z.data.set(j.Z);
-    l.r.set(j.r);
+  /** Rebuilds from {@link PoincareLinear.toJSON} (or the unversioned format); every field is checked (sizes, c > 0, lengths, finite entries). */
+  static fromJSON(json: PoincareLinearJSON): PoincareLinear {
+    const fn = 'PoincareLinear.fromJSON';
+    const rd = readModuleJSON(fn, 'PoincareLinear', json);
+    const inF = rd.int('inFeatures', 1);
+    const outF = rd.int('outFeatures', 1);
+    const c = rd.number('c');
+    if (!(c > 0)) throw new DomainError(`${fn}: c must be > 0, got ${c}`);
+    const l = new PoincareLinear(inF, outF, { c, init: 'gaussian' });
+    l.Z.data.set(rd.f64('Z', { length: l.Z.data.length, finite: true }));
+    l.r.set(rd.f64('r', { length: l.r.length, finite: true }));
     return l;
   }
 }

@@ -1,5 +1,5 @@
 import { assertMatrix, DomainError, type Matrix } from '@x/gpu';
-import type { Module, ModuleJSON, Parameter } from '@x/nn';
+import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 
 const EPS = 1e-5;
 
@@ -8,6 +8,9 @@ function rowNorm(x: Float64Array, o: number, d: number): number {
   for (let j = 0; j < d; j++) s += x[o + j]! ** 2;
   return Math.max(Math.sqrt(s), 1e-15);
 }
+
+/** What {@link ExpMap0.toJSON} returns: the @x state envelope (curvature as config). */
+export type ExpMap0JSON = ModuleStateJSON<'ExpMap0', { c: number }, Record<string, never>>;
 
 /**
  * Row-wise `exp_0(v) = tanh(√c‖v‖) v/(√c‖v‖)` (Ganea et al. 2018, eq. 13) as a parameter-free
@@ -58,16 +61,22 @@ export class ExpMap0 implements Module {
     return [];
   }
   zeroGrad(): void {}
-  toJSON(): ModuleJSON {
-    return { type: 'ExpMap0', c: this.c };
+  /** The state envelope: the curvature as `config`, no state. */
+  toJSON(): ExpMap0JSON {
+    return moduleJSON('ExpMap0', { c: this.c }, {});
   }
-  /** Rebuilds the module from {@link ExpMap0.toJSON}. */
-  static fromJSON(json: unknown): ExpMap0 {
-    const j = json as { type?: string; c?: number };
-    if (!j || j.type !== 'ExpMap0' || typeof j.c !== 'number') throw new DomainError('ExpMap0.fromJSON: not a ExpMap0 snapshot');
-    return new ExpMap0(j.c);
+
+  /** Rebuilds from {@link ExpMap0.toJSON} (or the unversioned format); `c` must be a positive finite number. */
+  static fromJSON(json: ExpMap0JSON): ExpMap0 {
+    const r = readModuleJSON('ExpMap0.fromJSON', 'ExpMap0', json);
+    const c = r.number('c');
+    if (!(c > 0)) throw new DomainError(`ExpMap0.fromJSON: c must be > 0, got ${c}`);
+    return new ExpMap0(c);
   }
 }
+
+/** What {@link LogMap0.toJSON} returns: the @x state envelope (curvature as config). */
+export type LogMap0JSON = ModuleStateJSON<'LogMap0', { c: number }, Record<string, never>>;
 
 /**
  * Row-wise `log_0(y) = artanh(√c‖y‖) y/(√c‖y‖)` (Ganea et al. 2018, eq. 13) as a
@@ -115,13 +124,16 @@ export class LogMap0 implements Module {
     return [];
   }
   zeroGrad(): void {}
-  toJSON(): ModuleJSON {
-    return { type: 'LogMap0', c: this.c };
+  /** The state envelope: the curvature as `config`, no state. */
+  toJSON(): LogMap0JSON {
+    return moduleJSON('LogMap0', { c: this.c }, {});
   }
-  /** Rebuilds the module from {@link LogMap0.toJSON}. */
-  static fromJSON(json: unknown): LogMap0 {
-    const j = json as { type?: string; c?: number };
-    if (!j || j.type !== 'LogMap0' || typeof j.c !== 'number') throw new DomainError('LogMap0.fromJSON: not a LogMap0 snapshot');
-    return new LogMap0(j.c);
+
+  /** Rebuilds from {@link LogMap0.toJSON} (or the unversioned format); `c` must be a positive finite number. */
+  static fromJSON(json: LogMap0JSON): LogMap0 {
+    const r = readModuleJSON('LogMap0.fromJSON', 'LogMap0', json);
+    const c = r.number('c');
+    if (!(c > 0)) throw new DomainError(`LogMap0.fromJSON: c must be > 0, got ${c}`);
+    return new LogMap0(c);
   }
 }

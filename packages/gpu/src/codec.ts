@@ -1,10 +1,13 @@
-import { DomainError } from '@x/gpu';
+import { DomainError } from './errors';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
-/** A typed array as stored in optimizer JSON: base64 of its little-endian bytes (exact, keeps -0). */
+/**
+ * A typed array as stored in saved state (every `toJSON()` of @x): base64 of its little-endian
+ * bytes, so the round trip is bit-exact (-0, NaN payloads and subnormals included).
+ */
 export interface EncodedArray {
   readonly dtype: 'f64' | 'i32';
   readonly length: number;
@@ -61,10 +64,13 @@ export function encodeArray(x: Float64Array | Int32Array): EncodedArray {
   return { dtype: x instanceof Float64Array ? 'f64' : 'i32', length: x.length, b64: base64(toLittleEndianBytes(x)) };
 }
 
-/** Inverse of {@link encodeArray}. */
+/**
+ * Inverse of {@link encodeArray}. `fn` names the caller in the {@link DomainError} thrown for
+ * anything that is not an encoded array (wrong fields, corrupt base64, byte count ≠ length·width).
+ */
 export function decodeArray(fn: string, e: unknown): Float64Array | Int32Array {
   const o = e as Partial<EncodedArray> | null;
-  if (!o || typeof o !== 'object' || (o.dtype !== 'f64' && o.dtype !== 'i32') || typeof o.b64 !== 'string' || !Number.isInteger(o.length)) {
+  if (!o || typeof o !== 'object' || (o.dtype !== 'f64' && o.dtype !== 'i32') || typeof o.b64 !== 'string' || !Number.isInteger(o.length) || (o.length as number) < 0) {
     throw new DomainError(`${fn}: expected an encoded array { dtype, length, b64 }, got ${JSON.stringify(e)?.slice(0, 80)}`);
   }
   const bytes = unbase64(fn, o.b64);

@@ -1,0 +1,14 @@
+/**
+ * `@x/inr/experiments`: the package's experiments (and the helpers and data they use), for the
+ * demo app, the headless runner and the benchmarks. Kept out of the main entry so that importing a
+ * library function never bundles demo code.
+ *
+ * @packageDocumentation
+ */
+export { bandSignal, winnerVsSiren, zeroPsnr } from './experiments/winner';
+export { geluMlp, grkanData, grkanNet, grkanTarget, grkanVsMlp } from './experiments/grkan';
+export { grkanRandomInit, randomizeRationals } from './experiments/grkan-random';
+export { smGpExtrapolation, twoTone } from './experiments/sm-gp';
+export { circlePoints, eigenstructures, leadingColumns, spherePoints, sphericalHarmonics } from './experiments/eigen';
+export { trainMse } from './experiments/train';
+export { experiments } from './experiments';

@@ -1,0 +1,10 @@
+/**
+ * `@x/linalg/experiments`: the package's experiments (and the helpers and data they use), for the
+ * demo app, the headless runner and the benchmarks. Kept out of the main entry so that importing a
+ * library function never bundles demo code.
+ *
+ * @packageDocumentation
+ */
+export { experiments } from './experiments';
+export { svdAccuracyExperiment } from './dense-experiments';
+export { butterflyLearnsDftExperiment, frameViewsExperiment, structuredExperiments } from './structured-experiments';
