@@ -1,9 +1,10 @@
 import { linalgEigh, linalgQr, linalgScaling, linalgSvd } from './benchmarks/linalg';
+import { lmStep } from './benchmarks/lm-step';
 import { matmul } from './benchmarks/matmul';
 import type { BenchContext, Benchmark, BenchmarkReport, BenchMode } from './types';
 
 /** Every benchmark, in run order. Add one: a file under ./benchmarks/ and one entry here. */
-export const benchmarks: readonly Benchmark[] = [matmul, linalgSvd, linalgEigh, linalgQr, linalgScaling];
+export const benchmarks: readonly Benchmark[] = [matmul, linalgSvd, linalgEigh, linalgQr, linalgScaling, lmStep];
 
 export interface RunOptions {
   mode?: BenchMode;

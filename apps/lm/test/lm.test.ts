@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadCorpora } from '../src/corpus';
 import { rng } from '@x/gpu';
 import { assertGradCheck, type Module, TransformerLM } from '@x/nn';
-import { katModel, QUICK, runLm, split, windows } from '../src/run';
+import { katModel, QUICK, rankFor, runLm, split, windows } from '../src/run';
+import { conclusions } from '../src/summary';
 import { decode, encode, VOCAB_SIZE } from '../src/tokenizer';
 
 describe('tokenizer and data', () => {
@@ -29,24 +30,35 @@ describe('pre-train on prose, fine-tune on TypeScript (quick mode)', () => {
   it('pre-training and LoRA/PiSSA fine-tuning lower the held-out losses; adapters train only their own parameters', async () => {
     const corpora = loadCorpora();
     expect(corpora.sources.map((s) => s.package)).toEqual(['typescript', 'typescript']);
-    const r = await runLm(corpora, { mode: 'quick', methods: ['lora', 'pissa'], seed: 0 });
+    const r = await runLm(corpora, { mode: 'quick', methods: ['lora', 'pissa', 'lora-sb'], seed: 0 });
     // Untrained: about ln(97) = 4.57 nats per character on both corpora.
     expect(Math.abs(r.initProseLoss - Math.log(VOCAB_SIZE))).toBeLessThan(0.1);
     // Pre-training on prose helps prose far more than code: the domain shift is real.
     expect(r.proseLossBefore).toBeLessThan(r.initProseLoss - 1.5);
     expect(r.codeLossBefore - r.proseLossBefore).toBeGreaterThan(0.5);
-    expect(r.finetunes.map((f) => f.run)).toEqual(['lora', 'pissa']);
+    expect(r.finetunes.map((f) => f.run)).toEqual(['lora', 'pissa', 'lora-sb']);
     for (const f of r.finetunes) {
       // Fine-tuning on code lowers the held-out code loss, clearly.
       expect(f.codeLoss, f.run).toBeLessThan(r.codeLossBefore - 0.3);
       expect(f.frozenUnchanged, f.run).toBe(true);
       expect(f.trainable).toBeLessThan(r.parameters / 4);
       expect(f.sample.startsWith('interface ')).toBe(true);
+      if (f.run === 'lora-sb') continue;
       // The adapter exports as a PEFT directory on the pre-trained weights (PiSSA converted to rank 2r).
       const cfg = JSON.parse(f.peftAdapter!.config) as { r: number; target_modules: string[] };
       expect(cfg.r).toBe(f.run === 'pissa' ? 2 * f.rank! : f.rank);
       expect(cfg.target_modules).toContain('q_proj');
     }
+    // LoRA-SB (r x r core from real full fine-tuning gradients) sits at LoRA's budget as far as
+    // the narrowest projection (16 wide here) allows: r = 16 <= sqrt(LoRA's mean per target).
+    const [lora, , sb] = r.finetunes;
+    expect(sb!.rank).toBe(rankFor('lora-sb', QUICK));
+    expect(sb!.trainable).toBe(2 * 7 * sb!.rank! ** 2);
+    expect(sb!.trainable).toBeLessThanOrEqual(lora!.trainable);
+    expect(sb!.trainable).toBeGreaterThan(0.8 * lora!.trainable);
+    // The summary names each method's held-out loss and budget.
+    const text = conclusions(r).join('\n');
+    expect(text).toContain(`lora-sb ${sb!.codeLoss.toFixed(3)} (${sb!.trainable})`);
     // Seeded: the same run reproduces its pre-training losses bit for bit (first steps).
     const again = await runLm(corpora, { mode: 'quick', methods: [], config: { pretrainSteps: 3 }, seed: 0 });
     expect(again.pretrainLosses).toEqual(r.pretrainLosses.slice(0, 3));
