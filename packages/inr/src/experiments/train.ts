@@ -18,7 +18,11 @@ export function trainMse(
   for (let t = 0; t < opts.steps; t++) {
     opts.signal?.throwIfAborted();
     model.zeroGrad();
-    const { value, grad } = mseLoss(model.forward(x), y);
+    const pred = model.forward(x);
+    // mseLoss refuses non-finite predictions (a DomainError); a diverged model is a result here,
+    // so its loss is taken as what the MSE would be: NaN if any output is NaN, else Infinity.
+    const diverged = nonFiniteLoss(pred);
+    const { value, grad } = diverged === 0 ? mseLoss(pred, y) : { value: diverged, grad: pred };
     if (!Number.isFinite(value)) {
       if (!opts.stopOnNonFinite) throw new DomainError(`trainMse: the loss is ${value} at step ${t}`);
       curve.push(value);
@@ -29,4 +33,14 @@ export function trainMse(
     opt.step(params);
   }
   return curve;
+}
+
+/** 0 when every entry is finite; otherwise NaN if one is NaN, else Infinity. */
+function nonFiniteLoss(m: Matrix): number {
+  let out = 0;
+  for (const v of m.data) {
+    if (Number.isNaN(v)) return Number.NaN;
+    if (!Number.isFinite(v)) out = Number.POSITIVE_INFINITY;
+  }
+  return out;
 }
