@@ -168,7 +168,7 @@ describe('x-peft end to end on a BF16 llama-shaped model', () => {
       [['pissa', '--model', outOfRange, '--target', 'q_proj', '--rank', '2', '--out', join(d, 'o2')], /starts at data byte/],
       [['merge-into-base', '--model', truncated, '--adapter', join(MODEL_DIR, 'adapter_a'), '--out', join(d, 'o3.safetensors')], /truncated/],
       [['inspect', outOfRange], /starts at data byte/],
-      [['pissa', '--model', MODEL, '--target', 'k_proj', '--rank', '9', '--out', join(d, 'o4')], /rank r must be an integer in \[1, min\(out, in\) = 8\]/],
+      [['pissa', '--model', MODEL, '--target', 'k_proj', '--rank', '9', '--out', join(d, 'o4')], /rank must be an integer in \[1, 8\] for a 8x16 matrix, got 9/],
     ];
     for (const [args, msg] of cases) {
       const r = xpeft(...args);
