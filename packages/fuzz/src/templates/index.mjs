@@ -8,6 +8,9 @@ export const templateModules = {
   '@x/nn': () => import('./nn.mjs'),
   '@x/optim': () => import('./optim.mjs'),
   '@x/peft': () => import('./peft.mjs'),
+  '@x/peft/node': () => import('./peft-node.mjs'),
+  '@x/safetensors': () => import('./safetensors.mjs'),
+  '@x/safetensors/node': () => import('./safetensors-node.mjs'),
   '@x/ssm': () => import('./ssm.mjs'),
   '@x/streaming': () => import('./streaming.mjs'),
 };
