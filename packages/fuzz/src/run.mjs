@@ -52,8 +52,9 @@ export function moduleSpecifiers() {
 let scratch = null;
 function scratchDir() {
   if (!scratch) {
-    scratch = mkdtempSync(join(tmpdir(), 'x-fuzz-cwd-'));
-    process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+    const dir = mkdtempSync(join(tmpdir(), 'x-fuzz-cwd-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scratch = dir;
   }
   return scratch;
 }
@@ -81,6 +82,7 @@ export function runModule(spec) {
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         // A scratch working directory: a mutated relative path never lands in the repository.
         cwd: scratchDir(),
+        env: { ...process.env, FUZZ_SCRATCH: scratchDir() },
       });
       let stderr = '';
       child.stderr.on('data', (d) => {
@@ -149,6 +151,10 @@ export async function runAll(specs = moduleSpecifiers(), knownFile = KNOWN_FILE)
     }),
   );
   modules.sort((a, b) => a.spec.localeCompare(b.spec));
+  if (scratch) {
+    rmSync(scratch, { recursive: true, force: true });
+    scratch = null;
+  }
   const counts = { calls: 0, typed: 0, ok: 0 };
   for (const f of FAILURES) counts[f] = 0;
   const known = {};

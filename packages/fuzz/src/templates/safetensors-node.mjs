@@ -11,7 +11,8 @@ let dir = null;
 /** This process's scratch directory under the OS temp dir (never the repository). */
 export function scratch() {
   if (!dir) {
-    dir = mkdtempSync(join(tmpdir(), 'x-fuzz-'));
+    // Under the driver's scratch directory (removed by the driver even when a child is killed).
+    dir = mkdtempSync(join(process.env.FUZZ_SCRATCH ?? tmpdir(), 'x-fuzz-'));
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
   return dir;
