@@ -148,6 +148,8 @@ export default (mod) => {
     'Linear#forward': layer(() => lin()),
     'Linear#backward': backward(() => lin(), () => M(2, 4), () => M(2, 3, 2)),
     mlpRegressionExperiment: { args: () => [{ seed: 1, steps: 3, hidden: 4, activation: 'tanh', lr: real(0.01), batchSize: 4 }] },
+    moduleJSON: () => [keep('Fuzz'), data({ n: 2 }), data({ w: V(3) })],
+    readModuleJSON: { args: () => [keep('Fuzz'), keep('Fuzz'), keep(mod.moduleJSON('Fuzz', { n: 2 }, { w: V(3) }))], call: (f, a) => f(...a).raw('w') },
     moduleFromJSON: () => [lin().toJSON()],
     mseLoss: { args: () => [M(3, 2), M(3, 2, 2), { reduction: 'sum' }], nan: 'reject' },
     parameterCount: () => [lin()],
