@@ -1,6 +1,7 @@
 import { DomainError, rng, ShapeError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
-import { s3WordProblem, smoothDelayBatch, spectralNorm } from '../src/index';
+import { smoothDelayBatch } from '../src/experiments-entry';
+import { s3WordProblem, spectralNorm } from '../src/index';
 
 // Sizes taken from the caller are checked before allocating or looping (2^31 used to hang).
 describe('sizes are checked before any allocation or loop', () => {
