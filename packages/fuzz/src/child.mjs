@@ -17,7 +17,12 @@ function isClass(f) {
 export async function loadTemplates(spec, mod) {
   const load = templateModules[spec];
   if (!load) return {};
-  const raw = (await load()).default(mod);
+  // Templates shared by a package's entries (main and /experiments) may build arguments from
+  // any of them: they see the union of those entries' exports.
+  const pkg = spec.split('/').slice(0, 2).join('/');
+  const shared = Object.keys(templateModules).filter((s) => s !== spec && s.split('/').slice(0, 2).join('/') === pkg && templateModules[s] === load);
+  const scope = Object.assign({}, ...(await Promise.all(shared.map((s) => import(s)))), mod);
+  const raw = (await load()).default(scope);
   const out = {};
   for (const [k, v] of Object.entries(raw)) out[k] = typeof v === 'function' ? { args: v } : v;
   return out;
@@ -28,7 +33,15 @@ async function main() {
   const templates = await loadTemplates(spec, mod);
   const callable = Object.keys(mod).filter((k) => typeof mod[k] === 'function').sort();
   const missing = callable.filter((k) => !(k in templates));
-  const stale = Object.keys(templates).filter((k) => !k.includes('#') && !(k in mod));
+  // Names exported by any entry of this package that shares the template file (main entry and
+  // its /experiments subpath): a template is stale only when none of them exports its name.
+  const pkg = spec.split('/').slice(0, 2).join('/');
+  const siblings = await Promise.all(
+    Object.keys(templateModules)
+      .filter((s) => s !== spec && s.split('/').slice(0, 2).join('/') === pkg && templateModules[s] === templateModules[spec])
+      .map((s) => import(s)),
+  );
+  const stale = Object.keys(templates).filter((k) => !k.includes('#') && !(k in mod) && !siblings.some((m) => k in m));
   const cases = [];
   for (const name of Object.keys(templates).sort()) {
     const t = templates[name];

@@ -18,6 +18,10 @@ export function real(x) {
 export function int(x) {
   return { [MARK]: 'real', value: x };
 }
+/** An encoded byte buffer (a file's contents): mutated to truncated, empty, a string and null. */
+export function bytes(x) {
+  return { [MARK]: 'bytes', value: x };
+}
 /** A value the mutator leaves alone. */
 export function keep(x) {
   return { [MARK]: 'keep', value: x };
@@ -28,6 +32,7 @@ export function markOf(v) {
 /** Replaces markers by their values, recursively through arrays and plain objects. */
 export function unwrap(v) {
   const m = markOf(v);
+  if (m === 'data') return unwrap(v.value);
   if (m) return v.value;
   if (Array.isArray(v)) return v.map(unwrap);
   if (isPlain(v)) {

@@ -8,7 +8,8 @@ import { aborted, isPlain, markOf, unwrap } from './dsl.mjs';
  *   safe    throw a typed error or return a finite result in time (huge counts, other shapes);
  *   any     throw a typed error or return anything (NaN data where the template allows NaN out).
  */
-const TYPED = new Set(['ShapeError', 'DomainError', 'ConvergenceError', 'BackendError', 'AbortError', 'XError']);
+// SafetensorsError is @x/safetensors' one documented error type (a stable `code` per broken rule).
+const TYPED = new Set(['ShapeError', 'DomainError', 'ConvergenceError', 'BackendError', 'AbortError', 'XError', 'SafetensorsError']);
 
 export function isTypedError(e) {
   return e !== null && typeof e === 'object' && TYPED.has(e.name);
@@ -49,6 +50,14 @@ function mutationsOf(v, ctx) {
   const mark = markOf(v);
   if (mark === 'keep' || v === undefined || v === null) return [];
   if (mark === 'data') return mutationsOf(v.value, { ...ctx, data: true }).filter(([label]) => label !== 'unknown option');
+  if (mark === 'bytes') {
+    return [
+      ['truncated', () => v.value.slice(0, Math.max(0, v.value.length - 3)), 'reject'],
+      ['empty', () => new Uint8Array(0), 'reject'],
+      ['string', () => 'bytes', 'reject'],
+      ['null', () => null, nullExpect],
+    ];
+  }
   if (mark === 'real') {
     return [
       ['NaN', () => Number.NaN, 'reject'],

@@ -1,8 +1,11 @@
 /**
  * The fuzz suite as a test: every callable export of every @x package's built entries has a
  * template, and no mutated call hangs, crashes, throws a raw engine error, returns a non-finite
- * result from finite input, or accepts garbage. The summary line goes to fuzz-summary.json,
- * which tooling/scripts/summarize-tests.mjs prints at the end of `npm test`.
+ * result from finite input, or accepts garbage, except the exact failures listed in
+ * known-failures.json (the ratchet: a listed entry that no longer fails fails the suite too, so
+ * the list only shrinks; regenerate it with `node src/run.mjs --write-known`). Crashes, memory
+ * aborts, failing templates and missing templates are never listed. The summary line goes to
+ * fuzz-summary.json, which tooling/scripts/summarize-tests.mjs prints at the end of `npm test`.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,11 +23,13 @@ interface Summary {
   failures: Failure[];
   staleKnown: string[];
   counts: Record<string, number>;
+  allowlistable?: unknown[];
 }
 
 describe('fuzz: every export refuses bad input with a typed error, in bounded time and memory', async () => {
   const summary: Summary = await runAll();
-  writeFileSync(join(import.meta.dirname, '..', 'fuzz-summary.json'), `${JSON.stringify(summary, null, 1)}\n`);
+  const { allowlistable: _, ...written } = summary;
+  writeFileSync(join(import.meta.dirname, '..', 'fuzz-summary.json'), `${JSON.stringify(written, null, 1)}\n`);
   console.log(summary.line);
   const of = (kinds: string[]) => summary.failures.filter((f) => kinds.includes(f.outcome)).map((f) => `${f.outcome} ${f.key}: ${f.detail}`);
 
@@ -34,19 +39,22 @@ describe('fuzz: every export refuses bad input with a typed error, in bounded ti
   it('every template call succeeds with a finite result', () => {
     expect(of(['base'])).toEqual([]);
   });
-  it('no call hangs or crashes the process (timeout, memory cap)', () => {
-    expect(of(['hang', 'crash'])).toEqual([]);
+  it('no call crashes the process or passes the memory cap (never allowlisted)', () => {
+    expect(of(['crash'])).toEqual([]);
   });
-  it('no raw engine error (TypeError/RangeError not from @x)', () => {
+  it('no new hang (timeout) beyond known-failures.json', () => {
+    expect(of(['hang'])).toEqual([]);
+  });
+  it('no new raw engine error (TypeError/RangeError not from @x) beyond known-failures.json', () => {
     expect(of(['raw'])).toEqual([]);
   });
-  it('no non-finite result from finite input', () => {
+  it('no new non-finite result from finite input beyond known-failures.json', () => {
     expect(of(['nan'])).toEqual([]);
   });
-  it('no garbage accepted (null, strings, fractional/negative counts, unknown options, aborted signals)', () => {
+  it('no new garbage accepted (null, strings, fractional/negative counts, unknown options, aborted signals) beyond known-failures.json', () => {
     expect(of(['garbage'])).toEqual([]);
   });
-  it('the temporary @x/linalg allowlist names only failures that still occur', () => {
+  it('known-failures.json names only failures that still occur (fixed ones are removed: the list only shrinks)', () => {
     expect(summary.staleKnown).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { DomainError } from '@x/gpu';
+import { checkSteps } from '@x/gpu/checks';
 import { gpNlml } from './gp-nlml';
 import { checkSmBase, type SmBase } from './sm-kernel';
 import { lbfgs } from './lbfgs';
@@ -33,8 +34,10 @@ export interface FitGpResult {
  * Fits the spectral-mixture GP hyperparameters θ = [log w, log ℓ, μ] by minimising the NLML
  * ({@link gpNlml}) with L-BFGS (as the spec's numpy reference) or Adam (as the GP-HM code,
  * lr 1e-2 there). Takes onProgress and an AbortSignal. O(iterations · n³).
+ * @throws DomainError when `maxIter` is not an integer in [0, MAX_STEPS] (checked before fitting).
  */
 export function fitGp(x: ArrayLike<number>, y: ArrayLike<number>, theta0: ArrayLike<number>, opts: FitGpOptions = {}): FitGpResult {
+  if (opts.maxIter !== undefined) checkSteps('fitGp', 'maxIter', opts.maxIter);
   const noise = opts.noise ?? 1e-4;
   const frozen = opts.frozen ?? [];
   const base = checkSmBase('fitGp', opts.base ?? 'gaussian');

@@ -1,4 +1,5 @@
 import { DomainError, type Matrix } from '@x/gpu';
+import { checkSteps } from '@x/gpu/checks';
 import { Adam, mseLoss, type Sequential } from '@x/nn';
 
 /** Options of {@link fitSiren} (defaults: the WINNER/SIREN reference schedule). */
@@ -23,9 +24,10 @@ export function psnrFromMse(mse: number): number {
 /**
  * Full-batch Adam on the MSE of a coordinate network (the WINNER/SIREN reference schedule), the
  * best PSNR kept (as the reference reports). Returns the PSNR curve, one value per step.
+ * @throws DomainError when `steps` is not an integer in [1, MAX_STEPS].
  */
 export function fitSiren(model: Sequential, coords: Matrix, target: Matrix, opts: FitSirenOptions): { psnr: number[]; best: number } {
-  if (!Number.isInteger(opts.steps) || opts.steps < 1) throw new DomainError(`fitSiren: steps must be a positive integer, got ${opts.steps}`);
+  checkSteps('fitSiren', 'steps', opts?.steps, 1);
   const opt = new Adam({ lr: opts.lr ?? 1e-4 });
   const gamma = opts.gamma ?? 0.99;
   const stepSize = opts.stepSize ?? 20;

@@ -1,4 +1,5 @@
 import { DomainError } from '@x/gpu';
+import { checkSize, checkSteps } from '@x/gpu/checks';
 
 /** A smooth objective: value and gradient at θ. May throw (treated as +∞ during line search). */
 export type Objective = (theta: Float64Array) => { value: number; grad: Float64Array };
@@ -48,10 +49,11 @@ function safeEval(f: Objective, theta: Float64Array): { value: number; grad: Flo
  * objective, or once the accepted step had to shrink below 2^-30 (the decrease is then at
  * rounding level; continuing would only spend line searches of ~40 evaluations each).
  * O(m · dim) per iteration plus the objective.
+ * @throws DomainError when `maxIter` is not an integer in [0, MAX_STEPS] or `memory` not an integer size >= 1 (checked before iterating).
  */
 export function lbfgs(f: Objective, theta0: ArrayLike<number>, opts: LbfgsOptions = {}): LbfgsResult {
-  const maxIter = opts.maxIter ?? 200;
-  const m = opts.memory ?? 10;
+  const maxIter = checkSteps('lbfgs', 'maxIter', opts.maxIter ?? 200);
+  const m = checkSize('lbfgs', 'memory', opts.memory ?? 10, 1);
   const gtol = opts.gtol ?? 1e-8;
   let x = Float64Array.from(theta0);
   const first = safeEval(f, x);

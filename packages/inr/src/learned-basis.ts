@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, type Rng, rng } from '@x/gpu';
+import { checkMatrix, checkSteps } from '@x/gpu/checks';
 import { Adam, type Module } from '@x/nn';
 import { qr } from '@x/linalg';
 import { nestedReconstructionLoss } from './nested-loss';
@@ -46,10 +47,11 @@ export interface FitLearnedBasisOptions {
  * the nested reconstruction loss ({@link nestedReconstructionLoss}) of fresh RBF probes each
  * step, with Adam ("Learning Eigenstructures of Unstructured Data Manifolds", the learned
  * eigenbasis). Returns the loss curve. O(steps · (network cost + N K (K + P))).
+ * @throws DomainError when `steps` is not an integer in [1, MAX_STEPS]; ShapeError when `points` is not a Matrix.
  */
 export function fitLearnedBasis(model: Module, points: Matrix, opts: FitLearnedBasisOptions): { loss: number[] } {
-  if (!Number.isInteger(opts.steps) || opts.steps < 1) throw new DomainError(`fitLearnedBasis: steps must be a positive integer, got ${opts.steps}`);
-  const n = points.rows;
+  checkSteps('fitLearnedBasis', 'steps', opts?.steps, 1);
+  const n = checkMatrix('fitLearnedBasis', 'points', points).rows;
   const w = opts.weights ?? new Float64Array(n).fill(1 / n);
   const g = rng(opts.seed ?? 0);
   const opt = new Adam({ lr: opts.lr ?? 1e-3 });
@@ -86,11 +88,12 @@ export interface FitNestedBasisOptions {
  * ("Learning Eigenstructures of Unstructured Data Manifolds" with the network replaced by Φ
  * itself; Absil, Mahony & Sepulchre 2008, §4.1 retractions). With probes F the minimiser is the
  * top-K eigenvectors of F Fᵀ in order. O(steps · N K (K + P)).
+ * @throws DomainError when `steps` is not an integer in [0, MAX_STEPS] or `k` is out of range; ShapeError when `probes` is not a Matrix.
  */
 export function fitNestedBasis(probes: Matrix, k: number, opts: FitNestedBasisOptions = {}): { basis: Matrix<Float64Array>; loss: number[] } {
-  const n = probes.rows;
+  const n = checkMatrix('fitNestedBasis', 'probes', probes).rows;
   if (!Number.isInteger(k) || k < 1 || k > n) throw new DomainError(`fitNestedBasis: k must be an integer in [1, ${n}], got ${k}`);
-  const steps = opts.steps ?? 300;
+  const steps = checkSteps('fitNestedBasis', 'steps', opts.steps ?? 300);
   const w = new Float64Array(n).fill(1);
   // ‖∇‖ ≤ 2K λmax(FFᵀ/P) ≤ 2K mean_p ‖f_p‖²: steps below 1/(K mean‖f‖²) are stable.
   let scale = 0;

@@ -44,8 +44,19 @@ export interface MultiHeadAttentionOptions {
  *   x'_i = x_i cos - x_{i+d/2} sin,  x'_{i+d/2} = x_{i+d/2} cos + x_i sin.
  * `inverse` rotates by -angle (the transpose), which is the backward pass.
  * `x` is (batch*T) x (heads*d), rows sequence-major; positions are row % T.
+ * @throws DomainError for sizes that are not integers (rows, heads, d >= 0; T >= 1) or a base
+ * that is not a finite number > 0; ShapeError when `x` does not hold rows x heads x d values.
  */
 export function applyRope(x: Float64Array, rows: number, heads: number, d: number, T: number, base: number, inverse = false): void {
+  const fn = 'applyRope';
+  checkSize(fn, 'rows', rows);
+  checkSize(fn, 'heads', heads);
+  checkSize(fn, 'd', d);
+  checkSize(fn, 'T', T, 1);
+  checkPositive(fn, 'base', base);
+  if (!(x instanceof Float64Array) || x.length !== rows * heads * d) {
+    throw new ShapeError(`${fn}: x must be a Float64Array of rows x heads x d = ${rows} x ${heads} x ${d} values, got ${x instanceof Float64Array ? `length ${x.length}` : typeof x}`);
+  }
   const half = d >> 1;
   const width = heads * d;
   const inv = new Float64Array(half);

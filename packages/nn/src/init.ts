@@ -1,4 +1,5 @@
 import { DomainError, type Rng, rng as makeRng } from '@x/gpu';
+import { checkSize } from '@x/gpu/checks';
 
 /**
  * Weight initialisation schemes for a fan_in -> fan_out layer (weight is fan_out x fan_in).
@@ -99,7 +100,7 @@ export function initWeight(
 
 /** A fresh bias vector of length n for a layer with the given fan-in. */
 export function initBias(n: number, fanIn: number, init: BiasInit, seed: number | Rng = 0): Float64Array {
-  const b = new Float64Array(n);
+  const b = new Float64Array(checkSize('initBias', 'n', n));
   if (init === 'zeros') return b;
   let bound: number;
   if (init === 'fan-in-uniform') bound = 1 / Math.sqrt(Math.max(fanIn, 1));

@@ -8,6 +8,7 @@ import {
   Embedding,
   GLU,
   gradCheck,
+  initBias,
   LayerNorm,
   MultiHeadAttention,
   type Module,
@@ -133,6 +134,23 @@ describe('MultiHeadAttention', () => {
     const y1 = a.forward(x2);
     expectBitwiseEqual(y1.data.subarray(0, 5 * 8), y0.data.subarray(0, 5 * 8));
   });
+  it('RoPE refuses bad sizes and a short buffer before looping (a huge or infinite size used to hang)', () => {
+    const x = new Float64Array(2 * 2 * 4);
+    for (const bad of [Number.POSITIVE_INFINITY, 2 ** 31, 2 ** 53 + 2, -1, 1.5, Number.NaN]) {
+      expect(() => applyRope(x, bad, 2, 4, 2, 10000)).toThrow(/applyRope: rows must be an integer/);
+      expect(() => applyRope(x, 2, bad, 4, 2, 10000)).toThrow(/applyRope: heads must be an integer/);
+      expect(() => applyRope(x, 2, 2, 4, bad, 10000)).toThrow(DomainError);
+    }
+    expect(() => applyRope(x, 2, 2, 4, 2, Number.NaN)).toThrow(/applyRope: base must be a finite number > 0/);
+    expect(() => applyRope(x.subarray(1), 2, 2, 4, 2, 10000)).toThrow(ShapeError);
+    expect(() => applyRope(x, 3, 2, 4, 2, 10000)).toThrow(/rows x heads x d = 3 x 2 x 4/);
+  });
+
+  it('initBias refuses a bias size that is not an integer size before allocating', () => {
+    for (const bad of [2 ** 31, Number.POSITIVE_INFINITY, -1, 1.5]) expect(() => initBias(bad, 4, 'fan-in-uniform', 1)).toThrow(/initBias: n must be an integer/);
+    expect(initBias(3, 4, 'fan-in-uniform', 1)).toHaveLength(3);
+  });
+
   it('RoPE: inverse undoes the rotation and relative positions only matter for q·k', () => {
     const d = 6;
     const q = randn(4, d, 1).data;

@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, matmul, transpose } from '@x/gpu';
+import { checkSteps } from '@x/gpu/checks';
 import { adamStepInPlace, decayInPlace } from './adam-kernel';
 import { rowNormalize, signStep, sinkhornStep } from './base-steps';
 import { shiftedCholeskyQR } from './cholesky-qr';
@@ -262,6 +263,7 @@ export class ARO extends OptimizerBase<AroOptions> {
  * Iterates ARO's rotation policy on a fixed momentum M (no weight updates):
  * R <- QR(M f(Rᵀ M)ᵀ), `iterations` times from R = I, and returns R and D = R f(Rᵀ M).
  * With f = f_RN the direction tends to sqrt(n) U Vᵀ (Muon's direction; ARO App. A).
+ * @throws DomainError when `iterations` is not an integer in [0, MAX_STEPS] (checked before iterating).
  */
 export function aroRotationFixedPoint(
   M: Matrix,
@@ -269,6 +271,7 @@ export function aroRotationFixedPoint(
   f: (X: Matrix) => Matrix = rowNormalize,
   opts: { shift?: number } = {},
 ): { R: Matrix<Float64Array>; direction: Matrix } {
+  checkSteps('aroRotationFixedPoint', 'iterations', iterations);
   const m = M.rows;
   let R: Matrix<Float64Array> = { rows: m, cols: m, data: new Float64Array(m * m) };
   for (let i = 0; i < m; i++) R.data[i * m + i] = 1;

@@ -1,4 +1,5 @@
 import { assertMatrix, type Matrix } from '@x/gpu';
+import { checkSteps } from '@x/gpu/checks';
 
 /** Guards divisions by zero-norm rows and columns. */
 const TINY = 1e-30;
@@ -50,10 +51,11 @@ export interface SinkhornOptions {
  * of the ARO paper, unverified) computes both norms from the same X and applies the geometric
  * mean of the two scalings, X_ij <- X_ij sqrt((sqrt(n)/r_i) (sqrt(m)/c_j)), which has the same
  * fixed points. Zero rows/columns stay zero. Shapes m x n -> m x n; O(L m n).
+ * @throws DomainError when `iterations` is not an integer in [0, MAX_STEPS] (checked before iterating).
  */
 export function sinkhornStep(X: Matrix, opts: SinkhornOptions = {}): Matrix<Float64Array> {
   assertMatrix('sinkhornStep', 'X', X);
-  const L = opts.iterations ?? 5;
+  const L = checkSteps('sinkhornStep', 'iterations', opts.iterations ?? 5);
   const mode = opts.mode ?? 'alternating';
   const { rows: m, cols: n } = X;
   const out = Float64Array.from(X.data);

@@ -1,4 +1,5 @@
-import { assertFinite, assertMatrix, DomainError, gram, type Matrix, matmul, transpose } from '@x/gpu';
+import { assertFinite, assertMatrix, gram, type Matrix, matmul, transpose } from '@x/gpu';
+import { checkSteps } from '@x/gpu/checks';
 
 /** The quintic's coefficients (a, b, c) from Keller Jordan's Muon (muon.py, `zeropower_via_newtonschulz5`). */
 export const NS5_COEFFICIENTS = Object.freeze([3.4445, -4.775, 2.0315] as const);
@@ -18,13 +19,12 @@ export interface NewtonSchulzOptions {
  * polar factor). Runs in float64 (the reference runs in bfloat16).
  *
  * Shapes: G m x n -> m x n. Complexity: steps * (4 k² l + 2 k³) flops, k = min(m, n), l = max(m, n).
- * @throws ShapeError when G is not a Matrix; DomainError on NaN/Infinity or steps < 0.
+ * @throws ShapeError when G is not a Matrix; DomainError on NaN/Infinity, or when steps is not an integer in [0, MAX_STEPS] (checked before iterating).
  */
 export function newtonSchulz5(G: Matrix, opts: NewtonSchulzOptions = {}): Matrix<Float64Array> {
   assertMatrix('newtonSchulz5', 'G', G);
   assertFinite('newtonSchulz5', 'G', G);
-  const steps = opts.steps ?? 5;
-  if (!Number.isInteger(steps) || steps < 0) throw new DomainError(`newtonSchulz5: steps must be a non-negative integer, got ${steps}`);
+  const steps = checkSteps('newtonSchulz5', 'steps', opts.steps ?? 5);
   const tall = G.rows > G.cols;
   const src = tall ? transpose(G) : G;
   let norm = 0;

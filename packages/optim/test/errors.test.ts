@@ -1,11 +1,25 @@
 import { DomainError, ShapeError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
-import { ARO, AdamW, DctAdamW, GaLoreAdamW, Muon, optimizerFromJSON, type ParamLike, SGD, Trion, warmupCosine } from '../src/index';
+import { ARO, AdamW, aroRotationFixedPoint, DctAdamW, GaLoreAdamW, Muon, newtonSchulz5, optimizerFromJSON, type ParamLike, SGD, sinkhornStep, Trion, warmupCosine } from '../src/index';
 
 const mk = (rows: number, cols: number, fill = 0.5): ParamLike => ({
   name: 'w',
   value: { rows, cols, data: new Float64Array(rows * cols).fill(1) },
   grad: { rows, cols, data: new Float64Array(rows * cols).fill(fill) },
+});
+
+describe('iteration counts are checked before iterating (a huge or infinite count used to hang)', () => {
+  const X = { rows: 3, cols: 2, data: Float64Array.of(1, 2, 3, 4, 5, 7) };
+  it.each([Number.POSITIVE_INFINITY, 2 ** 31, 2 ** 53 + 2, -1, 1.5, Number.NaN])('count %s', (n) => {
+    expect(() => sinkhornStep(X, { iterations: n })).toThrow(/sinkhornStep: iterations must be an integer in \[0, 10000000\]/);
+    expect(() => newtonSchulz5(X, { steps: n })).toThrow(/newtonSchulz5: steps must be an integer in \[0, 10000000\]/);
+    expect(() => aroRotationFixedPoint(X, n)).toThrow(DomainError);
+    expect(() => aroRotationFixedPoint(X, n)).toThrow(/aroRotationFixedPoint: iterations/);
+  });
+  it('valid counts still run (0 iterations return the input)', () => {
+    expect(sinkhornStep(X, { iterations: 0 }).data).toEqual(X.data);
+    expect(newtonSchulz5(X, { steps: 2 }).rows).toBe(3);
+  });
 });
 
 describe('bad hyperparameters get clear errors', () => {

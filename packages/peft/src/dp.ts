@@ -22,7 +22,10 @@ function checkAccountantArgs(fn: string, sigma: unknown, q: unknown, steps: unkn
   checkSteps(fn, 'steps', steps);
 }
 
-const checkOrder = (fn: string, a: unknown): number => checkInt(fn, 'Rényi order α', a, 2);
+/** The largest Rényi order accepted: ε(α) sums α + 1 terms, so a bound keeps every call fast. */
+export const MAX_RDP_ORDER = 1_000_000;
+
+const checkOrder = (fn: string, a: unknown): number => checkInt(fn, 'Rényi order α', a, 2, MAX_RDP_ORDER);
 
 /**
  * Rényi-DP of one step of the Poisson-subsampled Gaussian mechanism (sampling rate q, noise
@@ -30,6 +33,7 @@ const checkOrder = (fn: string, a: unknown): number => checkInt(fn, 'Rényi orde
  * Sec. 3.3): ε(α) = log A_α / (α − 1) with
  * A_α = Σ_{i=0..α} C(α, i) (1 − q)^{α−i} q^i exp((i² − i) / (2σ²)), summed in log space.
  * For q = 1 this is the Gaussian mechanism's α / (2σ²); for q = 0 it is 0.
+ * @throws DomainError unless α is an integer in [2, {@link MAX_RDP_ORDER}].
  */
 export function rdpSubsampledGaussian(sigma: number, q: number, alpha: number): number {
   checkAccountantArgs('rdpSubsampledGaussian', sigma, q, 0);
@@ -56,7 +60,7 @@ export interface RdpEpsilon {
 
 /** Options of {@link rdpEpsilon} and {@link dpNoiseMultiplier}. */
 export interface RdpAccountantOptions {
-  /** Integer Rényi orders ≥ 2 to minimize over (default {@link DEFAULT_RDP_ORDERS}). */
+  /** Integer Rényi orders in [2, {@link MAX_RDP_ORDER}] to minimize over (default {@link DEFAULT_RDP_ORDERS}). */
   orders?: readonly number[];
   /**
    * RDP → (ε, δ) conversion: 'balle' (default; Balle et al. 2020, Thm. 21, as in Opacus):
@@ -78,6 +82,7 @@ export function rdpEpsilon(sigma: number, q: number, steps: number, delta: numbe
   const orders = opts.orders ?? DEFAULT_RDP_ORDERS;
   if (!Array.isArray(orders) || orders.length === 0) throw new DomainError('rdpEpsilon: orders must be a non-empty array of integers >= 2');
   const conv = checkOneOf('rdpEpsilon', 'conversion', opts.conversion ?? 'balle', ['balle', 'mironov'] as const);
+  for (const a0 of orders) checkOrder('rdpEpsilon', a0);
   let best: RdpEpsilon = { epsilon: Infinity, order: orders[0]! };
   for (const a0 of orders) {
     const a = checkOrder('rdpEpsilon', a0);

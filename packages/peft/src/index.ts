@@ -5,7 +5,7 @@ export { type SorsaInit, type SorsaRegularizer, sorsaInit, sorsaRegularizer } fr
 export { type CoreAdapter, type LoraSbOptions, loraSbInit, loraXsInit } from './lora-xs';
 export { type LolduInit, type LolduZInit, lolduInit } from './loldu';
 export { elbowRank, energyRank, type SokaInit, type SokaOptions, sokaInit } from './soka';
-export { DEFAULT_RDP_ORDERS, dpFedAvg, type DpMeanOptions, dpMean, dpNoiseMultiplier, type RdpAccountantOptions, type RdpEpsilon, rdpEpsilon, rdpSubsampledGaussian } from './dp';
+export { DEFAULT_RDP_ORDERS, dpFedAvg, MAX_RDP_ORDER, type DpMeanOptions, dpMean, dpNoiseMultiplier, type RdpAccountantOptions, type RdpEpsilon, rdpEpsilon, rdpSubsampledGaussian } from './dp';
 export { fedAvg, type FedsvdRoundOptions, fedsvdReorthogonalize, fedsvdRound } from './fedsvd';
 export { orthoRegLoss } from './orthoreg';
 export { type CrossInit, type CrossInitEncoder, type CrossInitRegularizerOptions, crossInit, crossInitRegularizer } from './cross-init';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
-import { DEFAULT_RDP_ORDERS, dpFedAvg, dpMean, dpNoiseMultiplier, rdpEpsilon, rdpSubsampledGaussian } from '../src';
+import { DEFAULT_RDP_ORDERS, dpFedAvg, dpMean, dpNoiseMultiplier, MAX_RDP_ORDER, rdpEpsilon, rdpSubsampledGaussian } from '../src';
 import fx from './fixtures/dp_rdp.json';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -43,7 +43,13 @@ describe('RDP accountant for the subsampled Gaussian', () => {
   it('bad input: typed errors naming the function', () => {
     expect(() => rdpSubsampledGaussian(0, 0.5, 2)).toThrow(DomainError);
     expect(() => rdpSubsampledGaussian(1, 1.5, 2)).toThrow(/rdpSubsampledGaussian: sampling rate q must be in \[0, 1\]/);
-    expect(() => rdpSubsampledGaussian(1, 0.5, 1.5)).toThrow(/Rényi order α must be an integer >= 2/);
+    expect(() => rdpSubsampledGaussian(1, 0.5, 1.5)).toThrow(/Rényi order α must be an integer in \[2, 1000000\]/);
+    // A huge order used to loop for α + 1 terms (2^31 of them): now refused up front, in lists too.
+    expect(() => rdpSubsampledGaussian(1, 0.5, 2 ** 31)).toThrow(DomainError);
+    expect(() => rdpSubsampledGaussian(1, 0.5, MAX_RDP_ORDER + 1)).toThrow(/rdpSubsampledGaussian: Rényi order/);
+    expect(Number.isFinite(rdpSubsampledGaussian(1, 0.5, MAX_RDP_ORDER))).toBe(true);
+    expect(() => rdpEpsilon(1, 0.5, 10, 1e-5, { orders: [2, 2 ** 31] })).toThrow(/rdpEpsilon: Rényi order/);
+    expect(() => dpNoiseMultiplier(1, 1e-5, 0.5, 10, { orders: [2 ** 31, 4] })).toThrow(DomainError);
     expect(() => rdpEpsilon(1, 0.5, 10, 0)).toThrow(/rdpEpsilon: δ/);
     expect(() => rdpEpsilon(1, 0.5, 10, 1e-5, { orders: [] })).toThrow(DomainError);
     expect(() => dpNoiseMultiplier(-1, 1e-5, 0.5, 10)).toThrow(/dpNoiseMultiplier/);

@@ -27,6 +27,7 @@ export function delayTaskBatch(B: number, L: number, delay: number, r: Rng): { x
  * window), τ in base-rate units sampled at τ = k / rate, k < L rate; target u(τ - delay).
  * The same draws at two rates describe the same continuous signals, which is what a
  * sampling-rate change means (S4 paper Sec. 4.3).
+ * @throws DomainError when `rate` or `terms` is not an integer >= 1.
  */
 export function smoothDelayBatch(
   B: number,
@@ -37,7 +38,7 @@ export function smoothDelayBatch(
 ): { x: Matrix<Float64Array>; y: Matrix<Float64Array> } {
   const rate = checkInt('smoothDelayBatch', 'rate', opts.rate ?? 1, 1);
   const F = opts.maxFreq ?? 8;
-  const M = opts.terms ?? 4;
+  const M = checkInt('smoothDelayBatch', 'terms', opts.terms ?? 4, 1);
   const n = L * rate;
   const x = new Float64Array(B * n);
   const y = new Float64Array(B * n);

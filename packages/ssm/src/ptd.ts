@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, type Rng, rng as makeRng } from '@x/gpu';
+import { checkMatrix } from '@x/gpu/checks';
 import { type ComplexArray, checkInt } from './complex';
 import { hippoLegS } from './hippo';
 import { linalgEig, linalgSolve } from './linalg-adapter';
@@ -31,8 +32,12 @@ export interface PtdOptions {
   E?: Matrix;
 }
 
-/** ||M||_2 of a real matrix by power iteration on MᵀM (60 steps, deterministic start). */
+/**
+ * ||M||_2 of a real matrix by power iteration on MᵀM (60 steps, deterministic start).
+ * @throws ShapeError when `M` is not a well-formed Matrix (dims must match its data).
+ */
 export function spectralNorm(M: Matrix): number {
+  checkMatrix('spectralNorm', 'M', M);
   const n = M.cols;
   const m = M.rows;
   let x = new Float64Array(n).fill(1 / Math.sqrt(n));

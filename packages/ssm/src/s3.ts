@@ -1,4 +1,5 @@
 import { DomainError, type Rng } from '@x/gpu';
+import { checkRng, checkSize } from '@x/gpu/checks';
 import { deltaProductRecurrence } from './deltaproduct';
 
 /** The six permutations of {0, 1, 2}: S3 in a fixed order (identity first). perm[i] = image of i. */
@@ -23,8 +24,11 @@ export function s3Compose(a: number, b: number): number {
  * A random S3 word problem (Merrill et al., "The Illusion of State in State-Space Models",
  * ICML 2024; DeltaProduct paper Sec. 5.1): tokens are group elements g_1 .. g_T (uniform), the
  * label at t is the prefix product g_t ∘ ... ∘ g_1.
+ * @throws DomainError when `T` is not an integer size (checked before allocating) or `r` is not an Rng.
  */
 export function s3WordProblem(T: number, r: Rng): { tokens: Int32Array; labels: Int32Array } {
+  checkSize('s3WordProblem', 'T', T);
+  checkRng('s3WordProblem', 'r', r);
   const tokens = new Int32Array(T);
   const labels = new Int32Array(T);
   let p = 0;

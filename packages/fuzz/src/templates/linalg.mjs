@@ -1,4 +1,4 @@
-import { C, CM, data, M, real, spd, sym, V } from '../dsl.mjs';
+import { A, C, CM, data, M, real, spd, sym, V } from '../dsl.mjs';
 
 // Templates for @x/linalg: valid arguments for each callable export.
 export default (mod) => ({
@@ -69,7 +69,7 @@ export default (mod) => ({
     // frameSynthesis(phi: ComplexMatrix, c: ComplexArray): ComplexArray
     frameSynthesis: () => [CM(6, 4), C(6)],
     // fromArray2D(rows: ArrayLike<ArrayLike<number>>): Matrix<Float64Array<ArrayBufferLike>>
-    fromArray2D: () => [V(8)],
+    fromArray2D: () => [[A(3), A(3, 2)]],
     // fromMlMatrix(x: MatrixLike): Matrix<Float64Array<ArrayBufferLike>>
     fromMlMatrix: () => [data({ to2DArray: () => [[1, 2], [3, 4]] })],
     // gaborFrame(n: number, opts?: GaborFrameOptions): ComplexMatrix

@@ -1,4 +1,5 @@
-import { keep, labels, M, onehot, real, signal, V } from '../dsl.mjs';
+import { rng } from '@x/gpu';
+import { bytes, data, keep, labels, M, onehot, real, signal, V } from '../dsl.mjs';
 
 // Templates for @x/nn. Layers, losses and optimizers refuse non-finite data (nan: 'reject').
 export default (mod) => {
@@ -38,7 +39,69 @@ export default (mod) => {
     },
     nan: 'reject',
   });
+  const cfg = () => ({ vocabSize: 7, dim: 4, numLayers: 1, numHeads: 2, numKvHeads: 1, hidden: 6, ropeBase: real(10000), normEps: real(1e-6), initStd: real(0.02), seed: 1 });
+  const lm = () => new mod.TransformerLM({ vocabSize: 7, dim: 4, numLayers: 1, numHeads: 2, hidden: 6, seed: 1 });
+  const ids = (n, k) => ({ rows: n, cols: 1, data: Float64Array.from(labels(n, k)) });
+  const mha = () => new mod.MultiHeadAttention(4, { numHeads: 2, seed: 1 });
   return {
+    applyRope: { args: () => [V(2 * 2 * 4), 2, 2, 4, 2, real(10000), false], finite: true },
+    childFromJSON: () => [keep('fuzz'), keep('child'), lin().toJSON()],
+    ContainerModule: {
+      args: () => [],
+      mutate: false,
+      call: (C) => {
+        class Pair extends C {
+          label = 'Pair';
+          a = lin();
+          namedChildren() {
+            return [['a', this.a]];
+          }
+          forward(x) {
+            return this.a.forward(x);
+          }
+          backward(dy) {
+            return this.a.backward(dy);
+          }
+          toJSON() {
+            return this.a.toJSON();
+          }
+        }
+        return new Pair().parameters().map((p) => p.value);
+      },
+    },
+    Conv1d: () => [3, 2, { outChannels: 3, causal: true, bias: true, seqLen: 4, seed: 1 }],
+    'Conv1d#forward': layer(() => new mod.Conv1d(3, 2, { seqLen: 4, seed: 1 }), () => M(8, 3)),
+    Dropout: () => [real(0.25), { seed: 1 }],
+    'Dropout#forward': layer(() => new mod.Dropout(0.25, { seed: 1 })),
+    Embedding: () => [7, 4, { seed: 1, std: real(0.02) }],
+    'Embedding#forward': { make: () => new mod.Embedding(7, 4, { seed: 1 }), method: 'forward', args: () => [ids(3, 7)] },
+    GLU: () => [4, 6, { activation: 'silu', seed: 1 }],
+    'GLU#forward': layer(() => new mod.GLU(4, 6, { seed: 1 })),
+    isContainer: { args: () => [lin()], total: true },
+    LayerNorm: () => [4, { eps: real(1e-5), bias: true }],
+    'LayerNorm#forward': layer(() => new mod.LayerNorm(4)),
+    lmCrossEntropy: { args: () => [M(5, 7), labels(5, 7), { reduction: 'mean' }], nan: 'reject', intList: 'labels' },
+    loadSafetensors: { args: () => [lin(), bytes(mod.saveSafetensors(lin(), { dtype: 'F64' })), { strict: true }], check: (r) => r ?? 0 },
+    loadStateDict: { args: () => [lin(), keep(mod.stateDict(lin())), { strict: true }], check: (r) => r ?? 0 },
+    MultiHeadAttention: () => [4, { numHeads: 2, numKvHeads: 1, causal: true, rope: true, ropeBase: real(10000), seqLen: 2, seed: 1 }],
+    'MultiHeadAttention#forward': layer(() => mha(), () => M(2, 4)),
+    namedModules: () => [keep(lm()), keep('')],
+    PreNormResidual: () => [new mod.RMSNorm(4), lin(4, 4)],
+    'PreNormResidual#forward': layer(() => new mod.PreNormResidual(new mod.RMSNorm(4), lin(4, 4))),
+    readStateDict: { args: () => [bytes(mod.saveSafetensors(lin()))], check: (sd) => [...sd.values()].map((t) => t.data) },
+    RMSNorm: () => [4, { eps: real(1e-6) }],
+    'RMSNorm#forward': layer(() => new mod.RMSNorm(4)),
+    sampleToken: () => [V(7), { temperature: real(0.8), topK: 3 }, rng(1)],
+    saveSafetensors: () => [lin(), { dtype: 'F32', metadata: data({ format: keep('pt') }) }],
+    setModule: { args: () => [keep(lm()), keep('model.norm'), new mod.RMSNorm(4)], check: () => 0 },
+    stateDict: { args: () => [lin()], check: (sd) => [...sd.values()].map((t) => t.data) },
+    SwiGLU: () => [4, 6, { seed: 1 }],
+    'SwiGLU#forward': layer(() => new mod.SwiGLU(4, 6, { seed: 1 })),
+    TransformerBlock: () => [data({ dim: 4, numHeads: 2, numKvHeads: 1, hidden: 6, ropeBase: real(10000), normEps: real(1e-6), initStd: real(0.02) }), 1],
+    'TransformerBlock#forward': layer(() => new mod.TransformerBlock({ dim: 4, numHeads: 2, hidden: 6, seed: 1 }, 1), () => M(2, 4)),
+    TransformerLM: () => [data(cfg())],
+    'TransformerLM#forward': { make: lm, method: 'forward', args: () => [ids(3, 7)] },
+    'TransformerLM#generate': { make: lm, method: 'generate', args: () => [[1, 2, 3], { maxNewTokens: 3, temperature: real(0.8), topK: 3, seed: 1, contextLength: 4 }] },
     accuracy: { args: () => [M(5, 3), labels(5, 3)], intList: 'labels' },
     Activation: { skip: 'abstract base class; its subclasses are fuzzed' },
     Adam: () => [{ lr: real(0.01), beta1: real(0.9), beta2: real(0.999), eps: real(1e-8), weightDecay: real(0) }],
@@ -85,6 +148,8 @@ export default (mod) => {
     'Linear#forward': layer(() => lin()),
     'Linear#backward': backward(() => lin(), () => M(2, 4), () => M(2, 3, 2)),
     mlpRegressionExperiment: { args: () => [{ seed: 1, steps: 3, hidden: 4, activation: 'tanh', lr: real(0.01), batchSize: 4 }] },
+    moduleJSON: () => [keep('Fuzz'), data({ n: 2 }), data({ w: V(3) })],
+    readModuleJSON: { args: () => [keep('Fuzz'), keep('Fuzz'), keep(mod.moduleJSON('Fuzz', { n: 2 }, { w: V(3) }))], call: (f, a) => f(...a).raw('w') },
     moduleFromJSON: () => [lin().toJSON()],
     mseLoss: { args: () => [M(3, 2), M(3, 2, 2), { reduction: 'sum' }], nan: 'reject' },
     parameterCount: () => [lin()],

@@ -28,6 +28,8 @@ export default (mod) => {
     measure: () => [keep(sensing()), M(4, 4)],
     Muon: () => [{ lr: real(0.02), momentum: real(0.95), nesterov: true, nsSteps: 5, weightDecay: real(0) }],
     'Muon#step': step(mod.Muon, { lr: 0.02 }),
+    Trion: () => [{ lr: real(0.02), rank: 2, momentum: real(0.95), norm: 2, nsSteps: 5, weightDecay: real(0), shapeScale: 'keller' }],
+    'Trion#step': step(mod.Trion, { lr: 0.02, rank: 2 }),
     'Muon#reshape': {
       make: () => {
         const m = new mod.Muon({ lr: 0.02 });

@@ -1,4 +1,29 @@
-import { keep, M, P, real, V } from '../dsl.mjs';
+import { TransformerLM } from '@x/nn';
+import { readSafetensors, writeSafetensors } from '@x/safetensors';
+import { bytes, data, keep, M, P, real, V } from '../dsl.mjs';
+
+/** A tiny model file: two 6x4 projections (F32) and a norm vector, as a Hugging Face model stores them. */
+export function modelBytes() {
+  return writeSafetensors(
+    {
+      'model.q_proj.weight': { dtype: 'F32', shape: [6, 4], data: V(24, 1) },
+      'model.k_proj.weight': { dtype: 'F32', shape: [6, 4], data: V(24, 2) },
+      'model.norm.weight': { dtype: 'F32', shape: [4], data: V(4, 3) },
+    },
+    { format: 'pt' },
+  );
+}
+/** A PEFT LoRA adapter (r 2, alpha 4) on model.q_proj, built from plain data. */
+export function adapterOf(mod, seed = 1) {
+  return {
+    config: mod.peftLoraConfig({ r: 2, lora_alpha: 4, target_modules: ['q_proj'] }),
+    layers: [{ module: 'model.q_proj', A: M(2, 4, seed), B: M(6, 2, seed + 1), scale: 2 }],
+    extra: {},
+  };
+}
+/** Opens the first argument (model bytes) as a reader, then calls the export. */
+const withReader = async (f, a) => f(await readSafetensors(a[0]), ...a.slice(1));
+const lm = () => new TransformerLM({ vocabSize: 7, dim: 4, numLayers: 1, numHeads: 2, hidden: 6, seed: 1 });
 
 // Templates for @x/peft. The adapted layer refuses non-finite inputs (nan: 'reject').
 export default (mod) => {
@@ -6,7 +31,38 @@ export default (mod) => {
   const lora = () => ({ kind: 'lora', A: M(2, 4, 2), B: M(6, 2, 3), scale: real(0.5) });
   const adapted = () => new mod.AdaptedLinear({ base: M(6, 4), adapter: { kind: 'lora', A: M(2, 4, 2), B: M(6, 2, 3), scale: 0.5 } });
   const tvs = () => [M(4, 3, 1), M(4, 3, 2), M(4, 3, 3)];
+  const adapter = (seed) => data(adapterOf(mod, seed));
+  const cfgText = () => mod.stringifyPeftLoraConfig(adapterOf(mod).config);
+  const applied = () => mod.applyAdapters(lm(), { targetModules: ['q_proj', 'v_proj'], kind: 'lora', rank: 2, seed: 1 });
   return {
+    applyAdapters: { args: () => [lm(), { targetModules: ['q_proj', 'v_proj'], kind: 'lora', rank: 2, alpha: real(4), rslora: false, seed: 1 }], check: (m) => m.parameters().map((p) => p.value) },
+    'applyAdapters#seq': { method: 'call', make: () => ({ call: mod.applyAdapters }), args: () => [lm(), { targetModules: 'all-linear', kind: 'pissa', rank: 2, pissaNiter: 2, seed: 1 }], check: (m) => m.parameters().map((p) => p.value) },
+    configForLayers: () => [data(adapterOf(mod).config), data(adapterOf(mod).layers)],
+    convertPissaToLora: () => [adapter(1), adapter(3)],
+    dpFedAvg: () => [M(4, 3), [M(4, 3, 2), M(4, 3, 3)], { clip: real(1), noiseMultiplier: real(0.5), expectedCount: real(2), seed: 1 }],
+    dpMean: () => [data({ rows: 4, cols: 3 }), [M(4, 3, 2), M(4, 3, 3)], { clip: real(1), noiseMultiplier: real(0.5), seed: 1 }],
+    dpNoiseMultiplier: () => [real(2), real(1e-5), real(0.01), 100, { orders: [2, 4, 8, 16, 32] }],
+    isTargetModule: { args: () => [keep('model.q_proj'), keep(['q_proj']), true], total: true },
+    loadPeftAdapter: { args: () => [data({ config: cfgText(), weights: bytes(mod.savePeftAdapter(adapterOf(mod)).weights) })], check: (a) => a.layers },
+    materialize: { args: () => [keep(modelBytes()), adapter(1)], call: async (_f, a) => mod.materialize(mod.mergeIntoBase(await readSafetensors(a[0]), a[1])) },
+    mergeIntoBase: { args: () => [bytes(modelBytes()), adapter(1)], call: withReader, check: (plan) => mod.materialize(plan) },
+    mergePeftAdapters: () => [[adapter(1), adapter(3)], { method: 'ties', weights: [real(1), real(0.5)], density: real(0.5), majoritySignMethod: 'total', seed: 1 }],
+    moduleScaling: () => [data(adapterOf(mod).config), keep('model.q_proj')],
+    parsePeftLoraConfig: () => [keep('fuzz'), cfgText()],
+    patternKey: { args: () => [keep(['q_proj', 'k_proj']), keep('model.q_proj')], finite: false },
+    PeftModel: { args: () => [keep(applied())], call: (_C, a) => a[0].parameters().map((p) => p.value), mutate: false },
+    'PeftModel#forward': { make: applied, method: 'forward', args: () => [keep({ rows: 3, cols: 1, data: Float64Array.of(1, 2, 3) })] },
+    'PeftModel#toPeftAdapter': { make: applied, method: 'toPeftAdapter', args: () => [], check: (a) => a.layers },
+    peftLoraConfig: () => [data({ r: 2, lora_alpha: real(4) })],
+    pissaFromModel: { args: () => [bytes(modelBytes()), { target: keep(['q_proj']), rank: 2, alpha: real(4), niter: 2, seed: 1 }], call: withReader, check: async (r) => mod.materialize(r.residual) },
+    rdpEpsilon: () => [real(1.1), real(0.01), 100, real(1e-5), { orders: [2, 4, 8, 16, 32], conversion: 'balle' }],
+    rdpSubsampledGaussian: () => [real(1.1), real(0.01), 8],
+    readWeight: { args: () => [bytes(modelBytes()), keep('model.q_proj'), false], call: async (f, a) => f('fuzz', await readSafetensors(a[0]), ...a.slice(1)) },
+    registerAdaptedLinear: () => [],
+    savePeftAdapter: { args: () => [adapter(1)], check: (r) => r.weights.length },
+    spectrum: () => [M(6, 4)],
+    stringifyPeftLoraConfig: { args: () => [data(adapterOf(mod).config)], check: (t) => t.length },
+    targetedModules: { args: () => [bytes(modelBytes()), keep(['q_proj'])], call: withReader },
     AdaptedLinear: () => [{ base: W(), bias: V(6), adapter: lora() }],
     'AdaptedLinear#forward': { make: adapted, method: 'forward', args: () => [M(3, 4)], nan: 'reject' },
     'AdaptedLinear#tensor': { make: adapted, method: 'tensor', args: () => ['A'] },

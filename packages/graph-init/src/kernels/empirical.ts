@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, matmul, rng } from '@x/gpu';
+import { checkSteps } from '@x/gpu/checks';
 import type { KernelActivation } from './dual';
 import type { WideKernelOptions, WideKernels } from './nngp';
 
@@ -61,7 +62,7 @@ export function erf(x: number): number {
 export function empiricalKernels(X: Matrix, opts: EmpiricalKernelOptions): WideKernels {
   const { width: n, depth: L, activation: a, sigmaW2, sigmaB2 } = opts;
   if (!Number.isInteger(n) || n < 1) throw new DomainError(`empiricalKernels: width must be a positive integer, got ${n}`);
-  if (!Number.isInteger(L) || L < 0) throw new DomainError(`empiricalKernels: depth must be an integer >= 0, got ${L}`);
+  checkSteps('empiricalKernels', 'depth', L);
   const r = rng(opts.seed ?? 0);
   const m = X.rows;
   const d = X.cols;

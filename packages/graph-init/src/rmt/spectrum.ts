@@ -1,4 +1,5 @@
 import { DomainError } from '@x/gpu';
+import { checkSize } from '@x/gpu/checks';
 import { cubicRoots } from './cubic';
 
 function checkKD(fn: string, kappa: number, delta: number): void {
@@ -68,6 +69,7 @@ export interface SpectralGrid {
  */
 export function spectralGrid(kappa: number, delta: number, points = 3000): SpectralGrid {
   checkKD('spectralGrid', kappa, delta);
+  checkSize('spectralGrid', 'points', points, 2);
   const sd = 2 * Math.sqrt(delta);
   const lo = -sd - 0.3;
   const hi = Math.sqrt(kappa) * (1 + 1 / Math.sqrt(kappa)) ** 2 + sd + 0.3;
@@ -89,6 +91,7 @@ export function spectralGrid(kappa: number, delta: number, points = 3000): Spect
  * `Δ − (4π²/3) Δ² ∫ρ_Y³` (Bun, Bouchaud & Potters 2017; spec §9a), ρ_Y on a `points` grid.
  */
 export function denoisingMmse(kappa: number, delta: number, points = 3000): number {
+  checkSize('denoisingMmse', 'points', points, 2);
   const g = spectralGrid(kappa, delta, points);
   let s = 0;
   for (let i = 0; i < points; i++) s += g.rho[i]! ** 3;
@@ -106,7 +109,7 @@ export function denoisingMmse(kappa: number, delta: number, points = 3000): numb
 export function bayesOptimalMmse(alpha: number, kappa: number, delta: number, opts: { points?: number } = {}): { mmse: number; qHat: number } {
   checkKD('bayesOptimalMmse', kappa, delta);
   if (!(alpha > 0) || !(alpha < 1)) throw new DomainError(`bayesOptimalMmse: alpha must be in (0, 1), got ${alpha}`);
-  const points = opts.points ?? 3000;
+  const points = checkSize('bayesOptimalMmse', 'points', opts.points ?? 3000, 2);
   const f = (q: number) => {
     const g = spectralGrid(kappa, 1 / q, points);
     let s = 0;

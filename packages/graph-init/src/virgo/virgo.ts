@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkSteps } from '@x/gpu/checks';
 import { type Csr, spmv } from '../graph/csr';
 
 /** Options of {@link virgoVariances}. */
@@ -51,7 +52,7 @@ export function virgoVariances(adj: Csr, features: Matrix, opts: VirgoOptions): 
   assertMatrix('virgoVariances', 'features', features);
   const { depth: L, hidden, numClasses: C } = opts;
   const mean = opts.mean ?? 'harmonic';
-  if (!Number.isInteger(L) || L < 1) throw new DomainError(`virgoVariances: depth must be an integer >= 1, got ${L}`);
+  checkSteps('virgoVariances', 'depth', L, 1);
   if (!Number.isInteger(hidden) || hidden < 1) throw new DomainError(`virgoVariances: hidden must be an integer >= 1, got ${hidden}`);
   if (!Number.isInteger(C) || C < 2) throw new DomainError(`virgoVariances: numClasses must be an integer >= 2, got ${C}`);
   if (mean !== 'harmonic' && mean !== 'arithmetic') throw new DomainError(`virgoVariances: mean must be 'harmonic' or 'arithmetic', got ${String(mean)}`);
@@ -115,7 +116,7 @@ export type GcnInitScheme = 'virgo' | 'virgofor' | 'virgoback' | 'kaiming' | 'xa
 export function gcnInitVariances(scheme: GcnInitScheme, adj: Csr, features: Matrix, opts: VirgoOptions): Float64Array {
   const L = opts.depth;
   if (scheme === 'kaiming' || scheme === 'xavier') {
-    if (!Number.isInteger(L) || L < 1) throw new DomainError(`gcnInitVariances: depth must be an integer >= 1, got ${L}`);
+    checkSteps('gcnInitVariances', 'depth', L, 1);
     const out = new Float64Array(L);
     for (let l = 0; l < L; l++) {
       const fin = l === 0 ? features.cols : opts.hidden;
