@@ -1,3 +1,4 @@
+import type { AuxAdamOptions } from './muon';
 import { DomainError, type Matrix, matmul, transpose } from '@x/gpu';
 import { checkSteps } from '@x/gpu/checks';
 import { adamStepInPlace, decayInPlace } from './adam-kernel';
@@ -11,7 +12,7 @@ import { checkInt, checkNonNegative, checkOneOf, checkUnit, shapeMismatch } from
 export type AroBase = 'sinkhorn' | 'sign' | 'rowNormalized' | 'adam';
 
 /** Options of {@link ARO}. */
-export interface AroOptions extends BaseOptions {
+export interface AroOptions extends BaseOptions, AuxAdamOptions {
   /** Default 0.01 (microsoft/dion's ARO default). */
   lr?: number;
   /** EMA momentum beta, default 0.95. */
@@ -47,16 +48,6 @@ export interface AroOptions extends BaseOptions {
   orientation?: 'rows' | 'smaller';
   /** Decoupled weight decay of the matrix parameters, default 0. */
   weightDecay?: number;
-  /** Names of 2-D parameters that take AdamW instead (embeddings, heads). 1-D ones always do. */
-  adamNames?: readonly string[];
-  /** AdamW learning rate of the auxiliary parameters, default 3e-4. */
-  adamLr?: number;
-  /** Default [0.9, 0.95]. */
-  adamBetas?: readonly [number, number];
-  /** Default 1e-10. */
-  adamEps?: number;
-  /** Default 0. */
-  adamWeightDecay?: number;
 }
 
 /** What {@link ARO.toJSON} returns: the @x state envelope with the options as `config`. */

@@ -5,7 +5,7 @@ export { type CholeskyQROptions, type CholeskyQRResult, shiftedCholeskyQR } from
 export { DctAdamW, type DctAdamWJSON, type DctAdamWOptions } from './dct-adamw';
 export { dctBackProject, dctProject, type DctProjection, type DctProjectionOptions, dctProjection } from './dct-projection';
 export { GaLoreAdamW, type GaLoreAdamWJSON, type GaLoreOptions, type GaLoreProjType } from './galore';
-export { Muon, type MuonJSON, type MuonOptions, muonShapeScale } from './muon';
+export { type AuxAdamOptions, Muon, type MuonJSON, type MuonOptions, muonShapeScale } from './muon';
 export { NS5_COEFFICIENTS, type NewtonSchulzOptions, newtonSchulz5 } from './newton-schulz';
 export type { BaseOptions, Optimizer, OptimizerJSON, OptimizerStateJSON, ParamStateJSON } from './optimizer';
 export type { EncodedArray } from '@x/gpu';

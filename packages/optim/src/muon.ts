@@ -4,8 +4,25 @@ import { type BaseOptions, checkJSON, f64, OptimizerBase, type OptimizerJSON, ty
 import type { ParamView } from './params';
 import { checkInt, checkNonNegative, checkOneOf, checkUnit, shapeMismatch } from './validate';
 
+/**
+ * The AdamW step that Muon-style optimizers (Muon, Trion, ARO) give vectors and the 2-D
+ * parameters named in `adamNames` (muon.py's MuonWithAuxAdam).
+ */
+export interface AuxAdamOptions {
+  /** Names of 2-D parameters that use AdamW instead (embeddings, output heads). 1-D ones always do. */
+  adamNames?: readonly string[];
+  /** AdamW learning rate of the auxiliary parameters, default 3e-4 (muon.py's MuonWithAuxAdam). */
+  adamLr?: number;
+  /** Default [0.9, 0.95]. */
+  adamBetas?: readonly [number, number];
+  /** Default 1e-10. */
+  adamEps?: number;
+  /** Default 0. */
+  adamWeightDecay?: number;
+}
+
 /** Options of {@link Muon}. */
-export interface MuonOptions extends BaseOptions {
+export interface MuonOptions extends BaseOptions, AuxAdamOptions {
   /** Learning rate of the Muon (matrix) parameters, default 0.02. */
   lr?: number;
   /** Momentum beta, default 0.95. */
@@ -22,16 +39,6 @@ export interface MuonOptions extends BaseOptions {
    * "Muon is Scalable for LLM Training", 2025, eq. 4: matches AdamW's update RMS); 'none' by 1.
    */
   shapeScale?: 'keller' | 'moonlight' | 'none';
-  /** Names of 2-D parameters that use AdamW instead (embeddings, output heads). 1-D ones always do. */
-  adamNames?: readonly string[];
-  /** AdamW learning rate of the auxiliary parameters, default 3e-4 (muon.py's MuonWithAuxAdam). */
-  adamLr?: number;
-  /** Default [0.9, 0.95]. */
-  adamBetas?: readonly [number, number];
-  /** Default 1e-10. */
-  adamEps?: number;
-  /** Default 0. */
-  adamWeightDecay?: number;
 }
 
 /** What {@link Muon.toJSON} returns: the @x state envelope with the options as `config`. */

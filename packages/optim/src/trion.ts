@@ -1,13 +1,13 @@
 import { adamStepInPlace, decayInPlace } from './adam-kernel';
 import { dctBackProject, dctProjection } from './dct-projection';
-import { muonShapeScale } from './muon';
+import { type AuxAdamOptions, muonShapeScale } from './muon';
 import { newtonSchulz5 } from './newton-schulz';
 import { type BaseOptions, checkJSON, f64, OptimizerBase, type OptimizerJSON, type ParamState } from './optimizer';
 import type { ParamView } from './params';
 import { checkInt, checkNonNegative, checkOneOf, checkRank, checkUnit, shapeMismatch } from './validate';
 
 /** Options of {@link Trion}. */
-export interface TrionOptions extends BaseOptions {
+export interface TrionOptions extends BaseOptions, AuxAdamOptions {
   /** Learning rate of the matrix parameters, default 0.02 (trion.py). */
   lr?: number;
   /** Number of DCT columns (rows) kept, default 128; at most min(rows, cols) of each matrix. */
@@ -25,16 +25,6 @@ export interface TrionOptions extends BaseOptions {
    * 'moonlight' 0.2 sqrt(max(rows, cols)), 'none' 1.
    */
   shapeScale?: 'keller' | 'moonlight' | 'none';
-  /** Names of 2-D parameters that use AdamW instead (embeddings, output heads). 1-D ones always do. */
-  adamNames?: readonly string[];
-  /** AdamW learning rate of the auxiliary parameters, default 3e-4. */
-  adamLr?: number;
-  /** Default [0.9, 0.95]. */
-  adamBetas?: readonly [number, number];
-  /** Default 1e-10. */
-  adamEps?: number;
-  /** Default 0. */
-  adamWeightDecay?: number;
 }
 
 /** What {@link Trion.toJSON} returns: the @x state envelope with the options as `config`. */
