@@ -1,5 +1,7 @@
 import { add, assertMatrix, DomainError, hadamard, matmul, type Matrix, scale, scaleCols, ShapeError, transpose } from '@x/gpu';
+import { checkFinite, checkVector } from '@x/gpu/checks';
 import { kron } from '@x/linalg';
+import { checkOpts, checkRecord } from './validate';
 import { checkGrad, checkInput, type Module, type ModuleJSON, type Parameter } from '@x/nn';
 
 type M = Matrix<Float64Array>;
@@ -56,17 +58,22 @@ export class AdaptedLinear implements Module {
   private cache: { x: M; h: M | null; h2: M | null } | null = null;
 
   constructor(opts: AdaptedLinearOptions) {
+    checkRecord('AdaptedLinear', 'options', opts);
+    checkOpts('AdaptedLinear', opts, ['base', 'bias', 'adapter']);
     assertMatrix('AdaptedLinear', 'base', opts.base);
     const out = opts.base.rows;
     const inn = opts.base.cols;
     this.inFeatures = inn;
     this.outFeatures = out;
     this.base = copy(opts.base);
-    if (opts.bias !== undefined && opts.bias.length !== out) {
-      throw new ShapeError(`AdaptedLinear: bias has length ${opts.bias.length}, expected ${out}`);
+    // A null bias is no bias, like an omitted one.
+    const bias = opts.bias ?? undefined;
+    if (bias !== undefined) checkVector('AdaptedLinear', 'bias', bias);
+    if (bias !== undefined && bias.length !== out) {
+      throw new ShapeError(`AdaptedLinear: bias has length ${bias.length}, expected ${out}`);
     }
-    this.bias = opts.bias ? Float64Array.from(opts.bias) : null;
-    const ad = opts.adapter;
+    this.bias = bias ? Float64Array.from(bias) : null;
+    const ad = checkRecord('AdaptedLinear', 'adapter', opts.adapter) as unknown as Adapter;
     this.kind = ad.kind;
     const need = (name: string, m: Matrix, rows: number, cols: number) => {
       assertMatrix('AdaptedLinear', name, m);
@@ -74,12 +81,14 @@ export class AdaptedLinear implements Module {
       return copy(m);
     };
     const vec = (name: string, v: ArrayLike<number>, n: number): M => {
+      checkVector('AdaptedLinear', name, v);
       if (v.length !== n) throw new ShapeError(`AdaptedLinear (${ad.kind}): ${name} has length ${v.length}, expected ${n}`);
       return { rows: 1, cols: n, data: Float64Array.from(v) };
     };
     let trainable: string[];
     switch (ad.kind) {
       case 'lora': {
+        assertMatrix('AdaptedLinear', 'A', ad.A);
         const r = ad.A.rows;
         this.tensors = { A: need('A', ad.A, r, inn), B: need('B', ad.B, out, r) };
         trainable = ['A', 'B'];
@@ -88,6 +97,7 @@ export class AdaptedLinear implements Module {
         break;
       }
       case 'core': {
+        assertMatrix('AdaptedLinear', 'R', ad.R);
         const r = ad.R.rows;
         this.tensors = { A: need('A', ad.A, r, inn), B: need('B', ad.B, out, r), R: need('R', ad.R, r, r) };
         trainable = ['R'];
@@ -96,7 +106,7 @@ export class AdaptedLinear implements Module {
         break;
       }
       case 'svfit': {
-        const r = ad.sigma.length;
+        const r = checkVector('AdaptedLinear', 'sigma', ad.sigma).length;
         this.tensors = { U: need('U', ad.U, out, r), V: need('V', ad.V, inn, r), sigma: vec('sigma', ad.sigma, r) };
         trainable = ['sigma'];
         this.scale = 1;
@@ -104,7 +114,7 @@ export class AdaptedLinear implements Module {
         break;
       }
       case 'sorsa': {
-        const r = ad.S.length;
+        const r = checkVector('AdaptedLinear', 'S', ad.S).length;
         this.tensors = { A: need('A', ad.A, r, inn), S: vec('S', ad.S, r), B: need('B', ad.B, out, r) };
         trainable = ['A', 'S', 'B'];
         this.scale = ad.scale;
@@ -112,7 +122,7 @@ export class AdaptedLinear implements Module {
         break;
       }
       case 'loldu': {
-        const r = ad.z.length;
+        const r = checkVector('AdaptedLinear', 'z', ad.z).length;
         // Stored in the svfit layout: U_ = P L (out x r), V_ = Uᵀ (in x r), diagonal z.
         this.tensors = { U: need('PL', ad.PL, out, r), V: transpose(need('U', ad.U, r, inn)) as M, z: vec('z', ad.z, r) };
         trainable = ['z'];
@@ -121,6 +131,7 @@ export class AdaptedLinear implements Module {
         break;
       }
       case 'soka': {
+        if (!Array.isArray(ad.A) || !Array.isArray(ad.B)) throw new ShapeError('AdaptedLinear (soka): A and B must be arrays of matrices');
         const K = ad.A.length;
         if (K < 1 || ad.B.length !== K) throw new ShapeError(`AdaptedLinear (soka): need K >= 1 left and right factors, got ${ad.A.length} and ${ad.B.length}`);
         assertMatrix('AdaptedLinear', 'A[0]', ad.A[0]);
@@ -160,7 +171,7 @@ export class AdaptedLinear implements Module {
 
   /** The adapter's factor or vector by name (live storage). */
   tensor(name: string): M {
-    const t = this.tensors[name];
+    const t = typeof name === 'string' && Object.hasOwn(this.tensors, name) ? this.tensors[name] : undefined;
     if (!t) throw new DomainError(`AdaptedLinear (${this.kind}): no tensor named ${name}`);
     return t;
   }
@@ -248,6 +259,7 @@ export class AdaptedLinear implements Module {
 
   forward(x: Matrix): Matrix {
     checkInput('AdaptedLinear', 'x', x, this.inFeatures);
+    checkFinite('AdaptedLinear', 'x', x);
     const X = x as M;
     const y = matmul(X, this.base, { transB: true }) as M;
     if (this.bias) addRow(y, this.bias);

@@ -1,5 +1,5 @@
 import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
-import { checkOneOf, checkSize } from '@x/gpu/checks';
+import { checkOneOf, checkOptions, checkPositive, checkSeed, checkSize, checkSteps, describe } from '@x/gpu/checks';
 import { Linear, type Module, type ModuleJSON, namedModules, type Parameter, prefixParameters, registerModule, setModule } from '@x/nn';
 import { type Adapter, AdaptedLinear } from './adapted-linear';
 import { EvaCollector } from './eva';
@@ -14,6 +14,8 @@ import { svfitInit } from './svfit';
 
 /** Every adapter kind {@link applyAdapters} can install. */
 export type AdapterKindName = 'lora' | 'pissa' | 'svfit' | 'sorsa' | 'lora-xs' | 'lora-sb' | 'loldu' | 'eva';
+
+const APPLY_KEYS = ['targetModules', 'kind', 'rank', 'alpha', 'rslora', 'seed', 'pissaNiter', 'gradients', 'eta', 'evaBatches', 'evaRho', 'evaTau'];
 
 /** Options of {@link applyAdapters}. */
 export interface ApplyAdaptersOptions {
@@ -265,12 +267,19 @@ export class PeftModel implements Module {
 export function applyAdapters(model: Module, opts: ApplyAdaptersOptions): PeftModel {
   const fn = 'applyAdapters';
   if (!model || typeof model.forward !== 'function') throw new DomainError(`${fn}: model must implement the module interface`);
+  checkOptions(fn, opts, APPLY_KEYS);
+  if (opts === undefined) throw new DomainError(`${fn}: options { targetModules, kind, rank } are required`);
   const t = opts.targetModules;
-  if (!(t instanceof RegExp) && typeof t !== 'string' && (!Array.isArray(t) || t.length === 0)) {
+  if (!(t instanceof RegExp) && typeof t !== 'string' && (!Array.isArray(t) || t.length === 0 || !t.every((s) => typeof s === 'string'))) {
     throw new DomainError(`${fn}: targetModules must be a non-empty list of names, a pattern string or a RegExp`);
   }
   checkOneOf(fn, 'kind', opts.kind, ['lora', 'pissa', 'svfit', 'sorsa', 'lora-xs', 'lora-sb', 'loldu', 'eva'] as const);
   checkSize(fn, 'rank', opts.rank, 1);
+  if (opts.alpha !== undefined) checkPositive(fn, 'alpha', opts.alpha);
+  if (opts.rslora !== undefined && typeof opts.rslora !== 'boolean') throw new DomainError(`${fn}: rslora must be true or false, got ${describe(opts.rslora)}`);
+  if (opts.seed !== undefined) checkSeed(fn, 'seed', opts.seed);
+  if (opts.pissaNiter !== undefined) checkSteps(fn, 'pissaNiter', opts.pissaNiter);
+  if (opts.eta !== undefined) checkPositive(fn, 'eta', opts.eta);
   const all = namedModules(model);
   const targets = all.filter(([n, m]) => matches(n, t) && m instanceof Linear) as Array<[string, Linear]>;
   if (targets.length === 0) {

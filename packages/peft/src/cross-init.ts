@@ -1,6 +1,6 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import type { Module } from '@x/nn';
-import { checkNonNegative, checkWeight } from './validate';
+import { checkNonNegative, checkOpts, checkWeight } from './validate';
 
 /**
  * The text encoder Cross Initialization runs the initial embedding through: a function on
@@ -65,6 +65,7 @@ export function crossInitRegularizer(v: Matrix, anchor: Matrix, opts: CrossInitR
   if (v.rows !== anchor.rows || v.cols !== anchor.cols) {
     throw new ShapeError(`crossInitRegularizer: v is ${v.rows}x${v.cols}, anchor is ${anchor.rows}x${anchor.cols}; they must match`);
   }
+  checkOpts('crossInitRegularizer', opts, ['lambda', 'eps']);
   const lambda = checkNonNegative('crossInitRegularizer', 'lambda', opts.lambda ?? 1e-5);
   const eps = checkNonNegative('crossInitRegularizer', 'eps', opts.eps ?? 1e-12);
   const { rows: n, cols: d } = v;

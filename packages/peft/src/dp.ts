@@ -1,6 +1,6 @@
 import { DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
-import { checkInt, checkNonNegative, checkOneOf, checkOptions, checkPositive, checkSteps, checkUnit } from '@x/gpu/checks';
-import { checkWeight } from './validate';
+import { checkAlloc, checkInt, checkNonNegative, checkOneOf, checkOptions, checkPositive, checkSize, checkSteps, checkUnit } from '@x/gpu/checks';
+import { checkArray, checkRecord, checkWeight, optSeed } from './validate';
 
 /**
  * Default Rényi orders for {@link rdpEpsilon}: the integers 2..64 and a few large ones. Only
@@ -139,7 +139,14 @@ export interface DpMeanOptions {
  * be used with no contributions, when the sample is empty).
  */
 export function dpMean(shape: { rows: number; cols: number }, contributions: readonly Matrix[], opts: DpMeanOptions, fn = 'dpMean'): Matrix<Float64Array> {
+  checkRecord(fn, 'shape', shape);
+  checkSize(fn, 'shape.rows', shape.rows);
+  checkSize(fn, 'shape.cols', shape.cols);
+  checkAlloc(fn, 'the mean', shape.rows, shape.cols);
+  checkArray(fn, 'contributions', contributions);
   checkOptions(fn, opts, ['clip', 'noiseMultiplier', 'expectedCount', 'seed']);
+  if (opts === undefined) throw new DomainError(`${fn}: options { clip, noiseMultiplier } are required`);
+  const seed = optSeed(fn, 'seed', opts.seed, 0);
   const clip = checkPositive(fn, 'clip', opts.clip);
   const sigma = checkNonNegative(fn, 'noiseMultiplier', opts.noiseMultiplier);
   const denom = opts.expectedCount ?? contributions.length;
@@ -156,7 +163,7 @@ export function dpMean(shape: { rows: number; cols: number }, contributions: rea
   });
   const std = sigma * clip;
   if (std > 0) {
-    const g = rng(opts.seed ?? 0);
+    const g = rng(seed);
     for (let i = 0; i < n; i++) sum[i]! += std * g.normal();
   }
   for (let i = 0; i < n; i++) sum[i]! /= denom;
@@ -172,6 +179,7 @@ export function dpMean(shape: { rows: number; cols: number }, contributions: rea
  */
 export function dpFedAvg(prev: Matrix, clients: readonly Matrix[], opts: DpMeanOptions): Matrix<Float64Array> {
   checkWeight('dpFedAvg', 'prev', prev);
+  checkArray('dpFedAvg', 'clients', clients);
   const deltas = clients.map((x, k) => {
     checkWeight('dpFedAvg', `clients[${k}]`, x);
     if (x.rows !== prev.rows || x.cols !== prev.cols) throw new ShapeError(`dpFedAvg: client ${k} is ${x.rows}x${x.cols}, expected ${prev.rows}x${prev.cols}`);

@@ -1,5 +1,7 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkMatrix, checkNumber, checkSize, checkVector, describe } from '@x/gpu/checks';
 import { IncrementalPCA } from '@x/streaming';
+import { checkArray, checkOpts, checkRecord } from './validate';
 
 /** One layer for EVA: its name, input dimension and initial rank. */
 export interface EvaLayerSpec {
@@ -42,12 +44,18 @@ export class EvaCollector {
   private readonly layers = new Map<string, LayerState>();
 
   constructor(layers: readonly EvaLayerSpec[], opts: EvaOptions = {}) {
-    this.rho = opts.rho ?? 2;
-    this.tau = opts.tau ?? 0.99;
+    const fn = 'EvaCollector';
+    checkArray(fn, 'layers', layers);
+    checkOpts(fn, opts, ['rho', 'tau']);
+    this.rho = checkNumber(fn, 'rho', opts.rho ?? 2);
+    this.tau = checkNumber(fn, 'tau', opts.tau ?? 0.99);
     if (!(this.rho >= 1) || !Number.isFinite(this.rho)) throw new DomainError(`EvaCollector: rho must be >= 1, got ${this.rho}`);
     if (!(this.tau > 0 && this.tau <= 1)) throw new DomainError(`EvaCollector: tau must be in (0, 1], got ${this.tau}`);
     if (layers.length === 0) throw new DomainError('EvaCollector: no layers');
-    for (const spec of layers) {
+    for (const [i, spec] of layers.entries()) {
+      checkRecord(fn, `layers[${i}]`, spec);
+      if (typeof spec.name !== 'string') throw new DomainError(`${fn}: layers[${i}].name must be a string, got ${describe(spec.name)}`);
+      checkSize(fn, `layers[${i}].inFeatures`, spec.inFeatures, 1);
       if (this.layers.has(spec.name)) throw new DomainError(`EvaCollector: duplicate layer name ${spec.name}`);
       if (!Number.isInteger(spec.rank) || spec.rank < 1 || spec.rank > spec.inFeatures) {
         throw new DomainError(`EvaCollector: layer ${spec.name} rank must be in [1, ${spec.inFeatures}], got ${spec.rank}`);
@@ -69,6 +77,7 @@ export class EvaCollector {
    */
   update(name: string, X: Matrix): boolean {
     const s = this.state(name);
+    checkMatrix(`EvaCollector.update(${name})`, 'X', X);
     if (X.cols !== s.spec.inFeatures) throw new ShapeError(`EvaCollector.update(${name}): X is ${X.rows}x${X.cols}, expected tokens x ${s.spec.inFeatures}`);
     if (s.converged) return true;
     s.pca.partialFit(X);
@@ -147,15 +156,18 @@ export class EvaCollector {
  * taken (possibly 0: no adapter). Ties break by layer order, then component order.
  */
 export function evaAllocateRanks(evr: Record<string, ArrayLike<number>>, ranks: Record<string, number>): Record<string, number> {
+  const fn = 'evaAllocateRanks';
+  checkRecord(fn, 'evr', evr);
+  checkRecord(fn, 'ranks', ranks);
   const names = Object.keys(ranks);
   let budget = 0;
   const pool: { name: string; v: number; li: number; c: number }[] = [];
   names.forEach((name, li) => {
-    const r = ranks[name]!;
-    if (!Number.isInteger(r) || r < 0) throw new DomainError(`evaAllocateRanks: rank of ${name} must be a non-negative integer`);
+    const r = checkSize(fn, `ranks["${name}"]`, ranks[name]);
     budget += r;
-    const e = evr[name];
+    const e = Object.hasOwn(evr, name) ? evr[name] : undefined;
     if (!e) throw new DomainError(`evaAllocateRanks: no explained variance for ${name}`);
+    checkVector(fn, `evr["${name}"]`, e);
     for (let c = 0; c < e.length; c++) pool.push({ name, v: e[c]!, li, c });
   });
   pool.sort((a, b) => b.v - a.v || a.li - b.li || a.c - b.c);

@@ -1,7 +1,8 @@
 import { DomainError, leadingCols, matmul, type Matrix, rng, scaleCols, ShapeError, transpose } from '@x/gpu';
 import { svd } from '@x/linalg';
 
-import { checkWeight } from './validate';
+import { checkNonNegative, checkVector } from '@x/gpu/checks';
+import { checkArray, checkOpts, checkWeight, optBoolean, optSeed } from './validate';
 
 /**
  * FedSVD's server re-orthogonalization (Lee et al., "FedSVD: Adaptive Orthogonalization for
@@ -30,19 +31,26 @@ export function fedsvdReorthogonalize(B: Matrix, A: Matrix): { B: Matrix<Float64
 
 /** FedAvg: Σ_k w_k X_k / Σ_k w_k (weights default to equal; the reference uses n_k / n). */
 export function fedAvg(xs: readonly Matrix[], weights?: readonly number[]): Matrix<Float64Array> {
-  if (xs.length === 0) throw new DomainError('fedAvg: no client matrices');
+  return average('fedAvg', xs, weights);
+}
+
+function average(fn: string, xs: readonly Matrix[], weights: readonly number[] | undefined): Matrix<Float64Array> {
+  checkArray(fn, 'matrices', xs);
+  if (xs.length === 0) throw new DomainError(`${fn}: no client matrices`);
+  for (const [k, x] of xs.entries()) checkWeight(fn, `matrices[${k}]`, x);
+  if (weights !== undefined) checkVector(fn, 'weights', weights);
   const w = weights ?? xs.map(() => 1);
   if (w.length !== xs.length) throw new ShapeError(`fedAvg: ${xs.length} matrices but ${w.length} weights`);
   let total = 0;
   for (const v of w) {
-    if (!(v >= 0) || !Number.isFinite(v)) throw new DomainError(`fedAvg: weights must be finite and >= 0, got ${v}`);
+    if (!(v >= 0) || !Number.isFinite(v)) throw new DomainError(`${fn}: weights must be finite and >= 0, got ${v}`);
     total += v;
   }
-  if (total === 0) throw new DomainError('fedAvg: weights sum to 0');
+  if (total === 0) throw new DomainError(`${fn}: weights sum to 0`);
   const { rows, cols } = xs[0]!;
   const out = new Float64Array(rows * cols);
   xs.forEach((x, k) => {
-    if (x.rows !== rows || x.cols !== cols) throw new ShapeError(`fedAvg: client ${k} is ${x.rows}x${x.cols}, expected ${rows}x${cols}`);
+    if (x.rows !== rows || x.cols !== cols) throw new ShapeError(`${fn}: client ${k} is ${x.rows}x${x.cols}, expected ${rows}x${cols}`);
     const c = w[k]! / total;
     for (let i = 0; i < out.length; i++) out[i]! += c * x.data[i]!;
   });
@@ -66,13 +74,17 @@ export interface FedsvdRoundOptions {
  * B A. With `reorthogonalize: false` it is FFA-LoRA with a fixed A.
  */
 export function fedsvdRound(A: Matrix, clientBs: readonly Matrix[], opts: FedsvdRoundOptions = {}): { B: Matrix<Float64Array>; A: Matrix<Float64Array> } {
-  const B = fedAvg(clientBs, opts.weights);
-  const std = opts.noiseStd ?? 0;
-  if (!(std >= 0)) throw new DomainError(`fedsvdRound: noiseStd must be >= 0, got ${std}`);
+  const fn = 'fedsvdRound';
+  checkWeight(fn, 'A', A);
+  checkOpts(fn, opts, ['weights', 'noiseStd', 'reorthogonalize', 'seed']);
+  const std = checkNonNegative(fn, 'noiseStd', opts.noiseStd ?? 0);
+  const reorthogonalize = optBoolean(fn, 'reorthogonalize', opts.reorthogonalize, true);
+  const seed = optSeed(fn, 'seed', opts.seed, 0);
+  const B = average(fn, clientBs, opts.weights);
   if (std > 0) {
-    const g = rng(opts.seed ?? 0);
+    const g = rng(seed);
     for (let i = 0; i < B.data.length; i++) B.data[i]! += std * g.normal();
   }
-  if (opts.reorthogonalize === false) return { B, A: { rows: A.rows, cols: A.cols, data: Float64Array.from(A.data) } };
+  if (!reorthogonalize) return { B, A: { rows: A.rows, cols: A.cols, data: Float64Array.from(A.data) } };
   return fedsvdReorthogonalize(B, A);
 }

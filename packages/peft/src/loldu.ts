@@ -1,6 +1,7 @@
 import { DomainError, leadingCols, leadingRows, matmul, type Matrix, scaleCols } from '@x/gpu';
 import { ldu } from '@x/linalg';
-import { checkPositive, checkRank, checkWeight } from './validate';
+import { checkOneOf } from '@x/gpu/checks';
+import { checkOpts, checkPositive, checkRank, checkWeight } from './validate';
 
 /** The LoLDU initialization of a weight: permutation P, unit triangles L and U, the trainable diagonal z, the residual weight and the scale. */
 export interface LolduInit {
@@ -31,9 +32,12 @@ export type LolduZInit = 'lu' | 'ones' | 'zeros' | 'mean';
  * @throws DomainError when a kept pivot D_i is zero (singular leading block).
  */
 export function lolduInit(W: Matrix, r: number, opts: { alpha?: number; zInit?: LolduZInit } = {}): LolduInit {
-  checkWeight('lolduInit', 'W', W);
-  checkRank('lolduInit', r, W.rows, W.cols);
-  const scale = checkPositive('lolduInit', 'alpha', opts.alpha ?? r) / r;
+  const fn = 'lolduInit';
+  checkWeight(fn, 'W', W);
+  checkRank(fn, r, W.rows, W.cols);
+  checkOpts(fn, opts, ['alpha', 'zInit']);
+  const scale = checkPositive(fn, 'alpha', opts.alpha ?? r) / r;
+  const mode = checkOneOf(fn, 'zInit', opts.zInit ?? 'lu', ['lu', 'ones', 'zeros', 'mean'] as const);
   const f = ldu(W);
   const D = f.D.slice(0, r);
   for (let i = 0; i < r; i++) {
@@ -46,7 +50,6 @@ export function lolduInit(W: Matrix, r: number, opts: { alpha?: number; zInit?: 
   const Wres = { rows: W.rows, cols: W.cols, data: new Float64Array(W.data.length) };
   for (let i = 0; i < Wres.data.length; i++) Wres.data[i] = W.data[i]! - scale * delta.data[i]!;
   let z = D;
-  const mode = opts.zInit ?? 'lu';
   if (mode === 'ones') z = new Float64Array(r).fill(1);
   else if (mode === 'zeros') z = new Float64Array(r);
   else if (mode === 'mean') z = new Float64Array(r).fill(D.reduce((s, v) => s + v, 0) / r);

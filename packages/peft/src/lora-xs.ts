@@ -1,6 +1,7 @@
 import { DomainError, leadingCols, type Matrix, rng, scaleRows, transpose } from '@x/gpu';
 import { svd } from '@x/linalg';
-import { checkPositive, checkRank, checkWeight } from './validate';
+import { checkSteps } from '@x/gpu/checks';
+import { checkNonNegative, checkOpts, checkPositive, checkRank, checkWeight, optBoolean, optSeed } from './validate';
 
 /** An adapter ΔW = scale · B R A with frozen B (out x r), A (r x in) and trainable R (r x r). */
 export interface CoreAdapter {
@@ -17,15 +18,18 @@ export interface CoreAdapter {
  * reference's tiny normal init), scale = α/r with α = r. W itself is unchanged (ΔW ≈ 0).
  */
 export function loraXsInit(W: Matrix, r: number, opts: { std?: number; seed?: number; alpha?: number } = {}): CoreAdapter {
-  checkWeight('loraXsInit', 'W', W);
-  checkRank('loraXsInit', r, W.rows, W.cols);
-  const std = opts.std ?? 1e-5;
-  if (!(std >= 0)) throw new DomainError(`loraXsInit: std must be >= 0, got ${std}`);
+  const fn = 'loraXsInit';
+  checkWeight(fn, 'W', W);
+  checkRank(fn, r, W.rows, W.cols);
+  checkOpts(fn, opts, ['std', 'seed', 'alpha']);
+  const std = checkNonNegative(fn, 'std', opts.std ?? 1e-5);
+  const seed = optSeed(fn, 'seed', opts.seed, 0);
+  const scale = checkPositive(fn, 'alpha', opts.alpha ?? r) / r;
   const f = svd(W, { k: r });
   const B = leadingCols(f.U, r);
   const A = scaleRows(transpose(leadingCols(f.V, r)), f.S);
-  const R = { rows: r, cols: r, data: rng(opts.seed ?? 0).fillNormal(new Float64Array(r * r), std) };
-  return { A, B, R, scale: checkPositive('loraXsInit', 'alpha', opts.alpha ?? r) / r };
+  const R = { rows: r, cols: r, data: rng(seed).fillNormal(new Float64Array(r * r), std) };
+  return { A, B, R, scale };
 }
 
 /** Options of the LoRA-SB initialization from the first-step update: step size η, randomized-SVD iterations or the exact SVD, seed. */
@@ -51,15 +55,19 @@ export interface LoraSbOptions {
  * R-gradient Bᵀ G Aᵀ is the optimal update within the fixed subspaces.
  */
 export function loraSbInit(G: Matrix, r: number, opts: LoraSbOptions): CoreAdapter & { deltaW1: Matrix<Float64Array> } {
-  checkWeight('loraSbInit', 'G', G);
-  checkRank('loraSbInit', r, G.rows, G.cols);
-  const eta = checkPositive('loraSbInit', 'eta', opts.eta);
+  const fn = 'loraSbInit';
+  checkWeight(fn, 'G', G);
+  checkRank(fn, r, G.rows, G.cols);
+  checkOpts(fn, opts, ['eta', 'niter', 'exact', 'seed']);
+  if (opts === undefined) throw new DomainError(`${fn}: options { eta } are required`);
+  const eta = checkPositive(fn, 'eta', opts.eta);
+  const exact = optBoolean(fn, 'exact', opts.exact, false);
+  const niter = opts.niter === undefined ? 10 : checkSteps(fn, 'niter', opts.niter);
+  const seed = optSeed(fn, 'seed', opts.seed, 42);
   const d = new Float64Array(G.data.length);
   for (let i = 0; i < d.length; i++) d[i] = -eta * Math.sign(G.data[i]!);
   const deltaW1 = { rows: G.rows, cols: G.cols, data: d };
-  const f = opts.exact
-    ? svd(deltaW1, { k: r })
-    : svd(deltaW1, { k: r, method: 'randomized', niter: opts.niter ?? 10, oversample: 0, seed: opts.seed ?? 42 });
+  const f = exact ? svd(deltaW1, { k: r }) : svd(deltaW1, { k: r, method: 'randomized', niter, oversample: 0, seed });
   const R = { rows: r, cols: r, data: new Float64Array(r * r) };
   for (let i = 0; i < r; i++) R.data[i * r + i] = f.S[i]!;
   return {

@@ -1,13 +1,16 @@
 import { DomainError, leadingCols, matmul, type Matrix, rng, scaleCols, ShapeError, transpose } from '@x/gpu';
 import { svd } from '@x/linalg';
 
-import { checkWeight } from './validate';
+import { checkNumber, checkOneOf, checkVector } from '@x/gpu/checks';
+import { checkArray, checkOpts, checkRecord, checkWeight, optBoolean, optSeed } from './validate';
 
 function checkVectors(fn: string, taus: readonly Matrix[], weights?: readonly number[]): number[] {
+  checkArray(fn, 'taskVectors', taus);
+  if (weights !== undefined) checkVector(fn, 'weights', weights);
   if (taus.length === 0) throw new DomainError(`${fn}: no task vectors`);
+  for (const [i, t] of taus.entries()) checkWeight(fn, `taskVectors[${i}]`, t);
   const { rows, cols } = taus[0]!;
   taus.forEach((t, i) => {
-    checkWeight(fn, `taskVectors[${i}]`, t);
     if (t.rows !== rows || t.cols !== cols) throw new ShapeError(`${fn}: taskVectors[${i}] is ${t.rows}x${t.cols}, expected ${rows}x${cols}`);
   });
   const w = weights ? [...weights] : taus.map(() => 1);
@@ -17,6 +20,7 @@ function checkVectors(fn: string, taus: readonly Matrix[], weights?: readonly nu
 }
 
 function checkDensity(fn: string, d: number): number {
+  checkNumber(fn, 'density', d);
   if (!(d > 0 && d <= 1)) throw new DomainError(`${fn}: density must be in (0, 1], got ${d}`);
   return d;
 }
@@ -34,6 +38,7 @@ export function taskArithmetic(taskVectors: readonly Matrix[], weights?: readonl
 
 /** Keeps the `density` fraction of entries with the largest magnitude, zeroing the rest. */
 export function magnitudePrune(tau: Matrix, density: number): Matrix<Float64Array> {
+  checkWeight('magnitudePrune', 'tau', tau);
   checkDensity('magnitudePrune', density);
   const n = tau.data.length;
   const keep = Math.round(density * n);
@@ -51,6 +56,8 @@ export function magnitudePrune(tau: Matrix, density: number): Matrix<Float64Arra
  * with it (disjoint mean).
  */
 export function tiesMerge(taskVectors: readonly Matrix[], opts: { density: number; weights?: readonly number[] }): Matrix<Float64Array> {
+  checkOpts('tiesMerge', opts, ['density', 'weights']);
+  if (opts === undefined) throw new DomainError('tiesMerge: options { density } are required');
   const w = checkVectors('tiesMerge', taskVectors, opts.weights);
   checkDensity('tiesMerge', opts.density);
   const trimmed = taskVectors.map((t, i) => {
@@ -89,16 +96,20 @@ export function dareMerge(
   taskVectors: readonly Matrix[],
   opts: { density: number; seed: number; weights?: readonly number[]; mode?: 'linear' | 'ties'; rescale?: boolean },
 ): Matrix<Float64Array> {
-  const w = checkVectors('dareMerge', taskVectors, opts.weights);
-  const d = checkDensity('dareMerge', opts.density);
-  const g = rng(opts.seed);
-  const rescale = opts.rescale ?? true;
+  const fn = 'dareMerge';
+  checkOpts(fn, opts, ['density', 'seed', 'weights', 'mode', 'rescale']);
+  if (opts === undefined) throw new DomainError(`${fn}: options { density, seed } are required`);
+  const w = checkVectors(fn, taskVectors, opts.weights);
+  const d = checkDensity(fn, opts.density);
+  const g = rng(optSeed(fn, 'seed', opts.seed, 0));
+  const rescale = optBoolean(fn, 'rescale', opts.rescale, true);
+  const mode = checkOneOf(fn, 'mode', opts.mode ?? 'linear', ['linear', 'ties'] as const);
   const dropped = taskVectors.map((t) => {
     const out = new Float64Array(t.data.length);
     for (let j = 0; j < out.length; j++) if (g.uniform() < d) out[j] = rescale ? t.data[j]! / d : t.data[j]!;
     return { rows: t.rows, cols: t.cols, data: out };
   });
-  return opts.mode === 'ties' ? tiesMerge(dropped, { density: 1, weights: w }) : taskArithmetic(dropped, w);
+  return mode === 'ties' ? tiesMerge(dropped, { density: 1, weights: w }) : taskArithmetic(dropped, w);
 }
 
 /**
@@ -110,11 +121,17 @@ export function svdMergeAdapters(
   adapters: readonly { A: Matrix; B: Matrix; scale?: number }[],
   opts: { weights?: readonly number[]; rank?: number } = {},
 ): { A: Matrix<Float64Array>; B: Matrix<Float64Array>; scale: number } {
+  const fn = 'svdMergeAdapters';
+  checkArray(fn, 'adapters', adapters);
+  checkOpts(fn, opts, ['weights', 'rank']);
   if (adapters.length === 0) throw new DomainError('svdMergeAdapters: no adapters');
   const deltas = adapters.map((a, i) => {
+    checkRecord(fn, `adapters[${i}]`, a);
+    checkWeight(fn, `adapters[${i}].A`, a.A);
+    checkWeight(fn, `adapters[${i}].B`, a.B);
     if (a.B.cols !== a.A.rows) throw new ShapeError(`svdMergeAdapters: adapter ${i} has B ${a.B.rows}x${a.B.cols} and A ${a.A.rows}x${a.A.cols}`);
+    const s = a.scale === undefined ? 1 : checkNumber(fn, `adapters[${i}].scale`, a.scale);
     const d = matmul(a.B, a.A);
-    const s = a.scale ?? 1;
     for (let j = 0; j < d.data.length; j++) d.data[j]! *= s;
     return d;
   });

@@ -2,9 +2,11 @@ import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { svd } from '@x/linalg';
 import { type Dtype, type SafetensorsReader, type TensorToWrite, writeSafetensors } from '@x/safetensors';
 import { loraScale } from './lora';
-import { configForLayers, type PeftAdapter, type PeftLoraLayer } from './peft-adapter';
-import { isTargetModule, type PeftLoraConfig, peftLoraConfig } from './peft-config';
+import { checkInt, checkOptions, checkSeed, checkSteps, describe } from '@x/gpu/checks';
+import { checkPeftAdapter, configForLayers, type PeftAdapter, type PeftLoraLayer } from './peft-adapter';
+import { checkPeftLoraConfig, isTargetModule, type PeftLoraConfig, peftLoraConfig } from './peft-config';
 import { pissaInit, pissaToLora } from './pissa';
+import { checkPositive, checkRank, optBoolean } from './validate';
 
 /** A tensor of an output file, produced only when the writer reaches it (so big models stream). */
 export interface TensorJob {
@@ -46,6 +48,8 @@ export function targetedModules(reader: SafetensorsReader, target: PeftLoraConfi
  * @throws DomainError for a missing, non-float or non-2-D weight.
  */
 export async function readWeight(fn: string, reader: SafetensorsReader, module: string, fanInFanOut = false): Promise<Matrix<Float64Array>> {
+  if (typeof module !== 'string') throw new DomainError(`${fn}: module must be a string, got ${describe(module)}`);
+  optBoolean(fn, 'fanInFanOut', fanInFanOut, false);
   const name = `${module}.weight`;
   if (!reader.has(name)) throw new DomainError(`${fn}: the model has no tensor ${name}`);
   const info = reader.info(name);
@@ -105,6 +109,8 @@ export interface PissaModelOptions {
   onProgress?: (p: ModelProgress) => void;
 }
 
+const PISSA_MODEL_KEYS = ['target', 'rank', 'alpha', 'niter', 'rslora', 'fanInFanOut', 'seed', 'baseModel', 'taskType', 'onProgress'];
+
 /**
  * PiSSA on a whole model file, as PEFT's `init_lora_weights="pissa"` (or "pissa_niter_K") does
  * to each targeted Linear: with W = U S Vᵀ (out x in) and s the scaling (lora_alpha / r, or
@@ -116,17 +122,31 @@ export interface PissaModelOptions {
  */
 export async function pissaFromModel(reader: SafetensorsReader, opts: PissaModelOptions): Promise<{ adapter: PeftAdapter; residual: ModelPlan }> {
   const fn = 'pissaFromModel';
+  checkOptions(fn, opts, PISSA_MODEL_KEYS);
+  if (opts === undefined) throw new DomainError(`${fn}: options { target, rank } are required`);
+  // The config it will write, checked before any work (target_modules, r, lora_alpha, flags).
+  const r = checkInt(fn, 'rank', opts.rank, 1);
+  const alpha = opts.alpha === undefined ? r : checkPositive(fn, 'alpha', opts.alpha);
+  const rslora = optBoolean(fn, 'rslora', opts.rslora, false);
+  const fif = optBoolean(fn, 'fanInFanOut', opts.fanInFanOut, false);
+  const niter = opts.niter === undefined ? undefined : checkSteps(fn, 'niter', opts.niter);
+  const seed = opts.seed === undefined ? undefined : checkSeed(fn, 'seed', opts.seed);
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new DomainError(`${fn}: onProgress must be a function, got ${describe(opts.onProgress)}`);
+  for (const k of ['baseModel', 'taskType'] as const) {
+    const v = opts[k];
+    if (v !== undefined && v !== null && typeof v !== 'string') throw new DomainError(`${fn}: ${k} must be a string or null, got ${describe(v)}`);
+  }
+  if (opts.target === undefined) throw new DomainError(`${fn}: options.target (target_modules) is required`);
+  checkPeftLoraConfig(fn, 'options', { peft_type: 'LORA', r, lora_alpha: alpha, target_modules: opts.target });
   const modules = targetedModules(reader, opts.target);
   if (modules.length === 0) throw new DomainError(`${fn}: no 2-D float weight matches target_modules ${JSON.stringify(opts.target)}`);
-  const r = opts.rank;
-  const alpha = opts.alpha ?? r;
-  const scale = loraScale(r, alpha, opts.rslora ?? false);
-  const fif = opts.fanInFanOut ?? false;
+  const scale = loraScale(r, alpha, rslora);
   const layers: PeftLoraLayer[] = [];
   for (const [i, module] of modules.entries()) {
     const W = await readWeight(fn, reader, module, fif);
+    checkRank(fn, r, W.rows, W.cols);
     // pissaInit's scale is alpha'/r: pass alpha' = s r so rsLoRA's scaling carries over.
-    const f = pissaInit(W, r, { alpha: scale * r, niter: opts.niter, seed: opts.seed });
+    const f = pissaInit(W, r, { alpha: scale * r, niter, seed });
     layers.push({ module, A: f.A, B: f.B, scale });
     opts.onProgress?.({ stage: 'pissa', module, done: i + 1, total: modules.length });
   }
@@ -134,8 +154,8 @@ export async function pissaFromModel(reader: SafetensorsReader, opts: PissaModel
     r,
     lora_alpha: alpha,
     target_modules: opts.target,
-    init_lora_weights: opts.niter === undefined ? 'pissa' : `pissa_niter_${opts.niter}`,
-    use_rslora: opts.rslora ?? false,
+    init_lora_weights: niter === undefined ? 'pissa' : `pissa_niter_${niter}`,
+    use_rslora: rslora,
     fan_in_fan_out: fif,
     base_model_name_or_path: opts.baseModel ?? null,
     task_type: opts.taskType ?? null,
@@ -174,7 +194,8 @@ function applyLayers(fn: string, reader: SafetensorsReader, layers: readonly Pef
  */
 export function mergeIntoBase(reader: SafetensorsReader, adapter: PeftAdapter): ModelPlan {
   const fn = 'mergeIntoBase';
-  const fif = adapter.config.fan_in_fan_out;
+  checkPeftAdapter(fn, 'adapter', adapter);
+  const fif = adapter.config.fan_in_fan_out ?? false;
   for (const l of adapter.layers) {
     const name = `${l.module}.weight`;
     if (!reader.has(name)) throw new DomainError(`${fn}: the adapter targets ${l.module} but the model has no ${name}`);
@@ -197,12 +218,14 @@ export function mergeIntoBase(reader: SafetensorsReader, adapter: PeftAdapter): 
  */
 export function convertPissaToLora(initial: PeftAdapter, trained: PeftAdapter): PeftAdapter {
   const fn = 'convertPissaToLora';
+  checkPeftAdapter(fn, 'initial', initial);
+  checkPeftAdapter(fn, 'trained', trained);
   const init = new Map(initial.layers.map((l) => [l.module, l]));
   if (initial.layers.length !== trained.layers.length || trained.layers.some((l) => !init.has(l.module))) {
     throw new DomainError(`${fn}: the initial and trained adapters must adapt the same modules`);
   }
   const c = trained.config;
-  if (c.use_rslora && (Object.keys(c.rank_pattern).length || Object.keys(c.alpha_pattern).length)) {
+  if (c.use_rslora && (Object.keys(c.rank_pattern ?? {}).length || Object.keys(c.alpha_pattern ?? {}).length)) {
     throw new DomainError(`${fn}: rsLoRA with rank_pattern/alpha_pattern cannot be converted (PEFT refuses it too)`);
   }
   const layers = trained.layers.map((l) => {
@@ -217,8 +240,8 @@ export function convertPissaToLora(initial: PeftAdapter, trained: PeftAdapter): 
     init_lora_weights: true,
     r: 2 * c.r,
     lora_alpha: c.use_rslora ? c.lora_alpha * Math.SQRT2 : 2 * c.lora_alpha,
-    rank_pattern: double(c.rank_pattern),
-    alpha_pattern: double(c.alpha_pattern),
+    rank_pattern: double(c.rank_pattern ?? {}),
+    alpha_pattern: double(c.alpha_pattern ?? {}),
   };
   return { config: configForLayers(config, layers), layers, extra: { ...trained.extra } };
 }

@@ -1,8 +1,11 @@
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWrite, readSafetensors, SafetensorsError, writeSafetensorsFile } from '@x/safetensors/node';
+import { DomainError } from '@x/gpu';
+import { describe } from '@x/gpu/checks';
 import type { ModelPlan } from './model-files';
 import { loadPeftAdapter, type PeftAdapter, savePeftAdapter } from './peft-adapter';
+import { checkArray, checkRecord } from './validate';
 
 export * from './index';
 
@@ -15,6 +18,7 @@ export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
  * @throws as {@link loadPeftAdapter}; a missing or unreadable file is SafetensorsError `IO`.
  */
 export async function loadPeftAdapterDir(dir: string): Promise<PeftAdapter> {
+  checkPath('loadPeftAdapterDir', 'dir', dir);
   let config: string;
   try {
     config = await readFile(join(dir, ADAPTER_CONFIG), 'utf8');
@@ -41,6 +45,14 @@ export interface OutputFile {
  * folder is removed and `dir` holds what it held before.
  */
 export async function writeOutputs(dir: string, files: readonly OutputFile[]): Promise<string[]> {
+  const fn = 'writeOutputs';
+  checkPath(fn, 'dir', dir);
+  checkArray(fn, 'files', files);
+  for (const [i, f] of files.entries()) {
+    checkRecord(fn, `files[${i}]`, f);
+    if (typeof f.name !== 'string' || f.name === '' || /[/\\]/.test(f.name)) throw new DomainError(`${fn}: files[${i}].name must be a file name (no folder), got ${describe(f.name)}`);
+    if (typeof f.write !== 'function') throw new DomainError(`${fn}: files[${i}].write must be a function, got ${describe(f.write)}`);
+  }
   await mkdir(dir, { recursive: true });
   const staging = join(dir, `.x-peft-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
   await mkdir(staging);
@@ -64,15 +76,32 @@ export function adapterFiles(adapter: PeftAdapter): OutputFile[] {
 
 /** Writes an adapter directory (both files, all or nothing). */
 export async function savePeftAdapterDir(dir: string, adapter: PeftAdapter): Promise<string[]> {
+  checkPath('savePeftAdapterDir', 'dir', dir);
   return writeOutputs(dir, adapterFiles(adapter));
 }
 
 /** Writes a {@link ModelPlan} to a safetensors file, tensor by tensor, atomically. */
 export async function writeModelPlan(path: string, plan: ModelPlan): Promise<void> {
+  checkPath('writeModelPlan', 'path', path);
+  checkPlan('writeModelPlan', plan);
   await writeSafetensorsFile(path, plan.tensors, plan.metadata);
 }
 
 /** A model file as a {@link OutputFile}. */
 export function modelFile(name: string, plan: ModelPlan): OutputFile {
+  checkPath('modelFile', 'name', name);
+  checkPlan('modelFile', plan);
   return { name, write: (p) => writeModelPlan(p, plan) };
+}
+
+/** Throws a DomainError naming `fn` unless `v` is a non-empty path string. */
+function checkPath(fn: string, name: string, v: unknown): void {
+  if (typeof v !== 'string' || v === '') throw new DomainError(`${fn}: ${name} must be a non-empty path, got ${describe(v)}`);
+}
+
+/** Throws a DomainError naming `fn` unless `plan` is a {@link ModelPlan}: objects of tensor jobs and metadata. */
+function checkPlan(fn: string, plan: unknown): void {
+  const p = checkRecord(fn, 'plan', plan);
+  checkRecord(fn, 'plan.tensors', p.tensors);
+  checkRecord(fn, 'plan.metadata', p.metadata);
 }

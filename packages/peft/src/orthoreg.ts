@@ -1,6 +1,6 @@
 import type { Matrix } from '@x/gpu';
 import { orthoTerm } from './orthonormality';
-import { checkWeight } from './validate';
+import { checkNonNegative, checkOpts, checkWeight, optBoolean } from './validate';
 
 /**
  * OrthoReg's penalty on a task vector ΔW ("Understanding and Improving Weight Disentanglement in
@@ -10,6 +10,10 @@ import { checkWeight } from './validate';
  * (gradient 4ΔW(ΔWᵀΔW - I)). The training loss adds λ times the sum over layers.
  */
 export function orthoRegLoss(deltaW: Matrix, opts: { squared?: boolean; eps?: number } = {}): { value: number; grad: Matrix<Float64Array> } {
-  checkWeight('orthoRegLoss', 'deltaW', deltaW);
-  return orthoTerm(deltaW, deltaW.rows < deltaW.cols, opts.squared ?? false, opts.eps ?? 1e-12);
+  const fn = 'orthoRegLoss';
+  checkWeight(fn, 'deltaW', deltaW);
+  checkOpts(fn, opts, ['squared', 'eps']);
+  const squared = optBoolean(fn, 'squared', opts.squared, false);
+  const eps = checkNonNegative(fn, 'eps', opts.eps ?? 1e-12);
+  return orthoTerm(deltaW, deltaW.rows < deltaW.cols, squared, eps);
 }

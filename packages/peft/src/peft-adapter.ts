@@ -1,6 +1,8 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { readSafetensors, type SafetensorsReader, type SafetensorsSource, type TensorToWrite, writeSafetensors } from '@x/safetensors';
-import { moduleScaling, type PeftLoraConfig, parsePeftLoraConfig, stringifyPeftLoraConfig } from './peft-config';
+import { describe } from '@x/gpu/checks';
+import { checkPeftLoraConfig, isTargetModule, type PeftLoraConfig, parsePeftLoraConfig, scalingOf, stringifyPeftLoraConfig } from './peft-config';
+import { checkArray, checkNumber, checkPositive, checkRecord, checkWeight } from './validate';
 
 /** PEFT's prefix of every saved adapter key (PeftModel -> LoraModel -> the wrapped model). */
 export const PEFT_KEY_PREFIX = 'base_model.model.';
@@ -50,6 +52,7 @@ function isReader(w: unknown): w is SafetensorsReader {
  */
 export async function loadPeftAdapter(files: PeftAdapterFiles): Promise<PeftAdapter> {
   const fn = 'loadPeftAdapter';
+  checkRecord(fn, 'files', files);
   const config = parsePeftLoraConfig(fn, files.config);
   const reader = isReader(files.weights) ? files.weights : await readSafetensors(files.weights);
   const pairs = new Map<string, { A?: string; B?: string }>();
@@ -77,7 +80,7 @@ export async function loadPeftAdapter(files: PeftAdapterFiles): Promise<PeftAdap
     if (a.shape.length !== 2 || b.shape.length !== 2 || b.shape[1] !== a.shape[0]) {
       throw new ShapeError(`${fn}: module ${module} has lora_A [${a.shape.join(', ')}] and lora_B [${b.shape.join(', ')}]; expected [r, in] and [out, r]`);
     }
-    const { r, scale } = moduleScaling(config, module);
+    const { r, scale } = scalingOf(config, module);
     if (a.shape[0] !== r) throw new DomainError(`${fn}: module ${module} has rank ${a.shape[0]} but the config gives r = ${r}`);
     layers.push({
       module,
@@ -98,14 +101,9 @@ export async function loadPeftAdapter(files: PeftAdapterFiles): Promise<PeftAdap
  */
 export function savePeftAdapter(adapter: PeftAdapter): { config: string; weights: Uint8Array } {
   const fn = 'savePeftAdapter';
+  checkPeftAdapter(fn, 'adapter', adapter, { targeted: true });
   const tensors: Record<string, TensorToWrite> = { ...adapter.extra };
   for (const l of adapter.layers) {
-    if (l.B.cols !== l.A.rows) throw new ShapeError(`${fn}: module ${l.module} has B ${l.B.rows}x${l.B.cols} and A ${l.A.rows}x${l.A.cols}`);
-    const { r, scale } = moduleScaling(adapter.config, l.module);
-    if (r !== l.A.rows) throw new DomainError(`${fn}: module ${l.module} has rank ${l.A.rows} but the config gives r = ${r} (set rank_pattern)`);
-    if (Math.abs(scale - l.scale) > 1e-12 * Math.abs(scale)) {
-      throw new DomainError(`${fn}: module ${l.module} has scale ${l.scale} but the config gives ${scale} (set lora_alpha or alpha_pattern)`);
-    }
     const key = `${PEFT_KEY_PREFIX}${l.module}`;
     tensors[`${key}.lora_A.weight`] = { dtype: 'F32', shape: [l.A.rows, l.A.cols], data: l.A.data };
     tensors[`${key}.lora_B.weight`] = { dtype: 'F32', shape: [l.B.rows, l.B.cols], data: l.B.data };
@@ -119,13 +117,66 @@ export function savePeftAdapter(adapter: PeftAdapter): { config: string; weights
  * every layer exactly. Returns a new config.
  */
 export function configForLayers(config: PeftLoraConfig, layers: readonly PeftLoraLayer[]): PeftLoraConfig {
+  const fn = 'configForLayers';
+  checkPeftLoraConfig(fn, 'config', config);
+  checkPeftLayers(fn, 'layers', layers, config, true);
+  for (const [i, l] of layers.entries()) checkPositive(fn, `layers[${i}].scale`, l.scale);
   const out: PeftLoraConfig = { ...config, rank_pattern: { ...config.rank_pattern }, alpha_pattern: { ...config.alpha_pattern } };
   for (const l of layers) {
     const r = l.A.rows;
-    if (moduleScaling(out, l.module).r !== r) out.rank_pattern[l.module] = r;
-    if (Math.abs(moduleScaling(out, l.module).scale - l.scale) > 1e-12 * l.scale) {
+    if (scalingOf(out, l.module).r !== r) out.rank_pattern[l.module] = r;
+    if (Math.abs(scalingOf(out, l.module).scale - l.scale) > 1e-12 * l.scale) {
       out.alpha_pattern[l.module] = out.use_rslora ? l.scale * Math.sqrt(r) : l.scale * r;
     }
   }
   return out;
+}
+
+/**
+ * Checks the layers of an adapter: an array of { module (a non-empty string, no repeats),
+ * A (r x in) and B (out x r) finite matrices, scale a finite number }. With `targeted`, every
+ * module must be targeted by `config.target_modules` (a PEFT loader silently drops the weights
+ * of a module its config does not target).
+ * @throws DomainError / ShapeError naming `fn` and the bad layer.
+ */
+export function checkPeftLayers(fn: string, name: string, layers: unknown, config: PeftLoraConfig, targeted: boolean): PeftLoraLayer[] {
+  const list = checkArray(fn, name, layers);
+  const seen = new Set<string>();
+  list.forEach((l, i) => {
+    const at = `${name}[${i}]`;
+    const layer = checkRecord(fn, at, l);
+    const module = layer.module;
+    if (typeof module !== 'string' || module === '') throw new DomainError(`${fn}: ${at}.module must be a non-empty string, got ${describe(module)}`);
+    if (seen.has(module)) throw new DomainError(`${fn}: ${name} has module ${module} twice`);
+    seen.add(module);
+    const A = checkWeight(fn, `${at}.A`, layer.A);
+    const B = checkWeight(fn, `${at}.B`, layer.B);
+    if (B.cols !== A.rows) throw new ShapeError(`${fn}: module ${module} has B ${B.rows}x${B.cols} and A ${A.rows}x${A.cols}; B.cols must equal A.rows (the rank)`);
+    checkNumber(fn, `${at}.scale`, layer.scale);
+    if (targeted && !isTargetModule(module, config.target_modules ?? null)) {
+      throw new DomainError(`${fn}: module ${module} is not targeted by target_modules ${JSON.stringify(config.target_modules ?? null)}, so a PEFT loader would drop its weights`);
+    }
+  });
+  return list as PeftLoraLayer[];
+}
+
+/**
+ * Checks an in-memory adapter at a public boundary: a config by {@link checkPeftLoraConfig},
+ * layers by {@link checkPeftLayers}, each layer's rank and scale the ones its config gives its
+ * module (as a PEFT loader recomputes them), and `extra` an object of tensors.
+ * @throws DomainError / ShapeError naming `fn` and the bad field.
+ */
+export function checkPeftAdapter(fn: string, name: string, adapter: unknown, opts: { targeted?: boolean } = {}): PeftAdapter {
+  const a = checkRecord(fn, name, adapter);
+  const config = checkPeftLoraConfig(fn, `${name}.config`, a.config);
+  const layers = checkPeftLayers(fn, `${name}.layers`, a.layers, config, opts.targeted ?? false);
+  for (const l of layers) {
+    const { r, scale } = scalingOf(config, l.module);
+    if (r !== l.A.rows) throw new DomainError(`${fn}: module ${l.module} has rank ${l.A.rows} but the config gives r = ${r} (set rank_pattern)`);
+    if (!(Math.abs(scale - l.scale) <= 1e-12 * Math.abs(scale))) {
+      throw new DomainError(`${fn}: module ${l.module} has scale ${l.scale} but the config gives ${scale} (set lora_alpha or alpha_pattern)`);
+    }
+  }
+  checkRecord(fn, `${name}.extra`, a.extra);
+  return a as unknown as PeftAdapter;
 }

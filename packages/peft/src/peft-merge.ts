@@ -1,7 +1,9 @@
 import { DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
 import { svdMergeAdapters, taskArithmetic } from './merge';
+import { checkInt, checkNumber, checkOneOf, checkOptions, checkVector } from '@x/gpu/checks';
 import type { PeftAdapter, PeftLoraLayer } from './peft-adapter';
-import { configForLayers } from './peft-adapter';
+import { checkPeftAdapter, configForLayers } from './peft-adapter';
+import { checkArray, optSeed } from './validate';
 
 /** The combinations of `x-peft merge`, named as in PEFT's `add_weighted_adapter`. */
 export type PeftMergeMethod = 'linear' | 'svd' | 'ties' | 'dare_linear' | 'dare_ties' | 'cat';
@@ -98,9 +100,18 @@ function combine(method: PeftMergeMethod, ms: readonly Matrix[], w: readonly num
  */
 export function mergePeftAdapters(adapters: readonly PeftAdapter[], opts: PeftMergeOptions): PeftAdapter {
   const fn = 'mergePeftAdapters';
+  checkArray(fn, 'adapters', adapters);
   if (adapters.length === 0) throw new DomainError(`${fn}: no adapters`);
+  for (const [i, a] of adapters.entries()) checkPeftAdapter(fn, `adapters[${i}]`, a, { targeted: true });
+  checkOptions(fn, opts, ['method', 'weights', 'density', 'majoritySignMethod', 'svdRank', 'seed']);
+  if (opts === undefined) throw new DomainError(`${fn}: options { method, weights } are required`);
+  checkOneOf(fn, 'method', opts.method, ['linear', 'svd', 'ties', 'dare_linear', 'dare_ties', 'cat']);
+  checkVector(fn, 'weights', opts.weights);
   if (opts.weights.length !== adapters.length) throw new DomainError(`${fn}: ${adapters.length} adapters but ${opts.weights.length} weights`);
-  for (const w of opts.weights) if (!Number.isFinite(w)) throw new DomainError(`${fn}: weights must be finite, got ${w}`);
+  if (opts.density !== undefined) checkNumber(fn, 'density', opts.density);
+  if (opts.majoritySignMethod !== undefined) checkOneOf(fn, 'majoritySignMethod', opts.majoritySignMethod, ['total', 'frequency']);
+  if (opts.svdRank !== undefined) checkInt(fn, 'svdRank', opts.svdRank, 1);
+  const seed = optSeed(fn, 'seed', opts.seed, 0);
   const method = adapters.length === 1 ? 'linear' : opts.method; // PEFT does the same
   if (['ties', 'dare_linear', 'dare_ties'].includes(method) && !(opts.density !== undefined && opts.density > 0 && opts.density <= 1)) {
     throw new DomainError(`${fn}: ${method} needs a density in (0, 1], got ${opts.density}`);
@@ -110,7 +121,7 @@ export function mergePeftAdapters(adapters: readonly PeftAdapter[], opts: PeftMe
       if (a < 0) throw new DomainError(`${fn}: ${method} takes √(weight·scaling), so weights must be >= 0 (weight ${i} is ${a})`);
     }
   }
-  const g = rng(opts.seed ?? 0);
+  const g = rng(seed);
   const draw = () => g.uniform();
   const modules = [...new Set(adapters.flatMap((a) => a.layers.map((l) => l.module)))].sort();
   const layers: PeftLoraLayer[] = [];
@@ -173,9 +184,13 @@ export function mergePeftAdapters(adapters: readonly PeftAdapter[], opts: PeftMe
     layers.push({ module, A, B, scale: 1 });
   }
   const targets = adapters.map((a) => a.config.target_modules);
+  // All regular expressions: their alternation; all lists: their union; a mix: the merged
+  // modules' exact paths (a union of names would miss the modules a regular expression targets).
   const target_modules = targets.every((t) => typeof t === 'string')
     ? targets.map((t) => `(${t})`).join('|')
-    : [...new Set(targets.flatMap((t) => (Array.isArray(t) ? t : [])))].sort();
+    : targets.every((t) => Array.isArray(t))
+      ? [...new Set(targets.flatMap((t) => t as string[]))].sort()
+      : modules;
   const base = { ...adapters[0]!.config, r: configRank, lora_alpha: configRank, target_modules, rank_pattern: {}, alpha_pattern: {}, use_rslora: false };
   return { config: configForLayers(base, layers), layers, extra: {} };
 }

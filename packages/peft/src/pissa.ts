@@ -1,6 +1,7 @@
-import { axpy, DomainError, leadingCols, matmul, type Matrix, scaleCols, scaleRows, ShapeError, transpose } from '@x/gpu';
+import { axpy, leadingCols, matmul, type Matrix, scaleCols, scaleRows, ShapeError, transpose } from '@x/gpu';
 import { svd } from '@x/linalg';
-import { checkPositive, checkRank, checkWeight } from './validate';
+import { checkSteps } from '@x/gpu/checks';
+import { checkNumber, checkOpts, checkRecord, checkPositive, checkRank, checkWeight, optSeed } from './validate';
 
 /** Options of {@link pissaInit}: alpha, and niter and seed for the fast randomized SVD. */
 export interface PissaOptions {
@@ -43,27 +44,23 @@ export interface PissaInit {
  * non-positive alpha or a negative niter.
  */
 export function pissaInit(W: Matrix, r: number, opts: PissaOptions = {}): PissaInit {
-  checkWeight('pissaInit', 'W', W);
-  checkRank('pissaInit', r, W.rows, W.cols);
-  const alpha = checkPositive('pissaInit', 'alpha', opts.alpha ?? r);
+  const fn = 'pissaInit';
+  checkWeight(fn, 'W', W);
+  checkRank(fn, r, W.rows, W.cols);
+  checkOpts(fn, opts, ['alpha', 'niter', 'seed']);
+  const alpha = checkPositive(fn, 'alpha', opts.alpha ?? r);
+  const seed = optSeed(fn, 'seed', opts.seed, 0);
   const scale = alpha / r;
   const f =
     opts.niter === undefined
       ? svd(W, { k: r })
-      : svd(W, { k: r, method: 'randomized', niter: checkNiter(opts.niter), oversample: 0, seed: opts.seed ?? 0 });
+      : svd(W, { k: r, method: 'randomized', niter: checkSteps(fn, 'niter', opts.niter), oversample: 0, seed });
   const S = f.S.slice(0, r);
   const root = Float64Array.from(S, (s) => Math.sqrt(s / scale));
   const B = scaleCols(leadingCols(f.U, r), root);
   const A = scaleRows(transpose(leadingCols(f.V, r)), root);
   const Wres = axpy(-scale, matmul(B, A), W) as Matrix<Float64Array>;
   return { A, B, Wres, scale, S };
-}
-
-function checkNiter(n: number): number {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new DomainError(`pissaInit: niter must be a non-negative integer, got ${n}`);
-  }
-  return n;
 }
 
 /** A plain LoRA adapter: ΔW = scale · B A. */
@@ -80,8 +77,14 @@ export interface LoraAdapter {
  * its rank doubles: 2α / 2r = α / r). W + ΔW equals the trained W_res + s B'A' to rounding.
  */
 export function pissaToLora(trained: { A: Matrix; B: Matrix }, initial: { A: Matrix; B: Matrix; scale: number }): LoraAdapter {
-  const { A: A1, B: B1 } = trained;
-  const { A: A0, B: B0, scale } = initial;
+  const fn = 'pissaToLora';
+  checkRecord(fn, 'trained', trained);
+  checkRecord(fn, 'initial', initial);
+  const A1 = checkWeight(fn, 'trained.A', trained.A);
+  const B1 = checkWeight(fn, 'trained.B', trained.B);
+  const A0 = checkWeight(fn, 'initial.A', initial.A);
+  const B0 = checkWeight(fn, 'initial.B', initial.B);
+  const scale = checkNumber(fn, 'initial.scale', initial.scale);
   const r = A1.rows;
   if (A0.rows !== r || B1.cols !== r || B0.cols !== r || A1.cols !== A0.cols || B1.rows !== B0.rows) {
     throw new ShapeError(

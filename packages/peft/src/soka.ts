@@ -1,6 +1,7 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { kpsvd, kron } from '@x/linalg';
-import { checkWeight } from './validate';
+import { checkInt, checkNumber, checkVector, describe } from '@x/gpu/checks';
+import { checkOpts, checkWeight, optBoolean } from './validate';
 
 /** Options of the SoKA initialization: the number of Kronecker terms k, or an energy threshold, or the elbow rule. */
 export interface SokaOptions {
@@ -29,6 +30,8 @@ export interface SokaInit {
 
 /** Energy-threshold rank: smallest K with Σ_{k<K} σ_k² ≥ τ Σ σ_k². */
 export function energyRank(sigma: ArrayLike<number>, tau: number): number {
+  checkVector('energyRank', 'sigma', sigma);
+  checkNumber('energyRank', 'threshold', tau);
   if (!(tau > 0 && tau <= 1)) throw new DomainError(`energyRank: threshold must be in (0, 1], got ${tau}`);
   let total = 0;
   for (let i = 0; i < sigma.length; i++) total += sigma[i]! ** 2;
@@ -46,6 +49,7 @@ export function energyRank(sigma: ArrayLike<number>, tau: number): number {
  * elbow rule is not available to verify.
  */
 export function elbowRank(sigma: ArrayLike<number>): number {
+  checkVector('elbowRank', 'sigma', sigma);
   const n = sigma.length;
   if (n <= 2) return n;
   const y0 = sigma[0]!;
@@ -70,7 +74,18 @@ export function elbowRank(sigma: ArrayLike<number>): number {
  * the residual is frozen, so W_res + Σ_{k<K} A'_k ⊗ B'_k = W and ‖W_res‖_F² = Σ_{k≥K} σ_k².
  */
 export function sokaInit(W: Matrix, shapeA: [number, number], shapeB: [number, number], opts: SokaOptions = {}): SokaInit {
-  checkWeight('sokaInit', 'W', W);
+  const fn = 'sokaInit';
+  checkWeight(fn, 'W', W);
+  checkShapePair(fn, 'shapeA', shapeA);
+  checkShapePair(fn, 'shapeB', shapeB);
+  checkOpts(fn, opts, ['k', 'energy', 'elbow', 'maxK']);
+  if (opts.k !== undefined) checkInt(fn, 'k', opts.k, 1);
+  if (opts.energy !== undefined) {
+    checkNumber(fn, 'energy', opts.energy);
+    if (!(opts.energy > 0 && opts.energy <= 1)) throw new DomainError(`${fn}: energy must be in (0, 1], got ${opts.energy}`);
+  }
+  const elbow = optBoolean(fn, 'elbow', opts.elbow, false);
+  if (opts.maxK !== undefined) checkInt(fn, 'maxK', opts.maxK, 1);
   if (W.rows !== shapeA[0] * shapeB[0] || W.cols !== shapeA[1] * shapeB[1]) {
     throw new ShapeError(
       `sokaInit: W is ${W.rows}x${W.cols}, expected (${shapeA[0]}*${shapeB[0]})x(${shapeA[1]}*${shapeB[1]}) for A ${shapeA[0]}x${shapeA[1]} and B ${shapeB[0]}x${shapeB[1]}`,
@@ -84,9 +99,9 @@ export function sokaInit(W: Matrix, shapeA: [number, number], shapeB: [number, n
       throw new DomainError(`sokaInit: k must be an integer in [1, ${sigma.length}], got ${opts.k}`);
     }
     K = opts.k;
-  } else if (opts.energy !== undefined || opts.elbow) {
+  } else if (opts.energy !== undefined || elbow) {
     // Both rules: the larger K (the documented combination; the paper's is not available).
-    K = Math.max(opts.energy !== undefined ? energyRank(sigma, opts.energy) : 1, opts.elbow ? elbowRank(sigma) : 1);
+    K = Math.max(opts.energy !== undefined ? energyRank(sigma, opts.energy) : 1, elbow ? elbowRank(sigma) : 1);
     if (opts.maxK !== undefined) {
       if (!Number.isInteger(opts.maxK) || opts.maxK < 1) throw new DomainError(`sokaInit: maxK must be a positive integer, got ${opts.maxK}`);
       K = Math.min(K, opts.maxK);
@@ -105,4 +120,11 @@ export function sokaInit(W: Matrix, shapeA: [number, number], shapeB: [number, n
     for (let i = 0; i < t.data.length; i++) Wres.data[i]! -= t.data[i]!;
   }
   return { A, B, sigma, K, Wres };
+}
+
+/** A [rows, cols] pair of Kronecker factor sizes: an array of two integers >= 1. */
+function checkShapePair(fn: string, name: string, v: unknown): void {
+  if (!Array.isArray(v) || v.length !== 2) throw new ShapeError(`${fn}: ${name} must be [rows, cols], got ${describe(v)}`);
+  checkInt(fn, `${name}[0]`, v[0], 1);
+  checkInt(fn, `${name}[1]`, v[1], 1);
 }

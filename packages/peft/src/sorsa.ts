@@ -1,7 +1,7 @@
 import { leadingCols, matmul, type Matrix, scaleCols, transpose } from '@x/gpu';
 import { svd } from '@x/linalg';
 import { orthoTerm } from './orthonormality';
-import { checkPositive, checkRank, checkWeight } from './validate';
+import { checkNonNegative, checkOpts, checkPositive, checkRank, checkWeight, optBoolean } from './validate';
 
 /** What the SORSA initialization returns: the principal singular factors A, S, B, the residual weight and the scale. */
 export interface SorsaInit {
@@ -23,9 +23,11 @@ export interface SorsaInit {
  * (the reference code's default).
  */
 export function sorsaInit(W: Matrix, r: number, opts: { alpha?: number } = {}): SorsaInit {
-  checkWeight('sorsaInit', 'W', W);
-  checkRank('sorsaInit', r, W.rows, W.cols);
-  const scale = opts.alpha === undefined ? 1 : checkPositive('sorsaInit', 'alpha', opts.alpha) / r;
+  const fn = 'sorsaInit';
+  checkWeight(fn, 'W', W);
+  checkRank(fn, r, W.rows, W.cols);
+  checkOpts(fn, opts, ['alpha']);
+  const scale = opts.alpha === undefined ? 1 : checkPositive(fn, 'alpha', opts.alpha) / r;
   const f = svd(W, { k: r });
   const B = leadingCols(f.U, r);
   const A = transpose(leadingCols(f.V, r)) as Matrix<Float64Array>;
@@ -55,8 +57,10 @@ export interface SorsaRegularizer {
  * by γ∇ whatever the learning rate.
  */
 export function sorsaRegularizer(A: Matrix, B: Matrix, opts: { squared?: boolean; eps?: number } = {}): SorsaRegularizer {
-  const squared = opts.squared ?? false;
-  const eps = opts.eps ?? 1e-12;
+  const fn = 'sorsaRegularizer';
+  checkOpts(fn, opts, ['squared', 'eps']);
+  const squared = optBoolean(fn, 'squared', opts.squared, false);
+  const eps = checkNonNegative(fn, 'eps', opts.eps ?? 1e-12);
   const a = orthoTerm(A, true, squared, eps);
   const b = orthoTerm(B, false, squared, eps);
   return { value: a.value + b.value, gradA: a.grad, gradB: b.grad };

@@ -225,7 +225,9 @@ describe('model files', () => {
     }
     const reloaded = await loadPeftAdapter(savePeftAdapter(lora));
     expect(reloaded.layers.map((l) => l.scale)).toEqual(lora.layers.map(() => 2));
-    const rs = convertPissaToLora({ ...init, config: { ...init.config, use_rslora: true } }, { ...trained, config: { ...trained.config, use_rslora: true } });
+    // rsLoRA adapters: the layers carry the rsLoRA scaling α/√r their config gives them.
+    const rsl = (a: typeof init) => ({ ...a, config: { ...a.config, use_rslora: true }, layers: a.layers.map((l) => ({ ...l, scale: a.config.lora_alpha / Math.sqrt(a.config.r) })) });
+    const rs = convertPissaToLora(rsl(init), rsl(trained));
     expect(rs.config.lora_alpha).toBeCloseTo(4 * Math.SQRT2, 14);
     expect(() => convertPissaToLora(init, { ...trained, layers: trained.layers.slice(1) })).toThrow(/same modules/);
   });

@@ -1,4 +1,4 @@
-import { SafetensorsError } from './errors';
+import { argumentError, describeValue, SafetensorsError } from './errors';
 
 /** The element types this package reads and writes (safetensors' names). */
 export type Dtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -84,8 +84,30 @@ export function decodeNative(dtype: Dtype, bytes: Uint8Array): NativeArray {
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** IEEE binary16 bits to a number (exact). */
+/** Throws `INVALID_ARGUMENT` unless `h` is a 16-bit pattern: an integer in [0, 65535]. */
+function checkBits(fn: string, h: unknown): number {
+  if (typeof h !== 'number' || !Number.isInteger(h) || h < 0 || h > 0xffff) throw argumentError(fn, 'the bits', 'an integer in [0, 65535]', h);
+  return h;
+}
+
+/**
+ * IEEE binary16 bits to a number (exact).
+ * @throws SafetensorsError `INVALID_ARGUMENT` unless `h` is an integer in [0, 65535].
+ */
 export function f16ToNumber(h: number): number {
+  return f16Bits(checkBits('f16ToNumber', h));
+}
+
+/**
+ * bfloat16 bits to a number (exact: the top half of an f32).
+ * @throws SafetensorsError `INVALID_ARGUMENT` unless `h` is an integer in [0, 65535].
+ */
+export function bf16ToNumber(h: number): number {
+  return bf16Bits(checkBits('bf16ToNumber', h));
+}
+
+/** {@link f16ToNumber} without the check (for decoding loops over a Uint16Array). */
+function f16Bits(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const m = h & 0x3ff;
@@ -94,8 +116,8 @@ export function f16ToNumber(h: number): number {
   return sign * (1024 + m) * 2 ** (e - 25);
 }
 
-/** bfloat16 bits to a number (exact: the top half of an f32). */
-export function bf16ToNumber(h: number): number {
+/** {@link bf16ToNumber} without the check. */
+function bf16Bits(h: number): number {
   u32[0] = h << 16;
   return f32[0]!;
 }
@@ -153,20 +175,53 @@ export function numberToBf16(v: number): number {
   return roundToSmallFloat(v, 7, 127, 8);
 }
 
-/** Decodes numeric tensor data to float64 (I64 through a checked conversion). */
+/** The native array class of each dtype (what a reader decodes it to). */
+const NATIVE: Readonly<Record<Dtype, { readonly name: string; prototype: unknown }>> = {
+  F64: Float64Array,
+  F32: Float32Array,
+  F16: Uint16Array,
+  BF16: Uint16Array,
+  I64: BigInt64Array,
+  I32: Int32Array,
+  I16: Int16Array,
+  I8: Int8Array,
+  U8: Uint8Array,
+  BOOL: Uint8Array,
+};
+
+/** Throws unless `dtype` is known (`UNKNOWN_DTYPE`) and `data` is its native array (`INVALID_ARGUMENT`). */
+function checkNative(fn: string, dtype: unknown, data: unknown): void {
+  if (!isDtype(dtype)) throw new SafetensorsError('UNKNOWN_DTYPE', `${fn}: unknown dtype ${describeValue(dtype)}`);
+  const C = NATIVE[dtype];
+  if (!(data instanceof (C as unknown as typeof Uint8Array))) throw argumentError(fn, `${dtype} data`, `a ${C.name}`, data);
+}
+
+/**
+ * Decodes numeric tensor data to float64 (I64 through a checked conversion).
+ * @throws SafetensorsError `UNKNOWN_DTYPE`, `INVALID_ARGUMENT` (data that is not the dtype's native array), `OUT_OF_RANGE` (I64).
+ */
 export function toFloat64(dtype: Dtype, data: NativeArray, name = ''): Float64Array {
+  checkNative('toFloat64', dtype, data);
+  return decodeFloat64(dtype, data, name);
+}
+
+function decodeFloat64(dtype: Dtype, data: NativeArray, name: string): Float64Array {
   if (dtype === 'I64') return bigIntsToNumbers(data as BigInt64Array, name);
   const n = data.length;
   const out = new Float64Array(n);
   const src = data as Exclude<NativeArray, BigInt64Array>;
-  if (dtype === 'F16') for (let i = 0; i < n; i++) out[i] = f16ToNumber(src[i]!);
-  else if (dtype === 'BF16') for (let i = 0; i < n; i++) out[i] = bf16ToNumber(src[i]!);
+  if (dtype === 'F16') for (let i = 0; i < n; i++) out[i] = f16Bits(src[i]!);
+  else if (dtype === 'BF16') for (let i = 0; i < n; i++) out[i] = bf16Bits(src[i]!);
   else out.set(src);
   return out;
 }
 
-/** Decodes numeric tensor data to float32 (F64 and large integers round to nearest). */
+/**
+ * Decodes numeric tensor data to float32 (F64 and large integers round to nearest).
+ * @throws as {@link toFloat64}.
+ */
 export function toFloat32(dtype: Dtype, data: NativeArray, name = ''): Float32Array {
+  checkNative('toFloat32', dtype, data);
   if (dtype === 'F32') return data as Float32Array;
   if (dtype === 'BF16') {
     // The bf16 bits are the top half of the f32 bits: widen in one integer pass.
@@ -175,14 +230,15 @@ export function toFloat32(dtype: Dtype, data: NativeArray, name = ''): Float32Ar
     for (let i = 0; i < src.length; i++) bits[i] = src[i]! << 16;
     return new Float32Array(bits.buffer);
   }
-  return Float32Array.from(toFloat64(dtype, data, name));
+  return Float32Array.from(decodeFloat64(dtype, data, name));
 }
 
 /**
  * BigInt64 values to numbers, refusing any value outside ±(2^53 - 1) (not exactly representable).
- * @throws SafetensorsError `OUT_OF_RANGE`.
+ * @throws SafetensorsError `OUT_OF_RANGE`; `INVALID_ARGUMENT` unless `data` is a BigInt64Array.
  */
 export function bigIntsToNumbers(data: BigInt64Array, name = ''): Float64Array {
+  if (!(data instanceof BigInt64Array)) throw argumentError('bigIntsToNumbers', 'data', 'a BigInt64Array', data);
   const out = new Float64Array(data.length);
   const max = BigInt(Number.MAX_SAFE_INTEGER);
   for (let i = 0; i < data.length; i++) {

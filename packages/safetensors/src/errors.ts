@@ -16,6 +16,7 @@
  * - `INVALID_TENSOR`: a tensor given to the writer does not match its dtype or shape.
  * - `OUT_OF_RANGE`: an I64 value that is not a safe JavaScript integer, or a value the dtype cannot hold.
  * - `INVALID_SOURCE`: the source is not bytes, a Blob or (Node) a path.
+ * - `INVALID_ARGUMENT`: an argument of the wrong kind (a string where bytes, a size or an object belong; a non-string path; a 16-bit pattern outside [0, 65535]).
  * - `IO`: the underlying read failed.
  */
 export type SafetensorsErrorCode =
@@ -36,6 +37,7 @@ export type SafetensorsErrorCode =
   | 'INVALID_TENSOR'
   | 'OUT_OF_RANGE'
   | 'INVALID_SOURCE'
+  | 'INVALID_ARGUMENT'
   | 'IO';
 
 /**
@@ -55,4 +57,30 @@ export class SafetensorsError extends Error {
     this.code = code;
     this.tensor = opts.tensor;
   }
+}
+
+/** A short rendering of a value for a message (bounded; strings quoted). */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v == null) return String(v);
+  if (typeof v === 'function') return 'a function';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  return Object.prototype.toString.call(v);
+}
+
+/** True for a non-null object that is not an array (a record of tensors or metadata). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
+
+/** A SafetensorsError `INVALID_ARGUMENT`: `${fn}: ${name} must be ${what}, got ...`. */
+export function argumentError(fn: string, name: string, what: string, v: unknown): SafetensorsError {
+  return new SafetensorsError('INVALID_ARGUMENT', `${fn}: ${name} must be ${what}, got ${describeValue(v)}`);
+}
+
+/** Throws `INVALID_ARGUMENT` unless `v` is a safe integer >= 0 (a byte count). Returns it. */
+export function checkByteCount(fn: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw argumentError(fn, name, 'an integer >= 0', v);
+  return v;
 }

@@ -1,5 +1,5 @@
 import { DTYPE_SIZE, type Dtype, isDtype } from './dtype';
-import { SafetensorsError } from './errors';
+import { argumentError, checkByteCount, SafetensorsError } from './errors';
 
 /** Largest header this package accepts (the reference implementation's limit, 100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -36,9 +36,11 @@ export interface SafetensorsHeader {
 /**
  * Reads the header length from the first 8 bytes (u64 little-endian) and checks it against the
  * limit and the file size.
- * @throws SafetensorsError `HEADER_TOO_SMALL`, `HEADER_TOO_LARGE`, `TRUNCATED`.
+ * @throws SafetensorsError `HEADER_TOO_SMALL`, `HEADER_TOO_LARGE`, `TRUNCATED`; `INVALID_ARGUMENT` when `prefix` is not a Uint8Array or `fileSize` not an integer >= 0.
  */
 export function parseHeaderLength(fn: string, prefix: Uint8Array, fileSize: number): number {
+  if (!(prefix instanceof Uint8Array)) throw argumentError(fn, 'the header prefix', 'a Uint8Array', prefix);
+  checkByteCount(fn, 'the file size', fileSize);
   if (fileSize < 8 || prefix.length < 8) throw new SafetensorsError('HEADER_TOO_SMALL', `${fn}: the file has ${fileSize} bytes, fewer than the 8-byte header length`);
   const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
   const lo = view.getUint32(0, true);
@@ -77,6 +79,8 @@ function checkShape(fn: string, name: string, shape: unknown): { shape: number[]
  * @throws SafetensorsError with the code of the first broken rule.
  */
 export function parseHeader(fn: string, json: Uint8Array, fileSize: number): SafetensorsHeader {
+  if (!(json instanceof Uint8Array)) throw argumentError(fn, 'the header bytes', 'a Uint8Array', json);
+  checkByteCount(fn, 'the file size', fileSize);
   const headerLength = json.length;
   const dataOffset = 8 + headerLength;
   let text: string;

@@ -1,18 +1,19 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { SafetensorsError } from './errors';
+import { argumentError, describeValue, SafetensorsError } from './errors';
 import { openSource, type SafetensorsReader } from './read';
 import { type ByteSource, type SafetensorsSource, toByteSource } from './source';
-import { encodeTensor, planSafetensors, type TensorToWrite } from './write';
+import { encodeTensor, planSafetensors, type TensorToWrite, tensorSpecs } from './write';
 
 export * from './index';
 
 /**
  * A source over a file on disk: each read is one positioned `FileHandle.read`, so a multi-GB
  * file is never loaded whole. Close it when done (the reader's `close()` does).
- * @throws SafetensorsError `IO` when the file cannot be opened.
+ * @throws SafetensorsError `IO` when the file cannot be opened, `INVALID_SOURCE` when `path` is not a string.
  */
 export async function fileSource(path: string): Promise<ByteSource> {
+  if (typeof path !== 'string' || path === '') throw new SafetensorsError('INVALID_SOURCE', `fileSource: expected a file path, got ${describeValue(path)}`);
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, 'r');
@@ -69,11 +70,8 @@ export async function writeSafetensorsFile(
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const fn = 'writeSafetensorsFile';
-  const plan = planSafetensors(
-    fn,
-    Object.entries(tensors).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })),
-    metadata,
-  );
+  checkPath(fn, path);
+  const plan = planSafetensors(fn, tensorSpecs(fn, tensors), metadata);
   await atomicWrite(path, async (write) => {
     await write(plan.header);
     for (const p of plan.tensors) {
@@ -93,8 +91,11 @@ export async function writeSafetensorsFile(
  * Runs `body` with a writer to a temporary file in `path`'s directory, then renames it to `path`.
  * On any error the temporary file is removed and the error rethrown: `path` is either the complete
  * new file or untouched.
+ * @throws SafetensorsError `INVALID_ARGUMENT` (a non-string path, a body that is not a function), `IO`.
  */
 export async function atomicWrite(path: string, body: (write: (bytes: Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
+  checkPath('atomicWrite', path);
+  if (typeof body !== 'function') throw argumentError('atomicWrite', 'body', 'a function', body);
   const tmp = join(dirname(path), `.${basename(path)}.${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.tmp`);
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
@@ -113,4 +114,9 @@ export async function atomicWrite(path: string, body: (write: (bytes: Uint8Array
     if (e instanceof SafetensorsError) throw e;
     throw new SafetensorsError('IO', `writeSafetensorsFile: writing ${path} failed (${(e as Error).message})`, { cause: e });
   }
+}
+
+/** Throws `INVALID_ARGUMENT` unless `path` is a non-empty string. */
+function checkPath(fn: string, path: unknown): void {
+  if (typeof path !== 'string' || path === '') throw argumentError(fn, 'path', 'a non-empty file path', path);
 }

@@ -1,4 +1,4 @@
-import { SafetensorsError } from './errors';
+import { describeValue, SafetensorsError } from './errors';
 
 /**
  * Random access to the bytes of a file: the reader asks for the header, then for one tensor's
@@ -22,8 +22,12 @@ export function bytesSource(bytes: Uint8Array | ArrayBuffer): ByteSource {
   };
 }
 
-/** A source over a Blob or File: each read is a `Blob.slice`, so nothing else is loaded. */
+/**
+ * A source over a Blob or File: each read is a `Blob.slice`, so nothing else is loaded.
+ * @throws SafetensorsError `INVALID_SOURCE` when `blob` is not a Blob.
+ */
 export function blobSource(blob: Blob): ByteSource {
+  if (typeof Blob === 'undefined' || !(blob instanceof Blob)) throw new SafetensorsError('INVALID_SOURCE', `blobSource: expected a Blob, got ${describeValue(blob)}`);
   return {
     size: blob.size,
     read: async (offset, length) => {

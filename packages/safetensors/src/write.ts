@@ -1,5 +1,5 @@
 import { DTYPE_SIZE, type Dtype, isDtype, littleEndianBytes, numberToBf16, numberToF16 } from './dtype';
-import { SafetensorsError } from './errors';
+import { argumentError, describeValue, isRecord, SafetensorsError } from './errors';
 
 /**
  * A tensor to write. `data` holds the values, converted to `dtype` on the way out (numbers are
@@ -34,7 +34,7 @@ function checkShape(fn: string, name: string, shape: readonly number[]): number 
   if (!Array.isArray(shape)) throw new SafetensorsError('INVALID_SHAPE', `${fn}: tensor "${name}" has no shape array`, { tensor: name });
   let size = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new SafetensorsError('INVALID_SHAPE', `${fn}: tensor "${name}" has dimension ${d}`, { tensor: name });
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw new SafetensorsError('INVALID_SHAPE', `${fn}: tensor "${name}" has dimension ${describeValue(d)}`, { tensor: name });
     size *= d;
   }
   if (size > Number.MAX_SAFE_INTEGER) throw new SafetensorsError('INVALID_SHAPE', `${fn}: tensor "${name}" is too large`, { tensor: name });
@@ -45,13 +45,20 @@ function checkShape(fn: string, name: string, shape: readonly number[]): number 
  * Plans a file: sorts tensors by name (code-unit order) so the same tensors always give the
  * same bytes, lays them out contiguously in that order, and encodes the header with
  * `__metadata__` first, padded with spaces to a multiple of 8 bytes.
- * @throws SafetensorsError `INVALID_HEADER` (bad names/metadata), `UNKNOWN_DTYPE`, `INVALID_SHAPE`.
+ * @throws SafetensorsError `INVALID_HEADER` (bad names), `INVALID_METADATA`, `UNKNOWN_DTYPE`,
+ * `INVALID_SHAPE`, `INVALID_ARGUMENT` (specs not an array of { name, dtype, shape } objects).
  */
 export function planSafetensors(
   fn: string,
   specs: readonly { name: string; dtype: Dtype; shape: readonly number[] }[],
   metadata: Readonly<Record<string, string>> = {},
 ): SafetensorsPlan {
+  if (!Array.isArray(specs)) throw argumentError(fn, 'the tensor list', 'an array', specs);
+  for (const [i, s] of specs.entries()) {
+    if (!isRecord(s)) throw argumentError(fn, `tensor ${i}`, 'an object { name, dtype, shape }', s);
+    if (typeof s.name !== 'string') throw argumentError(fn, `the name of tensor ${i}`, 'a string', s.name);
+  }
+  checkMetadata(fn, metadata);
   const header: Record<string, unknown> = {};
   const metaKeys = Object.keys(metadata);
   if (metaKeys.length) {
@@ -96,6 +103,7 @@ const INT_RANGE: Partial<Record<Dtype, [number, number]>> = {
  * @throws SafetensorsError `INVALID_TENSOR` (wrong length), `OUT_OF_RANGE` (value the dtype cannot hold).
  */
 export function encodeTensor(fn: string, name: string, t: TensorToWrite): Uint8Array {
+  checkTensor(fn, name, t);
   const size = checkShape(fn, name, t.shape);
   const width = DTYPE_SIZE[t.dtype];
   if (t.bytes !== undefined) {
@@ -167,13 +175,52 @@ export function encodeTensor(fn: string, name: string, t: TensorToWrite): Uint8A
  */
 export function writeSafetensors(tensors: Readonly<Record<string, TensorToWrite>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
   const fn = 'writeSafetensors';
-  const plan = planSafetensors(
-    fn,
-    Object.entries(tensors).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })),
-    metadata,
-  );
+  const plan = planSafetensors(fn, tensorSpecs(fn, tensors), metadata);
+  // Every tensor holds as many values (or bytes) as its shape says before the file is allocated:
+  // its size is bounded by the data actually given, not by a claimed shape.
+  for (const p of plan.tensors) checkGiven(fn, p.name, tensors[p.name]!, p.dataOffsets[1] - p.dataOffsets[0]);
   const out = new Uint8Array(plan.fileSize);
   out.set(plan.header, 0);
   for (const p of plan.tensors) out.set(encodeTensor(fn, p.name, tensors[p.name]!), plan.header.length + p.dataOffsets[0]);
   return out;
+}
+
+/** Throws `INVALID_METADATA` unless `metadata` is an object (its values are checked by the planner). */
+function checkMetadata(fn: string, metadata: unknown): void {
+  if (!isRecord(metadata)) throw new SafetensorsError('INVALID_METADATA', `${fn}: metadata must be an object of strings, got ${describeValue(metadata)}`);
+}
+
+/** Throws `INVALID_TENSOR` unless `t` is an object with a known dtype (`UNKNOWN_DTYPE` otherwise). */
+function checkTensor(fn: string, name: string, t: unknown): void {
+  if (!isRecord(t)) throw new SafetensorsError('INVALID_TENSOR', `${fn}: tensor "${name}" must be an object { dtype, shape, data | bytes }, got ${describeValue(t)}`, { tensor: name });
+  if (!isDtype(t.dtype)) throw new SafetensorsError('UNKNOWN_DTYPE', `${fn}: tensor "${name}" has unknown dtype ${describeValue(t.dtype)}`, { tensor: name });
+}
+
+/**
+ * The writers' tensor list from a record of tensors: `INVALID_ARGUMENT` unless `tensors` is an
+ * object, `INVALID_TENSOR` / `UNKNOWN_DTYPE` for an entry that is not a tensor.
+ */
+export function tensorSpecs(fn: string, tensors: unknown): { name: string; dtype: Dtype; shape: readonly number[] }[] {
+  if (!isRecord(tensors)) throw argumentError(fn, 'tensors', 'an object of named tensors', tensors);
+  return Object.entries(tensors).map(([name, t]) => {
+    checkTensor(fn, name, t);
+    const { dtype, shape } = t as { dtype: Dtype; shape: readonly number[] };
+    return { name, dtype, shape };
+  });
+}
+
+/** Throws `INVALID_TENSOR` unless the tensor's `bytes` (or `data`) hold exactly `byteLength` bytes (or that many elements' worth). */
+function checkGiven(fn: string, name: string, t: TensorToWrite, byteLength: number): void {
+  const width = DTYPE_SIZE[t.dtype];
+  if (t.bytes !== undefined) {
+    if (!(t.bytes instanceof Uint8Array) || t.bytes.length !== byteLength) {
+      throw new SafetensorsError('INVALID_TENSOR', `${fn}: tensor "${name}" (${t.dtype} [${t.shape.join(', ')}]) needs ${byteLength} bytes, got ${describeValue(t.bytes)}${t.bytes instanceof Uint8Array ? ` of ${t.bytes.length}` : ''}`, { tensor: name });
+    }
+    return;
+  }
+  const src = t.data as ArrayLike<unknown> | undefined;
+  const n = src !== null && typeof src === 'object' && typeof src.length === 'number' ? src.length : -1;
+  if (n * width !== byteLength) {
+    throw new SafetensorsError('INVALID_TENSOR', `${fn}: tensor "${name}" has shape [${t.shape.join(', ')}] (${byteLength / width} elements) but ${n < 0 ? describeValue(src) : `${n} values`}`, { tensor: name });
+  }
 }

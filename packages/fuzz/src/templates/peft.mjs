@@ -21,6 +21,21 @@ export function adapterOf(mod, seed = 1) {
     extra: {},
   };
 }
+/**
+ * A config as a fuzz argument: lora_alpha and lora_dropout are reals (4.5 and 0.5 are legal, so
+ * they are not mutated as counts); target_modules and init_lora_weights are kept, because the
+ * mutations of those fields are legal values (a string target is a regular expression, null and
+ * unknown module names are valid, any string is a PEFT init name); their number mutations are
+ * unit-tested in @x/peft instead.
+ */
+export function fuzzConfig(c) {
+  return { ...c, lora_alpha: real(c.lora_alpha), lora_dropout: real(c.lora_dropout), target_modules: keep(c.target_modules), init_lora_weights: keep(c.init_lora_weights) };
+}
+/** An adapter as a fuzz argument (its config by {@link fuzzConfig}). */
+export function fuzzAdapter(mod, seed = 1) {
+  const a = adapterOf(mod, seed);
+  return data({ ...a, config: fuzzConfig(a.config) });
+}
 /** Opens the first argument (model bytes) as a reader, then calls the export. */
 const withReader = async (f, a) => f(await readSafetensors(a[0]), ...a.slice(1));
 const lm = () => new TransformerLM({ vocabSize: 7, dim: 4, numLayers: 1, numHeads: 2, hidden: 6, seed: 1 });
@@ -31,13 +46,15 @@ export default (mod) => {
   const lora = () => ({ kind: 'lora', A: M(2, 4, 2), B: M(6, 2, 3), scale: real(0.5) });
   const adapted = () => new mod.AdaptedLinear({ base: M(6, 4), adapter: { kind: 'lora', A: M(2, 4, 2), B: M(6, 2, 3), scale: 0.5 } });
   const tvs = () => [M(4, 3, 1), M(4, 3, 2), M(4, 3, 3)];
-  const adapter = (seed) => data(adapterOf(mod, seed));
+  const adapter = (seed) => fuzzAdapter(mod, seed);
   const cfgText = () => mod.stringifyPeftLoraConfig(adapterOf(mod).config);
   const applied = () => mod.applyAdapters(lm(), { targetModules: ['q_proj', 'v_proj'], kind: 'lora', rank: 2, seed: 1 });
   return {
-    applyAdapters: { args: () => [lm(), { targetModules: ['q_proj', 'v_proj'], kind: 'lora', rank: 2, alpha: real(4), rslora: false, seed: 1 }], check: (m) => m.parameters().map((p) => p.value) },
+    // One target name, so that replacing it by an unknown name matches nothing (a typed error).
+    applyAdapters: { args: () => [lm(), { targetModules: ['q_proj'], kind: 'lora', rank: 2, alpha: real(4), rslora: false, seed: 1 }], check: (m) => m.parameters().map((p) => p.value) },
     'applyAdapters#seq': { method: 'call', make: () => ({ call: mod.applyAdapters }), args: () => [lm(), { targetModules: 'all-linear', kind: 'pissa', rank: 2, pissaNiter: 2, seed: 1 }], check: (m) => m.parameters().map((p) => p.value) },
-    configForLayers: () => [data(adapterOf(mod).config), data(adapterOf(mod).layers)],
+    // A layer's scale is a real here: configForLayers writes alpha_pattern for any positive scale.
+    configForLayers: () => [data(fuzzConfig(adapterOf(mod).config)), data(adapterOf(mod).layers.map((l) => ({ ...l, scale: real(l.scale) })))],
     convertPissaToLora: () => [adapter(1), adapter(3)],
     dpFedAvg: () => [M(4, 3), [M(4, 3, 2), M(4, 3, 3)], { clip: real(1), noiseMultiplier: real(0.5), expectedCount: real(2), seed: 1 }],
     dpMean: () => [data({ rows: 4, cols: 3 }), [M(4, 3, 2), M(4, 3, 3)], { clip: real(1), noiseMultiplier: real(0.5), seed: 1 }],
@@ -47,7 +64,7 @@ export default (mod) => {
     materialize: { args: () => [keep(modelBytes()), adapter(1)], call: async (_f, a) => mod.materialize(mod.mergeIntoBase(await readSafetensors(a[0]), a[1])) },
     mergeIntoBase: { args: () => [bytes(modelBytes()), adapter(1)], call: withReader, check: (plan) => mod.materialize(plan) },
     mergePeftAdapters: () => [[adapter(1), adapter(3)], { method: 'ties', weights: [real(1), real(0.5)], density: real(0.5), majoritySignMethod: 'total', seed: 1 }],
-    moduleScaling: () => [data(adapterOf(mod).config), keep('model.q_proj')],
+    moduleScaling: () => [data(fuzzConfig(adapterOf(mod).config)), keep('model.q_proj')],
     parsePeftLoraConfig: () => [keep('fuzz'), cfgText()],
     patternKey: { args: () => [keep(['q_proj', 'k_proj']), keep('model.q_proj')], finite: false },
     PeftModel: { args: () => [keep(applied())], call: (_C, a) => a[0].parameters().map((p) => p.value), mutate: false },
@@ -61,7 +78,7 @@ export default (mod) => {
     registerAdaptedLinear: () => [],
     savePeftAdapter: { args: () => [adapter(1)], check: (r) => r.weights.length },
     spectrum: () => [M(6, 4)],
-    stringifyPeftLoraConfig: { args: () => [data(adapterOf(mod).config)], check: (t) => t.length },
+    stringifyPeftLoraConfig: { args: () => [data(fuzzConfig(adapterOf(mod).config))], check: (t) => t.length },
     targetedModules: { args: () => [bytes(modelBytes()), keep(['q_proj'])], call: withReader },
     AdaptedLinear: () => [{ base: W(), bias: V(6), adapter: lora() }],
     'AdaptedLinear#forward': { make: adapted, method: 'forward', args: () => [M(3, 4)], nan: 'reject' },
@@ -73,7 +90,8 @@ export default (mod) => {
     elbowRank: () => [P(6).sort().reverse()],
     energyRank: () => [P(6).sort().reverse(), real(0.9)],
     evaAllocateRanks: () => [{ a: P(4), b: P(4, 2) }, { a: 2, b: 2 }],
-    EvaCollector: () => [[{ name: 'a', inFeatures: 4, rank: 2 }], { rho: real(1), tau: real(0.99) }],
+    // A layer name is any string (an unknown one is legal): kept.
+    EvaCollector: () => [[{ name: keep('a'), inFeatures: 4, rank: 2 }], { rho: real(1), tau: real(0.99) }],
     'EvaCollector#update': { make: () => new mod.EvaCollector([{ name: 'a', inFeatures: 4, rank: 2 }]), method: 'update', args: () => [keep('a'), M(6, 4)], nan: 'reject' },
     fedAvg: () => [tvs(), [real(1), real(2), real(1)]],
     fedsvdReorthogonalize: () => [M(6, 2), M(2, 4)],
@@ -92,7 +110,8 @@ export default (mod) => {
     pissaInit: () => [W(), 2, { alpha: real(2), niter: 2, seed: 1 }],
     pissaToLora: () => {
       const init = mod.pissaInit(M(6, 4), 2, { seed: 1 });
-      return [{ A: M(2, 4, 5), B: M(6, 2, 6) }, { A: init.A, B: init.B, scale: real(init.scale) }];
+      // The initial adapter is a struct (a PeftLoraLayer or a pissaInit result passes too), not options.
+      return [{ A: M(2, 4, 5), B: M(6, 2, 6) }, data({ A: init.A, B: init.B, scale: real(init.scale) })];
     },
     semanticDirections: () => [M(4, 4), 2],
     sokaInit: () => [M(6, 4), [2, 2], [3, 2], { k: 2, energy: real(0.9) }],

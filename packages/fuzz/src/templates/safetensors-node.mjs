@@ -7,6 +7,9 @@ import { readAll, safetensorsTemplates, stFile } from './safetensors.mjs';
 // Templates for @x/safetensors/node: the main entry's templates (it re-exports them), plus the
 // file-system functions, which work only inside a temporary directory removed at exit (the
 // child also runs with a temporary working directory, so a mutated relative path lands there).
+// Paths are kept: any other string is a legal relative path (a file an earlier case wrote there
+// reads back fine), so "unknown string" is no garbage; non-string paths are unit-tested in
+// @x/safetensors (test/arguments.test.ts).
 let dir = null;
 /** This process's scratch directory under the OS temp dir (never the repository). */
 export function scratch() {
@@ -29,10 +32,10 @@ export function stPath() {
 
 export default (mod) => ({
   ...safetensorsTemplates(mod),
-  readSafetensors: { args: () => [stPath()], check: readAll },
-  fileSource: { args: () => [stPath()], call: async (f, a) => mod.readSafetensors(await f(...a)), check: readAll },
+  readSafetensors: { args: () => [keep(stPath())], check: readAll },
+  fileSource: { args: () => [keep(stPath())], call: async (f, a) => mod.readSafetensors(await f(...a)), check: readAll },
   writeSafetensorsFile: {
-    args: () => [scratchPath('out.safetensors'), { w: data({ dtype: 'F32', shape: [2, 3], data: V(6) }) }, data({ format: keep('pt') })],
+    args: () => [keep(scratchPath('out.safetensors')), { w: data({ dtype: 'F32', shape: [2, 3], data: V(6) }) }, data({ format: keep('pt') })],
     call: async (f, a) => {
       await f(...a);
       return mod.readSafetensors(a[0]);
@@ -40,7 +43,7 @@ export default (mod) => ({
     check: readAll,
   },
   atomicWrite: {
-    args: () => [scratchPath('atomic.bin'), async (write) => write(stFile())],
+    args: () => [keep(scratchPath('atomic.bin')), async (write) => write(stFile())],
     call: async (f, a) => {
       await f(...a);
       return mod.readSafetensors(a[0]);

@@ -54,7 +54,9 @@ export const safetensorsTemplates = (mod) => ({
     const f = stFile();
     return [keep('parseHeaderLength'), bytes(f.slice(0, 8)), f.length];
   },
-  planSafetensors: () => [keep('planSafetensors'), [data({ name: keep('w'), dtype: 'F32', shape: [2, 3] })], meta()],
+  // A plan allocates nothing: a 2^31 dimension is a legal (large) file to stream, so the shape's
+  // entries are sizes, not indices (`intList: 'values'`); writeSafetensors, which allocates, refuses it.
+  planSafetensors: { args: () => [keep('planSafetensors'), [data({ name: keep('w'), dtype: 'F32', shape: [2, 3] })], meta()], intList: 'values' },
   readSafetensors: { args: () => [bytes(stFile())], check: readAll },
   toFloat32: () => ['F64', V(4), keep('t')],
   toFloat64: () => ['F32', new Float32Array(V(4)), keep('t')],
