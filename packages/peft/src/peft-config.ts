@@ -2,7 +2,7 @@ import { DomainError } from '@x/gpu';
 import { loraScale } from './lora';
 
 /**
- * adapter_config.json of a Hugging Face PEFT LoRA adapter (the fields @x reads and writes;
+ * adapter_config.json of a Hugging Face PEFT LoRA adapter (the fields `@x` reads and writes;
  * anything else found in a loaded file is kept and written back unchanged).
  */
 export interface PeftLoraConfig {
