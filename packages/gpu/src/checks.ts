@@ -1,5 +1,5 @@
 /**
- * The argument checks every @x package uses at its public boundary (`@x/gpu/checks`).
+ * The argument checks every `@x` package uses at its public boundary (`@x/gpu/checks`).
  *
  * Each check takes the name of the function the user called (`fn`) and the argument's name,
  * throws a typed error ({@link DomainError}, {@link ShapeError}, {@link AbortError}) whose

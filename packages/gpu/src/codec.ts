@@ -5,7 +5,7 @@ const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
 /**
- * A typed array as stored in saved state (every `toJSON()` of @x): base64 of its little-endian
+ * A typed array as stored in saved state (every `toJSON()` of `@x`): base64 of its little-endian
  * bytes, so the round trip is bit-exact (-0, NaN payloads and subnormals included).
  */
 export interface EncodedArray {

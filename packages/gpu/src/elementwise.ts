@@ -1,5 +1,5 @@
 /**
- * Elementwise ops. The output-buffer rule of @x (README "Output buffers"): an optional last
+ * Elementwise ops. The output-buffer rule of `@x` (README "Output buffers"): an optional last
  * argument `out` of the result's shape receives the result and is returned; here it may alias
  * the inputs.
  * @packageDocumentation

@@ -1,11 +1,11 @@
 /**
- * Typed errors shared by every @x package. Each sets `name`, so callers can branch on
+ * Typed errors shared by every `@x` package. Each sets `name`, so callers can branch on
  * `err.name === 'ShapeError'`, and each carries a `Symbol.for` brand, so `instanceof` and the
  * `is*Error` guards below also recognize errors thrown by another copy of @x/gpu (a second
  * version in node_modules, or the CommonJS build beside the ESM one).
  */
 
-/** Brand on every @x error instance (inherited getter, value `true`); the same symbol in every copy. */
+/** Brand on every `@x` error instance (inherited getter, value `true`); the same symbol in every copy. */
 const BRAND = Symbol.for('@x/gpu.error');
 /** Own static of each built-in error class: the `name` its instances carry. */
 const KIND = Symbol.for('@x/gpu.error-kind');
@@ -99,7 +99,7 @@ export class BackendError extends XError {
   }
 }
 
-/** Whether `e` is an @x error (from this or any other copy of @x/gpu). Same as `e instanceof XError`. */
+/** Whether `e` is an `@x` error (from this or any other copy of @x/gpu). Same as `e instanceof XError`. */
 export function isXError(e: unknown): e is XError {
   return e instanceof XError;
 }

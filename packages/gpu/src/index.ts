@@ -41,8 +41,8 @@ export { add, axpy, axpyInPlace, hadamard, scale, sub } from './elementwise';
 export { leadingCols, leadingRows, scaleCols, scaleRows } from './slice';
 export { dot, frobeniusNorm, maxAbs, sum } from './reduce';
 export { type CreateDeviceOptions, createDevice } from './device/create';
-export type { GpujsDeviceOptions, GpujsModule } from './device/gpujs';
-export type { BackendName, Device, DeviceInfo, DeviceMatrix, DeviceMode, KeepOption, KernelLaunch, Operand } from './device/types';
+export type { GpujsDeviceOptions, GpujsInstance, GpujsKernel, GpujsModule } from './device/gpujs';
+export type { BackendName, Device, DeviceInfo, DeviceMatrix, DeviceMode, KeepOption, KernelLaunch, MatmulKeep, Operand } from './device/types';
 export type {
   Experiment,
   ExperimentCheck,

@@ -2,7 +2,7 @@ import { decodeArray, type EncodedArray, type encodeArray } from './codec';
 import { DomainError, ShapeError } from './errors';
 
 /**
- * The one format of saved state in @x: every class with state (modules, optimizers, streaming
+ * The one format of saved state in `@x`: every class with state (modules, optimizers, streaming
  * estimators) serializes to `{ type, version, config, state }`. `config` holds what the
  * constructor takes (hyperparameters, sizes); `state` holds what training or streaming changed
  * (weights, moments, counters), with every typed array stored bit-exactly as an

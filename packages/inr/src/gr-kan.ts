@@ -20,7 +20,7 @@ export interface GrKanOptions {
   name?: string;
 }
 
-/** What {@link GrKan.toJSON} returns: the @x state envelope, the parts' envelopes nested in `state`. */
+/** What {@link GrKan.toJSON} returns: the `@x` state envelope, the parts' envelopes nested in `state`. */
 export type GrKanJSON = ModuleStateJSON<'GrKan', { name: string }, { rational: GroupRationalJSON; linear: LinearJSON }>;
 
 /**

@@ -17,7 +17,7 @@ export interface GroupRationalOptions {
   name?: string;
 }
 
-/** What {@link GroupRational.toJSON} returns: the @x state envelope. */
+/** What {@link GroupRational.toJSON} returns: the `@x` state envelope. */
 export type GroupRationalJSON = ModuleStateJSON<'GroupRational', { name: string; channels: number; groups: number; form: RationalForm }, { numerator: EncodedArray; denominator: EncodedArray }>;
 
 /**

@@ -290,13 +290,13 @@ export function butterflyWorkspace(n: number, L: number): ButterflyWorkspace {
  * gradient is g_a = sum g_y conj(x) and g_x = conj(a) g_y, with g = d/dRe + i d/dIm.
  * O(n^2 log n) time, O(n^2 log n) memory (all stage outputs are kept for the backward pass).
  */
-export function butterflyLossGradient(b: Butterfly, target: ComplexMatrix, ws?: ButterflyWorkspace): ButterflyLoss {
+export function butterflyLossGradient(b: Butterfly, target: ComplexMatrix): ButterflyLoss {
   const L = checkButterfly('butterflyLossGradient', b);
   const n = b.n;
   if (target.re.rows !== n || target.re.cols !== n || target.im.rows !== n || target.im.cols !== n) {
     throw new ShapeError(`butterflyLossGradient: target must be ${n}x${n} (re and im), got ${target.re.rows}x${target.re.cols}`);
   }
-  const w = ws && ws.n === n && ws.xr.length === L + 1 ? ws : butterflyWorkspace(n, L);
+  const w = butterflyWorkspace(n, L);
   const grad = { re: new Float64Array(b.twiddle.re.length), im: new Float64Array(b.twiddle.re.length) };
   const loss = lossGradInto(b, target.re.data, target.im.data, w, grad);
   return { loss, grad };

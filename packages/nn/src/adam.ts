@@ -24,7 +24,7 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-/** What {@link Adam.toJSON} returns: the @x state envelope, per-parameter slots `m` and `v`. */
+/** What {@link Adam.toJSON} returns: the `@x` state envelope, per-parameter slots `m` and `v`. */
 export type AdamJSON = OptimizerStateJSON<'Adam', Required<AdamOptions>>;
 
 /**

@@ -2,7 +2,7 @@ import { DomainError, decodeArray, encodeArray, STATE_VERSION } from '@x/gpu';
 import type { ModuleJSON } from './module';
 
 /**
- * The serialized form of the sequence layers: the @x state envelope `{ type, version, config,
+ * The serialized form of the sequence layers: the `@x` state envelope `{ type, version, config,
  * state }` (the same as `moduleJSON` writes), with `config` the constructor options and `state`
  * the tensors stored bit-exactly (`EncodedArray` from @x/gpu) or, for containers, the
  * children's own JSON.

@@ -40,7 +40,7 @@ export interface LinearOptions extends InitOptions {
   name?: string;
 }
 
-/** What {@link Linear.toJSON} returns: the @x state envelope. */
+/** What {@link Linear.toJSON} returns: the `@x` state envelope. */
 export type LinearJSON = ModuleStateJSON<
   'Linear',
   { name: string; inFeatures: number; outFeatures: number; useBias: boolean },

@@ -17,7 +17,7 @@ export interface Parameter {
 }
 
 /**
- * What a module's `toJSON()` returns: the @x state envelope `{ type, version, config, state }`
+ * What a module's `toJSON()` returns: the `@x` state envelope `{ type, version, config, state }`
  * (see {@link ModuleStateJSON}), dispatched on `type` by `moduleFromJSON`. Typed loosely so that
  * the unversioned `{ type, ...fields }` format of earlier releases is still accepted (read for
  * one release).

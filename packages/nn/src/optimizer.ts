@@ -68,7 +68,7 @@ export function stateFor(fn: string, store: Map<string, Float64Array[]>, p: Para
 }
 
 /**
- * The saved form of @x/nn's optimizers: the @x state envelope, laid out exactly as @x/optim's
+ * The saved form of @x/nn's optimizers: the `@x` state envelope, laid out exactly as @x/optim's
  * (`config` = the options, `state` = `{ t, params: { [name]: { [slot]: EncodedArray } } }`), so an
  * `SGD` checkpoint means the same thing to both packages.
  */

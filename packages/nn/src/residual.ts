@@ -13,7 +13,7 @@ import {
 } from './module';
 import { childFromJSON, type ModuleRegistry } from './registry';
 
-/** What {@link Residual.toJSON} returns: the @x state envelope, children's envelopes nested in `state`. */
+/** What {@link Residual.toJSON} returns: the `@x` state envelope, children's envelopes nested in `state`. */
 export type ResidualJSON = ModuleStateJSON<'Residual', Record<string, never>, { body: ModuleJSON }>;
 
 /**

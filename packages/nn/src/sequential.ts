@@ -13,7 +13,7 @@ import {
 } from './module';
 import { childFromJSON, type ModuleRegistry } from './registry';
 
-/** What {@link Sequential.toJSON} returns: the @x state envelope, children's envelopes nested in `state`. */
+/** What {@link Sequential.toJSON} returns: the `@x` state envelope, children's envelopes nested in `state`. */
 export type SequentialJSON = ModuleStateJSON<'Sequential', Record<string, never>, { layers: ModuleJSON[] }>;
 
 /**

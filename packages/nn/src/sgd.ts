@@ -24,7 +24,7 @@ export interface SGDOptions {
 }
 
 /**
- * What {@link SGD.toJSON} returns: the @x state envelope, per-parameter slot `buf` (the momentum
+ * What {@link SGD.toJSON} returns: the `@x` state envelope, per-parameter slot `buf` (the momentum
  * buffer), laid out as @x/optim's `SGD` writes it.
  */
 export type SGDJSON = OptimizerStateJSON<'SGD', Required<SGDOptions>>;

@@ -20,7 +20,7 @@ export interface AdamWOptions extends BaseOptions {
   decoupled?: boolean;
 }
 
-/** What {@link AdamW.toJSON} returns: the @x state envelope with the options as `config`. */
+/** What {@link AdamW.toJSON} returns: the `@x` state envelope with the options as `config`. */
 export type AdamWJSON = OptimizerJSON<'AdamW', AdamWOptions>;
 
 /**

@@ -50,7 +50,7 @@ export interface AroOptions extends BaseOptions, AuxAdamOptions {
   weightDecay?: number;
 }
 
-/** What {@link ARO.toJSON} returns: the @x state envelope with the options as `config`. */
+/** What {@link ARO.toJSON} returns: the `@x` state envelope with the options as `config`. */
 export type AROJSON = OptimizerJSON<'ARO', AroOptions>;
 
 /**

@@ -29,7 +29,7 @@ export interface DctAdamWOptions extends BaseOptions {
   weightDecay?: number;
 }
 
-/** What {@link DctAdamW.toJSON} returns: the @x state envelope with the options as `config`. */
+/** What {@link DctAdamW.toJSON} returns: the `@x` state envelope with the options as `config`. */
 export type DctAdamWJSON = OptimizerJSON<'DctAdamW', DctAdamWOptions>;
 
 /**
@@ -75,7 +75,7 @@ export class DctAdamW extends OptimizerBase<DctAdamWOptions> {
   }
 
   /** Whether a parameter gets the low-rank step (2-D and not listed in adamNames). */
-  projects(v: Pick<ParamView, 'name' | 'isMatrix'>): boolean {
+  protected projects(v: Pick<ParamView, 'name' | 'isMatrix'>): boolean {
     return v.isMatrix && !this.adamNames.has(v.name);
   }
 

@@ -34,7 +34,7 @@ const RIGHT = 0;
 const LEFT = 1;
 const FULL = 2;
 
-/** What {@link GaLoreAdamW.toJSON} returns: the @x state envelope with the options as `config`. */
+/** What {@link GaLoreAdamW.toJSON} returns: the `@x` state envelope with the options as `config`. */
 export type GaLoreAdamWJSON = OptimizerJSON<'GaLoreAdamW', GaLoreOptions>;
 
 /**
@@ -77,7 +77,7 @@ export class GaLoreAdamW extends OptimizerBase<GaLoreOptions> {
   }
 
   /** Whether a parameter gets the low-rank step (2-D and not listed in adamNames). */
-  projects(v: Pick<ParamView, 'name' | 'isMatrix'>): boolean {
+  protected projects(v: Pick<ParamView, 'name' | 'isMatrix'>): boolean {
     return v.isMatrix && !this.adamNames.has(v.name);
   }
 

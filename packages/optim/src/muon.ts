@@ -41,7 +41,7 @@ export interface MuonOptions extends BaseOptions, AuxAdamOptions {
   shapeScale?: 'keller' | 'moonlight' | 'none';
 }
 
-/** What {@link Muon.toJSON} returns: the @x state envelope with the options as `config`. */
+/** What {@link Muon.toJSON} returns: the `@x` state envelope with the options as `config`. */
 export type MuonJSON = OptimizerJSON<'Muon', MuonOptions>;
 
 /**
@@ -83,7 +83,7 @@ export class Muon extends OptimizerBase<MuonOptions> {
   }
 
   /** Whether a parameter takes the Muon step (else AdamW). */
-  usesMuon(v: Pick<ParamView, 'name' | 'isMatrix' | 'rows' | 'cols'>): boolean {
+  protected usesMuon(v: Pick<ParamView, 'name' | 'isMatrix' | 'rows' | 'cols'>): boolean {
     return v.isMatrix && v.rows > 1 && v.cols > 1 && !this.adamNames.has(v.name);
   }
 

@@ -18,7 +18,7 @@ export interface OptimizerStateJSON {
 }
 
 /**
- * What every optimizer's `toJSON()` returns: the @x state envelope (see `StateJSON` in @x/gpu)
+ * What every optimizer's `toJSON()` returns: the `@x` state envelope (see `StateJSON` in @x/gpu)
  * with the options as `config`, restored by each class's `fromJSON`/{@link optimizerFromJSON}.
  * The version-1 format `{ type, version: 1, options, t, state }` is still read for one release.
  */

@@ -17,7 +17,7 @@ export interface SGDOptions extends BaseOptions {
   weightDecay?: number;
 }
 
-/** What {@link SGD.toJSON} returns: the @x state envelope with the options as `config`. */
+/** What {@link SGD.toJSON} returns: the `@x` state envelope with the options as `config`. */
 export type SGDJSON = OptimizerJSON<'SGD', SGDOptions>;
 
 /**

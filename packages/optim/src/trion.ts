@@ -27,7 +27,7 @@ export interface TrionOptions extends BaseOptions, AuxAdamOptions {
   shapeScale?: 'keller' | 'moonlight' | 'none';
 }
 
-/** What {@link Trion.toJSON} returns: the @x state envelope with the options as `config`. */
+/** What {@link Trion.toJSON} returns: the `@x` state envelope with the options as `config`. */
 export type TrionJSON = OptimizerJSON<'Trion', TrionOptions>;
 
 /**
@@ -81,7 +81,7 @@ export class Trion extends OptimizerBase<TrionOptions> {
   }
 
   /** Whether a parameter takes the Trion step (2-D, both sides > 1, not in adamNames; else AdamW). */
-  usesTrion(v: Pick<ParamView, 'name' | 'isMatrix' | 'rows' | 'cols'>): boolean {
+  protected usesTrion(v: Pick<ParamView, 'name' | 'isMatrix' | 'rows' | 'cols'>): boolean {
     return v.isMatrix && v.rows > 1 && v.cols > 1 && !this.adamNames.has(v.name);
   }
 

@@ -48,7 +48,7 @@ export class AdaptedLinear implements Module {
   readonly outFeatures: number;
   readonly kind: Adapter['kind'];
   /** Frozen base weight (out x in); holds base + ΔW while merged. */
-  readonly base: M;
+  readonly base: Matrix<Float64Array>;
   readonly bias: Float64Array | null;
   readonly scale: number;
   private readonly tensors: Record<string, M>;
@@ -170,7 +170,7 @@ export class AdaptedLinear implements Module {
   }
 
   /** The adapter's factor or vector by name (live storage). */
-  tensor(name: string): M {
+  tensor(name: string): Matrix<Float64Array> {
     const t = typeof name === 'string' && Object.hasOwn(this.tensors, name) ? this.tensors[name] : undefined;
     if (!t) throw new DomainError(`AdaptedLinear (${this.kind}): no tensor named ${name}`);
     return t;
@@ -181,7 +181,7 @@ export class AdaptedLinear implements Module {
   }
 
   /** ΔW (out x in), formed explicitly. */
-  delta(): M {
+  delta(): Matrix<Float64Array> {
     const t = this.tensors;
     const s = this.scale;
     let d: Matrix;
@@ -217,7 +217,7 @@ export class AdaptedLinear implements Module {
   }
 
   /** W_base + ΔW: the weight a plain Linear layer would need to compute the same function. */
-  effectiveWeight(): M {
+  effectiveWeight(): Matrix<Float64Array> {
     if (this.merged_) return copy(this.base);
     const d = this.delta();
     for (let i = 0; i < d.data.length; i++) d.data[i]! += this.base.data[i]!;

@@ -3,7 +3,7 @@ import { checkInt, checkOneOf, checkUnit, describe } from '@x/gpu/checks';
 import { checkBoolean, checkPositive, checkRecord, isRecord } from './validate';
 
 /**
- * adapter_config.json of a Hugging Face PEFT LoRA adapter (the fields @x reads and writes;
+ * adapter_config.json of a Hugging Face PEFT LoRA adapter (the fields `@x` reads and writes;
  * anything else found in a loaded file is kept and written back unchanged).
  */
 export interface PeftLoraConfig {

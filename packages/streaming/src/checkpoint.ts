@@ -1,7 +1,7 @@
 import { DomainError, encodeArray, parseStateText, readState, type StateReader } from '@x/gpu';
 
 /**
- * Opens a streaming checkpoint: the @x state envelope `{ type, version: 2, config, state }`, or
+ * Opens a streaming checkpoint: the `@x` state envelope `{ type, version: 2, config, state }`, or
  * (for one release) the `kind`-tagged format of earlier releases, which `upgrade` turns into
  * the envelope first so that both go through the same validation. JSON text is parsed with a
  * typed error (deprecated: pass the parsed object).

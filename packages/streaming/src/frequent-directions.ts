@@ -14,7 +14,7 @@ export interface FrequentDirectionsOptions {
 }
 
 /**
- * The checkpoint of a {@link FrequentDirections}: the @x state envelope, typed arrays bit-exact.
+ * The checkpoint of a {@link FrequentDirections}: the `@x` state envelope, typed arrays bit-exact.
  * The `kind`-tagged format of earlier releases is still read by `fromJSON` for one release.
  */
 export interface FrequentDirectionsJSON

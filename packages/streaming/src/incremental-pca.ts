@@ -21,7 +21,7 @@ export interface IncrementalPCAOptions {
 }
 
 /**
- * The checkpoint of an {@link IncrementalPCA}: the @x state envelope (the inner SVD's own
+ * The checkpoint of an {@link IncrementalPCA}: the `@x` state envelope (the inner SVD's own
  * envelope nested in `state.svd`), typed arrays bit-exact. The `kind`-tagged format of earlier
  * releases is still read by `fromJSON` for one release.
  */

@@ -27,7 +27,7 @@ export interface IncrementalSVDOptions {
 export type GrowthMode = 'columns' | 'rows';
 
 /**
- * The checkpoint of an {@link IncrementalSVD}: the @x state envelope, typed arrays bit-exact.
+ * The checkpoint of an {@link IncrementalSVD}: the `@x` state envelope, typed arrays bit-exact.
  * The `kind`-tagged format of earlier releases is still read by `fromJSON` for one release.
  */
 export interface IncrementalSVDJSON

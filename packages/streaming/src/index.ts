@@ -20,6 +20,7 @@ export {
   type IncrementalSVDJSON,
   type IncrementalSVDOptions,
 } from './incremental-svd';
+export type { CoreSvdOptions } from './svd-update';
 export { type OjaJSON, type OjaOptions, type OjaSchedule, OjaEstimator } from './oja';
 export { type RandomOrderJSON, type RandomOrderOptions, RandomOrderEigenvector } from './random-order';
 export type { RowLike } from './rows';

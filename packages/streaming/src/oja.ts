@@ -30,7 +30,7 @@ export interface OjaOptions {
 }
 
 /**
- * The checkpoint of an {@link OjaEstimator}: the @x state envelope, typed arrays bit-exact.
+ * The checkpoint of an {@link OjaEstimator}: the `@x` state envelope, typed arrays bit-exact.
  * The `kind`-tagged format of earlier releases is still read by `fromJSON` for one release.
  */
 export interface OjaJSON extends StateJSON<'OjaEstimator', { dim: number; eta: number; schedule: OjaSchedule; t0: number }, { rowsSeen: number; v: EncodedArray }> {}

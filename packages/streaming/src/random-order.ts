@@ -25,7 +25,7 @@ export interface RandomOrderOptions {
 }
 
 /**
- * The checkpoint of a {@link RandomOrderEigenvector}: the @x state envelope, typed arrays
+ * The checkpoint of a {@link RandomOrderEigenvector}: the `@x` state envelope, typed arrays
  * bit-exact. The `kind`-tagged format of earlier releases is still read by `fromJSON` for one release.
  */
 export interface RandomOrderJSON

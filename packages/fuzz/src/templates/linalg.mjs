@@ -14,7 +14,7 @@ export default (mod) => ({
     butterflyDft: () => [4, {}],
     // butterflyHadamard(n: number, opts?: { normalized?: boolean; }): Butterfly
     butterflyHadamard: () => [4, {}],
-    // butterflyLossGradient(b: Butterfly, target: ComplexMatrix, ws?: ButterflyWorkspace): ButterflyLoss
+    // butterflyLossGradient(b: Butterfly, target: ComplexMatrix): ButterflyLoss
     butterflyLossGradient: () => [mod.butterflyDft(4), data(mod.unitaryDftMatrix(4))],
     // butterflyMultiply(b: Butterfly, x: ComplexArray | ArrayLike<number>): ComplexArray
     butterflyMultiply: () => [mod.butterflyDft(8), C(8)],

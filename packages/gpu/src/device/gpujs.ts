@@ -16,13 +16,15 @@ interface GpuTexture {
   toArray(): unknown;
   delete(): void;
 }
-interface GpuKernel {
+/** A compiled gpu.js kernel, as far as @x/gpu uses it: callable, and `destroy()` frees its GL objects. */
+export interface GpujsKernel {
   (...args: unknown[]): unknown;
   destroy?(removeCanvasReferences?: boolean): void;
 }
-interface GpuInstance {
+/** A `new GPU()` instance of gpu.js, as far as @x/gpu uses it. */
+export interface GpujsInstance {
   Kernel: unknown;
-  createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
+  createKernel(source: string, settings: Record<string, unknown>): GpujsKernel;
   destroy(): unknown;
 }
 interface GpuKernelClass {
@@ -64,7 +66,7 @@ function yieldToHost(): Promise<void> {
 }
 /** The gpu.js module (what `import('gpu.js')` gives). Pass your own copy as `createDevice({ gpujs })`. */
 export interface GpujsModule {
-  GPU: new (settings?: Record<string, unknown>) => GpuInstance;
+  GPU: new (settings?: Record<string, unknown>) => GpujsInstance;
   input: (data: Float32Array, size: number[]) => unknown;
   HeadlessGLKernel?: unknown;
   WebGL2Kernel?: unknown;
@@ -180,13 +182,13 @@ type MatrixDataLike = Float64Array | Float32Array;
  */
 export class GpujsDevice implements Device {
   readonly info: DeviceInfo;
-  private readonly kernels = new Map<string, GpuKernel>();
+  private readonly kernels = new Map<string, GpujsKernel>();
   private readonly tile: number;
   private alive = true;
 
   private constructor(
     private readonly mod: GpujsModule,
-    private readonly gpu: GpuInstance,
+    private readonly gpu: GpujsInstance,
     info: DeviceInfo,
   ) {
     this.info = Object.freeze(info);
@@ -196,7 +198,7 @@ export class GpujsDevice implements Device {
   /** Creates the device or throws a BackendError saying why it cannot. */
   static async create(opts: GpujsDeviceOptions = {}, requested: 'gpujs' | 'auto' = 'gpujs'): Promise<GpujsDevice> {
     const mod = await loadGpujs(opts.gpujs);
-    let gpu: GpuInstance;
+    let gpu: GpujsInstance;
     try {
       gpu = new mod.GPU({ mode: opts.mode ?? 'gpu' });
     } catch (e) {
@@ -236,7 +238,7 @@ export class GpujsDevice implements Device {
     if (!this.alive) throw new BackendError(fn, 'the device was disposed');
   }
 
-  private kernel(key: string, source: string, settings: Record<string, unknown>): GpuKernel {
+  private kernel(key: string, source: string, settings: Record<string, unknown>): GpujsKernel {
     let k = this.kernels.get(key);
     if (!k) {
       k = this.gpu.createKernel(source, {

@@ -58,7 +58,7 @@ export interface KeepOption {
 
 /**
  * One launch of a custom gpu.js kernel ({@link Device.runKernel}). `source` is a gpu.js kernel
- * function as a string (strings survive bundlers; no eval happens in @x), run over a rows x cols
+ * function as a string (strings survive bundlers; no eval happens in `@x`), run over a rows x cols
  * output: `this.thread.y` is the row and `this.thread.x` the column. Each input is passed as a
  * 2-D float32 array read as `a[row][col]`; `constants` become `this.constants.*`. Outputs larger
  * than the texture limit are computed in tiles: the source must then add `this.constants.r0`
@@ -114,4 +114,5 @@ export interface Device {
   dispose(): void;
 }
 
+/** `matmul` options that keep the product on the device (`keep: true`; no `out` buffer then). */
 export type MatmulKeep = Omit<MatmulOptions, 'out'> & { keep: true };

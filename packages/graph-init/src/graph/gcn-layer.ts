@@ -29,7 +29,7 @@ export interface CsrJSON {
   values: EncodedArray;
 }
 
-/** What {@link GcnLayer.toJSON} returns: the @x state envelope (sizes as config; weight, bias and the propagation matrix as state). */
+/** What {@link GcnLayer.toJSON} returns: the `@x` state envelope (sizes as config; weight, bias and the propagation matrix as state). */
 export type GcnLayerJSON = ModuleStateJSON<'GcnLayer', { inFeatures: number; outFeatures: number }, { weight: EncodedArray; bias: EncodedArray | null; adjacency: CsrJSON }>;
 
 /** Saves a CSR matrix bit-exactly (internal). */

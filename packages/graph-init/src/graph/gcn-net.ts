@@ -10,7 +10,7 @@ export interface GcnNetOptions {
   seed?: number;
 }
 
-/** What {@link GcnNet.toJSON} returns: the @x state envelope, the layers' envelopes nested in `state`. */
+/** What {@link GcnNet.toJSON} returns: the `@x` state envelope, the layers' envelopes nested in `state`. */
 export type GcnNetJSON = ModuleStateJSON<'GcnNet', Record<string, never>, { layers: GcnLayerJSON[] }>;
 
 /**

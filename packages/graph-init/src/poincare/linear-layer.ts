@@ -11,7 +11,7 @@ export interface PoincareLinearOptions {
   seed?: number;
 }
 
-/** What {@link PoincareLinear.toJSON} returns: the @x state envelope. */
+/** What {@link PoincareLinear.toJSON} returns: the `@x` state envelope. */
 export type PoincareLinearJSON = ModuleStateJSON<'PoincareLinear', { inFeatures: number; outFeatures: number; c: number }, { Z: EncodedArray; r: EncodedArray }>;
 
 /**

@@ -9,7 +9,7 @@ function rowNorm(x: Float64Array, o: number, d: number): number {
   return Math.max(Math.sqrt(s), 1e-15);
 }
 
-/** What {@link ExpMap0.toJSON} returns: the @x state envelope (curvature as config). */
+/** What {@link ExpMap0.toJSON} returns: the `@x` state envelope (curvature as config). */
 export type ExpMap0JSON = ModuleStateJSON<'ExpMap0', { c: number }, Record<string, never>>;
 
 /**
@@ -75,7 +75,7 @@ export class ExpMap0 implements Module {
   }
 }
 
-/** What {@link LogMap0.toJSON} returns: the @x state envelope (curvature as config). */
+/** What {@link LogMap0.toJSON} returns: the `@x` state envelope (curvature as config). */
 export type LogMap0JSON = ModuleStateJSON<'LogMap0', { c: number }, Record<string, never>>;
 
 /**
