@@ -1,8 +1,8 @@
 import type { Matrix } from '@x/gpu';
 import { DomainError } from '@x/gpu';
-import { requireOptions } from './checks';
-import { f64Copy, mat } from './dense-util';
-import { formQ, householderQrInPlace } from './householder-qr';
+import { requireMatrix, requireOptions } from './checks';
+import { mat } from './dense-util';
+import { qrFactorAndForm } from './householder-qr';
 
 /** Options of {@link qr}. */
 export interface QrOptions {
@@ -39,17 +39,11 @@ export function qr(a: Matrix, opts: QrOptions = {}): QrResult {
   if (mode !== 'reduced' && mode !== 'complete') {
     throw new DomainError(`qr: mode must be 'reduced' or 'complete', got ${String(mode)}`);
   }
-  const data = f64Copy('qr', 'a', a);
+  requireMatrix('qr', 'a', a);
   const m = a.rows;
   const n = a.cols;
-  const k = Math.min(m, n);
-  const tau = householderQrInPlace(data, m, n);
-  const qc = mode === 'complete' ? m : k;
-  const Q = formQ(data, m, n, tau, qc);
-  const rr = mode === 'complete' ? m : k;
-  const R = new Float64Array(rr * n);
-  for (let i = 0; i < Math.min(rr, m); i++) {
-    for (let j = i; j < n; j++) R[i * n + j] = data[i * n + j]!;
-  }
+  const qc = mode === 'complete' ? m : Math.min(m, n);
+  const rr = mode === 'complete' ? m : Math.min(m, n);
+  const { Q, R } = qrFactorAndForm('qr', a.data, m, n, qc, rr);
   return { Q: mat(m, qc, Q), R: mat(rr, n, R) };
 }
