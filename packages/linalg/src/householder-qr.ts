@@ -335,13 +335,25 @@ export function applyQLeft(a: Float64Array, m: number, n: number, tau: Float64Ar
 }
 
 /**
- * T of the nb reflectors in vb (mr x nb, explicit) through one GEMM for G = Vᵀ V and the
- * O(nb³) recurrence T[0:i, i] = -tau_i T[0:i, 0:i] G[0:i, i] (dlarft, forward); t gets T with
- * row stride ldt. g: nb x nb scratch.
+ * T of the nb reflectors in vb (mr x nb, explicit; element (i, l) at vb[i rs + l cs], so
+ * rs = nb, cs = 1 for row-major V and rs = 1, cs = mr for a row-major Vᵀ) through one GEMM for
+ * G = Vᵀ V and the O(nb³) recurrence T[0:i, i] = -tau_i T[0:i, 0:i] G[0:i, i] (dlarft,
+ * forward); t gets T with row stride ldt. g: nb x nb scratch.
  */
-export function buildTGemm(vb: Float64Array, mr: number, nb: number, tau: Float64Array, tauOff: number, t: Float64Array, ldt: number, g: Float64Array): void {
+export function buildTGemm(
+  vb: Float64Array,
+  mr: number,
+  nb: number,
+  tau: Float64Array,
+  tauOff: number,
+  t: Float64Array,
+  ldt: number,
+  g: Float64Array,
+  rs = nb,
+  cs = 1,
+): void {
   g.fill(0, 0, nb * nb);
-  gemmAccumulate(nb, nb, mr, { data: vb, off: 0, rs: 1, cs: nb }, { data: vb, off: 0, rs: nb, cs: 1 }, g, nb, true);
+  gemmAccumulate(nb, nb, mr, { data: vb, off: 0, rs: cs, cs: rs }, { data: vb, off: 0, rs, cs }, g, nb, true);
   for (let i = 0; i < nb; i++) t.fill(0, i * ldt, i * ldt + nb);
   for (let i = 0; i < nb; i++) {
     const ti = tau[tauOff + i]!;
