@@ -49,7 +49,8 @@ export function applyRowReflectors(rows: Float64Array, tau: Float64Array, n: num
   const k = tau.length;
   const m = n - 1;
   if (k === 0 || p === 0) return;
-  withWorkspace([c.subarray(p, n * p), rows, NB * m, NB * NB, NB * NB, NB * p, NB * p], (cw, vr, vt, g, t, w, w2) => {
+  withWorkspace([c.subarray(p, n * p), n * n, NB * m, NB * NB, NB * NB, NB * p, NB * p], (cw, vr, vt, g, t, w, w2) => {
+    vr.set(rows.subarray(0, n * n));
     const last = Math.floor((k - 1) / NB) * NB;
     for (let j0 = last; j0 >= 0; j0 -= NB) {
       const nb = Math.min(NB, k - j0);
