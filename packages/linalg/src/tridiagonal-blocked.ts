@@ -16,8 +16,8 @@ import type { Tridiagonal } from './tridiagonal';
 const NB = 32;
 
 /**
- * Tridiagonalizes the symmetric n x n row-major buffer `input` (lower triangle read, left
- * untouched). Same result layout as tridiagonalize().
+ * Tridiagonalizes the symmetric n x n row-major buffer `input` (lower triangle read); `input`
+ * is overwritten with the reduced matrix, whose rows hold the reflectors (result.rows is it).
  */
 export function tridiagonalizeBlocked(input: Float64Array, n: number): Tridiagonal {
   const d = new Float64Array(n);
@@ -33,8 +33,10 @@ export function tridiagonalizeBlocked(input: Float64Array, n: number): Tridiagon
     a.set(input.subarray(0, n * n));
     reduce(a, n, d, e, tau, V, W, L, R, p, y1, y2);
     // Row k holds reflector k in columns k+2.. (its unit head at k+1): kept row-major, as
-    // the back-transformation reads it (applyRowReflectors).
-    return a.slice();
+    // the back-transformation reads it (applyRowReflectors), in the caller's buffer (already
+    // in memory: a fresh n x n array costs page faults on every call).
+    input.set(a.subarray(0, n * n));
+    return input;
   });
   return { d, e, refl: new Float64Array(0), tau, rows };
 }
