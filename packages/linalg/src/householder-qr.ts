@@ -1,11 +1,14 @@
 /**
- * Blocked Householder QR on a row-major float64 buffer (LAPACK dgeqrf/dorgqr layout):
- * panels of NB columns are factored with level-2 reflections on a column-major copy, and
- * the trailing matrix is updated with the compact WY form I - V T Vᵀ through the GEMM of
- * @x/gpu, so that level-3 work dominates for large matrices.
- * Reference: Schreiber & Van Loan, "A storage-efficient WY representation for products of
- * Householder transformations", SIAM J. Sci. Stat. Comput. 10 (1989); Golub & Van Loan,
- * Matrix Computations, 4th ed., Alg. 5.1.1, 5.2.2.
+ * Blocked Householder QR on a row-major float64 buffer (LAPACK dgeqrt/dorgqr layout): each
+ * panel of NB columns is factored recursively (Elmroth & Gustavson; LAPACK dgeqrt3), which
+ * gives its compact-WY factor T as it goes and puts all but the narrowest base cases of the
+ * panel in GEMM; the trailing matrix is updated with I - V Tᵀ Vᵀ by three GEMMs, and Q is
+ * formed block by block (backward) with the same T factors, so nearly all flops run in the
+ * GEMM of @x/gpu.
+ * Reference: Elmroth & Gustavson, "Applying recursion to serial and parallel QR factorization
+ * leads to better performance", IBM J. Res. Dev. 44 (2000); Schreiber & Van Loan, "A
+ * storage-efficient WY representation for products of Householder transformations", SIAM J.
+ * Sci. Stat. Comput. 10 (1989); Golub & Van Loan, Matrix Computations, 4th ed., Alg. 5.1.1, 5.2.2.
  */
 import { gemmAccumulate, withWorkspace } from '@x/gpu';
 import { requireFiniteData } from './checks';
