@@ -1,7 +1,7 @@
 // Blocked QR and eigh at their panel boundaries (32-column panels: sizes nb - 1, nb, nb + 1,
 // 2nb + 1, tall and wide), against numpy (tooling/fixtures/linalg_blocks.py) and identities,
 // on the default route and on the js route (`backend: 'js'` workspaces are plain arrays).
-import { type Matrix, matmul } from '@x/gpu';
+import { disableWasm, enableWasm, type Matrix, matmul } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { eigh, qr } from '../src/dense';
 import { EPS, fro, froDiff, loadFixture, m64, maxDiff, orthError } from './dense-helpers';
@@ -68,4 +68,27 @@ describe('blocked eigh at panel boundaries', () => {
       expect(maxDiff(eigh(s, { vectors: false }).values, c.values)).toBeLessThanOrEqual(tol);
     });
   }
+});
+
+describe('blocked qr and eigh: js route against the default route', () => {
+  it('qr 130 x 97 and eigh 67 agree to rounding with the wasm kernels switched off', async () => {
+    const a = formula(130, 97);
+    const f = formula(67, 67, 3);
+    const s = m64(67, 67, f.data.map((_, idx) => f.data[idx]! + f.data[(idx % 67) * 67 + Math.floor(idx / 67)]!));
+    const run = () => ({ q: qr(a), e: eigh(s) });
+    const w = run();
+    disableWasm();
+    let j: ReturnType<typeof run>;
+    try {
+      j = run();
+    } finally {
+      await enableWasm();
+    }
+    // Well conditioned, so R and Q agree to a small multiple of the backward error (the two
+    // GEMMs even share their accumulation order today); eigenvalues by Weyl.
+    expect(maxDiff(w.q.R.data, j.q.R.data)).toBeLessThanOrEqual(growth(130, 97) * fro(a.data));
+    expect(maxDiff(w.q.Q.data, j.q.Q.data)).toBeLessThanOrEqual(10 * growth(130, 97));
+    expect(maxDiff(w.e.values, j.e.values)).toBeLessThanOrEqual(growth(67, 67) * fro(s.data));
+    expect(orthError(j.e.vectors)).toBeLessThanOrEqual(growth(67, 67));
+  });
 });
