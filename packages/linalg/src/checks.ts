@@ -63,6 +63,21 @@ export function f64Copy(fn: string, name: string, a: Matrix): Float64Array {
   return out;
 }
 
+/**
+ * Throws the DomainError of {@link f64Copy} at the first non-finite entry of `data` (a float64
+ * copy of a's data, already validated as a Matrix): for callers that copy the input straight
+ * into a workspace instead of a fresh array.
+ */
+export function requireFiniteData(fn: string, name: string, data: Float64Array, cols: number): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v - v !== 0) {
+      const r = Math.floor(i / cols);
+      throw new DomainError(`${fn}: ${name}[${r}, ${i - r * cols}] is ${v}; inputs must be finite`);
+    }
+  }
+}
+
 /** Throws a ShapeError unless `a` is a square Matrix. */
 export function requireSquare(fn: string, name: string, a: Matrix): void {
   requireMatrix(fn, name, a);

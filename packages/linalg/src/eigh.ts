@@ -38,7 +38,8 @@ export interface EighOptions {
  *
  * Householder tridiagonalization (4n³/3 flops, blocked: half of it in GEMM), then Cuppen's divide and conquer on the
  * tridiagonal matrix with Gu-Eisenstat eigenvectors (merges through GEMM; implicit QL below
- * 32 rows), then back-transformation by the blocked compact-WY reflectors (2n³ flops, GEMM).
+ * 32 rows), then back-transformation by blocks of 32 reflectors in compact-WY form, T from a
+ * Gram GEMM (2n³ flops, all GEMM).
  * Eigenvalues are accurate to O(eps ||a||) absolutely; vectors are orthonormal to O(n eps).
  * Reference: Golub & Van Loan (4th ed.) §8.3, §8.4.4; Cuppen, Numer. Math. 36 (1981);
  * Gu & Eisenstat, SIAM J. Matrix Anal. Appl. 16 (1995).

@@ -1,7 +1,7 @@
 import { gemmAccumulate, type Matrix, randn } from '@x/gpu';
 import { MAX_DIM, requireInt, requireOptions, requireSeed } from './checks';
 import { f64Copy, firstCols, ldexpArray, ldexpInPlace, mat, unitScaleExponent } from './dense-util';
-import { formQ, householderQrInPlace } from './householder-qr';
+import { formQ, householderQrInPlace, qrTLength } from './householder-qr';
 import type { SvdParts } from './jacobi-svd';
 import { exactSvdParts } from './svd-exact';
 
@@ -10,8 +10,9 @@ const MAX_NITER = 1000;
 
 /** Orthonormal basis (m x l, row-major) of the columns of the m x l buffer y. */
 function orth(y: Float64Array, m: number, l: number): Float64Array {
-  const tau = householderQrInPlace(y, m, l);
-  return formQ(y, m, l, tau, Math.min(m, l));
+  const ts = new Float64Array(qrTLength(m, l));
+  const tau = householderQrInPlace(y, m, l, ts);
+  return formQ(y, m, l, tau, Math.min(m, l), ts);
 }
 
 /** C = op(A) op(B) for row-major buffers; A is ar x ac. */

@@ -10,35 +10,70 @@
  * Math. 27 (1989).
  */
 import { gemmAccumulate, gemvAccumulate, symvAccumulate, withWorkspace } from '@x/gpu';
-import { makeReflector } from './householder-qr';
+import { buildTGemm, makeReflector } from './householder-qr';
 import type { Tridiagonal } from './tridiagonal';
 
 const NB = 32;
 
 /**
- * Tridiagonalizes the symmetric n x n row-major buffer `input` (lower triangle read, left
- * untouched). Same result layout as tridiagonalize().
+ * Tridiagonalizes the symmetric n x n row-major buffer `input` (lower triangle read); `input`
+ * is overwritten with the reduced matrix, whose rows hold the reflectors (result.rows is it).
  */
 export function tridiagonalizeBlocked(input: Float64Array, n: number): Tridiagonal {
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
   const nr = Math.max(n - 2, 0);
   const tau = new Float64Array(nr);
-  const m1 = Math.max(n - 1, 0);
-  const refl = new Float64Array(m1 * nr);
-  // The matrix and the panel buffers live in a workspace: in wasm linear memory after
-  // enableWasm(), so the matrix-vector products of every column run there without copies.
+  // The matrix and the panel buffers live in a workspace: in wasm linear memory on the wasm
+  // route, so the matrix-vector products of every column run there without copies.
   // V and W: n x NB, row = global index (rows <= k of column j are zero). [-V | -W] and
   // [W | V] side by side (n x 2NB): the trailing update A -= V Wᵀ + W Vᵀ is then one GEMM of
   // inner dimension 2nb, so the trailing matrix is streamed once per panel instead of twice.
-  withWorkspace([n * n, n * NB, n * NB, n * 2 * NB, n * 2 * NB, n, NB, NB], (a, V, W, L, R, p, y1, y2) => {
+  const rows = withWorkspace([n * n, n * NB, n * NB, n * 2 * NB, n * 2 * NB, n, NB, NB], (a, V, W, L, R, p, y1, y2) => {
     a.set(input.subarray(0, n * n));
     reduce(a, n, d, e, tau, V, W, L, R, p, y1, y2);
-    for (let k = 0; k < nr; k++) {
-      for (let i = k + 1; i < m1; i++) refl[i * nr + k] = a[k * n + i + 1]!;
+    // Row k holds reflector k in columns k+2.. (its unit head at k+1): kept row-major, as
+    // the back-transformation reads it (applyRowReflectors), in the caller's buffer (already
+    // in memory: a fresh n x n array costs page faults on every call).
+    input.set(a.subarray(0, n * n));
+    return input;
+  });
+  return { d, e, refl: new Float64Array(0), tau, rows };
+}
+
+/**
+ * c <- Q c for the Q of {@link tridiagonalizeBlocked}: c is n x p row-major (row 0 is left
+ * alone, as Q = 1 ⊕ H_0 ... H_{n-3}). Blocks of NB reflectors, last first, in compact WY form
+ * through GEMM: Vᵀ is copied row by row from the reduced matrix (contiguous), T comes from one
+ * Gram GEMM (buildTGemm), then W = Vᵀ C, W2 = -T W, C += V W2 (dormtr 'L', 'U', 'N').
+ */
+export function applyRowReflectors(rows: Float64Array, tau: Float64Array, n: number, c: Float64Array, p: number): void {
+  const k = tau.length;
+  const m = n - 1;
+  if (k === 0 || p === 0) return;
+  withWorkspace([c.subarray(p, n * p), n * n, NB * m, NB * NB, NB * NB, NB * p, NB * p], (cw, vr, vt, g, t, w, w2) => {
+    vr.set(rows.subarray(0, n * n));
+    const last = Math.floor((k - 1) / NB) * NB;
+    for (let j0 = last; j0 >= 0; j0 -= NB) {
+      const nb = Math.min(NB, k - j0);
+      const mr = m - j0;
+      // vt (nb x mr): reflector j0 + l over rows j0.. of cw (global indices j0 + 1..).
+      for (let l = 0; l < nb; l++) {
+        const dst = l * mr;
+        vt.fill(0, dst, dst + l);
+        vt[dst + l] = 1;
+        const src = (j0 + l) * n + j0 + 1;
+        vt.set(vr.subarray(src + l + 1, src + mr), dst + l + 1);
+      }
+      buildTGemm(vt, mr, nb, tau, j0, t, nb, g, 1, mr);
+      for (let i = 0; i < nb * nb; i++) t[i] = -t[i]!;
+      w.fill(0, 0, nb * p);
+      gemmAccumulate(nb, p, mr, { data: vt, off: 0, rs: mr, cs: 1 }, { data: cw, off: j0 * p, rs: p, cs: 1 }, w, p);
+      w2.fill(0, 0, nb * p);
+      gemmAccumulate(nb, p, nb, { data: t, off: 0, rs: nb, cs: 1 }, { data: w, off: 0, rs: p, cs: 1 }, w2, p);
+      gemmAccumulate(mr, p, nb, { data: vt, off: 0, rs: 1, cs: mr }, { data: w2, off: 0, rs: p, cs: 1 }, cw.subarray(j0 * p), p);
     }
   });
-  return { d, e, refl, tau };
 }
 
 function reduce(

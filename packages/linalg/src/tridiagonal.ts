@@ -8,14 +8,17 @@
 import { ConvergenceError } from '@x/gpu';
 import { EPS, ldexpInPlace } from './dense-util';
 import { applyQLeft, makeReflector } from './householder-qr';
+import { applyRowReflectors } from './tridiagonal-blocked';
 
 /** Result of {@link tridiagonalize}: a = Q T Qᵀ with T = tridiag(e, d, e). */
 export interface Tridiagonal {
   d: Float64Array;
   e: Float64Array;
-  /** (n-1) x (n-2) buffer in householderQr layout holding the reflectors of Q (rows/cols 1..n-1). */
+  /** (n-1) x (n-2) buffer in householderQr layout holding the reflectors of Q (rows/cols 1..n-1); empty when `rows` holds them. */
   refl: Float64Array;
   tau: Float64Array;
+  /** The blocked reduction's n x n buffer whose row k holds reflector k in columns k+2.. (see applyRowReflectors). */
+  rows?: Float64Array;
 }
 
 /**
@@ -92,7 +95,8 @@ export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
 /** c <- Q c for the Q of {@link tridiagonalize}; c is n x p row-major. */
 export function applyTridiagQ(t: Tridiagonal, n: number, c: Float64Array, p: number): void {
   if (n < 3) return;
-  applyQLeft(t.refl, n - 1, n - 2, t.tau, c.subarray(p), p);
+  if (t.rows) applyRowReflectors(t.rows, t.tau, n, c, p);
+  else applyQLeft(t.refl, n - 1, n - 2, t.tau, c.subarray(p), p);
 }
 
 /**
