@@ -35,6 +35,8 @@ const seedInput = el('input', { type: 'number', value: String(Number(params.get(
 const runBtn = el('button', { type: 'button', 'data-action': 'run' }, 'Run');
 const abortBtn = el('button', { type: 'button', 'data-action': 'abort', disabled: '' }, 'Abort');
 const resumeBtn = el('button', { type: 'button', 'data-action': 'resume', disabled: '' }, 'Resume from checkpoint');
+const saveLink = el('a', { 'data-action': 'save', hidden: '' }, 'Save checkpoint');
+const loadInput = el('input', { type: 'file', accept: '.json', 'data-action': 'load' });
 const progress = el('progress', { max: '1', value: '0' });
 const progressMsg = el('span', { class: 'progress-message muted' }, 'starting the worker…');
 const info = el('p', { class: 'muted', 'data-testid': 'info' });
@@ -45,6 +47,7 @@ shell.main.append(
     el('p', { class: 'controls' }, 'setting ', presetSelect, ' seed ', seedInput, ' ', runBtn, ' ', abortBtn, ' ', resumeBtn),
     presetNote,
     el('p', { class: 'controls' }, progress, ' ', progressMsg),
+    el('p', { class: 'controls muted' }, saveLink, ' load a saved checkpoint ', loadInput),
     info,
   ),
 );
@@ -203,6 +206,47 @@ function setButtons() {
   resumeBtn.disabled = running || !checkpoint;
   presetSelect.disabled = running;
   seedInput.disabled = running;
+  loadInput.disabled = running;
+  if (saveLink.href) URL.revokeObjectURL(saveLink.href);
+  saveLink.hidden = running || !checkpoint;
+  if (checkpoint && !running) {
+    // The adapters' PEFT bytes stay out of the file (the page does not show them).
+    const ck = { ...checkpoint, ck: { ...checkpoint.ck, finetunes: checkpoint.ck.finetunes.map((f) => ({ ...f, peftAdapter: undefined })) } };
+    saveLink.href = URL.createObjectURL(new Blob([JSON.stringify(ck)], { type: 'application/json' }));
+    saveLink.download = `lm-checkpoint-${checkpoint.preset}-seed${checkpoint.seed}.json`;
+  } else saveLink.removeAttribute('href');
+}
+
+/** A saved checkpoint: its curves are redrawn from the losses it holds; Resume continues it. */
+async function loadCheckpoint(file: File) {
+  try {
+    const saved = JSON.parse(await file.text()) as NonNullable<typeof checkpoint>;
+    if (saved?.ck?.version !== 1 || (saved.preset !== 'quick' && saved.preset !== 'full') || !Number.isInteger(saved.seed)) throw new Error('not a checkpoint saved by this page');
+    checkpoint = saved;
+    presetSelect.value = saved.preset;
+    seedInput.value = String(saved.seed);
+    showPreset();
+    const every = progressEvery(saved.preset);
+    const losses = new Map<string, number[]>();
+    if (saved.ck.pretrainLosses) losses.set('pretrain', saved.ck.pretrainLosses);
+    if (saved.ck.kat) losses.set('pretrain/kat', saved.ck.kat.losses);
+    for (const f of saved.ck.finetunes) losses.set(f.run, f.losses);
+    if (saved.ck.current) losses.set(saved.ck.current.run, saved.ck.current.fit.losses);
+    trimCurves(() => 0);
+    for (const [run, ls] of losses) {
+      for (let i = every - 1; i < ls.length; i += every) addPoint(run, i + 1, ls[i]!);
+    }
+    pre = null;
+    kat = saved.ck.kat ?? null;
+    finetunes = [...saved.ck.finetunes];
+    renderResults();
+    progressMsg.textContent = `loaded a checkpoint at ${saved.at}`;
+    shell.setStatus('done', `Loaded a checkpoint at ${saved.at} (${saved.preset}, seed ${saved.seed}): Resume continues from there.`);
+    publish('loaded', { done: true, ok: true });
+  } catch (e) {
+    shell.setStatus('done', `Could not load ${file.name}: ${(e as Error).message}`);
+  }
+  setButtons();
 }
 
 function publish(state: string, extra: Record<string, unknown> = {}) {
@@ -325,6 +369,7 @@ worker.onerror = (e) => {
 
 runBtn.addEventListener('click', () => !running && cpu && start(null));
 resumeBtn.addEventListener('click', () => !running && checkpoint && start(checkpoint));
+loadInput.addEventListener('change', () => loadInput.files?.[0] && void loadCheckpoint(loadInput.files[0]));
 abortBtn.addEventListener('click', () => {
   if (!running) return;
   worker.postMessage({ type: 'abort', runId } satisfies LmRequest);
