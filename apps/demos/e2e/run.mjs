@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
+import { checkLmPage } from './lm.mjs';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(appDir, 'dist');
@@ -34,7 +35,12 @@ const AUTORUN = {
   streaming: 'streaming/concat-svd-bounds',
 };
 /** Tool pages (no experiments), each with its own check. */
-const TOOL_PAGES = { 'adapter-workbench': checkWorkbenchPage };
+const TOOL_PAGES = {
+  'adapter-workbench': checkWorkbenchPage,
+  lm: (browser, base, slug, reports) => checkLmPage(browser, base, slug, reports, { openPage, record, assert, shotsDir }),
+};
+/** E2E_PAGES=lm,nn: check only these pages (and the home page). */
+const ONLY = process.env.E2E_PAGES ? new Set(process.env.E2E_PAGES.split(',')) : null;
 /** On this page the test also starts a long experiment and aborts it. */
 const ABORT_TEST = { slug: 'graph-init', id: 'graph-init/virgo-sbm' };
 /** Pages whose whole run the test waits for (every registered experiment must pass). */
@@ -328,6 +334,7 @@ async function main() {
     }
     // Every package page: the shared contract (data-status, window.__results).
     for (const slug of slugs) {
+      if (ONLY && !ONLY.has(slug)) continue;
       if (TOOL_PAGES[slug]) await TOOL_PAGES[slug](browser, base, slug, pageReports);
       else if (FULL_RUN.has(slug)) await checkFullRunPage(browser, base, slug, pageReports);
       else await checkPackagePage(browser, base, slug, pageReports);

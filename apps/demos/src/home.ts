@@ -30,6 +30,27 @@ for (const p of PACKAGES) {
   );
 }
 
+/** Apps that combine the packages (apps/*), each with its own page. */
+function appsSection(): HTMLElement | null {
+  if (!hasPage('lm')) return null;
+  return el(
+    'section',
+    { class: 'apps' },
+    el('h2', {}, 'Apps'),
+    el(
+      'div',
+      { class: 'grid' },
+      el(
+        'article',
+        { class: 'card app', 'data-app': '@x/lm' },
+        el('h2', {}, el('a', { href: 'pages/lm.html' }, el('code', {}, '@x/lm')), ' ', el('span', { class: 'badge ok' }, 'app')),
+        el('p', {}, 'Pre-train a small character-level llama-style language model on prose, fine-tune it on TypeScript with full fine-tuning, LoRA, PiSSA, LoRA-XS/SB and LoLDU, AdamW vs Muon vs DCT-AdamW, and KAT vs MLP: live loss curves, Abort and Resume.'),
+        el('p', { class: 'muted' }, el('a', { href: 'pages/lm.html' }, 'Open the language-model page →')),
+      ),
+    ),
+  );
+}
+
 document.body.append(
   el(
     'header',
@@ -41,7 +62,7 @@ document.body.append(
       'Small composable TypeScript packages for structured and low-rank matrices, neural-network building blocks and the papers built on them. Each package has a page that runs its papers\' experiments live in your browser (in a Web Worker) and plots the results; GPU work goes through gpu.js on WebGL2.',
     ),
   ),
-  el('main', {}, grid),
+  el('main', {}, grid, appsSection()),
 );
 document.body.dataset.status = 'done';
 window.__results = {

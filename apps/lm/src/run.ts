@@ -1,6 +1,7 @@
 import { DomainError, type Matrix, rng } from '@x/gpu';
 import {
   Adam,
+  type FitCheckpoint,
   type FitProgress,
   fit,
   Linear,
@@ -15,7 +16,7 @@ import {
   TransformerLM,
 } from '@x/nn';
 import { GrKan } from '@x/inr';
-import { AdamW, DctAdamW, Muon } from '@x/optim';
+import { AdamW, DctAdamW, Muon, type OptimizerJSON, optimizerFromJSON } from '@x/optim';
 import { type AdapterKindName, applyAdapters, type PeftModel, savePeftAdapter } from '@x/peft';
 import { decode, encode, VOCAB_SIZE } from './tokenizer';
 
@@ -89,6 +90,7 @@ export const DEFAULT: LmConfig = {
   sbBatches: 4,
 };
 
+/** What `onProgress` receives every `progressEvery` steps of any training run. */
 export interface LmProgress {
   phase: 'pretrain' | 'finetune';
   /** `pretrain`, or the fine-tuning run's label (`lora`, `full/muon`, ...). */
@@ -98,8 +100,50 @@ export interface LmProgress {
   loss: number;
   /** fit's snapshot of the run (model, optimizer, loop state) for resuming. */
   checkpoint(): ReturnType<FitProgress['checkpoint']>;
+  /**
+   * A snapshot of the whole `runLm` call as of the last completed step (also valid after an
+   * abort): pass it back as `resume` to continue where it stopped, with the same results.
+   */
+  runCheckpoint(): LmCheckpoint;
 }
 
+/**
+ * Everything `runLm({ resume })` needs to continue a run: the finished parts and the training
+ * run in progress (its trainable parameter values in `parameters()` order, and fit's loop and
+ * optimizer state). JSON-safe apart from `finetunes[].peftAdapter.weights` (bytes; structured
+ * cloning keeps them).
+ */
+export interface LmCheckpoint {
+  version: 1;
+  seed: number;
+  config: LmConfig;
+  /** Set once pre-training (or loading `pretrained`) is done. */
+  pretrained?: ModuleJSON;
+  pretrainLosses?: number[];
+  kat?: KatResult;
+  finetunes: FinetuneResult[];
+  /** The run that was in progress: `pretrain`, `pretrain/kat` or a fine-tuning label. */
+  current?: { run: string; params: number[][]; fit: Omit<FitCheckpoint, 'model'> };
+}
+
+/** A finished part of the run, reported as soon as it is done (the same numbers end up in the {@link LmReport}). */
+export type LmStage =
+  | {
+      type: 'pretrained';
+      parameters: number;
+      pretrainLosses: number[];
+      initProseLoss: number;
+      initCodeLoss: number;
+      proseLossBefore: number;
+      codeLossBefore: number;
+      sampleBefore: string;
+      proseSampleBefore: string;
+      pretrainMs: number;
+    }
+  | { type: 'kat'; kat: KatResult }
+  | { type: 'finetune'; result: FinetuneResult };
+
+/** Options of {@link runLm}. */
 export interface LmRunOptions {
   /** `'quick'` (the test) or `'default'` (the command); `config` overrides either. */
   mode?: 'quick' | 'default';
@@ -115,6 +159,10 @@ export interface LmRunOptions {
   pretrained?: ModuleJSON;
   /** Also pre-train the KAT variant (every block's MLP replaced by two GR-KAN layers at about the same parameter count) and compare. */
   kat?: boolean;
+  /** Called when pre-training, the KAT comparison and each fine-tuning run finish (with their held-out losses and samples). */
+  onStage?: (s: LmStage) => void;
+  /** Continue from `LmProgress.runCheckpoint()` of an earlier call with the same corpora, options and seed: finished parts are kept, the interrupted run continues from its last step. */
+  resume?: LmCheckpoint;
 }
 
 /** The KAT-versus-MLP comparison: both pre-trained on prose with the same data, steps and learning rate. */
@@ -130,6 +178,7 @@ export interface KatResult {
   ms: number;
 }
 
+/** One fine-tuning run on the code corpus. */
 export interface FinetuneResult {
   run: string;
   method: Method;
@@ -151,6 +200,7 @@ export interface FinetuneResult {
   peftAdapter?: { config: string; weights: Uint8Array };
 }
 
+/** Everything {@link runLm} measured. */
 export interface LmReport {
   config: LmConfig;
   seed: number;
@@ -336,11 +386,58 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
   const codeTrain = windows(code.train, T, T / 2);
   const codeHeld = windows(code.heldOut, T, T);
   const every = opts.progressEvery ?? 10;
+  const resume = opts.resume;
+  if (resume && (resume.version !== 1 || resume.seed !== seed || JSON.stringify(resume.config) !== JSON.stringify(cfg))) {
+    throw new DomainError('runLm: the resume checkpoint was made with another seed or setting (pass the same mode, config and seed)');
+  }
 
-  const report = (phase: LmProgress['phase'], run: string) => (p: FitProgress) =>
-    opts.onProgress?.({ phase, run, step: p.step, steps: p.steps, loss: p.loss, checkpoint: () => p.checkpoint() });
+  // What a resume needs: the finished parts (kept up to date below) and the fit in progress.
+  const state: LmCheckpoint = resume ? { ...resume, finetunes: [...resume.finetunes], current: undefined } : { version: 1, seed, config: cfg, finetunes: [] };
+  const report = (phase: LmProgress['phase'], run: string, trained: Module) => (p: FitProgress) =>
+    opts.onProgress?.({
+      phase,
+      run,
+      step: p.step,
+      steps: p.steps,
+      loss: p.loss,
+      checkpoint: () => p.checkpoint(),
+      runCheckpoint: () => {
+        const { model: _model, ...loop } = p.checkpoint();
+        return { ...state, finetunes: [...state.finetunes], current: { run, params: trained.parameters().map((q) => Array.from(q.value)), fit: loop } };
+      },
+    });
+  /** fit with this run's progress reporting, continuing the checkpoint's run of the same label if there is one. */
+  const train = async (phase: LmProgress['phase'], run: string, model: Module, optimizer: Optimizer, data: Windows, steps: number, fitSeed: number) => {
+    const cur = resume?.current?.run === run ? resume.current : undefined;
+    if (cur) {
+      const params = model.parameters();
+      if (cur.params.length !== params.length || cur.params.some((v, i) => v.length !== params[i]!.value.length)) {
+        throw new DomainError(`runLm: the checkpoint's parameters for ${run} do not match the model (${cur.params.length} tensors for ${params.length})`);
+      }
+      params.forEach((q, i) => {
+        q.value.set(cur.params[i]!);
+      });
+    }
+    return fit({
+      model,
+      loss: lmCrossEntropy,
+      optimizer,
+      data,
+      steps,
+      batchSize: cfg.batchSize,
+      seed: fitSeed,
+      signal: opts.signal,
+      onProgress: report(phase, run, model),
+      progressEvery: every,
+      resume: cur ? { ...cur.fit, model: model.toJSON() } : undefined,
+    });
+  };
+  const resumedOptimizer = <O>(run: string, make: () => O, restore: (json: never) => O): O => {
+    const cur = resume?.current?.run === run ? resume.current : undefined;
+    return cur ? restore(cur.fit.optimizer as never) : make();
+  };
 
-  // 1. Pre-train on prose (or load the given model).
+  // 1. Pre-train on prose (or load the given model, or the checkpoint's).
   const t0 = performance.now();
   let lm: TransformerLM;
   let pretrainLosses: number[] = [];
@@ -349,39 +446,42 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
   const initCodeLoss = heldOutLoss(fresh, codeHeld, cfg.evalWindows);
   if (opts.pretrained) {
     lm = TransformerLM.fromJSON(opts.pretrained);
+  } else if (state.pretrained) {
+    lm = TransformerLM.fromJSON(state.pretrained);
+    pretrainLosses = [...(state.pretrainLosses ?? [])];
   } else {
     lm = fresh;
-    const res = await fit({
-      model: lm,
-      loss: lmCrossEntropy,
-      optimizer: new Adam({ lr: cfg.pretrainLr, weightDecay: 0.01 }),
-      data: proseTrain,
-      steps: cfg.pretrainSteps,
-      batchSize: cfg.batchSize,
-      seed,
-      signal: opts.signal,
-      onProgress: report('pretrain', 'pretrain'),
-      progressEvery: every,
-    });
+    const optimizer = resumedOptimizer('pretrain', () => new Adam({ lr: cfg.pretrainLr, weightDecay: 0.01 }), Adam.fromJSON);
+    const res = await train('pretrain', 'pretrain', lm, optimizer, proseTrain, cfg.pretrainSteps, seed);
     pretrainLosses = Array.from(res.losses);
   }
   const pretrainMs = performance.now() - t0;
-  let kat: KatResult | undefined;
-  if (opts.kat) {
+  const pretrained = lm.toJSON();
+  state.pretrained = pretrained;
+  state.pretrainLosses = pretrainLosses;
+  const proseLossBefore = heldOutLoss(lm, proseHeld, cfg.evalWindows);
+  const codeLossBefore = heldOutLoss(lm, codeHeld, cfg.evalWindows);
+  const sampleBefore = sample(lm, CODE_PROMPT, cfg, seed);
+  const proseSampleBefore = sample(lm, PROSE_PROMPT, cfg, seed);
+  opts.onStage?.({
+    type: 'pretrained',
+    parameters: lm.numParameters,
+    pretrainLosses,
+    initProseLoss,
+    initCodeLoss,
+    proseLossBefore,
+    codeLossBefore,
+    sampleBefore,
+    proseSampleBefore,
+    pretrainMs,
+  });
+
+  let kat: KatResult | undefined = state.kat;
+  if (opts.kat && !kat) {
     const tk = performance.now();
     const { model, hidden } = katModel(cfg, seed);
-    const res = await fit({
-      model,
-      loss: lmCrossEntropy,
-      optimizer: new Adam({ lr: cfg.pretrainLr, weightDecay: 0.01 }),
-      data: proseTrain,
-      steps: cfg.pretrainSteps,
-      batchSize: cfg.batchSize,
-      seed,
-      signal: opts.signal,
-      onProgress: report('pretrain', 'pretrain/kat'),
-      progressEvery: every,
-    });
+    const optimizer = resumedOptimizer('pretrain/kat', () => new Adam({ lr: cfg.pretrainLr, weightDecay: 0.01 }), Adam.fromJSON);
+    const res = await train('pretrain', 'pretrain/kat', model, optimizer, proseTrain, cfg.pretrainSteps, seed);
     kat = {
       hidden,
       parameters: model.numParameters,
@@ -391,12 +491,9 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
       codeLoss: heldOutLoss(model, codeHeld, cfg.evalWindows),
       ms: performance.now() - tk,
     };
+    state.kat = kat;
   }
-  const pretrained = lm.toJSON();
-  const proseLossBefore = heldOutLoss(lm, proseHeld, cfg.evalWindows);
-  const codeLossBefore = heldOutLoss(lm, codeHeld, cfg.evalWindows);
-  const sampleBefore = sample(lm, CODE_PROMPT, cfg, seed);
-  const proseSampleBefore = sample(lm, PROSE_PROMPT, cfg, seed);
+  if (opts.kat && kat) opts.onStage?.({ type: 'kat', kat });
 
   // 2. Fine-tune on code: each method from the same pre-trained weights.
   const runs: Array<{ method: Method; optimizer: OptimizerName }> = (opts.methods ?? ['full', 'lora', 'pissa', 'lora-xs', 'lora-sb', 'loldu']).map((method) => ({
@@ -404,8 +501,14 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
     optimizer: 'adamw' as const,
   }));
   for (const o of opts.optimizers ?? []) if (o !== 'adamw' || !runs.some((r) => r.method === 'full')) runs.push({ method: 'full', optimizer: o });
-  const finetunes: FinetuneResult[] = [];
+  const finetunes = state.finetunes;
   for (const { method, optimizer } of runs) {
+    const label = optimizer === 'adamw' ? method : `${method}/${optimizer}`;
+    const done = finetunes.find((f) => f.run === label);
+    if (done) {
+      opts.onStage?.({ type: 'finetune', result: done });
+      continue;
+    }
     const t1 = performance.now();
     const model = TransformerLM.fromJSON(pretrained);
     let trainModule: Module = model;
@@ -423,21 +526,10 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
       const fixed = [...model.parameters().map((p) => p.value).filter((v) => !trainable.has(v)), ...[...peft.adapted.values()].map((l) => l.base.data)];
       frozen = fixed.map((v) => [v, Float64Array.from(v)]);
     }
-    const label = optimizer === 'adamw' ? method : `${method}/${optimizer}`;
-    const res = await fit({
-      model: trainModule,
-      loss: lmCrossEntropy,
-      optimizer: makeOptimizer(optimizer, cfg.finetuneLr[method]),
-      data: codeTrain,
-      steps: cfg.finetuneSteps,
-      batchSize: cfg.batchSize,
-      seed: seed + 1,
-      signal: opts.signal,
-      onProgress: report('finetune', label),
-      progressEvery: every,
-    });
+    const opt = resumedOptimizer(label, () => makeOptimizer(optimizer, cfg.finetuneLr[method]), (json: OptimizerJSON) => optimizerFromJSON(json) as unknown as Optimizer);
+    const res = await train('finetune', label, trainModule, opt, codeTrain, cfg.finetuneSteps, seed + 1);
     const frozenUnchanged = method !== 'full' && frozen.every(([now, was]) => now.every((v, k) => Object.is(v, was[k])));
-    finetunes.push({
+    const result: FinetuneResult = {
       run: label,
       method,
       optimizer,
@@ -450,7 +542,9 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
       sample: sample(model, CODE_PROMPT, cfg, seed),
       ms: performance.now() - t1,
       peftAdapter: peftModel && (method === 'lora' || method === 'pissa') ? savePeftAdapter(peftModel.toPeftAdapter()) : undefined,
-    });
+    };
+    finetunes.push(result);
+    opts.onStage?.({ type: 'finetune', result });
   }
   return {
     config: cfg,

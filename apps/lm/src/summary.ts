@@ -1,4 +1,4 @@
-import type { CorpusSource } from './corpus';
+import type { CorpusSource } from './sources';
 import type { LmReport } from './run';
 
 /** The run as plain text: corpora, model, held-out losses per method and budget, samples. */

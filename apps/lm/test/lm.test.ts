@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCorpora } from '../src/corpus';
 import { rng } from '@x/gpu';
 import { assertGradCheck, type Module, TransformerLM } from '@x/nn';
-import { katModel, QUICK, rankFor, runLm, split, windows } from '../src/run';
+import { katModel, type LmCheckpoint, type LmProgress, type LmRunOptions, QUICK, rankFor, runLm, split, windows } from '../src/run';
 import { conclusions } from '../src/summary';
 import { decode, encode, VOCAB_SIZE } from '../src/tokenizer';
 
@@ -62,6 +62,48 @@ describe('pre-train on prose, fine-tune on TypeScript (quick mode)', () => {
     // Seeded: the same run reproduces its pre-training losses bit for bit (first steps).
     const again = await runLm(corpora, { mode: 'quick', methods: [], config: { pretrainSteps: 3 }, seed: 0 });
     expect(again.pretrainLosses).toEqual(r.pretrainLosses.slice(0, 3));
+  });
+});
+
+describe('abort and resume', () => {
+  it('a run aborted in each phase and resumed from runCheckpoint() ends with the uninterrupted run\'s report', async () => {
+    const corpora = loadCorpora();
+    const opts: LmRunOptions = { mode: 'quick', seed: 3, methods: ['lora', 'full'], optimizers: ['muon'], kat: true, config: { pretrainSteps: 8, finetuneSteps: 6 }, progressEvery: 2 };
+    const stages: string[] = [];
+    const whole = await runLm(corpora, { ...opts, onStage: (s) => stages.push(s.type === 'finetune' ? s.result.run : s.type) });
+    expect(stages).toEqual(['pretrained', 'kat', 'lora', 'full', 'full/muon']);
+    // Abort at these (run, step) points in turn, resuming each time from a structured clone of the checkpoint (what a worker posts).
+    const stops: Array<[string, number]> = [['pretrain', 4], ['pretrain/kat', 2], ['lora', 4], ['full/muon', 2]];
+    let resume: LmCheckpoint | undefined;
+    const firsts: Array<[string, number]> = [];
+    for (const [run, step] of stops) {
+      const ac = new AbortController();
+      let last: LmProgress | undefined;
+      let first = true;
+      await expect(
+        runLm(corpora, {
+          ...opts,
+          resume,
+          signal: ac.signal,
+          onProgress: (p) => {
+            if (first) firsts.push([p.run, p.step]);
+            first = false;
+            last = p;
+            if (p.run === run && p.step === step) ac.abort();
+          },
+        }),
+      ).rejects.toThrow();
+      expect([last!.run, last!.step]).toEqual([run, step]);
+      resume = structuredClone(last!.runCheckpoint());
+      expect(resume.current?.fit.loop.step).toBe(step);
+    }
+    const resumed = await runLm(corpora, { ...opts, resume, onProgress: (p) => firsts.length === stops.length && firsts.push([p.run, p.step]) });
+    // Each call continued the interrupted run at its next step (nothing finished was redone).
+    expect(firsts).toEqual([['pretrain', 2], ['pretrain', 6], ['pretrain/kat', 4], ['lora', 6], ['full/muon', 4]]);
+    const strip = (r: typeof whole) => ({ ...r, pretrainMs: 0, kat: { ...r.kat!, ms: 0 }, finetunes: r.finetunes.map((f) => ({ ...f, ms: 0 })) });
+    expect(strip(resumed)).toEqual(strip(whole));
+    // A checkpoint of another setting is refused.
+    await expect(runLm(corpora, { ...opts, seed: 4, resume })).rejects.toThrow(/another seed or setting/);
   });
 });
 
