@@ -19,6 +19,10 @@ import { applyQLeft, formQ, householderQrInPlace, makeReflector } from './househ
 import { jacobiSvd, type SvdParts } from './jacobi-svd';
 import { tridiagQl } from './tridiagonal';
 import { tridiagEigDc } from './tridiagonal-dc';
+import { bidiagSvdDc } from './bidiag-dc';
+
+/** Route of the bidiagonal SVD: divide and conquer on the n x n bidiagonal (true) or on TGK. */
+const BIDIAG_DC = true;
 
 /** Below this many columns the one-sided Jacobi SVD is used directly. */
 const SMALL = 32;
@@ -427,7 +431,7 @@ export function denseSvd(a: Float64Array, m: number, n: number, fn: string, kWan
     return { u, s: inner.s, v: inner.v };
   }
   const b = bidiagonalize(a, m, n);
-  const core = bidiagSvd(b.d, b.e, n, fn, kWant);
+  const core = BIDIAG_DC ? bidiagSvdDc(b.d, b.e, n, fn) : bidiagSvd(b.d, b.e, n, fn, kWant);
   const ko = core.s.length;
   const u = new Float64Array(m * ko);
   u.set(core.u);
