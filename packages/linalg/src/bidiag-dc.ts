@@ -17,7 +17,7 @@
  * Matrix Anal. Appl. 16 (1995); Jessup & Sorensen, SIAM J. Matrix Anal. Appl. 15 (1994);
  * LAPACK Working Note / dbdsdc, dlasd1-dlasd4 (formulation, deflation criteria).
  */
-import { gemmAccumulate } from '@x/gpu';
+import { gemmAccumulate, withWorkspace } from '@x/gpu';
 import { EPS } from './dense-util';
 import { completeOrthonormal, jacobiSvd, type SvdParts } from './jacobi-svd';
 import { secularSystem } from './tridiagonal-dc';
@@ -32,11 +32,28 @@ const FLUSH = 2 ** -960;
  */
 const TOL_FLOOR = 2 ** -450;
 
-/** SVD of an nr x (nr + sqre) bidiagonal: s ascending (nr), u nr x nr, v nc x nc (last column a null vector when sqre). */
-interface Part {
-  s: Float64Array;
-  u: Float64Array;
-  v: Float64Array;
+/**
+ * Bytes a workspace leaves free for the leaves' Jacobi SVDs (their QR opens a nested workspace
+ * with GEMM pack buffers of about 2.3 MB).
+ */
+const LEAF_EXTRA = 4 << 20;
+
+/**
+ * Shared buffers of one solve, in one workspace (wasm linear memory on the default route, so
+ * the merge GEMMs read and write them in place): U and V (n x n) hold every subproblem's vectors
+ * as a diagonal block (a subproblem of rows off..off+nr-1 owns U[off.., off..] (nr x nr) and
+ * V[off.., off..] ((nr + sqre) square); children's blocks lie inside their parent's); T is the
+ * GEMM output of a merge, UT/VT the vectors of its broken-arrow matrix, DEL its secular data.
+ */
+interface Work {
+  n: number;
+  fn: string;
+  U: Float64Array;
+  V: Float64Array;
+  T: Float64Array;
+  UT: Float64Array;
+  VT: Float64Array;
+  DEL: Float64Array;
 }
 
 /**
@@ -67,36 +84,44 @@ export function bidiagSvdDc(d: Float64Array, e: Float64Array, n: number, fn: str
     const x = e[i]! / scale;
     es[i] = Math.abs(x) < FLUSH ? 0 : x;
   }
-  const r = solve(ds, es, n, 0, fn);
-  // Ascending -> descending: column c of the result is column n-1-c of r.
-  for (let c = 0; c < n; c++) s[c] = r.s[n - 1 - c]! * scale;
-  for (let i = 0; i < n; i++) {
-    const row = i * n;
-    for (let c = 0; c < n; c++) {
-      u[row + c] = r.u[row + n - 1 - c]!;
-      v[row + c] = r.v[row + n - 1 - c]!;
-    }
-  }
+  const n2 = n * n;
+  withWorkspace(
+    [n2, n2, n2, n2, n2, n2],
+    (U, V, T, UT, VT, DEL) => {
+      const sa = solve({ n, fn, U, V, T, UT, VT, DEL }, ds, es, 0, n, 0);
+      // Ascending -> descending: column c of the result is column n-1-c.
+      for (let c = 0; c < n; c++) s[c] = sa[n - 1 - c]! * scale;
+      for (let i = 0; i < n; i++) {
+        const row = i * n;
+        for (let c = 0; c < n; c++) {
+          u[row + c] = U[row + n - 1 - c]!;
+          v[row + c] = V[row + n - 1 - c]!;
+        }
+      }
+    },
+    LEAF_EXTRA,
+  );
   return { u, s, v };
 }
 
-function solve(d: Float64Array, e: Float64Array, nr: number, sqre: number, fn: string): Part {
-  if (nr <= LEAF) return leaf(d, e, nr, sqre, fn);
+/** SVD of the nr x (nr + sqre) bidiagonal of rows off..: vectors into w's blocks, values (ascending) returned. */
+function solve(w: Work, d: Float64Array, e: Float64Array, off: number, nr: number, sqre: number): Float64Array {
+  if (nr <= LEAF) return leaf(w, d, e, off, nr, sqre);
   const k = nr >> 1;
-  const left = solve(d.subarray(0, k), e.subarray(0, k), k, 1, fn);
-  const right = solve(d.subarray(k + 1, nr), e.subarray(k + 1, nr - 1 + sqre), nr - k - 1, sqre, fn);
-  return merge(left, right, k, nr, sqre, d[k]!, e[k]!, fn);
+  const sl = solve(w, d.subarray(0, k), e.subarray(0, k), off, k, 1);
+  const sr = solve(w, d.subarray(k + 1, nr), e.subarray(k + 1, nr - 1 + sqre), off + k + 1, nr - k - 1, sqre);
+  return merge(w, sl, sr, off, k, nr, sqre, d[k]!, e[k]!);
 }
 
 /** Leaf: one-sided Jacobi on Bᵀ ((nr + sqre) x nr); the null vector (sqre) completes V. */
-function leaf(d: Float64Array, e: Float64Array, nr: number, sqre: number, fn: string): Part {
+function leaf(w: Work, d: Float64Array, e: Float64Array, off: number, nr: number, sqre: number): Float64Array {
+  const N = w.n;
   const nc = nr + sqre;
   const s = new Float64Array(nr);
-  const u = new Float64Array(nr * nr);
   const v = new Float64Array(nc * nc);
   if (nr === 0) {
-    if (nc === 1) v[0] = 1;
-    return { s, u, v };
+    if (nc === 1) w.V[off * N + off] = 1;
+    return s;
   }
   // bt = Bᵀ, nc x nr: bt[j][i] = B[i][j].
   const bt = new Float64Array(nc * nr);
@@ -105,11 +130,11 @@ function leaf(d: Float64Array, e: Float64Array, nr: number, sqre: number, fn: st
     if (i + 1 < nc) bt[(i + 1) * nr + i] = e[i]!;
   }
   // Bᵀ = X S Yᵀ, so B = Y S Xᵀ: u = Y (nr x nr), v = X (nc x nr) plus the null vector.
-  const p = jacobiSvd(bt, nc, nr, fn);
+  const p = jacobiSvd(bt, nc, nr, w.fn);
   for (let c = 0; c < nr; c++) {
     const src = nr - 1 - c; // ascending
     s[c] = p.s[src]!;
-    for (let i = 0; i < nr; i++) u[i * nr + c] = p.v[i * nr + src]!;
+    for (let i = 0; i < nr; i++) w.U[(off + i) * N + off + c] = p.v[i * nr + src]!;
     for (let i = 0; i < nc; i++) v[i * nc + c] = p.u[i * nr + src]!;
   }
   if (sqre) {
@@ -117,22 +142,28 @@ function leaf(d: Float64Array, e: Float64Array, nr: number, sqre: number, fn: st
     bad[nr] = 1;
     completeOrthonormal(v, nc, nc, bad);
   }
-  return { s, u, v };
+  for (let i = 0; i < nc; i++) w.V.set(v.subarray(i * nc, i * nc + nc), (off + i) * N + off);
+  return s;
 }
 
 /**
  * Merges the SVDs of B1 = rows 0..k-1 (k x (k+1)) and B2 = rows k+1..nr-1 of the nr x nc
- * bidiagonal whose row k holds alpha (column k) and beta (column k+1).
+ * bidiagonal (rows off.. of the whole) whose row k holds alpha (column k) and beta (column
+ * k+1); sL, sR are the children's values (ascending), their vectors in w's blocks.
  */
-function merge(L: Part, R: Part, k: number, nr: number, sqre: number, alpha: number, beta: number, fn: string): Part {
+function merge(w: Work, sL: Float64Array, sR: Float64Array, off: number, k: number, nr: number, sqre: number, alpha: number, beta: number): Float64Array {
+  const { n: N, fn, U, V } = w;
   const nc = nr + sqre;
   const nr2 = nr - k - 1;
   const nc2 = nr2 + sqre;
   const k1 = k + 1;
   // M's slots: 0 the new column (c q1 + s q2, d = 0; its row is the z row), 1..k the left
   // child's, k+1..nr-1 the right child's; column nr (sqre) is the null column -s q1 + c q2.
-  const lam1 = L.v[k * k1 + k]!;
-  const phi2 = sqre ? R.v[nc2 - 1]! : 0;
+  // Row k of V1 (the left child's last row) and row 0 of V2, in place in V.
+  const lastL = (off + k) * N + off;
+  const firstR = (off + k1) * N + off + k1;
+  const lam1 = V[lastL + k]!;
+  const phi2 = sqre ? V[firstR + nc2 - 1]! : 0;
   const za = alpha * lam1;
   const zb = beta * phi2;
   const r0 = Math.hypot(za, zb);
@@ -143,14 +174,14 @@ function merge(L: Part, R: Part, k: number, nr: number, sqre: number, alpha: num
   zAll[0] = r0;
   let dmax = 0;
   for (let i = 0; i < k; i++) {
-    dAll[1 + i] = L.s[i]!;
-    zAll[1 + i] = alpha * L.v[k * k1 + i]!;
-    dmax = Math.max(dmax, L.s[i]!);
+    dAll[1 + i] = sL[i]!;
+    zAll[1 + i] = alpha * V[lastL + i]!;
+    dmax = Math.max(dmax, sL[i]!);
   }
   for (let i = 0; i < nr2; i++) {
-    dAll[k1 + i] = R.s[i]!;
-    zAll[k1 + i] = beta * R.v[i]!;
-    dmax = Math.max(dmax, R.s[i]!);
+    dAll[k1 + i] = sR[i]!;
+    zAll[k1 + i] = beta * V[firstR + i]!;
+    dmax = Math.max(dmax, sR[i]!);
   }
   const tol = Math.max(8 * EPS * Math.max(dmax, Math.abs(alpha), Math.abs(beta)), TOL_FLOOR);
   // The d_0 = 0 pole cannot be deflated by a rotation: a tiny z_0 is raised to tol (LAPACK
@@ -236,7 +267,7 @@ function merge(L: Part, R: Part, k: number, nr: number, sqre: number, alpha: num
     zl[i] = zs[live[i]!]!;
   }
   const lam = new Float64Array(kl);
-  const delta = new Float64Array(kl * kl);
+  const delta = w.DEL.subarray(0, kl * kl);
   const zh = secularSystem(dl, zl, 1, kl, fn, true, lam, delta);
   // Singular values: roots then deflated ones; order ascending.
   const vals = new Float64Array(nr);
@@ -246,8 +277,8 @@ function merge(L: Part, R: Part, k: number, nr: number, sqre: number, alpha: num
   order.sort((a, b) => vals[a]! - vals[b]! || a - b);
   // M's singular vectors, one contiguous row per vector (column `col` of Ũ, Ṽ, the col-th
   // smallest value): ut[col * nr + slot], vt[col * nc + slot].
-  const ut = new Float64Array(nr * nr);
-  const vt = new Float64Array(nc * nc);
+  const ut = w.UT.subarray(0, nr * nr).fill(0);
+  const vt = w.VT.subarray(0, nc * nc).fill(0);
   const slotOf = new Int32Array(kl);
   for (let i = 0; i < kl; i++) slotOf[i] = perm[live[i]!]!;
   for (let col = 0; col < nr; col++) {
@@ -326,13 +357,17 @@ function merge(L: Part, R: Part, k: number, nr: number, sqre: number, alpha: num
     if (sqre) vt[vb + nr] = s * x0 + c * xn;
   }
   // U: rows 0..k-1 = U1 Ũ[1..k], row k = Ũ[0], rows k+1.. = U2 Ũ[k+1..]; the transposed
-  // operands are read by strides (rs 1, cs nr).
-  const u = new Float64Array(nr * nr);
-  gemmAccumulate(k, nr, k, { data: L.u, off: 0, rs: k, cs: 1 }, { data: ut, off: 1, rs: 1, cs: nr }, u, nr);
-  for (let col = 0; col < nr; col++) u[k * nr + col] = ut[col * nr]!;
-  if (nr2 > 0) gemmAccumulate(nr2, nr, nr2, { data: R.u, off: 0, rs: nr2, cs: 1 }, { data: ut, off: k1, rs: 1, cs: nr }, u.subarray(k1 * nr), nr);
-  const v = new Float64Array(nc * nc);
-  gemmAccumulate(k1, nc, k1, { data: L.v, off: 0, rs: k1, cs: 1 }, { data: vt, off: 0, rs: 1, cs: nc }, v, nc);
-  if (nc2 > 0) gemmAccumulate(nc2, nc, nc2, { data: R.v, off: 0, rs: nc2, cs: 1 }, { data: vt, off: k1, rs: 1, cs: nc }, v.subarray(k1 * nc), nc);
-  return { s: sOut, u, v };
+  // operands are read by strides (rs 1, cs nr). The product goes to T, then into U's block.
+  const b0 = off * N + off;
+  const b1 = (off + k1) * N + off + k1;
+  let t = w.T.subarray(0, nr * nr).fill(0);
+  gemmAccumulate(k, nr, k, { data: U, off: b0, rs: N, cs: 1 }, { data: ut, off: 1, rs: 1, cs: nr }, t, nr);
+  for (let col = 0; col < nr; col++) t[k * nr + col] = ut[col * nr]!;
+  if (nr2 > 0) gemmAccumulate(nr2, nr, nr2, { data: U, off: b1, rs: N, cs: 1 }, { data: ut, off: k1, rs: 1, cs: nr }, t.subarray(k1 * nr), nr);
+  for (let i = 0; i < nr; i++) U.set(t.subarray(i * nr, i * nr + nr), b0 + i * N);
+  t = w.T.subarray(0, nc * nc).fill(0);
+  gemmAccumulate(k1, nc, k1, { data: V, off: b0, rs: N, cs: 1 }, { data: vt, off: 0, rs: 1, cs: nc }, t, nc);
+  if (nc2 > 0) gemmAccumulate(nc2, nc, nc2, { data: V, off: b1, rs: N, cs: 1 }, { data: vt, off: k1, rs: 1, cs: nc }, t.subarray(k1 * nc), nc);
+  for (let i = 0; i < nc; i++) V.set(t.subarray(i * nc, i * nc + nc), b0 + i * N);
+  return sOut;
 }
