@@ -10,7 +10,7 @@
  * come from Gu and Eisenstat's recomputed ẑ, so that they are orthogonal to working accuracy:
  * v_j ∝ (ẑ_i / (d_i² - σ_j²))_i, u_j ∝ (-1, d_i ẑ_i / (d_i² - σ_j²))_i. Each merge multiplies
  * the children's vector blocks by those of M with four GEMMs (two for U, two for V), so the work
- * is about 8n³/3 flops in GEMM, half that of divide and conquer on the 2n x 2n Golub-Kahan
+ * is about 8n³/3 flops in GEMM, about 2.5x less than divide and conquer on the 2n x 2n Golub-Kahan
  * matrix. Leaves (at most LEAF rows) are solved by one-sided Jacobi, which is accurate for every
  * singular value.
  * References: Gu & Eisenstat, "A divide-and-conquer algorithm for the bidiagonal SVD", SIAM J.
