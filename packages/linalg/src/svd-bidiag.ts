@@ -1,34 +1,23 @@
 /**
- * Exact SVD for larger matrices (internal): Householder bidiagonalization B = U_Lᵀ A V_R,
- * then the singular triplets of B from the eigen-decomposition of its Golub-Kahan matrix
- * TGK = perfect-shuffle [[0, Bᵀ], [B, 0]] (2n x 2n symmetric tridiagonal with zero diagonal
- * and off-diagonal d1, e1, d2, ..., dn), solved by divide and conquer. An eigenpair (σ, x) of
- * TGK gives x = [v1, u1, v2, u2, ...]/√2. Singular values come out to absolute accuracy
- * O(eps ||A||), as with LAPACK's dgesdd; the small singular values (below min(10%, 8/n) of the largest),
- * whose ±σ eigenvectors may mix, are re-solved on their exact invariant subspace: bases U_t,
- * V_t from the span of the ±σ eigenvectors (few small values) or as the orthogonal complement
- * of the large ones (many), then the SVD of U_tᵀ B V_t, recursively.
+ * Exact SVD for larger matrices (internal): Householder bidiagonalization B = U_Lᵀ A V_R
+ * (blocked, dlabrd-style panels with the trailing update as one GEMM per panel), then the full
+ * SVD of the n x n bidiagonal B by divide and conquer on B itself (bidiag-dc.ts, LAPACK
+ * dbdsdc-style), then U = U_L U_B and V = V_R V_B by blocked compact-WY back-transformations
+ * (GEMM). Singular values come out to absolute accuracy O(eps ||A||) and U, V are orthonormal
+ * to O(n eps), as with LAPACK's dgesdd. The singular values alone (svdvals) come from implicit
+ * QL on the Golub-Kahan tridiagonal matrix of B, O(n²).
  * References: Golub & Kahan, SIAM J. Numer. Anal. 2 (1965); Golub & Van Loan (4th ed.)
- * §5.4.8, §8.6; Demmel, Applied Numerical Linear Algebra §5.4 (TGK); Willems & Lang, ETNA 39
- * (2012) (TGK eigenvector pitfalls).
+ * §5.4.8, §8.6; Gu & Eisenstat, SIAM J. Matrix Anal. Appl. 16 (1995).
  */
 import { gemmAccumulate, gemvAccumulate, withWorkspace } from '@x/gpu';
-import { ldexpInPlace, mat, maxAbsOf, unitScaleExponent } from './dense-util';
-import { eigh } from './eigh';
-import { applyQLeft, formQ, householderQrInPlace, makeReflector } from './householder-qr';
+import { bidiagSvdDc } from './bidiag-dc';
+import { firstCols, maxAbsOf } from './dense-util';
+import { applyQLeft, householderQrInPlace, makeReflector } from './householder-qr';
 import { jacobiSvd, type SvdParts } from './jacobi-svd';
 import { tridiagQl } from './tridiagonal';
-import { tridiagEigDc } from './tridiagonal-dc';
 
 /** Below this many columns the one-sided Jacobi SVD is used directly. */
 const SMALL = 32;
-/**
- * Relative size below which the TGK eigenvector split into u and v is re-solved. The ±σ
- * eigenvectors mix by about eps ||B|| / (2σ), so above split(n) = min(0.1, 8/n) the mixing
- * stays below n eps / 16, well inside the O(n eps) orthogonality of the rest.
- */
-const split = (n: number) => Math.min(0.1, 8 / n);
-
 interface Bidiag {
   d: Float64Array;
   e: Float64Array;
@@ -255,161 +244,10 @@ function bidiagonalizeUnblocked(
   }
 }
 
-/** C = op(A) B for row-major buffers. */
-function mm(a: Float64Array, ar: number, ac: number, transA: boolean, b: Float64Array, bc: number): Float64Array {
-  const m = transA ? ac : ar;
-  const k = transA ? ar : ac;
-  const c = new Float64Array(m * bc);
-  gemmAccumulate(m, bc, k, { data: a, off: 0, rs: transA ? 1 : ac, cs: transA ? ac : 1 }, { data: b, off: 0, rs: bc, cs: 1 }, c, bc);
-  return c;
-}
-
-/** Orthonormal basis (n x p) of the dominant p-dimensional column space of x (n x c). */
-function dominantBasis(x: Float64Array, n: number, c: number, p: number): Float64Array {
-  const g = mm(x, n, c, true, x, c); // c x c Gram
-  const { values, vectors } = eigh(mat(c, c, g));
-  // y: c x p, the top p eigenvectors scaled by 1/sqrt(λ), so x y is near orthonormal.
-  const y = new Float64Array(c * p);
-  const vd = vectors.data;
-  for (let j = 0; j < p; j++) {
-    const src = c - 1 - j;
-    const inv = 1 / Math.sqrt(Math.max(values[src]!, Number.MIN_VALUE));
-    for (let i = 0; i < c; i++) y[i * p + j] = vd[i * c + src]! * inv;
-  }
-  const b = mm(x, n, c, false, y, p);
-  // One re-orthonormalization (QR) for safety.
-  const tau = householderQrInPlace(b, n, p);
-  return formQ(b, n, p, tau, p);
-}
-
-/**
- * Orthonormal basis (n x (n - big)) of the orthogonal complement of the first `big` columns of
- * the n x n row-major q (orthonormal columns), from a complete Householder QR of them.
- */
-function complementBasis(q: Float64Array, n: number, big: number): Float64Array {
-  const f = new Float64Array(n * big);
-  for (let i = 0; i < n; i++) for (let c = 0; c < big; c++) f[i * big + c] = q[i * n + c]!;
-  const tau = householderQrInPlace(f, n, big);
-  const full = formQ(f, n, big, tau, n);
-  const t = n - big;
-  const out = new Float64Array(n * t);
-  for (let i = 0; i < n; i++) out.set(full.subarray(i * n + big, i * n + n), i * t);
-  return out;
-}
-
-/** SVD of the n x n upper bidiagonal (d, e) restricted as described above: u, v n x n, s n. */
-export function bidiagSvd(d: Float64Array, e: Float64Array, n: number, fn: string, kWant = n): SvdParts {
-  const N = 2 * n;
-  const td = new Float64Array(N);
-  const te = new Float64Array(N - 1);
-  for (let i = 0; i < n; i++) {
-    te[2 * i] = d[i]!;
-    if (i < n - 1) te[2 * i + 1] = e[i]!;
-  }
-  let tiny = 0;
-  // Many small singular values (rank-deficient or ill-conditioned input): their subspaces are
-  // taken as the orthogonal complement of the large ones, so only the large eigenvectors are
-  // formed. Few: from the span of their ±σ eigenvectors (cheap, 2*tiny columns).
-  let viaComplement = false;
-  // Truncated: only the kWant largest triplets are wanted and all of them are large.
-  let truncated = false;
-  const x = tridiagEigDc(td, te, N, fn, (vals) => {
-    const smax = Math.max(vals[N - 1]!, 0);
-    tiny = 0;
-    while (tiny < n && vals[n + tiny]! <= split(n) * smax) tiny++;
-    viaComplement = tiny > n - tiny;
-    truncated = kWant < n && kWant <= n - tiny;
-    return truncated ? kWant : viaComplement ? n - tiny : n + tiny;
-  });
-  if (truncated) {
-    const k = kWant;
-    const ut = new Float64Array(n * k);
-    const vt = new Float64Array(n * k);
-    const st = new Float64Array(k);
-    for (let c = 0; c < k; c++) {
-      const col = k - 1 - c;
-      st[c] = td[N - 1 - c]!;
-      for (let i = 0; i < n; i++) {
-        vt[i * k + c] = Math.SQRT2 * x[2 * i * k + col]!;
-        ut[i * k + c] = Math.SQRT2 * x[(2 * i + 1) * k + col]!;
-      }
-    }
-    return { u: ut, s: st, v: vt };
-  }
-  const kc = viaComplement ? n - tiny : n + tiny;
-  // Column kc-1-c is the c-th largest eigenpair.
-  const u = new Float64Array(n * n);
-  const v = new Float64Array(n * n);
-  const s = new Float64Array(n);
-  const big = n - tiny;
-  for (let c = 0; c < big; c++) {
-    const col = kc - 1 - c; // descending
-    s[c] = td[N - 1 - c]!;
-    for (let i = 0; i < n; i++) {
-      v[i * n + c] = Math.SQRT2 * x[2 * i * kc + col]!;
-      u[i * n + c] = Math.SQRT2 * x[(2 * i + 1) * kc + col]!;
-    }
-  }
-  if (tiny > 0) {
-    // Orthonormal bases V_t, U_t of the small singular subspaces; then the small problem
-    // U_tᵀ B V_t is solved exactly.
-    let vt: Float64Array;
-    let ut: Float64Array;
-    if (viaComplement) {
-      vt = complementBasis(v, n, big);
-      ut = complementBasis(u, n, big);
-    } else {
-      const c2 = 2 * tiny;
-      const xv = new Float64Array(n * c2);
-      const xu = new Float64Array(n * c2);
-      for (let i = 0; i < n; i++) {
-        for (let c = 0; c < c2; c++) {
-          xv[i * c2 + c] = x[2 * i * kc + c]!;
-          xu[i * c2 + c] = x[(2 * i + 1) * kc + c]!;
-        }
-      }
-      vt = dominantBasis(xv, n, c2, tiny);
-      ut = dominantBasis(xu, n, c2, tiny);
-    }
-    // bv = B V_t (B upper bidiagonal).
-    const bv = new Float64Array(n * tiny);
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < tiny; c++) {
-        let sum = d[i]! * vt[i * tiny + c]!;
-        if (i < n - 1) sum += e[i]! * vt[(i + 1) * tiny + c]!;
-        bv[i * tiny + c] = sum;
-      }
-    }
-    const cm = mm(ut, n, tiny, true, bv, tiny); // tiny x tiny
-    // The small problem is scaled by a power of two (exact) to max |entry| ~ 1 first: its
-    // entries can be far below the original scale, and every level must work in a safe range.
-    const inner = scaledDenseSvd(cm, tiny, tiny, fn);
-    const uu = mm(ut, n, tiny, false, inner.u, tiny);
-    const vv = mm(vt, n, tiny, false, inner.v, tiny);
-    for (let c = 0; c < tiny; c++) {
-      s[big + c] = inner.s[c]!;
-      for (let i = 0; i < n; i++) {
-        u[i * n + big + c] = uu[i * tiny + c]!;
-        v[i * n + big + c] = vv[i * tiny + c]!;
-      }
-    }
-  }
-  return { u, s, v };
-}
-
-/** {@link denseSvd} of a scaled by 2^e (e: max |a| scaled to about 1, exact), s scaled back. */
-function scaledDenseSvd(a: Float64Array, m: number, n: number, fn: string): SvdParts {
-  const ex = unitScaleExponent(a);
-  ldexpInPlace(a, ex);
-  const p = denseSvd(a, m, n, fn);
-  ldexpInPlace(p.s, -ex);
-  return p;
-}
-
 /**
  * Thin SVD of a row-major m x n buffer with m >= n (a is overwritten): Jacobi for small n,
- * QR first when m >= 1.6 n, else bidiagonalization + TGK divide and conquer. With kWant < n
- * the result may hold only the kWant leading triplets (fewer eigenvectors and a cheaper
+ * QR first when m >= 1.6 n, else bidiagonalization + bidiagonal divide and conquer. With
+ * kWant < n the result may hold only the kWant leading triplets (a cheaper
  * back-transformation); callers truncate to what they asked for.
  */
 export function denseSvd(a: Float64Array, m: number, n: number, fn: string, kWant = n): SvdParts {
@@ -427,7 +265,7 @@ export function denseSvd(a: Float64Array, m: number, n: number, fn: string, kWan
     return { u, s: inner.s, v: inner.v };
   }
   const b = bidiagonalize(a, m, n);
-  const core = bidiagSvd(b.d, b.e, n, fn, kWant);
+  const core = leading(bidiagSvdDc(b.d, b.e, n, fn), n, kWant);
   const ko = core.s.length;
   const u = new Float64Array(m * ko);
   u.set(core.u);
@@ -435,6 +273,12 @@ export function denseSvd(a: Float64Array, m: number, n: number, fn: string, kWan
   const v = core.v;
   if (n >= 3) applyQLeft(b.reflR, n - 1, n - 2, b.tauR, v.subarray(ko), ko);
   return { u, s: core.s, v };
+}
+
+/** The k leading triplets of an n x n SVD (all of it when k >= n), so the back-transformations only touch those. */
+function leading(p: SvdParts, n: number, k: number): SvdParts {
+  if (k >= n) return p;
+  return { u: firstCols(p.u, n, n, k), s: p.s.slice(0, k), v: firstCols(p.v, n, n, k) };
 }
 
 /** Singular values only (descending) of a row-major m x n buffer, m >= n (a is overwritten). */

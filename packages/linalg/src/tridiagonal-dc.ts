@@ -184,21 +184,7 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
       dl[i] = ds[live[i]!]!;
       zl[i] = zs[live[i]!]!;
     }
-    for (let j = 0; j < k; j++) vals[j] = secularRoot(j, k, dl, zl, rho, delta, fn);
-    // Gu-Eisenstat: zhat so that the computed roots are exact for D + rho zhat zhatᵀ.
-    // prod_i = δ_ii Π_{j≠i} δ_ji / (d_i - d_j), accumulated row by row of delta (contiguous).
-    const zh = new Float64Array(k);
-    for (let i = 0; i < k; i++) zh[i] = delta[i * k + i]!;
-    for (let j = 0; j < k; j++) {
-      const row = j * k;
-      const dj = dl[j]!;
-      for (let i = 0; i < j; i++) zh[i] = zh[i]! * (delta[row + i]! / (dl[i]! - dj));
-      for (let i = j + 1; i < k; i++) zh[i] = zh[i]! * (delta[row + i]! / (dl[i]! - dj));
-    }
-    for (let i = 0; i < k; i++) {
-      const v = Math.sqrt(Math.max(-zh[i]! / rho, 0));
-      zh[i] = zl[i]! >= 0 ? v : -v;
-    }
+    const zh = secularSystem(dl, zl, rho, k, fn, false, vals, delta);
     // Row j of delta becomes the unit eigenvector of root j (over the live slots).
     for (let j = 0; j < k; j++) {
       let nrm = 0;
@@ -255,27 +241,69 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
 }
 
 /**
- * The j-th root (ascending) of the secular equation 1 + rho Σ z_i²/(d_i - λ) = 0 for strictly
- * increasing d (k entries) and rho > 0. Writes δ_i = d_i - λ (computed relative to the nearer
- * pole, so they are accurate) into row j of `delta` and returns λ.
+ * Roots and Gu-Eisenstat vector data of the secular equation 1 + rho Σ z_i²/(p_i - λ) = 0 with
+ * poles p_i = d_i (sq false: the symmetric rank-one update D + rho z zᵀ) or p_i = d_i² (sq
+ * true: the singular values σ = √λ of the broken-arrow matrix [zᵀ; 0 D] with d_0 = 0), for
+ * strictly increasing d (k entries, non-negative when sq) and rho > 0. Writes the k roots λ_j
+ * (ascending) into vals and δ_ji = p_i - λ_j into row j of delta (k x k), each computed from the
+ * nearer pole so that they are accurate, and returns zhat: the z for which the computed roots
+ * are exact (Gu & Eisenstat), signed as z. Pole differences are formed as (d_i - d_j)(d_i + d_j)
+ * when sq, never as differences of squares.
  */
-function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho: number, delta: Float64Array, fn: string): number {
+export function secularSystem(
+  dl: Float64Array,
+  zl: Float64Array,
+  rho: number,
+  k: number,
+  fn: string,
+  sq: boolean,
+  vals: Float64Array,
+  delta: Float64Array,
+): Float64Array {
+  for (let j = 0; j < k; j++) vals[j] = secularRoot(j, k, dl, zl, rho, delta, fn, sq);
+  // prod_i = δ_ii Π_{j≠i} δ_ji / (p_i - p_j), accumulated row by row of delta (contiguous).
+  const zh = new Float64Array(k);
+  for (let i = 0; i < k; i++) zh[i] = delta[i * k + i]!;
+  for (let j = 0; j < k; j++) {
+    const row = j * k;
+    const dj = dl[j]!;
+    if (sq) {
+      for (let i = 0; i < j; i++) zh[i] = zh[i]! * (delta[row + i]! / ((dl[i]! - dj) * (dl[i]! + dj)));
+      for (let i = j + 1; i < k; i++) zh[i] = zh[i]! * (delta[row + i]! / ((dl[i]! - dj) * (dl[i]! + dj)));
+    } else {
+      for (let i = 0; i < j; i++) zh[i] = zh[i]! * (delta[row + i]! / (dl[i]! - dj));
+      for (let i = j + 1; i < k; i++) zh[i] = zh[i]! * (delta[row + i]! / (dl[i]! - dj));
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    const v = Math.sqrt(Math.max(-zh[i]! / rho, 0));
+    zh[i] = zl[i]! >= 0 ? v : -v;
+  }
+  return zh;
+}
+
+/**
+ * The j-th root (ascending) of the secular equation of {@link secularSystem}. Writes
+ * δ_i = p_i - λ into row j of `delta` and returns λ.
+ */
+function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho: number, delta: Float64Array, fn: string, sq: boolean): number {
   const row = j * k;
   if (k === 1) {
-    const lam = d[0]! + rho * z[0]! * z[0]!;
-    delta[0] = d[0]! - lam;
-    return lam;
+    const x = rho * z[0]! * z[0]!;
+    delta[0] = -x;
+    return (sq ? d[0]! * d[0]! : d[0]!) + x;
   }
   const last = j === k - 1;
   let orig: number;
   let lo: number;
   let hi: number;
   if (!last) {
-    const gap = d[j + 1]! - d[j]!;
+    const dj = d[j]!;
+    const gap = sq ? (d[j + 1]! - dj) * (d[j + 1]! + dj) : d[j + 1]! - dj;
     const mid = gap / 2;
     let f = 1;
-    const dj = d[j]!;
-    for (let i = 0; i < k; i++) f += (rho * z[i]! * z[i]!) / (d[i]! - dj - mid);
+    if (sq) for (let i = 0; i < k; i++) f += (rho * z[i]! * z[i]!) / ((d[i]! - dj) * (d[i]! + dj) - mid);
+    else for (let i = 0; i < k; i++) f += (rho * z[i]! * z[i]!) / (d[i]! - dj - mid);
     if (f >= 0) {
       orig = j;
       lo = 0;
@@ -293,9 +321,10 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
     hi = rho * zz;
   }
   const dOrig = d[orig]!;
-  // Shifted poles a_i = d_i - d_orig; δ_i(x) = a_i - x.
+  // Shifted poles a_i = p_i - p_orig; δ_i(x) = a_i - x.
   const a = delta.subarray(row, row + k);
-  for (let i = 0; i < k; i++) a[i] = d[i]! - dOrig;
+  if (sq) for (let i = 0; i < k; i++) a[i] = (d[i]! - dOrig) * (d[i]! + dOrig);
+  else for (let i = 0; i < k; i++) a[i] = d[i]! - dOrig;
   const aj = a[j]!;
   const aj1 = last ? 0 : a[j + 1]!;
   let x = 0.5 * (lo + hi);
@@ -362,5 +391,5 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
     throw new ConvergenceError(`${fn}: secular equation did not converge for root ${j} of ${k}`, Math.abs(f), iter);
   }
   for (let i = 0; i < k; i++) a[i] = a[i]! - x;
-  return dOrig + x;
+  return (sq ? dOrig * dOrig : dOrig) + x;
 }
