@@ -172,7 +172,22 @@ export const svdFamilyVsLora: Experiment = {
         METHODS.map((m) => `${m} ${x(f('aligned', m))} | ${x(f('random', m))} (${metrics[`params.${m}`]})`).join('; ') +
         ` [principal-subspace ΔW | random ΔW]. SVFit's energy rule kept ${al.svfitRank} singular values.`,
       metrics,
-      plots: [plot(`ΔW in W0’s top-${r} singular subspaces`, al), plot(`random ΔW (rank ${r})`, rd)],
+      plots: [
+        plot(`ΔW in W0’s top-${r} singular subspaces`, al),
+        plot(`random ΔW (rank ${r})`, rd),
+        {
+          title: 'Final loss / initial loss per method',
+          xLabel: 'method (trainable parameters)',
+          yLabel: 'final / initial MSE',
+          logY: true,
+          categories: METHODS.map((m) => `${m} (${metrics[`params.${m}`]})`),
+          series: (['aligned', 'random'] as const).map((tag) => ({
+            name: tag === 'aligned' ? 'principal-subspace ΔW' : 'random ΔW',
+            x: METHODS.map((_, i) => i),
+            y: METHODS.map((m) => Math.max(f(tag, m), 1e-16)),
+          })),
+        },
+      ],
     });
   },
 };
