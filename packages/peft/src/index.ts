@@ -37,4 +37,4 @@ export {
   type TensorJob,
   targetedModules,
 } from './model-files';
-export { type AdapterKindName, type ApplyAdaptersOptions, applyAdapters, PeftModel, registerAdaptedLinear } from './apply';
+export { type AdapterKindName, type ApplyAdaptersOptions, applyAdapters, loraSbGradients, PeftModel, registerAdaptedLinear } from './apply';

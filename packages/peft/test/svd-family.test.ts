@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, matmul, type Matrix, randn, ShapeError } from '@x/gpu';
 import { svd } from '@x/linalg';
-import { mseLoss } from '@x/nn';
-import { AdaptedLinear, addSorsaRegularizerGrad, loraSbGradient, loraSbInit, sorsaInit, sorsaRegularizer, svfitInit } from '../src';
+import { ContainerModule, Linear, type Module, type ModuleJSON, mseLoss, namedModules, Tanh } from '@x/nn';
+import { AdaptedLinear, addSorsaRegularizerGrad, applyAdapters, loraSbGradient, loraSbGradients, loraSbInit, sorsaInit, sorsaRegularizer, svfitInit } from '../src';
 import { trainMse } from '../src/experiments/train';
 import { relErr } from './helpers';
+
+/** Central difference (f(v + h) - f(v - h)) / 2h in entry k of `data` (restored afterwards). */
+function centralDiff(data: Float64Array, k: number, f: () => number, h = 1e-6): number {
+  const v = data[k]!;
+  data[k] = v + h;
+  const up = f();
+  data[k] = v - h;
+  const dn = f();
+  data[k] = v;
+  return (up - dn) / (2 * h);
+}
 
 /** Q1 diag(s) Q2ᵀ with random orthonormal Q1 (rows x k), Q2 (cols x k): singular values known in closed form. */
 function withSpectrum(rows: number, cols: number, s: number[], seed: number): Matrix {
@@ -58,18 +69,11 @@ describe('addSorsaRegularizerGrad', () => {
       for (const l of layers) for (const p of l.parameters()) p.grad.fill(0.25); // an existing task gradient
       const value = addSorsaRegularizerGrad(layers, { gamma, lr, squared });
       expect(value).toBeCloseTo(meanReg(layers, squared), 14);
-      const h = 1e-6;
       for (const l of layers) {
         for (const p of l.parameters()) {
           for (let i = 0; i < p.value.length; i++) {
-            const v = p.value[i]!;
-            p.value[i] = v + h;
-            const up = meanReg(layers, squared);
-            p.value[i] = v - h;
-            const dn = meanReg(layers, squared);
-            p.value[i] = v;
             // S does not enter the regularizer: its gradient stays the task gradient.
-            const expected = 0.25 + ((gamma / lr) * (up - dn)) / (2 * h);
+            const expected = 0.25 + (gamma / lr) * centralDiff(p.value, i, () => meanReg(layers, squared));
             expect(Math.abs(p.grad[i]! - expected)).toBeLessThan(1e-7);
           }
         }
@@ -112,16 +116,7 @@ describe('loraSbGradient', () => {
     const l = layer();
     const G = loraSbGradient(l, batches);
     const total = () => batches.reduce((t, b) => t + mseLoss(l.forward(b.x), b.y).value, 0);
-    const h = 1e-6;
-    for (let k = 0; k < G.data.length; k++) {
-      const v = l.base.data[k]!;
-      l.base.data[k] = v + h;
-      const up = total();
-      l.base.data[k] = v - h;
-      const dn = total();
-      l.base.data[k] = v;
-      expect(Math.abs(G.data[k]! - (up - dn) / (2 * h))).toBeLessThan(1e-8);
-    }
+    for (let k = 0; k < G.data.length; k++) expect(Math.abs(G.data[k]! - centralDiff(l.base.data, k, total))).toBeLessThan(1e-8);
     for (const p of l.parameters()) expect(p.grad.every((g) => g === 0)).toBe(true);
   });
 
@@ -150,5 +145,65 @@ describe('loraSbGradient', () => {
     nan.data[0] = Number.NaN;
     expect(() => loraSbGradient(l, [{ x: nan, y: randn(3, 4, 2) }])).toThrow(/loraSbGradient/);
     expect(() => loraSbGradient({} as AdaptedLinear, batches)).toThrow(DomainError);
+  });
+});
+
+/** up (5 → 4), tanh, down (4 → 3): a container, so module paths 'up' and 'down' exist. */
+class Mlp extends ContainerModule {
+  protected readonly label = 'Mlp';
+  up: Module = new Linear(5, 4, { seed: 1 });
+  act: Module = new Tanh();
+  down: Module = new Linear(4, 3, { seed: 2 });
+  namedChildren(): Array<[string, Module]> {
+    return [['up', this.up], ['act', this.act], ['down', this.down]];
+  }
+  forward(x: Matrix): Matrix {
+    return this.down.forward(this.act.forward(this.up.forward(x)));
+  }
+  backward(dy: Matrix): Matrix {
+    return this.up.backward(this.act.backward(this.down.backward(dy)));
+  }
+  toJSON(): ModuleJSON {
+    return { type: 'Mlp', ...this.childrenJSON() };
+  }
+}
+
+describe('loraSbGradients (model level)', () => {
+  const model = () => new Mlp();
+  const batches = [0, 1].map((b) => ({ x: randn(6, 5, 30 + b), y: randn(6, 3, 40 + b) }));
+
+  it('is dL/dW of every targeted Linear through the whole model (finite differences); buffers restored', () => {
+    const m = model();
+    const before = m.parameters().map((p) => p.grad.fill(0.5).slice());
+    const G = loraSbGradients(m, /./, batches);
+    expect([...G.keys()].length).toBe(2);
+    expect(m.parameters().map((p) => Array.from(p.grad))).toEqual(before.map((b) => Array.from(b)));
+    const total = () => batches.reduce((t, b) => t + mseLoss(m.forward(b.x), b.y).value, 0);
+    const linears = namedModules(m).filter(([, l]) => l instanceof Linear) as [string, Linear][];
+    for (const [path, l] of linears) {
+      const g = G.get(path)!;
+      for (let k = 0; k < g.data.length; k++) expect(Math.abs(g.data[k]! - centralDiff(l.weight.data, k, total))).toBeLessThan(1e-8);
+    }
+  });
+
+  it('feeds applyAdapters (lora-sb): the adapted model starts one approximate step from W0', () => {
+    const m = model();
+    const [path] = namedModules(m).find(([, l]) => l instanceof Linear)!;
+    const G = loraSbGradients(m, [path], batches);
+    const W0 = Float64Array.from((namedModules(m).find(([n]) => n === path)![1] as Linear).weight.data);
+    const peft = applyAdapters(m, { targetModules: [path], kind: 'lora-sb', rank: 2, gradients: G, eta: 1e-2 });
+    const layer = peft.adapted.get(path)!;
+    const expected = loraSbInit(G.get(path)!, 2, { eta: 1e-2, exact: true });
+    const step = matmul(matmul(expected.B, expected.R), expected.A);
+    const eff = layer.effectiveWeight();
+    for (let k = 0; k < eff.data.length; k++) expect(eff.data[k]).toBeCloseTo(W0[k]! + step.data[k]!, 12);
+    expect(layer.trainableCount()).toBe(4);
+  });
+
+  it('typed errors naming loraSbGradients', () => {
+    expect(() => loraSbGradients(model(), /nothing/, batches)).toThrow(/loraSbGradients: no Linear module/);
+    expect(() => loraSbGradients(model(), /./, [])).toThrow(/loraSbGradients: batches/);
+    expect(() => loraSbGradients({} as never, /./, batches)).toThrow(/loraSbGradients: model/);
+    expect(() => loraSbGradients(model(), /./, [{ x: randn(2, 4, 1), y: randn(2, 3, 1) }])).toThrow(ShapeError);
   });
 });

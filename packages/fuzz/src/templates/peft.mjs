@@ -110,6 +110,8 @@ export default (mod) => {
     // Batches are data (x 3x4, y 3x6); NaN entries must be refused.
     loraSbGradient: { args: () => [adapted(), [{ x: M(3, 4, 4), y: M(3, 6, 5) }]], nan: 'reject' },
     'svfitInit#energy': { method: 'call', make: () => ({ call: mod.svfitInit }), args: () => [W(), { energy: real(0.99) }] },
+    // Model-level: token ids (2 x 3, ids < 7) through the small LM, MSE against logits-shaped targets.
+    loraSbGradients: () => [lm(), ['q_proj'], [{ x: keep({ rows: 2, cols: 3, data: Float64Array.from([1, 4, 0, 6, 3, 2]) }), y: M(6, 7, 5) }]],
     loraSbInit: () => [W(), 2, { eta: real(0.1), niter: 2, exact: true, seed: 1 }],
     loraScale: () => [2, real(4), true],
     loraXsInit: () => [W(), 2, { std: real(0.01), seed: 1, alpha: real(1) }],
