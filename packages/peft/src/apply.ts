@@ -1,6 +1,6 @@
 import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
-import { checkOneOf, checkOptions, checkPositive, checkSeed, checkSize, checkSteps, describe } from '@x/gpu/checks';
-import { Linear, type Module, type ModuleJSON, namedModules, type Parameter, prefixParameters, registerModule, setModule } from '@x/nn';
+import { checkFinite, checkFunction, checkOneOf, checkOptions, checkPositive, checkSeed, checkShape, checkSize, checkSteps, describe } from '@x/gpu/checks';
+import { Linear, type Module, type ModuleJSON, mseLoss, namedModules, type Parameter, prefixParameters, registerModule, setModule } from '@x/nn';
 import { type Adapter, AdaptedLinear } from './adapted-linear';
 import { EvaCollector } from './eva';
 import { lolduInit } from './loldu';
@@ -11,6 +11,7 @@ import { isTargetModule, peftLoraConfig } from './peft-config';
 import { pissaInit, pissaToLora } from './pissa';
 import { sorsaInit } from './sorsa';
 import { svfitInit } from './svfit';
+import { checkRecord } from './validate';
 
 /** Every adapter kind {@link applyAdapters} can install. */
 export type AdapterKindName = 'lora' | 'pissa' | 'svfit' | 'sorsa' | 'lora-xs' | 'lora-sb' | 'loldu' | 'eva';
@@ -38,7 +39,7 @@ export interface ApplyAdaptersOptions {
   seed?: number;
   /** PiSSA fast init: randomized SVD with this many power iterations (default: exact SVD). */
   pissaNiter?: number;
-  /** LoRA-SB: the accumulated full fine-tuning gradient of each target, by module path (out x in). */
+  /** LoRA-SB: the accumulated full fine-tuning gradient of each target, by module path (out x in); {@link loraSbGradients} computes it on real batches. */
   gradients?: ReadonlyMap<string, Matrix>;
   /** LoRA-SB: effective first-step size η (default 1e-3). */
   eta?: number;
@@ -343,4 +344,52 @@ export function registerAdaptedLinear(): void {
 
 function copyOf(m: Matrix): Matrix<Float64Array> {
   return { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) };
+}
+
+/**
+ * The accumulated full fine-tuning gradients that `applyAdapters({ kind: 'lora-sb', gradients })`
+ * initializes from, computed on real batches (LoRA-SB's `find_and_initialize_grad` sums them over
+ * 50 samples): for every Linear module whose path matches `targetModules`,
+ * G = Σ_batches dL/dW, with L = loss(model.forward(x), y) (default mean-squared error) and the
+ * whole model backpropagated. The model's gradient buffers are restored afterwards.
+ */
+export function loraSbGradients<T = Matrix>(
+  model: Module,
+  targetModules: readonly string[] | string | RegExp,
+  batches: readonly { x: Matrix; y: T }[],
+  loss: (pred: Matrix, target: T) => { grad: Matrix } = mseLoss as unknown as (pred: Matrix, target: T) => { grad: Matrix },
+): Map<string, Matrix<Float64Array>> {
+  const fn = 'loraSbGradients';
+  if (typeof model !== 'object' || model === null || typeof model.forward !== 'function' || typeof model.backward !== 'function') {
+    throw new DomainError(`${fn}: model must be a Module`);
+  }
+  const t = targetModules;
+  if (!(t instanceof RegExp) && typeof t !== 'string' && (!Array.isArray(t) || t.length === 0 || !t.every((s) => typeof s === 'string'))) {
+    throw new DomainError(`${fn}: targetModules must be a non-empty list of names, a pattern string or a RegExp`);
+  }
+  if (!Array.isArray(batches) || batches.length === 0) throw new DomainError(`${fn}: batches must be a non-empty array of { x, y }`);
+  checkFunction(fn, 'loss', loss);
+  const targets = namedModules(model).filter(([n, m]) => matches(n, t) && m instanceof Linear) as Array<[string, Linear]>;
+  if (targets.length === 0) throw new DomainError(`${fn}: no Linear module matches ${t instanceof RegExp ? String(t) : JSON.stringify(t)}`);
+  const params = model.parameters();
+  const saved = params.map((p) => Float64Array.from(p.grad));
+  const out = new Map<string, Matrix<Float64Array>>();
+  try {
+    model.zeroGrad();
+    batches.forEach((b, i) => {
+      checkRecord(fn, `batches[${i}]`, b);
+      checkShape(fn, `batches[${i}].x`, b.x);
+      checkFinite(fn, `batches[${i}].x`, b.x);
+      model.backward(loss(model.forward(b.x), b.y).grad);
+    });
+    for (const [n, l] of targets) {
+      const g = l.parameters().find((p) => p.name === 'weight')!.grad;
+      out.set(n, { rows: l.outFeatures, cols: l.inFeatures, data: Float64Array.from(g) });
+    }
+  } finally {
+    params.forEach((p, i) => {
+      p.grad.set(saved[i]!);
+    });
+  }
+  return out;
 }

@@ -5,4 +5,4 @@
  *
  * @packageDocumentation
  */
-export { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora, sokaVsLora } from './experiments';
+export { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora, sokaVsLora, svdFamilyVsLora } from './experiments';

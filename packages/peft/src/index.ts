@@ -1,8 +1,8 @@
 export { type LoraOptions, loraInit, loraScale } from './lora';
 export { type LoraAdapter, type PissaInit, type PissaOptions, pissaInit, pissaToLora } from './pissa';
 export { type SvfitInit, svfitInit } from './svfit';
-export { type SorsaInit, type SorsaRegularizer, sorsaInit, sorsaRegularizer } from './sorsa';
-export { type CoreAdapter, type LoraSbOptions, loraSbInit, loraXsInit } from './lora-xs';
+export { addSorsaRegularizerGrad, type SorsaInit, type SorsaRegularizer, type SorsaTrainOptions, sorsaInit, sorsaRegularizer } from './sorsa';
+export { type CoreAdapter, type LoraSbBatch, type LoraSbOptions, loraSbGradient, loraSbInit, loraXsInit } from './lora-xs';
 export { type LolduInit, type LolduZInit, lolduInit } from './loldu';
 export { elbowRank, energyRank, type SokaInit, type SokaOptions, sokaInit } from './soka';
 export { DEFAULT_RDP_ORDERS, dpFedAvg, MAX_RDP_ORDER, type DpMeanOptions, dpMean, dpNoiseMultiplier, type RdpAccountantOptions, type RdpEpsilon, rdpEpsilon, rdpSubsampledGaussian } from './dp';
@@ -37,4 +37,4 @@ export {
   type TensorJob,
   targetedModules,
 } from './model-files';
-export { type AdapterKindName, type ApplyAdaptersOptions, applyAdapters, PeftModel, registerAdaptedLinear } from './apply';
+export { type AdapterKindName, type ApplyAdaptersOptions, applyAdapters, loraSbGradients, PeftModel, registerAdaptedLinear } from './apply';

@@ -1,7 +1,9 @@
-import { DomainError, leadingCols, type Matrix, rng, scaleRows, transpose } from '@x/gpu';
+import { DomainError, leadingCols, type Matrix, matmul, rng, scaleRows, transpose } from '@x/gpu';
+import { mseLoss } from '@x/nn';
 import { svd } from '@x/linalg';
-import { checkSteps } from '@x/gpu/checks';
-import { checkNonNegative, checkOpts, checkPositive, checkRank, checkWeight, optBoolean, optSeed } from './validate';
+import { checkFinite, checkFunction, checkShape, checkSteps } from '@x/gpu/checks';
+import { AdaptedLinear } from './adapted-linear';
+import { checkArray, checkNonNegative, checkOpts, checkPositive, checkRank, checkRecord, checkWeight, optBoolean, optSeed } from './validate';
 
 /** An adapter ΔW = scale · B R A with frozen B (out x r), A (r x in) and trainable R (r x r). */
 export interface CoreAdapter {
@@ -77,4 +79,41 @@ export function loraSbInit(G: Matrix, r: number, opts: LoraSbOptions): CoreAdapt
     scale: 1,
     deltaW1,
   };
+}
+
+/** One batch for {@link loraSbGradient}: inputs (batch x in) and targets (batch x out). */
+export interface LoraSbBatch {
+  x: Matrix;
+  y: Matrix;
+}
+
+/**
+ * The accumulated full fine-tuning gradient LoRA-SB initializes from (`find_and_initialize_grad`
+ * collects it over 50 samples before training): G = Σ_batches dL/dW = Σ dYᵀ X, where W is the
+ * layer's current effective weight, Y = layer.forward(X) and dY = dL/dY from `loss` (default
+ * mean-squared error, mean over each batch's entries). The layer's own gradients are untouched.
+ * Pass the result to {@link loraSbInit}.
+ */
+export function loraSbGradient(
+  layer: AdaptedLinear,
+  batches: readonly LoraSbBatch[],
+  loss: (pred: Matrix, target: Matrix) => { grad: Matrix } = mseLoss,
+): Matrix<Float64Array> {
+  const fn = 'loraSbGradient';
+  if (!(layer instanceof AdaptedLinear)) throw new DomainError(`${fn}: layer must be an AdaptedLinear`);
+  checkArray(fn, 'batches', batches);
+  if (batches.length === 0) throw new DomainError(`${fn}: batches is empty`);
+  checkFunction(fn, 'loss', loss);
+  const G = { rows: layer.outFeatures, cols: layer.inFeatures, data: new Float64Array(layer.outFeatures * layer.inFeatures) };
+  batches.forEach((b, i) => {
+    checkRecord(fn, `batches[${i}]`, b);
+    checkShape(fn, `batches[${i}].x`, b.x, undefined, layer.inFeatures);
+    checkShape(fn, `batches[${i}].y`, b.y, b.x.rows, layer.outFeatures);
+    checkFinite(fn, `batches[${i}].x`, b.x);
+    checkFinite(fn, `batches[${i}].y`, b.y);
+    const { grad } = loss(layer.forward(b.x), b.y);
+    const g = matmul(grad, b.x, { transA: true });
+    for (let k = 0; k < G.data.length; k++) G.data[k]! += g.data[k]!;
+  });
+  return G;
 }

@@ -1,7 +1,8 @@
-import { leadingCols, matmul, type Matrix, scaleCols, transpose } from '@x/gpu';
+import { DomainError, leadingCols, matmul, type Matrix, scaleCols, transpose } from '@x/gpu';
 import { svd } from '@x/linalg';
+import { AdaptedLinear } from './adapted-linear';
 import { orthoTerm } from './orthonormality';
-import { checkNonNegative, checkOpts, checkPositive, checkRank, checkWeight, optBoolean } from './validate';
+import { checkArray, checkNonNegative, checkOpts, checkPositive, checkRank, checkRecord, checkWeight, optBoolean } from './validate';
 
 /** What the SORSA initialization returns: the principal singular factors A, S, B, the residual weight and the scale. */
 export interface SorsaInit {
@@ -64,4 +65,49 @@ export function sorsaRegularizer(A: Matrix, B: Matrix, opts: { squared?: boolean
   const a = orthoTerm(A, true, squared, eps);
   const b = orthoTerm(B, false, squared, eps);
   return { value: a.value + b.value, gradA: a.grad, gradB: b.grad };
+}
+
+/** Options of {@link addSorsaRegularizerGrad}: the regularizer weight γ, the optimizer's learning rate, and the form of the norm. */
+export interface SorsaTrainOptions {
+  /** γ ≥ 0 (sorsalib default 4e-4); 0 adds nothing. */
+  gamma: number;
+  /** The optimizer's learning rate: the added gradient is (γ / lr) ∇L_reg, as in sorsalib's trainer. */
+  lr: number;
+  /** The paper's squared norms instead of the code's plain norms (default false). */
+  squared?: boolean;
+  /** Below this norm the unsquared gradient is taken as 0 (default 1e-12). */
+  eps?: number;
+}
+
+/**
+ * SORSA's regularizer in a training loop (sorsalib `trainer.py`): after the task gradients are
+ * in the layers' `grad` buffers (and clipped, if you clip), add (γ / lr) ∇ L_reg with
+ * L_reg = (1 / #layers) Σ_layers (‖A Aᵀ - I‖_F + ‖Bᵀ B - I‖_F), then call the optimizer's step.
+ * With plain SGD the regularizer therefore moves A and B by γ ∇L_reg whatever the learning rate.
+ * Returns L_reg at the current factors. Every layer must be a `sorsa` {@link AdaptedLinear}.
+ */
+export function addSorsaRegularizerGrad(layers: readonly AdaptedLinear[], opts: SorsaTrainOptions): number {
+  const fn = 'addSorsaRegularizerGrad';
+  checkArray(fn, 'layers', layers);
+  checkRecord(fn, 'options', opts);
+  checkOpts(fn, opts, ['gamma', 'lr', 'squared', 'eps']);
+  const gamma = checkNonNegative(fn, 'gamma', opts.gamma);
+  const lr = checkPositive(fn, 'lr', opts.lr);
+  if (layers.length === 0) throw new DomainError(`${fn}: layers is empty`);
+  layers.forEach((l, i) => {
+    if (!(l instanceof AdaptedLinear) || l.kind !== 'sorsa') throw new DomainError(`${fn}: layers[${i}] must be a sorsa AdaptedLinear`);
+  });
+  const n = layers.length;
+  const factor = gamma / lr / n;
+  let total = 0;
+  for (const layer of layers) {
+    const reg = sorsaRegularizer(layer.tensor('A'), layer.tensor('B'), { squared: opts.squared, eps: opts.eps });
+    total += reg.value;
+    if (factor === 0) continue;
+    for (const p of layer.parameters()) {
+      const g = p.name === 'A' ? reg.gradA : p.name === 'B' ? reg.gradB : null;
+      if (g) for (let i = 0; i < p.grad.length; i++) p.grad[i]! += factor * g.data[i]!;
+    }
+  }
+  return total / n;
 }

@@ -1,6 +1,8 @@
 import { leadingCols, matmul, type Matrix, scaleCols, sub } from '@x/gpu';
 import { svd } from '@x/linalg';
-import { checkRank, checkWeight } from './validate';
+import { checkUnit } from '@x/gpu/checks';
+import { energyRank } from './soka';
+import { checkOpts, checkRank, checkRecord, checkWeight } from './validate';
 
 /** What the SVFit initialization returns: the frozen singular vectors U and V, the trainable singular values σ, and the residual weight. */
 export interface SvfitInit {
@@ -19,11 +21,26 @@ export interface SvfitInit {
  * Singular Values", arXiv 2409.05926): W = U_r diag(σ) V_rᵀ + W_e; only the r scalars σ train.
  * LoRA-XS with its core R constrained to be diagonal. The gradient of a loss with respect to
  * σ_i is u_iᵀ G v_i for G = dL/dW (see {@link AdaptedLinear}).
+ *
+ * `r` is the rank, or `{ energy: τ }` for the paper's rule: keep the top singular values that
+ * carry a fraction τ of the "information" (the paper's ">99%", so τ = 0.99 is the usual value),
+ * read as the smallest r with Σ_{i<r} σ_i² ≥ τ Σ σ_i² (the σ² reading is a documented choice;
+ * the paper's text does not say σ or σ²). The chosen rank is `sigma.length`.
  */
-export function svfitInit(W: Matrix, r: number): SvfitInit {
-  checkWeight('svfitInit', 'W', W);
-  checkRank('svfitInit', r, W.rows, W.cols);
-  const f = svd(W, { k: r });
+export function svfitInit(W: Matrix, r: number | { energy: number }): SvfitInit {
+  const fn = 'svfitInit';
+  checkWeight(fn, 'W', W);
+  let f: ReturnType<typeof svd>;
+  if (typeof r === 'object' && r !== null) {
+    checkRecord(fn, 'rank rule', r);
+    checkOpts(fn, r, ['energy']);
+    const tau = checkUnit(fn, 'energy', r.energy, 0, 1, '(]');
+    f = svd(W);
+    r = energyRank(f.S, tau);
+  } else {
+    checkRank(fn, r, W.rows, W.cols);
+    f = svd(W, { k: r });
+  }
   const U = leadingCols(f.U, r);
   const V = leadingCols(f.V, r);
   const sigma = f.S.slice(0, r);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ExperimentResult, experimentResultProblems } from '@x/gpu';
 import { rdpEpsilon } from '../src';
-import { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, pissaVsLora, sokaVsLora } from '../src/experiments-entry';
+import { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, pissaVsLora, sokaVsLora, svdFamilyVsLora } from '../src/experiments-entry';
 
 describe('@x/peft experiments (quick mode): the qualitative claims hold', () => {
   const results = new Map<string, ExperimentResult>();
@@ -94,6 +94,31 @@ describe('@x/peft experiments (quick mode): the qualitative claims hold', () => 
     const paper = r.checks.find((c) => c.statement.startsWith('paper:'))!;
     expect(paper.asserted).toBe(false);
     expect(paper.holds).toBe(false);
+  });
+
+  it('svd-family-vs-lora: budgets as in the papers; the update decides; the paper parts are reported, not asserted', () => {
+    const r = results.get(svdFamilyVsLora.id)!;
+    const m = r.metrics!;
+    const d = 32;
+    const rank = m.rank!;
+    expect([m['params.LoRA'], m['params.SORSA'], m['params.LoLDU'], m['params.LoRA-XS'], m['params.LoRA-SB']]).toEqual([2 * d * rank, 2 * d * rank + rank, rank, rank * rank, rank * rank]);
+    expect(m['params.SVFit']).toBe(m.svfitRank);
+    // SORSA's regularizer is active: A, B end closer to orthonormal than without it.
+    expect(m.orthoRegAligned).toBeLessThan(m.orthoFreeAligned!);
+    expect(m.orthoRegRandom).toBeLessThan(0.2 * m.orthoFreeRandom!);
+    // Principal-subspace update: LoRA-XS fits it (to 1e-4 of the initial loss); SVFit and LoLDU, diagonal only, stay far.
+    expect(m['aligned.LoRA-XS.final']).toBeLessThan(1e-4);
+    expect(m['aligned.SVFit.final']).toBeGreaterThan(0.1);
+    expect(m['aligned.LoLDU.final']).toBeGreaterThan(0.1);
+    // Random update: LoRA fits it, the gradient-informed LoRA-SB beats LoRA-XS, which hardly moves.
+    expect(m['random.LoRA.final']).toBeLessThan(1e-2);
+    expect(m['random.LoRA-SB.final']).toBeLessThan(0.8 * m['random.LoRA-XS.final']!);
+    const paper = r.checks.filter((c) => c.statement.startsWith('paper'));
+    expect(paper.length).toBe(6);
+    for (const c of paper) {
+      expect(c.asserted).toBe(false);
+      expect(c.holds).toBe(false);
+    }
   });
 
   it('every experiment throws AbortError when the signal has fired', async () => {

@@ -45,6 +45,10 @@ export default (mod) => {
   const W = () => M(6, 4);
   const lora = () => ({ kind: 'lora', A: M(2, 4, 2), B: M(6, 2, 3), scale: real(0.5) });
   const adapted = () => new mod.AdaptedLinear({ base: M(6, 4), adapter: { kind: 'lora', A: M(2, 4, 2), B: M(6, 2, 3), scale: 0.5 } });
+  const sorsaLayer = () => {
+    const s = mod.sorsaInit(M(6, 4), 2);
+    return new mod.AdaptedLinear({ base: s.Wres, adapter: { kind: 'sorsa', A: s.A, S: s.S, B: s.B, scale: s.scale } });
+  };
   const tvs = () => [M(4, 3, 1), M(4, 3, 2), M(4, 3, 3)];
   const adapter = (seed) => fuzzAdapter(mod, seed);
   const cfgText = () => mod.stringifyPeftLoraConfig(adapterOf(mod).config);
@@ -81,6 +85,7 @@ export default (mod) => {
     stringifyPeftLoraConfig: { args: () => [data(fuzzConfig(adapterOf(mod).config))], check: (t) => t.length },
     targetedModules: { args: () => [bytes(modelBytes()), keep(['q_proj'])], call: withReader },
     AdaptedLinear: () => [{ base: W(), bias: V(6), adapter: lora() }],
+    addSorsaRegularizerGrad: () => [[sorsaLayer()], { gamma: real(4e-4), lr: real(1e-2), squared: true, eps: real(1e-12) }],
     'AdaptedLinear#forward': { make: adapted, method: 'forward', args: () => [M(3, 4)], nan: 'reject' },
     'AdaptedLinear#tensor': { make: adapted, method: 'tensor', args: () => ['A'] },
     'AdaptedLinear#proto': { make: adapted, method: 'tensor', args: () => ['__proto__'], expectBase: 'reject', mutate: false },
@@ -102,6 +107,11 @@ export default (mod) => {
     householderVectorsOf: () => [mod.householderProduct(M(4, 4))],
     lolduInit: () => [W(), 2, { alpha: real(1), zInit: 'ones' }],
     loraInit: () => [W(), 2, { alpha: real(4), rslora: true, seed: 1 }],
+    // Batches are data (x 3x4, y 3x6); NaN entries must be refused.
+    loraSbGradient: { args: () => [adapted(), [{ x: M(3, 4, 4), y: M(3, 6, 5) }]], nan: 'reject' },
+    'svfitInit#energy': { method: 'call', make: () => ({ call: mod.svfitInit }), args: () => [W(), { energy: real(0.99) }] },
+    // Model-level: token ids (2 x 3, ids < 7) through the small LM, MSE against logits-shaped targets.
+    loraSbGradients: () => [lm(), ['q_proj'], [{ x: keep({ rows: 2, cols: 3, data: Float64Array.from([1, 4, 0, 6, 3, 2]) }), y: M(6, 7, 5) }]],
     loraSbInit: () => [W(), 2, { eta: real(0.1), niter: 2, exact: true, seed: 1 }],
     loraScale: () => [2, real(4), true],
     loraXsInit: () => [W(), 2, { std: real(0.01), seed: 1, alpha: real(1) }],

@@ -6,8 +6,9 @@ import { orthoRegCrosstalk } from './orthoreg-crosstalk';
 import { paramEfficiency } from './param-efficiency';
 import { pissaVsLora } from './pissa-vs-lora';
 import { sokaVsLora } from './soka-vs-lora';
+import { svdFamilyVsLora } from './svd-family-vs-lora';
 
-export { crossInitToy, evaVsPca, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora, sokaVsLora };
+export { crossInitToy, evaVsPca, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora, sokaVsLora, svdFamilyVsLora };
 
 /** @x/peft's paper-claim experiments, for the demo page and the headless runner. */
-export const experiments: Experiment[] = [pissaVsLora, paramEfficiency, evaVsPca, fedsvdNoise, orthoRegCrosstalk, crossInitToy, sokaVsLora];
+export const experiments: Experiment[] = [pissaVsLora, paramEfficiency, evaVsPca, fedsvdNoise, orthoRegCrosstalk, crossInitToy, sokaVsLora, svdFamilyVsLora];

@@ -6,7 +6,7 @@ import { pissaInit } from '../pissa';
 import { trainMse } from './train';
 
 /** W0 (d x d) with singular values 5 e^{-i/8} and random singular vectors (the spec's setup). */
-function baseWeight(d: number, seed: number): Matrix {
+export function baseWeight(d: number, seed: number): Matrix {
   const u = svd(randn(d, d, seed)).U;
   const v = svd(randn(d, d, seed + 1)).V;
   const s = Float64Array.from({ length: d }, (_, i) => 5 * Math.exp(-i / 8));
@@ -15,7 +15,7 @@ function baseWeight(d: number, seed: number): Matrix {
 }
 
 /** ΔW of rank r: inside W0's top-r singular subspaces (`aligned`) or random directions. */
-function targetUpdate(W0: Matrix, r: number, aligned: boolean, seed: number): Matrix {
+export function targetUpdate(W0: Matrix, r: number, aligned: boolean, seed: number): Matrix {
   const d = W0.rows;
   const g = rng(seed);
   const M = randn(r, r, g);

@@ -2,8 +2,12 @@ import type { Matrix } from '@x/gpu';
 import { Adam, mseLoss } from '@x/nn';
 import type { AdaptedLinear } from '../adapted-linear';
 
-/** Full-batch Adam on the MSE of an adapted layer; returns the loss before each step and after the last. */
-export function trainMse(layer: AdaptedLinear, X: Matrix, Y: Matrix, steps: number, lr: number, signal?: AbortSignal): number[] {
+/**
+ * Full-batch Adam on the MSE of an adapted layer; returns the loss before each step and after the
+ * last. `beforeStep` runs after the task gradient is in the buffers and before the optimizer step
+ * (where SORSA adds its regularizer's gradient).
+ */
+export function trainMse(layer: AdaptedLinear, X: Matrix, Y: Matrix, steps: number, lr: number, signal?: AbortSignal, beforeStep?: () => void): number[] {
   const opt = new Adam({ lr });
   const losses: number[] = [];
   for (let t = 0; t <= steps; t++) {
@@ -13,6 +17,7 @@ export function trainMse(layer: AdaptedLinear, X: Matrix, Y: Matrix, steps: numb
     losses.push(value);
     if (t === steps) break;
     layer.backward(grad);
+    beforeStep?.();
     opt.step(layer.parameters());
   }
   return losses;
