@@ -197,3 +197,18 @@ describe('learnButterflyTransform', () => {
     expect(() => butterflyTransformTarget('dft', 6)).toThrow(DomainError);
   });
 });
+
+describe('experiment: linalg/butterfly-learned-permutation', () => {
+  it('quick run: DFT recovered in 2 of 3 seeds per size, Hadamard at n = 8, control not fit; sound result', async () => {
+    const { butterflyLearnedPermutationExperiment } = await import('../src/experiments-entry');
+    const { experimentResultProblems } = await import('@x/gpu');
+    const res = await butterflyLearnedPermutationExperiment.run({ quick: true, seed: 0 });
+    expect(experimentResultProblems(res)).toEqual([]);
+    expect(res.ok).toBe(true);
+    expect(res.metrics!['dft n=16 recovered seeds']).toBeGreaterThanOrEqual(2);
+    expect(res.metrics!.controlLoss).toBeGreaterThan(1e-3);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(butterflyLearnedPermutationExperiment.run({ quick: true, signal: ac.signal })).rejects.toThrow(/aborted/);
+  });
+});
