@@ -251,17 +251,21 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
       metrics[`${c.transform} n=${c.n} recovered seeds`] = c.recovered;
       metrics[`${c.transform} n=${c.n} best polished loss`] = c.best.polishedLoss;
     }
-    const dft = of('dft');
+    const dft = of('dft').filter((c) => c.n <= 32);
+    const dftBig = of('dft').filter((c) => c.n > 32);
     const had8 = of('hadamard').filter((c) => c.n === 8);
     const hadBig = of('hadamard').filter((c) => c.n > 8);
     const dct = of('dct');
     return experimentResult({
       checks: [
-        check('DFT: recovered (loss < 1e-8) in at least 2 of 3 seeds at every size run', dft.every((c) => c.recovered >= 2), dft.map(fmt).join('; ')),
+        check('DFT n <= 32: recovered (loss < 1e-8) in at least 2 of 3 seeds at every size run', dft.every((c) => c.recovered >= 2), dft.map(fmt).join('; ')),
+        ...(dftBig.length
+          ? [check('DFT n = 64: recovered in at least 2 of 3 seeds (does not reproduce: 1 of 3)', dftBig.every((c) => c.recovered >= 2), dftBig.map(fmt).join('; '), false)]
+          : []),
         check('Hadamard n = 8: recovered in at least 2 of 3 seeds', had8.every((c) => c.recovered >= 2), had8.map(fmt).join('; ')),
         check('Hadamard n >= 16: recovered in at least 2 of 3 seeds (does not reproduce: 1 of 3 or none)', hadBig.every((c) => c.recovered >= 2), hadBig.map(fmt).join('; '), false),
         check('DCT (real part): recovered in at least 1 of 3 seeds (does not reproduce: best polished loss ~1e-3 at n = 8)', dct.some((c) => c.recovered >= 1), dct.map(fmt).join('; '), false),
-        check('the learned DFT permutation rounds to exactly bit reversal (it rounds to other permutations the butterfly absorbs)', dft.some((c) => c.bitrev > 0), dft.map((c) => `n=${c.n}: ${c.bitrev}/3`).join(', '), false),
+        check('the learned DFT permutation rounds to exactly bit reversal (it rounds to other permutations the butterfly absorbs)', of('dft').some((c) => c.bitrev > 0), of('dft').map((c) => `n=${c.n}: ${c.bitrev}/3`).join(', '), false),
         check('a random Gaussian matrix (control) is not fit: loss stays > 1e-3', control.polishedLoss > 1e-3, `n = ${n0}: loss ${control.polishedLoss.toExponential(2)}`),
       ],
       summary: `${steps} joint Adam steps (lr 0.03, cosine) then ${steps} polish steps, seeds ${seeds.join(', ')}. ${cells.map(fmt).join('. ')}. Control ${control.polishedLoss.toExponential(2)}. Sizes above 64 are not run: one step costs about 0.35 s at n = 256 and 2.4 s at n = 1024 on one CPU core.`,

@@ -1,7 +1,7 @@
 import { AbortError, DomainError, rng, ShapeError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { permutedLossGradient, relaxedPermutationMatrix, roundedPermutation } from '../src/butterfly-perm';
-import { bitReversal, butterflyToMatrix, butterflyTransformTarget, dct, fft, learnButterflyPermuted, learnButterflyTransform } from '../src/structured';
+import { bitReversal, butterflyDct, butterflyToMatrix, butterflyTransformTarget, dct, fft, learnButterflyPermuted, learnButterflyTransform } from '../src/structured';
 
 const log2 = (n: number) => Math.round(Math.log2(n));
 
@@ -51,6 +51,39 @@ describe('relaxed permutation', () => {
     logits[0] = 60;
     logits[2] = 60;
     expect(Array.from(roundedPermutation(logits, n))).toEqual([0, 2, 4, 6, 7, 5, 3, 1]);
+  });
+});
+
+describe('reach of the shared-logit family (why the DCT is not recovered)', () => {
+  // Nested dyadic blocks of a permutation: the sets at positions of blocks of 2, 4, ..., n/2. A
+  // butterfly with increasing strides absorbs reorderings that keep them, so two permutations with
+  // the same blocks give the same set of B P products.
+  const blocks = (p: Int32Array): string => {
+    const out: string[] = [];
+    for (let s = 2; s < p.length; s *= 2) {
+      const b: string[] = [];
+      for (let i = 0; i < p.length; i += s) b.push(Array.from(p.slice(i, i + s)).sort((x, y) => x - y).join('.'));
+      out.push(b.sort().join('|'));
+    }
+    return out.join('/');
+  };
+  it('contains a permutation with the blocks of bit reversal but none with those of the exact DCT route (Makhoul, then bit reversal)', () => {
+    for (const n of [8, 16]) {
+      const K = log2(n) - 1;
+      const dctBlocks = blocks(butterflyDct(n).butterfly.perm);
+      const brBlocks = blocks(bitReversal(n));
+      let dctHits = 0;
+      let brHits = 0;
+      for (let m = 0; m < 2 ** (3 * K); m++) {
+        const l = new Float64Array(3 * K);
+        for (let b = 0; b < 3 * K; b++) l[b] = (m >> b) & 1 ? 1 : -1;
+        const k = blocks(roundedPermutation(l, n));
+        if (k === dctBlocks) dctHits++;
+        if (k === brBlocks) brHits++;
+      }
+      expect(brHits).toBeGreaterThan(0);
+      expect(dctHits).toBe(0);
+    }
   });
 });
 
