@@ -62,7 +62,8 @@ export interface LearnButterflyResult {
  * Random unitary 2x2 blocks (the paper's orthogonal initialization, `ortho_init`): a complex
  * Gaussian 2x2 matrix orthonormalized column by column (Gram-Schmidt), which is Haar on U(2).
  */
-function unitaryInit(n: number, L: number, seed: number): ComplexArray {
+/** @internal */
+export function unitaryInit(n: number, L: number, seed: number): ComplexArray {
   const r = rng(seed);
   const len = 4 * (n / 2) * L;
   const re = new Float64Array(len);

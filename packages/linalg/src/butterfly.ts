@@ -302,13 +302,19 @@ export function butterflyLossGradient(b: Butterfly, target: ComplexMatrix): Butt
   return { loss, grad };
 }
 
-/** @internal Forward + backward; writes the gradient into `grad`, returns the loss. */
+/**
+ * @internal Forward + backward; writes the gradient into `grad`, returns the loss. With
+ * `input.x0` (real n x n, row-major) the stages act on X_0 = x0 instead of the permutation, and
+ * on return `w.gr` holds dLoss/dX_0. With `input.realOnly` the loss compares Re(B X_0) with the
+ * real part of the target only (the imaginary part is free).
+ */
 export function lossGradInto(
   b: Butterfly,
   Tr: ArrayLike<number>,
   Ti: ArrayLike<number>,
   w: ButterflyWorkspace,
   grad: ComplexArray,
+  input?: { x0?: Float64Array; realOnly?: boolean },
 ): number {
   const n = b.n;
   const half = n / 2;
@@ -318,9 +324,12 @@ export function lossGradInto(
   // X_0 = P: row i is e_{perm[i]}^T.
   const x0r = w.xr[0]!;
   const x0i = w.xi[0]!;
-  x0r.fill(0);
   x0i.fill(0);
-  for (let i = 0; i < n; i++) x0r[i * n + b.perm[i]!] = 1;
+  if (input?.x0) x0r.set(input.x0);
+  else {
+    x0r.fill(0);
+    for (let i = 0; i < n; i++) x0r[i * n + b.perm[i]!] = 1;
+  }
   // Forward: X_{l+1} = B_l X_l, acting on pairs of rows.
   for (let l = 0; l < L; l++) {
     const s = 1 << l;
@@ -360,9 +369,10 @@ export function lossGradInto(
   const nn = n * n;
   let loss = 0;
   const f = 2 / nn;
+  const realOnly = input?.realOnly === true;
   for (let k = 0; k < nn; k++) {
     const er = outR[k]! - Tr[k]!;
-    const ei = outI[k]! - Ti[k]!;
+    const ei = realOnly ? 0 : outI[k]! - Ti[k]!;
     loss += er * er + ei * ei;
     gr[k] = f * er;
     gi[k] = f * ei;

@@ -7,4 +7,4 @@
  */
 export { experiments } from './experiments';
 export { svdAccuracyExperiment } from './dense-experiments';
-export { butterflyLearnsDftExperiment, frameViewsExperiment, structuredExperiments } from './structured-experiments';
+export { butterflyLearnedPermutationExperiment, butterflyLearnsDftExperiment, frameViewsExperiment, structuredExperiments } from './structured-experiments';

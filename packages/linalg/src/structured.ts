@@ -38,6 +38,15 @@ export {
   unitaryDftMatrix,
 } from './butterfly-learn';
 export {
+  type ButterflyTransform,
+  butterflyTransformTarget,
+  type LearnButterflyPermutedOptions,
+  type LearnButterflyPermutedResult,
+  type LearnButterflyTransformOptions,
+  learnButterflyPermuted,
+  learnButterflyTransform,
+} from './butterfly-perm';
+export {
   canonicalDual,
   type FrameBounds,
   filterBankAnalysis,

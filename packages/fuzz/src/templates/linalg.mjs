@@ -20,6 +20,8 @@ export default (mod) => ({
     butterflyMultiply: () => [mod.butterflyDft(8), C(8)],
     // butterflyToMatrix(b: Butterfly): ComplexMatrix
     butterflyToMatrix: () => [data(mod.butterflyDft(4))],
+    // butterflyTransformTarget(transform: ButterflyTransform, n: number): ComplexMatrix
+    butterflyTransformTarget: () => ['hadamard', 4],
     // canonicalDual(phi: ComplexMatrix): ComplexMatrix
     canonicalDual: () => [data(CM(4, 4))],
     // cholesky(a: Matrix<MatrixData>): Matrix<Float64Array<ArrayBufferLike>>
@@ -104,6 +106,10 @@ export default (mod) => ({
     learnButterfly: () => [mod.unitaryDftMatrix(4), { steps: 2, lr: real(0.01), seed: 1 }],
     // learnButterflyDft(opts: LearnButterflyDftOptions): LearnButterflyResult
     learnButterflyDft: () => [{ n: 4, steps: 2, lr: real(0.01), seed: 1 }],
+    // learnButterflyPermuted(target: ComplexMatrix, opts?: LearnButterflyPermutedOptions): LearnButterflyPermutedResult
+    learnButterflyPermuted: () => [mod.unitaryDftMatrix(4), { steps: 2, polishSteps: 2, lr: real(0.01), seed: 1 }],
+    // learnButterflyTransform(opts: LearnButterflyTransformOptions): LearnButterflyPermutedResult
+    learnButterflyTransform: () => [{ transform: 'dct', n: 4, steps: 2, polishSteps: 2, lr: real(0.01), seed: 1 }],
     // logdet(a: Matrix<MatrixData>): { sign: number; logabsdet: number; }
     logdet: () => [M(4, 4)],
     // lstsq(a: Matrix<MatrixData>, b: Matrix<MatrixData>, opts?: { rcond?: number; }): LstsqResult<Matrix<Float64Array<ArrayBufferLike>>>

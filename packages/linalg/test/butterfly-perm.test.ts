@@ -1,0 +1,247 @@
+import { AbortError, DomainError, rng, ShapeError } from '@x/gpu';
+import { describe, expect, it } from 'vitest';
+import { permutedLossGradient, relaxedPermutationMatrix, roundedPermutation } from '../src/butterfly-perm';
+import { bitReversal, butterflyDct, butterflyToMatrix, butterflyTransformTarget, dct, fft, learnButterflyPermuted, learnButterflyTransform } from '../src/structured';
+
+const log2 = (n: number) => Math.round(Math.log2(n));
+
+describe('relaxed permutation', () => {
+  it('is the identity at p = 0 and bit reversal with every even/odd choice taken', () => {
+    for (const n of [4, 8, 16, 32]) {
+      const K = log2(n) - 1;
+      const id = relaxedPermutationMatrix(new Float64Array(3 * K).fill(-60), n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(id[i * n + j]).toBeCloseTo(i === j ? 1 : 0, 12);
+      const logits = new Float64Array(3 * K).fill(-60);
+      for (let k = 0; k < K; k++) logits[3 * k] = 60;
+      const P = relaxedPermutationMatrix(logits, n);
+      const br = bitReversal(n);
+      // (P x)_i = x_{br[i]}: row i of P is e_{br[i]}.
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(P[i * n + j]).toBeCloseTo(br[i] === j ? 1 : 0, 12);
+      expect(Array.from(roundedPermutation(logits, n))).toEqual(Array.from(br));
+    }
+  });
+
+  it('is doubly stochastic for any logits, and its rounding is a permutation matching the hard matrix', () => {
+    const r = rng(3);
+    const n = 16;
+    const logits = r.fillNormal(new Float64Array(9), 2);
+    const P = relaxedPermutationMatrix(logits, n);
+    for (let i = 0; i < n; i++) {
+      let row = 0;
+      let col = 0;
+      for (let j = 0; j < n; j++) {
+        row += P[i * n + j]!;
+        col += P[j * n + i]!;
+        expect(P[i * n + j]).toBeGreaterThanOrEqual(-1e-15);
+      }
+      expect(row).toBeCloseTo(1, 12);
+      expect(col).toBeCloseTo(1, 12);
+    }
+    const hard = logits.map((t) => (t >= 0 ? 60 : -60));
+    const Ph = relaxedPermutationMatrix(hard, n);
+    const perm = roundedPermutation(logits, n);
+    expect(new Set(perm).size).toBe(n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(Ph[i * n + j]).toBeCloseTo(perm[i] === j ? 1 : 0, 12);
+  });
+
+  it('makes Makhoul reordering then bit reversal reachable (the DCT route): level 0 takes even/odd and reverse-second-half', () => {
+    // v = [x0, x2, ..., x_{n-1}, ..., x3, x1] is even/odd then second half reversed.
+    const n = 8;
+    const logits = new Float64Array(6).fill(-60);
+    logits[0] = 60;
+    logits[2] = 60;
+    expect(Array.from(roundedPermutation(logits, n))).toEqual([0, 2, 4, 6, 7, 5, 3, 1]);
+  });
+});
+
+describe('reach of the shared-logit family (why the DCT is not recovered)', () => {
+  // Nested dyadic blocks of a permutation: the sets at positions of blocks of 2, 4, ..., n/2. A
+  // butterfly with increasing strides absorbs reorderings that keep them, so two permutations with
+  // the same blocks give the same set of B P products.
+  const blocks = (p: Int32Array): string => {
+    const out: string[] = [];
+    for (let s = 2; s < p.length; s *= 2) {
+      const b: string[] = [];
+      for (let i = 0; i < p.length; i += s) b.push(Array.from(p.slice(i, i + s)).sort((x, y) => x - y).join('.'));
+      out.push(b.sort().join('|'));
+    }
+    return out.join('/');
+  };
+  it('contains a permutation with the blocks of bit reversal but none with those of the exact DCT route (Makhoul, then bit reversal)', () => {
+    for (const n of [8, 16]) {
+      const K = log2(n) - 1;
+      const dctBlocks = blocks(butterflyDct(n).butterfly.perm);
+      const brBlocks = blocks(bitReversal(n));
+      let dctHits = 0;
+      let brHits = 0;
+      for (let m = 0; m < 2 ** (3 * K); m++) {
+        const l = new Float64Array(3 * K);
+        for (let b = 0; b < 3 * K; b++) l[b] = (m >> b) & 1 ? 1 : -1;
+        const k = blocks(roundedPermutation(l, n));
+        if (k === dctBlocks) dctHits++;
+        if (k === brBlocks) brHits++;
+      }
+      expect(brHits).toBeGreaterThan(0);
+      expect(dctHits).toBe(0);
+    }
+  });
+});
+
+describe('learnButterflyPermuted gradient', () => {
+  for (const realPart of [false, true]) {
+    it(`matches central finite differences for twiddles and logits (realPart ${realPart})`, () => {
+      const n = 8;
+      const L = 3;
+      const r = rng(11);
+      const len = 4 * (n / 2) * L;
+      const tw = { re: r.fillNormal(new Float64Array(len), 0.7), im: r.fillNormal(new Float64Array(len), 0.7) };
+      const logits = r.fillNormal(new Float64Array(3 * (L - 1)), 1);
+      const target = butterflyTransformTarget(realPart ? 'dct' : 'dft', n);
+      const g = permutedLossGradient(target, tw, logits, realPart);
+      const h = 1e-6;
+      const fd = (set: (d: number) => void): number => {
+        set(h);
+        const a = permutedLossGradient(target, tw, logits, realPart).loss;
+        set(-2 * h);
+        const b = permutedLossGradient(target, tw, logits, realPart).loss;
+        set(h);
+        return (a - b) / (2 * h);
+      };
+      let scale = 0;
+      for (const v of [...g.gradLogits, ...g.gradTwiddle.re]) scale = Math.max(scale, Math.abs(v));
+      expect(scale).toBeGreaterThan(1e-3);
+      for (let k = 0; k < logits.length; k++) {
+        const num = fd((d) => {
+          logits[k] = logits[k]! + d;
+        });
+        expect(Math.abs(num - g.gradLogits[k]!)).toBeLessThan(1e-7 * Math.max(1, scale));
+      }
+      for (let k = 0; k < len; k += 5) {
+        const nr = fd((d) => {
+          tw.re[k] = tw.re[k]! + d;
+        });
+        const ni = fd((d) => {
+          tw.im[k] = tw.im[k]! + d;
+        });
+        expect(Math.abs(nr - g.gradTwiddle.re[k]!)).toBeLessThan(1e-7 * Math.max(1, scale));
+        expect(Math.abs(ni - g.gradTwiddle.im[k]!)).toBeLessThan(1e-7 * Math.max(1, scale));
+      }
+    });
+  }
+});
+
+describe('butterflyTransformTarget', () => {
+  it('matches fft, dct (ortho) and the Sylvester Hadamard on the basis vectors', () => {
+    const n = 16;
+    const F = butterflyTransformTarget('dft', n);
+    const C = butterflyTransformTarget('dct', n);
+    const H = butterflyTransformTarget('hadamard', n);
+    for (let j = 0; j < n; j++) {
+      const e = new Float64Array(n);
+      e[j] = 1;
+      const f = fft({ re: e, im: new Float64Array(n) });
+      const c = dct(e, { norm: 'ortho' });
+      for (let i = 0; i < n; i++) {
+        expect(F.re.data[i * n + j]).toBeCloseTo(f.re[i]! / Math.sqrt(n), 13);
+        expect(F.im.data[i * n + j]).toBeCloseTo(f.im[i]! / Math.sqrt(n), 13);
+        expect(C.re.data[i * n + j]).toBeCloseTo(c[i]!, 13);
+      }
+    }
+    // H H^T = I and entries +-1/sqrt(n) with H_ij sign (-1)^popcount(i & j).
+    expect(H.re.data[3 * n + 5]).toBeCloseTo(-1 / 4, 15);
+    expect(H.re.data[3 * n + 12]).toBeCloseTo(1 / 4, 15);
+  });
+});
+
+describe('learnButterflyTransform', () => {
+  it('recovers the 8-point DFT with a learned permutation in at least 2 of 3 seeds (rounded, then polished)', () => {
+    const T = butterflyTransformTarget('dft', 8);
+    let recovered = 0;
+    for (const seed of [0, 1, 2]) {
+      const res = learnButterflyTransform({ transform: 'dft', n: 8, steps: 2000, lr: 0.03, seed });
+      // Rounding the relaxation loses the fit; polishing the twiddles with the hard permutation restores it.
+      expect(res.hardLoss).toBeGreaterThan(res.relaxedLoss);
+      if (res.polishedLoss < 1e-8) {
+        recovered++;
+        // The returned hard butterfly reproduces the target (independent dense evaluation).
+        const M = butterflyToMatrix(res.butterfly);
+        let err = 0;
+        for (let k = 0; k < 64; k++) err = Math.max(err, Math.abs(M.re.data[k]! - T.re.data[k]!), Math.abs(M.im.data[k]! - T.im.data[k]!));
+        expect(err).toBeLessThan(1e-3);
+      }
+    }
+    expect(recovered).toBeGreaterThanOrEqual(2);
+  });
+
+  it('recovers the 8-point Hadamard with a learned permutation in at least 2 of 3 seeds', () => {
+    let recovered = 0;
+    for (const seed of [0, 1, 2]) {
+      const res = learnButterflyTransform({ transform: 'hadamard', n: 8, steps: 2000, lr: 0.03, seed });
+      expect(new Set(res.butterfly.perm).size).toBe(8);
+      if (res.polishedLoss < 1e-8) recovered++;
+    }
+    expect(recovered).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a random Gaussian target (the paper\'s control) is not recovered', () => {
+    const n = 8;
+    const r = rng(5);
+    const s = 1 / Math.sqrt(2 * n);
+    const target = {
+      re: { rows: n, cols: n, data: r.fillNormal(new Float64Array(n * n), s) },
+      im: { rows: n, cols: n, data: r.fillNormal(new Float64Array(n * n), s) },
+    };
+    const res = learnButterflyPermuted(target, { steps: 800, lr: 0.02, seed: 0 });
+    expect(res.relaxedLoss).toBeGreaterThan(1e-3);
+  });
+
+  it('stops on abort with the steps done so far', () => {
+    const ac = new AbortController();
+    const res = learnButterflyTransform({
+      transform: 'dft',
+      n: 8,
+      steps: 1000,
+      signal: ac.signal,
+      progressEvery: 5,
+      onProgress: (p) => {
+        if (p.step >= 10) ac.abort();
+      },
+    });
+    expect(res.aborted).toBe(true);
+    expect(res.stepsRun).toBe(10);
+    expect(res.losses.length).toBe(11);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 8, signal: ac.signal })).toThrow(AbortError);
+  });
+
+  it('rejects bad input with typed errors', () => {
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 12 })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 1 })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 2 ** 14 })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dst' as 'dft', n: 8 })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 8, steps: -1 })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 8, steps: 2 ** 30 })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 8, seed: 1.5 })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 8, lr: 0 })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 8, stpes: 3 } as never)).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 8, logitInit: Number.NaN })).toThrow(DomainError);
+    expect(() => learnButterflyTransform(null as never)).toThrow(DomainError);
+    const bad = { re: { rows: 4, cols: 8, data: new Float64Array(32) }, im: { rows: 4, cols: 8, data: new Float64Array(32) } };
+    expect(() => learnButterflyPermuted(bad)).toThrow(ShapeError);
+    expect(() => butterflyTransformTarget('dft', 6)).toThrow(DomainError);
+  });
+});
+
+describe('experiment: linalg/butterfly-learned-permutation', () => {
+  it('quick run: DFT recovered in 2 of 3 seeds per size, Hadamard at n = 8, control not fit; sound result', async () => {
+    const { butterflyLearnedPermutationExperiment } = await import('../src/experiments-entry');
+    const { experimentResultProblems } = await import('@x/gpu');
+    const res = await butterflyLearnedPermutationExperiment.run({ quick: true, seed: 0 });
+    expect(experimentResultProblems(res)).toEqual([]);
+    expect(res.ok).toBe(true);
+    expect(res.metrics!['dft n=16 recovered seeds']).toBeGreaterThanOrEqual(2);
+    expect(res.metrics!.controlLoss).toBeGreaterThan(1e-3);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(butterflyLearnedPermutationExperiment.run({ quick: true, signal: ac.signal })).rejects.toThrow(/aborted/);
+  });
+});
