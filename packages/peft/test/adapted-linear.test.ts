@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DomainError, matmul, matrix, randn, ShapeError } from '@x/gpu';
 import { gradCheck } from '@x/nn';
 import { AdaptedLinear, type Adapter, lolduInit, loraXsInit, pissaInit, sokaInit, sorsaInit, svfitInit } from '../src';
-import { relErr } from './helpers';
+import { relFro } from '@x/test-utils';
 
 const W = randn(6, 5, 1);
 const bias = Float64Array.from([0.1, -0.2, 0.3, 0, 0.5, -1]);
@@ -40,17 +40,17 @@ describe('AdaptedLinear', () => {
       const x = randn(4, 5, 9);
       const report = gradCheck(layer, x, { tol: 1e-6 });
       expect(report.passed, JSON.stringify(report.parameters.map((p) => [p.name, p.maxRelError]))).toBe(true);
-      if (c.mergesToW) expect(relErr(layer.effectiveWeight(), W)).toBeLessThan(1e-13);
+      if (c.mergesToW) expect(relFro(layer.effectiveWeight(), W)).toBeLessThan(1e-13);
       // forward == x W_effᵀ + b; merged forward is the same function; unmerge restores.
       const y = layer.forward(x);
       const ref = matmul(x, layer.effectiveWeight(), { transB: true });
       for (let i = 0; i < 4; i++) for (let j = 0; j < 6; j++) ref.data[i * 6 + j]! += bias[j]!;
-      expect(relErr(y, ref)).toBeLessThan(1e-13);
+      expect(relFro(y, ref)).toBeLessThan(1e-13);
       const before = Float64Array.from(layer.base.data);
       layer.merge();
-      expect(relErr(layer.forward(x), y)).toBeLessThan(1e-13);
+      expect(relFro(layer.forward(x), y)).toBeLessThan(1e-13);
       layer.unmerge();
-      expect(relErr(matrix(6, 5, layer.base.data), matrix(6, 5, before))).toBeLessThan(1e-14);
+      expect(relFro(matrix(6, 5, layer.base.data), matrix(6, 5, before))).toBeLessThan(1e-14);
       const copy = AdaptedLinear.fromJSON(JSON.parse(JSON.stringify(layer.toJSON())));
       expect(Array.from(copy.forward(x).data)).toEqual(Array.from(layer.forward(x).data));
     });
@@ -67,10 +67,10 @@ describe('AdaptedLinear', () => {
     const report = gradCheck(layer, x, { tol: 1e-6 });
     expect(report.passed, JSON.stringify(report.parameters.map((p) => [p.name, p.maxRelError]))).toBe(true);
     const ref = matmul(x, layer.effectiveWeight(), { transB: true });
-    expect(relErr(layer.forward(x), ref)).toBeLessThan(1e-13);
+    expect(relFro(layer.forward(x), ref)).toBeLessThan(1e-13);
     // At the unperturbed init the adapter plus residual is W exactly.
     const at0 = new AdaptedLinear({ base: sk.Wres, adapter: { kind: 'soka', A: sk.A, B: sk.B, scale: 1 } });
-    expect(relErr(at0.effectiveWeight(), W6)).toBeLessThan(1e-13);
+    expect(relFro(at0.effectiveWeight(), W6)).toBeLessThan(1e-13);
   });
 
   it('soka: energy and elbow rules combine as the larger K, capped by maxK; bad factor shapes are ShapeErrors', () => {
