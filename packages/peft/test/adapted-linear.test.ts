@@ -3,7 +3,7 @@ import { DomainError, encodeArray, matmul, matrix, randn, ShapeError } from '@x/
 import { Adam, type AdamJSON, gradCheck } from '@x/nn';
 import fc from 'fast-check';
 import { AdaptedLinear, type AdaptedLinearJSON, type Adapter, lolduInit, loraXsInit, pissaInit, sokaInit, sorsaInit, svfitInit } from '../src';
-import { relFro, resumeCheck } from '@x/test-utils';
+import { relFro, resumeCheck, trainingCase } from '@x/test-utils';
 
 const W = randn(6, 5, 1);
 const bias = Float64Array.from([0.1, -0.2, 0.3, 0, 0.5, -1]);
@@ -123,26 +123,18 @@ describe('AdaptedLinear', () => {
 // of earlier releases is still read; every field is checked with a typed error.
 describe.each(adapters())('AdaptedLinear state: %s', (_, c) => {
   for (const merged of [false, true]) {
-    const make = () => {
-      const layer = new AdaptedLinear({ base: c.base, bias, adapter: c.adapter });
-      if (merged) layer.merge();
-      return { layer, opt: new Adam({ lr: 1e-2 }) };
-    };
-    type S = ReturnType<typeof make>;
-    const resume = {
-      make,
-      step: (s: S, t: number) => {
-        s.layer.zeroGrad();
-        s.layer.backward(s.layer.forward(randn(3, 5, 100 + t)));
-        s.opt.step(s.layer.parameters());
+    const resume = trainingCase({
+      model: () => {
+        const layer = new AdaptedLinear({ base: c.base, bias, adapter: c.adapter });
+        if (merged) layer.merge();
+        return layer;
       },
-      save: (s: S) => ({ layer: s.layer.toJSON(), opt: s.opt.toJSON() }),
-      restore: (j: unknown) => {
-        const { layer, opt } = j as { layer: AdaptedLinearJSON; opt: AdamJSON };
-        return { layer: AdaptedLinear.fromJSON(layer), opt: Adam.fromJSON(opt) };
-      },
-      observe: (s: S) => [...s.layer.base.data, ...s.layer.parameters().flatMap((p) => Array.from(p.value)), ...s.layer.forward(randn(2, 5, 7)).data],
-    };
+      restoreModel: AdaptedLinear.fromJSON,
+      optimizer: () => new Adam({ lr: 1e-2 }),
+      restoreOptimizer: (j: AdamJSON) => Adam.fromJSON(j),
+      batch: (t: number) => randn(3, 5, 100 + t),
+      probe: randn(2, 5, 7),
+    });
     it(`${merged ? 'merged' : 'unmerged'}: save → JSON → restore → continue is bit-identical`, () => {
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 3 }), (cut, more) => {

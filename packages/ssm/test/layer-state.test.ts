@@ -4,38 +4,26 @@
  * bit-identically; the unversioned format of earlier releases is still read; every field is
  * checked with a typed error.
  */
-import { DomainError, decodeArray, encodeArray, type Matrix, randn, ShapeError } from '@x/gpu';
-import { Adam, type AdamJSON, type Module, type ModuleJSON } from '@x/nn';
-import { type ResumeCase, resumeCheck } from '@x/test-utils';
+import { DomainError, decodeArray, encodeArray, randn, ShapeError } from '@x/gpu';
+import { Adam, type AdamJSON } from '@x/nn';
+import { type ResumeCase, resumeCheck, trainingCase } from '@x/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DeltaProductClassifier, type DeltaProductClassifierJSON, DeltaProductLayer, type DeltaProductLayerJSON, S4DLayer, type S4DLayerJSON } from '../src';
 
-/** Training a module on L = ½‖y‖² (dL/dy = y) with Adam, a fresh batch per step. */
-function moduleCase<M extends Module>(make: () => M, restore: (j: ModuleJSON) => M, cols: number): ResumeCase<{ m: M; opt: Adam }> {
-  const probe = randn(2, cols, 99);
-  return {
-    make: () => ({ m: make(), opt: new Adam({ lr: 1e-2 }) }),
-    step: (s, t) => {
-      s.m.zeroGrad();
-      s.m.backward(s.m.forward(randn(2, cols, 100 + t)) as Matrix);
-      s.opt.step(s.m.parameters());
-    },
-    save: (s) => ({ m: s.m.toJSON(), opt: s.opt.toJSON() }),
-    restore: (j) => {
-      const { m, opt } = j as { m: ModuleJSON; opt: AdamJSON };
-      return { m: restore(m), opt: Adam.fromJSON(opt) };
-    },
-    observe: (s) => [...s.m.parameters().flatMap((p) => Array.from(p.value)), ...s.m.forward(probe).data],
-  };
-}
-
+/** Trained with Adam on L = ½‖y‖², a fresh batch of 2 sequences per step. */
+const adam = (cols: number) => ({
+  optimizer: () => new Adam({ lr: 1e-2 }),
+  restoreOptimizer: (j: AdamJSON) => Adam.fromJSON(j),
+  batch: (t: number) => randn(2, cols, 100 + t),
+  probe: randn(2, cols, 99),
+});
 const cases: [string, ResumeCase<unknown>][] = [
-  ['S4DLayer', moduleCase(() => new S4DLayer({ channels: 2, stateSize: 4, seed: 3 }), (j) => S4DLayer.fromJSON(j as S4DLayerJSON), 2 * 6) as ResumeCase<unknown>],
-  ['DeltaProductLayer', moduleCase(() => new DeltaProductLayer({ dModel: 3, dk: 2, dv: 2, nh: 2, seed: 4 }), (j) => DeltaProductLayer.fromJSON(j as DeltaProductLayerJSON), 3 * 4) as ResumeCase<unknown>],
+  ['S4DLayer', trainingCase({ model: () => new S4DLayer({ channels: 2, stateSize: 4, seed: 3 }), restoreModel: S4DLayer.fromJSON, ...adam(2 * 6) }) as ResumeCase<unknown>],
+  ['DeltaProductLayer', trainingCase({ model: () => new DeltaProductLayer({ dModel: 3, dk: 2, dv: 2, nh: 2, seed: 4 }), restoreModel: DeltaProductLayer.fromJSON, ...adam(3 * 4) }) as ResumeCase<unknown>],
   [
     'DeltaProductLayer (no gate, beta in [0, 1])',
-    moduleCase(() => new DeltaProductLayer({ dModel: 2, nh: 1, gate: false, negativeEigenvalues: false, seed: 5 }), (j) => DeltaProductLayer.fromJSON(j as DeltaProductLayerJSON), 2 * 5) as ResumeCase<unknown>,
+    trainingCase({ model: () => new DeltaProductLayer({ dModel: 2, nh: 1, gate: false, negativeEigenvalues: false, seed: 5 }), restoreModel: DeltaProductLayer.fromJSON, ...adam(2 * 5) }) as ResumeCase<unknown>,
   ],
 ];
 

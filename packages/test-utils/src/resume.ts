@@ -46,3 +46,54 @@ export function resumeCheck<S>(c: ResumeCase<S>, cut: number, more: number): Res
   }
   return { resaved, restored, continued: bitEqual(c.observe(a), c.observe(b)) };
 }
+
+/** A batch or output matrix as the modules see it. */
+interface Rows {
+  rows: number;
+  cols: number;
+  data: ArrayLike<number>;
+}
+
+/** What {@link trainingCase} trains: @x/nn's module interface, structurally. */
+export interface TrainableModule<X, P extends { value: ArrayLike<number> }> {
+  forward(x: X): Rows;
+  backward(dy: Rows): unknown;
+  parameters(): P[];
+  zeroGrad(): void;
+  toJSON(): unknown;
+}
+
+/** What {@link trainingCase} steps with: an optimizer with saved state. */
+export interface StatefulOptimizer<P> {
+  step(params: P[]): void;
+  toJSON(): unknown;
+}
+
+/**
+ * A {@link ResumeCase} for a module trained on L = ½‖y‖² (so dL/dy = y) by an optimizer, on a
+ * fresh deterministic batch per step; it observes every parameter and the output on `probe`.
+ */
+export function trainingCase<X, P extends { value: ArrayLike<number> }, M extends TrainableModule<X, P>, O extends StatefulOptimizer<P>>(o: {
+  model: () => M;
+  restoreModel: (json: never) => M;
+  optimizer: () => O;
+  restoreOptimizer: (json: never) => O;
+  batch: (t: number) => X;
+  probe: X;
+}): ResumeCase<{ m: M; opt: O }> {
+  return {
+    make: () => ({ m: o.model(), opt: o.optimizer() }),
+    step: (s, t) => {
+      s.m.zeroGrad();
+      const y = s.m.forward(o.batch(t));
+      s.m.backward({ rows: y.rows, cols: y.cols, data: Float64Array.from(y.data) });
+      s.opt.step(s.m.parameters());
+    },
+    save: (s) => ({ m: s.m.toJSON(), opt: s.opt.toJSON() }),
+    restore: (json) => {
+      const j = json as { m: never; opt: never };
+      return { m: o.restoreModel(j.m), opt: o.restoreOptimizer(j.opt) };
+    },
+    observe: (s) => [...s.m.parameters().flatMap((p) => Array.from(p.value)), ...Array.from(s.m.forward(o.probe).data)],
+  };
+}

@@ -1,35 +1,57 @@
 /**
- * LowRankDecoder and TinyGhn save the @x state envelope: a run cut at a random step, saved through
- * JSON text and restored (model and Adam) continues bit-identically; the unversioned format of
- * earlier releases is still read; every field is checked with a typed error.
+ * The graph-init modules (GcnLayer, GcnNet, PoincareLinear, LowRankDecoder, TinyGhn) save the @x
+ * state envelope: a run cut at a random step, saved through JSON text and restored (model and
+ * Adam) continues bit-identically. For LowRankDecoder and TinyGhn also: the unversioned format
+ * of earlier releases is still read; every field is checked with a typed error.
  */
 import { DomainError, encodeArray, type Matrix, randn, ShapeError } from '@x/gpu';
 import { Adam, type AdamJSON } from '@x/nn';
-import { resumeCheck } from '@x/test-utils';
+import { type ResumeCase, resumeCheck, trainingCase } from '@x/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LowRankDecoder, type LowRankDecoderJSON, mlpGraph, TinyGhn, type TinyGhnJSON } from '../src';
+import { edgesToCsr, GcnLayer, GcnNet, LowRankDecoder, type LowRankDecoderJSON, mlpGraph, normalizedAdjacency, PoincareLinear, TinyGhn, type TinyGhnJSON } from '../src';
 
 /** dL/dy of L = ½‖y‖²: the output itself. */
 const half = (y: Matrix): Matrix => ({ rows: y.rows, cols: y.cols, data: Float64Array.from(y.data) });
 
+/** Trained with Adam on L = ½‖y‖², a fresh batch per step. */
+const adam = (rows: number, cols: number) => ({
+  optimizer: () => new Adam({ lr: 1e-2 }),
+  restoreOptimizer: (j: AdamJSON) => Adam.fromJSON(j),
+  batch: (t: number) => randn(rows, cols, 100 + t),
+  probe: randn(rows, cols, 7),
+});
+const ball = (m: Matrix<Float64Array>) => ({ ...m, data: m.data.map((v) => v / 8) });
+const edges = { n: 5, src: Int32Array.from([0, 1, 2, 3, 4, 0]), dst: Int32Array.from([1, 2, 3, 4, 0, 2]) };
+const A = normalizedAdjacency(edgesToCsr(edges));
+
+describe.each([
+  ['GcnLayer', trainingCase({ model: () => new GcnLayer(A, 3, 2, { seed: 6, bias: true }), restoreModel: GcnLayer.fromJSON, ...adam(5, 3) })],
+  ['GcnNet', trainingCase({ model: () => new GcnNet(A, [3, 4, 2], { variances: [1 / 3, 1 / 4], seed: 7 }), restoreModel: GcnNet.fromJSON, ...adam(5, 3) })],
+  [
+    'PoincareLinear',
+    trainingCase({
+      model: () => new PoincareLinear(3, 2, { c: 0.7, init: 'gaussian', seed: 8 }),
+      restoreModel: PoincareLinear.fromJSON,
+      ...adam(5, 3),
+      batch: (t: number) => ball(randn(5, 3, 100 + t)),
+      probe: ball(randn(5, 3, 7)),
+    }),
+  ],
+] as [string, ResumeCase<unknown>][])('%s state', (_, c) => {
+  it('save → JSON → restore → continue is bit-identical (random cut and length)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 3 }), (cut, more) => {
+        expect(resumeCheck(c, cut, more)).toEqual({ resaved: true, restored: true, continued: true });
+      }),
+      { numRuns: 6 },
+    );
+  });
+});
+
 describe('LowRankDecoder state', () => {
-  const make = () => ({ m: new LowRankDecoder({ hidden: 4, rank: 2, maxSide: 5, seed: 3 }), opt: new Adam({ lr: 1e-2 }) });
-  type S = ReturnType<typeof make>;
-  const resume = {
-    make,
-    step: (s: S, t: number) => {
-      s.m.zeroGrad();
-      s.m.backward(half(s.m.forward(randn(3, 4, 100 + t))));
-      s.opt.step(s.m.parameters());
-    },
-    save: (s: S) => ({ m: s.m.toJSON(), opt: s.opt.toJSON() }),
-    restore: (j: unknown) => {
-      const { m, opt } = j as { m: LowRankDecoderJSON; opt: AdamJSON };
-      return { m: LowRankDecoder.fromJSON(m), opt: Adam.fromJSON(opt) };
-    },
-    observe: (s: S) => [...s.m.parameters().flatMap((p) => Array.from(p.value)), ...s.m.forward(randn(2, 4, 7)).data],
-  };
+  const make = () => new LowRankDecoder({ hidden: 4, rank: 2, maxSide: 5, seed: 3 });
+  const resume = trainingCase({ model: make, restoreModel: LowRankDecoder.fromJSON, ...adam(3, 4) });
 
   it('save → JSON → restore → continue is bit-identical (random cut and length)', () => {
     fc.assert(
@@ -41,7 +63,7 @@ describe('LowRankDecoder state', () => {
   });
 
   it('writes { type, version, config, state } and reads the unversioned format', () => {
-    const d = make().m;
+    const d = make();
     const j = d.toJSON();
     expect(Object.keys(j)).toEqual(['type', 'version', 'config', 'state']);
     expect(j.config).toEqual({ hidden: 4, rank: 2, maxSide: 5 });
@@ -52,7 +74,7 @@ describe('LowRankDecoder state', () => {
   });
 
   it('checks every field with a typed error', () => {
-    const j = JSON.parse(JSON.stringify(make().m.toJSON())) as LowRankDecoderJSON;
+    const j = JSON.parse(JSON.stringify(make().toJSON())) as LowRankDecoderJSON;
     expect(() => LowRankDecoder.fromJSON({ ...j, type: 'Linear' } as never)).toThrow(/type must be 'LowRankDecoder'/);
     expect(() => LowRankDecoder.fromJSON({ ...j, config: { ...j.config, rank: 0 } })).toThrow(DomainError);
     expect(() => LowRankDecoder.fromJSON({ ...j, config: { ...j.config, hidden: 1e9 } })).toThrow(ShapeError);
