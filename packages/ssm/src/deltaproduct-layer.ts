@@ -44,7 +44,7 @@ const paramSizes = (D: number, dk: number, dv: number, nh: number): Record<Name,
 export type DeltaProductLayerJSON = ModuleStateJSON<
   'DeltaProductLayer',
   { dModel: number; dk: number; dv: number; nh: number; negativeEigenvalues: boolean; gate: boolean },
-  Record<Name, EncodedArray>
+  Record<'Wq' | 'Wk' | 'Wv' | 'Wb' | 'bb' | 'wa' | 'aLog' | 'dtBias' | 'Wo', EncodedArray>
 >;
 
 const softplus = (x: number) => (x > 20 ? x : Math.log1p(Math.exp(x)));

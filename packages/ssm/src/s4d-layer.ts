@@ -30,7 +30,7 @@ type ParamName = (typeof PARAM_NAMES)[number];
  * `config`, the parameters `logDt`, `logAReal`, `AImag`, `BRe`, `BIm`, `CRe`, `CIm`, `D` as
  * bit-exact encoded arrays in `state`.
  */
-export type S4DLayerJSON = ModuleStateJSON<'S4DLayer', { channels: number; stateSize: number }, Record<ParamName, EncodedArray>>;
+export type S4DLayerJSON = ModuleStateJSON<'S4DLayer', { channels: number; stateSize: number }, Record<'logDt' | 'logAReal' | 'AImag' | 'BRe' | 'BIm' | 'CRe' | 'CIm' | 'D', EncodedArray>>;
 
 /**
  * A trainable S4D convolution layer (S4D paper, Gu et al. 2022, Sec. 2 and Listing 1;

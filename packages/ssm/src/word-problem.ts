@@ -30,7 +30,7 @@ type ClassifierParam = (typeof NAMES)[number];
 export type DeltaProductClassifierJSON = ModuleStateJSON<
   'DeltaProductClassifier',
   { nh: number; betaMax: 1 | 2; d: number; vocab: number },
-  Record<ClassifierParam, EncodedArray>
+  Record<'key' | 'value' | 'beta' | 'query' | 'h0' | 'wOut' | 'bOut', EncodedArray>
 >;
 
 /**
