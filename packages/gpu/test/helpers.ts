@@ -1,11 +1,4 @@
-import { frobeniusNorm, type Matrix, sub } from '../src';
-
-/** ||a - b||_F / max(||b||_F, tiny): the relative error every kernel test is stated in. */
-export function relErr(a: Matrix, b: Matrix): number {
-  const d = frobeniusNorm(sub(a, b));
-  const n = frobeniusNorm(b);
-  return n === 0 ? d : d / n;
-}
+import type { Matrix } from '../src';
 
 /** Reference product by the definition, in float64, for cross-checks independent of the GEMM. */
 export function naiveMatmul(a: Matrix, b: Matrix, transA = false, transB = false): Matrix {

@@ -20,8 +20,8 @@ import {
   sum,
   transpose,
 } from '../src';
-import fixture from './fixtures/kernels.json';
-import { naiveMatmul, relErr } from './helpers';
+import { naiveMatmul } from './helpers';
+import { loadFixture, relFro } from '@x/test-utils';
 
 interface Case {
   m: number;
@@ -36,7 +36,7 @@ interface Case {
   fro: number;
   maxabs: number;
 }
-const cases = (fixture as { cases: Case[] }).cases;
+const { cases } = loadFixture<{ cases: Case[] }>(import.meta.url, 'kernels-shapes.json');
 
 // Float64 GEMM error bound: |fl(AB) - AB| <= k u |A||B| elementwise; relative Frobenius error
 // of well-scaled Gaussian products stays far below k * 1.1e-16. 1e-14 covers k <= 70 here.
@@ -49,18 +49,18 @@ for (const backend of ['js', 'auto'] as const) describe(`matmul against numpy fi
       const a = matrix(c.m, c.k, c.a);
       const b = matrix(c.k, c.n, c.b);
       const ab = matrix(c.m, c.n, c.ab);
-      expect(relErr(matmul(a, b, { backend }), ab)).toBeLessThan(F64_TOL);
+      expect(relFro(matmul(a, b, { backend }), ab)).toBeLessThan(F64_TOL);
       const at = transpose(a);
       const bt = transpose(b);
-      expect(relErr(matmul(at, b, { transA: true, backend }), ab)).toBeLessThan(F64_TOL);
-      expect(relErr(matmul(a, bt, { transB: true, backend }), ab)).toBeLessThan(F64_TOL);
-      expect(relErr(matmul(at, bt, { transA: true, transB: true, backend }), ab)).toBeLessThan(F64_TOL);
+      expect(relFro(matmul(at, b, { transA: true, backend }), ab)).toBeLessThan(F64_TOL);
+      expect(relFro(matmul(a, bt, { transB: true, backend }), ab)).toBeLessThan(F64_TOL);
+      expect(relFro(matmul(at, bt, { transA: true, transB: true, backend }), ab)).toBeLessThan(F64_TOL);
     });
     it(`${c.m}x${c.k}: gram (both sides), sum, frobenius, maxAbs`, () => {
       const a = matrix(c.m, c.k, c.a);
       const g = gram(a, { backend });
-      expect(relErr(g, matrix(c.k, c.k, c.ata))).toBeLessThan(F64_TOL);
-      expect(relErr(gram(a, { outer: true, backend }), matrix(c.m, c.m, c.aat))).toBeLessThan(F64_TOL);
+      expect(relFro(g, matrix(c.k, c.k, c.ata))).toBeLessThan(F64_TOL);
+      expect(relFro(gram(a, { outer: true, backend }), matrix(c.m, c.m, c.aat))).toBeLessThan(F64_TOL);
       // Exactly symmetric, not just to rounding.
       for (let i = 0; i < c.k; i++) for (let j = 0; j < c.k; j++) expect(g.data[i * c.k + j]).toBe(g.data[j * c.k + i]);
       expect(sum(a)).toBeCloseTo(c.sum, 12);
@@ -84,7 +84,7 @@ for (const backend of ['js', 'auto'] as const) describe(`matmul properties (${ba
           const a = transA ? randn(k, m, seed) : randn(m, k, seed);
           const b = transB ? randn(n, k, seed + 1) : randn(k, n, seed + 1);
           const ref = naiveMatmul(a, b, transA, transB);
-          expect(relErr(matmul(a, b, { transA, transB, backend }), ref)).toBeLessThan(1e-13);
+          expect(relFro(matmul(a, b, { transA, transB, backend }), ref)).toBeLessThan(1e-13);
         },
       ),
       { numRuns: 60 },
@@ -94,9 +94,9 @@ for (const backend of ['js', 'auto'] as const) describe(`matmul properties (${ba
   it('is right across the KC=256 and MC=128 block boundaries', () => {
     const a = randn(131, 517, 1);
     const b = randn(517, 9, 2);
-    expect(relErr(matmul(a, b, { backend }), naiveMatmul(a, b))).toBeLessThan(1e-13);
+    expect(relFro(matmul(a, b, { backend }), naiveMatmul(a, b))).toBeLessThan(1e-13);
     const g = randn(600, 130, 3);
-    expect(relErr(gram(g, { backend }), naiveMatmul(g, g, true, false))).toBeLessThan(1e-13);
+    expect(relFro(gram(g, { backend }), naiveMatmul(g, g, true, false))).toBeLessThan(1e-13);
   });
 
   it('float32 inputs give a float32 result accurate to float32 rounding', () => {
@@ -109,7 +109,7 @@ for (const backend of ['js', 'auto'] as const) describe(`matmul properties (${ba
     // js: accumulation is float64, so the only error is rounding inputs and outputs to float32.
     // wasm (the default route): float32 accumulation, error <= k 2^-24 |A||B|; Frobenius-wise on
     // Gaussian data well inside 4 sqrt(k) 2^-24.
-    expect(relErr(c, naiveMatmul(a32, b32))).toBeLessThan(backend === 'js' ? 2 ** -23 : 4 * Math.sqrt(50) * 2 ** -24);
+    expect(relFro(c, naiveMatmul(a32, b32))).toBeLessThan(backend === 'js' ? 2 ** -23 : 4 * Math.sqrt(50) * 2 ** -24);
     expect(matmul(a32, b, { backend }).data).toBeInstanceOf(Float64Array);
   });
 
@@ -125,7 +125,7 @@ for (const backend of ['js', 'auto'] as const) describe(`matmul properties (${ba
     const b = randn(6, 7, 2);
     const out = matrix(5, 7, new Float64Array(35).fill(99));
     expect(matmul(a, b, { out })).toBe(out);
-    expect(relErr(out, naiveMatmul(a, b))).toBeLessThan(1e-14);
+    expect(relFro(out, naiveMatmul(a, b))).toBeLessThan(1e-14);
     const sq = randn(4, 4, 3);
     expect(() => matmul(sq, sq, { out: sq })).toThrow(/share storage/);
     expect(() => matmul(a, b, { out: matrix(5, 6) })).toThrow(ShapeError);
@@ -203,7 +203,7 @@ describe('matmul accumulate', () => {
     const c0 = randn(9, 5, 3);
     const out = matrix(9, 5, c0.data.slice());
     matmul(a, b, { out, accumulate: true });
-    expect(relErr(out, add(c0, naiveMatmul(a, b)))).toBeLessThan(1e-14);
+    expect(relFro(out, add(c0, naiveMatmul(a, b)))).toBeLessThan(1e-14);
     expect(() => matmul(a, b, { accumulate: true })).toThrow(/needs an out/);
   });
 });

@@ -4,6 +4,7 @@ import { BackendError, DomainError, disableWasm, enableWasm, gemmAccumulate, gem
 import { dot, frobeniusNorm, sum } from '../src';
 import { wasmKernels } from '../src/wasm/kernels';
 import { wasmRuntime } from '../src/wasm/runtime';
+import { relMax } from '@x/test-utils';
 
 afterAll(() => disableWasm());
 
@@ -16,16 +17,6 @@ function naiveGemv(m: number, n: number, data: Float64Array, off: number, rs: nu
     out[i] = out[i]! + s;
   }
   return out;
-}
-
-function maxRel(a: Float64Array, b: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return num / Math.max(den, 1e-300);
 }
 
 const layout = fc.constantFrom('rows', 'cols', 'strided');
@@ -41,7 +32,7 @@ describe('level-2 kernels', () => {
         const want = naiveGemv(m, n, data, off, rs, cs, x, y);
         const got = Float64Array.from(y);
         gemvJs(m, n, { data, off, rs, cs }, x, 0, got, 0);
-        expect(maxRel(got, want)).toBeLessThan(1e-14);
+        expect(relMax(got, want)).toBeLessThan(1e-14);
       }),
       { numRuns: 60, seed: 11 },
     );
@@ -60,7 +51,7 @@ describe('level-2 kernels', () => {
       const want = naiveGemv(n, n, full, 0, n, 1, x, y);
       const got = Float64Array.from(y);
       symvJs(n, a, 0, lda, x, 0, got, 0);
-      expect(maxRel(got, want)).toBeLessThan(1e-14);
+      expect(relMax(got, want)).toBeLessThan(1e-14);
     }
   });
 
@@ -90,7 +81,7 @@ describe('level-2 kernels', () => {
           gemvAccumulate(m, n, { data: A, off: 2, rs, cs }, x, 1, y, 1);
           return y.slice(1);
         });
-        expect(maxRel(got, want)).toBeLessThan(1e-14);
+        expect(relMax(got, want)).toBeLessThan(1e-14);
       }
     }
     for (const n of [1, 2, 5, 64, 129]) {
@@ -106,7 +97,7 @@ describe('level-2 kernels', () => {
         symvAccumulate(n, A, n, n, x, 0, y, 0);
         return y.slice();
       });
-      expect(maxRel(got, want)).toBeLessThan(1e-14);
+      expect(relMax(got, want)).toBeLessThan(1e-14);
     }
     expect(gemvSpy).toHaveBeenCalledTimes(12);
     expect(symvSpy).toHaveBeenCalledTimes(5);
@@ -132,11 +123,11 @@ describe('level-2 kernels', () => {
       B.set(b);
       gemmAccumulate(70, 50, 40, { data: A, off: 0, rs: 40, cs: 1 }, { data: B, off: 0, rs: 50, cs: 1 }, C, 50);
       // A and B were not clobbered by the GEMM's own scratch space.
-      expect(maxRel(A, a)).toBe(0);
-      expect(maxRel(B, b)).toBe(0);
+      expect(relMax(A, a)).toBe(0);
+      expect(relMax(B, b)).toBe(0);
       return C.slice();
     });
-    expect(maxRel(got, want)).toBeLessThan(1e-15);
+    expect(relMax(got, want)).toBeLessThan(1e-15);
     expect(rt.mark()).toBe(before);
   });
 

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { relFro } from '@x/test-utils';
 // The Node entry: it installs worker_threads as the way to make threads.
 import { astype, BackendError, createDevice, DomainError, disableWasm, enableWasm, gemmAccumulate, gram, matmul, randn, wasmThreads, withWorkspace } from '../src/node';
 import { activeWasmRuntime } from '../src/gemm';
 import { PARALLEL_MIN_WORK, setThreadSupport, splitPoints, threadSupport } from '../src/wasm/threads';
-import { naiveMatmul, relErr } from './helpers';
+import { naiveMatmul } from './helpers';
 
 afterAll(() => disableWasm());
 
@@ -57,7 +58,7 @@ describe('wasm thread pool', () => {
     inputs.forEach(({ a, b, ta, tb }, i) => {
       const c = matmul(a, b, { transA: ta, transB: tb });
       expect(Array.from(c.data)).toEqual(Array.from(one[i]!.data));
-      expect(relErr(c, naiveMatmul(a, b, ta, tb))).toBeLessThan(1e-14);
+      expect(relFro(c, naiveMatmul(a, b, ta, tb))).toBeLessThan(1e-14);
     });
     // gram: upper-triangular slices, mirrored afterwards.
     expect(Array.from(gram(g).data)).toEqual(Array.from(gOne.data));
@@ -134,7 +135,7 @@ describe('wasm thread pool', () => {
     expect(wasmThreads()).toEqual({ threads: 3, reason: null });
     expect(activeWasmRuntime()!.pool!.size).toBe(2);
     const a = randn(200, 200, 9);
-    expect(relErr(matmul(a, a), naiveMatmul(a, a))).toBeLessThan(1e-14);
+    expect(relFro(matmul(a, a), naiveMatmul(a, a))).toBeLessThan(1e-14);
     disableWasm();
   });
 
@@ -157,7 +158,7 @@ describe('wasm thread pool', () => {
       expect(wasmThreads()).toEqual({ threads: 1, reason: 'SharedArrayBuffer is unavailable: test' });
       expect(activeWasmRuntime()!.pool).toBeNull();
       const a = randn(128, 128, 3);
-      expect(relErr(matmul(a, a), naiveMatmul(a, a))).toBeLessThan(1e-14);
+      expect(relFro(matmul(a, a), naiveMatmul(a, a))).toBeLessThan(1e-14);
     } finally {
       setThreadSupport(real);
     }

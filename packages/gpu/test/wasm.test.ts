@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { astype, cpuBackend, disableWasm, enableWasm, gram, matmul, randn, wasmSimdSupported } from '../src';
-import { naiveMatmul, relErr } from './helpers';
+import { naiveMatmul } from './helpers';
+import { relFro } from '@x/test-utils';
 
 afterAll(() => disableWasm());
 
@@ -24,9 +25,9 @@ describe('wasm backend', () => {
     await enableWasm();
     expect(cpuBackend()).toBe('wasm');
     // Same packing and the same accumulation order as the JS kernel.
-    expect(relErr(matmul(a, b), refAB)).toBeLessThan(1e-15);
-    expect(relErr(gram(a), refG)).toBeLessThan(1e-15);
-    expect(relErr(matmul(a, b, { backend: 'js' }), refAB)).toBe(0);
+    expect(relFro(matmul(a, b), refAB)).toBeLessThan(1e-15);
+    expect(relFro(gram(a), refG)).toBeLessThan(1e-15);
+    expect(relFro(matmul(a, b, { backend: 'js' }), refAB)).toBe(0);
   });
 
   it('float64 and float32 GEMM equal the definition for random shapes and transposes', async () => {
@@ -43,14 +44,14 @@ describe('wasm backend', () => {
           const a = transA ? randn(k, m, seed) : randn(m, k, seed);
           const b = transB ? randn(n, k, seed + 1) : randn(k, n, seed + 1);
           const ref = naiveMatmul(a, b, transA, transB);
-          expect(relErr(matmul(a, b, { transA, transB, backend: 'wasm' }), ref)).toBeLessThan(1e-13);
+          expect(relFro(matmul(a, b, { transA, transB, backend: 'wasm' }), ref)).toBeLessThan(1e-13);
           const a32 = astype(a, 'float32');
           const b32 = astype(b, 'float32');
           const c32 = matmul(a32, b32, { transA, transB, backend: 'wasm' });
           expect(c32.data).toBeInstanceOf(Float32Array);
           // float32 accumulation: error <= k * 2^-24 relative to |A||B|; for Gaussian data the
           // Frobenius error stays well inside sqrt(k) * 4 * 2^-24.
-          expect(relErr(c32, naiveMatmul(a32, b32, transA, transB))).toBeLessThan(4 * Math.sqrt(k) * 2 ** -24);
+          expect(relFro(c32, naiveMatmul(a32, b32, transA, transB))).toBeLessThan(4 * Math.sqrt(k) * 2 ** -24);
         },
       ),
       { numRuns: 40 },

@@ -45,10 +45,10 @@ export {
 } from './rmt/spectrum';
 export { type RieOptions, rieDenoise } from './rmt/rie';
 export { type GampRieOptions, type GampRieResult, gampRie, type QuadraticTeacherData, quadraticTeacher } from './rmt/gamp';
-export { LowRankDecoder, type LowRankDecoderOptions, lowRankDecoderParameterCount } from './logah/decoder';
+export { LowRankDecoder, type LowRankDecoderJSON, type LowRankDecoderOptions, lowRankDecoderParameterCount } from './logah/decoder';
 export { fanInNormalize, predictWeight, squashBias, squashNormWeight, tileWeight } from './logah/weights';
 export { MLP_GRAPH_FEATURES, type MlpGraph, mlpGraph } from './logah/arch-graph';
-export { type GhnDecoderKind, TinyGhn, type TinyGhnOptions } from './logah/tiny-ghn';
+export { type GhnDecoderKind, TinyGhn, type TinyGhnJSON, type TinyGhnOptions } from './logah/tiny-ghn';
 export { fineTune, kaimingMlp, type MlpGrads, mlpLossAndGrads, spirals } from './logah/target-mlp';
 export { PoincareLinear, type PoincareLinearJSON, type PoincareLinearOptions } from './poincare/linear-layer';
 export { ExpMap0, type ExpMap0JSON, LogMap0, type LogMap0JSON } from './poincare/maps-layer';

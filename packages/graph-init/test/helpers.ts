@@ -1,28 +1,11 @@
 import type { Matrix } from '@x/gpu';
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
 export function flat(rows: number[][]): Float64Array {
   return Float64Array.from(rows.flat());
 }
 
 export function mat(rows: number[][]): Matrix<Float64Array> {
   return { rows: rows.length, cols: rows[0]!.length, data: flat(rows) };
-}
-
-export function relFro(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 /**

@@ -1,8 +1,9 @@
 import { DomainError, type Matrix, rng } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { dualActivation, empiricalKernels, erf, nngpKernel, ntkKernel } from '../src/index';
-import fx from './fixtures/kernels.json';
-import { mat, maxAbsDiff, relFro } from './helpers';
+import fx from './fixtures/kernels-nngp-ntk.json';
+import { mat } from './helpers';
+import { maxAbsDiff, relFro } from '@x/test-utils';
 
 describe('NNGP/NTK recursions', () => {
   const X = mat(fx.X);

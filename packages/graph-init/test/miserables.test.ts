@@ -2,7 +2,7 @@ import { rng } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { edgesToCsr, normalizedAdjacency, virgoVariances } from '../src/index';
 import { MISERABLES } from '../src/experiments-entry';
-import fx from './fixtures/miserables.json';
+import fx from './fixtures/dataset-miserables.json';
 import { checkExperiment } from './run-experiment';
 
 // Les Misérables co-occurrence network (Knuth, Stanford GraphBase), via vega-datasets (BSD-3-Clause):

@@ -21,8 +21,9 @@ import {
   ExpMap0,
   LogMap0,
 } from '../src/index';
-import fx from './fixtures/poincare.json';
-import { mat, maxAbsDiff } from './helpers';
+import fx from './fixtures/poincare-ops.json';
+import { mat } from './helpers';
+import { maxAbsDiff } from '@x/test-utils';
 
 const c = fx.c;
 const f = (a: number[]) => Float64Array.from(a);

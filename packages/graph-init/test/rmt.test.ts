@@ -10,8 +10,9 @@ import {
   wishartSemicircleStieltjes,
 } from '../src/index';
 import { cubicRoots } from '../src/rmt/cubic';
-import fx from './fixtures/rie.json';
-import { mat, maxAbsDiff } from './helpers';
+import fx from './fixtures/rmt-rie.json';
+import { mat } from './helpers';
+import { maxAbsDiff } from '@x/test-utils';
 
 describe('Wishart ⊞ semicircle spectrum', () => {
   for (const c of fx.density) {

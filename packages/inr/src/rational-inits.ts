@@ -10,7 +10,7 @@ const IDENTITY: RationalCoefficients = { a: [0, 1, 0, 0, 0, 0], b: [0, 0, 0, 0] 
  * Coefficient sets for KAT's rational unit, per denominator form (Yang & Wang,
  * "Kolmogorov-Arnold Transformer", 2024): identity (exact in every form) and gelu/swish refit
  * with scipy.optimize.least_squares on 1000 points of [-3, 3] (tooling/fixtures/inr_rational.py;
- * the fixture test/fixtures/rational.json holds the same numbers). Max error on [-3, 3]:
+ * the fixture test/fixtures/rational-fits.json holds the same numbers). Max error on [-3, 3]:
  * - A (1 + |Σ b_i x^i|): gelu 9.1e-04, swish 1.2e-06 (the paper's published gelu set: 3.0e-03);
  * - B (1 + Σ |b_i||x|^i): gelu 4.1e-03, swish 1.2e-06 (the published gelu set is off by 1.46);
  * - C (1 + Σ |b_i| x^i): gelu 2.2e-03, swish 1.2e-06, both pole-free: every free form-C gelu fit

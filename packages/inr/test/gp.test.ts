@@ -3,7 +3,7 @@ import { cholesky, eigh, kron } from '@x/linalg';
 import { describe, expect, it } from 'vitest';
 import { fitGp, gpNlml, gpPredict, kronMatvecN, kronNlml, kronSolve, lbfgs, poissonApply2d, poissonSolve2d, smInit, smKernelMatrix, smKernelValue } from '../src/index';
 import { smGpExtrapolation } from '../src/experiments-entry';
-import { fixture } from './fixtures';
+import { loadFixture } from '@x/test-utils';
 
 interface GpFixture {
   Q: number;
@@ -18,7 +18,7 @@ interface GpFixture {
   matern: { K: number[]; nlml: number; gradFd: number[] };
   kron: { g1: number[]; g2: number[]; theta1: number[]; theta2: number[]; y: number[]; noise: number; x: number[]; logdet: number };
 }
-const fx = fixture<GpFixture>('gp.json');
+const fx = loadFixture<GpFixture>(import.meta.url, 'gp-spectral-mixture.json');
 
 describe('spectral-mixture kernel (GP-HM code form)', () => {
   it('matches numpy; k(0) = Σ w; K is PSD', () => {
@@ -256,7 +256,7 @@ describe('real data: Mauna Loa CO2, 1990-1999 (vega-datasets slice)', () => {
     trainTrend: { slope: number; intercept: number };
   }
   it('SM finds the annual period and extrapolates 1998-99 better than SE', () => {
-    const d = fixture<Co2>('co2.json');
+    const d = loadFixture<Co2>(import.meta.url, 'gp-co2.json');
     const t = Float64Array.from(d.t, (v) => v - 1990);
     const { slope, intercept } = d.trainTrend;
     const r = Float64Array.from(d.co2, (v, i) => v - (intercept + slope * t[i]!));

@@ -3,7 +3,7 @@ import { gradCheck } from '@x/nn';
 import { describe, expect, it } from 'vitest';
 import { GroupRational, type GroupRationalJSON, GrKan, RATIONAL_INITS, RATIONAL_INITS_BY_FORM, type RationalCoefficients, type RationalForm, type RationalInit, rational, rationalDenominator, rationalDerivatives, rationalGain, rationalInit, rationalSecondMoment } from '../src/index';
 import { experiments, grkanNet, grkanRandomInit, grkanVsMlp, randomizeRationals, trainMse } from '../src/experiments-entry';
-import { fixture } from './fixtures';
+import { loadFixture } from '@x/test-utils';
 
 interface Fit {
   a: number[];
@@ -32,7 +32,7 @@ interface RationalFixture {
   published: Record<'gelu' | 'swish', { a: number[]; b: number[]; maxErr: Record<RationalForm, number> }>;
   probes: Record<RationalForm, Probe>;
 }
-const fx = fixture<RationalFixture>('rational.json');
+const fx = loadFixture<RationalFixture>(import.meta.url, 'rational-fits.json');
 const FORMS = ['A', 'B', 'C'] as const;
 const INITS = ['identity', 'gelu', 'swish'] as const;
 const { lo, hi, n: gridN } = fx.fitGrid;

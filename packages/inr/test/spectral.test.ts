@@ -1,14 +1,14 @@
 import { DomainError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { spectralCentroid, spectralCentroid2d, winnerScales } from '../src/index';
-import { fixture } from './fixtures';
+import { loadFixture } from '@x/test-utils';
 
 interface SirenFixture {
   centroids: { name: string; y: number[]; centroid: number; f?: number }[];
   image: { rows: number; cols: number; data: number[]; centroid: number };
   flatBandScales: { sc: number; s0: number; s1: number };
 }
-const fx = fixture<SirenFixture>('siren.json');
+const fx = loadFixture<SirenFixture>(import.meta.url, 'spectral-siren.json');
 
 describe('spectralCentroid (numpy fixtures)', () => {
   for (const c of fx.centroids) {

@@ -28,7 +28,8 @@ import {
   svd,
   svdvals,
 } from '../src/index';
-import { EPS, fro, froDiff, loadFixture, m64, orthError, usvt } from './dense-helpers';
+import { EPS, fro, froDiff, m64, orthError, usvt } from './helpers';
+import { loadFixture } from '@x/test-utils';
 
 interface Case {
   name: string;
@@ -49,15 +50,12 @@ interface Case {
   spd?: boolean;
 }
 interface Fixture {
-  generator: string;
-  numpy: string;
-  scipy: string;
   cases: Case[];
   kpsvd: { m1: number; n1: number; m2: number; n2: number; a: number[]; sigma: number[] }[];
   transforms: { n: number; idx: number[]; fft_re: number[]; fft_im: number[]; dct: number[]; norm: number }[];
 }
 
-const fx = loadFixture<Fixture>('adversarial.json');
+const fx = loadFixture<Fixture>(import.meta.url, 'adversarial-families.json');
 
 /** Rebuilds a case's matrix (stored, or from the same formula the fixture script used). */
 function build(c: Case): Matrix<Float64Array> {
@@ -103,7 +101,7 @@ function matvec(a: Matrix, x: ArrayLike<number>): Float64Array {
   return matmul(a, m64(a.cols, 1, x)).data as Float64Array;
 }
 
-describe(`adversarial fixture (${fx.generator}, numpy ${fx.numpy}, scipy ${fx.scipy})`, () => {
+describe(`adversarial fixture (${fx.header.generator}, numpy ${fx.header.versions.numpy}, scipy ${fx.header.versions.scipy})`, () => {
   it('covers every family the issue names', () => {
     const names = fx.cases.map((c) => c.name).join('\n');
     for (const w of ['svdbug', 'graded', 'clustered', 'exact rank', 'zero', 'identity', 'kahan', 'hilbert', 'vandermonde', 'overflow', 'underflow', 'subnormal', '1e+300', 'sin(k)']) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bidiagSvdDc } from '../src/bidiag-dc';
 import { secularSystem } from '../src/tridiagonal-dc';
-import { EPS, loadFixture, m64, orthError } from './dense-helpers';
+import { EPS, m64, orthError } from './helpers';
+import { loadFixture } from '@x/test-utils';
 
 interface BidiagCase {
   name: string;
@@ -15,7 +16,7 @@ interface ArrowCase {
   z: number[];
   s: number[];
 }
-const fx = loadFixture<{ bidiagonal: BidiagCase[]; arrow: ArrowCase[] }>('bidiag-dc.json');
+const fx = loadFixture<{ bidiagonal: BidiagCase[]; arrow: ArrowCase[] }>(import.meta.url, 'bidiag-dc.json');
 
 /** max |B - U diag(S) Vᵀ| for the upper bidiagonal B = (d, e). */
 function residual(d: ArrayLike<number>, e: ArrayLike<number>, u: Float64Array, s: Float64Array, v: Float64Array): number {

@@ -15,7 +15,8 @@ import {
   learnButterflyDft,
   unitaryDftMatrix,
 } from '../src/structured';
-import { EPS, loadFixture, maxAbsDiff, relErrC } from './helpers-structured';
+import { EPS } from './helpers';
+import { loadFixture, maxAbsDiff, relFroComplex } from '@x/test-utils';
 
 interface BfCase {
   n: number;
@@ -24,7 +25,7 @@ interface BfCase {
   hadamard: number[];
   dct: number[];
 }
-const { cases } = loadFixture<{ cases: BfCase[] }>('structured-butterfly.json');
+const { cases } = loadFixture<{ cases: BfCase[] }>(import.meta.url, 'structured-butterfly.json');
 
 const log2 = (n: number) => Math.round(Math.log2(n));
 /**
@@ -62,9 +63,9 @@ describe('exact butterfly constructions vs scipy', () => {
       const y = butterflyMultiply(butterflyDft(n, { norm: 'backward' }), x);
       const ref = fft(x);
       // Radix-2 FFT error bound c eps log2 n (as for fft); fft.js adds its own of the same order.
-      expect(relErrC(y.re, y.im, ref.re, ref.im)).toBeLessThan(8 * EPS * (log2(n) + 1));
+      expect(relFroComplex(y.re, y.im, ref.re, ref.im)).toBeLessThan(8 * EPS * (log2(n) + 1));
       const yi = butterflyMultiply(butterflyDft(n, { norm: 'backward', inverse: true }), y);
-      expect(relErrC(yi.re.map((v) => v / n), yi.im.map((v) => v / n), x.re, x.im)).toBeLessThan(16 * EPS * (log2(n) + 1));
+      expect(relFroComplex(yi.re.map((v) => v / n), yi.im.map((v) => v / n), x.re, x.im)).toBeLessThan(16 * EPS * (log2(n) + 1));
       const xr = r.fillNormal(new Float64Array(n));
       const { butterfly, diag } = butterflyDct(n);
       const z = butterflyMultiply(butterfly, xr);

@@ -28,7 +28,7 @@ import {
   svdLowrank,
   unitaryDftMatrix,
 } from '../src/index';
-import { EPS, fro, froDiff, m64, orthError, usvt } from './dense-helpers';
+import { EPS, fro, froDiff, m64, orthError, usvt } from './helpers';
 
 const nan2 = m64(2, 2, [1, Number.NaN, 3, 4]);
 

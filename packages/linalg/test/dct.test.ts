@@ -2,14 +2,15 @@ import { DomainError, matmul, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dct, dct2d, dctCols, dctMatrix, dctRows, idct } from '../src/structured';
-import { EPS, loadFixture, maxAbsDiff, relErr } from './helpers-structured';
+import { EPS } from './helpers';
+import { loadFixture, maxAbsDiff, relFro } from '@x/test-utils';
 
 type DctCase = { n: number; x: number[] } & Record<string, number[] | number>;
 const fx = loadFixture<{
   cases: DctCase[];
   matrix: { rows: number; cols: number; a: number[]; cols_dct: number[]; rows_dct: number[]; dctn_ortho: number[]; dctn_t3_none: number[] };
   dctMatrix8: number[];
-}>('structured-dct.json');
+}>(import.meta.url, 'structured-dct.json');
 
 const isPow2 = (n: number) => (n & (n - 1)) === 0;
 /** Makhoul's DCT is one length-n FFT plus O(1) ops per entry: the FFT bound plus a few eps. */
@@ -27,8 +28,8 @@ describe('dct vs scipy.fft', () => {
       for (const type of [2, 3] as const) {
         for (const norm of ['ortho', null] as const) {
           const key = `t${type}_${norm ?? 'none'}`;
-          expect(relErr(dct(c.x, { type, norm }), c[`dct_${key}`] as number[])).toBeLessThan(dctTol(c.n));
-          expect(relErr(idct(c.x, { type, norm }), c[`idct_${key}`] as number[])).toBeLessThan(dctTol(c.n));
+          expect(relFro(dct(c.x, { type, norm }), c[`dct_${key}`] as number[])).toBeLessThan(dctTol(c.n));
+          expect(relFro(idct(c.x, { type, norm }), c[`idct_${key}`] as number[])).toBeLessThan(dctTol(c.n));
         }
       }
     });
@@ -43,7 +44,7 @@ describe('dct vs scipy.fft', () => {
       const C = dctMatrix(c.n);
       const y = matmul(C, { rows: c.n, cols: 1, data: Float64Array.from(c.x) }).data;
       // A dense product of unit-norm rows: error <= n eps ||x|| (Higham eq. 3.11).
-      expect(relErr(y, c.dct_t2_ortho as number[])).toBeLessThan(c.n * EPS + dctTol(c.n));
+      expect(relFro(y, c.dct_t2_ortho as number[])).toBeLessThan(c.n * EPS + dctTol(c.n));
       const CtC = matmul(C, C, { transA: true });
       let worst = 0;
       for (let i = 0; i < c.n; i++) for (let j = 0; j < c.n; j++) worst = Math.max(worst, Math.abs(CtC.data[i * c.n + j]! - (i === j ? 1 : 0)));
@@ -54,17 +55,17 @@ describe('dct vs scipy.fft', () => {
   it('column-wise and row-wise DCT of a matrix', () => {
     const { rows, cols, a } = fx.matrix;
     const A = { rows, cols, data: Float64Array.from(a) };
-    expect(relErr(dctCols(A, { norm: 'ortho' }).data, fx.matrix.cols_dct)).toBeLessThan(dctTol(rows));
-    expect(relErr(dctRows(A, { norm: 'ortho' }).data, fx.matrix.rows_dct)).toBeLessThan(dctTol(cols));
-    expect(relErr(dctCols(dctCols(A, { norm: 'ortho' }), { norm: 'ortho', inverse: true }).data, a)).toBeLessThan(2 * dctTol(rows));
-    expect(relErr(dctRows(dctRows(A), { inverse: true }).data, a)).toBeLessThan(2 * dctTol(cols));
+    expect(relFro(dctCols(A, { norm: 'ortho' }).data, fx.matrix.cols_dct)).toBeLessThan(dctTol(rows));
+    expect(relFro(dctRows(A, { norm: 'ortho' }).data, fx.matrix.rows_dct)).toBeLessThan(dctTol(cols));
+    expect(relFro(dctCols(dctCols(A, { norm: 'ortho' }), { norm: 'ortho', inverse: true }).data, a)).toBeLessThan(2 * dctTol(rows));
+    expect(relFro(dctRows(dctRows(A), { inverse: true }).data, a)).toBeLessThan(2 * dctTol(cols));
     // scipy.fft.dctn over both axes.
-    expect(relErr(dct2d(A, { norm: 'ortho' }).data, fx.matrix.dctn_ortho)).toBeLessThan(dctTol(rows) + dctTol(cols));
-    expect(relErr(dct2d(A, { type: 3 }).data, fx.matrix.dctn_t3_none)).toBeLessThan(dctTol(rows) + dctTol(cols));
+    expect(relFro(dct2d(A, { norm: 'ortho' }).data, fx.matrix.dctn_ortho)).toBeLessThan(dctTol(rows) + dctTol(cols));
+    expect(relFro(dct2d(A, { type: 3 }).data, fx.matrix.dctn_t3_none)).toBeLessThan(dctTol(rows) + dctTol(cols));
     const C5 = dctMatrix(rows);
     const C6 = dctMatrix(cols);
     const viaMatrices = matmul(matmul(C5, A), C6, { transB: true });
-    expect(relErr(dct2d(A, { norm: 'ortho' }).data, viaMatrices.data)).toBeLessThan(dctTol(rows) + dctTol(cols) + (rows + cols) * EPS);
+    expect(relFro(dct2d(A, { norm: 'ortho' }).data, viaMatrices.data)).toBeLessThan(dctTol(rows) + dctTol(cols) + (rows + cols) * EPS);
   });
 
   it('typed errors', () => {
@@ -88,7 +89,7 @@ const flush = (a: Float64Array) => a.map((v) => (Math.abs(v) < 1e-100 ? 0 : v));
         const n = x.length;
         for (const type of [2, 3] as const) {
           for (const norm of ['ortho', null] as const) {
-            expect(relErr(idct(dct(x, { type, norm }), { type, norm }), x)).toBeLessThan(2 * dctTol(n));
+            expect(relFro(idct(dct(x, { type, norm }), { type, norm }), x)).toBeLessThan(2 * dctTol(n));
           }
         }
         const y = dct(x, { norm: 'ortho' });

@@ -4,12 +4,13 @@
 import { disableWasm, enableWasm, type Matrix, matmul } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { eigh, qr } from '../src/dense';
-import { EPS, fro, froDiff, loadFixture, m64, maxDiff, orthError } from './dense-helpers';
+import { EPS, fro, froDiff, m64, orthError } from './helpers';
+import { loadFixture, maxAbsDiff } from '@x/test-utils';
 
 const fx = loadFixture<{
   qr: { m: number; n: number; rdiag: number[] }[];
   eigh: { n: number; values: number[]; norm: number }[];
-}>('dense-blocks.json');
+}>(import.meta.url, 'dense-blocks.json');
 
 /** The inputs of linalg_blocks.py: MINSTD x <- 48271 x mod (2^31 - 1) (exact in doubles), x / (2^31 - 1) - 0.5 row by row. */
 function formula(m: number, n: number, seed = 1): Matrix<Float64Array> {
@@ -36,7 +37,7 @@ describe('blocked qr at panel boundaries', () => {
         expect(orthError(Q)).toBeLessThanOrEqual(tol);
         for (let i = 0; i < R.rows; i++) for (let j = 0; j < Math.min(i, c.n); j++) expect(R.data[i * c.n + j]).toBe(0);
         const diag = Array.from({ length: k }, (_, i) => R.data[i * c.n + i]!);
-        expect(maxDiff(diag, c.rdiag)).toBeLessThanOrEqual(tol * fro(a.data));
+        expect(maxAbsDiff(diag, c.rdiag)).toBeLessThanOrEqual(tol * fro(a.data));
       }
     });
   }
@@ -60,12 +61,12 @@ describe('blocked eigh at panel boundaries', () => {
       const s = m64(n, n, f.data.map((_, idx) => f.data[idx]! + f.data[(idx % n) * n + Math.floor(idx / n)]!));
       const { values, vectors } = eigh(s);
       const tol = growth(n, n) * c.norm;
-      expect(maxDiff(values, c.values)).toBeLessThanOrEqual(tol);
+      expect(maxAbsDiff(values, c.values)).toBeLessThanOrEqual(tol);
       const av = matmul(s, vectors);
       const vl = m64(n, n, vectors.data.map((x, i) => x * values[i % n]!));
       expect(froDiff(av.data, vl.data)).toBeLessThanOrEqual(tol * Math.sqrt(n));
       expect(orthError(vectors)).toBeLessThanOrEqual(growth(n, n));
-      expect(maxDiff(eigh(s, { vectors: false }).values, c.values)).toBeLessThanOrEqual(tol);
+      expect(maxAbsDiff(eigh(s, { vectors: false }).values, c.values)).toBeLessThanOrEqual(tol);
     });
   }
 });
@@ -86,9 +87,9 @@ describe('blocked qr and eigh: js route against the default route', () => {
     }
     // Well conditioned, so R and Q agree to a small multiple of the backward error (the two
     // GEMMs even share their accumulation order today); eigenvalues by Weyl.
-    expect(maxDiff(w.q.R.data, j.q.R.data)).toBeLessThanOrEqual(growth(130, 97) * fro(a.data));
-    expect(maxDiff(w.q.Q.data, j.q.Q.data)).toBeLessThanOrEqual(10 * growth(130, 97));
-    expect(maxDiff(w.e.values, j.e.values)).toBeLessThanOrEqual(growth(67, 67) * fro(s.data));
+    expect(maxAbsDiff(w.q.R.data, j.q.R.data)).toBeLessThanOrEqual(growth(130, 97) * fro(a.data));
+    expect(maxAbsDiff(w.q.Q.data, j.q.Q.data)).toBeLessThanOrEqual(10 * growth(130, 97));
+    expect(maxAbsDiff(w.e.values, j.e.values)).toBeLessThanOrEqual(growth(67, 67) * fro(s.data));
     expect(orthError(j.e.vectors)).toBeLessThanOrEqual(growth(67, 67));
   });
 });

@@ -19,7 +19,8 @@ import {
   solve,
   solveTriangular,
 } from '../src/dense';
-import { EPS, fro, froDiff, loadFixture, m64, maxDiff, orthError } from './dense-helpers';
+import { EPS, fro, froDiff, m64, orthError } from './helpers';
+import { loadFixture, maxAbsDiff } from '@x/test-utils';
 
 interface QrCase {
   name: string;
@@ -40,7 +41,7 @@ const fx = loadFixture<{
   solve: { n: number; p: number; a: number[]; b: number[]; x: number[]; inv: number[]; det: number; slogdet: [number, number]; cond: number };
   lstsq: { m: number; n: number; p: number; a: number[]; b: number[]; x: number[]; rank: number; pinv: number[] };
   lstsqTall: { m: number; n: number; a: number[]; b: number[]; x: number[]; residual: number };
-}>('dense-factor.json');
+}>(import.meta.url, 'dense-factor.json');
 
 // Householder QR and partial-pivoting LU are backward stable: residuals O(max(m, n) eps ||A||).
 const growth = (m: number, n: number) => 4 * Math.max(m, n, 8) * EPS;
@@ -57,7 +58,7 @@ describe('qr', () => {
       expect(orthError(Q)).toBeLessThanOrEqual(tol);
       for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) expect(R.data[i * c.n + j]).toBe(0);
       // Same Householder sign convention as LAPACK dgeqrf, so R agrees entrywise.
-      expect(maxDiff(R.data, c.r)).toBeLessThanOrEqual(tol * fro(a.data));
+      expect(maxAbsDiff(R.data, c.r)).toBeLessThanOrEqual(tol * fro(a.data));
     });
   }
   it('complete mode gives square Q and m x n R', () => {
@@ -84,7 +85,7 @@ describe('qr', () => {
   it('zero and rank-deficient matrices', () => {
     const z = qr(m64(4, 3, new Float64Array(12)));
     expect(orthError(z.Q)).toBe(0);
-    expect(maxDiff(z.R.data, new Float64Array(9))).toBe(0);
+    expect(maxAbsDiff(z.R.data, new Float64Array(9))).toBe(0);
   });
   it('errors', () => {
     expect(() => qr(m64(2, 2, [1, 2, Number.NaN, 4]))).toThrow(/qr: a\[1, 0\] is NaN/);
@@ -120,8 +121,8 @@ describe('lu / ldu / luSolve', () => {
       // singular case only P L U = A is compared.
       if (!c.name.startsWith('singular')) {
         expect(Array.from(P.data)).toEqual(c.p);
-        expect(maxDiff(L.data, c.l)).toBeLessThanOrEqual(tol);
-        expect(maxDiff(U.data, c.u)).toBeLessThanOrEqual(tol);
+        expect(maxAbsDiff(L.data, c.l)).toBeLessThanOrEqual(tol);
+        expect(maxAbsDiff(U.data, c.u)).toBeLessThanOrEqual(tol);
       }
       expect(froDiff(matmul(P, matmul(L, U)).data, a.data)).toBeLessThanOrEqual(tol);
     });
@@ -174,13 +175,13 @@ describe('lu / ldu / luSolve', () => {
     const b = m64(s.n, s.p, s.b);
     // Forward error of a backward-stable solve: cond(A) * growth.
     const tolX = s.cond * growth(s.n, s.n) * fro(s.x);
-    expect(maxDiff(solve(a, b).data, s.x)).toBeLessThanOrEqual(tolX);
-    expect(maxDiff(luSolve(luFactor(a), b).data, s.x)).toBeLessThanOrEqual(tolX);
+    expect(maxAbsDiff(solve(a, b).data, s.x)).toBeLessThanOrEqual(tolX);
+    expect(maxAbsDiff(luSolve(luFactor(a), b).data, s.x)).toBeLessThanOrEqual(tolX);
     const col = Array.from({ length: s.n }, (_, i) => s.b[i * s.p]!);
     const xcol = solve(a, col);
     expect(xcol).toBeInstanceOf(Float64Array);
-    expect(maxDiff(xcol, Array.from({ length: s.n }, (_, i) => s.x[i * s.p]!))).toBeLessThanOrEqual(tolX);
-    expect(maxDiff(inv(a).data, s.inv)).toBeLessThanOrEqual(s.cond * growth(s.n, s.n) * fro(s.inv));
+    expect(maxAbsDiff(xcol, Array.from({ length: s.n }, (_, i) => s.x[i * s.p]!))).toBeLessThanOrEqual(tolX);
+    expect(maxAbsDiff(inv(a).data, s.inv)).toBeLessThanOrEqual(s.cond * growth(s.n, s.n) * fro(s.inv));
     expect(Math.abs(det(a) - s.det)).toBeLessThanOrEqual(s.cond * growth(s.n, s.n) * Math.abs(s.det));
     const ld = logdet(a);
     expect(ld.sign).toBe(s.slogdet[0]);
@@ -203,15 +204,15 @@ describe('cholesky / solveTriangular', () => {
     const c = fx.cholesky;
     const a = m64(c.n, c.n, c.a);
     const L = cholesky(a);
-    expect(maxDiff(L.data, c.l)).toBeLessThanOrEqual(growth(c.n, c.n) * fro(c.l));
+    expect(maxAbsDiff(L.data, c.l)).toBeLessThanOrEqual(growth(c.n, c.n) * fro(c.l));
     expect(froDiff(matmul(L, L, { transB: true }).data, a.data)).toBeLessThanOrEqual(growth(c.n, c.n) * fro(a.data));
     const b = Array.from({ length: c.n }, (_, i) => i + 1);
     const x = choleskySolve(L, b);
     const r = matmul(a, m64(c.n, 1, x));
-    expect(maxDiff(r.data, b)).toBeLessThan(1e-12 * fro(b));
+    expect(maxAbsDiff(r.data, b)).toBeLessThan(1e-12 * fro(b));
     const y = solveTriangular(L, b);
     const z = solveTriangular(m64(c.n, c.n, matmul(L, eye(c.n), { transA: true }).data), y, { lower: false });
-    expect(maxDiff(z, x)).toBeLessThan(1e-12 * fro(x));
+    expect(maxAbsDiff(z, x)).toBeLessThan(1e-12 * fro(x));
   });
   it('throws DomainError when not positive definite', () => {
     expect(() => cholesky(m64(2, 2, [1, 2, 2, 1]))).toThrow(/not positive definite \(pivot 1/);
@@ -226,14 +227,14 @@ describe('lstsq / pinv', () => {
     const a = m64(c.m, c.n, c.a);
     const r = lstsq(a, m64(c.m, c.p, c.b));
     expect(r.rank).toBe(c.rank);
-    expect(maxDiff(r.x.data, c.x)).toBeLessThan(1e-12 * fro(c.x));
-    expect(maxDiff(pinv(a).data, c.pinv)).toBeLessThan(1e-12 * fro(c.pinv));
+    expect(maxAbsDiff(r.x.data, c.x)).toBeLessThan(1e-12 * fro(c.x));
+    expect(maxAbsDiff(pinv(a).data, c.pinv)).toBeLessThan(1e-12 * fro(c.pinv));
   });
   it('full-rank tall system: residual matches numpy', () => {
     const c = fx.lstsqTall;
     const r = lstsq(m64(c.m, c.n, c.a), c.b);
     expect(r.rank).toBe(c.n);
-    expect(maxDiff(r.x, c.x)).toBeLessThan(1e-13 * fro(c.x));
+    expect(maxAbsDiff(r.x, c.x)).toBeLessThan(1e-13 * fro(c.x));
     expect(Math.abs(r.residuals[0]! - c.residual)).toBeLessThan(1e-12 * c.residual);
   });
   it('matrixRank and cond match numpy', () => {

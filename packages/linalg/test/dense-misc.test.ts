@@ -2,7 +2,8 @@ import { DomainError, randn, ShapeError } from '@x/gpu';
 import { Matrix as MlMatrix, SingularValueDecomposition } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { eighComplex, fromArray2D, fromMlMatrix, svdvals, toArray2D, toMlMatrix } from '../src/dense';
-import { EPS, loadFixture, m64, maxDiff } from './dense-helpers';
+import { EPS, m64 } from './helpers';
+import { loadFixture, maxAbsDiff } from '@x/test-utils';
 
 interface HermCase {
   name: string;
@@ -12,7 +13,7 @@ interface HermCase {
   values: number[];
   norm: number;
 }
-const fx = loadFixture<{ eighComplex: HermCase[] }>('dense-eig.json');
+const fx = loadFixture<{ eighComplex: HermCase[] }>(import.meta.url, 'dense-eig.json');
 // As for eigh, on the 2n real embedding: p(2n) = 4 * 2n.
 const growth = (n: number) => 8 * Math.max(n, 8) * EPS;
 
@@ -21,7 +22,7 @@ describe('eighComplex (Hermitian) against numpy.linalg.eigh', () => {
     it(c.name, () => {
       const n = c.n;
       const r = eighComplex({ re: m64(n, n, c.re), im: m64(n, n, c.im) });
-      expect(maxDiff(r.values, c.values)).toBeLessThanOrEqual(growth(n) * c.norm);
+      expect(maxAbsDiff(r.values, c.values)).toBeLessThanOrEqual(growth(n) * c.norm);
       const vr = r.vectors.re.data;
       const vi = r.vectors.im.data;
       // A V = V Λ and Vᴴ V = I in complex arithmetic.
@@ -128,7 +129,7 @@ describe('interop', () => {
     expect(fromMlMatrix({ to2DArray: () => [[1, 2]] }).data).toEqual(new Float64Array([1, 2]));
     expect(toArray2D(fromArray2D([[1, 2], [3, 4]]))).toEqual([[1, 2], [3, 4]]);
     // ml-matrix's singular values agree with ours through the adapter.
-    expect(maxDiff(new SingularValueDecomposition(ml).diagonal, svdvals(a))).toBeLessThan(1e-13);
+    expect(maxAbsDiff(new SingularValueDecomposition(ml).diagonal, svdvals(a))).toBeLessThan(1e-13);
   });
   it('rejects ragged or foreign input', () => {
     expect(() => fromArray2D([[1, 2], [3]])).toThrow(/fromArray2D: row 1 has length 1, expected 2/);

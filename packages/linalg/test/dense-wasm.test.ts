@@ -4,7 +4,7 @@ import { eig, eigh, qr, svd } from '../src/dense';
 import { bidiagonalize } from '../src/svd-bidiag';
 import { tridiagQl } from '../src/tridiagonal';
 import { tridiagonalizeBlocked } from '../src/tridiagonal-blocked';
-import { EPS, fro, froDiff, orthError, usvt } from './dense-helpers';
+import { EPS, fro, froDiff, orthError, usvt } from './helpers';
 
 // The dense routines do their level-3 work through @x/gpu's gemmAccumulate, which routes to
 // the wasm SIMD kernels after enableWasm(): same results to rounding, checked here on sizes

@@ -2,7 +2,8 @@ import { ConvergenceError, DomainError, randn, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eig, eigh } from '../src/dense';
-import { EPS, loadFixture, m64 } from './dense-helpers';
+import { EPS, m64 } from './helpers';
+import { loadFixture } from '@x/test-utils';
 
 interface EigCase {
   name: string;
@@ -13,7 +14,7 @@ interface EigCase {
   cond: number[];
   norm: number;
 }
-const fx = loadFixture<{ eig: EigCase[] }>('dense-eig.json');
+const fx = loadFixture<{ eig: EigCase[] }>(import.meta.url, 'dense-eig.json');
 
 /** max_j ||A v_j - λ_j v_j|| / ||A|| over the eigenpairs (complex arithmetic). */
 function residual(a: { rows: number; data: Float64Array }, r: ReturnType<typeof eig>, norm: number): number {

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eigh } from '../src/dense';
 import { tridiagQl } from '../src/tridiagonal';
-import { EPS, fro, froDiff, loadFixture, m64, maxDiff, orthError } from './dense-helpers';
+import { EPS, fro, froDiff, m64, orthError } from './helpers';
+import { loadFixture, maxAbsDiff } from '@x/test-utils';
 
 interface EighCase {
   name: string;
@@ -12,7 +13,7 @@ interface EighCase {
   values: number[];
   norm: number;
 }
-const fx = loadFixture<{ eigh: EighCase[] }>('dense-eig.json');
+const fx = loadFixture<{ eigh: EighCase[] }>(import.meta.url, 'dense-eig.json');
 
 // Symmetric eigensolvers are backward stable: each eigenvalue moves by <= p(n) eps ||A||_2
 // (Weyl), residuals ||A V - V Λ|| and ||VᵀV - I|| are O(p(n) eps); p(n) = 4 max(n, 8).
@@ -34,7 +35,7 @@ describe('eigh against numpy.linalg.eigh', () => {
     it(c.name, () => {
       const a = m64(c.n, c.n, c.a);
       const values = checkEigh(a, c.norm);
-      expect(maxDiff(values, c.values)).toBeLessThanOrEqual(growth(c.n) * c.norm);
+      expect(maxAbsDiff(values, c.values)).toBeLessThanOrEqual(growth(c.n) * c.norm);
     });
   }
   it('divide and conquer path (n = 200, 2 merge levels) and clustered spectrum', () => {
@@ -50,11 +51,11 @@ describe('eigh against numpy.linalg.eigh', () => {
     }
     const vals = checkEigh(m64(n, n, t), 4);
     const ref = Array.from({ length: n }, (_, k) => 2 + 2 * Math.cos(((n - k) * Math.PI) / (n + 1)));
-    expect(maxDiff(vals, ref)).toBeLessThan(growth(n) * 4);
+    expect(maxAbsDiff(vals, ref)).toBeLessThan(growth(n) * 4);
   });
   it('values-only mode agrees', () => {
     const s = gram(randn(40, 40, 2));
-    expect(maxDiff(eigh(s, { vectors: false }).values, eigh(s).values)).toBeLessThan(growth(40) * 200);
+    expect(maxAbsDiff(eigh(s, { vectors: false }).values, eigh(s).values)).toBeLessThan(growth(40) * 200);
   });
   it('rejects a non-symmetric input, naming the largest asymmetry; symmetryTol relaxes the check', () => {
     const a = m64(2, 2, [2, 100, 1, 2]);
@@ -62,7 +63,7 @@ describe('eigh against numpy.linalg.eigh', () => {
     // Within tolerance, the symmetric part (a + aᵀ)/2 is factored: both triangles count.
     const b = m64(2, 2, [2, 1 + 1e-15, 1, 2]);
     const mid = 1 + 0.5e-15;
-    expect(maxDiff(eigh(b).values, [2 - mid, 2 + mid])).toBeLessThanOrEqual(growth(2) * 3);
+    expect(maxAbsDiff(eigh(b).values, [2 - mid, 2 + mid])).toBeLessThanOrEqual(growth(2) * 3);
     expect(eigh(a, { symmetryTol: 1 }).values[1]).toBeCloseTo(2 + 50.5, 12);
   });
   it('errors', () => {

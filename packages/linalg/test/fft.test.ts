@@ -5,7 +5,8 @@ import { DomainError, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fftConvolve, fft, ifft, irfft, rfft } from '../src/structured';
-import { EPS, loadFixture, relErr, relErrC } from './helpers-structured';
+import { EPS } from './helpers';
+import { loadFixture, relFro, relFroComplex } from '@x/test-utils';
 
 interface FftCase {
   n: number;
@@ -17,7 +18,7 @@ interface FftCase {
   R_re: number[];
   R_im: number[];
 }
-const { cases } = loadFixture<{ cases: FftCase[] }>('structured-fft.json');
+const { cases } = loadFixture<{ cases: FftCase[] }>(import.meta.url, 'structured-fft.json');
 
 const isPow2 = (n: number) => (n & (n - 1)) === 0;
 /**
@@ -40,15 +41,15 @@ describe('fft vs numpy.fft', () => {
     it(`fft, ifft, rfft, irfft at n = ${c.n}`, () => {
       const x = { re: Float64Array.from(c.x_re), im: Float64Array.from(c.x_im) };
       const X = fft(x);
-      const e1 = relErrC(X.re, X.im, c.X_re, c.X_im);
+      const e1 = relFroComplex(X.re, X.im, c.X_re, c.X_im);
       expect(e1).toBeLessThan(fftTol(c.n));
       const back = ifft({ re: Float64Array.from(c.X_re), im: Float64Array.from(c.X_im) });
-      expect(relErrC(back.re, back.im, c.x_re, c.x_im)).toBeLessThan(fftTol(c.n));
+      expect(relFroComplex(back.re, back.im, c.x_re, c.x_im)).toBeLessThan(fftTol(c.n));
       const R = rfft(c.xr);
       expect(R.re.length).toBe(Math.floor(c.n / 2) + 1);
-      expect(relErrC(R.re, R.im, c.R_re, c.R_im)).toBeLessThan(fftTol(c.n));
+      expect(relFroComplex(R.re, R.im, c.R_re, c.R_im)).toBeLessThan(fftTol(c.n));
       const xr = irfft({ re: Float64Array.from(c.R_re), im: Float64Array.from(c.R_im) }, c.n);
-      expect(relErr(xr, c.xr)).toBeLessThan(fftTol(c.n));
+      expect(relFro(xr, c.xr)).toBeLessThan(fftTol(c.n));
     });
   }
 
@@ -58,10 +59,10 @@ describe('fft vs numpy.fft', () => {
     const Xo = fft(x, { norm: 'ortho' });
     const Xf = fft(x, { norm: 'forward' });
     const s = Math.sqrt(12);
-    expect(relErrC(Xo.re.map((v) => v * s), Xo.im.map((v) => v * s), c.X_re, c.X_im)).toBeLessThan(fftTol(12));
-    expect(relErrC(Xf.re.map((v) => v * 12), Xf.im.map((v) => v * 12), c.X_re, c.X_im)).toBeLessThan(fftTol(12));
+    expect(relFroComplex(Xo.re.map((v) => v * s), Xo.im.map((v) => v * s), c.X_re, c.X_im)).toBeLessThan(fftTol(12));
+    expect(relFroComplex(Xf.re.map((v) => v * 12), Xf.im.map((v) => v * 12), c.X_re, c.X_im)).toBeLessThan(fftTol(12));
     const back = ifft(Xf, { norm: 'forward' });
-    expect(relErrC(back.re, back.im, c.x_re, c.x_im)).toBeLessThan(2 * fftTol(12));
+    expect(relFroComplex(back.re, back.im, c.x_re, c.x_im)).toBeLessThan(2 * fftTol(12));
   });
 
   it('irfft ignores the imaginary parts of the DC and Nyquist bins, as numpy', () => {
@@ -86,10 +87,10 @@ describe('fft vs numpy.fft', () => {
     const x = { re: Float64Array.from(c.x_re), im: Float64Array.from(c.x_im) };
     const out = { re: new Float64Array(100), im: new Float64Array(100) };
     expect(fft(x, { out })).toBe(out);
-    expect(relErrC(out.re, out.im, c.X_re, c.X_im)).toBeLessThan(fftTol(100));
+    expect(relFroComplex(out.re, out.im, c.X_re, c.X_im)).toBeLessThan(fftTol(100));
     const back = { re: new Float64Array(100), im: new Float64Array(100) };
     ifft(out, { out: back });
-    expect(relErrC(back.re, back.im, c.x_re, c.x_im)).toBeLessThan(2 * fftTol(100));
+    expect(relFroComplex(back.re, back.im, c.x_re, c.x_im)).toBeLessThan(2 * fftTol(100));
     expect(() => fft(x, { out: x })).toThrow(ShapeError);
     expect(() => fft(x, { out: { re: new Float64Array(3), im: new Float64Array(3) } })).toThrow(ShapeError);
   });
@@ -124,7 +125,7 @@ describe('fft properties', () => {
           eX += X.re[i]! ** 2 + X.im[i]! ** 2;
         }
         if (ex === 0) return;
-        expect(relErrC(back.re, back.im, re, im)).toBeLessThan(tol);
+        expect(relFroComplex(back.re, back.im, re, im)).toBeLessThan(tol);
         // Parseval: sum |X|^2 = n sum |x|^2; energies carry twice the amplitude's relative error.
         expect(Math.abs(eX / n - ex) / ex).toBeLessThan(2 * tol);
       }),
@@ -140,8 +141,8 @@ describe('fft properties', () => {
         const R = rfft(x);
         const F = fft(x);
         const m = Math.floor(n / 2) + 1;
-        expect(relErrC(R.re, R.im, F.re.subarray(0, m), F.im.subarray(0, m))).toBeLessThan(2 * fftTol(n));
-        expect(relErr(irfft(R, n), x)).toBeLessThan(2 * fftTol(n));
+        expect(relFroComplex(R.re, R.im, F.re.subarray(0, m), F.im.subarray(0, m))).toBeLessThan(2 * fftTol(n));
+        expect(relFro(irfft(R, n), x)).toBeLessThan(2 * fftTol(n));
       }),
       { numRuns: 60, seed: 11 },
     );
@@ -161,7 +162,7 @@ describe('fft.js interop in the built package (ESM and CJS)', () => {
       const x = { re: Float64Array.from(c.x_re), im: Float64Array.from(c.x_im) };
       for (const mod of [esm, cjs]) {
         const X = mod.fft(x);
-        expect(relErrC(X.re, X.im, c.X_re, c.X_im)).toBeLessThan(fftTol(n));
+        expect(relFroComplex(X.re, X.im, c.X_re, c.X_im)).toBeLessThan(fftTol(n));
       }
     }
   });
@@ -180,7 +181,7 @@ describe('fft plan cache', () => {
 });
 
 describe('fftConvolve vs scipy.signal.fftconvolve', () => {
-  const conv = loadFixture<{ cases: { x: number[]; h: number[]; full: number[]; same: number[]; valid: number[] }[] }>('structured-convolve.json');
+  const conv = loadFixture<{ cases: { x: number[]; h: number[]; full: number[]; same: number[]; valid: number[] }[] }>(import.meta.url, 'structured-convolve.json');
   for (const c of conv.cases) {
     it(`n = ${c.x.length}, m = ${c.h.length}: full, same, valid`, () => {
       let N = 2;

@@ -19,7 +19,8 @@ import {
   unitaryDftMatrix,
   unitaryRfft,
 } from '../src/structured';
-import { EPS, loadFixture, maxAbsDiff, relErr, relErrC } from './helpers-structured';
+import { EPS } from './helpers';
+import { loadFixture, maxAbsDiff, relFro, relFroComplex } from '@x/test-utils';
 
 interface GaborFx {
   L: number;
@@ -38,7 +39,7 @@ const fx = loadFixture<{
   rfft_ortho_im: number[];
   gabor: GaborFx[];
   morlet: { n: number; scales: number[]; x: number[]; A: number; B: number; filter0_re: number[]; filter0_im: number[]; c_re: number[]; c_im: number[] };
-}>('structured-frames.json');
+}>(import.meta.url, 'structured-frames.json');
 
 /** Eigenvalues of S = Phi^H Phi (entries O(B)) agree to O(n eps B) between two eigensolvers. */
 const boundTol = (n: number, B: number) => 16 * n * EPS * B;
@@ -46,7 +47,7 @@ const boundTol = (n: number, B: number) => 16 * n * EPS * B;
 describe('basis view: unitary DFT', () => {
   it('unitaryRfft = numpy.fft.rfft(x, norm="ortho") and Parseval holds with the bin weights', () => {
     const X = unitaryRfft(fx.x);
-    expect(relErrC(X.re, X.im, fx.rfft_ortho_re, fx.rfft_ortho_im)).toBeLessThan(4 * EPS * 5 * 3);
+    expect(relFroComplex(X.re, X.im, fx.rfft_ortho_re, fx.rfft_ortho_im)).toBeLessThan(4 * EPS * 5 * 3);
     const w = rfftParsevalWeights(24);
     let e = 0;
     for (let k = 0; k < w.length; k++) e += w[k]! * (X.re[k]! ** 2 + X.im[k]! ** 2);
@@ -64,7 +65,7 @@ describe('basis view: unitary DFT', () => {
     const x = Float64Array.from(fx.x.slice(0, 12));
     const y = unitaryDft(x);
     const c = frameAnalysis(F, x);
-    expect(relErrC(y.re, y.im, c.re, c.im)).toBeLessThan(12 * EPS * 4);
+    expect(relFroComplex(y.re, y.im, c.re, c.im)).toBeLessThan(12 * EPS * 4);
   });
 });
 
@@ -74,14 +75,14 @@ describe('Gabor / STFT frame', () => {
       const phi = gaborFrame(24, { windowLength: g.L, hop: g.hop, channels: g.M });
       expect(phi.re.rows).toBe((g.M * 24) / g.hop);
       const c = frameAnalysis(phi, fx.x);
-      expect(relErrC(c.re, c.im, g.c_re, g.c_im)).toBeLessThan(24 * EPS * 4);
+      expect(relFroComplex(c.re, c.im, g.c_re, g.c_im)).toBeLessThan(24 * EPS * 4);
       const { A, B } = frameBounds(phi);
       expect(Math.abs(A - g.A)).toBeLessThan(boundTol(24, g.B));
       expect(Math.abs(B - g.B)).toBeLessThan(boundTol(24, g.B));
       expect(A).toBeGreaterThan(0);
       if (g.stft_re && g.stft_im) {
         // scipy.signal.ShortTimeFFT on the circularly padded signal (phase moved to window start).
-        expect(relErrC(c.re, c.im, g.stft_re, g.stft_im)).toBeLessThan(24 * EPS * 4);
+        expect(relFroComplex(c.re, c.im, g.stft_re, g.stft_im)).toBeLessThan(24 * EPS * 4);
       }
     });
   }
@@ -115,7 +116,7 @@ describe('Gabor / STFT frame', () => {
     const x = Float64Array.from(fx.x);
     const back = frameSynthesis(dual, frameAnalysis(phi, x));
     // Inverting S amplifies rounding by its condition number B / A.
-    expect(relErr(back.re, x)).toBeLessThan(64 * 24 * EPS * (B / A));
+    expect(relFro(back.re, x)).toBeLessThan(64 * 24 * EPS * (B / A));
     expect(maxAbsDiff(back.im, new Float64Array(24))).toBeLessThan(64 * 24 * EPS * (B / A));
     // The dual frame's bounds are 1/B and 1/A (Christensen, Lemma 5.1.6).
     const db = frameBounds(dual);
@@ -133,7 +134,7 @@ describe('Morlet wavelet frame', () => {
     const phi = morletFrame(m.n, { scales: m.scales });
     expect(phi.re.rows).toBe(6 * m.n);
     const c = frameAnalysis(phi, m.x);
-    expect(relErrC(c.re, c.im, m.c_re, m.c_im)).toBeLessThan(m.n * EPS * 4);
+    expect(relFroComplex(c.re, c.im, m.c_re, m.c_im)).toBeLessThan(m.n * EPS * 4);
     const dense = frameBounds(phi);
     expect(Math.abs(dense.A - m.A)).toBeLessThan(boundTol(m.n, m.B));
     expect(Math.abs(dense.B - m.B)).toBeLessThan(boundTol(m.n, m.B));
@@ -153,11 +154,11 @@ describe('Morlet wavelet frame', () => {
       re.set(c.re, j * m.n);
       im.set(c.im, j * m.n);
     });
-    expect(relErrC(re, im, m.c_re, m.c_im)).toBeLessThan(4 * EPS * 3 * 5 * 4);
+    expect(relFroComplex(re, im, m.c_re, m.c_im)).toBeLessThan(4 * EPS * 3 * 5 * 4);
     const sg = morletScalogram(m.x, { scales: m.scales });
     expect([sg.rows, sg.cols]).toEqual([6, m.n]);
     const mag = m.c_re.map((v, i) => Math.hypot(v, m.c_im[i]!));
-    expect(relErr(sg.data, mag)).toBeLessThan(4 * EPS * 3 * 5 * 4);
+    expect(relFro(sg.data, mag)).toBeLessThan(4 * EPS * 3 * 5 * 4);
   });
 
   it('default paper configuration (cmor1-1, 48 scales in [1, 128]) is a 48x redundant frame', () => {

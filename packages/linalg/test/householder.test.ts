@@ -2,7 +2,8 @@ import { eye, type Matrix, matmul, rng, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyHouseholder, applyWY, householder, wyForm, wyToMatrix } from '../src/structured';
-import { EPS, maxAbsDiff } from './helpers-structured';
+import { EPS } from './helpers';
+import { maxAbsDiff } from '@x/test-utils';
 
 /** Explicit H = I - tau v v^T. */
 function reflector(v: Float64Array, tau: number): Matrix<Float64Array> {

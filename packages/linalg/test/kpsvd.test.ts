@@ -2,7 +2,8 @@ import { DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { kpsvd, kron, kronRearrange } from '../src/structured';
-import { EPS, loadFixture } from './helpers-structured';
+import { EPS } from './helpers';
+import { loadFixture } from '@x/test-utils';
 
 interface KpCase {
   m1: number;
@@ -15,7 +16,7 @@ interface KpCase {
   A0: number[];
   B0: number[];
 }
-const { cases } = loadFixture<{ cases: KpCase[] }>('structured-kpsvd.json');
+const { cases } = loadFixture<{ cases: KpCase[] }>(import.meta.url, 'structured-kpsvd.json');
 
 function frob(x: ArrayLike<number>): number {
   let s = 0;

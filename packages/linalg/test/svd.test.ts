@@ -2,7 +2,8 @@ import { ConvergenceError, DomainError, randn, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { svd, svdLowrank, svdvals } from '../src/dense';
-import { EPS, fro, froDiff, loadFixture, m64, maxDiff, orthError, usvt } from './dense-helpers';
+import { EPS, fro, froDiff, m64, orthError, usvt } from './helpers';
+import { loadFixture, maxAbsDiff } from '@x/test-utils';
 
 interface SvdCase {
   name: string;
@@ -11,7 +12,7 @@ interface SvdCase {
   a: number[];
   s: number[];
 }
-const fx = loadFixture<{ cases: SvdCase[] }>('dense-svd.json');
+const fx = loadFixture<{ cases: SvdCase[] }>(import.meta.url, 'dense-svd.json');
 
 // Backward-stable SVD: ||A - U S Vᵀ|| <= p(m, n) eps ||A||; we take p = 4 max(m, n) (the
 // usual linear growth of Householder/Jacobi rounding), so the singular values are within the
@@ -28,12 +29,12 @@ describe('svd (exact) against numpy fixtures', () => {
       const smax = c.s[0] ?? 0;
       const tol = growth(c.m, c.n);
       expect(froDiff(usvt(U, S, V).data, a.data)).toBeLessThanOrEqual(tol * Math.max(fro(a.data), Number.MIN_VALUE));
-      expect(maxDiff(S, c.s)).toBeLessThanOrEqual(tol * smax);
+      expect(maxAbsDiff(S, c.s)).toBeLessThanOrEqual(tol * smax);
       for (let i = 1; i < k; i++) expect(S[i]!).toBeLessThanOrEqual(S[i - 1]!);
       for (let i = 0; i < k; i++) expect(S[i]!).toBeGreaterThanOrEqual(0);
       expect(orthError(U)).toBeLessThanOrEqual(tol);
       expect(orthError(V)).toBeLessThanOrEqual(tol);
-      expect(maxDiff(svdvals(a), c.s)).toBeLessThanOrEqual(tol * smax);
+      expect(maxAbsDiff(svdvals(a), c.s)).toBeLessThanOrEqual(tol * smax);
     });
   }
 
@@ -41,7 +42,7 @@ describe('svd (exact) against numpy fixtures', () => {
     const c = fx.cases.find((x) => x.name === 'kappa 1e12 48x48')!;
     const a = m64(c.m, c.n, c.a);
     const { U, S, V } = svd(a);
-    expect(maxDiff(S, c.s) / c.s[0]!).toBeLessThan(1e-12);
+    expect(maxAbsDiff(S, c.s) / c.s[0]!).toBeLessThan(1e-12);
     expect(froDiff(usvt(U, S, V).data, a.data) / fro(a.data)).toBeLessThan(1e-13);
   });
 });
@@ -69,8 +70,8 @@ describe('svd (bidiagonalization + Golub-Kahan divide and conquer path)', () => 
       expect(froDiff(usvt(U, S, V).data, a.data)).toBeLessThanOrEqual(tol * fro(a.data));
       expect(orthError(U)).toBeLessThanOrEqual(tol);
       expect(orthError(V)).toBeLessThanOrEqual(tol);
-      if (ref) expect(maxDiff(S, ref)).toBeLessThanOrEqual(tol * ref[0]!);
-      expect(maxDiff(svdvals(a), S)).toBeLessThanOrEqual(tol * S[0]!);
+      if (ref) expect(maxAbsDiff(S, ref)).toBeLessThanOrEqual(tol * ref[0]!);
+      expect(maxAbsDiff(svdvals(a), S)).toBeLessThanOrEqual(tol * S[0]!);
     });
   }
 });
@@ -81,7 +82,7 @@ describe('svd options', () => {
     const full = svd(a);
     const t = svd(a, { k: 2 });
     expect([t.U.cols, t.S.length, t.V.cols]).toEqual([2, 2, 2]);
-    expect(maxDiff(t.S, full.S.subarray(0, 2))).toBeLessThan(1e-14 * full.S[0]!);
+    expect(maxAbsDiff(t.S, full.S.subarray(0, 2))).toBeLessThan(1e-14 * full.S[0]!);
     // ||A - A_2||_F² = Σ_{i>2} σ_i² (Eckart-Young).
     const tail = Math.sqrt(full.S.subarray(2).reduce((s, x) => s + x * x, 0));
     expect(Math.abs(froDiff(usvt(t.U, t.S, t.V).data, a.data) - tail)).toBeLessThan(1e-13 * full.S[0]!);
@@ -96,7 +97,7 @@ describe('svd options', () => {
       const full = svd(b);
       const t = svd(b, { k });
       expect([t.U.rows, t.U.cols, t.V.rows, t.V.cols, t.S.length]).toEqual([m, k, n, k, k]);
-      expect(maxDiff(t.S, full.S.subarray(0, k))).toBeLessThanOrEqual(growth(m, n) * full.S[0]!);
+      expect(maxAbsDiff(t.S, full.S.subarray(0, k))).toBeLessThanOrEqual(growth(m, n) * full.S[0]!);
       expect(orthError(t.U)).toBeLessThanOrEqual(growth(m, n));
       expect(orthError(t.V)).toBeLessThanOrEqual(growth(m, n));
       const tail = Math.sqrt(full.S.subarray(k).reduce((acc, x) => acc + x * x, 0));
@@ -174,7 +175,7 @@ describe('svd (randomized)', () => {
       expect(err).toBeLessThanOrEqual(prev * (1 + 1e-12));
       prev = err;
       const alt = svd(a, { k, method: 'randomized', niter, oversample: 0, seed: 1 });
-      expect(maxDiff(alt.S, r.S)).toBe(0);
+      expect(maxAbsDiff(alt.S, r.S)).toBe(0);
     }
     expect(prev).toBeLessThan(exactTail * 1.01);
   });

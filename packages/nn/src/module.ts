@@ -48,14 +48,19 @@ export function moduleJSON<T extends string, C, S extends Record<string, unknown
  * Opens a module's saved JSON for its `fromJSON`: the envelope (checked with `readState` from
  * @x/gpu), or the unversioned `{ type, ...fields }` format of earlier releases, whose number
  * arrays become encoded arrays and whose scalars become config, so both are read by the same
- * code. Returns one reader over config and state together (a module's field names are unique).
+ * code. Layers that saved their parameters by name under `params` in that format (`{ type, ...,
+ * params: { [name]: number[] } }`) get them lifted to top-level state fields, which is where the
+ * envelope keeps them. Returns one reader over config and state together (a module's field
+ * names are unique).
  */
 export function readModuleJSON(fn: string, type: string, json: unknown): StateReader {
   let j = json;
   if (typeof j === 'object' && j !== null && !Array.isArray(j) && !isStateJSON(j) && (j as ModuleJSON).type === type && (j as { version?: unknown }).version === undefined) {
     const config: Record<string, unknown> = {};
     const state: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(j as Record<string, unknown>)) {
+    const { params, ...rest } = j as Record<string, unknown>;
+    const lifted = typeof params === 'object' && params !== null && !Array.isArray(params) ? { ...rest, ...params } : (j as Record<string, unknown>);
+    for (const [k, v] of Object.entries(lifted)) {
       if (k === 'type') continue;
       if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number')) state[k] = encodeArray(Float64Array.from(v));
       else if (Array.isArray(v) && v.length === 0) state[k] = encodeArray(new Float64Array(0));

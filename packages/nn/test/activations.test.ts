@@ -1,7 +1,7 @@
 import { type Matrix, rng, ShapeError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { type Activation, assertGradCheck, erf, erfc, GELU, moduleFromJSON, ReLU, SiLU, Sigmoid, Sine, Softplus, Tanh } from '../src';
-import fx from './fixtures/functional.json';
+import fx from './fixtures/functional-reference.json';
 import { expectClose } from './helpers';
 
 const xs: Matrix = { rows: 1, cols: fx.x.length, data: Float64Array.from(fx.x) };

@@ -2,7 +2,7 @@ import { createDevice, DomainError, type Matrix, matmul, rng, ShapeError } from 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertGradCheck, initScale, Linear, moduleFromJSON } from '../src';
-import fixture from './fixtures/linear.json';
+import fixture from './fixtures/linear-shapes.json';
 import { expectBitwiseEqual, expectClose } from './helpers';
 
 const m = (rows: number, cols: number, data: ArrayLike<number>): Matrix => ({ rows, cols, data: Float64Array.from(data) });

@@ -1,7 +1,7 @@
 import { DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { accuracy, assertGradCheck, l1Loss, mseLoss, psnr, softmax, softmaxCrossEntropyLoss } from '../src';
-import fx from './fixtures/functional.json';
+import fx from './fixtures/functional-reference.json';
 import { expectClose } from './helpers';
 
 const mat = (rows: number, cols: number, data: ArrayLike<number>): Matrix => ({ rows, cols, data: Float64Array.from(data) });

@@ -18,7 +18,7 @@ import {
   SwiGLU,
   softmaxCrossEntropyLoss,
 } from '../src';
-import fx from './fixtures/transformer.json';
+import fx from './fixtures/transformer-layers.json';
 import { expectBitwiseEqual, expectClose } from './helpers';
 
 const m = (rows: number, cols: number, data: ArrayLike<number>): Matrix => ({ rows, cols, data: Float64Array.from(data) });

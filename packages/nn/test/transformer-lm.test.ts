@@ -13,7 +13,7 @@ import {
   stateDict,
   TransformerLM,
 } from '../src';
-import fx from './fixtures/transformer.json';
+import fx from './fixtures/transformer-layers.json';
 import { expectBitwiseEqual, expectClose } from './helpers';
 
 const f = fx.llama;

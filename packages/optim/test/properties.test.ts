@@ -2,7 +2,7 @@ import { randn, rng } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ARO, AdamW, DctAdamW, GaLoreAdamW, Muon, type Optimizer, optimizerFromJSON, type ParamLike, SGD, Trion, warmupCosine } from '../src/index';
-import { bitEqual } from './helpers';
+import { bitEqual } from '@x/test-utils';
 
 const makers: ((r: number) => Optimizer)[] = [
   () => new SGD({ lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),

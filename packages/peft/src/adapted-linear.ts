@@ -1,8 +1,25 @@
-import { add, assertMatrix, DomainError, hadamard, matmul, type Matrix, scale, scaleCols, ShapeError, transpose } from '@x/gpu';
+import {
+  add,
+  assertMatrix,
+  DomainError,
+  type EncodedArray,
+  encodeArray,
+  hadamard,
+  isStateJSON,
+  matmul,
+  type Matrix,
+  readState,
+  type StateJSON,
+  scale,
+  scaleCols,
+  ShapeError,
+  stateJSON,
+  transpose,
+} from '@x/gpu';
 import { checkFinite, checkVector } from '@x/gpu/checks';
 import { kron } from '@x/linalg';
 import { checkOpts, checkRecord } from './validate';
-import { checkGrad, checkInput, type Module, type ModuleJSON, type Parameter } from '@x/nn';
+import { checkGrad, checkInput, type Module, type Parameter } from '@x/nn';
 
 type M = Matrix<Float64Array>;
 
@@ -377,72 +394,144 @@ export class AdaptedLinear implements Module {
     return dx;
   }
 
-  toJSON(): ModuleJSON {
-    const t: Record<string, { rows: number; cols: number; data: number[] }> = {};
-    for (const [k, v] of Object.entries(this.tensors)) t[k] = { rows: v.rows, cols: v.cols, data: Array.from(v.data) };
-    return {
-      type: 'AdaptedLinear',
+  /**
+   * The state envelope: kind, scale, sizes, merge flag, frozen names and each tensor's shape as
+   * `config`; the base weight, the bias and every adapter tensor (bit-exact) as `state`.
+   */
+  toJSON(): AdaptedLinearJSON {
+    const tensors: Record<string, EncodedArray> = {};
+    const shapes: Record<string, [number, number]> = {};
+    for (const [k, v] of Object.entries(this.tensors)) {
+      tensors[k] = encodeArray(v.data);
+      shapes[k] = [v.rows, v.cols];
+    }
+    const config = {
       kind: this.kind,
+      inFeatures: this.inFeatures,
+      outFeatures: this.outFeatures,
       scale: this.scale,
       merged: this.merged_,
-      base: { rows: this.base.rows, cols: this.base.cols, data: Array.from(this.base.data) },
-      bias: this.bias ? Array.from(this.bias) : null,
-      tensors: t,
       frozen: [...this.frozenNames],
+      shapes,
     };
+    return stateJSON('AdaptedLinear', config, { base: encodeArray(this.base.data), ...(this.bias ? { bias: encodeArray(this.bias) } : {}), tensors });
   }
 
-  /** Rebuilds a layer from {@link toJSON} output (values identical). */
-  static fromJSON(json: ModuleJSON): AdaptedLinear {
-    if (json.type !== 'AdaptedLinear') throw new DomainError(`AdaptedLinear.fromJSON: type is ${String(json.type)}`);
-    const j = json as unknown as {
-      kind: Adapter['kind'];
-      scale: number;
-      merged: boolean;
-      base: { rows: number; cols: number; data: number[] };
-      bias: number[] | null;
-      tensors: Record<string, { rows: number; cols: number; data: number[] }>;
-      frozen: string[];
+  /**
+   * Rebuilds a layer from {@link AdaptedLinear.toJSON} (or the unversioned format of earlier
+   * releases) with identical values. Every field is checked: the kind, finite scale, the sizes
+   * and shapes (positive integers, the base out x in, each tensor its recorded shape, the bias
+   * of length out), finite entries, the frozen names; lengths are checked before anything is
+   * allocated, and the adapter's shapes must fit the base as the constructor requires
+   * (DomainError for a wrong type or value, ShapeError for a wrong length or shape).
+   */
+  static fromJSON(json: AdaptedLinearJSON): AdaptedLinear {
+    const fn = 'AdaptedLinear.fromJSON';
+    const { config, state } = readState(fn, 'AdaptedLinear', isStateJSON(json) ? json : fromUnversioned(fn, json));
+    const kind = config.string<Adapter['kind']>('kind', ADAPTER_KINDS);
+    const scale = config.number('scale');
+    const merged = config.bool('merged');
+    const out = config.int('outFeatures', 1);
+    const inn = config.int('inFeatures', 1);
+    const frozenRaw = config.raw('frozen');
+    if (!Array.isArray(frozenRaw) || !frozenRaw.every((n) => typeof n === 'string')) throw new DomainError(`${fn}: config.frozen must be an array of tensor names`);
+    const shapes = config.object('shapes');
+    const tensors = state.object('tensors');
+    const m = (name: string): Matrix => {
+      const sh = shapes.raw(name);
+      if (!Array.isArray(sh) || sh.length !== 2 || !sh.every((d) => Number.isSafeInteger(d) && d >= 1)) {
+        throw new DomainError(`${fn}: config.shapes.${name} must be [rows, cols] of positive integers, got ${JSON.stringify(sh)}`);
+      }
+      return { rows: sh[0], cols: sh[1], data: tensors.f64(name, { length: sh[0] * sh[1], finite: true }) };
     };
-    const m = (k: string): Matrix => {
-      const v = j.tensors[k];
-      if (!v) throw new DomainError(`AdaptedLinear.fromJSON: missing tensor ${k}`);
-      return { rows: v.rows, cols: v.cols, data: Float64Array.from(v.data) };
-    };
+    const base = { rows: out, cols: inn, data: state.f64('base', { length: out * inn, finite: true }) };
+    const bias = state.has('bias') ? state.f64('bias', { length: out, finite: true }) : undefined;
     let adapter: Adapter;
-    switch (j.kind) {
+    switch (kind) {
       case 'lora':
-        adapter = { kind: 'lora', A: m('A'), B: m('B'), scale: j.scale, frozen: j.frozen.filter((n) => n === 'A' || n === 'B') as ('A' | 'B')[] };
+        adapter = { kind, A: m('A'), B: m('B'), scale, frozen: frozenRaw.filter((n) => n === 'A' || n === 'B') };
         break;
       case 'core':
-        adapter = { kind: 'core', A: m('A'), B: m('B'), R: m('R'), scale: j.scale };
+        adapter = { kind, A: m('A'), B: m('B'), R: m('R'), scale };
         break;
       case 'svfit':
-        adapter = { kind: 'svfit', U: m('U'), V: m('V'), sigma: m('sigma').data };
+        adapter = { kind, U: m('U'), V: m('V'), sigma: m('sigma').data };
         break;
       case 'sorsa':
-        adapter = { kind: 'sorsa', A: m('A'), S: m('S').data, B: m('B'), scale: j.scale };
+        adapter = { kind, A: m('A'), S: m('S').data, B: m('B'), scale };
         break;
       case 'loldu':
-        adapter = { kind: 'loldu', PL: m('U'), U: transpose(m('V')), z: m('z').data, scale: j.scale };
+        adapter = { kind, PL: m('U'), U: transpose(m('V')), z: m('z').data, scale };
         break;
       case 'soka': {
         const A: Matrix[] = [];
         const B: Matrix[] = [];
-        for (let k = 0; j.tensors[`A${k}`]; k++) {
+        for (let k = 0; shapes.has(`A${k}`); k++) {
           A.push(m(`A${k}`));
           B.push(m(`B${k}`));
         }
-        adapter = { kind: 'soka', A, B, scale: j.scale };
+        adapter = { kind, A, B, scale };
         break;
       }
-      default:
-        throw new DomainError(`AdaptedLinear.fromJSON: unknown kind ${String(j.kind)}`);
     }
-    const layer = new AdaptedLinear({ base: { rows: j.base.rows, cols: j.base.cols, data: Float64Array.from(j.base.data) }, bias: j.bias ?? undefined, adapter });
-    layer.merged_ = j.merged;
+    const layer = new AdaptedLinear({ base, bias, adapter });
+    layer.merged_ = merged;
     return layer;
   }
+}
+
+const ADAPTER_KINDS = ['lora', 'core', 'svfit', 'sorsa', 'loldu', 'soka'] as const satisfies readonly Adapter['kind'][];
+
+/**
+ * What {@link AdaptedLinear.toJSON} returns: the @x state envelope. `config`: the adapter kind,
+ * `inFeatures`/`outFeatures`, `scale`, `merged` (whether `base` holds base + ΔW), the frozen
+ * tensor names and `shapes` (each tensor's [rows, cols]; vectors are [1, r]); `state`: `base`
+ * (out x in), `bias` when there is one, and `tensors` by name (A, B, R, U, V, sigma, S, z or
+ * A0, B0, A1, ...), all bit-exact encoded arrays.
+ */
+export type AdaptedLinearJSON = StateJSON<
+  'AdaptedLinear',
+  {
+    kind: Adapter['kind'];
+    inFeatures: number;
+    outFeatures: number;
+    scale: number;
+    merged: boolean;
+    frozen: string[];
+    shapes: Record<string, [number, number]>;
+  },
+  { base: EncodedArray; bias?: EncodedArray; tensors: Record<string, EncodedArray> }
+>;
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Encodes a number array of the unversioned format (non-arrays pass through for the reader to refuse). */
+function numbers(fn: string, where: string, v: unknown): unknown {
+  if (!Array.isArray(v)) return v;
+  if (!v.every((x) => typeof x === 'number')) throw new DomainError(`${fn}: ${where} must be an array of numbers`);
+  return encodeArray(Float64Array.from(v as number[]));
+}
+
+/**
+ * The unversioned format of earlier releases (`{ type, kind, scale, merged, base: { rows, cols,
+ * data }, bias, tensors: { name: { rows, cols, data } }, frozen }`, number arrays) rewritten as
+ * an envelope, for the same checks.
+ */
+function fromUnversioned(fn: string, json: unknown): unknown {
+  if (!isObj(json) || json.type !== 'AdaptedLinear' || json.version !== undefined) return json;
+  const base = isObj(json.base) ? json.base : {};
+  const tensors: Record<string, unknown> = {};
+  const shapes: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(isObj(json.tensors) ? json.tensors : {})) {
+    const t = isObj(v) ? v : {};
+    tensors[k] = numbers(fn, `tensors.${k}.data`, t.data);
+    shapes[k] = [t.rows, t.cols];
+  }
+  return stateJSON(
+    'AdaptedLinear',
+    { kind: json.kind, inFeatures: base.cols, outFeatures: base.rows, scale: json.scale, merged: json.merged, frozen: json.frozen, shapes },
+    { base: numbers(fn, 'base.data', base.data), ...(json.bias == null ? {} : { bias: numbers(fn, 'bias', json.bias) }), tensors },
+  );
 }
 
 function colSums(a: Matrix): M {

@@ -1,7 +1,7 @@
 import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
 import { checkFinite, checkFunction, checkOneOf, checkOptions, checkPositive, checkSeed, checkShape, checkSize, checkSteps, describe } from '@x/gpu/checks';
 import { Linear, type Module, type ModuleJSON, mseLoss, namedModules, type Parameter, prefixParameters, registerModule, setModule } from '@x/nn';
-import { type Adapter, AdaptedLinear } from './adapted-linear';
+import { type Adapter, AdaptedLinear, type AdaptedLinearJSON } from './adapted-linear';
 import { EvaCollector } from './eva';
 import { lolduInit } from './loldu';
 import { loraInit } from './lora';
@@ -339,7 +339,7 @@ export function applyAdapters(model: Module, opts: ApplyAdaptersOptions): PeftMo
 
 /** Makes @x/nn's `moduleFromJSON` (and so `TransformerLM.fromJSON`) rebuild adapted layers. */
 export function registerAdaptedLinear(): void {
-  registerModule('AdaptedLinear', AdaptedLinear.fromJSON);
+  registerModule('AdaptedLinear', (j) => AdaptedLinear.fromJSON(j as AdaptedLinearJSON));
 }
 
 function copyOf(m: Matrix): Matrix<Float64Array> {

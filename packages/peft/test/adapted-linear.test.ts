@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError, matmul, matrix, randn, ShapeError } from '@x/gpu';
-import { gradCheck } from '@x/nn';
-import { AdaptedLinear, type Adapter, lolduInit, loraXsInit, pissaInit, sokaInit, sorsaInit, svfitInit } from '../src';
-import { relErr } from './helpers';
+import { DomainError, encodeArray, matmul, matrix, randn, ShapeError } from '@x/gpu';
+import { Adam, type AdamJSON, gradCheck } from '@x/nn';
+import fc from 'fast-check';
+import { AdaptedLinear, type AdaptedLinearJSON, type Adapter, lolduInit, loraXsInit, pissaInit, sokaInit, sorsaInit, svfitInit } from '../src';
+import { relFro, resumeCheck, trainingCase } from '@x/test-utils';
 
 const W = randn(6, 5, 1);
 const bias = Float64Array.from([0.1, -0.2, 0.3, 0, 0.5, -1]);
@@ -40,17 +41,17 @@ describe('AdaptedLinear', () => {
       const x = randn(4, 5, 9);
       const report = gradCheck(layer, x, { tol: 1e-6 });
       expect(report.passed, JSON.stringify(report.parameters.map((p) => [p.name, p.maxRelError]))).toBe(true);
-      if (c.mergesToW) expect(relErr(layer.effectiveWeight(), W)).toBeLessThan(1e-13);
+      if (c.mergesToW) expect(relFro(layer.effectiveWeight(), W)).toBeLessThan(1e-13);
       // forward == x W_effᵀ + b; merged forward is the same function; unmerge restores.
       const y = layer.forward(x);
       const ref = matmul(x, layer.effectiveWeight(), { transB: true });
       for (let i = 0; i < 4; i++) for (let j = 0; j < 6; j++) ref.data[i * 6 + j]! += bias[j]!;
-      expect(relErr(y, ref)).toBeLessThan(1e-13);
+      expect(relFro(y, ref)).toBeLessThan(1e-13);
       const before = Float64Array.from(layer.base.data);
       layer.merge();
-      expect(relErr(layer.forward(x), y)).toBeLessThan(1e-13);
+      expect(relFro(layer.forward(x), y)).toBeLessThan(1e-13);
       layer.unmerge();
-      expect(relErr(matrix(6, 5, layer.base.data), matrix(6, 5, before))).toBeLessThan(1e-14);
+      expect(relFro(matrix(6, 5, layer.base.data), matrix(6, 5, before))).toBeLessThan(1e-14);
       const copy = AdaptedLinear.fromJSON(JSON.parse(JSON.stringify(layer.toJSON())));
       expect(Array.from(copy.forward(x).data)).toEqual(Array.from(layer.forward(x).data));
     });
@@ -67,10 +68,10 @@ describe('AdaptedLinear', () => {
     const report = gradCheck(layer, x, { tol: 1e-6 });
     expect(report.passed, JSON.stringify(report.parameters.map((p) => [p.name, p.maxRelError]))).toBe(true);
     const ref = matmul(x, layer.effectiveWeight(), { transB: true });
-    expect(relErr(layer.forward(x), ref)).toBeLessThan(1e-13);
+    expect(relFro(layer.forward(x), ref)).toBeLessThan(1e-13);
     // At the unperturbed init the adapter plus residual is W exactly.
     const at0 = new AdaptedLinear({ base: sk.Wres, adapter: { kind: 'soka', A: sk.A, B: sk.B, scale: 1 } });
-    expect(relErr(at0.effectiveWeight(), W6)).toBeLessThan(1e-13);
+    expect(relFro(at0.effectiveWeight(), W6)).toBeLessThan(1e-13);
   });
 
   it('soka: energy and elbow rules combine as the larger K, capped by maxK; bad factor shapes are ShapeErrors', () => {
@@ -114,5 +115,74 @@ describe('AdaptedLinear', () => {
     expect(() => layer.backward(randn(2, 6, 1))).toThrow(DomainError);
     expect(() => layer.forward(randn(2, 4, 1))).toThrow(ShapeError);
     expect(() => new AdaptedLinear({ base: W, bias: [1, 2], adapter: { kind: 'lora', A: p.A, B: p.B, scale: 1 } })).toThrow(/bias has length 2/);
+  });
+});
+
+// The state envelope: for every adapter kind, a run cut at a random step, saved through JSON text
+// and restored (layer and Adam) continues bit-identically, merged or not; the unversioned format
+// of earlier releases is still read; every field is checked with a typed error.
+describe.each(adapters())('AdaptedLinear state: %s', (_, c) => {
+  for (const merged of [false, true]) {
+    const resume = trainingCase({
+      model: () => {
+        const layer = new AdaptedLinear({ base: c.base, bias, adapter: c.adapter });
+        if (merged) layer.merge();
+        return layer;
+      },
+      restoreModel: AdaptedLinear.fromJSON,
+      optimizer: () => new Adam({ lr: 1e-2 }),
+      restoreOptimizer: (j: AdamJSON) => Adam.fromJSON(j),
+      batch: (t: number) => randn(3, 5, 100 + t),
+      probe: randn(2, 5, 7),
+    });
+    it(`${merged ? 'merged' : 'unmerged'}: save → JSON → restore → continue is bit-identical`, () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 3 }), (cut, more) => {
+          expect(resumeCheck(resume, cut, more)).toEqual({ resaved: true, restored: true, continued: true });
+        }),
+        { numRuns: 4 },
+      );
+    });
+  }
+
+  it('reads the unversioned format and re-saves the same envelope', () => {
+    const layer = new AdaptedLinear({ base: c.base, bias, adapter: c.adapter });
+    const j = layer.toJSON();
+    const dec = (k: string) => Array.from(layer.tensor(k).data);
+    const old = {
+      type: 'AdaptedLinear',
+      kind: j.config.kind,
+      scale: j.config.scale,
+      merged: false,
+      base: { rows: 6, cols: 5, data: Array.from(layer.base.data) },
+      bias: Array.from(bias),
+      tensors: Object.fromEntries(Object.entries(j.config.shapes).map(([k, [rows, cols]]) => [k, { rows, cols, data: dec(k) }])),
+      frozen: j.config.frozen,
+    };
+    expect(JSON.stringify(AdaptedLinear.fromJSON(old as never).toJSON())).toBe(JSON.stringify(j));
+  });
+});
+
+describe('AdaptedLinear.fromJSON checks every field with a typed error', () => {
+  const p = pissaInit(W, 2, { alpha: 4 });
+  const j = JSON.parse(JSON.stringify(new AdaptedLinear({ base: p.Wres, bias, adapter: { kind: 'lora', A: p.A, B: p.B, scale: p.scale } }).toJSON())) as AdaptedLinearJSON;
+  const cfg = (c: Partial<AdaptedLinearJSON['config']>) => ({ ...j, config: { ...j.config, ...c } }) as AdaptedLinearJSON;
+  it('config', () => {
+    expect(() => AdaptedLinear.fromJSON({ ...j, type: 'Linear' } as never)).toThrow(/type must be 'AdaptedLinear'/);
+    expect(() => AdaptedLinear.fromJSON(cfg({ kind: 'dora' as never }))).toThrow(/kind must be one of/);
+    expect(() => AdaptedLinear.fromJSON(cfg({ scale: Number.NaN }))).toThrow(DomainError);
+    expect(() => AdaptedLinear.fromJSON(cfg({ merged: 1 as never }))).toThrow(/merged must be a boolean/);
+    expect(() => AdaptedLinear.fromJSON(cfg({ frozen: [1] as never }))).toThrow(/frozen/);
+    expect(() => AdaptedLinear.fromJSON(cfg({ shapes: { ...j.config.shapes, A: [2, -5] } }))).toThrow(/shapes\.A/);
+    expect(() => AdaptedLinear.fromJSON(cfg({ outFeatures: 1e9 }))).toThrow(ShapeError);
+  });
+  it('state', () => {
+    expect(() => AdaptedLinear.fromJSON({ ...j, state: { ...j.state, bias: encodeArray(new Float64Array(5)) } })).toThrow(/bias has 5 entries, expected 6/);
+    expect(() => AdaptedLinear.fromJSON({ ...j, state: { ...j.state, base: encodeArray(new Float64Array(30).fill(Number.NaN)) } })).toThrow(/base\[0\] is NaN/);
+    const { B: _, ...noB } = j.state.tensors;
+    expect(() => AdaptedLinear.fromJSON({ ...j, state: { ...j.state, tensors: noB } })).toThrow(DomainError);
+    // recorded shapes that do not fit the base: the constructor's ShapeError
+    expect(() => AdaptedLinear.fromJSON({ ...cfg({ shapes: { ...j.config.shapes, A: [1, 10] } }) })).toThrow(ShapeError);
+    expect(() => AdaptedLinear.fromJSON({ type: 'AdaptedLinear', kind: 'lora', base: 3 } as never)).toThrow(DomainError);
   });
 });

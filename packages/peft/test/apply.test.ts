@@ -2,16 +2,11 @@ import { DomainError, type Matrix, matmul, rng } from '@x/gpu';
 import { Adam, assertGradCheck, fit, Linear, lmCrossEntropy, type Module, moduleFromJSON, namedModules, stateDict, TransformerLM } from '@x/nn';
 import { describe, expect, it } from 'vitest';
 import { AdaptedLinear, type AdapterKindName, applyAdapters, loadPeftAdapter, registerAdaptedLinear, savePeftAdapter } from '../src';
+import { maxAbsDiff } from '@x/test-utils';
 
 const cfg = { vocabSize: 9, dim: 8, numLayers: 2, numHeads: 2, numKvHeads: 1, hidden: 12, initStd: 0.3, seed: 4 };
 const ids: Matrix = { rows: 2, cols: 5, data: Float64Array.from([1, 4, 0, 8, 3, 2, 2, 7, 5, 6]) };
 const targets: Matrix = { rows: 2, cols: 5, data: Float64Array.from([4, 0, 8, 3, 1, 2, 7, 5, 6, 0]) };
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 /** The full fine-tuning gradient of every q/v projection on one batch (LoRA-SB's input). */
 function fullGradients(lm: TransformerLM): Map<string, Matrix> {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { readSafetensors } from '@x/safetensors/node';
 import { describe, expect, it } from 'vitest';
 import { loadPeftAdapterDir } from '../src/node';
-import { bf16HalfUlp, expected, MODEL, MODEL_DIR, maxAbsDiff, product } from './model-fixtures';
+import { bf16HalfUlp, expected, MODEL, MODEL_DIR, product } from './model-fixtures';
+import { maxAbsDiff } from '@x/test-utils';
 
 // The built bin (turbo runs `build` before `test`), run as a user would.
 const CLI = join(__dirname, '..', 'dist', 'cli.js');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DomainError, type Matrix, matmul, matrix, randn, ShapeError } from '@x/gpu';
 import { gradCheck, Linear, Sequential, Tanh } from '@x/nn';
 import { crossInit, crossInitRegularizer } from '../src';
-import fx from './fixtures/cross_init.json';
+import fx from './fixtures/cross-init.json';
 
 describe('Cross Initialization', () => {
   const d = 6;

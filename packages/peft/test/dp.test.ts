@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { DEFAULT_RDP_ORDERS, dpFedAvg, dpMean, dpNoiseMultiplier, MAX_RDP_ORDER, rdpEpsilon, rdpSubsampledGaussian } from '../src';
-import fx from './fixtures/dp_rdp.json';
+import fx from './fixtures/dp-rdp.json';
+import { entryRel } from '@x/test-utils';
 
-const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+/** |a - b| / |b| of two scalars. */
+const rel = (a: number, b: number) => entryRel([a], [b]);
 
 describe('RDP accountant for the subsampled Gaussian', () => {
   it('q = 1 is the Gaussian mechanism: ε(α) = α / (2σ²); q = 0 costs nothing', () => {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadFixture } from '@x/test-utils';
 
 export const MODEL_DIR = join(__dirname, 'fixtures', 'model');
 export const MODEL = join(MODEL_DIR, 'tiny-llama.safetensors');
@@ -22,14 +22,7 @@ export interface ModelExpected {
   eva: Record<string, { V: number[]; S: number[] }>;
 }
 
-export const expected: ModelExpected = JSON.parse(readFileSync(join(MODEL_DIR, 'expected.json'), 'utf8'));
-
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
+export const expected: ModelExpected = loadFixture<ModelExpected>(import.meta.url, 'model/expected.json');
 
 /** Half a bf16 unit in the last place of |x| (what one round-to-nearest can move x). */
 export function bf16HalfUlp(x: number): number {

@@ -18,7 +18,8 @@ import {
   savePeftAdapter,
 } from '../src/index';
 import { loadPeftAdapterDir } from '../src/node';
-import { bf16HalfUlp, expected, MODEL, MODEL_DIR, maxAbsDiff, product } from './model-fixtures';
+import { bf16HalfUlp, expected, MODEL, MODEL_DIR, product } from './model-fixtures';
+import { maxAbsDiff } from '@x/test-utils';
 
 const dir = (name: string) => join(MODEL_DIR, name);
 const files = (name: string) => ({

@@ -4,7 +4,7 @@ import { svd } from '@x/linalg';
 import { ContainerModule, Linear, type Module, type ModuleJSON, mseLoss, namedModules, Tanh } from '@x/nn';
 import { AdaptedLinear, addSorsaRegularizerGrad, applyAdapters, loraSbGradient, loraSbGradients, loraSbInit, sorsaInit, sorsaRegularizer, svfitInit } from '../src';
 import { trainMse } from '../src/experiments/train';
-import { relErr } from './helpers';
+import { relFro } from '@x/test-utils';
 
 /** Central difference (f(v + h) - f(v - h)) / 2h in entry k of `data` (restored afterwards). */
 function centralDiff(data: Float64Array, k: number, f: () => number, h = 1e-6): number {
@@ -41,9 +41,9 @@ describe('svfitInit energy rule', () => {
     const a = svfitInit(W, { energy: 0.99 });
     const b = svfitInit(W, 4);
     for (let i = 0; i < 4; i++) expect(a.sigma[i]).toBeCloseTo([4, 2, 1, 0.5][i]!, 12);
-    expect(relErr(a.Wres, b.Wres)).toBeLessThan(1e-10);
+    expect(relFro(a.Wres, b.Wres)).toBeLessThan(1e-10);
     const layer = new AdaptedLinear({ base: a.Wres, adapter: { kind: 'svfit', U: a.U, V: a.V, sigma: a.sigma } });
-    expect(relErr(layer.effectiveWeight(), W)).toBeLessThan(1e-13);
+    expect(relFro(layer.effectiveWeight(), W)).toBeLessThan(1e-13);
   });
 
   it('rejects a threshold outside (0, 1] and unknown rule keys, naming svfitInit', () => {
@@ -131,7 +131,7 @@ describe('loraSbGradient', () => {
       const g = matmul(R, b.x, { transA: true });
       for (let k = 0; k < 20; k++) ref.data[k]! += g.data[k]!;
     }
-    expect(relErr(G, ref)).toBeLessThan(1e-13);
+    expect(relFro(G, ref)).toBeLessThan(1e-13);
     const sb = loraSbInit(G, 2, { eta: 1e-2, exact: true });
     expect(sb.deltaW1.data.every((v, k) => v === -1e-2 * Math.sign(G.data[k]!))).toBe(true);
   });

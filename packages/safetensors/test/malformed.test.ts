@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors as readNode } from '../src/node';
 import { readSafetensors, SafetensorsError } from '../src/index';
-import { FIXTURES, fixtureBytes, fixtureJson } from './helpers';
+import { FIXTURES } from './helpers';
+import { fixtureBytes, loadFixture } from '@x/test-utils';
 
-const expected = fixtureJson<Record<string, string>>('bad/expected.json');
+const expected = loadFixture<{ errors: Record<string, string> }>(import.meta.url, 'bad/expected.json').errors;
 
 describe('malformed files written by the numpy script', () => {
   it('covers every file in the directory', () => {
@@ -15,7 +16,7 @@ describe('malformed files written by the numpy script', () => {
 
   for (const [name, code] of Object.entries(expected)) {
     it(`${name}: ${code} from bytes, a Blob and a path`, async () => {
-      const bytes = fixtureBytes(`bad/${name}.safetensors`);
+      const bytes = fixtureBytes(import.meta.url, `bad/${name}.safetensors`);
       for (const source of [bytes, bytes.buffer as ArrayBuffer, new Blob([bytes as Uint8Array<ArrayBuffer>])]) {
         const err = await readSafetensors(source).then(
           () => null,
@@ -30,7 +31,7 @@ describe('malformed files written by the numpy script', () => {
   }
 
   it('every prefix of a valid file is refused with a typed error (never a raw exception)', async () => {
-    const good = fixtureBytes('dtypes.safetensors');
+    const good = fixtureBytes(import.meta.url, 'dtypes.safetensors');
     for (let n = 0; n < good.length; n += 7) {
       const err = await readSafetensors(good.subarray(0, n)).then(
         () => null,

@@ -12,7 +12,8 @@ import {
   type TensorToWrite,
   writeSafetensors,
 } from '../src/index';
-import { fixtureBytes, fixtureJson, num } from './helpers';
+import { num } from './helpers';
+import { fixtureBytes, loadFixture } from '@x/test-utils';
 
 interface Expected {
   metadata: Record<string, string>;
@@ -21,8 +22,8 @@ interface Expected {
   f16: { source: (number | string)[]; bits: number[] };
   bf16: { source: (number | string)[]; bits: number[] };
 }
-const expected = fixtureJson<Expected>('dtypes.json');
-const file = fixtureBytes('dtypes.safetensors');
+const expected = loadFixture<Expected>(import.meta.url, 'dtypes-decoded.json');
+const file = fixtureBytes(import.meta.url, 'dtypes.safetensors');
 
 describe('readSafetensors on the numpy-written file', () => {
   it('parses metadata, names in data order, shapes and offsets', async () => {

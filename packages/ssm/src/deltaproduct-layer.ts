@@ -1,5 +1,5 @@
-import { assertMatrix, DomainError, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
-import type { Module, ModuleJSON, Parameter } from '@x/nn';
+import { assertMatrix, DomainError, type EncodedArray, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { checkInt } from './complex';
 import { type DeltaProductInputs, deltaProductBackward, deltaProductRecurrence } from './deltaproduct';
 
@@ -22,6 +22,30 @@ export interface DeltaProductLayerOptions {
 
 const NAMES = ['Wq', 'Wk', 'Wv', 'Wb', 'bb', 'wa', 'aLog', 'dtBias', 'Wo'] as const;
 type Name = (typeof NAMES)[number];
+
+/** Entries of each parameter for model width D, key/value dims dk/dv and n_h Householder steps. */
+const paramSizes = (D: number, dk: number, dv: number, nh: number): Record<Name, number> => ({
+  Wq: dk * D,
+  Wk: nh * dk * D,
+  Wv: nh * dv * D,
+  Wb: nh * D,
+  bb: nh,
+  wa: D,
+  aLog: 1,
+  dtBias: 1,
+  Wo: D * dv,
+});
+
+/**
+ * What {@link DeltaProductLayer.toJSON} returns: the @x state envelope, sizes and flags as
+ * `config`, the parameters `Wq`, `Wk`, `Wv`, `Wb`, `bb`, `wa`, `aLog`, `dtBias`, `Wo` (all of
+ * them, the gate's too when it is off) as bit-exact encoded arrays in `state`.
+ */
+export type DeltaProductLayerJSON = ModuleStateJSON<
+  'DeltaProductLayer',
+  { dModel: number; dk: number; dv: number; nh: number; negativeEigenvalues: boolean; gate: boolean },
+  Record<'Wq' | 'Wk' | 'Wv' | 'Wb' | 'bb' | 'wa' | 'aLog' | 'dtBias' | 'Wo', EncodedArray>
+>;
 
 const softplus = (x: number) => (x > 20 ? x : Math.log1p(Math.exp(x)));
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -57,7 +81,7 @@ export class DeltaProductLayer implements Module {
     this.gate = opts.gate ?? true;
     const { D, dk, dv, nh } = this;
     const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
-    const sizes: Record<Name, number> = { Wq: dk * D, Wk: nh * dk * D, Wv: nh * dv * D, Wb: nh * D, bb: nh, wa: D, aLog: 1, dtBias: 1, Wo: D * dv };
+    const sizes = paramSizes(D, dk, dv, nh);
     const p = {} as Record<Name, Float64Array>;
     for (const k of NAMES) p[k] = new Float64Array(sizes[k]);
     // Xavier-normal projections (fla uses xavier_uniform with gain 2^-2.5 at much larger widths).
@@ -250,27 +274,34 @@ export class DeltaProductLayer implements Module {
     for (const k of NAMES) this.g[k].fill(0);
   }
 
-  toJSON(): ModuleJSON & { type: 'DeltaProductLayer'; dModel: number; dk: number; dv: number; nh: number; negativeEigenvalues: boolean; gate: boolean; params: Record<string, number[]> } {
-    return {
-      type: 'DeltaProductLayer',
-      dModel: this.D,
-      dk: this.dk,
-      dv: this.dv,
-      nh: this.nh,
-      negativeEigenvalues: this.betaMax === 2,
-      gate: this.gate,
-      params: Object.fromEntries(NAMES.map((k) => [k, Array.from(this.p[k])])),
-    };
+  /** The state envelope: the sizes and flags as `config`, every projection (bit-exact) as `state`. */
+  toJSON(): DeltaProductLayerJSON {
+    return moduleJSON(
+      'DeltaProductLayer',
+      { dModel: this.D, dk: this.dk, dv: this.dv, nh: this.nh, negativeEigenvalues: this.betaMax === 2, gate: this.gate },
+      { ...this.p },
+    );
   }
 
-  static fromJSON(j: ReturnType<DeltaProductLayer['toJSON']>): DeltaProductLayer {
-    if (j?.type !== 'DeltaProductLayer') throw new DomainError(`DeltaProductLayer.fromJSON: expected type 'DeltaProductLayer'`);
-    const l = new DeltaProductLayer({ dModel: j.dModel, dk: j.dk, dv: j.dv, nh: j.nh, negativeEigenvalues: j.negativeEigenvalues, gate: j.gate });
-    for (const k of NAMES) {
-      const src = j.params[k];
-      if (!Array.isArray(src) || src.length !== l.p[k].length) throw new ShapeError(`DeltaProductLayer.fromJSON: ${k} must have ${l.p[k].length} numbers`);
-      l.p[k].set(src);
-    }
+  /**
+   * Rebuilds a layer from {@link DeltaProductLayer.toJSON} (or the unversioned format of earlier
+   * releases) with identical parameters. Sizes must be positive integers, the flags booleans and
+   * every parameter present, of the length the sizes imply and finite; lengths are checked before
+   * anything is allocated (DomainError for a wrong type or value, ShapeError for a wrong length).
+   */
+  static fromJSON(json: DeltaProductLayerJSON): DeltaProductLayer {
+    const fn = 'DeltaProductLayer.fromJSON';
+    const r = readModuleJSON(fn, 'DeltaProductLayer', json);
+    const D = r.int('dModel', 1);
+    const dk = r.int('dk', 1);
+    const dv = r.int('dv', 1);
+    const nh = r.int('nh', 1);
+    const negativeEigenvalues = r.bool('negativeEigenvalues');
+    const gate = r.bool('gate');
+    const values = {} as Record<Name, Float64Array>;
+    for (const k of NAMES) values[k] = r.f64(k, { length: paramSizes(D, dk, dv, nh)[k], finite: true });
+    const l = new DeltaProductLayer({ dModel: D, dk, dv, nh, negativeEigenvalues, gate });
+    for (const k of NAMES) l.p[k].set(values[k]);
     return l;
   }
 }

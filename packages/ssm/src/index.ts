@@ -35,12 +35,13 @@ export {
 export { S3_ELEMENTS, s3Compose, s3Householder, s3TrackDeltaProduct, s3WordProblem } from './s3';
 export {
   DeltaProductClassifier,
+  type DeltaProductClassifierJSON,
   type DeltaProductClassifierOptions,
 } from './word-problem';
 export { monomialExponents, type TensorAttentionInputs, tensorAttention, tensorAttentionPoly } from './tensor-attention';
 export { transferDense, transferDiag } from './transfer';
 export { type PtdOptions, type PtdResult, ptdInit, ptdOutput, spectralNorm } from './ptd';
-export { S4DLayer, type S4DLayerOptions, type S4DParameter } from './s4d-layer';
+export { S4DLayer, type S4DLayerJSON, type S4DLayerOptions, type S4DParameter } from './s4d-layer';
 export { eigConditionLoss, type PtdOptimizeOptions, ptdOptimize } from './ptd-optimize';
 export { type DplrParams, dplrKernel, hippoDplr } from './dplr';
-export { DeltaProductLayer, type DeltaProductLayerOptions } from './deltaproduct-layer';
+export { DeltaProductLayer, type DeltaProductLayerJSON, type DeltaProductLayerOptions } from './deltaproduct-layer';

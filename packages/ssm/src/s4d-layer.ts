@@ -1,5 +1,5 @@
-import { assertMatrix, DomainError, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
-import type { Module, ModuleJSON, Parameter } from '@x/nn';
+import { assertMatrix, DomainError, type EncodedArray, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { checkInt } from './complex';
 import { fftConv } from './fft-conv';
 import { type S4DInitKind, s4dInit } from './s4d-init';
@@ -24,6 +24,13 @@ export interface S4DLayerOptions {
 
 const PARAM_NAMES = ['logDt', 'logAReal', 'AImag', 'BRe', 'BIm', 'CRe', 'CIm', 'D'] as const;
 type ParamName = (typeof PARAM_NAMES)[number];
+
+/**
+ * What {@link S4DLayer.toJSON} returns: the @x state envelope, `channels` and `stateSize` as
+ * `config`, the parameters `logDt`, `logAReal`, `AImag`, `BRe`, `BIm`, `CRe`, `CIm`, `D` as
+ * bit-exact encoded arrays in `state`.
+ */
+export type S4DLayerJSON = ModuleStateJSON<'S4DLayer', { channels: number; stateSize: number }, Record<'logDt' | 'logAReal' | 'AImag' | 'BRe' | 'BIm' | 'CRe' | 'CIm' | 'D', EncodedArray>>;
 
 /**
  * A trainable S4D convolution layer (S4D paper, Gu et al. 2022, Sec. 2 and Listing 1;
@@ -251,23 +258,28 @@ export class S4DLayer implements Module {
     for (const k of PARAM_NAMES) this.g[k].fill(0);
   }
 
-  toJSON(): ModuleJSON & { type: 'S4DLayer'; channels: number; stateSize: number; params: Record<string, number[]> } {
-    return {
-      type: 'S4DLayer',
-      channels: this.H,
-      stateSize: 2 * this.N2,
-      params: Object.fromEntries(PARAM_NAMES.map((k) => [k, Array.from(this.p[k])])),
-    };
+  /** The state envelope: `channels` and `stateSize` as `config`, every parameter (bit-exact) as `state`. */
+  toJSON(): S4DLayerJSON {
+    return moduleJSON('S4DLayer', { channels: this.H, stateSize: 2 * this.N2 }, { ...this.p });
   }
 
-  static fromJSON(j: { type: string; channels: number; stateSize: number; params: Record<string, number[]> }): S4DLayer {
-    if (j?.type !== 'S4DLayer') throw new DomainError(`S4DLayer.fromJSON: expected type 'S4DLayer', got ${String(j?.type)}`);
-    const l = new S4DLayer({ channels: j.channels, stateSize: j.stateSize });
-    for (const k of PARAM_NAMES) {
-      const src = j.params[k];
-      if (!Array.isArray(src) || src.length !== l.p[k].length) throw new ShapeError(`S4DLayer.fromJSON: ${k} must have ${l.p[k].length} numbers`);
-      l.p[k].set(src);
-    }
+  /**
+   * Rebuilds a layer from {@link S4DLayer.toJSON} (or the unversioned format of earlier
+   * releases) with identical parameters. `channels` must be a positive integer, `stateSize` an
+   * even integer >= 2, and every parameter present, of its length (H or H·N/2) and finite;
+   * lengths are checked before anything is allocated (DomainError for a wrong type or value,
+   * ShapeError for a wrong length).
+   */
+  static fromJSON(json: S4DLayerJSON): S4DLayer {
+    const fn = 'S4DLayer.fromJSON';
+    const r = readModuleJSON(fn, 'S4DLayer', json);
+    const channels = r.int('channels', 1);
+    const stateSize = r.int('stateSize', 2);
+    if (stateSize % 2) throw new DomainError(`${fn}: stateSize must be even, got ${stateSize}`);
+    const values = {} as Record<ParamName, Float64Array>;
+    for (const k of PARAM_NAMES) values[k] = r.f64(k, { length: k === 'logDt' || k === 'D' ? channels : (channels * stateSize) / 2, finite: true });
+    const l = new S4DLayer({ channels, stateSize });
+    for (const k of PARAM_NAMES) l.p[k].set(values[k]);
     return l;
   }
 }

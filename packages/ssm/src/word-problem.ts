@@ -1,6 +1,6 @@
-import { DomainError, type Rng, rng as makeRng } from '@x/gpu';
+import { DomainError, type EncodedArray, type Rng, rng as makeRng } from '@x/gpu';
 import { checkAborted, checkAlloc, checkOptions, checkSize, checkSteps, describe } from '@x/gpu/checks';
-import { Adam, type Parameter } from '@x/nn';
+import { Adam, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { checkInt } from './complex';
 import { deltaProductBackward, deltaProductRecurrence } from './deltaproduct';
 import { s3WordProblem } from './s3';
@@ -20,6 +20,18 @@ export interface DeltaProductClassifierOptions {
 }
 
 const NAMES = ['key', 'value', 'beta', 'query', 'h0', 'wOut', 'bOut'] as const;
+type ClassifierParam = (typeof NAMES)[number];
+
+/**
+ * What {@link DeltaProductClassifier.toJSON} returns: the @x state envelope, `nh`, `betaMax`,
+ * `d` and `vocab` as `config`, the parameters `key`, `value`, `beta`, `query`, `h0`, `wOut`,
+ * `bOut` as bit-exact encoded arrays in `state`.
+ */
+export type DeltaProductClassifierJSON = ModuleStateJSON<
+  'DeltaProductClassifier',
+  { nh: number; betaMax: 1 | 2; d: number; vocab: number },
+  Record<'key' | 'value' | 'beta' | 'query' | 'h0' | 'wOut' | 'bOut', EncodedArray>
+>;
 
 /**
  * A one-layer DeltaProduct sequence classifier for group word problems (DeltaProduct paper
@@ -204,24 +216,31 @@ export class DeltaProductClassifier {
     return n ? ok / n : 0;
   }
 
-  toJSON(): { type: 'DeltaProductClassifier'; nh: number; betaMax: 1 | 2; d: number; vocab: number; params: Record<string, number[]> } {
-    return {
-      type: 'DeltaProductClassifier',
-      nh: this.nh,
-      betaMax: this.betaMax,
-      d: this.d,
-      vocab: this.vocab,
-      params: Object.fromEntries(NAMES.map((n, i) => [n, Array.from(this.params[i]!)])),
-    };
+  /** The state envelope: sizes and `betaMax` as `config`, every parameter (bit-exact) as `state`. */
+  toJSON(): DeltaProductClassifierJSON {
+    const state = Object.fromEntries(NAMES.map((n, i) => [n, this.params[i]!])) as Record<ClassifierParam, Float64Array>;
+    return moduleJSON('DeltaProductClassifier', { nh: this.nh, betaMax: this.betaMax, d: this.d, vocab: this.vocab }, state);
   }
 
-  static fromJSON(j: ReturnType<DeltaProductClassifier['toJSON']>): DeltaProductClassifier {
-    const m = new DeltaProductClassifier({ nh: j.nh, betaMax: j.betaMax, d: j.d, vocab: j.vocab });
-    NAMES.forEach((n, i) => {
-      const src = j.params[n];
-      if (!src || src.length !== m.params[i]!.length) throw new DomainError(`DeltaProductClassifier.fromJSON: bad ${n}`);
-      m.params[i]!.set(src);
-    });
+  /**
+   * Rebuilds a classifier from {@link DeltaProductClassifier.toJSON} (or the unversioned format
+   * of earlier releases) with identical parameters. `nh` and `d` must be positive integers,
+   * `vocab` an integer >= 2, `betaMax` 1 or 2, and every parameter present, of the length the
+   * sizes imply and finite; lengths are checked before anything is allocated (DomainError for a
+   * wrong type or value, ShapeError for a wrong length).
+   */
+  static fromJSON(json: DeltaProductClassifierJSON): DeltaProductClassifier {
+    const fn = 'DeltaProductClassifier.fromJSON';
+    const r = readModuleJSON(fn, 'DeltaProductClassifier', json);
+    const nh = r.int('nh', 1);
+    const d = r.int('d', 1);
+    const vocab = r.int('vocab', 2);
+    const betaMax = r.number('betaMax');
+    if (betaMax !== 1 && betaMax !== 2) throw new DomainError(`${fn}: config.betaMax must be 1 or 2, got ${betaMax}`);
+    const sizes = [nh * vocab * d, nh * vocab * d, nh * vocab, vocab * d, d * d, vocab * d, vocab];
+    const values = NAMES.map((n, i) => r.f64(n, { length: sizes[i]!, finite: true }));
+    const m = new DeltaProductClassifier({ nh, betaMax, d, vocab });
+    for (let i = 0; i < values.length; i++) m.params[i]!.set(values[i]!);
     return m;
   }
 }

@@ -2,9 +2,10 @@ import { ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type DeltaProductInputs, deltaProductBackward, deltaProductChunked, deltaProductRecurrence } from '../src';
-import { fixture, relMax } from './helpers';
+import { loadFixture, relMax } from '@x/test-utils';
+import type { Untyped } from './helpers';
 
-const F = fixture('ssm_deltaproduct.json');
+const F = loadFixture<Untyped>(import.meta.url, 'deltaproduct-recurrence.json');
 
 function fromCase(c: Record<string, number[] | number>): DeltaProductInputs {
   const f = (n: string) => Float64Array.from(c[n] as number[]);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { denseDiscretize, denseSsmKernel, dplrKernel, hippoDplr, hippoLegS } from '../src';
-import { fixture, relMax } from './helpers';
+import { loadFixture, relMax } from '@x/test-utils';
+import type { Untyped } from './helpers';
 
-const F = fixture('ssm_s4d.json');
+const F = loadFixture<Untyped>(import.meta.url, 's4d-kernels.json');
 
 /** Ct = (C (I - Ā^L)) V for the dense bilinear system. */
 function truncatedC(N: number, C: ArrayLike<number>, dt: number, L: number, V: { re: { data: Float64Array }; im: { data: Float64Array } }) {

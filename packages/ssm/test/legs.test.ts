@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { denseSsmKernel, hippoLegS, hippoNormalEig, s4dInit } from '../src';
-import { fixture, relMax } from './helpers';
+import { loadFixture, relMax } from '@x/test-utils';
+import type { Untyped } from './helpers';
 
-const F = fixture('ssm_s4d.json');
+const F = loadFixture<Untyped>(import.meta.url, 's4d-kernels.json');
 
 describe('stable diagonalization of the HiPPO-LegS normal part', () => {
   it('eigenvalues -1/2 + i w match numpy eigh(-iS), sorted by imaginary part', () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { hippoLegS, hippoNormalEig, ptdInit, ptdOutput, transferDense, transferDiag } from '../src';
-import { cx, fixture } from './helpers';
+import { cx, type Untyped } from './helpers';
+import { loadFixture } from '@x/test-utils';
 
-const F = fixture('ssm_ptd.json');
+const F = loadFixture<Untyped>(import.meta.url, 'ptd-transfer.json');
 const s = { re: new Float64Array(F.w.length), im: Float64Array.from(F.w as number[]) };
 
 function maxAbsDiff(a: { re: Float64Array; im: Float64Array }, b: { re: number[]; im: number[] }): number {

@@ -15,9 +15,10 @@ import {
   s4dKernelBank,
   s4dRecurrence,
 } from '../src';
-import { cx, fixture, relMax } from './helpers';
+import { cx, type Untyped } from './helpers';
+import { loadFixture, relMax } from '@x/test-utils';
 
-const F = fixture('ssm_s4d.json');
+const F = loadFixture<Untyped>(import.meta.url, 's4d-kernels.json');
 
 describe('HiPPO matrices', () => {
   it('LegS matches the numpy fixture and the contract formula', () => {

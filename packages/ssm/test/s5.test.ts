@@ -2,7 +2,7 @@ import { DomainError, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fftConv, hippoNormalEig, parallelScan, s4dKernel, s5Apply, s5Init, sequentialScan } from '../src';
-import { relMax } from './helpers';
+import { relMax } from '@x/test-utils';
 
 describe('associative scan', () => {
   it('property: parallel scan == sequential scan (any T, P)', () => {

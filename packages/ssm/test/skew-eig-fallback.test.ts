@@ -1,4 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { loadFixture, relMax } from '@x/test-utils';
+import type { Untyped } from './helpers';
 
 // Without @x/linalg's eighComplex, skewEig falls back to eigh of the real 2N x 2N embedding.
 vi.mock('@x/linalg', async (orig) => {
@@ -7,9 +9,8 @@ vi.mock('@x/linalg', async (orig) => {
 });
 
 import { hippoNormalEig } from '../src';
-import { fixture, relMax } from './helpers';
 
-const F = fixture('ssm_s4d.json');
+const F = loadFixture<Untyped>(import.meta.url, 's4d-kernels.json');
 
 describe('skewEig fallback (real embedding through eigh)', () => {
   it('gives the same eigenvalues as numpy eigh(-iS) and a unitary V', () => {

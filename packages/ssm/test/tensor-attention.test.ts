@@ -1,9 +1,10 @@
 import { ShapeError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { monomialExponents, tensorAttention, tensorAttentionPoly } from '../src';
-import { fixture, relMax } from './helpers';
+import { loadFixture, relMax } from '@x/test-utils';
+import type { Untyped } from './helpers';
 
-const F = fixture('ssm_tensor_attention.json');
+const F = loadFixture<Untyped>(import.meta.url, 'tensor-attention-einsum.json');
 const mat = (n: number, d: number, a: number[]) => ({ rows: n, cols: d, data: Float64Array.from(a) });
 
 describe('tensor attention', () => {

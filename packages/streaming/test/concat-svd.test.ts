@@ -2,7 +2,7 @@ import { DomainError, type Matrix, randn, ShapeError } from '@x/gpu';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ConcatEstimator, clusterBlocks, compressionRatio, concatError, concatErrorBound } from '../src';
-import fixture from './fixtures/concat.json';
+import fixture from './fixtures/concat-svd.json';
 import { mat } from './helpers';
 
 const EPS = 2.220446049250313e-16;

@@ -1,7 +1,7 @@
 import { DomainError, matrix, ShapeError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { OjaEstimator, RandomOrderEigenvector } from '../src';
-import fixture from './fixtures/eig.json';
+import fixture from './fixtures/eigenvector-spectra.json';
 import { absCos, asyncRows, mat, norm, rowOf } from './helpers';
 
 interface EigCase {

@@ -69,14 +69,3 @@ export function colSlice(a: Matrix, c0: number, c1: number): Matrix<Float64Array
 export function rowSlice(a: Matrix, r0: number, r1: number): Matrix<Float64Array> {
   return { rows: r1 - r0, cols: a.cols, data: Float64Array.from(a.data.subarray(r0 * a.cols, r1 * a.cols)) };
 }
-
-/** max |a_ij - b_ij| / max(max |b_ij|, tiny). */
-export function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    s = Math.max(s, Math.abs(b[i]!));
-  }
-  return s === 0 ? d : d / s;
-}

@@ -1,9 +1,10 @@
 import { DomainError, type Matrix, matmul, ShapeError, sub } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { FrequentDirections, IncrementalPCA } from '../src';
-import fd from './fixtures/fd.json';
-import ipca from './fixtures/ipca.json';
-import { absCos, asyncRows, mat, maxRel, rowOf, rowSlice, symExtremes } from './helpers';
+import fd from './fixtures/frequent-directions-stream.json';
+import ipca from './fixtures/ipca-batches.json';
+import { absCos, asyncRows, mat, rowOf, rowSlice, symExtremes } from './helpers';
+import { relMax } from '@x/test-utils';
 
 const EPS = 2.220446049250313e-16;
 const X = mat(ipca.n, ipca.d, ipca.X);
@@ -18,15 +19,15 @@ describe('IncrementalPCA (EVA) against numpy batch PCA of the centred data', () 
   it('untruncated (k = d): components, singular values, EVR, mean and total SS equal batch PCA', () => {
     const p = fitInBatches(ipca.d, ipca.batch);
     expect(p.nSamples).toBe(ipca.n);
-    expect(maxRel(p.mean(), ipca.mean)).toBeLessThan(1e-14);
+    expect(relMax(p.mean(), ipca.mean)).toBeLessThan(1e-14);
     expect(Math.abs(p.totalSumSquares() - ipca.totalSS) / ipca.totalSS).toBeLessThan(1e-13);
     const S = p.singularValues();
-    expect(maxRel(S.subarray(0, ipca.k), ipca.S)).toBeLessThan(1e-13);
+    expect(relMax(S.subarray(0, ipca.k), ipca.S)).toBeLessThan(1e-13);
     const C = p.components();
     expect(C.rows).toBe(ipca.d);
     // Components up to roundoff/gap (svd_flip signs make them directly comparable).
-    expect(maxRel(C.data.subarray(0, ipca.k * ipca.d), ipca.components)).toBeLessThan(1e-11);
-    expect(maxRel(p.explainedVarianceRatio().subarray(0, ipca.k), ipca.evr)).toBeLessThan(1e-13);
+    expect(relMax(C.data.subarray(0, ipca.k * ipca.d), ipca.components)).toBeLessThan(1e-11);
+    expect(relMax(p.explainedVarianceRatio().subarray(0, ipca.k), ipca.evr)).toBeLessThan(1e-13);
   });
 
   it('truncated (k = 4 of d = 10): the spec check min |cos| with batch PCA, and EVR never above batch', () => {
@@ -51,7 +52,7 @@ describe('IncrementalPCA (EVA) against numpy batch PCA of the centred data', () 
       const ref = ipca.components.slice(c * ipca.d, (c + 1) * ipca.d);
       expect(absCos(C.data.subarray(c * ipca.d, (c + 1) * ipca.d), ref)).toBeGreaterThan(0.9999);
     }
-    expect(maxRel(p.singularValues(), ipca.S)).toBeLessThan(1e-3);
+    expect(relMax(p.singularValues(), ipca.S)).toBeLessThan(1e-3);
     const a = new IncrementalPCA({ components: ipca.k, svd: 'randomized', seed: 42, batchSize: 30 });
     for (let i = 0; i < 100; i++) a.update(rowOf(X, i));
     const b = IncrementalPCA.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
@@ -130,7 +131,7 @@ describe('FrequentDirections against a numpy implementation and its guarantee', 
       const BtB = matmul(B, B, { transA: true });
       const scale = c.tails[0]!;
       // Same deterministic algorithm; differences are roundoff through ~150 SVDs.
-      expect(maxRel(BtB.data, c.BtB)).toBeLessThan(1e-10);
+      expect(relMax(BtB.data, c.BtB)).toBeLessThan(1e-10);
       expect(Math.abs(f.shrinkTotal - c.shrink) / c.shrink).toBeLessThan(1e-10);
       const { norm, min } = await symExtremes(sub(AtA, BtB));
       expect(Math.abs(norm - c.err) / c.err).toBeLessThan(1e-9);
@@ -147,7 +148,7 @@ describe('FrequentDirections against a numpy implementation and its guarantee', 
     const f = new FrequentDirections({ dim: fd.d, ell: fd.d + 1 }).updateAll(A);
     expect(f.shrinkTotal).toBe(0);
     const B = f.sketch();
-    expect(maxRel(matmul(B, B, { transA: true }).data, AtA.data)).toBeLessThan(1e-12);
+    expect(relMax(matmul(B, B, { transA: true }).data, AtA.data)).toBeLessThan(1e-12);
   });
 
   it('checkpoint resumes bit-identically; bad rows throw and change nothing', () => {

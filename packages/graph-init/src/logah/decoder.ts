@@ -1,5 +1,5 @@
-import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
-import { Linear, type Module, type ModuleJSON, type Parameter, prefixParameters, ReLU, Sequential } from '@x/nn';
+import { assertMatrix, DomainError, type EncodedArray, type Matrix, ShapeError } from '@x/gpu';
+import { Linear, type Module, type ModuleStateJSON, moduleJSON, type Parameter, prefixParameters, ReLU, readModuleJSON, Sequential } from '@x/nn';
 
 /** Options of {@link LowRankDecoder}. */
 export interface LowRankDecoderOptions {
@@ -11,6 +11,12 @@ export interface LowRankDecoderOptions {
   maxSide: number;
   seed?: number;
 }
+
+/**
+ * What {@link LowRankDecoder.toJSON} returns: the @x state envelope, with the sizes as `config`
+ * and every parameter (`mlp.0.weight`, ..., `head.bias`) as a bit-exact encoded array in `state`.
+ */
+export type LowRankDecoderJSON = ModuleStateJSON<'LowRankDecoder', { hidden: number; rank: number; maxSide: number }, Record<string, EncodedArray>>;
 
 /**
  * Number of parameters of LoGAH's low-rank decoder: the MLP hid → 4hid → 8hid → 2r² (with
@@ -130,22 +136,31 @@ export class LowRankDecoder implements Module {
     this.head.zeroGrad();
   }
 
-  toJSON(): ModuleJSON {
-    const params: Record<string, number[]> = {};
-    for (const p of this.parameters()) params[p.name] = Array.from(p.value);
-    return { type: 'LowRankDecoder', hidden: this.hidden, rank: this.rank, maxSide: this.maxSide, params };
+  /** The state envelope: the sizes as `config`, every parameter by name (bit-exact) as `state`. */
+  toJSON(): LowRankDecoderJSON {
+    const params: Record<string, Float64Array> = {};
+    for (const p of this.parameters()) params[p.name] = p.value;
+    return moduleJSON('LowRankDecoder', { hidden: this.hidden, rank: this.rank, maxSide: this.maxSide }, params);
   }
 
-  /** Rebuilds a decoder from {@link LowRankDecoder.toJSON}, with identical parameter values. */
-  static fromJSON(json: unknown): LowRankDecoder {
-    const j = json as { type?: string; hidden: number; rank: number; maxSide: number; params: Record<string, number[]> };
-    if (!j || j.type !== 'LowRankDecoder' || typeof j.params !== 'object') throw new DomainError('LowRankDecoder.fromJSON: not a LowRankDecoder snapshot');
-    const d = new LowRankDecoder({ hidden: j.hidden, rank: j.rank, maxSide: j.maxSide });
-    for (const p of d.parameters()) {
-      const v = j.params[p.name];
-      if (!Array.isArray(v) || v.length !== p.value.length) throw new ShapeError(`LowRankDecoder.fromJSON: parameter ${p.name} missing or of the wrong length`);
-      p.value.set(v);
-    }
+  /**
+   * Rebuilds a decoder from {@link LowRankDecoder.toJSON} (or the unversioned format of earlier
+   * releases) with identical parameter values. Sizes must be positive integers and every
+   * parameter present, of its length and finite; the first and last MLP weights and the head
+   * are checked before anything is allocated, so sizes the arrays do not back are refused
+   * (DomainError for a wrong type or value, ShapeError for a wrong length).
+   */
+  static fromJSON(json: LowRankDecoderJSON): LowRankDecoder {
+    const fn = 'LowRankDecoder.fromJSON';
+    const r = readModuleJSON(fn, 'LowRankDecoder', json);
+    const hidden = r.int('hidden', 1);
+    const rank = r.int('rank', 1);
+    const maxSide = r.int('maxSide', 1);
+    r.f64('mlp.0.weight', { length: 4 * hidden * hidden });
+    r.f64('mlp.4.weight', { length: 2 * rank * rank * 8 * hidden });
+    r.f64('head.weight', { length: maxSide * rank });
+    const d = new LowRankDecoder({ hidden, rank, maxSide });
+    for (const p of d.parameters()) p.value.set(r.f64(p.name, { length: p.value.length, finite: true }));
     return d;
   }
 }

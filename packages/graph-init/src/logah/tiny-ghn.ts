@@ -1,5 +1,5 @@
-import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
-import { Linear, type Parameter, prefixParameters, ReLU, Sequential } from '@x/nn';
+import { DomainError, type EncodedArray, type Matrix, matmul } from '@x/gpu';
+import { Linear, type ModuleStateJSON, moduleJSON, type Parameter, prefixParameters, ReLU, readModuleJSON, Sequential } from '@x/nn';
 import { MLP_GRAPH_FEATURES, type MlpGraph } from './arch-graph';
 import { LowRankDecoder } from './decoder';
 
@@ -40,6 +40,17 @@ class MeanAggLayer {
 
 /** Which weight decoder a {@link TinyGhn} uses. */
 export type GhnDecoderKind = 'lowrank' | 'tile';
+
+/**
+ * What {@link TinyGhn.toJSON} returns: the @x state envelope, with the options as `config` and
+ * every parameter (`gnn1.self.weight`, ..., `decoder.head.bias` or `block.4.bias`) as a bit-exact
+ * encoded array in `state`.
+ */
+export type TinyGhnJSON = ModuleStateJSON<
+  'TinyGhn',
+  { hidden: number; decoder: GhnDecoderKind; rank: number; maxSide: number; block: number },
+  Record<string, EncodedArray>
+>;
 
 /** Options of {@link TinyGhn}. */
 export interface TinyGhnOptions {
@@ -177,23 +188,37 @@ export class TinyGhn {
     this.blockMlp?.zeroGrad();
   }
 
-  /** A JSON snapshot: options plus every parameter by name. */
-  toJSON(): { type: 'TinyGhn'; [key: string]: unknown } {
-    const params: Record<string, number[]> = {};
-    for (const p of this.parameters()) params[p.name] = Array.from(p.value);
-    return { type: 'TinyGhn', hidden: this.hidden, decoder: this.kind, rank: this.rank, maxSide: this.maxSide, block: this.block, params };
+  /** The state envelope: the options as `config`, every parameter by name (bit-exact) as `state`. */
+  toJSON(): TinyGhnJSON {
+    const params: Record<string, Float64Array> = {};
+    for (const p of this.parameters()) params[p.name] = p.value;
+    return moduleJSON('TinyGhn', { hidden: this.hidden, decoder: this.kind, rank: this.rank, maxSide: this.maxSide, block: this.block }, params);
   }
 
-  /** Rebuilds a hypernetwork from {@link TinyGhn.toJSON} with identical parameters. */
-  static fromJSON(json: unknown): TinyGhn {
-    const j = json as { type?: string; hidden: number; decoder: GhnDecoderKind; rank: number; maxSide: number; block: number; params: Record<string, number[]> };
-    if (!j || j.type !== 'TinyGhn' || typeof j.params !== 'object') throw new DomainError('TinyGhn.fromJSON: not a TinyGhn snapshot');
-    const g = new TinyGhn({ hidden: j.hidden, decoder: j.decoder, rank: j.rank, maxSide: j.maxSide, block: j.block });
-    for (const p of g.parameters()) {
-      const v = j.params[p.name];
-      if (!Array.isArray(v) || v.length !== p.value.length) throw new ShapeError(`TinyGhn.fromJSON: parameter ${p.name} missing or of the wrong length`);
-      p.value.set(v);
+  /**
+   * Rebuilds a hypernetwork from {@link TinyGhn.toJSON} (or the unversioned format of earlier
+   * releases) with identical parameters. Sizes must be positive integers, `decoder` one of
+   * 'lowrank' and 'tile', and every parameter present, of its length and finite; the arrays that
+   * pin each size are checked before anything is allocated (DomainError for a wrong type or
+   * value, ShapeError for a wrong length).
+   */
+  static fromJSON(json: TinyGhnJSON): TinyGhn {
+    const fn = 'TinyGhn.fromJSON';
+    const r = readModuleJSON(fn, 'TinyGhn', json);
+    const hidden = r.int('hidden', 1);
+    const decoder = r.string<GhnDecoderKind>('decoder', ['lowrank', 'tile']);
+    const rank = r.int('rank', 1);
+    const maxSide = r.int('maxSide', 1);
+    const block = r.int('block', 1);
+    r.f64('gnn2.self.weight', { length: hidden * hidden });
+    if (decoder === 'lowrank') {
+      r.f64('decoder.mlp.4.weight', { length: 2 * rank * rank * 8 * hidden });
+      r.f64('decoder.head.weight', { length: maxSide * rank });
+    } else {
+      r.f64('block.4.weight', { length: block * block * 8 * hidden });
     }
+    const g = new TinyGhn({ hidden, decoder, rank, maxSide, block });
+    for (const p of g.parameters()) p.value.set(r.f64(p.name, { length: p.value.length, finite: true }));
     return g;
   }
 }

@@ -42,9 +42,9 @@ export const s4dResolutionExperiment: Experiment = {
       const { x: xu, y: yu } = smoothDelayBatch(32, L, L / 2, rng(seed + 4242), { rate: r });
       const same = S4DLayer.fromJSON(layer.toJSON());
       kept.push(mseLoss(same.forward(xu), yu).value);
-      const json = layer.toJSON();
-      json.params.logDt = json.params.logDt!.map((v) => v - Math.log(r));
-      const moved = S4DLayer.fromJSON(json);
+      const moved = S4DLayer.fromJSON(layer.toJSON());
+      const logDt = moved.parameters().find((p) => p.name === 'logDt')!.value;
+      for (let h = 0; h < logDt.length; h++) logDt[h] = logDt[h]! - Math.log(r);
       scaled.push(mseLoss(moved.forward(xu), yu).value);
     }
     return experimentResult({
