@@ -10,8 +10,8 @@ const INV_SQRT_PI = 0.5641895835477563;
  * Stegun 7.1.6), a series of positive terms, so nothing cancels. Beyond: 1 - erfc(|x|).
  */
 export function erf(x: number): number {
-  // One comparison on the hot path (GELU calls this per element): NaN and non-numbers are refused.
-  if (typeof x !== 'number' || x !== x) throw notANumber('erf', x);
+  // Two cheap tests on the hot path (GELU calls this per element): NaN and non-numbers are refused.
+  if (typeof x !== 'number' || Number.isNaN(x)) throw notANumber('erf', x);
   const ax = Math.abs(x);
   if (ax >= 2.5) {
     const v = 1 - erfcContinuedFraction(ax);
@@ -30,7 +30,7 @@ export function erf(x: number): number {
 
 /** The complementary error function 1 - erf(x), accurate in relative terms for large positive x. */
 export function erfc(x: number): number {
-  if (typeof x !== 'number' || x !== x) throw notANumber('erfc', x);
+  if (typeof x !== 'number' || Number.isNaN(x)) throw notANumber('erfc', x);
   // Below 2, 1 - erf(x) loses at most a factor 1/erfc(2) ~ 200 in relative accuracy.
   if (x >= 2) return erfcContinuedFraction(x);
   return 1 - erf(x);

@@ -1,4 +1,4 @@
-import { type Matrix, type Rng } from '@x/gpu';
+import type { Matrix, Rng } from '@x/gpu';
 import { checkOneOf, checkOptions, checkRng, checkSize } from '@x/gpu/checks';
 import { sigmoid } from './activations';
 import { envelope, readEnvelope } from './envelope';
