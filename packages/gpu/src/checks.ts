@@ -163,8 +163,15 @@ export function checkVector(fn: string, name: string, x: unknown, n?: number): A
  * (default "inputs must be finite").
  */
 export function checkFinite(fn: string, name: string, x: Matrix | ArrayLike<number>, what = 'inputs must be finite'): void {
+  if (x === null || typeof x !== 'object') {
+    throw new ShapeError(`${fn}: ${name} must be a Matrix or an array of numbers, got ${describe(x)}`);
+  }
   const m = x as Partial<Matrix>;
-  const d: ArrayLike<number> = m.data !== undefined && typeof m.cols === 'number' ? m.data : (x as ArrayLike<number>);
+  const isArray = Array.isArray(x) || ArrayBuffer.isView(x);
+  // Anything that is not an array is a Matrix: its dims and data length must agree before
+  // the data is read (a "-3x-4" or a "2^31 x 2^31" with 12 entries is a ShapeError).
+  if (!isArray) assertMatrix(fn, name, x);
+  const d: ArrayLike<number> = isArray ? (x as ArrayLike<number>) : m.data!;
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     if (v - v !== 0) {
@@ -176,7 +183,7 @@ export function checkFinite(fn: string, name: string, x: Matrix | ArrayLike<numb
 /** `[i]` for an array, `[r, c]` for a matrix. */
 function indexOf(x: Matrix | ArrayLike<number>, i: number): string {
   const m = x as Partial<Matrix>;
-  if (m.data !== undefined && typeof m.cols === 'number' && m.cols > 0) {
+  if (!Array.isArray(x) && !ArrayBuffer.isView(x) && typeof m.cols === 'number' && m.cols > 0) {
     const r = Math.floor(i / m.cols);
     return `[${r}, ${i - r * m.cols}]`;
   }
@@ -201,8 +208,9 @@ export function checkOptions<T extends object>(fn: string, opts: T | undefined, 
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts)) {
     throw new DomainError(`${fn}: options must be an object, got ${describe(opts)}`);
   }
-  for (const k of Object.keys(opts)) {
-    if (!keys.includes(k)) {
+  // for-in, not Object.keys: no array is allocated (matmul and forward passes call this per call).
+  for (const k in opts) {
+    if (Object.hasOwn(opts, k) && !keys.includes(k)) {
       const valid = keys.length ? keys.join(', ') : '(none)';
       throw new DomainError(`${fn}: unknown option "${k}"; valid options are ${valid}`);
     }

@@ -1,4 +1,5 @@
 import { DomainError } from './errors';
+import { describe } from './limits';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const LOOKUP = new Int16Array(128).fill(-1);
@@ -61,6 +62,9 @@ function unbase64(fn: string, s: string): Uint8Array {
 
 /** Encodes a Float64Array or Int32Array bit-exactly (NaN payloads and -0 included). */
 export function encodeArray(x: Float64Array | Int32Array): EncodedArray {
+  if (!(x instanceof Float64Array) && !(x instanceof Int32Array)) {
+    throw new DomainError(`encodeArray: x must be a Float64Array or an Int32Array, got ${describe(x)}`);
+  }
   return { dtype: x instanceof Float64Array ? 'f64' : 'i32', length: x.length, b64: base64(toLittleEndianBytes(x)) };
 }
 

@@ -4,6 +4,7 @@
  * the inputs.
  * @packageDocumentation
  */
+import { checkNumber } from './checks';
 import { ShapeError } from './errors';
 import { alloc, assertMatrix, type Matrix } from './matrix';
 import { resultDtype } from './matmul';
@@ -17,7 +18,8 @@ function sameShape(fn: string, a: Matrix, b: Matrix): void {
 }
 
 function target(fn: string, a: Matrix, b: Matrix | null, out: Matrix | undefined): Matrix {
-  if (!out) return { rows: a.rows, cols: a.cols, data: alloc(b ? resultDtype(a, b) : a.data instanceof Float32Array ? 'float32' : 'float64', a.data.length) };
+  // Only `undefined` means "allocate": a null or other non-matrix `out` is a ShapeError.
+  if (out === undefined) return { rows: a.rows, cols: a.cols, data: alloc(b ? resultDtype(a, b) : a.data instanceof Float32Array ? 'float32' : 'float64', a.data.length) };
   assertMatrix(fn, 'out', out);
   if (out.rows !== a.rows || out.cols !== a.cols) {
     throw new ShapeError(`${fn}: out is ${out.rows}x${out.cols}, expected ${a.rows}x${a.cols}`);
@@ -55,6 +57,7 @@ export function hadamard(a: Matrix, b: Matrix, out?: Matrix): Matrix {
 /** alpha * a. `out` may alias `a`. */
 export function scale(a: Matrix, alpha: number, out?: Matrix): Matrix {
   assertMatrix('scale', 'a', a);
+  checkNumber('scale', 'alpha', alpha);
   const o = target('scale', a, null, out);
   const x = a.data, z = o.data;
   for (let i = 0; i < z.length; i++) z[i] = alpha * x[i]!;
@@ -63,6 +66,7 @@ export function scale(a: Matrix, alpha: number, out?: Matrix): Matrix {
 
 /** alpha * x + y as a new matrix (BLAS axpy without the in-place update; see {@link axpyInPlace}). */
 export function axpy(alpha: number, x: Matrix, y: Matrix, out?: Matrix): Matrix {
+  checkNumber('axpy', 'alpha', alpha);
   sameShape('axpy', x, y);
   const o = target('axpy', x, y, out);
   const u = x.data, v = y.data, z = o.data;
@@ -72,6 +76,7 @@ export function axpy(alpha: number, x: Matrix, y: Matrix, out?: Matrix): Matrix 
 
 /** y += alpha * x, in place; returns y. */
 export function axpyInPlace(alpha: number, x: Matrix, y: Matrix): Matrix {
+  checkNumber('axpyInPlace', 'alpha', alpha);
   sameShape('axpyInPlace', x, y);
   const u = x.data, v = y.data;
   for (let i = 0; i < v.length; i++) v[i]! += alpha * u[i]!;

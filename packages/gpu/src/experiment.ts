@@ -1,4 +1,6 @@
-import { checkAborted } from './checks';
+import { checkAborted, checkBoolean, checkOptions } from './checks';
+import { DomainError } from './errors';
+import { describe } from './limits';
 
 /**
  * The shape of a seeded, CPU-scale experiment that reproduces a paper's headline claim. Each
@@ -83,6 +85,8 @@ export interface Experiment {
 
 /** A check of one part of a claim (see {@link ExperimentCheck}). */
 export function check(statement: string, holds: boolean, measured: string, asserted = true): ExperimentCheck {
+  checkBoolean('check', 'holds', holds);
+  checkBoolean('check', 'asserted', asserted);
   return asserted ? { statement, holds, measured } : { statement, holds, measured, asserted: false };
 }
 
@@ -91,11 +95,16 @@ export function check(statement: string, holds: boolean, measured: string, asser
  * with its numbers, marked "inconclusive at quick size", and not asserted.
  */
 export function inconclusiveAtQuickSize(statement: string, holds: boolean, measured: string): ExperimentCheck {
+  checkBoolean('inconclusiveAtQuickSize', 'holds', holds);
   return check(`${statement} (inconclusive at quick size)`, holds, measured, false);
 }
 
 /** Builds a result whose `ok` is the conjunction of the asserted checks. */
 export function experimentResult(r: Omit<ExperimentResult, 'ok'>): ExperimentResult {
+  checkOptions('experimentResult', r, ['checks', 'summary', 'plots', 'metrics']);
+  if (r === undefined || !Array.isArray(r.checks)) {
+    throw new DomainError(`experimentResult: checks must be an array of ExperimentCheck, got ${describe(r?.checks)}`);
+  }
   return { ok: r.checks.every((c) => c.asserted === false || c.holds), ...r };
 }
 

@@ -5,6 +5,8 @@
  * for the whole factorization: `withWorkspace` allocates it there, and the kernels below run
  * in wasm when every operand lies in linear memory, on the JS loops otherwise.
  */
+import { checkFunction } from './checks';
+import { describe } from './limits';
 import { DomainError } from './errors';
 import { activeWasmRuntime, defaultWasmRuntime, type GemmOperand } from './gemm';
 import { checkGemvArgs, checkSymvArgs } from './kernel-checks';
@@ -14,7 +16,9 @@ import { PACK_BYTES } from './wasm/runtime';
 // operands never grow (and detach) an unshared memory.
 const GEMM_SCRATCH_BYTES = PACK_BYTES + 4096;
 
-function checkSpecs(specs: readonly (number | Float64Array)[]): void {
+function checkSpecs(specs: readonly (number | Float64Array)[], fn: unknown): void {
+  if (!Array.isArray(specs)) throw new DomainError(`withWorkspace: specs must be an array of lengths or Float64Arrays, got ${describe(specs)}`);
+  checkFunction('withWorkspace', 'fn', fn);
   for (const n of specs) {
     if (n instanceof Float64Array) continue;
     if (!Number.isInteger(n) || n < 0) throw new DomainError(`withWorkspace: lengths must be non-negative integers or Float64Arrays, got ${String(n)}`);
@@ -39,7 +43,7 @@ function synchronous<T>(out: T): T {
  * `extraBytes` reserves room for kernels whose operands lie outside the workspace.
  */
 export function withWorkspace<T>(specs: readonly (number | Float64Array)[], fn: (...arrays: Float64Array[]) => T, extraBytes = 0): T {
-  checkSpecs(specs);
+  checkSpecs(specs, fn);
   const rt = defaultWasmRuntime();
   if (!rt) return synchronous(fn(...specs.map((s) => (typeof s === 'number' ? new Float64Array(s) : s))));
   const top = rt.mark();

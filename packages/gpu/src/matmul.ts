@@ -1,3 +1,4 @@
+import { checkBoolean, checkOptions } from './checks';
 import { matmulShape } from './device/validate';
 import { ShapeError } from './errors';
 import { gemmAccumulate } from './gemm';
@@ -6,9 +7,13 @@ import type { GramOptions, MatmulOptions } from './matmul-options';
 
 export type { GramOptions, MatmulOptions } from './matmul-options';
 
+const MATMUL_KEYS = ['transA', 'transB', 'out', 'accumulate', 'backend'];
+
 
 /** Result dtype of a binary op: float32 only when both operands are float32. */
 export function resultDtype(a: Matrix, b: Matrix): DType {
+  assertMatrix('resultDtype', 'a', a);
+  assertMatrix('resultDtype', 'b', b);
   return dtypeOf(a) === 'float32' && dtypeOf(b) === 'float32' ? 'float32' : 'float64';
 }
 
@@ -22,10 +27,13 @@ export function resultDtype(a: Matrix, b: Matrix): DType {
 export function matmul(a: Matrix, b: Matrix, opts: MatmulOptions = {}): Matrix {
   assertMatrix('matmul', 'a', a);
   assertMatrix('matmul', 'b', b);
+  checkOptions('matmul', opts, MATMUL_KEYS);
   const { transA = false, transB = false } = opts;
+  checkBoolean('matmul', 'transA', transA);
+  checkBoolean('matmul', 'transB', transB);
   const { m, n, k } = matmulShape(a, b, transA, transB);
   let out = opts.out;
-  if (out) {
+  if (out !== undefined) {
     assertMatrix('matmul', 'out', out);
     if (out.rows !== m || out.cols !== n) {
       throw new ShapeError(`matmul: out is ${out.rows}x${out.cols}, expected ${m}x${n} for a ${a.rows}x${a.cols} by b ${b.rows}x${b.cols}`);
@@ -59,7 +67,8 @@ export function matmul(a: Matrix, b: Matrix, opts: MatmulOptions = {}): Matrix {
  */
 export function gram(a: Matrix, opts: GramOptions = {}): Matrix {
   assertMatrix('gram', 'a', a);
-  const outer = opts.outer ?? false;
+  checkOptions('gram', opts, ['outer', 'backend']);
+  const outer = checkBoolean('gram', 'outer', opts.outer ?? false);
   const n = outer ? a.rows : a.cols;
   const k = outer ? a.cols : a.rows;
   const dtype = dtypeOf(a);

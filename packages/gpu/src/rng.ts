@@ -184,11 +184,15 @@ export function randu(rows: number, cols: number, seed: number | Rng = 0, lo = 0
   return { rows, cols, data: r.fillUniform(new Float64Array(n), lo, hi) };
 }
 
-/** True when `x` looks like an {@link Rng} (has the methods the library calls). */
+const RNG_METHODS = ['uniform', 'uniformIn', 'normal', 'int', 'nextU32', 'fillNormal', 'fillUniform', 'shuffle', 'state', 'split'] as const;
+
+/** True when `x` looks like an {@link Rng} (has every method of the interface). */
 export function isRng(x: unknown): x is Rng {
   if (x === null || typeof x !== 'object') return false;
-  const r = x as Partial<Rng>;
-  return typeof r.uniform === 'function' && typeof r.normal === 'function' && typeof r.fillNormal === 'function' && typeof r.nextU32 === 'function';
+  const r = x as Record<string, unknown>;
+  // Every method of the interface: a look-alike missing one fails here, not deep inside a caller.
+  for (const m of RNG_METHODS) if (typeof r[m] !== 'function') return false;
+  return true;
 }
 
 /** A generator from a seed (a non-negative safe integer) or an {@link Rng}; a DomainError naming `fn` otherwise. */

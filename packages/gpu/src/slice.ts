@@ -1,3 +1,4 @@
+import { checkVector } from './checks';
 import { DomainError, ShapeError } from './errors';
 import { assertMatrix, type Matrix } from './matrix';
 
@@ -6,7 +7,8 @@ function checkCount(fn: string, what: string, k: number, max: number): void {
 }
 
 function target(fn: string, rows: number, cols: number, out: Matrix<Float64Array> | undefined): Matrix<Float64Array> {
-  if (!out) return { rows, cols, data: new Float64Array(rows * cols) };
+  // Only `undefined` means "allocate": a null or other non-matrix `out` is a ShapeError.
+  if (out === undefined) return { rows, cols, data: new Float64Array(rows * cols) };
   assertMatrix(fn, 'out', out);
   if (out.rows !== rows || out.cols !== cols) throw new ShapeError(`${fn}: out is ${out.rows}x${out.cols}, expected ${rows}x${cols}`);
   return out;
@@ -48,6 +50,7 @@ export function leadingRows(a: Matrix, k: number, out?: Matrix<Float64Array>): M
  */
 export function scaleRows(a: Matrix, d: ArrayLike<number>, out?: Matrix<Float64Array>): Matrix<Float64Array> {
   assertMatrix('scaleRows', 'a', a);
+  checkVector('scaleRows', 'd', d);
   if (d.length < a.rows) throw new ShapeError(`scaleRows: d has ${d.length} entries, need ${a.rows} (the rows of a)`);
   const o = target('scaleRows', a.rows, a.cols, out);
   for (let i = 0; i < a.rows; i++) {
@@ -64,6 +67,7 @@ export function scaleRows(a: Matrix, d: ArrayLike<number>, out?: Matrix<Float64A
  */
 export function scaleCols(a: Matrix, d: ArrayLike<number>, out?: Matrix<Float64Array>): Matrix<Float64Array> {
   assertMatrix('scaleCols', 'a', a);
+  checkVector('scaleCols', 'd', d);
   if (d.length < a.cols) throw new ShapeError(`scaleCols: d has ${d.length} entries, need ${a.cols} (the columns of a)`);
   const o = target('scaleCols', a.rows, a.cols, out);
   for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) o.data[i * a.cols + j] = a.data[i * a.cols + j]! * d[j]!;

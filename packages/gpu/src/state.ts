@@ -21,6 +21,9 @@ export const STATE_VERSION = 2;
 
 /** Builds an envelope; `arrays` in `state` must already be encoded (see {@link encodeArray}). */
 export function stateJSON<T extends string, C, S>(type: T, config: C, state: S): StateJSON<T, C, S> {
+  if (typeof type !== 'string') throw new DomainError(`stateJSON: type must be a string, got ${describe(type)}`);
+  if (!isRecord(config)) throw new DomainError(`stateJSON: config must be an object, got ${describe(config)}`);
+  if (!isRecord(state)) throw new DomainError(`stateJSON: state must be an object, got ${describe(state)}`);
   return { type, version: STATE_VERSION, config, state };
 }
 
@@ -29,6 +32,7 @@ export function stateJSON<T extends string, C, S>(type: T, config: C, state: S):
  * corrupted text) becomes a {@link DomainError} naming `fn`.
  */
 export function parseStateText(fn: string, text: string): unknown {
+  if (typeof text !== 'string') throw new DomainError(`${fn}: the saved state must be JSON text or an object, got ${describe(text)}`);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -61,7 +65,9 @@ export class StateReader {
     readonly fn: string,
     readonly obj: Record<string, unknown>,
     readonly path: string,
-  ) {}
+  ) {
+    if (!isRecord(obj)) throw new DomainError(`${fn}: ${path || 'the saved state'} must be an object, got ${describe(obj)}`);
+  }
 
   private where(key: string): string {
     return this.path ? `${this.path}.${key}` : key;

@@ -1,5 +1,6 @@
 import { DomainError, type EncodedArray, type Matrix, ShapeError } from '@x/gpu';
-import { checkGrad, checkInput, type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
+import { checkShape } from '@x/gpu/checks';
+import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { type RationalInit, rationalInit } from './rational-inits';
 import { checkRationalCoefficients, checkRationalForm, RATIONAL_DEN, RATIONAL_NUM, type RationalCoefficients, type RationalForm } from './rational';
 
@@ -68,7 +69,7 @@ export class GroupRational implements Module {
   }
 
   forward(x: Matrix): Matrix {
-    checkInput(this.name, 'x', x, this.channels);
+    checkShape(this.name, 'x', x, undefined, this.channels);
     const { rows, cols } = x;
     const xd = x.data;
     const y = new Float64Array(rows * cols);
@@ -97,7 +98,7 @@ export class GroupRational implements Module {
   backward(dy: Matrix): Matrix {
     const x = this.x;
     if (!x) throw new DomainError(`${this.name}: backward called before forward (there is no cached input)`);
-    checkGrad(this.name, dy, x.rows, x.cols);
+    checkShape(this.name, 'dy', dy, x.rows, x.cols);
     const { rows, cols } = x;
     const xd = x.data;
     const g = dy.data;

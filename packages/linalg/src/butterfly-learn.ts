@@ -1,4 +1,4 @@
-import { checkMatrix, MAX_DENSE_N, MAX_STEPS, requireInt } from './checks';
+import { checkMatrix, MAX_DENSE_N, MAX_STEPS, requireInt, requireOptions } from './checks';
 import { DomainError, rng, ShapeError } from '@x/gpu';
 import {
   type Butterfly,
@@ -17,6 +17,9 @@ export interface ButterflyLearnProgress {
 }
 
 /** Options of {@link learnButterfly}. */
+/** The keys of {@link LearnButterflyOptions}. */
+const LEARN_KEYS = ['steps', 'lr', 'schedule', 'beta1', 'beta2', 'eps', 'seed', 'perm', 'tol', 'onProgress', 'progressEvery', 'signal'];
+
 export interface LearnButterflyOptions {
   /** Adam steps (default 2000). */
   steps?: number;
@@ -112,6 +115,7 @@ export function unitaryInit(n: number, L: number, seed: number): ComplexArray {
  * O(steps n^2 log n).
  */
 export function learnButterfly(target: ComplexMatrix, opts: LearnButterflyOptions = {}): LearnButterflyResult {
+  requireOptions('learnButterfly', opts, LEARN_KEYS);
   if (typeof target !== 'object' || target === null) throw new ShapeError('learnButterfly: target must be a ComplexMatrix { re, im }');
   checkMatrix('learnButterfly', 'target.re', target.re);
   checkMatrix('learnButterfly', 'target.im', target.im);
@@ -214,5 +218,8 @@ export interface LearnButterflyDftOptions extends LearnButterflyOptions {
  * (the paper's recovery threshold). Returns the loss history; see {@link learnButterfly}.
  */
 export function learnButterflyDft(opts: LearnButterflyDftOptions): LearnButterflyResult {
-  return learnButterfly(unitaryDftMatrix(opts.n), opts);
+  if (opts === undefined) throw new DomainError('learnButterflyDft: options with the DFT size n are required');
+  requireOptions('learnButterflyDft', opts, [...LEARN_KEYS, 'n']);
+  const { n, ...rest } = opts;
+  return learnButterfly(unitaryDftMatrix(n), rest);
 }

@@ -1,6 +1,6 @@
 import { DomainError, ShapeError } from '@x/gpu';
-import { MAX_BUTTERFLY_N, MAX_DENSE_N, MAX_LENGTH, requirePow2 } from './checks';
-import { type ComplexArray, type ComplexMatrix, checkComplex, isComplexArray } from './complex';
+import { MAX_BUTTERFLY_N, MAX_DENSE_N, MAX_LENGTH, requireOptions, requirePow2 } from './checks';
+import { type ComplexArray, type ComplexMatrix, checkComplex, checkMatrix, isComplexArray } from './complex';
 
 /**
  * A butterfly matrix B = B_{L-1} ... B_1 B_0 P of size n = 2^L (Dao, Gu, Eichhorn, Rudra & Re,
@@ -79,6 +79,9 @@ export function butterflyMultiply(b: Butterfly, x: ComplexArray | ArrayLike<numb
     xr = x.re;
     xi = x.im;
   } else {
+    if (x === null || typeof x !== 'object' || typeof (x as ArrayLike<number>).length !== 'number') {
+      throw new ShapeError('butterflyMultiply: x must be a ComplexArray, a Float64Array or an array of numbers');
+    }
     xr = x as ArrayLike<number>;
     xi = null;
   }
@@ -175,6 +178,7 @@ export interface ButterflyDftOptions {
  * 'sqrtn')). O(n log n) to build.
  */
 export function butterflyDft(n: number, opts: ButterflyDftOptions = {}): Butterfly {
+  requireOptions('butterflyDft', opts, ['norm', 'inverse']);
   const L = log2Exact('butterflyDft', n);
   const norm = opts.norm ?? 'ortho';
   if (norm !== 'ortho' && norm !== 'backward') throw new DomainError(`butterflyDft: norm must be 'ortho' or 'backward', got ${String(norm)}`);
@@ -210,6 +214,7 @@ export function butterflyDft(n: number, opts: ButterflyDftOptions = {}): Butterf
  * transform. (Dao et al. 2019, Sec. 3.1.)
  */
 export function butterflyHadamard(n: number, opts: { normalized?: boolean } = {}): Butterfly {
+  requireOptions('butterflyHadamard', opts, ['normalized']);
   const L = log2Exact('butterflyHadamard', n);
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
@@ -293,6 +298,9 @@ export function butterflyWorkspace(n: number, L: number): ButterflyWorkspace {
 export function butterflyLossGradient(b: Butterfly, target: ComplexMatrix): ButterflyLoss {
   const L = checkButterfly('butterflyLossGradient', b);
   const n = b.n;
+  if (typeof target !== 'object' || target === null) throw new ShapeError('butterflyLossGradient: target must be a ComplexMatrix { re, im }');
+  checkMatrix('butterflyLossGradient', 'target.re', target.re);
+  checkMatrix('butterflyLossGradient', 'target.im', target.im);
   if (target.re.rows !== n || target.re.cols !== n || target.im.rows !== n || target.im.cols !== n) {
     throw new ShapeError(`butterflyLossGradient: target must be ${n}x${n} (re and im), got ${target.re.rows}x${target.re.cols}`);
   }

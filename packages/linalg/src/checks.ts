@@ -190,6 +190,15 @@ export function requireLuFactorization(fn: string, f: unknown): { lu: Matrix; pe
     seen[p] = 1;
   }
   if (sign !== 1 && sign !== -1) throw new DomainError(`${fn}: f.sign must be 1 or -1, got ${String(sign)}`);
+  // sign is the parity of perm: (-1)^(n - number of cycles). A mismatch is a corrupted factorization.
+  let cycles = 0;
+  for (let i = 0; i < n; i++) {
+    if (seen[i] === 2) continue;
+    cycles++;
+    for (let j = i; seen[j] !== 2; j = perm[j]!) seen[j] = 2;
+  }
+  const parity = (n - cycles) % 2 === 0 ? 1 : -1;
+  if (sign !== parity) throw new DomainError(`${fn}: f.sign is ${sign} but f.perm has sign ${parity}; the factorization is corrupted`);
   const d = lu.data;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i]!)) {

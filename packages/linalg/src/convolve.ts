@@ -1,4 +1,5 @@
 import { DomainError, ShapeError } from '@x/gpu';
+import { requireOptions } from './checks';
 import { checkReal } from './complex';
 import { irfft, rfft } from './fft';
 
@@ -16,6 +17,7 @@ export type ConvolveMode = 'full' | 'same' | 'valid';
  * @returns a new Float64Array.
  */
 export function fftConvolve(x: ArrayLike<number>, h: ArrayLike<number>, opts: { mode?: ConvolveMode } = {}): Float64Array {
+  requireOptions('fftConvolve', opts, ['mode']);
   const a = checkReal('fftConvolve', 'x', x);
   const b = checkReal('fftConvolve', 'h', h);
   const n = a.length;

@@ -1,4 +1,4 @@
-import { MAX_DENSE_N, MAX_LENGTH, requireInt } from './checks';
+import { MAX_DENSE_N, MAX_LENGTH, requireInt, requireOptions } from './checks';
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { checkMatrix, checkReal } from './complex';
 import { irfft, rfft } from './fft';
@@ -102,7 +102,8 @@ function dct2RawInverse(y: Float64Array): Float64Array {
   return x;
 }
 
-function parse(fn: string, opts: DctOptions): { type: 2 | 3; ortho: boolean } {
+function parse(fn: string, opts: DctOptions, keys: readonly string[] = ['type', 'norm']): { type: 2 | 3; ortho: boolean } {
+  requireOptions(fn, opts, keys);
   const type = opts.type ?? 2;
   if (type !== 2 && type !== 3) throw new DomainError(`${fn}: type must be 2 or 3, got ${String(type)}`);
   const norm = opts.norm ?? null;
@@ -176,6 +177,9 @@ export function idct(x: ArrayLike<number>, opts: DctOptions = {}): Float64Array 
 }
 
 /** Options of {@link dctCols} and {@link dctRows}. */
+/** The keys of {@link DctMatrixOptions}. */
+const MATRIX_KEYS = ['type', 'norm', 'inverse'];
+
 export interface DctMatrixOptions extends DctOptions {
   /** Apply the inverse transform ({@link idct}) instead. */
   inverse?: boolean;
@@ -187,7 +191,7 @@ export interface DctMatrixOptions extends DctOptions {
  */
 export function dctCols(a: Matrix, opts: DctMatrixOptions = {}): Matrix<Float64Array> {
   checkMatrix('dctCols', 'a', a);
-  const { type, ortho } = parse('dctCols', opts);
+  const { type, ortho } = parse('dctCols', opts, MATRIX_KEYS);
   const { rows: m, cols: n, data } = a;
   const out = new Float64Array(m * n);
   if (m === 0) return { rows: m, cols: n, data: out };
@@ -206,7 +210,7 @@ export function dctCols(a: Matrix, opts: DctMatrixOptions = {}): Matrix<Float64A
  */
 export function dctRows(a: Matrix, opts: DctMatrixOptions = {}): Matrix<Float64Array> {
   checkMatrix('dctRows', 'a', a);
-  const { type, ortho } = parse('dctRows', opts);
+  const { type, ortho } = parse('dctRows', opts, MATRIX_KEYS);
   const { rows: m, cols: n, data } = a;
   const out = new Float64Array(m * n);
   if (n === 0) return { rows: m, cols: n, data: out };
@@ -224,5 +228,6 @@ export function dctRows(a: Matrix, opts: DctMatrixOptions = {}): Matrix<Float64A
  * C = {@link dctMatrix}. O(m n (log m + log n)). Returns a new float64 matrix.
  */
 export function dct2d(a: Matrix, opts: DctMatrixOptions = {}): Matrix<Float64Array> {
+  parse('dct2d', opts, MATRIX_KEYS);
   return dctCols(dctRows(a, opts), opts);
 }

@@ -1,4 +1,4 @@
-import { MAX_LENGTH } from './checks';
+import { MAX_LENGTH, requireOptions } from './checks';
 import { DomainError, ShapeError } from '@x/gpu';
 import FFTJS from 'fft.js';
 import { type ComplexArray, checkComplex, checkReal, isComplexArray } from './complex';
@@ -11,6 +11,9 @@ import { type ComplexArray, checkComplex, checkReal, isComplexArray } from './co
 export type FftNorm = 'backward' | 'ortho' | 'forward';
 
 /** Options of {@link fft}, {@link ifft}, {@link rfft} and {@link irfft}. */
+/** The keys of {@link FftOutOptions}. */
+const FFT_OUT_KEYS = ['norm', 'out'];
+
 export interface FftOptions {
   /** Scaling convention (numpy's `norm`); default `'backward'`. */
   norm?: FftNorm;
@@ -288,6 +291,7 @@ function scaleInPlace(c: ComplexArray, s: number): ComplexArray {
  * @throws DomainError on NaN/Infinity or an unknown `norm`; ShapeError on malformed input.
  */
 export function fft(x: ComplexArray | ArrayLike<number>, opts: FftOutOptions = {}): ComplexArray {
+  requireOptions('fft', opts, FFT_OUT_KEYS);
   const c = toComplex('fft', x);
   const n = c.re.length;
   const s = normScale(opts.norm, n || 1, false, 'fft');
@@ -300,6 +304,7 @@ export function fft(x: ComplexArray | ArrayLike<number>, opts: FftOutOptions = {
  * @param x complex or real input of length n; not mutated.
  */
 export function ifft(x: ComplexArray | ArrayLike<number>, opts: FftOutOptions = {}): ComplexArray {
+  requireOptions('ifft', opts, FFT_OUT_KEYS);
   const c = toComplex('ifft', x);
   const n = c.re.length;
   const s = normScale(opts.norm, n || 1, true, 'ifft');
@@ -339,6 +344,7 @@ function getRealPlan(n: number): RealPlan {
  * @returns ComplexArray of length floor(n/2) + 1.
  */
 export function rfft(x: ArrayLike<number>, opts: FftOptions = {}): ComplexArray {
+  requireOptions('rfft', opts, ['norm']);
   const xr = checkReal('rfft', 'x', x);
   const n = xr.length;
   if (n === 0) throw new ShapeError('rfft: x must have length >= 1, got 0');
@@ -383,6 +389,8 @@ export function rfft(x: ArrayLike<number>, opts: FftOptions = {}): ComplexArray 
  * @param n output length; default 2 (len(X) - 1).
  */
 export function irfft(X: ComplexArray, n?: number, opts: FftOptions = {}): Float64Array {
+  requireOptions('irfft', opts, ['norm']);
+  if (n === null) throw new DomainError('irfft: n must be an integer length or undefined, got null');
   const len = checkComplex('irfft', 'X', X);
   const N = n ?? 2 * (len - 1);
   if (typeof N !== 'number' || !Number.isInteger(N) || N < 1 || N > MAX_LENGTH) {

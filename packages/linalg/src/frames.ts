@@ -1,4 +1,4 @@
-import { MAX_DENSE_N, MAX_LENGTH, requireInt } from './checks';
+import { MAX_DENSE_N, MAX_LENGTH, requireInt, requireOptions } from './checks';
 import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
 import { type ComplexArray, type ComplexMatrix, checkComplex, checkReal, isComplexArray } from './complex';
 import { eigh } from './eigh';
@@ -81,6 +81,7 @@ function namedWindow(kind: 'hann' | 'gaussian' | 'rect', L: number): Float64Arra
  * @returns ComplexMatrix of shape (M n / a) x n. O(M n^2 / a) to build.
  */
 export function gaborFrame(n: number, opts: GaborFrameOptions = {}): ComplexMatrix {
+  requireOptions('gaborFrame', opts, ['window', 'windowLength', 'hop', 'channels']);
   requireInt('gaborFrame', 'n', n, 1, MAX_DENSE_N);
   let w: Float64Array;
   if (opts.window instanceof Float64Array) {
@@ -118,6 +119,9 @@ export function gaborFrame(n: number, opts: GaborFrameOptions = {}): ComplexMatr
 }
 
 /** Options of {@link morletFilters} and {@link morletFrame}. */
+/** The keys of {@link MorletOptions}. */
+const MORLET_KEYS = ['scales', 'bandwidth', 'center'];
+
 export interface MorletOptions {
   /** Scales s_j in samples (default: 48 scales geometrically spaced in [1, 128], as in the paper). */
   scales?: ArrayLike<number>;
@@ -148,17 +152,23 @@ export function geomspace(start: number, stop: number, num: number): Float64Arra
  * (PyWavelets' 'cmorB-C'; the paper uses cmor1-1). One filter per scale.
  */
 export function morletFilters(n: number, opts: MorletOptions = {}): ComplexArray[] {
-  requireInt('morletFilters', 'n', n, 1, MAX_LENGTH);
-  const scales = opts.scales ? checkReal('morletFilters', 'scales', opts.scales) : geomspace(1, 128, 48);
+  return morletBank('morletFilters', n, opts);
+}
+
+/** {@link morletFilters} with errors naming `fn`, the function the user called. */
+function morletBank(fn: string, n: number, opts: MorletOptions): ComplexArray[] {
+  requireOptions(fn, opts, MORLET_KEYS);
+  requireInt(fn, 'n', n, 1, MAX_LENGTH);
+  const scales = opts.scales ? checkReal(fn, 'scales', opts.scales) : geomspace(1, 128, 48);
   const B = opts.bandwidth ?? 1;
   const C = opts.center ?? 1;
-  if (!(B > 0) || !Number.isFinite(B)) throw new DomainError(`morletFilters: bandwidth must be positive, got ${B}`);
-  if (!Number.isFinite(C)) throw new DomainError(`morletFilters: center must be finite, got ${C}`);
+  if (!(B > 0) || !Number.isFinite(B)) throw new DomainError(`${fn}: bandwidth must be positive, got ${B}`);
+  if (!Number.isFinite(C)) throw new DomainError(`${fn}: center must be finite, got ${C}`);
   const norm = 1 / Math.sqrt(Math.PI * B);
   const out: ComplexArray[] = [];
   for (let j = 0; j < scales.length; j++) {
     const s = scales[j]!;
-    if (!(s > 0)) throw new DomainError(`morletFilters: scales must be positive, got ${s} at ${j}`);
+    if (!(s > 0)) throw new DomainError(`${fn}: scales must be positive, got ${s} at ${j}`);
     const re = new Float64Array(n);
     const im = new Float64Array(n);
     const f = norm / Math.sqrt(s);
@@ -182,7 +192,7 @@ export function morletFilters(n: number, opts: MorletOptions = {}): ComplexArray
  * @returns ComplexMatrix of shape (J n) x n. O(J n^2) to build.
  */
 export function morletFrame(n: number, opts: MorletOptions = {}): ComplexMatrix {
-  return filterBankFrame(morletFilters(n, opts));
+  return filterBankFrame(morletBank('morletFrame', n, opts));
 }
 
 /**
@@ -257,8 +267,9 @@ export function filterBankAnalysis(filters: ComplexArray[], x: ComplexArray | Ar
  * @returns a J x n float64 matrix (J = number of scales).
  */
 export function morletScalogram(x: ComplexArray | ArrayLike<number>, opts: MorletOptions = {}): Matrix<Float64Array> {
-  const n = isComplexArray(x) ? x.re.length : (x as ArrayLike<number>).length;
-  const cs = filterBankAnalysis(morletFilters(n, opts), x);
+  requireOptions('morletScalogram', opts, MORLET_KEYS);
+  const n = isComplexArray(x) ? x.re.length : checkReal('morletScalogram', 'x', x).length;
+  const cs = filterBankAnalysis(morletBank('morletScalogram', n, opts), x);
   const data = new Float64Array(cs.length * n);
   for (let j = 0; j < cs.length; j++) {
     const c = cs[j]!;
@@ -362,6 +373,7 @@ export function frameBounds(phi: ComplexMatrix): FrameBounds {
  * The default rtol = 1e-10 allows the O(n eps) rounding of forming and diagonalizing S.
  */
 export function isTightFrame(phi: ComplexMatrix, opts: { rtol?: number } = {}): boolean {
+  requireOptions('isTightFrame', opts, ['rtol']);
   const { A, B } = frameBounds(phi);
   return Math.abs(B - A) <= (opts.rtol ?? 1e-10) * B;
 }

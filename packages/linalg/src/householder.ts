@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
+import { requireOptions } from './checks';
 import { checkMatrix, checkReal } from './complex';
 
 /**
@@ -96,6 +97,8 @@ export function applyHouseholder(
   opts: ApplyHouseholderOptions = {},
 ): Matrix<Float64Array> {
   checkMatrix('applyHouseholder', 'a', a);
+  if (typeof h !== 'object' || h === null) throw new ShapeError('applyHouseholder: h must be a Householder reflector { v, tau }');
+  requireOptions('applyHouseholder', opts, ['side']);
   const v = checkReal('applyHouseholder', 'v', h.v);
   const tau = h.tau;
   if (!Number.isFinite(tau)) throw new DomainError(`applyHouseholder: tau is ${tau}; it must be finite`);
@@ -197,6 +200,8 @@ export interface ApplyWYOptions {
  */
 export function applyWY(a: Matrix, wy: Pick<WY, 'W' | 'Y'>, opts: ApplyWYOptions = {}): Matrix<Float64Array> {
   checkMatrix('applyWY', 'a', a);
+  requireWY('applyWY', wy);
+  requireOptions('applyWY', opts, ['side', 'transpose']);
   const { W, Y } = wy;
   checkMatrix('applyWY', 'W', W);
   checkMatrix('applyWY', 'Y', Y);
@@ -230,6 +235,8 @@ export function applyWY(a: Matrix, wy: Pick<WY, 'W' | 'Y'>, opts: ApplyWYOptions
  * @returns a new m x cols float64 matrix (cols defaults to m).
  */
 export function wyToMatrix(wy: Pick<WY, 'W' | 'Y'>, opts: { cols?: number } = {}): Matrix<Float64Array> {
+  requireWY('wyToMatrix', wy);
+  requireOptions('wyToMatrix', opts, ['cols']);
   const { W, Y } = wy;
   checkMatrix('wyToMatrix', 'W', W);
   checkMatrix('wyToMatrix', 'Y', Y);
@@ -251,4 +258,9 @@ export function wyToMatrix(wy: Pick<WY, 'W' | 'Y'>, opts: { cols?: number } = {}
     }
   }
   return { rows: m, cols: c, data: out };
+}
+
+/** Throws a ShapeError naming `fn` unless `wy` is an object (its W and Y are checked by the caller). */
+function requireWY(fn: string, wy: unknown): void {
+  if (typeof wy !== 'object' || wy === null) throw new ShapeError(`${fn}: wy must be a compact WY form { W, Y }`);
 }

@@ -1,4 +1,6 @@
 import { DomainError, fromRows, type Matrix, ShapeError } from '@x/gpu';
+import { checkAlloc, checkFunction } from '@x/gpu/checks';
+import { requireMatrix } from './checks';
 import { mat } from './dense-util';
 
 /**
@@ -15,10 +17,12 @@ export type MatrixLike =
  * @throws ShapeError when the object is neither shape of MatrixLike or its rows are ragged.
  */
 export function fromMlMatrix(x: MatrixLike): Matrix<Float64Array> {
+  if (typeof x !== 'object' || x === null) throw new ShapeError('fromMlMatrix: expected an object with to2DArray() or rows/columns/get(i, j)');
   const o = x as Partial<{ rows: number; columns: number; get: (i: number, j: number) => number; to2DArray: () => number[][] }>;
   if (typeof o.get === 'function' && Number.isInteger(o.rows) && Number.isInteger(o.columns)) {
     const m = o.rows!;
     const n = o.columns!;
+    checkAlloc('fromMlMatrix', 'the matrix', m, n);
     const out = new Float64Array(m * n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = o.get(i, j);
     return mat(m, n, out);
@@ -33,7 +37,9 @@ export function fromMlMatrix(x: MatrixLike): Matrix<Float64Array> {
  * passed in, so @x/linalg has no run-time dependency on ml-matrix. O(mn).
  */
 export function toMlMatrix<T>(a: Matrix, ctor: new (data: number[][]) => T): T {
-  return new ctor(toArray2D(a));
+  requireMatrix('toMlMatrix', 'a', a);
+  checkFunction('toMlMatrix', 'ctor', ctor);
+  return new ctor(rowsOf(a));
 }
 
 /**
@@ -55,6 +61,12 @@ export function fromArray2D(rows: ArrayLike<ArrayLike<number>>): Matrix<Float64A
 
 /** The rows of a {@link Matrix} as nested number arrays. O(mn). */
 export function toArray2D(a: Matrix): number[][] {
+  requireMatrix('toArray2D', 'a', a);
+  return rowsOf(a);
+}
+
+/** The nested-array copy behind {@link toArray2D} and {@link toMlMatrix} (`a` already checked). */
+function rowsOf(a: Matrix): number[][] {
   const out: number[][] = new Array(a.rows);
   for (let i = 0; i < a.rows; i++) out[i] = Array.from(a.data.subarray(i * a.cols, (i + 1) * a.cols));
   return out;

@@ -110,7 +110,9 @@ function luInPlace(a: Float64Array, m: number, n: number): { perm: Int32Array; s
  * @throws DomainError on NaN/Infinity entries.
  */
 export function luFactor(a: Matrix): LuFactorization {
-  return factorAs('luFactor', a);
+  // The scaling exponent is internal (always 0 here): the result holds only the documented fields.
+  const { lu, perm, sign } = factorAs('luFactor', a);
+  return { lu, perm, sign };
 }
 
 /**

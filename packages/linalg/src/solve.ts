@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkBoolean } from '@x/gpu/checks';
 import { requireOptions } from './checks';
 import { EPS, f64Copy, f64VecCopy, ldexpInPlace, mat, requireSquare, unitScaleExponent } from './dense-util';
 import { luFactorSolve } from './lu';
@@ -44,13 +45,14 @@ export function solveTriangular(
   opts: { lower?: boolean; unitDiagonal?: boolean } = {},
 ): Matrix<Float64Array> | Float64Array {
   requireSquare('solveTriangular', 't', t);
+  requireOptions('solveTriangular', opts, ['lower', 'unitDiagonal']);
   const td = f64Copy('solveTriangular', 't', t);
   const n = t.rows;
   const rhs = asRhs('solveTriangular', b, n, `${n}x${n}`);
   const x = rhs.data;
   const p = rhs.p;
-  const lower = opts.lower ?? true;
-  const unit = opts.unitDiagonal ?? false;
+  const lower = checkBoolean('solveTriangular', 'lower', opts.lower ?? true);
+  const unit = checkBoolean('solveTriangular', 'unitDiagonal', opts.unitDiagonal ?? false);
   for (let step = 0; step < n; step++) {
     const i = lower ? step : n - 1 - step;
     const j0 = lower ? 0 : i + 1;

@@ -189,7 +189,7 @@ export class Tanh extends Activation {
 
 /** The logistic sigmoid 1/(1+e^-x), evaluated without overflow for either sign. */
 export function sigmoid(v: number): number {
-  if (typeof v !== 'number') throw new DomainError(`sigmoid: v must be a number, got ${describe(v)}`);
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new DomainError(`sigmoid: v must be a number (±Infinity give the limits 1 and 0), got ${describe(v)}`);
   if (v >= 0) return 1 / (1 + Math.exp(-v));
   const e = Math.exp(v);
   return e / (1 + e);

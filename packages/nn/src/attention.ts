@@ -1,5 +1,5 @@
-import { DomainError, type Matrix, matmul, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
-import { checkPositive, checkSize } from '@x/gpu/checks';
+import { DomainError, type Matrix, matmul, type Rng, ShapeError } from '@x/gpu';
+import { checkBoolean, checkOptions, checkPositive, checkRng, checkSize } from '@x/gpu/checks';
 import { sequencesOf } from './embedding';
 import { envelope, readEnvelope } from './envelope';
 import type { InitScheme } from './init';
@@ -54,6 +54,7 @@ export function applyRope(x: Float64Array, rows: number, heads: number, d: numbe
   checkSize(fn, 'd', d);
   checkSize(fn, 'T', T, 1);
   checkPositive(fn, 'base', base);
+  checkBoolean(fn, 'inverse', inverse);
   if (!(x instanceof Float64Array) || x.length !== rows * heads * d) {
     throw new ShapeError(`${fn}: x must be a Float64Array of rows x heads x d = ${rows} x ${heads} x ${d} values, got ${x instanceof Float64Array ? `length ${x.length}` : typeof x}`);
   }
@@ -138,6 +139,8 @@ export class MultiHeadAttention extends ContainerModule {
 
   constructor(dim: number, opts: MultiHeadAttentionOptions) {
     super();
+    if (opts === undefined) throw new DomainError('MultiHeadAttention: options with numHeads are required');
+    checkOptions('MultiHeadAttention', opts, ['numHeads', 'numKvHeads', 'headDim', 'causal', 'rope', 'ropeBase', 'bias', 'seqLen', 'seed', 'init', 'name']);
     const name = opts.name ?? `MultiHeadAttention(${dim}, ${opts?.numHeads})`;
     checkSize(name, 'dim', dim, 1);
     const H = checkSize(name, 'numHeads', opts.numHeads, 1);
@@ -147,7 +150,7 @@ export class MultiHeadAttention extends ContainerModule {
     }
     const d = opts.headDim ?? dim / H;
     if (!Number.isInteger(d) || d < 1) throw new DomainError(`${name}: dim ${dim} is not divisible by numHeads ${H}; pass headDim`);
-    this.rope = opts.rope ?? false;
+    this.rope = checkBoolean(name, 'rope', opts.rope ?? false);
     if (this.rope && d % 2 !== 0) throw new DomainError(`${name}: rotary embedding needs an even headDim, got ${d}`);
     this.ropeBase = checkPositive(name, 'ropeBase', opts.ropeBase ?? 10000);
     if (opts.seqLen !== undefined) checkSize(name, 'seqLen', opts.seqLen, 1);
@@ -155,12 +158,12 @@ export class MultiHeadAttention extends ContainerModule {
     this.numHeads = H;
     this.numKvHeads = Hkv;
     this.headDim = d;
-    this.causal = opts.causal ?? true;
-    this.useBias = opts.bias ?? false;
+    this.causal = checkBoolean(name, 'causal', opts.causal ?? true);
+    this.useBias = checkBoolean(name, 'bias', opts.bias ?? false);
     this.seqLen = opts.seqLen;
     this.name = name;
     this.label = name;
-    const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
+    const r = checkRng(name, 'seed', opts.seed ?? 0);
     const lin = (i: number, o: number, n: string) => new Linear(i, o, { seed: r, init: opts.init, bias: this.useBias, name: `${name}.${n}` });
     this.q_proj = lin(dim, H * d, 'q_proj');
     this.k_proj = lin(dim, Hkv * d, 'k_proj');

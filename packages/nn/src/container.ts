@@ -1,5 +1,6 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
-import { type Module, type ModuleJSON, type Parameter, prefixParameters } from './module';
+import { checkBoolean, checkOptions } from '@x/gpu/checks';
+import { checkModule, type Module, type ModuleJSON, type Parameter, prefixParameters } from './module';
 
 /**
  * A module made of named sub-modules that can be swapped, e.g. a Linear for an adapted one.
@@ -69,6 +70,9 @@ export function namedModules(root: Module, prefix = ''): Array<[string, Module]>
 
 /** Replaces the sub-module at dotted `path` (as listed by {@link namedModules}). */
 export function setModule(root: Module, path: string, m: Module): void {
+  checkModule('setModule', 'root', root);
+  if (typeof path !== 'string') throw new DomainError(`setModule: path must be a string, got ${typeof path}`);
+  checkModule('setModule', 'm', m);
   const parts = path.split('.');
   let cur: Module = root;
   let i = 0;
@@ -107,6 +111,7 @@ export type StateDict = Map<string, StateTensor>;
  * This is the seam to file formats: a safetensors writer takes exactly this.
  */
 export function stateDict(m: Module): StateDict {
+  checkModule('stateDict', 'm', m);
   const out: StateDict = new Map();
   for (const p of m.parameters()) out.set(p.name, { shape: [...p.shape], data: Float64Array.from(p.value) });
   return out;
@@ -129,7 +134,20 @@ export function loadStateDict(
   sd: StateDict | Readonly<Record<string, { shape: readonly number[]; data: ArrayLike<number> }>>,
   opts: LoadStateDictOptions = {},
 ): { missing: string[]; unexpected: string[] } {
-  const strict = opts.strict ?? true;
+  return loadInto('loadStateDict', m, sd, opts);
+}
+
+/** {@link loadStateDict} with errors naming `fn`, the function the user called. */
+export function loadInto(
+  fn: string,
+  m: Module,
+  sd: StateDict | Readonly<Record<string, { shape: readonly number[]; data: ArrayLike<number> }>>,
+  opts: LoadStateDictOptions,
+): { missing: string[]; unexpected: string[] } {
+  checkModule(fn, 'm', m);
+  checkOptions(fn, opts, ['strict']);
+  const strict = checkBoolean(fn, 'strict', opts.strict ?? true);
+  if (sd === null || typeof sd !== 'object') throw new DomainError(`${fn}: the state dict must be a Map or an object of tensors, got ${sd === null ? 'null' : typeof sd}`);
   const entries = new Map(sd instanceof Map ? sd : Object.entries(sd));
   const params = m.parameters();
   const known = new Set(params.map((p) => p.name));
@@ -138,18 +156,18 @@ export function loadStateDict(
   if (strict && (missing.length > 0 || unexpected.length > 0)) {
     const list = (xs: string[]) => `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? ', ...' : ''}`;
     const parts = [missing.length ? `missing ${list(missing)}` : '', unexpected.length ? `unexpected ${list(unexpected)}` : ''].filter(Boolean);
-    throw new DomainError(`loadStateDict: ${parts.join('; ')} (pass { strict: false } to load a subset)`);
+    throw new DomainError(`${fn}: ${parts.join('; ')} (pass { strict: false } to load a subset)`);
   }
   for (const p of params) {
     const t = entries.get(p.name);
     if (!t) continue;
     const shape = Array.from(t.shape);
     if (shape.length !== p.shape.length || shape.some((v, i) => v !== p.shape[i]) || t.data.length !== p.value.length) {
-      throw new ShapeError(`loadStateDict: "${p.name}" is [${shape.join(', ')}] (${t.data.length} values), the model has [${p.shape.join(', ')}]`);
+      throw new ShapeError(`${fn}: "${p.name}" is [${shape.join(', ')}] (${t.data.length} values), the model has [${p.shape.join(', ')}]`);
     }
     for (let i = 0; i < t.data.length; i++) {
       const v = t.data[i]!;
-      if (!Number.isFinite(v)) throw new DomainError(`loadStateDict: "${p.name}"[${i}] is ${v}`);
+      if (!Number.isFinite(v)) throw new DomainError(`${fn}: "${p.name}"[${i}] is ${v}`);
     }
     p.value.set(t.data);
   }

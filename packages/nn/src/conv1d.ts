@@ -1,5 +1,5 @@
-import { DomainError, type Matrix, matmul, type Rng, rng as makeRng } from '@x/gpu';
-import { checkSize } from '@x/gpu/checks';
+import { DomainError, type Matrix, matmul, type Rng } from '@x/gpu';
+import { checkBoolean, checkFinite, checkOptions, checkRng, checkSize } from '@x/gpu/checks';
 import { sequencesOf } from './embedding';
 import { envelope, readEnvelope } from './envelope';
 import { checkGrad, checkInput, floatsFromJSON, type Module, type ModuleJSON, noForward, type Parameter } from './module';
@@ -55,6 +55,7 @@ export class Conv1d implements Module {
   private cache: { cols: M[]; B: number; T: number; rows: number } | null = null;
 
   constructor(inChannels: number, kernelSize: number, opts: Conv1dOptions = {}) {
+    opts = checkOptions('Conv1d', opts, ['outChannels', 'groups', 'depthwise', 'causal', 'bias', 'seqLen', 'seed', 'weight', 'name']);
     const name = opts.name ?? `Conv1d(${inChannels}, k=${kernelSize})`;
     const groups = opts.depthwise ? inChannels : (opts.groups ?? 1);
     const out = opts.outChannels ?? inChannels;
@@ -70,12 +71,12 @@ export class Conv1d implements Module {
     this.outChannels = out;
     this.kernelSize = kernelSize;
     this.groups = groups;
-    this.causal = opts.causal ?? true;
-    this.useBias = opts.bias ?? true;
+    this.causal = checkBoolean(name, 'causal', opts.causal ?? true);
+    this.useBias = checkBoolean(name, 'bias', opts.bias ?? true);
     this.seqLen = opts.seqLen;
     this.name = name;
     const n = out * (inChannels / groups) * kernelSize;
-    const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
+    const r = checkRng(name, 'seed', opts.seed ?? 0);
     const bound = 1 / Math.sqrt((inChannels / groups) * kernelSize);
     this.weight = opts.weight ? floatsFromJSON(name, 'weight', Array.from(opts.weight), n) : r.fillUniform(new Float64Array(n), -bound, bound);
     this.bias = this.useBias ? r.fillUniform(new Float64Array(out), -bound, bound) : new Float64Array(out);
@@ -89,6 +90,7 @@ export class Conv1d implements Module {
 
   forward(x: Matrix): Matrix {
     checkInput(this.name, 'x', x, this.inChannels);
+    checkFinite(this.name, 'x', x);
     const { batch: B, T } = sequencesOf(this.name, x.rows, this.seqLen);
     const { groups: G, kernelSize: k, inChannels: C, outChannels: O } = this;
     const cg = C / G;
@@ -181,7 +183,8 @@ export class Conv1d implements Module {
   static fromJSON(json: ModuleJSON): Conv1d {
     const { config, state } = readEnvelope('Conv1d.fromJSON', 'Conv1d', json);
     const cfg = config as unknown as { inChannels: number; kernelSize: number } & Conv1dOptions;
-    const conv = new Conv1d(cfg.inChannels, cfg.kernelSize, { ...cfg, depthwise: false, weight: undefined, seed: 0 });
+    const { inChannels, kernelSize, ...rest } = cfg;
+    const conv = new Conv1d(inChannels, kernelSize, { ...rest, depthwise: false, weight: undefined, seed: 0 });
     conv.weight.set(floatsFromJSON('Conv1d.fromJSON', 'weight', state.weight, conv.weight.length));
     if (conv.useBias) conv.bias.set(floatsFromJSON('Conv1d.fromJSON', 'bias', state.bias, conv.outChannels));
     return conv;

@@ -1,5 +1,5 @@
 import { assertMatrix, type Matrix, type RngState, rng as makeRng } from '@x/gpu';
-import { checkUnit } from '@x/gpu/checks';
+import { checkFinite, checkOptions, checkSeed, checkUnit } from '@x/gpu/checks';
 import { envelope, readEnvelope } from './envelope';
 import { checkGrad, type Module, type ModuleJSON, noForward, type Parameter } from './module';
 
@@ -30,11 +30,12 @@ export class Dropout implements Module {
   private shape: [number, number] = [0, 0];
 
   constructor(p: number, opts: DropoutOptions = {}) {
+    opts = checkOptions('Dropout', opts, ['seed', 'name']);
     const name = opts.name ?? `Dropout(${p})`;
     checkUnit(name, 'p', p, 0, 1, '[)');
     this.p = p;
     this.name = name;
-    this.gen = makeRng(opts.seed ?? 0);
+    this.gen = makeRng(checkSeed(name, 'seed', opts.seed ?? 0));
   }
 
   /** Switches to training mode (masks drawn); returns this. */
@@ -56,6 +57,7 @@ export class Dropout implements Module {
 
   forward(x: Matrix): Matrix {
     assertMatrix(this.name, 'x', x);
+    checkFinite(this.name, 'x', x);
     this.shape = [x.rows, x.cols];
     const n = x.data.length;
     const out = new Float64Array(n);

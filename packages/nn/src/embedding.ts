@@ -1,5 +1,5 @@
-import { assertMatrix, DomainError, type Matrix, randn, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
-import { checkNonNegative, checkSize } from '@x/gpu/checks';
+import { assertMatrix, DomainError, type Matrix, randn, type Rng, ShapeError } from '@x/gpu';
+import { checkNonNegative, checkOptions, checkRng, checkSize } from '@x/gpu/checks';
 import { checkGrad, floatsFromJSON, type Module, type ModuleJSON, noForward, type Parameter } from './module';
 import { envelope, readEnvelope } from './envelope';
 
@@ -34,6 +34,7 @@ export class Embedding implements Module {
   private inShape: [number, number] = [0, 0];
 
   constructor(numEmbeddings: number, dim: number, opts: EmbeddingOptions = {}) {
+    opts = checkOptions('Embedding', opts, ['seed', 'std', 'weight', 'name']);
     const name = opts.name ?? `Embedding(${numEmbeddings}, ${dim})`;
     checkSize(name, 'numEmbeddings', numEmbeddings, 1);
     checkSize(name, 'dim', dim, 1);
@@ -45,7 +46,7 @@ export class Embedding implements Module {
     if (opts.weight !== undefined) w = floatsFromJSON(name, 'weight', Array.from(opts.weight), n);
     else {
       const std = checkNonNegative(name, 'std', opts.std ?? 1);
-      const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
+      const r = checkRng(name, 'seed', opts.seed ?? 0);
       w = randn(numEmbeddings, dim, r, std).data;
     }
     this.weight = { rows: numEmbeddings, cols: dim, data: w };

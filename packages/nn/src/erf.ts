@@ -1,3 +1,6 @@
+import { DomainError } from '@x/gpu';
+import { describe } from '@x/gpu/checks';
+
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 const INV_SQRT_PI = 0.5641895835477563;
 
@@ -7,7 +10,8 @@ const INV_SQRT_PI = 0.5641895835477563;
  * Stegun 7.1.6), a series of positive terms, so nothing cancels. Beyond: 1 - erfc(|x|).
  */
 export function erf(x: number): number {
-  if (Number.isNaN(x)) return NaN;
+  // Two cheap tests on the hot path (GELU calls this per element): NaN and non-numbers are refused.
+  if (typeof x !== 'number' || Number.isNaN(x)) throw notANumber('erf', x);
   const ax = Math.abs(x);
   if (ax >= 2.5) {
     const v = 1 - erfcContinuedFraction(ax);
@@ -26,7 +30,7 @@ export function erf(x: number): number {
 
 /** The complementary error function 1 - erf(x), accurate in relative terms for large positive x. */
 export function erfc(x: number): number {
-  if (Number.isNaN(x)) return NaN;
+  if (typeof x !== 'number' || Number.isNaN(x)) throw notANumber('erfc', x);
   // Below 2, 1 - erf(x) loses at most a factor 1/erfc(2) ~ 200 in relative accuracy.
   if (x >= 2) return erfcContinuedFraction(x);
   return 1 - erf(x);
@@ -41,4 +45,9 @@ function erfcContinuedFraction(x: number): number {
   let t = x;
   for (let k = 60; k >= 1; k--) t = x + k / 2 / t;
   return (INV_SQRT_PI * Math.exp(-x * x)) / t;
+}
+
+/** The DomainError for a NaN or non-number argument (±Infinity are in the domain: the limits). */
+function notANumber(fn: string, x: unknown): DomainError {
+  return new DomainError(`${fn}: x must be a number (±Infinity give the limits), got ${describe(x)}`);
 }

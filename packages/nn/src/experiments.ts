@@ -1,4 +1,5 @@
 import { DomainError, rng as makeRng } from '@x/gpu';
+import { checkOneOf, checkOptions, checkSeed, checkSize, checkSteps } from '@x/gpu/checks';
 import { GELU, ReLU, SiLU, Tanh } from './activations';
 import { Adam } from './adam';
 import { fit } from './fit';
@@ -47,9 +48,12 @@ export interface MlpRegressionResult {
  * With the defaults (tanh, width 32, Adam 2e-2, batch 32, seed 0) the final MSE is about 4e-5.
  */
 export async function mlpRegressionExperiment(opts: MlpRegressionOptions = {}): Promise<MlpRegressionResult> {
-  const seed = opts.seed ?? 0;
-  const steps = opts.steps ?? 2000;
-  const hidden = opts.hidden ?? 32;
+  const fn = 'mlpRegressionExperiment';
+  opts = checkOptions(fn, opts, ['seed', 'steps', 'hidden', 'activation', 'lr', 'batchSize', 'points', 'frequency', 'onProgress', 'signal']);
+  const seed = checkSeed(fn, 'seed', opts.seed ?? 0);
+  const steps = checkSteps(fn, 'steps', opts.steps ?? 2000);
+  const hidden = checkSize(fn, 'hidden', opts.hidden ?? 32, 1);
+  const batchSize = checkSize(fn, 'batchSize', opts.batchSize ?? 32, 1);
   const points = opts.points ?? 128;
   const a = opts.frequency ?? 3;
   if (!Number.isInteger(points) || points < 2) throw new DomainError(`mlpRegressionExperiment: points must be an integer >= 2, got ${points}`);
@@ -60,7 +64,7 @@ export async function mlpRegressionExperiment(opts: MlpRegressionOptions = {}): 
     target[i] = Math.sin(a * x[i]!);
   }
   const init = makeRng(seed);
-  const act = opts.activation ?? 'tanh';
+  const act = checkOneOf(fn, 'activation', opts.activation ?? 'tanh', ['tanh', 'relu', 'gelu', 'silu'] as const);
   const nonlin = act === 'relu' ? new ReLU() : act === 'gelu' ? new GELU() : act === 'silu' ? new SiLU() : new Tanh();
   const model = new Sequential(
     new Linear(1, hidden, { seed: init, init: act === 'relu' ? 'kaiming-uniform' : 'xavier-uniform', biasInit: { uniform: 1 } }),
@@ -74,7 +78,7 @@ export async function mlpRegressionExperiment(opts: MlpRegressionOptions = {}): 
     loss: mseLoss,
     optimizer: new Adam({ lr: opts.lr ?? 2e-2 }),
     data: { x: X, y: Y },
-    batchSize: Math.min(opts.batchSize ?? 32, points),
+    batchSize: Math.min(batchSize, points),
     steps,
     seed,
     onProgress: opts.onProgress ? (p) => opts.onProgress!({ step: p.step, steps: p.steps, loss: p.loss }) : undefined,

@@ -1,5 +1,5 @@
-import { type Matrix, type Rng, rng as makeRng } from '@x/gpu';
-import { checkOneOf, checkSize } from '@x/gpu/checks';
+import type { Matrix, Rng } from '@x/gpu';
+import { checkOneOf, checkOptions, checkRng, checkSize } from '@x/gpu/checks';
 import { sigmoid } from './activations';
 import { envelope, readEnvelope } from './envelope';
 import { erf } from './erf';
@@ -44,6 +44,9 @@ function act(kind: GluActivation, g: number): { a: number; da: number } {
   }
 }
 
+/** The keys of {@link GLUOptions}. */
+const GLU_KEYS = ['activation', 'seed', 'init', 'name'];
+
 /**
  * Gated feed-forward block (Dauphin et al. 2017; Shazeer 2020, "GLU Variants Improve
  * Transformer", eq. 5-6), in the llama MLP layout:
@@ -70,6 +73,7 @@ export class GLU extends ContainerModule {
 
   constructor(dim: number, hidden: number, opts: GLUOptions = {}) {
     super();
+    opts = checkOptions('GLU', opts, GLU_KEYS);
     const activation = opts.activation ?? 'sigmoid';
     const name = opts.name ?? `${activation === 'silu' ? 'SwiGLU' : 'GLU'}(${dim}, ${hidden})`;
     checkOneOf(name, 'activation', activation, ['silu', 'sigmoid', 'gelu'] as const);
@@ -80,7 +84,7 @@ export class GLU extends ContainerModule {
     this.activation = activation;
     this.name = name;
     this.label = name;
-    const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
+    const r = checkRng(name, 'seed', opts.seed ?? 0);
     const init = opts.init;
     this.gate_proj = new Linear(dim, hidden, { seed: r, init, bias: false, name: `${name}.gate_proj` });
     this.up_proj = new Linear(dim, hidden, { seed: r, init, bias: false, name: `${name}.up_proj` });
@@ -152,6 +156,6 @@ export class GLU extends ContainerModule {
 /** {@link GLU} with the SiLU (swish) gate: the llama / PaLM feed-forward block (Shazeer 2020, eq. 6 "SwiGLU"). */
 export class SwiGLU extends GLU {
   constructor(dim: number, hidden: number, opts: Omit<GLUOptions, 'activation'> = {}) {
-    super(dim, hidden, { ...opts, activation: 'silu' });
+    super(dim, hidden, { ...checkOptions('SwiGLU', opts, GLU_KEYS.filter((k) => k !== 'activation')), activation: 'silu' });
   }
 }

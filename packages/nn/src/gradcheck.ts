@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, isMatrix, type Matrix, randn, rng as makeRng, ShapeError, XError } from '@x/gpu';
+import { checkOptions } from '@x/gpu/checks';
 import type { Module } from './module';
 
 /**
@@ -92,6 +93,16 @@ function toF64(m: Matrix): Matrix<Float64Array> {
  * Cost: 2 evaluations per checked entry. Does not throw on mismatch; see {@link assertGradCheck}.
  */
 export function gradCheck(target: Module | GradFunction, inputs: Matrix | readonly Matrix[], opts: GradCheckOptions = {}): GradCheckReport {
+  return runGradCheck('gradCheck', target, inputs, opts);
+}
+
+/** {@link gradCheck} with errors naming `fn`, the function the user called. */
+function runGradCheck(fn: string, target: Module | GradFunction, inputs: Matrix | readonly Matrix[], opts: GradCheckOptions): GradCheckReport {
+  checkOptions(fn, opts, ['eps', 'tol', 'atol', 'maxEntries', 'seed']);
+  if (typeof target !== 'function' && (target === null || typeof target !== 'object')) {
+    throw new DomainError(`${fn}: target must be a Module or a function returning { value, grad }, got ${target === null ? 'null' : typeof target}`);
+  }
+  if (!Array.isArray(inputs)) assertMatrix(fn, 'inputs', inputs);
   const eps = opts.eps ?? 1e-6;
   const tol = opts.tol ?? 1e-5;
   const atol = opts.atol ?? 1e-7;
@@ -100,10 +111,10 @@ export function gradCheck(target: Module | GradFunction, inputs: Matrix | readon
     ['tol', tol],
     ['atol', atol],
   ] as const) {
-    if (!Number.isFinite(v) || v <= 0) throw new DomainError(`gradCheck: ${k} must be a finite number > 0, got ${v}`);
+    if (!Number.isFinite(v) || v <= 0) throw new DomainError(`${fn}: ${k} must be a finite number > 0, got ${v}`);
   }
   const list = isMatrix(inputs) ? [inputs] : Array.from(inputs as readonly Matrix[]);
-  for (let i = 0; i < list.length; i++) assertMatrix('gradCheck', `inputs[${i}]`, list[i]);
+  for (let i = 0; i < list.length; i++) assertMatrix(fn, `inputs[${i}]`, list[i]);
   const seed = opts.seed ?? 0;
   const picker = makeRng(seed + 0x5eed);
   const maxEntries = opts.maxEntries ?? Infinity;
@@ -120,12 +131,12 @@ export function gradCheck(target: Module | GradFunction, inputs: Matrix | readon
     const res = fn(...xs);
     evaluations++;
     const grads = isMatrix(res.grad) ? [res.grad] : Array.from(res.grad as readonly Matrix[]);
-    if (grads.length > xs.length) throw new ShapeError(`gradCheck: ${grads.length} gradients for ${xs.length} inputs`);
+    if (grads.length > xs.length) throw new ShapeError(`${fn}: ${grads.length} gradients for ${xs.length} inputs`);
     const entries = grads.map((g, i) => {
       const x = xs[i]!;
       if (!isMatrix(g) || g.rows !== x.rows || g.cols !== x.cols) {
         const got = isMatrix(g) ? `${g.rows}x${g.cols}` : String(g);
-        throw new ShapeError(`gradCheck: gradient ${i} is ${got}, input ${i} is ${x.rows}x${x.cols}`);
+        throw new ShapeError(`${fn}: gradient ${i} is ${got}, input ${i} is ${x.rows}x${x.cols}`);
       }
       return compare(`input[${i}]`, x.data, Float64Array.from(g.data), evalValue, cfg);
     });
@@ -135,7 +146,7 @@ export function gradCheck(target: Module | GradFunction, inputs: Matrix | readon
   if (!target || typeof target.forward !== 'function' || typeof target.backward !== 'function') {
     throw new DomainError('gradCheck: target must be a module (forward/backward/parameters) or a function returning { value, grad }');
   }
-  if (list.length !== 1) throw new DomainError(`gradCheck: a module takes one input matrix, got ${list.length}`);
+  if (list.length !== 1) throw new DomainError(`${fn}: a module takes one input matrix, got ${list.length}`);
   const m = target;
   const x = toF64(list[0]!);
   const params = m.parameters();
@@ -148,7 +159,7 @@ export function gradCheck(target: Module | GradFunction, inputs: Matrix | readon
     const dx = m.backward(r);
     if (!isMatrix(dx) || dx.rows !== x.rows || dx.cols !== x.cols) {
       const got = isMatrix(dx) ? `${dx.rows}x${dx.cols}` : String(dx);
-      throw new ShapeError(`gradCheck: backward returned ${got}, the input is ${x.rows}x${x.cols}`);
+      throw new ShapeError(`${fn}: backward returned ${got}, the input is ${x.rows}x${x.cols}`);
     }
     const analytic = params.map((p) => p.grad.slice());
     const dxa = Float64Array.from(dx.data);
@@ -175,7 +186,7 @@ export function gradCheck(target: Module | GradFunction, inputs: Matrix | readon
  * with their worst entries) when any entry fails; returns the report otherwise.
  */
 export function assertGradCheck(target: Module | GradFunction, inputs: Matrix | readonly Matrix[], opts: GradCheckOptions = {}): GradCheckReport {
-  const rep = gradCheck(target, inputs, opts);
+  const rep = runGradCheck('assertGradCheck', target, inputs, opts);
   if (!rep.passed) {
     const bad = [...rep.parameters, ...rep.inputs]
       .filter((e) => !e.passed)

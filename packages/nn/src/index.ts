@@ -1,9 +1,6 @@
 export {
   type AsyncContext,
   backwardWith,
-  checkGrad,
-  checkInput,
-  floatsFromJSON,
   forwardWith,
   type Module,
   type ModuleJSON,

@@ -1,5 +1,5 @@
-import { DomainError, type Rng, rng as makeRng } from '@x/gpu';
-import { checkSize } from '@x/gpu/checks';
+import { DomainError, type Rng } from '@x/gpu';
+import { checkAlloc, checkOptions, checkRng, checkSize } from '@x/gpu/checks';
 
 /**
  * Weight initialisation schemes for a fan_in -> fan_out layer (weight is fan_out x fan_in).
@@ -45,6 +45,14 @@ export function initScale(
   fanOut: number,
   opts: InitOptions = {},
 ): { kind: 'uniform' | 'normal'; scale: number } {
+  return scaleOf('initScale', scheme, fanIn, fanOut, opts);
+}
+
+/** {@link initScale} with errors naming `fn`, the function the user called. */
+function scaleOf(fn: string, scheme: InitScheme, fanIn: number, fanOut: number, opts: InitOptions): { kind: 'uniform' | 'normal'; scale: number } {
+  checkOptions(fn, opts, ['gain']);
+  checkSize(fn, 'fanIn', fanIn);
+  checkSize(fn, 'fanOut', fanOut);
   if (typeof scheme === 'object' && scheme !== null) {
     if ('uniform' in scheme) return { kind: 'uniform', scale: checkScale('uniform bound', scheme.uniform) };
     if ('normal' in scheme) return { kind: 'normal', scale: checkScale('normal std', scheme.normal) };
@@ -92,20 +100,21 @@ export function initWeight(
   seed: number | Rng = 0,
   opts: InitOptions = {},
 ): Float64Array {
-  const r = typeof seed === 'number' ? makeRng(seed) : seed;
-  const { kind, scale } = initScale(scheme, fanIn, fanOut, opts);
-  const w = new Float64Array(fanOut * fanIn);
+  const { kind, scale } = scaleOf('initWeight', scheme, fanIn, fanOut, opts);
+  const r = checkRng('initWeight', 'seed', seed);
+  const w = new Float64Array(checkAlloc('initWeight', 'the weight', fanOut, fanIn));
   return kind === 'uniform' ? r.fillUniform(w, -scale, scale) : r.fillNormal(w, scale);
 }
 
 /** A fresh bias vector of length n for a layer with the given fan-in. */
 export function initBias(n: number, fanIn: number, init: BiasInit, seed: number | Rng = 0): Float64Array {
   const b = new Float64Array(checkSize('initBias', 'n', n));
+  checkSize('initBias', 'fanIn', fanIn);
+  const r = checkRng('initBias', 'seed', seed);
   if (init === 'zeros') return b;
   let bound: number;
   if (init === 'fan-in-uniform') bound = 1 / Math.sqrt(Math.max(fanIn, 1));
   else if (typeof init === 'object' && init !== null && 'uniform' in init) bound = checkScale('bias bound', init.uniform);
   else throw new DomainError(`init: unknown bias init ${JSON.stringify(init)}`);
-  const r = typeof seed === 'number' ? makeRng(seed) : seed;
   return r.fillUniform(b, -bound, bound);
 }

@@ -100,7 +100,7 @@ export class Linear implements Module {
       }
       checkFinite(name, 'weight', w, 'weights must be finite');
     } else {
-      w = initWeight(outFeatures, inFeatures, opts.init ?? 'xavier-uniform', r, opts);
+      w = initWeight(outFeatures, inFeatures, opts.init ?? 'xavier-uniform', r, opts.gain === undefined ? {} : { gain: opts.gain });
     }
     this.weight = { rows: outFeatures, cols: inFeatures, data: w };
 

@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, isMatrix, type Matrix, ShapeError } from '@x/gpu';
+import { checkFinite, checkOptions } from '@x/gpu/checks';
 import { labelsOf } from './losses';
 
 /**
@@ -49,6 +50,7 @@ export interface PsnrOptions {
  */
 export function psnr(pred: Matrix, target: Matrix, opts: PsnrOptions = {}): number {
   assertMatrix('psnr', 'pred', pred);
+  checkOptions('psnr', opts, ['maxValue']);
   if (!isMatrix(target) || pred.rows !== target.rows || pred.cols !== target.cols) {
     const got = isMatrix(target) ? `${target.rows}x${target.cols}` : String(target);
     throw new ShapeError(`psnr: pred is ${pred.rows}x${pred.cols}, target is ${got}; they must match`);
@@ -57,6 +59,8 @@ export function psnr(pred: Matrix, target: Matrix, opts: PsnrOptions = {}): numb
   if (!Number.isFinite(maxValue) || maxValue <= 0) throw new DomainError(`psnr: maxValue must be a finite number > 0, got ${maxValue}`);
   const n = pred.data.length;
   if (n === 0) throw new DomainError('psnr: empty input');
+  checkFinite('psnr', 'pred', pred);
+  checkFinite('psnr', 'target', target);
   let s = 0;
   for (let i = 0; i < n; i++) {
     const d = pred.data[i]! - target.data[i]!;

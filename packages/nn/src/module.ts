@@ -1,3 +1,5 @@
+import { checkOptions } from '@x/gpu/checks';
+import { checkParamList } from './optimizer';
 import { assertMatrix, type Device, DomainError, encodeArray, type EncodedArray, isStateJSON, type Matrix, readState, ShapeError, type StateJSON, StateReader, stateJSON } from '@x/gpu';
 
 /**
@@ -39,6 +41,7 @@ export function moduleJSON<T extends string, C, S extends Record<string, unknown
   config: C,
   state: S,
 ): ModuleStateJSON<T, C, { [K in keyof S]: S[K] extends Float64Array ? EncodedArray : S[K] }> {
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) throw new DomainError(`moduleJSON: state must be an object, got ${state === null ? 'null' : typeof state}`);
   const enc: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(state)) enc[k] = v instanceof Float64Array ? encodeArray(v) : v;
   return stateJSON(type, config, enc as { [K in keyof S]: S[K] extends Float64Array ? EncodedArray : S[K] });
@@ -105,21 +108,35 @@ export interface Module {
 
 /** Runs `m.forwardAsync` when the module has one, else its synchronous `forward`. */
 export function forwardWith(m: Module, x: Matrix, ctx?: AsyncContext): Promise<Matrix> {
+  try {
+    checkModule('forwardWith', 'm', m);
+    checkOptions('forwardWith', ctx, ['device']);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   return m.forwardAsync ? m.forwardAsync(x, ctx) : Promise.resolve().then(() => m.forward(x));
 }
 
 /** Runs `m.backwardAsync` when the module has one, else its synchronous `backward`. */
 export function backwardWith(m: Module, dy: Matrix, ctx?: AsyncContext): Promise<Matrix> {
+  try {
+    checkModule('backwardWith', 'm', m);
+    checkOptions('backwardWith', ctx, ['device']);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   return m.backwardAsync ? m.backwardAsync(dy, ctx) : Promise.resolve().then(() => m.backward(dy));
 }
 
 /** Zeroes the gradients of a list of parameters. */
 export function zeroGradOf(params: readonly Parameter[]): void {
+  checkParamList('zeroGradOf', params);
   for (const p of params) p.grad.fill(0);
 }
 
 /** Total number of scalar parameters. */
 export function parameterCount(m: Module): number {
+  checkModule('parameterCount', 'm', m);
   let n = 0;
   for (const p of m.parameters()) n += p.value.length;
   return n;
@@ -127,6 +144,8 @@ export function parameterCount(m: Module): number {
 
 /** Prefixes parameter names (`prefix.name`), sharing the value/grad storage. */
 export function prefixParameters(prefix: string, params: readonly Parameter[]): Parameter[] {
+  if (typeof prefix !== 'string') throw new DomainError(`prefixParameters: prefix must be a string, got ${typeof prefix}`);
+  checkParamList('prefixParameters', params);
   return params.map((p) => ({ name: `${prefix}.${p.name}`, value: p.value, grad: p.grad, shape: p.shape }));
 }
 
@@ -167,4 +186,12 @@ export function floatsFromJSON(fn: string, name: string, v: unknown, n: number):
     out[i] = x;
   }
   return out;
+}
+
+/** Throws a DomainError naming `fn` unless `m` is a {@link Module} (an object with `parameters()`, `forward` and `backward`). */
+export function checkModule(fn: string, name: string, m: unknown): asserts m is Module {
+  const o = m as Partial<Module> | null;
+  if (o === null || typeof o !== 'object' || typeof o.parameters !== 'function' || typeof o.forward !== 'function' || typeof o.backward !== 'function') {
+    throw new DomainError(`${fn}: ${name} must be a Module (forward, backward, parameters), got ${m === null ? 'null' : typeof m}`);
+  }
 }

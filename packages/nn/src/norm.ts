@@ -1,5 +1,5 @@
 import type { Matrix } from '@x/gpu';
-import { checkNonNegative, checkSize } from '@x/gpu/checks';
+import { checkFinite, checkNonNegative, checkOptions, checkSize } from '@x/gpu/checks';
 import { envelope, readEnvelope } from './envelope';
 import { checkGrad, checkInput, floatsFromJSON, type Module, type ModuleJSON, noForward, type Parameter } from './module';
 
@@ -42,6 +42,7 @@ export class LayerNorm implements Module {
   private cache: { xhat: Float64Array; rstd: Float64Array; rows: number } | null = null;
 
   constructor(dim: number, opts: LayerNormOptions = {}) {
+    opts = checkOptions('LayerNorm', opts, ['eps', 'weight', 'name', 'bias']);
     const name = opts.name ?? `LayerNorm(${dim})`;
     checkSize(name, 'dim', dim, 1);
     this.dim = dim;
@@ -56,6 +57,7 @@ export class LayerNorm implements Module {
 
   forward(x: Matrix): Matrix {
     checkInput(this.name, 'x', x, this.dim);
+    checkFinite(this.name, 'x', x);
     const { rows } = x;
     const d = this.dim;
     const xs = x.data;
@@ -160,6 +162,7 @@ export class RMSNorm implements Module {
   private cache: { x: Matrix; r: Float64Array } | null = null;
 
   constructor(dim: number, opts: NormOptions = {}) {
+    opts = checkOptions('RMSNorm', opts, ['eps', 'weight', 'name']);
     const name = opts.name ?? `RMSNorm(${dim})`;
     checkSize(name, 'dim', dim, 1);
     this.dim = dim;
@@ -171,6 +174,7 @@ export class RMSNorm implements Module {
 
   forward(x: Matrix): Matrix {
     checkInput(this.name, 'x', x, this.dim);
+    checkFinite(this.name, 'x', x);
     const { rows } = x;
     const d = this.dim;
     const xs = x.data;

@@ -28,6 +28,7 @@ const registered = new Map<string, ModuleFactory>();
  */
 export function registerModule(type: string, factory: ModuleFactory): void {
   if (typeof type !== 'string' || type.length === 0) throw new DomainError('registerModule: type must be a non-empty string');
+  if (typeof factory !== 'function') throw new DomainError(`registerModule: factory must be a function (json, registry) => Module, got ${factory === null ? 'null' : typeof factory}`);
   registered.set(type, factory);
 }
 

@@ -1,7 +1,8 @@
 import { DomainError } from '@x/gpu';
 import { readSafetensors, type SafetensorsReader, type SafetensorsSource, type TensorToWrite, writeSafetensors } from '@x/safetensors';
-import { type LoadStateDictOptions, loadStateDict, type StateDict, stateDict } from './container';
-import type { Module } from './module';
+import { checkOptions } from '@x/gpu/checks';
+import { type LoadStateDictOptions, loadInto, type StateDict, stateDict } from './container';
+import { checkModule, type Module } from './module';
 
 /** Options of {@link saveSafetensors}. */
 export interface SaveSafetensorsOptions {
@@ -18,6 +19,12 @@ export interface SaveSafetensorsOptions {
  * give the same bytes. O(#parameters).
  */
 export function saveSafetensors(m: Module, opts: SaveSafetensorsOptions = {}): Uint8Array {
+  checkModule('saveSafetensors', 'm', m);
+  checkOptions('saveSafetensors', opts, ['dtype', 'metadata']);
+  const meta = opts.metadata;
+  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) {
+    throw new DomainError(`saveSafetensors: metadata must be an object of strings, got ${meta === null ? 'null' : typeof meta}`);
+  }
   const dtype = opts.dtype ?? 'F32';
   if (!['F64', 'F32', 'F16', 'BF16'].includes(dtype)) throw new DomainError(`saveSafetensors: dtype must be F64, F32, F16 or BF16, got ${String(dtype)}`);
   const tensors: Record<string, TensorToWrite> = {};
@@ -51,7 +58,9 @@ export async function loadSafetensors(
   source: SafetensorsSource | SafetensorsReader,
   opts: LoadStateDictOptions = {},
 ): Promise<{ missing: string[]; unexpected: string[] }> {
-  return loadStateDict(m, await readStateDict(source), opts);
+  checkModule('loadSafetensors', 'm', m);
+  checkOptions('loadSafetensors', opts, ['strict']);
+  return loadInto('loadSafetensors', m, await readStateDict(source), opts);
 }
 
 function isReader(s: unknown): s is SafetensorsReader {

@@ -1,5 +1,5 @@
 import { assertMatrix, DomainError, isMatrix, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
-import { checkNonNegative, checkSize, checkSteps } from '@x/gpu/checks';
+import { checkNonNegative, checkOptions, checkPositive, checkRng, checkSeed, checkSize, checkSteps, checkVector, isRng } from '@x/gpu/checks';
 import { MultiHeadAttention } from './attention';
 import { Embedding } from './embedding';
 import { envelope, readEnvelope } from './envelope';
@@ -121,9 +121,10 @@ export class TransformerBlock extends ContainerModule {
   readonly config: Omit<TransformerConfig, 'vocabSize' | 'numLayers'>;
   private shape: [number, number] | null = null;
 
-  constructor(config: Omit<TransformerConfig, 'vocabSize' | 'numLayers'>, rngOrSeed: number | Rng = config.seed ?? 0) {
+  constructor(config: Omit<TransformerConfig, 'vocabSize' | 'numLayers'>, rngOrSeed?: number | Rng) {
     super();
-    const r = typeof rngOrSeed === 'number' ? makeRng(rngOrSeed) : rngOrSeed;
+    checkConfig('TransformerBlock', config);
+    const r = checkRng('TransformerBlock', 'rngOrSeed', rngOrSeed === undefined ? (config.seed ?? 0) : rngOrSeed);
     this.config = { ...config };
     const eps = config.normEps ?? 1e-6;
     this.input_layernorm = new RMSNorm(config.dim, { eps, name: 'TransformerBlock.input_layernorm' });
@@ -183,6 +184,23 @@ export class TransformerBlock extends ContainerModule {
   }
 }
 
+const CONFIG_KEYS = ['vocabSize', 'dim', 'numLayers', 'numHeads', 'numKvHeads', 'hidden', 'ropeBase', 'normEps', 'initStd', 'seed'];
+
+/**
+ * Checks a {@link TransformerConfig} where it enters (TransformerLM, TransformerBlock): an object
+ * with known keys only, and each optional field, when present, of its kind (a null is not "absent").
+ */
+function checkConfig(fn: string, c: unknown): asserts c is TransformerConfig {
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new DomainError(`${fn}: config must be a TransformerConfig object, got ${c === null ? 'null' : typeof c}`);
+  checkOptions(fn, c, CONFIG_KEYS);
+  const o = c as Partial<TransformerConfig>;
+  if (o.numKvHeads !== undefined) checkSize(fn, 'numKvHeads', o.numKvHeads, 1);
+  if (o.ropeBase !== undefined) checkPositive(fn, 'ropeBase', o.ropeBase);
+  if (o.normEps !== undefined) checkNonNegative(fn, 'normEps', o.normEps);
+  if (o.initStd !== undefined) checkNonNegative(fn, 'initStd', o.initStd);
+  if (o.seed !== undefined) checkSeed(fn, 'seed', o.seed);
+}
+
 /** Options of {@link TransformerLM.generate}. */
 export interface GenerateOptions {
   /** Tokens to append (default 32). */
@@ -202,6 +220,15 @@ export interface GenerateOptions {
  * draw from softmax(logits / temperature) restricted to the `topK` largest (ties by lower id).
  */
 export function sampleToken(logits: ArrayLike<number>, opts: { temperature?: number; topK?: number }, r: Rng): number {
+  checkVector('sampleToken', 'logits', logits);
+  if (opts === undefined) throw new DomainError('sampleToken: options { temperature, topK } are required (pass {} for greedy)');
+  checkOptions('sampleToken', opts, ['temperature', 'topK']);
+  if (!isRng(r)) throw new DomainError(`sampleToken: r must be an Rng (e.g. rng(seed) from @x/gpu), got ${r === null ? 'null' : typeof r}`);
+  return sampleFrom(logits, opts, r);
+}
+
+/** {@link sampleToken} on checked arguments (generate checks its options once). */
+function sampleFrom(logits: ArrayLike<number>, opts: { temperature?: number; topK?: number }, r: Rng): number {
   const t = checkNonNegative('sampleToken', 'temperature', opts.temperature ?? 0);
   const V = logits.length;
   const k = checkSize('sampleToken', 'topK', opts.topK ?? V, 1);
@@ -247,6 +274,7 @@ export class TransformerLM extends ContainerModule {
 
   constructor(config: TransformerConfig) {
     super();
+    checkConfig('TransformerLM', config);
     const c = { ...config };
     for (const k of ['vocabSize', 'dim', 'numLayers', 'numHeads', 'hidden'] as const) checkSize('TransformerLM', k, c[k], 1);
     const std = checkNonNegative('TransformerLM', 'initStd', c.initStd ?? 0.02);
@@ -314,11 +342,13 @@ export class TransformerLM extends ContainerModule {
    * O(steps · forward)). Returns only the new tokens.
    */
   generate(prompt: ArrayLike<number>, opts: GenerateOptions = {}): number[] {
+    opts = checkOptions('TransformerLM.generate', opts, ['maxNewTokens', 'temperature', 'topK', 'seed', 'contextLength']);
     const n = checkSteps('TransformerLM.generate', 'maxNewTokens', opts.maxNewTokens ?? 32);
+    checkVector('TransformerLM.generate', 'prompt', prompt);
     if (prompt.length < 1) throw new ShapeError('TransformerLM.generate: the prompt needs at least one token');
-    const ctx = opts.contextLength ?? Infinity;
-    if (!(ctx >= 1)) throw new DomainError(`TransformerLM.generate: contextLength must be >= 1, got ${ctx}`);
-    const r = makeRng(opts.seed ?? 0);
+    const ctx = opts.contextLength === undefined ? Infinity : checkSize('TransformerLM.generate', 'contextLength', opts.contextLength, 1);
+    const r = makeRng(checkSeed('TransformerLM.generate', 'seed', opts.seed ?? 0));
+    const sample = { temperature: checkNonNegative('TransformerLM.generate', 'temperature', opts.temperature ?? 0), topK: opts.topK };
     const seq = Array.from(prompt);
     const out: number[] = [];
     const V = this.config.vocabSize;
@@ -326,7 +356,7 @@ export class TransformerLM extends ContainerModule {
       const win = seq.slice(Math.max(0, seq.length - ctx));
       const logits = this.forward({ rows: 1, cols: win.length, data: Float64Array.from(win) });
       const last = logits.data.subarray((win.length - 1) * V, win.length * V);
-      const tok = sampleToken(last, opts, r);
+      const tok = sampleFrom(last, sample, r);
       seq.push(tok);
       out.push(tok);
     }
@@ -356,6 +386,7 @@ export class TransformerLM extends ContainerModule {
  */
 export function lmCrossEntropy(logits: Matrix, targets: Matrix | ArrayLike<number>, opts: LossOptions = {}): LossResult {
   assertMatrix('lmCrossEntropy', 'logits', logits);
+  if (targets === null || typeof targets !== 'object') throw new ShapeError(`lmCrossEntropy: targets must be a Matrix or an array of token ids, got ${targets === null ? 'null' : typeof targets}`);
   const flat = isMatrix(targets) ? targets.data : targets;
   if (flat.length !== logits.rows) {
     const what = isMatrix(targets) ? `${targets.rows}x${targets.cols}` : `length ${flat.length}`;

@@ -1,4 +1,4 @@
-import { type Matrix, rng, ShapeError } from '@x/gpu';
+import { DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { type Activation, assertGradCheck, erf, erfc, GELU, moduleFromJSON, ReLU, SiLU, Sigmoid, Sine, Softplus, Tanh } from '../src';
 import fx from './fixtures/functional-reference.json';
@@ -35,7 +35,11 @@ describe('activations vs numpy/scipy (tooling/fixtures/nn_functional.py)', () =>
     const got = fx.x.map(erf);
     expectClose(got, fx.erf, 2e-15, 1e-300);
     expect(erf(0)).toBe(0);
-    expect(Number.isNaN(erf(Number.NaN))).toBe(true);
+    // Issue 16: NaN and non-numbers are a DomainError; ±Infinity give the limits.
+    expect(() => erf(Number.NaN)).toThrow(/erf: x must be a number/);
+    expect(() => erfc('1' as never)).toThrow(DomainError);
+    expect(erf(Number.POSITIVE_INFINITY)).toBe(1);
+    expect(erfc(Number.NEGATIVE_INFINITY)).toBe(2);
     expect(erfc(30)).toBe(0);
     expect(erfc(5)).toBeCloseTo(1.5374597944280349e-12, 25);
     expect(erf(-1)).toBe(-erf(1));

@@ -1,4 +1,5 @@
 import { adamStepInPlace, decayInPlace } from './adam-kernel';
+import { checkBoolean } from '@x/gpu/checks';
 import { type BaseOptions, checkJSON, f64, OptimizerBase, type OptimizerJSON, type ParamState } from './optimizer';
 import type { ParamView } from './params';
 import { checkNonNegative, checkUnit, shapeMismatch } from './validate';
@@ -36,13 +37,13 @@ export class AdamW extends OptimizerBase<AdamWOptions> {
   private readonly decoupled: boolean;
 
   constructor(options: AdamWOptions = {}) {
-    super('AdamW', options, 1e-3);
+    super('AdamW', options, 1e-3, ['lr', 'schedule', 'betas', 'eps', 'weightDecay', 'decoupled']);
     const [b1, b2] = options.betas ?? [0.9, 0.999];
     this.b1 = checkUnit('AdamW', 'betas[0]', b1);
     this.b2 = checkUnit('AdamW', 'betas[1]', b2);
     this.eps = checkNonNegative('AdamW', 'eps', options.eps ?? 1e-8);
     this.wd = checkNonNegative('AdamW', 'weightDecay', options.weightDecay ?? 0.01);
-    this.decoupled = options.decoupled ?? true;
+    this.decoupled = checkBoolean('AdamW', 'decoupled', options.decoupled ?? true);
   }
 
   protected checkState(v: ParamView, s: ParamState): void {

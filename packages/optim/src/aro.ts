@@ -1,6 +1,6 @@
 import type { AuxAdamOptions } from './muon';
-import { DomainError, type Matrix, matmul, transpose } from '@x/gpu';
-import { checkSteps } from '@x/gpu/checks';
+import { assertMatrix, DomainError, type Matrix, matmul, transpose } from '@x/gpu';
+import { checkAlloc, checkFunction, checkOptions, checkSteps } from '@x/gpu/checks';
 import { adamStepInPlace, decayInPlace } from './adam-kernel';
 import { rowNormalize, signStep, sinkhornStep } from './base-steps';
 import { shiftedCholeskyQR } from './cholesky-qr';
@@ -112,7 +112,7 @@ export class ARO extends OptimizerBase<AroOptions> {
   fallbacks = 0;
 
   constructor(options: AroOptions = {}) {
-    super('ARO', options, 0.01);
+    super('ARO', options, 0.01, ['lr', 'schedule', 'momentum', 'base', 'baseBeta2', 'baseEps', 'sinkhornIterations', 'sinkhornMode', 'rmsMatch', 'lrScale', 'shift', 'orientation', 'weightDecay', 'adamNames', 'adamLr', 'adamBetas', 'adamEps', 'adamWeightDecay']);
     this.beta = checkUnit('ARO', 'momentum', options.momentum ?? 0.95);
     this.base = checkOneOf('ARO', 'base', options.base ?? 'sinkhorn', ['sinkhorn', 'sign', 'rowNormalized', 'adam'] as const);
     this.bb2 = checkUnit('ARO', 'baseBeta2', options.baseBeta2 ?? 0.95);
@@ -262,8 +262,14 @@ export function aroRotationFixedPoint(
   f: (X: Matrix) => Matrix = rowNormalize,
   opts: { shift?: number } = {},
 ): { R: Matrix<Float64Array>; direction: Matrix } {
-  checkSteps('aroRotationFixedPoint', 'iterations', iterations);
+  const fn = 'aroRotationFixedPoint';
+  assertMatrix(fn, 'M', M);
+  checkSteps(fn, 'iterations', iterations);
+  checkFunction(fn, 'f', f);
+  checkOptions(fn, opts, ['shift']);
+  if (opts.shift !== undefined) checkNonNegative(fn, 'shift', opts.shift);
   const m = M.rows;
+  checkAlloc(fn, 'R', m, m);
   let R: Matrix<Float64Array> = { rows: m, cols: m, data: new Float64Array(m * m) };
   for (let i = 0; i < m; i++) R.data[i * m + i] = 1;
   for (let it = 0; it < iterations; it++) {

@@ -1,5 +1,5 @@
 import { assertMatrix, type Matrix } from '@x/gpu';
-import { checkSteps } from '@x/gpu/checks';
+import { checkFinite, checkOneOf, checkOptions, checkSteps } from '@x/gpu/checks';
 
 /** Guards divisions by zero-norm rows and columns. */
 const TINY = 1e-30;
@@ -11,6 +11,7 @@ const TINY = 1e-30;
  */
 export function rowNormalize(X: Matrix): Matrix<Float64Array> {
   assertMatrix('rowNormalize', 'X', X);
+  checkFinite('rowNormalize', 'X', X);
   const { rows: m, cols: n, data } = X;
   const out = new Float64Array(m * n);
   const target = Math.sqrt(n);
@@ -55,8 +56,9 @@ export interface SinkhornOptions {
  */
 export function sinkhornStep(X: Matrix, opts: SinkhornOptions = {}): Matrix<Float64Array> {
   assertMatrix('sinkhornStep', 'X', X);
+  checkOptions('sinkhornStep', opts, ['iterations', 'mode']);
   const L = checkSteps('sinkhornStep', 'iterations', opts.iterations ?? 5);
-  const mode = opts.mode ?? 'alternating';
+  const mode = checkOneOf('sinkhornStep', 'mode', opts.mode ?? 'alternating', ['alternating', 'simultaneous'] as const);
   const { rows: m, cols: n } = X;
   const out = Float64Array.from(X.data);
   const rn = new Float64Array(m);

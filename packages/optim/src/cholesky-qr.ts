@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, gram, type Matrix } from '@x/gpu';
+import { checkNonNegative, checkOptions } from '@x/gpu/checks';
 import { choleskyLower, qrReduced } from './linalg-deps';
 
 /** Result of {@link shiftedCholeskyQR}. */
@@ -66,8 +67,9 @@ export function shiftedCholeskyQR(A: Matrix, opts: CholeskyQROptions = {}): Chol
   assertMatrix('shiftedCholeskyQR', 'A', A);
   const { rows: m, cols: n } = A;
   if (m < n) throw new DomainError(`shiftedCholeskyQR: needs rows >= cols, got ${m}x${n}`);
-  const shift = opts.shift ?? 1e-7;
-  const tol = opts.orthTol ?? 1e-10;
+  checkOptions('shiftedCholeskyQR', opts, ['shift', 'orthTol']);
+  const shift = checkNonNegative('shiftedCholeskyQR', 'shift', opts.shift ?? 1e-7);
+  const tol = checkNonNegative('shiftedCholeskyQR', 'orthTol', opts.orthTol ?? 1e-10);
   const a = Float64Array.from(A.data);
   const q1 = choleskyPass(a, m, n, shift);
   const q2 = q1 ? choleskyPass(q1, m, n, 0) : null;

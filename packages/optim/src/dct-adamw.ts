@@ -60,7 +60,7 @@ export class DctAdamW extends OptimizerBase<DctAdamWOptions> {
   private readonly adamNames: ReadonlySet<string>;
 
   constructor(options: DctAdamWOptions = {}) {
-    super('DctAdamW', options, 1e-3);
+    super('DctAdamW', options, 1e-3, ['lr', 'schedule', 'rank', 'updateProjGap', 'norm', 'rotateSubspace', 'errorFeedback', 'adamNames', 'betas', 'eps', 'weightDecay']);
     this.rank = checkInt('DctAdamW', 'rank', options.rank ?? 128);
     this.gap = checkInt('DctAdamW', 'updateProjGap', options.updateProjGap ?? 1);
     this.norm = checkOneOf('DctAdamW', 'norm', options.norm ?? 1, [1, 2] as const);

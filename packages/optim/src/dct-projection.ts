@@ -1,5 +1,5 @@
 import { assertFinite, assertMatrix, DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
-import { checkInt, checkOneOf } from '@x/gpu/checks';
+import { checkInt, checkOneOf, checkOptions } from '@x/gpu/checks';
 import { dctCols, dctMatrix, dctRows } from '@x/linalg';
 import { checkRank } from './validate';
 
@@ -61,6 +61,7 @@ export function topIndices(scores: Float64Array, r: number): Int32Array {
 export function dctProjection(G: Matrix, r: number, opts: DctProjectionOptions = {}): DctProjection {
   assertMatrix('dctProjection', 'G', G);
   assertFinite('dctProjection', 'G', G);
+  checkOptions('dctProjection', opts, ['norm', 'side']);
   const norm = opts.norm ?? 1;
   if (norm !== 1 && norm !== 2) throw new DomainError(`dctProjection: norm must be 1 or 2, got ${String(norm)}`);
   const side = opts.side ?? (G.rows >= G.cols ? 'right' : 'left');

@@ -63,7 +63,7 @@ export class GaLoreAdamW extends OptimizerBase<GaLoreOptions> {
   private readonly adamNames: ReadonlySet<string>;
 
   constructor(options: GaLoreOptions = {}) {
-    super('GaLoreAdamW', options, 0.01);
+    super('GaLoreAdamW', options, 0.01, ['lr', 'schedule', 'rank', 'updateProjGap', 'scale', 'projType', 'adamNames', 'betas', 'eps', 'weightDecay']);
     this.rank = checkInt('GaLoreAdamW', 'rank', options.rank ?? 128);
     this.gap = checkInt('GaLoreAdamW', 'updateProjGap', options.updateProjGap ?? 200);
     this.scale = checkNonNegative('GaLoreAdamW', 'scale', options.scale ?? 0.25);

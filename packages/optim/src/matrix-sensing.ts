@@ -1,4 +1,5 @@
 import { assertFinite, assertMatrix, DomainError, type Matrix, matmul, rng, ShapeError } from '@x/gpu';
+import { checkOptions } from '@x/gpu/checks';
 import { svd } from '@x/linalg';
 import { adjoint, type SensingOperator } from './sensing';
 import { checkInt, checkNonNegative, checkOneOf } from './validate';
@@ -68,6 +69,8 @@ export interface MatrixSensingResult {
 export function matrixSensing(target: Matrix, opts: MatrixSensingOptions): MatrixSensingResult {
   assertMatrix('matrixSensing', 'target', target);
   assertFinite('matrixSensing', 'target', target);
+  if (opts === undefined) throw new DomainError('matrixSensing: options { k, steps, ... } are required');
+  checkOptions('matrixSensing', opts, ['mode', 'k', 'alpha', 'eta', 'steps', 'seed', 'init', 'operator', 'oneStep', 'onProgress', 'signal']);
   const n = target.rows;
   if (target.cols !== n) throw new ShapeError(`matrixSensing: target must be square, got ${target.rows}x${target.cols}`);
   const mode = checkOneOf('matrixSensing', 'mode', opts.mode ?? 'symmetric', ['symmetric', 'asymmetric'] as const);

@@ -1,4 +1,5 @@
 import { adamStepInPlace, decayInPlace } from './adam-kernel';
+import { checkBoolean, checkSize } from '@x/gpu/checks';
 import { newtonSchulz5 } from './newton-schulz';
 import { type BaseOptions, checkJSON, f64, OptimizerBase, type OptimizerJSON, type ParamState } from './optimizer';
 import type { ParamView } from './params';
@@ -55,6 +56,8 @@ export type MuonJSON = OptimizerJSON<'Muon', MuonOptions>;
  */
 export class Muon extends OptimizerBase<MuonOptions> {
   private readonly beta: number;
+  /** [rows, cols] each parameter's state was built for (not serialized; a restore re-learns it). */
+  private readonly shapes = new Map<string, [number, number]>();
   private readonly nesterov: boolean;
   private readonly nsSteps: number;
   private readonly wd: number;
@@ -67,9 +70,9 @@ export class Muon extends OptimizerBase<MuonOptions> {
   private readonly awd: number;
 
   constructor(options: MuonOptions = {}) {
-    super('Muon', options, 0.02);
+    super('Muon', options, 0.02, ['lr', 'schedule', 'momentum', 'nesterov', 'nsSteps', 'weightDecay', 'shapeScale', 'adamNames', 'adamLr', 'adamBetas', 'adamEps', 'adamWeightDecay']);
     this.beta = checkUnit('Muon', 'momentum', options.momentum ?? 0.95);
-    this.nesterov = options.nesterov ?? true;
+    this.nesterov = checkBoolean('Muon', 'nesterov', options.nesterov ?? true);
     this.nsSteps = checkInt('Muon', 'nsSteps', options.nsSteps ?? 5, 0);
     this.wd = checkNonNegative('Muon', 'weightDecay', options.weightDecay ?? 0);
     this.shapeScale = checkOneOf('Muon', 'shapeScale', options.shapeScale ?? 'keller', ['keller', 'moonlight', 'none'] as const);
@@ -90,6 +93,10 @@ export class Muon extends OptimizerBase<MuonOptions> {
   protected checkState(v: ParamView, s: ParamState): void {
     const n = f64(s, 'm').length;
     if (n !== v.w.length || (s.v === undefined) === !this.usesMuon(v)) throw shapeMismatch('Muon', v.name, `${n} entries`, `${v.rows}x${v.cols}`);
+    // Same size, other shape (a 6x4 state for a 4x6 parameter): the momentum would be applied
+    // transposed. The shape is remembered from the step that built the state.
+    const shape = this.shapes.get(v.name);
+    if (shape && (shape[0] !== v.rows || shape[1] !== v.cols)) throw shapeMismatch('Muon', v.name, `${shape[0]}x${shape[1]}`, `${v.rows}x${v.cols}`);
   }
 
   protected update(p: ParamView, lr: number, t: number, factor: number): void {
@@ -99,6 +106,7 @@ export class Muon extends OptimizerBase<MuonOptions> {
       s = muon ? { m: new Float64Array(p.w.length) } : { m: new Float64Array(p.w.length), v: new Float64Array(p.w.length) };
       this.state.set(p.name, s);
     }
+    if (!this.shapes.has(p.name)) this.shapes.set(p.name, [p.rows, p.cols]);
     if (!muon) {
       const alr = this.adamLr * factor;
       decayInPlace(p.w, alr, this.awd);
@@ -138,6 +146,9 @@ export class Muon extends OptimizerBase<MuonOptions> {
 
 /** The shape scale of an orthogonalized update (see {@link MuonOptions.shapeScale}). */
 export function muonShapeScale(kind: 'keller' | 'moonlight' | 'none', rows: number, cols: number): number {
+  checkOneOf('muonShapeScale', 'kind', kind, ['keller', 'moonlight', 'none'] as const);
+  checkSize('muonShapeScale', 'rows', rows, 1);
+  checkSize('muonShapeScale', 'cols', cols, 1);
   if (kind === 'keller') return Math.sqrt(Math.max(1, rows / cols));
   if (kind === 'moonlight') return 0.2 * Math.sqrt(Math.max(rows, cols));
   return 1;

@@ -1,5 +1,5 @@
 import { assertFinite, assertMatrix, gram, type Matrix, matmul, transpose } from '@x/gpu';
-import { checkSteps } from '@x/gpu/checks';
+import { checkOptions, checkSteps } from '@x/gpu/checks';
 
 /** The quintic's coefficients (a, b, c) from Keller Jordan's Muon (muon.py, `zeropower_via_newtonschulz5`). */
 export const NS5_COEFFICIENTS = Object.freeze([3.4445, -4.775, 2.0315] as const);
@@ -24,6 +24,7 @@ export interface NewtonSchulzOptions {
 export function newtonSchulz5(G: Matrix, opts: NewtonSchulzOptions = {}): Matrix<Float64Array> {
   assertMatrix('newtonSchulz5', 'G', G);
   assertFinite('newtonSchulz5', 'G', G);
+  checkOptions('newtonSchulz5', opts, ['steps']);
   const steps = checkSteps('newtonSchulz5', 'steps', opts.steps ?? 5);
   const tall = G.rows > G.cols;
   const src = tall ? transpose(G) : G;

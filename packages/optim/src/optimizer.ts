@@ -1,6 +1,7 @@
 import { DomainError, decodeArray, type EncodedArray, encodeArray, isStateJSON, readState, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
 import { type ParamLike, type ParamView, viewParams } from './params';
-import { checkSchedule, type LrSchedule, scheduleFactor } from './schedule';
+import { checkSchedule, factorOf, type LrSchedule } from './schedule';
+import { checkOptions } from '@x/gpu/checks';
 import { checkNonNegative } from './validate';
 
 /** Per-parameter state: a flat record of typed arrays and numbers (serialized bit-exactly). */
@@ -75,7 +76,10 @@ export abstract class OptimizerBase<O extends BaseOptions> implements Optimizer 
     readonly type: string,
     options: O,
     defaultLr: number,
+    keys: readonly string[],
   ) {
+    // null, a string or a typo such as `weightDecy` is a DomainError listing the valid keys.
+    options = checkOptions(type, options, keys);
     const lr = options.lr ?? defaultLr;
     checkNonNegative(type, 'lr', lr);
     if (options.schedule !== undefined) checkSchedule(type, options.schedule);
@@ -96,7 +100,7 @@ export abstract class OptimizerBase<O extends BaseOptions> implements Optimizer 
   /** The schedule multiplier at step `t` (1-based). */
   factorAt(t: number): number {
     const s = this.options.schedule;
-    return s ? scheduleFactor(s, t) : 1;
+    return s ? factorOf(s, t) : 1;
   }
 
   /** Validates a parameter before any state changes (rank limits, ...); default none. */

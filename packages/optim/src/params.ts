@@ -53,6 +53,12 @@ export function viewParams(fn: string, params: readonly ParamLike[]): ParamView[
     if (w.length !== g.length) {
       throw new ShapeError(`${fn}: parameter "${p.name}" has ${w.length} values but ${g.length} gradient entries`);
     }
+    const shape = p.shape as unknown;
+    if (shape !== undefined) {
+      let size = Array.isArray(shape) ? 1 : -1;
+      if (Array.isArray(shape)) for (const d of shape) size = typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 ? size * d : -1;
+      if (size !== w.length) throw new ShapeError(`${fn}: parameter "${p.name}" has shape ${Array.isArray(shape) ? `[${shape.join(', ')}]` : String(shape)}, which does not hold its ${w.length} values`);
+    }
     let rows: number;
     let cols: number;
     let isMat: boolean;
@@ -75,7 +81,14 @@ export function viewParams(fn: string, params: readonly ParamLike[]): ParamView[
     if (isMatrix(p.grad) && (p.grad.rows !== rows || p.grad.cols !== cols)) {
       throw new ShapeError(`${fn}: parameter "${p.name}" is ${rows}x${cols} but its grad is ${p.grad.rows}x${p.grad.cols}`);
     }
-    checkFiniteArray(fn, `grad of "${p.name}"`, g);
+    // Weights and gradients in one pass over the data the update reads next; the message (which
+    // names the tensor and the index) is built only on failure.
+    let bad = 0;
+    for (let i = 0; i < w.length; i++) bad += w[i]! - w[i]! + (g[i]! - g[i]!);
+    if (bad !== 0) {
+      checkFiniteArray(fn, `value of "${p.name}"`, w);
+      checkFiniteArray(fn, `grad of "${p.name}"`, g);
+    }
     out.push({ name: p.name, rows, cols, isMatrix: isMat, w, g });
   }
   return out;

@@ -1,4 +1,5 @@
 import { DomainError } from '@x/gpu';
+import { checkOptions } from '@x/gpu/checks';
 import { checkInt, checkNonNegative, checkUnit } from './validate';
 
 /**
@@ -16,6 +17,8 @@ export type LrSchedule =
 
 /** Builds a warmup + cosine schedule (validated). */
 export function warmupCosine(opts: { warmup: number; total: number; minFactor?: number }): LrSchedule {
+  if (opts === undefined) throw new DomainError('warmupCosine: options { warmup, total } are required');
+  checkOptions('warmupCosine', opts, ['warmup', 'total', 'minFactor']);
   const s: LrSchedule = { kind: 'warmupCosine', warmup: opts.warmup, total: opts.total, minFactor: opts.minFactor ?? 0 };
   checkSchedule('warmupCosine', s);
   return s;
@@ -43,6 +46,13 @@ export function checkSchedule(fn: string, s: unknown): LrSchedule {
 
 /** The multiplier of the learning rate at step `t` (1-based). */
 export function scheduleFactor(s: LrSchedule, t: number): number {
+  checkSchedule('scheduleFactor', s);
+  checkInt('scheduleFactor', 't', t, 0);
+  return factorOf(s, t);
+}
+
+/** {@link scheduleFactor} of a checked schedule and step (optimizers check theirs once, at construction). */
+export function factorOf(s: LrSchedule, t: number): number {
   switch (s.kind) {
     case 'constant':
       return 1;

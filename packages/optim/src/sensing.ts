@@ -1,4 +1,5 @@
-import { assertFinite, assertMatrix, DomainError, type Matrix, type Rng, rng, ShapeError } from '@x/gpu';
+import { assertFinite, assertMatrix, DomainError, type Matrix, type Rng, ShapeError } from '@x/gpu';
+import { checkBoolean, checkOptions, checkRng, checkVector } from '@x/gpu/checks';
 import { checkInt, checkNonNegative, checkUnit } from './validate';
 
 /**
@@ -15,8 +16,9 @@ export type SensingOperator = Matrix<Float64Array>;
 export function gaussianSensing(d: number, m: number, opts: { seed?: number | Rng; symmetric?: boolean } = {}): SensingOperator {
   checkInt('gaussianSensing', 'd', d);
   checkInt('gaussianSensing', 'm', m);
-  const r = typeof opts.seed === 'object' ? opts.seed : rng(opts.seed ?? 0);
-  const sym = opts.symmetric ?? true;
+  checkOptions('gaussianSensing', opts, ['seed', 'symmetric']);
+  const r = checkRng('gaussianSensing', 'seed', opts.seed ?? 0);
+  const sym = checkBoolean('gaussianSensing', 'symmetric', opts.symmetric ?? true);
   const n = d * d;
   const data = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
@@ -58,9 +60,12 @@ export function measure(A: SensingOperator, X: Matrix): Float64Array {
  * sec. 2. Returns the corrupted vector and the corrupted indices.
  */
 export function addOutliers(y: Float64Array, opts: { fraction: number; magnitude: number; seed?: number | Rng }): { y: Float64Array; indices: Int32Array } {
+  checkVector('addOutliers', 'y', y);
+  if (opts === undefined) throw new DomainError('addOutliers: options { fraction, magnitude } are required');
+  checkOptions('addOutliers', opts, ['fraction', 'magnitude', 'seed']);
   checkUnit('addOutliers', 'fraction', opts.fraction, 0, 1);
   checkNonNegative('addOutliers', 'magnitude', opts.magnitude);
-  const r = typeof opts.seed === 'object' ? opts.seed : rng(opts.seed ?? 0);
+  const r = checkRng('addOutliers', 'seed', opts.seed ?? 0);
   const m = y.length;
   const k = Math.round(opts.fraction * m);
   const perm = new Int32Array(m);
@@ -74,6 +79,8 @@ export function addOutliers(y: Float64Array, opts: { fraction: number; magnitude
 
 /** S = reshape(Aᵀ w, d x d): the adjoint of the measurement operator applied to w. O(m d²). */
 export function adjoint(A: SensingOperator, w: Float64Array, d: number): Float64Array {
+  checkInt('adjoint', 'd', d);
+  checkSensing('adjoint', A, w, d);
   const m = A.rows;
   const n = A.cols;
   const S = new Float64Array(n);

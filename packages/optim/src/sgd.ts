@@ -1,4 +1,5 @@
 import { type BaseOptions, checkJSON, f64, OptimizerBase, type OptimizerJSON, type ParamState } from './optimizer';
+import { checkBoolean } from '@x/gpu/checks';
 import type { ParamView } from './params';
 import { checkNonNegative, checkUnit, shapeMismatch } from './validate';
 import { DomainError } from '@x/gpu';
@@ -33,10 +34,10 @@ export class SGD extends OptimizerBase<SGDOptions> {
   private readonly wd: number;
 
   constructor(options: SGDOptions = {}) {
-    super('SGD', options, 0.01);
+    super('SGD', options, 0.01, ['lr', 'schedule', 'momentum', 'dampening', 'nesterov', 'weightDecay']);
     this.mu = checkUnit('SGD', 'momentum', options.momentum ?? 0);
     this.damp = checkUnit('SGD', 'dampening', options.dampening ?? 0, 0, 1.0000001);
-    this.nesterov = options.nesterov ?? false;
+    this.nesterov = checkBoolean('SGD', 'nesterov', options.nesterov ?? false);
     this.wd = checkNonNegative('SGD', 'weightDecay', options.weightDecay ?? 0);
     if (this.nesterov && (this.mu <= 0 || this.damp !== 0)) {
       throw new DomainError('SGD: nesterov needs momentum > 0 and dampening 0');

@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, rng } from '@x/gpu';
+import { checkOptions } from '@x/gpu/checks';
 import { adjoint, checkSensing, type SensingOperator } from './sensing';
 import { checkInt, checkNonNegative, checkOneOf, checkUnit } from './validate';
 
@@ -53,6 +54,8 @@ export interface SubgmResult {
  * Complexity: O(m d² + d² r') per iteration.
  */
 export function subgm(A: SensingOperator, y: Float64Array, opts: SubgmOptions): SubgmResult {
+  if (opts === undefined) throw new DomainError('subgm: options { d, rank, ... } are required');
+  checkOptions('subgm', opts, ['d', 'rank', 'alpha', 'eta0', 'rho', 'steps', 'loss', 'seed', 'init', 'truth', 'onProgress', 'signal']);
   const d = checkInt('subgm', 'd', opts.d);
   checkSensing('subgm', A, y, d);
   const r = checkInt('subgm', 'rank', opts.rank);

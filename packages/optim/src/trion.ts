@@ -64,7 +64,7 @@ export class Trion extends OptimizerBase<TrionOptions> {
   private readonly awd: number;
 
   constructor(options: TrionOptions = {}) {
-    super('Trion', options, 0.02);
+    super('Trion', options, 0.02, ['lr', 'schedule', 'rank', 'momentum', 'norm', 'nsSteps', 'weightDecay', 'shapeScale', 'adamNames', 'adamLr', 'adamBetas', 'adamEps', 'adamWeightDecay']);
     this.rank = checkInt('Trion', 'rank', options.rank ?? 128);
     this.mu = checkUnit('Trion', 'momentum', options.momentum ?? 0.95);
     this.norm = checkOneOf('Trion', 'norm', options.norm ?? 1, [1, 2] as const);

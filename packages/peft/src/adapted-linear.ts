@@ -16,10 +16,10 @@ import {
   stateJSON,
   transpose,
 } from '@x/gpu';
-import { checkFinite, checkVector } from '@x/gpu/checks';
+import { checkFinite, checkShape, checkVector } from '@x/gpu/checks';
 import { kron } from '@x/linalg';
+import type { Module, Parameter } from '@x/nn';
 import { checkOpts, checkRecord } from './validate';
-import { checkGrad, checkInput, type Module, type Parameter } from '@x/nn';
 
 type M = Matrix<Float64Array>;
 
@@ -275,7 +275,7 @@ export class AdaptedLinear implements Module {
   }
 
   forward(x: Matrix): Matrix {
-    checkInput('AdaptedLinear', 'x', x, this.inFeatures);
+    checkShape('AdaptedLinear', 'x', x, undefined, this.inFeatures);
     checkFinite('AdaptedLinear', 'x', x);
     const X = x as M;
     const y = matmul(X, this.base, { transB: true }) as M;
@@ -331,7 +331,7 @@ export class AdaptedLinear implements Module {
   backward(dy: Matrix): Matrix {
     if (!this.cache) throw new DomainError('AdaptedLinear: backward called before forward');
     const { x, h, h2 } = this.cache;
-    checkGrad('AdaptedLinear', dy, x.rows, this.outFeatures);
+    checkShape('AdaptedLinear', 'dy', dy, x.rows, this.outFeatures);
     const dY = dy as M;
     const dx = matmul(dY, this.base) as M;
     if (this.merged_ || !h || !h2) return dx;

@@ -1,4 +1,5 @@
 import { DomainError, frobeniusNorm, type Matrix, matmul, ShapeError } from '@x/gpu';
+import { checkOptions, describe } from '@x/gpu/checks';
 import { svd } from '@x/linalg';
 import { checkBlock, checkInt } from './rows';
 import { appendColumns, type SvdState } from './svd-update';
@@ -222,6 +223,7 @@ export function concatErrorBound(blocks: Matrix[], r: number, opts: ConcatOption
   const fn = 'concatErrorBound';
   checkBlocks(fn, blocks);
   checkInt(fn, 'r', r, 1);
+  opts = checkOptions(fn, opts, ['estimator', 'oversample']);
   const { estimator, oversample } = checkEstimator(fn, opts);
   const norms = blocks.map(energyOf);
   const order = byNormDesc(
@@ -277,6 +279,7 @@ export function clusterBlocks(blocks: Matrix[], opts: ClusterOptions): ClusterRe
   const fn = 'clusterBlocks';
   checkBlocks(fn, blocks);
   if (typeof opts !== 'object' || opts === null) throw new DomainError(`${fn}: options { rank, eps } are required`);
+  checkOptions(fn, opts, ['estimator', 'oversample', 'rank', 'eps', 'ordering', 'patience']);
   checkInt(fn, 'rank', opts.rank, 1);
   if (typeof opts.eps !== 'number' || !(opts.eps > 0 && opts.eps < 1)) {
     throw new DomainError(`${fn}: eps must be in (0, 1), got ${String(opts.eps)}`);
@@ -372,7 +375,9 @@ export function compressionRatio(blocks: Matrix[], clusters: number[][], rank: n
   let total = 0;
   for (const b of blocks) total += b.cols;
   let params = 0;
+  if (!Array.isArray(clusters)) throw new DomainError(`compressionRatio: clusters must be an array of arrays of block indices, got ${describe(clusters)}`);
   for (const c of clusters) {
+    if (!Array.isArray(c)) throw new DomainError(`compressionRatio: each cluster must be an array of block indices, got ${describe(c)}`);
     let K = 0;
     for (const i of c) {
       if (!Number.isInteger(i) || i < 0 || i >= blocks.length) {

@@ -1,8 +1,9 @@
 import { DomainError, type EncodedArray, encodeArray, gram, type Matrix, matmul, type StateJSON, stateJSON } from '@x/gpu';
+import { checkOptions } from '@x/gpu/checks';
 import { legacyArray, openCheckpoint } from './checkpoint';
 import { eigh } from '@x/linalg';
 import { checkInt, checkRow, type RowLike } from './rows';
-import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
+import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
 import { dotN } from './vec';
 
 /** Options of {@link FrequentDirections}. */
@@ -47,6 +48,7 @@ export class FrequentDirections {
 
   constructor(opts: FrequentDirectionsOptions) {
     if (typeof opts !== 'object' || opts === null) throw new DomainError('FrequentDirections: options { dim, ell } are required');
+    checkOptions('FrequentDirections', opts, ['dim', 'ell']);
     checkInt('FrequentDirections', 'dim', opts.dim, 1);
     checkInt('FrequentDirections', 'ell', opts.ell, 1);
     this.dim = opts.dim;
@@ -109,13 +111,13 @@ export class FrequentDirections {
 
   /** Consumes the rows of a Matrix or a synchronous iterable of rows. */
   updateAll(rows: Matrix | Iterable<RowLike | Matrix>, opts?: ConsumeOptions): this {
-    feedRowsSync(this, rows, opts);
+    feedRowsSyncAs('FrequentDirections.updateAll', this, rows, opts);
     return this;
   }
 
   /** Consumes any row source. */
   async consume(source: RowSource, opts?: ConsumeOptions): Promise<this> {
-    await feedRows(this, source, opts);
+    await feedRowsAs('FrequentDirections.consume', this, source, opts);
     return this;
   }
 

@@ -1,8 +1,9 @@
 import { DomainError, type EncodedArray, encodeArray, type Matrix, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
+import { checkOptions, checkSeed } from '@x/gpu/checks';
 import { legacyArray, openCheckpoint } from './checkpoint';
 import { IncrementalSVD, type IncrementalSVDJSON } from './incremental-svd';
 import { checkBlock, checkInt, checkRow, type RowLike } from './rows';
-import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
+import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
 
 /** Options of {@link IncrementalPCA}. */
 export interface IncrementalPCAOptions {
@@ -63,6 +64,8 @@ export class IncrementalPCA {
 
   constructor(opts: IncrementalPCAOptions) {
     if (typeof opts !== 'object' || opts === null) throw new DomainError('IncrementalPCA: options { components } are required');
+    checkOptions('IncrementalPCA', opts, ['components', 'batchSize', 'svd', 'niter', 'oversample', 'seed']);
+    if (opts.seed !== undefined) checkSeed('IncrementalPCA', 'seed', opts.seed);
     checkInt('IncrementalPCA', 'components', opts.components, 1);
     const bs = opts.batchSize ?? Math.max(2 * opts.components, 16);
     checkInt('IncrementalPCA', 'batchSize', bs, 1);
@@ -117,13 +120,13 @@ export class IncrementalPCA {
 
   /** Consumes the rows of a Matrix or a synchronous iterable of rows. */
   updateAll(rows: Matrix | Iterable<RowLike | Matrix>, opts?: ConsumeOptions): this {
-    feedRowsSync(this, rows, opts);
+    feedRowsSyncAs('IncrementalPCA.updateAll', this, rows, opts);
     return this.flush();
   }
 
   /** Consumes any row source. */
   async consume(source: RowSource, opts?: ConsumeOptions): Promise<this> {
-    await feedRows(this, source, opts);
+    await feedRowsAs('IncrementalPCA.consume', this, source, opts);
     return this.flush();
   }
 

@@ -1,7 +1,8 @@
 import { DomainError, type EncodedArray, encodeArray, frobeniusNorm, type Matrix, ShapeError, type StateJSON, stateJSON, transpose } from '@x/gpu';
+import { checkOptions, checkSeed } from '@x/gpu/checks';
 import { legacyArray, openCheckpoint } from './checkpoint';
 import { checkBlock, checkInt, checkRow, type RowLike } from './rows';
-import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
+import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
 import { appendColumns, type CoreSvdOptions, EXACT_CORE, type SvdState } from './svd-update';
 
 /** Options of {@link IncrementalSVD}. */
@@ -83,6 +84,7 @@ export class IncrementalSVD {
 
   constructor(opts: IncrementalSVDOptions) {
     if (typeof opts !== 'object' || opts === null) throw new DomainError('IncrementalSVD: options { rank } are required');
+    checkOptions('IncrementalSVD', opts, ['rank', 'blockSize', 'svd', 'niter', 'oversample', 'seed']);
     checkInt('IncrementalSVD', 'rank', opts.rank, 1);
     const bs = opts.blockSize ?? Math.max(opts.rank, 8);
     checkInt('IncrementalSVD', 'blockSize', bs, 1);
@@ -97,7 +99,7 @@ export class IncrementalSVD {
     const seed = opts.seed ?? 0;
     checkInt('IncrementalSVD', 'niter', niter, 0);
     checkInt('IncrementalSVD', 'oversample', oversample, 0);
-    if (!Number.isFinite(seed)) throw new DomainError(`IncrementalSVD: seed must be finite, got ${seed}`);
+    checkSeed('IncrementalSVD', 'seed', seed);
     this.core = method === 'exact' ? EXACT_CORE : { method, niter, oversample, seed };
   }
 
@@ -184,13 +186,13 @@ export class IncrementalSVD {
 
   /** Consumes the rows of a Matrix or a synchronous iterable of rows (row mode). */
   updateAll(rows: Matrix | Iterable<RowLike | Matrix>, opts?: ConsumeOptions): this {
-    feedRowsSync(this, rows, opts);
+    feedRowsSyncAs('IncrementalSVD.updateAll', this, rows, opts);
     return this.flush();
   }
 
   /** Consumes any row source (row mode). */
   async consume(source: RowSource, opts?: ConsumeOptions): Promise<this> {
-    await feedRows(this, source, opts);
+    await feedRowsAs('IncrementalSVD.consume', this, source, opts);
     return this.flush();
   }
 

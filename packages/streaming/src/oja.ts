@@ -1,7 +1,8 @@
 import { DomainError, type EncodedArray, encodeArray, type StateJSON, stateJSON } from '@x/gpu';
+import { checkOptions } from '@x/gpu/checks';
 import { legacyArray, openCheckpoint } from './checkpoint';
 import { checkInt, checkPositive, checkRow, type RowLike } from './rows';
-import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
+import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
 import { dotN, normalizeInPlace, randomUnit, seededRng } from './vec';
 import type { Matrix } from '@x/gpu';
 
@@ -62,6 +63,7 @@ export class OjaEstimator {
   constructor(opts: OjaOptions) {
     const fn = 'OjaEstimator';
     if (typeof opts !== 'object' || opts === null) throw new DomainError(`${fn}: options { dim } are required`);
+    checkOptions(fn, opts, ['dim', 'seed', 'eta', 'schedule', 't0', 'init']);
     checkInt(fn, 'dim', opts.dim, 1);
     const eta = opts.eta ?? 0.1;
     checkPositive(fn, 'eta', eta);
@@ -118,13 +120,13 @@ export class OjaEstimator {
 
   /** Consumes the rows of a Matrix or a synchronous iterable of rows. */
   updateAll(rows: Matrix | Iterable<RowLike | Matrix>, opts?: ConsumeOptions): this {
-    feedRowsSync(this, rows, opts);
+    feedRowsSyncAs('OjaEstimator.updateAll', this, rows, opts);
     return this;
   }
 
   /** Consumes any row source (iterable, async iterable, ReadableStream, Matrix). */
   async consume(source: RowSource, opts?: ConsumeOptions): Promise<this> {
-    await feedRows(this, source, opts);
+    await feedRowsAs('OjaEstimator.consume', this, source, opts);
     return this;
   }
 

@@ -1,8 +1,9 @@
 import { DomainError, type EncodedArray, encodeArray, type Matrix, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
+import { checkOptions } from '@x/gpu/checks';
 import { legacyArray, openCheckpoint } from './checkpoint';
 import { eigh } from '@x/linalg';
 import { checkInt, checkPositive, checkRow, type RowLike } from './rows';
-import { type ConsumeOptions, feedRows, feedRowsSync, type RowSource } from './source';
+import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
 import { dotN, normalizeInPlace, randomUnit, seededRng } from './vec';
 
 /** Options of {@link RandomOrderEigenvector}. */
@@ -98,6 +99,7 @@ export class RandomOrderEigenvector {
   constructor(opts: RandomOrderOptions) {
     const fn = 'RandomOrderEigenvector';
     if (typeof opts !== 'object' || opts === null) throw new DomainError(`${fn}: options { dim, n } are required`);
+    checkOptions(fn, opts, ['dim', 'n', 'c', 'blocks', 'warmup', 'seed']);
     checkInt(fn, 'dim', opts.dim, 1);
     checkInt(fn, 'n', opts.n, 1);
     const c = opts.c ?? 4;
@@ -309,13 +311,13 @@ export class RandomOrderEigenvector {
 
   /** Consumes the rows of a Matrix or a synchronous iterable of rows. */
   updateAll(rows: Matrix | Iterable<RowLike | Matrix>, opts?: ConsumeOptions): this {
-    feedRowsSync(this, rows, opts);
+    feedRowsSyncAs('RandomOrderEigenvector.updateAll', this, rows, opts);
     return this;
   }
 
   /** Consumes any row source (iterable, async iterable, ReadableStream, Matrix). */
   async consume(source: RowSource, opts?: ConsumeOptions): Promise<this> {
-    await feedRows(this, source, opts);
+    await feedRowsAs('RandomOrderEigenvector.consume', this, source, opts);
     return this;
   }
 

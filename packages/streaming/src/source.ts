@@ -4,7 +4,8 @@
  * WHATWG ReadableStream (browser fetch bodies after parsing). An item that is itself a Matrix
  * is expanded into its rows, so producers may emit blocks.
  */
-import { isMatrix, type Matrix } from '@x/gpu';
+import { assertMatrix, DomainError, isMatrix, type Matrix, ShapeError } from '@x/gpu';
+import { checkFunction, checkOptions, checkSize, describe } from '@x/gpu/checks';
 import type { RowLike } from './rows';
 
 /** Anything that yields rows (or Matrix blocks of rows), synchronously or not. */
@@ -56,6 +57,37 @@ function abortError(signal: AbortSignal): unknown {
 
 /** Calls `sink.update` on each row of a synchronous source; returns the number of rows. */
 export function feedRowsSync(sink: RowSink, source: Matrix | Iterable<RowLike | Matrix>, opts: ConsumeOptions = {}): number {
+  return feedRowsSyncAs('feedRowsSync', sink, source, opts);
+}
+
+/**
+ * Checks the arguments of a feed where they enter, naming `fn` (the function the user called):
+ * the sink, the source (a malformed Matrix is a ShapeError, not a stream of nothing) and the
+ * options. `sync`: the source must be a Matrix or a synchronous iterable.
+ */
+function checkFeed(fn: string, sink: unknown, source: unknown, opts: ConsumeOptions | undefined, sync: boolean): ConsumeOptions {
+  if (sink === null || typeof sink !== 'object' || typeof (sink as RowSink).update !== 'function') {
+    throw new DomainError(`${fn}: sink must be an estimator (an object with update(row)), got ${describe(sink)}`);
+  }
+  const o = checkOptions(fn, opts, ['onProgress', 'progressEvery', 'signal']);
+  if (o.onProgress !== undefined) checkFunction(fn, 'onProgress', o.onProgress);
+  if (o.progressEvery !== undefined) checkSize(fn, 'progressEvery', o.progressEvery, 1);
+  if (source === null || typeof source !== 'object') throw new ShapeError(`${fn}: source must be a Matrix or an iterable of rows, got ${describe(source)}`);
+  if (!isMatrix(source)) {
+    const s = source as Record<string | symbol, unknown>;
+    // Something shaped like a Matrix that is not a well-formed one: say why, do not iterate it.
+    if ('rows' in s || 'cols' in s || 'data' in s) assertMatrix(fn, 'source', source);
+    const iterable = typeof s[Symbol.iterator] === 'function';
+    if (sync ? !iterable : !iterable && !isAsyncIterable(source) && !isReadableStream(source)) {
+      throw new ShapeError(`${fn}: source must be a Matrix or ${sync ? 'an iterable' : 'an iterable, async iterable or ReadableStream'} of rows, got ${describe(source)}`);
+    }
+  }
+  return o;
+}
+
+/** {@link feedRowsSync} with errors naming `fn` (an estimator's `updateAll`). */
+export function feedRowsSyncAs(fn: string, sink: RowSink, source: Matrix | Iterable<RowLike | Matrix>, options?: ConsumeOptions): number {
+  const opts = checkFeed(fn, sink, source, options, true);
   const state = { rows: 0 };
   const report = makeReporter(sink, opts, knownLength(source as RowSource), state);
   if (isMatrix(source)) feedItem(sink, source, opts, report, state);
@@ -87,8 +119,14 @@ function isReadableStream(x: unknown): x is ReadableStream<RowLike | Matrix> {
  * Calls `sink.update` on each row of any {@link RowSource}; resolves to the number of rows.
  * Memory use is that of the estimator plus one item of the source: nothing is buffered.
  */
-export async function feedRows(sink: RowSink, source: RowSource, opts: ConsumeOptions = {}): Promise<number> {
-  if (isMatrix(source)) return feedRowsSync(sink, source, opts);
+export function feedRows(sink: RowSink, source: RowSource, opts: ConsumeOptions = {}): Promise<number> {
+  return feedRowsAs('feedRows', sink, source, opts);
+}
+
+/** {@link feedRows} with errors naming `fn` (an estimator's `consume`). */
+export async function feedRowsAs(fn: string, sink: RowSink, source: RowSource, options?: ConsumeOptions): Promise<number> {
+  const opts = checkFeed(fn, sink, source, options, false);
+  if (isMatrix(source)) return feedRowsSyncAs(fn, sink, source, opts);
   const state = { rows: 0 };
   const report = makeReporter(sink, opts, knownLength(source), state);
   if (isAsyncIterable(source)) {

@@ -1,11 +1,13 @@
-import { A, C, CM, data, M, real, spd, sym, V } from '../dsl.mjs';
+import { A, C, CM, data, int, M, real, spd, sym, V } from '../dsl.mjs';
 
 // Templates for @x/linalg: valid arguments for each callable export.
 export default (mod) => ({
     // applyHouseholder(a: Matrix<MatrixData>, h: Pick<Householder, "v" | "tau">, opts?: ApplyHouseholderOptions): Matrix<Float64Array<ArrayBufferLike>>
-    applyHouseholder: () => [M(4, 3), mod.householder(V(4)), {}],
+    // These three take Pick<> of a factorization (the fields they read): a template passes only
+    // those, since a field the function never reads (beta, T) is not an argument it could refuse.
+    applyHouseholder: () => { const h = mod.householder(V(4)); return [M(4, 3), { v: h.v, tau: real(h.tau) }, {}]; },
     // applyWY(a: Matrix<MatrixData>, wy: Pick<WY, "W" | "Y">, opts?: ApplyWYOptions): Matrix<Float64Array<ArrayBufferLike>>
-    applyWY: () => [M(4, 3), mod.wyForm(M(4, 2), V(2)), {}],
+    applyWY: () => { const wy = mod.wyForm(M(4, 2), V(2)); return [M(4, 3), { W: wy.W, Y: wy.Y }, {}]; },
     // bitReversal(n: number): Int32Array<ArrayBufferLike>
     bitReversal: () => [4],
     // butterflyDct(n: number): { butterfly: Butterfly; diag: ComplexArray; }
@@ -119,7 +121,9 @@ export default (mod) => ({
     // luFactor(a: Matrix<MatrixData>): LuFactorization
     luFactor: () => [M(4, 4)],
     // luSolve(f: LuFactorization, b: Matrix<MatrixData>): Matrix<Float64Array<ArrayBufferLike>>
-    luSolve: () => [mod.luFactor(M(4, 4)), M(4, 2)],
+    // sign is a +-1 parity, not a count (here it is -1, so the "-1" mutation was the value itself):
+    // it is mutated like a real; a sign that disagrees with perm is refused by luSolve.
+    luSolve: () => { const f = mod.luFactor(M(4, 4)); return [{ lu: f.lu, perm: f.perm, sign: int(f.sign) }, M(4, 2)]; },
     // matrixRank(a: Matrix<MatrixData>, opts?: { tol?: number; }): number
     matrixRank: () => [M(4, 4), {}],
     // morletFilters(n: number, opts?: MorletOptions): ComplexArray[]
@@ -159,5 +163,5 @@ export default (mod) => ({
     // wyForm(V: Matrix<MatrixData>, taus: ArrayLike<number>): WY
     wyForm: () => [M(4, 2), V(2)],
     // wyToMatrix(wy: Pick<WY, "W" | "Y">, opts?: { cols?: number; }): Matrix<Float64Array<ArrayBufferLike>>
-    wyToMatrix: () => [mod.wyForm(M(4, 2), V(2)), {}],
+    wyToMatrix: () => { const wy = mod.wyForm(M(4, 2), V(2)); return [{ W: wy.W, Y: wy.Y }, {}]; },
 });

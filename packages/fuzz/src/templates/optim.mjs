@@ -1,10 +1,11 @@
-import { keep, M, real, V } from '../dsl.mjs';
+import { data, keep, M, real, V } from '../dsl.mjs';
 
 // Templates for @x/optim. Optimizers refuse non-finite weights and gradients (nan: 'reject').
 export default (mod) => {
   const params = (rows = 6, cols = 4) => [
-    { name: 'w', value: V(rows * cols), grad: V(rows * cols, 3), shape: [rows, cols] },
-    { name: 'b', value: V(rows), grad: V(rows, 4), shape: [rows] },
+    // A parameter's name is a free-form key (any string is legal): kept; value, grad and shape are mutated.
+    { name: keep('w'), value: V(rows * cols), grad: V(rows * cols, 3), shape: [rows, cols] },
+    { name: keep('b'), value: V(rows), grad: V(rows, 4), shape: [rows] },
   ];
   const step = (Opt, opts) => ({ make: () => new Opt(opts), method: 'step', args: () => [params()], nan: 'reject' });
   const sensing = () => mod.gaussianSensing(4, 12, { seed: 1 });
@@ -44,7 +45,8 @@ export default (mod) => {
     },
     muonShapeScale: () => ['keller', 6, 4],
     newtonSchulz5: () => [M(4, 6), { steps: 5 }],
-    optimizerFromJSON: () => [new mod.SGD({ lr: 0.1 }).toJSON()],
+    // Saved state is data, not an options object.
+    optimizerFromJSON: () => [data(new mod.SGD({ lr: 0.1 }).toJSON())],
     rowNormalize: { args: () => [M(4, 6)], nan: 'reject' },
     scheduleFactor: () => [{ kind: 'warmupCosine', warmup: 2, total: 10, minFactor: real(0.1) }, 3],
     SGD: () => [{ lr: real(0.1), momentum: real(0.9) }],

@@ -15,9 +15,11 @@ export default (mod) => {
     FrequentDirections: () => [{ dim: 4, ell: 2 }],
     'FrequentDirections#update': update(() => new mod.FrequentDirections({ dim: 4, ell: 2 })),
     IncrementalPCA: () => [{ components: 2, batchSize: 4, svd: 'exact', seed: 1 }],
-    'IncrementalPCA#update': update(() => new mod.IncrementalPCA({ components: 2 })),
+    // IncrementalPCA and IncrementalSVD take their dimension from the first row they see, so for a
+    // fresh estimator a 2x2 number[][] is a legal source; primed with one 4-wide row, it is not.
+    'IncrementalPCA#update': update(() => new mod.IncrementalPCA({ components: 2 }).update(V(4))),
     IncrementalSVD: () => [{ rank: 2, blockSize: 4, svd: 'randomized', niter: 2, oversample: 2 }],
-    'IncrementalSVD#update': update(() => new mod.IncrementalSVD({ rank: 2 })),
+    'IncrementalSVD#update': update(() => new mod.IncrementalSVD({ rank: 2 }).update(V(4))),
     OjaEstimator: () => [{ dim: 4, seed: 1, eta: real(0.1) }],
     'OjaEstimator#update': update(() => new mod.OjaEstimator({ dim: 4, seed: 1 })),
     'OjaEstimator#row': { make: () => new mod.OjaEstimator({ dim: 4, seed: 1 }), method: 'update', args: () => [V(4)], nan: 'reject' },

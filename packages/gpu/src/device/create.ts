@@ -1,3 +1,4 @@
+import { checkOptions } from '../checks';
 import { BackendError } from '../errors';
 import { type GpujsDeviceOptions, GpujsDevice } from './gpujs';
 import { JsDevice } from './js';
@@ -28,6 +29,7 @@ export interface CreateDeviceOptions extends GpujsDeviceOptions {
  * @example const dev = await createDevice({ backend: 'auto' }); console.log(dev.info.mode);
  */
 export async function createDevice(opts: CreateDeviceOptions = {}): Promise<Device> {
+  checkOptions('createDevice', opts, ['backend', 'threads', 'mode', 'maxTextureSize', 'gpujs']);
   const backend = opts.backend ?? 'auto';
   switch (backend) {
     case 'js':

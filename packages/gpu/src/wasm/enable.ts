@@ -1,3 +1,4 @@
+import { checkOptions } from '../checks';
 import { DomainError } from '../errors';
 import { setGemmRuntime } from '../gemm';
 import { loadWasm, relaxedSimdSupported, sharedWasmRuntimes } from './runtime';
@@ -51,6 +52,12 @@ function wanted(threads: EnableWasmOptions['threads']): number {
  * SIMD) leaving the previous route active.
  */
 export function enableWasm(opts: EnableWasmOptions = {}): Promise<'wasm'> {
+  // Checked before queueing, so a bad options object rejects at once, naming enableWasm.
+  try {
+    checkOptions('enableWasm', opts, ['threads', 'fma']);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   // One at a time: a call that starts a pool must not interleave with one that replaces it.
   const run = queue.then(() => enable(opts));
   queue = run.catch(() => undefined);
