@@ -73,7 +73,7 @@ describe('PTD Fourier-noise robustness experiment (quick mode)', () => {
     const r = await byId('ssm/ptd-fourier-noise').run({ quick: true, seed: 0 });
     expect(experimentResultProblems(r)).toEqual([]);
     expect(r.ok, r.summary).toBe(true);
-    const claim = r.checks.find((c) => c.statement.startsWith('S5-PTD keeps a higher accuracy'));
+    const claim = r.checks.find((c) => c.statement.startsWith('S5-PTD loses less accuracy'));
     expect(claim?.asserted).toBe(false);
     expect(claim?.holds).toBe(false);
     // every model is at chance under the largest perturbation, PTD included
