@@ -1,4 +1,5 @@
-import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { DomainError, type Matrix } from '@x/gpu';
+import { checkBoolean, checkOneOf, checkOptions, checkShape, checkVector } from '@x/gpu/checks';
 import type { ComplexArray } from './complex';
 import { type S5Params, type SplitMatrix, s5Discretize } from './s5';
 import { parallelScan, sequentialScan } from './scan';
@@ -28,7 +29,8 @@ export interface S5Grads {
  * dL/dΛ̄ = Σ_t conj(x_{t-1}) G_t, dL/dB̄ = Σ_t G_t u_tᵀ, dL/du_t = Re(B̄* G_t) + D ⊙ dy_t and the
  * chain rule through the ZOH (or bilinear) discretization of {@link s5Discretize} gives Λ, B̃ and
  * log Δ. Complex gradients are stored as (∂L/∂Re, ∂L/∂Im).
- * @throws ShapeError when u is not T x H or dy not the same shape as u.
+ * @throws ShapeError when u is not T x H, dy not the shape of u or p's arrays disagree in size;
+ * DomainError on non-finite entries, a malformed p or an unknown option.
  */
 export function s5Backward(
   p: S5Params,
@@ -37,16 +39,27 @@ export function s5Backward(
   opts: { scan?: 'parallel' | 'sequential'; disc?: 'zoh' | 'bilinear' } = {},
 ): S5Grads {
   const fn = 's5Backward';
-  const H = p.B.re.cols;
-  if (u.cols !== H || u.data.length !== u.rows * H) throw new ShapeError(`${fn}: u is ${u.rows}x${u.cols}, expected T x ${H}`);
-  if (dy.rows !== u.rows || dy.cols !== H || dy.data.length !== u.rows * H) {
-    throw new ShapeError(`${fn}: dy is ${dy.rows}x${dy.cols}, expected ${u.rows}x${H} (the shape of y)`);
+  if (p === null || typeof p !== 'object') throw new DomainError(`${fn}: p must be S5Params (s5Init), got ${p === null ? 'null' : typeof p}`);
+  if (p.Lambda === null || typeof p.Lambda !== 'object') throw new DomainError(`${fn}: p.Lambda must be { re, im }`);
+  const Pk = checkVector(fn, 'p.Lambda.re', p.Lambda.re).length;
+  checkVector(fn, 'p.Lambda.im', p.Lambda.im, Pk);
+  for (const k of ['B', 'C'] as const) {
+    if (p[k] === null || typeof p[k] !== 'object') throw new DomainError(`${fn}: p.${k} must be { re, im } matrices`);
   }
-  const disc = opts.disc ?? 'zoh';
-  if (disc !== 'zoh' && disc !== 'bilinear') throw new DomainError(`${fn}: unknown disc "${String(disc)}"`);
+  const H = checkShape(fn, 'p.B.re', p.B.re, Pk).cols;
+  checkShape(fn, 'p.B.im', p.B.im, Pk, H);
+  checkShape(fn, 'p.C.re', p.C.re, H, Pk);
+  checkShape(fn, 'p.C.im', p.C.im, H, Pk);
+  checkVector(fn, 'p.D', p.D, H);
+  checkVector(fn, 'p.logDt', p.logDt, Pk);
+  checkBoolean(fn, 'p.conjSym', p.conjSym);
+  checkShape(fn, 'u', u, undefined, H);
+  checkShape(fn, 'dy (the shape of y = u)', dy, u.rows, H);
+  checkOptions(fn, opts, ['scan', 'disc']);
+  const disc = checkOneOf(fn, 'disc', opts.disc ?? 'zoh', ['zoh', 'bilinear'] as const);
+  checkOneOf(fn, 'scan', opts.scan ?? 'parallel', ['parallel', 'sequential'] as const);
   const scan = (opts.scan ?? 'parallel') === 'parallel' ? parallelScan : sequentialScan;
   const T = u.rows;
-  const Pk = p.Lambda.re.length;
   const { Lbar, Bbar } = s5Discretize(p, disc);
   // Forward states x_t = Λ̄ x_{t-1} + B̄ u_t.
   const aRe = new Float64Array(T * Pk);
