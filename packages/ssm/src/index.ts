@@ -24,6 +24,7 @@ export {
 export { legsKernelError } from './legs-kernel-error';
 export { parallelScan, type ScanElems, sequentialScan } from './scan';
 export { type S5InitOptions, type S5Params, type SplitMatrix, s5Apply, s5Discretize, s5Init } from './s5';
+export { type S5Grads, s5Backward } from './s5-grad';
 export {
   type DeltaProductGrads,
   type DeltaProductInputs,

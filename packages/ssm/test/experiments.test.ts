@@ -68,6 +68,19 @@ describe('PTD experiment (quick mode)', () => {
   });
 });
 
+describe('PTD Fourier-noise robustness experiment (quick mode)', () => {
+  it('S5 layers train through s5Backward; the robustness claim does not reproduce (PTD is not uniformly best)', async () => {
+    const r = await byId('ssm/ptd-fourier-noise').run({ quick: true, seed: 0 });
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
+    const claim = r.checks.find((c) => c.statement.startsWith('S5-PTD loses less accuracy'));
+    expect(claim?.asserted).toBe(false);
+    expect(claim?.holds).toBe(false);
+    // every model is at chance under the largest perturbation, PTD included
+    for (const k of ['S4D-LegS', 'S5 (HiPPO-N)', 'S5-PTD']) expect(r.metrics![`accuracy at amplitude 4 ${k}`]).toBeLessThan(0.6);
+  });
+});
+
 describe('S4D layer training experiment (quick mode)', () => {
   it('S4D-Lin learns the long delay, S4D-Real does not', async () => {
     const r = await byId('ssm/s4d-delay-task').run({ quick: true, seed: 0 });

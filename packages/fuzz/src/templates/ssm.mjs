@@ -61,6 +61,7 @@ export default (mod) => {
     'S4DLayer#forward': { make: layer, method: 'forward', args: () => [M(8, 2)], nan: 'reject' },
     s4dRecurrence: () => [s4d(), V(8), { disc: 'zoh', D: real(0.5) }],
     s5Apply: () => [mod.s5Init(4, 2, { seed: 1 }), M(6, 2), { scan: 'parallel', disc: 'zoh' }],
+    s5Backward: () => [mod.s5Init(4, 2, { seed: 1 }), M(6, 2), M(6, 2), { scan: 'parallel', disc: 'zoh' }],
     s5Discretize: () => [mod.s5Init(4, 2, { seed: 1 }), 'bilinear'],
     s5Init: () => [4, 2, { init: 'hippo-n', blocks: 1, conjSym: false, seed: 1, dtMin: real(0.01), dtMax: real(0.1) }],
     sequentialScan: () => [data(scan())],

@@ -1,4 +1,5 @@
 import type { Experiment } from '@x/gpu';
+import { ptdRobustnessExperiment } from './ptd-robustness';
 import { ptdSweepExperiment } from './ptd-sweep';
 import { s3TrackerExperiment, s3WordProblemExperiment } from './s3-tracking';
 import { s4dDelayExperiment } from './s4d-delay';
@@ -10,6 +11,7 @@ import { tensorAttentionExperiment } from './tensor-attention';
 export const experiments: Experiment[] = [
   s4dKernelErrorExperiment,
   ptdSweepExperiment,
+  ptdRobustnessExperiment,
   s4dDelayExperiment,
   s4dResolutionExperiment,
   s3TrackerExperiment,
