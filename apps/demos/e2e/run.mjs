@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
 import { checkLmPage } from './lm.mjs';
@@ -24,7 +24,7 @@ const TOL = 1e-5;
  * Package pages run one quick experiment each (`?autorun=<id>`): one of the fastest that draws
  * plots. A page not named here runs its first experiment (`?autorun=first`).
  */
-const AUTORUN = {
+export const AUTORUN = {
   // logah-tiny: its second plot is categorical (grouped bars).
   'graph-init': 'graph-init/logah-tiny',
   inr: 'inr/grkan-vs-mlp',
@@ -528,22 +528,25 @@ async function main() {
   return pageReports;
 }
 
-const startedAt = Date.now();
-let pages = {};
-try {
-  pages = await main();
-} catch (e) {
-  tests.push({ name: 'e2e harness', ok: false, error: e.message });
-  console.error(`e2e harness failed: ${e.stack || e.message}`);
+// Imported by e2e/screenshots.mjs for AUTORUN: run the suite only when started as the script.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const startedAt = Date.now();
+  let pages = {};
+  try {
+    pages = await main();
+  } catch (e) {
+    tests.push({ name: 'e2e harness', ok: false, error: e.message });
+    console.error(`e2e harness failed: ${e.stack || e.message}`);
+  }
+  const summary = writeResults({
+    seconds: (Date.now() - startedAt) / 1000,
+    pages: Object.fromEntries(
+      Object.entries(pages).map(([k, v]) => [
+        k,
+        { status: v.status, seconds: v.seconds, mode: v.results?.mode, maxRelErr: v.results?.maxRelErr, autorun: v.autorun, experimentMs: v.experimentMs, listed: v.listed },
+      ]),
+    ),
+  });
+  console.log(`e2e: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed in ${summary.seconds.toFixed(0)} s; screenshots in ${shotsDir}`);
+  process.exit(summary.success ? 0 : 1);
 }
-const summary = writeResults({
-  seconds: (Date.now() - startedAt) / 1000,
-  pages: Object.fromEntries(
-    Object.entries(pages).map(([k, v]) => [
-      k,
-      { status: v.status, seconds: v.seconds, mode: v.results?.mode, maxRelErr: v.results?.maxRelErr, autorun: v.autorun, experimentMs: v.experimentMs, listed: v.listed },
-    ]),
-  ),
-});
-console.log(`e2e: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed in ${summary.seconds.toFixed(0)} s; screenshots in ${shotsDir}`);
-process.exit(summary.success ? 0 : 1);

@@ -261,14 +261,32 @@ export async function mountExperimentsPage(slug: string): Promise<void> {
 
 async function run(shell: Shell, slug: string): Promise<void> {
   const info = packageBySlug(slug);
-  const params = new URLSearchParams(location.search);
-  const list = experimentsFor(info.name);
-
   if (info.papers.length > 0) {
     shell.main.append(
       el('section', { class: 'papers' }, el('h2', {}, 'Papers'), el('ul', {}, ...info.papers.map((p) => el('li', {}, p)))),
     );
   }
+  await mountExperimentCards(shell, info.name, shell.main);
+}
+
+/** How a page that holds experiment cards among other things judges and reports them. */
+export interface ExperimentCardsOptions {
+  /**
+   * Called whenever nothing runs any more, with the finished runs (latest per experiment) and the
+   * aborted ids: the page publishes its verdict and sets its status line. Default: the package
+   * page's ("Done: 3/5 experiments ran, all ok.").
+   */
+  settle?: (finished: PageExperimentSummary[], aborted: string[]) => void;
+}
+
+/**
+ * The "Experiments" section of a page: one card per registered experiment of `pkg` (Run, Abort,
+ * progress, live plots, controls), a toolbar (Run all, Abort, full size) and the runner (a Web
+ * Worker when one starts). Runs what `?autorun=` names on open (default all).
+ */
+export async function mountExperimentCards(shell: Shell, pkg: string, host: HTMLElement, options: ExperimentCardsOptions = {}): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const list = experimentsFor(pkg);
 
   const fullBox = el('input', { type: 'checkbox', id: 'full-size' });
   fullBox.checked = params.get('full') === '1';
@@ -290,7 +308,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
     runnerNote,
   );
   const cardsHost = el('div', { class: 'experiments' });
-  shell.main.append(el('section', {}, el('h2', {}, `Experiments (${list.length})`), toolbar, cardsHost));
+  host.append(el('section', {}, el('h2', {}, `Experiments (${list.length})`), toolbar, cardsHost));
 
   const cards = list.map(makeCard);
   for (const c of cards) cardsHost.append(c.root);
@@ -306,7 +324,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
 
   if (list.length === 0) {
     shell.publish({ done: true, ok: true });
-    shell.setStatus('done', `No experiments are registered for ${info.name} yet.`);
+    shell.setStatus('done', `No experiments are registered for ${pkg} yet.`);
     runAll.disabled = true;
     runnerNote.textContent = '';
     return;
@@ -320,7 +338,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
   else if (autorun !== 'none' && autorun !== '') {
     const ids = autorun.split(',').map((s) => s.trim());
     const unknown = ids.filter((id) => !cards.some((c) => c.e.id === id));
-    if (unknown.length > 0) throw new Error(`?autorun names no experiment of ${info.name}: ${unknown.join(', ')}`);
+    if (unknown.length > 0) throw new Error(`?autorun names no experiment of ${pkg}: ${unknown.join(', ')}`);
     initial = cards.filter((c) => ids.includes(c.e.id));
   }
   shell.publish({ autorun });
@@ -354,6 +372,11 @@ async function run(shell: Shell, slug: string): Promise<void> {
     setAbortAll(busy);
     if (busy) return;
     const finished = [...results.values()];
+    if (options.settle) {
+      publish({ aborted: [...aborted] });
+      options.settle(finished, [...aborted]);
+      return;
+    }
     const failed = finished.filter((r) => !r.ok);
     const ok = failed.length === 0;
     publish({ done: true, ok, aborted: [...aborted] });
