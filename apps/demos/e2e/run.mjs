@@ -284,6 +284,9 @@ async function checkFullRunPage(browser, base, slug, pageReports) {
     });
   }
   await checkPlots(r.page, `${slug}: plot test @${WIDE} px`, 'main', { min: res?.experiments?.length ? 1 : 0 });
+  // Its experiments are cards like a package page's: Run, Abort, re-run.
+  const first = res?.experiments?.[0]?.id;
+  if (first) await abortAndRerun(r.page, slug, first);
   await narrowPass(r.page, slug, slug, 'main', res?.experiments?.length ? 1 : 0);
   record(`${slug}: no console errors`, () => assert(r.consoleErrors.length === 0, r.consoleErrors.join(' | ')));
   await r.page.close();

@@ -25,14 +25,15 @@ const DEFAULT = {
   peft: 'peft/fedsvd-noise',
   'graph-init': 'graph-init/logah-tiny',
 };
-// --readme: the small pictures the README shows (docs/screenshots/<slug>-<width>.png): each page's
-// quick run card at 1400 px and the top of the page at 400 px, both at half resolution.
+// --readme: the small pictures the README shows and the home page uses as thumbnails
+// (public/screenshots/<slug>-<width>.png): each page's quick run card at 1400 px and the top of
+// the page at 400 px, both at half resolution.
 const readme = process.argv.includes('--readme');
 const argv = process.argv.slice(2).filter((a) => a !== '--readme');
 // The gpu page (no autorun) and every package page's quick e2e experiment.
 const README_RUNS = { gpu: '', ...AUTORUN };
 const wanted = argv.length > 0 ? Object.fromEntries(argv.map((a) => a.split('='))) : readme ? README_RUNS : DEFAULT;
-const readmeDir = join(appDir, 'docs', 'screenshots');
+const readmeDir = join(appDir, 'public', 'screenshots');
 if (readme) mkdirSync(readmeDir, { recursive: true });
 
 const port = await new Promise((res) => {

@@ -1,4 +1,8 @@
+import { experimentsFor } from '../registry';
+import { checksList } from './checks-view';
 import { el } from './dom';
+import type { ExperimentResult } from './experiment';
+import { linePlot } from './plot';
 import '../styles.css';
 
 /** What a finished experiment reports to `window.__results.experiments`. */
@@ -71,4 +75,53 @@ export function mountShell(opts: { page: string; pkg: string; title: string; int
   };
   shell.setStatus('running', 'Running…');
   return shell;
+}
+
+/**
+ * Runs the registered experiments of `pkg` one after another into `host` on the main thread, each
+ * as a card with its summary, a pass/fail badge and its plots. Resolves with their summaries.
+ * The demo pages use `mountExperimentCards` (src/lib/experiments-page.ts) instead: worker, Run,
+ * Abort, live plots and controls.
+ */
+export async function runExperiments(host: HTMLElement, pkg: string, quick = false): Promise<ExperimentSummary[]> {
+  const out: ExperimentSummary[] = [];
+  for (const e of experimentsFor(pkg)) {
+    const badge = el('span', { class: 'badge running' }, 'running');
+    const progress = el('p', { class: 'muted' }, 'starting…');
+    const plots = el('div', { class: 'plots' });
+    const card = el(
+      'article',
+      { class: 'card experiment', 'data-experiment': e.id },
+      el('h3', {}, e.title, ' ', badge),
+      e.claim ? el('p', {}, e.claim) : null,
+      progress,
+      plots,
+    );
+    host.append(card);
+    const t0 = performance.now();
+    let r: ExperimentResult;
+    try {
+      r = await e.run({
+        quick,
+        onProgress: (p) => {
+          progress.textContent = `${Math.round(100 * p.fraction)}%${p.message ? ` · ${p.message}` : ''}`;
+        },
+      });
+    } catch (err) {
+      r = { ok: false, checks: [], summary: `threw ${(err as Error).name}: ${(err as Error).message}` };
+    }
+    const ms = performance.now() - t0;
+    badge.className = `badge ${r.ok ? 'ok' : 'fail'}`;
+    badge.textContent = r.ok ? 'ok' : 'failed';
+    progress.className = 'summary';
+    progress.textContent = `${r.summary} (${(ms / 1000).toFixed(1)} s)`;
+    progress.after(checksList(r));
+    for (const p of r.plots ?? []) {
+      const box = el('div', { class: 'plot' });
+      plots.append(box);
+      linePlot(box, p);
+    }
+    out.push({ id: e.id, ok: r.ok, summary: r.summary, ms, metrics: r.metrics });
+  }
+  return out;
 }
