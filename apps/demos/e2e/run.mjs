@@ -245,6 +245,7 @@ async function checkFullRunPage(browser, base, slug, pageReports) {
   });
   record(`${slug}: every registered experiment ran and passed`, () => {
     const ex = res?.experiments ?? [];
+    assert(ex.length === (res?.listed ?? []).length, `${ex.length} experiments ran of ${(res?.listed ?? []).length} listed`);
     const bad = ex.filter((e) => !e.ok);
     assert(bad.length === 0, bad.map((e) => `${e.id}: ${e.summary}`).join('; '));
   });

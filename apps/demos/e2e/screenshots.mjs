@@ -55,7 +55,8 @@ try {
       const page = await browser.newPage({ viewport: { width, height: 900 }, ...(readme ? { deviceScaleFactor: 0.5 } : {}) });
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`http://127.0.0.1:${port}/pages/${slug}.html?autorun=${encodeURIComponent(ids)}`);
+      // No ids: the page's own default (the gpu page runs everything).
+      await page.goto(`http://127.0.0.1:${port}/pages/${slug}.html${ids ? `?autorun=${encodeURIComponent(ids)}` : ''}`);
       await page.waitForFunction(() => document.body.dataset.status && document.body.dataset.status !== 'running', null, { timeout: 300_000, polling: 250 });
       await page.waitForTimeout(300);
       const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);

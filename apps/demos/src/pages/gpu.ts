@@ -271,7 +271,8 @@ async function main(): Promise<void> {
   // package pages; the page's verdict joins the products' and every settled round of runs.
   await mountExperimentCards(shell, '@x/gpu', main, {
     settle: (experiments, aborted) => {
-      const ok = matched && experiments.length > 0 && experiments.every((e) => e.ok) && gpu.info.mode === 'webgl2';
+      // The experiments that ran must pass (none may have run: ?autorun=none, or all aborted).
+      const ok = matched && experiments.every((e) => e.ok) && gpu.info.mode === 'webgl2';
       shell.publish({ experiments, ok, done: true });
       shell.setStatus(
         ok ? 'done' : 'error',
