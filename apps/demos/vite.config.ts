@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
@@ -14,11 +14,20 @@ const pages = readdirSync(resolve(root, 'pages'))
   .map((f) => f.slice(0, -'.html'.length))
   .sort();
 
+/** Page pictures (public/screenshots/<slug>-1400.png, made by `e2e/screenshots.mjs --readme`): the home page's thumbnails. */
+const shotsDir = resolve(root, 'public', 'screenshots');
+const thumbs = existsSync(shotsDir)
+  ? readdirSync(shotsDir)
+      .filter((f) => f.endsWith('-1400.png'))
+      .map((f) => f.slice(0, -'-1400.png'.length))
+      .sort()
+  : [];
+
 export default defineConfig({
   root,
   // Relative asset URLs: the build works from any path (a subfolder, file server, preview).
   base: './',
-  define: { __DEMO_PAGES__: JSON.stringify(pages) },
+  define: { __DEMO_PAGES__: JSON.stringify(pages), __DEMO_THUMBS__: JSON.stringify(thumbs) },
   // The experiment worker (src/lib/experiment-worker.ts) imports every package, whose code
   // splits into chunks: only ES module workers can load chunks.
   worker: { format: 'es' },

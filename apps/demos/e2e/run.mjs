@@ -6,10 +6,11 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
 import { checkLmPage } from './lm.mjs';
+import { plotDefects, plotTestSelfCheck } from './plot-checks.mjs';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(appDir, 'dist');
@@ -23,7 +24,7 @@ const TOL = 1e-5;
  * Package pages run one quick experiment each (`?autorun=<id>`): one of the fastest that draws
  * plots. A page not named here runs its first experiment (`?autorun=first`).
  */
-const AUTORUN = {
+export const AUTORUN = {
   // logah-tiny: its second plot is categorical (grouped bars).
   'graph-init': 'graph-init/logah-tiny',
   inr: 'inr/grkan-vs-mlp',
@@ -33,6 +34,21 @@ const AUTORUN = {
   peft: 'peft/cross-init-toy',
   ssm: 'ssm/deltaproduct-s3-tracker',
   streaming: 'streaming/concat-svd-bounds',
+};
+/**
+ * Experiments that stream live results (onPartial): when one of them is a page's autorun, its
+ * curves must have been drawn while it ran, before the result came.
+ */
+const LIVE = new Set(['nn/mlp-regression', 'optim/subgm-outliers', 'inr/grkan-vs-mlp']);
+/**
+ * A control moved on the autorun experiment's card (a declared parameter, Experiment.params):
+ * the card re-runs with the new value. Small values keep the re-run short; at them a verdict
+ * may change, so the test checks that the run used the value, not that it passed.
+ */
+const CONTROL = {
+  'nn/mlp-regression': ['steps', 300],
+  'optim/subgm-outliers': ['steps', 100],
+  'inr/grkan-vs-mlp': ['steps', 200],
 };
 /** Tool pages (no experiments), each with its own check. */
 const TOOL_PAGES = {
@@ -100,9 +116,72 @@ function freePort() {
   });
 }
 
+/** The two widths every page is driven at: a desktop and a phone. */
+const WIDE = 1400;
+const NARROW = 400;
+
+/** Every plot drawn under `scope` (a CSS selector), as src/lib/plot.ts publishes it on its host. */
+async function drawnPlots(page, scope = 'body') {
+  return page.evaluate((sel) => {
+    const root = document.querySelector(sel);
+    return root ? [...root.querySelectorAll('*')].filter((e) => e.__plot).map((e) => e.__plot) : [];
+  }, scope);
+}
+
+/** The plot test (e2e/plot-checks.mjs) over every plot drawn under `scope`. */
+async function checkPlots(page, label, scope = 'body', { min = 1 } = {}) {
+  const plots = await drawnPlots(page, scope);
+  record(`${label}: ${plots.length} plot(s) drawn with drawable data, no hidden series, ticks on the data`, () => {
+    assert(plots.length >= min, `expected at least ${min} drawn plot(s), found ${plots.length}`);
+    const bad = plots.flatMap(plotDefects);
+    assert(bad.length === 0, bad.join('; '));
+  });
+  return plots;
+}
+
+/**
+ * At a phone's width nothing may scroll sideways, and no plot or table may reach past the screen
+ * (a wide table inside its own scrolling box is fine: the page itself does not move).
+ */
+async function checkNarrow(page, label) {
+  const { scrollWidth, wide } = await page.evaluate((limit) => {
+    const clipped = (e) => {
+      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+        if (getComputedStyle(a).overflowX !== 'visible' && a.getBoundingClientRect().right <= limit + 0.5) return true;
+      }
+      return false;
+    };
+    const wide = [...document.querySelectorAll('.uplot, canvas, table, pre')]
+      .filter((e) => e.getBoundingClientRect().right > limit + 0.5 && !clipped(e))
+      .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} reaches ${e.getBoundingClientRect().right.toFixed(0)} px`);
+    return { scrollWidth: document.documentElement.scrollWidth, wide };
+  }, NARROW);
+  record(`${label} @${NARROW} px: no horizontal scroll`, () => {
+    assert(scrollWidth <= NARROW, `the document is ${scrollWidth} px wide`);
+    assert(wide.length === 0, wide.slice(0, 3).join('; '));
+  });
+}
+
+/**
+ * The page as it is, narrowed to a phone's width (as a window resize or a rotated phone does):
+ * plots must follow their boxes, nothing may scroll sideways, the plots must still read right.
+ */
+async function narrowPass(page, label, shot, scope = 'main', min = 0) {
+  await page.setViewportSize({ width: NARROW, height: 900 });
+  // ResizeObserver callbacks and uPlot's redraw run on the next frames.
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: join(shotsDir, `${shot}-${NARROW}.png`), fullPage: true });
+  await checkNarrow(page, label);
+  const plots = await checkPlots(page, `${label}: plot test @${NARROW} px`, scope, { min });
+  record(`${label} @${NARROW} px: every plot fits the screen`, () => {
+    const wide = plots.filter((p) => p.width > NARROW);
+    assert(wide.length === 0, wide.map((p) => `${p.title}: ${p.width} px`).join('; '));
+  });
+}
+
 /** Opens `path`, waits until body[data-status] leaves 'running', returns window.__results. */
-async function openPage(browser, base, path, name, { screenshot = true } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+async function openPage(browser, base, path, name, { screenshot = true, width = WIDE } = {}) {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
   const consoleErrors = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error') consoleErrors.push(msg.text());
@@ -145,6 +224,8 @@ async function checkWorkbenchPage(browser, base, slug, pageReports) {
     assert(canvases > 0, 'no spectrum plot');
     assert(downloads.includes('merged_model.safetensors'), `downloads: ${downloads.join(', ')}`);
   });
+  await checkPlots(r.page, `${slug}: spectrum`, '[data-testid="spectrum"]');
+  await narrowPass(r.page, slug, slug, '[data-testid="spectrum"]', 1);
   record(`${slug}: no console errors`, () => assert(r.consoleErrors.length === 0, r.consoleErrors.join(' | ')));
   await r.page.close();
 }
@@ -164,6 +245,7 @@ async function checkFullRunPage(browser, base, slug, pageReports) {
   });
   record(`${slug}: every registered experiment ran and passed`, () => {
     const ex = res?.experiments ?? [];
+    assert(ex.length === (res?.listed ?? []).length, `${ex.length} experiments ran of ${(res?.listed ?? []).length} listed`);
     const bad = ex.filter((e) => !e.ok);
     assert(bad.length === 0, bad.map((e) => `${e.id}: ${e.summary}`).join('; '));
   });
@@ -202,6 +284,11 @@ async function checkFullRunPage(browser, base, slug, pageReports) {
       assert(plots >= 2, `expected the two timing plots, found ${plots} canvases`);
     });
   }
+  await checkPlots(r.page, `${slug}: plot test @${WIDE} px`, 'main', { min: res?.experiments?.length ? 1 : 0 });
+  // Its experiments are cards like a package page's: Run, Abort, re-run.
+  const first = res?.experiments?.[0]?.id;
+  if (first) await abortAndRerun(r.page, slug, first);
+  await narrowPass(r.page, slug, slug, 'main', res?.experiments?.length ? 1 : 0);
   record(`${slug}: no console errors`, () => assert(r.consoleErrors.length === 0, r.consoleErrors.join(' | ')));
   await r.page.close();
 }
@@ -252,6 +339,16 @@ async function checkPackagePage(browser, base, slug, pageReports) {
     assert(ran.ok === ran.checks.every((c) => !c.asserted || c.holds), `${id}: ok ${ran.ok} is not the conjunction of its asserted checks`);
     assert((ran.plotProblems ?? []).length === 0, `plot data problems: ${(ran.plotProblems ?? []).join('; ')}`);
   });
+  if (id && LIVE.has(id)) {
+    record(`${slug}: ${id} drew its curves live while it ran`, () => {
+      assert(ran?.partialReports >= 1, `${ran?.partialReports} live snapshots reached the page`);
+    });
+  }
+  if (id) {
+    await checkPlots(r.page, `${slug}: ${id} plot test @${WIDE} px`, `[data-experiment="${id}"]`, { min: ran?.plots ?? 1 });
+    await abortAndRerun(r.page, slug, id);
+    if (CONTROL[id]) await moveControl(r.page, slug, id, ...CONTROL[id]);
+  }
   if (slug === ABORT_TEST.slug) {
     // A long experiment, started with its Run button and stopped with its Abort button.
     const card = r.page.locator(`[data-experiment="${ABORT_TEST.id}"]`);
@@ -276,8 +373,90 @@ async function checkPackagePage(browser, base, slug, pageReports) {
       assert(statusAfter === 'done', `data-status is ${statusAfter} after the abort`);
     });
   }
+  // The same page on a phone: one column, plots as wide as the screen, no sideways scroll.
+  if (id) await narrowPass(r.page, slug, slug, `[data-experiment="${id}"]`, ran?.plots ?? 1);
   record(`${slug}: no console errors`, () => assert(r.consoleErrors.length === 0, r.consoleErrors.join(' | ')));
   await r.page.close();
+}
+
+/**
+ * Run, Abort, Run again on one card: the abort leaves the card "aborted" with no plots or summary
+ * and a status line that does not claim success; the re-run (started from the keyboard, so the
+ * focus must stay on the Run button) passes and draws its plots again.
+ */
+async function abortAndRerun(page, slug, id) {
+  const sel = `[data-experiment="${id}"]`;
+  // Run and Abort in one task, as a quick double click would: nothing may slip through.
+  await page.evaluate((s) => {
+    const card = document.querySelector(s);
+    card.querySelector('button[data-action="run"]').click();
+    card.querySelector('button[data-action="abort"]').click();
+  }, sel);
+  await page.waitForFunction((s) => document.querySelector(s)?.dataset.state === 'aborted', sel, { timeout: 10_000 }).catch(() => {});
+  await page.waitForFunction(() => document.body.dataset.status !== 'running', null, { timeout: 10_000 }).catch(() => {});
+  const after = await page.evaluate((s) => {
+    const card = document.querySelector(s);
+    return {
+      state: card.dataset.state,
+      canvases: card.querySelectorAll('.uplot canvas').length,
+      summary: card.querySelector('.summary')?.textContent ?? '',
+      status: document.body.dataset.status,
+      statusText: document.querySelector('.status')?.textContent ?? '',
+      listedAsRun: (window.__results?.experiments ?? []).some((e) => e.id === s.slice(s.indexOf('"') + 1, s.lastIndexOf('"'))),
+    };
+  }, sel);
+  record(`${slug}: Run then Abort on ${id}: aborted, no stale result`, () => {
+    assert(after.state === 'aborted', `card state ${after.state}`);
+    assert(after.canvases === 0 && after.summary === '', `the card still shows ${after.canvases} plot canvases and summary "${after.summary}"`);
+    assert(!after.listedAsRun, 'window.__results still lists the aborted run as finished');
+    assert(after.status === 'done' && !/all ok/.test(after.statusText), `status ${after.status}: "${after.statusText}"`);
+  });
+  // Re-run from the keyboard.
+  await page.locator(`${sel} button[data-action="run"]`).focus();
+  await page.keyboard.press('Enter');
+  const focused = await page.evaluate((s) => document.activeElement === document.querySelector(`${s} button[data-action="run"]`), sel);
+  await page.waitForFunction((s) => ['ok', 'fail'].includes(document.querySelector(s)?.dataset.state), sel, { timeout: PAGE_TIMEOUT_MS }).catch(() => {});
+  const again = await page.evaluate((s) => {
+    const card = document.querySelector(s);
+    const id = s.slice(s.indexOf('"') + 1, s.lastIndexOf('"'));
+    return { state: card.dataset.state, canvases: card.querySelectorAll('.uplot canvas').length, run: (window.__results?.experiments ?? []).find((e) => e.id === id) ?? null };
+  }, sel);
+  record(`${slug}: re-run of ${id} after the abort passes and plots; focus stays on Run`, () => {
+    assert(again.state === 'ok' && again.run?.ok === true, `card state ${again.state}, result ${JSON.stringify(again.run?.summary)}`);
+    assert(again.canvases >= again.run.plots, `${again.canvases} canvases for ${again.run.plots} plots`);
+    assert(focused, 'the keyboard focus left the Run button');
+  });
+}
+
+/** Sets one parameter control on a card; the card must re-run with that value, focus staying on the control. */
+async function moveControl(page, slug, id, name, value) {
+  const sel = `[data-experiment="${id}"]`;
+  const input = page.locator(`${sel} [data-param="${name}"]`);
+  const found = (await input.count()) === 1;
+  if (found) {
+    await input.fill(String(value));
+    await input.dispatchEvent('change');
+  }
+  const focused = found && (await page.evaluate((s) => document.activeElement === document.querySelector(s), `${sel} [data-param="${name}"]`));
+  await page.waitForFunction(
+    ([s, n, v]) => {
+      const idOf = s.slice(s.indexOf('"') + 1, s.lastIndexOf('"'));
+      const run = (window.__results?.experiments ?? []).find((e) => e.id === idOf);
+      return run?.params?.[n] === v && ['ok', 'fail'].includes(document.querySelector(s)?.dataset.state);
+    },
+    [sel, name, value],
+    { timeout: PAGE_TIMEOUT_MS },
+  ).catch(() => {});
+  const run = await page.evaluate((s) => {
+    const idOf = s.slice(s.indexOf('"') + 1, s.lastIndexOf('"'));
+    return (window.__results?.experiments ?? []).find((e) => e.id === idOf) ?? null;
+  }, sel);
+  record(`${slug}: moving the ${name} control of ${id} to ${value} re-runs it with that value; focus stays on the control`, () => {
+    assert(found, `no [data-param="${name}"] control on the card`);
+    assert(run?.params?.[name] === value, `the latest run used ${JSON.stringify(run?.params)}`);
+    assert(run.plots >= 1, `the re-run returned ${run.plots} plots`);
+    assert(focused, 'the focus left the control');
+  });
 }
 
 async function main() {
@@ -308,6 +487,10 @@ async function main() {
   const pageReports = {};
   try {
     console.log(`Chromium ${browser.version()}`);
+    record('the plot test finds each kind of defect in plots made to have one', () => {
+      const wrong = plotTestSelfCheck();
+      assert(wrong.length === 0, wrong.join('; '));
+    });
     // Home page.
     {
       const r = await openPage(browser, base, 'index.html', 'home');
@@ -331,6 +514,9 @@ async function main() {
         record(`home: the ${slugs[0]} link opens its page`, () => assert(url.endsWith(`/${href}`), `landed on ${url}`));
       }
       await r.page.close();
+      const n = await openPage(browser, base, 'index.html', `home-${NARROW}`, { width: NARROW });
+      await checkNarrow(n.page, 'home');
+      await n.page.close();
     }
     // Every package page: the shared contract (data-status, window.__results).
     for (const slug of slugs) {
@@ -346,22 +532,25 @@ async function main() {
   return pageReports;
 }
 
-const startedAt = Date.now();
-let pages = {};
-try {
-  pages = await main();
-} catch (e) {
-  tests.push({ name: 'e2e harness', ok: false, error: e.message });
-  console.error(`e2e harness failed: ${e.stack || e.message}`);
+// Imported by e2e/screenshots.mjs for AUTORUN: run the suite only when started as the script.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const startedAt = Date.now();
+  let pages = {};
+  try {
+    pages = await main();
+  } catch (e) {
+    tests.push({ name: 'e2e harness', ok: false, error: e.message });
+    console.error(`e2e harness failed: ${e.stack || e.message}`);
+  }
+  const summary = writeResults({
+    seconds: (Date.now() - startedAt) / 1000,
+    pages: Object.fromEntries(
+      Object.entries(pages).map(([k, v]) => [
+        k,
+        { status: v.status, seconds: v.seconds, mode: v.results?.mode, maxRelErr: v.results?.maxRelErr, autorun: v.autorun, experimentMs: v.experimentMs, listed: v.listed },
+      ]),
+    ),
+  });
+  console.log(`e2e: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed in ${summary.seconds.toFixed(0)} s; screenshots in ${shotsDir}`);
+  process.exit(summary.success ? 0 : 1);
 }
-const summary = writeResults({
-  seconds: (Date.now() - startedAt) / 1000,
-  pages: Object.fromEntries(
-    Object.entries(pages).map(([k, v]) => [
-      k,
-      { status: v.status, seconds: v.seconds, mode: v.results?.mode, maxRelErr: v.results?.maxRelErr, autorun: v.autorun, experimentMs: v.experimentMs, listed: v.listed },
-    ]),
-  ),
-});
-console.log(`e2e: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed in ${summary.seconds.toFixed(0)} s; screenshots in ${shotsDir}`);
-process.exit(summary.success ? 0 : 1);

@@ -3,6 +3,7 @@
 // body[data-status] to leave 'running' and saves a full-page PNG per page and width to
 // screenshots/<slug>-<width>.png (and each run card as <slug>-<width>-<name>.png). After `vite build`:
 //   node e2e/screenshots.mjs [slug=id1,id2 ...]     (default: one experiment per package page)
+//   node e2e/screenshots.mjs --readme               (the README's small pictures, see below)
 // Reports pages that scroll sideways (document wider than the viewport).
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
+import { AUTORUN } from './run.mjs';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shotsDir = join(appDir, 'screenshots');
@@ -23,7 +25,16 @@ const DEFAULT = {
   peft: 'peft/fedsvd-noise',
   'graph-init': 'graph-init/logah-tiny',
 };
-const wanted = process.argv.slice(2).length > 0 ? Object.fromEntries(process.argv.slice(2).map((a) => a.split('='))) : DEFAULT;
+// --readme: the small pictures the README shows and the home page uses as thumbnails
+// (public/screenshots/<slug>-<width>.png): each page's quick run card at 1400 px and the top of
+// the page at 400 px, both at half resolution.
+const readme = process.argv.includes('--readme');
+const argv = process.argv.slice(2).filter((a) => a !== '--readme');
+// The gpu page (no autorun) and every package page's quick e2e experiment.
+const README_RUNS = { gpu: '', ...AUTORUN };
+const wanted = argv.length > 0 ? Object.fromEntries(argv.map((a) => a.split('='))) : readme ? README_RUNS : DEFAULT;
+const readmeDir = join(appDir, 'public', 'screenshots');
+if (readme) mkdirSync(readmeDir, { recursive: true });
 
 const port = await new Promise((res) => {
   const s = createServer();
@@ -41,17 +52,26 @@ const browser = await chromium.launch({
 try {
   for (const [slug, ids] of Object.entries(wanted)) {
     for (const width of WIDTHS) {
-      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      const page = await browser.newPage({ viewport: { width, height: 900 }, ...(readme ? { deviceScaleFactor: 0.5 } : {}) });
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`http://127.0.0.1:${port}/pages/${slug}.html?autorun=${encodeURIComponent(ids)}`);
+      // No ids: the page's own default (the gpu page runs everything).
+      await page.goto(`http://127.0.0.1:${port}/pages/${slug}.html${ids ? `?autorun=${encodeURIComponent(ids)}` : ''}`);
       await page.waitForFunction(() => document.body.dataset.status && document.body.dataset.status !== 'running', null, { timeout: 300_000, polling: 250 });
       await page.waitForTimeout(300);
       const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
       const status = await page.evaluate(() => document.body.dataset.status);
+      if (readme) {
+        // At 1400 px the run card; at 400 px the first screen of the page.
+        if (width > 600 && ids) await page.locator(`[data-experiment="${ids.split(',')[0]}"]`).screenshot({ path: join(readmeDir, `${slug}-${width}.png`) });
+        else await page.screenshot({ path: join(readmeDir, `${slug}-${width}.png`) });
+        console.log(`${slug} @${width}: status ${status}, scrollWidth ${scrollWidth}`);
+        await page.close();
+        continue;
+      }
       await page.screenshot({ path: join(shotsDir, `${slug}-${width}.png`), fullPage: true });
       // Each run card on its own, for a closer look.
-      for (const id of ids.split(',')) {
+      for (const id of ids.split(',').filter(Boolean)) {
         const card = page.locator(`[data-experiment="${id}"]`);
         await card.screenshot({ path: join(shotsDir, `${slug}-${width}-${id.split('/')[1]}.png`) });
       }

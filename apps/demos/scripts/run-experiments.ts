@@ -1,7 +1,8 @@
 /**
  * Runs every registered experiment in Node and prints a summary table.
  *   tsx scripts/run-experiments.ts [--full] [--wasm] [--filter <substring>] [--json <path>]
- * Quick sizes by default (--full for the page's sizes). --wasm runs them on @x/gpu's wasm
+ * Quick sizes by default (--full for the page's sizes). --seed and --param name=value (repeatable)
+ * set what the pages' controls set (Experiment.params; --list-params lists them). --wasm runs them on @x/gpu's wasm
  * kernels with a thread pool (as the demo pages do) instead of the js reference route.
  * Exits 1 when an experiment fails.
  */
@@ -9,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { enableWasm, wasmFma, wasmThreads } from '@x/gpu';
-import type { ExperimentResult } from '../src/lib/experiment';
+import type { Experiment, ExperimentParamValue, ExperimentResult } from '../src/lib/experiment';
 import { experiments } from '../src/registry';
 
 const { values: args } = parseArgs({
@@ -20,11 +21,15 @@ const { values: args } = parseArgs({
     wasm: { type: 'boolean', default: false },
     filter: { type: 'string' },
     json: { type: 'string' },
+    seed: { type: 'string' },
+    /** name=value, repeatable: a declared parameter (Experiment.params), for the experiments that declare it. */
+    param: { type: 'string', multiple: true, default: [] },
+    'list-params': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  console.log('usage: tsx scripts/run-experiments.ts [--full] [--wasm] [--filter <substring>] [--json <path>]');
+  console.log('usage: tsx scripts/run-experiments.ts [--full] [--wasm] [--filter <substring>] [--json <path>] [--seed <n>] [--param <name>=<value> ...] [--list-params]');
   process.exit(0);
 }
 if (args.wasm) {
@@ -37,6 +42,43 @@ const selected = experiments.filter((e) => !args.filter || e.id.includes(args.fi
 if (selected.length === 0) {
   console.error(`no experiment matches "${args.filter ?? ''}" (registered: ${experiments.map((e) => e.id).join(', ')})`);
   process.exit(1);
+}
+
+// Controls as flags: the same declarations (Experiment.params) the pages render as inputs.
+if (args['list-params']) {
+  for (const e of selected) {
+    for (const p of e.params ?? []) {
+      const range = p.kind === 'choice' ? (p.options ?? []).join(' | ') : `${p.min ?? '-inf'} .. ${p.max ?? 'inf'}`;
+      console.log(`${e.id}  --param ${p.name}=<${p.kind}>  ${p.label}: ${range} (default ${p.quick !== undefined ? `${p.quick} quick, ` : ''}${p.default})`);
+    }
+  }
+  process.exit(0);
+}
+const paramValues: Record<string, string> = {};
+for (const kv of args.param ?? []) {
+  const eq = kv.indexOf('=');
+  if (eq <= 0) {
+    console.error(`--param takes name=value, got "${kv}"`);
+    process.exit(2);
+  }
+  paramValues[kv.slice(0, eq)] = kv.slice(eq + 1);
+}
+for (const name of Object.keys(paramValues)) {
+  if (!selected.some((e) => e.params?.some((p) => p.name === name))) {
+    console.error(`no selected experiment declares --param ${name} (see --list-params)`);
+    process.exit(2);
+  }
+}
+/** The --param values an experiment declares, typed by its declaration (checked by the experiment). */
+function paramsFor(e: Experiment): Record<string, ExperimentParamValue> {
+  const out: Record<string, ExperimentParamValue> = {};
+  for (const p of e.params ?? []) if (p.name in paramValues) out[p.name] = p.kind === 'choice' ? paramValues[p.name]! : Number(paramValues[p.name]);
+  return out;
+}
+const seed = args.seed === undefined ? undefined : Number(args.seed);
+if (seed !== undefined && !Number.isInteger(seed)) {
+  console.error(`--seed takes an integer, got "${args.seed}"`);
+  process.exit(2);
 }
 
 interface Row {
@@ -57,7 +99,7 @@ for (const e of selected) {
   const start = performance.now();
   let result: ExperimentResult;
   try {
-    result = await e.run({ quick: !args.full });
+    result = await e.run({ quick: !args.full, seed, params: paramsFor(e) });
   } catch (err) {
     result = { ok: false, checks: [], summary: `threw ${(err as Error).name}: ${(err as Error).message}` };
   }

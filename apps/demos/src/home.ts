@@ -18,6 +18,10 @@ for (const p of PACKAGES) {
         ' ',
         el('span', { class: `badge ${ready ? 'ok' : 'coming'}` }, ready ? 'demo' : 'coming'),
       ),
+      // A picture of the page (its quick run card), where the build has one.
+      ready && __DEMO_THUMBS__.includes(p.slug)
+        ? el('a', { href: `pages/${p.slug}.html`, class: 'thumb', tabindex: '-1' }, el('img', { src: `screenshots/${p.slug}-1400.png`, alt: `The ${p.name} demo page: an experiment's result and plots`, loading: 'lazy' }))
+        : null,
       el('p', {}, p.blurb),
       p.papers.length > 0 ? el('ul', { class: 'papers-list' }, ...p.papers.map((t) => el('li', {}, t))) : null,
       ready

@@ -28,6 +28,8 @@ export interface ExperimentPlot {
    */
   categories?: string[];
   series: ExperimentSeries[];
+  /** One line shown under the plot: what to look for in it (also its text alternative). */
+  caption?: string;
 }
 
 /**
@@ -62,12 +64,60 @@ export interface ExperimentResult {
   metrics?: Record<string, number>;
 }
 
-/** Options of an experiment's `run`: seed, quick mode (for tests), progress and cancellation. */
+/**
+ * A snapshot of a run in progress: its plots so far (loss curves that grow as training proceeds),
+ * in the same shape as the result's plots. Each snapshot replaces the previous one; the final
+ * result's plots replace the last.
+ */
+export interface ExperimentPartial {
+  plots: ExperimentPlot[];
+}
+
+/** A value of an experiment parameter: a number, or one of a choice's options. */
+export type ExperimentParamValue = number | string;
+
+/**
+ * One parameter an experiment lets its caller set (a control on the demo page, a flag of the
+ * headless runner): its name in `ExperimentRunOptions.params`, a label, and its range.
+ * `default` is the full-size value and `quick` the quick-mode one when it differs; a run with
+ * neither given uses them, so declaring a parameter never changes what the run computes.
+ */
+export interface ExperimentParam {
+  /** Key in `params`, e.g. 'steps', 'lr', 'rank', 'seed'. */
+  name: string;
+  /** What a control shows, e.g. 'Adam steps'. */
+  label: string;
+  /** 'int' and 'float' take a number in [min, max]; 'choice' one of `options`. */
+  kind: 'int' | 'float' | 'choice';
+  min?: number;
+  max?: number;
+  /** Step of a slider or number input (default 1 for 'int'). */
+  step?: number;
+  /** A log-scale quantity (learning rates): a control spaces its values geometrically. */
+  log?: boolean;
+  options?: string[];
+  default: ExperimentParamValue;
+  /** The quick-mode value, when it differs from `default`. */
+  quick?: ExperimentParamValue;
+}
+
+/** Options of an experiment's `run`: seed, quick mode (for tests), progress, live results and cancellation. */
 export interface ExperimentRunOptions {
   seed?: number;
+  /**
+   * Values for the experiment's declared {@link ExperimentParam}s by name; a parameter not given
+   * takes its quick or full default. Read them with {@link experimentParams}.
+   */
+  params?: Record<string, ExperimentParamValue>;
   /** Smaller sizes/steps for tests and the headless runner. */
   quick?: boolean;
   onProgress?: (info: { fraction: number; message?: string }) => void;
+  /**
+   * Live results: called with the plots so far while the run proceeds (optional for both sides:
+   * an experiment may never call it, a caller may not pass it). Use {@link partialReporter} to
+   * build snapshots only when someone listens, and not more often than a page can draw them.
+   */
+  onPartial?: (partial: ExperimentPartial) => void;
   signal?: AbortSignal;
 }
 
@@ -80,7 +130,62 @@ export interface Experiment {
   title: string;
   /** The paper's claim this reproduces, in one sentence, with the paper named. */
   claim: string;
+  /** The parameters a caller may set (controls, runner flags), with their ranges. */
+  params?: ExperimentParam[];
   run(opts?: ExperimentRunOptions): Promise<ExperimentResult>;
+}
+
+/**
+ * The values of an experiment's declared parameters for one run: each given one checked against
+ * its declaration, the others at their quick or full default. Throws a DomainError naming the
+ * experiment for an unknown name, a value outside its range, a non-integer 'int' or an option
+ * that is not offered.
+ */
+export function experimentParams(e: Pick<Experiment, 'id' | 'params'>, opts: ExperimentRunOptions = {}): Record<string, ExperimentParamValue> {
+  const decl = e.params ?? [];
+  const given = opts.params ?? {};
+  for (const name of Object.keys(given)) {
+    if (!decl.some((p) => p.name === name)) {
+      throw new DomainError(`${e.id}: no parameter "${name}" (it has ${decl.map((p) => p.name).join(', ') || 'none'})`);
+    }
+  }
+  const out: Record<string, ExperimentParamValue> = {};
+  for (const p of decl) {
+    const v = given[p.name] ?? (opts.quick && p.quick !== undefined ? p.quick : p.default);
+    if (p.kind === 'choice') {
+      if (typeof v !== 'string' || !(p.options ?? []).includes(v)) throw new DomainError(`${e.id}: ${p.name} must be one of ${(p.options ?? []).join(', ')}, got ${String(v)}`);
+    } else {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new DomainError(`${e.id}: ${p.name} must be a finite number, got ${String(v)}`);
+      if (p.kind === 'int' && !Number.isInteger(v)) throw new DomainError(`${e.id}: ${p.name} must be an integer, got ${v}`);
+      if ((p.min !== undefined && v < p.min) || (p.max !== undefined && v > p.max)) {
+        throw new DomainError(`${e.id}: ${p.name} must be in [${p.min ?? '-∞'}, ${p.max ?? '∞'}], got ${v}`);
+      }
+    }
+    out[p.name] = v;
+  }
+  return out;
+}
+
+/**
+ * A throttled sender of live results for an experiment's loop: `report(build)` calls `build()`
+ * and hands the snapshot to `onPartial` when at least `everyMs` milliseconds passed since the last
+ * one sent (the first call always sends), or when `force` is true (the last step). Without a
+ * listener `build` is never called, so a headless run pays nothing for the snapshots.
+ */
+export function partialReporter(
+  onPartial: ((partial: ExperimentPartial) => void) | undefined,
+  everyMs = 100,
+): (build: () => ExperimentPartial, force?: boolean) => void {
+  if (onPartial !== undefined && typeof onPartial !== 'function') throw new DomainError(`partialReporter: onPartial must be a function or undefined, got ${typeof onPartial}`);
+  if (typeof everyMs !== 'number' || !(everyMs >= 0)) throw new DomainError(`partialReporter: everyMs must be a number >= 0, got ${String(everyMs)}`);
+  let last = Number.NEGATIVE_INFINITY;
+  return (build, force = false) => {
+    if (!onPartial) return;
+    const now = performance.now();
+    if (!force && now - last < everyMs) return;
+    last = now;
+    onPartial(build());
+  };
 }
 
 /** A check of one part of a claim (see {@link ExperimentCheck}). */

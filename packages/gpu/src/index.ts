@@ -46,12 +46,15 @@ export type { BackendName, Device, DeviceInfo, DeviceMatrix, DeviceMode, KeepOpt
 export type {
   Experiment,
   ExperimentCheck,
+  ExperimentParam,
+  ExperimentParamValue,
+  ExperimentPartial,
   ExperimentPlot,
   ExperimentResult,
   ExperimentRunOptions,
   ExperimentSeries,
 } from './experiment';
-export { check, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, throwIfAborted } from './experiment';
+export { check, experimentParams, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from './experiment';
 export { cpuBackend, gemmAccumulateJs, ready } from './gemm';
 export { disableWasm, enableWasm } from './wasm/enable';
 export { relaxedSimdSupported, wasmSimdSupported } from './wasm/runtime';

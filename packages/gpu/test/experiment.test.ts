@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError, check, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, throwIfAborted } from '../src';
+import { AbortError, check, DomainError, type ExperimentPartial, experimentParams, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from '../src';
 
 describe('experiment results: ok is the conjunction of the asserted checks', () => {
   it('one failing asserted check makes ok false; a failing reported check does not', () => {
@@ -35,5 +35,65 @@ describe('experiment results: ok is the conjunction of the asserted checks', () 
     ac.abort();
     expect(() => throwIfAborted(ac.signal, 'peft/x')).toThrow(AbortError);
     expect(() => throwIfAborted(ac.signal, 'peft/x')).toThrow(/peft\/x: aborted/);
+  });
+});
+
+describe('partialReporter: live results for an experiment loop', () => {
+  const snapshot = (n: number): ExperimentPartial => ({ plots: [{ title: 'loss', xLabel: 'step', yLabel: 'loss', series: [{ name: 'a', x: [n], y: [n] }] }] });
+
+  it('without a listener it never builds a snapshot', () => {
+    let built = 0;
+    const report = partialReporter(undefined);
+    report(() => {
+      built++;
+      return snapshot(1);
+    }, true);
+    expect(built).toBe(0);
+  });
+
+  it('sends the first snapshot, drops the ones inside the interval, always sends a forced one', () => {
+    const got: number[] = [];
+    // An interval no loop can reach: only the first and the forced calls go through.
+    const report = partialReporter((p) => got.push(p.plots[0]!.series[0]!.x[0]!), Number.POSITIVE_INFINITY);
+    for (let i = 1; i <= 5; i++) report(() => snapshot(i));
+    report(() => snapshot(6), true);
+    expect(got).toEqual([1, 6]);
+  });
+
+  it('with a zero interval every call sends', () => {
+    const got: number[] = [];
+    const report = partialReporter((p) => got.push(p.plots[0]!.series[0]!.x[0]!), 0);
+    for (let i = 1; i <= 3; i++) report(() => snapshot(i));
+    expect(got).toEqual([1, 2, 3]);
+  });
+});
+
+describe('experimentParams: declared parameters with ranges', () => {
+  const e = {
+    id: 'x/demo',
+    params: [
+      { name: 'steps', label: 'steps', kind: 'int' as const, min: 10, max: 5000, default: 4000, quick: 2000 },
+      { name: 'lr', label: 'learning rate', kind: 'float' as const, min: 1e-4, max: 1e-1, log: true, default: 2e-2 },
+      { name: 'act', label: 'activation', kind: 'choice' as const, options: ['tanh', 'relu'], default: 'tanh' },
+    ],
+  };
+
+  it('defaults: the quick value in quick mode, the full one otherwise', () => {
+    expect(experimentParams(e, { quick: true })).toEqual({ steps: 2000, lr: 2e-2, act: 'tanh' });
+    expect(experimentParams(e, {})).toEqual({ steps: 4000, lr: 2e-2, act: 'tanh' });
+    expect(experimentParams({ id: 'x/none' }, {})).toEqual({});
+  });
+
+  it('a given value within range wins over the default', () => {
+    expect(experimentParams(e, { quick: true, params: { steps: 10, act: 'relu' } })).toEqual({ steps: 10, lr: 2e-2, act: 'relu' });
+  });
+
+  it('unknown names, values out of range, non-integers and unoffered options are DomainErrors naming the experiment', () => {
+    expect(() => experimentParams(e, { params: { stepz: 1 } })).toThrow(DomainError);
+    expect(() => experimentParams(e, { params: { stepz: 1 } })).toThrow(/x\/demo: no parameter "stepz"/);
+    expect(() => experimentParams(e, { params: { steps: 9 } })).toThrow(/steps must be in \[10, 5000\], got 9/);
+    expect(() => experimentParams(e, { params: { steps: 20.5 } })).toThrow(/integer/);
+    expect(() => experimentParams(e, { params: { lr: Number.NaN } })).toThrow(/finite/);
+    expect(() => experimentParams(e, { params: { act: 'gelu' } })).toThrow(/one of tanh, relu/);
   });
 });

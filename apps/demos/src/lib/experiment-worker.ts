@@ -16,6 +16,8 @@ const scope = self as unknown as WorkerScope;
 
 /** Progress messages at most this often (an experiment may report every step). */
 const PROGRESS_EVERY_MS = 50;
+/** Live-plot snapshots at most this often (the page redraws every plot of the card on each). */
+const PARTIAL_EVERY_MS = 100;
 
 const running = new Map<number, AbortController>();
 
@@ -28,16 +30,25 @@ async function run(req: Extract<WorkerRequest, { type: 'run' }>): Promise<void> 
   const controller = new AbortController();
   running.set(req.runId, controller);
   let last = 0;
+  let lastPartial = Number.NEGATIVE_INFINITY;
   try {
     const result = await e.run({
       quick: req.quick,
       seed: req.seed,
+      params: req.params,
       signal: controller.signal,
       onProgress: (p) => {
         const now = performance.now();
         if (p.fraction < 1 && now - last < PROGRESS_EVERY_MS) return;
         last = now;
         scope.postMessage({ type: 'progress', runId: req.runId, fraction: p.fraction, message: p.message });
+      },
+      // Live plots: at most one snapshot per PARTIAL_EVERY_MS crosses to the page (each is a copy).
+      onPartial: (partial) => {
+        const now = performance.now();
+        if (now - lastPartial < PARTIAL_EVERY_MS) return;
+        lastPartial = now;
+        scope.postMessage({ type: 'partial', runId: req.runId, partial });
       },
     });
     // A run that returns after its abort (an experiment that ignored the signal) reports the

@@ -6,9 +6,9 @@
  */
 import type { Experiment } from '@x/gpu';
 
-export type { Experiment, ExperimentCheck, ExperimentPlot, ExperimentResult, ExperimentRunOptions, ExperimentSeries } from '@x/gpu';
+export type { Experiment, ExperimentCheck, ExperimentParam, ExperimentParamValue, ExperimentPartial, ExperimentPlot, ExperimentResult, ExperimentRunOptions, ExperimentSeries } from '@x/gpu';
 /** Checks of one part of a claim, the result builder, and the AbortError thrower (@x/gpu's). */
-export { check, experimentResult, throwIfAborted } from '@x/gpu';
+export { check, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu';
 
 /** A task boundary: lets a page repaint (and fire its events) between steps; harmless in Node. */
 export function yieldToEventLoop(): Promise<void> {

@@ -16,10 +16,10 @@ import { packageBySlug } from '../packages';
 import { experimentsFor } from '../registry';
 import { checksList } from './checks-view';
 import { el } from './dom';
-import type { Experiment, ExperimentResult } from './experiment';
+import type { Experiment, ExperimentParam, ExperimentParamValue, ExperimentPartial, ExperimentPlot, ExperimentResult } from './experiment';
 import { yieldToEventLoop } from './experiment';
 import { type ExperimentSummary, mountShell, type Shell } from './page';
-import { coveredSeries, linePlot, plotProblems } from './plot';
+import { coveredSeries, linePlot, type PlotHandle, plotProblems } from './plot';
 import { AbortedError, type ExperimentRunner, mainThreadRunner, type RunHandle, workerRunner } from './runner';
 
 type CardState = 'idle' | 'queued' | 'running' | 'ok' | 'fail' | 'aborted';
@@ -40,12 +40,17 @@ export interface PageExperimentSummary extends ExperimentSummary {
   plots: number;
   /** onProgress reports that reached the page (the worker sends at most one per 50 ms). */
   progressReports: number;
+  /** Live snapshots (onPartial) drawn while the run went on (the worker sends at most one per 100 ms). */
+  partialReports: number;
   /** Data problems of the plots (values that cannot be drawn, see plotProblems); empty when sound. */
   plotProblems: string[];
   /** Series drawn on top of another (drawn dashed so both show), as "plot / covering over covered". */
   coveredSeries: string[];
   /** The checks' verdicts, as the card lists them. */
   checks: { statement: string; holds: boolean; asserted: boolean }[];
+  /** The seed and the parameter values set on the card's controls for this run (defaults left out). */
+  seed?: number;
+  params: Record<string, ExperimentParamValue>;
 }
 
 interface Card {
@@ -55,10 +60,42 @@ interface Card {
   /** Removes the previous run's summary, checks and plots (on a new run or an abort). */
   clear(): void;
   progress(fraction: number, message?: string): void;
+  /** Draws a live snapshot of the run's plots (replacing the previous snapshot). */
+  partial(p: ExperimentPartial): void;
   show(r: ExperimentResult, ms: number, quick: boolean): number;
   showError(text: string): void;
   runButton: HTMLButtonElement;
   abortButton: HTMLButtonElement;
+  /** The values on the card's controls (empty ones are the experiment's defaults). */
+  values(): { seed?: number; params: Record<string, ExperimentParamValue> };
+  /** Calls `fn` when a control changes (the page re-runs the card). */
+  onControlChange(fn: () => void): void;
+}
+
+/** One control for a declared parameter: a number input with its range, or a select. Empty = default. */
+function paramControl(e: Experiment, p: ExperimentParam): { label: HTMLElement; read(): ExperimentParamValue | undefined; input: HTMLElement } {
+  const id = `${e.id.replace(/[^a-z0-9]/gi, '-')}-${p.name}`;
+  const defaults = p.quick !== undefined && p.quick !== p.default ? `${p.quick} quick, ${p.default} full size` : String(p.default);
+  let input: HTMLInputElement | HTMLSelectElement;
+  if (p.kind === 'choice') {
+    input = el('select', { id, 'data-param': p.name }, el('option', { value: '' }, `default (${defaults})`), ...(p.options ?? []).map((o) => el('option', { value: o }, o)));
+  } else {
+    const attrs: Record<string, string> = { type: 'number', id, 'data-param': p.name, placeholder: defaults, inputmode: p.kind === 'int' ? 'numeric' : 'decimal' };
+    if (p.min !== undefined) attrs.min = String(p.min);
+    if (p.max !== undefined) attrs.max = String(p.max);
+    attrs.step = p.step !== undefined ? String(p.step) : p.kind === 'int' ? '1' : 'any';
+    input = el('input', attrs);
+  }
+  const range = p.kind === 'choice' ? '' : ` (${p.min ?? '−∞'}–${p.max ?? '∞'})`;
+  const label = el('label', { for: id, class: 'param' }, `${p.label}${range} `, input);
+  return {
+    label,
+    input,
+    read() {
+      if (input.value === '') return undefined;
+      return p.kind === 'choice' ? input.value : Number(input.value);
+    },
+  };
 }
 
 function button(label: string, attrs: Record<string, string> = {}): HTMLButtonElement {
@@ -67,6 +104,16 @@ function button(label: string, attrs: Record<string, string> = {}): HTMLButtonEl
 }
 
 function makeCard(e: Experiment): Card {
+  // Controls: every experiment takes a seed; declared parameters get an input each.
+  const seedId = `${e.id.replace(/[^a-z0-9]/gi, '-')}-seed`;
+  const seedInput = el('input', { type: 'number', id: seedId, min: '0', step: '1', placeholder: '0', 'data-param': 'seed', inputmode: 'numeric' });
+  const controls = (e.params ?? []).map((p) => paramControl(e, p));
+  const paramsRow = el(
+    'div',
+    { class: 'params', role: 'group', 'aria-label': 'Parameters: a change re-runs the experiment' },
+    el('label', { for: seedId, class: 'param' }, 'seed ', seedInput),
+    ...controls.map((c) => c.label),
+  );
   const badge = el('span', { class: 'badge idle' }, 'not run');
   const runButton = button('Run', { class: 'run', 'data-action': 'run' });
   const abortButton = button('Abort', { class: 'abort', 'data-action': 'abort' });
@@ -84,12 +131,42 @@ function makeCard(e: Experiment): Card {
     el('p', { class: 'experiment-id muted' }, el('code', {}, e.id)),
     el('p', { class: 'claim' }, e.claim),
     el('div', { class: 'controls' }, runButton, abortButton, bar, message),
+    paramsRow,
     summary,
     checks,
     plots,
   );
   // Buttons are marked aria-disabled instead of disabled: a disabled button drops the keyboard
   // focus to <body>; this way focus stays on the control that was used.
+  let handles: PlotHandle[] = [];
+  /** Draws `list` into the card's plot grid, reusing the boxes when the layout is the same. */
+  const drawPlots = (list: readonly ExperimentPlot[], alt: string, live: boolean): number => {
+    for (const h of handles) h.destroy();
+    handles = [];
+    const two = list.length > 1 ? 'plots two' : 'plots';
+    let boxes = [...plots.children] as HTMLElement[];
+    if (boxes.length !== list.length || plots.className !== two) {
+      plots.replaceChildren();
+      plots.className = two;
+      // Lay out every box first: each plot's width is its grid cell's width when it is drawn.
+      boxes = list.map(() => el('div', { class: 'plot' }));
+      plots.append(...boxes);
+    }
+    plots.toggleAttribute('data-live', live);
+    for (const [i, p] of list.entries()) {
+      const box = boxes[i]!;
+      box.replaceChildren();
+      const chart = el('div', { class: 'chart' });
+      box.append(chart);
+      handles.push(linePlot(chart, p, 260));
+      // What to look for, under the plot; it is also part of the plot's text alternative.
+      if (p.caption) box.append(el('p', { class: 'plot-caption muted' }, p.caption));
+      // A text alternative for the drawing: the plot's title, what to look for and the run's summary.
+      box.setAttribute('role', 'img');
+      box.setAttribute('aria-label', `${p.title}. ${p.caption ? `${p.caption} ` : ''}${alt}`);
+    }
+    return list.length;
+  };
   const setDisabled = (b: HTMLButtonElement, off: boolean) => {
     b.setAttribute('aria-disabled', String(off));
     b.classList.toggle('off', off);
@@ -99,6 +176,17 @@ function makeCard(e: Experiment): Card {
     root,
     runButton,
     abortButton,
+    values() {
+      const params: Record<string, ExperimentParamValue> = {};
+      for (const [i, p] of (e.params ?? []).entries()) {
+        const v = controls[i]!.read();
+        if (v !== undefined) params[p.name] = v;
+      }
+      return { ...(seedInput.value !== '' ? { seed: Number(seedInput.value) } : {}), params };
+    },
+    onControlChange(fn) {
+      for (const c of [seedInput, ...controls.map((x) => x.input)]) c.addEventListener('change', fn);
+    },
     setState(s) {
       root.dataset.state = s;
       const [cls, text] = BADGE[s];
@@ -121,11 +209,14 @@ function makeCard(e: Experiment): Card {
       summary.textContent = '';
       summary.className = 'summary';
       checks.replaceChildren();
-      plots.replaceChildren();
+      drawPlots([], '', false);
     },
     progress(fraction, msg) {
       bar.value = Math.max(0, Math.min(1, fraction));
       message.textContent = `${Math.round(100 * fraction)}%${msg ? ` · ${msg}` : ''}`;
+    },
+    partial(p) {
+      drawPlots(p.plots, 'live: the run so far', true);
     },
     show(r, ms, quick) {
       bar.value = 1;
@@ -133,24 +224,12 @@ function makeCard(e: Experiment): Card {
       summary.textContent = r.summary;
       summary.className = `summary ${r.ok ? 'ok' : 'fail'}`;
       checks.replaceChildren(checksList(r));
-      plots.replaceChildren();
-      const list = r.plots ?? [];
-      plots.className = list.length > 1 ? 'plots two' : 'plots';
-      // Lay out every box first: each plot's width is its grid cell's width when it is drawn.
-      const boxes = list.map(() => el('div', { class: 'plot' }));
-      plots.append(...boxes);
-      for (const [i, p] of list.entries()) {
-        linePlot(boxes[i]!, p, 260);
-        // A text alternative for the drawing: the plot's title and the run's summary.
-        boxes[i]!.setAttribute('role', 'img');
-        boxes[i]!.setAttribute('aria-label', `${p.title}. ${r.summary}`);
-      }
-      return list.length;
+      return drawPlots(r.plots ?? [], r.summary, false);
     },
     showError(text) {
       bar.value = 0;
       checks.replaceChildren();
-      plots.replaceChildren();
+      drawPlots([], '', false);
       summary.textContent = text;
       summary.className = 'summary fail';
     },
@@ -160,6 +239,10 @@ function makeCard(e: Experiment): Card {
 interface Job {
   card: Card;
   quick: boolean;
+  seed?: number;
+  params: Record<string, ExperimentParamValue>;
+  /** Abort pressed between taking the job off the queue and handing it to the runner. */
+  abortRequested?: boolean;
 }
 
 /** Mounts the page of the package with this slug (an entry of src/packages.ts). */
@@ -178,14 +261,32 @@ export async function mountExperimentsPage(slug: string): Promise<void> {
 
 async function run(shell: Shell, slug: string): Promise<void> {
   const info = packageBySlug(slug);
-  const params = new URLSearchParams(location.search);
-  const list = experimentsFor(info.name);
-
   if (info.papers.length > 0) {
     shell.main.append(
       el('section', { class: 'papers' }, el('h2', {}, 'Papers'), el('ul', {}, ...info.papers.map((p) => el('li', {}, p)))),
     );
   }
+  await mountExperimentCards(shell, info.name, shell.main);
+}
+
+/** How a page that holds experiment cards among other things judges and reports them. */
+export interface ExperimentCardsOptions {
+  /**
+   * Called whenever nothing runs any more, with the finished runs (latest per experiment) and the
+   * aborted ids: the page publishes its verdict and sets its status line. Default: the package
+   * page's ("Done: 3/5 experiments ran, all ok.").
+   */
+  settle?: (finished: PageExperimentSummary[], aborted: string[]) => void;
+}
+
+/**
+ * The "Experiments" section of a page: one card per registered experiment of `pkg` (Run, Abort,
+ * progress, live plots, controls), a toolbar (Run all, Abort, full size) and the runner (a Web
+ * Worker when one starts). Runs what `?autorun=` names on open (default all).
+ */
+export async function mountExperimentCards(shell: Shell, pkg: string, host: HTMLElement, options: ExperimentCardsOptions = {}): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const list = experimentsFor(pkg);
 
   const fullBox = el('input', { type: 'checkbox', id: 'full-size' });
   fullBox.checked = params.get('full') === '1';
@@ -207,7 +308,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
     runnerNote,
   );
   const cardsHost = el('div', { class: 'experiments' });
-  shell.main.append(el('section', {}, el('h2', {}, `Experiments (${list.length})`), toolbar, cardsHost));
+  host.append(el('section', {}, el('h2', {}, `Experiments (${list.length})`), toolbar, cardsHost));
 
   const cards = list.map(makeCard);
   for (const c of cards) cardsHost.append(c.root);
@@ -223,7 +324,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
 
   if (list.length === 0) {
     shell.publish({ done: true, ok: true });
-    shell.setStatus('done', `No experiments are registered for ${info.name} yet.`);
+    shell.setStatus('done', `No experiments are registered for ${pkg} yet.`);
     runAll.disabled = true;
     runnerNote.textContent = '';
     return;
@@ -237,7 +338,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
   else if (autorun !== 'none' && autorun !== '') {
     const ids = autorun.split(',').map((s) => s.trim());
     const unknown = ids.filter((id) => !cards.some((c) => c.e.id === id));
-    if (unknown.length > 0) throw new Error(`?autorun names no experiment of ${info.name}: ${unknown.join(', ')}`);
+    if (unknown.length > 0) throw new Error(`?autorun names no experiment of ${pkg}: ${unknown.join(', ')}`);
     initial = cards.filter((c) => ids.includes(c.e.id));
   }
   shell.publish({ autorun });
@@ -260,7 +361,10 @@ async function run(shell: Shell, slug: string): Promise<void> {
   shell.publish({ runner: runner.mode, cpu: cpu ?? { backend: 'js', threads: 1, fma: false, reason: 'main thread' }, hardwareConcurrency: navigator.hardwareConcurrency });
 
   const queue: Job[] = [];
-  let active: { job: Job; handle: RunHandle } | null = null;
+  /** Cards whose controls changed while they ran: re-run once the aborted run has settled. */
+  const rerunAfter = new Set<Card>();
+  /** The job being run; `handle` is null for the moment between the queue and the runner. */
+  let active: { job: Job; handle: RunHandle | null } | null = null;
   let draining = false;
 
   const settleStatus = () => {
@@ -268,6 +372,11 @@ async function run(shell: Shell, slug: string): Promise<void> {
     setAbortAll(busy);
     if (busy) return;
     const finished = [...results.values()];
+    if (options.settle) {
+      publish({ aborted: [...aborted] });
+      options.settle(finished, [...aborted]);
+      return;
+    }
     const failed = finished.filter((r) => !r.ok);
     const ok = failed.length === 0;
     publish({ done: true, ok, aborted: [...aborted] });
@@ -295,16 +404,34 @@ async function run(shell: Shell, slug: string): Promise<void> {
         aborted.delete(card.e.id);
         shell.publish({ done: false });
         shell.setStatus('running', `Running ${card.e.id}${quick ? '' : ' (full size)'}… ${queue.length} more queued.`);
+        active = { job, handle: null };
         // A task boundary between experiments: the page repaints and handles clicks.
         await yieldToEventLoop();
+        if (job.abortRequested) {
+          active = null;
+          markAborted(card);
+          publish();
+          if (rerunAfter.delete(card)) {
+            card.setState('queued');
+            queue.push({ card, quick: !fullBox.checked, ...card.values() });
+          }
+          continue;
+        }
         const t0 = performance.now();
         let progressReports = 0;
+        let partialReports = 0;
         const handle = runner.run({
           id: card.e.id,
           quick,
+          seed: job.seed,
+          params: job.params,
           onProgress: (p) => {
             progressReports++;
             card.progress(p.fraction, p.message);
+          },
+          onPartial: (p) => {
+            partialReports++;
+            card.partial(p);
           },
         });
         active = { job, handle };
@@ -316,7 +443,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
           const problems = (r.plots ?? []).flatMap(plotProblems);
           const covered = (r.plots ?? []).flatMap((p) => [...coveredSeries(p)].map(([j, i]) => `${p.title} / ${p.series[j]!.name} over ${p.series[i]!.name}`));
           const checks = r.checks.map((c) => ({ statement: c.statement, holds: c.holds, asserted: c.asserted !== false }));
-          results.set(card.e.id, { id: card.e.id, ok: r.ok, summary: r.summary, ms, metrics: r.metrics, quick, plots, progressReports, plotProblems: problems, coveredSeries: covered, checks });
+          results.set(card.e.id, { id: card.e.id, ok: r.ok, summary: r.summary, ms, metrics: r.metrics, quick, plots, progressReports, partialReports, plotProblems: problems, coveredSeries: covered, checks, seed: job.seed, params: job.params });
         } catch (err) {
           if (err instanceof AbortedError) markAborted(card);
           else {
@@ -325,12 +452,17 @@ async function run(shell: Shell, slug: string): Promise<void> {
             card.setState('fail');
             const text = `threw ${e.name}: ${e.message}`;
             card.showError(text);
-            results.set(card.e.id, { id: card.e.id, ok: false, summary: text, ms, quick, plots: 0, progressReports, plotProblems: [], coveredSeries: [], checks: [] });
+            results.set(card.e.id, { id: card.e.id, ok: false, summary: text, ms, quick, plots: 0, progressReports, partialReports, plotProblems: [], coveredSeries: [], checks: [], seed: job.seed, params: job.params });
           }
         } finally {
           active = null;
         }
         publish();
+        // A control moved while this run went on: it was aborted, now run with the new values.
+        if (rerunAfter.delete(card)) {
+          card.setState('queued');
+          queue.push({ card, quick: !fullBox.checked, ...card.values() });
+        }
         await yieldToEventLoop();
       }
     } finally {
@@ -352,7 +484,7 @@ async function run(shell: Shell, slug: string): Promise<void> {
     for (const card of toRun) {
       if (active?.job.card === card || queue.some((j) => j.card === card)) continue;
       card.setState('queued');
-      queue.push({ card, quick });
+      queue.push({ card, quick, ...card.values() });
     }
     setAbortAll(true);
     void drain();
@@ -365,10 +497,26 @@ async function run(shell: Shell, slug: string): Promise<void> {
       markAborted(card);
       publish();
       settleStatus();
-    } else if (active?.job.card === card) active.handle.abort();
+    } else if (active?.job.card === card) {
+      if (active.handle) active.handle.abort();
+      else active.job.abortRequested = true;
+    }
   };
 
   for (const c of cards) {
+    // A changed control re-runs the card with the new values (aborting a run in progress).
+    c.onControlChange(() => {
+      if (active?.job.card === c && active.handle) {
+        rerunAfter.add(c);
+        active.handle.abort();
+        return;
+      }
+      if (active?.job.card === c) active.job.abortRequested = true;
+      const i = queue.findIndex((j) => j.card === c);
+      if (i >= 0) queue.splice(i, 1);
+      if (active?.job.card === c) rerunAfter.add(c);
+      else enqueue([c]);
+    });
     c.runButton.addEventListener('click', () => {
       if (c.runButton.getAttribute('aria-disabled') !== 'true') enqueue([c]);
     });
@@ -380,7 +528,8 @@ async function run(shell: Shell, slug: string): Promise<void> {
   abortAll.addEventListener('click', () => {
     if (abortAll.getAttribute('aria-disabled') === 'true') return;
     for (const j of queue.splice(0)) markAborted(j.card);
-    active?.handle.abort();
+    if (active?.handle) active.handle.abort();
+    else if (active) active.job.abortRequested = true;
     publish();
     settleStatus();
   });

@@ -78,8 +78,10 @@ export function mountShell(opts: { page: string; pkg: string; title: string; int
 }
 
 /**
- * Runs the registered experiments of `pkg` one after another into `host`, each as a card with
- * its summary, a pass/fail badge and its plots. Resolves with their summaries.
+ * Runs the registered experiments of `pkg` one after another into `host` on the main thread, each
+ * as a card with its summary, a pass/fail badge and its plots. Resolves with their summaries.
+ * The demo pages use `mountExperimentCards` (src/lib/experiments-page.ts) instead: worker, Run,
+ * Abort, live plots and controls.
  */
 export async function runExperiments(host: HTMLElement, pkg: string, quick = false): Promise<ExperimentSummary[]> {
   const out: ExperimentSummary[] = [];

@@ -105,9 +105,9 @@ const yRange = (_u: uPlot, min: number | null, max: number | null): uPlot.Range.
   return [lo, hi];
 };
 
-/** Redraws at the host's width when it changes (narrow screens, window resizes). */
-function followWidth(host: HTMLElement, plot: uPlot, height: number): void {
-  if (typeof ResizeObserver === 'undefined') return;
+/** Redraws at the host's width when it changes (narrow screens, window resizes); returns the stopper. */
+function followWidth(host: HTMLElement, plot: uPlot, height: number): () => void {
+  if (typeof ResizeObserver === 'undefined') return () => {};
   let last = plot.width;
   const ro = new ResizeObserver(() => {
     const w = Math.max(240, Math.min(host.clientWidth - 16, 900));
@@ -117,6 +117,7 @@ function followWidth(host: HTMLElement, plot: uPlot, height: number): void {
     }
   });
   ro.observe(host);
+  return () => ro.disconnect();
 }
 
 /** The plot's width for its host: never wider than the host (narrow screens), at most 900 px. */
@@ -125,9 +126,56 @@ function widthFor(host: HTMLElement): number {
   return w > 0 ? Math.max(240, Math.min(w, 900)) : 640;
 }
 
+/**
+ * What a drawn plot shows, as the e2e test reads it (`element.__plot` on the plot's host): the
+ * data as given, each series' line style, and each axis's ticks (position in the axis's own units,
+ * a log10 exponent on a log y axis) with their label text and the axis range.
+ */
+export interface DrawnPlot {
+  title: string;
+  kind: 'lines' | 'bars';
+  logX: boolean;
+  logY: boolean;
+  categories: string[] | null;
+  series: { name: string; x: number[]; y: number[]; stroke: string; width: number; dash: number[] | null }[];
+  axes: { side: 'x' | 'y'; splits: number[]; labels: string[]; min: number | null; max: number | null }[];
+  width: number;
+}
+
+/** Publishes the drawn state on the host after every redraw (ticks change with the width). */
+function describeOnDraw(host: HTMLElement, kind: DrawnPlot['kind'], get: () => ExperimentPlot, styles: { width: number; dash: number[] | null }[]): (u: uPlot) => void {
+  return (u) => {
+    const p = get();
+    const axes = u.axes.map((a, i) => {
+      const ax = a as uPlot.Axis & { _splits?: (number | null)[]; _values?: (string | number | null)[] };
+      const sc = u.scales[i === 0 ? 'x' : 'y']!;
+      return {
+        side: (i === 0 ? 'x' : 'y') as 'x' | 'y',
+        splits: (ax._splits ?? []).filter((v): v is number => v != null),
+        labels: (ax._values ?? []).map((v) => (v == null ? '' : String(v))),
+        min: sc.min ?? null,
+        max: sc.max ?? null,
+      };
+    });
+    const drawn: DrawnPlot = {
+      title: p.title,
+      kind,
+      logX: p.logX === true,
+      logY: p.logY === true,
+      categories: p.categories ?? null,
+      series: p.series.map((s, i) => ({ name: s.name, x: [...s.x], y: [...s.y], stroke: colorFor(s.name), ...styles[i]! })),
+      axes,
+      width: u.width,
+    };
+    (host as HTMLElement & { __plot?: DrawnPlot }).__plot = drawn;
+  };
+}
+
 export interface PlotHandle {
   /** Redraws with new data (same series, same order). */
   update(p: ExperimentPlot): void;
+  /** Removes the chart from its host and stops following the host's width. */
+  destroy(): void;
   plot: uPlot;
 }
 
@@ -318,9 +366,21 @@ function barPlot(host: HTMLElement, p: ExperimentPlot, height: number): PlotHand
       })),
     ],
   };
+  let current = p;
+  opts.hooks = { draw: [describeOnDraw(host, 'bars', () => current, p.series.map(() => ({ width: 1, dash: null })))] };
   const plot = new uPlot(opts, toData(categoricalData(p)), host);
-  followWidth(host, plot, height);
-  return { plot, update: (next) => plot.setData(toData(categoricalData(next))) };
+  const unfollow = followWidth(host, plot, height);
+  return {
+    plot,
+    destroy: () => {
+      unfollow();
+      plot.destroy();
+    },
+    update: (next) => {
+      current = next;
+      plot.setData(toData(categoricalData(next)));
+    },
+  };
 }
 
 /**
@@ -376,7 +436,20 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
       })),
     ],
   };
+  let current = p;
+  const styles = p.series.map((_, i) => ({ width: [...covered.values()].includes(i) ? 5 : 2, dash: covered.has(i) ? [8, 6] : null }));
+  opts.hooks = { draw: [describeOnDraw(host, 'lines', () => current, styles)] };
   const plot = new uPlot(opts, toData(p), host);
-  followWidth(host, plot, height);
-  return { plot, update: (next) => plot.setData(toData(next)) };
+  const unfollow = followWidth(host, plot, height);
+  return {
+    plot,
+    destroy: () => {
+      unfollow();
+      plot.destroy();
+    },
+    update: (next) => {
+      current = next;
+      plot.setData(toData(next));
+    },
+  };
 }

@@ -5,7 +5,7 @@
  * and, if the experiment does not stop within ABORT_GRACE_MS, the worker is terminated.
  */
 import { experiments } from '../registry';
-import type { ExperimentResult } from './experiment';
+import type { ExperimentParamValue, ExperimentPartial, ExperimentResult } from './experiment';
 import { yieldToEventLoop } from './experiment';
 import type { CpuKernels, WorkerReply, WorkerRequest } from './worker-protocol';
 
@@ -16,7 +16,11 @@ export interface RunRequest {
   id: string;
   quick: boolean;
   seed?: number;
+  /** Values of the experiment's declared parameters (the card's controls). */
+  params?: Record<string, ExperimentParamValue>;
   onProgress?: (info: { fraction: number; message?: string }) => void;
+  /** Live results: the run's plots so far. */
+  onPartial?: (partial: ExperimentPartial) => void;
 }
 
 /** Thrown (rejected) when a run was aborted. */
@@ -55,7 +59,10 @@ export function mainThreadRunner(reason?: string): ExperimentRunner {
         await yieldToEventLoop();
         if (controller.signal.aborted) throw new AbortedError();
         try {
-          return await e.run({ quick: req.quick, seed: req.seed, signal: controller.signal, onProgress: req.onProgress });
+          const r = await e.run({ quick: req.quick, seed: req.seed, params: req.params, signal: controller.signal, onProgress: req.onProgress, onPartial: req.onPartial });
+          // A run that returns after its abort is not shown as this run's result.
+          if (controller.signal.aborted) throw new AbortedError();
+          return r;
         } catch (err) {
           if (controller.signal.aborted) throw new AbortedError();
           throw err;
@@ -69,6 +76,8 @@ export function mainThreadRunner(reason?: string): ExperimentRunner {
 interface Pending {
   runId: number;
   req: RunRequest;
+  /** Abort was pressed: a result that still arrives is not shown as this run's. */
+  abortRequested?: boolean;
   resolve(r: ExperimentResult): void;
   reject(e: Error): void;
 }
@@ -103,9 +112,13 @@ export async function workerRunner(timeoutMs = 20_000): Promise<ExperimentRunner
         const p = current;
         if (!p || msg.runId !== p.runId) return;
         if (msg.type === 'progress') p.req.onProgress?.({ fraction: msg.fraction, message: msg.message });
+        else if (msg.type === 'partial') {
+          if (!p.abortRequested) p.req.onPartial?.(msg.partial);
+        }
         else if (msg.type === 'result') {
           current = null;
-          p.resolve(msg.result);
+          if (p.abortRequested) p.reject(new AbortedError());
+          else p.resolve(msg.result);
         } else if (msg.type === 'error') {
           current = null;
           if (msg.aborted) p.reject(new AbortedError());
@@ -162,7 +175,7 @@ export async function workerRunner(timeoutMs = 20_000): Promise<ExperimentRunner
           current = pending;
           if (!worker) worker = await start();
           if (settled) return; // aborted while the worker was starting
-          const msg: WorkerRequest = { type: 'run', runId, id: req.id, quick: req.quick, seed: req.seed };
+          const msg: WorkerRequest = { type: 'run', runId, id: req.id, quick: req.quick, seed: req.seed, params: req.params };
           worker.postMessage(msg);
         })().catch((e: Error) => {
           if (current === pending) current = null;
@@ -180,6 +193,7 @@ export async function workerRunner(timeoutMs = 20_000): Promise<ExperimentRunner
           p.reject(new AbortedError());
           return;
         }
+        p.abortRequested = true;
         const msg: WorkerRequest = { type: 'abort', runId };
         w.postMessage(msg);
         // An experiment busy in a long synchronous loop never sees the message: stop the thread.

@@ -2,7 +2,8 @@ import { BackendError, createDevice, type Device, type DeviceInfo, enableWasm, f
 import { el, fmt } from '../lib/dom';
 import { type ExperimentPlot, yieldToEventLoop } from '../lib/experiment';
 import { browserGpujs } from '../lib/gpujs';
-import { mountShell, runExperiments } from '../lib/page';
+import { mountExperimentCards } from '../lib/experiments-page';
+import { mountShell } from '../lib/page';
 import { linePlot } from '../lib/plot';
 import { matmulGflops, timeIt } from '../lib/timing';
 
@@ -106,8 +107,7 @@ async function main(): Promise<void> {
   const rateBox = el('div', { class: 'plot', id: 'plot-gflops' });
   const plotRow = el('div', { class: 'plots two' }, timeBox, rateBox);
   const matmulSection = el('section', {}, el('h2', {}, 'Matrix multiply: WebGL2 vs CPU'), plotRow, table);
-  const expSection = el('section', {}, el('h2', {}, 'Experiments'));
-  main.append(deviceSection, matmulSection, expSection);
+  main.append(deviceSection, matmulSection);
 
   await yieldToEventLoop();
   const gpu: Device = await createDevice({ backend: 'gpujs', gpujs: browserGpujs() });
@@ -265,15 +265,23 @@ async function main(): Promise<void> {
 
   const maxRelErr = Math.max(...timings.map((t) => t.relErr));
   const matched = timings.every((t) => t.ok);
+  shell.publish({ maxRelErr, matched });
   shell.setStatus('running', 'Running the @x/gpu experiments…');
-  const experiments = await runExperiments(expSection, '@x/gpu');
-  const ok = matched && experiments.every((e) => e.ok) && gpu.info.mode === 'webgl2';
-  shell.publish({ maxRelErr, matched, experiments, ok, done: true });
-  shell.setStatus(
-    ok ? 'done' : 'error',
-    `${ok ? 'Done' : 'Finished with problems'}: gpu.js ran in ${gpu.info.mode} mode; max rel. error ${maxRelErr.toExponential(2)} ` +
-      `(tolerance ${TOL}) over ${timings.length} products; experiments ${experiments.filter((e) => e.ok).length}/${experiments.length} ok.`,
-  );
+  // The experiments run as cards in the experiment worker (Run, Abort, progress), like on the
+  // package pages; the page's verdict joins the products' and every settled round of runs.
+  await mountExperimentCards(shell, '@x/gpu', main, {
+    settle: (experiments, aborted) => {
+      // The experiments that ran must pass (none may have run: ?autorun=none, or all aborted).
+      const ok = matched && experiments.every((e) => e.ok) && gpu.info.mode === 'webgl2';
+      shell.publish({ experiments, ok, done: true });
+      shell.setStatus(
+        ok ? 'done' : 'error',
+        `${ok ? 'Done' : 'Finished with problems'}: gpu.js ran in ${gpu.info.mode} mode; max rel. error ${maxRelErr.toExponential(2)} ` +
+          `(tolerance ${TOL}) over ${timings.length} products; experiments ${experiments.filter((e) => e.ok).length}/${experiments.length} ok` +
+          `${aborted.length > 0 ? `, ${aborted.length} aborted (${aborted.join(', ')})` : ''}.`,
+      );
+    },
+  });
 }
 
 main().catch((err: unknown) => {

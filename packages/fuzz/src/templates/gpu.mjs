@@ -42,6 +42,11 @@ export default () => ({
   gram: () => [M(4, 3), { outer: true, backend: 'js' }],
   hadamard: () => [M(4, 3), M(4, 3), M(4, 3)],
   inconclusiveAtQuickSize: () => [keep('statement'), true, keep('1 vs 2')],
+  experimentParams: () => [
+    keep({ id: 'fuzz/demo', params: [{ name: 'steps', label: 'steps', kind: 'int', min: 1, max: 10, default: 5, quick: 2 }] }),
+    keep({ quick: true, params: { steps: 3 } }),
+  ],
+  partialReporter: () => [keep(() => {}), keep(100)],
   isAbortError: { args: () => [keep(new Error('x'))], total: true },
   isBackendError: { args: () => [keep(new Error('x'))], total: true },
   isConvergenceError: { args: () => [keep(new Error('x'))], total: true },

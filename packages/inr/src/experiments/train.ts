@@ -10,7 +10,14 @@ export function trainMse(
   model: Module,
   x: Matrix,
   y: Matrix,
-  opts: { steps: number; lr: number; signal?: AbortSignal | undefined; stopOnNonFinite?: boolean },
+  opts: {
+    steps: number;
+    lr: number;
+    signal?: AbortSignal | undefined;
+    stopOnNonFinite?: boolean;
+    /** Called after every step with the curve so far (live plots, progress). */
+    onStep?: (curve: readonly number[]) => void;
+  },
 ): number[] {
   const opt = new Adam({ lr: opts.lr });
   const params = model.parameters();
@@ -31,6 +38,7 @@ export function trainMse(
     curve.push(value);
     model.backward(grad);
     opt.step(params);
+    opts.onStep?.(curve);
   }
   return curve;
 }

@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu';
+import { check, type Experiment, type ExperimentPlot, type ExperimentResult, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu';
 import { AdamW } from '../adamw';
 import { ARO } from '../aro';
 import { DctAdamW } from '../dct-adamw';
@@ -57,6 +57,18 @@ export const optimizerRaceExperiment: Experiment = {
     const every = 5;
     const best: Record<string, { mult: number; curve: number[]; ms: number }> = {};
     const jobs = names.flatMap((n) => (opts.quick ? [TUNED[n]!] : SWEEP).map((mult) => ({ n, mult })));
+    const title = `Training loss, 16-64-64-4 tanh MLP, full batch, warmup+cosine (rank ${rank} for GaLore/DCT/Trion)`;
+    const lossPlot = (curves: { name: string; curve: number[] }[]): ExperimentPlot => ({
+      title,
+      xLabel: 'step',
+      yLabel: 'MSE loss',
+      logY: true,
+      series: curves.map((c) => ({ name: c.name, x: c.curve.map((_, i) => Math.min(i * every, steps)), y: c.curve })),
+      caption: 'Look for where each curve ends: lower is better; Muon and ARO should finish below AdamW.',
+    });
+    // Live results: the best curve so far of every optimizer done, and the one training now.
+    const report = partialReporter(opts.onPartial);
+    const bestSoFar = () => Object.entries(best).map(([n, b]) => ({ name: `${n} (lr x${b.mult})`, curve: b.curve }));
     for (let j = 0; j < jobs.length; j++) {
       const { n, mult } = jobs[j]!;
       const t0 = now();
@@ -66,7 +78,10 @@ export const optimizerRaceExperiment: Experiment = {
       for (let t = 0; t <= steps; t++) {
         if (t % 25 === 0) checkAborted(opts.signal);
         const loss = net.lossAndGrad(X, Y);
-        if (t % every === 0 || t === steps) curve.push(Number.isFinite(loss) ? loss : Number.POSITIVE_INFINITY);
+        if (t % every === 0 || t === steps) {
+          curve.push(Number.isFinite(loss) ? loss : Number.POSITIVE_INFINITY);
+          if (Number.isFinite(loss)) report(() => ({ plots: [lossPlot([...bestSoFar().filter((c) => !c.name.startsWith(`${n} `)), { name: `${n} (lr x${mult})`, curve: [...curve] }])] }));
+        }
         if (t === steps || !Number.isFinite(loss)) break;
         opt.step(net.params);
       }
@@ -79,7 +94,6 @@ export const optimizerRaceExperiment: Experiment = {
     const final = Object.fromEntries(names.map((n) => [n, best[n]!.curve.at(-1)!]));
     const allTrain = names.every((n) => final[n]! < 0.1 * first);
     const matrixBeatsAdam = final.Muon! < final.AdamW! && final.ARO! < final.AdamW!;
-    const xs = best.AdamW!.curve.map((_, i) => Math.min(i * every, steps));
     return experimentResult({
       checks: [
         check('Muon reaches a lower loss than tuned AdamW in the same steps', final.Muon! < final.AdamW!, `${fmt(final.Muon!)} vs ${fmt(final.AdamW!)}`),
@@ -93,13 +107,7 @@ export const optimizerRaceExperiment: Experiment = {
         .join(', ')}. ${matrixBeatsAdam ? 'Muon and ARO beat AdamW' : 'Muon/ARO did NOT both beat AdamW'}; ARO ${final.ARO! < final.Muon! ? 'beats' : 'does not beat'} Muon here.`,
       metrics: Object.fromEntries(names.flatMap((n) => [[`final_${n}`, final[n]!], [`lrMultiplier_${n}`, best[n]!.mult], [`ms_${n}`, best[n]!.ms]])),
       plots: [
-        {
-          title: `Training loss, 16-64-64-4 tanh MLP, full batch, warmup+cosine (rank ${rank} for GaLore/DCT/Trion)`,
-          xLabel: 'step',
-          yLabel: 'MSE loss',
-          logY: true,
-          series: names.map((n) => ({ name: `${n} (lr x${best[n]!.mult})`, x: xs.slice(0, best[n]!.curve.length), y: best[n]!.curve })),
-        },
+        lossPlot(names.map((n) => ({ name: `${n} (lr x${best[n]!.mult})`, curve: best[n]!.curve }))),
       ],
     });
   },

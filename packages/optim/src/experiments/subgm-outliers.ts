@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu';
+import { check, type Experiment, type ExperimentPlot, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu';
 import { addOutliers, gaussianSensing, measure } from '../sensing';
 import { subgm } from '../subgm';
 import { lowRankPsd } from './problems';
@@ -26,11 +26,12 @@ export const subgmOutliersExperiment: Experiment = {
   title: 'SubGM (l1) vs l2 gradient descent under gross outliers, over-parameterized rank',
   claim:
     'Ma & Fattahi 2022: the sub-gradient method on the l1 loss with small initialization recovers X* under a constant fraction of gross outliers at any search rank r′, where l2 gradient descent is destroyed. Tests recovery to error < 0.05 for every r′ and the l2 failure; the paper\'s exact recovery and "over-parameterization does not hurt" do not reproduce here (the error grows with r′), see README.',
+  params: [{ name: 'steps', label: 'iterations', kind: 'int', min: 20, max: 3000, step: 10, default: 600, quick: 300 }],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const quick = opts.quick ?? false;
-    const steps = quick ? 300 : 600;
+    const { steps } = experimentParams(subgmOutliersExperiment, opts) as { steps: number };
     const fractions = quick ? [0.2] : [0.2, 0.4];
     const ranks = quick ? [2, 20] : [2, 5, 20];
     const curves: { name: string; y: number[] }[] = [];
@@ -42,6 +43,16 @@ export const subgmOutliersExperiment: Experiment = {
     const l2Finals: string[] = [];
     const total = fractions.length * (ranks.length + 1);
     let done = 0;
+    const errorPlot = (): ExperimentPlot => ({
+      title: 'Recovery error (d = 20, rank 2, Gaussian symmetric measurements)',
+      xLabel: 'iteration',
+      yLabel: '||U Uᵀ - X*||_F',
+      logY: true,
+      series: curves.map((c) => ({ name: c.name, x: c.y.map((_, t) => t), y: c.y })),
+      caption: 'Look for the SubGM curves falling below 0.05 at every rank while the l2 curve blows up (it is cut where its error passes 100).',
+    });
+    // Live results: each run's curve joins the plot as soon as it is computed.
+    const report = partialReporter(opts.onPartial);
     for (const p of fractions) {
       const { d, truth, A, y } = setup(quick, seed, p);
       const base = { d, alpha: 1e-3, eta0: 0.3, rho: quick ? 0.98 : 0.99, steps, truth, seed: seed + 7 };
@@ -67,6 +78,7 @@ export const subgmOutliersExperiment: Experiment = {
           byRank.push(fin);
         }
         opts.onProgress?.({ fraction: ++done / total, message: `${name}: error ${fmt(fin)}` });
+        report(() => ({ plots: [errorPlot()] }), true);
         await tick();
       }
       worstGrowth = Math.max(worstGrowth, byRank[byRank.length - 1]! / byRank[0]!);
@@ -83,15 +95,7 @@ export const subgmOutliersExperiment: Experiment = {
         .map(([k, v]) => `${k}: ${fmt(v)}`)
         .join('; ')}.`,
       metrics: finals,
-      plots: [
-        {
-          title: 'Recovery error (d = 20, rank 2, Gaussian symmetric measurements)',
-          xLabel: 'iteration',
-          yLabel: '||U Uᵀ - X*||_F',
-          logY: true,
-          series: curves.map((c) => ({ name: c.name, x: c.y.map((_, t) => t), y: c.y })),
-        },
-      ],
+      plots: [errorPlot()],
     });
   },
 };

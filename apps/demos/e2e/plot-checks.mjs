@@ -1,0 +1,143 @@
+// The e2e plot test: what is wrong with a plot as it was drawn. It reads the state src/lib/plot.ts
+// publishes on each plot's host element (`el.__plot`: the data as given, each series' colour,
+// width and dash, and each axis's tick positions and label text) and judges it here, on its own
+// terms, without the page's helpers:
+//   - data that cannot be drawn: a non-finite x or y, or a value <= 0 on a log axis;
+//   - a hidden series: two series of one plot with the same colour, or a series drawn (almost)
+//     exactly on top of another with nothing (dash, width) to tell them apart;
+//   - tick labels off the data: a label whose number lies outside the data's range (plus a small
+//     margin, a decade on a log axis; bars also reach their base), or a label that does not name
+//     the value its tick sits at.
+
+/** Share of the common points within CLOSE of each other for one series to hide another. */
+const HIDDEN_SHARE = 0.9;
+/** "On top of": within this fraction of the plot's y span. */
+const CLOSE = 0.01;
+
+/** A tick label as a number: "1,000" and "−2" (uPlot's formats) and "1e-7" read; else NaN. */
+export function labelNumber(text) {
+  const t = String(text).trim().replace(/,/g, '').replace(/\u2212/g, '-');
+  return t === '' ? Number.NaN : Number(t);
+}
+
+const drawnY = (p, v) => (p.logY ? Math.log10(v) : v);
+const drawable = (v, log) => Number.isFinite(v) && (!log || v > 0);
+
+/** Data problems: non-finite values, values <= 0 on a log axis, x/y length mismatch. */
+function dataDefects(p) {
+  const out = [];
+  for (const s of p.series) {
+    if (s.x.length !== s.y.length) out.push(`${p.title} / ${s.name}: ${s.x.length} x values for ${s.y.length} y values`);
+    const badY = s.y.filter((v) => !drawable(v, p.logY));
+    const badX = s.x.filter((v) => !drawable(v, p.logX && !p.categories));
+    if (badY.length > 0) out.push(`${p.title} / ${s.name}: ${badY.length} y value(s) that cannot be drawn${p.logY ? ' on a log axis' : ''} (e.g. ${badY[0]})`);
+    if (badX.length > 0) out.push(`${p.title} / ${s.name}: ${badX.length} x value(s) that cannot be drawn${p.logX ? ' on a log axis' : ''} (e.g. ${badX[0]})`);
+  }
+  return out;
+}
+
+/** Series a reader cannot see: same colour as another, or on top of another and drawn alike. */
+function hiddenDefects(p) {
+  const out = [];
+  const ss = p.series;
+  for (let j = 1; j < ss.length; j++) {
+    for (let i = 0; i < j; i++) {
+      if (ss[i].stroke.toLowerCase() === ss[j].stroke.toLowerCase()) out.push(`${p.title}: ${ss[j].name} and ${ss[i].name} have the same colour ${ss[i].stroke}`);
+    }
+  }
+  if (p.kind === 'bars') return out; // bars of one category stand side by side
+  const all = ss.flatMap((s) => s.y.filter((v) => drawable(v, p.logY)).map((v) => drawnY(p, v)));
+  if (all.length === 0) return out;
+  const span = Math.max(...all) - Math.min(...all) || Math.abs(all[0]) || 1;
+  for (let j = 1; j < ss.length; j++) {
+    for (let i = 0; i < j; i++) {
+      const at = new Map();
+      ss[i].x.forEach((x, k) => {
+        if (drawable(ss[i].y[k], p.logY)) at.set(x, drawnY(p, ss[i].y[k]));
+      });
+      let n = 0;
+      let close = 0;
+      ss[j].x.forEach((x, k) => {
+        if (!drawable(ss[j].y[k], p.logY) || !at.has(x)) return;
+        n++;
+        if (Math.abs(drawnY(p, ss[j].y[k]) - at.get(x)) <= CLOSE * span) close++;
+      });
+      if (n === 0 || close < HIDDEN_SHARE * n) continue;
+      const a = ss[i];
+      const b = ss[j];
+      const alike = (a.dash ?? null) === null && (b.dash ?? null) === null;
+      const sameWidth = a.width === b.width;
+      if (alike || sameWidth) out.push(`${p.title}: ${b.name} is drawn on top of ${a.name} (${close}/${n} points) with nothing to tell them apart`);
+    }
+  }
+  return out;
+}
+
+/** Tick labels off the data range, or not naming the value their tick sits at. */
+function tickDefects(p) {
+  const out = [];
+  for (const ax of p.axes) {
+    if (ax.side === 'x' && p.categories) continue; // category names, not numbers
+    const log = ax.side === 'x' ? p.logX : p.logY;
+    let vals = p.series.flatMap((s) => (ax.side === 'x' ? s.x : s.y)).filter((v) => drawable(v, log));
+    if (vals.length === 0) continue;
+    // Bars stand on zero (or, on a log axis, on the decade below the data): the base is data too.
+    if (ax.side === 'y' && p.kind === 'bars') vals = [...vals, log ? 10 ** Math.floor(Math.log10(Math.min(...vals))) : 0];
+    const lo = Math.min(...vals);
+    const hi = Math.max(...vals);
+    const margin = Math.max(0.1 * (hi - lo), 0.06 * Math.max(Math.abs(lo), Math.abs(hi)), 1e-12);
+    const [allowLo, allowHi] = log ? [lo / 10, hi * 10] : [lo - margin, hi + margin];
+    const nums = ax.labels.map(labelNumber);
+    const step = ax.splits.length > 1 ? Math.abs(ax.splits[1] - ax.splits[0]) : 0;
+    ax.labels.forEach((text, k) => {
+      if (text === '') return;
+      const v = nums[k];
+      if (!Number.isFinite(v)) {
+        out.push(`${p.title}: ${ax.side} tick label "${text}" is not a number`);
+        return;
+      }
+      if (v < allowLo || v > allowHi) out.push(`${p.title}: ${ax.side} tick label ${text} is outside the data range [${lo.toPrecision(3)}, ${hi.toPrecision(3)}]`);
+      // The label names its tick's value (log y ticks sit at exponents, labelled 10^split).
+      const at = ax.splits[k];
+      if (at === undefined) return;
+      const want = ax.side === 'y' && p.logY ? 10 ** at : at;
+      const tol = log ? 0.02 * Math.abs(want) : Math.max(0.02 * Math.abs(want), 0.02 * step, 1e-12);
+      if (Math.abs(v - want) > tol) out.push(`${p.title}: ${ax.side} tick label ${text} sits at ${want.toPrecision(4)}`);
+    });
+  }
+  return out;
+}
+
+/** Every defect of one drawn plot (see the file's header); empty when it reads right. */
+export function plotDefects(p) {
+  return [...dataDefects(p), ...hiddenDefects(p), ...tickDefects(p)];
+}
+
+/**
+ * The plot test has to fail on each kind of defect: plots that have one. Run before the pages,
+ * so a plot test that stopped detecting something fails the suite.
+ */
+export function plotTestSelfCheck() {
+  const axes = (xs, ys) => [
+    { side: 'x', splits: xs, labels: xs.map(String) },
+    { side: 'y', splits: ys, labels: ys.map(String) },
+  ];
+  const line = (name, x, y, more = {}) => ({ name, x, y, stroke: more.stroke ?? `#${name.length}00`, width: 2, dash: null, ...more });
+  const base = { title: 't', kind: 'lines', logX: false, logY: false, categories: null, width: 600 };
+  const sound = { ...base, series: [line('a', [1, 2, 3], [1, 2, 3]), line('bb', [1, 2, 3], [3, 2, 1])], axes: axes([1, 2, 3], [1, 2, 3]) };
+  const cases = {
+    'sound plot': [sound, 0],
+    'non-finite y': [{ ...sound, series: [line('a', [1, 2, 3], [1, Number.NaN, 3]), sound.series[1]] }, 1],
+    'y <= 0 on a log axis': [{ ...sound, logY: true, series: [line('a', [1, 2, 3], [1, 0, 3]), sound.series[1]], axes: axes([1, 2, 3], [0, Math.log10(3)]).map((a, i) => (i === 1 ? { ...a, labels: ['1', '3'] } : a)) }, 1],
+    'series hidden under another': [{ ...sound, series: [line('a', [1, 2, 3], [1, 2, 3]), line('bb', [1, 2, 3], [1, 2, 3.001])] }, 1],
+    'two series, one colour': [{ ...sound, series: [line('a', [1, 2, 3], [1, 2, 3], { stroke: '#111' }), line('bb', [1, 2, 3], [3, 2, 1], { stroke: '#111' })] }, 1],
+    'tick label off the data': [{ ...sound, axes: axes([1, 2, 3], [0, 1, 2, 3, 4, 5, 6]) }, 1],
+    'tick label naming another value': [{ ...sound, axes: [axes([1, 2, 3], [])[0], { side: 'y', splits: [1, 2, 3], labels: ['1', '20', '3'] }] }, 1],
+  };
+  const wrong = [];
+  for (const [name, [p, want]] of Object.entries(cases)) {
+    const got = plotDefects(p);
+    if (want === 0 ? got.length !== 0 : got.length === 0) wrong.push(`${name}: ${got.length} defects (${got.join('; ') || 'none found'})`);
+  }
+  return wrong;
+}
