@@ -184,11 +184,14 @@ export function randu(rows: number, cols: number, seed: number | Rng = 0, lo = 0
   return { rows, cols, data: r.fillUniform(new Float64Array(n), lo, hi) };
 }
 
-/** True when `x` looks like an {@link Rng} (has the methods the library calls). */
+/** Every method of the {@link Rng} interface: {@link isRng} requires all of them. */
+const RNG_METHODS = ['uniform', 'uniformIn', 'normal', 'int', 'nextU32', 'fillNormal', 'fillUniform', 'shuffle', 'state', 'split'] as const;
+
+/** True when `x` is an {@link Rng}: an object with every method of the interface. */
 export function isRng(x: unknown): x is Rng {
   if (x === null || typeof x !== 'object') return false;
-  const r = x as Partial<Rng>;
-  return typeof r.uniform === 'function' && typeof r.normal === 'function' && typeof r.fillNormal === 'function' && typeof r.nextU32 === 'function';
+  const r = x as Record<string, unknown>;
+  return RNG_METHODS.every((k) => typeof r[k] === 'function');
 }
 
 /** A generator from a seed (a non-negative safe integer) or an {@link Rng}; a DomainError naming `fn` otherwise. */
