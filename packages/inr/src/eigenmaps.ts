@@ -1,3 +1,4 @@
+import { checkAlloc, checkMatrix, checkNumber, checkOptions } from '@x/gpu/checks';
 import { DomainError, type Matrix } from '@x/gpu';
 import { eigh } from '@x/linalg';
 
@@ -31,10 +32,14 @@ export interface EigenmapResult {
  * "Learning Eigenstructures of Unstructured Data Manifolds". O(N² D + N³) (dense eigh).
  */
 export function laplacianEigenmaps(points: Matrix, opts: EigenmapOptions = {}): EigenmapResult {
+  const fn = 'laplacianEigenmaps';
+  checkMatrix(fn, 'points', points);
+  checkOptions(fn, opts, ['k', 'alpha', 'count']);
   const n = points.rows;
   const dim = points.cols;
+  checkAlloc(fn, 'the distance matrix', n, n);
   const k = opts.k ?? 10;
-  const alpha = opts.alpha ?? 1;
+  const alpha = checkNumber(fn, 'alpha', opts.alpha ?? 1);
   const count = opts.count ?? 8;
   if (!Number.isInteger(k) || k < 1 || k >= n) throw new DomainError(`laplacianEigenmaps: k must be an integer in [1, N), got ${k} for N = ${n}`);
   if (!Number.isInteger(count) || count < 1 || count > n) throw new DomainError(`laplacianEigenmaps: count must be in [1, N], got ${count}`);

@@ -1,7 +1,7 @@
-import { DomainError } from '@x/gpu';
-import { checkSteps } from '@x/gpu/checks';
+import { checkAborted, checkNonNegative, checkOneOf, checkPositive, checkSteps, checkVector } from '@x/gpu/checks';
 import { gpNlml } from './gp-nlml';
-import { checkSmBase, type SmBase } from './sm-kernel';
+import { checkLoopOptions } from './internal-checks';
+import { checkSmBase, checkTheta, type SmBase } from './sm-kernel';
 import { lbfgs } from './lbfgs';
 
 /** Options of {@link fitGp}. */
@@ -37,12 +37,18 @@ export interface FitGpResult {
  * @throws DomainError when `maxIter` is not an integer in [0, MAX_STEPS] (checked before fitting).
  */
 export function fitGp(x: ArrayLike<number>, y: ArrayLike<number>, theta0: ArrayLike<number>, opts: FitGpOptions = {}): FitGpResult {
-  if (opts.maxIter !== undefined) checkSteps('fitGp', 'maxIter', opts.maxIter);
-  const noise = opts.noise ?? 1e-4;
+  const fn = 'fitGp';
+  checkVector(fn, 'x', x);
+  checkVector(fn, 'y', y, x.length);
+  checkTheta(fn, theta0);
+  checkLoopOptions(fn, opts, ['noise', 'method', 'maxIter', 'lr', 'frozen', 'base', 'onProgress', 'signal'], false);
+  if (opts.maxIter !== undefined) checkSteps(fn, 'maxIter', opts.maxIter);
+  const noise = checkNonNegative(fn, 'noise', opts.noise ?? 1e-4);
   const frozen = opts.frozen ?? [];
-  const base = checkSmBase('fitGp', opts.base ?? 'gaussian');
+  const base = checkSmBase(fn, opts.base ?? 'gaussian');
+  const method = checkOneOf(fn, 'method', opts.method ?? 'lbfgs', ['lbfgs', 'adam'] as const);
   const f = (t: Float64Array) => gpNlml(x, y, t, { noise, frozen, base });
-  if ((opts.method ?? 'lbfgs') === 'lbfgs') {
+  if (method === 'lbfgs') {
     const r = lbfgs(f, theta0, {
       maxIter: opts.maxIter ?? 500,
       signal: opts.signal,
@@ -51,15 +57,14 @@ export function fitGp(x: ArrayLike<number>, y: ArrayLike<number>, theta0: ArrayL
     return { theta: r.theta, nlml: r.value, history: r.history };
   }
   // Adam (Kingma & Ba 2015) on θ.
-  const lr = opts.lr ?? 0.05;
-  if (!(lr > 0)) throw new DomainError(`fitGp: lr must be positive, got ${lr}`);
+  const lr = checkPositive(fn, 'lr', opts.lr ?? 0.05);
   const theta = Float64Array.from(theta0);
   const m = new Float64Array(theta.length);
   const v = new Float64Array(theta.length);
   const history: number[] = [];
   const iters = opts.maxIter ?? 1000;
   for (let t = 1; t <= iters; t++) {
-    opts.signal?.throwIfAborted();
+    checkAborted(fn, opts.signal);
     const { value, grad } = f(theta);
     history.push(value);
     for (let i = 0; i < theta.length; i++) {

@@ -1,5 +1,6 @@
 import { DomainError, type Matrix } from '@x/gpu';
-import { checkSteps } from '@x/gpu/checks';
+import { checkAborted, checkMatrix, checkNonNegative, checkPositive, checkSize, checkSteps } from '@x/gpu/checks';
+import { checkLoopOptions, checkModule } from './internal-checks';
 import { Adam, mseLoss, type Sequential } from '@x/nn';
 
 /** Options of {@link fitSiren} (defaults: the WINNER/SIREN reference schedule). */
@@ -18,6 +19,7 @@ export interface FitSirenOptions {
 
 /** PSNR in dB of a mean squared error for signals with peak 1: 20 log10(1/√MSE). */
 export function psnrFromMse(mse: number): number {
+  checkNonNegative('psnrFromMse', 'mse', mse);
   return 20 * Math.log10(1 / Math.sqrt(mse));
 }
 
@@ -27,16 +29,21 @@ export function psnrFromMse(mse: number): number {
  * @throws DomainError when `steps` is not an integer in [1, MAX_STEPS].
  */
 export function fitSiren(model: Sequential, coords: Matrix, target: Matrix, opts: FitSirenOptions): { psnr: number[]; best: number } {
-  checkSteps('fitSiren', 'steps', opts?.steps, 1);
+  const fn = 'fitSiren';
+  checkModule(fn, 'model', model);
+  checkMatrix(fn, 'coords', coords);
+  checkMatrix(fn, 'target', target);
+  checkLoopOptions(fn, opts, ['steps', 'lr', 'gamma', 'stepSize', 'onProgress', 'signal', 'every'], true);
+  checkSteps(fn, 'steps', opts.steps, 1);
   const opt = new Adam({ lr: opts.lr ?? 1e-4 });
-  const gamma = opts.gamma ?? 0.99;
-  const stepSize = opts.stepSize ?? 20;
-  const every = opts.every ?? 50;
+  const gamma = checkPositive(fn, 'gamma', opts.gamma ?? 0.99);
+  const stepSize = checkSize(fn, 'stepSize', opts.stepSize ?? 20, 1);
+  const every = checkSize(fn, 'every', opts.every ?? 50, 1);
   const params = model.parameters();
   const curve: number[] = [];
   let best = Number.NEGATIVE_INFINITY;
   for (let t = 0; t < opts.steps; t++) {
-    opts.signal?.throwIfAborted();
+    checkAborted(fn, opts.signal);
     model.zeroGrad();
     const { value, grad } = mseLoss(model.forward(coords), target);
     if (!Number.isFinite(value)) throw new DomainError(`fitSiren: the loss is ${value} at step ${t}`);

@@ -1,6 +1,7 @@
-import { DomainError, ShapeError } from '@x/gpu';
+import { DomainError } from '@x/gpu';
+import { checkAlloc, checkInt, checkNonNegative, checkOptions, checkVector, describe } from '@x/gpu/checks';
 import { cholesky, choleskySolve } from '@x/linalg';
-import { type SmBase, smKernelGradContract, smKernelMatrix } from './sm-kernel';
+import { checkSmBase, checkTheta, type SmBase, smKernelGradContract, smKernelMatrix } from './sm-kernel';
 
 /** Options of {@link gpNlml}. */
 export interface GpNlmlOptions {
@@ -28,11 +29,11 @@ export interface GpNlmlResult {
  * @throws ShapeError when x and y differ in length; DomainError when K is not positive definite.
  */
 export function gpNlml(x: ArrayLike<number>, y: ArrayLike<number>, theta: ArrayLike<number>, opts: GpNlmlOptions = {}): GpNlmlResult {
+  const { noise, base } = checkGp('gpNlml', x, y, theta, opts, ['noise', 'frozen', 'base']);
   const n = x.length;
-  if (y.length !== n) throw new ShapeError(`gpNlml: x has ${n} points, y has ${y.length}`);
-  const noise = opts.noise ?? 1e-4;
-  if (!(noise >= 0)) throw new DomainError(`gpNlml: noise must be >= 0, got ${noise}`);
-  const base = opts.base ?? 'gaussian';
+  const frozen = opts.frozen ?? [];
+  if (!Array.isArray(frozen)) throw new DomainError(`gpNlml: frozen must be an array of indices, got ${describe(frozen)}`);
+  for (let i = 0; i < frozen.length; i++) checkInt('gpNlml', `frozen[${i}]`, frozen[i], 0, theta.length - 1);
   const K = smKernelMatrix(x, x, theta, base);
   for (let i = 0; i < n; i++) K.data[i * n + i]! += noise;
   const L = cholesky(K);
@@ -61,11 +62,10 @@ export function gpPredict(
   xs: ArrayLike<number>,
   opts: { noise?: number; base?: SmBase } = {},
 ): Float64Array {
+  const { noise, base } = checkGp('gpPredict', x, y, theta, opts, ['noise', 'base']);
+  checkVector('gpPredict', 'xs', xs);
   const n = x.length;
-  if (y.length !== n) throw new ShapeError(`gpPredict: x has ${n} points, y has ${y.length}`);
-  const base = opts.base ?? 'gaussian';
   const K = smKernelMatrix(x, x, theta, base);
-  const noise = opts.noise ?? 1e-4;
   for (let i = 0; i < n; i++) K.data[i * n + i]! += noise;
   const alpha = choleskySolve(cholesky(K), y);
   const Ks = smKernelMatrix(xs, x, theta, base);
@@ -76,4 +76,17 @@ export function gpPredict(
     out[i] = s;
   }
   return out;
+}
+
+/**
+ * Throws unless x and y are finite vectors of one length, theta a valid SM parameter vector and
+ * `opts` has only `keys`, with noise >= 0 and a known base; returns noise and base defaulted.
+ */
+function checkGp(fn: string, x: ArrayLike<number>, y: ArrayLike<number>, theta: ArrayLike<number>, opts: GpNlmlOptions, keys: readonly string[]): { noise: number; base: SmBase } {
+  checkVector(fn, 'x', x);
+  checkVector(fn, 'y', y, x.length);
+  checkTheta(fn, theta);
+  checkAlloc(fn, 'the kernel matrix', x.length, x.length);
+  checkOptions(fn, opts, keys);
+  return { noise: checkNonNegative(fn, 'noise', opts.noise ?? 1e-4), base: checkSmBase(fn, opts.base ?? 'gaussian') };
 }

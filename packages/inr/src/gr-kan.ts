@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
+import { checkAlloc, checkOptions, checkSeed, checkSize, describe } from '@x/gpu/checks';
 import { Linear, type LinearJSON, type Module, type ModuleStateJSON, moduleJSON, type Parameter, prefixParameters, readModuleJSON } from '@x/nn';
 import { GroupRational, type GroupRationalJSON } from './group-rational';
 import { type RationalCoefficients, type RationalForm, rationalGain } from './rational';
@@ -37,15 +38,21 @@ export class GrKan implements Module {
   readonly name: string;
 
   constructor(inFeatures: number, outFeatures: number, opts: GrKanOptions = {}) {
-    const name = opts.name ?? `GrKan(${inFeatures}, ${outFeatures})`;
+    checkOptions('GrKan', opts, ['groups', 'init', 'form', 'gain', 'bias', 'seed', 'name']);
+    const name = opts.name ?? `GrKan(${describe(inFeatures)}, ${describe(outFeatures)})`;
+    if (typeof name !== 'string') throw new DomainError(`GrKan: name must be a string, got ${describe(name)}`);
     this.name = name;
+    checkSize(name, 'inFeatures', inFeatures, 1);
+    checkSize(name, 'outFeatures', outFeatures, 1);
+    checkAlloc(name, 'the weight', inFeatures, outFeatures);
+    const seed = checkSeed(name, 'seed', opts.seed ?? 0);
     const init = opts.init ?? 'gelu';
     this.rational = new GroupRational(inFeatures, { groups: opts.groups ?? 8, init, form: opts.form, name: `${name}.rational` });
     const form = this.rational.form;
     const gain2 = opts.gain ?? rationalGain(typeof init === 'string' ? rationalInit(init, form) : init, form);
     if (!(gain2 > 0) || !Number.isFinite(gain2)) throw new DomainError(`${name}: gain must be a positive finite number, got ${gain2}`);
     if (!Number.isInteger(outFeatures) || outFeatures < 1) throw new DomainError(`${name}: outFeatures must be a positive integer, got ${outFeatures}`);
-    const g = rng(opts.seed ?? 0);
+    const g = rng(seed);
     const w = g.fillNormal(new Float64Array(inFeatures * outFeatures), Math.sqrt(gain2 / inFeatures));
     this.linear = new Linear(inFeatures, outFeatures, { weight: w, bias: opts.bias ?? true, name: `${name}.linear` });
   }

@@ -1,5 +1,5 @@
 import { DomainError, type EncodedArray, type Matrix, ShapeError } from '@x/gpu';
-import { checkShape } from '@x/gpu/checks';
+import { checkFinite, checkOptions, checkShape, checkSize, describe } from '@x/gpu/checks';
 import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { type RationalInit, rationalInit } from './rational-inits';
 import { checkRationalCoefficients, checkRationalForm, RATIONAL_DEN, RATIONAL_NUM, type RationalCoefficients, type RationalForm } from './rational';
@@ -47,10 +47,12 @@ export class GroupRational implements Module {
   private x: Matrix | null = null;
 
   constructor(channels: number, opts: GroupRationalOptions = {}) {
-    const name = opts.name ?? `GroupRational(${channels})`;
+    checkOptions('GroupRational', opts, ['groups', 'init', 'form', 'name']);
+    const name = opts.name ?? `GroupRational(${describe(channels)})`;
+    if (typeof name !== 'string') throw new DomainError(`GroupRational: name must be a string, got ${describe(name)}`);
     const g = opts.groups ?? 8;
-    if (!Number.isInteger(channels) || channels < 1) throw new DomainError(`${name}: channels must be a positive integer, got ${channels}`);
-    if (!Number.isInteger(g) || g < 1 || channels % g !== 0) {
+    checkSize(name, 'channels', channels, 1);
+    if (!Number.isSafeInteger(g) || g < 1 || channels % g !== 0) {
       throw new DomainError(`${name}: groups must be a positive integer dividing channels (${channels}), got ${g}`);
     }
     const form = checkRationalForm(name, opts.form);
@@ -70,6 +72,9 @@ export class GroupRational implements Module {
 
   forward(x: Matrix): Matrix {
     checkShape(this.name, 'x', x, undefined, this.channels);
+    // The 6 + 4g coefficients up front (a non-finite b can still give a finite output).
+    checkFinite(this.name, 'numerator', this.numerator, 'weights must be finite');
+    checkFinite(this.name, 'denominator', this.denominator, 'weights must be finite');
     const { rows, cols } = x;
     const xd = x.data;
     const y = new Float64Array(rows * cols);
@@ -78,6 +83,7 @@ export class GroupRational implements Module {
     const formA = this.form === 'A';
     const absX = this.form === 'B';
     const per = cols / this.groups;
+    let bad = 0;
     for (let k = 0; k < this.groups; k++) {
       const [c1, c2, c3, c4] = this.powerCoefficients(k);
       for (let r = 0; r < rows; r++) {
@@ -87,10 +93,16 @@ export class GroupRational implements Module {
           const u = absX ? Math.abs(v) : v;
           const p = a0 + v * (a1 + v * (a2 + v * (a3 + v * (a4 + v * a5))));
           const s = u * (c1 + u * (c2 + u * (c3 + u * c4)));
-          y[off + c] = p / (1 + (formA ? Math.abs(s) : s));
+          const out = p / (1 + (formA ? Math.abs(s) : s));
+          y[off + c] = out;
+          bad += out - out;
         }
       }
     }
+    // One sum over the output just written: 0 unless an entry is not finite; only then is x
+    // searched for the entry to name. A non-finite output from finite input and coefficients
+    // (a pole of form C, an overflow) is the unit's value and is returned.
+    if (bad !== 0) checkFinite(this.name, 'x', x);
     this.x = x;
     return { rows, cols, data: y };
   }

@@ -1,3 +1,4 @@
+import { checkAlloc, checkBoolean, checkFinite, checkMatrix, checkNonNegative, checkOptions, checkVector, describe } from '@x/gpu/checks';
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { eigh } from '@x/linalg';
 
@@ -8,10 +9,14 @@ import { eigh } from '@x/linalg';
  * O(N Σ_d m_d) for N = Π n_d. `transpose` applies the factors' transposes.
  */
 export function kronMatvecN(factors: readonly Matrix[], x: ArrayLike<number>, opts: { transpose?: boolean } = {}): Float64Array {
-  if (factors.length === 0) throw new DomainError('kronMatvecN: need at least one factor');
-  const tr = opts.transpose ?? false;
+  const fn = 'kronMatvecN';
+  checkFactors(fn, factors, false);
+  checkVector(fn, 'x', x);
+  checkOptions(fn, opts, ['transpose']);
+  const tr = checkBoolean(fn, 'transpose', opts.transpose ?? false);
   const dimsIn = factors.map((f) => (tr ? f.rows : f.cols));
-  const total = dimsIn.reduce((a, b) => a * b, 1);
+  const total = checkAlloc(fn, 'x', ...dimsIn);
+  checkAlloc(fn, 'the result', ...factors.map((f) => (tr ? f.cols : f.rows)));
   if (x.length !== total) throw new ShapeError(`kronMatvecN: x has length ${x.length}, expected ${total} = ${dimsIn.join('*')}`);
   let cur = Float64Array.from(x);
   const shape = dimsIn.slice();
@@ -53,6 +58,7 @@ export interface KronEigen {
  * GP-HM's grid solver): K = (⊗Q_d) diag(⊗λ_d) (⊗Q_d)ᵀ. O(Σ n_d³) instead of O(N³).
  */
 export function kronEigh(factors: readonly Matrix[]): KronEigen {
+  checkFactors('kronEigh', factors, true);
   const vectors: Matrix<Float64Array>[] = [];
   let values = Float64Array.of(1);
   for (const K of factors) {
@@ -72,12 +78,24 @@ export function kronEigh(factors: readonly Matrix[]): KronEigen {
  * O(Σ n_d³ + N Σ n_d).
  * @throws DomainError if some λ + noise ≤ 0 (the system is not positive definite).
  */
-export function kronSolve(factors: readonly Matrix[], y: ArrayLike<number>, noise: number, eig: KronEigen = kronEigh(factors)): { x: Float64Array; logdet: number } {
+export function kronSolve(factors: readonly Matrix[], y: ArrayLike<number>, noise: number, eig?: KronEigen): { x: Float64Array; logdet: number } {
+  return solve('kronSolve', factors, y, noise, eig);
+}
+
+/** {@link kronSolve} with `fn` naming the caller in errors. */
+function solve(fn: string, factors: readonly Matrix[], y: ArrayLike<number>, noise: number, eig?: KronEigen): { x: Float64Array; logdet: number } {
+  checkFactors(fn, factors, true);
+  checkVector(fn, 'y', y, checkAlloc(fn, 'y', ...factors.map((f) => f.rows)));
+  checkNonNegative(fn, 'noise', noise);
+  if (eig === undefined) eig = kronEigh(factors);
+  else if (eig === null || typeof eig !== 'object' || !(eig.values instanceof Float64Array) || !Array.isArray(eig.vectors) || eig.vectors.length !== factors.length) {
+    throw new DomainError(`${fn}: eig must be the KronEigen of the factors (kronEigh), got ${describe(eig)}`);
+  }
   const t = kronMatvecN(eig.vectors, y, { transpose: true });
   let logdet = 0;
   for (let i = 0; i < t.length; i++) {
     const s = eig.values[i]! + noise;
-    if (!(s > 0)) throw new DomainError(`kronSolve: eigenvalue ${i} of K + noise I is ${s} <= 0`);
+    if (!(s > 0)) throw new DomainError(`${fn}: eigenvalue ${i} of K + noise I is ${s} <= 0`);
     t[i]! /= s;
     logdet += Math.log(s);
   }
@@ -91,8 +109,18 @@ export function kronSolve(factors: readonly Matrix[], y: ArrayLike<number>, nois
  * O(Σ n_d³ + N Σ n_d).
  */
 export function kronNlml(factors: readonly Matrix[], y: ArrayLike<number>, noise: number): number {
-  const { x, logdet } = kronSolve(factors, y, noise);
+  const { x, logdet } = solve('kronNlml', factors, y, noise);
   let q = 0;
   for (let i = 0; i < y.length; i++) q += y[i]! * x[i]!;
   return 0.5 * q + 0.5 * logdet + 0.5 * y.length * Math.log(2 * Math.PI);
+}
+
+/** Throws unless `factors` is a non-empty array of finite matrices (square when `square`). */
+function checkFactors(fn: string, factors: readonly Matrix[], square: boolean): void {
+  if (!Array.isArray(factors) || factors.length === 0) throw new DomainError(`${fn}: factors must be a non-empty array of matrices, got ${describe(factors)}`);
+  factors.forEach((f, i) => {
+    checkMatrix(fn, `factors[${i}]`, f);
+    if (square && f.rows !== f.cols) throw new ShapeError(`${fn}: factors[${i}] is ${f.rows}x${f.cols}, expected square`);
+    checkFinite(fn, `factors[${i}]`, f);
+  });
 }

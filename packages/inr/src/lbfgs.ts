@@ -1,5 +1,6 @@
 import { DomainError } from '@x/gpu';
-import { checkSize, checkSteps } from '@x/gpu/checks';
+import { checkAborted, checkFunction, checkNonNegative, checkSize, checkSteps, checkVector } from '@x/gpu/checks';
+import { checkLoopOptions } from './internal-checks';
 
 /** A smooth objective: value and gradient at θ. May throw (treated as +∞ during line search). */
 export type Objective = (theta: Float64Array) => { value: number; grad: Float64Array };
@@ -52,9 +53,12 @@ function safeEval(f: Objective, theta: Float64Array): { value: number; grad: Flo
  * @throws DomainError when `maxIter` is not an integer in [0, MAX_STEPS] or `memory` not an integer size >= 1 (checked before iterating).
  */
 export function lbfgs(f: Objective, theta0: ArrayLike<number>, opts: LbfgsOptions = {}): LbfgsResult {
+  checkFunction('lbfgs', 'f', f);
+  checkVector('lbfgs', 'theta0', theta0);
+  checkLoopOptions('lbfgs', opts, ['maxIter', 'memory', 'gtol', 'onProgress', 'signal'], false);
   const maxIter = checkSteps('lbfgs', 'maxIter', opts.maxIter ?? 200);
   const m = checkSize('lbfgs', 'memory', opts.memory ?? 10, 1);
-  const gtol = opts.gtol ?? 1e-8;
+  const gtol = checkNonNegative('lbfgs', 'gtol', opts.gtol ?? 1e-8);
   let x = Float64Array.from(theta0);
   const first = safeEval(f, x);
   if (!first) throw new DomainError('lbfgs: the objective is not finite at the starting point');
@@ -64,7 +68,7 @@ export function lbfgs(f: Objective, theta0: ArrayLike<number>, opts: LbfgsOption
   const history: number[] = [];
   let iter = 0;
   for (; iter < maxIter; iter++) {
-    opts.signal?.throwIfAborted();
+    checkAborted('lbfgs', opts.signal);
     let gmax = 0;
     for (const v of grad) gmax = Math.max(gmax, Math.abs(v));
     if (gmax < gtol) break;

@@ -1,7 +1,8 @@
-import { DomainError, type Matrix, type Rng, rng } from '@x/gpu';
-import { checkMatrix, checkSteps } from '@x/gpu/checks';
+import { type Matrix, type Rng, ShapeError } from '@x/gpu';
+import { checkAborted, checkAlloc, checkFinite, checkInt, checkMatrix, checkPositive, checkRng, checkSize, checkSteps, checkVector } from '@x/gpu/checks';
 import { Adam, type Module } from '@x/nn';
 import { qr } from '@x/linalg';
+import { checkLoopOptions, checkModule } from './internal-checks';
 import { nestedReconstructionLoss } from './nested-loss';
 
 /**
@@ -10,7 +11,18 @@ import { nestedReconstructionLoss } from './nested-loss';
  * Unstructured Data Manifolds"). O(N count D).
  */
 export function rbfProbes(points: Matrix, count: number, sigma: number, g: Rng): Matrix<Float64Array> {
-  if (!(sigma > 0)) throw new DomainError(`rbfProbes: sigma must be positive, got ${sigma}`);
+  return probes('rbfProbes', points, count, sigma, g);
+}
+
+/** {@link rbfProbes} with `fn` naming the caller in errors. */
+function probes(fn: string, points: Matrix, count: number, sigma: number, g: Rng): Matrix<Float64Array> {
+  checkMatrix(fn, 'points', points);
+  checkFinite(fn, 'points', points);
+  if (points.rows < 1) throw new ShapeError(`${fn}: points is empty`);
+  checkSize(fn, 'probes', count);
+  checkAlloc(fn, 'the probes', points.rows, count);
+  checkPositive(fn, 'sigma', sigma);
+  checkRng(fn, 'g', g);
   const n = points.rows;
   const d = points.cols;
   const p = points.data;
@@ -50,16 +62,21 @@ export interface FitLearnedBasisOptions {
  * @throws DomainError when `steps` is not an integer in [1, MAX_STEPS]; ShapeError when `points` is not a Matrix.
  */
 export function fitLearnedBasis(model: Module, points: Matrix, opts: FitLearnedBasisOptions): { loss: number[] } {
-  checkSteps('fitLearnedBasis', 'steps', opts?.steps, 1);
-  const n = checkMatrix('fitLearnedBasis', 'points', points).rows;
-  const w = opts.weights ?? new Float64Array(n).fill(1 / n);
-  const g = rng(opts.seed ?? 0);
+  const fn = 'fitLearnedBasis';
+  checkModule(fn, 'model', model);
+  checkLoopOptions(fn, opts, ['steps', 'lr', 'probes', 'sigma', 'weights', 'seed', 'onProgress', 'signal'], true);
+  checkSteps(fn, 'steps', opts.steps, 1);
+  const n = checkMatrix(fn, 'points', points).rows;
+  const w = opts.weights === undefined ? new Float64Array(n).fill(1 / n) : checkVector(fn, 'weights', opts.weights, n);
+  const g = checkRng(fn, 'seed', opts.seed ?? 0);
+  const count = checkSize(fn, 'probes', opts.probes ?? 64, 1);
+  const sigma = checkPositive(fn, 'sigma', opts.sigma ?? 0.5);
   const opt = new Adam({ lr: opts.lr ?? 1e-3 });
   const params = model.parameters();
   const loss: number[] = [];
   for (let t = 0; t < opts.steps; t++) {
-    opts.signal?.throwIfAborted();
-    const F = rbfProbes(points, opts.probes ?? 64, opts.sigma ?? 0.5, g);
+    checkAborted(fn, opts.signal);
+    const F = probes(fn, points, count, sigma, g);
     model.zeroGrad();
     const phi = model.forward(points);
     const r = nestedReconstructionLoss(phi, F, w);
@@ -91,20 +108,24 @@ export interface FitNestedBasisOptions {
  * @throws DomainError when `steps` is not an integer in [0, MAX_STEPS] or `k` is out of range; ShapeError when `probes` is not a Matrix.
  */
 export function fitNestedBasis(probes: Matrix, k: number, opts: FitNestedBasisOptions = {}): { basis: Matrix<Float64Array>; loss: number[] } {
-  const n = checkMatrix('fitNestedBasis', 'probes', probes).rows;
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new DomainError(`fitNestedBasis: k must be an integer in [1, ${n}], got ${k}`);
-  const steps = checkSteps('fitNestedBasis', 'steps', opts.steps ?? 300);
+  const fn = 'fitNestedBasis';
+  const n = checkMatrix(fn, 'probes', probes).rows;
+  checkFinite(fn, 'probes', probes);
+  checkInt(fn, 'k', k, 1, n);
+  checkLoopOptions(fn, opts, ['steps', 'lr', 'seed', 'onProgress', 'signal'], false);
+  const steps = checkSteps(fn, 'steps', opts.steps ?? 300);
+  const lr = checkPositive(fn, 'lr', opts.lr ?? 0.5);
   const w = new Float64Array(n).fill(1);
   // ‖∇‖ ≤ 2K λmax(FFᵀ/P) ≤ 2K mean_p ‖f_p‖²: steps below 1/(K mean‖f‖²) are stable.
   let scale = 0;
   for (let i = 0; i < probes.data.length; i++) scale += probes.data[i]! ** 2;
   scale /= probes.cols;
-  const eta = (opts.lr ?? 0.5) / (k * Math.max(scale, 1e-300));
-  const g = rng(opts.seed ?? 0);
+  const eta = lr / (k * Math.max(scale, 1e-300));
+  const g = checkRng(fn, 'seed', opts.seed ?? 0);
   let phi: Matrix<Float64Array> = qr({ rows: n, cols: k, data: g.fillNormal(new Float64Array(n * k)) }).Q;
   const loss: number[] = [];
   for (let t = 0; t < steps; t++) {
-    opts.signal?.throwIfAborted();
+    checkAborted(fn, opts.signal);
     const r = nestedReconstructionLoss(phi, probes, w);
     loss.push(r.value);
     const next = new Float64Array(n * k);

@@ -1,3 +1,4 @@
+import { checkMatrix, checkVector } from '@x/gpu/checks';
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { cholesky } from '@x/linalg';
 
@@ -23,6 +24,10 @@ export interface NestedLossResult {
  * @throws ShapeError on mismatched shapes; DomainError when Φ is rank-deficient.
  */
 export function nestedReconstructionLoss(phi: Matrix, probes: Matrix, w: ArrayLike<number>): NestedLossResult {
+  const fn = 'nestedReconstructionLoss';
+  checkMatrix(fn, 'phi', phi);
+  checkMatrix(fn, 'probes', probes);
+  checkVector(fn, 'w', w);
   const n = phi.rows;
   const K = phi.cols;
   const P = probes.cols;

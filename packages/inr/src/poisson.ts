@@ -1,9 +1,12 @@
-import { DomainError, type Matrix } from '@x/gpu';
+import { checkAlloc, checkOptions, checkPositive, checkSize, checkVector } from '@x/gpu/checks';
+import { ShapeError, type Matrix } from '@x/gpu';
 import { kronEigh, kronMatvecN } from './kron';
 
 /** 1-D second-difference matrix −d²/dx² with Dirichlet boundaries on n interior points, spacing h. */
 export function laplacian1d(n: number, h: number): Matrix<Float64Array> {
-  if (!Number.isInteger(n) || n < 1) throw new DomainError(`laplacian1d: n must be a positive integer, got ${n}`);
+  checkSize('laplacian1d', 'n', n, 1);
+  checkAlloc('laplacian1d', 'the matrix', n, n);
+  checkPositive('laplacian1d', 'h', h);
   const d = new Float64Array(n * n);
   const c = 1 / (h * h);
   for (let i = 0; i < n; i++) {
@@ -23,9 +26,8 @@ export function laplacian1d(n: number, h: number): Matrix<Float64Array> {
  * f is row-major nx x ny (x the slow index). O(nx³ + ny³ + nx ny (nx + ny)).
  */
 export function poissonSolve2d(f: ArrayLike<number>, nx: number, ny: number, opts: { a?: number; b?: number } = {}): Float64Array {
-  if (f.length !== nx * ny) throw new DomainError(`poissonSolve2d: f has ${f.length} values, expected ${nx}x${ny}`);
-  const hx = (opts.a ?? 1) / (nx + 1);
-  const hy = (opts.b ?? 1) / (ny + 1);
+  const { hx, hy } = checkGrid('poissonSolve2d', f, nx, ny, opts);
+  checkAlloc('poissonSolve2d', 'the 1-D operators', Math.max(nx, ny), Math.max(nx, ny));
   const ex = kronEigh([laplacian1d(nx, hx)]);
   const ey = kronEigh([laplacian1d(ny, hy)]);
   const Q = [ex.vectors[0]!, ey.vectors[0]!];
@@ -36,8 +38,7 @@ export function poissonSolve2d(f: ArrayLike<number>, nx: number, ny: number, opt
 
 /** The 5-point operator applied to u (row-major nx x ny, zero boundary): (D_x ⊗ I + I ⊗ D_y) u. */
 export function poissonApply2d(u: ArrayLike<number>, nx: number, ny: number, opts: { a?: number; b?: number } = {}): Float64Array {
-  const hx = (opts.a ?? 1) / (nx + 1);
-  const hy = (opts.b ?? 1) / (ny + 1);
+  const { hx, hy } = checkGrid('poissonApply2d', u, nx, ny, opts);
   const out = new Float64Array(nx * ny);
   for (let i = 0; i < nx; i++) {
     for (let j = 0; j < ny; j++) {
@@ -50,4 +51,18 @@ export function poissonApply2d(u: ArrayLike<number>, nx: number, ny: number, opt
     }
   }
   return out;
+}
+
+/**
+ * Throws unless `v` is a finite vector of nx·ny grid values (nx, ny >= 1) and the options hold
+ * only positive finite side lengths `a`, `b`; returns the grid spacings.
+ */
+function checkGrid(fn: string, v: ArrayLike<number>, nx: number, ny: number, opts: { a?: number; b?: number }): { hx: number; hy: number } {
+  checkSize(fn, 'nx', nx, 1);
+  checkSize(fn, 'ny', ny, 1);
+  checkAlloc(fn, 'the grid', nx, ny);
+  checkVector(fn, 'values', v);
+  if (v.length !== nx * ny) throw new ShapeError(`${fn}: ${v.length} values, expected nx*ny = ${nx}x${ny}`);
+  checkOptions(fn, opts, ['a', 'b']);
+  return { hx: checkPositive(fn, 'a', opts.a ?? 1) / (nx + 1), hy: checkPositive(fn, 'b', opts.b ?? 1) / (ny + 1) };
 }

@@ -1,4 +1,5 @@
 import { DomainError } from '@x/gpu';
+import { checkNumber, checkVector, describe } from '@x/gpu/checks';
 
 /** Number of numerator coefficients of KAT's rational unit (degree m = 5). */
 export const RATIONAL_NUM = 6;
@@ -24,11 +25,11 @@ export interface RationalDerivatives {
 
 /** Throws unless a has 6 and b has 4 finite entries. */
 export function checkRationalCoefficients(fn: string, c: RationalCoefficients): void {
-  if (!c || c.a?.length !== RATIONAL_NUM || c.b?.length !== RATIONAL_DEN) {
+  if (!c || typeof c !== 'object' || c.a?.length !== RATIONAL_NUM || c.b?.length !== RATIONAL_DEN) {
     throw new DomainError(`${fn}: a rational unit needs a (6 numerator coefficients) and b (4 denominator coefficients)`);
   }
-  for (let i = 0; i < RATIONAL_NUM; i++) if (!Number.isFinite(c.a[i]!)) throw new DomainError(`${fn}: a[${i}] is ${c.a[i]}`);
-  for (let i = 0; i < RATIONAL_DEN; i++) if (!Number.isFinite(c.b[i]!)) throw new DomainError(`${fn}: b[${i}] is ${c.b[i]}`);
+  checkVector(fn, 'a', c.a, RATIONAL_NUM);
+  checkVector(fn, 'b', c.b, RATIONAL_DEN);
 }
 
 /**
@@ -45,7 +46,7 @@ export type RationalForm = 'A' | 'B' | 'C';
 export function checkRationalForm(fn: string, form: unknown): RationalForm {
   if (form === undefined) return 'B';
   if (form === 'A' || form === 'B' || form === 'C') return form;
-  throw new DomainError(`${fn}: form must be 'A', 'B' or 'C', got ${String(form)}`);
+  throw new DomainError(`${fn}: form must be 'A', 'B' or 'C', got ${describe(form)}`);
 }
 
 /**
@@ -53,10 +54,16 @@ export function checkRationalForm(fn: string, form: unknown): RationalForm {
  * (in |x| for form B, in x for A and C). O(1).
  */
 export function rationalDenominator(x: number, b: ArrayLike<number>, form: RationalForm = 'B'): number {
+  const fn = 'rationalDenominator';
+  checkNumber(fn, 'x', x);
+  checkVector(fn, 'b', b, RATIONAL_DEN);
+  return denominatorRaw(x, b, checkRationalForm(fn, form));
+}
+
+/** {@link rationalDenominator} on checked arguments. */
+function denominatorRaw(x: number, b: ArrayLike<number>, form: RationalForm): number {
   if (form === 'A') return 1 + Math.abs(x * (b[0]! + x * (b[1]! + x * (b[2]! + x * b[3]!))));
-  let u = x;
-  if (form === 'B') u = Math.abs(x);
-  else checkRationalForm('rationalDenominator', form);
+  const u = form === 'B' ? Math.abs(x) : x;
   return 1 + u * (Math.abs(b[0]!) + u * (Math.abs(b[1]!) + u * (Math.abs(b[2]!) + u * Math.abs(b[3]!))));
 }
 
@@ -69,8 +76,17 @@ export function rationalDenominator(x: number, b: ArrayLike<number>, form: Ratio
  * GELU under form A. O(1).
  */
 export function rational(x: number, a: ArrayLike<number>, b: ArrayLike<number>, form: RationalForm = 'B'): number {
+  const fn = 'rational';
+  checkNumber(fn, 'x', x);
+  checkVector(fn, 'a', a, RATIONAL_NUM);
+  checkVector(fn, 'b', b, RATIONAL_DEN);
+  return rationalRaw(x, a, b, checkRationalForm(fn, form));
+}
+
+/** {@link rational} on checked arguments. */
+function rationalRaw(x: number, a: ArrayLike<number>, b: ArrayLike<number>, form: RationalForm): number {
   const p = a[0]! + x * (a[1]! + x * (a[2]! + x * (a[3]! + x * (a[4]! + x * a[5]!))));
-  return p / rationalDenominator(x, b, form);
+  return p / denominatorRaw(x, b, form);
 }
 
 /**
@@ -82,7 +98,11 @@ export function rational(x: number, a: ArrayLike<number>, b: ArrayLike<number>, 
  * reference kernels do). O(1).
  */
 export function rationalDerivatives(x: number, a: ArrayLike<number>, b: ArrayLike<number>, form: RationalForm = 'B'): RationalDerivatives {
-  checkRationalForm('rationalDerivatives', form);
+  const fn = 'rationalDerivatives';
+  checkNumber(fn, 'x', x);
+  checkVector(fn, 'a', a, RATIONAL_NUM);
+  checkVector(fn, 'b', b, RATIONAL_DEN);
+  checkRationalForm(fn, form);
   const formA = form === 'A';
   // Q - 1 is a polynomial in u with coefficients c_i (A: b_i, u = x; B: |b_i|, u = |x|; C: |b_i|, u = x).
   const u = form === 'B' ? Math.abs(x) : x;
@@ -137,9 +157,9 @@ export function rationalSecondMoment(c: RationalCoefficients, form: RationalForm
   let s = 0;
   for (let k = 0; k <= n; k++) {
     const z = -L + k * h;
-    const q = rationalDenominator(z, c.b, form);
+    const q = denominatorRaw(z, c.b, form);
     if (!(q > 0)) throw new DomainError(`rationalSecondMoment: Q(${z}) = ${q} <= 0 (form ${form} has a pole there), E[F(z)²] is infinite`);
-    const f = rational(z, c.a, c.b, form);
+    const f = rationalRaw(z, c.a, c.b, form);
     const w = k === 0 || k === n ? 1 : k % 2 === 1 ? 4 : 2;
     s += w * f * f * Math.exp(-0.5 * z * z);
   }

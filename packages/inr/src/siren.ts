@@ -1,4 +1,5 @@
-import { type Device, DomainError, type Matrix, rng } from '@x/gpu';
+import { type Device, DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
+import { checkAlloc, checkFinite, checkInt, checkMatrix, checkNonNegative, checkOptions, checkPositive, checkRng, checkSize, checkVector, describe } from '@x/gpu/checks';
 import { Linear, Sequential, Sine } from '@x/nn';
 import { spectralCentroid, spectralCentroid2d, winnerScales } from './spectral';
 
@@ -21,9 +22,11 @@ export interface SirenParams {
 }
 
 function checkLayers(fn: string, layers: readonly number[]): void {
-  if (!Array.isArray(layers) || layers.length < 3 || layers.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new DomainError(`${fn}: layers must list at least 3 positive integer widths [in, hidden..., out], got [${String(layers)}]`);
+  if (!Array.isArray(layers) || layers.length < 3) {
+    throw new DomainError(`${fn}: layers must list at least 3 positive integer widths [in, hidden..., out], got ${describe(layers)}`);
   }
+  for (let l = 0; l < layers.length; l++) checkSize(fn, `layers[${l}]`, layers[l], 1);
+  for (let l = 0; l + 1 < layers.length; l++) checkAlloc(fn, `weights[${l}]`, layers[l]!, layers[l + 1]!);
 }
 
 /**
@@ -34,11 +37,16 @@ function checkLayers(fn: string, layers: readonly number[]): void {
  * first-layer rule (1/n) differs from the paper's text; the code is followed (siren#4).
  */
 export function sirenInit(layers: readonly number[], opts: SirenInitOptions = {}): SirenParams {
-  checkLayers('sirenInit', layers);
-  const omega0 = opts.omega0 ?? 30;
-  const first = opts.firstOmega0 ?? omega0;
-  if (!(omega0 > 0) || !(first > 0)) throw new DomainError(`sirenInit: omegas must be positive, got ${omega0}, ${first}`);
-  const g = rng(opts.seed ?? 0);
+  checkOptions('sirenInit', opts, ['omega0', 'firstOmega0', 'seed']);
+  return sirenParams('sirenInit', layers, opts);
+}
+
+/** {@link sirenInit} with `fn` naming the caller; the option keys are checked by the caller. */
+function sirenParams(fn: string, layers: readonly number[], opts: SirenInitOptions): SirenParams {
+  checkLayers(fn, layers);
+  const omega0 = checkPositive(fn, 'omega0', opts.omega0 ?? 30);
+  const first = checkPositive(fn, 'firstOmega0', opts.firstOmega0 ?? omega0);
+  const g = checkRng(fn, 'seed', opts.seed ?? 0);
   const weights: Matrix<Float64Array>[] = [];
   const biases: Float64Array[] = [];
   for (let l = 0; l + 1 < layers.length; l++) {
@@ -74,12 +82,16 @@ export interface WinnerInitOptions extends SirenInitOptions {
  * schedule (3-D targets have none). O(N log N) for the centroid plus O(#weights).
  */
 export function winnerInit(layers: readonly number[], target: ArrayLike<number>, opts: WinnerInitOptions = {}): SirenParams & { s0: number; s1: number } {
-  const p = sirenInit(layers, opts);
+  const fn = 'winnerInit';
+  checkOptions(fn, opts, ['omega0', 'firstOmega0', 'seed', 's0', 's1', 'image']);
+  const p = sirenParams(fn, layers, opts);
+  checkVector(fn, 'target', target);
   const omega0 = opts.omega0 ?? 30;
-  let s0 = opts.s0;
-  let s1 = opts.s1;
+  let s0 = opts.s0 === undefined ? undefined : checkNonNegative(fn, 's0', opts.s0);
+  let s1 = opts.s1 === undefined ? undefined : checkNonNegative(fn, 's1', opts.s1);
   if (s0 === undefined || s1 === undefined) {
     const im = opts.image;
+    if (im !== undefined && (im === null || typeof im !== 'object')) throw new DomainError(`${fn}: image must be { rows, cols, channels? }, got ${describe(im)}`);
     const sc = im
       ? winnerScales(spectralCentroid2d(target, im.rows, im.cols, im.channels ?? 1), 2, im.channels ?? 1)
       : winnerScales(spectralCentroid(target), 1);
@@ -113,6 +125,21 @@ export interface SirenModelOptions {
  * output) from init params: an @x/nn Sequential of Linear + Sine layers. O(batch Σ n_l n_{l+1}).
  */
 export function sirenModel(p: SirenParams, opts: SirenModelOptions = {}): Sequential {
+  const fn = 'sirenModel';
+  if (p === null || typeof p !== 'object' || !Array.isArray(p.weights) || !Array.isArray(p.biases) || !Array.isArray(p.omegas)) {
+    throw new DomainError(`${fn}: p must be SirenParams { weights, biases, omegas }, got ${describe(p)}`);
+  }
+  if (p.weights.length === 0 || p.biases.length !== p.weights.length || p.omegas.length >= p.weights.length + 1) {
+    throw new ShapeError(`${fn}: ${p.weights.length} weights, ${p.biases.length} biases and ${p.omegas.length} omegas do not describe one network`);
+  }
+  p.weights.forEach((W, l) => {
+    checkMatrix(fn, `weights[${l}]`, W);
+    checkFinite(fn, `weights[${l}]`, W, 'weights must be finite');
+    checkVector(fn, `biases[${l}]`, p.biases[l], W.rows);
+  });
+  for (let l = 0; l < p.omegas.length; l++) checkPositive(fn, `omegas[${l}]`, p.omegas[l]);
+  checkOptions(fn, opts, ['device', 'deviceThreshold']);
+  if (opts.deviceThreshold !== undefined) checkInt(fn, 'deviceThreshold', opts.deviceThreshold);
   const layers = [];
   const dev = opts.device ? { device: opts.device, ...(opts.deviceThreshold === undefined ? {} : { deviceThreshold: opts.deviceThreshold }) } : {};
   for (let l = 0; l < p.weights.length; l++) {

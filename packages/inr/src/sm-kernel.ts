@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkAlloc, checkNumber, checkSize, checkVector, describe } from '@x/gpu/checks';
 
 /**
  * Spectral-mixture kernel parameters in the GP-HM code's form, flattened as
@@ -20,7 +21,7 @@ export type SmBase = 'gaussian' | 'matern52';
 
 /** Throws a DomainError unless `base` names an envelope. */
 export function checkSmBase(fn: string, base: unknown): SmBase {
-  if (base !== 'gaussian' && base !== 'matern52') throw new DomainError(`${fn}: base must be 'gaussian' or 'matern52', got ${String(base)}`);
+  if (base !== 'gaussian' && base !== 'matern52') throw new DomainError(`${fn}: base must be 'gaussian' or 'matern52', got ${describe(base)}`);
   return base;
 }
 
@@ -41,7 +42,9 @@ function envelopeDlog(base: SmBase, s: number, d: number): number {
   return -((u * u) / 3) * (1 + u) * Math.exp(-u);
 }
 
-function checkTheta(fn: string, theta: ArrayLike<number>): number {
+/** Throws unless `theta` is a finite vector of length 3Q, Q >= 1; returns Q. */
+export function checkTheta(fn: string, theta: ArrayLike<number>): number {
+  checkVector(fn, 'theta', theta);
   if (theta.length === 0 || theta.length % 3 !== 0) throw new ShapeError(`${fn}: theta has length ${theta.length}, expected 3Q (log w, log l, mu)`);
   for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i]!)) throw new DomainError(`${fn}: theta[${i}] is ${theta[i]}`);
   return theta.length / 3;
@@ -53,8 +56,9 @@ function checkTheta(fn: string, theta: ArrayLike<number>): number {
  * ICLR 2024, code defaults Q = 30, freq_scale = 20). O(Q).
  */
 export function smInit(q: number, freqScale: number): SmKernel {
-  if (!Number.isInteger(q) || q < 1) throw new DomainError(`smInit: q must be a positive integer, got ${q}`);
-  if (!Number.isFinite(freqScale)) throw new DomainError(`smInit: freqScale must be finite, got ${freqScale}`);
+  checkSize('smInit', 'q', q, 1);
+  checkAlloc('smInit', 'theta', 3, q);
+  checkNumber('smInit', 'freqScale', freqScale);
   const theta = new Float64Array(3 * q);
   for (let i = 0; i < q; i++) {
     theta[i] = Math.log(1 / q);
@@ -71,6 +75,13 @@ export function smInit(q: number, freqScale: number): SmKernel {
  * (GP-HM-StM). k(0) = Σ w_q. O(Q).
  */
 export function smKernelValue(d: number, theta: ArrayLike<number>, base: SmBase = 'gaussian'): number {
+  checkNumber('smKernelValue', 'd', d);
+  checkTheta('smKernelValue', theta);
+  return kernelValue(d, theta, checkSmBase('smKernelValue', base));
+}
+
+/** {@link smKernelValue} on checked arguments. */
+function kernelValue(d: number, theta: ArrayLike<number>, base: SmBase): number {
   const q = theta.length / 3;
   let k = 0;
   if (base === 'gaussian') {
@@ -92,10 +103,13 @@ export function smKernelValue(d: number, theta: ArrayLike<number>, base: SmBase 
 export function smKernelMatrix(x1: ArrayLike<number>, x2: ArrayLike<number>, theta: ArrayLike<number>, base: SmBase = 'gaussian'): Matrix<Float64Array> {
   checkTheta('smKernelMatrix', theta);
   checkSmBase('smKernelMatrix', base);
+  checkVector('smKernelMatrix', 'x1', x1);
+  checkVector('smKernelMatrix', 'x2', x2);
   const n1 = x1.length;
   const n2 = x2.length;
+  checkAlloc('smKernelMatrix', 'the kernel matrix', n1, n2);
   const out = new Float64Array(n1 * n2);
-  for (let i = 0; i < n1; i++) for (let j = 0; j < n2; j++) out[i * n2 + j] = smKernelValue(x1[i]! - x2[j]!, theta, base);
+  for (let i = 0; i < n1; i++) for (let j = 0; j < n2; j++) out[i * n2 + j] = kernelValue(x1[i]! - x2[j]!, theta, base);
   return { rows: n1, cols: n2, data: out };
 }
 
@@ -106,9 +120,15 @@ export function smKernelMatrix(x1: ArrayLike<number>, x2: ArrayLike<number>, the
  * O(n² Q), using the symmetry of M and K.
  */
 export function smKernelGradContract(x: ArrayLike<number>, theta: ArrayLike<number>, M: Float64Array, g: Float64Array, base: SmBase = 'gaussian'): void {
-  const q = checkTheta('smKernelGradContract', theta);
-  checkSmBase('smKernelGradContract', base);
+  const fn = 'smKernelGradContract';
+  const q = checkTheta(fn, theta);
+  checkSmBase(fn, base);
+  checkVector(fn, 'x', x);
   const n = x.length;
+  checkAlloc(fn, 'M', n, n);
+  checkVector(fn, 'M', M, n * n);
+  if (!(g instanceof Float64Array)) throw new ShapeError(`${fn}: g must be a Float64Array (it is accumulated into), got ${describe(g)}`);
+  if (g.length !== 3 * q) throw new ShapeError(`${fn}: g has length ${g.length}, expected theta's ${3 * q}`);
   const w = new Float64Array(q);
   const l = new Float64Array(q);
   for (let i = 0; i < q; i++) {

@@ -1,7 +1,9 @@
+import { checkOneOf, checkSize, checkUnit, checkVector } from '@x/gpu/checks';
 import { DomainError } from '@x/gpu';
 import { rfft } from '@x/linalg';
 
 function checkSignal(fn: string, y: ArrayLike<number>): void {
+  checkVector(fn, 'y', y);
   if (y.length < 2) throw new DomainError(`${fn}: the signal needs at least 2 samples, got ${y.length}`);
   for (let i = 0; i < y.length; i++) {
     if (!Number.isFinite(y[i]!)) throw new DomainError(`${fn}: sample ${i} is ${y[i]}; samples must be finite`);
@@ -35,6 +37,11 @@ export function spectralCentroid(y: ArrayLike<number>): number {
  * Returns the mean over channels (cycles/sample).
  */
 export function spectralCentroid2d(img: ArrayLike<number>, rows: number, cols: number, channels = 1): number {
+  const fn = 'spectralCentroid2d';
+  checkVector(fn, 'img', img);
+  checkSize(fn, 'rows', rows, 1);
+  checkSize(fn, 'cols', cols, 1);
+  checkSize(fn, 'channels', channels, 1);
   if (img.length !== rows * cols * channels) {
     throw new DomainError(`spectralCentroid2d: image has ${img.length} values, expected ${rows}x${cols}x${channels}`);
   }
@@ -71,7 +78,9 @@ export interface WinnerScales {
  * port quotes 5 from the paper text; not verified). 3-D targets have no schedule: pass s0, s1.
  */
 export function winnerScales(centroid: number, inDim: 1 | 2, channels = 1): WinnerScales {
-  if (!(centroid >= 0 && centroid <= 0.5)) throw new DomainError(`winnerScales: centroid must be in [0, 0.5] cycles/sample, got ${centroid}`);
+  checkUnit('winnerScales', 'centroid (cycles/sample)', centroid, 0, 0.5);
+  checkOneOf('winnerScales', 'inDim', inDim, [1, 2] as const);
+  checkSize('winnerScales', 'channels', channels, 1);
   const sc = (2 * centroid) / channels;
   const z = sc / channels;
   return inDim === 1 ? { sc, s0: 3500 * (1 - Math.exp(-7 * z)), s1: 3 * z } : { sc, s0: 50 * (1 - Math.exp(-5 * z)), s1: 0.4 * z };

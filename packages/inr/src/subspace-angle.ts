@@ -1,3 +1,4 @@
+import { checkFinite, checkMatrix } from '@x/gpu/checks';
 import { type Matrix, ShapeError } from '@x/gpu';
 import { qr, svdvals } from '@x/linalg';
 
@@ -8,6 +9,10 @@ import { qr, svdvals } from '@x/linalg';
  * digits). It measures how far span A is from lying inside span B. O(N k²).
  */
 export function subspaceAngle(A: Matrix, B: Matrix): number {
+  checkMatrix('subspaceAngle', 'A', A);
+  checkMatrix('subspaceAngle', 'B', B);
+  checkFinite('subspaceAngle', 'A', A);
+  checkFinite('subspaceAngle', 'B', B);
   if (A.rows !== B.rows) throw new ShapeError(`subspaceAngle: A is ${A.rows}x${A.cols}, B is ${B.rows}x${B.cols}; row counts must match`);
   const qa = qr(A).Q;
   const qb = qr(B).Q;

@@ -1,5 +1,5 @@
-import { DomainError, ShapeError } from '@x/gpu';
-import { checkPositive as gpuCheckPositive, checkSize } from '@x/gpu/checks';
+import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkFinite, checkPositive as gpuCheckPositive, checkShape, checkSize, describe } from '@x/gpu/checks';
 import type { ComplexArray } from '@x/linalg';
 
 export type { ComplexArray };
@@ -48,4 +48,31 @@ export const checkPositive = gpuCheckPositive;
 /** Throws unless `v` is an integer size in [min, 2^28] (@x/gpu/checks `checkSize`). */
 export function checkInt(fn: string, name: string, v: unknown, min: number): number {
   return checkSize(fn, name, v, min);
+}
+
+/**
+ * Throws unless `x` is a complex matrix stored as two real matrices { re, im } of one shape
+ * (`rows` x `cols` when given; ShapeError) with finite entries (DomainError naming the index).
+ */
+export function checkSplitMatrix(fn: string, name: string, x: unknown, rows?: number, cols?: number): { re: Matrix; im: Matrix } {
+  const c = x as { re?: unknown; im?: unknown } | null;
+  if (c === null || typeof c !== 'object') throw new ShapeError(`${fn}: ${name} must be { re: Matrix, im: Matrix }, got ${describe(x)}`);
+  const re = checkShape(fn, `${name}.re`, c.re, rows, cols);
+  const im = checkShape(fn, `${name}.im`, c.im, re.rows, re.cols);
+  checkFinite(fn, `${name}.re`, re);
+  checkFinite(fn, `${name}.im`, im);
+  return { re, im };
+}
+
+/** Throws unless dtMin and dtMax are finite with 0 < dtMin <= dtMax; returns them. */
+export function checkDtRange(fn: string, dtMin: unknown, dtMax: unknown): [number, number] {
+  const lo = gpuCheckPositive(fn, 'dtMin', dtMin);
+  const hi = gpuCheckPositive(fn, 'dtMax', dtMax);
+  if (!(lo <= hi)) throw new DomainError(`${fn}: need dtMin <= dtMax, got ${lo} > ${hi}`);
+  return [lo, hi];
+}
+
+/** Throws a DomainError naming `fn` unless `x` is a non-null object (a parameter or input struct). */
+export function checkStruct(fn: string, name: string, x: unknown): void {
+  if (x === null || typeof x !== 'object') throw new DomainError(`${fn}: ${name} must be an object, got ${describe(x)}`);
 }

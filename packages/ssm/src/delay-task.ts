@@ -1,5 +1,6 @@
 import { DomainError, type Matrix, type Rng, rng as makeRng } from '@x/gpu';
 import { Adam, fit, mseLoss } from '@x/nn';
+import { checkAborted, checkAlloc, checkFunction, checkOneOf, checkOptions, checkRng, checkSeed, checkSteps, describe } from '@x/gpu/checks';
 import { checkInt } from './complex';
 import { S4DLayer, type S4DLayerOptions } from './s4d-layer';
 
@@ -11,6 +12,7 @@ import { S4DLayer, type S4DLayerOptions } from './s4d-layer';
  * Sec. 5 uses the same copy task).
  */
 export function delayTaskBatch(B: number, L: number, delay: number, r: Rng): { x: Matrix<Float64Array>; y: Matrix<Float64Array> } {
+  checkTask('delayTaskBatch', B, L, delay, r, 1);
   const x = new Float64Array(B * L);
   const y = new Float64Array(B * L);
   for (let b = 0; b < B; b++) {
@@ -36,9 +38,12 @@ export function smoothDelayBatch(
   r: Rng,
   opts: { rate?: number; maxFreq?: number; terms?: number } = {},
 ): { x: Matrix<Float64Array>; y: Matrix<Float64Array> } {
-  const rate = checkInt('smoothDelayBatch', 'rate', opts.rate ?? 1, 1);
-  const F = opts.maxFreq ?? 8;
-  const M = checkInt('smoothDelayBatch', 'terms', opts.terms ?? 4, 1);
+  const fn = 'smoothDelayBatch';
+  checkOptions(fn, opts, ['rate', 'maxFreq', 'terms']);
+  const rate = checkInt(fn, 'rate', opts.rate ?? 1, 1);
+  const F = checkInt(fn, 'maxFreq', opts.maxFreq ?? 8, 1);
+  const M = checkInt(fn, 'terms', opts.terms ?? 4, 1);
+  checkTask(fn, B, L, delay, r, rate);
   const n = L * rate;
   const x = new Float64Array(B * n);
   const y = new Float64Array(B * n);
@@ -58,6 +63,19 @@ export function smoothDelayBatch(
     }
   }
   return { x: { rows: B, cols: n, data: x }, y: { rows: B, cols: n, data: y } };
+}
+
+/**
+ * Throws unless B and L are sizes (L >= 1), delay an integer in [0, L], the batch of B x L·rate
+ * samples fits the allocation limit and r is an Rng.
+ */
+function checkTask(fn: string, B: number, L: number, delay: number, r: Rng, rate: number): void {
+  checkInt(fn, 'B', B, 0);
+  checkInt(fn, 'L', L, 1);
+  checkSteps(fn, 'delay', delay);
+  if (delay > L) throw new DomainError(`${fn}: delay ${delay} is longer than the sequence (L = ${L})`);
+  checkAlloc(fn, 'the batch', B, L, rate);
+  checkRng(fn, 'r', r);
 }
 
 /** Options of the delay-task training run: the S4D layer options, sequence length, delay, input kind, training-set size, steps, batch, learning rate, progress and cancellation. */
@@ -80,15 +98,22 @@ export interface TrainDelayOptions extends Omit<S4DLayerOptions, 'channels'> {
  * minibatches). Returns the layer, the training-loss curve and the MSE on a fresh held-out set.
  */
 export async function trainS4DDelay(opts: TrainDelayOptions = {}): Promise<{ layer: S4DLayer; losses: number[]; testMse: number }> {
-  const L = checkInt('trainS4DDelay', 'L', opts.L ?? 256, 2);
-  const delay = checkInt('trainS4DDelay', 'delay', opts.delay ?? 128, 0);
-  if (delay >= L) throw new DomainError(`trainS4DDelay: delay ${delay} must be < L ${L}`);
-  const seed = typeof opts.seed === 'number' ? opts.seed : 0;
-  const layer = new S4DLayer({ ...opts, channels: 1, seed });
-  const smooth = opts.input === 'smooth';
+  const fn = 'trainS4DDelay';
+  if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options must be an object, got ${describe(opts)}`);
+  checkOptions(fn, opts, ['stateSize', 'init', 'dtMin', 'dtMax', 'seed', 'L', 'delay', 'input', 'trainSize', 'steps', 'batch', 'lr', 'onProgress', 'signal']);
+  const L = checkInt(fn, 'L', opts.L ?? 256, 2);
+  const delay = checkInt(fn, 'delay', opts.delay ?? 128, 0);
+  if (delay >= L) throw new DomainError(`${fn}: delay ${delay} must be < L ${L}`);
+  const seed = checkSeed(fn, 'seed', opts.seed ?? 0);
+  const smooth = checkOneOf(fn, 'input', opts.input ?? 'noise', ['noise', 'smooth'] as const) === 'smooth';
+  const trainSize = checkInt(fn, 'trainSize', opts.trainSize ?? 256, 1);
+  const steps = checkSteps(fn, 'steps', opts.steps ?? 200);
+  if (opts.onProgress !== undefined) checkFunction(fn, 'onProgress', opts.onProgress);
+  checkAborted(fn, opts.signal);
+  const { L: _L, delay: _d, input: _i, trainSize: _t, steps: _s, batch: _b, lr: _lr, onProgress: _p, signal: _sg, ...layerOpts } = opts;
+  const layer = new S4DLayer({ ...layerOpts, channels: 1, seed });
   const gen = (B: number, r: Rng) => (smooth ? smoothDelayBatch(B, L, delay, r) : delayTaskBatch(B, L, delay, r));
-  const data = gen(opts.trainSize ?? 256, makeRng(seed + 500));
-  const steps = opts.steps ?? 200;
+  const data = gen(trainSize, makeRng(seed + 500));
   const res = await fit({
     model: layer,
     loss: mseLoss,

@@ -1,6 +1,7 @@
-import { assertMatrix, DomainError, type EncodedArray, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { assertMatrix, DomainError, type EncodedArray, type Matrix, type Rng, ShapeError } from '@x/gpu';
+import { checkAlloc, checkBoolean, checkOptions, checkRng } from '@x/gpu/checks';
 import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
-import { checkInt } from './complex';
+import { checkInt, checkStruct } from './complex';
 import { type DeltaProductInputs, deltaProductBackward, deltaProductRecurrence } from './deltaproduct';
 
 /** Options of {@link DeltaProductLayer}. */
@@ -73,14 +74,17 @@ export class DeltaProductLayer implements Module {
 
   constructor(opts: DeltaProductLayerOptions) {
     const fn = 'DeltaProductLayer';
+    checkStruct(fn, 'options', opts);
+    checkOptions(fn, opts, ['dModel', 'dk', 'dv', 'nh', 'negativeEigenvalues', 'gate', 'seed']);
     this.D = checkInt(fn, 'dModel', opts.dModel, 1);
     this.dk = checkInt(fn, 'dk', opts.dk ?? this.D, 1);
     this.dv = checkInt(fn, 'dv', opts.dv ?? this.D, 1);
     this.nh = checkInt(fn, 'nh', opts.nh ?? 2, 1);
-    this.betaMax = (opts.negativeEigenvalues ?? true) ? 2 : 1;
-    this.gate = opts.gate ?? true;
+    this.betaMax = checkBoolean(fn, 'negativeEigenvalues', opts.negativeEigenvalues ?? true) ? 2 : 1;
+    this.gate = checkBoolean(fn, 'gate', opts.gate ?? true);
     const { D, dk, dv, nh } = this;
-    const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
+    checkAlloc(fn, 'Wv', nh * Math.max(dk, dv), D);
+    const r = checkRng(fn, 'seed', opts.seed ?? 0);
     const sizes = paramSizes(D, dk, dv, nh);
     const p = {} as Record<Name, Float64Array>;
     for (const k of NAMES) p[k] = new Float64Array(sizes[k]);

@@ -1,5 +1,6 @@
+import { checkBoolean as gpuCheckBoolean, checkOptions as gpuCheckOptions } from '@x/gpu/checks';
 import { DomainError, ShapeError } from '@x/gpu';
-import { checkInt } from './complex';
+import { checkInt, checkStruct } from './complex';
 
 /**
  * Inputs of a (gated) DeltaProduct recurrence over T tokens with n_h Householder sub-steps per
@@ -27,6 +28,7 @@ export interface DeltaProductInputs {
 
 /** Validates shapes and finiteness of {@link DeltaProductInputs}. */
 export function checkDeltaInputs(fn: string, x: DeltaProductInputs): void {
+  checkStruct(fn, 'x', x);
   checkInt(fn, 'T', x.T, 0);
   checkInt(fn, 'nh', x.nh, 1);
   checkInt(fn, 'dk', x.dk, 1);
@@ -68,6 +70,8 @@ export interface DeltaProductOutput {
 export function deltaProductRecurrence(x: DeltaProductInputs, opts: { keepStates?: boolean } = {}): DeltaProductOutput {
   const fn = 'deltaProductRecurrence';
   checkDeltaInputs(fn, x);
+  gpuCheckOptions(fn, opts, ['keepStates']);
+  gpuCheckBoolean(fn, 'keepStates', opts.keepStates ?? false);
   const { T, nh, dk, dv, q, k, v, beta, g } = x;
   const H = x.h0 ? Float64Array.from(x.h0) : new Float64Array(dk * dv);
   const o = new Float64Array(T * dv);
@@ -246,6 +250,7 @@ function subStep(H: Float64Array, k: Float64Array, v: Float64Array, b: number, s
 export function deltaProductChunked(x: DeltaProductInputs, opts: { chunk?: number } = {}): { o: Float64Array; state: Float64Array } {
   const fn = 'deltaProductChunked';
   checkDeltaInputs(fn, x);
+  gpuCheckOptions(fn, opts, ['chunk']);
   const C = checkInt(fn, 'chunk', opts.chunk ?? 16, 1);
   const { T, nh, dk, dv, q, k, v, beta, g } = x;
   const n = T * nh;

@@ -1,5 +1,6 @@
 import { assertMatrix, type Matrix, ShapeError } from '@x/gpu';
-import { checkInt, checkPositive, checkRealArray } from './complex';
+import { checkOptions } from '@x/gpu/checks';
+import { checkInt, checkPositive, checkRealArray, checkStruct } from './complex';
 import { checkDisc } from './discretize';
 import { expm } from './expm';
 import { linalgSolve } from './linalg-adapter';
@@ -72,7 +73,9 @@ export function denseSsmKernel(
   opts: { disc?: 'zoh' | 'bilinear' } = {},
 ): Float64Array {
   const fn = 'denseSsmKernel';
+  checkStruct(fn, 'params', params);
   checkInt(fn, 'L', L, 1);
+  checkOptions(fn, opts, ['disc']);
   const { dA, dB } = denseDiscretize(params.A, params.B, params.dt, opts.disc ?? 'zoh');
   const N = dA.rows;
   const c = checkRealArray(fn, 'C', params.C, N);

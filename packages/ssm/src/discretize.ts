@@ -45,9 +45,12 @@ export function s4dDiscretize(
   disc: 'zoh' | 'bilinear' = 'zoh',
 ): { dA: ComplexArray; dB: ComplexArray } {
   const fn = 's4dDiscretize';
+  if (!params || typeof params !== 'object') throw new DomainError(`${fn}: params must be { A, B, dt }`);
   checkComplexArray(fn, 'A', params.A);
   const n = params.A.re.length;
   checkComplexArray(fn, 'B', params.B, n);
+  // C is not used here, but a params object that carries one must carry a consistent one.
+  if ((params as Partial<S4DParams>).C !== undefined) checkComplexArray(fn, 'C', (params as Partial<S4DParams>).C, n);
   checkPositive(fn, 'dt', params.dt);
   checkDisc(fn, disc, false);
   const { A, B, dt } = params;

@@ -1,6 +1,6 @@
 import { DomainError } from '@x/gpu';
 import { ifft } from '@x/linalg';
-import { type ComplexArray, checkComplexArray, checkInt, checkPositive } from './complex';
+import { type ComplexArray, checkComplexArray, checkInt, checkPositive, checkStruct } from './complex';
 import { hippoNormalEig } from './normal-eig';
 
 /**
@@ -29,6 +29,7 @@ export interface DplrParams {
  */
 export function dplrKernel(p: DplrParams, L: number): Float64Array {
   const fn = 'dplrKernel';
+  checkStruct(fn, 'p', p);
   checkComplexArray(fn, 'Lambda', p.Lambda);
   const N = p.Lambda.re.length;
   checkComplexArray(fn, 'P', p.P, N);

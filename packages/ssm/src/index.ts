@@ -5,6 +5,7 @@ export { type S4DInitKind, type S4DInitOptions, s4dInit } from './s4d-init';
 export { type S4DDisc, type S4DParams, s4dDiscretize } from './discretize';
 export {
   type S4DBankParams,
+  type S4DBankOptions,
   type S4DKernelOptions,
   s4dKernel,
   s4dKernelBank,

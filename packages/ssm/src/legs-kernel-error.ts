@@ -1,3 +1,4 @@
+import { checkOptions } from '@x/gpu/checks';
 import { checkInt, checkPositive } from './complex';
 import { denseSsmKernel } from './dense-ssm';
 import { hippoLegS } from './hippo';
@@ -18,6 +19,7 @@ export function legsKernelError(
 ): { error: number; diag: Float64Array; dense: Float64Array } {
   const fn = 'legsKernelError';
   checkInt(fn, 'N', N, 2);
+  checkOptions(fn, opts, ['dt', 'L']);
   const dt = checkPositive(fn, 'dt', opts.dt ?? 0.01);
   const L = checkInt(fn, 'L', opts.L ?? 1000, 1);
   const { A, B } = hippoLegS(N);

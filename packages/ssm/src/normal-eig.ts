@@ -1,4 +1,5 @@
 import { DomainError, type Matrix } from '@x/gpu';
+import { checkAlloc, checkFinite, checkMatrix } from '@x/gpu/checks';
 import type { ComplexArray } from './complex';
 import { checkInt } from './complex';
 import { hippoNplr } from './hippo';
@@ -24,8 +25,11 @@ export interface CMatrix {
  * @returns `{ w: Float64Array (ascending), V: CMatrix (N x N, columns are eigenvectors) }`.
  */
 export function skewEig(S: Matrix): { w: Float64Array; V: CMatrix } {
+  checkMatrix('skewEig', 'S', S);
+  checkFinite('skewEig', 'S', S);
   const N = S.rows;
   if (S.cols !== N) throw new DomainError(`skewEig: S must be square, got ${S.rows}x${S.cols}`);
+  checkAlloc('skewEig', 'the eigenvectors', N, N);
   // Column j of the result: eigenvalue w[j], eigenvector x + i y read through getX/getY.
   let w: Float64Array;
   let getX: (i: number, j: number) => number;

@@ -1,5 +1,5 @@
 import { DomainError, type Matrix, rng as makeRng } from '@x/gpu';
-import { checkAborted, checkAlloc, checkNonNegative, checkOptions, checkSeed, checkSteps } from '@x/gpu/checks';
+import { checkAborted, checkAlloc, checkFinite, checkPositive, checkMatrix, checkNonNegative, checkOptions, checkSeed, checkSteps } from '@x/gpu/checks';
 import { Adam } from '@x/nn';
 import { checkInt } from './complex';
 import { hippoLegS } from './hippo';
@@ -44,6 +44,8 @@ function eigWithInverse(fn: string, A: Float64Array, N: number) {
  */
 export function eigConditionLoss(A: Matrix): { loss: number; grad: Float64Array } {
   const fn = 'eigConditionLoss';
+  checkMatrix(fn, 'A', A);
+  checkFinite(fn, 'A', A);
   const N = A.rows;
   if (A.cols !== N) throw new DomainError(`${fn}: A must be square`);
   const { lr, li, Vr, Vi, Wr, Wi } = eigWithInverse(fn, Float64Array.from(A.data), N);
@@ -167,10 +169,9 @@ export async function ptdOptimize(N: number, opts: PtdOptimizeOptions = {}): Pro
   const steps = checkSteps(fn, 'steps', opts.steps ?? 300);
   const r = makeRng(checkSeed(fn, 'seed', opts.seed ?? 0));
   const E = new Float64Array(N * N);
-  const s0 = opts.init ?? 0.1;
+  const s0 = checkNonNegative(fn, 'init', opts.init ?? 0.1);
   for (let i = 0; i < N * N; i++) E[i] = r.uniform() * s0;
-  const fixed = opts.norm;
-  if (fixed !== undefined && !(fixed > 0)) throw new DomainError(`${fn}: norm must be > 0`);
+  const fixed = opts.norm === undefined ? undefined : checkPositive(fn, 'norm', opts.norm);
   const project = () => {
     if (fixed === undefined) return;
     const f = fixed / spectralNorm({ rows: N, cols: N, data: E });

@@ -1,6 +1,6 @@
-import { DomainError, type Matrix, type Rng, rng as makeRng } from '@x/gpu';
-import { checkMatrix } from '@x/gpu/checks';
-import { type ComplexArray, checkInt } from './complex';
+import { DomainError, type Matrix, type Rng } from '@x/gpu';
+import { checkAlloc, checkFinite, checkMatrix, checkNonNegative, checkOptions, checkRng, checkShape } from '@x/gpu/checks';
+import { type ComplexArray, checkComplexArray, checkInt, checkRealArray, checkSplitMatrix, checkStruct } from './complex';
 import { hippoLegS } from './hippo';
 import { linalgEig, linalgSolve } from './linalg-adapter';
 import type { CMatrix } from './normal-eig';
@@ -132,15 +132,18 @@ function complexInverse(X: CMatrix): CMatrix {
 export function ptdInit(N: number, opts: PtdOptions = {}): PtdResult {
   const fn = 'ptdInit';
   checkInt(fn, 'N', N, 1);
+  checkAlloc(fn, 'E', N, N);
+  checkOptions(fn, opts, ['eps', 'seed', 'E']);
   const eps = opts.eps ?? 0.1;
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new DomainError(`${fn}: eps must be a finite number >= 0, got ${String(eps)}`);
   const { A, B } = hippoLegS(N);
   let E: Float64Array;
   if (opts.E) {
-    if (opts.E.rows !== N || opts.E.cols !== N) throw new DomainError(`${fn}: E must be ${N}x${N}`);
+    checkShape(fn, 'E', opts.E, N, N);
+    checkFinite(fn, 'E', opts.E);
     E = Float64Array.from(opts.E.data);
   } else {
-    const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
+    const r = checkRng(fn, 'seed', opts.seed ?? 0);
     E = new Float64Array(N * N);
     for (let i = 0; i < N * N; i++) E[i] = r.normal();
   }
@@ -182,8 +185,18 @@ export function ptdInit(N: number, opts: PtdOptions = {}): PtdResult {
 
 /** C̃ = C Ṽ for a real output vector C (N). */
 export function ptdOutput(p: PtdResult, C: ArrayLike<number>): ComplexArray {
-  const N = p.V.re.rows;
-  if (C.length !== N) throw new DomainError(`ptdOutput: C has length ${C.length}, expected ${N}`);
+  const fn = 'ptdOutput';
+  checkStruct(fn, 'p', p);
+  checkComplexArray(fn, 'p.Lambda', p.Lambda);
+  const N = p.Lambda.re.length;
+  checkSplitMatrix(fn, 'p.V', p.V, N, N);
+  checkSplitMatrix(fn, 'p.Vinv', p.Vinv, N, N);
+  checkComplexArray(fn, 'p.B', p.B, N);
+  checkShape(fn, 'p.E', p.E, N, N);
+  checkFinite(fn, 'p.E', p.E);
+  checkNonNegative(fn, 'p.normE', p.normE);
+  checkNonNegative(fn, 'p.kappa', p.kappa);
+  checkRealArray(fn, 'C', C, N);
   const out = { re: new Float64Array(N), im: new Float64Array(N) };
   for (let j = 0; j < N; j++) {
     let sr = 0;

@@ -1,3 +1,4 @@
+import { checkNumber, checkOptions } from '@x/gpu/checks';
 import { complexZeros } from '@x/linalg';
 import { type ComplexArray, checkComplexArray, checkRealArray } from './complex';
 import { checkDisc, checkS4DParams, type S4DParams, s4dDiscretize } from './discretize';
@@ -27,9 +28,9 @@ export function s4dRecurrence(
   const fn = 's4dRecurrence';
   const n = checkS4DParams(fn, params);
   const uu = checkRealArray(fn, 'u', u);
+  checkOptions(fn, opts, ['disc', 'D', 'state']);
   const disc = checkDisc(fn, opts.disc ?? 'zoh', false) as 'zoh' | 'bilinear';
-  const D = opts.D ?? 0;
-  if (!Number.isFinite(D)) checkRealArray(fn, 'D', [D]);
+  const D = checkNumber(fn, 'D', opts.D ?? 0);
   const x = complexZeros(n);
   if (opts.state !== undefined) {
     checkComplexArray(fn, 'state', opts.state, n);

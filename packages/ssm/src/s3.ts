@@ -1,5 +1,5 @@
 import { DomainError, type Rng } from '@x/gpu';
-import { checkRng, checkSize } from '@x/gpu/checks';
+import { checkInt, checkNumber, checkOptions, checkRng, checkSize, describe } from '@x/gpu/checks';
 import { deltaProductRecurrence } from './deltaproduct';
 
 /** The six permutations of {0, 1, 2}: S3 in a fixed order (identity first). perm[i] = image of i. */
@@ -14,6 +14,8 @@ export const S3_ELEMENTS: readonly (readonly [number, number, number])[] = [
 
 /** Index of (a ∘ b): first b, then a (x -> a[b[x]]). */
 export function s3Compose(a: number, b: number): number {
+  checkInt('s3Compose', 'a', a, 0, S3_ELEMENTS.length - 1);
+  checkInt('s3Compose', 'b', b, 0, S3_ELEMENTS.length - 1);
   const pa = S3_ELEMENTS[a]!;
   const pb = S3_ELEMENTS[b]!;
   const c = [pa[pb[0]]!, pa[pb[1]]!, pa[pb[2]]!];
@@ -47,8 +49,8 @@ export function s3WordProblem(T: number, r: Rng): { tokens: Int32Array; labels: 
  * permutation of m items is a product of <= m - 1 transpositions, i.e. Householder reflections).
  */
 export function s3Householder(g: number): { k: Float64Array; beta: Float64Array } {
-  const p = S3_ELEMENTS[g];
-  if (!p) throw new DomainError(`s3Householder: unknown element ${g}`);
+  checkInt('s3Householder', 'g', g, 0, S3_ELEMENTS.length - 1);
+  const p = S3_ELEMENTS[g]!;
   const k = new Float64Array(6);
   const beta = new Float64Array(2);
   const refl = (slot: number, a: number, b: number) => {
@@ -100,8 +102,11 @@ export function s3Householder(g: number): { k: Float64Array; beta: Float64Array 
  * range), and the state is lost as the sequence grows.
  */
 export function s3TrackDeltaProduct(tokens: Int32Array, options: { beta?: number } = {}): Int32Array {
-  const reflectionBeta = options.beta ?? 2;
-  if (!Number.isFinite(reflectionBeta)) throw new DomainError(`s3TrackDeltaProduct: beta must be finite, got ${reflectionBeta}`);
+  const fn = 's3TrackDeltaProduct';
+  if (!(tokens instanceof Int32Array)) throw new DomainError(`${fn}: tokens must be an Int32Array, got ${describe(tokens)}`);
+  for (let t = 0; t < tokens.length; t++) checkInt(fn, `tokens[${t}]`, tokens[t], 0, S3_ELEMENTS.length - 1);
+  checkOptions(fn, options, ['beta']);
+  const reflectionBeta = checkNumber(fn, 'beta', options.beta ?? 2);
   const T = tokens.length;
   const nh = 2;
   const k = new Float64Array(T * nh * 3);

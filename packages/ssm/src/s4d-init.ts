@@ -1,3 +1,4 @@
+import { checkNonNegative, checkNumber, checkOptions, describe } from '@x/gpu/checks';
 import { complexZeros } from '@x/linalg';
 import { DomainError } from '@x/gpu';
 import { type ComplexArray, checkInt } from './complex';
@@ -35,6 +36,10 @@ export interface S4DInitOptions {
  */
 export function s4dInit(N: number, opts: S4DInitOptions): { A: ComplexArray; B: ComplexArray } {
   checkInt('s4dInit', 'N', N, 2);
+  if (opts === null || typeof opts !== 'object') throw new DomainError(`s4dInit: options { kind } are required, got ${describe(opts)}`);
+  checkOptions('s4dInit', opts, ['kind', 'bScale', 'bClip']);
+  if (opts.bScale !== undefined) checkNumber('s4dInit', 'bScale', opts.bScale);
+  if (opts.bClip !== undefined) checkNonNegative('s4dInit', 'bClip', opts.bClip);
   if (N % 2 !== 0) throw new DomainError(`s4dInit: N must be even (N/2 conjugate pairs), got ${N}`);
   const h = N / 2;
   const A = complexZeros(h);

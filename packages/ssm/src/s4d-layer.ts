@@ -1,6 +1,7 @@
-import { assertMatrix, DomainError, type EncodedArray, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
+import { assertMatrix, DomainError, type EncodedArray, type Matrix, type Rng, ShapeError } from '@x/gpu';
+import { checkAlloc, checkOptions, checkRng, describe } from '@x/gpu/checks';
 import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
-import { checkInt } from './complex';
+import { checkDtRange, checkInt } from './complex';
 import { fftConv } from './fft-conv';
 import { type S4DInitKind, s4dInit } from './s4d-init';
 import { s4dKernel } from './vandermonde';
@@ -52,15 +53,16 @@ export class S4DLayer implements Module {
 
   constructor(opts: S4DLayerOptions) {
     const fn = 'S4DLayer';
+    if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { channels } are required, got ${describe(opts)}`);
+    checkOptions(fn, opts, ['channels', 'stateSize', 'init', 'dtMin', 'dtMax', 'seed']);
     this.H = checkInt(fn, 'channels', opts.channels, 1);
     const N = checkInt(fn, 'stateSize', opts.stateSize ?? 64, 2);
     if (N % 2) throw new DomainError(`${fn}: stateSize must be even, got ${N}`);
     this.N2 = N / 2;
     const { H, N2 } = this;
-    const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
-    const dtMin = opts.dtMin ?? 1e-3;
-    const dtMax = opts.dtMax ?? 1e-1;
-    if (!(dtMin > 0 && dtMax >= dtMin)) throw new DomainError(`${fn}: need 0 < dtMin <= dtMax`);
+    checkAlloc(fn, 'the parameters', H, N2);
+    const r = checkRng(fn, 'seed', opts.seed ?? 0);
+    const [dtMin, dtMax] = checkDtRange(fn, opts.dtMin ?? 1e-3, opts.dtMax ?? 1e-1);
     const init = s4dInit(N, { kind: opts.init ?? 'lin' });
     const p = {} as Record<ParamName, Float64Array>;
     const sizes: Record<ParamName, number> = { logDt: H, logAReal: H * N2, AImag: H * N2, BRe: H * N2, BIm: H * N2, CRe: H * N2, CIm: H * N2, D: H };

@@ -1,5 +1,6 @@
-import { DomainError, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
-import { type ComplexArray, checkInt } from './complex';
+import { DomainError, type Matrix, type Rng } from '@x/gpu';
+import { checkAlloc, checkBoolean, checkFinite, checkNonNegative, checkOneOf, checkOptions, checkRng, checkShape, describe } from '@x/gpu/checks';
+import { type ComplexArray, checkComplexArray, checkDtRange, checkInt, checkRealArray, checkSplitMatrix, checkStruct } from './complex';
 import { hippoNormalEig } from './normal-eig';
 import { ptdInit } from './ptd';
 import { parallelScan, sequentialScan } from './scan';
@@ -59,18 +60,19 @@ export function s5Init(P: number, H: number, opts: S5InitOptions = {}): S5Params
   const fn = 's5Init';
   checkInt(fn, 'P', P, 1);
   checkInt(fn, 'H', H, 1);
+  checkStruct(fn, 'options', opts);
   const J = checkInt(fn, 'blocks', opts.blocks ?? 1, 1);
-  const kind = opts.init ?? 'hippo-n';
-  if (kind !== 'hippo-n' && kind !== 'ptd') throw new DomainError(`${fn}: unknown init "${String(kind)}"`);
-  const conjSym = opts.conjSym ?? kind === 'hippo-n';
+  checkOptions(fn, opts, ['init', 'eps', 'blocks', 'conjSym', 'seed', 'dtMin', 'dtMax']);
+  if (opts.eps !== undefined) checkNonNegative(fn, 'eps', opts.eps);
+  const kind = checkOneOf(fn, 'init', opts.init ?? 'hippo-n', ['hippo-n', 'ptd'] as const);
+  const conjSym = checkBoolean(fn, 'conjSym', opts.conjSym ?? kind === 'hippo-n');
+  checkAlloc(fn, 'B', P, H);
   if (kind === 'ptd' && conjSym) throw new DomainError(`${fn}: init 'ptd' keeps all P states; use conjSym: false`);
   if (P % J !== 0) throw new DomainError(`${fn}: P = ${P} is not divisible by blocks = ${J}`);
   const bs = P / J;
   if (conjSym && bs % 2 !== 0) throw new DomainError(`${fn}: block size P/J = ${bs} must be even with conjSym`);
-  const r = typeof opts.seed === 'object' ? opts.seed : makeRng(opts.seed ?? 0);
-  const dtMin = opts.dtMin ?? 1e-3;
-  const dtMax = opts.dtMax ?? 1e-1;
-  if (!(dtMin > 0 && dtMax >= dtMin)) throw new DomainError(`${fn}: need 0 < dtMin <= dtMax`);
+  const r = checkRng(fn, 'seed', opts.seed ?? 0);
+  const [dtMin, dtMax] = checkDtRange(fn, opts.dtMin ?? 1e-3, opts.dtMax ?? 1e-1);
   // Eigenvalues, eigenvectors V and the rows of V⁻¹ used for B̃ (V* for the unitary HiPPO-N V).
   let lambda: ComplexArray;
   let V: { re: Matrix; im: Matrix };
@@ -157,6 +159,29 @@ export function s5Init(P: number, H: number, opts: S5InitOptions = {}): S5Params
  * Λ̄ = exp(Λ Δ), B̄ = Λ⁻¹ (Λ̄ - 1) B̃ (bilinear: Λ̄ = (1 + ΔΛ/2)/(1 - ΔΛ/2), B̄ = Δ/(1 - ΔΛ/2) B̃).
  */
 export function s5Discretize(p: S5Params, disc: 'zoh' | 'bilinear' = 'zoh'): { Lbar: ComplexArray; Bbar: SplitMatrix } {
+  checkS5Params('s5Discretize', p);
+  checkOneOf('s5Discretize', 'disc', disc, ['zoh', 'bilinear'] as const);
+  return discretize(p, disc);
+}
+
+/**
+ * Throws unless `p` is a well-formed {@link S5Params}: Lambda (Pk), B̃ (Pk x H), C̃ (H x Pk),
+ * D (H) and logDt (Pk) with finite entries, and a boolean conjSym.
+ */
+function checkS5Params(fn: string, p: S5Params): void {
+  if (p === null || typeof p !== 'object') throw new DomainError(`${fn}: p must be S5Params, got ${describe(p)}`);
+  checkComplexArray(fn, 'p.Lambda', p.Lambda);
+  const Pk = p.Lambda.re.length;
+  const B = checkSplitMatrix(fn, 'p.B', p.B, Pk);
+  const H = B.re.cols;
+  checkSplitMatrix(fn, 'p.C', p.C, H, Pk);
+  checkRealArray(fn, 'p.D', p.D, H);
+  checkRealArray(fn, 'p.logDt', p.logDt, Pk);
+  checkBoolean(fn, 'p.conjSym', p.conjSym);
+}
+
+/** {@link s5Discretize} on checked parameters. */
+function discretize(p: S5Params, disc: 'zoh' | 'bilinear'): { Lbar: ComplexArray; Bbar: SplitMatrix } {
   const Pk = p.Lambda.re.length;
   const H = p.B.re.cols;
   const Lbar = { re: new Float64Array(Pk), im: new Float64Array(Pk) };
@@ -213,11 +238,17 @@ export function s5Apply(
   u: Matrix,
   opts: { scan?: 'parallel' | 'sequential'; disc?: 'zoh' | 'bilinear' } = {},
 ): Matrix<Float64Array> {
+  const fn = 's5Apply';
+  checkS5Params(fn, p);
   const H = p.B.re.cols;
-  if (u.cols !== H) throw new ShapeError(`s5Apply: u is ${u.rows}x${u.cols}, expected T x ${H}`);
+  checkShape(fn, 'u', u, undefined, H);
+  checkFinite(fn, 'u', u);
+  checkOptions(fn, opts, ['scan', 'disc']);
+  const scan = checkOneOf(fn, 'scan', opts.scan ?? 'parallel', ['parallel', 'sequential'] as const);
   const T = u.rows;
   const Pk = p.Lambda.re.length;
-  const { Lbar, Bbar } = s5Discretize(p, opts.disc ?? 'zoh');
+  checkAlloc(fn, 'the scan elements', T, Pk);
+  const { Lbar, Bbar } = discretize(p, checkOneOf(fn, 'disc', opts.disc ?? 'zoh', ['zoh', 'bilinear'] as const));
   const aRe = new Float64Array(T * Pk);
   const aIm = new Float64Array(T * Pk);
   const bRe = new Float64Array(T * Pk);
@@ -238,7 +269,7 @@ export function s5Apply(
     }
   }
   const elems = { T, P: Pk, aRe, aIm, bRe, bIm };
-  const x = (opts.scan ?? 'parallel') === 'parallel' ? parallelScan(elems) : sequentialScan(elems);
+  const x = scan === 'parallel' ? parallelScan(elems) : sequentialScan(elems);
   const y = new Float64Array(T * H);
   const f = p.conjSym ? 2 : 1;
   for (let t = 0; t < T; t++) {

@@ -1,3 +1,5 @@
+import { checkSize } from '@x/gpu/checks';
+import { checkStruct } from './complex';
 import { ShapeError } from '@x/gpu';
 
 /**
@@ -14,6 +16,9 @@ export interface ScanElems {
 }
 
 function check(fn: string, e: ScanElems): void {
+  checkStruct(fn, 'e', e);
+  checkSize(fn, 'T', e.T);
+  checkSize(fn, 'P', e.P);
   const n = e.T * e.P;
   if (!(e.T >= 0 && e.P >= 0) || [e.aRe, e.aIm, e.bRe, e.bIm].some((x) => !(x instanceof Float64Array) || x.length !== n)) {
     throw new ShapeError(`${fn}: aRe, aIm, bRe, bIm must be Float64Arrays of length T * P = ${n}`);

@@ -1,6 +1,6 @@
 import { assertMatrix, DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
-import { checkInt as checkIntIn, MAX_ELEMENTS } from '@x/gpu/checks';
-import { checkInt } from './complex';
+import { checkInt as checkIntIn, checkOptions, MAX_ELEMENTS } from '@x/gpu/checks';
+import { checkInt, checkStruct } from './complex';
 
 function checkQKV(fn: string, mats: Record<string, Matrix>): [number, number] {
   let n = -1;
@@ -37,6 +37,7 @@ export interface TensorAttentionInputs {
  */
 export function tensorAttention(x: TensorAttentionInputs): Matrix<Float64Array> {
   const fn = 'tensorAttention';
+  checkStruct(fn, 'x', x);
   const [n, d] = checkQKV(fn, { Q: x.Q, K1: x.K1, K2: x.K2, V1: x.V1, V2: x.V2 });
   const out = new Float64Array(n * d);
   const qk = new Float64Array(d);
@@ -119,7 +120,9 @@ export function monomialExponents(d: number, g: number): Int32Array[] {
  */
 export function tensorAttentionPoly(x: TensorAttentionInputs, opts: { degree?: number } = {}): { out: Matrix<Float64Array>; r: number } {
   const fn = 'tensorAttentionPoly';
+  checkStruct(fn, 'x', x);
   const [n, d] = checkQKV(fn, { Q: x.Q, K1: x.K1, K2: x.K2, V1: x.V1, V2: x.V2 });
+  checkOptions(fn, opts, ['degree']);
   const g = checkInt(fn, 'degree', opts.degree ?? 8, 0);
   const alphas = monomialExponents(d, g);
   const r = alphas.length;

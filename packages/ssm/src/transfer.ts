@@ -1,5 +1,6 @@
 import { assertMatrix, type Matrix, ShapeError } from '@x/gpu';
-import { type ComplexArray, checkComplexArray, checkRealArray } from './complex';
+import { checkBoolean, checkOptions } from '@x/gpu/checks';
+import { type ComplexArray, checkComplexArray, checkRealArray, checkStruct } from './complex';
 import { linalgSolve } from './linalg-adapter';
 
 /**
@@ -59,6 +60,9 @@ export function transferDiag(
   opts: { conjPairs?: boolean } = {},
 ): ComplexArray {
   const fn = 'transferDiag';
+  checkStruct(fn, 'modes', modes);
+  checkOptions(fn, opts, ['conjPairs']);
+  checkBoolean(fn, 'conjPairs', opts.conjPairs ?? false);
   checkComplexArray(fn, 'A', modes.A);
   const n = modes.A.re.length;
   checkComplexArray(fn, 'B', modes.B, n);

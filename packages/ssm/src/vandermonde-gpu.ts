@@ -1,7 +1,7 @@
 import type { Device, KernelLaunch, Matrix } from '@x/gpu';
+import { checkAlloc } from '@x/gpu/checks';
 import { checkInt } from './complex';
-import { checkDisc } from './discretize';
-import { accumulateVandermonde, bankChannel, checkBank, type S4DBankParams, type S4DKernelOptions, s4dVandermondeForm } from './vandermonde';
+import { accumulateVandermonde, bankChannel, checkBank, checkBankOptions, type S4DBankOptions, type S4DBankParams, s4dVandermondeForm } from './vandermonde';
 
 /** A custom gpu.js kernel launch: @x/gpu's type, re-exported for hosts written against this package. */
 export type { KernelLaunch };
@@ -49,9 +49,11 @@ function mod2pi(x: number): number {
 }
 
 /** The six H x N2 float64 input matrices of {@link VANDERMONDE_GPU_SOURCE}. */
-export function vandermondeGpuInputs(params: S4DBankParams, L: number, opts: S4DKernelOptions = {}): Matrix[] {
-  const [H, n2] = checkBank('vandermondeGpuInputs', params);
-  const disc = checkDisc('vandermondeGpuInputs', opts.disc ?? 'zoh', true);
+export function vandermondeGpuInputs(params: S4DBankParams, L: number, opts: S4DBankOptions = {}): Matrix[] {
+  const fn = 'vandermondeGpuInputs';
+  const disc = checkBankOptions(fn, opts);
+  const [H, n2] = checkBank(fn, params, opts.channels);
+  checkInt(fn, 'L', L, 1);
   const mats = Array.from({ length: 6 }, () => new Float64Array(H * n2));
   const [cr, ci, gr, gs, t1, t64] = mats as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   for (let h = 0; h < H; h++) {
@@ -97,12 +99,13 @@ export async function s4dKernelBankDevice(
   device: Device,
   params: S4DBankParams,
   L: number,
-  opts: S4DKernelOptions & { host?: KernelHost } = {},
+  opts: S4DBankOptions & { host?: KernelHost } = {},
 ): Promise<DeviceKernelResult> {
   const fn = 's4dKernelBankDevice';
-  const [H, n2] = checkBank(fn, params);
+  const disc = checkBankOptions(fn, opts, ['host']);
+  const [H, n2] = checkBank(fn, params, opts.channels);
   checkInt(fn, 'L', L, 1);
-  const disc = checkDisc(fn, opts.disc ?? 'zoh', true);
+  checkAlloc(fn, 'the kernels', H, L);
   const host = device.info.backend === 'gpujs' || opts.host ? hostOf(device, opts.host) : null;
   if (!host) {
     const out = new Float64Array(H * L);

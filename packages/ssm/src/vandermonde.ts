@@ -1,4 +1,5 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkAlloc, checkOptions } from '@x/gpu/checks';
 import { type ComplexArray, checkComplexArray, checkInt, checkPositive } from './complex';
 import { checkDisc, checkS4DParams, type S4DDisc, type S4DParams, s4dDiscretize, zohFactor } from './discretize';
 
@@ -6,6 +7,23 @@ import { checkDisc, checkS4DParams, type S4DDisc, type S4DParams, s4dDiscretize,
 export interface S4DKernelOptions {
   /** Discretization (default 'zoh'). */
   disc?: S4DDisc;
+}
+
+/** Options of {@link s4dKernelBank}, {@link s4dKernelBankDevice} and {@link vandermondeGpuInputs}. */
+export interface S4DBankOptions extends S4DKernelOptions {
+  /**
+   * Number of channels H the bank is meant to have. Without it H is dt's length, so a dt that
+   * is short by a divisor of the mode count reads as fewer channels with more modes each; with
+   * it, dt must have exactly H entries and A, B, C a multiple of H (ShapeError otherwise).
+   */
+  channels?: number;
+}
+
+/** Checks the options of a bank function (keys, disc, channels); returns the disc. */
+export function checkBankOptions(fn: string, opts: S4DBankOptions, extra: readonly string[] = []): S4DDisc {
+  checkOptions(fn, opts, ['disc', 'channels', ...extra]);
+  if (opts.channels !== undefined) checkInt(fn, 'channels', opts.channels, 1);
+  return checkDisc(fn, opts.disc ?? 'zoh', true);
 }
 
 /**
@@ -142,6 +160,7 @@ export function s4dKernel(params: S4DParams, L: number, opts: S4DKernelOptions =
   const fn = 's4dKernel';
   checkS4DParams(fn, params);
   checkInt(fn, 'L', L, 1);
+  checkOptions(fn, opts, ['disc']);
   const disc = checkDisc(fn, opts.disc ?? 'zoh', true);
   const out = new Float64Array(L);
   accumulateVandermonde(s4dVandermondeForm(params, L, disc), L, out, 0);
@@ -161,11 +180,12 @@ export interface S4DBankParams {
 }
 
 /** Validates a bank; returns [H, N2]. */
-export function checkBank(fn: string, p: S4DBankParams): [number, number] {
+export function checkBank(fn: string, p: S4DBankParams, channels?: number): [number, number] {
   if (!p || typeof p !== 'object' || !(p.dt instanceof Float64Array)) {
     throw new ShapeError(`${fn}: params must be { A, B, C: ComplexArray (H*N2), dt: Float64Array (H) }`);
   }
   const H = p.dt.length;
+  if (channels !== undefined && H !== channels) throw new ShapeError(`${fn}: dt has ${H} entries for ${channels} channels`);
   checkComplexArray(fn, 'A', p.A);
   const total = p.A.re.length;
   if (H === 0 || total % H !== 0) throw new ShapeError(`${fn}: A has ${total} modes, not a multiple of H = ${H}`);
@@ -184,11 +204,12 @@ export function bankChannel(p: S4DBankParams, h: number, n2: number): S4DParams 
 /**
  * Kernels of H channels, an H x L matrix (row h = {@link s4dKernel} of channel h). O(H N L).
  */
-export function s4dKernelBank(params: S4DBankParams, L: number, opts: S4DKernelOptions = {}): Matrix<Float64Array> {
+export function s4dKernelBank(params: S4DBankParams, L: number, opts: S4DBankOptions = {}): Matrix<Float64Array> {
   const fn = 's4dKernelBank';
-  const [H, n2] = checkBank(fn, params);
+  const disc = checkBankOptions(fn, opts);
+  const [H, n2] = checkBank(fn, params, opts.channels);
   checkInt(fn, 'L', L, 1);
-  const disc = checkDisc(fn, opts.disc ?? 'zoh', true);
+  checkAlloc(fn, 'the kernels', H, L);
   const out = new Float64Array(H * L);
   for (let h = 0; h < H; h++) {
     accumulateVandermonde(s4dVandermondeForm(bankChannel(params, h, n2), L, disc), L, out, h * L);

@@ -1,7 +1,7 @@
 import { DomainError, type EncodedArray, type Rng, rng as makeRng } from '@x/gpu';
-import { checkAborted, checkAlloc, checkOptions, checkSize, checkSteps, describe } from '@x/gpu/checks';
+import { checkAborted, checkAlloc, checkOptions, checkSeed, checkSize, checkSteps, describe } from '@x/gpu/checks';
 import { Adam, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
-import { checkInt } from './complex';
+import { checkInt, checkStruct } from './complex';
 import { deltaProductBackward, deltaProductRecurrence } from './deltaproduct';
 import { s3WordProblem } from './s3';
 import { yieldToEventLoop } from './yield';
@@ -53,13 +53,15 @@ export class DeltaProductClassifier {
 
   constructor(opts: DeltaProductClassifierOptions) {
     const fn = 'DeltaProductClassifier';
+    checkStruct(fn, 'options', opts);
+    checkOptions(fn, opts, ['nh', 'betaMax', 'd', 'vocab', 'seed']);
     this.nh = checkInt(fn, 'nh', opts.nh, 1);
     this.d = checkInt(fn, 'd', opts.d, 1);
     this.vocab = checkInt(fn, 'vocab', opts.vocab ?? 6, 2);
     if (opts.betaMax !== 1 && opts.betaMax !== 2) throw new DomainError(`${fn}: betaMax must be 1 or 2`);
     this.betaMax = opts.betaMax;
     const { nh, d, vocab: V } = this;
-    const r = makeRng(opts.seed ?? 0);
+    const r = makeRng(checkSeed(fn, 'seed', opts.seed ?? 0));
     const nrm = (n: number, s: number) => {
       const a = new Float64Array(n);
       for (let i = 0; i < n; i++) a[i] = s * r.normal();
@@ -117,6 +119,7 @@ export class DeltaProductClassifier {
 
   /** Class logits, T x vocab. */
   logits(tokens: Int32Array): Float64Array {
+    if (!(tokens instanceof Int32Array)) throw new DomainError(`DeltaProductClassifier: tokens must be an Int32Array, got ${describe(tokens)}`);
     const inp = this.inputs(tokens);
     const { o } = deltaProductRecurrence(inp);
     return this.readout(o, tokens.length);

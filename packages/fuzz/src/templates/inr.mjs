@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { keep, M, P, real, signal, spd, V } from '../dsl.mjs';
+import { data, keep, M, P, real, signal, spd, V } from '../dsl.mjs';
 
 // Templates for @x/inr. Layers refuse non-finite inputs (nan: 'reject').
 export default (mod) => {
@@ -9,12 +9,15 @@ export default (mod) => {
   const net = () => mod.geluMlp(4, 1);
   const siren = () => mod.sirenModel(mod.sirenInit([1, 4, 1], { seed: 1 }));
   const coefs = () => mod.rationalInit('gelu');
+  // A generator is a struct of methods, not an options bag: an extra key on it is legal, and
+  // its methods are mutated as data (not a function, null).
+  const gen = () => data(rng(1));
   return {
     bandSignal: () => [16, real(0.1), real(0.3), 1],
-    checkRationalCoefficients: () => [keep('f'), coefs()],
+    checkRationalCoefficients: () => [keep('f'), data(coefs())],
     checkRationalForm: () => [keep('f'), 'B'],
     checkSmBase: () => [keep('f'), 'gaussian'],
-    circlePoints: () => [8, real(1), rng(1)],
+    circlePoints: () => [8, real(1), gen()],
     fitGp: () => [xs(), V(6, 2), theta(), { noise: real(0.1), method: 'adam', maxIter: 2, lr: real(0.01), base: 'gaussian', signal: signal() }],
     fitLearnedBasis: () => [net(), M(6, 1), { steps: 2, lr: real(0.01), probes: 3, sigma: real(0.5), seed: 1, signal: signal() }],
     fitNestedBasis: () => [M(6, 3), 2, { steps: 2, lr: real(0.01), seed: 1, signal: signal() }],
@@ -48,16 +51,17 @@ export default (mod) => {
     rationalGain: () => [coefs(), 'B'],
     rationalInit: () => ['gelu', 'B'],
     rationalSecondMoment: () => [coefs(), 'B'],
-    rbfProbes: () => [M(6, 2), 3, real(0.5), rng(1)],
+    rbfProbes: () => [M(6, 2), 3, real(0.5), gen()],
     sirenInit: () => [[1, 4, 1], { seed: 1 }],
-    sirenModel: () => [mod.sirenInit([1, 4, 1], { seed: 1 }), { deviceThreshold: 1000 }],
+    // The omegas are frequencies (values), not indices: a huge one is legal.
+    sirenModel: { args: () => [mod.sirenInit([1, 4, 1], { seed: 1 }), { deviceThreshold: 1000 }], intList: 'values' },
     smInit: () => [2, real(1)],
     smKernelGradContract: () => [xs(), theta(), V(36), new Float64Array(6), 'gaussian'],
     smKernelMatrix: () => [xs(), V(3), theta(), 'gaussian'],
     smKernelValue: () => [real(0.3), theta(), 'matern52'],
     spectralCentroid: () => [V(16)],
     spectralCentroid2d: () => [V(24), 4, 6, 1],
-    spherePoints: () => [8, rng(1)],
+    spherePoints: () => [8, gen()],
     sphericalHarmonics: () => [mod.spherePoints(6, rng(1)), 2],
     subspaceAngle: () => [M(5, 2, 1), M(5, 2, 2)],
     trainMse: () => [net(), M(6, 1), M(6, 1, 2), { steps: 2, lr: real(0.01), signal: signal(), stopOnNonFinite: true }],

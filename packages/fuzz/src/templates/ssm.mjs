@@ -9,7 +9,8 @@ export default (mod) => {
   const dpIn = () => ({ T: 3, nh: 1, dk: 2, dv: 2, q: V(6), k: V(6, 2), v: V(6, 3), beta: P(3).map((b) => b / 2) });
   const scan = () => ({ T: 4, P: 2, aRe: V(8).map((v) => v / 2), aIm: V(8, 2).map((v) => v / 2), bRe: V(8, 3), bIm: V(8, 4) });
   const att = () => ({ Q: M(3, 2, 1), K1: M(3, 2, 2), K2: M(3, 2, 3), V1: M(3, 2, 4), V2: M(3, 2, 5) });
-  const r = () => rng(1);
+  // A generator is a struct of methods, not an options bag (an extra key on it is legal): data().
+  const r = () => data(rng(1));
   const layer = () => new mod.S4DLayer({ channels: 2, stateSize: 4, seed: 1 });
   return {
     delayTaskBatch: () => [2, 8, 2, r()],

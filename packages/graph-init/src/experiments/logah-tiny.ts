@@ -1,3 +1,4 @@
+import { checkAborted, checkOneOf, checkPositive, checkSeed, checkSteps } from '@x/gpu/checks';
 import { check, type Experiment, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize, type Matrix, rng, throwIfAborted } from '@x/gpu';
 import { AdamW } from '@x/optim';
 import { mlpGraph } from '../logah/arch-graph';
@@ -16,6 +17,12 @@ function widthsOf(depth: number, width: number): number[] {
 
 /** Trains a tiny GHN on random spiral MLPs (depth 2-4, widths 16/32/64) with Adam. */
 export function trainTinyGhn(kind: GhnDecoderKind, steps: number, seed: number, signal?: AbortSignal, lr = 3e-4): { ghn: TinyGhn; losses: number[] } {
+  const fn = 'trainTinyGhn';
+  checkOneOf(fn, 'kind', kind, ['lowrank', 'tile'] as const);
+  checkSteps(fn, 'steps', steps);
+  checkSeed(fn, 'seed', seed);
+  checkAborted(fn, signal);
+  checkPositive(fn, 'lr', lr);
   const ghn = new TinyGhn({ decoder: kind, seed });
   const opt = new AdamW({ lr, weightDecay: 0 });
   const r = rng(seed + 77);
@@ -27,7 +34,7 @@ export function trainTinyGhn(kind: GhnDecoderKind, steps: number, seed: number, 
   let avg = 0;
   const graphs = new Map<string, ReturnType<typeof mlpGraph>>();
   for (let s = 0; s < steps; s++) {
-    if (s % 50 === 0) signal?.throwIfAborted();
+    if (s % 50 === 0) checkAborted(fn, signal);
     const widths = widthsOf(DEPTHS[r.int(DEPTHS.length)]!, TRAIN_WIDTHS[r.int(TRAIN_WIDTHS.length)]!);
     const key = widths.join(',');
     let g = graphs.get(key);

@@ -1,3 +1,4 @@
+import { checkAlloc, checkInt, checkOneOf, checkPositive, checkSeed, checkSize, MAX_DEPTH } from '@x/gpu/checks';
 import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu';
 import { accuracy, Linear, type Module, Sequential, softmaxCrossEntropyLoss } from '@x/nn';
 import { AdamW } from '@x/optim';
@@ -7,6 +8,13 @@ import { ExpMap0, LogMap0 } from '../poincare/maps-layer';
 
 /** A deep Poincaré MLP: Linear lift → exp_0 → `depth` Poincaré FC layers → log_0 → Linear readout. */
 export function deepPoincareMlp(depth: number, width: number, c: number, init: 'identity' | 'gaussian', seed: number): Sequential {
+  const fn = 'deepPoincareMlp';
+  checkInt(fn, 'depth', depth, 0, MAX_DEPTH);
+  checkSize(fn, 'width', width, 1);
+  checkAlloc(fn, 'the Poincaré layers', depth, width, width);
+  checkPositive(fn, 'c', c);
+  checkOneOf(fn, 'init', init, ['identity', 'gaussian'] as const);
+  checkSeed(fn, 'seed', seed);
   const layers: Module[] = [new Linear(2, width, { seed, init: 'xavier-uniform' }), new ExpMap0(c)];
   for (let l = 0; l < depth; l++) layers.push(new PoincareLinear(width, width, { c, init, seed: seed * 100 + l + 1 }));
   layers.push(new LogMap0(c), new Linear(width, 2, { seed: seed + 1, init: 'xavier-uniform' }));

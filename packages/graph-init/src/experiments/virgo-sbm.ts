@@ -1,3 +1,4 @@
+import { checkBoolean } from '@x/gpu/checks';
 import { check, type Experiment, experimentResult, type ExperimentRunOptions, type ExperimentSeries, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu';
 import type { GcnInitScheme } from '../virgo/virgo';
 import { sbmTask, trainGcn } from './sbm-task';
@@ -6,6 +7,7 @@ const SCHEMES: GcnInitScheme[] = ['xavier', 'kaiming', 'virgo'];
 
 /** Configuration of the SBM comparison; `quick` shrinks it for tests and the headless runner. */
 export function virgoSbmConfig(quick: boolean) {
+  checkBoolean('virgoSbmConfig', 'quick', quick);
   return quick
     ? { blocks: 8, size: 50, pIn: 0.1, pOut: 0.01, noise: 1, hidden: 16, steps: 100, lr: 0.005, seeds: 2 }
     : { blocks: 8, size: 100, pIn: 0.05, pOut: 0.005, noise: 1, hidden: 32, steps: 150, lr: 0.003, seeds: 5 };

@@ -1,5 +1,5 @@
 import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
-import { checkAlloc, checkFinite, checkOptions, checkSize, describe } from '@x/gpu/checks';
+import { checkAlloc, checkBoolean, checkFinite, checkOptions, checkSize, describe } from '@x/gpu/checks';
 
 /**
  * Throws unless `a` is a well-formed {@link Csr}: `n` an integer in [0, 2^28], `indptr` an
@@ -70,8 +70,8 @@ export function edgesToCsr(edges: EdgeList, opts: EdgesToCsrOptions = {}): Csr {
   if (edges === null || typeof edges !== 'object') throw new ShapeError(`edgesToCsr: edges must be { n, src, dst }, got ${describe(edges)}`);
   opts = checkOptions('edgesToCsr', opts, ['symmetric', 'weights', 'dropSelfLoops']);
   const { n, src, dst } = edges;
-  const symmetric = opts.symmetric ?? true;
-  const dropSelf = opts.dropSelfLoops ?? true;
+  const symmetric = checkBoolean('edgesToCsr', 'symmetric', opts.symmetric ?? true);
+  const dropSelf = checkBoolean('edgesToCsr', 'dropSelfLoops', opts.dropSelfLoops ?? true);
   checkSize('edgesToCsr', 'n', n);
   if (!(src instanceof Int32Array) || !(dst instanceof Int32Array)) throw new ShapeError('edgesToCsr: src and dst must be Int32Arrays');
   if (src.length !== dst.length) throw new ShapeError(`edgesToCsr: src has ${src.length} entries, dst has ${dst.length}`);

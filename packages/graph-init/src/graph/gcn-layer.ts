@@ -1,6 +1,7 @@
-import { assertMatrix, DomainError, type EncodedArray, encodeArray, type Matrix, matmul, rng, ShapeError, StateReader } from '@x/gpu';
+import { assertMatrix, DomainError, type EncodedArray, encodeArray, type Matrix, matmul, ShapeError, StateReader } from '@x/gpu';
 import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
-import { type Csr, csrTranspose, spmm } from './csr';
+import { checkAlloc, checkBoolean, checkFinite, checkNonNegative, checkOptions, checkRng, checkSize } from '@x/gpu/checks';
+import { type Csr, checkCsr, csrTranspose, spmm } from './csr';
 
 /** A trainable tensor: @x/nn's `Parameter`. */
 export type GraphParameter = Parameter;
@@ -83,9 +84,13 @@ export class GcnLayer implements Module {
   private cachedAX: Matrix<Float64Array> | null = null;
 
   constructor(adjacency: Csr, inFeatures: number, outFeatures: number, opts: GcnLayerOptions = {}) {
-    if (!Number.isInteger(inFeatures) || inFeatures < 1 || !Number.isInteger(outFeatures) || outFeatures < 1) {
-      throw new DomainError(`GcnLayer: feature sizes must be positive integers, got ${inFeatures} -> ${outFeatures}`);
-    }
+    const fn = 'GcnLayer';
+    checkCsr(fn, 'adjacency', adjacency);
+    checkSize(fn, 'inFeatures', inFeatures, 1);
+    checkSize(fn, 'outFeatures', outFeatures, 1);
+    checkAlloc(fn, 'the weight', outFeatures, inFeatures);
+    checkOptions(fn, opts, ['seed', 'variance', 'weight', 'bias']);
+    const bias = checkBoolean(fn, 'bias', opts.bias ?? false);
     this.adjacency = adjacency;
     this.adjT = csrTranspose(adjacency);
     this.inFeatures = inFeatures;
@@ -96,16 +101,16 @@ export class GcnLayer implements Module {
       if (opts.weight.rows !== outFeatures || opts.weight.cols !== inFeatures) {
         throw new ShapeError(`GcnLayer: weight is ${opts.weight.rows}x${opts.weight.cols}, expected ${outFeatures}x${inFeatures}`);
       }
+      checkFinite(fn, 'weight', opts.weight, 'weights must be finite');
       w.set(opts.weight.data);
     } else {
-      const v = opts.variance ?? 1 / inFeatures;
-      if (!(v >= 0) || !Number.isFinite(v)) throw new DomainError(`GcnLayer: variance must be finite and >= 0, got ${v}`);
-      rng(opts.seed ?? 0).fillUniform(w, -Math.sqrt(3 * v), Math.sqrt(3 * v));
+      const v = checkNonNegative(fn, 'variance', opts.variance ?? 1 / inFeatures);
+      checkRng(fn, 'seed', opts.seed ?? 0).fillUniform(w, -Math.sqrt(3 * v), Math.sqrt(3 * v));
     }
     this.weight = { rows: outFeatures, cols: inFeatures, data: w };
     this.gW = new Float64Array(w.length);
-    this.bias = opts.bias ? new Float64Array(outFeatures) : null;
-    this.gB = opts.bias ? new Float64Array(outFeatures) : null;
+    this.bias = bias ? new Float64Array(outFeatures) : null;
+    this.gB = bias ? new Float64Array(outFeatures) : null;
   }
 
   forward(x: Matrix): Matrix<Float64Array> {
@@ -114,12 +119,25 @@ export class GcnLayer implements Module {
       throw new ShapeError(`GcnLayer: x is ${x.rows}x${x.cols}, expected ${this.adjacency.n}x${this.inFeatures} (nodes x features)`);
     }
     const ax = spmm(this.adjacency, x);
-    this.cachedAX = ax;
     const y = matmul(ax, this.weight, { transB: true }) as Matrix<Float64Array>;
-    if (this.bias) {
-      const o = this.outFeatures;
-      for (let i = 0; i < y.rows; i++) for (let j = 0; j < o; j++) y.data[i * o + j]! += this.bias[j]!;
+    // The bias pass also sums v − v over the output (0 unless an entry is not finite); only
+    // then are x, the weight and the bias searched for the entry to name (an overflow from
+    // finite operands is returned as computed).
+    let bad = 0;
+    const o = this.outFeatures;
+    const b = this.bias;
+    for (let i = 0; i < y.rows; i++) {
+      for (let j = 0; j < o; j++) {
+        const v = b ? (y.data[i * o + j]! += b[j]!) : y.data[i * o + j]!;
+        bad += v - v;
+      }
     }
+    if (bad !== 0) {
+      checkFinite('GcnLayer', 'x', x);
+      checkFinite('GcnLayer', 'weight', this.weight, 'weights must be finite');
+      if (b) checkFinite('GcnLayer', 'bias', b, 'weights must be finite');
+    }
+    this.cachedAX = ax;
     return y;
   }
 

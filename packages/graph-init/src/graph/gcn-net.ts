@@ -1,6 +1,8 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { type ModuleStateJSON, moduleJSON, readModuleJSON } from '@x/nn';
-import type { Csr } from './csr';
+import { checkOptions, checkSeed, checkVector, describe } from '@x/gpu/checks';
+import { checkSizes } from '../internal/checks';
+import { type Csr, checkCsr } from './csr';
 import { GcnLayer, type GcnLayerJSON, type GraphParameter } from './gcn-layer';
 
 /** Options of {@link GcnNet}. */
@@ -29,10 +31,15 @@ export class GcnNet {
       this.layers = layers;
       return;
     }
+    const fn = 'GcnNet';
+    checkCsr(fn, 'adj', adj);
+    checkSizes(fn, 'widths', widths, 1, 2);
     const L = widths.length - 1;
-    if (L < 1) throw new DomainError('GcnNet: need at least two widths (input and output)');
-    if (opts.variances.length !== L) throw new DomainError(`GcnNet: ${opts.variances.length} variances for ${L} layers`);
-    const seed = opts.seed ?? 0;
+    if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { variances } are required, got ${describe(opts)}`);
+    checkOptions(fn, opts, ['variances', 'seed']);
+    if (opts.variances?.length !== L) throw new DomainError(`${fn}: variances must have one entry per layer (${L}), got ${describe(opts.variances)}`);
+    checkVector(fn, 'variances', opts.variances, L);
+    const seed = checkSeed(fn, 'seed', opts.seed ?? 0);
     this.layers = [];
     for (let l = 0; l < L; l++) {
       this.layers.push(new GcnLayer(adj, widths[l]!, widths[l + 1]!, { variance: opts.variances[l]!, seed: seed * 1000 + l }));

@@ -1,4 +1,5 @@
 import { DomainError } from '@x/gpu';
+import { checkNonNegative, checkNumber, checkOneOf } from '@x/gpu/checks';
 
 /** Activations with closed-form Gaussian expectations. */
 export type KernelActivation = 'relu' | 'erf';
@@ -14,6 +15,16 @@ export type KernelActivation = 'relu' | 'erf';
  *   `E[φ'φ'] = (4/π)/√((1+2k11)(1+2k22) − 4k12²)`.
  */
 export function dualActivation(act: KernelActivation, k11: number, k22: number, k12: number): { ephi: number; edphi: number } {
+  const fn = 'dualActivation';
+  checkOneOf(fn, 'act', act, ['relu', 'erf'] as const);
+  checkNonNegative(fn, 'k11', k11);
+  checkNonNegative(fn, 'k22', k22);
+  checkNumber(fn, 'k12', k12);
+  return dualActivationRaw(act, k11, k22, k12);
+}
+
+/** {@link dualActivation} without argument checks (the kernel recursions' inner loop). */
+export function dualActivationRaw(act: KernelActivation, k11: number, k22: number, k12: number): { ephi: number; edphi: number } {
   if (act === 'relu') {
     const s = Math.sqrt(k11 * k22);
     const theta = Math.atan2(Math.sqrt(Math.max(0, k11 * k22 - k12 * k12)), k12);

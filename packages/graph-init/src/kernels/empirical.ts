@@ -1,7 +1,7 @@
-import { DomainError, type Matrix, matmul, rng } from '@x/gpu';
-import { checkSteps } from '@x/gpu/checks';
+import { type Matrix, matmul } from '@x/gpu';
+import { checkAlloc, checkBoolean, checkNumber, checkRng, checkSize } from '@x/gpu/checks';
 import type { KernelActivation } from './dual';
-import type { WideKernelOptions, WideKernels } from './nngp';
+import { checkWideOptions, type WideKernelOptions, type WideKernels } from './nngp';
 
 /** Options of {@link empiricalKernels}. */
 export interface EmpiricalKernelOptions extends WideKernelOptions {
@@ -19,7 +19,7 @@ const SQRT_PI = Math.sqrt(Math.PI);
 
 function act(a: KernelActivation, x: number): number {
   if (a === 'relu') return Math.max(x, 0);
-  return erf(x);
+  return erfRaw(x);
 }
 
 function dact(a: KernelActivation, x: number): number {
@@ -29,6 +29,10 @@ function dact(a: KernelActivation, x: number): number {
 
 /** erf to ~1e-16 relative: Taylor series for |x| < 3, continued fraction beyond (A&S 7.1.5, 7.1.14). */
 export function erf(x: number): number {
+  return erfRaw(checkNumber('erf', 'x', x));
+}
+
+function erfRaw(x: number): number {
   const ax = Math.abs(x);
   if (ax < 3) {
     // erf(x) = 2/√π Σ (-1)^k x^{2k+1} / (k! (2k+1))
@@ -60,10 +64,14 @@ export function erf(x: number): number {
  * fluctuations O(1/√n) (spec §7c). Cost O(L n² · inputs) plus L n² Gaussian draws.
  */
 export function empiricalKernels(X: Matrix, opts: EmpiricalKernelOptions): WideKernels {
+  const fn = 'empiricalKernels';
+  checkWideOptions(fn, X, opts, ['width', 'seed', 'independentBackward']);
   const { width: n, depth: L, activation: a, sigmaW2, sigmaB2 } = opts;
-  if (!Number.isInteger(n) || n < 1) throw new DomainError(`empiricalKernels: width must be a positive integer, got ${n}`);
-  checkSteps('empiricalKernels', 'depth', L);
-  const r = rng(opts.seed ?? 0);
+  checkSize(fn, 'width', n, 1);
+  checkAlloc(fn, 'the hidden weights', n, Math.max(n, X.cols));
+  checkAlloc(fn, 'the activations', L + 1, X.rows, n);
+  checkBoolean(fn, 'independentBackward', opts.independentBackward ?? false);
+  const r = checkRng(fn, 'seed', opts.seed ?? 0);
   const m = X.rows;
   const d = X.cols;
   const sw = Math.sqrt(sigmaW2);

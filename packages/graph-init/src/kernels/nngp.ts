@@ -1,6 +1,6 @@
 import { assertMatrix, DomainError, type Matrix } from '@x/gpu';
 import { checkAlloc, checkInt, checkOptions as checkKeys, describe, MAX_DEPTH } from '@x/gpu/checks';
-import { dualActivation, type KernelActivation } from './dual';
+import { dualActivationRaw, type KernelActivation } from './dual';
 
 /** Options of {@link nngpKernel} and {@link ntkKernel}. */
 export interface WideKernelOptions {
@@ -13,7 +13,8 @@ export interface WideKernelOptions {
   sigmaB2: number;
 }
 
-function checkOptions(fn: string, x: Matrix, o: WideKernelOptions, extra: readonly string[] = []): void {
+/** Throws unless `X` is a finite matrix and `o` valid {@link WideKernelOptions} (plus `extra` keys). */
+export function checkWideOptions(fn: string, x: Matrix, o: WideKernelOptions, extra: readonly string[] = []): void {
   assertMatrix(fn, 'X', x);
   if (o === null || typeof o !== 'object') throw new DomainError(`${fn}: options must be an object, got ${describe(o)}`);
   checkKeys(fn, o, ['depth', 'activation', 'sigmaW2', 'sigmaB2', ...extra]);
@@ -43,7 +44,7 @@ export interface WideKernels {
  * (u, v) ~ N(0, K^l). Returns the output-layer kernels K^{L+1}, Θ^{L+1}. O(n² (d + L)).
  */
 export function wideKernels(X: Matrix, opts: WideKernelOptions): WideKernels {
-  checkOptions('wideKernels', X, opts);
+  checkWideOptions('wideKernels', X, opts);
   const { rows: n, cols: d } = X;
   const { sigmaW2, sigmaB2, depth, activation } = opts;
   let K = new Float64Array(n * n);
@@ -60,7 +61,7 @@ export function wideKernels(X: Matrix, opts: WideKernelOptions): WideKernels {
     const T2 = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
       for (let j = i; j < n; j++) {
-        const { ephi, edphi } = dualActivation(activation, K[i * n + i]!, K[j * n + j]!, K[i * n + j]!);
+        const { ephi, edphi } = dualActivationRaw(activation, K[i * n + i]!, K[j * n + j]!, K[i * n + j]!);
         const k = sigmaW2 * ephi + sigmaB2;
         const t = k + sigmaW2 * edphi * Th[i * n + j]!;
         K2[i * n + j] = K2[j * n + i] = k;
@@ -80,7 +81,7 @@ export function wideKernels(X: Matrix, opts: WideKernelOptions): WideKernels {
  * @throws DomainError for bad options or non-finite inputs.
  */
 export function nngpKernel(X: Matrix, opts: WideKernelOptions): Matrix<Float64Array> {
-  checkOptions('nngpKernel', X, opts);
+  checkWideOptions('nngpKernel', X, opts);
   return wideKernels(X, opts).K;
 }
 
@@ -90,6 +91,6 @@ export function nngpKernel(X: Matrix, opts: WideKernelOptions): Matrix<Float64Ar
  * @throws DomainError for bad options or non-finite inputs.
  */
 export function ntkKernel(X: Matrix, opts: WideKernelOptions): Matrix<Float64Array> {
-  checkOptions('ntkKernel', X, opts);
+  checkWideOptions('ntkKernel', X, opts);
   return wideKernels(X, opts).Theta;
 }

@@ -1,4 +1,6 @@
-import { DomainError, type Matrix } from '@x/gpu';
+import type { Matrix } from '@x/gpu';
+import { checkAlloc } from '@x/gpu/checks';
+import { checkSizes } from '../internal/checks';
 
 /** The computation graph of a ReLU MLP, as the tiny graph hypernetwork reads it. */
 export interface MlpGraph {
@@ -21,9 +23,8 @@ export const MLP_GRAPH_FEATURES = 6;
  * features one-hot(op) + (fan_in, fan_out)/64 (spec §6d, as in GHN-2/3's computation graphs).
  */
 export function mlpGraph(widths: readonly number[]): MlpGraph {
-  if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
-    throw new DomainError(`mlpGraph: widths must be >= 2 positive integers, got [${widths.join(', ')}]`);
-  }
+  checkSizes('mlpGraph', 'widths', widths, 1, 2);
+  checkAlloc('mlpGraph', 'the adjacency', 3 * widths.length, 3 * widths.length);
   const rows: number[][] = [[1, 0, 0, 0, widths[0]! / 64, widths[0]! / 64]];
   const linearNodes: number[] = [];
   const L = widths.length - 1;

@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, type EncodedArray, type Matrix, ShapeError } from '@x/gpu';
+import { checkAlloc, checkOptions, checkSeed, checkSize, describe } from '@x/gpu/checks';
 import { Linear, type Module, type ModuleStateJSON, moduleJSON, type Parameter, prefixParameters, ReLU, readModuleJSON, Sequential } from '@x/nn';
 
 /** Options of {@link LowRankDecoder}. */
@@ -25,7 +26,10 @@ export type LowRankDecoderJSON = ModuleStateJSON<'LowRankDecoder', { hidden: num
  * O(max_out·max_in) for GHN-3's full-block decoder (Zhou et al., "LoGAH", 2024, §3.2).
  */
 export function lowRankDecoderParameterCount(hidden: number, rank: number, maxSide: number): number {
-  const h = hidden;
+  const fn = 'lowRankDecoderParameterCount';
+  const h = checkSize(fn, 'hidden', hidden, 1);
+  checkSize(fn, 'rank', rank, 1);
+  checkSize(fn, 'maxSide', maxSide, 1);
   const r2 = 2 * rank * rank;
   return h * 4 * h + 4 * h + 4 * h * 8 * h + 8 * h + 8 * h * r2 + r2 + rank * maxSide + maxSide;
 }
@@ -53,18 +57,17 @@ export class LowRankDecoder implements Module {
   private cache: { nodes: number; hp: Matrix; hh: Matrix } | null = null;
 
   constructor(opts: LowRankDecoderOptions) {
-    const { hidden: h, rank: r, maxSide: ck } = opts;
-    for (const [k, v] of [
-      ['hidden', h],
-      ['rank', r],
-      ['maxSide', ck],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new DomainError(`LowRankDecoder: ${k} must be a positive integer, got ${v}`);
-    }
+    const fn = 'LowRankDecoder';
+    if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { hidden, rank, maxSide } are required, got ${describe(opts)}`);
+    checkOptions(fn, opts, ['hidden', 'rank', 'maxSide', 'seed']);
+    const h = checkSize(fn, 'hidden', opts.hidden, 1);
+    const r = checkSize(fn, 'rank', opts.rank, 1);
+    const ck = checkSize(fn, 'maxSide', opts.maxSide, 1);
+    checkAlloc(fn, 'the decoder MLP', 8 * h, Math.max(h, 2 * r * r));
     this.hidden = h;
     this.rank = r;
     this.maxSide = ck;
-    const seed = opts.seed ?? 0;
+    const seed = checkSeed(fn, 'seed', opts.seed ?? 0);
     this.mlp = new Sequential(
       new Linear(h, 4 * h, { seed: seed + 1, init: 'kaiming-uniform' }),
       new ReLU(),

@@ -1,12 +1,30 @@
-import { type Matrix, matmul, rng, ShapeError } from '@x/gpu';
-import { checkFinite, checkMatrix, checkPositive, checkSteps, checkVector } from '@x/gpu/checks';
+import { DomainError, type Matrix, matmul, ShapeError } from '@x/gpu';
+import {
+  checkAlloc,
+  checkFinite,
+  checkMatrix,
+  checkNonNegative,
+  checkOptions,
+  checkPositive,
+  checkRng,
+  checkShape,
+  checkSize,
+  checkSteps,
+  checkVector,
+  describe,
+} from '@x/gpu/checks';
+import { checkSizes } from '../internal/checks';
 import { AdamW } from '@x/optim';
 import { accuracy, softmaxCrossEntropy } from '../internal/losses';
 
 /** Two interleaved noisy spirals in 2-D with labels 0/1 (the classic GHN/LoGAH toy target task). */
 export function spirals(n: number, opts: { noise?: number; seed?: number } = {}): { X: Matrix<Float64Array>; y: Int32Array } {
-  const r = rng(opts.seed ?? 0);
-  const noise = opts.noise ?? 0.05;
+  const fn = 'spirals';
+  checkSize(fn, 'n', n);
+  checkAlloc(fn, 'the points', n, 2);
+  checkOptions(fn, opts, ['noise', 'seed']);
+  const r = checkRng(fn, 'seed', opts.seed ?? 0);
+  const noise = checkNonNegative(fn, 'noise', opts.noise ?? 0.05);
   const X = new Float64Array(n * 2);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -34,6 +52,38 @@ export interface MlpGrads {
  * and its gradients with respect to every weight and bias (explicit backprop).
  */
 export function mlpLossAndGrads(Ws: readonly Matrix[], bs: readonly Float64Array[], X: Matrix, y: Int32Array): MlpGrads {
+  checkMlp('mlpLossAndGrads', Ws, bs, { X, y }, 'X', 'y');
+  return lossAndGrads(Ws, bs, X, y);
+}
+
+/**
+ * Throws unless `Ws`/`bs` are a chain of finite weights (out x in) and biases (length out)
+ * whose first input width is X's column count, `X` is finite and `y` an Int32Array of one class
+ * in [0, classes) per row of X.
+ */
+function checkMlp(fn: string, Ws: readonly Matrix[], bs: readonly Float64Array[], d: { X: Matrix; y: Int32Array }, xName: string, yName: string): void {
+  if (!Array.isArray(Ws) || !Array.isArray(bs) || Ws.length !== bs.length || Ws.length === 0) {
+    throw new ShapeError(`${fn}: Ws and bs must be non-empty arrays of the same length`);
+  }
+  const X = checkMatrix(fn, xName, d.X);
+  checkFinite(fn, xName, X);
+  let width = X.cols;
+  Ws.forEach((W, l) => {
+    checkShape(fn, `Ws[${l}]`, W, undefined, width);
+    checkFinite(fn, `Ws[${l}]`, W);
+    checkVector(fn, `bs[${l}]`, bs[l], W.rows);
+    width = W.rows;
+  });
+  const y = d.y;
+  if (!(y instanceof Int32Array)) throw new ShapeError(`${fn}: ${yName} must be an Int32Array, got ${describe(y)}`);
+  if (y.length !== X.rows) throw new ShapeError(`${fn}: ${yName} has ${y.length} labels for ${X.rows} rows`);
+  for (let i = 0; i < y.length; i++) {
+    if (y[i]! < 0 || y[i]! >= width) throw new DomainError(`${fn}: ${yName}[${i}] = ${y[i]} is not a class in [0, ${width})`);
+  }
+}
+
+/** {@link mlpLossAndGrads} on checked inputs. */
+function lossAndGrads(Ws: readonly Matrix[], bs: readonly Float64Array[], X: Matrix, y: Int32Array): MlpGrads {
   const L = Ws.length;
   const acts: Matrix[] = [X];
   const pre: Matrix<Float64Array>[] = [];
@@ -72,7 +122,10 @@ export function mlpLossAndGrads(Ws: readonly Matrix[], bs: readonly Float64Array
 
 /** Kaiming-normal weights (He et al. 2015) and zero biases for an MLP with the given widths. */
 export function kaimingMlp(widths: readonly number[], seed: number): { Ws: Matrix<Float64Array>[]; bs: Float64Array[] } {
-  const r = rng(seed);
+  const fn = 'kaimingMlp';
+  checkSizes(fn, 'widths', widths, 1, 2);
+  for (let l = 0; l + 1 < widths.length; l++) checkAlloc(fn, `Ws[${l}]`, widths[l]!, widths[l + 1]!);
+  const r = checkRng(fn, 'seed', seed);
   const Ws: Matrix<Float64Array>[] = [];
   const bs: Float64Array[] = [];
   for (let l = 0; l + 1 < widths.length; l++) {
@@ -98,18 +151,9 @@ export function fineTune(
 ): { accuracy: number; loss: number } {
   checkSteps('fineTune', 'steps', steps);
   checkPositive('fineTune', 'lr', lr);
-  if (!Array.isArray(Ws) || !Array.isArray(bs) || Ws.length !== bs.length || Ws.length === 0) {
-    throw new ShapeError('fineTune: Ws and bs must be non-empty arrays of the same length');
-  }
-  Ws.forEach((W, l) => {
-    checkMatrix('fineTune', `Ws[${l}]`, W);
-    checkFinite('fineTune', `Ws[${l}]`, W);
-    checkVector('fineTune', `bs[${l}]`, bs[l], W.rows);
-  });
   for (const [name, d] of [['train', train], ['test', test]] as const) {
-    if (d === null || typeof d !== 'object' || !(d.y instanceof Int32Array)) throw new ShapeError(`fineTune: ${name} must be { X: Matrix, y: Int32Array }`);
-    checkMatrix('fineTune', `${name}.X`, d.X);
-    checkFinite('fineTune', `${name}.X`, d.X);
+    if (d === null || typeof d !== 'object') throw new ShapeError(`fineTune: ${name} must be { X: Matrix, y: Int32Array }`);
+    checkMlp('fineTune', Ws, bs, d, `${name}.X`, `${name}.y`);
   }
   const params = [
     ...Ws.map((W, l) => ({ name: `W${l}`, value: W.data, grad: new Float64Array(W.data.length) })),
@@ -118,13 +162,13 @@ export function fineTune(
   const opt = new AdamW({ lr, weightDecay: 0 });
   const L = Ws.length;
   for (let s = 0; s < steps; s++) {
-    const g = mlpLossAndGrads(Ws, bs, train.X, train.y);
+    const g = lossAndGrads(Ws, bs, train.X, train.y);
     for (let l = 0; l < L; l++) {
       params[l]!.grad.set(g.dW[l]!.data);
       params[L + l]!.grad.set(g.db[l]!);
     }
     opt.step(params);
   }
-  const e = mlpLossAndGrads(Ws, bs, test.X, test.y);
+  const e = lossAndGrads(Ws, bs, test.X, test.y);
   return { accuracy: e.accuracy, loss: e.loss };
 }

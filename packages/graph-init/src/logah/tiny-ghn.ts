@@ -1,4 +1,5 @@
-import { DomainError, type EncodedArray, type Matrix, matmul } from '@x/gpu';
+import { DomainError, type EncodedArray, type Matrix, matmul, } from '@x/gpu';
+import { checkAlloc, checkOneOf, checkOptions, checkSeed, checkSize } from '@x/gpu/checks';
 import { Linear, type ModuleStateJSON, moduleJSON, type Parameter, prefixParameters, ReLU, readModuleJSON, Sequential } from '@x/nn';
 import { MLP_GRAPH_FEATURES, type MlpGraph } from './arch-graph';
 import { LowRankDecoder } from './decoder';
@@ -89,12 +90,16 @@ export class TinyGhn {
   private cache: { graph: MlpGraph; decoded: Matrix } | null = null;
 
   constructor(opts: TinyGhnOptions = {}) {
-    this.hidden = opts.hidden ?? 32;
-    this.kind = opts.decoder ?? 'lowrank';
-    this.rank = opts.rank ?? 8;
-    this.maxSide = opts.maxSide ?? 64;
-    this.block = opts.block ?? 16;
-    const seed = opts.seed ?? 0;
+    const fn = 'TinyGhn';
+    checkOptions(fn, opts, ['hidden', 'decoder', 'rank', 'maxSide', 'block', 'seed']);
+    this.hidden = checkSize(fn, 'hidden', opts.hidden ?? 32, 1);
+    this.kind = checkOneOf(fn, 'decoder', opts.decoder ?? 'lowrank', ['lowrank', 'tile'] as const);
+    this.rank = checkSize(fn, 'rank', opts.rank ?? 8, 1);
+    this.maxSide = checkSize(fn, 'maxSide', opts.maxSide ?? 64, 1);
+    this.block = checkSize(fn, 'block', opts.block ?? 16, 1);
+    checkAlloc(fn, 'the decoded block', this.block, this.block, 8 * this.hidden);
+    checkAlloc(fn, 'the low-rank decoder', this.maxSide, this.rank, this.hidden);
+    const seed = checkSeed(fn, 'seed', opts.seed ?? 0);
     const h = this.hidden;
     this.g1 = new MeanAggLayer(MLP_GRAPH_FEATURES, h, seed * 100 + 1);
     this.g2 = new MeanAggLayer(h, h, seed * 100 + 3);

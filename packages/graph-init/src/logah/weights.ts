@@ -1,3 +1,4 @@
+import { checkAlloc, checkBoolean, checkInt, checkNumber, checkOptions, checkSize } from '@x/gpu/checks';
 import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
 
 /**
@@ -6,7 +7,13 @@ import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
  * (GHN-3's fallback), so prefer ck >= the widest layer.
  */
 export function predictWeight(decoded: Matrix, node: number, maxSide: number, out: number, inF: number): Matrix<Float64Array> {
-  assertMatrix('predictWeight', 'decoded', decoded);
+  const fn = 'predictWeight';
+  assertMatrix(fn, 'decoded', decoded);
+  checkSize(fn, 'maxSide', maxSide, 1);
+  checkInt(fn, 'node', node);
+  checkSize(fn, 'out', out, 1);
+  checkSize(fn, 'inF', inF, 1);
+  checkAlloc(fn, 'the weight', out, inF);
   if (decoded.cols !== maxSide * maxSide) throw new ShapeError(`predictWeight: decoded rows have ${decoded.cols} entries, expected ${maxSide}² = ${maxSide * maxSide}`);
   if (!(node >= 0 && node < decoded.rows)) throw new DomainError(`predictWeight: node ${node} outside [0, ${decoded.rows})`);
   const w = new Float64Array(out * inF);
@@ -23,6 +30,8 @@ export function predictWeight(decoded: Matrix, node: number, maxSide: number, ou
 export function tileWeight(block: Matrix, out: number, inF: number): Matrix<Float64Array> {
   assertMatrix('tileWeight', 'block', block);
   if (!Number.isInteger(out) || !Number.isInteger(inF) || out < 1 || inF < 1) throw new DomainError(`tileWeight: target shape must be positive integers, got ${out} x ${inF}`);
+  checkAlloc('tileWeight', 'the weight', out, inF);
+  if (block.rows < 1 || block.cols < 1) throw new ShapeError(`tileWeight: block is ${block.rows}x${block.cols}; it must not be empty`);
   const w = new Float64Array(out * inF);
   for (let i = 0; i < out; i++) for (let j = 0; j < inF; j++) w[i * inF + j] = block.data[(i % block.rows) * block.cols + (j % block.cols)]!;
   return { rows: out, cols: inF, data: w };
@@ -33,10 +42,12 @@ export function tileWeight(block: Matrix, out: number, inF: number): Matrix<Floa
  * ReLU and β = 1 otherwise (LoGAH / GHN-3 reference code; spec §6a). Returns a new matrix.
  */
 export function fanInNormalize(W: Matrix, opts: { relu?: boolean; fanIn?: number } = {}): Matrix<Float64Array> {
-  assertMatrix('fanInNormalize', 'W', W);
-  const fanIn = opts.fanIn ?? W.cols;
-  if (!(fanIn > 0)) throw new DomainError(`fanInNormalize: fanIn must be > 0, got ${fanIn}`);
-  const s = Math.sqrt((opts.relu === false ? 1 : 2) / fanIn);
+  const fn = 'fanInNormalize';
+  assertMatrix(fn, 'W', W);
+  checkOptions(fn, opts, ['relu', 'fanIn']);
+  const fanIn = checkSize(fn, 'fanIn', opts.fanIn ?? W.cols, 1);
+  const relu = checkBoolean(fn, 'relu', opts.relu ?? true);
+  const s = Math.sqrt((relu ? 2 : 1) / fanIn);
   const out = new Float64Array(W.data.length);
   for (let i = 0; i < out.length; i++) out[i] = W.data[i]! * s;
   return { rows: W.rows, cols: W.cols, data: out };
@@ -44,10 +55,12 @@ export function fanInNormalize(W: Matrix, opts: { relu?: boolean; fanIn?: number
 
 /** Squashing of predicted 1-D parameters (spec §6a): norm weights `2σ(0.5p)`, biases `tanh(0.2p)`. */
 export function squashNormWeight(p: number): number {
+  checkNumber('squashNormWeight', 'p', p);
   return 2 / (1 + Math.exp(-0.5 * p));
 }
 
 /** Bias squashing `tanh(0.2p)` (spec §6a). */
 export function squashBias(p: number): number {
+  checkNumber('squashBias', 'p', p);
   return Math.tanh(0.2 * p);
 }

@@ -1,6 +1,7 @@
 import { assertMatrix, DomainError, type EncodedArray, type Matrix, ShapeError } from '@x/gpu';
 import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
-import { BALL_EPS, type PoincareLinearParams, poincareLinear, poincareLinearInit } from './linear';
+import { checkOptions, checkPositive } from '@x/gpu/checks';
+import { BALL_EPS, type PoincareLinearParams, poincareInit, poincareLinearRaw } from './linear';
 
 /** Options of {@link PoincareLinear}. */
 export interface PoincareLinearOptions {
@@ -33,10 +34,11 @@ export class PoincareLinear implements Module {
   private x: Matrix | null = null;
 
   constructor(inFeatures: number, outFeatures: number, opts: PoincareLinearOptions = {}) {
-    const c = opts.c ?? 1;
-    if (!(c > 0) || !Number.isFinite(c)) throw new DomainError(`PoincareLinear: c must be finite and > 0, got ${c}`);
+    const fn = 'PoincareLinear';
+    checkOptions(fn, opts, ['c', 'init', 'seed']);
+    const c = checkPositive(fn, 'c', opts.c ?? 1);
     const init = opts.init ?? (inFeatures === outFeatures ? 'identity' : 'gaussian');
-    const p = poincareLinearInit(inFeatures, outFeatures, init, { seed: opts.seed });
+    const p = poincareInit(fn, inFeatures, outFeatures, init, opts.seed === undefined ? {} : { seed: opts.seed });
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.c = c;
@@ -54,8 +56,9 @@ export class PoincareLinear implements Module {
   forward(x: Matrix): Matrix<Float64Array> {
     assertMatrix('PoincareLinear', 'x', x);
     if (x.cols !== this.inFeatures) throw new ShapeError(`PoincareLinear: x is ${x.rows}x${x.cols}, expected batch x ${this.inFeatures}`);
+    const y = poincareLinearRaw('PoincareLinear', x, this.Z, this.r, this.c);
     this.x = x;
-    return poincareLinear(x, this.params, this.c);
+    return y;
   }
 
   backward(dy: Matrix): Matrix<Float64Array> {

@@ -1,4 +1,5 @@
-import { assertMatrix, DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
+import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkAlloc, checkFinite, checkMatrix, checkOneOf, checkOptions, checkPositive, checkRng, checkSize, describe } from '@x/gpu/checks';
 
 /** Projection margin of the ball in float64: ‖y‖ <= (1 − ε)/√c (spec §4a numerics). */
 export const BALL_EPS = 1e-5;
@@ -19,11 +20,24 @@ export interface PoincareLinearParams {
  * X is batch x n_in; returns batch x n_out. O(batch · n_in · n_out).
  */
 export function poincareLinear(X: Matrix, params: PoincareLinearParams, c: number): Matrix<Float64Array> {
-  assertMatrix('poincareLinear', 'X', X);
+  const fn = 'poincareLinear';
+  assertMatrix(fn, 'X', X);
+  if (params === null || typeof params !== 'object') throw new DomainError(`${fn}: params must be { Z, r }, got ${describe(params)}`);
   const { Z, r } = params;
-  if (!(c > 0)) throw new DomainError(`poincareLinear: c must be > 0, got ${c}`);
-  if (Z.rows !== X.cols) throw new ShapeError(`poincareLinear: X is ${X.rows}x${X.cols}, Z is ${Z.rows}x${Z.cols}; need X.cols = Z.rows`);
-  if (r.length !== Z.cols) throw new ShapeError(`poincareLinear: r has length ${r.length}, expected ${Z.cols}`);
+  checkMatrix(fn, 'params.Z', Z);
+  if (!(r instanceof Float64Array)) throw new ShapeError(`${fn}: params.r must be a Float64Array, got ${describe(r)}`);
+  checkPositive(fn, 'c', c);
+  if (Z.rows !== X.cols) throw new ShapeError(`${fn}: X is ${X.rows}x${X.cols}, Z is ${Z.rows}x${Z.cols}; need X.cols = Z.rows`);
+  if (r.length !== Z.cols) throw new ShapeError(`${fn}: r has length ${r.length}, expected ${Z.cols}`);
+  return poincareLinearRaw(fn, X, Z, r, c);
+}
+
+/**
+ * {@link poincareLinear} on checked shapes; `fn` names the caller in errors. A non-finite entry
+ * of X, Z or r is refused (DomainError naming the tensor and index) from the sums this pass
+ * computes anyway: the entries are searched only when a sum is not finite.
+ */
+export function poincareLinearRaw(fn: string, X: Matrix, Z: Matrix, r: Float64Array, c: number): Matrix<Float64Array> {
   const nIn = Z.rows;
   const nOut = Z.cols;
   const sc = Math.sqrt(c);
@@ -33,6 +47,7 @@ export function poincareLinear(X: Matrix, params: PoincareLinearParams, c: numbe
     for (let i = 0; i < nIn; i++) s += Z.data[i * nOut + k]! ** 2;
     znorm[k] = Math.max(Math.sqrt(s), 1e-15);
   }
+  if (!allFinite(znorm)) checkFinite(fn, 'Z', Z, 'weights must be finite');
   const out = new Float64Array(X.rows * nOut);
   const w = new Float64Array(nOut);
   const maxNorm = (1 - BALL_EPS) / sc;
@@ -43,9 +58,12 @@ export function poincareLinear(X: Matrix, params: PoincareLinearParams, c: numbe
     ch[k] = Math.cosh(2 * sc * r[k]!);
     shv[k] = Math.sinh(2 * sc * r[k]!);
   }
+  if (!allFinite(r)) checkFinite(fn, 'r', r, 'weights must be finite');
+  let bad = 0;
   for (let b = 0; b < X.rows; b++) {
     let x2 = 0;
     for (let i = 0; i < nIn; i++) x2 += X.data[b * nIn + i]! ** 2;
+    bad += x2 - x2;
     const lam = 2 / (1 - c * x2);
     let wmax = 0;
     for (let k = 0; k < nOut; k++) {
@@ -64,7 +82,14 @@ export function poincareLinear(X: Matrix, params: PoincareLinearParams, c: numbe
     if (wn * scale > maxNorm) scale = maxNorm / wn;
     for (let k = 0; k < nOut; k++) out[b * nOut + k] = w[k]! * scale;
   }
+  if (bad !== 0) checkFinite(fn, 'x', X);
   return { rows: X.rows, cols: nOut, data: out };
+}
+
+function allFinite(v: Float64Array): boolean {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! - v[i]!;
+  return s === 0;
 }
 
 /**
@@ -74,17 +99,25 @@ export function poincareLinear(X: Matrix, params: PoincareLinearParams, c: numbe
  * alternative the paper shows collapsing signals toward the origin with depth).
  */
 export function poincareLinearInit(nIn: number, nOut: number, scheme: 'identity' | 'gaussian', opts: { seed?: number } = {}): PoincareLinearParams {
-  if (!Number.isInteger(nIn) || !Number.isInteger(nOut) || nIn < 1 || nOut < 1) {
-    throw new DomainError(`poincareLinearInit: sizes must be positive integers, got ${nIn} x ${nOut}`);
-  }
+  return poincareInit('poincareLinearInit', nIn, nOut, scheme, opts);
+}
+
+/** {@link poincareLinearInit} with `fn` naming the caller in errors. */
+export function poincareInit(fn: string, nIn: number, nOut: number, scheme: 'identity' | 'gaussian', opts: { seed?: number } = {}): PoincareLinearParams {
+  checkSize(fn, 'nIn', nIn, 1);
+  checkSize(fn, 'nOut', nOut, 1);
+  checkAlloc(fn, 'Z', nIn, nOut);
+  checkOptions(fn, opts, ['seed']);
+  const r = checkRng(fn, 'seed', opts.seed ?? 0);
+  checkOneOf(fn, 'init', scheme, ['identity', 'gaussian'] as const);
   const Z = new Float64Array(nIn * nOut);
   if (scheme === 'identity') {
-    if (nIn !== nOut) throw new ShapeError(`poincareLinearInit: identity init needs n_in = n_out, got ${nIn} x ${nOut}`);
+    if (nIn !== nOut) throw new ShapeError(`${fn}: identity init needs n_in = n_out, got ${nIn} x ${nOut}`);
     for (let i = 0; i < nIn; i++) Z[i * nOut + i] = 0.5;
   } else if (scheme === 'gaussian') {
-    rng(opts.seed ?? 0).fillNormal(Z, 1 / Math.sqrt(2 * nIn * nOut));
+    r.fillNormal(Z, 1 / Math.sqrt(2 * nIn * nOut));
   } else {
-    throw new DomainError(`poincareLinearInit: unknown scheme ${String(scheme)}`);
+    throw new DomainError(`${fn}: unknown scheme ${String(scheme)}`);
   }
   return { Z: { rows: nIn, cols: nOut, data: Z }, r: new Float64Array(nOut) };
 }

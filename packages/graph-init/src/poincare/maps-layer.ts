@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, type Matrix } from '@x/gpu';
+import { checkFinite, checkPositive } from '@x/gpu/checks';
 import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 
 const EPS = 1e-5;
@@ -20,20 +21,24 @@ export type ExpMap0JSON = ModuleStateJSON<'ExpMap0', { c: number }, Record<strin
 export class ExpMap0 implements Module {
   private x: Matrix | null = null;
   constructor(readonly c = 1) {
-    if (!(c > 0)) throw new DomainError(`ExpMap0: c must be > 0, got ${c}`);
+    checkPositive('ExpMap0', 'c', c);
   }
   forward(x: Matrix): Matrix<Float64Array> {
     assertMatrix('ExpMap0', 'x', x);
-    this.x = x;
     const d = x.cols;
     const sc = Math.sqrt(this.c);
     const out = new Float64Array(x.data.length);
+    let bad = 0;
     for (let b = 0; b < x.rows; b++) {
       const s = rowNorm(x.data as Float64Array, b * d, d);
       // Project to ‖y‖ <= (1 − ε)/√c, ε = 1e-5 (float64; spec §4a numerics).
+      bad += s - s;
       const g = Math.min(Math.tanh(sc * s), 1 - EPS) / (sc * s);
       for (let j = 0; j < d; j++) out[b * d + j] = g * x.data[b * d + j]!;
     }
+    // A non-finite entry makes its row norm non-finite: name it (a second pass only then).
+    if (bad !== 0) checkFinite('ExpMap0', 'x', x);
+    this.x = x;
     return { rows: x.rows, cols: d, data: out };
   }
   backward(dy: Matrix): Matrix<Float64Array> {
@@ -85,19 +90,22 @@ export type LogMap0JSON = ModuleStateJSON<'LogMap0', { c: number }, Record<strin
 export class LogMap0 implements Module {
   private y: Matrix | null = null;
   constructor(readonly c = 1) {
-    if (!(c > 0)) throw new DomainError(`LogMap0: c must be > 0, got ${c}`);
+    checkPositive('LogMap0', 'c', c);
   }
   forward(y: Matrix): Matrix<Float64Array> {
     assertMatrix('LogMap0', 'y', y);
-    this.y = y;
     const d = y.cols;
     const sc = Math.sqrt(this.c);
     const out = new Float64Array(y.data.length);
+    let bad = 0;
     for (let b = 0; b < y.rows; b++) {
       const s = rowNorm(y.data as Float64Array, b * d, d);
+      bad += s - s;
       const g = Math.atanh(Math.min(sc * s, 1 - 1e-16)) / (sc * s);
       for (let j = 0; j < d; j++) out[b * d + j] = g * y.data[b * d + j]!;
     }
+    if (bad !== 0) checkFinite('LogMap0', 'y', y);
+    this.y = y;
     return { rows: y.rows, cols: d, data: out };
   }
   backward(dy: Matrix): Matrix<Float64Array> {

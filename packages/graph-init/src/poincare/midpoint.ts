@@ -1,4 +1,5 @@
-import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { assertMatrix, type Matrix, ShapeError } from '@x/gpu';
+import { checkOptions, checkPositive, checkVector } from '@x/gpu/checks';
 import { expMapRaw as expMap, expMap0Raw as expMap0, logMapRaw as logMap, parallelTransportRaw as parallelTransport, poincareDistanceRaw as poincareDistance } from './ball';
 
 /**
@@ -7,10 +8,11 @@ import { expMapRaw as expMap, expMap0Raw as expMap0, logMapRaw as logMap, parall
  * Optional non-negative weights (default 1). Gyro-covariant: m(d ⊕ X) = d ⊕ m(X). O(n d).
  */
 export function poincareMidpoint(X: Matrix, c: number, weights?: ArrayLike<number>): Float64Array {
-  assertMatrix('poincareMidpoint', 'X', X);
-  if (!(c > 0)) throw new DomainError(`poincareMidpoint: c must be > 0, got ${c}`);
-  if (X.rows < 1) throw new ShapeError('poincareMidpoint: X has no rows');
-  if (weights && weights.length !== X.rows) throw new ShapeError(`poincareMidpoint: ${weights.length} weights for ${X.rows} points`);
+  const fn = 'poincareMidpoint';
+  assertMatrix(fn, 'X', X);
+  checkPositive(fn, 'c', c);
+  if (X.rows < 1) throw new ShapeError(`${fn}: X has no rows`);
+  if (weights !== undefined) checkVector(fn, 'weights', weights, X.rows);
   const d = X.cols;
   const f = new Float64Array(d);
   let den = 0;
@@ -48,12 +50,13 @@ export interface PoincareBatchNormOptions {
  * γσ²/(σ²+1e−6). Forward only. O(n d).
  */
 export function poincareBatchNorm(X: Matrix, c: number, opts: PoincareBatchNormOptions = {}): { Y: Matrix<Float64Array>; mean: Float64Array; variance: number } {
-  assertMatrix('poincareBatchNorm', 'X', X);
+  const fn = 'poincareBatchNorm';
+  assertMatrix(fn, 'X', X);
+  checkPositive(fn, 'c', c);
+  checkOptions(fn, opts, ['gamma', 'bias']);
   const d = X.cols;
-  const gamma = opts.gamma ?? 1;
-  if (!(gamma > 0)) throw new DomainError(`poincareBatchNorm: gamma must be > 0, got ${gamma}`);
-  const bias = opts.bias ?? new Float64Array(d);
-  if (bias.length !== d) throw new ShapeError(`poincareBatchNorm: bias has length ${bias.length}, expected ${d}`);
+  const gamma = checkPositive(fn, 'gamma', opts.gamma ?? 1);
+  const bias = opts.bias === undefined ? new Float64Array(d) : Float64Array.from(checkVector(fn, 'bias', opts.bias, d));
   const mu = poincareMidpoint(X, c);
   const rows: Float64Array[] = [];
   let v = 0;

@@ -1,7 +1,8 @@
 import { DomainError, type Matrix } from '@x/gpu';
-import { checkFinite, checkMatrix } from '@x/gpu/checks';
+import { checkFinite, checkMatrix, checkVector } from '@x/gpu/checks';
 
 function checkSpectrum(fn: string, s: ArrayLike<number>): number {
+  checkVector(fn, 'singularValues', s);
   let total = 0;
   for (let i = 0; i < s.length; i++) {
     const v = s[i]!;

@@ -1,4 +1,5 @@
-import { DomainError, type Matrix, rng } from '@x/gpu';
+import type { Matrix } from '@x/gpu';
+import { checkAlloc, checkFinite, checkMatrix, checkOptions, checkPositive, checkRng, checkSize } from '@x/gpu/checks';
 import { svd } from '@x/linalg';
 
 /**
@@ -9,8 +10,11 @@ import { svd } from '@x/linalg';
  * Cost: one exact SVD, O(m n min(m, n)).
  */
 export function lowRankAtEqualNorm(W0: Matrix, rank: number): Matrix<Float64Array> {
+  const fn = 'lowRankAtEqualNorm';
+  checkMatrix(fn, 'W0', W0);
+  checkFinite(fn, 'W0', W0);
+  checkSize(fn, 'rank', rank, 1);
   const k = Math.min(W0.rows, W0.cols);
-  if (!Number.isInteger(rank) || rank < 1) throw new DomainError(`lowRankAtEqualNorm: rank must be an integer >= 1, got ${rank}`);
   if (rank >= k) return { rows: W0.rows, cols: W0.cols, data: Float64Array.from(W0.data) };
   const { U, S, V } = svd(W0, { k: rank });
   const out = new Float64Array(W0.rows * W0.cols);
@@ -34,7 +38,13 @@ export function lowRankAtEqualNorm(W0: Matrix, rank: number): Matrix<Float64Arra
  * {@link lowRankAtEqualNorm} to the requested rank.
  */
 export function lowRankGaussian(rows: number, cols: number, rank: number, opts: { sigma?: number; seed?: number } = {}): Matrix<Float64Array> {
-  const sigma = opts.sigma ?? 1.25;
-  const g = rng(opts.seed ?? 0).fillNormal(new Float64Array(rows * cols), sigma / Math.sqrt(cols));
+  const fn = 'lowRankGaussian';
+  checkSize(fn, 'rows', rows, 1);
+  checkSize(fn, 'cols', cols, 1);
+  checkSize(fn, 'rank', rank, 1);
+  checkAlloc(fn, 'the matrix', rows, cols);
+  checkOptions(fn, opts, ['sigma', 'seed']);
+  const sigma = checkPositive(fn, 'sigma', opts.sigma ?? 1.25);
+  const g = checkRng(fn, 'seed', opts.seed ?? 0).fillNormal(new Float64Array(rows * cols), sigma / Math.sqrt(cols));
   return lowRankAtEqualNorm({ rows, cols, data: g }, rank);
 }

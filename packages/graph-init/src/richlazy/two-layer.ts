@@ -86,6 +86,7 @@ export function richLazyRun(opts: RichLazyOptions): RichLazyResult {
   const h = checkSize(fn, 'hidden', opts.hidden ?? 200, 1);
   const n = checkSize(fn, 'samples', opts.samples ?? 200, 1);
   const k = checkSize(fn, 'teacherWidth', opts.teacherWidth ?? 8, 1);
+  checkSize(fn, 'rank', opts.rank, 1);
   const steps = checkSteps(fn, 'steps', opts.steps ?? 6000);
   const frac = checkPositive(fn, 'etaFraction', opts.etaFraction ?? 0.5);
   const aScale = checkNumber(fn, 'aScale', opts.aScale ?? 1);

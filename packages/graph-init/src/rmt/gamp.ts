@@ -1,4 +1,20 @@
-import { DomainError, type Matrix, matmul, type Rng, rng } from '@x/gpu';
+import { DomainError, type Matrix, matmul, type Rng } from '@x/gpu';
+import {
+  checkAborted,
+  checkAlloc,
+  checkFinite,
+  checkFunction,
+  checkNonNegative,
+  checkOptions,
+  checkPositive,
+  checkRng,
+  checkShape,
+  checkSize,
+  checkSteps,
+  checkUnit,
+  checkVector,
+  describe,
+} from '@x/gpu/checks';
 import { rieDenoise } from './rie';
 import { denoisingMmse } from './spectrum';
 
@@ -20,10 +36,17 @@ export interface QuadraticTeacherData {
  * W ∈ R^{D×m}, m = round(κD), x ~ N(0, I) (Maillard et al. 2024, eq. 1; spec §9a).
  */
 export function quadraticTeacher(D: number, kappa: number, alpha: number, delta: number, opts: { seed?: number | Rng } = {}): QuadraticTeacherData {
-  if (!Number.isInteger(D) || D < 2) throw new DomainError(`quadraticTeacher: D must be an integer >= 2, got ${D}`);
-  const r = typeof opts.seed === 'object' ? opts.seed : rng(opts.seed ?? 0);
+  const fn = 'quadraticTeacher';
+  checkSize(fn, 'D', D, 2);
+  checkPositive(fn, 'kappa', kappa);
+  checkPositive(fn, 'alpha', alpha);
+  checkNonNegative(fn, 'delta', delta);
+  checkOptions(fn, opts, ['seed']);
+  const r = checkRng(fn, 'seed', opts.seed ?? 0);
   const m = Math.max(1, Math.round(kappa * D));
   const n = Math.max(1, Math.round(alpha * D * D));
+  checkAlloc(fn, 'W', D, m);
+  checkAlloc(fn, 'X', n, D);
   const W = { rows: D, cols: m, data: r.fillNormal(new Float64Array(D * m)) };
   const S = matmul(W, W, { transB: true }) as Matrix<Float64Array>;
   const sc = 1 / Math.sqrt(m * D);
@@ -77,13 +100,27 @@ export interface GampRieResult {
  * notebook AMP.ipynb of SPOC-group/ExtensiveWidthQuadraticSamples).
  */
 export function gampRie(data: QuadraticTeacherData, opts: GampRieOptions = {}): GampRieResult {
-  const { D, kappa, X, y, delta, S } = data;
+  const fn = 'gampRie';
+  if (data === null || typeof data !== 'object') throw new DomainError(`${fn}: data must be a QuadraticTeacherData, got ${describe(data)}`);
+  const D = checkSize(fn, 'data.D', data.D, 2);
+  const kappa = checkPositive(fn, 'data.kappa', data.kappa);
+  const delta = checkNonNegative(fn, 'data.delta', data.delta);
+  const S = checkShape(fn, 'data.S', data.S, D, D);
+  checkFinite(fn, 'data.S', S);
+  const X = checkShape(fn, 'data.X', data.X, undefined, D);
+  checkFinite(fn, 'data.X', X);
+  const y = checkVector(fn, 'data.y', data.y, X.rows);
   const n = X.rows;
+  checkAlloc(fn, 'the lifted inputs', n, D, D);
+  checkOptions(fn, opts, ['damping', 'maxIter', 'tol', 'gridPoints', 'seed', 'signal', 'onProgress']);
+  const damp = checkUnit(fn, 'damping', opts.damping ?? 0.5, 0, 1, '[)');
+  const maxIter = checkSteps(fn, 'maxIter', opts.maxIter ?? 300);
+  const tol = checkNonNegative(fn, 'tol', opts.tol ?? 1e-5);
+  const grid = checkSize(fn, 'gridPoints', opts.gridPoints ?? 1000, 2);
+  const r = checkRng(fn, 'seed', opts.seed ?? 0);
+  if (opts.onProgress !== undefined) checkFunction(fn, 'onProgress', opts.onProgress);
+  checkAborted(fn, opts.signal);
   const alpha = n / (D * D);
-  const damp = opts.damping ?? 0.5;
-  const maxIter = opts.maxIter ?? 300;
-  const tol = opts.tol ?? 1e-5;
-  const grid = opts.gridPoints ?? 1000;
   // uX as an n x D² matrix.
   const U = new Float64Array(n * D * D);
   const sd = 1 / Math.sqrt(D);
@@ -95,8 +132,8 @@ export function gampRie(data: QuadraticTeacherData, opts: GampRieOptions = {}): 
     }
   }
   const Um = { rows: n, cols: D * D, data: U };
-  const r = rng(opts.seed ?? 0);
   const m = Math.max(1, Math.round(kappa * D));
+  checkAlloc(fn, 'W0', D, m);
   const W0 = { rows: D, cols: m, data: r.fillNormal(new Float64Array(D * m)) };
   let Shat = matmul(W0, W0, { transB: true }) as Matrix<Float64Array>;
   for (let i = 0; i < Shat.data.length; i++) Shat.data[i]! /= Math.sqrt(m * D);
@@ -113,7 +150,7 @@ export function gampRie(data: QuadraticTeacherData, opts: GampRieOptions = {}): 
   let converged = false;
   let it = 0;
   for (; it < maxIter; it++) {
-    opts.signal?.throwIfAborted();
+    checkAborted(fn, opts.signal);
     // Onsager term with the previous g_out = (y − ω_{t−1})/(Δ + V_{t−1}); then damp V and ω.
     const newV = Chat;
     const proj = matmul(Um, { rows: D * D, cols: 1, data: Shat.data }).data;

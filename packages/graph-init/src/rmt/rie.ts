@@ -1,4 +1,5 @@
 import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkNonNegative, checkOptions, checkPositive, describe } from '@x/gpu/checks';
 import { eigh } from '@x/linalg';
 import { wishartSemicircleStieltjes } from './spectrum';
 
@@ -25,15 +26,18 @@ export interface RieOptions {
 export function rieDenoise(Y: Matrix, opts: RieOptions): Matrix<Float64Array> {
   assertMatrix('rieDenoise', 'Y', Y);
   if (Y.rows !== Y.cols) throw new ShapeError(`rieDenoise: Y must be square, got ${Y.rows}x${Y.cols}`);
-  const { delta } = opts;
-  if (!(delta >= 0) || !Number.isFinite(delta)) throw new DomainError(`rieDenoise: delta must be finite and >= 0, got ${delta}`);
+  const fn = 'rieDenoise';
+  if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { delta } are required, got ${describe(opts)}`);
+  checkOptions(fn, opts, ['delta', 'kappa', 'eta']);
+  const delta = checkNonNegative(fn, 'delta', opts.delta);
+  if (opts.kappa !== undefined) checkPositive(fn, 'kappa', opts.kappa);
   const D = Y.rows;
+  const eta = checkPositive(fn, 'eta', opts.eta ?? 1 / Math.sqrt(D));
   const { values: lam, vectors: V } = eigh(Y);
   const xi = new Float64Array(D);
   if (opts.kappa !== undefined) {
     for (let i = 0; i < D; i++) xi[i] = lam[i]! - 2 * delta * wishartSemicircleStieltjes(lam[i]!, opts.kappa, delta).re;
   } else {
-    const eta = opts.eta ?? 1 / Math.sqrt(D);
     for (let i = 0; i < D; i++) {
       let re = 0;
       for (let j = 0; j < D; j++) {

@@ -1,5 +1,5 @@
 import { DomainError } from '@x/gpu';
-import { checkSize } from '@x/gpu/checks';
+import { checkNumber, checkOptions, checkSize, checkUnit } from '@x/gpu/checks';
 import { cubicRoots } from './cubic';
 
 function checkKD(fn: string, kappa: number, delta: number): void {
@@ -16,6 +16,7 @@ function checkKD(fn: string, kappa: number, delta: number): void {
  * quadratically many samples", 2024; spec §9a). Returns `{ re, im }` with `im = πρ(x)`.
  */
 export function wishartSemicircleStieltjes(x: number, kappa: number, delta: number): { re: number; im: number } {
+  checkNumber('wishartSemicircleStieltjes', 'x', x);
   checkKD('wishartSemicircleStieltjes', kappa, delta);
   const sa = Math.sqrt(1 / kappa);
   const r = delta > 0 ? cubicRoots(sa * delta, -(sa * x + delta), x + sa - 1 / sa, -1) : quadratic(-sa * x, x + sa - 1 / sa, -1);
@@ -51,6 +52,8 @@ function quadratic(a: number, b: number, c: number): Float64Array {
 
 /** Spectral density ρ(x) = Im g(x − i0)/π of Wishart(κ) ⊞ semicircle(Δ) (see {@link wishartSemicircleStieltjes}). */
 export function wishartSemicircleDensity(x: number, kappa: number, delta: number): number {
+  checkNumber('wishartSemicircleDensity', 'x', x);
+  checkKD('wishartSemicircleDensity', kappa, delta);
   return Math.max(wishartSemicircleStieltjes(x, kappa, delta).im, 0) / Math.PI;
 }
 
@@ -108,7 +111,8 @@ export function denoisingMmse(kappa: number, delta: number, points = 3000): numb
  */
 export function bayesOptimalMmse(alpha: number, kappa: number, delta: number, opts: { points?: number } = {}): { mmse: number; qHat: number } {
   checkKD('bayesOptimalMmse', kappa, delta);
-  if (!(alpha > 0) || !(alpha < 1)) throw new DomainError(`bayesOptimalMmse: alpha must be in (0, 1), got ${alpha}`);
+  checkUnit('bayesOptimalMmse', 'alpha', alpha, 0, 1, '()');
+  checkOptions('bayesOptimalMmse', opts, ['points']);
   const points = checkSize('bayesOptimalMmse', 'points', opts.points ?? 3000, 2);
   const f = (q: number) => {
     const g = spectralGrid(kappa, 1 / q, points);

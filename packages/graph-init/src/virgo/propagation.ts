@@ -1,5 +1,6 @@
-import { type Matrix, rng } from '@x/gpu';
-import type { Csr } from '../graph/csr';
+import { DomainError, type Matrix, rng } from '@x/gpu';
+import { checkAlloc, checkMatrix, checkOptions, checkSeed, checkSize, checkVector, describe } from '@x/gpu/checks';
+import { type Csr, checkCsr } from '../graph/csr';
 import { GcnNet } from '../graph/gcn-net';
 import { softmaxCrossEntropy } from '../internal/losses';
 
@@ -34,11 +35,21 @@ export function measureGcnVariances(
   variances: ArrayLike<number>,
   opts: { hidden: number; numClasses: number; seed?: number },
 ): GcnVarianceProfile {
+  const fn = 'measureGcnVariances';
+  checkCsr(fn, 'adj', adj);
+  checkMatrix(fn, 'x', x);
+  if (!Array.isArray(variances) && !ArrayBuffer.isView(variances)) throw new DomainError(`${fn}: variances must be an array, got ${describe(variances)}`);
   const L = variances.length;
+  checkVector(fn, 'variances', variances, L);
+  if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { hidden, numClasses } are required, got ${describe(opts)}`);
+  checkOptions(fn, opts, ['hidden', 'numClasses', 'seed']);
+  const hidden = checkSize(fn, 'hidden', opts.hidden, 1);
+  const numClasses = checkSize(fn, 'numClasses', opts.numClasses, 1);
+  checkAlloc(fn, 'the activations', x.rows, Math.max(hidden, numClasses));
   const widths = [x.cols];
-  for (let l = 1; l < L; l++) widths.push(opts.hidden);
-  widths.push(opts.numClasses);
-  const seed = opts.seed ?? 0;
+  for (let l = 1; l < L; l++) widths.push(hidden);
+  widths.push(numClasses);
+  const seed = checkSeed(fn, 'seed', opts.seed ?? 0);
   const net = new GcnNet(adj, widths, { variances, seed });
   const logits = net.forward(x);
   const r = rng(seed + 7919);

@@ -1,6 +1,6 @@
 import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
-import { checkSteps } from '@x/gpu/checks';
-import { type Csr, spmv } from '../graph/csr';
+import { checkFinite, checkOneOf, checkOptions, checkSize, checkSteps, describe } from '@x/gpu/checks';
+import { type Csr, checkCsr, spmv } from '../graph/csr';
 
 /** Options of {@link virgoVariances}. */
 export interface VirgoOptions {
@@ -49,15 +49,28 @@ export interface VirgoResult {
  * feature mean whose propagated norms vanish (S_k = 0: use zero-mean-free features).
  */
 export function virgoVariances(adj: Csr, features: Matrix, opts: VirgoOptions): VirgoResult {
-  assertMatrix('virgoVariances', 'features', features);
-  const { depth: L, hidden, numClasses: C } = opts;
-  const mean = opts.mean ?? 'harmonic';
-  checkSteps('virgoVariances', 'depth', L, 1);
-  if (!Number.isInteger(hidden) || hidden < 1) throw new DomainError(`virgoVariances: hidden must be an integer >= 1, got ${hidden}`);
-  if (!Number.isInteger(C) || C < 2) throw new DomainError(`virgoVariances: numClasses must be an integer >= 2, got ${C}`);
-  if (mean !== 'harmonic' && mean !== 'arithmetic') throw new DomainError(`virgoVariances: mean must be 'harmonic' or 'arithmetic', got ${String(mean)}`);
+  return virgo('virgoVariances', adj, features, opts);
+}
+
+/** Throws unless `opts` are valid {@link VirgoOptions}; returns them with `mean` defaulted. */
+function checkVirgoOptions(fn: string, opts: VirgoOptions): Required<VirgoOptions> {
+  if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { depth, hidden, numClasses } are required, got ${describe(opts)}`);
+  checkOptions(fn, opts, ['depth', 'hidden', 'numClasses', 'mean']);
+  return {
+    depth: checkSteps(fn, 'depth', opts.depth, 1),
+    hidden: checkSize(fn, 'hidden', opts.hidden, 1),
+    numClasses: checkSize(fn, 'numClasses', opts.numClasses, 2),
+    mean: checkOneOf(fn, 'mean', opts.mean ?? 'harmonic', ['harmonic', 'arithmetic'] as const),
+  };
+}
+
+/** {@link virgoVariances} with `fn` naming the caller in errors. */
+function virgo(fn: string, adj: Csr, features: Matrix, options: VirgoOptions): VirgoResult {
+  checkCsr(fn, 'adj', adj);
+  assertMatrix(fn, 'features', features);
+  const { depth: L, hidden, numClasses: C, mean } = checkVirgoOptions(fn, options);
   const N = adj.n;
-  if (features.rows !== N) throw new ShapeError(`virgoVariances: features is ${features.rows}x${features.cols}, expected ${N} rows (one per node)`);
+  if (features.rows !== N) throw new ShapeError(`${fn}: features is ${features.rows}x${features.cols}, expected ${N} rows (one per node)`);
   const mIn = features.cols;
   const xbar = new Float64Array(N);
   for (let i = 0; i < N; i++) {
@@ -65,7 +78,7 @@ export function virgoVariances(adj: Csr, features: Matrix, opts: VirgoOptions): 
     for (let j = 0; j < mIn; j++) s += features.data[i * mIn + j]!;
     xbar[i] = s / mIn;
   }
-  if (!xbar.every(Number.isFinite)) throw new DomainError('virgoVariances: features contain NaN or Infinity');
+  if (!xbar.every(Number.isFinite)) checkFinite(fn, 'features', features);
   const S = new Float64Array(L);
   const T = new Float64Array(L);
   let u: Float64Array = xbar;
@@ -88,7 +101,7 @@ export function virgoVariances(adj: Csr, features: Matrix, opts: VirgoOptions): 
   cf[0] = 2 / mIn;
   fanIn[0] = mIn;
   for (let l = 1; l < L; l++) {
-    if (!(S[l]! > 0)) throw new DomainError(`virgoVariances: S_${l + 1} = ‖Â^${l + 1} x̄‖² is 0; the forward term is undefined`);
+    if (!(S[l]! > 0)) throw new DomainError(`${fn}: S_${l + 1} = ‖Â^${l + 1} x̄‖² is 0; the forward term is undefined`);
     cf[l] = ((2 / hidden) * S[l - 1]!) / S[l]!;
     fanIn[l] = hidden;
   }
@@ -114,9 +127,12 @@ export type GcnInitScheme = 'virgo' | 'virgofor' | 'virgoback' | 'kaiming' | 'xa
  * and Xavier `2/(fan_in + fan_out)` (Glorot & Bengio 2010, eq. 12).
  */
 export function gcnInitVariances(scheme: GcnInitScheme, adj: Csr, features: Matrix, opts: VirgoOptions): Float64Array {
-  const L = opts.depth;
+  const fn = 'gcnInitVariances';
+  checkOneOf(fn, 'scheme', scheme, ['virgo', 'virgofor', 'virgoback', 'kaiming', 'xavier'] as const);
   if (scheme === 'kaiming' || scheme === 'xavier') {
-    checkSteps('gcnInitVariances', 'depth', L, 1);
+    checkCsr(fn, 'adj', adj);
+    assertMatrix(fn, 'features', features);
+    const L = checkVirgoOptions(fn, opts).depth;
     const out = new Float64Array(L);
     for (let l = 0; l < L; l++) {
       const fin = l === 0 ? features.cols : opts.hidden;
@@ -125,7 +141,7 @@ export function gcnInitVariances(scheme: GcnInitScheme, adj: Csr, features: Matr
     }
     return out;
   }
-  const r = virgoVariances(adj, features, opts);
+  const r = virgo(fn, adj, features, opts);
   if (scheme === 'virgo') return r.variance;
   if (scheme === 'virgofor') return r.forward;
   if (scheme === 'virgoback') return r.backward;
@@ -134,12 +150,13 @@ export function gcnInitVariances(scheme: GcnInitScheme, adj: Csr, features: Matr
 
 /** Kaiming/He variance for ReLU layers, `2/fan_in` (He et al. 2015, eq. 10). */
 export function kaimingVariance(fanIn: number): number {
-  if (!(fanIn > 0)) throw new DomainError(`kaimingVariance: fanIn must be > 0, got ${fanIn}`);
+  checkSize('kaimingVariance', 'fanIn', fanIn, 1);
   return 2 / fanIn;
 }
 
 /** Xavier/Glorot variance `2/(fan_in + fan_out)` (Glorot & Bengio 2010, eq. 12). */
 export function xavierVariance(fanIn: number, fanOut: number): number {
-  if (!(fanIn > 0) || !(fanOut > 0)) throw new DomainError(`xavierVariance: fans must be > 0, got ${fanIn}, ${fanOut}`);
+  checkSize('xavierVariance', 'fanIn', fanIn, 1);
+  checkSize('xavierVariance', 'fanOut', fanOut, 1);
   return 2 / (fanIn + fanOut);
 }

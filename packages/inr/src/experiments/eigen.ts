@@ -1,4 +1,5 @@
 import { check, enableWasm, type Experiment, experimentResult, inconclusiveAtQuickSize, type Matrix, type Rng, rng, throwIfAborted } from '@x/gpu';
+import { checkAlloc, checkInt, checkMatrix, checkOneOf, checkRng, checkShape, checkSize, checkUnit } from '@x/gpu/checks';
 import { Linear, Sequential, Tanh } from '@x/nn';
 import { laplacianEigenmaps } from '../eigenmaps';
 import { fitLearnedBasis } from '../learned-basis';
@@ -6,6 +7,9 @@ import { subspaceAngle } from '../subspace-angle';
 
 /** N points on the unit sphere, uniform (normalised Gaussians). */
 export function spherePoints(n: number, g: Rng): Matrix<Float64Array> {
+  checkSize('spherePoints', 'n', n);
+  checkAlloc('spherePoints', 'the points', n, 3);
+  checkRng('spherePoints', 'g', g);
   const d = new Float64Array(3 * n);
   for (let i = 0; i < n; i++) {
     const x = g.normal();
@@ -21,6 +25,11 @@ export function spherePoints(n: number, g: Rng): Matrix<Float64Array> {
 
 /** N points on the unit circle with angle density ∝ 1 + a cos θ (rejection sampling; a = 0: uniform). */
 export function circlePoints(n: number, a: number, g: Rng): Matrix<Float64Array> {
+  checkSize('circlePoints', 'n', n);
+  checkAlloc('circlePoints', 'the points', n, 2);
+  // 1 + a cos θ is a density only for |a| <= 1 (and rejection sampling then accepts >= 1/2).
+  checkUnit('circlePoints', 'a', a, -1, 1);
+  checkRng('circlePoints', 'g', g);
   const d = new Float64Array(2 * n);
   for (let i = 0; i < n; ) {
     const t = 2 * Math.PI * g.uniform();
@@ -34,6 +43,8 @@ export function circlePoints(n: number, a: number, g: Rng): Matrix<Float64Array>
 
 /** Real spherical harmonics of degree ≤ 1 (4 functions) or ≤ 2 (9), unnormalised, at the points. */
 export function sphericalHarmonics(points: Matrix, degree: 1 | 2): Matrix<Float64Array> {
+  checkShape('sphericalHarmonics', 'points', points, undefined, 3);
+  checkOneOf('sphericalHarmonics', 'degree', degree, [1, 2] as const);
   const n = points.rows;
   const cols = degree === 1 ? 4 : 9;
   const d = new Float64Array(n * cols);
@@ -49,6 +60,8 @@ export function sphericalHarmonics(points: Matrix, degree: 1 | 2): Matrix<Float6
 
 /** The first k columns of m. */
 export function leadingColumns(m: Matrix, k: number): Matrix<Float64Array> {
+  checkMatrix('leadingColumns', 'm', m);
+  checkInt('leadingColumns', 'k', k, 0, m.cols);
   const d = new Float64Array(m.rows * k);
   for (let i = 0; i < m.rows; i++) for (let c = 0; c < k; c++) d[i * k + c] = m.data[i * m.cols + c]!;
   return { rows: m.rows, cols: k, data: d };

@@ -1,5 +1,6 @@
-import { check, enableWasm, type Experiment, experimentResult, rng, throwIfAborted } from '@x/gpu';
-import type { Sequential } from '@x/nn';
+import { check, DomainError, enableWasm, type Experiment, experimentResult, throwIfAborted } from '@x/gpu';
+import { checkNonNegative, checkRng, describe } from '@x/gpu/checks';
+import { Sequential } from '@x/nn';
 import { GrKan } from '../gr-kan';
 import type { RationalForm } from '../rational';
 import { grkanData, grkanNet } from './grkan';
@@ -11,7 +12,10 @@ import { trainMse } from './train';
  * coefficients" alternative to KAT's fitted init. Mutates `net`.
  */
 export function randomizeRationals(net: Sequential, scale: number, seed: number): void {
-  const g = rng(seed);
+  const fn = 'randomizeRationals';
+  if (!(net instanceof Sequential)) throw new DomainError(`${fn}: net must be a Sequential, got ${describe(net)}`);
+  checkNonNegative(fn, 'scale', scale);
+  const g = checkRng(fn, 'seed', seed);
   for (const layer of net.layers) {
     if (!(layer instanceof GrKan)) continue;
     g.fillNormal(layer.rational.numerator, scale);

@@ -1,4 +1,5 @@
 import { check, enableWasm, type Experiment, type ExperimentPlot, experimentParams, experimentResult, type Matrix, partialReporter, throwIfAborted } from '@x/gpu';
+import { checkNumber, checkSeed, checkSize } from '@x/gpu/checks';
 import { GELU, Linear, type Module, parameterCount, Sequential } from '@x/nn';
 import { GrKan } from '../gr-kan';
 import type { RationalForm } from '../rational';
@@ -6,11 +7,13 @@ import { trainMse } from './train';
 
 /** The spec's 1-D regression target: sin(8πx) e^{−x²} plus a unit step at x = 0, on [−1, 1]. */
 export function grkanTarget(x: number): number {
+  checkNumber('grkanTarget', 'x', x);
   return Math.sin(8 * Math.PI * x) * Math.exp(-x * x) + (x > 0 ? 1 : 0);
 }
 
 /** The regression data: n points evenly spaced on [−1, 1] (n x 1) and {@link grkanTarget} at them. */
 export function grkanData(n: number): { x: Matrix<Float64Array>; y: Matrix<Float64Array> } {
+  checkSize('grkanData', 'n', n, 2);
   const x: Matrix<Float64Array> = { rows: n, cols: 1, data: Float64Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)) };
   return { x, y: { rows: n, cols: 1, data: x.data.map(grkanTarget) } };
 }
@@ -22,6 +25,8 @@ function firstLayer(width: number, seed: number): Linear {
 
 /** MLP(width, GELU, 2 hidden layers): 1 -> width -> width -> 1. */
 export function geluMlp(width: number, seed: number): Sequential {
+  checkSize('geluMlp', 'width', width, 1);
+  checkSeed('geluMlp', 'seed', seed);
   return new Sequential([
     firstLayer(width, seed),
     new GELU(),
@@ -36,6 +41,8 @@ export function geluMlp(width: number, seed: number): Sequential {
  * groups, the gelu init fitted for `form` (default 'B') and its variance-preserving gain.
  */
 export function grkanNet(width: number, groups: number, seed: number, form: RationalForm = 'B'): Sequential {
+  checkSize('grkanNet', 'width', width, 1);
+  checkSeed('grkanNet', 'seed', seed);
   return new Sequential([
     firstLayer(width, seed),
     new GrKan(width, width, { groups, init: 'gelu', form, seed: seed + 1 }),

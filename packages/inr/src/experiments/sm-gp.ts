@@ -1,3 +1,4 @@
+import { checkNumber } from '@x/gpu/checks';
 import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu';
 import { fitGp } from '../fit-gp';
 import { gpPredict } from '../gp-nlml';
@@ -5,6 +6,7 @@ import { smInit } from '../sm-kernel';
 
 /** The spec's two-tone target f(x) = sin(2π·20x) + 0.3 sin(2π·3x). */
 export function twoTone(x: number): number {
+  checkNumber('twoTone', 'x', x);
   return Math.sin(2 * Math.PI * 20 * x) + 0.3 * Math.sin(2 * Math.PI * 3 * x);
 }
 

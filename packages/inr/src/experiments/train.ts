@@ -1,4 +1,5 @@
 import { DomainError, type Matrix } from '@x/gpu';
+import { checkAborted, checkBoolean, checkMatrix, checkOptions, checkSteps, describe } from '@x/gpu/checks';
 import { Adam, mseLoss, type Module } from '@x/nn';
 
 /**
@@ -19,11 +20,22 @@ export function trainMse(
     onStep?: (curve: readonly number[]) => void;
   },
 ): number[] {
+  const fn = 'trainMse';
+  if (model === null || typeof model !== 'object' || typeof (model as Partial<Module>).parameters !== 'function' || typeof (model as Partial<Module>).forward !== 'function') {
+    throw new DomainError(`${fn}: model must be a Module, got ${describe(model)}`);
+  }
+  checkMatrix(fn, 'x', x);
+  checkMatrix(fn, 'y', y);
+  if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { steps, lr } are required, got ${describe(opts)}`);
+  checkOptions(fn, opts, ['steps', 'lr', 'signal', 'stopOnNonFinite']);
+  const steps = checkSteps(fn, 'steps', opts.steps);
+  const stopOnNonFinite = checkBoolean(fn, 'stopOnNonFinite', opts.stopOnNonFinite ?? false);
+  checkAborted(fn, opts.signal);
   const opt = new Adam({ lr: opts.lr });
   const params = model.parameters();
   const curve: number[] = [];
-  for (let t = 0; t < opts.steps; t++) {
-    opts.signal?.throwIfAborted();
+  for (let t = 0; t < steps; t++) {
+    checkAborted(fn, opts.signal);
     model.zeroGrad();
     const pred = model.forward(x);
     // mseLoss refuses non-finite predictions (a DomainError); a diverged model is a result here,
@@ -31,7 +43,7 @@ export function trainMse(
     const diverged = nonFiniteLoss(pred);
     const { value, grad } = diverged === 0 ? mseLoss(pred, y) : { value: diverged, grad: pred };
     if (!Number.isFinite(value)) {
-      if (!opts.stopOnNonFinite) throw new DomainError(`trainMse: the loss is ${value} at step ${t}`);
+      if (!stopOnNonFinite) throw new DomainError(`trainMse: the loss is ${value} at step ${t}`);
       curve.push(value);
       break;
     }

@@ -1,14 +1,21 @@
-import { check, enableWasm, type Experiment, experimentResult, inconclusiveAtQuickSize, type Matrix, rng, throwIfAborted } from '@x/gpu';
+import { checkAlloc, checkRng, checkSize, checkUnit, checkVector } from '@x/gpu/checks';
+import { check, DomainError, enableWasm, type Experiment, experimentResult, inconclusiveAtQuickSize, type Matrix, throwIfAborted } from '@x/gpu';
 import { irfft } from '@x/linalg';
 import { fitSiren, psnrFromMse } from '../fit-siren';
 import { sirenInit, sirenModel, winnerInit } from '../siren';
 
 /** Flat-magnitude, random-phase band [lo, hi] cycles/sample, N samples, peak-normalized to 1. */
 export function bandSignal(n: number, lo: number, hi: number, seed: number): Float64Array {
+  const fn = 'bandSignal';
+  checkSize(fn, 'n', n, 2);
+  checkAlloc(fn, 'the signal', n, 4);
+  checkUnit(fn, 'lo', lo, 0, 0.5);
+  checkUnit(fn, 'hi', hi, 0, 0.5);
+  if (!(lo <= hi)) throw new DomainError(`${fn}: the band [lo, hi] = [${lo}, ${hi}] is empty; lo must be <= hi`);
   const m = Math.floor(n / 2) + 1;
   const re = new Float64Array(m);
   const im = new Float64Array(m);
-  const g = rng(seed);
+  const g = checkRng(fn, 'seed', seed);
   for (let k = 0; k < m; k++) {
     const f = k / n;
     if (f >= lo && f <= hi) {
@@ -20,11 +27,14 @@ export function bandSignal(n: number, lo: number, hi: number, seed: number): Flo
   const y = irfft({ re, im }, n);
   let peak = 0;
   for (const v of y) peak = Math.max(peak, Math.abs(v));
+  if (peak === 0) throw new DomainError(`${fn}: no frequency k/${n} falls in the band [${lo}, ${hi}]; the signal would be zero`);
   return Float64Array.from(y, (v) => v / peak);
 }
 
 /** PSNR of the all-zero output for a peak-1 target: 20 log10(1 / rms(y)). */
 export function zeroPsnr(y: ArrayLike<number>): number {
+  checkVector('zeroPsnr', 'y', y);
+  if (y.length === 0) throw new DomainError('zeroPsnr: y is empty');
   let s = 0;
   for (let i = 0; i < y.length; i++) s += y[i]! * y[i]!;
   return psnrFromMse(s / y.length);
