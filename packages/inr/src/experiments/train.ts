@@ -27,7 +27,8 @@ export function trainMse(
   checkMatrix(fn, 'x', x);
   checkMatrix(fn, 'y', y);
   if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { steps, lr } are required, got ${describe(opts)}`);
-  checkOptions(fn, opts, ['steps', 'lr', 'signal', 'stopOnNonFinite']);
+  checkOptions(fn, opts, ['steps', 'lr', 'signal', 'stopOnNonFinite', 'onStep']);
+  if (opts.onStep !== undefined && typeof opts.onStep !== 'function') throw new DomainError(`${fn}: onStep must be a function, got ${describe(opts.onStep)}`);
   const steps = checkSteps(fn, 'steps', opts.steps);
   const stopOnNonFinite = checkBoolean(fn, 'stopOnNonFinite', opts.stopOnNonFinite ?? false);
   checkAborted(fn, opts.signal);
