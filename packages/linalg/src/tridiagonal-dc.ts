@@ -45,16 +45,25 @@ interface Work {
 }
 
 /**
- * Eigenvalues (ascending, written into d) and eigenvectors (returned, n x n row-major with
- * eigenvectors as columns) of the symmetric tridiagonal matrix with diagonal d and
- * off-diagonal e.
+ * Bytes the workspace of {@link tridiagEigDc} at size n needs, GEMM scratch included: a caller
+ * that nests it in its own workspace reserves them up front so that linear memory does not
+ * grow (and detach the caller's views) inside.
  */
-export function tridiagEigDc(d: Float64Array, e: Float64Array, n: number, fn: string): Float64Array {
+export function tridiagEigDcBytes(n: number): number {
+  return 4 * (n * n * 8 + 16) + (3 << 20);
+}
+
+/**
+ * Eigenvalues (ascending, written into d) and eigenvectors (n x n row-major with eigenvectors
+ * as columns, written into `out`, by default a new array, and returned) of the symmetric
+ * tridiagonal matrix with diagonal d and off-diagonal e.
+ */
+export function tridiagEigDc(d: Float64Array, e: Float64Array, n: number, fn: string, out: Float64Array = new Float64Array(n * n)): Float64Array {
   let scale = 0;
   for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(d[i]!));
   for (let i = 0; i < n - 1; i++) scale = Math.max(scale, Math.abs(e[i]!));
-  const out = new Float64Array(n * n);
   if (scale === 0) {
+    out.fill(0, 0, n * n);
     for (let c = 0; c < n; c++) out[c * n + c] = 1;
     return out;
   }
