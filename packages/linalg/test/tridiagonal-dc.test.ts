@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { tridiagQl } from '../src/tridiagonal';
 import { tridiagEigDc } from '../src/tridiagonal-dc';
-import { EPS, m64, maxDiff, orthError } from './dense-helpers';
+import { maxAbsDiff } from '@x/test-utils';
+import { EPS, m64, orthError } from './helpers';
 
 // Backward-stable bound as in eigh.test.ts: p(n) = 4 max(n, 8).
 const growth = (n: number) => 4 * Math.max(n, 8) * EPS;
@@ -16,7 +17,7 @@ function check(d: Float64Array, e: Float64Array) {
   const ql = d.slice();
   tridiagQl(ql, e, null, n);
   ql.sort();
-  expect(maxDiff(vals, ql)).toBeLessThanOrEqual(growth(n) * norm);
+  expect(maxAbsDiff(vals, ql)).toBeLessThanOrEqual(growth(n) * norm);
   for (let i = 1; i < n; i++) expect(vals[i]!).toBeGreaterThanOrEqual(vals[i - 1]!);
   let res = 0;
   for (let i = 0; i < n; i++) {
