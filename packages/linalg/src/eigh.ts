@@ -1,10 +1,10 @@
-import { type Matrix, ShapeError } from '@x/gpu';
+import { type Matrix, ShapeError, withWorkspace } from '@x/gpu';
 import type { ComplexMatrix } from './complex';
 import { requireOptions, requireSymmetric } from './checks';
 import { f64Copy, ldexpInPlace, mat, requireSquare, safeScaleExponent, transposeData } from './dense-util';
 import { applyTridiagQ, tridiagonalize, tridiagQl } from './tridiagonal';
-import { tridiagonalizeBlocked } from './tridiagonal-blocked';
-import { tridiagEigDc } from './tridiagonal-dc';
+import { applyRowReflectorsBytes, applyRowReflectorsTo, tridiagonalizeBlocked } from './tridiagonal-blocked';
+import { tridiagEigDc, tridiagEigDcBytes } from './tridiagonal-dc';
 
 /** Result of {@link eigh}: a = V diag(values) Vᵀ. */
 export interface EighResult {
@@ -65,9 +65,28 @@ export function eigh(a: Matrix, opts: EighOptions = {}): EighResult {
     ldexpInPlace(d, -ex);
     return { values: d, vectors: mat(0, 0) };
   }
-  // z: n x n, columns are eigenvectors of T (ascending eigenvalues).
-  const z = tridiagEigenvectors(d, e, n, 'eigh');
-  applyTridiagQ(t, n, z, n);
+  let z: Float64Array;
+  const rows = t.rows;
+  if (rows && n > 32) {
+    // Divide and conquer writes T's eigenvectors into a workspace (wasm linear memory on the
+    // default route) where the back-transformation multiplies them in place; the result then
+    // goes into buf, whose reflector rows the back-transformation has copied: no fresh n x n
+    // array besides buf (first touches of one cost milliseconds).
+    withWorkspace(
+      [n * n],
+      (zw) => {
+        tridiagEigDc(d, e, n, 'eigh', zw);
+        applyRowReflectorsTo(rows, t.tau, n, zw.subarray(n), n);
+        rows.set(zw);
+      },
+      Math.max(tridiagEigDcBytes(n), applyRowReflectorsBytes(n, n)),
+    );
+    z = rows;
+  } else {
+    // z: n x n, columns are eigenvectors of T (ascending eigenvalues).
+    z = tridiagEigenvectors(d, e, n, 'eigh');
+    applyTridiagQ(t, n, z, n);
+  }
   ldexpInPlace(d, -ex);
   return { values: d, vectors: mat(n, n, z) };
 }

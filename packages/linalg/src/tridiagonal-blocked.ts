@@ -48,10 +48,27 @@ export function tridiagonalizeBlocked(input: Float64Array, n: number): Tridiagon
  * Gram GEMM (buildTGemm), then W = Vᵀ C, W2 = -T W, C += V W2 (dormtr 'L', 'U', 'N').
  */
 export function applyRowReflectors(rows: Float64Array, tau: Float64Array, n: number, c: Float64Array, p: number): void {
+  if (tau.length === 0 || p === 0) return;
+  withWorkspace([c.subarray(p, n * p)], (cw) => applyRowReflectorsTo(rows, tau, n, cw, p));
+}
+
+/**
+ * Bytes the workspace of {@link applyRowReflectorsTo} needs (GEMM scratch included), for a
+ * caller that reserves them in its own workspace.
+ */
+export function applyRowReflectorsBytes(n: number, p: number): number {
+  return (n * n + NB * n + 2 * NB * NB + 2 * NB * p) * 8 + 6 * 16 + (3 << 20);
+}
+
+/**
+ * {@link applyRowReflectors} on rows 1..n-1 of c given as cw ((n-1) x p), in place: when cw
+ * lies in a workspace, its GEMMs read and write it there without copies.
+ */
+export function applyRowReflectorsTo(rows: Float64Array, tau: Float64Array, n: number, cw: Float64Array, p: number): void {
   const k = tau.length;
   const m = n - 1;
   if (k === 0 || p === 0) return;
-  withWorkspace([c.subarray(p, n * p), n * n, NB * m, NB * NB, NB * NB, NB * p, NB * p], (cw, vr, vt, g, t, w, w2) => {
+  withWorkspace([n * n, NB * m, NB * NB, NB * NB, NB * p, NB * p], (vr, vt, g, t, w, w2) => {
     vr.set(rows.subarray(0, n * n));
     const last = Math.floor((k - 1) / NB) * NB;
     for (let j0 = last; j0 >= 0; j0 -= NB) {

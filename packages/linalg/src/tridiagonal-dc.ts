@@ -2,14 +2,20 @@
  * Cuppen's divide and conquer for the symmetric tridiagonal eigenproblem (internal), with
  * deflation (small z components and close poles, LAPACK dlaed2 style), a bracketed rational
  * (two-pole) secular equation solver, and Gu-Eisenstat's recomputed z so that the
- * eigenvectors are numerically orthogonal. Merges multiply by the two child eigenvector
- * blocks through the GEMM of @x/gpu, so most of the work is level 3.
+ * eigenvectors are numerically orthogonal. Every subproblem keeps its eigenvectors as a
+ * diagonal block of one n x n workspace (wasm linear memory on the default route), so a merge
+ * multiplies in place, with no per-merge allocation or operand copy. Deflation rotations are
+ * applied to the children's columns (as dlaed2 does), so deflated eigenvectors are plain
+ * columns and only the live columns enter the merge GEMMs: the columns that touch only the
+ * upper child, both children (rotated across them) or only the lower child are gathered in
+ * that order, and the upper and lower rows of the result are two GEMMs over the live columns
+ * that can be nonzero there.
  * References: Cuppen, "A divide and conquer method for the symmetric tridiagonal
  * eigenproblem", Numer. Math. 36 (1981); Gu & Eisenstat, SIAM J. Matrix Anal. Appl. 16
  * (1995); Bunch, Nielsen & Sorensen, Numer. Math. 31 (1978) (rational secular iteration);
- * Golub & Van Loan (4th ed.) §8.4.4.
+ * Golub & Van Loan (4th ed.) §8.4.4; LAPACK dlaed0-dlaed3 (column types of the merge GEMMs).
  */
-import { ConvergenceError, gemmAccumulate } from '@x/gpu';
+import { ConvergenceError, gemmAccumulate, withWorkspace } from '@x/gpu';
 import { EPS } from './dense-util';
 import { tridiagQl } from './tridiagonal';
 
@@ -21,32 +27,45 @@ const LEAF = 32;
  */
 const FLUSH = 2 ** -960;
 
-interface Eig {
-  vals: Float64Array;
-  /** sz x sz row-major, columns are eigenvectors (ascending vals). */
-  q: Float64Array;
+/**
+ * Shared buffers of one solve, in one workspace: Q (n x n) holds every subproblem's
+ * eigenvectors as a diagonal block (the subproblem of rows off..off+sz-1 owns
+ * Q[off.., off..], columns in the order of its returned values; children's blocks lie inside
+ * their parent's, whose off-diagonal parts stay zero until the parent's merge); G the gathered
+ * live columns of a merge, DEL its secular data (then the live eigenvectors' coefficients), T
+ * the merged block before it is written back.
+ */
+interface Work {
+  n: number;
+  fn: string;
+  Q: Float64Array;
+  G: Float64Array;
+  DEL: Float64Array;
+  T: Float64Array;
 }
 
 /**
- * Eigenvalues (ascending, written into d) and eigenvectors (returned, n x n row-major with
- * eigenvectors as columns) of the symmetric tridiagonal matrix with diagonal d and
- * off-diagonal e.
+ * Bytes the workspace of {@link tridiagEigDc} at size n needs, GEMM scratch included: a caller
+ * that nests it in its own workspace reserves them up front so that linear memory does not
+ * grow (and detach the caller's views) inside.
  */
-export function tridiagEigDc(
-  d: Float64Array,
-  e: Float64Array,
-  n: number,
-  fn: string,
-  keep?: (valsAscending: Float64Array) => number,
-): Float64Array {
+export function tridiagEigDcBytes(n: number): number {
+  return 4 * (n * n * 8 + 16) + (3 << 20);
+}
+
+/**
+ * Eigenvalues (ascending, written into d) and eigenvectors (n x n row-major with eigenvectors
+ * as columns, written into `out`, by default a new array, and returned) of the symmetric
+ * tridiagonal matrix with diagonal d and off-diagonal e.
+ */
+export function tridiagEigDc(d: Float64Array, e: Float64Array, n: number, fn: string, out: Float64Array = new Float64Array(n * n)): Float64Array {
   let scale = 0;
   for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(d[i]!));
   for (let i = 0; i < n - 1; i++) scale = Math.max(scale, Math.abs(e[i]!));
   if (scale === 0) {
-    const kc = keep ? keep(new Float64Array(n)) : n;
-    const q = new Float64Array(n * kc);
-    for (let c = 0; c < kc; c++) q[(n - kc + c) * kc + c] = 1;
-    return q;
+    out.fill(0, 0, n * n);
+    for (let c = 0; c < n; c++) out[c * n + c] = 1;
+    return out;
   }
   const ds = new Float64Array(n);
   const es = new Float64Array(Math.max(n - 1, 0));
@@ -60,86 +79,103 @@ export function tridiagEigDc(
     const v = e[i]! / scale;
     es[i] = Math.abs(v) < FLUSH ? 0 : v;
   }
-  const r = rec(ds, es, fn, keep);
-  for (let i = 0; i < n; i++) d[i] = r.vals[i]! * scale;
-  return r.q;
+  const n2 = n * n;
+  withWorkspace([n2, n2, n2, n2], (Q, G, DEL, T) => {
+    const vals = solve({ n, fn, Q, G, DEL, T }, ds, es, 0);
+    // Ascending order of the eigenpairs, copied out of the workspace.
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => vals[a]! - vals[b]! || a - b);
+    for (let c = 0; c < n; c++) d[c] = vals[order[c]!]! * scale;
+    for (let i = 0; i < n; i++) {
+      const row = i * n;
+      for (let c = 0; c < n; c++) out[row + c] = Q[row + order[c]!]!;
+    }
+  });
+  return out;
 }
 
-function leaf(d: Float64Array, e: Float64Array, fn: string, keep?: (v: Float64Array) => number): Eig {
-  const n = d.length;
-  const zt = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) zt[i * n + i] = 1;
-  const dd = d.slice();
-  tridiagQl(dd, e, zt, n, fn);
-  const idx = Array.from({ length: n }, (_, i) => i);
-  idx.sort((a, b) => dd[a]! - dd[b]!);
-  const vals = new Float64Array(n);
-  for (let k = 0; k < n; k++) vals[k] = dd[idx[k]!]!;
-  const kc = keep ? keep(vals) : n;
-  const q = new Float64Array(n * kc);
-  for (let c = 0; c < kc; c++) {
-    const s = idx[n - kc + c]!;
-    for (let i = 0; i < n; i++) q[i * kc + c] = zt[s * n + i]!;
-  }
-  return { vals, q };
-}
-
-function rec(d: Float64Array, e: Float64Array, fn: string, keep?: (v: Float64Array) => number): Eig {
+/** Eigenpairs of the tridiagonal (d, e) of rows off..: vectors into w's block, values returned. */
+function solve(w: Work, d: Float64Array, e: Float64Array, off: number): Float64Array {
   const sz = d.length;
-  if (sz <= LEAF) return leaf(d, e, fn, keep);
+  if (sz <= LEAF) return leaf(w, d, e, off);
   const n1 = sz >> 1;
-  const n2 = sz - n1;
   const beta = e[n1 - 1]!;
   const ab = Math.abs(beta);
   const d1 = d.slice(0, n1);
   const d2 = d.slice(n1);
   d1[n1 - 1] = d1[n1 - 1]! - ab;
   d2[0] = d2[0]! - ab;
-  const left = rec(d1, e.slice(0, n1 - 1), fn);
-  const right = rec(d2, e.slice(n1), fn);
-  return merge(left, right, n1, n2, beta, fn, keep);
+  const vl = solve(w, d1, e.subarray(0, n1 - 1), off);
+  const vr = solve(w, d2, e.subarray(n1), off + n1);
+  return merge(w, vl, vr, off, n1, sz - n1, beta);
 }
 
+/** Leaf: implicit QL; the eigenvectors (unsorted) go into w's block. */
+function leaf(w: Work, d: Float64Array, e: Float64Array, off: number): Float64Array {
+  const n = d.length;
+  const N = w.n;
+  const zt = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) zt[i * n + i] = 1;
+  const vals = d.slice();
+  tridiagQl(vals, e, zt, n, w.fn);
+  // Row s of zt is the eigenvector of vals[s]: column s of the block.
+  const b0 = off * N + off;
+  for (let s = 0; s < n; s++) {
+    const src = s * n;
+    for (let i = 0; i < n; i++) w.Q[b0 + i * N + s] = zt[src + i]!;
+  }
+  return vals;
+}
+
+/** Column kinds of a merge (rows where a column of the merged block can be nonzero). */
+const UPPER = 0;
+const BOTH = 1;
+const LOWER = 2;
+
 /**
- * Merges two child eigensystems. Only the eigenvectors of the `keep(vals)` largest eigenvalues
- * are formed (all when keep is absent), as q: sz x kept columns.
+ * Merges the eigensystems of the children (rows off..off+n1-1 and the next n2; values vL, vR,
+ * vectors in w's blocks) of T = diag(T1, T2) + |beta| u uᵀ. Returns the merged values in the
+ * order of the block's new columns (live roots, then deflated pairs).
  */
-function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: string, keep?: (v: Float64Array) => number): Eig {
+function merge(w: Work, vL: Float64Array, vR: Float64Array, off: number, n1: number, n2: number, beta: number): Float64Array {
+  const { n: N, fn, Q } = w;
   const sz = n1 + n2;
-  const q1 = left.q;
-  const q2 = right.q;
+  const b0 = off * N + off;
   // D + rho z zᵀ with z = [last row of Q1; sign(beta) first row of Q2] / sqrt 2, rho = 2|beta|.
   const rho = 2 * Math.abs(beta);
   const sgn = beta >= 0 ? 1 : -1;
   const dAll = new Float64Array(sz);
   const zAll = new Float64Array(sz);
   const r2 = Math.SQRT1_2;
+  const lastL = b0 + (n1 - 1) * N;
+  const firstR = b0 + n1 * N + n1;
   for (let i = 0; i < n1; i++) {
-    dAll[i] = left.vals[i]!;
-    zAll[i] = q1[(n1 - 1) * n1 + i]! * r2;
+    dAll[i] = vL[i]!;
+    zAll[i] = Q[lastL + i]! * r2;
   }
   for (let i = 0; i < n2; i++) {
-    dAll[n1 + i] = right.vals[i]!;
-    zAll[n1 + i] = sgn * q2[i]! * r2;
+    dAll[n1 + i] = vR[i]!;
+    zAll[n1 + i] = sgn * Q[firstR + i]! * r2;
   }
-  // Slots: positions in ascending order of d.
+  // Slots: positions in ascending order of d; perm[s] is the block column of slot s.
   const perm = Array.from({ length: sz }, (_, i) => i);
-  perm.sort((a, b) => dAll[a]! - dAll[b]!);
+  perm.sort((a, b) => dAll[a]! - dAll[b]! || a - b);
   const ds = new Float64Array(sz);
   const zs = new Float64Array(sz);
+  const kind = new Uint8Array(sz);
   let dmax = 0;
   for (let s = 0; s < sz; s++) {
-    ds[s] = dAll[perm[s]!]!;
-    zs[s] = zAll[perm[s]!]!;
+    const p = perm[s]!;
+    ds[s] = dAll[p]!;
+    zs[s] = zAll[p]!;
+    kind[s] = p < n1 ? UPPER : LOWER;
     dmax = Math.max(dmax, Math.abs(ds[s]!));
   }
   const tol = Math.max(8 * EPS * Math.max(dmax, rho), FLUSH);
-  // Deflation.
+  // Deflation. A rotation of two close poles is applied at once to their columns of the block
+  // (column a <- c qa - s qb, b <- s qa + c qb), so every later vector is a combination of
+  // the live columns only and a deflated vector is its (rotated) column.
   const deflated = new Uint8Array(sz);
-  const rotA: number[] = [];
-  const rotB: number[] = [];
-  const rotC: number[] = [];
-  const rotS: number[] = [];
   let prev = -1;
   for (let j = 0; j < sz; j++) {
     if (rho * Math.abs(zs[j]!) <= tol) {
@@ -156,10 +192,6 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
     const c = zj / r;
     const s = zi / r;
     if (Math.abs((ds[j]! - ds[prev]!) * c * s) <= tol) {
-      rotA.push(prev);
-      rotB.push(j);
-      rotC.push(c);
-      rotS.push(s);
       const dp = ds[prev]!;
       const dj = ds[j]!;
       ds[prev] = c * c * dp + s * s * dj;
@@ -167,6 +199,21 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
       zs[prev] = 0;
       zs[j] = r;
       deflated[prev] = 1;
+      const ka = kind[prev]!;
+      const kb = kind[j]!;
+      const k2 = ka === kb ? ka : BOTH;
+      kind[prev] = k2;
+      kind[j] = k2;
+      const r0 = k2 === LOWER ? n1 : 0;
+      const r1 = k2 === UPPER ? n1 : sz;
+      const ca = b0 + perm[prev]!;
+      const cb = b0 + perm[j]!;
+      for (let row = r0 * N; row < r1 * N; row += N) {
+        const xa = Q[ca + row]!;
+        const xb = Q[cb + row]!;
+        Q[ca + row] = c * xa - s * xb;
+        Q[cb + row] = s * xa + c * xb;
+      }
     }
     prev = j;
   }
@@ -174,9 +221,9 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
   const dead: number[] = [];
   for (let s = 0; s < sz; s++) (deflated[s] ? dead : live).push(s);
   const k = live.length;
-  // Eigenpair j: the j-th secular root (j < k) or the deflated slot dead[j - k] (a unit vector).
   const vals = new Float64Array(sz);
-  const delta = new Float64Array(k * k);
+  for (let t = 0; t < dead.length; t++) vals[k + t] = ds[dead[t]!]!;
+  const T = w.T.subarray(0, sz * sz);
   if (k > 0) {
     const dl = new Float64Array(k);
     const zl = new Float64Array(k);
@@ -184,60 +231,63 @@ function merge(left: Eig, right: Eig, n1: number, n2: number, beta: number, fn: 
       dl[i] = ds[live[i]!]!;
       zl[i] = zs[live[i]!]!;
     }
+    const delta = w.DEL.subarray(0, k * k);
     const zh = secularSystem(dl, zl, rho, k, fn, false, vals, delta);
-    // Row j of delta becomes the unit eigenvector of root j (over the live slots).
+    // Gather order of the live columns: upper-only, both, lower-only; g[p] is a live index.
+    const g = new Int32Array(k);
+    let ku = 0;
+    let kb = 0;
+    for (let i = 0; i < k; i++) {
+      const kd = kind[live[i]!]!;
+      if (kd === UPPER) ku++;
+      else if (kd === BOTH) kb++;
+    }
+    const pos = [0, ku, ku + kb];
+    for (let i = 0; i < k; i++) g[pos[kind[live[i]!]!]!++] = i;
+    // Row j of delta becomes the unit eigenvector of root j over the live columns, in gather
+    // order.
+    const tmp = new Float64Array(k);
     for (let j = 0; j < k; j++) {
-      let nrm = 0;
       const row = j * k;
+      let nrm = 0;
       for (let i = 0; i < k; i++) {
         const u = zh[i]! / delta[row + i]!;
-        delta[row + i] = u;
+        tmp[i] = u;
         nrm += u * u;
       }
       const inv = 1 / Math.sqrt(nrm);
-      for (let i = 0; i < k; i++) delta[row + i] = delta[row + i]! * inv;
+      for (let p = 0; p < k; p++) delta[row + p] = tmp[g[p]!]! * inv;
+    }
+    // G (sz x k): the live columns in gather order.
+    // Copied row by row (contiguous reads of the block).
+    const G = w.G.subarray(0, sz * k);
+    const colOf = new Int32Array(k);
+    for (let p = 0; p < k; p++) colOf[p] = perm[live[g[p]!]!]!;
+    for (let row = 0; row < sz; row++) {
+      const src = b0 + row * N;
+      const dst = row * k;
+      for (let p = 0; p < k; p++) G[dst + p] = Q[src + colOf[p]!]!;
+    }
+    // Upper rows from the upper-only and both columns, lower rows from both and lower-only;
+    // the coefficients (rows of delta) are read transposed by strides (rs 1, cs k).
+    T.fill(0);
+    const kl = k - ku;
+    if (ku + kb > 0) gemmAccumulate(n1, k, ku + kb, { data: G, off: 0, rs: k, cs: 1 }, { data: delta, off: 0, rs: 1, cs: k }, T, sz);
+    if (kl > 0) gemmAccumulate(n2, k, kl, { data: G, off: n1 * k + ku, rs: k, cs: 1 }, { data: delta, off: ku, rs: 1, cs: k }, T.subarray(n1 * sz), sz);
+  }
+  // Deflated vectors: their (rotated) columns of the block.
+  const nd = dead.length;
+  if (nd > 0) {
+    const deadCol = new Int32Array(nd);
+    for (let t = 0; t < nd; t++) deadCol[t] = perm[dead[t]!]!;
+    for (let row = 0; row < sz; row++) {
+      const src = b0 + row * N;
+      const dst = row * sz + k;
+      for (let t = 0; t < nd; t++) T[dst + t] = Q[src + deadCol[t]!]!;
     }
   }
-  for (let t = 0; t < dead.length; t++) vals[k + t] = ds[dead[t]!]!;
-  // Sort eigenpairs ascending and keep the top kc.
-  const order = Array.from({ length: sz }, (_, i) => i);
-  order.sort((a, b) => vals[a]! - vals[b]!);
-  const sortedVals = new Float64Array(sz);
-  for (let c = 0; c < sz; c++) sortedVals[c] = vals[order[c]!]!;
-  const kc = keep ? keep(sortedVals) : sz;
-  // wt (kc x sz): row c is the c-th kept eigenvector of the merged problem, written straight in
-  // block coordinates (slot s is block row perm[s]); only kept vectors are formed.
-  const wt = new Float64Array(kc * sz);
-  for (let c = 0; c < kc; c++) {
-    const j = order[sz - kc + c]!;
-    const dst = c * sz;
-    if (j < k) {
-      const row = j * k;
-      for (let i = 0; i < k; i++) wt[dst + perm[live[i]!]!] = delta[row + i]!;
-    } else {
-      wt[dst + perm[dead[j - k]!]!] = 1;
-    }
-  }
-  // Undo the deflation rotations (last applied first) on the slot coordinates.
-  for (let r = rotA.length - 1; r >= 0; r--) {
-    const a = perm[rotA[r]!]!;
-    const b = perm[rotB[r]!]!;
-    const c = rotC[r]!;
-    const s = rotS[r]!;
-    for (let row = 0; row < kc * sz; row += sz) {
-      const xa = wt[row + a]!;
-      const xb = wt[row + b]!;
-      wt[row + a] = c * xa + s * xb;
-      wt[row + b] = -s * xa + c * xb;
-    }
-  }
-  // Q = diag(Q1, Q2) Wᵀ-rows: the transposed operand is read by strides (rs 1, cs sz).
-  const out = new Float64Array(sz * kc);
-  if (kc > 0) {
-    gemmAccumulate(n1, kc, n1, { data: q1, off: 0, rs: n1, cs: 1 }, { data: wt, off: 0, rs: 1, cs: sz }, out, kc);
-    gemmAccumulate(n2, kc, n2, { data: q2, off: 0, rs: n2, cs: 1 }, { data: wt, off: n1, rs: 1, cs: sz }, out.subarray(n1 * kc), kc);
-  }
-  return { vals: sortedVals, q: out };
+  for (let row = 0; row < sz; row++) Q.set(T.subarray(row * sz, row * sz + sz), b0 + row * N);
+  return vals;
 }
 
 /**
