@@ -93,6 +93,7 @@ export function runModule(spec) {
       let current = null;
       let timer = null;
       let killedFor = null;
+      let startedAt = 0;
       const poll = setInterval(() => {
         if (current && rssMb(child.pid) > RSS_CAP_MB) {
           killedFor = 'memory';
@@ -106,6 +107,7 @@ export function runModule(spec) {
           stale = m.stale;
         } else if (m.type === 'start') {
           current = m;
+          startedAt = Date.now();
           clearTimeout(timer);
           timer = setTimeout(() => {
             killedFor = 'timeout';
@@ -114,7 +116,7 @@ export function runModule(spec) {
         } else if (m.type === 'result') {
           clearTimeout(timer);
           current = null;
-          results.push(m);
+          results.push({ ...m, ms: Date.now() - startedAt });
         } else if (m.type === 'fatal') {
           fatal = m.detail;
         }
@@ -206,7 +208,12 @@ export async function runAll(specs = moduleSpecifiers(), knownFile = KNOWN_FILE)
     `${failures.filter((f) => f.outcome === 'missing').length} exports without a template; ` +
     `${knownTotal} of ${knownList.size} known failures still occur, ${staleKnown.length} fixed` +
     ` in ${seconds.toFixed(0)} s`;
-  return { line, counts, known, knownListed: knownList.size, failures, staleKnown, allowlistable, seconds, modules: modules.map((m) => ({ spec: m.spec, cases: m.n })) };
+  // The calls closest to the per-call timeout: how much margin a slower machine has.
+  const slowest = modules
+    .flatMap((m) => m.results.filter((r) => r.ms !== undefined).map((r) => ({ key: `${m.spec} ${r.name} | ${r.label}`, ms: r.ms })))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5);
+  return { line, slowest, counts, known, knownListed: knownList.size, failures, staleKnown, allowlistable, seconds, modules: modules.map((m) => ({ spec: m.spec, cases: m.n })) };
 }
 
 /** Rewrites the known list: this run's allowlistable failures, plus entries of modules not run. */
@@ -233,6 +240,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     s.failures = s.failures.filter((f) => f.outcome !== 'fixed' && !ALLOWLISTABLE.includes(f.outcome));
   }
   for (const f of s.failures) console.log(`${f.outcome.padEnd(8)} ${f.key}: ${f.detail}`);
+  console.log(`Slowest calls (timeout ${CALL_TIMEOUT_MS} ms): ${s.slowest.map((c) => `${c.ms} ms ${c.key}`).join('; ')}`);
   console.log(s.line);
   if (!specs.length) {
     const { allowlistable, ...rest } = s;
