@@ -16,10 +16,10 @@ export interface ButterflyLearnProgress {
   loss: number;
 }
 
-/** Options of {@link learnButterfly}. */
 /** The keys of {@link LearnButterflyOptions}. */
 const LEARN_KEYS = ['steps', 'lr', 'schedule', 'beta1', 'beta2', 'eps', 'seed', 'perm', 'tol', 'onProgress', 'progressEvery', 'signal'];
 
+/** Options of {@link learnButterfly}. */
 export interface LearnButterflyOptions {
   /** Adam steps (default 2000). */
   steps?: number;

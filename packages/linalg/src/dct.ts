@@ -176,10 +176,10 @@ export function idct(x: ArrayLike<number>, opts: DctOptions = {}): Float64Array 
   return run(v, type, ortho, true);
 }
 
-/** Options of {@link dctCols} and {@link dctRows}. */
 /** The keys of {@link DctMatrixOptions}. */
 const MATRIX_KEYS = ['type', 'norm', 'inverse'];
 
+/** Options of {@link dctCols} and {@link dctRows}. */
 export interface DctMatrixOptions extends DctOptions {
   /** Apply the inverse transform ({@link idct}) instead. */
   inverse?: boolean;

@@ -10,10 +10,10 @@ import { type ComplexArray, checkComplex, checkReal, isComplexArray } from './co
  */
 export type FftNorm = 'backward' | 'ortho' | 'forward';
 
-/** Options of {@link fft}, {@link ifft}, {@link rfft} and {@link irfft}. */
 /** The keys of {@link FftOutOptions}. */
 const FFT_OUT_KEYS = ['norm', 'out'];
 
+/** Options of {@link fft}, {@link ifft}, {@link rfft} and {@link irfft}. */
 export interface FftOptions {
   /** Scaling convention (numpy's `norm`); default `'backward'`. */
   norm?: FftNorm;

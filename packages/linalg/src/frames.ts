@@ -118,10 +118,10 @@ export function gaborFrame(n: number, opts: GaborFrameOptions = {}): ComplexMatr
   return { re: { rows, cols: n, data: re }, im: { rows, cols: n, data: im } };
 }
 
-/** Options of {@link morletFilters} and {@link morletFrame}. */
 /** The keys of {@link MorletOptions}. */
 const MORLET_KEYS = ['scales', 'bandwidth', 'center'];
 
+/** Options of {@link morletFilters} and {@link morletFrame}. */
 export interface MorletOptions {
   /** Scales s_j in samples (default: 48 scales geometrically spaced in [1, 128], as in the paper). */
   scales?: ArrayLike<number>;
