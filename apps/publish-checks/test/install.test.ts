@@ -26,11 +26,11 @@ const BUDGET: Record<string, number> = {
   '@x/nn': 66_000, // 60,029 (50,095 before the finiteness checks and the state envelope)
   '@x/optim': 64_300, // 58,496 (52,804 before the shared checks)
   '@x/streaming': 82_400, // 74,937 (66,088 before the state envelope)
-  '@x/ssm': 70_800, // 64,391
+  '@x/ssm': 78_700, // 71,505 (64,391 before the boundary checks of issue 16)
   '@x/peft': 85_700, // 77,924
-  '@x/inr': 4_200, // 3,795
-  '@x/graph-init': 3_000, // 2,712 (1,374 before mobiusAdd checked that its points lie in the ball)
-  '@x/safetensors': 8_600, // 7,814
+  '@x/inr': 6_300, // 5,719: sirenInit now checks its layer sizes, seed and options (3,795 before)
+  '@x/graph-init': 3_800, // 3,487: mobiusAdd checks its vectors, curvature and ball (1,374 with no checks, 2,712 with the ball check only)
+  '@x/safetensors': 10_100, // 9,164 (7,814 before arguments were checked: INVALID_ARGUMENT)
 };
 
 const pkgs = publicPackages();

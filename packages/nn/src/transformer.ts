@@ -1,5 +1,5 @@
 import { assertMatrix, DomainError, isMatrix, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
-import { checkNonNegative, checkOptions, checkPositive, checkRng, checkSeed, checkSize, checkSteps, checkVector, isRng } from '@x/gpu/checks';
+import { checkNonNegative, checkOptions, checkPositive, checkRng, checkSeed, checkSize, checkSteps, checkVector, describe, isRng } from '@x/gpu/checks';
 import { MultiHeadAttention } from './attention';
 import { Embedding } from './embedding';
 import { envelope, readEnvelope } from './envelope';
@@ -344,7 +344,7 @@ export class TransformerLM extends ContainerModule {
   generate(prompt: ArrayLike<number>, opts: GenerateOptions = {}): number[] {
     opts = checkOptions('TransformerLM.generate', opts, ['maxNewTokens', 'temperature', 'topK', 'seed', 'contextLength']);
     const n = checkSteps('TransformerLM.generate', 'maxNewTokens', opts.maxNewTokens ?? 32);
-    checkVector('TransformerLM.generate', 'prompt', prompt);
+    checkTokens('TransformerLM.generate', prompt, this.config.vocabSize);
     if (prompt.length < 1) throw new ShapeError('TransformerLM.generate: the prompt needs at least one token');
     const ctx = opts.contextLength === undefined ? Infinity : checkSize('TransformerLM.generate', 'contextLength', opts.contextLength, 1);
     const r = makeRng(checkSeed('TransformerLM.generate', 'seed', opts.seed ?? 0));
@@ -393,4 +393,21 @@ export function lmCrossEntropy(logits: Matrix, targets: Matrix | ArrayLike<numbe
     throw new ShapeError(`lmCrossEntropy: targets are ${what} (${flat.length} tokens) but logits have ${logits.rows} rows`);
   }
   return softmaxCrossEntropyLoss(logits, flat, opts);
+}
+
+/**
+ * Token ids: a plain array or an integer or float typed array (Int32Array, Uint16Array, ...;
+ * ShapeError otherwise) whose entries are integers in [0, vocabSize) (DomainError naming the index).
+ */
+function checkTokens(fn: string, ids: unknown, vocabSize: number): asserts ids is ArrayLike<number> {
+  if (!Array.isArray(ids) && !(ArrayBuffer.isView(ids) && !(ids instanceof DataView))) {
+    throw new ShapeError(`${fn}: prompt must be an array or typed array of token ids, got ${describe(ids)}`);
+  }
+  const a = ids as ArrayLike<unknown>;
+  for (let i = 0; i < a.length; i++) {
+    const t = a[i];
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= vocabSize) {
+      throw new DomainError(`${fn}: prompt[${i}] must be a token id in [0, ${vocabSize}), got ${describe(t)}`);
+    }
+  }
 }

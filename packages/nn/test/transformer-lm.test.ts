@@ -111,6 +111,12 @@ describe('TransformerLM (llama layout)', () => {
     expect(a).toEqual(lm.generate([1, 2, 3], { maxNewTokens: 6, temperature: 0.8, topK: 4, seed: 7 }));
     expect(a.length).toBe(6);
     expect(() => sampleToken(logits, { temperature: -1 }, rng(0))).toThrow(DomainError);
+    // Token ids may come in any integer typed array (tokenizers hand out Int32Array/Uint16Array).
+    expect(lm.generate(Int32Array.of(1, 2, 3), { maxNewTokens: 6, temperature: 0.8, topK: 4, seed: 7 })).toEqual(a);
+    expect(lm.generate(Uint16Array.of(1, 2, 3), { maxNewTokens: 6, temperature: 0.8, topK: 4, seed: 7 })).toEqual(a);
+    expect(() => lm.generate([1, 2.5], { maxNewTokens: 1 })).toThrow(/prompt\[1\] must be a token id/);
+    expect(() => lm.generate(Int32Array.of(1, -1), { maxNewTokens: 1 })).toThrow(DomainError);
+    expect(() => lm.generate('abc' as never, { maxNewTokens: 1 })).toThrow(ShapeError);
   });
 
   it('trains with fit and lmCrossEntropy: the loss on a repeating sequence falls', async () => {

@@ -483,7 +483,7 @@ export class AdaptedLinear implements Module {
 const ADAPTER_KINDS = ['lora', 'core', 'svfit', 'sorsa', 'loldu', 'soka'] as const satisfies readonly Adapter['kind'][];
 
 /**
- * What {@link AdaptedLinear.toJSON} returns: the @x state envelope. `config`: the adapter kind,
+ * What {@link AdaptedLinear.toJSON} returns: the `@x` state envelope. `config`: the adapter kind,
  * `inFeatures`/`outFeatures`, `scale`, `merged` (whether `base` holds base + ΔW), the frozen
  * tensor names and `shapes` (each tensor's [rows, cols]; vectors are [1, r]); `state`: `base`
  * (out x in), `bias` when there is one, and `tensors` by name (A, B, R, U, V, sigma, S, z or

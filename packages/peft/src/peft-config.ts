@@ -72,7 +72,7 @@ export function peftLoraConfig(fields: Partial<PeftLoraConfig> = {}): PeftLoraCo
  * "LORA", no DoRA, `r` an integer >= 1, `lora_alpha` a finite number > 0, `lora_dropout` in
  * [0, 1], `bias` one of "none", "all", "lora_only", the flags booleans, `init_lora_weights` a
  * boolean or a string, `target_modules` null, a string or a list of strings, `rank_pattern`
- * integers >= 1 and `alpha_pattern` numbers > 0. Fields PEFT has and @x does not read are kept
+ * integers >= 1 and `alpha_pattern` numbers > 0. Fields PEFT has and `@x` does not read are kept
  * unchecked. Returns the config typed.
  * @throws DomainError naming `fn` and the bad field.
  */

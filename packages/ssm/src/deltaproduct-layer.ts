@@ -38,7 +38,7 @@ const paramSizes = (D: number, dk: number, dv: number, nh: number): Record<Name,
 });
 
 /**
- * What {@link DeltaProductLayer.toJSON} returns: the @x state envelope, sizes and flags as
+ * What {@link DeltaProductLayer.toJSON} returns: the `@x` state envelope, sizes and flags as
  * `config`, the parameters `Wq`, `Wk`, `Wv`, `Wb`, `bb`, `wa`, `aLog`, `dtBias`, `Wo` (all of
  * them, the gate's too when it is off) as bit-exact encoded arrays in `state`.
  */

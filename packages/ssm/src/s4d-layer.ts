@@ -27,7 +27,7 @@ const PARAM_NAMES = ['logDt', 'logAReal', 'AImag', 'BRe', 'BIm', 'CRe', 'CIm', '
 type ParamName = (typeof PARAM_NAMES)[number];
 
 /**
- * What {@link S4DLayer.toJSON} returns: the @x state envelope, `channels` and `stateSize` as
+ * What {@link S4DLayer.toJSON} returns: the `@x` state envelope, `channels` and `stateSize` as
  * `config`, the parameters `logDt`, `logAReal`, `AImag`, `BRe`, `BIm`, `CRe`, `CIm`, `D` as
  * bit-exact encoded arrays in `state`.
  */

@@ -23,7 +23,7 @@ const NAMES = ['key', 'value', 'beta', 'query', 'h0', 'wOut', 'bOut'] as const;
 type ClassifierParam = (typeof NAMES)[number];
 
 /**
- * What {@link DeltaProductClassifier.toJSON} returns: the @x state envelope, `nh`, `betaMax`,
+ * What {@link DeltaProductClassifier.toJSON} returns: the `@x` state envelope, `nh`, `betaMax`,
  * `d` and `vocab` as `config`, the parameters `key`, `value`, `beta`, `query`, `h0`, `wOut`,
  * `bOut` as bit-exact encoded arrays in `state`.
  */

@@ -1,5 +1,5 @@
 /**
- * @x/test-utils: the helpers the @x packages' tests share (private, never published).
+ * @x/test-utils: the helpers the `@x` packages' tests share (private, never published).
  * Norm definitions: ./norms.ts; fixture layout and header: ./fixtures.ts.
  */
 export { bitEqual, type Entries, entryRel, maxAbsDiff, mixedMax, relFro, relFroComplex, relMax } from './norms';

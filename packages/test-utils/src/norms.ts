@@ -1,5 +1,5 @@
 /**
- * Error measures the @x tests state their tolerances in. Each treats its arguments as flat
+ * Error measures the `@x` tests state their tolerances in. Each treats its arguments as flat
  * vectors of entries (a matrix is its row-major `data`); `b` is always the reference. They differ
  * in norm and in what they divide by, and a tolerance only means something together with its
  * measure, so each has one name here:

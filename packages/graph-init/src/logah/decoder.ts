@@ -14,7 +14,7 @@ export interface LowRankDecoderOptions {
 }
 
 /**
- * What {@link LowRankDecoder.toJSON} returns: the @x state envelope, with the sizes as `config`
+ * What {@link LowRankDecoder.toJSON} returns: the `@x` state envelope, with the sizes as `config`
  * and every parameter (`mlp.0.weight`, ..., `head.bias`) as a bit-exact encoded array in `state`.
  */
 export type LowRankDecoderJSON = ModuleStateJSON<'LowRankDecoder', { hidden: number; rank: number; maxSide: number }, Record<string, EncodedArray>>;

@@ -43,7 +43,7 @@ class MeanAggLayer {
 export type GhnDecoderKind = 'lowrank' | 'tile';
 
 /**
- * What {@link TinyGhn.toJSON} returns: the @x state envelope, with the options as `config` and
+ * What {@link TinyGhn.toJSON} returns: the `@x` state envelope, with the options as `config` and
  * every parameter (`gnn1.self.weight`, ..., `decoder.head.bias` or `block.4.bias`) as a bit-exact
  * encoded array in `state`.
  */
