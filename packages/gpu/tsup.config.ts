@@ -6,7 +6,8 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
 export default defineConfig({
   // index: every environment; node: the same plus worker_threads pools (export condition "node").
   // checks: the argument checks every @x package uses (subpath @x/gpu/checks).
-  entry: ['src/index.ts', 'src/node.ts', 'src/checks.ts'],
+  // experiments: the experiment contract (subpath @x/gpu/experiments).
+  entry: { index: 'src/index.ts', node: 'src/node.ts', checks: 'src/checks.ts', experiments: 'src/experiments-entry.ts' },
   // One copy of the error classes shared by all entries (also in CJS), so instanceof holds.
   splitting: true,
   format: ['esm', 'cjs'],

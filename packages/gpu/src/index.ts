@@ -43,18 +43,6 @@ export { dot, frobeniusNorm, maxAbs, sum } from './reduce';
 export { type CreateDeviceOptions, createDevice } from './device/create';
 export type { GpujsDeviceOptions, GpujsInstance, GpujsKernel, GpujsModule } from './device/gpujs';
 export type { BackendName, Device, DeviceInfo, DeviceMatrix, DeviceMode, KeepOption, KernelLaunch, MatmulKeep, Operand } from './device/types';
-export type {
-  Experiment,
-  ExperimentCheck,
-  ExperimentParam,
-  ExperimentParamValue,
-  ExperimentPartial,
-  ExperimentPlot,
-  ExperimentResult,
-  ExperimentRunOptions,
-  ExperimentSeries,
-} from './experiment';
-export { check, experimentParams, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from './experiment';
 export { cpuBackend, gemmAccumulateJs, ready } from './gemm';
 export { disableWasm, enableWasm } from './wasm/enable';
 export { relaxedSimdSupported, wasmSimdSupported } from './wasm/runtime';

@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  add,
-  axpy,
-  check,
-  createDevice,
-  DomainError,
-  encodeArray,
-  experimentResult,
-  gram,
-  matmul,
-  matrix,
-  parseStateText,
-  resultDtype,
-  scale,
-  scaleRows,
-  ShapeError,
-  StateReader,
-  stateJSON,
-  withWorkspace,
-} from '../src/index';
+import { add, axpy, createDevice, DomainError, encodeArray, gram, matmul, matrix, parseStateText, resultDtype, scale, scaleRows, ShapeError, StateReader, stateJSON, withWorkspace } from '../src/index';
+import { check, experimentResult } from '../src/experiments-entry';
 import { checkFinite } from '../src/checks';
 
 const a = matrix(2, 2, [1, 2, 3, 4]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError, check, DomainError, type ExperimentPartial, experimentParams, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from '../src';
+import { AbortError, DomainError } from '../src';
+import { check, type ExperimentPartial, experimentParams, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from '../src/experiments-entry';
 
 describe('experiment results: ok is the conjunction of the asserted checks', () => {
   it('one failing asserted check makes ok false; a failing reported check does not', () => {

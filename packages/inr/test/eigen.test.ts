@@ -1,4 +1,5 @@
-import { DomainError, type Matrix, rng, ShapeError, experimentResultProblems } from '@x/gpu';
+import { DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
+import { experimentResultProblems } from '@x/gpu/experiments';
 import { eigh } from '@x/linalg';
 import { gradCheck } from '@x/nn';
 import { describe, expect, it } from 'vitest';

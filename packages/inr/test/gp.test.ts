@@ -1,4 +1,5 @@
-import { DomainError, rng, ShapeError, experimentResultProblems } from '@x/gpu';
+import { DomainError, rng, ShapeError } from '@x/gpu';
+import { experimentResultProblems } from '@x/gpu/experiments';
 import { cholesky, eigh, kron } from '@x/linalg';
 import { describe, expect, it } from 'vitest';
 import { fitGp, gpNlml, gpPredict, kronMatvecN, kronNlml, kronSolve, lbfgs, poissonApply2d, poissonSolve2d, smInit, smKernelMatrix, smKernelValue } from '../src/index';

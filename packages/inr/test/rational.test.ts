@@ -1,4 +1,5 @@
-import { DomainError, type Matrix, rng, experimentResultProblems } from '@x/gpu';
+import { DomainError, type Matrix, rng } from '@x/gpu';
+import { experimentResultProblems } from '@x/gpu/experiments';
 import { gradCheck } from '@x/nn';
 import { describe, expect, it } from 'vitest';
 import { GroupRational, type GroupRationalJSON, GrKan, RATIONAL_INITS, RATIONAL_INITS_BY_FORM, type RationalCoefficients, type RationalForm, type RationalInit, rational, rationalDenominator, rationalDerivatives, rationalGain, rationalInit, rationalSecondMoment } from '../src/index';

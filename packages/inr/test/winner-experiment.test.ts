@@ -1,4 +1,5 @@
-import { DomainError, experimentResultProblems } from '@x/gpu';
+import { DomainError } from '@x/gpu';
+import { experimentResultProblems } from '@x/gpu/experiments';
 import { describe, expect, it } from 'vitest';
 import { fitSiren, sirenInit, sirenModel, spectralCentroid } from '../src/index';
 import { bandSignal, experiments, winnerVsSiren, zeroPsnr } from '../src/experiments-entry';

@@ -1,4 +1,5 @@
-import { check, type Experiment, experimentResult, gram, type Matrix, matmul, randn, throwIfAborted } from '@x/gpu';
+import { gram, type Matrix, matmul, randn } from '@x/gpu';
+import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { eigh } from './eigh';
 import { qr } from './qr';
 import { svd } from './svd';

@@ -1,4 +1,4 @@
-import type { Experiment } from '@x/gpu';
+import type { Experiment } from '@x/gpu/experiments';
 import { svdAccuracyExperiment } from './dense-experiments';
 import { structuredExperiments } from './structured-experiments';
 

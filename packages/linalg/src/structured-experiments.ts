@@ -1,4 +1,5 @@
-import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult, rng, throwIfAborted } from '@x/gpu';
+import { rng } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { learnButterfly, unitaryDftMatrix } from './butterfly-learn';
 import { type ButterflyTransform, type LearnButterflyPermutedResult, learnButterflyPermuted, learnButterflyTransform } from './butterfly-perm';
 import type { ComplexMatrix } from './complex';

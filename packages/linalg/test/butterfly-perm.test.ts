@@ -234,7 +234,7 @@ describe('learnButterflyTransform', () => {
 describe('experiment: linalg/butterfly-learned-permutation', () => {
   it('quick run: DFT recovered in 2 of 3 seeds per size, Hadamard at n = 8, control not fit; sound result', async () => {
     const { butterflyLearnedPermutationExperiment } = await import('../src/experiments-entry');
-    const { experimentResultProblems } = await import('@x/gpu');
+    const { experimentResultProblems } = await import('@x/gpu/experiments');
     const res = await butterflyLearnedPermutationExperiment.run({ quick: true, seed: 0 });
     expect(experimentResultProblems(res)).toEqual([]);
     expect(res.ok).toBe(true);

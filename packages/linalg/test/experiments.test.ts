@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { experimentResultProblems } from '@x/gpu';
+import { experimentResultProblems } from '@x/gpu/experiments';
 import { experiments } from '../src/experiments-entry';
 
 describe('@x/linalg experiments (quick mode)', () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ExperimentResult, experimentResultProblems } from '@x/gpu';
+import { type ExperimentResult, experimentResultProblems } from '@x/gpu/experiments';
 import { rdpEpsilon } from '../src';
 import { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, pissaVsLora, sokaVsLora, svdFamilyVsLora } from '../src/experiments-entry';
 

@@ -1,4 +1,4 @@
-import { experimentResultProblems } from '@x/gpu';
+import { experimentResultProblems } from '@x/gpu/experiments';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src/experiments-entry';
 

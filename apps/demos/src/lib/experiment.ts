@@ -4,11 +4,11 @@
  * (src/experiments.ts) lists it with one line. Experiment code runs in both environments: no
  * DOM, no Node APIs, `performance.now()` for time.
  */
-import type { Experiment } from '@x/gpu';
+import type { Experiment } from '@x/gpu/experiments';
 
-export type { Experiment, ExperimentCheck, ExperimentParam, ExperimentParamValue, ExperimentPartial, ExperimentPlot, ExperimentResult, ExperimentRunOptions, ExperimentSeries } from '@x/gpu';
+export type { Experiment, ExperimentCheck, ExperimentParam, ExperimentParamValue, ExperimentPartial, ExperimentPlot, ExperimentResult, ExperimentRunOptions, ExperimentSeries } from '@x/gpu/experiments';
 /** Checks of one part of a claim, the result builder, and the AbortError thrower (@x/gpu's). */
-export { check, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu';
+export { check, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 
 /** A task boundary: lets a page repaint (and fire its events) between steps; harmless in Node. */
 export function yieldToEventLoop(): Promise<void> {

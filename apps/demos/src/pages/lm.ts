@@ -3,7 +3,7 @@
 // MLP — live loss curves, held-out losses, samples before and after. Training runs in a Web
 // Worker (../lm/worker.ts); Abort keeps a checkpoint that Resume continues from.
 // ?preset=full picks the command's setting, ?seed=N the seed, ?autorun=0 waits for Run.
-import type { ExperimentPlot } from '@x/gpu';
+import type { ExperimentPlot } from '@x/gpu/experiments';
 import type { FinetuneResult, KatResult, LmCheckpoint, LmStage } from '@x/lm';
 import type { CpuKernels } from '../lib/worker-protocol';
 import { el, fmt } from '../lib/dom';

@@ -16,6 +16,6 @@ export const templateModules = {
   '@x/ssm': () => import('./ssm.mjs'),
   '@x/streaming': () => import('./streaming.mjs'),
 };
-for (const pkg of ['graph-init', 'inr', 'linalg', 'nn', 'optim', 'peft', 'ssm', 'streaming']) {
+for (const pkg of ['gpu', 'graph-init', 'inr', 'linalg', 'nn', 'optim', 'peft', 'ssm', 'streaming']) {
   templateModules[`@x/${pkg}/experiments`] = templateModules[`@x/${pkg}`];
 }

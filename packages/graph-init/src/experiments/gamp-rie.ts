@@ -1,4 +1,4 @@
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu';
+import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { gampRie, quadraticTeacher } from '../rmt/gamp';
 import { bayesOptimalMmse } from '../rmt/spectrum';
 

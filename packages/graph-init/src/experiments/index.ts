@@ -1,4 +1,4 @@
-import type { Experiment } from '@x/gpu';
+import type { Experiment } from '@x/gpu/experiments';
 import { gampRieExperiment } from './gamp-rie';
 import { logahTinyExperiment } from './logah-tiny';
 import { ntkConvergenceExperiment } from './ntk-convergence';

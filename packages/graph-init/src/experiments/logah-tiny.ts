@@ -1,5 +1,6 @@
 import { checkAborted, checkOneOf, checkPositive, checkSeed, checkSteps } from '@x/gpu/checks';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize, type Matrix, rng, throwIfAborted } from '@x/gpu';
+import { type Matrix, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
 import { AdamW } from '@x/optim';
 import { mlpGraph } from '../logah/arch-graph';
 import { fineTune, kaimingMlp, mlpLossAndGrads, spirals } from '../logah/target-mlp';

@@ -1,4 +1,5 @@
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, rng, throwIfAborted } from '@x/gpu';
+import { rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { empiricalKernels } from '../kernels/empirical';
 import { wideKernels } from '../kernels/nngp';
 

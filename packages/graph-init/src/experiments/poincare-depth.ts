@@ -1,4 +1,5 @@
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, type Matrix, rng, throwIfAborted } from '@x/gpu';
+import { type Matrix, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { expMap0 } from '../poincare/ball';
 import { poincareLinear, poincareLinearInit } from '../poincare/linear';
 

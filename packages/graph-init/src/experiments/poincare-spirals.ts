@@ -1,5 +1,5 @@
 import { checkAlloc, checkInt, checkOneOf, checkPositive, checkSeed, checkSize, MAX_DEPTH } from '@x/gpu/checks';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu';
+import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { accuracy, Linear, type Module, Sequential, softmaxCrossEntropyLoss } from '@x/nn';
 import { AdamW } from '@x/optim';
 import { spirals } from '../logah/target-mlp';

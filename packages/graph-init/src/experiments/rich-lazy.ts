@@ -1,4 +1,4 @@
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, type ExperimentSeries, throwIfAborted } from '@x/gpu';
+import { check, type Experiment, experimentResult, type ExperimentRunOptions, type ExperimentSeries, throwIfAborted } from '@x/gpu/experiments';
 import { richLazyRun } from '../richlazy/two-layer';
 
 /**

@@ -1,4 +1,5 @@
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, type ExperimentSeries, rng, throwIfAborted } from '@x/gpu';
+import { rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, type ExperimentRunOptions, type ExperimentSeries, throwIfAborted } from '@x/gpu/experiments';
 import { MISERABLES } from '../data/miserables';
 import { edgesToCsr } from '../graph/csr';
 import { normalizedAdjacency } from '../graph/normalize';

@@ -1,5 +1,5 @@
 import { checkBoolean } from '@x/gpu/checks';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, type ExperimentSeries, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu';
+import { check, type Experiment, experimentResult, type ExperimentRunOptions, type ExperimentSeries, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
 import type { GcnInitScheme } from '../virgo/virgo';
 import { sbmTask, trainGcn } from './sbm-task';
 

@@ -1,4 +1,5 @@
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, rng, throwIfAborted } from '@x/gpu';
+import { rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { edgesToCsr } from '../graph/csr';
 import { erdosRenyi } from '../graph/generators';
 import { normalizedAdjacency } from '../graph/normalize';

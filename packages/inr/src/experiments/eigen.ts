@@ -1,4 +1,5 @@
-import { check, enableWasm, type Experiment, experimentResult, inconclusiveAtQuickSize, type Matrix, type Rng, rng, throwIfAborted } from '@x/gpu';
+import { enableWasm, type Matrix, type Rng, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
 import { checkAlloc, checkInt, checkMatrix, checkOneOf, checkRng, checkShape, checkSize, checkUnit } from '@x/gpu/checks';
 import { Linear, Sequential, Tanh } from '@x/nn';
 import { laplacianEigenmaps } from '../eigenmaps';

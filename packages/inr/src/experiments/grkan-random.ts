@@ -1,4 +1,5 @@
-import { check, DomainError, enableWasm, type Experiment, experimentResult, throwIfAborted } from '@x/gpu';
+import { DomainError, enableWasm } from '@x/gpu';
+import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { checkNonNegative, checkRng, describe } from '@x/gpu/checks';
 import { Sequential } from '@x/nn';
 import { GrKan } from '../gr-kan';

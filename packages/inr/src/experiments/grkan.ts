@@ -1,4 +1,5 @@
-import { check, enableWasm, type Experiment, type ExperimentPlot, experimentParams, experimentResult, type Matrix, partialReporter, throwIfAborted } from '@x/gpu';
+import { enableWasm, type Matrix } from '@x/gpu';
+import { check, type Experiment, type ExperimentPlot, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { checkNumber, checkSeed, checkSize } from '@x/gpu/checks';
 import { GELU, Linear, type Module, parameterCount, Sequential } from '@x/nn';
 import { GrKan } from '../gr-kan';

@@ -1,4 +1,4 @@
-import type { Experiment } from '@x/gpu';
+import type { Experiment } from '@x/gpu/experiments';
 import { eigenstructures } from './eigen';
 import { grkanVsMlp } from './grkan';
 import { grkanRandomInit } from './grkan-random';

@@ -1,5 +1,5 @@
 import { checkNumber } from '@x/gpu/checks';
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu';
+import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { fitGp } from '../fit-gp';
 import { gpPredict } from '../gp-nlml';
 import { smInit } from '../sm-kernel';

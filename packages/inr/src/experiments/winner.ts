@@ -1,5 +1,6 @@
 import { checkAlloc, checkRng, checkSize, checkUnit, checkVector } from '@x/gpu/checks';
-import { check, DomainError, enableWasm, type Experiment, experimentResult, inconclusiveAtQuickSize, type Matrix, throwIfAborted } from '@x/gpu';
+import { DomainError, enableWasm, type Matrix } from '@x/gpu';
+import { check, type Experiment, experimentResult, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
 import { irfft } from '@x/linalg';
 import { fitSiren, psnrFromMse } from '../fit-siren';
 import { sirenInit, sirenModel, winnerInit } from '../siren';

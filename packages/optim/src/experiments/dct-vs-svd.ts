@@ -1,4 +1,5 @@
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions, type Matrix } from '@x/gpu';
+import { type Matrix } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { matmul, rng } from '@x/gpu';
 import { svd } from '@x/linalg';
 import { dctProjection } from '../dct-projection';

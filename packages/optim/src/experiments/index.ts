@@ -1,4 +1,4 @@
-import type { Experiment } from '@x/gpu';
+import type { Experiment } from '@x/gpu/experiments';
 import { dctVsSvdExperiment } from './dct-vs-svd';
 import { matrixSensingExperiment } from './matrix-sensing';
 import { optimizerRaceExperiment } from './optimizer-race';

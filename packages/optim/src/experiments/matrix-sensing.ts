@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { matrixSensing } from '../matrix-sensing';
 import { lowRankPsd } from './problems';
 import { checkAborted, fmt, tick } from './util';

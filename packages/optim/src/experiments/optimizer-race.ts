@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentPlot, type ExperimentResult, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu';
+import { check, type Experiment, type ExperimentPlot, type ExperimentResult, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu/experiments';
 import { AdamW } from '../adamw';
 import { ARO } from '../aro';
 import { DctAdamW } from '../dct-adamw';

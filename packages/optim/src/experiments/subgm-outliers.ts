@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentPlot, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu';
+import { check, type Experiment, type ExperimentPlot, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu/experiments';
 import { addOutliers, gaussianSensing, measure } from '../sensing';
 import { subgm } from '../subgm';
 import { lowRankPsd } from './problems';

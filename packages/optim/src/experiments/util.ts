@@ -1,4 +1,5 @@
-import { type Matrix, type Rng, throwIfAborted } from '@x/gpu';
+import { type Matrix, type Rng } from '@x/gpu';
+import { throwIfAborted } from '@x/gpu/experiments';
 
 /** Throws an AbortError when the signal has been aborted (experiments check between steps). */
 export function checkAborted(signal?: AbortSignal): void {

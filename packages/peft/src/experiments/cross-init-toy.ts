@@ -1,4 +1,5 @@
-import { check, type Experiment, experimentResult, type Matrix, randn, rng, throwIfAborted } from '@x/gpu';
+import { type Matrix, randn, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { Adam, Linear, mseLoss, type Parameter, Sequential, Tanh } from '@x/nn';
 import { crossInit, crossInitRegularizer } from '../cross-init';
 

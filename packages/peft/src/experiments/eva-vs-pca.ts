@@ -1,4 +1,5 @@
-import { check, type Experiment, experimentResult, matmul, type Matrix, randn, rng, throwIfAborted } from '@x/gpu';
+import { matmul, type Matrix, randn, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { svd } from '@x/linalg';
 import { IncrementalPCA } from '@x/streaming';
 import { EvaCollector } from '../eva';

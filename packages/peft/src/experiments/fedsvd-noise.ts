@@ -1,4 +1,5 @@
-import { check, type Experiment, experimentResult, type Matrix, matmul, randn, rng, throwIfAborted } from '@x/gpu';
+import { type Matrix, matmul, randn, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { solve, svd } from '@x/linalg';
 import { dpMean, dpNoiseMultiplier, rdpEpsilon } from '../dp';
 import { fedsvdRound } from '../fedsvd';

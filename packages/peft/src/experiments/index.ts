@@ -1,4 +1,4 @@
-import type { Experiment } from '@x/gpu';
+import type { Experiment } from '@x/gpu/experiments';
 import { crossInitToy } from './cross-init-toy';
 import { evaVsPca } from './eva-vs-pca';
 import { fedsvdNoise } from './fedsvd-noise';

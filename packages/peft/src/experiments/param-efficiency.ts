@@ -1,4 +1,5 @@
-import { check, type Experiment, experimentResult, matmul, randn, rng, throwIfAborted } from '@x/gpu';
+import { matmul, randn, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { svd } from '@x/linalg';
 import { AdaptedLinear } from '../adapted-linear';
 import { loraInit } from '../lora';

@@ -1,4 +1,5 @@
-import { check, type Experiment, experimentResult, type Matrix, matmul, randn, rng, throwIfAborted } from '@x/gpu';
+import { type Matrix, matmul, randn, rng } from '@x/gpu';
+import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { kron } from '@x/linalg';
 import { AdaptedLinear } from '../adapted-linear';
 import { loraInit } from '../lora';

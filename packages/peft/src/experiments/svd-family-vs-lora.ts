@@ -1,4 +1,5 @@
-import { check, type Experiment, experimentResult, type Matrix, matmul, randn, throwIfAborted } from '@x/gpu';
+import { type Matrix, matmul, randn } from '@x/gpu';
+import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { AdaptedLinear } from '../adapted-linear';
 import { lolduInit } from '../loldu';
 import { loraInit } from '../lora';

@@ -1,4 +1,4 @@
-import type { Experiment } from '@x/gpu';
+import type { Experiment } from '@x/gpu/experiments';
 import { ptdRobustnessExperiment } from './ptd-robustness';
 import { ptdSweepExperiment } from './ptd-sweep';
 import { s3TrackerExperiment, s3WordProblemExperiment } from './s3-tracking';

@@ -1,4 +1,5 @@
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize, type Matrix, type Rng, rng } from '@x/gpu';
+import { type Matrix, type Rng, rng } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize } from '@x/gpu/experiments';
 import { AdamW } from '@x/optim';
 import { type S5Params, s5Apply, s5Init } from '../s5';
 import { s5Backward } from '../s5-grad';

@@ -1,4 +1,5 @@
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions, rng } from '@x/gpu';
+import { rng } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { hippoLegS } from '../hippo';
 import { hippoNormalEig } from '../normal-eig';
 import { ptdInit, ptdOutput, spectralNorm } from '../ptd';

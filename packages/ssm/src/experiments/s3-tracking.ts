@@ -1,4 +1,5 @@
-import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult, rng } from '@x/gpu';
+import { rng } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult } from '@x/gpu/experiments';
 import { s3TrackDeltaProduct, s3WordProblem } from '../s3';
 import { trainS3WordProblem } from '../word-problem';
 import { checkAborted } from './util';

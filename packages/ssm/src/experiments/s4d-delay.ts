@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { trainS4DDelay } from '../delay-task';
 import { checkAborted } from './util';
 

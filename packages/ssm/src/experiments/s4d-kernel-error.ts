@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { legsKernelError } from '../legs-kernel-error';
 import { s4dInit } from '../s4d-init';
 import { s4dKernel } from '../vandermonde';

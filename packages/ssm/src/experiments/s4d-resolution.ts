@@ -1,4 +1,5 @@
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions, rng } from '@x/gpu';
+import { rng } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { mseLoss } from '@x/nn';
 import { smoothDelayBatch, trainS4DDelay } from '../delay-task';
 import { S4DLayer } from '../s4d-layer';

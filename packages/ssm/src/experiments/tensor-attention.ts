@@ -1,4 +1,5 @@
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions, type Matrix, rng } from '@x/gpu';
+import { type Matrix, rng } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { tensorAttention, tensorAttentionPoly } from '../tensor-attention';
 import { checkAborted } from './util';
 import { yieldToEventLoop } from '../yield';

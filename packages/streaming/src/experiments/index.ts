@@ -1,4 +1,4 @@
-import type { Experiment } from '@x/gpu';
+import type { Experiment } from '@x/gpu/experiments';
 import { randomOrderVsOjaExperiment } from './random-order';
 import { concatSvdExperiment, frequentDirectionsExperiment, incrementalPcaExperiment } from './sketches';
 

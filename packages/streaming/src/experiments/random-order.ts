@@ -1,4 +1,5 @@
-import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult, gram, rng, throwIfAborted } from '@x/gpu';
+import { gram, rng } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { eigh } from '@x/linalg';
 import { OjaEstimator } from '../oja';
 import { RandomOrderEigenvector } from '../random-order';

@@ -1,4 +1,5 @@
-import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult, gram, type Matrix, randn, rng, sub, throwIfAborted } from '@x/gpu';
+import { gram, type Matrix, randn, rng, sub } from '@x/gpu';
+import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { eigh, qr, svdvals } from '@x/linalg';
 import { clusterBlocks, compressionRatio, concatError, concatErrorBound, type ConcatEstimator } from '../concat-svd';
 import { FrequentDirections } from '../frequent-directions';
