@@ -321,6 +321,16 @@ async function checkPackagePage(browser, base, slug, pageReports) {
     assert(cards.length === listed.length, `${cards.length} experiment cards for ${listed.length} listed experiments`);
     for (const e of listed) assert(cards.includes(e.id), `no card for ${e.id}`);
   });
+  const estimateLines = await r.page.locator('[data-experiment] .estimate').evaluateAll((els) => els.map((e) => ({ id: e.closest('[data-experiment]').getAttribute('data-experiment'), text: e.textContent ?? '', ms: e.getAttribute('data-estimate') })));
+  record(`${slug}: every card shows its full-size time estimate before a run`, () => {
+    const est = res?.estimates ?? {};
+    for (const e of listed) {
+      const line = estimateLines.find((x) => x.id === e.id);
+      assert(line && /^Full size: /.test(line.text), `${e.id}: no estimate line (${JSON.stringify(line)})`);
+      assert(e.id in est, `${e.id}: not in window.__results.estimates`);
+      assert(est[e.id] === null || (est[e.id].ms > 0 && line.ms === String(est[e.id].ms) && /about \d/.test(line.text)), `${e.id}: estimate ${JSON.stringify(est[e.id])} but the card says "${line.text}"`);
+    }
+  });
   record(`${slug}: runs ${id ?? '(none)'} (quick) in a Web Worker: ok, with plots`, () => {
     assert(!r.waitError, `did not finish within ${PAGE_TIMEOUT_MS / 1000} s: ${r.waitError}`);
     assert(r.status === 'done', `data-status is ${r.status}`);
