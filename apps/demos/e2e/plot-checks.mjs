@@ -5,6 +5,9 @@
 //   - data that cannot be drawn: a non-finite x or y, or a value <= 0 on a log axis;
 //   - a hidden series: two series of one plot with the same colour, or a series drawn (almost)
 //     exactly on top of another with nothing (dash, width) to tell them apart;
+//   - a reference (a bound or theory curve, `references`) drawn like data: solid, or as wide as
+//     a data series, or in a data series' colour; its values must be drawable too, and they
+//     count as data for the tick ranges (the axis reaches the bound);
 //   - tick labels off the data: a label whose number lies outside the data's range (plus a small
 //     margin, a decade on a log axis; bars also reach their base), or a label that does not name
 //     the value its tick sits at.
@@ -32,6 +35,23 @@ function dataDefects(p) {
     const badX = s.x.filter((v) => !drawable(v, p.logX && !p.categories));
     if (badY.length > 0) out.push(`${p.title} / ${s.name}: ${badY.length} y value(s) that cannot be drawn${p.logY ? ' on a log axis' : ''} (e.g. ${badY[0]})`);
     if (badX.length > 0) out.push(`${p.title} / ${s.name}: ${badX.length} x value(s) that cannot be drawn${p.logX ? ' on a log axis' : ''} (e.g. ${badX[0]})`);
+  }
+  return out;
+}
+
+/** References (bounds, theory curves): drawable, and drawn so they cannot pass for data. */
+function referenceDefects(p) {
+  const out = [];
+  const refs = p.references ?? [];
+  const widest = Math.max(0, ...p.series.map((s) => s.width));
+  const colours = new Set(p.series.map((s) => s.stroke.toLowerCase()));
+  for (const r of refs) {
+    if (r.x.length !== r.y.length) out.push(`${p.title} / reference ${r.label}: ${r.x.length} x values for ${r.y.length} y values`);
+    const bad = [...r.y.filter((v) => !drawable(v, p.logY)), ...r.x.filter((v) => !drawable(v, p.logX))];
+    if (bad.length > 0) out.push(`${p.title} / reference ${r.label}: ${bad.length} value(s) that cannot be drawn (e.g. ${bad[0]})`);
+    if (!Array.isArray(r.dash) || r.dash.length === 0) out.push(`${p.title} / reference ${r.label}: drawn solid, like a data series`);
+    if (p.series.length > 0 && r.width >= Math.min(...p.series.map((s) => s.width), widest)) out.push(`${p.title} / reference ${r.label}: as wide as a data series (${r.width} px)`);
+    if (colours.has(String(r.stroke).toLowerCase())) out.push(`${p.title} / reference ${r.label}: drawn in a data series' colour ${r.stroke}`);
   }
   return out;
 }
@@ -79,7 +99,7 @@ function tickDefects(p) {
   for (const ax of p.axes) {
     if (ax.side === 'x' && p.categories) continue; // category names, not numbers
     const log = ax.side === 'x' ? p.logX : p.logY;
-    let vals = p.series.flatMap((s) => (ax.side === 'x' ? s.x : s.y)).filter((v) => drawable(v, log));
+    let vals = [...p.series, ...(p.references ?? [])].flatMap((s) => (ax.side === 'x' ? s.x : s.y)).filter((v) => drawable(v, log));
     if (vals.length === 0) continue;
     // Bars stand on zero (or, on a log axis, on the decade below the data): the base is data too.
     if (ax.side === 'y' && p.kind === 'bars') vals = [...vals, log ? 10 ** Math.floor(Math.log10(Math.min(...vals))) : 0];
@@ -110,7 +130,7 @@ function tickDefects(p) {
 
 /** Every defect of one drawn plot (see the file's header); empty when it reads right. */
 export function plotDefects(p) {
-  return [...dataDefects(p), ...hiddenDefects(p), ...tickDefects(p)];
+  return [...dataDefects(p), ...referenceDefects(p), ...hiddenDefects(p), ...tickDefects(p)];
 }
 
 /**
@@ -125,8 +145,14 @@ export function plotTestSelfCheck() {
   const line = (name, x, y, more = {}) => ({ name, x, y, stroke: more.stroke ?? `#${name.length}00`, width: 2, dash: null, ...more });
   const base = { title: 't', kind: 'lines', logX: false, logY: false, categories: null, width: 600 };
   const sound = { ...base, series: [line('a', [1, 2, 3], [1, 2, 3]), line('bb', [1, 2, 3], [3, 2, 1])], axes: axes([1, 2, 3], [1, 2, 3]) };
+  const ref = (label, y, more = {}) => ({ label, kind: 'line', x: [1, 3], y: [y, y], stroke: '#64748b', width: 1.5, dash: [6, 4], ...more });
+  const withRef = { ...sound, references: [ref('bound', 4)], axes: axes([1, 2, 3], [1, 2, 3, 4]) };
   const cases = {
     'sound plot': [sound, 0],
+    'sound plot with a reference line above the data': [withRef, 0],
+    'reference drawn solid, like data': [{ ...withRef, references: [ref('bound', 4, { dash: null })] }, 1],
+    'reference in a data colour': [{ ...withRef, references: [ref('bound', 4, { stroke: sound.series[0].stroke })] }, 1],
+    'reference <= 0 on a log axis': [{ ...sound, logY: true, references: [ref('bound', 0)], axes: axes([1, 2, 3], [0, Math.log10(3)]).map((a, i) => (i === 1 ? { ...a, labels: ['1', '3'] } : a)) }, 1],
     'non-finite y': [{ ...sound, series: [line('a', [1, 2, 3], [1, Number.NaN, 3]), sound.series[1]] }, 1],
     'y <= 0 on a log axis': [{ ...sound, logY: true, series: [line('a', [1, 2, 3], [1, 0, 3]), sound.series[1]], axes: axes([1, 2, 3], [0, Math.log10(3)]).map((a, i) => (i === 1 ? { ...a, labels: ['1', '3'] } : a)) }, 1],
     'series hidden under another': [{ ...sound, series: [line('a', [1, 2, 3], [1, 2, 3]), line('bb', [1, 2, 3], [1, 2, 3.001])] }, 1],

@@ -50,6 +50,7 @@ export type {
   ExperimentParamValue,
   ExperimentPartial,
   ExperimentPlot,
+  ExperimentReference,
   ExperimentResult,
   ExperimentRunOptions,
   ExperimentSeries,

@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult, rng, throwIfAborted } from '@x/gpu';
+import { check, type Experiment, type ExperimentReference, type ExperimentResult, type ExperimentRunOptions, experimentResult, rng, throwIfAborted } from '@x/gpu';
 import { learnButterfly, unitaryDftMatrix } from './butterfly-learn';
 import { type ButterflyTransform, type LearnButterflyPermutedResult, learnButterflyPermuted, learnButterflyTransform } from './butterfly-perm';
 import type { ComplexMatrix } from './complex';
@@ -124,6 +124,8 @@ export const frameViewsExperiment: Experiment = {
       { name: 'Morlet cmor1-1 (12 scales in [1, 16])', phi: morletFrame(n, { scales: Array.from({ length: 12 }, (_, i) => 16 ** (i / 11)) }) },
     ];
     const series = [];
+    /** The frame bounds the claim names, relative to B: every ratio / B lies in [A/B, 1]. */
+    const references: ExperimentReference[] = [{ kind: 'line', label: 'upper frame bound B (every view)', y: 1 }];
     const metrics: Record<string, number> = {};
     const spread: number[] = [];
     const lines: string[] = [];
@@ -152,6 +154,8 @@ export const frameViewsExperiment: Experiment = {
       metrics[`${name} spread`] = hi / lo;
       lines.push(`${name}: ratios in [${lo.toPrecision(4)}, ${hi.toPrecision(4)}], bounds [A, B] = [${A.toPrecision(4)}, ${B.toPrecision(4)}]`);
       series.push({ name, x: ratios.map((_, i) => i), y: ratios.map((q) => q / B) });
+      // A tight view (A = B, the unitary DFT) has its lower bound on the upper one.
+      if (A / B < 1 - 1e-9) references.push({ kind: 'line', label: `lower frame bound A/B, ${name}`, y: A / B });
       opts.onProgress?.({ fraction: (v + 1) / views.length, message: name });
     }
     const [dftSpread, gaborSpread, morletSpread] = spread as [number, number, number];
@@ -162,7 +166,7 @@ export const frameViewsExperiment: Experiment = {
       ],
       summary: `${lines.join('; ')}.`,
       metrics,
-      plots: [{ title: '||Phi(x - y)||^2 / (B ||x - y||^2) per random pair', xLabel: 'pair', yLabel: 'ratio / B', series }],
+      plots: [{ title: '||Phi(x - y)||^2 / (B ||x - y||^2) per random pair', xLabel: 'pair', yLabel: 'ratio / B', series, references }],
     });
   },
 };

@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { ExperimentPlot } from './experiment';
+import type { ExperimentPlot, ExperimentReference, ExperimentSeries } from './experiment';
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#a16207', '#db2777', '#4b5563'];
 
@@ -16,6 +16,56 @@ export function colorFor(name: string): string {
     byName.set(name, c);
   }
   return c;
+}
+
+/** Reference lines (bounds, theory curves) are grey, thin and dashed: never mistaken for data. */
+const REFERENCE_STROKE = '#64748b';
+const REFERENCE_WIDTH = 1.5;
+/** One dash pattern per reference of a plot, so several references tell apart. */
+const REFERENCE_DASHES = [
+  [6, 4],
+  [12, 4, 2, 4],
+  [2, 3],
+  [14, 6],
+];
+
+/** A drawn reference: the points of its line, and how it is drawn (a band is two edges and a fill). */
+interface ReferenceLine {
+  label: string;
+  kind: ExperimentReference['kind'];
+  x: number[];
+  y: number[];
+  stroke: string;
+  width: number;
+  dash: number[];
+}
+
+/**
+ * The lines of a plot's references: a 'line' spans the data's x range, a 'band' is its two edges
+ * (filled between), a 'curve' is drawn as given. Nothing when there is no data to span.
+ */
+function referenceLines(p: ExperimentPlot): ReferenceLine[] {
+  const refs = p.references ?? [];
+  if (refs.length === 0) return [];
+  const xs = p.series.flatMap((s) => s.x.filter((v) => Number.isFinite(v) && (!p.logX || v > 0)));
+  const span = xs.length > 0 ? [Math.min(...xs), Math.max(...xs)] : null;
+  const out: ReferenceLine[] = [];
+  refs.forEach((r, i) => {
+    const style = { stroke: REFERENCE_STROKE, width: REFERENCE_WIDTH, dash: REFERENCE_DASHES[i % REFERENCE_DASHES.length]! };
+    if (r.kind === 'curve') out.push({ label: r.label, kind: r.kind, x: [...r.x], y: [...r.y], ...style });
+    else if (span && r.kind === 'line') out.push({ label: r.label, kind: r.kind, x: span, y: [r.y, r.y], ...style });
+    else if (span && r.kind === 'band') {
+      out.push({ label: `${r.label} (upper)`, kind: r.kind, x: span, y: [r.to, r.to], ...style });
+      out.push({ label: `${r.label} (lower)`, kind: r.kind, x: span, y: [r.from, r.from], ...style });
+    }
+  });
+  return out;
+}
+
+/** The plot's data series followed by its reference lines (what uPlot is given). */
+function withReferences(p: ExperimentPlot): ExperimentPlot {
+  const refs = referenceLines(p);
+  return refs.length === 0 ? p : { ...p, series: [...p.series, ...refs.map((r): ExperimentSeries => ({ name: r.label, x: r.x, y: r.y }))] };
 }
 
 /** Plotted y of a series point (log10 on a log axis), or null when it cannot be drawn. */
@@ -138,6 +188,8 @@ export interface DrawnPlot {
   logY: boolean;
   categories: string[] | null;
   series: { name: string; x: number[]; y: number[]; stroke: string; width: number; dash: number[] | null }[];
+  /** Reference lines (bounds, theory curves; a band as its two edges): grey, thin, dashed. */
+  references: ReferenceLine[];
   axes: { side: 'x' | 'y'; splits: number[]; labels: string[]; min: number | null; max: number | null }[];
   width: number;
 }
@@ -164,6 +216,7 @@ function describeOnDraw(host: HTMLElement, kind: DrawnPlot['kind'], get: () => E
       logY: p.logY === true,
       categories: p.categories ?? null,
       series: p.series.map((s, i) => ({ name: s.name, x: [...s.x], y: [...s.y], stroke: colorFor(s.name), ...styles[i]! })),
+      references: kind === 'lines' ? referenceLines(p) : [],
       axes,
       width: u.width,
     };
@@ -436,10 +489,25 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
       })),
     ],
   };
+  // References after the data series: thin grey dashed lines, a band's edges filled between.
+  const refs = referenceLines(p);
+  const firstRef = p.series.length + 1;
+  opts.series.push(
+    ...refs.map((r) => ({
+      label: r.label,
+      stroke: r.stroke,
+      width: r.width,
+      dash: r.dash,
+      spanGaps: true,
+      points: { show: false },
+      value: (_u: uPlot, v: number | null) => (v == null ? '-' : (p.logY ? 10 ** v : v).toPrecision(3)),
+    })),
+  );
+  opts.bands = refs.flatMap((r, i) => (r.kind === 'band' && r.label.endsWith('(upper)') ? [{ series: [firstRef + i, firstRef + i + 1] as [number, number], fill: 'rgba(100, 116, 139, 0.12)' }] : []));
   let current = p;
   const styles = p.series.map((_, i) => ({ width: [...covered.values()].includes(i) ? 5 : 2, dash: covered.has(i) ? [8, 6] : null }));
   opts.hooks = { draw: [describeOnDraw(host, 'lines', () => current, styles)] };
-  const plot = new uPlot(opts, toData(p), host);
+  const plot = new uPlot(opts, toData(withReferences(p)), host);
   const unfollow = followWidth(host, plot, height);
   return {
     plot,
@@ -449,7 +517,7 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
     },
     update: (next) => {
       current = next;
-      plot.setData(toData(next));
+      plot.setData(toData(withReferences(next)));
     },
   };
 }

@@ -83,7 +83,10 @@ export const ntkConvergenceExperiment: Experiment = {
           series: [
             { name: 'NNGP', x: widths, y: errK },
             { name: 'NTK', x: widths, y: errT },
-            { name: '2/√n', x: widths, y: widths.map((n) => 2 / Math.sqrt(n)) },
+          ],
+          references: [
+            { kind: 'curve', label: '5/√n (the checked bound)', x: widths, y: widths.map((n) => 5 / Math.sqrt(n)) },
+            { kind: 'curve', label: '2/√n (slope −½)', x: widths, y: widths.map((n) => 2 / Math.sqrt(n)) },
           ],
         },
       ],

@@ -99,9 +99,12 @@ export const frequentDirectionsExperiment: Experiment = {
           series: [
             { name: 'Frequent Directions', x: ells, y: err },
             { name: 'Σδ (tracked a-posteriori bound)', x: ells, y: shrink },
-            { name: 'min_k ‖A − A_k‖²_F/(ℓ − k)', x: ells, y: bound },
-            { name: '‖A‖²_F/ℓ', x: ells, y: loose },
             { name: 'truncated incremental SVD, rank ℓ', x: ells, y: isvdErr },
+          ],
+          // The theorem's a-priori bounds on the Frequent Directions error.
+          references: [
+            { kind: 'curve', label: 'bound min_k ‖A − A_k‖²_F/(ℓ − k)', x: ells, y: bound },
+            { kind: 'curve', label: 'bound ‖A‖²_F/ℓ', x: ells, y: loose },
           ],
         },
       ],
