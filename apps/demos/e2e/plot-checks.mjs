@@ -8,6 +8,8 @@
 //   - a reference (a bound or theory curve, `references`) drawn like data: solid, or as wide as
 //     a data series, or in a data series' colour; its values must be drawable too, and they
 //     count as data for the tick ranges (the axis reaches the bound);
+//   - a heatmap (matrices as pictures) whose values are not finite, do not fill rows x cols, or
+//     fall outside the colour scale it shows;
 //   - tick labels off the data: a label whose number lies outside the data's range (plus a small
 //     margin, a decade on a log axis; bars also reach their base), or a label that does not name
 //     the value its tick sits at.
@@ -128,9 +130,25 @@ function tickDefects(p) {
   return out;
 }
 
+/** Heatmaps: finite values filling rows x cols, all on the colour scale shown, drawn cells. */
+function heatmapDefects(p) {
+  const out = [];
+  if (p.kind !== 'heatmap') return out;
+  if (!Array.isArray(p.heatmaps) || p.heatmaps.length === 0) return [`${p.title}: a heatmap plot with no pictures`];
+  for (const h of p.heatmaps) {
+    if (h.values.length !== h.rows * h.cols) out.push(`${p.title} / ${h.name}: ${h.values.length} values for ${h.rows}x${h.cols}`);
+    const bad = h.values.filter((v) => !Number.isFinite(v));
+    if (bad.length > 0) out.push(`${p.title} / ${h.name}: ${bad.length} value(s) that cannot be drawn (e.g. ${bad[0]})`);
+    const off = h.values.filter((v) => Number.isFinite(v) && (v < h.min || v > h.max));
+    if (off.length > 0) out.push(`${p.title} / ${h.name}: ${off.length} value(s) off its colour scale [${h.min}, ${h.max}]`);
+    if (!(h.cellPx >= 1)) out.push(`${p.title} / ${h.name}: cells drawn ${h.cellPx} px wide`);
+  }
+  return out;
+}
+
 /** Every defect of one drawn plot (see the file's header); empty when it reads right. */
 export function plotDefects(p) {
-  return [...dataDefects(p), ...referenceDefects(p), ...hiddenDefects(p), ...tickDefects(p)];
+  return [...heatmapDefects(p), ...dataDefects(p), ...referenceDefects(p), ...hiddenDefects(p), ...tickDefects(p)];
 }
 
 /**
@@ -147,8 +165,14 @@ export function plotTestSelfCheck() {
   const sound = { ...base, series: [line('a', [1, 2, 3], [1, 2, 3]), line('bb', [1, 2, 3], [3, 2, 1])], axes: axes([1, 2, 3], [1, 2, 3]) };
   const ref = (label, y, more = {}) => ({ label, kind: 'line', x: [1, 3], y: [y, y], stroke: '#64748b', width: 1.5, dash: [6, 4], ...more });
   const withRef = { ...sound, references: [ref('bound', 4)], axes: axes([1, 2, 3], [1, 2, 3, 4]) };
+  const hm = (values, more = {}) => ({ name: 'h', rows: 2, cols: 2, values, min: 0, max: 3, cellPx: 4, ...more });
+  const heat = { ...base, kind: 'heatmap', series: [], references: [], axes: [], heatmaps: [hm([0, 1, 2, 3])] };
   const cases = {
     'sound plot': [sound, 0],
+    'sound heatmap': [heat, 0],
+    'heatmap with a non-finite value': [{ ...heat, heatmaps: [hm([0, 1, Number.NaN, 3])] }, 1],
+    'heatmap value off its colour scale': [{ ...heat, heatmaps: [hm([0, 1, 2, 3], { max: 2 })] }, 1],
+    'heatmap not filling rows x cols': [{ ...heat, heatmaps: [hm([0, 1, 2])] }, 1],
     'sound plot with a reference line above the data': [withRef, 0],
     'reference drawn solid, like data': [{ ...withRef, references: [ref('bound', 4, { dash: null })] }, 1],
     'reference in a data colour': [{ ...withRef, references: [ref('bound', 4, { stroke: sound.series[0].stroke })] }, 1],

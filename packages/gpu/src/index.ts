@@ -46,6 +46,7 @@ export type { BackendName, Device, DeviceInfo, DeviceMatrix, DeviceMode, KeepOpt
 export type {
   Experiment,
   ExperimentCheck,
+  ExperimentHeatmap,
   ExperimentParam,
   ExperimentParamValue,
   ExperimentPartial,

@@ -41,6 +41,13 @@ describe('experiment results: ok is the conjunction of the asserted checks', () 
     expect(experimentResultProblems(r(plot([{ kind: 'curve', label: 'c', x: [1, 2], y: [1] }])))).toEqual(['plot "p": reference "c" has 2 x values for 1 y values']);
   });
 
+  it('experimentResultProblems finds a heatmap that does not fill rows x cols or holds a non-finite value', () => {
+    const r = (heatmaps: NonNullable<ExperimentPlot['heatmaps']>) => experimentResult({ checks: [check('a', true, '1')], summary: 's', plots: [{ title: 'p', xLabel: 'column', yLabel: 'row', series: [], heatmaps }] });
+    expect(experimentResultProblems(r([{ name: 'h', rows: 2, cols: 2, values: [0, 1, 2, 3] }]))).toEqual([]);
+    expect(experimentResultProblems(r([{ name: 'h', rows: 2, cols: 2, values: [0, 1, 2] }]))).toEqual(['plot "p": heatmap "h" has 3 values for 2x2']);
+    expect(experimentResultProblems(r([{ name: 'h', rows: 1, cols: 2, values: [0, Number.POSITIVE_INFINITY] }]))).toEqual(['plot "p": heatmap "h" has a non-finite value']);
+  });
+
   it('throwIfAborted throws an AbortError once the signal fired, nothing before', () => {
     const ac = new AbortController();
     expect(() => throwIfAborted(ac.signal)).not.toThrow();

@@ -183,7 +183,7 @@ function widthFor(host: HTMLElement): number {
  */
 export interface DrawnPlot {
   title: string;
-  kind: 'lines' | 'bars';
+  kind: 'lines' | 'bars' | 'heatmap';
   logX: boolean;
   logY: boolean;
   categories: string[] | null;
@@ -191,6 +191,8 @@ export interface DrawnPlot {
   /** Reference lines (bounds, theory curves; a band as its two edges): grey, thin, dashed. */
   references: ReferenceLine[];
   axes: { side: 'x' | 'y'; splits: number[]; labels: string[]; min: number | null; max: number | null }[];
+  /** A heatmap plot's pictures, with the colour scale they share ([min, max], shown as a bar). */
+  heatmaps?: { name: string; rows: number; cols: number; values: number[]; min: number; max: number; cellPx: number }[];
   width: number;
 }
 
@@ -229,7 +231,8 @@ export interface PlotHandle {
   update(p: ExperimentPlot): void;
   /** Removes the chart from its host and stops following the host's width. */
   destroy(): void;
-  plot: uPlot;
+  /** The uPlot chart (none for a heatmap, drawn on plain canvases). */
+  plot?: uPlot;
 }
 
 /** Aligns the series (each with its own x values) on one shared, sorted x axis. */
@@ -436,11 +439,113 @@ function barPlot(host: HTMLElement, p: ExperimentPlot, height: number): PlotHand
   };
 }
 
+/** A perceptual colour ramp (dark blue → teal → yellow) for heatmaps, t in [0, 1]. */
+const RAMP: [number, number, number][] = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
+export function rampColor(t: number): string {
+  const u = Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0)) * (RAMP.length - 1);
+  const i = Math.min(RAMP.length - 2, Math.floor(u));
+  const f = u - i;
+  const [a, b] = [RAMP[i]!, RAMP[i + 1]!];
+  return `rgb(${a.map((v, k) => Math.round(v + f * (b[k]! - v))).join(', ')})`;
+}
+
+/**
+ * Heatmaps side by side on one colour scale (the plot's `heatmaps`): one canvas per matrix, its
+ * cells as large as the box allows (at most 12 px), a colour bar with the scale's ends. Redraws
+ * when the box's width changes.
+ */
+function heatmapPlot(host: HTMLElement, p: ExperimentPlot): PlotHandle {
+  const maps = p.heatmaps ?? [];
+  const all = maps.flatMap((h) => h.values.filter(Number.isFinite));
+  const min = all.length > 0 ? Math.min(...all) : 0;
+  const max = all.length > 0 ? Math.max(...all) : 1;
+  const fmt = (v: number) => String(Number(v.toPrecision(3)));
+  const draw = () => {
+    const width = widthFor(host);
+    const gap = 12;
+    const k = Math.max(1, maps.length);
+    const cols = Math.max(1, ...maps.map((h) => h.cols));
+    const cellPx = Math.max(1, Math.min(12, Math.floor((width - gap * (k - 1)) / k / cols)));
+    host.replaceChildren();
+    const title = document.createElement('div');
+    title.className = 'u-title';
+    title.textContent = p.title;
+    const row = document.createElement('div');
+    row.className = 'heatmaps';
+    for (const h of maps) {
+      const fig = document.createElement('figure');
+      fig.className = 'heatmap';
+      const canvas = document.createElement('canvas');
+      canvas.width = h.cols * cellPx;
+      canvas.height = h.rows * cellPx;
+      const ctx = canvas.getContext('2d');
+      if (ctx) {
+        for (let r = 0; r < h.rows; r++) {
+          for (let c = 0; c < h.cols; c++) {
+            ctx.fillStyle = rampColor(max > min ? (h.values[r * h.cols + c]! - min) / (max - min) : 0.5);
+            ctx.fillRect(c * cellPx, r * cellPx, cellPx, cellPx);
+          }
+        }
+      }
+      const cap = document.createElement('figcaption');
+      cap.textContent = `${h.name} (${h.rows}x${h.cols})`;
+      fig.append(canvas, cap);
+      row.append(fig);
+    }
+    const bar = document.createElement('div');
+    bar.className = 'colorbar muted';
+    const ramp = document.createElement('span');
+    ramp.className = 'ramp';
+    ramp.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map(rampColor).join(', ')})`;
+    bar.append(`${fmt(min)} `, ramp, ` ${fmt(max)} · ${p.yLabel} down, ${p.xLabel} across`);
+    host.append(title, row, bar);
+    const drawn: DrawnPlot = {
+      title: p.title,
+      kind: 'heatmap',
+      logX: false,
+      logY: false,
+      categories: null,
+      series: [],
+      references: [],
+      axes: [],
+      heatmaps: maps.map((h) => ({ name: h.name, rows: h.rows, cols: h.cols, values: [...h.values], min, max, cellPx })),
+      width: Math.max(0, ...maps.map((h) => h.cols * cellPx)) * k + gap * (k - 1),
+    };
+    (host as HTMLElement & { __plot?: DrawnPlot }).__plot = drawn;
+    return width;
+  };
+  let last = draw();
+  let ro: ResizeObserver | null = null;
+  if (typeof ResizeObserver !== 'undefined') {
+    ro = new ResizeObserver(() => {
+      const w = widthFor(host);
+      if (Math.abs(w - last) > 4) last = draw();
+    });
+    ro.observe(host);
+  }
+  return {
+    destroy: () => {
+      ro?.disconnect();
+      host.replaceChildren();
+    },
+    update: () => {
+      last = draw();
+    },
+  };
+}
+
 /**
  * A plot of an {@link ExperimentPlot}: lines (log axes where it asks for them), or grouped bars
  * when it names `categories`.
  */
 export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): PlotHandle {
+  if (p.heatmaps && p.heatmaps.length > 0) return heatmapPlot(host, p);
   if (p.categories) return barPlot(host, p, height);
   const width = widthFor(host);
   const covered = coveredSeries(p);
