@@ -76,6 +76,7 @@ export const ntkConvergenceExperiment: Experiment = {
       plots: [
         {
           title: 'Relative Frobenius error of empirical kernels (ReLU, L = 2)',
+          caption: 'Both errors should fall parallel to the dashed 2/√n guide (slope −½) and stay under the dashed 5/√n bound.',
           xLabel: 'width n',
           yLabel: 'relative error',
           logX: true,

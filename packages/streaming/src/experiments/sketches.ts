@@ -93,6 +93,7 @@ export const frequentDirectionsExperiment: Experiment = {
       plots: [
         {
           title: `‖AᵀA − BᵀB‖₂ vs sketch size ℓ (n = ${n}, d = ${d})`,
+          caption: 'The Frequent Directions error should fall at least like 1/ℓ, stay under both dashed bounds, and meet Σδ at the largest ℓ.',
           xLabel: 'ℓ',
           yLabel: 'spectral error',
           logY: true,
@@ -225,6 +226,7 @@ export const concatSvdExperiment: Experiment = {
       plots: [
         {
           title: `Estimated vs true rank-${r} error per block set`,
+          caption: 'Every estimate\'s bar should be at least as tall as the true error\'s; the incremental (approximate) one the closest.',
           xLabel: 'block set',
           yLabel: 'err_r',
           categories: sets.map((s) => s.label),
@@ -237,6 +239,7 @@ export const concatSvdExperiment: Experiment = {
         },
         {
           title: 'Compression ratio vs error budget eps (greedy clustering, rank 6)',
+          caption: 'The incremental (approximate) estimate should give the highest compression at each error budget eps.',
           xLabel: 'eps',
           yLabel: 'compression ratio',
           logX: true,
@@ -317,6 +320,7 @@ export const incrementalPcaExperiment: Experiment = {
       plots: [
         {
           title: 'Streaming IPCA vs batch PCA of the rows seen at the end',
+          caption: 'The minimum |cos| should reach 1 (IPCA matches batch PCA); the uncentred top direction stays well below 1 (centring matters).',
           xLabel: 'rows seen',
           yLabel: '|cos|',
           series: [
