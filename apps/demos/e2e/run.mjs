@@ -56,6 +56,7 @@ const CONTROL = {
  */
 const EXTRA = {
   linalg: { id: 'linalg/butterfly-learns-dft', kinds: ['lines', 'heatmap'] },
+  'graph-init': { id: 'graph-init/poincare-spirals', kinds: ['lines', 'heatmap'] },
 };
 /** Tool pages (no experiments), each with its own check. */
 const TOOL_PAGES = {
