@@ -475,7 +475,8 @@ export async function mountExperimentCards(shell: Shell, pkg: string, host: HTML
         try {
           const r = await handle.result;
           const ms = performance.now() - t0;
-          if (!quick) {
+          // A full-size run at the declared defaults is the next estimate (changed sizes are not).
+          if (!quick && Object.keys(job.params).length === 0) {
             rememberFullSize(card.e.id, ms);
             showEstimates();
           }
