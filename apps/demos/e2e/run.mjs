@@ -338,6 +338,8 @@ async function checkPackagePage(browser, base, slug, pageReports) {
       assert(e.id in est, `${e.id}: not in window.__results.estimates`);
       assert(est[e.id] === null || (est[e.id].ms > 0 && line.ms === String(est[e.id].ms) && /about \d/.test(line.text)), `${e.id}: estimate ${JSON.stringify(est[e.id])} but the card says "${line.text}"`);
     }
+    const missing = listed.filter((e) => est[e.id] === null).map((e) => e.id);
+    assert(missing.length === 0, `no recorded full-size duration for ${missing.join(', ')} (add it to FULL_SIZE_MS in src/lib/estimates.ts)`);
   });
   record(`${slug}: runs ${id ?? '(none)'} (quick) in a Web Worker: ok, with plots`, () => {
     assert(!r.waitError, `did not finish within ${PAGE_TIMEOUT_MS / 1000} s: ${r.waitError}`);
