@@ -112,10 +112,16 @@ export function formatDuration(ms: number): string {
   return `${h} h ${Math.round((s % 3600) / 60)} min`;
 }
 
+/** "about 5 min 40 s", or "under 1 s" (no "about" before it). */
+export function aboutDuration(ms: number): string {
+  const d = formatDuration(ms);
+  return d.startsWith('under') ? d : `about ${d}`;
+}
+
 /** The card's line: "Full size: about 5 min 40 s (recorded on …)". */
 export function estimateText(e: Estimate | null): string {
   if (!e) return 'Full size: no recorded duration yet (a full-size run here records one).';
   return e.source === 'this browser'
-    ? `Full size: about ${formatDuration(e.ms)} (this browser's last full-size run).`
-    : `Full size: about ${formatDuration(e.ms)} (recorded headless on a 2-core machine; a faster one takes less).`;
+    ? `Full size: ${aboutDuration(e.ms)} (this browser's last full-size run).`
+    : `Full size: ${aboutDuration(e.ms)} (recorded headless on a 2-core machine; a faster one takes less).`;
 }

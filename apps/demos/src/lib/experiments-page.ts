@@ -16,7 +16,7 @@ import { packageBySlug } from '../packages';
 import { experimentsFor } from '../registry';
 import { checksList } from './checks-view';
 import { el } from './dom';
-import { type Estimate, estimateText, formatDuration, fullSizeEstimate, rememberFullSize } from './estimates';
+import { aboutDuration, type Estimate, estimateText, fullSizeEstimate, rememberFullSize } from './estimates';
 import type { Experiment, ExperimentParam, ExperimentParamValue, ExperimentPartial, ExperimentPlot, ExperimentResult } from './experiment';
 import { yieldToEventLoop } from './experiment';
 import { type ExperimentSummary, mountShell, type Shell } from './page';
@@ -235,7 +235,7 @@ function makeCard(e: Experiment): Card {
       bar.value = Math.max(0, Math.min(1, fraction));
       // A full-size run with an estimate counts down: the estimate less the time spent so far.
       const left = runFull && estimate ? estimate.ms - (performance.now() - runStart) : Number.NaN;
-      const eta = Number.isFinite(left) ? ` · about ${left > 0 ? formatDuration(left) : 'a little longer'} left` : '';
+      const eta = Number.isFinite(left) ? ` · ${left > 0 ? aboutDuration(left) : 'a little longer'} left` : '';
       message.textContent = `${Math.round(100 * fraction)}%${msg ? ` · ${msg}` : ''}${eta}`;
     },
     partial(p) {
@@ -344,7 +344,7 @@ export async function mountExperimentCards(shell: Shell, pkg: string, host: HTML
     totalNote.textContent =
       known.length === 0
         ? ''
-        : `Run all at full size: about ${formatDuration(total)}${known.length < cards.length ? ` for the ${known.length} of ${cards.length} experiments with an estimate` : ''} (each card shows its own).`;
+        : `Run all at full size: ${aboutDuration(total)}${known.length < cards.length ? ` for the ${known.length} of ${cards.length} experiments with an estimate` : ''} (each card shows its own).`;
     shell.publish({ estimates: Object.fromEntries(cards.map((c, i) => [c.e.id, est[i] ? { ms: Math.round(est[i]!.ms), source: est[i]!.source } : null])) });
   };
   showEstimates();
