@@ -5,6 +5,11 @@
 //   - data that cannot be drawn: a non-finite x or y, or a value <= 0 on a log axis;
 //   - a hidden series: two series of one plot with the same colour, or a series drawn (almost)
 //     exactly on top of another with nothing (dash, width) to tell them apart;
+//   - a reference (a bound or theory curve, `references`) drawn like data: solid, or as wide as
+//     a data series, or in a data series' colour; its values must be drawable too, and they
+//     count as data for the tick ranges (the axis reaches the bound);
+//   - a heatmap (matrices as pictures) whose values are not finite, do not fill rows x cols, or
+//     fall outside the colour scale it shows;
 //   - tick labels off the data: a label whose number lies outside the data's range (plus a small
 //     margin, a decade on a log axis; bars also reach their base), or a label that does not name
 //     the value its tick sits at.
@@ -32,6 +37,23 @@ function dataDefects(p) {
     const badX = s.x.filter((v) => !drawable(v, p.logX && !p.categories));
     if (badY.length > 0) out.push(`${p.title} / ${s.name}: ${badY.length} y value(s) that cannot be drawn${p.logY ? ' on a log axis' : ''} (e.g. ${badY[0]})`);
     if (badX.length > 0) out.push(`${p.title} / ${s.name}: ${badX.length} x value(s) that cannot be drawn${p.logX ? ' on a log axis' : ''} (e.g. ${badX[0]})`);
+  }
+  return out;
+}
+
+/** References (bounds, theory curves): drawable, and drawn so they cannot pass for data. */
+function referenceDefects(p) {
+  const out = [];
+  const refs = p.references ?? [];
+  const widest = Math.max(0, ...p.series.map((s) => s.width));
+  const colours = new Set(p.series.map((s) => s.stroke.toLowerCase()));
+  for (const r of refs) {
+    if (r.x.length !== r.y.length) out.push(`${p.title} / reference ${r.label}: ${r.x.length} x values for ${r.y.length} y values`);
+    const bad = [...r.y.filter((v) => !drawable(v, p.logY)), ...r.x.filter((v) => !drawable(v, p.logX))];
+    if (bad.length > 0) out.push(`${p.title} / reference ${r.label}: ${bad.length} value(s) that cannot be drawn (e.g. ${bad[0]})`);
+    if (!Array.isArray(r.dash) || r.dash.length === 0) out.push(`${p.title} / reference ${r.label}: drawn solid, like a data series`);
+    if (p.series.length > 0 && r.width >= Math.min(...p.series.map((s) => s.width), widest)) out.push(`${p.title} / reference ${r.label}: as wide as a data series (${r.width} px)`);
+    if (colours.has(String(r.stroke).toLowerCase())) out.push(`${p.title} / reference ${r.label}: drawn in a data series' colour ${r.stroke}`);
   }
   return out;
 }
@@ -79,7 +101,7 @@ function tickDefects(p) {
   for (const ax of p.axes) {
     if (ax.side === 'x' && p.categories) continue; // category names, not numbers
     const log = ax.side === 'x' ? p.logX : p.logY;
-    let vals = p.series.flatMap((s) => (ax.side === 'x' ? s.x : s.y)).filter((v) => drawable(v, log));
+    let vals = [...p.series, ...(p.references ?? [])].flatMap((s) => (ax.side === 'x' ? s.x : s.y)).filter((v) => drawable(v, log));
     if (vals.length === 0) continue;
     // Bars stand on zero (or, on a log axis, on the decade below the data): the base is data too.
     if (ax.side === 'y' && p.kind === 'bars') vals = [...vals, log ? 10 ** Math.floor(Math.log10(Math.min(...vals))) : 0];
@@ -108,9 +130,25 @@ function tickDefects(p) {
   return out;
 }
 
+/** Heatmaps: finite values filling rows x cols, all on the colour scale shown, drawn cells. */
+function heatmapDefects(p) {
+  const out = [];
+  if (p.kind !== 'heatmap') return out;
+  if (!Array.isArray(p.heatmaps) || p.heatmaps.length === 0) return [`${p.title}: a heatmap plot with no pictures`];
+  for (const h of p.heatmaps) {
+    if (h.values.length !== h.rows * h.cols) out.push(`${p.title} / ${h.name}: ${h.values.length} values for ${h.rows}x${h.cols}`);
+    const bad = h.values.filter((v) => !Number.isFinite(v));
+    if (bad.length > 0) out.push(`${p.title} / ${h.name}: ${bad.length} value(s) that cannot be drawn (e.g. ${bad[0]})`);
+    const off = h.values.filter((v) => Number.isFinite(v) && (v < h.min || v > h.max));
+    if (off.length > 0) out.push(`${p.title} / ${h.name}: ${off.length} value(s) off its colour scale [${h.min}, ${h.max}]`);
+    if (!(h.cellPx >= 1)) out.push(`${p.title} / ${h.name}: cells drawn ${h.cellPx} px wide`);
+  }
+  return out;
+}
+
 /** Every defect of one drawn plot (see the file's header); empty when it reads right. */
 export function plotDefects(p) {
-  return [...dataDefects(p), ...hiddenDefects(p), ...tickDefects(p)];
+  return [...heatmapDefects(p), ...dataDefects(p), ...referenceDefects(p), ...hiddenDefects(p), ...tickDefects(p)];
 }
 
 /**
@@ -125,8 +163,20 @@ export function plotTestSelfCheck() {
   const line = (name, x, y, more = {}) => ({ name, x, y, stroke: more.stroke ?? `#${name.length}00`, width: 2, dash: null, ...more });
   const base = { title: 't', kind: 'lines', logX: false, logY: false, categories: null, width: 600 };
   const sound = { ...base, series: [line('a', [1, 2, 3], [1, 2, 3]), line('bb', [1, 2, 3], [3, 2, 1])], axes: axes([1, 2, 3], [1, 2, 3]) };
+  const ref = (label, y, more = {}) => ({ label, kind: 'line', x: [1, 3], y: [y, y], stroke: '#64748b', width: 1.5, dash: [6, 4], ...more });
+  const withRef = { ...sound, references: [ref('bound', 4)], axes: axes([1, 2, 3], [1, 2, 3, 4]) };
+  const hm = (values, more = {}) => ({ name: 'h', rows: 2, cols: 2, values, min: 0, max: 3, cellPx: 4, ...more });
+  const heat = { ...base, kind: 'heatmap', series: [], references: [], axes: [], heatmaps: [hm([0, 1, 2, 3])] };
   const cases = {
     'sound plot': [sound, 0],
+    'sound heatmap': [heat, 0],
+    'heatmap with a non-finite value': [{ ...heat, heatmaps: [hm([0, 1, Number.NaN, 3])] }, 1],
+    'heatmap value off its colour scale': [{ ...heat, heatmaps: [hm([0, 1, 2, 3], { max: 2 })] }, 1],
+    'heatmap not filling rows x cols': [{ ...heat, heatmaps: [hm([0, 1, 2])] }, 1],
+    'sound plot with a reference line above the data': [withRef, 0],
+    'reference drawn solid, like data': [{ ...withRef, references: [ref('bound', 4, { dash: null })] }, 1],
+    'reference in a data colour': [{ ...withRef, references: [ref('bound', 4, { stroke: sound.series[0].stroke })] }, 1],
+    'reference <= 0 on a log axis': [{ ...sound, logY: true, references: [ref('bound', 0)], axes: axes([1, 2, 3], [0, Math.log10(3)]).map((a, i) => (i === 1 ? { ...a, labels: ['1', '3'] } : a)) }, 1],
     'non-finite y': [{ ...sound, series: [line('a', [1, 2, 3], [1, Number.NaN, 3]), sound.series[1]] }, 1],
     'y <= 0 on a log axis': [{ ...sound, logY: true, series: [line('a', [1, 2, 3], [1, 0, 3]), sound.series[1]], axes: axes([1, 2, 3], [0, Math.log10(3)]).map((a, i) => (i === 1 ? { ...a, labels: ['1', '3'] } : a)) }, 1],
     'series hidden under another': [{ ...sound, series: [line('a', [1, 2, 3], [1, 2, 3]), line('bb', [1, 2, 3], [1, 2, 3.001])] }, 1],

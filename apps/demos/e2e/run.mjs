@@ -50,6 +50,14 @@ const CONTROL = {
   'optim/subgm-outliers': ['steps', 100],
   'inr/grkan-vs-mlp': ['steps', 200],
 };
+/**
+ * A second experiment run on a page by its Run button (quick) for plot kinds the autorun one does
+ * not draw: its plots go through the plot test at both widths, and it must draw those kinds.
+ */
+const EXTRA = {
+  linalg: { id: 'linalg/butterfly-learns-dft', kinds: ['lines', 'heatmap'] },
+  'graph-init': { id: 'graph-init/poincare-spirals', kinds: ['lines', 'heatmap'] },
+};
 /** Tool pages (no experiments), each with its own check. */
 const TOOL_PAGES = {
   'adapter-workbench': checkWorkbenchPage,
@@ -321,6 +329,18 @@ async function checkPackagePage(browser, base, slug, pageReports) {
     assert(cards.length === listed.length, `${cards.length} experiment cards for ${listed.length} listed experiments`);
     for (const e of listed) assert(cards.includes(e.id), `no card for ${e.id}`);
   });
+  const estimateLines = await r.page.locator('[data-experiment] .estimate').evaluateAll((els) => els.map((e) => ({ id: e.closest('[data-experiment]').getAttribute('data-experiment'), text: e.textContent ?? '', ms: e.getAttribute('data-estimate') })));
+  record(`${slug}: every card shows its full-size time estimate before a run`, () => {
+    const est = res?.estimates ?? {};
+    for (const e of listed) {
+      const line = estimateLines.find((x) => x.id === e.id);
+      assert(line && /^Full size: /.test(line.text), `${e.id}: no estimate line (${JSON.stringify(line)})`);
+      assert(e.id in est, `${e.id}: not in window.__results.estimates`);
+      assert(est[e.id] === null || (est[e.id].ms > 0 && line.ms === String(est[e.id].ms) && /(about \d|under 1 s)/.test(line.text) && !/about under/.test(line.text)), `${e.id}: estimate ${JSON.stringify(est[e.id])} but the card says "${line.text}"`);
+    }
+    const missing = listed.filter((e) => est[e.id] === null).map((e) => e.id);
+    assert(missing.length === 0, `no recorded full-size duration for ${missing.join(', ')} (add it to FULL_SIZE_MS in src/lib/estimates.ts)`);
+  });
   record(`${slug}: runs ${id ?? '(none)'} (quick) in a Web Worker: ok, with plots`, () => {
     assert(!r.waitError, `did not finish within ${PAGE_TIMEOUT_MS / 1000} s: ${r.waitError}`);
     assert(r.status === 'done', `data-status is ${r.status}`);
@@ -373,8 +393,28 @@ async function checkPackagePage(browser, base, slug, pageReports) {
       assert(statusAfter === 'done', `data-status is ${statusAfter} after the abort`);
     });
   }
+  const extra = EXTRA[slug];
+  if (extra) {
+    const sel = `[data-experiment="${extra.id}"]`;
+    await r.page.locator(`${sel} button[data-action="run"]`).click();
+    await r.page.waitForFunction((s) => ['ok', 'fail'].includes(document.querySelector(s)?.dataset.state), sel, { timeout: PAGE_TIMEOUT_MS }).catch(() => {});
+    const state = await r.page.locator(sel).getAttribute('data-state');
+    const plots = await checkPlots(r.page, `${slug}: ${extra.id} plot test @${WIDE} px`, sel);
+    record(`${slug}: ${extra.id} (quick, by its Run button) passes and draws ${extra.kinds.join(' and ')} plots`, () => {
+      assert(state === 'ok', `card state ${state}`);
+      const kinds = new Set(plots.map((p) => p.kind));
+      for (const k of extra.kinds) assert(kinds.has(k), `no ${k} plot drawn (drawn: ${[...kinds].join(', ')})`);
+    });
+  }
   // The same page on a phone: one column, plots as wide as the screen, no sideways scroll.
   if (id) await narrowPass(r.page, slug, slug, `[data-experiment="${id}"]`, ran?.plots ?? 1);
+  if (extra) {
+    const narrow = await checkPlots(r.page, `${slug}: ${extra.id} plot test @${NARROW} px`, `[data-experiment="${extra.id}"]`);
+    record(`${slug}: ${extra.id} @${NARROW} px: every plot fits the screen`, () => {
+      const wide = narrow.filter((p) => p.width > NARROW);
+      assert(wide.length === 0, wide.map((p) => `${p.title}: ${p.width} px`).join('; '));
+    });
+  }
   record(`${slug}: no console errors`, () => assert(r.consoleErrors.length === 0, r.consoleErrors.join(' | ')));
   await r.page.close();
 }

@@ -15,6 +15,29 @@ export interface ExperimentSeries {
   y: number[];
 }
 
+/**
+ * A reference a claim states, drawn on a plot beside the data (thin, dashed, grey) and not a
+ * measured series: a horizontal line (a bound such as the frame bound B), a band between two
+ * values, or a curve (a theory curve such as 1/√n or the Bayes-optimal error). Its values are
+ * computed by the experiment like the data, never typed in.
+ */
+export type ExperimentReference =
+  | { kind: 'line'; label: string; y: number }
+  | { kind: 'band'; label: string; from: number; to: number }
+  | { kind: 'curve'; label: string; x: number[]; y: number[] };
+
+/**
+ * A matrix drawn as a picture (a heatmap): `values` row-major, `rows * cols` of them, e.g. the
+ * entry magnitudes of a learned matrix beside its target's. A plot's heatmaps share one colour
+ * scale.
+ */
+export interface ExperimentHeatmap {
+  name: string;
+  rows: number;
+  cols: number;
+  values: number[];
+}
+
 /** One plot: curves sharing axes. */
 export interface ExperimentPlot {
   title: string;
@@ -28,6 +51,13 @@ export interface ExperimentPlot {
    */
   categories?: string[];
   series: ExperimentSeries[];
+  /**
+   * Pictures instead of curves: matrices drawn side by side as heatmaps on one colour scale
+   * (`series` is then empty; `xLabel` and `yLabel` name the columns and rows).
+   */
+  heatmaps?: ExperimentHeatmap[];
+  /** Reference lines, bands or curves the claim states (drawn on line plots, not on bars). */
+  references?: ExperimentReference[];
   /** One line shown under the plot: what to look for in it (also its text alternative). */
   caption?: string;
 }
@@ -223,7 +253,8 @@ export function throwIfAborted(signal?: AbortSignal, fn = 'experiment'): void {
 
 /**
  * Structural problems of a result (for tests): no checks, an empty statement or measurement, no
- * asserted check, or an `ok` that is not the conjunction of the asserted checks. Empty when sound.
+ * asserted check, an `ok` that is not the conjunction of the asserted checks, a plot reference
+ * with a non-finite value, or a heatmap whose values do not fill rows x cols or are not finite. Empty when sound.
  */
 export function experimentResultProblems(r: ExperimentResult): string[] {
   const out: string[] = [];
@@ -234,6 +265,20 @@ export function experimentResultProblems(r: ExperimentResult): string[] {
     if (typeof c.holds !== 'boolean') out.push(`check ${i}: holds is not a boolean`);
   }
   if (!r.checks.some((c) => c.asserted !== false)) out.push('no asserted check');
+  for (const p of r.plots ?? []) {
+    for (const h of p.heatmaps ?? []) {
+      if (!(Number.isInteger(h.rows) && Number.isInteger(h.cols) && h.rows > 0 && h.cols > 0) || h.values.length !== h.rows * h.cols) {
+        out.push(`plot "${p.title}": heatmap "${h.name}" has ${h.values.length} values for ${h.rows}x${h.cols}`);
+      }
+      if (h.values.some((v) => !Number.isFinite(v))) out.push(`plot "${p.title}": heatmap "${h.name}" has a non-finite value`);
+    }
+    for (const ref of p.references ?? []) {
+      const ys = ref.kind === 'line' ? [ref.y] : ref.kind === 'band' ? [ref.from, ref.to] : ref.y;
+      const xs = ref.kind === 'curve' ? ref.x : [];
+      if ([...ys, ...xs].some((v) => !Number.isFinite(v))) out.push(`plot "${p.title}": reference "${ref.label}" has a non-finite value`);
+      if (ref.kind === 'curve' && ref.x.length !== ref.y.length) out.push(`plot "${p.title}": reference "${ref.label}" has ${ref.x.length} x values for ${ref.y.length} y values`);
+    }
+  }
   const conj = r.checks.every((c) => c.asserted === false || c.holds);
   if (r.ok !== conj) out.push(`ok is ${r.ok} but the asserted checks give ${conj}`);
   return out;

@@ -10,10 +10,12 @@
 export type {
   Experiment,
   ExperimentCheck,
+  ExperimentHeatmap,
   ExperimentParam,
   ExperimentParamValue,
   ExperimentPartial,
   ExperimentPlot,
+  ExperimentReference,
   ExperimentResult,
   ExperimentRunOptions,
   ExperimentSeries,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AbortError, DomainError } from '../src';
-import { check, type ExperimentPartial, experimentParams, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from '../src/experiments-entry';
+import { check, type ExperimentPartial, type ExperimentPlot, experimentParams, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from '../src/experiments-entry';
 
 describe('experiment results: ok is the conjunction of the asserted checks', () => {
   it('one failing asserted check makes ok false; a failing reported check does not', () => {
@@ -27,6 +27,26 @@ describe('experiment results: ok is the conjunction of the asserted checks', () 
       'check 0: empty measurement',
     ]);
     expect(experimentResultProblems({ ok: true, checks: [check('a', true, '1', false)], summary: '' })).toEqual(['no asserted check']);
+  });
+
+  it('experimentResultProblems finds a plot reference with a non-finite value or unequal lengths', () => {
+    const plot = (references: NonNullable<ExperimentPlot['references']>): ExperimentPlot => ({ title: 'p', xLabel: 'x', yLabel: 'y', series: [], references });
+    const r = (p: ExperimentPlot) => experimentResult({ checks: [check('a', true, '1')], summary: 's', plots: [p] });
+    const sound = plot([
+      { kind: 'line', label: 'B', y: 1 },
+      { kind: 'band', label: '[A, B]', from: 0.5, to: 1 },
+      { kind: 'curve', label: '1/√n', x: [1, 4], y: [1, 0.5] },
+    ]);
+    expect(experimentResultProblems(r(sound))).toEqual([]);
+    expect(experimentResultProblems(r(plot([{ kind: 'line', label: 'B', y: Number.NaN }])))).toEqual(['plot "p": reference "B" has a non-finite value']);
+    expect(experimentResultProblems(r(plot([{ kind: 'curve', label: 'c', x: [1, 2], y: [1] }])))).toEqual(['plot "p": reference "c" has 2 x values for 1 y values']);
+  });
+
+  it('experimentResultProblems finds a heatmap that does not fill rows x cols or holds a non-finite value', () => {
+    const r = (heatmaps: NonNullable<ExperimentPlot['heatmaps']>) => experimentResult({ checks: [check('a', true, '1')], summary: 's', plots: [{ title: 'p', xLabel: 'column', yLabel: 'row', series: [], heatmaps }] });
+    expect(experimentResultProblems(r([{ name: 'h', rows: 2, cols: 2, values: [0, 1, 2, 3] }]))).toEqual([]);
+    expect(experimentResultProblems(r([{ name: 'h', rows: 2, cols: 2, values: [0, 1, 2] }]))).toEqual(['plot "p": heatmap "h" has 3 values for 2x2']);
+    expect(experimentResultProblems(r([{ name: 'h', rows: 1, cols: 2, values: [0, Number.POSITIVE_INFINITY] }]))).toEqual(['plot "p": heatmap "h" has a non-finite value']);
   });
 
   it('throwIfAborted throws an AbortError once the signal fired, nothing before', () => {

@@ -1,8 +1,24 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { experiments } from '../src/experiments-entry';
 import { checkExperiment } from './run-experiment';
 
 describe('experiments (quick mode), part 3', () => {
   for (const id of ['graph-init/poincare-spirals']) {
     it(`${id}: the qualitative claim holds`, () => checkExperiment(id));
   }
+
+  it('graph-init/poincare-spirals: its decision-boundary pictures are probabilities over the grid, and the trained one separates the classes', async () => {
+    const e = experiments.find((x) => x.id === 'graph-init/poincare-spirals')!;
+    const r = await e.run({ quick: true, seed: 0 });
+    const maps = r.plots![1]!.heatmaps!;
+    expect(maps.map((h) => h.name)).toEqual(['identity init: P(class 1)', 'gaussian init: P(class 1)']);
+    for (const h of maps) {
+      expect(h.values.length).toBe(h.rows * h.cols);
+      expect(h.values.every((v) => v >= 0 && v <= 1)).toBe(true);
+    }
+    // Identity init reaches >= 0.9 training accuracy, so its map must hold confident cells of both classes.
+    const id = maps[0]!.values;
+    expect(id.some((v) => v < 0.1)).toBe(true);
+    expect(id.some((v) => v > 0.9)).toBe(true);
+  });
 });

@@ -181,6 +181,18 @@ describe('experiment: linalg/butterfly-learns-dft', () => {
     expect(res.metrics!.dftLoss).toBeLessThan(1e-8);
     expect(res.metrics!.randomLoss).toBeGreaterThan(1e-3);
     expect(res.plots![0]!.series.length).toBe(3);
+    // The pictures: target and learned butterfly, 16x16 real parts; the DFT one matches its
+    // target (loss < 1e-8), the random control's does not.
+    const gap = (i: number) => {
+      const [t, l] = res.plots![i]!.heatmaps!;
+      expect(t!.values.length).toBe(16 * 16);
+      expect(l!.values.length).toBe(16 * 16);
+      return Math.max(...t!.values.map((v, k) => Math.abs(v - l!.values[k]!)));
+    };
+    expect(gap(1)).toBeLessThan(1e-3);
+    expect(gap(2)).toBeGreaterThan(1e-2);
+    const { experimentResultProblems } = await import('@x/gpu');
+    expect(experimentResultProblems(res)).toEqual([]);
     const ac = new AbortController();
     ac.abort();
     // Experiments throw @x/gpu's AbortError on an aborted signal (see experiment.ts).

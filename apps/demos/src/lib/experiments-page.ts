@@ -16,6 +16,7 @@ import { packageBySlug } from '../packages';
 import { experimentsFor } from '../registry';
 import { checksList } from './checks-view';
 import { el } from './dom';
+import { aboutDuration, type Estimate, estimateText, fullSizeEstimate, rememberFullSize } from './estimates';
 import type { Experiment, ExperimentParam, ExperimentParamValue, ExperimentPartial, ExperimentPlot, ExperimentResult } from './experiment';
 import { yieldToEventLoop } from './experiment';
 import { type ExperimentSummary, mountShell, type Shell } from './page';
@@ -60,6 +61,10 @@ interface Card {
   /** Removes the previous run's summary, checks and plots (on a new run or an abort). */
   clear(): void;
   progress(fraction: number, message?: string): void;
+  /** Shows the full-size estimate (re-read after a full-size run that this browser timed). */
+  showEstimate(): Estimate | null;
+  /** When the current run started and whether it is full size (the progress line counts down). */
+  started(quick: boolean): void;
   /** Draws a live snapshot of the run's plots (replacing the previous snapshot). */
   partial(p: ExperimentPartial): void;
   show(r: ExperimentResult, ms: number, quick: boolean): number;
@@ -121,6 +126,7 @@ function makeCard(e: Experiment): Card {
   abortButton.classList.add('off');
   const bar = el('progress', { max: '1', value: '0' });
   const message = el('span', { class: 'progress-message muted' }, '');
+  const estimateLine = el('p', { class: 'estimate muted', 'data-estimate': '' });
   const summary = el('p', { class: 'summary' });
   const checks = el('div', { class: 'checks-host' });
   const plots = el('div', { class: 'plots' });
@@ -131,6 +137,7 @@ function makeCard(e: Experiment): Card {
     el('p', { class: 'experiment-id muted' }, el('code', {}, e.id)),
     el('p', { class: 'claim' }, e.claim),
     el('div', { class: 'controls' }, runButton, abortButton, bar, message),
+    estimateLine,
     paramsRow,
     summary,
     checks,
@@ -167,6 +174,9 @@ function makeCard(e: Experiment): Card {
     }
     return list.length;
   };
+  let runStart = 0;
+  let runFull = false;
+  let estimate: Estimate | null = null;
   const setDisabled = (b: HTMLButtonElement, off: boolean) => {
     b.setAttribute('aria-disabled', String(off));
     b.classList.toggle('off', off);
@@ -211,9 +221,22 @@ function makeCard(e: Experiment): Card {
       checks.replaceChildren();
       drawPlots([], '', false);
     },
+    showEstimate() {
+      estimate = fullSizeEstimate(e.id);
+      estimateLine.textContent = estimateText(estimate);
+      estimateLine.dataset.estimate = estimate ? String(Math.round(estimate.ms)) : '';
+      return estimate;
+    },
+    started(quick) {
+      runStart = performance.now();
+      runFull = !quick;
+    },
     progress(fraction, msg) {
       bar.value = Math.max(0, Math.min(1, fraction));
-      message.textContent = `${Math.round(100 * fraction)}%${msg ? ` · ${msg}` : ''}`;
+      // A full-size run with an estimate counts down: the estimate less the time spent so far.
+      const left = runFull && estimate ? estimate.ms - (performance.now() - runStart) : Number.NaN;
+      const eta = Number.isFinite(left) ? ` · ${left > 0 ? aboutDuration(left) : 'a little longer'} left` : '';
+      message.textContent = `${Math.round(100 * fraction)}%${msg ? ` · ${msg}` : ''}${eta}`;
     },
     partial(p) {
       drawPlots(p.plots, 'live: the run so far', true);
@@ -299,6 +322,7 @@ export async function mountExperimentCards(shell: Shell, pkg: string, host: HTML
     abortAll.classList.toggle('off', !on);
   };
   const runnerNote = el('span', { class: 'muted', id: 'runner' }, 'starting the experiment worker…');
+  const totalNote = el('p', { class: 'muted', id: 'full-size-estimate' });
   const toolbar = el(
     'div',
     { class: 'toolbar' },
@@ -308,10 +332,22 @@ export async function mountExperimentCards(shell: Shell, pkg: string, host: HTML
     runnerNote,
   );
   const cardsHost = el('div', { class: 'experiments' });
-  host.append(el('section', {}, el('h2', {}, `Experiments (${list.length})`), toolbar, cardsHost));
+  host.append(el('section', {}, el('h2', {}, `Experiments (${list.length})`), toolbar, totalNote, cardsHost));
 
   const cards = list.map(makeCard);
   for (const c of cards) cardsHost.append(c.root);
+  /** Each card's full-size estimate, and the whole page's for Run all at full size. */
+  const showEstimates = () => {
+    const est = cards.map((c) => c.showEstimate());
+    const known = est.filter((x): x is Estimate => x !== null);
+    const total = known.reduce((a, x) => a + x.ms, 0);
+    totalNote.textContent =
+      known.length === 0
+        ? ''
+        : `Run all at full size: ${aboutDuration(total)}${known.length < cards.length ? ` for the ${known.length} of ${cards.length} experiments with an estimate` : ''} (each card shows its own).`;
+    shell.publish({ estimates: Object.fromEntries(cards.map((c, i) => [c.e.id, est[i] ? { ms: Math.round(est[i]!.ms), source: est[i]!.source } : null])) });
+  };
+  showEstimates();
 
   const results = new Map<string, PageExperimentSummary>();
   /** Experiments whose latest run was aborted (no result; the status line says so). */
@@ -418,6 +454,7 @@ export async function mountExperimentCards(shell: Shell, pkg: string, host: HTML
           continue;
         }
         const t0 = performance.now();
+        card.started(quick);
         let progressReports = 0;
         let partialReports = 0;
         const handle = runner.run({
@@ -438,6 +475,11 @@ export async function mountExperimentCards(shell: Shell, pkg: string, host: HTML
         try {
           const r = await handle.result;
           const ms = performance.now() - t0;
+          // A full-size run at the declared defaults is the next estimate (changed sizes are not).
+          if (!quick && Object.keys(job.params).length === 0) {
+            rememberFullSize(card.e.id, ms);
+            showEstimates();
+          }
           card.setState(r.ok ? 'ok' : 'fail');
           const plots = card.show(r, ms, quick);
           const problems = (r.plots ?? []).flatMap(plotProblems);

@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { ExperimentPlot } from './experiment';
+import type { ExperimentPlot, ExperimentReference, ExperimentSeries } from './experiment';
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#a16207', '#db2777', '#4b5563'];
 
@@ -16,6 +16,56 @@ export function colorFor(name: string): string {
     byName.set(name, c);
   }
   return c;
+}
+
+/** Reference lines (bounds, theory curves) are grey, thin and dashed: never mistaken for data. */
+const REFERENCE_STROKE = '#64748b';
+const REFERENCE_WIDTH = 1.5;
+/** One dash pattern per reference of a plot, so several references tell apart. */
+const REFERENCE_DASHES = [
+  [6, 4],
+  [12, 4, 2, 4],
+  [2, 3],
+  [14, 6],
+];
+
+/** A drawn reference: the points of its line, and how it is drawn (a band is two edges and a fill). */
+interface ReferenceLine {
+  label: string;
+  kind: ExperimentReference['kind'];
+  x: number[];
+  y: number[];
+  stroke: string;
+  width: number;
+  dash: number[];
+}
+
+/**
+ * The lines of a plot's references: a 'line' spans the data's x range, a 'band' is its two edges
+ * (filled between), a 'curve' is drawn as given. Nothing when there is no data to span.
+ */
+function referenceLines(p: ExperimentPlot): ReferenceLine[] {
+  const refs = p.references ?? [];
+  if (refs.length === 0) return [];
+  const xs = p.series.flatMap((s) => s.x.filter((v) => Number.isFinite(v) && (!p.logX || v > 0)));
+  const span = xs.length > 0 ? [Math.min(...xs), Math.max(...xs)] : null;
+  const out: ReferenceLine[] = [];
+  refs.forEach((r, i) => {
+    const style = { stroke: REFERENCE_STROKE, width: REFERENCE_WIDTH, dash: REFERENCE_DASHES[i % REFERENCE_DASHES.length]! };
+    if (r.kind === 'curve') out.push({ label: r.label, kind: r.kind, x: [...r.x], y: [...r.y], ...style });
+    else if (span && r.kind === 'line') out.push({ label: r.label, kind: r.kind, x: span, y: [r.y, r.y], ...style });
+    else if (span && r.kind === 'band') {
+      out.push({ label: `${r.label} (upper)`, kind: r.kind, x: span, y: [r.to, r.to], ...style });
+      out.push({ label: `${r.label} (lower)`, kind: r.kind, x: span, y: [r.from, r.from], ...style });
+    }
+  });
+  return out;
+}
+
+/** The plot's data series followed by its reference lines (what uPlot is given). */
+function withReferences(p: ExperimentPlot): ExperimentPlot {
+  const refs = referenceLines(p);
+  return refs.length === 0 ? p : { ...p, series: [...p.series, ...refs.map((r): ExperimentSeries => ({ name: r.label, x: r.x, y: r.y }))] };
 }
 
 /** Plotted y of a series point (log10 on a log axis), or null when it cannot be drawn. */
@@ -133,12 +183,16 @@ function widthFor(host: HTMLElement): number {
  */
 export interface DrawnPlot {
   title: string;
-  kind: 'lines' | 'bars';
+  kind: 'lines' | 'bars' | 'heatmap';
   logX: boolean;
   logY: boolean;
   categories: string[] | null;
   series: { name: string; x: number[]; y: number[]; stroke: string; width: number; dash: number[] | null }[];
+  /** Reference lines (bounds, theory curves; a band as its two edges): grey, thin, dashed. */
+  references: ReferenceLine[];
   axes: { side: 'x' | 'y'; splits: number[]; labels: string[]; min: number | null; max: number | null }[];
+  /** A heatmap plot's pictures, with the colour scale they share ([min, max], shown as a bar). */
+  heatmaps?: { name: string; rows: number; cols: number; values: number[]; min: number; max: number; cellPx: number }[];
   width: number;
 }
 
@@ -164,6 +218,7 @@ function describeOnDraw(host: HTMLElement, kind: DrawnPlot['kind'], get: () => E
       logY: p.logY === true,
       categories: p.categories ?? null,
       series: p.series.map((s, i) => ({ name: s.name, x: [...s.x], y: [...s.y], stroke: colorFor(s.name), ...styles[i]! })),
+      references: kind === 'lines' ? referenceLines(p) : [],
       axes,
       width: u.width,
     };
@@ -176,7 +231,8 @@ export interface PlotHandle {
   update(p: ExperimentPlot): void;
   /** Removes the chart from its host and stops following the host's width. */
   destroy(): void;
-  plot: uPlot;
+  /** The uPlot chart (none for a heatmap, drawn on plain canvases). */
+  plot?: uPlot;
 }
 
 /** Aligns the series (each with its own x values) on one shared, sorted x axis. */
@@ -383,11 +439,113 @@ function barPlot(host: HTMLElement, p: ExperimentPlot, height: number): PlotHand
   };
 }
 
+/** A perceptual colour ramp (dark blue → teal → yellow) for heatmaps, t in [0, 1]. */
+const RAMP: [number, number, number][] = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
+export function rampColor(t: number): string {
+  const u = Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0)) * (RAMP.length - 1);
+  const i = Math.min(RAMP.length - 2, Math.floor(u));
+  const f = u - i;
+  const [a, b] = [RAMP[i]!, RAMP[i + 1]!];
+  return `rgb(${a.map((v, k) => Math.round(v + f * (b[k]! - v))).join(', ')})`;
+}
+
+/**
+ * Heatmaps side by side on one colour scale (the plot's `heatmaps`): one canvas per matrix, its
+ * cells as large as the box allows (at most 12 px), a colour bar with the scale's ends. Redraws
+ * when the box's width changes.
+ */
+function heatmapPlot(host: HTMLElement, p: ExperimentPlot): PlotHandle {
+  const maps = p.heatmaps ?? [];
+  const all = maps.flatMap((h) => h.values.filter(Number.isFinite));
+  const min = all.length > 0 ? Math.min(...all) : 0;
+  const max = all.length > 0 ? Math.max(...all) : 1;
+  const fmt = (v: number) => String(Number(v.toPrecision(3)));
+  const draw = () => {
+    const width = widthFor(host);
+    const gap = 12;
+    const k = Math.max(1, maps.length);
+    const cols = Math.max(1, ...maps.map((h) => h.cols));
+    const cellPx = Math.max(1, Math.min(12, Math.floor((width - gap * (k - 1)) / k / cols)));
+    host.replaceChildren();
+    const title = document.createElement('div');
+    title.className = 'u-title';
+    title.textContent = p.title;
+    const row = document.createElement('div');
+    row.className = 'heatmaps';
+    for (const h of maps) {
+      const fig = document.createElement('figure');
+      fig.className = 'heatmap';
+      const canvas = document.createElement('canvas');
+      canvas.width = h.cols * cellPx;
+      canvas.height = h.rows * cellPx;
+      const ctx = canvas.getContext('2d');
+      if (ctx) {
+        for (let r = 0; r < h.rows; r++) {
+          for (let c = 0; c < h.cols; c++) {
+            ctx.fillStyle = rampColor(max > min ? (h.values[r * h.cols + c]! - min) / (max - min) : 0.5);
+            ctx.fillRect(c * cellPx, r * cellPx, cellPx, cellPx);
+          }
+        }
+      }
+      const cap = document.createElement('figcaption');
+      cap.textContent = `${h.name} (${h.rows}x${h.cols})`;
+      fig.append(canvas, cap);
+      row.append(fig);
+    }
+    const bar = document.createElement('div');
+    bar.className = 'colorbar muted';
+    const ramp = document.createElement('span');
+    ramp.className = 'ramp';
+    ramp.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map(rampColor).join(', ')})`;
+    bar.append(`${fmt(min)} `, ramp, ` ${fmt(max)} · ${p.yLabel} down, ${p.xLabel} across`);
+    host.append(title, row, bar);
+    const drawn: DrawnPlot = {
+      title: p.title,
+      kind: 'heatmap',
+      logX: false,
+      logY: false,
+      categories: null,
+      series: [],
+      references: [],
+      axes: [],
+      heatmaps: maps.map((h) => ({ name: h.name, rows: h.rows, cols: h.cols, values: [...h.values], min, max, cellPx })),
+      width: Math.max(0, ...maps.map((h) => h.cols * cellPx)) * k + gap * (k - 1),
+    };
+    (host as HTMLElement & { __plot?: DrawnPlot }).__plot = drawn;
+    return width;
+  };
+  let last = draw();
+  let ro: ResizeObserver | null = null;
+  if (typeof ResizeObserver !== 'undefined') {
+    ro = new ResizeObserver(() => {
+      const w = widthFor(host);
+      if (Math.abs(w - last) > 4) last = draw();
+    });
+    ro.observe(host);
+  }
+  return {
+    destroy: () => {
+      ro?.disconnect();
+      host.replaceChildren();
+    },
+    update: () => {
+      last = draw();
+    },
+  };
+}
+
 /**
  * A plot of an {@link ExperimentPlot}: lines (log axes where it asks for them), or grouped bars
  * when it names `categories`.
  */
 export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): PlotHandle {
+  if (p.heatmaps && p.heatmaps.length > 0) return heatmapPlot(host, p);
   if (p.categories) return barPlot(host, p, height);
   const width = widthFor(host);
   const covered = coveredSeries(p);
@@ -436,10 +594,25 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
       })),
     ],
   };
+  // References after the data series: thin grey dashed lines, a band's edges filled between.
+  const refs = referenceLines(p);
+  const firstRef = p.series.length + 1;
+  opts.series.push(
+    ...refs.map((r) => ({
+      label: r.label,
+      stroke: r.stroke,
+      width: r.width,
+      dash: r.dash,
+      spanGaps: true,
+      points: { show: false },
+      value: (_u: uPlot, v: number | null) => (v == null ? '-' : (p.logY ? 10 ** v : v).toPrecision(3)),
+    })),
+  );
+  opts.bands = refs.flatMap((r, i) => (r.kind === 'band' && r.label.endsWith('(upper)') ? [{ series: [firstRef + i, firstRef + i + 1] as [number, number], fill: 'rgba(100, 116, 139, 0.12)' }] : []));
   let current = p;
   const styles = p.series.map((_, i) => ({ width: [...covered.values()].includes(i) ? 5 : 2, dash: covered.has(i) ? [8, 6] : null }));
   opts.hooks = { draw: [describeOnDraw(host, 'lines', () => current, styles)] };
-  const plot = new uPlot(opts, toData(p), host);
+  const plot = new uPlot(opts, toData(withReferences(p)), host);
   const unfollow = followWidth(host, plot, height);
   return {
     plot,
@@ -449,7 +622,7 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
     },
     update: (next) => {
       current = next;
-      plot.setData(toData(next));
+      plot.setData(toData(withReferences(next)));
     },
   };
 }

@@ -145,6 +145,7 @@ export const logahTinyExperiment: Experiment = {
       plots: [
         {
           title: 'Hypernetwork training loss (spiral MLPs)',
+          caption: 'The hypernetwork\'s loss should fall as it learns to predict the MLPs\' parameters.',
           xLabel: 'step',
           yLabel: 'CE loss',
           series: [
@@ -154,6 +155,7 @@ export const logahTinyExperiment: Experiment = {
         },
         {
           title: 'Held-out widths: initial loss and accuracy after 100 steps',
+          caption: 'On widths unseen in training LoGAH should start from a lower loss than Kaiming init; LoGAH vs GHN-3 tiling is reported, not asserted.',
           xLabel: 'initialization',
           yLabel: 'value',
           categories: ['LoGAH (low-rank)', 'GHN-3 (tiling)', 'Kaiming'],

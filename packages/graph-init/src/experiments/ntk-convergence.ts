@@ -77,6 +77,7 @@ export const ntkConvergenceExperiment: Experiment = {
       plots: [
         {
           title: 'Relative Frobenius error of empirical kernels (ReLU, L = 2)',
+          caption: 'Both errors should fall parallel to the dashed 2/√n guide (slope −½) and stay under the dashed 5/√n bound.',
           xLabel: 'width n',
           yLabel: 'relative error',
           logX: true,
@@ -84,7 +85,10 @@ export const ntkConvergenceExperiment: Experiment = {
           series: [
             { name: 'NNGP', x: widths, y: errK },
             { name: 'NTK', x: widths, y: errT },
-            { name: '2/√n', x: widths, y: widths.map((n) => 2 / Math.sqrt(n)) },
+          ],
+          references: [
+            { kind: 'curve', label: '5/√n (the checked bound)', x: widths, y: widths.map((n) => 5 / Math.sqrt(n)) },
+            { kind: 'curve', label: '2/√n (slope −½)', x: widths, y: widths.map((n) => 2 / Math.sqrt(n)) },
           ],
         },
       ],

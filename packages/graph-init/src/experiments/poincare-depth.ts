@@ -69,6 +69,7 @@ export const poincareDepthExperiment: Experiment = {
       plots: [
         {
           title: 'Mean norm through Poincaré FC layers (m = 64, c = 1)',
+          caption: 'Under Gaussian init the mean norm should collapse toward the origin with depth; identity init keeps it (a theorem).',
           xLabel: 'layer',
           yLabel: '‖h‖',
           logY: true,

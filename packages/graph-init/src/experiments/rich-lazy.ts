@@ -65,9 +65,9 @@ export const richLazyExperiment: Experiment = {
       ],
       summary: `${ranks.map(fmt).join('; ')} (${tasks} task${tasks > 1 ? 's' : ''}, ${steps} steps).`,
       plots: [
-        { title: 'Relative weight change by initial rank', xLabel: 'rank', yLabel: '‖ΔW‖/‖W0‖', logX: true, series: [{ name: 'first layer', x: ranks, y: ranks.map((r) => dW[r]!) }] },
-        { title: 'Tangent-kernel rotation by initial rank', xLabel: 'rank', yLabel: '1 − KA', logX: true, logY: true, series: [{ name: 'full NTK', x: ranks, y: ranks.map((r) => ka[r]!) }] },
-        { title: 'Training loss (first task)', xLabel: 'GD step', yLabel: 'loss', logY: true, series: curves },
+        { caption: 'Rank 4 should move its weights more than rank 40 (lower rank, richer); rank 1 moves less than rank 4, the part that does not reproduce.', title: 'Relative weight change by initial rank', xLabel: 'rank', yLabel: '‖ΔW‖/‖W0‖', logX: true, series: [{ name: 'first layer', x: ranks, y: ranks.map((r) => dW[r]!) }] },
+        { caption: 'Rank 4 should rotate its tangent kernel more than rank 40.', title: 'Tangent-kernel rotation by initial rank', xLabel: 'rank', yLabel: '1 − KA', logX: true, logY: true, series: [{ name: 'full NTK', x: ranks, y: ranks.map((r) => ka[r]!) }] },
+        { caption: 'Every initial rank should fit the task; the changes above are measured on these runs.', title: 'Training loss (first task)', xLabel: 'GD step', yLabel: 'loss', logY: true, series: curves },
       ],
       metrics,
     });

@@ -72,8 +72,8 @@ export const virgoVarianceExperiment: Experiment = {
         `Forward variance last/first: Virgo ${fmt(m.virgo_fwd_ratio!)}, virgofor ${fmt(m.virgofor_fwd_ratio!)}, Kaiming ${fmt(m.kaiming_fwd_ratio!)}, Xavier ${fmt(m.xavier_fwd_ratio!)}; ` +
         `backward first/last: Virgo ${fmt(m.virgo_bwd_ratio!)}, Kaiming ${fmt(m.kaiming_bwd_ratio!)}, Xavier ${fmt(m.xavier_bwd_ratio!)}.`,
       plots: [
-        { title: 'Forward pre-activation variance / layer 1', xLabel: 'layer', yLabel: 'variance ratio', logY: true, series: fwdSeries },
-        { title: 'Backward signal variance / last layer', xLabel: 'layer', yLabel: 'variance ratio', logY: true, series: bwdSeries },
+        { caption: 'Virgo should keep the forward variance from decaying with depth and lose the least of the three.', title: 'Forward pre-activation variance / layer 1', xLabel: 'layer', yLabel: 'variance ratio', logY: true, series: fwdSeries },
+        { caption: 'Virgo should lose the least backward signal; it still decays (that part of the paper does not reproduce).', title: 'Backward signal variance / last layer', xLabel: 'layer', yLabel: 'variance ratio', logY: true, series: bwdSeries },
       ],
       metrics,
     });

@@ -138,8 +138,8 @@ export const eigenstructures: Experiment = {
       summary: `angles (deg): circle {cos,sin} α=1 ${metrics.circleAlpha1!.toFixed(1)} vs α=0 ${metrics.circleAlpha0!.toFixed(1)}; sphere degree≤1/≤2: learned ${metrics.learnedDeg1!.toFixed(1)}/${metrics.learnedDeg2!.toFixed(1)}, eigenmaps ${metrics.eigenmapDeg1!.toFixed(1)}/${metrics.eigenmapDeg2!.toFixed(1)}`,
       metrics,
       plots: [
-        { title: 'eigenvalues / λ1', xLabel: 'index', yLabel: 'λ / λ1', series: spectra.map((s) => ({ name: s.name, x: s.values.map((_, i) => i), y: s.values })) },
-        { title: 'nested reconstruction loss', xLabel: 'Adam step', yLabel: 'loss', series: [{ name: 'learned basis', x: fit.loss.map((_, i) => i), y: fit.loss }] },
+        { caption: 'On the sphere the eigenvalues should come in groups of 3 and 5 (degree 1 and 2 harmonics), the second group about 3x the first.', title: 'eigenvalues / λ1', xLabel: 'index', yLabel: 'λ / λ1', series: spectra.map((s) => ({ name: s.name, x: s.values.map((_, i) => i), y: s.values })) },
+        { caption: 'The nested reconstruction loss should fall as the MLP basis learns the low eigenspaces.', title: 'nested reconstruction loss', xLabel: 'Adam step', yLabel: 'loss', series: [{ name: 'learned basis', x: fit.loss.map((_, i) => i), y: fit.loss }] },
       ],
     });
   },

@@ -116,6 +116,7 @@ export const grkanVsMlp: Experiment = {
         msePlot(curves),
         {
           title: 'fit',
+          caption: 'The GR-KAN fit should follow the target, step included, at least about as well as the GELU MLP.',
           xLabel: 'x',
           yLabel: 'y',
           series: [

@@ -79,6 +79,7 @@ export const smGpExtrapolation: Experiment = {
       plots: [
         {
           title: 'extrapolation',
+          caption: 'Past the training data the SM and StM GPs should keep following the truth; the SE GP reverts to the mean.',
           xLabel: 'x',
           yLabel: 'f(x)',
           series: [
@@ -91,6 +92,7 @@ export const smGpExtrapolation: Experiment = {
         },
         {
           title: 'NLML (L-BFGS)',
+          caption: 'The negative log marginal likelihood should fall as L-BFGS fits each kernel.',
           xLabel: 'iteration',
           yLabel: 'NLML',
           series: [

@@ -131,6 +131,7 @@ export const randomOrderVsOjaExperiment: Experiment = {
       plots: [
         {
           title: `|⟨v, v₁⟩| vs gap R (one heavy row, n = ${n}, d = ${d})`,
+          caption: 'The random-order algorithm should stay near 1 at every gap R (1 − O(1/√R)); Oja falls short at small R.',
           xLabel: 'R = σ₁²/σ₂²',
           yLabel: '|⟨v, v₁⟩|',
           logX: true,
@@ -142,6 +143,7 @@ export const randomOrderVsOjaExperiment: Experiment = {
         },
         {
           title: `|⟨v, v₁⟩| vs number of heavy rows (R = ${hardR})`,
+          caption: 'With a few heavy rows the random-order algorithm should stay near 1 while Oja with a fixed learning rate falls behind.',
           xLabel: 'heavy rows h',
           yLabel: '|⟨v, v₁⟩|',
           logX: true,

@@ -94,15 +94,19 @@ export const frequentDirectionsExperiment: Experiment = {
       plots: [
         {
           title: `‖AᵀA − BᵀB‖₂ vs sketch size ℓ (n = ${n}, d = ${d})`,
+          caption: 'The Frequent Directions error should fall at least like 1/ℓ, stay under both dashed bounds, and meet Σδ at the largest ℓ.',
           xLabel: 'ℓ',
           yLabel: 'spectral error',
           logY: true,
           series: [
             { name: 'Frequent Directions', x: ells, y: err },
             { name: 'Σδ (tracked a-posteriori bound)', x: ells, y: shrink },
-            { name: 'min_k ‖A − A_k‖²_F/(ℓ − k)', x: ells, y: bound },
-            { name: '‖A‖²_F/ℓ', x: ells, y: loose },
             { name: 'truncated incremental SVD, rank ℓ', x: ells, y: isvdErr },
+          ],
+          // The theorem's a-priori bounds on the Frequent Directions error.
+          references: [
+            { kind: 'curve', label: 'bound min_k ‖A − A_k‖²_F/(ℓ − k)', x: ells, y: bound },
+            { kind: 'curve', label: 'bound ‖A‖²_F/ℓ', x: ells, y: loose },
           ],
         },
       ],
@@ -223,6 +227,7 @@ export const concatSvdExperiment: Experiment = {
       plots: [
         {
           title: `Estimated vs true rank-${r} error per block set`,
+          caption: 'Every estimate\'s bar should be at least as tall as the true error\'s; the incremental (approximate) one the closest.',
           xLabel: 'block set',
           yLabel: 'err_r',
           categories: sets.map((s) => s.label),
@@ -235,6 +240,7 @@ export const concatSvdExperiment: Experiment = {
         },
         {
           title: 'Compression ratio vs error budget eps (greedy clustering, rank 6)',
+          caption: 'The incremental (approximate) estimate should give the highest compression at each error budget eps.',
           xLabel: 'eps',
           yLabel: 'compression ratio',
           logX: true,
@@ -315,6 +321,7 @@ export const incrementalPcaExperiment: Experiment = {
       plots: [
         {
           title: 'Streaming IPCA vs batch PCA of the rows seen at the end',
+          caption: 'The minimum |cos| should reach 1 (IPCA matches batch PCA); the uncentred top direction stays well below 1 (centring matters).',
           xLabel: 'rows seen',
           yLabel: '|cos|',
           series: [
