@@ -11,7 +11,17 @@
  */
 import { gemmAccumulate, gemvAccumulate, symvAccumulate, withWorkspace } from '@x/gpu';
 import { buildTGemm, makeReflector } from './householder-qr';
-import type { Tridiagonal } from './tridiagonal';
+
+/** Result of `tridiagonalize`: a = Q T Qᵀ with T = tridiag(e, d, e). */
+export interface Tridiagonal {
+  d: Float64Array;
+  e: Float64Array;
+  /** (n-1) x (n-2) buffer in householderQr layout holding the reflectors of Q (rows/cols 1..n-1); empty when `rows` holds them. */
+  refl: Float64Array;
+  tau: Float64Array;
+  /** The blocked reduction's n x n buffer whose row k holds reflector k in columns k+2.. (see applyRowReflectors). */
+  rows?: Float64Array;
+}
 
 const NB = 32;
 

@@ -8,18 +8,9 @@
 import { ConvergenceError } from '@x/gpu';
 import { EPS, ldexpInPlace } from './dense-util';
 import { applyQLeft, makeReflector } from './householder-qr';
-import { applyRowReflectors } from './tridiagonal-blocked';
+import { applyRowReflectors, type Tridiagonal } from './tridiagonal-blocked';
 
-/** Result of {@link tridiagonalize}: a = Q T Qᵀ with T = tridiag(e, d, e). */
-export interface Tridiagonal {
-  d: Float64Array;
-  e: Float64Array;
-  /** (n-1) x (n-2) buffer in householderQr layout holding the reflectors of Q (rows/cols 1..n-1); empty when `rows` holds them. */
-  refl: Float64Array;
-  tau: Float64Array;
-  /** The blocked reduction's n x n buffer whose row k holds reflector k in columns k+2.. (see applyRowReflectors). */
-  rows?: Float64Array;
-}
+export type { Tridiagonal } from './tridiagonal-blocked';
 
 /**
  * Householder reduction of a symmetric n x n matrix (lower triangle read, full row-major

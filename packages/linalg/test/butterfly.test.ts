@@ -191,7 +191,7 @@ describe('experiment: linalg/butterfly-learns-dft', () => {
     };
     expect(gap(1)).toBeLessThan(1e-3);
     expect(gap(2)).toBeGreaterThan(1e-2);
-    const { experimentResultProblems } = await import('@x/gpu');
+    const { experimentResultProblems } = await import('@x/gpu/experiments');
     expect(experimentResultProblems(res)).toEqual([]);
     const ac = new AbortController();
     ac.abort();

@@ -1,5 +1,4 @@
-import { checkOptions } from '@x/gpu/checks';
-import { checkParamList } from './optimizer';
+import { checkOptions, describe } from '@x/gpu/checks';
 import { assertMatrix, type Device, DomainError, encodeArray, type EncodedArray, isStateJSON, type Matrix, readState, ShapeError, type StateJSON, StateReader, stateJSON } from '@x/gpu';
 
 /**
@@ -193,5 +192,31 @@ export function checkModule(fn: string, name: string, m: unknown): asserts m is 
   const o = m as Partial<Module> | null;
   if (o === null || typeof o !== 'object' || typeof o.parameters !== 'function' || typeof o.forward !== 'function' || typeof o.backward !== 'function') {
     throw new DomainError(`${fn}: ${name} must be a Module (forward, backward, parameters), got ${m === null ? 'null' : typeof m}`);
+  }
+}
+
+/**
+ * Checks the structure of a parameter list (no data is read): an array of `{ name, value, grad,
+ * shape }` with Float64Array value and grad of equal length and a shape of non-negative integers
+ * whose product is that length.
+ */
+export function checkParamList(fn: string, params: unknown): asserts params is Parameter[] {
+  if (!Array.isArray(params)) throw new DomainError(`${fn}: params must be an array of parameters, got ${describe(params)}`);
+  for (let k = 0; k < params.length; k++) {
+    const p = params[k] as Partial<Parameter> | null;
+    if (p === null || typeof p !== 'object' || typeof p.name !== 'string' || !(p.value instanceof Float64Array) || !(p.grad instanceof Float64Array)) {
+      throw new DomainError(`${fn}: params[${k}] must be { name: string, value: Float64Array, grad: Float64Array, shape }, got ${describe(p)}`);
+    }
+    if (p.grad.length !== p.value.length) {
+      throw new ShapeError(`${fn}: parameter "${p.name}" has ${p.value.length} values but ${p.grad.length} gradient entries`);
+    }
+    const shape = p.shape as unknown;
+    let size = Array.isArray(shape) ? 1 : -1;
+    if (Array.isArray(shape)) {
+      for (const d of shape) size = typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 ? size * d : -1;
+    }
+    if (size !== p.value.length) {
+      throw new ShapeError(`${fn}: parameter "${p.name}" has shape ${describe(shape)}${Array.isArray(shape) ? ` [${shape.join(', ')}]` : ''}, which does not hold its ${p.value.length} values`);
+    }
   }
 }

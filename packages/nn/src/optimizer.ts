@@ -1,6 +1,6 @@
 import { DomainError, type EncodedArray, encodeArray, isStateJSON, readState, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
-import { checkFinite, checkNonNegative, checkUnit, describe } from '@x/gpu/checks';
-import type { Parameter } from './module';
+import { checkFinite, checkNonNegative, checkUnit } from '@x/gpu/checks';
+import { checkParamList, type Parameter } from './module';
 
 /**
  * What `fit` needs from an optimizer. @x/optim's optimizers implement it structurally (no
@@ -45,31 +45,6 @@ export function checkParams(fn: string, params: unknown): Parameter[] {
   return params as Parameter[];
 }
 
-/**
- * Checks the structure of a parameter list (no data is read): an array of `{ name, value, grad,
- * shape }` with Float64Array value and grad of equal length and a shape of non-negative integers
- * whose product is that length.
- */
-export function checkParamList(fn: string, params: unknown): asserts params is Parameter[] {
-  if (!Array.isArray(params)) throw new DomainError(`${fn}: params must be an array of parameters, got ${describe(params)}`);
-  for (let k = 0; k < params.length; k++) {
-    const p = params[k] as Partial<Parameter> | null;
-    if (p === null || typeof p !== 'object' || typeof p.name !== 'string' || !(p.value instanceof Float64Array) || !(p.grad instanceof Float64Array)) {
-      throw new DomainError(`${fn}: params[${k}] must be { name: string, value: Float64Array, grad: Float64Array, shape }, got ${describe(p)}`);
-    }
-    if (p.grad.length !== p.value.length) {
-      throw new ShapeError(`${fn}: parameter "${p.name}" has ${p.value.length} values but ${p.grad.length} gradient entries`);
-    }
-    const shape = p.shape as unknown;
-    let size = Array.isArray(shape) ? 1 : -1;
-    if (Array.isArray(shape)) {
-      for (const d of shape) size = typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 ? size * d : -1;
-    }
-    if (size !== p.value.length) {
-      throw new ShapeError(`${fn}: parameter "${p.name}" has shape ${describe(shape)}${Array.isArray(shape) ? ` [${shape.join(', ')}]` : ''}, which does not hold its ${p.value.length} values`);
-    }
-  }
-}
 
 /** Gets (or creates zero-filled) per-parameter state buffers, checking sizes. */
 export function stateFor(fn: string, store: Map<string, Float64Array[]>, p: Parameter, count: number): Float64Array[] {
