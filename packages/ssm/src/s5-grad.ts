@@ -1,7 +1,7 @@
 import { DomainError, type Matrix } from '@x/gpu';
 import { checkBoolean, checkOneOf, checkOptions, checkShape, checkVector } from '@x/gpu/checks';
 import type { ComplexArray } from './complex';
-import { type S5Params, type SplitMatrix, s5Discretize } from './s5';
+import { type S5Params, type SplitMatrix, s5Discretize, s5ScanElements } from './s5';
 import { parallelScan, sequentialScan } from './scan';
 
 /** Gradients of a scalar loss w.r.t. every input and parameter of an S5 layer ({@link s5Backward}). */
@@ -62,26 +62,7 @@ export function s5Backward(
   const T = u.rows;
   const { Lbar, Bbar } = s5Discretize(p, disc);
   // Forward states x_t = Λ̄ x_{t-1} + B̄ u_t.
-  const aRe = new Float64Array(T * Pk);
-  const aIm = new Float64Array(T * Pk);
-  const bRe = new Float64Array(T * Pk);
-  const bIm = new Float64Array(T * Pk);
-  for (let t = 0; t < T; t++) {
-    for (let s = 0; s < Pk; s++) {
-      aRe[t * Pk + s] = Lbar.re[s]!;
-      aIm[t * Pk + s] = Lbar.im[s]!;
-      let sr = 0;
-      let si = 0;
-      for (let h = 0; h < H; h++) {
-        const x = u.data[t * H + h]!;
-        sr += Bbar.re.data[s * H + h]! * x;
-        si += Bbar.im.data[s * H + h]! * x;
-      }
-      bRe[t * Pk + s] = sr;
-      bIm[t * Pk + s] = si;
-    }
-  }
-  const x = scan({ T, P: Pk, aRe, aIm, bRe, bIm });
+  const x = scan(s5ScanElements(Lbar, Bbar, u, T, H, Pk));
   const f = p.conjSym ? 2 : 1;
   const Cr = p.C.re.data;
   const Ci = p.C.im.data;

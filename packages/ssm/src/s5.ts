@@ -228,6 +228,33 @@ function discretize(p: S5Params, disc: 'zoh' | 'bilinear'): { Lbar: ComplexArray
 }
 
 /**
+ * @internal The scan elements of x_t = Λ̄ x_{t-1} + B̄ u_t for a T x H input: a_t = Λ̄ and
+ * b_t = B̄ u_t, each T x P (split complex). Shared by {@link s5Apply} and s5Backward's forward pass.
+ */
+export function s5ScanElements(Lbar: ComplexArray, Bbar: SplitMatrix, u: Matrix, T: number, H: number, Pk: number) {
+  const aRe = new Float64Array(T * Pk);
+  const aIm = new Float64Array(T * Pk);
+  const bRe = new Float64Array(T * Pk);
+  const bIm = new Float64Array(T * Pk);
+  for (let t = 0; t < T; t++) {
+    for (let s = 0; s < Pk; s++) {
+      aRe[t * Pk + s] = Lbar.re[s]!;
+      aIm[t * Pk + s] = Lbar.im[s]!;
+      let sr = 0;
+      let si = 0;
+      for (let h = 0; h < H; h++) {
+        const x = u.data[t * H + h]!;
+        sr += Bbar.re.data[s * H + h]! * x;
+        si += Bbar.im.data[s * H + h]! * x;
+      }
+      bRe[t * Pk + s] = sr;
+      bIm[t * Pk + s] = si;
+    }
+  }
+  return { T, P: Pk, aRe, aIm, bRe, bIm };
+}
+
+/**
  * Applies an S5 layer to a sequence u (T x H): x_k = Λ̄ x_{k-1} + B̄ u_k, y_k = 2 Re(C̃ x_k) + D ⊙ u_k
  * (Re instead of 2 Re without conjSym). `scan: 'parallel'` (default) runs {@link parallelScan},
  * 'sequential' the plain loop; both give the same y up to rounding. O(T P H).
@@ -249,26 +276,7 @@ export function s5Apply(
   const Pk = p.Lambda.re.length;
   checkAlloc(fn, 'the scan elements', T, Pk);
   const { Lbar, Bbar } = discretize(p, checkOneOf(fn, 'disc', opts.disc ?? 'zoh', ['zoh', 'bilinear'] as const));
-  const aRe = new Float64Array(T * Pk);
-  const aIm = new Float64Array(T * Pk);
-  const bRe = new Float64Array(T * Pk);
-  const bIm = new Float64Array(T * Pk);
-  for (let t = 0; t < T; t++) {
-    for (let s = 0; s < Pk; s++) {
-      aRe[t * Pk + s] = Lbar.re[s]!;
-      aIm[t * Pk + s] = Lbar.im[s]!;
-      let sr = 0;
-      let si = 0;
-      for (let h = 0; h < H; h++) {
-        const x = u.data[t * H + h]!;
-        sr += Bbar.re.data[s * H + h]! * x;
-        si += Bbar.im.data[s * H + h]! * x;
-      }
-      bRe[t * Pk + s] = sr;
-      bIm[t * Pk + s] = si;
-    }
-  }
-  const elems = { T, P: Pk, aRe, aIm, bRe, bIm };
+  const elems = s5ScanElements(Lbar, Bbar, u, T, H, Pk);
   const x = scan === 'parallel' ? parallelScan(elems) : sequentialScan(elems);
   const y = new Float64Array(T * H);
   const f = p.conjSym ? 2 : 1;
