@@ -5,4 +5,4 @@
  *
  * @packageDocumentation
  */
-export { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, paramEfficiency, pissaVsLora, sokaVsLora, svdFamilyVsLora } from './experiments';
+export { crossInitToy, evaVsPca, experiments, fedsvdNoise, householderDirections, orthoRegCrosstalk, paramEfficiency, pissaVsLora, sokaVsLora, svdFamilyVsLora } from './experiments';

@@ -10,7 +10,19 @@ export { fedAvg, type FedsvdRoundOptions, fedsvdReorthogonalize, fedsvdRound } f
 export { orthoRegLoss } from './orthoreg';
 export { type CrossInit, type CrossInitEncoder, type CrossInitRegularizerOptions, crossInit, crossInitRegularizer } from './cross-init';
 export { dareMerge, magnitudePrune, svdMergeAdapters, taskArithmetic, tiesMerge } from './merge';
-export { householderProduct, householderProjector, householderProjectorInit, householderVectorsOf, semanticDirections } from './householder-projector';
+export {
+  type HouseholderProjectorInit,
+  HouseholderProjectorLayer,
+  type HouseholderProjectorLayerJSON,
+  type HouseholderProjectorLayerOptions,
+  householderProduct,
+  householderProductBackward,
+  householderProjector,
+  householderProjectorBackward,
+  householderProjectorInit,
+  householderVectorsOf,
+  semanticDirections,
+} from './householder-projector';
 export { type Adapter, AdaptedLinear, type AdaptedLinearJSON, type AdaptedLinearOptions } from './adapted-linear';
 export { evaAllocateRanks, EvaCollector, type EvaLayerSpec, type EvaOptions } from './eva';
 export {

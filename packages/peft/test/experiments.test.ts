@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ExperimentResult, experimentResultProblems } from '@x/gpu/experiments';
 import { rdpEpsilon } from '../src';
-import { crossInitToy, evaVsPca, experiments, fedsvdNoise, orthoRegCrosstalk, pissaVsLora, sokaVsLora, svdFamilyVsLora } from '../src/experiments-entry';
+import { crossInitToy, evaVsPca, experiments, fedsvdNoise, householderDirections, orthoRegCrosstalk, pissaVsLora, sokaVsLora, svdFamilyVsLora } from '../src/experiments-entry';
 
 describe('@x/peft experiments (quick mode): the qualitative claims hold', () => {
   const results = new Map<string, ExperimentResult>();
@@ -63,6 +63,21 @@ describe('@x/peft experiments (quick mode): the qualitative claims hold', () => 
     const speed = r.checks.find((c) => c.statement.startsWith('paper: E(v0) converges faster'))!;
     expect(speed.asserted).toBe(false);
     expect(speed.holds).toBe(m.finalLossCross! < m.finalLossStandard!);
+  });
+
+  it('householder-directions: the projector fine-tune keeps fidelity; the disentanglement claims are computed, reported and not asserted', () => {
+    const r = results.get(householderDirections.id)!;
+    const m = r.metrics!;
+    expect(m.mmdProjector).toBeLessThan(m.mmdPretrained!);
+    expect(m.mmdPlain).toBeLessThan(m.mmdPretrained!);
+    const paper = r.checks.filter((c) => c.statement.startsWith('paper:'));
+    expect(paper).toHaveLength(2);
+    for (const c of paper) expect(c.asserted).toBe(false);
+    expect(paper[0]!.holds).toBe(m.purityProjector! > m.purityPlainSefa! + 0.05);
+    expect(paper[1]!.holds).toBe(m.changeSpreadProjector! < m.changeSpreadSefa!);
+    // Each traversal mosaic is directions x steps of 10 x 10 images.
+    const pics = r.plots!.find((p) => p.heatmaps)!.heatmaps!;
+    for (const h of pics) expect([h.rows, h.cols]).toEqual([40, 50]);
   });
 
   it('fedsvd-noise: the paper\'s noise advantage is computed, reported as not holding, and not asserted', () => {

@@ -43,6 +43,7 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'peft/cross-init-toy': 2340,
   'peft/eva-vs-pca': 2685,
   'peft/fedsvd-noise': 42563,
+  'peft/householder-directions': 45000,
   'peft/orthoreg-crosstalk': 1673,
   'peft/param-efficiency': 27960,
   'peft/pissa-vs-lora': 24690,

@@ -44,6 +44,7 @@ const lm = () => new TransformerLM({ vocabSize: 7, dim: 4, numLayers: 1, numHead
 export default (mod) => {
   const W = () => M(6, 4);
   const lora = () => ({ kind: 'lora', A: M(2, 4, 2), B: M(6, 2, 3), scale: real(0.5) });
+  const hhLayer = () => new mod.HouseholderProjectorLayer({ U: M(4, 4), V: M(4, 4, 2), k: 2, bias: V(4) });
   const adapted = () => new mod.AdaptedLinear({ base: M(6, 4), adapter: { kind: 'lora', A: M(2, 4, 2), B: M(6, 2, 3), scale: 0.5 } });
   const sorsaLayer = () => {
     const s = mod.sorsaInit(M(6, 4), 2);
@@ -103,6 +104,13 @@ export default (mod) => {
     fedsvdRound: () => [M(2, 4), [M(6, 2, 1), M(6, 2, 2)], { weights: [real(1), real(1)], noiseStd: real(0), reorthogonalize: true, seed: 1 }],
     householderProduct: () => [M(4, 2)],
     householderProjector: () => [M(4, 2), M(4, 2, 2), 1],
+    householderProductBackward: () => [M(4, 2), M(4, 4, 3)],
+    householderProjectorBackward: () => [M(4, 4), M(4, 4, 2), 2, M(4, 4, 3)],
+    HouseholderProjectorLayer: () => [{ U: M(4, 4), V: M(4, 4, 2), k: 2, scale: real(1.5), bias: V(4) }],
+    'HouseholderProjectorLayer#forward': { make: hhLayer, method: 'forward', args: () => [M(3, 4)], nan: 'reject' },
+    'HouseholderProjectorLayer#backward': { make: () => { const l = hhLayer(); l.forward(M(3, 4)); return l; }, method: 'backward', args: () => [M(3, 4, 5)], nan: 'reject' },
+    'HouseholderProjectorLayer#fromWeight': { method: 'call', make: () => ({ call: mod.HouseholderProjectorLayer.fromWeight }), args: () => [M(4, 4), 2, { scale: real(1.5) }] },
+    'HouseholderProjectorLayer#fromJSON': { method: 'call', make: () => ({ call: mod.HouseholderProjectorLayer.fromJSON }), args: () => { const j = hhLayer().toJSON(); return [data({ ...j, config: { ...j.config, scale: real(j.config.scale), name: keep(j.config.name) } })]; } },
     householderProjectorInit: () => [M(4, 4)],
     householderVectorsOf: () => [mod.householderProduct(M(4, 4))],
     lolduInit: () => [W(), 2, { alpha: real(1), zInit: 'ones' }],
