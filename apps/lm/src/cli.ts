@@ -3,7 +3,7 @@
  * Headless command: pre-train a character-level TransformerLM on prose, fine-tune it on
  * TypeScript declarations with full fine-tuning and adapters, print a summary.
  *
- *   pnpm --filter @x/lm start [--quick] [--seed N] [--methods full,lora,pissa,lora-xs,lora-sb,loldu,svfit] [--optimizers adamw,muon,dct-adamw]
+ *   pnpm --filter @x/lm start [--quick] [--seed N] [--methods full,lora,pissa,lora-xs,lora-sb,loldu,svfit,sorsa] [--optimizers adamw,muon,dct-adamw]
  *                             [--checkpoint file.json] [--json out.json] [--no-wasm] [--safetensors pre.safetensors]
  *                             [--no-kat] [--adapters dir]   (writes dir/<run>/adapter_config.json + adapter_model.safetensors for LoRA/PiSSA)
  *

@@ -17,11 +17,11 @@ import {
 } from '@x/nn';
 import { GrKan } from '@x/inr';
 import { AdamW, DctAdamW, Muon, type OptimizerJSON, optimizerFromJSON } from '@x/optim';
-import { type AdapterKindName, applyAdapters, type PeftModel, savePeftAdapter } from '@x/peft';
+import { type AdaptedLinear, type AdapterKindName, addSorsaRegularizerGrad, applyAdapters, type PeftModel, savePeftAdapter, sorsaRegularizer } from '@x/peft';
 import { decode, encode, VOCAB_SIZE } from './tokenizer';
 
 /** How a pre-trained model is adapted to the second corpus. */
-export type Method = 'full' | 'lora' | 'pissa' | 'lora-xs' | 'lora-sb' | 'loldu' | 'svfit';
+export type Method = 'full' | 'lora' | 'pissa' | 'lora-xs' | 'lora-sb' | 'loldu' | 'svfit' | 'sorsa';
 /** Optimizers compared on full fine-tuning. */
 export type OptimizerName = 'adamw' | 'muon' | 'dct-adamw';
 
@@ -60,7 +60,7 @@ export const QUICK: LmConfig = {
   pretrainSteps: 200,
   pretrainLr: 1e-2,
   finetuneSteps: 40,
-  finetuneLr: { full: 3e-3, lora: 1e-2, pissa: 3e-3, 'lora-xs': 2e-2, 'lora-sb': 2e-2, loldu: 5e-2, svfit: 2e-2 },
+  finetuneLr: { full: 3e-3, lora: 1e-2, pissa: 3e-3, 'lora-xs': 2e-2, 'lora-sb': 2e-2, loldu: 5e-2, svfit: 2e-2, sorsa: 3e-3 },
   rank: 4,
   trainChars: 24000,
   heldOutChars: 3000,
@@ -81,7 +81,7 @@ export const DEFAULT: LmConfig = {
   pretrainSteps: 200,
   pretrainLr: 5e-3,
   finetuneSteps: 40,
-  finetuneLr: { full: 1e-3, lora: 5e-3, pissa: 2e-3, 'lora-xs': 1e-2, 'lora-sb': 1e-2, loldu: 3e-2, svfit: 1e-2 },
+  finetuneLr: { full: 1e-3, lora: 5e-3, pissa: 2e-3, 'lora-xs': 1e-2, 'lora-sb': 1e-2, loldu: 3e-2, svfit: 1e-2, sorsa: 2e-3 },
   rank: 4,
   trainChars: 45000,
   heldOutChars: 5000,
@@ -152,6 +152,8 @@ export interface LmRunOptions {
   methods?: readonly Method[];
   /** Optimizers for the full fine-tuning comparison (each adds one run). */
   optimizers?: readonly OptimizerName[];
+  /** SORSA runs: the orthonormality regularizer's weight γ (default {@link SORSA_GAMMA}; 0 turns it off). */
+  sorsaGamma?: number;
   signal?: AbortSignal;
   onProgress?: (p: LmProgress) => void;
   progressEvery?: number;
@@ -196,6 +198,8 @@ export interface FinetuneResult {
   frozenUnchanged: boolean;
   sample: string;
   ms: number;
+  /** SORSA runs: mean over the adapted layers of ‖A Aᵀ − I‖_F + ‖Bᵀ B − I‖_F after fine-tuning (0 at SORSA's init). */
+  sorsaDeviation?: number;
   /** LoRA and PiSSA runs: the trained adapter as a PEFT directory (`adapter_config.json` text, `adapter_model.safetensors` bytes) on the pre-trained weights. */
   peftAdapter?: { config: string; weights: Uint8Array };
 }
@@ -313,16 +317,40 @@ function makeOptimizer(name: OptimizerName, lr: number): Optimizer {
   }
 }
 
+/** SORSA's orthonormality regularizer weight γ (sorsalib's default in its scripts; spec §1.3). */
+export const SORSA_GAMMA = 4e-4;
+
+/**
+ * The optimizer with SORSA's regularizer wired into the step, as sorsalib's trainer does: the
+ * (γ / lr) ∇ L_reg term is added to A's and B's gradients of every adapted layer just before each
+ * update (`addSorsaRegularizerGrad`). Saves and restores as the optimizer it wraps.
+ */
+function withSorsaRegularizer(inner: Optimizer, layers: AdaptedLinear[], gamma: number, lr: number): Optimizer {
+  return {
+    step(params) {
+      addSorsaRegularizerGrad(layers, { gamma, lr });
+      inner.step(params);
+    },
+    toJSON: () => inner.toJSON(),
+  };
+}
+
+function sorsaDeviation(layers: AdaptedLinear[]): number {
+  let s = 0;
+  for (const l of layers) s += sorsaRegularizer(l.tensor('A'), l.tensor('B')).value / layers.length;
+  return s;
+}
+
 /**
  * Budget-matched ranks: LoRA-XS's and LoRA-SB's r² per target ≈ LoRA's r (in + out), capped at
- * the narrowest projection; SVFit/LoLDU at their largest rank min(in, out), which stays below
+ * the narrowest projection (SORSA: LoRA's rank, its r singular values add r per target); SVFit/LoLDU at their largest rank min(in, out), which stays below
  * the others' budget.
  */
 export function rankFor(method: Method, cfg: LmConfig): number {
   const { dim, hidden } = cfg.model;
   const kvDim = (dim / cfg.model.numHeads) * (cfg.model.numKvHeads ?? cfg.model.numHeads);
   const minDim = Math.min(dim, hidden, kvDim);
-  if (method === 'lora' || method === 'pissa') return cfg.rank;
+  if (method === 'lora' || method === 'pissa' || method === 'sorsa') return cfg.rank;
   if (method === 'svfit' || method === 'loldu') return minDim;
   // LoRA-XS / LoRA-SB: mean LoRA budget per target over the 7 projections, as r².
   const loraPerTarget = (cfg.rank * (2 * dim + 2 * dim + (dim + kvDim) * 2 + 3 * (dim + hidden))) / 7;
@@ -526,7 +554,8 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
       const fixed = [...model.parameters().map((p) => p.value).filter((v) => !trainable.has(v)), ...[...peft.adapted.values()].map((l) => l.base.data)];
       frozen = fixed.map((v) => [v, Float64Array.from(v)]);
     }
-    const opt = resumedOptimizer(label, () => makeOptimizer(optimizer, cfg.finetuneLr[method]), (json: OptimizerJSON) => optimizerFromJSON(json) as unknown as Optimizer);
+    let opt = resumedOptimizer(label, () => makeOptimizer(optimizer, cfg.finetuneLr[method]), (json: OptimizerJSON) => optimizerFromJSON(json) as unknown as Optimizer);
+    if (method === 'sorsa' && peftModel) opt = withSorsaRegularizer(opt, [...peftModel.adapted.values()], opts.sorsaGamma ?? SORSA_GAMMA, cfg.finetuneLr[method]);
     const res = await train('finetune', label, trainModule, opt, codeTrain, cfg.finetuneSteps, seed + 1);
     const frozenUnchanged = method !== 'full' && frozen.every(([now, was]) => now.every((v, k) => Object.is(v, was[k])));
     const result: FinetuneResult = {
@@ -542,6 +571,7 @@ export async function runLm(corpora: { prose: string; code: string }, opts: LmRu
       sample: sample(model, CODE_PROMPT, cfg, seed),
       ms: performance.now() - t1,
       peftAdapter: peftModel && (method === 'lora' || method === 'pissa') ? savePeftAdapter(peftModel.toPeftAdapter()) : undefined,
+      sorsaDeviation: method === 'sorsa' && peftModel ? sorsaDeviation([...peftModel.adapted.values()]) : undefined,
     };
     finetunes.push(result);
     opts.onStage?.({ type: 'finetune', result });

@@ -65,6 +65,23 @@ describe('pre-train on prose, fine-tune on TypeScript (quick mode)', () => {
   });
 });
 
+describe('SORSA with its regularizer in the training loop', () => {
+  it('keeps A and B closer to orthonormal than the same run with γ = 0, trains only its adapters, and lowers the code loss', async () => {
+    const corpora = loadCorpora();
+    const base = { mode: 'quick', methods: ['sorsa'], seed: 0, config: { pretrainSteps: 30, finetuneSteps: 15 } } as const;
+    const withReg = await runLm(corpora, base);
+    const without = await runLm(corpora, { ...base, sorsaGamma: 0, pretrained: withReg.pretrained });
+    const [a] = withReg.finetunes;
+    const [b] = without.finetunes;
+    expect(a!.rank).toBe(rankFor('sorsa', QUICK));
+    expect(a!.frozenUnchanged).toBe(true);
+    expect(a!.codeLoss).toBeLessThan(withReg.codeLossBefore);
+    // SORSA starts orthonormal (deviation 0); training moves A and B off it, the regularizer less so.
+    expect(b!.sorsaDeviation).toBeGreaterThan(0);
+    expect(a!.sorsaDeviation).toBeLessThan(b!.sorsaDeviation!);
+  });
+});
+
 describe('abort and resume', () => {
   it('a run aborted in each phase and resumed from runCheckpoint() ends with the uninterrupted run\'s report', async () => {
     const corpora = loadCorpora();
