@@ -10,5 +10,6 @@ export { geluMlp, grkanData, grkanNet, grkanTarget, grkanVsMlp } from './experim
 export { grkanRandomInit, randomizeRationals } from './experiments/grkan-random';
 export { smGpExtrapolation, twoTone } from './experiments/sm-gp';
 export { circlePoints, eigenstructures, leadingColumns, spherePoints, sphericalHarmonics } from './experiments/eigen';
+export { gpPde } from './experiments/gp-pde';
 export { trainMse } from './experiments/train';
 export { experiments } from './experiments';

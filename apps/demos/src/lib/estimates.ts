@@ -49,6 +49,7 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'peft/pissa-vs-lora': 24690,
   'peft/soka-vs-lora': 17120,
   'peft/svd-family-vs-lora': 21256,
+  'inr/gp-pde': 25000,
   'inr/grkan-random-init': 44960,
   'inr/grkan-vs-mlp': 108612,
   'inr/learned-eigenstructures': 245066,

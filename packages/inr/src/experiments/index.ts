@@ -1,9 +1,10 @@
 import type { Experiment } from '@x/gpu/experiments';
 import { eigenstructures } from './eigen';
+import { gpPde } from './gp-pde';
 import { grkanVsMlp } from './grkan';
 import { grkanRandomInit } from './grkan-random';
 import { smGpExtrapolation } from './sm-gp';
 import { winnerVsSiren } from './winner';
 
 /** The package's seeded CPU experiments, one per paper claim (see the README for outcomes). */
-export const experiments: Experiment[] = [winnerVsSiren, grkanVsMlp, grkanRandomInit, smGpExtrapolation, eigenstructures];
+export const experiments: Experiment[] = [winnerVsSiren, grkanVsMlp, grkanRandomInit, smGpExtrapolation, eigenstructures, gpPde];
