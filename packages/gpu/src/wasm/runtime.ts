@@ -267,9 +267,10 @@ export function wasmGemmAccumulate(
   try {
     // Pack buffers only as large as this product needs (small products touch little memory).
     // (B's panel is padded to whole 8-column micro-panels; never more than PACK_BYTES in all.)
-    const packBytes: [number, number] = [MC * Math.min(k, KC) * bytes, Math.min(k, KC) * Math.min(NC, (n + 7) & ~7) * bytes];
-    const pa = rt.alloc(packBytes[0]);
-    const pb = rt.alloc(packBytes[1]);
+    const packA = MC * Math.min(k, KC) * bytes;
+    const packB = Math.min(k, KC) * Math.min(NC, (n + 7) & ~7) * bytes;
+    const pa = rt.alloc(packA);
+    const pb = rt.alloc(packB);
     const ap = place(rt, A.data, A.off, span(m, k, A.rs, A.cs), bytes);
     const bp = place(rt, B.data, B.off, span(k, n, B.rs, B.cs), bytes);
     const sc = (m - 1) * ldc + n;
@@ -283,7 +284,7 @@ export function wasmGemmAccumulate(
       }
     }
     if (rt.pool && m * n * k >= PARALLEL_MIN_WORK) {
-      parallelGemm(rt, rt.pool, f32, m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper, packBytes);
+      parallelGemm(rt, rt.pool, f32, m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper, [packA, packB]);
     } else {
       const fn = f32 ? rt.exports.gemmF32 : rt.exports.gemmF64;
       fn(m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper ? 1 : 0, 0);
