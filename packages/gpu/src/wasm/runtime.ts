@@ -246,7 +246,7 @@ function place(rt: WasmRuntime, data: Float64Array | Float32Array, off: number, 
  * C into linear memory and C back. float32 kernels run when A, B and C are all float32.
  * `cZero`: the caller knows C holds only zeros (a fresh or cleared output); with ldc = n the
  * region for C is then cleared in linear memory instead of copied in from C, which saves a pass
- * over C (and, for a fresh output, reading pages the system has not mapped yet).
+ * over C (a fresh output's pages are still mapped on first touch, by the copy back).
  */
 export function wasmGemmAccumulate(
   rt: WasmRuntime,
