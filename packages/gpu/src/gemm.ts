@@ -147,22 +147,47 @@ export function gemmAccumulate(
   route: CpuRoute = 'auto',
 ): void {
   checkGemmArgs('gemmAccumulate', m, n, k, A, B, c, ldc, upperOnly);
-  if (route !== 'auto' && route !== 'js' && route !== 'wasm') {
-    throw new DomainError(`gemmAccumulate: route must be one of "auto", "js", "wasm", got ${describe(route)}`);
+  checkRoute('gemmAccumulate', route);
+  gemmRun(m, n, k, A, B, c, ldc, upperOnly, route, false);
+}
+
+/** Throws a DomainError naming `fn` unless `route` is a {@link CpuRoute} (undefined: 'auto'). Internal. */
+export function checkRoute(fn: string, route: unknown): asserts route is CpuRoute | undefined {
+  if (route !== undefined && route !== 'auto' && route !== 'js' && route !== 'wasm') {
+    throw new DomainError(`${fn}: ${fn === 'gemmAccumulate' ? 'route' : 'backend'} must be one of "auto", "js", "wasm", got ${describe(route)}`);
   }
+}
+
+/**
+ * gemmAccumulate without the argument checks, for callers that built valid operands themselves
+ * (matmul, gram: a small product's checks cost as much as its arithmetic). `cZero`: C holds only
+ * zeros (a fresh or cleared output), which spares the wasm route copying C in. Internal.
+ */
+export function gemmRun(
+  m: number,
+  n: number,
+  k: number,
+  A: GemmOperand,
+  B: GemmOperand,
+  c: Float64Array | Float32Array,
+  ldc: number,
+  upperOnly: boolean,
+  route: CpuRoute = 'auto',
+  cZero: boolean,
+): void {
   if (m === 0 || n === 0 || k === 0) return;
   if (route === 'wasm') {
-    wasmGemmAccumulate(requiredWasmRuntime(), m, n, k, A, B, c, ldc, upperOnly);
+    wasmGemmAccumulate(requiredWasmRuntime(), m, n, k, A, B, c, ldc, upperOnly, cZero);
     return;
   }
   if (route === 'auto' && m * n * k >= WASM_MIN_WORK) {
     const rt = defaultWasmRuntime();
     if (rt) {
-      wasmGemmAccumulate(rt, m, n, k, A, B, c, ldc, upperOnly);
+      wasmGemmAccumulate(rt, m, n, k, A, B, c, ldc, upperOnly, cZero);
       return;
     }
   }
-  gemmAccumulateJs(m, n, k, A, B, c, ldc, upperOnly);
+  gemmJs(m, n, k, A, B, c, ldc, upperOnly);
 }
 
 /** The JS reference GEMM (always available; the conformance reference for wasm). */
@@ -177,6 +202,10 @@ export function gemmAccumulateJs(
   upperOnly = false,
 ): void {
   checkGemmArgs('gemmAccumulateJs', m, n, k, A, B, c, ldc, upperOnly);
+  gemmJs(m, n, k, A, B, c, ldc, upperOnly);
+}
+
+function gemmJs(m: number, n: number, k: number, A: GemmOperand, B: GemmOperand, c: Float64Array | Float32Array, ldc: number, upperOnly: boolean): void {
   if (m === 0 || n === 0 || k === 0) return;
   if (k <= KC && m * n * k <= SMALL_WORK) {
     gemmSmallJs(m, n, k, A, B, c, ldc, upperOnly);

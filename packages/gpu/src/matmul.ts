@@ -1,7 +1,7 @@
 import { checkBoolean, checkOptions } from './checks';
 import { matmulShape } from './device/validate';
 import { ShapeError } from './errors';
-import { gemmAccumulate } from './gemm';
+import { checkRoute, gemmRun } from './gemm';
 import { alloc, assertMatrix, type DType, dtypeOf, type Matrix } from './matrix';
 import type { GramOptions, MatmulOptions } from './matmul-options';
 
@@ -31,6 +31,7 @@ export function matmul(a: Matrix, b: Matrix, opts: MatmulOptions = {}): Matrix {
   const { transA = false, transB = false } = opts;
   checkBoolean('matmul', 'transA', transA);
   checkBoolean('matmul', 'transB', transB);
+  checkRoute('matmul', opts.backend);
   const { m, n, k } = matmulShape(a, b, transA, transB);
   let out = opts.out;
   if (out !== undefined) {
@@ -46,7 +47,9 @@ export function matmul(a: Matrix, b: Matrix, opts: MatmulOptions = {}): Matrix {
     if (opts.accumulate) throw new ShapeError('matmul: accumulate needs an out matrix to accumulate into');
     out = { rows: m, cols: n, data: alloc(resultDtype(a, b), m * n) };
   }
-  gemmAccumulate(
+  // The operands are valid by construction (checked above): the unchecked entry. Unless
+  // accumulating, out now holds only zeros, which spares the wasm route copying it in.
+  gemmRun(
     m,
     n,
     k,
@@ -56,6 +59,7 @@ export function matmul(a: Matrix, b: Matrix, opts: MatmulOptions = {}): Matrix {
     n,
     false,
     opts.backend,
+    !opts.accumulate,
   );
   return out;
 }
@@ -69,6 +73,7 @@ export function gram(a: Matrix, opts: GramOptions = {}): Matrix {
   assertMatrix('gram', 'a', a);
   checkOptions('gram', opts, ['outer', 'backend']);
   const outer = checkBoolean('gram', 'outer', opts.outer ?? false);
+  checkRoute('gram', opts.backend);
   const n = outer ? a.rows : a.cols;
   const k = outer ? a.cols : a.rows;
   const dtype = dtypeOf(a);
@@ -76,7 +81,7 @@ export function gram(a: Matrix, opts: GramOptions = {}): Matrix {
   const op = outer
     ? { A: { data: a.data, off: 0, rs: a.cols, cs: 1 }, B: { data: a.data, off: 0, rs: 1, cs: a.cols } }
     : { A: { data: a.data, off: 0, rs: 1, cs: a.cols }, B: { data: a.data, off: 0, rs: a.cols, cs: 1 } };
-  gemmAccumulate(n, n, k, op.A, op.B, c, n, true, opts.backend);
+  gemmRun(n, n, k, op.A, op.B, c, n, true, opts.backend, true);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) c[j * n + i] = c[i * n + j]!;
   }

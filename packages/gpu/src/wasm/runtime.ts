@@ -158,7 +158,7 @@ function makeRuntime(module: WebAssembly.Module, instance: WebAssembly.Instance,
     pinned: 0,
     alloc(bytes: number): number {
       const ptr = (top + 15) & ~15;
-      grow(ptr + bytes);
+      if (ptr + bytes > size) grow(ptr + bytes);
       top = ptr + bytes;
       return ptr;
     },
@@ -180,21 +180,24 @@ function makeRuntime(module: WebAssembly.Module, instance: WebAssembly.Instance,
     },
     f64: (ptr, n) => new Float64Array(current(), ptr, n),
     f32: (ptr, n) => new Float32Array(current(), ptr, n),
+    // Rebuilt only after grow(): reading memory.buffer costs more than the rest of a small GEMM's
+    // bookkeeping, and only grow() changes it (the kernels never grow the memory).
     heap64() {
-      const b = memory.buffer;
-      if (h64.buffer !== b) h64 = new Float64Array(current());
+      if (h64.byteLength !== size) h64 = new Float64Array(current());
       return h64;
     },
     heap32() {
-      const b = memory.buffer;
-      if (h32.buffer !== b) h32 = new Float32Array(current());
+      if (h32.byteLength !== size) h32 = new Float32Array(current());
       return h32;
     },
   };
+  // The memory's byte length as last seen (grow() is the only place that changes it).
+  let size = memory.buffer.byteLength;
   let h64: Float64Array<ArrayBufferLike> = new Float64Array(memory.buffer);
   let h32: Float32Array<ArrayBufferLike> = new Float32Array(memory.buffer);
   function grow(end: number): void {
-    const need = end - memory.buffer.byteLength;
+    size = memory.buffer.byteLength;
+    const need = end - size;
     if (need <= 0) return;
     if (rt.pinned > 0 && !shared) {
       throw new BackendError('wasm workspace', `a kernel needed ${need} more bytes of linear memory while a workspace was live (it reserves too little)`);
@@ -204,7 +207,7 @@ function makeRuntime(module: WebAssembly.Module, instance: WebAssembly.Instance,
     } catch (e) {
       throw new BackendError('wasm runtime', `cannot grow linear memory by ${need} bytes: ${(e as Error).message}`);
     }
-    current();
+    size = current().byteLength;
   }
   return rt;
 }
@@ -241,6 +244,9 @@ function place(rt: WasmRuntime, data: Float64Array | Float32Array, off: number, 
 /**
  * C[m x n] (row stride ldc) += A * B through the wasm GEMM. Copies the touched spans of A, B and
  * C into linear memory and C back. float32 kernels run when A, B and C are all float32.
+ * `cZero`: the caller knows C holds only zeros (a fresh or cleared output); with ldc = n the
+ * region for C is then cleared in linear memory instead of copied in from C, which saves a pass
+ * over C (a fresh output's pages are still mapped on first touch, by the copy back).
  */
 export function wasmGemmAccumulate(
   rt: WasmRuntime,
@@ -252,6 +258,7 @@ export function wasmGemmAccumulate(
   c: Float64Array | Float32Array,
   ldc: number,
   upper: boolean,
+  cZero = false,
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
   const f32 = A.data instanceof Float32Array && B.data instanceof Float32Array && c instanceof Float32Array;
@@ -260,15 +267,24 @@ export function wasmGemmAccumulate(
   try {
     // Pack buffers only as large as this product needs (small products touch little memory).
     // (B's panel is padded to whole 8-column micro-panels; never more than PACK_BYTES in all.)
-    const packBytes: [number, number] = [MC * Math.min(k, KC) * bytes, Math.min(k, KC) * Math.min(NC, (n + 7) & ~7) * bytes];
-    const pa = rt.alloc(packBytes[0]);
-    const pb = rt.alloc(packBytes[1]);
+    const packA = MC * Math.min(k, KC) * bytes;
+    const packB = Math.min(k, KC) * Math.min(NC, (n + 7) & ~7) * bytes;
+    const pa = rt.alloc(packA);
+    const pb = rt.alloc(packB);
     const ap = place(rt, A.data, A.off, span(m, k, A.rs, A.cs), bytes);
     const bp = place(rt, B.data, B.off, span(k, n, B.rs, B.cs), bytes);
     const sc = (m - 1) * ldc + n;
-    const cp = place(rt, c, 0, sc, bytes);
+    let cp = rt.addressOf(c, 0);
+    if (cp < 0 || c.BYTES_PER_ELEMENT !== bytes) {
+      if (cZero && ldc === n) {
+        cp = rt.alloc(sc * bytes);
+        (f32 ? rt.heap32() : rt.heap64()).fill(0, cp / bytes, cp / bytes + sc);
+      } else {
+        cp = place(rt, c, 0, sc, bytes);
+      }
+    }
     if (rt.pool && m * n * k >= PARALLEL_MIN_WORK) {
-      parallelGemm(rt, rt.pool, f32, m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper, packBytes);
+      parallelGemm(rt, rt.pool, f32, m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper, [packA, packB]);
     } else {
       const fn = f32 ? rt.exports.gemmF32 : rt.exports.gemmF64;
       fn(m, n, k, ap, A.rs, A.cs, bp, B.rs, B.cs, cp, ldc, pa, pb, upper ? 1 : 0, 0);
