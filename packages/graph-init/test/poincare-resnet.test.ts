@@ -6,8 +6,80 @@
 import { DomainError, type Matrix, randn, ShapeError } from '@x/gpu';
 import type { Module } from '@x/nn';
 import { describe, expect, it } from 'vitest';
-import { betaConcat, betaConcatScale, expMap0, logMap0, PoincareBatchNorm, poincareBatchNorm, PoincareConv2d, PoincareResBlock } from '../src';
+import { betaConcat, betaConcatScale, expMap0, gyration, logMap0, mobiusAdd, PoincareBatchNorm, poincareBatchNorm, PoincareConv2d, poincareDistance, poincareFrechetMean, PoincareResBlock } from '../src';
+import { digitsData } from '../src/experiments/poincare-resnet-digits';
+import digitsFx from './fixtures/dataset-digits.json';
+import fx from './fixtures/poincare-resnet.json';
 import { fdCheck } from './helpers';
+
+const f64 = (a: number[]) => Float64Array.from(a);
+const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number) => {
+  expect(got.length).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+  expect(worst).toBeLessThan(tol);
+};
+
+describe('against the numpy fixture (tooling/fixtures/graph_init_poincare_resnet.py)', () => {
+  it('Möbius addition and gyration match; gyroassociativity and gyrocommutativity hold', () => {
+    const { c, a, b, d } = fx.gyro;
+    const [A, Bv, D] = [f64(a), f64(b), f64(d)];
+    close(mobiusAdd(A, Bv, c), fx.gyro.aPlusB, 2e-15);
+    // numpy computes gyr[a,b]d from its definition −(a⊕b) ⊕ (a ⊕ (b ⊕ d)); the library uses the closed form.
+    close(gyration(A, Bv, D, c), fx.gyro.gyrABd, 1e-14);
+    close(mobiusAdd(mobiusAdd(A, Bv, c), gyration(A, Bv, D, c), c), fx.gyro.aPlusBPlusD, 1e-14);
+    close(gyration(A, Bv, mobiusAdd(Bv, A, c), c), fx.gyro.aPlusB, 1e-14);
+  });
+
+  it('β-concatenation matches scipy.special.beta and the numpy concatenation', () => {
+    const { c, P, scale, y } = fx.betaConcat;
+    expect(betaConcatScale(4, 3)).toBeCloseTo(scale, 14);
+    close(betaConcat({ rows: 3, cols: 4, data: f64(P.flat()) }, c), y, 1e-14);
+  });
+
+  it('the Fréchet mean (Karcher flow) matches scipy BFGS on Σ w d², and is at least as good', () => {
+    const { c, X, weights, mean, objective } = fx.frechet;
+    const Xm = { rows: X.length, cols: 3, data: f64(X.flat()) };
+    const { mean: m } = poincareFrechetMean(Xm, c, { weights });
+    close(m, mean, 1e-7);
+    let obj = 0;
+    for (let i = 0; i < X.length; i++) obj += weights[i]! * poincareDistance(m, f64(X[i]!), c) ** 2;
+    expect(obj).toBeLessThanOrEqual(objective + 1e-10);
+  });
+
+  it('PoincareConv2d (stride 2, padding 1) matches the numpy unfold → β-scale → exp_0 → FC → log_0', () => {
+    const f = fx.conv;
+    const conv = new PoincareConv2d(f.inChannels, f.outChannels, { height: f.height, width: f.width, kernel: f.kernel, stride: f.stride, padding: f.padding, c: f.c, init: 'gaussian' });
+    conv.fc.Z.data.set(f.Z);
+    conv.fc.r.set(f.r);
+    const y = conv.forward({ rows: 2, cols: f.x[0]!.length, data: f64(f.x.flat()) });
+    close(y.data, f.y.flat(), 1e-13);
+  });
+
+  it('PoincareBatchNorm matches the numpy midpoint batch norm (log_μ, transport, exp_β)', () => {
+    const f = fx.batchNorm;
+    const bn = new PoincareBatchNorm(3, { c: f.c, momentum: 1 });
+    bn.mean.set(f.mean);
+    bn.variance[0] = f.gamma;
+    const y = bn.forward({ rows: 6, cols: 6, data: f64(f.x.flat()) });
+    close(y.data, f.y.flat(), 1e-13);
+    // momentum 1: the running statistics are the batch's.
+    close(bn.runningMean, f.batchMean, 1e-14);
+    expect(bn.runningVariance[0]!).toBeCloseTo(f.batchVariance, 13);
+  });
+});
+
+describe('UCI digits data', () => {
+  it('src/data/digits.ts decodes to the committed fixture (720 images, pixels 0..16, every class present)', () => {
+    const { X, y } = digitsData();
+    expect(X.rows).toBe(720);
+    expect(Array.from(y)).toEqual(digitsFx.labels);
+    close(X.data, digitsFx.pixels.map((v) => v / 16), 1e-16);
+    const counts = new Array(10).fill(0);
+    for (const v of y) counts[v]++;
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(70);
+  });
+});
 
 const scaled = (m: Matrix<Float64Array>, s: number): Matrix<Float64Array> => ({ ...m, data: m.data.map((v) => v * s) });
 
