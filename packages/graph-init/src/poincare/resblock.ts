@@ -1,5 +1,5 @@
 import { assertMatrix, DomainError, type EncodedArray, type Matrix, ShapeError } from '@x/gpu';
-import { checkOneOf, checkOptions, checkPositive, checkSize } from '@x/gpu/checks';
+import { checkBoolean, checkOneOf, checkOptions, checkPositive, checkSize, checkUnit } from '@x/gpu/checks';
 import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, prefixParameters, ReLU, readModuleJSON } from '@x/nn';
 import { loadBatchNormState, PoincareBatchNorm } from './batchnorm';
 import { PoincareConv2d } from './conv';
@@ -19,11 +19,17 @@ export interface PoincareResBlockOptions {
   init?: 'identity' | 'gaussian';
   /** Momentum of both batch norms' running statistics (default 0.1). */
   momentum?: number;
+  /** With the two batch norms (default true, the paper's block); false drops them (an ablation). */
+  batchNorm?: boolean;
   seed?: number;
 }
 
 /** What {@link PoincareResBlock.toJSON} returns: the `@x` state envelope (both convolutions' and batch norms' state under prefixed keys). */
-export type PoincareResBlockJSON = ModuleStateJSON<'PoincareResBlock', { channels: number; height: number; width: number; kernel: number; c: number; momentum: number }, Record<string, EncodedArray>>;
+export type PoincareResBlockJSON = ModuleStateJSON<
+  'PoincareResBlock',
+  { channels: number; height: number; width: number; kernel: number; c: number; momentum: number; batchNorm: boolean },
+  Record<string, EncodedArray>
+>;
 
 /**
  * The residual block of Poincaré ResNet (van Spengler et al., ICCV 2023, §4; the paper's code
@@ -31,7 +37,8 @@ export type PoincareResBlockJSON = ModuleStateJSON<'PoincareResBlock', { channel
  * `f(x) = BN(conv(ReLU(BN(conv(x)))))` with {@link PoincareConv2d} (stride 1, padding k/2) and
  * {@link PoincareBatchNorm}, ReLU applied to the tangent vectors (as the paper does), then the
  * skip connection by Möbius addition per pixel, `y = ReLU(log_0(exp_0(f(x)) ⊕ exp_0(x)))` (the
- * paper's default order "fr": f(x) ⊕ x). backward through all of it. O(batch·H·W·k²·channels²).
+ * paper's default order "fr": f(x) ⊕ x). backward through all of it. `batchNorm: false` drops
+ * both batch norms (an ablation, not the paper's block). O(batch·H·W·k²·channels²).
  */
 export class PoincareResBlock implements Module {
   readonly channels: number;
@@ -39,10 +46,13 @@ export class PoincareResBlock implements Module {
   readonly width: number;
   readonly kernel: number;
   readonly c: number;
+  /** Momentum of the batch norms' running statistics. */
+  readonly momentum: number;
   readonly conv1: PoincareConv2d;
-  readonly bn1: PoincareBatchNorm;
+  /** The batch norms (null when built with `batchNorm: false`). */
+  readonly bn1: PoincareBatchNorm | null;
   readonly conv2: PoincareConv2d;
-  readonly bn2: PoincareBatchNorm;
+  readonly bn2: PoincareBatchNorm | null;
   private readonly act1 = new ReLU();
   private readonly act2 = new ReLU();
   private readonly expF: ExpMap0;
@@ -54,7 +64,8 @@ export class PoincareResBlock implements Module {
     const fn = 'PoincareResBlock';
     checkSize(fn, 'channels', channels, 1);
     if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { height, width, … } are required`);
-    checkOptions(fn, opts, ['height', 'width', 'kernel', 'c', 'init', 'momentum', 'seed']);
+    checkOptions(fn, opts, ['height', 'width', 'kernel', 'c', 'init', 'momentum', 'batchNorm', 'seed']);
+    const withBn = checkBoolean(fn, 'batchNorm', opts.batchNorm ?? true);
     const kernel = checkSize(fn, 'kernel', opts.kernel ?? 3, 1);
     if (kernel % 2 !== 1) throw new DomainError(`${fn}: kernel must be odd (the block keeps the feature-map size), got ${kernel}`);
     const c = checkPositive(fn, 'c', opts.c ?? 1);
@@ -64,8 +75,9 @@ export class PoincareResBlock implements Module {
     this.conv1 = new PoincareConv2d(channels, channels, { ...conv, seed });
     this.conv2 = new PoincareConv2d(channels, channels, { ...conv, seed: seed + 1 });
     const bn = opts.momentum === undefined ? { c } : { c, momentum: opts.momentum };
-    this.bn1 = new PoincareBatchNorm(channels, bn);
-    this.bn2 = new PoincareBatchNorm(channels, bn);
+    this.bn1 = withBn ? new PoincareBatchNorm(channels, bn) : null;
+    this.bn2 = withBn ? new PoincareBatchNorm(channels, bn) : null;
+    this.momentum = this.bn1?.momentum ?? checkUnit(fn, 'momentum', opts.momentum ?? 0.1, 0, 1, '[]');
     this.channels = channels;
     this.height = this.conv1.height;
     this.width = this.conv1.width;
@@ -78,15 +90,15 @@ export class PoincareResBlock implements Module {
 
   /** Training mode for both batch norms; returns this. */
   train(): this {
-    this.bn1.train();
-    this.bn2.train();
+    this.bn1?.train();
+    this.bn2?.train();
     return this;
   }
 
   /** Eval mode (running statistics) for both batch norms; returns this. */
   eval(): this {
-    this.bn1.eval();
-    this.bn2.eval();
+    this.bn1?.eval();
+    this.bn2?.eval();
     return this;
   }
 
@@ -94,7 +106,7 @@ export class PoincareResBlock implements Module {
     const fn = 'PoincareResBlock';
     assertMatrix(fn, 'x', x);
     if (x.cols !== this.conv1.inFeatures) throw new ShapeError(`${fn}: x is ${x.rows}x${x.cols}, expected batch x ${this.conv1.inFeatures}`);
-    const f = this.bn2.forward(this.conv2.forward(this.act1.forward(this.bn1.forward(this.conv1.forward(x)))));
+    const f = fwd(this.bn2, this.conv2.forward(this.act1.forward(fwd(this.bn1, this.conv1.forward(x)))));
     const d = this.channels;
     const N = (x.rows * x.cols) / d;
     const F = this.expF.forward({ rows: N, cols: d, data: f.data }).data;
@@ -125,7 +137,7 @@ export class PoincareResBlock implements Module {
     }
     const gf = this.expF.backward({ rows: N, cols: d, data: gF }).data;
     const gx = this.expX.backward({ rows: N, cols: d, data: gX }).data;
-    const gBranch = this.conv1.backward(this.bn1.backward(this.act1.backward(this.conv2.backward(this.bn2.backward({ rows: k.rows, cols, data: gf })))));
+    const gBranch = this.conv1.backward(bwd(this.bn1, this.act1.backward(this.conv2.backward(bwd(this.bn2, { rows: k.rows, cols, data: gf })))));
     for (let i = 0; i < gx.length; i++) gx[i]! += gBranch.data[i]!;
     return { rows: k.rows, cols, data: gx };
   }
@@ -134,17 +146,17 @@ export class PoincareResBlock implements Module {
   parameters(): Parameter[] {
     return [
       ...prefixParameters('conv1', this.conv1.parameters()),
-      ...prefixParameters('bn1', this.bn1.parameters()),
+      ...prefixParameters('bn1', this.bn1?.parameters() ?? []),
       ...prefixParameters('conv2', this.conv2.parameters()),
-      ...prefixParameters('bn2', this.bn2.parameters()),
+      ...prefixParameters('bn2', this.bn2?.parameters() ?? []),
     ];
   }
 
   zeroGrad(): void {
     this.conv1.zeroGrad();
-    this.bn1.zeroGrad();
+    this.bn1?.zeroGrad();
     this.conv2.zeroGrad();
-    this.bn2.zeroGrad();
+    this.bn2?.zeroGrad();
   }
 
   /** The state envelope: geometry as `config`; the convolutions' Z, r and the batch norms' parameters and running statistics (bit-exact) as `state`. */
@@ -155,12 +167,13 @@ export class PoincareResBlock implements Module {
       state[`${name}.r`] = conv.fc.r;
     }
     for (const [name, bn] of [['bn1', this.bn1], ['bn2', this.bn2]] as const) {
+      if (!bn) continue;
       state[`${name}.mean`] = bn.mean;
       state[`${name}.variance`] = bn.variance;
       state[`${name}.runningMean`] = bn.runningMean;
       state[`${name}.runningVariance`] = bn.runningVariance;
     }
-    const config = { channels: this.channels, height: this.height, width: this.width, kernel: this.kernel, c: this.c, momentum: this.bn1.momentum };
+    const config = { channels: this.channels, height: this.height, width: this.width, kernel: this.kernel, c: this.c, momentum: this.momentum, batchNorm: this.bn1 !== null };
     return moduleJSON('PoincareResBlock', config, state) as PoincareResBlockJSON;
   }
 
@@ -176,14 +189,23 @@ export class PoincareResBlock implements Module {
       kernel: rd.int('kernel', 1),
       c,
       momentum: rd.number('momentum', { min: 0, max: 1 }),
+      batchNorm: rd.has('batchNorm') ? rd.bool('batchNorm') : true,
       init: 'gaussian',
     });
     for (const [name, conv] of [['conv1', b.conv1], ['conv2', b.conv2]] as const) {
       conv.fc.Z.data.set(rd.f64(`${name}.Z`, { length: conv.fc.Z.data.length, finite: true }));
       conv.fc.r.set(rd.f64(`${name}.r`, { length: conv.fc.r.length, finite: true }));
     }
-    loadBatchNormState(fn, rd, 'bn1.', b.bn1);
-    loadBatchNormState(fn, rd, 'bn2.', b.bn2);
+    if (b.bn1) loadBatchNormState(fn, rd, 'bn1.', b.bn1);
+    if (b.bn2) loadBatchNormState(fn, rd, 'bn2.', b.bn2);
     return b;
   }
+}
+
+function fwd(bn: PoincareBatchNorm | null, x: Matrix): Matrix {
+  return bn ? bn.forward(x) : x;
+}
+
+function bwd(bn: PoincareBatchNorm | null, dy: Matrix): Matrix {
+  return bn ? bn.backward(dy) : dy;
 }
