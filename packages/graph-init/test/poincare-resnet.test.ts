@@ -267,7 +267,21 @@ describe('PoincareResBlock', () => {
     for (const e of g.params) expect(e).toBeLessThan(1e-5);
   });
 
+  it('without batch norm (the ablation): gradients match finite differences, and the state round-trips', () => {
+    const block = new PoincareResBlock(2, { height: 3, width: 3, c: 0.5, init: 'gaussian', batchNorm: false, seed: 5 });
+    expect(block.parameters().map((p) => p.name)).toEqual(['conv1.Z', 'conv1.r', 'conv2.Z', 'conv2.r']);
+    const g = gradCheck(block, scaled(randn(2, 18, 33), 0.5), 34);
+    expect(g.dx).toBeLessThan(1e-5);
+    for (const e of g.params) expect(e).toBeLessThan(1e-5);
+    const j = JSON.parse(JSON.stringify(block.toJSON()));
+    const again = PoincareResBlock.fromJSON(j);
+    expect(again.bn1).toBeNull();
+    const x = scaled(randn(2, 18, 35), 0.5);
+    expect(Array.from(again.forward(x).data)).toEqual(Array.from(block.forward(x).data));
+  });
+
   it('refuses bad input with typed errors', () => {
+    expect(() => new PoincareResBlock(2, { height: 3, width: 3, batchNorm: 1 as never })).toThrow(DomainError);
     expect(() => new PoincareResBlock(2, { height: 3, width: 3, kernel: 2 })).toThrow(DomainError);
     const block = new PoincareResBlock(2, { height: 3, width: 3 });
     expect(() => block.forward(randn(2, 17, 1))).toThrow(ShapeError);
