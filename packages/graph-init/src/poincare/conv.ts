@@ -71,7 +71,11 @@ export interface PoincareConv2dOptions {
   c?: number;
   /**
    * `'identity'` (default): ½ on the centre tap's channel diagonal, zero elsewhere, r = 0, so a
-   * stride-1 padded conv starts close to the identity map (exactly it for a 1x1 kernel);
+   * stride-1 padded conv starts as the identity scaled by the β-concatenation factor (to first
+   * order near the origin; exactly the identity for a 1x1 kernel). The paper's code writes
+   * `½·eye(K·n_in, n_out)` over torch's unfold order (channel-major), which for K > 1 wires
+   * output channel j to input channel ⌊j/K⌋ at tap j mod K instead; this layer keeps each
+   * channel at the centre tap, the identity the paper describes;
    * `'gaussian'`: Z ~ N(0, (2 K n_in n_out)^{−1}), the standard init the paper compares with.
    */
   init?: 'identity' | 'gaussian';
