@@ -16,3 +16,4 @@ export { logahTinyExperiment, trainTinyGhn } from './experiments/logah-tiny';
 export { deepPoincareMlp, poincareSpiralsExperiment } from './experiments/poincare-spirals';
 export { MISERABLES } from './data/miserables';
 export { virgoMiserablesExperiment } from './experiments/virgo-miserables';
+export { digitsData, poincareResNet, poincareResnetDigitsExperiment } from './experiments/poincare-resnet-digits';

@@ -32,6 +32,7 @@ export {
 } from './poincare/ball';
 export { type PoincareLinearParams, poincareLinear, poincareLinearInit } from './poincare/linear';
 export { type PoincareBatchNormOptions, poincareBatchNorm, poincareMidpoint } from './poincare/midpoint';
+export { type PoincareFrechetMeanOptions, poincareFrechetMean } from './poincare/midpoint';
 export { entropyEffectiveRank, kernelAlignment, participationRatio } from './richlazy/effective-rank';
 export { lowRankAtEqualNorm, lowRankGaussian } from './richlazy/low-rank';
 export { type RichLazyOptions, type RichLazyResult, richLazyRun } from './richlazy/two-layer';
@@ -52,3 +53,6 @@ export { type GhnDecoderKind, TinyGhn, type TinyGhnJSON, type TinyGhnOptions } f
 export { fineTune, kaimingMlp, type MlpGrads, mlpLossAndGrads, spirals } from './logah/target-mlp';
 export { PoincareLinear, type PoincareLinearJSON, type PoincareLinearOptions } from './poincare/linear-layer';
 export { ExpMap0, type ExpMap0JSON, LogMap0, type LogMap0JSON } from './poincare/maps-layer';
+export { betaConcat, betaConcatScale, PoincareConv2d, type PoincareConv2dJSON, type PoincareConv2dOptions } from './poincare/conv';
+export { PoincareBatchNorm, type PoincareBatchNormJSON, type PoincareBatchNormLayerOptions } from './poincare/batchnorm';
+export { PoincareResBlock, type PoincareResBlockJSON, type PoincareResBlockOptions } from './poincare/resblock';

@@ -9,7 +9,21 @@ import { Adam, type AdamJSON } from '@x/nn';
 import { type ResumeCase, resumeCheck, trainingCase } from '@x/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { edgesToCsr, GcnLayer, GcnNet, LowRankDecoder, type LowRankDecoderJSON, mlpGraph, normalizedAdjacency, PoincareLinear, TinyGhn, type TinyGhnJSON } from '../src';
+import {
+  edgesToCsr,
+  GcnLayer,
+  GcnNet,
+  LowRankDecoder,
+  type LowRankDecoderJSON,
+  mlpGraph,
+  normalizedAdjacency,
+  PoincareBatchNorm,
+  PoincareConv2d,
+  PoincareLinear,
+  PoincareResBlock,
+  TinyGhn,
+  type TinyGhnJSON,
+} from '../src';
 
 /** dL/dy of L = ½‖y‖²: the output itself. */
 const half = (y: Matrix): Matrix => ({ rows: y.rows, cols: y.cols, data: Float64Array.from(y.data) });
@@ -38,6 +52,13 @@ describe.each([
       probe: ball(randn(5, 3, 7)),
     }),
   ],
+  [
+    'PoincareConv2d',
+    trainingCase({ model: () => new PoincareConv2d(2, 3, { height: 3, width: 4, stride: 2, padding: 1, c: 0.5, init: 'gaussian', seed: 9 }), restoreModel: PoincareConv2d.fromJSON, ...adam(3, 24) }),
+  ],
+  // Training mode: every forward also moves the running statistics, which the envelope carries.
+  ['PoincareBatchNorm', trainingCase({ model: () => new PoincareBatchNorm(3, { c: 0.7, momentum: 0.2 }), restoreModel: PoincareBatchNorm.fromJSON, ...adam(4, 6) })],
+  ['PoincareResBlock', trainingCase({ model: () => new PoincareResBlock(2, { height: 2, width: 3, c: 0.5, seed: 10 }), restoreModel: PoincareResBlock.fromJSON, ...adam(3, 12) })],
 ] as [string, ResumeCase<unknown>][])('%s state', (_, c) => {
   it('save → JSON → restore → continue is bit-identical (random cut and length)', () => {
     fc.assert(

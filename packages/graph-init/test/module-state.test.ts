@@ -1,7 +1,24 @@
 import { DomainError, encodeArray, type Matrix, ShapeError } from '@x/gpu';
 import { type ModuleJSON, moduleFromJSON, registerModule } from '@x/nn';
 import { describe, expect, it } from 'vitest';
-import { ExpMap0, type ExpMap0JSON, GcnLayer, type GcnLayerJSON, GcnNet, type GcnNetJSON, LogMap0, type LogMap0JSON, PoincareLinear, type PoincareLinearJSON } from '../src';
+import {
+  ExpMap0,
+  type ExpMap0JSON,
+  GcnLayer,
+  type GcnLayerJSON,
+  GcnNet,
+  type GcnNetJSON,
+  LogMap0,
+  type LogMap0JSON,
+  PoincareBatchNorm,
+  type PoincareBatchNormJSON,
+  PoincareConv2d,
+  type PoincareConv2dJSON,
+  PoincareLinear,
+  type PoincareLinearJSON,
+  PoincareResBlock,
+  type PoincareResBlockJSON,
+} from '../src';
 import legacy from './fixtures/module-legacy-v1.json';
 
 type Case = { json: ModuleJSON; x: { rows: number; cols: number; data: number[] }; y: { rows: number; cols: number; data: number[] } };
@@ -59,5 +76,25 @@ describe('Poincaré layers check their fields', () => {
     const j = JSON.parse(JSON.stringify(new PoincareLinear(3, 2, { init: 'gaussian', seed: 1 }).toJSON())) as PoincareLinearJSON;
     expect(() => PoincareLinear.fromJSON({ ...j, state: { ...j.state, r: encodeArray(new Float64Array(3)) } })).toThrow(ShapeError);
     expect(() => PoincareLinear.fromJSON({ ...j, state: { ...j.state, Z: encodeArray(new Float64Array(6).fill(Number.NaN)) } })).toThrow(/Z\[0\] is NaN/);
+  });
+});
+
+describe('Poincaré ResNet layers check their fields', () => {
+  it('PoincareConv2d, PoincareBatchNorm and PoincareResBlock refuse wrong lengths, NaN, c <= 0, a running mean off the ball and a non-positive variance', () => {
+    const conv = JSON.parse(JSON.stringify(new PoincareConv2d(2, 3, { height: 3, width: 3, init: 'gaussian', seed: 1 }).toJSON())) as PoincareConv2dJSON;
+    expect(PoincareConv2d.fromJSON(conv).toJSON()).toEqual(conv);
+    expect(() => PoincareConv2d.fromJSON({ ...conv, state: { ...conv.state, r: encodeArray(new Float64Array(2)) } })).toThrow(ShapeError);
+    expect(() => PoincareConv2d.fromJSON({ ...conv, state: { ...conv.state, Z: encodeArray(new Float64Array(54).fill(Number.NaN)) } })).toThrow(/Z\[0\] is NaN/);
+    expect(() => PoincareConv2d.fromJSON({ ...conv, config: { ...conv.config, c: -1 } })).toThrow(DomainError);
+    const bn = JSON.parse(JSON.stringify(new PoincareBatchNorm(3, { c: 1 }).toJSON())) as PoincareBatchNormJSON;
+    expect(PoincareBatchNorm.fromJSON(bn).toJSON()).toEqual(bn);
+    expect(() => PoincareBatchNorm.fromJSON({ ...bn, state: { ...bn.state, runningMean: encodeArray(Float64Array.of(1, 0, 0)) } })).toThrow(/outside the Poincaré ball/);
+    expect(() => PoincareBatchNorm.fromJSON({ ...bn, state: { ...bn.state, variance: encodeArray(Float64Array.of(0)) } })).toThrow(DomainError);
+    expect(() => PoincareBatchNorm.fromJSON({ ...bn, state: { ...bn.state, mean: encodeArray(new Float64Array(2)) } })).toThrow(ShapeError);
+    expect(() => PoincareBatchNorm.fromJSON({ ...bn, config: { ...bn.config, momentum: 2 } })).toThrow(DomainError);
+    const block = JSON.parse(JSON.stringify(new PoincareResBlock(2, { height: 2, width: 2, seed: 1 }).toJSON())) as PoincareResBlockJSON;
+    expect(PoincareResBlock.fromJSON(block).toJSON()).toEqual(block);
+    expect(() => PoincareResBlock.fromJSON({ ...block, state: { ...block.state, 'bn2.runningVariance': encodeArray(Float64Array.of(Number.NaN)) } })).toThrow(DomainError);
+    expect(() => PoincareResBlock.fromJSON({ ...block, state: { ...block.state, 'conv1.Z': encodeArray(new Float64Array(3)) } })).toThrow(ShapeError);
   });
 });

@@ -59,6 +59,7 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'graph-init/logah-tiny': 18277,
   'graph-init/ntk-convergence': 74044,
   'graph-init/poincare-depth': 159,
+  'graph-init/poincare-resnet-digits': 522000,
   'graph-init/poincare-spirals': 247520,
   'graph-init/rich-lazy': 114635,
   'graph-init/virgo-miserables': 7918,

@@ -3,6 +3,7 @@ import { gampRieExperiment } from './gamp-rie';
 import { logahTinyExperiment } from './logah-tiny';
 import { ntkConvergenceExperiment } from './ntk-convergence';
 import { poincareDepthExperiment } from './poincare-depth';
+import { poincareResnetDigitsExperiment } from './poincare-resnet-digits';
 import { poincareSpiralsExperiment } from './poincare-spirals';
 import { richLazyExperiment } from './rich-lazy';
 import { virgoMiserablesExperiment } from './virgo-miserables';
@@ -17,6 +18,7 @@ export const experiments: Experiment[] = [
   ntkConvergenceExperiment,
   poincareDepthExperiment,
   poincareSpiralsExperiment,
+  poincareResnetDigitsExperiment,
   gampRieExperiment,
   richLazyExperiment,
   logahTinyExperiment,

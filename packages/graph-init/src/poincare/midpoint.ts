@@ -1,5 +1,5 @@
-import { assertMatrix, type Matrix, ShapeError } from '@x/gpu';
-import { checkOptions, checkPositive, checkVector } from '@x/gpu/checks';
+import { assertMatrix, ConvergenceError, DomainError, type Matrix, ShapeError } from '@x/gpu';
+import { checkFinite, checkInt, checkOptions, checkPositive, checkVector } from '@x/gpu/checks';
 import { expMapRaw as expMap, expMap0Raw as expMap0, logMapRaw as logMap, parallelTransportRaw as parallelTransport, poincareDistanceRaw as poincareDistance } from './ball';
 
 /**
@@ -76,4 +76,69 @@ export function poincareBatchNorm(X: Matrix, c: number, opts: PoincareBatchNormO
     out.set(expMap(beta, t, c), i * d);
   }
   return { Y: { rows: X.rows, cols: d, data: out }, mean: mu, variance: v };
+}
+
+/** Options of {@link poincareFrechetMean}. */
+export interface PoincareFrechetMeanOptions {
+  /** Non-negative weights, one per row (default 1). */
+  weights?: ArrayLike<number>;
+  /** Stop when the Riemannian gradient norm ‖(1/Σw) Σ w_i log_μ x_i‖ falls below this (default 1e-12). */
+  tol?: number;
+  /** Iteration cap (default 200). */
+  maxIter?: number;
+}
+
+/**
+ * Weighted Fréchet (Karcher) mean of the rows of X on the Poincaré ball: the minimiser of
+ * Σ w_i d(μ, x_i)², found by the Karcher flow `μ ← exp_μ((1/Σw) Σ w_i log_μ x_i)` started at the
+ * gyromidpoint ({@link poincareMidpoint}), which it refines (Lou et al. 2020, "Differentiating
+ * through the Fréchet mean"; the paper's code offers it as the alternative to the midpoint in
+ * batch norm). The ball is a Hadamard manifold, so the minimiser is unique. O(iterations · n d).
+ * @throws ShapeError X without rows, weights of another length; DomainError c not finite > 0,
+ * non-finite entries, a row outside the ball, negative or all-zero weights, bad options;
+ * ConvergenceError when maxIter steps do not reach tol.
+ */
+export function poincareFrechetMean(X: Matrix, c: number, opts: PoincareFrechetMeanOptions = {}): { mean: Float64Array; iterations: number } {
+  const fn = 'poincareFrechetMean';
+  assertMatrix(fn, 'X', X);
+  checkPositive(fn, 'c', c);
+  checkOptions(fn, opts, ['weights', 'tol', 'maxIter']);
+  if (X.rows < 1) throw new ShapeError(`${fn}: X has no rows`);
+  checkFinite(fn, 'X', X);
+  const tol = checkPositive(fn, 'tol', opts.tol ?? 1e-12);
+  const maxIter = checkInt(fn, 'maxIter', opts.maxIter ?? 200, 1, 1e6);
+  const d = X.cols;
+  const w = opts.weights === undefined ? new Float64Array(X.rows).fill(1) : Float64Array.from(checkVector(fn, 'weights', opts.weights, X.rows));
+  let W = 0;
+  for (const v of w) {
+    if (!(v >= 0)) throw new DomainError(`${fn}: weights must be >= 0, got ${v}`);
+    W += v;
+  }
+  if (!(W > 0)) throw new DomainError(`${fn}: weights must not all be zero`);
+  const rows: Float64Array[] = [];
+  for (let i = 0; i < X.rows; i++) {
+    const x = Float64Array.from(X.data.subarray(i * d, (i + 1) * d));
+    let r = 0;
+    for (const v of x) r += v * v;
+    if (!(c * r < 1)) throw new DomainError(`${fn}: row ${i} of X is outside the Poincaré ball (c‖x‖² = ${c * r}, must be < 1)`);
+    rows.push(x);
+  }
+  let mu = poincareMidpoint(X, c, w);
+  let res = Number.POSITIVE_INFINITY;
+  for (let it = 1; it <= maxIter; it++) {
+    const g = new Float64Array(d);
+    for (let i = 0; i < rows.length; i++) {
+      const l = logMap(mu, rows[i]!, c);
+      for (let j = 0; j < d; j++) g[j]! += (w[i]! / W) * l[j]!;
+    }
+    let gn = 0;
+    for (const v of g) gn += v * v;
+    // The Riemannian norm of the step: λ_μ ‖g‖.
+    let m2 = 0;
+    for (const v of mu) m2 += v * v;
+    res = (2 / (1 - c * m2)) * Math.sqrt(gn);
+    if (res < tol) return { mean: mu, iterations: it - 1 };
+    mu = expMap(mu, g, c);
+  }
+  throw new ConvergenceError(`${fn}: the Karcher flow did not reach tol = ${tol} in ${maxIter} steps`, res, maxIter);
 }
