@@ -11,4 +11,5 @@ export { grkanRandomInit, randomizeRationals } from './experiments/grkan-random'
 export { smGpExtrapolation, twoTone } from './experiments/sm-gp';
 export { circlePoints, eigenstructures, leadingColumns, spherePoints, sphericalHarmonics } from './experiments/eigen';
 export { trainMse } from './experiments/train';
+export { type GrayImage, noiseImage, pixelGrid, speechClip, type VegaImageName, vegaImage } from './experiments/real-data';
 export { experiments } from './experiments';
