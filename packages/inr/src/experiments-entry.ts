@@ -12,4 +12,5 @@ export { smGpExtrapolation, twoTone } from './experiments/sm-gp';
 export { circlePoints, eigenstructures, leadingColumns, spherePoints, sphericalHarmonics } from './experiments/eigen';
 export { trainMse } from './experiments/train';
 export { type GrayImage, noiseImage, pixelGrid, speechClip, type VegaImageName, vegaImage } from './experiments/real-data';
+export { SPEECH_WINDOWS, winnerImages, winnerSpeech } from './experiments/winner-real';
 export { experiments } from './experiments';
