@@ -24,9 +24,13 @@ describe('FourierFeatures (numpy fixture)', () => {
       const y = ff.forward(x);
       expect([y.rows, y.cols]).toEqual([c.batch, 2 * c.features]);
       // cos/sin of arguments up to ~2π·30: agreement to ~1e-13.
-      y.data.forEach((v, i) => expect(v).toBeCloseTo(c.gamma[i]!, 12));
+      y.data.forEach((v, i) => {
+        expect(v).toBeCloseTo(c.gamma[i]!, 12);
+      });
       const dx = ff.backward({ rows: c.batch, cols: 2 * c.features, data: Float64Array.from(c.W) });
-      dx.data.forEach((v, i) => expect(v).toBeCloseTo(c.dx[i]!, 10));
+      dx.data.forEach((v, i) => {
+        expect(v).toBeCloseTo(c.dx[i]!, 10);
+      });
     });
   }
 

@@ -48,7 +48,9 @@ describe('vega-datasets icons (numpy references)', () => {
         const img = vegaImage(name, n);
         expect([img.rows, img.cols]).toEqual([ref.rows, ref.cols]);
         expect(img.data.reduce((a, b) => a + b, 0)).toBeCloseTo(ref.sum, 9);
-        ref.first.forEach((v, i) => expect(img.data[i]).toBeCloseTo(v, 14));
+        ref.first.forEach((v, i) => {
+        expect(img.data[i]).toBeCloseTo(v, 14);
+      });
         expect(Math.min(...img.data)).toBeGreaterThanOrEqual(-1);
         expect(Math.max(...img.data)).toBeLessThanOrEqual(1);
         // Sums of n rfft magnitudes per row, n rows: agreement to ~1e-13.

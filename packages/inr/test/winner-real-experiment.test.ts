@@ -40,15 +40,19 @@ describe('experiment inr/winner-images (quick)', () => {
 });
 
 describe('experiment inr/winner-speech (quick)', () => {
-  it('WINNER ends above SIREN (ω₁ = 30 and 3000) and Fourier features on the espeak-ng clip', async () => {
+  it('WINNER ends above SIREN (ω₁ = 30 and 3000), and at quick size above Fourier features, on the espeak-ng clip', async () => {
     expect(experiments).toContain(winnerSpeech);
     const r = await winnerSpeech.run({ quick: true, seed: 0 });
     const m = r.metrics!;
     expect(experimentResultProblems(r)).toEqual([]);
     expect(r.ok, r.summary).toBe(true);
     expect(m.winner!).toBeGreaterThan(m.siren30! + 5);
+    // Seed 0 at quick size; seed 1 reverses it, so this part is reported, not asserted, in ok.
     expect(m.winner!).toBeGreaterThan(m.siren3000!);
+    expect(r.checks.find((c) => c.statement.includes('ω₁ = 3000'))!.asserted).toBe(false);
+    // Above the Fourier-feature MLP at quick size only (at full size the MLP wins): not asserted in ok.
     expect(m.winner!).toBeGreaterThan(m.fourier!);
+    expect(r.checks.find((c) => c.statement.includes('Fourier-feature MLP'))!.asserted).toBe(false);
     // Every method is well above the silent output.
     for (const k of ['siren30', 'siren3000', 'winner', 'fourier']) expect(m[k]!).toBeGreaterThan(m.zeroLevel! + 20);
     expect(r.plots!.map((p) => p.series.length)).toEqual([4, 5]);

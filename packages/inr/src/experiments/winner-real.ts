@@ -6,6 +6,7 @@ import {
   type ExperimentRunOptions,
   experimentParams,
   experimentResult,
+  inconclusiveAtQuickSize,
   partialReporter,
   throwIfAborted,
 } from '@x/gpu/experiments';
@@ -82,9 +83,9 @@ export const winnerImages: Experiment = {
   pkg: '@x/inr',
   title: 'WINNER vs SIREN vs Fourier features on real images',
   claim:
-    'WINNER ("Spectral Bottleneck in Deep Neural Networks: Noise is All You Need") fits images to a higher PSNR than SIREN with the same network and steps, most of all images whose spectrum is high-frequency, and both beat a Fourier-feature MLP (Tancik et al. 2020). Here, on the vega-datasets icons at 25-50 px (ω₁ = 30, noise from the 2-D spectral centroid), WINNER does NOT beat SIREN: it ends 1-5 dB below it; the gap closes only on a white-noise image, where the two tie. Both beat the Fourier-feature MLP of the same size. See README.',
+    'WINNER ("Spectral Bottleneck in Deep Neural Networks: Noise is All You Need") fits images to a higher PSNR than SIREN with the same network and steps, most of all images whose spectrum is high-frequency, and both beat a Fourier-feature MLP (Tancik et al. 2020). Does not reproduce here: on the vega-datasets icons at 25-50 px (ω₁ = 30, noise from the 2-D spectral centroid) WINNER ends below SIREN (by 2-4 dB with seed 0, in 8 of 9 icon-seed pairs over seeds 0-2); only on a white-noise image do the two tie. Both beat the Fourier-feature MLP of the same size. See README.',
   params: [
-    { name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 3000, step: 50, default: 400, quick: 300 },
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 3000, step: 50, default: 400, quick: 200 },
     { name: 'lr', label: 'learning rate', kind: 'float', min: 1e-5, max: 1e-2, log: true, default: 1e-3 },
   ],
   async run(opts = {}) {
@@ -118,7 +119,8 @@ export const winnerImages: Experiment = {
       const models: [string, Sequential][] = [
         [SIREN, sirenModel(sirenInit(layers, { seed }))],
         [WINNER, sirenModel(w)],
-        // m = h/2 frequencies: the MLP then has as many parameters as the SIREN (within 5%).
+        // m = h/2 frequencies: the MLP then has about as many parameters as the SIREN (561 vs
+        // 609 at quick size, 2145 vs 2241 at full size).
         // σ = 1 (coordinates in [-1, 1]): the best of {1, 2, 5, 10} at quick size on 7zip.
         [FF, fourierFeatureMlp([2, h / 2, h, h, 1], { sigma: 1, seed })],
       ];
@@ -202,13 +204,14 @@ export const winnerImages: Experiment = {
 };
 
 function psnrPlot(name: string, runs: MethodRun[], zero: number): ExperimentPlot {
+  const gap = runs.find((r) => r.name === WINNER)!.best - runs.find((r) => r.name === SIREN)!.best;
   return {
     title: `${name}: PSNR vs steps`,
     xLabel: 'Adam step',
     yLabel: 'PSNR (dB)',
     series: runs.map((r) => ({ name: r.name, x: r.psnr.map((_, i) => i), y: r.psnr })),
     references: [{ kind: 'line', label: 'all-zero output', y: zero }],
-    caption: 'Higher is better. The paper expects WINNER above SIREN; here SIREN is above on the icons.',
+    caption: `Higher is better; the dashed line is the all-zero output. The paper expects WINNER above SIREN: here its best PSNR is ${Math.abs(gap).toFixed(1)} dB ${gap >= 0 ? 'above' : 'below'} SIREN's.`,
   };
 }
 
@@ -225,7 +228,7 @@ export const winnerSpeech: Experiment = {
   pkg: '@x/inr',
   title: 'WINNER vs SIREN vs Fourier features on speech',
   claim:
-    'WINNER ("Spectral Bottleneck in Deep Neural Networks: Noise is All You Need") fits audio to a higher PSNR than SIREN, both with the default ω₁ = 30 and with the audio baseline ω₁ = 3000, and than a Fourier-feature MLP (Tancik et al. 2020). Tested on the word "seven" synthesized by espeak-ng at 8 kHz, WINNER\'s noise set by the clip\'s spectral centroid.',
+    'WINNER ("Spectral Bottleneck in Deep Neural Networks: Noise is All You Need") fits audio to a higher PSNR than SIREN, both with the default ω₁ = 30 and with the audio baseline ω₁ = 3000, and than a Fourier-feature MLP (Tancik et al. 2020). Tested on the word "seven" synthesized by espeak-ng at 8 kHz, WINNER\'s noise set by the clip\'s spectral centroid: WINNER beats SIREN with ω₁ = 30 by 15 dB or more at both sizes and SIREN with ω₁ = 3000 at full size (at quick size the order depends on the seed); the Fourier-feature part does not reproduce at full size (2048 samples), where the Fourier-feature MLP of the same size fits the clip far better (about 100 dB against 70). See README.',
   params: [
     { name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 3000, step: 50, default: 600, quick: 300 },
     { name: 'lr', label: 'learning rate', kind: 'float', min: 1e-5, max: 1e-2, log: true, default: 1e-3 },
@@ -286,8 +289,14 @@ export const winnerSpeech: Experiment = {
     return experimentResult({
       checks: [
         check('WINNER ends above SIREN with ω₁ = 30', metrics.winner > metrics.siren30, `${dB(metrics.winner)} vs ${dB(metrics.siren30)}`),
-        check('WINNER ends above SIREN with ω₁ = 3000 (the paper\'s audio baseline)', metrics.winner > metrics.siren3000, `${dB(metrics.winner)} vs ${dB(metrics.siren3000)}`),
-        check('WINNER ends above the Fourier-feature MLP of the same size', metrics.winner > metrics.fourier, `${dB(metrics.winner)} vs ${dB(metrics.fourier)}`),
+        // The seeds disagree at quick size (seed 1: SIREN(3000) ends 2 dB above WINNER).
+        quick
+          ? inconclusiveAtQuickSize('WINNER ends above SIREN with ω₁ = 3000 (the paper\'s audio baseline)', metrics.winner > metrics.siren3000, `${dB(metrics.winner)} vs ${dB(metrics.siren3000)}`)
+          : check('WINNER ends above SIREN with ω₁ = 3000 (the paper\'s audio baseline)', metrics.winner > metrics.siren3000, `${dB(metrics.winner)} vs ${dB(metrics.siren3000)}`),
+        // Quick and full disagree here (full: the Fourier-feature MLP fits the clip to ~100 dB).
+        quick
+          ? inconclusiveAtQuickSize('paper: WINNER ends above the Fourier-feature MLP of the same size', metrics.winner > metrics.fourier, `${dB(metrics.winner)} vs ${dB(metrics.fourier)}`)
+          : check('paper: WINNER ends above the Fourier-feature MLP of the same size', metrics.winner > metrics.fourier, `${dB(metrics.winner)} vs ${dB(metrics.fourier)}`, false),
       ],
       summary: `"seven", ${n} samples at 8 kHz (centroid ${centroid.toFixed(3)} cycles/sample, s0 ${w.s0.toFixed(0)}, all-zero output ${dB(zero)}): SIREN(30) ${dB(metrics.siren30)}, SIREN(3000) ${dB(metrics.siren3000)}, WINNER ${dB(metrics.winner)}, Fourier features ${dB(metrics.fourier)}`,
       metrics,
