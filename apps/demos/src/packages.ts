@@ -109,10 +109,11 @@ export const PACKAGES: readonly PackageEntry[] = [
     slug: 'inr',
     title: 'implicit neural representations and high-frequency fitting',
     blurb:
-      "SIREN and WINNER's noise-perturbed init for high-frequency targets, GR-KAN rational activations, spectral-mixture Gaussian processes, and learned eigenstructures of data manifolds.",
+      "SIREN and WINNER's noise-perturbed init for high-frequency targets (on the demos' icons and a synthesized speech clip, against Fourier features), GR-KAN rational activations, spectral-mixture Gaussian processes, and learned eigenstructures of data manifolds.",
     papers: [
       'V. Sitzmann et al. Implicit Neural Representations with Periodic Activation Functions (SIREN). NeurIPS 2020.',
       'Spectral Bottleneck in Deep Neural Networks: Noise is All You Need (WINNER, the SIREN² reference code).',
+      'M. Tancik et al. Fourier Features Let Networks Learn High Frequency Functions in Low Dimensional Domains. NeurIPS 2020 (the Fourier-feature baseline).',
       'X. Yang, X. Wang. Kolmogorov-Arnold Transformer (GR-KAN rational activations). 2024.',
       'Solving High Frequency and Multi-Scale PDEs with Gaussian Processes (GP-HM, spectral-mixture kernels); A. G. Wilson, R. P. Adams. Gaussian Process Kernels for Pattern Discovery and Extrapolation. ICML 2013.',
       'Learning Eigenstructures of Unstructured Data Manifolds (nested reconstruction loss); M. Belkin, P. Niyogi. Laplacian Eigenmaps. Neural Computation 2003.',

@@ -29,3 +29,4 @@ export { subspaceAngle } from './subspace-angle';
 export { type EigenmapOptions, type EigenmapResult, laplacianEigenmaps } from './eigenmaps';
 export { type NestedLossResult, nestedReconstructionLoss } from './nested-loss';
 export { type FitLearnedBasisOptions, type FitNestedBasisOptions, fitLearnedBasis, fitNestedBasis, rbfProbes } from './learned-basis';
+export { FourierFeatures, type FourierFeatureMlpOptions, type FourierFeaturesJSON, type FourierFeaturesOptions, fourierFeatureMlp } from './fourier-features';

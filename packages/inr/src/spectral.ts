@@ -32,15 +32,18 @@ export function spectralCentroid(y: ArrayLike<number>): number {
 }
 
 /**
- * Spectral centroid of an image (rows x cols, row-major, `channels` interleaved or one channel):
- * the rfft along the width gives one centroid per row, averaged over rows, per channel.
- * Returns the mean over channels (cycles/sample).
+ * Spectral centroid of an image (rows x cols, row-major, `channels` interleaved or one channel),
+ * the 2-D rule of the WINNER reference code (`spectral_centroid` for 2-D data): the rfft along
+ * the width gives one centroid per row (cycles/sample), averaged over all rows (an all-zero row,
+ * which has no spectrum, counts 0, as in the reference), per channel. Returns the mean over
+ * channels; WINNER's SC is 2·(this)/channels ({@link winnerScales}). O(rows · cols log cols · channels).
+ * @throws ShapeError/DomainError when `img` does not hold rows x cols x channels finite values.
  */
 export function spectralCentroid2d(img: ArrayLike<number>, rows: number, cols: number, channels = 1): number {
   const fn = 'spectralCentroid2d';
   checkVector(fn, 'img', img);
   checkSize(fn, 'rows', rows, 1);
-  checkSize(fn, 'cols', cols, 1);
+  checkSize(fn, 'cols', cols, 2);
   checkSize(fn, 'channels', channels, 1);
   if (img.length !== rows * cols * channels) {
     throw new DomainError(`spectralCentroid2d: image has ${img.length} values, expected ${rows}x${cols}x${channels}`);
@@ -49,14 +52,11 @@ export function spectralCentroid2d(img: ArrayLike<number>, rows: number, cols: n
   const row = new Float64Array(cols);
   for (let ch = 0; ch < channels; ch++) {
     let sum = 0;
-    let counted = 0;
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) row[c] = img[(r * cols + c) * channels + ch]!;
-      if (row.every((v) => v === 0)) continue;
-      sum += spectralCentroid(row);
-      counted++;
+      if (!row.every((v) => v === 0)) sum += spectralCentroid(row);
     }
-    total += counted ? sum / counted : 0;
+    total += sum / rows;
   }
   return total / channels;
 }

@@ -34,6 +34,13 @@ describe('spectralCentroid (numpy fixtures)', () => {
     expect(spectralCentroid2d(Float64Array.from(im.data), im.rows, im.cols)).toBeCloseTo(im.centroid, 12);
   });
 
+  it('image: an all-zero row (no spectrum) counts 0 in the mean, as in the reference code', () => {
+    const im = fx.image;
+    const padded = Float64Array.from([...im.data, ...new Array<number>(im.cols).fill(0)]);
+    expect(spectralCentroid2d(padded, im.rows + 1, im.cols)).toBeCloseTo((im.centroid * im.rows) / (im.rows + 1), 12);
+    expect(spectralCentroid2d(new Float64Array(12), 3, 4)).toBe(0);
+  });
+
   it('image with interleaved channels: the mean over channels of per-channel centroids', () => {
     const im = fx.image;
     const rows = im.rows;
@@ -64,5 +71,7 @@ describe('spectralCentroid (numpy fixtures)', () => {
     expect(() => spectralCentroid(Float64Array.from([1]))).toThrow(DomainError);
     expect(() => winnerScales(0.7, 1)).toThrow(DomainError);
     expect(() => spectralCentroid2d(new Float64Array(5), 2, 3)).toThrow(DomainError);
+    expect(() => spectralCentroid2d(Float64Array.from([0, 1, Number.NaN, 2]), 2, 2)).toThrow(/spectralCentroid2d: img\[2\]/);
+    expect(() => spectralCentroid2d(new Float64Array(3), 3, 1)).toThrow(DomainError);
   });
 });

@@ -54,6 +54,9 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'inr/grkan-vs-mlp': 108612,
   'inr/learned-eigenstructures': 245066,
   'inr/sm-gp-extrapolation': 81145,
+  // Measured by calling run({ quick: false, seed: 0 }) in Node (wasm on), load average 20-33.
+  'inr/winner-images': 491800,
+  'inr/winner-speech': 407600,
   'inr/winner-vs-siren': 387462,
   'graph-init/gamp-rie': 13838,
   'graph-init/logah-tiny': 18277,
