@@ -1,7 +1,8 @@
 import { DomainError, ShapeError } from '@x/gpu';
 import { gradCheck, lmCrossEntropy, moduleFromJSON, TransformerLM } from '@x/nn';
-import { relMax } from '@x/test-utils';
+import { loadFixture, relMax } from '@x/test-utils';
 import { describe, expect, it } from 'vitest';
+import type { Untyped } from './helpers';
 import { DeltaProductBlock, DeltaProductMixer, type DeltaProductMixerOptions, deltaProductLM, deltaProductModules } from '../src';
 
 function input(rows: number, D: number, seed: number, scale = 1) {
@@ -15,7 +16,20 @@ function input(rows: number, D: number, seed: number, scale = 1) {
 
 const base: DeltaProductMixerOptions = { dModel: 4, numHeads: 2, headDim: 3, expandV: 1, initGain: 1, seqLen: 6, chunkSize: 4 };
 
+const FX = loadFixture<Untyped>(import.meta.url, 'deltaproduct-mixer.json');
+
 describe('DeltaProductMixer (multi-head, short conv, gated output norm)', () => {
+  for (const c of FX.cases) {
+    for (const mode of ['chunk', 'recurrent'] as const) {
+      it(`matches the numpy port of fla's GatedDeltaProduct forward (H=${c.numHeads}, n_h=${c.numHouseholder}, beta max ${c.allowNegEigval ? 2 : 1}, ${mode})`, () => {
+        const m = new DeltaProductMixer({ dModel: c.dModel, numHeads: c.numHeads, headDim: c.headDim, expandV: c.expandV, numHouseholder: c.numHouseholder, allowNegEigval: c.allowNegEigval, seqLen: c.T, mode, chunkSize: 5 });
+        for (const p of m.parameters()) p.value.set(c.params[p.name]);
+        const y = m.forward({ rows: c.B * c.T, cols: c.dModel, data: Float64Array.from(c.x) });
+        expect(relMax(y.data, c.y)).toBeLessThan(1e-12);
+      });
+    }
+  }
+
   const configs: [string, Partial<DeltaProductMixerOptions>][] = [
     ['n_h=2, beta in (0,2), all parts', { numHouseholder: 2 }],
     ['n_h=1 (gated DeltaNet), beta in (0,1)', { numHouseholder: 1, allowNegEigval: false }],
