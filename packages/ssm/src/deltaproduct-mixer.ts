@@ -467,6 +467,7 @@ export class DeltaProductMixer implements Module {
     const w = p['o_norm.weight'];
     const dgz = this.config.useOutputGate ? new Float64Array(rows * H * dv) : new Float64Array(0);
     const dO = new Float64Array(rows * H * dv);
+    const dn = new Float64Array(dv);
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < H; h++) {
         const o = c.heads[b * H + h]!.o;
@@ -474,7 +475,6 @@ export class DeltaProductMixer implements Module {
           const i = (b * T + t) * H + h;
           const rr = c.rms[i]!;
           let nd = 0;
-          const dn = new Float64Array(dv);
           for (let cc = 0; cc < dv; cc++) {
             const n = o[t * dv + cc]! * rr;
             const z = this.config.useOutputGate ? c.gz[i * dv + cc]! : 0;
