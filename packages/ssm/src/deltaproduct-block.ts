@@ -10,7 +10,7 @@ import {
   readModuleJSON,
   RMSNorm,
   SwiGLU,
-  TransformerBlock,
+  type TransformerBlock,
   type TransformerConfig,
   TransformerLM,
 } from '@x/nn';

@@ -58,7 +58,7 @@ const NAMES = [
 ] as const;
 type Name = (typeof NAMES)[number];
 
-/** The sizes and flags a {@link DeltaProductMixer} is rebuilt from (its JSON `config`). */
+/** The sizes and flags a {@link DeltaProductMixer} is rebuilt from (its JSON `config`; fields as in {@link DeltaProductMixerOptions}, `seqLen` null when unset). */
 export interface DeltaProductMixerConfig {
   dModel: number;
   numHeads: number;
@@ -83,7 +83,26 @@ export interface DeltaProductMixerConfig {
  * `dt_bias`, `q_conv1d.weight`, `k_conv1d.weight`, `v_conv1d.weight`, `g_proj.weight`,
  * `o_norm.weight`, `o_proj.weight`; the unused ones too) as bit-exact encoded arrays in `state`.
  */
-export type DeltaProductMixerJSON = ModuleStateJSON<'DeltaProductMixer', DeltaProductMixerConfig, Record<Name, EncodedArray>>;
+export type DeltaProductMixerJSON = ModuleStateJSON<
+  'DeltaProductMixer',
+  DeltaProductMixerConfig,
+  Record<
+    | 'q_proj.weight'
+    | 'k_proj.weight'
+    | 'v_proj.weight'
+    | 'b_proj.weight'
+    | 'a_proj.weight'
+    | 'A_log'
+    | 'dt_bias'
+    | 'q_conv1d.weight'
+    | 'k_conv1d.weight'
+    | 'v_conv1d.weight'
+    | 'g_proj.weight'
+    | 'o_norm.weight'
+    | 'o_proj.weight',
+    EncodedArray
+  >
+>;
 
 const softplus = (x: number) => (x > 20 ? x : Math.log1p(Math.exp(x)));
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -56,7 +56,9 @@ describe('DeltaProductMixer (multi-head, short conv, gated output norm)', () => 
       expect(relMax(m.forward(x).data, y0.data)).toBeLessThan(1e-12);
       expect(relMax(m.backward(dy).data, dx0.data)).toBeLessThan(1e-10);
       const pr = ref.parameters();
-      m.parameters().forEach((p, i) => expect(relMax(p.grad, pr[i]!.grad), p.name).toBeLessThan(1e-10));
+      m.parameters().forEach((p, i) => {
+        expect(relMax(p.grad, pr[i]!.grad), p.name).toBeLessThan(1e-10);
+      });
     }
   });
 
