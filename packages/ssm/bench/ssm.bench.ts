@@ -8,7 +8,9 @@
  */
 import { createDevice, rng } from '@x/gpu';
 import {
+  deltaProductBackward,
   deltaProductChunked,
+  deltaProductChunkedBackward,
   deltaProductRecurrence,
   directConv,
   fftConv,
@@ -154,6 +156,50 @@ for (const L of [256, 1024, 4096, 16384]) {
     const ch = timeMs(() => deltaProductChunked(x, { chunk }));
     rows.push({ case: `DeltaProduct chunked (C=${chunk}) vs recurrence`, size: `T=${T} n_h=${nh} d=${d}`, oursMs: ch, peer: 'recurrence', peerMs: rec, ratio: rec / ch, note: 'single-threaded JS: the chunked form pays off with GEMM hardware' });
   }
+}
+
+// 3b. DeltaProduct forward + backward: the chunked form with its own backward vs the recurrence
+// and its backward (same gradients to rounding), gated, at a few lengths.
+for (const T of [256, 1024, 4096]) {
+  const nh = 2;
+  const d = 32;
+  const r = rng(T);
+  const k = r.fillNormal(new Float64Array(T * nh * d));
+  for (let i = 0; i < T * nh; i++) {
+    let n = 0;
+    for (let a = 0; a < d; a++) n += k[i * d + a]! ** 2;
+    n = Math.sqrt(n);
+    for (let a = 0; a < d; a++) k[i * d + a] = k[i * d + a]! / n;
+  }
+  const x = {
+    T,
+    nh,
+    dk: d,
+    dv: d,
+    q: r.fillNormal(new Float64Array(T * d)),
+    k,
+    v: r.fillNormal(new Float64Array(T * nh * d)),
+    beta: r.fillUniform(new Float64Array(T * nh), 0, 2),
+    g: r.fillUniform(new Float64Array(T), -0.1, 0),
+  };
+  const dO = r.fillNormal(new Float64Array(T * d));
+  // Process CPU time, not wall time: on a shared machine the wall clock mostly measures the load.
+  const cpuMs = (fn: () => unknown, reps = 3) => {
+    fn();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < reps; i++) fn();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000 / reps;
+  };
+  const rec = cpuMs(() => {
+    deltaProductRecurrence(x);
+    deltaProductBackward(x, dO);
+  });
+  const ch = cpuMs(() => {
+    deltaProductChunked(x, { chunk: 16 });
+    deltaProductChunkedBackward(x, dO, undefined, { chunk: 16 });
+  });
+  rows.push({ case: 'DeltaProduct forward+backward, chunked (C=16) vs recurrence', size: `T=${T} n_h=${nh} d=${d}`, oursMs: ch, peer: 'recurrence + backward', peerMs: rec, ratio: rec / ch, note: 'CPU ms (process.cpuUsage)' });
 }
 
 // 4. S5 scan: parallel (odd/even recursion) vs sequential, same result.

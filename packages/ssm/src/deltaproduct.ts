@@ -252,6 +252,16 @@ export function deltaProductChunked(x: DeltaProductInputs, opts: { chunk?: numbe
   checkDeltaInputs(fn, x);
   gpuCheckOptions(fn, opts, ['chunk']);
   const C = checkInt(fn, 'chunk', opts.chunk ?? 16, 1);
+  const { o, state } = chunkedForward(x, C, false);
+  return { o, state };
+}
+
+/**
+ * {@link deltaProductChunked} on checked inputs; with `keep`, also the state at the start of every
+ * chunk (ceil(T nh / C) x dk x dv), which the chunked backward starts each chunk from.
+ * @internal
+ */
+export function chunkedForward(x: DeltaProductInputs, C: number, keep: boolean): { o: Float64Array; state: Float64Array; starts?: Float64Array } {
   const { T, nh, dk, dv, q, k, v, beta, g } = x;
   const n = T * nh;
   const S = x.h0 ? Float64Array.from(x.h0) : new Float64Array(dk * dv);
@@ -260,8 +270,10 @@ export function deltaProductChunked(x: DeltaProductInputs, opts: { chunk?: numbe
   const U = new Float64Array(C * dv);
   const KS = new Float64Array(dv);
   const kk = new Float64Array(C * C);
+  const starts = keep ? new Float64Array(Math.ceil(n / C) * dk * dv) : undefined;
   for (let c0 = 0; c0 < n; c0 += C) {
     const m = Math.min(C, n - c0);
+    if (starts) starts.set(S, (c0 / C) * dk * dv);
     // cumulative log-gates within the chunk (gate only on sub-step 0 of each token)
     let acc = 0;
     for (let i = 0; i < m; i++) {
@@ -323,5 +335,5 @@ export function deltaProductChunked(x: DeltaProductInputs, opts: { chunk?: numbe
       }
     }
   }
-  return { o, state: S };
+  return starts ? { o, state: S, starts } : { o, state: S };
 }

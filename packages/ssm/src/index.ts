@@ -47,3 +47,13 @@ export { S4DLayer, type S4DLayerJSON, type S4DLayerOptions, type S4DParameter } 
 export { eigConditionLoss, type PtdOptimizeOptions, ptdOptimize } from './ptd-optimize';
 export { type DplrParams, dplrKernel, hippoDplr } from './dplr';
 export { DeltaProductLayer, type DeltaProductLayerJSON, type DeltaProductLayerOptions } from './deltaproduct-layer';
+export { type DeltaProductChunkOptions, deltaProductChunkedBackward } from './deltaproduct-chunk-grad';
+export { DeltaProductMixer, type DeltaProductMixerConfig, type DeltaProductMixerJSON, type DeltaProductMixerOptions } from './deltaproduct-mixer';
+export {
+  DeltaProductBlock,
+  type DeltaProductBlockConfig,
+  type DeltaProductBlockOptions,
+  type DeltaProductLMMixerOptions,
+  deltaProductLM,
+  deltaProductModules,
+} from './deltaproduct-block';

@@ -15,6 +15,12 @@ export default (mod) => {
   return {
     delayTaskBatch: () => [2, 8, 2, r()],
     deltaProductBackward: () => [dpIn(), V(6, 7)],
+    DeltaProductBlock: () => [{ dModel: 4, numHeads: 2, numHouseholder: 2, hidden: 6, seqLen: 3, chunkSize: 2, seed: 1 }],
+    'DeltaProductBlock#forward': { make: () => new mod.DeltaProductBlock({ dModel: 4, numHeads: 2, hidden: 6, seqLen: 3, seed: 1 }), method: 'forward', args: () => [M(6, 4)], nan: 'reject' },
+    deltaProductChunkedBackward: () => [dpIn(), V(6, 7), V(4, 8), { chunk: 2 }],
+    deltaProductLM: () => [{ vocabSize: 5, dim: 4, numLayers: 1, numHeads: 1, hidden: 8, seed: 1 }, { numHeads: 2, numHouseholder: 2, chunkSize: 2 }],
+    DeltaProductMixer: () => [{ dModel: 4, numHeads: 2, numHouseholder: 2, allowNegEigval: true, mode: 'chunk', chunkSize: 2, seqLen: 3, seed: 1 }],
+    'DeltaProductMixer#forward': { make: () => new mod.DeltaProductMixer({ dModel: 4, numHeads: 2, seqLen: 3, seed: 1 }), method: 'forward', args: () => [M(6, 4)], nan: 'reject' },
     deltaProductChunked: () => [dpIn(), { chunk: 2 }],
     DeltaProductClassifier: () => [{ nh: 1, betaMax: 2, d: 4, vocab: 6, seed: 1 }],
     'DeltaProductClassifier#logits': {

@@ -6,6 +6,7 @@ import { s4dDelayExperiment } from './s4d-delay';
 import { s4dResolutionExperiment } from './s4d-resolution';
 import { s4dKernelErrorExperiment } from './s4d-kernel-error';
 import { tensorAttentionExperiment } from './tensor-attention';
+import { deltaProductBlockExperiment } from './deltaproduct-block';
 
 /** The seeded experiments reproducing each paper's headline claim (demo page and headless runner). */
 export const experiments: Experiment[] = [
@@ -17,4 +18,5 @@ export const experiments: Experiment[] = [
   s3TrackerExperiment,
   s3WordProblemExperiment,
   tensorAttentionExperiment,
+  deltaProductBlockExperiment,
 ];
