@@ -347,21 +347,43 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
   let orig: number;
   let lo: number;
   let hi: number;
+  let x: number;
+  // Sums of the first iterate, when the bracketing pass already formed them (see below).
+  let psi = 0;
+  let dpsi = 0;
+  let phi = 0;
+  let dphi = 0;
+  let ready = false;
   if (!last) {
+    // One pass at the midpoint of (p_j, p_j+1) decides which pole is nearer to the root (the
+    // origin of the shifted problem) and its sums are those of the first iterate there: the
+    // δ_i it divides by, p_i - p_j - gap/2, are p_i - p_j+1 + gap/2 up to rounding, so the
+    // first rational step starts from the midpoint in either frame (LAPACK dlaed4 starts
+    // there too) instead of a bisection point, and costs no pass of its own.
     const dj = d[j]!;
     const gap = sq ? (d[j + 1]! - dj) * (d[j + 1]! + dj) : d[j + 1]! - dj;
     const mid = gap / 2;
-    let f = 1;
-    if (sq) for (let i = 0; i < k; i++) f += (rho * z[i]! * z[i]!) / ((d[i]! - dj) * (d[i]! + dj) - mid);
-    else for (let i = 0; i < k; i++) f += (rho * z[i]! * z[i]!) / (d[i]! - dj - mid);
-    if (f >= 0) {
+    for (let i = 0; i <= j; i++) {
+      const t = z[i]! / ((sq ? (d[i]! - dj) * (d[i]! + dj) : d[i]! - dj) - mid);
+      psi += z[i]! * t;
+      dpsi += t * t;
+    }
+    for (let i = j + 1; i < k; i++) {
+      const t = z[i]! / ((sq ? (d[i]! - dj) * (d[i]! + dj) : d[i]! - dj) - mid);
+      phi += z[i]! * t;
+      dphi += t * t;
+    }
+    ready = true;
+    if (1 + rho * (psi + phi) >= 0) {
       orig = j;
       lo = 0;
       hi = mid;
+      x = mid;
     } else {
       orig = j + 1;
       lo = -mid;
       hi = 0;
+      x = -mid;
     }
   } else {
     let zz = 0;
@@ -369,6 +391,7 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
     orig = j;
     lo = 0;
     hi = rho * zz;
+    x = 0.5 * (lo + hi);
   }
   const dOrig = d[orig]!;
   // Shifted poles a_i = p_i - p_orig; δ_i(x) = a_i - x.
@@ -377,23 +400,26 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
   else for (let i = 0; i < k; i++) a[i] = d[i]! - dOrig;
   const aj = a[j]!;
   const aj1 = last ? 0 : a[j + 1]!;
-  let x = 0.5 * (lo + hi);
   let iter = 0;
   let f = 0;
   for (; iter < 400; iter++) {
-    let psi = 0;
-    let dpsi = 0;
-    let phi = 0;
-    let dphi = 0;
-    for (let i = 0; i <= j; i++) {
-      const t = z[i]! / (a[i]! - x);
-      psi += z[i]! * t;
-      dpsi += t * t;
-    }
-    for (let i = j + 1; i < k; i++) {
-      const t = z[i]! / (a[i]! - x);
-      phi += z[i]! * t;
-      dphi += t * t;
+    if (ready) {
+      ready = false;
+    } else {
+      psi = 0;
+      dpsi = 0;
+      phi = 0;
+      dphi = 0;
+      for (let i = 0; i <= j; i++) {
+        const t = z[i]! / (a[i]! - x);
+        psi += z[i]! * t;
+        dpsi += t * t;
+      }
+      for (let i = j + 1; i < k; i++) {
+        const t = z[i]! / (a[i]! - x);
+        phi += z[i]! * t;
+        dphi += t * t;
+      }
     }
     f = 1 + rho * (psi + phi);
     if (f === 0) break;
