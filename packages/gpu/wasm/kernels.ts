@@ -574,3 +574,6 @@ export function symvUpperF64(n: i32, a: usize, lda: i32, x: usize, y: usize): vo
     store<f64>(yo, load<f64>(yo) + load<f64>(a + (<usize>(i * lda + i) << 3)) * load<f64>(x + (<usize>i << 3)));
   }
 }
+
+// Kernels in files of their own.
+export { secularSumsF64 } from './secular';
