@@ -268,7 +268,8 @@ function merge(w: Work, sL: Float64Array, sR: Float64Array, off: number, k: numb
   }
   const lam = new Float64Array(kl);
   const delta = w.DEL.subarray(0, kl * kl);
-  const zh = secularSystem(dl, zl, 1, kl, fn, true, lam, delta);
+  // z and the iterates' sums in T (free until the GEMMs), so every pass runs in the workspace.
+  const zh = secularSystem(dl, zl, 1, kl, fn, true, lam, delta, w.T.subarray(0, kl + 4));
   // Singular values: roots then deflated ones; order ascending.
   const vals = new Float64Array(nr);
   for (let j = 0; j < kl; j++) vals[j] = Math.sqrt(lam[j]!);

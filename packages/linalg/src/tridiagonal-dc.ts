@@ -15,7 +15,7 @@
  * (1995); Bunch, Nielsen & Sorensen, Numer. Math. 31 (1978) (rational secular iteration);
  * Golub & Van Loan (4th ed.) §8.4.4; LAPACK dlaed0-dlaed3 (column types of the merge GEMMs).
  */
-import { ConvergenceError, gemmAccumulate, withWorkspace } from '@x/gpu';
+import { ConvergenceError, gemmAccumulate, secularSums, withWorkspace } from '@x/gpu';
 import { EPS } from './dense-util';
 import { tridiagQl } from './tridiagonal';
 
@@ -232,7 +232,8 @@ function merge(w: Work, vL: Float64Array, vR: Float64Array, off: number, n1: num
       zl[i] = zs[live[i]!]!;
     }
     const delta = w.DEL.subarray(0, k * k);
-    const zh = secularSystem(dl, zl, rho, k, fn, false, vals, delta);
+    // z and the iterates' sums in T (free until the GEMMs), so every pass runs in the workspace.
+    const zh = secularSystem(dl, zl, rho, k, fn, false, vals, delta, w.T.subarray(0, k + 4));
     // Gather order of the live columns: upper-only, both, lower-only; g[p] is a live index.
     const g = new Int32Array(k);
     let ku = 0;
@@ -298,7 +299,9 @@ function merge(w: Work, vL: Float64Array, vR: Float64Array, off: number, n1: num
  * (ascending) into vals and δ_ji = p_i - λ_j into row j of delta (k x k), each computed from the
  * nearer pole so that they are accurate, and returns zhat: the z for which the computed roots
  * are exact (Gu & Eisenstat), signed as z. Pole differences are formed as (d_i - d_j)(d_i + d_j)
- * when sq, never as differences of squares.
+ * when sq, never as differences of squares. `work` (at least k + 4 entries) holds a copy of z
+ * and the sums of each iterate: when it and delta lie in a workspace (wasm linear memory), the
+ * O(k) pass of every iterate (secularSums of `@x/gpu`) runs in wasm, with the same result.
  */
 export function secularSystem(
   dl: Float64Array,
@@ -309,8 +312,12 @@ export function secularSystem(
   sq: boolean,
   vals: Float64Array,
   delta: Float64Array,
+  work: Float64Array = new Float64Array(k + 4),
 ): Float64Array {
-  for (let j = 0; j < k; j++) vals[j] = secularRoot(j, k, dl, zl, rho, delta, fn, sq);
+  const z = work.subarray(0, k);
+  z.set(zl.subarray(0, k));
+  const sums = work.subarray(k, k + 4);
+  for (let j = 0; j < k; j++) vals[j] = secularRoot(j, k, dl, z, rho, delta, fn, sq, sums);
   // prod_i = δ_ii Π_{j≠i} δ_ji / (p_i - p_j), accumulated row by row of delta (contiguous).
   const zh = new Float64Array(k);
   for (let i = 0; i < k; i++) zh[i] = delta[i * k + i]!;
@@ -336,7 +343,7 @@ export function secularSystem(
  * The j-th root (ascending) of the secular equation of {@link secularSystem}. Writes
  * δ_i = p_i - λ into row j of `delta` and returns λ.
  */
-function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho: number, delta: Float64Array, fn: string, sq: boolean): number {
+function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho: number, delta: Float64Array, fn: string, sq: boolean, sums: Float64Array): number {
   const row = j * k;
   if (k === 1) {
     const x = rho * z[0]! * z[0]!;
@@ -344,37 +351,24 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
     return (sq ? d[0]! * d[0]! : d[0]!) + x;
   }
   const last = j === k - 1;
+  // Shifted poles a_i = p_i - p_orig (orig the pole nearer to the root); δ_i(x) = a_i - x.
+  const a = delta.subarray(row, row + k);
   let orig: number;
   let lo: number;
   let hi: number;
   let x: number;
-  // Sums of the first iterate, when the bracketing pass already formed them (see below).
-  let psi = 0;
-  let dpsi = 0;
-  let phi = 0;
-  let dphi = 0;
+  // Sums of the iterate x: ψ, ψ' over poles 0..j, φ, φ' over j+1..k-1.
   let ready = false;
   if (!last) {
-    // One pass at the midpoint of (p_j, p_j+1) decides which pole is nearer to the root (the
-    // origin of the shifted problem) and its sums are those of the first iterate there: the
-    // δ_i it divides by, p_i - p_j - gap/2, are p_i - p_j+1 + gap/2 up to rounding, so the
-    // first rational step starts from the midpoint in either frame (LAPACK dlaed4 starts
-    // there too) instead of a bisection point, and costs no pass of its own.
-    const dj = d[j]!;
-    const gap = sq ? (d[j + 1]! - dj) * (d[j + 1]! + dj) : d[j + 1]! - dj;
-    const mid = gap / 2;
-    for (let i = 0; i <= j; i++) {
-      const t = z[i]! / ((sq ? (d[i]! - dj) * (d[i]! + dj) : d[i]! - dj) - mid);
-      psi += z[i]! * t;
-      dpsi += t * t;
-    }
-    for (let i = j + 1; i < k; i++) {
-      const t = z[i]! / ((sq ? (d[i]! - dj) * (d[i]! + dj) : d[i]! - dj) - mid);
-      phi += z[i]! * t;
-      dphi += t * t;
-    }
+    // One pass at the midpoint of (p_j, p_j+1), shifted by p_j, decides which pole is nearer
+    // (the origin), and its sums are those of the first iterate: δ_i = p_i - p_j - gap/2 is
+    // p_i - p_j+1 + gap/2 up to rounding, so the first rational step starts from the midpoint
+    // in either frame (LAPACK dlaed4 starts there too) and costs no pass of its own.
+    shiftPoles(a, d, k, j, sq);
+    const mid = a[j + 1]! / 2;
+    secularSums(k, j + 1, a, 0, z, 0, mid, sums);
     ready = true;
-    if (1 + rho * (psi + phi) >= 0) {
+    if (1 + rho * (sums[0]! + sums[2]!) >= 0) {
       orig = j;
       lo = 0;
       hi = mid;
@@ -384,6 +378,7 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
       lo = -mid;
       hi = 0;
       x = -mid;
+      shiftPoles(a, d, k, orig, sq);
     }
   } else {
     let zz = 0;
@@ -392,35 +387,20 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
     lo = 0;
     hi = rho * zz;
     x = 0.5 * (lo + hi);
+    shiftPoles(a, d, k, orig, sq);
   }
   const dOrig = d[orig]!;
-  // Shifted poles a_i = p_i - p_orig; δ_i(x) = a_i - x.
-  const a = delta.subarray(row, row + k);
-  if (sq) for (let i = 0; i < k; i++) a[i] = (d[i]! - dOrig) * (d[i]! + dOrig);
-  else for (let i = 0; i < k; i++) a[i] = d[i]! - dOrig;
   const aj = a[j]!;
   const aj1 = last ? 0 : a[j + 1]!;
   let iter = 0;
   let f = 0;
   for (; iter < 400; iter++) {
-    if (ready) {
-      ready = false;
-    } else {
-      psi = 0;
-      dpsi = 0;
-      phi = 0;
-      dphi = 0;
-      for (let i = 0; i <= j; i++) {
-        const t = z[i]! / (a[i]! - x);
-        psi += z[i]! * t;
-        dpsi += t * t;
-      }
-      for (let i = j + 1; i < k; i++) {
-        const t = z[i]! / (a[i]! - x);
-        phi += z[i]! * t;
-        dphi += t * t;
-      }
-    }
+    if (ready) ready = false;
+    else secularSums(k, j + 1, a, 0, z, 0, x, sums);
+    const psi = sums[0]!;
+    const dpsi = sums[1]!;
+    const phi = sums[2]!;
+    const dphi = sums[3]!;
     f = 1 + rho * (psi + phi);
     if (f === 0) break;
     if (f < 0) lo = x;
@@ -468,4 +448,11 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
   }
   for (let i = 0; i < k; i++) a[i] = a[i]! - x;
   return (sq ? dOrig * dOrig : dOrig) + x;
+}
+
+/** a_i = p_i - p_o for the poles p_i = d_i (or d_i², formed as (d_i - d_o)(d_i + d_o) when sq). */
+function shiftPoles(a: Float64Array, d: Float64Array, k: number, o: number, sq: boolean): void {
+  const dO = d[o]!;
+  if (sq) for (let i = 0; i < k; i++) a[i] = (d[i]! - dO) * (d[i]! + dO);
+  else for (let i = 0; i < k; i++) a[i] = d[i]! - dO;
 }
