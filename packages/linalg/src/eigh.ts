@@ -4,7 +4,7 @@ import { requireFiniteData, requireOptions, requireSymmetric } from './checks';
 import { f64Copy, ldexpInPlace, mat, requireSquare, safeScaleExponent, transposeData } from './dense-util';
 import { applyTridiagQ, tridiagonalize, tridiagQl } from './tridiagonal';
 import { applyRowReflectorsBytes, applyRowReflectorsTo, tridiagonalizeBlocked, tridiagonalizeInPlace, tridiagonalizeInPlaceBytes } from './tridiagonal-blocked';
-import { tridiagEigDc, tridiagEigDcBytes } from './tridiagonal-dc';
+import { tridiagEigDc, tridiagEigDcBytes, tridiagEigDcUnsorted } from './tridiagonal-dc';
 
 /** Result of {@link eigh}: a = V diag(values) Vᵀ. */
 export interface EighResult {
@@ -77,9 +77,9 @@ export function eigh(a: Matrix, opts: EighOptions = {}): EighResult {
  * eigh with vectors at n >= 64: blocked tridiagonalization, divide and conquer, blocked
  * back-transformation, all on two n x n arrays of one workspace (wasm linear memory on the
  * default route): the input is copied (and checked) straight into the first, which is reduced
- * in place and keeps the reflectors; divide and conquer writes T's eigenvectors into the second,
- * where the back-transformation multiplies them in place. The one fresh n x n array is the
- * result.
+ * in place and keeps the reflectors; divide and conquer writes T's eigenvectors into the second
+ * (unsorted), where the back-transformation multiplies them in place. The one fresh n x n array
+ * is the result, into which they are copied in ascending order of the eigenvalues.
  */
 function eighDc(a: Matrix, n: number, symmetryTol: number | undefined): EighResult {
   let values: Float64Array = new Float64Array(0);
@@ -94,11 +94,16 @@ function eighDc(a: Matrix, n: number, symmetryTol: number | undefined): EighResu
       const ex = safeScaleExponent(A);
       ldexpInPlace(A, ex);
       const t = tridiagonalizeInPlace(A, n);
-      tridiagEigDc(t.d, t.e, n, 'eigh', Z);
+      const order = tridiagEigDcUnsorted(t.d, t.e, n, 'eigh', Z);
       applyRowReflectorsTo(A, t.tau, n, Z.subarray(n), n, false);
       ldexpInPlace(t.d, -ex);
       values = t.d;
-      z = new Float64Array(Z);
+      // The result, its columns in ascending order of the eigenvalues.
+      z = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        const row = i * n;
+        for (let c = 0; c < n; c++) z[row + c] = Z[row + order[c]!]!;
+      }
     },
     Math.max(tridiagonalizeInPlaceBytes(n), tridiagEigDcBytes(n), applyRowReflectorsBytes(n, n)),
   );

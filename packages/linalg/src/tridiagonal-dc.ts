@@ -59,13 +59,37 @@ export function tridiagEigDcBytes(n: number): number {
  * tridiagonal matrix with diagonal d and off-diagonal e.
  */
 export function tridiagEigDc(d: Float64Array, e: Float64Array, n: number, fn: string, out: Float64Array = new Float64Array(n * n)): Float64Array {
+  withWorkspace(
+    [n * n],
+    (Q) => {
+      const order = tridiagEigDcUnsorted(d, e, n, fn, Q);
+      // Ascending order of the eigenpairs, copied out of the workspace.
+      for (let i = 0; i < n; i++) {
+        const row = i * n;
+        for (let c = 0; c < n; c++) out[row + c] = Q[row + order[c]!]!;
+      }
+    },
+    tridiagEigDcBytes(n),
+  );
+  return out;
+}
+
+/**
+ * {@link tridiagEigDc} with the eigenvectors left in the order the merges made them: `q` (n x n,
+ * zero on entry; in a workspace, the merges multiply in place there) gets them as columns, d the
+ * eigenvalues ascending, and the returned order maps them: column c of the sorted result is
+ * column order[c] of q. A caller that transforms the vectors further (eigh's back-
+ * transformation) sorts them when it copies them out, instead of in a pass of its own.
+ */
+export function tridiagEigDcUnsorted(d: Float64Array, e: Float64Array, n: number, fn: string, q: Float64Array): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
   let scale = 0;
   for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(d[i]!));
   for (let i = 0; i < n - 1; i++) scale = Math.max(scale, Math.abs(e[i]!));
   if (scale === 0) {
-    out.fill(0, 0, n * n);
-    for (let c = 0; c < n; c++) out[c * n + c] = 1;
-    return out;
+    for (let c = 0; c < n; c++) q[c * n + c] = 1;
+    return order;
   }
   const ds = new Float64Array(n);
   const es = new Float64Array(Math.max(n - 1, 0));
@@ -80,18 +104,16 @@ export function tridiagEigDc(d: Float64Array, e: Float64Array, n: number, fn: st
     es[i] = Math.abs(v) < FLUSH ? 0 : v;
   }
   const n2 = n * n;
-  withWorkspace([n2, n2, n2, n2], (Q, G, DEL, T) => {
-    const vals = solve({ n, fn, Q, G, DEL, T }, ds, es, 0);
-    // Ascending order of the eigenpairs, copied out of the workspace.
-    const order = Array.from({ length: n }, (_, i) => i);
-    order.sort((a, b) => vals[a]! - vals[b]! || a - b);
-    for (let c = 0; c < n; c++) d[c] = vals[order[c]!]! * scale;
-    for (let i = 0; i < n; i++) {
-      const row = i * n;
-      for (let c = 0; c < n; c++) out[row + c] = Q[row + order[c]!]!;
+  withWorkspace([n2, n2, n2], (G, DEL, T) => {
+    const vals = solve({ n, fn, Q: q, G, DEL, T }, ds, es, 0);
+    const idx = Array.from({ length: n }, (_, i) => i);
+    idx.sort((a, b) => vals[a]! - vals[b]! || a - b);
+    for (let c = 0; c < n; c++) {
+      order[c] = idx[c]!;
+      d[c] = vals[idx[c]!]! * scale;
     }
   });
-  return out;
+  return order;
 }
 
 /** Eigenpairs of the tridiagonal (d, e) of rows off..: vectors into w's block, values returned. */
