@@ -93,7 +93,8 @@ function eighDc(a: Matrix, n: number, symmetryTol: number | undefined): EighResu
       // Extreme magnitudes are scaled by a power of two (exact) and the eigenvalues scaled back.
       const ex = safeScaleExponent(A);
       ldexpInPlace(A, ex);
-      const t = tridiagonalizeInPlace(A, n);
+      // requireSymmetric left both triangles equal (symmetrized), and scaling keeps them so.
+      const t = tridiagonalizeInPlace(A, n, true);
       const order = tridiagEigDcUnsorted(t.d, t.e, n, 'eigh', Z);
       applyRowReflectorsTo(A, t.tau, n, Z.subarray(n), n, false);
       ldexpInPlace(t.d, -ex);

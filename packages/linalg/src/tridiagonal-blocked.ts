@@ -50,16 +50,17 @@ export function tridiagonalizeInPlaceBytes(n: number): number {
 /**
  * {@link tridiagonalizeBlocked} on `a` itself (n x n, lower triangle read), for a caller whose
  * matrix already lies in a workspace: the reduction runs there, and `a` ends as the reduced
- * matrix holding the reflectors (result.rows is `a`).
+ * matrix holding the reflectors (result.rows is `a`). `symmetric`: both triangles of `a` already
+ * hold the matrix (as after requireSymmetric), so the lower one need not be mirrored.
  */
-export function tridiagonalizeInPlace(a: Float64Array, n: number): Tridiagonal {
+export function tridiagonalizeInPlace(a: Float64Array, n: number, symmetric = false): Tridiagonal {
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
   const tau = new Float64Array(Math.max(n - 2, 0));
   // V and W: n x NB, row = global index (rows <= k of column j are zero). [-V | -W] and
   // [W | V] side by side (n x 2NB): the trailing update A -= V Wᵀ + W Vᵀ is then one GEMM of
   // inner dimension 2nb, so the trailing matrix is streamed once per panel instead of twice.
-  withWorkspace([n * NB, n * NB, n * 2 * NB, n * 2 * NB, n, NB, NB], (V, W, L, R, p, y1, y2) => reduce(a, n, d, e, tau, V, W, L, R, p, y1, y2));
+  withWorkspace([n * NB, n * NB, n * 2 * NB, n * 2 * NB, n, NB, NB], (V, W, L, R, p, y1, y2) => reduce(a, n, d, e, tau, V, W, L, R, p, y1, y2, symmetric));
   return { d, e, refl: new Float64Array(0), tau, rows: a };
 }
 
@@ -135,9 +136,10 @@ function reduce(
   p: Float64Array,
   y1: Float64Array,
   y2: Float64Array,
+  symmetric: boolean,
 ): void {
   // Mirror the lower triangle into the upper one, which is used from here on.
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i]!;
+  if (!symmetric) for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i]!;
   const nr = tau.length;
   for (let k0 = 0; k0 < nr; k0 += NB) {
     const nb = Math.min(NB, nr - k0);

@@ -16,7 +16,7 @@
  * Golub & Van Loan (4th ed.) §8.4.4; LAPACK dlaed0-dlaed3 (column types of the merge GEMMs).
  */
 import { ConvergenceError, gemmAccumulate, secularSums, withWorkspace } from '@x/gpu';
-import { EPS } from './dense-util';
+import { EPS, hypot2 } from './dense-util';
 import { tridiagQl } from './tridiagonal';
 
 const LEAF = 32;
@@ -210,7 +210,7 @@ function merge(w: Work, vL: Float64Array, vR: Float64Array, off: number, n1: num
     }
     const zi = zs[prev]!;
     const zj = zs[j]!;
-    const r = Math.hypot(zi, zj);
+    const r = hypot2(zi, zj);
     const c = zj / r;
     const s = zi / r;
     if (Math.abs((ds[j]! - ds[prev]!) * c * s) <= tol) {
@@ -373,8 +373,9 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
     return (sq ? d[0]! * d[0]! : d[0]!) + x;
   }
   const last = j === k - 1;
-  // Shifted poles a_i = p_i - p_orig (orig the pole nearer to the root); δ_i(x) = a_i - x.
-  const a = delta.subarray(row, row + k);
+  // Shifted poles a_i = p_i - p_orig (orig the pole nearer to the root) in row j of delta, so
+  // that δ_i(x) = a_i - x; a_i is delta[row + i] (no view per root).
+  const a = delta;
   let orig: number;
   let lo: number;
   let hi: number;
@@ -386,9 +387,9 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
     // (the origin), and its sums are those of the first iterate: δ_i = p_i - p_j - gap/2 is
     // p_i - p_j+1 + gap/2 up to rounding, so the first rational step starts from the midpoint
     // in either frame (LAPACK dlaed4 starts there too) and costs no pass of its own.
-    shiftPoles(a, d, k, j, sq);
-    const mid = a[j + 1]! / 2;
-    secularSums(k, j + 1, a, 0, z, 0, mid, sums);
+    shiftPoles(a, row, d, k, j, sq);
+    const mid = a[row + j + 1]! / 2;
+    secularSums(k, j + 1, a, row, z, 0, mid, sums);
     ready = true;
     if (1 + rho * (sums[0]! + sums[2]!) >= 0) {
       orig = j;
@@ -400,7 +401,7 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
       lo = -mid;
       hi = 0;
       x = -mid;
-      shiftPoles(a, d, k, orig, sq);
+      shiftPoles(a, row, d, k, orig, sq);
     }
   } else {
     let zz = 0;
@@ -409,16 +410,16 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
     lo = 0;
     hi = rho * zz;
     x = 0.5 * (lo + hi);
-    shiftPoles(a, d, k, orig, sq);
+    shiftPoles(a, row, d, k, orig, sq);
   }
   const dOrig = d[orig]!;
-  const aj = a[j]!;
-  const aj1 = last ? 0 : a[j + 1]!;
+  const aj = a[row + j]!;
+  const aj1 = last ? 0 : a[row + j + 1]!;
   let iter = 0;
   let f = 0;
   for (; iter < 400; iter++) {
     if (ready) ready = false;
-    else secularSums(k, j + 1, a, 0, z, 0, x, sums);
+    else secularSums(k, j + 1, a, row, z, 0, x, sums);
     const psi = sums[0]!;
     const dpsi = sums[1]!;
     const phi = sums[2]!;
@@ -468,13 +469,13 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
   if (iter >= 400) {
     throw new ConvergenceError(`${fn}: secular equation did not converge for root ${j} of ${k}`, Math.abs(f), iter);
   }
-  for (let i = 0; i < k; i++) a[i] = a[i]! - x;
+  for (let i = row; i < row + k; i++) a[i] = a[i]! - x;
   return (sq ? dOrig * dOrig : dOrig) + x;
 }
 
-/** a_i = p_i - p_o for the poles p_i = d_i (or d_i², formed as (d_i - d_o)(d_i + d_o) when sq). */
-function shiftPoles(a: Float64Array, d: Float64Array, k: number, o: number, sq: boolean): void {
+/** a[off + i] = p_i - p_o for the poles p_i = d_i (or d_i², formed as (d_i - d_o)(d_i + d_o) when sq). */
+function shiftPoles(a: Float64Array, off: number, d: Float64Array, k: number, o: number, sq: boolean): void {
   const dO = d[o]!;
-  if (sq) for (let i = 0; i < k; i++) a[i] = (d[i]! - dO) * (d[i]! + dO);
-  else for (let i = 0; i < k; i++) a[i] = d[i]! - dO;
+  if (sq) for (let i = 0; i < k; i++) a[off + i] = (d[i]! - dO) * (d[i]! + dO);
+  else for (let i = 0; i < k; i++) a[off + i] = d[i]! - dO;
 }
