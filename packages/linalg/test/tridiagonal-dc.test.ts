@@ -1,5 +1,6 @@
 import { disableWasm, enableWasm, matmul, randn, withWorkspace } from '@x/gpu';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hypot2 } from '../src/dense-util';
 import { eigh } from '../src/eigh';
 import { tridiagQl } from '../src/tridiagonal';
 import { secularSystem, tridiagEigDc } from '../src/tridiagonal-dc';
@@ -143,5 +144,28 @@ describe('wasm secular passes and the one-workspace eigh against the js route', 
       }
       expect(maxAbsDiff(def.values, js.values)).toBeLessThanOrEqual(growth(n) * norm);
     }
+  });
+});
+
+describe('hypot2 (the rotations\' allocation-free hypot)', () => {
+  it('equals Math.hypot to 2 ulps over 1e-300 .. 1e300 and keeps its edge cases', () => {
+    let s = 7;
+    const next = () => {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      return s / 2147483648;
+    };
+    for (let t = 0; t < 20000; t++) {
+      const a = (next() - 0.5) * 10 ** Math.round(600 * next() - 300);
+      const b = (next() - 0.5) * 10 ** Math.round(600 * next() - 300);
+      const want = Math.hypot(a, b);
+      expect(Math.abs(hypot2(a, b) - want)).toBeLessThanOrEqual(2 * EPS * want);
+    }
+    expect(hypot2(0, 0)).toBe(0);
+    expect(hypot2(-3, 4)).toBe(5);
+    expect(hypot2(5e-324, 0)).toBe(5e-324);
+    expect(hypot2(Number.POSITIVE_INFINITY, Number.NaN)).toBe(Number.POSITIVE_INFINITY);
+    expect(hypot2(Number.NaN, Number.NEGATIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
+    expect(hypot2(Number.NaN, 1)).toBeNaN();
+    expect(hypot2(0, Number.NaN)).toBeNaN();
   });
 });
