@@ -21,7 +21,7 @@ import { publicPackages, root } from '../src/packages';
  * then (the test prints them).
  */
 const BUDGET: Record<string, number> = {
-  '@x/gpu': 49_900, // 45,351 measured
+  '@x/gpu': 56_200, // 45,351 measured, then +6,288: the wasm builds gained secularSums and the four-row symv (4 x 1,572 base64 chars)
   '@x/linalg': 81_200, // 73,828 measured: `import { svd } from '@x/linalg'`
   '@x/nn': 66_000, // 60,029 (50,095 before the finiteness checks and the state envelope)
   '@x/optim': 64_300, // 58,496 (52,804 before the shared checks)

@@ -1,4 +1,4 @@
-// Compiles wasm/kernels.ts (AssemblyScript) and embeds the bytes as base64 in
+// Compiles wasm/kernels.ts (AssemblyScript, with the files under wasm/ it re-exports) and embeds the bytes as base64 in
 // src/wasm/binary.ts, so users of the package need no toolchain. The generated file records a
 // SHA-256 of everything the bytes depend on (the source, the compiler's version, the flags).
 // `--check` fails when that fingerprint no longer matches (kernels.ts edited without a rebuild);
@@ -6,7 +6,7 @@
 // also recompiles and compares the bytes (slow: four builds).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +42,11 @@ const BUILDS = [
   ['kernels-relaxed-shared', ['--enable', 'simd,relaxed-simd,threads', ...sharedFlags]],
 ];
 const ascVersion = JSON.parse(readFileSync(require.resolve('assemblyscript/package.json'), 'utf8')).version;
-const fingerprint = createHash('sha256')
-  .update(readFileSync(join(root, 'wasm/kernels.ts')))
+// kernels.ts and the files it re-exports (every .ts under wasm/, in name order).
+const sources = readdirSync(join(root, 'wasm')).filter((f) => f.endsWith('.ts')).sort();
+const hash = createHash('sha256');
+for (const f of sources) hash.update(f === 'kernels.ts' ? readFileSync(join(root, 'wasm', f)) : Buffer.concat([Buffer.from(`\0${f}\0`), readFileSync(join(root, 'wasm', f))]));
+const fingerprint = hash
   .update(`\0asc ${ascVersion}\0${JSON.stringify(BUILDS)}\0${compile.toString()}`)
   .digest('hex');
 const target = join(root, 'src/wasm/binary.ts');

@@ -47,4 +47,5 @@ export { cpuBackend, gemmAccumulateJs, ready } from './gemm';
 export { disableWasm, enableWasm } from './wasm/enable';
 export { relaxedSimdSupported, wasmSimdSupported } from './wasm/runtime';
 export { gemvAccumulate, gemvJs, symvAccumulate, symvJs, withWorkspace } from './level2';
+export { secularSums, secularSumsJs } from './secular';
 export { type EnableWasmOptions, type WasmThreads, wasmFma, wasmThreads } from './wasm/enable';

@@ -1,6 +1,6 @@
 /**
  * Argument checks of the exported strided kernels (gemmAccumulate, gemvAccumulate,
- * symvAccumulate and their JS references). O(1) each: sizes, strides and offsets are
+ * symvAccumulate, secularSums and their JS references). O(1) each: sizes, strides and offsets are
  * integers and every index the kernel would touch lies inside the arrays, so a bad call is a
  * typed error instead of a hang, an out-of-bounds write or silently ignored garbage.
  */
@@ -87,4 +87,17 @@ export function checkSymvArgs(fn: string, n: unknown, a: unknown, off: unknown, 
   const Y = floats(fn, 'y', y, true);
   span(fn, 'x', X.length, N === 0 ? 0 : index(fn, 'xOff', xOff) + N);
   span(fn, 'y', Y.length, N === 0 ? 0 : index(fn, 'yOff', yOff) + N);
+}
+
+/** secularSums(k, split, a, aOff, z, zOff, x, out): the four sums of one secular iterate. */
+export function checkSecularArgs(fn: string, k: unknown, split: unknown, a: unknown, aOff: unknown, z: unknown, zOff: unknown, x: unknown, out: unknown): void {
+  const K = dim(fn, 'k', k);
+  const S = dim(fn, 'split', split);
+  if (S > K) throw new ShapeError(`${fn}: split = ${S} is greater than k = ${K}`);
+  const A = floats(fn, 'a', a, true);
+  span(fn, 'a', A.length, K === 0 ? 0 : index(fn, 'aOff', aOff) + K);
+  const Z = floats(fn, 'z', z, true);
+  span(fn, 'z', Z.length, K === 0 ? 0 : index(fn, 'zOff', zOff) + K);
+  if (typeof x !== 'number' || !Number.isFinite(x)) throw new DomainError(`${fn}: x must be a finite number, got ${describe(x)}`);
+  span(fn, 'out', floats(fn, 'out', out, true).length, 4);
 }

@@ -520,11 +520,70 @@ export function gemvF64(m: i32, n: i32, a: usize, rs: i32, cs: i32, x: usize, y:
 
 /**
  * y[0..n) += A x for symmetric A (n x n at `a`, row stride lda) read from its upper triangle
- * only. Two rows per sweep: each loaded element serves a row dot product and a column axpy.
+ * only. Four rows per sweep (then two, then one): each loaded element serves a row dot product
+ * and a column axpy, and each load and store of x and y serves four rows.
  */
 export function symvUpperF64(n: i32, a: usize, lda: i32, x: usize, y: usize): void {
   const ld = <usize>lda << 3;
   let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const q0 = a + (<usize>(i * lda + i) << 3); // &A[i, i]
+    const q1 = q0 + ld;
+    const q2 = q1 + ld;
+    const q3 = q2 + ld;
+    const xo = x + (<usize>i << 3);
+    const yo = y + (<usize>i << 3);
+    const v0 = load<f64>(xo), v1 = load<f64>(xo + 8), v2 = load<f64>(xo + 16), v3 = load<f64>(xo + 24);
+    // The 4 x 4 diagonal block (upper triangle): A[i+r, i+c] for c >= r.
+    const a01 = load<f64>(q0 + 8), a02 = load<f64>(q0 + 16), a03 = load<f64>(q0 + 24);
+    const a12 = load<f64>(q1 + 16), a13 = load<f64>(q1 + 24);
+    const a23 = load<f64>(q2 + 24);
+    let t0 = load<f64>(q0) * v0 + a01 * v1 + a02 * v2 + a03 * v3;
+    let t1 = a01 * v0 + load<f64>(q1 + 8) * v1 + a12 * v2 + a13 * v3;
+    let t2 = a02 * v0 + a12 * v1 + load<f64>(q2 + 16) * v2 + a23 * v3;
+    let t3 = a03 * v0 + a13 * v1 + a23 * v2 + load<f64>(q3 + 24) * v3;
+    // Columns c = i+4 .. n-1 of the four rows.
+    const len = n - i - 4;
+    const len2 = len & ~1;
+    const p0 = q0 + 32, p1 = q1 + 32, p2 = q2 + 32, p3 = q3 + 32;
+    const px = xo + 32;
+    const py = yo + 32;
+    const w0 = f64x2.splat(v0), w1 = f64x2.splat(v1), w2 = f64x2.splat(v2), w3 = f64x2.splat(v3);
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    for (let c = 0; c < len2; c += 2) {
+      const o = <usize>c << 3;
+      const e0 = v128.load(p0 + o);
+      const e1 = v128.load(p1 + o);
+      const e2 = v128.load(p2 + o);
+      const e3 = v128.load(p3 + o);
+      const xc = v128.load(px + o);
+      s0 = f64x2.add(s0, f64x2.mul(e0, xc));
+      s1 = f64x2.add(s1, f64x2.mul(e1, xc));
+      s2 = f64x2.add(s2, f64x2.mul(e2, xc));
+      s3 = f64x2.add(s3, f64x2.mul(e3, xc));
+      const u = f64x2.add(f64x2.mul(e0, w0), f64x2.mul(e1, w1));
+      const v = f64x2.add(f64x2.mul(e2, w2), f64x2.mul(e3, w3));
+      v128.store(py + o, f64x2.add(v128.load(py + o), f64x2.add(u, v)));
+    }
+    t0 += f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+    t1 += f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
+    t2 += f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1);
+    t3 += f64x2.extract_lane(s3, 0) + f64x2.extract_lane(s3, 1);
+    if (len2 < len) {
+      const o = <usize>len2 << 3;
+      const e0 = load<f64>(p0 + o), e1 = load<f64>(p1 + o), e2 = load<f64>(p2 + o), e3 = load<f64>(p3 + o);
+      const xc = load<f64>(px + o);
+      t0 += e0 * xc;
+      t1 += e1 * xc;
+      t2 += e2 * xc;
+      t3 += e3 * xc;
+      store<f64>(py + o, load<f64>(py + o) + (e0 * v0 + e1 * v1 + (e2 * v2 + e3 * v3)));
+    }
+    store<f64>(yo, load<f64>(yo) + t0);
+    store<f64>(yo + 8, load<f64>(yo + 8) + t1);
+    store<f64>(yo + 16, load<f64>(yo + 16) + t2);
+    store<f64>(yo + 24, load<f64>(yo + 24) + t3);
+  }
   for (; i + 1 < n; i += 2) {
     const r0 = a + (<usize>(i * lda + i) << 3); // &A[i, i]
     const r1 = r0 + ld + 8; // &A[i+1, i+1]
@@ -574,3 +633,6 @@ export function symvUpperF64(n: i32, a: usize, lda: i32, x: usize, y: usize): vo
     store<f64>(yo, load<f64>(yo) + load<f64>(a + (<usize>(i * lda + i) << 3)) * load<f64>(x + (<usize>i << 3)));
   }
 }
+
+// Kernels in files of their own.
+export { secularSumsF64 } from './secular';

@@ -18,7 +18,7 @@
  * LAPACK Working Note / dbdsdc, dlasd1-dlasd4 (formulation, deflation criteria).
  */
 import { gemmAccumulate, withWorkspace } from '@x/gpu';
-import { EPS } from './dense-util';
+import { EPS, hypot2 } from './dense-util';
 import { completeOrthonormal, jacobiSvd, type SvdParts } from './jacobi-svd';
 import { secularSystem } from './tridiagonal-dc';
 
@@ -166,7 +166,7 @@ function merge(w: Work, sL: Float64Array, sR: Float64Array, off: number, k: numb
   const phi2 = sqre ? V[firstR + nc2 - 1]! : 0;
   const za = alpha * lam1;
   const zb = beta * phi2;
-  const r0 = Math.hypot(za, zb);
+  const r0 = hypot2(za, zb);
   const c = r0 > 0 ? za / r0 : 1;
   const s = r0 > 0 ? zb / r0 : 0;
   const dAll = new Float64Array(nr);
@@ -215,7 +215,7 @@ function merge(w: Work, sL: Float64Array, sR: Float64Array, off: number, k: numb
       // d_j ~ 0 = d_0: rotate columns 0 and j so that z_j moves into z_0; row j then holds
       // d_j (s0, c0), and the dropped d_j s0 is below tol. Only V sees this rotation (marked by
       // rotA = -1).
-      const r = Math.hypot(zs[0]!, zs[j]!);
+      const r = hypot2(zs[0]!, zs[j]!);
       const c0 = zs[0]! / r;
       const s0 = zs[j]! / r;
       const val = ds[j]! * c0;
@@ -235,7 +235,7 @@ function merge(w: Work, sL: Float64Array, sR: Float64Array, off: number, k: numb
       // off-diagonal c s (d_p - d_j), dropped when below tol.
       const zp = zs[prev]!;
       const zj = zs[j]!;
-      const r = Math.hypot(zp, zj);
+      const r = hypot2(zp, zj);
       const cr = zj / r;
       const sr = zp / r;
       if (Math.abs((ds[j]! - ds[prev]!) * cr * sr) <= tol) {
@@ -268,7 +268,8 @@ function merge(w: Work, sL: Float64Array, sR: Float64Array, off: number, k: numb
   }
   const lam = new Float64Array(kl);
   const delta = w.DEL.subarray(0, kl * kl);
-  const zh = secularSystem(dl, zl, 1, kl, fn, true, lam, delta);
+  // z and the iterates' sums in T (free until the GEMMs), so every pass runs in the workspace.
+  const zh = secularSystem(dl, zl, 1, kl, fn, true, lam, delta, w.T.subarray(0, kl + 4));
   // Singular values: roots then deflated ones; order ascending.
   const vals = new Float64Array(nr);
   for (let j = 0; j < kl; j++) vals[j] = Math.sqrt(lam[j]!);

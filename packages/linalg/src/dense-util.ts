@@ -102,3 +102,19 @@ export function firstCols(x: Float64Array, rows: number, cols: number, k: number
   for (let i = 0; i < rows; i++) out.set(x.subarray(i * cols, i * cols + k), i * k);
   return out;
 }
+
+/**
+ * √(a² + b²) without overflow or underflow, as Math.hypot(a, b) (to about one ulp), but several
+ * times faster in V8 and allocation-free (Math.hypot returns a boxed number): the plane
+ * rotations of the tridiagonal QL and of the deflations call it tens of thousands of times per
+ * decomposition. An infinite argument gives Infinity, else NaN in gives NaN (as Math.hypot).
+ */
+export function hypot2(a: number, b: number): number {
+  const x = Math.abs(a);
+  const y = Math.abs(b);
+  if (x === Number.POSITIVE_INFINITY || y === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
+  const m = Math.max(x, y);
+  if (m === 0) return 0;
+  const w = Math.min(x, y) / m;
+  return m * Math.sqrt(1 + w * w);
+}

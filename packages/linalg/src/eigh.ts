@@ -1,10 +1,10 @@
 import { type Matrix, ShapeError, withWorkspace } from '@x/gpu';
 import type { ComplexMatrix } from './complex';
-import { requireOptions, requireSymmetric } from './checks';
+import { requireFiniteData, requireOptions, requireSymmetric } from './checks';
 import { f64Copy, ldexpInPlace, mat, requireSquare, safeScaleExponent, transposeData } from './dense-util';
 import { applyTridiagQ, tridiagonalize, tridiagQl } from './tridiagonal';
-import { applyRowReflectorsBytes, applyRowReflectorsTo, tridiagonalizeBlocked } from './tridiagonal-blocked';
-import { tridiagEigDc, tridiagEigDcBytes } from './tridiagonal-dc';
+import { applyRowReflectorsBytes, applyRowReflectorsTo, tridiagonalizeBlocked, tridiagonalizeInPlace, tridiagonalizeInPlaceBytes } from './tridiagonal-blocked';
+import { tridiagEigDc, tridiagEigDcBytes, tridiagEigDcUnsorted } from './tridiagonal-dc';
 
 /** Result of {@link eigh}: a = V diag(values) Vᵀ. */
 export interface EighResult {
@@ -50,9 +50,10 @@ export function eigh(a: Matrix, opts: EighOptions = {}): EighResult {
   requireOptions('eigh', opts, ['vectors', 'symmetryTol']);
   requireSquare('eigh', 'a', a);
   const n = a.rows;
+  const wantV = opts.vectors ?? true;
+  if (wantV && n >= 64) return eighDc(a, n, opts.symmetryTol);
   const buf = f64Copy('eigh', 'a', a);
   requireSymmetric('eigh', 'a', a, buf, opts.symmetryTol);
-  const wantV = opts.vectors ?? true;
   if (n === 0) return { values: new Float64Array(0), vectors: mat(0, 0) };
   // Extreme magnitudes are scaled by a power of two (exact) and the eigenvalues scaled back.
   const ex = safeScaleExponent(buf);
@@ -65,30 +66,49 @@ export function eigh(a: Matrix, opts: EighOptions = {}): EighResult {
     ldexpInPlace(d, -ex);
     return { values: d, vectors: mat(0, 0) };
   }
-  let z: Float64Array;
-  const rows = t.rows;
-  if (rows && n > 32) {
-    // Divide and conquer writes T's eigenvectors into a workspace (wasm linear memory on the
-    // default route) where the back-transformation multiplies them in place; the result then
-    // goes into buf, whose reflector rows the back-transformation has copied: no fresh n x n
-    // array besides buf (first touches of one cost milliseconds).
-    withWorkspace(
-      [n * n],
-      (zw) => {
-        tridiagEigDc(d, e, n, 'eigh', zw);
-        applyRowReflectorsTo(rows, t.tau, n, zw.subarray(n), n);
-        rows.set(zw);
-      },
-      Math.max(tridiagEigDcBytes(n), applyRowReflectorsBytes(n, n)),
-    );
-    z = rows;
-  } else {
-    // z: n x n, columns are eigenvectors of T (ascending eigenvalues).
-    z = tridiagEigenvectors(d, e, n, 'eigh');
-    applyTridiagQ(t, n, z, n);
-  }
+  // z: n x n, columns are eigenvectors of T (ascending eigenvalues).
+  const z = tridiagEigenvectors(d, e, n, 'eigh');
+  applyTridiagQ(t, n, z, n);
   ldexpInPlace(d, -ex);
   return { values: d, vectors: mat(n, n, z) };
+}
+
+/**
+ * eigh with vectors at n >= 64: blocked tridiagonalization, divide and conquer, blocked
+ * back-transformation, all on two n x n arrays of one workspace (wasm linear memory on the
+ * default route): the input is copied (and checked) straight into the first, which is reduced
+ * in place and keeps the reflectors; divide and conquer writes T's eigenvectors into the second
+ * (unsorted), where the back-transformation multiplies them in place. The one fresh n x n array
+ * is the result, into which they are copied in ascending order of the eigenvalues.
+ */
+function eighDc(a: Matrix, n: number, symmetryTol: number | undefined): EighResult {
+  let values: Float64Array = new Float64Array(0);
+  let z: Float64Array = new Float64Array(0);
+  withWorkspace(
+    [n * n, n * n],
+    (A, Z) => {
+      A.set(a.data);
+      requireFiniteData('eigh', 'a', A, n);
+      requireSymmetric('eigh', 'a', a, A, symmetryTol);
+      // Extreme magnitudes are scaled by a power of two (exact) and the eigenvalues scaled back.
+      const ex = safeScaleExponent(A);
+      ldexpInPlace(A, ex);
+      // requireSymmetric left both triangles equal (symmetrized), and scaling keeps them so.
+      const t = tridiagonalizeInPlace(A, n, true);
+      const order = tridiagEigDcUnsorted(t.d, t.e, n, 'eigh', Z);
+      applyRowReflectorsTo(A, t.tau, n, Z.subarray(n), n, false);
+      ldexpInPlace(t.d, -ex);
+      values = t.d;
+      // The result, its columns in ascending order of the eigenvalues.
+      z = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        const row = i * n;
+        for (let c = 0; c < n; c++) z[row + c] = Z[row + order[c]!]!;
+      }
+    },
+    Math.max(tridiagonalizeInPlaceBytes(n), tridiagEigDcBytes(n), applyRowReflectorsBytes(n, n)),
+  );
+  return { values, vectors: mat(n, n, z) };
 }
 
 /**

@@ -7,7 +7,7 @@
  * Anal. Appl. 13 (1992); Golub & Van Loan (4th ed.) §8.6.3.
  */
 import { ConvergenceError } from '@x/gpu';
-import { EPS, ldexpArray, ldexpInPlace, maxAbsOf, transposeData } from './dense-util';
+import { EPS, hypot2, ldexpArray, ldexpInPlace, maxAbsOf, transposeData } from './dense-util';
 import { householderQrInPlace, formQ } from './householder-qr';
 
 const TINY = 1e-280;
@@ -141,7 +141,7 @@ function jacobiUnscaled(a: Float64Array, m: number, n: number, fn: string): SvdP
         if (rel <= EPS * m) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
-        const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.hypot(1, zeta));
+        const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + hypot2(1, zeta));
         const c = 1 / Math.sqrt(1 + t * t);
         const s = c * t;
         rotateRows(g, p * m, q * m, m, c, s);

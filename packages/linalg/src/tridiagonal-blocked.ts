@@ -30,25 +30,38 @@ const NB = 32;
  * is overwritten with the reduced matrix, whose rows hold the reflectors (result.rows is it).
  */
 export function tridiagonalizeBlocked(input: Float64Array, n: number): Tridiagonal {
+  // The matrix lives in a workspace (in wasm linear memory on the wasm route), so the
+  // matrix-vector products of every column run there without copies. Row k of the result
+  // holds reflector k in columns k+2.. (its unit head at k+1): kept row-major, as the
+  // back-transformation reads it (applyRowReflectors), in the caller's buffer (already in
+  // memory: a fresh n x n array costs page faults on every call).
+  const t = withWorkspace([input.subarray(0, n * n)], (a) => tridiagonalizeInPlace(a, n), tridiagonalizeInPlaceBytes(n));
+  return { ...t, rows: input };
+}
+
+/**
+ * Bytes the panel workspace of {@link tridiagonalizeInPlace} needs (GEMM scratch included), for
+ * a caller that reserves them in its own workspace.
+ */
+export function tridiagonalizeInPlaceBytes(n: number): number {
+  return (n * NB * 6 + n + 2 * NB) * 8 + 7 * 16 + (3 << 20);
+}
+
+/**
+ * {@link tridiagonalizeBlocked} on `a` itself (n x n, lower triangle read), for a caller whose
+ * matrix already lies in a workspace: the reduction runs there, and `a` ends as the reduced
+ * matrix holding the reflectors (result.rows is `a`). `symmetric`: both triangles of `a` already
+ * hold the matrix (as after requireSymmetric), so the lower one need not be mirrored.
+ */
+export function tridiagonalizeInPlace(a: Float64Array, n: number, symmetric = false): Tridiagonal {
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
-  const nr = Math.max(n - 2, 0);
-  const tau = new Float64Array(nr);
-  // The matrix and the panel buffers live in a workspace: in wasm linear memory on the wasm
-  // route, so the matrix-vector products of every column run there without copies.
+  const tau = new Float64Array(Math.max(n - 2, 0));
   // V and W: n x NB, row = global index (rows <= k of column j are zero). [-V | -W] and
   // [W | V] side by side (n x 2NB): the trailing update A -= V Wᵀ + W Vᵀ is then one GEMM of
   // inner dimension 2nb, so the trailing matrix is streamed once per panel instead of twice.
-  const rows = withWorkspace([n * n, n * NB, n * NB, n * 2 * NB, n * 2 * NB, n, NB, NB], (a, V, W, L, R, p, y1, y2) => {
-    a.set(input.subarray(0, n * n));
-    reduce(a, n, d, e, tau, V, W, L, R, p, y1, y2);
-    // Row k holds reflector k in columns k+2.. (its unit head at k+1): kept row-major, as
-    // the back-transformation reads it (applyRowReflectors), in the caller's buffer (already
-    // in memory: a fresh n x n array costs page faults on every call).
-    input.set(a.subarray(0, n * n));
-    return input;
-  });
-  return { d, e, refl: new Float64Array(0), tau, rows };
+  withWorkspace([n * NB, n * NB, n * 2 * NB, n * 2 * NB, n, NB, NB], (V, W, L, R, p, y1, y2) => reduce(a, n, d, e, tau, V, W, L, R, p, y1, y2, symmetric));
+  return { d, e, refl: new Float64Array(0), tau, rows: a };
 }
 
 /**
@@ -72,14 +85,21 @@ export function applyRowReflectorsBytes(n: number, p: number): number {
 
 /**
  * {@link applyRowReflectors} on rows 1..n-1 of c given as cw ((n-1) x p), in place: when cw
- * lies in a workspace, its GEMMs read and write it there without copies.
+ * lies in a workspace, its GEMMs read and write it there without copies. `rows` is copied into
+ * the workspace unless copyRows is false (a caller whose rows already lie in one).
  */
-export function applyRowReflectorsTo(rows: Float64Array, tau: Float64Array, n: number, cw: Float64Array, p: number): void {
+export function applyRowReflectorsTo(rows: Float64Array, tau: Float64Array, n: number, cw: Float64Array, p: number, copyRows = true): void {
   const k = tau.length;
   const m = n - 1;
   if (k === 0 || p === 0) return;
-  withWorkspace([n * n, NB * m, NB * NB, NB * NB, NB * p, NB * p], (vr, vt, g, t, w, w2) => {
-    vr.set(rows.subarray(0, n * n));
+  withWorkspace([copyRows ? n * n : 0, NB * m, NB * NB, NB * NB, NB * p, NB * p], (vr0, vt, g, t, w, w2) => {
+    // The reflectors are only read: a caller whose `rows` already lies in the workspace passes
+    // copyRows false.
+    let vr = rows;
+    if (copyRows) {
+      vr0.set(rows.subarray(0, n * n));
+      vr = vr0;
+    }
     const last = Math.floor((k - 1) / NB) * NB;
     for (let j0 = last; j0 >= 0; j0 -= NB) {
       const nb = Math.min(NB, k - j0);
@@ -116,9 +136,10 @@ function reduce(
   p: Float64Array,
   y1: Float64Array,
   y2: Float64Array,
+  symmetric: boolean,
 ): void {
   // Mirror the lower triangle into the upper one, which is used from here on.
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i]!;
+  if (!symmetric) for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i]!;
   const nr = tau.length;
   for (let k0 = 0; k0 < nr; k0 += NB) {
     const nb = Math.min(NB, nr - k0);

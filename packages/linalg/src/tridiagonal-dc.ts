@@ -15,8 +15,8 @@
  * (1995); Bunch, Nielsen & Sorensen, Numer. Math. 31 (1978) (rational secular iteration);
  * Golub & Van Loan (4th ed.) §8.4.4; LAPACK dlaed0-dlaed3 (column types of the merge GEMMs).
  */
-import { ConvergenceError, gemmAccumulate, withWorkspace } from '@x/gpu';
-import { EPS } from './dense-util';
+import { ConvergenceError, gemmAccumulate, secularSums, withWorkspace } from '@x/gpu';
+import { EPS, hypot2 } from './dense-util';
 import { tridiagQl } from './tridiagonal';
 
 const LEAF = 32;
@@ -59,13 +59,37 @@ export function tridiagEigDcBytes(n: number): number {
  * tridiagonal matrix with diagonal d and off-diagonal e.
  */
 export function tridiagEigDc(d: Float64Array, e: Float64Array, n: number, fn: string, out: Float64Array = new Float64Array(n * n)): Float64Array {
+  withWorkspace(
+    [n * n],
+    (Q) => {
+      const order = tridiagEigDcUnsorted(d, e, n, fn, Q);
+      // Ascending order of the eigenpairs, copied out of the workspace.
+      for (let i = 0; i < n; i++) {
+        const row = i * n;
+        for (let c = 0; c < n; c++) out[row + c] = Q[row + order[c]!]!;
+      }
+    },
+    tridiagEigDcBytes(n),
+  );
+  return out;
+}
+
+/**
+ * {@link tridiagEigDc} with the eigenvectors left in the order the merges made them: `q` (n x n,
+ * zero on entry; in a workspace, the merges multiply in place there) gets them as columns, d the
+ * eigenvalues ascending, and the returned order maps them: column c of the sorted result is
+ * column order[c] of q. A caller that transforms the vectors further (eigh's back-
+ * transformation) sorts them when it copies them out, instead of in a pass of its own.
+ */
+export function tridiagEigDcUnsorted(d: Float64Array, e: Float64Array, n: number, fn: string, q: Float64Array): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
   let scale = 0;
   for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(d[i]!));
   for (let i = 0; i < n - 1; i++) scale = Math.max(scale, Math.abs(e[i]!));
   if (scale === 0) {
-    out.fill(0, 0, n * n);
-    for (let c = 0; c < n; c++) out[c * n + c] = 1;
-    return out;
+    for (let c = 0; c < n; c++) q[c * n + c] = 1;
+    return order;
   }
   const ds = new Float64Array(n);
   const es = new Float64Array(Math.max(n - 1, 0));
@@ -80,18 +104,16 @@ export function tridiagEigDc(d: Float64Array, e: Float64Array, n: number, fn: st
     es[i] = Math.abs(v) < FLUSH ? 0 : v;
   }
   const n2 = n * n;
-  withWorkspace([n2, n2, n2, n2], (Q, G, DEL, T) => {
-    const vals = solve({ n, fn, Q, G, DEL, T }, ds, es, 0);
-    // Ascending order of the eigenpairs, copied out of the workspace.
-    const order = Array.from({ length: n }, (_, i) => i);
-    order.sort((a, b) => vals[a]! - vals[b]! || a - b);
-    for (let c = 0; c < n; c++) d[c] = vals[order[c]!]! * scale;
-    for (let i = 0; i < n; i++) {
-      const row = i * n;
-      for (let c = 0; c < n; c++) out[row + c] = Q[row + order[c]!]!;
+  withWorkspace([n2, n2, n2], (G, DEL, T) => {
+    const vals = solve({ n, fn, Q: q, G, DEL, T }, ds, es, 0);
+    const idx = Array.from({ length: n }, (_, i) => i);
+    idx.sort((a, b) => vals[a]! - vals[b]! || a - b);
+    for (let c = 0; c < n; c++) {
+      order[c] = idx[c]!;
+      d[c] = vals[idx[c]!]! * scale;
     }
   });
-  return out;
+  return order;
 }
 
 /** Eigenpairs of the tridiagonal (d, e) of rows off..: vectors into w's block, values returned. */
@@ -188,7 +210,7 @@ function merge(w: Work, vL: Float64Array, vR: Float64Array, off: number, n1: num
     }
     const zi = zs[prev]!;
     const zj = zs[j]!;
-    const r = Math.hypot(zi, zj);
+    const r = hypot2(zi, zj);
     const c = zj / r;
     const s = zi / r;
     if (Math.abs((ds[j]! - ds[prev]!) * c * s) <= tol) {
@@ -232,7 +254,8 @@ function merge(w: Work, vL: Float64Array, vR: Float64Array, off: number, n1: num
       zl[i] = zs[live[i]!]!;
     }
     const delta = w.DEL.subarray(0, k * k);
-    const zh = secularSystem(dl, zl, rho, k, fn, false, vals, delta);
+    // z and the iterates' sums in T (free until the GEMMs), so every pass runs in the workspace.
+    const zh = secularSystem(dl, zl, rho, k, fn, false, vals, delta, w.T.subarray(0, k + 4));
     // Gather order of the live columns: upper-only, both, lower-only; g[p] is a live index.
     const g = new Int32Array(k);
     let ku = 0;
@@ -298,7 +321,9 @@ function merge(w: Work, vL: Float64Array, vR: Float64Array, off: number, n1: num
  * (ascending) into vals and δ_ji = p_i - λ_j into row j of delta (k x k), each computed from the
  * nearer pole so that they are accurate, and returns zhat: the z for which the computed roots
  * are exact (Gu & Eisenstat), signed as z. Pole differences are formed as (d_i - d_j)(d_i + d_j)
- * when sq, never as differences of squares.
+ * when sq, never as differences of squares. `work` (at least k + 4 entries) holds a copy of z
+ * and the sums of each iterate: when it and delta lie in a workspace (wasm linear memory), the
+ * O(k) pass of every iterate (secularSums of `@x/gpu`) runs in wasm, with the same result.
  */
 export function secularSystem(
   dl: Float64Array,
@@ -309,8 +334,12 @@ export function secularSystem(
   sq: boolean,
   vals: Float64Array,
   delta: Float64Array,
+  work: Float64Array = new Float64Array(k + 4),
 ): Float64Array {
-  for (let j = 0; j < k; j++) vals[j] = secularRoot(j, k, dl, zl, rho, delta, fn, sq);
+  const z = work.subarray(0, k);
+  z.set(zl.subarray(0, k));
+  const sums = work.subarray(k, k + 4);
+  for (let j = 0; j < k; j++) vals[j] = secularRoot(j, k, dl, z, rho, delta, fn, sq, sums);
   // prod_i = δ_ii Π_{j≠i} δ_ji / (p_i - p_j), accumulated row by row of delta (contiguous).
   const zh = new Float64Array(k);
   for (let i = 0; i < k; i++) zh[i] = delta[i * k + i]!;
@@ -336,7 +365,7 @@ export function secularSystem(
  * The j-th root (ascending) of the secular equation of {@link secularSystem}. Writes
  * δ_i = p_i - λ into row j of `delta` and returns λ.
  */
-function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho: number, delta: Float64Array, fn: string, sq: boolean): number {
+function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho: number, delta: Float64Array, fn: string, sq: boolean, sums: Float64Array): number {
   const row = j * k;
   if (k === 1) {
     const x = rho * z[0]! * z[0]!;
@@ -344,24 +373,35 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
     return (sq ? d[0]! * d[0]! : d[0]!) + x;
   }
   const last = j === k - 1;
+  // Shifted poles a_i = p_i - p_orig (orig the pole nearer to the root) in row j of delta, so
+  // that δ_i(x) = a_i - x; a_i is delta[row + i] (no view per root).
+  const a = delta;
   let orig: number;
   let lo: number;
   let hi: number;
+  let x: number;
+  // Sums of the iterate x: ψ, ψ' over poles 0..j, φ, φ' over j+1..k-1.
+  let ready = false;
   if (!last) {
-    const dj = d[j]!;
-    const gap = sq ? (d[j + 1]! - dj) * (d[j + 1]! + dj) : d[j + 1]! - dj;
-    const mid = gap / 2;
-    let f = 1;
-    if (sq) for (let i = 0; i < k; i++) f += (rho * z[i]! * z[i]!) / ((d[i]! - dj) * (d[i]! + dj) - mid);
-    else for (let i = 0; i < k; i++) f += (rho * z[i]! * z[i]!) / (d[i]! - dj - mid);
-    if (f >= 0) {
+    // One pass at the midpoint of (p_j, p_j+1), shifted by p_j, decides which pole is nearer
+    // (the origin), and its sums are those of the first iterate: δ_i = p_i - p_j - gap/2 is
+    // p_i - p_j+1 + gap/2 up to rounding, so the first rational step starts from the midpoint
+    // in either frame (LAPACK dlaed4 starts there too) and costs no pass of its own.
+    shiftPoles(a, row, d, k, j, sq);
+    const mid = a[row + j + 1]! / 2;
+    secularSums(k, j + 1, a, row, z, 0, mid, sums);
+    ready = true;
+    if (1 + rho * (sums[0]! + sums[2]!) >= 0) {
       orig = j;
       lo = 0;
       hi = mid;
+      x = mid;
     } else {
       orig = j + 1;
       lo = -mid;
       hi = 0;
+      x = -mid;
+      shiftPoles(a, row, d, k, orig, sq);
     }
   } else {
     let zz = 0;
@@ -369,32 +409,21 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
     orig = j;
     lo = 0;
     hi = rho * zz;
+    x = 0.5 * (lo + hi);
+    shiftPoles(a, row, d, k, orig, sq);
   }
   const dOrig = d[orig]!;
-  // Shifted poles a_i = p_i - p_orig; δ_i(x) = a_i - x.
-  const a = delta.subarray(row, row + k);
-  if (sq) for (let i = 0; i < k; i++) a[i] = (d[i]! - dOrig) * (d[i]! + dOrig);
-  else for (let i = 0; i < k; i++) a[i] = d[i]! - dOrig;
-  const aj = a[j]!;
-  const aj1 = last ? 0 : a[j + 1]!;
-  let x = 0.5 * (lo + hi);
+  const aj = a[row + j]!;
+  const aj1 = last ? 0 : a[row + j + 1]!;
   let iter = 0;
   let f = 0;
   for (; iter < 400; iter++) {
-    let psi = 0;
-    let dpsi = 0;
-    let phi = 0;
-    let dphi = 0;
-    for (let i = 0; i <= j; i++) {
-      const t = z[i]! / (a[i]! - x);
-      psi += z[i]! * t;
-      dpsi += t * t;
-    }
-    for (let i = j + 1; i < k; i++) {
-      const t = z[i]! / (a[i]! - x);
-      phi += z[i]! * t;
-      dphi += t * t;
-    }
+    if (ready) ready = false;
+    else secularSums(k, j + 1, a, row, z, 0, x, sums);
+    const psi = sums[0]!;
+    const dpsi = sums[1]!;
+    const phi = sums[2]!;
+    const dphi = sums[3]!;
     f = 1 + rho * (psi + phi);
     if (f === 0) break;
     if (f < 0) lo = x;
@@ -440,6 +469,13 @@ function secularRoot(j: number, k: number, d: Float64Array, z: Float64Array, rho
   if (iter >= 400) {
     throw new ConvergenceError(`${fn}: secular equation did not converge for root ${j} of ${k}`, Math.abs(f), iter);
   }
-  for (let i = 0; i < k; i++) a[i] = a[i]! - x;
+  for (let i = row; i < row + k; i++) a[i] = a[i]! - x;
   return (sq ? dOrig * dOrig : dOrig) + x;
+}
+
+/** a[off + i] = p_i - p_o for the poles p_i = d_i (or d_i², formed as (d_i - d_o)(d_i + d_o) when sq). */
+function shiftPoles(a: Float64Array, off: number, d: Float64Array, k: number, o: number, sq: boolean): void {
+  const dO = d[o]!;
+  if (sq) for (let i = 0; i < k; i++) a[off + i] = (d[i]! - dO) * (d[i]! + dO);
+  else for (let i = 0; i < k; i++) a[off + i] = d[i]! - dO;
 }

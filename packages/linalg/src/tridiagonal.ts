@@ -6,7 +6,7 @@
  * Numer. Math. 11 (1968).
  */
 import { ConvergenceError } from '@x/gpu';
-import { EPS, ldexpInPlace } from './dense-util';
+import { EPS, hypot2, ldexpInPlace } from './dense-util';
 import { applyQLeft, makeReflector } from './householder-qr';
 import { applyRowReflectors, type Tridiagonal } from './tridiagonal-blocked';
 
@@ -133,7 +133,7 @@ export function tridiagQl(d: Float64Array, e: Float64Array, zt: Float64Array | n
         throw new ConvergenceError(`${fn}: tridiagonal QL did not converge in ${budget} iterations (eigenvalue ${l})`, Math.abs(ee[l]!), total);
       }
       let g = (d[l + 1]! - d[l]!) / (2 * ee[l]!);
-      let r = Math.hypot(g, 1);
+      let r = hypot2(g, 1);
       g = d[m]! - d[l]! + ee[l]! / (g + (g >= 0 ? r : -r));
       let s = 1;
       let c = 1;
@@ -143,7 +143,7 @@ export function tridiagQl(d: Float64Array, e: Float64Array, zt: Float64Array | n
       for (; i >= l; i--) {
         const f = s * ee[i]!;
         const b = c * ee[i]!;
-        r = Math.hypot(f, g);
+        r = hypot2(f, g);
         ee[i + 1] = r;
         if (r === 0) {
           d[i + 1] = d[i + 1]! - p;

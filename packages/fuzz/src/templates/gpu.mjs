@@ -72,6 +72,8 @@ export default () => ({
   scaleCols: () => [M(3, 4), V(4), M(3, 4)],
   scaleRows: () => [M(3, 4), V(3), M(3, 4)],
   scale: () => [M(3, 4), real(2), M(3, 4)],
+  secularSums: () => [3, 1, V(3), 0, V(3), 0, real(0.5), V(4)],
+  secularSumsJs: () => [3, 1, V(3), 0, V(3), 0, real(0.5), V(4)],
   shapeOf: () => [M(3, 4)],
   StateReader: { args: () => [keep('fuzz'), data({ n: 2, x: real(1.5) }), keep('state')], check: (r) => r.int('n') + r.number('x') },
   // The envelope builder takes any JSON-able config and state: what a value means (an integer

@@ -12,6 +12,7 @@ export interface Exports {
   dotF64(n: number, x: number, y: number): number;
   gemvF64(m: number, n: number, a: number, rs: number, cs: number, x: number, y: number): void;
   symvUpperF64(n: number, a: number, lda: number, x: number, y: number): void;
+  secularSumsF64(k: number, split: number, a: number, z: number, x: number, out: number): void;
 }
 
 /** The instantiated kernels: synchronous once loaded. */
