@@ -32,6 +32,7 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'streaming/frequent-directions-bound': 2246,
   'streaming/incremental-pca-eva': 484,
   'streaming/random-order-vs-oja': 5249,
+  'ssm/deltaproduct-block-z3': 600000,
   'ssm/deltaproduct-s3-tracker': 187,
   'ssm/deltaproduct-s3-word-problem': 13063,
   'ssm/ptd-fourier-noise': 36061,
