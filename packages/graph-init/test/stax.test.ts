@@ -279,7 +279,7 @@ describe('infinite-width prediction', () => {
     const p = ntkMeanPrediction(T, Tx, mat(f.Y), f.t, { learningRate: f.lr });
     expect(maxAbsDiff(p.train.data, mat(f.ntkTrain).data)).toBeLessThan(1e-10);
     expect(maxAbsDiff(p.test.data, mat(f.ntkTest).data)).toBeLessThan(1e-10);
-    const inf = ntkMeanPrediction(T, Tx, mat(f.Y), Infinity);
+    const inf = ntkMeanPrediction(T, Tx, mat(f.Y), 'infinity');
     expect(maxAbsDiff(inf.test.data, mat(f.ntkTestInf).data)).toBeLessThan(1e-9);
     expect(maxAbsDiff(inf.train.data, mat(f.Y).data)).toBeLessThan(1e-9);
     // t = 0 predicts the initial (zero) outputs; large t approaches t = ∞.

@@ -221,6 +221,11 @@ function drawAffine(r: Rng, c: AffineConfig, fanIn: number, nW: number, out: num
   return [W, b];
 }
 
+function checkBias(fn: string, layer: string, b: Float64Array, c: AffineConfig, out: number): void {
+  const want = c.bStd === null ? 0 : out;
+  if (b.length !== want) throw new ShapeError(`${fn}: ${layer} expects a bias of length ${want}, got ${b.length}`);
+}
+
 function scales(c: AffineConfig, fanIn: number): { wScale: number; bScale: number } {
   return c.standard ? { wScale: 1, bScale: 1 } : { wScale: c.wStd / Math.sqrt(fanIn), bScale: c.bStd ?? 0 };
 }
@@ -259,6 +264,7 @@ export function staxDense(out: number, opts: StaxAffineOptions = {}): StaxLayer 
       const C = x.shape[x.shape.length - 1]!;
       const [W, b] = params as [Float64Array, Float64Array];
       if (W.length !== C * out) throw new ShapeError(`${f}: staxDense expects ${W.length / out} input channels, got ${C}`);
+      checkBias(f, 'staxDense', b, c, out);
       const R = x.data.length / C;
       const { wScale, bScale } = scales(c, C);
       const y = new Float64Array(R * out);
@@ -352,6 +358,7 @@ export function staxConv(out: number, filter: number[], opts: StaxConvOptions = 
       const { N, spatial, C, S } = tensorSpatial(x);
       const [W, b] = params as [Float64Array, Float64Array];
       if (W.length !== T * C * out) throw new ShapeError(`${f}: staxConv expects ${W.length / (T * out)} input channels, got ${C}`);
+      checkBias(f, 'staxConv', b, c, out);
       const tp = taps(f, spatial);
       const So = tp.idx.length / T;
       const { wScale, bScale } = scales(c, C * T);
@@ -585,7 +592,7 @@ function elementwise(act: KernelActivation, phi: (x: number) => number, dphi: (x
 
 /** ReLU; kernel by the arc-cosine formulas (Cho & Saul 2009), see {@link dualActivation}. */
 export function staxRelu(): StaxLayer {
-  return elementwise('relu', (x) => (x > 0 ? x : 0), (x) => (x > 0 ? 1 : 0));
+  return elementwise('relu', (x) => Math.max(x, 0), (x) => (x > 0 ? 1 : 0));
 }
 
 /** erf; kernel by Williams' arcsine formula (1997), see {@link dualActivation}. */
@@ -705,13 +712,26 @@ export function staxLayerNorm(opts: StaxLayerNormOptions = {}): StaxLayer {
 
 // ------------------------------------------------------------------ combinators
 
+/** Whether `v` has the {@link StaxLayer} protocol (what the combinators and runners accept). */
+export function isStaxLayer(v: unknown): v is StaxLayer {
+  const o = v as StaxLayer;
+  return (
+    o !== null &&
+    typeof o === 'object' &&
+    typeof o.kernel === 'function' &&
+    typeof o.forward === 'function' &&
+    typeof o.init === 'function' &&
+    typeof o.backward === 'function' &&
+    Number.isInteger(o.paramCount) &&
+    o.paramCount >= 0 &&
+    o.paramCount <= 1 << 20
+  );
+}
+
 function checkLayers(fn: string, layers: unknown[]): StaxLayer[] {
   if (layers.length === 0) throw new DomainError(`${fn}: needs at least one layer`);
   layers.forEach((l, i) => {
-    const o = l as StaxLayer;
-    if (o === null || typeof o !== 'object' || typeof o.kernel !== 'function' || typeof o.forward !== 'function' || typeof o.init !== 'function' || typeof o.backward !== 'function' || !Number.isInteger(o.paramCount)) {
-      throw new DomainError(`${fn}: argument ${i} is not a stax layer (build one with staxDense, staxRelu, ...), got ${describe(l)}`);
-    }
+    if (!isStaxLayer(l)) throw new DomainError(`${fn}: argument ${i} is not a stax layer (build one with staxDense, staxRelu, ...), got ${describe(l)}`);
   });
   return layers as StaxLayer[];
 }

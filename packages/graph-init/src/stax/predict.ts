@@ -1,5 +1,5 @@
 import { assertMatrix, DomainError, type Matrix, ShapeError } from '@x/gpu';
-import { checkBoolean, checkNonNegative, checkOptions } from '@x/gpu/checks';
+import { checkBoolean, checkNonNegative, checkOptions, describe } from '@x/gpu/checks';
 import { eigh } from '@x/linalg';
 
 /** Options of {@link nngpPosterior} and {@link ntkMeanPrediction}. */
@@ -155,19 +155,21 @@ export function nngpPosterior(kTrainTrain: Matrix, kTestTrain: Matrix, yTrain: M
  * with zero initial outputs, i.e. the mean over initialisations): with τ = η t / size(Y) and
  * `Θ + λI = V diag(e) Vᵀ`,
  * `f_train(t) = V diag(1 − e^{−e τ}) Vᵀ Y` and `f_test(t) = Θ_*x V diag((1 − e^{−e τ})/e) Vᵀ Y`;
- * `t = Infinity` gives the kernel-regression limit `Θ_*x (Θ + λI)⁺ Y`. Negative rounding-level
+ * `t = 'infinity'` gives the kernel-regression limit `Θ_*x (Θ + λI)⁺ Y`. Negative rounding-level
  * eigenvalues count as zero (where the factor tends to τ). O(n³ + n² (m + c)).
- * @throws as {@link nngpPosterior}; DomainError t not >= 0 (Infinity allowed), learningRate not finite > 0.
+ * @throws as {@link nngpPosterior}; DomainError t not finite >= 0 nor 'infinity', learningRate not finite > 0.
  */
-export function ntkMeanPrediction(thetaTrainTrain: Matrix, thetaTestTrain: Matrix, yTrain: Matrix, t: number, opts: NtkPredictionOptions = {}): NtkPrediction {
+export function ntkMeanPrediction(thetaTrainTrain: Matrix, thetaTestTrain: Matrix, yTrain: Matrix, t: number | 'infinity', opts: NtkPredictionOptions = {}): NtkPrediction {
   const fn = 'ntkMeanPrediction';
   checkOptions(fn, opts, ['diagReg', 'diagRegAbsolute', 'learningRate']);
   const lambda = checkRegression(fn, thetaTrainTrain, thetaTestTrain, yTrain, opts);
-  if (typeof t !== 'number' || !(t >= 0)) throw new DomainError(`${fn}: t must be >= 0 (Infinity for the limit), got ${t}`);
+  if (t !== 'infinity' && (typeof t !== 'number' || !(t >= 0) || !Number.isFinite(t))) {
+    throw new DomainError(`${fn}: t must be a finite number >= 0 or 'infinity', got ${describe(t)}`);
+  }
   const lr = opts.learningRate ?? 1;
   if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) throw new DomainError(`${fn}: learningRate must be finite and > 0, got ${lr}`);
   const e = regularisedEig(thetaTrainTrain, lambda);
-  if (t === Infinity) {
+  if (t === 'infinity') {
     const inv = pseudoInverse(e.values, fn, 'thetaTrainTrain + λI');
     const proj = inv.map((v) => (v === 0 ? 0 : 1));
     return { train: spectralApply(null, e, proj, yTrain), test: spectralApply(thetaTestTrain, e, inv, yTrain) };

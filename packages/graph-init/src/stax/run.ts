@@ -1,16 +1,14 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
 import { checkAlloc, checkRng, describe } from '@x/gpu/checks';
+import { isStaxLayer } from './layers';
 import type { StaxKernel, StaxLayer, StaxShape, StaxTensor } from './types';
 
 const prod = (a: readonly number[]): number => a.reduce((s, v) => s * v, 1);
 
 /** Throws unless `net` looks like a {@link StaxLayer}. */
 export function checkStaxLayer(fn: string, net: unknown): StaxLayer {
-  const o = net as StaxLayer;
-  if (o === null || typeof o !== 'object' || typeof o.kernel !== 'function' || typeof o.forward !== 'function' || typeof o.init !== 'function' || typeof o.backward !== 'function' || !Number.isInteger(o.paramCount)) {
-    throw new DomainError(`${fn}: net must be a stax layer (build one with staxSerial, staxDense, ...), got ${describe(net)}`);
-  }
-  return o;
+  if (!isStaxLayer(net)) throw new DomainError(`${fn}: net must be a stax layer (build one with staxSerial, staxDense, ...), got ${describe(net)}`);
+  return net;
 }
 
 /** Throws unless `x` is a finite {@link StaxTensor} of shape [N, C], [N, L, C] or [N, H, W, C]. */
