@@ -30,7 +30,7 @@ import {
   wideKernels,
 } from '../src/index';
 import { kernelConvergence, STAX_CONVERGENCE_CASES } from '../src/experiments/stax-convergence';
-import { mat } from './helpers';
+import { fdCheck, mat } from './helpers';
 
 interface DualCase {
   act: KernelActivation;
@@ -186,32 +186,10 @@ describe('finite networks from the same description', () => {
     };
     const { cache } = net.forward(params, x, 'test');
     const { grads, dx } = net.backward(params, cache, dy, 'test');
-    let worst = 0;
-    const h = 1e-6;
-    for (let a = 0; a < params.length; a++) {
-      const p = params[a]!;
-      for (let i = 0; i < p.length; i += 3) {
-        const v = p[i]!;
-        p[i] = v + h;
-        const lp = loss();
-        p[i] = v - h;
-        const lm = loss();
-        p[i] = v;
-        const fd = (lp - lm) / (2 * h);
-        worst = Math.max(worst, Math.abs(fd - grads[a]![i]!) / Math.max(1e-6, Math.abs(fd) + Math.abs(grads[a]![i]!)));
-      }
-    }
-    for (let i = 0; i < x.data.length; i += 2) {
-      const v = x.data[i]!;
-      x.data[i] = v + h;
-      const lp = loss();
-      x.data[i] = v - h;
-      const lm = loss();
-      x.data[i] = v;
-      const fd = (lp - lm) / (2 * h);
-      const g = (dx as StaxTensor).data[i]!;
-      worst = Math.max(worst, Math.abs(fd - g) / Math.max(1e-6, Math.abs(fd) + Math.abs(g)));
-    }
+    let worst = fdCheck(x.data, (dx as StaxTensor).data, loss);
+    params.forEach((p, a) => {
+      worst = Math.max(worst, fdCheck(p, grads[a]!, loss));
+    });
     expect(worst).toBeLessThan(1e-5);
   });
   it('standard parameterisation draws W ~ N(0, σ_w²/fanIn) and the empirical NTK matches J Jᵀ of a one-layer net', () => {

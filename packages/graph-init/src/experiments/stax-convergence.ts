@@ -18,31 +18,7 @@ import {
 } from '../stax/layers';
 import { staxEmpiricalKernels, staxEmpiricalNngp, staxInit, staxKernel } from '../stax/run';
 import type { StaxLayer, StaxTensor } from '../stax/types';
-
-/** Least-squares slope of log y against log x. */
-export function logLogSlope(x: number[], y: number[]): number {
-  const lx = x.map(Math.log);
-  const ly = y.map(Math.log);
-  const mx = lx.reduce((s, v) => s + v, 0) / lx.length;
-  const my = ly.reduce((s, v) => s + v, 0) / ly.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < lx.length; i++) {
-    sxy += (lx[i]! - mx) * (ly[i]! - my);
-    sxx += (lx[i]! - mx) ** 2;
-  }
-  return sxy / sxx;
-}
-
-function relFro(a: Float64Array, b: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
+import { logLogSlope, relFro } from './log-log';
 
 /** One layer kind of the Monte-Carlo check: a body builder of width w and its input shape. */
 export interface ConvergenceCase {

@@ -6,7 +6,7 @@ import { staxDense, staxRelu, staxSerial } from '../stax/layers';
 import { nngpPosterior, ntkMeanPrediction } from '../stax/predict';
 import { staxInit, staxKernel } from '../stax/run';
 import type { StaxLayer, StaxTensor } from '../stax/types';
-import { logLogSlope } from './stax-convergence';
+import { logLogSlope } from './log-log';
 
 /** `count` digit images from `start`: per-image standardised pixels (N x 64) and targets one-hot − 0.1. */
 function staxDigits(start: number, count: number): { x: StaxTensor; y: Matrix<Float64Array>; labels: Int32Array } {

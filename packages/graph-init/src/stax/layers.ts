@@ -421,6 +421,27 @@ export function staxConv(out: number, filter: number[], opts: StaxConvOptions = 
 
 // ------------------------------------------------------------------ parameter-free linear layers
 
+/**
+ * Average pooling through a tap table: forward `out[p] += in[idx(p, t)]/T`, or its adjoint
+ * (`adjoint`: `out[idx(p, t)] += in[p]/T`), per example and channel.
+ */
+function poolPass(tp: Taps, N: number, S: number, C: number, src: Float64Array, dst: Float64Array, adjoint: boolean): void {
+  const { idx, T } = tp;
+  const So = idx.length / T;
+  for (let n = 0; n < N; n++) {
+    for (let p = 0; p < So; p++) {
+      const yo = (n * So + p) * C;
+      for (let t = 0; t < T; t++) {
+        const a = idx[p * T + t]!;
+        if (a < 0) continue;
+        const xo = (n * S + a) * C;
+        if (adjoint) for (let ci = 0; ci < C; ci++) dst[xo + ci]! += src[yo + ci]! / T;
+        else for (let ci = 0; ci < C; ci++) dst[yo + ci]! += src[xo + ci]! / T;
+      }
+    }
+  }
+}
+
 /** A parameter-free linear spatial layer given by a tap table (pooling, flatten). */
 function tapLayer(name: string, layer: string, makeTaps: (f: string, sp: number[]) => Taps, shared: boolean, flatten: boolean): StaxLayer {
   return {
@@ -442,20 +463,8 @@ function tapLayer(name: string, layer: string, makeTaps: (f: string, sp: number[
       const { N, spatial, C, S } = tensorSpatial(x);
       const tp = makeTaps(f, spatial);
       if (flatten) return { y: { shape: [N, S * C], data: x.data.slice() }, cache: x.shape };
-      const { idx, T } = tp;
-      const So = idx.length / T;
-      const y = new Float64Array(N * So * C);
-      for (let n = 0; n < N; n++) {
-        for (let p = 0; p < So; p++) {
-          const yo = (n * So + p) * C;
-          for (let t = 0; t < T; t++) {
-            const a = idx[p * T + t]!;
-            if (a < 0) continue;
-            const xo = (n * S + a) * C;
-            for (let ci = 0; ci < C; ci++) y[yo + ci]! += x.data[xo + ci]! / T;
-          }
-        }
-      }
+      const y = new Float64Array(N * (tp.idx.length / tp.T) * C);
+      poolPass(tp, N, S, C, x.data, y, false);
       return { y: { shape: [N, ...tp.outSpatial, C], data: y }, cache: { shape: x.shape, tp } };
     },
     backward(_p, cache, dyf, f) {
@@ -465,20 +474,8 @@ function tapLayer(name: string, layer: string, makeTaps: (f: string, sp: number[
       const N = shape[0]!;
       const C = shape[shape.length - 1]!;
       const S = prod(shape.slice(1, -1));
-      const { idx, T } = tp;
-      const So = idx.length / T;
       const dx = new Float64Array(N * S * C);
-      for (let n = 0; n < N; n++) {
-        for (let p = 0; p < So; p++) {
-          const yo = (n * So + p) * C;
-          for (let t = 0; t < T; t++) {
-            const a = idx[p * T + t]!;
-            if (a < 0) continue;
-            const xo = (n * S + a) * C;
-            for (let ci = 0; ci < C; ci++) dx[xo + ci]! += dy.data[yo + ci]! / T;
-          }
-        }
-      }
+      poolPass(tp, N, S, C, dy.data, dx, true);
       return { dx: { shape: shape.slice(), data: dx }, grads: [] };
     },
   };

@@ -35,6 +35,16 @@ function checkShapeArg(fn: string, s: unknown): StaxShape {
   return s.slice();
 }
 
+/** Checks x1 (and x2 when given): finite tensors with the same per-example shape. */
+function checkPair(fn: string, x1: StaxTensor, x2: StaxTensor | undefined): void {
+  checkStaxTensor(fn, 'x1', x1);
+  if (x2 === undefined) return;
+  checkStaxTensor(fn, 'x2', x2);
+  if (x2.shape.length !== x1.shape.length || x2.shape.some((d, i) => i > 0 && d !== x1.shape[i])) {
+    throw new ShapeError(`${fn}: x1 and x2 must share the per-example shape, got [${x1.shape.join(', ')}] and [${x2.shape.join(', ')}]`);
+  }
+}
+
 function selfCov(x: StaxTensor): Float64Array {
   const N = x.shape[0]!;
   const C = x.shape[x.shape.length - 1]!;
@@ -75,13 +85,7 @@ function crossCov(a: StaxTensor, b: StaxTensor): Float64Array {
  */
 export function staxInputKernel(x1: StaxTensor, x2?: StaxTensor): StaxKernel {
   const fn = 'staxInputKernel';
-  checkStaxTensor(fn, 'x1', x1);
-  if (x2 !== undefined) {
-    checkStaxTensor(fn, 'x2', x2);
-    if (x2.shape.length !== x1.shape.length || x2.shape.some((d, i) => i > 0 && d !== x1.shape[i])) {
-      throw new ShapeError(`${fn}: x1 and x2 must share the per-example shape, got [${x1.shape.join(', ')}] and [${x2.shape.join(', ')}]`);
-    }
-  }
+  checkPair(fn, x1, x2);
   return inputKernelRaw(fn, x1, x2);
 }
 
@@ -115,13 +119,7 @@ function inputKernelRaw(fn: string, x1: StaxTensor, x2?: StaxTensor): StaxKernel
 export function staxKernel(net: StaxLayer, x1: StaxTensor, x2?: StaxTensor): StaxKernel {
   const fn = 'staxKernel';
   checkStaxLayer(fn, net);
-  checkStaxTensor(fn, 'x1', x1);
-  if (x2 !== undefined) {
-    checkStaxTensor(fn, 'x2', x2);
-    if (x2.shape.length !== x1.shape.length || x2.shape.some((d, i) => i > 0 && d !== x1.shape[i])) {
-      throw new ShapeError(`${fn}: x1 and x2 must share the per-example shape, got [${x1.shape.join(', ')}] and [${x2.shape.join(', ')}]`);
-    }
-  }
+  checkPair(fn, x1, x2);
   const out = net.kernel(inputKernelRaw(fn, x1, x2), fn);
   if (Array.isArray(out)) throw new ShapeError(`${fn}: the network ends with ${out.length} branches; join them with staxFanInSum`);
   return out;
@@ -181,6 +179,17 @@ export interface StaxEmpiricalKernels {
   ntk: Matrix<Float64Array>;
 }
 
+/** Checked forward passes of x1 and x2 (x1 again when absent) through a network with one output. */
+function forwardPair(fn: string, net: StaxLayer, params: Float64Array[], x1: StaxTensor, x2: StaxTensor | undefined): { y1: StaxTensor; y2: StaxTensor } {
+  checkStaxLayer(fn, net);
+  checkParams(fn, net, params);
+  checkPair(fn, x1, x2);
+  const y1 = net.forward(params, x1, fn).y;
+  const y2 = x2 === undefined ? y1 : net.forward(params, x2, fn).y;
+  if (Array.isArray(y1) || Array.isArray(y2)) throw new ShapeError(`${fn}: the network ends with several branches; join them with staxFanInSum`);
+  return { y1, y2 };
+}
+
 /**
  * The empirical NNGP alone (neural-tangents' `empirical_nngp_fn` with the channel axis traced
  * out): `(1/C) Σ_c f_c(x1_i, p) f_c(x2_j, q)`, (n1·S) x (n2·S). One forward pass per batch.
@@ -188,13 +197,7 @@ export interface StaxEmpiricalKernels {
  */
 export function staxEmpiricalNngp(net: StaxLayer, params: Float64Array[], x1: StaxTensor, x2?: StaxTensor): Matrix<Float64Array> {
   const fn = 'staxEmpiricalNngp';
-  checkStaxLayer(fn, net);
-  checkParams(fn, net, params);
-  checkStaxTensor(fn, 'x1', x1);
-  if (x2 !== undefined) checkStaxTensor(fn, 'x2', x2);
-  const y1 = net.forward(params, x1, fn).y;
-  const y2 = x2 === undefined ? y1 : net.forward(params, x2, fn).y;
-  if (Array.isArray(y1) || Array.isArray(y2)) throw new ShapeError(`${fn}: the network ends with several branches; join them with staxFanInSum`);
+  const { y1, y2 } = forwardPair(fn, net, params, x1, x2);
   const C = y1.shape[y1.shape.length - 1]!;
   const R1 = y1.data.length / C;
   const R2 = y2.data.length / C;
@@ -238,13 +241,7 @@ function gradVectors(fn: string, net: StaxLayer, params: Float64Array[], x: Stax
  */
 export function staxEmpiricalKernels(net: StaxLayer, params: Float64Array[], x1: StaxTensor, x2?: StaxTensor): StaxEmpiricalKernels {
   const fn = 'staxEmpiricalKernels';
-  checkStaxLayer(fn, net);
-  checkParams(fn, net, params);
-  checkStaxTensor(fn, 'x1', x1);
-  if (x2 !== undefined) checkStaxTensor(fn, 'x2', x2);
-  const y1 = net.forward(params, x1, fn).y;
-  const y2 = x2 === undefined ? y1 : net.forward(params, x2, fn).y;
-  if (Array.isArray(y1) || Array.isArray(y2)) throw new ShapeError(`${fn}: the network ends with several branches; join them with staxFanInSum`);
+  const { y1, y2 } = forwardPair(fn, net, params, x1, x2);
   const C = y1.shape[y1.shape.length - 1]!;
   const S = y1.data.length / (y1.shape[0]! * C);
   const n1 = y1.shape[0]!;
