@@ -215,7 +215,6 @@ describe('Monte-Carlo: finite kernels converge to the analytic ones at rate 1/�
     it(`${c.name}: log-log slope of the error ≈ −½`, () => {
       const r = kernelConvergence(c, c.quickWidths, 8);
       const msg = `${c.name}: NNGP ${r.errNngp.map((e) => e.toFixed(4)).join(' ')} (slope ${r.slopeNngp.toFixed(2)}), NTK ${r.errNtk.map((e) => e.toFixed(4)).join(' ')} (slope ${r.slopeNtk.toFixed(2)})`;
-      console.log(msg);
       expect(r.slopeNngp, msg).toBeGreaterThan(-0.8);
       expect(r.slopeNngp, msg).toBeLessThan(-0.3);
       expect(r.slopeNtk, msg).toBeGreaterThan(-0.8);
