@@ -62,8 +62,9 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'graph-init/poincare-resnet-digits': 522000,
   'graph-init/poincare-spirals': 247520,
   'graph-init/rich-lazy': 114635,
-  // Extrapolated from quick runs by the ratio of work (full size not run: load average 25 that session).
-  'graph-init/stax-convergence': 150000,
+  // stax-convergence: a node run of the built experiment (not the wasm runner), load average ~20;
+  // stax-digits: extrapolated from its quick run by the ratio of work (full size not finished).
+  'graph-init/stax-convergence': 324123,
   'graph-init/stax-digits': 300000,
   'graph-init/virgo-miserables': 7918,
   'graph-init/virgo-sbm': 284478,
