@@ -9,7 +9,7 @@ import type { StaxLayer, StaxTensor } from '../stax/types';
 import { logLogSlope } from './log-log';
 
 /** `count` digit images from `start`: per-image standardised pixels (N x 64) and targets one-hot − 0.1. */
-export function digitsData(start: number, count: number): { x: StaxTensor; y: Matrix<Float64Array>; labels: Int32Array } {
+function staxDigits(start: number, count: number): { x: StaxTensor; y: Matrix<Float64Array>; labels: Int32Array } {
   const x = new Float64Array(count * 64);
   const y = new Float64Array(count * 10).fill(-0.1);
   const labels = new Int32Array(count);
@@ -93,8 +93,8 @@ export const staxDigitsExperiment: Experiment = {
     const widths = quick ? [16, 32, 64, 128] : [16, 64, 256, 1024];
     const seeds = 2;
     const steps = quick ? 120 : 200;
-    const tr = digitsData(0, nTr);
-    const te = digitsData(nTr, nTe);
+    const tr = staxDigits(0, nTr);
+    const te = staxDigits(nTr, nTe);
     const net1 = hidden(1);
     const kTr = staxKernel(net1, tr.x);
     const kX = staxKernel(net1, te.x, tr.x);
