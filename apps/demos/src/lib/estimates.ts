@@ -64,7 +64,7 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'graph-init/rich-lazy': 114635,
   // The two stax experiments: node runs of the built experiments (not the wasm runner), load average ~20.
   'graph-init/stax-convergence': 324123,
-  'graph-init/stax-digits': 448379,
+  'graph-init/stax-digits': 180355,
   'graph-init/virgo-miserables': 7918,
   'graph-init/virgo-sbm': 284478,
   'graph-init/virgo-variance': 18687,
