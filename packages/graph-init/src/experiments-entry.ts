@@ -17,3 +17,5 @@ export { deepPoincareMlp, poincareSpiralsExperiment } from './experiments/poinca
 export { MISERABLES } from './data/miserables';
 export { virgoMiserablesExperiment } from './experiments/virgo-miserables';
 export { digitsData, poincareResNet, poincareResnetDigitsExperiment } from './experiments/poincare-resnet-digits';
+export { staxConvergenceExperiment } from './experiments/stax-convergence';
+export { staxDigitsExperiment } from './experiments/stax-digits';

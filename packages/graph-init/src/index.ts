@@ -56,3 +56,51 @@ export { ExpMap0, type ExpMap0JSON, LogMap0, type LogMap0JSON } from './poincare
 export { betaConcat, betaConcatScale, PoincareConv2d, type PoincareConv2dJSON, type PoincareConv2dOptions } from './poincare/conv';
 export { PoincareBatchNorm, type PoincareBatchNormJSON, type PoincareBatchNormLayerOptions } from './poincare/batchnorm';
 export { PoincareResBlock, type PoincareResBlockJSON, type PoincareResBlockOptions } from './poincare/resblock';
+export type {
+  StaxAffineOptions,
+  StaxConvOptions,
+  StaxFlow,
+  StaxKernel,
+  StaxLayer,
+  StaxPadding,
+  StaxParameterization,
+  StaxPoolOptions,
+  StaxShape,
+  StaxTensor,
+} from './stax/types';
+export {
+  staxAvgPool,
+  staxConv,
+  staxDense,
+  staxErf,
+  staxFanInSum,
+  staxFanOut,
+  staxFlatten,
+  staxGelu,
+  staxGlobalAvgPool,
+  staxIdentity,
+  staxLayerNorm,
+  type StaxLayerNormOptions,
+  staxParallel,
+  staxRelu,
+  staxSerial,
+} from './stax/layers';
+export {
+  staxApply,
+  type StaxEmpiricalKernels,
+  staxEmpiricalKernels,
+  staxEmpiricalNngp,
+  staxInit,
+  type StaxInitResult,
+  staxInputKernel,
+  staxKernel,
+} from './stax/run';
+export {
+  type KernelRegressionOptions,
+  type NngpPosterior,
+  type NngpPosteriorOptions,
+  nngpPosterior,
+  type NtkPrediction,
+  type NtkPredictionOptions,
+  ntkMeanPrediction,
+} from './stax/predict';

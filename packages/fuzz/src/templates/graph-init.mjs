@@ -1,4 +1,4 @@
-import { data, M, P, real, ringCsr, signal, sym, V } from '../dsl.mjs';
+import { data, keep, M, P, real, ringCsr, signal, spd, sym, V } from '../dsl.mjs';
 
 // Templates for @x/graph-init. Layers refuse non-finite inputs (nan: 'reject').
 export default (mod) => {
@@ -7,6 +7,22 @@ export default (mod) => {
   const edges = () => ({ n: 5, src: new Int32Array([0, 1, 2, 3]), dst: new Int32Array([1, 2, 3, 4]) });
   const mlp = () => mod.kaimingMlp([2, 4, 2], 1);
   const teacher = () => mod.quadraticTeacher(6, real(0.5).value, 1, 0.5, { seed: 1 });
+  // stax: a small CNN with every layer kind, its parameters and a batch of 3x3x2 images.
+  const img = (n = 2, seed = 1) => ({ shape: [n, 3, 3, 2], data: M(n, 18, seed).data });
+  const cnn = () =>
+    mod.staxSerial(
+      mod.staxConv(3, [2, 2], { padding: 'SAME', bStd: 0.1 }),
+      mod.staxGelu(),
+      mod.staxFanOut(2),
+      mod.staxParallel(mod.staxIdentity(), mod.staxSerial(mod.staxLayerNorm(), mod.staxConv(3, [1, 1]))),
+      mod.staxFanInSum(),
+      mod.staxAvgPool([2, 2], { strides: [1, 1] }),
+      mod.staxRelu(),
+      mod.staxFlatten(),
+      mod.staxDense(2, { parameterization: 'standard', bStd: 0.2 }),
+      mod.staxErf(),
+    );
+  const cnnParams = () => mod.staxInit(cnn(), [3, 3, 2], 1).params;
   return {
     bayesOptimalMmse: () => [real(0.5), real(0.5), real(0.5), { points: 64 }],
     betaConcat: () => [{ rows: 2, cols: 3, data: inBall(6) }, real(1)],
@@ -103,5 +119,27 @@ export default (mod) => {
     wishartSemicircleDensity: () => [real(1), real(0.5), real(0.5)],
     wishartSemicircleStieltjes: () => [real(1), real(0.5), real(0.5)],
     xavierVariance: () => [4, 3],
+    nngpPosterior: () => [spd(4), M(2, 4), M(4, 2), { diagReg: real(0.01), diagRegAbsolute: false, kTestTest: spd(2, 2) }],
+    ntkMeanPrediction: () => [spd(4), M(2, 4), M(4, 2), real(2), { learningRate: real(0.5), diagReg: real(0.01), diagRegAbsolute: true }],
+    staxApply: () => [keep(cnn()), cnnParams(), data(img())],
+    staxAvgPool: () => [[2, 2], { strides: [1, 1], padding: 'SAME' }],
+    staxConv: () => [3, [2, 2], { strides: [1, 1], padding: 'VALID', wStd: real(1.2), bStd: real(0.1), parameterization: 'ntk' }],
+    staxDense: () => [4, { wStd: real(1.4), bStd: real(0.1), parameterization: 'standard' }],
+    staxEmpiricalKernels: () => [keep(cnn()), cnnParams(), data(img()), data(img(1, 2))],
+    staxEmpiricalNngp: () => [keep(cnn()), cnnParams(), data(img()), data(img(1, 2))],
+    staxErf: () => [],
+    staxFanInSum: () => [],
+    staxFanOut: () => [2],
+    staxFlatten: () => [],
+    staxGelu: () => [],
+    staxGlobalAvgPool: () => [],
+    staxIdentity: () => [],
+    staxInit: () => [keep(cnn()), [3, 3, 2], 1],
+    staxInputKernel: () => [data(img()), data(img(1, 2))],
+    staxKernel: () => [keep(cnn()), data(img()), data(img(1, 2))],
+    staxLayerNorm: () => [{ eps: real(1e-6) }],
+    staxParallel: () => [keep(mod.staxIdentity()), keep(mod.staxRelu())],
+    staxRelu: () => [],
+    staxSerial: () => [keep(mod.staxDense(3)), keep(mod.staxRelu())],
   };
 };

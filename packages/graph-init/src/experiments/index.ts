@@ -6,6 +6,8 @@ import { poincareDepthExperiment } from './poincare-depth';
 import { poincareResnetDigitsExperiment } from './poincare-resnet-digits';
 import { poincareSpiralsExperiment } from './poincare-spirals';
 import { richLazyExperiment } from './rich-lazy';
+import { staxConvergenceExperiment } from './stax-convergence';
+import { staxDigitsExperiment } from './stax-digits';
 import { virgoMiserablesExperiment } from './virgo-miserables';
 import { virgoSbmExperiment } from './virgo-sbm';
 import { virgoVarianceExperiment } from './virgo-variance';
@@ -22,4 +24,6 @@ export const experiments: Experiment[] = [
   gampRieExperiment,
   richLazyExperiment,
   logahTinyExperiment,
+  staxConvergenceExperiment,
+  staxDigitsExperiment,
 ];

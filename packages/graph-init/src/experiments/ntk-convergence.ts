@@ -2,30 +2,7 @@ import { rng } from '@x/gpu';
 import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { empiricalKernels } from '../kernels/empirical';
 import { wideKernels } from '../kernels/nngp';
-
-function relFro(a: Float64Array, b: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
-
-function slope(x: number[], y: number[]): number {
-  const lx = x.map(Math.log);
-  const ly = y.map(Math.log);
-  const mx = lx.reduce((s, v) => s + v, 0) / lx.length;
-  const my = ly.reduce((s, v) => s + v, 0) / ly.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < lx.length; i++) {
-    sxy += (lx[i]! - mx) * (ly[i]! - my);
-    sxx += (lx[i]! - mx) ** 2;
-  }
-  return sxy / sxx;
-}
+import { logLogSlope as slope, relFro } from './log-log';
 
 /**
  * Tensor Programs I (Yang 2019; spec §7c-d): the NNGP and NTK of finite random ReLU MLPs

@@ -19,11 +19,13 @@ const SQRT_PI = Math.sqrt(Math.PI);
 
 function act(a: KernelActivation, x: number): number {
   if (a === 'relu') return Math.max(x, 0);
+  if (a === 'gelu') return 0.5 * x * (1 + erfRaw(x / Math.SQRT2));
   return erfRaw(x);
 }
 
 function dact(a: KernelActivation, x: number): number {
   if (a === 'relu') return x > 0 ? 1 : 0;
+  if (a === 'gelu') return 0.5 * (1 + erfRaw(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
   return (2 / SQRT_PI) * Math.exp(-x * x);
 }
 
@@ -32,7 +34,8 @@ export function erf(x: number): number {
   return erfRaw(checkNumber('erf', 'x', x));
 }
 
-function erfRaw(x: number): number {
+/** {@link erf} without the argument check (inner loops). */
+export function erfRaw(x: number): number {
   const ax = Math.abs(x);
   if (ax < 3) {
     // erf(x) = 2/√π Σ (-1)^k x^{2k+1} / (k! (2k+1))

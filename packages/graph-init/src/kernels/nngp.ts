@@ -20,7 +20,9 @@ export function checkWideOptions(fn: string, x: Matrix, o: WideKernelOptions, ex
   checkKeys(fn, o, ['depth', 'activation', 'sigmaW2', 'sigmaB2', ...extra]);
   checkInt(fn, 'depth', o.depth, 0, MAX_DEPTH);
   checkAlloc(fn, 'the kernel', x.rows, x.rows);
-  if (o.activation !== 'relu' && o.activation !== 'erf') throw new DomainError(`${fn}: activation must be 'relu' or 'erf', got ${String(o.activation)}`);
+  if (o.activation !== 'relu' && o.activation !== 'erf' && o.activation !== 'gelu') {
+    throw new DomainError(`${fn}: activation must be 'relu', 'erf' or 'gelu', got ${String(o.activation)}`);
+  }
   if (!(o.sigmaW2 > 0) || !Number.isFinite(o.sigmaW2)) throw new DomainError(`${fn}: sigmaW2 must be finite and > 0, got ${o.sigmaW2}`);
   if (!(o.sigmaB2 >= 0) || !Number.isFinite(o.sigmaB2)) throw new DomainError(`${fn}: sigmaB2 must be finite and >= 0, got ${o.sigmaB2}`);
   if (x.cols < 1) throw new DomainError(`${fn}: X needs at least one column (d >= 1)`);
