@@ -1,6 +1,6 @@
 import { assertMatrix, DomainError, type Matrix, type MatrixData } from '@x/gpu';
 import { checkFinite, checkNumber, checkOptions, checkPositive, describe } from '@x/gpu/checks';
-import { erfc } from './erf';
+import { erfcOf } from './erf';
 import { checkGrad, type Module, type ModuleStateJSON, moduleJSON, noForward, type Parameter } from './module';
 
 const INV_SQRT_2 = Math.SQRT1_2;
@@ -123,13 +123,13 @@ export class GELU extends Activation {
       // 0.5 x (1 + tanh u) = x σ(2u) exactly; the σ form does not cancel for x << 0.
       for (let i = 0; i < y.length; i++) {
         const v = x[i]!;
-        y[i] = v * sigmoid(2 * SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v));
+        y[i] = v * sigmoidOf(2 * SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v));
         bad += v - v;
       }
     } else {
       for (let i = 0; i < y.length; i++) {
         const v = x[i]!;
-        y[i] = 0.5 * v * erfc(-v * INV_SQRT_2);
+        y[i] = 0.5 * v * erfcOf(-v * INV_SQRT_2);
         bad += v - v;
       }
     }
@@ -142,15 +142,15 @@ export class GELU extends Activation {
       for (let i = 0; i < dx.length; i++) {
         const v = x[i]!;
         const u2 = 2 * SQRT_2_OVER_PI * (v + GELU_TANH_C * v * v * v);
-        const s = sigmoid(u2);
+        const s = sigmoidOf(u2);
         const du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * v * v);
-        dx[i] = dy[i]! * (s + 2 * v * s * sigmoid(-u2) * du);
+        dx[i] = dy[i]! * (s + 2 * v * s * sigmoidOf(-u2) * du);
         bad += dy[i]! - dy[i]!;
       }
     } else {
       for (let i = 0; i < dx.length; i++) {
         const v = x[i]!;
-        const cdf = 0.5 * erfc(-v * INV_SQRT_2);
+        const cdf = 0.5 * erfcOf(-v * INV_SQRT_2);
         const pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
         dx[i] = dy[i]! * (cdf + v * pdf);
         bad += dy[i]! - dy[i]!;
@@ -190,6 +190,14 @@ export class Tanh extends Activation {
 /** The logistic sigmoid 1/(1+e^-x), evaluated without overflow for either sign. */
 export function sigmoid(v: number): number {
   if (typeof v !== 'number' || Number.isNaN(v)) throw new DomainError(`sigmoid: v must be a number (±Infinity give the limits 1 and 0), got ${describe(v)}`);
+  return sigmoidOf(v);
+}
+
+/**
+ * {@link sigmoid} without the argument check (NaN in, NaN out): the activations check their
+ * whole input after the pass, so a NaN is reported under the layer's name, not this helper's.
+ */
+function sigmoidOf(v: number): number {
   if (v >= 0) return 1 / (1 + Math.exp(-v));
   const e = Math.exp(v);
   return e / (1 + e);
@@ -202,7 +210,7 @@ export class Sigmoid extends Activation {
     let bad = 0;
     for (let i = 0; i < y.length; i++) {
       const v = x[i]!;
-      y[i] = sigmoid(v);
+      y[i] = sigmoidOf(v);
       bad += v - v;
     }
     return bad;
@@ -211,7 +219,7 @@ export class Sigmoid extends Activation {
     let bad = 0;
     for (let i = 0; i < dx.length; i++) {
       const g = dy[i]!;
-      dx[i] = g * y[i]! * sigmoid(-x[i]!);
+      dx[i] = g * y[i]! * sigmoidOf(-x[i]!);
       bad += g - g;
     }
     return bad;
@@ -225,7 +233,7 @@ export class SiLU extends Activation {
     let bad = 0;
     for (let i = 0; i < y.length; i++) {
       const v = x[i]!;
-      y[i] = v * sigmoid(v);
+      y[i] = v * sigmoidOf(v);
       bad += v - v;
     }
     return bad;
@@ -235,7 +243,7 @@ export class SiLU extends Activation {
     for (let i = 0; i < dx.length; i++) {
       const v = x[i]!;
       const g = dy[i]!;
-      dx[i] = g * sigmoid(v) * (1 + v * sigmoid(-v));
+      dx[i] = g * sigmoidOf(v) * (1 + v * sigmoidOf(-v));
       bad += g - g;
     }
     return bad;
@@ -275,7 +283,7 @@ export class Softplus extends Activation {
     let bad = 0;
     for (let i = 0; i < dx.length; i++) {
       const g = dy[i]!;
-      dx[i] = g * sigmoid(b * x[i]!);
+      dx[i] = g * sigmoidOf(b * x[i]!);
       bad += g - g;
     }
     return bad;

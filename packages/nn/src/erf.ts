@@ -12,6 +12,11 @@ const INV_SQRT_PI = 0.5641895835477563;
 export function erf(x: number): number {
   // Two cheap tests on the hot path (GELU calls this per element): NaN and non-numbers are refused.
   if (typeof x !== 'number' || Number.isNaN(x)) throw notANumber('erf', x);
+  return erfOf(x);
+}
+
+/** {@link erf} without the argument check (NaN in, NaN out): for layers that check their whole input and name themselves. */
+function erfOf(x: number): number {
   const ax = Math.abs(x);
   if (ax >= 2.5) {
     const v = 1 - erfcContinuedFraction(ax);
@@ -31,9 +36,14 @@ export function erf(x: number): number {
 /** The complementary error function 1 - erf(x), accurate in relative terms for large positive x. */
 export function erfc(x: number): number {
   if (typeof x !== 'number' || Number.isNaN(x)) throw notANumber('erfc', x);
+  return erfcOf(x);
+}
+
+/** {@link erfc} without the argument check (NaN in, NaN out), as {@link erfOf}. */
+export function erfcOf(x: number): number {
   // Below 2, 1 - erf(x) loses at most a factor 1/erfc(2) ~ 200 in relative accuracy.
   if (x >= 2) return erfcContinuedFraction(x);
-  return 1 - erf(x);
+  return 1 - erfOf(x);
 }
 
 /**

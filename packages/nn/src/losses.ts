@@ -156,7 +156,11 @@ export function labelsOf(fn: string, target: Matrix | ArrayLike<number>, batch: 
  * gradient (softmax(z) - t) / batch. O(batch * C).
  */
 export function softmaxCrossEntropyLoss(logits: Matrix, target: Matrix | ArrayLike<number>, opts: LossOptions = {}): LossResult {
-  const fn = 'softmaxCrossEntropyLoss';
+  return crossEntropyAs('softmaxCrossEntropyLoss', logits, target, opts);
+}
+
+/** {@link softmaxCrossEntropyLoss} with errors naming `fn`, the function the user called (e.g. lmCrossEntropy). */
+export function crossEntropyAs(fn: string, logits: Matrix, target: Matrix | ArrayLike<number>, opts: LossOptions = {}): LossResult {
   assertMatrix(fn, 'logits', logits);
   const red = reductionOf(fn, opts);
   const { rows, cols } = logits;

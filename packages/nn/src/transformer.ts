@@ -5,7 +5,7 @@ import { Embedding } from './embedding';
 import { envelope, readEnvelope } from './envelope';
 import { SwiGLU } from './glu';
 import { Linear } from './linear';
-import { type LossOptions, type LossResult, softmaxCrossEntropyLoss } from './losses';
+import { crossEntropyAs, type LossOptions, type LossResult } from './losses';
 import { ContainerModule } from './container';
 import { checkGrad, type Module, type ModuleJSON, noForward } from './module';
 import { RMSNorm } from './norm';
@@ -224,14 +224,17 @@ export function sampleToken(logits: ArrayLike<number>, opts: { temperature?: num
   if (opts === undefined) throw new DomainError('sampleToken: options { temperature, topK } are required (pass {} for greedy)');
   checkOptions('sampleToken', opts, ['temperature', 'topK']);
   if (!isRng(r)) throw new DomainError(`sampleToken: r must be an Rng (e.g. rng(seed) from @x/gpu), got ${r === null ? 'null' : typeof r}`);
-  return sampleFrom(logits, opts, r);
+  const t = checkNonNegative('sampleToken', 'temperature', opts.temperature ?? 0);
+  const k = opts.topK === undefined ? Infinity : checkSize('sampleToken', 'topK', opts.topK, 1);
+  return sampleFrom(logits, t, k, r);
 }
 
-/** {@link sampleToken} on checked arguments (generate checks its options once). */
-function sampleFrom(logits: ArrayLike<number>, opts: { temperature?: number; topK?: number }, r: Rng): number {
-  const t = checkNonNegative('sampleToken', 'temperature', opts.temperature ?? 0);
+/**
+ * {@link sampleToken} on arguments its caller has checked (temperature >= 0, topK an integer
+ * >= 1 or Infinity for all), so errors name the function the user called.
+ */
+function sampleFrom(logits: ArrayLike<number>, t: number, k: number, r: Rng): number {
   const V = logits.length;
-  const k = checkSize('sampleToken', 'topK', opts.topK ?? V, 1);
   let best = 0;
   for (let i = 1; i < V; i++) if (logits[i]! > logits[best]!) best = i;
   if (t === 0) return best;
@@ -348,7 +351,8 @@ export class TransformerLM extends ContainerModule {
     if (prompt.length < 1) throw new ShapeError('TransformerLM.generate: the prompt needs at least one token');
     const ctx = opts.contextLength === undefined ? Infinity : checkSize('TransformerLM.generate', 'contextLength', opts.contextLength, 1);
     const r = makeRng(checkSeed('TransformerLM.generate', 'seed', opts.seed ?? 0));
-    const sample = { temperature: checkNonNegative('TransformerLM.generate', 'temperature', opts.temperature ?? 0), topK: opts.topK };
+    const temperature = checkNonNegative('TransformerLM.generate', 'temperature', opts.temperature ?? 0);
+    const topK = opts.topK === undefined ? Infinity : checkSize('TransformerLM.generate', 'topK', opts.topK, 1);
     const seq = Array.from(prompt);
     const out: number[] = [];
     const V = this.config.vocabSize;
@@ -356,7 +360,7 @@ export class TransformerLM extends ContainerModule {
       const win = seq.slice(Math.max(0, seq.length - ctx));
       const logits = this.forward({ rows: 1, cols: win.length, data: Float64Array.from(win) });
       const last = logits.data.subarray((win.length - 1) * V, win.length * V);
-      const tok = sampleFrom(last, sample, r);
+      const tok = sampleFrom(last, temperature, topK, r);
       seq.push(tok);
       out.push(tok);
     }
@@ -392,7 +396,7 @@ export function lmCrossEntropy(logits: Matrix, targets: Matrix | ArrayLike<numbe
     const what = isMatrix(targets) ? `${targets.rows}x${targets.cols}` : `length ${flat.length}`;
     throw new ShapeError(`lmCrossEntropy: targets are ${what} (${flat.length} tokens) but logits have ${logits.rows} rows`);
   }
-  return softmaxCrossEntropyLoss(logits, flat, opts);
+  return crossEntropyAs('lmCrossEntropy', logits, flat, opts);
 }
 
 /**

@@ -64,6 +64,22 @@ describe('activations', () => {
     expect(a.parameters()).toEqual([]);
   });
 
+  it('a NaN input is refused under the layer name, not an inner helper (sigmoid, erfc)', () => {
+    const nan: Matrix = { rows: 1, cols: 2, data: Float64Array.of(0.5, Number.NaN) };
+    for (const [name, layer] of [
+      ['Sigmoid', new Sigmoid()],
+      ['SiLU', new SiLU()],
+      ['GELU', new GELU()],
+      ['GELU(tanh)', new GELU({ approximate: 'tanh' })],
+      ['Softplus', new Softplus()],
+      ['Tanh', new Tanh()],
+      ['ReLU', new ReLU()],
+    ] as const) {
+      expect(() => layer.forward(nan), name).toThrow(DomainError);
+      expect(() => layer.forward(nan), name).toThrow(new RegExp(`^${name.replace(/[()]/g, '\\$&')}: x\\[0, 1\\] is NaN`));
+    }
+  });
+
   it('check their options and shapes', () => {
     expect(() => new Softplus({ beta: 0 })).toThrow(/beta/);
     expect(() => new GELU({ approximate: 'erf' as never })).toThrow(/approximate/);

@@ -119,6 +119,51 @@ describe('TransformerLM (llama layout)', () => {
     expect(() => lm.generate('abc' as never, { maxNewTokens: 1 })).toThrow(ShapeError);
   });
 
+  it("generate's option errors name TransformerLM.generate, not an internal helper", () => {
+    const lm = fixtureModel();
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ topK: 0, temperature: 1 }, /topK/],
+      [{ topK: 1.5, temperature: 1 }, /topK/],
+      [{ topK: -1 }, /topK/],
+      [{ topK: 'a' }, /topK/],
+      [{ topK: 0, maxNewTokens: 0 }, /topK/],
+      [{ temperature: -1 }, /temperature/],
+      [{ temperature: Number.NaN }, /temperature/],
+      [{ maxNewTokens: -1 }, /maxNewTokens/],
+      [{ seed: 0.5 }, /seed/],
+      [{ contextLength: 0 }, /contextLength/],
+    ];
+    for (const [opts, field] of bad) {
+      let err: unknown;
+      try {
+        lm.generate([1, 2], { maxNewTokens: 1, ...opts } as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(opts)).toBeInstanceOf(DomainError);
+      expect((err as Error).message, JSON.stringify(opts)).toMatch(/^TransformerLM\.generate: /);
+      expect((err as Error).message).toMatch(field);
+    }
+    // sampleToken called directly still names itself.
+    expect(() => sampleToken([1, 2], { temperature: 1, topK: 0 }, rng(0))).toThrow(/^sampleToken: topK/);
+  });
+
+  it("lmCrossEntropy's errors name lmCrossEntropy, not softmaxCrossEntropyLoss", () => {
+    const logits = { rows: 2, cols: 3, data: new Float64Array(6) };
+    const cases: Array<[() => unknown, typeof DomainError | typeof ShapeError]> = [
+      [() => lmCrossEntropy(logits, [0, 1], { reduction: 'x' as never }), DomainError],
+      [() => lmCrossEntropy(logits, [0, 5]), DomainError],
+      [() => lmCrossEntropy(logits, [0, 1], { ignoreIndex: 0.5 }), DomainError],
+      [() => lmCrossEntropy(logits, [0, 1], { foo: 1 } as never), DomainError],
+      [() => lmCrossEntropy({ rows: 1, cols: 2, data: Float64Array.of(Number.NaN, 1) }, [0]), DomainError],
+      [() => lmCrossEntropy({ rows: 2, cols: 0, data: new Float64Array(0) }, [0, 1]), ShapeError],
+    ];
+    for (const [f, type] of cases) {
+      expect(f).toThrow(type);
+      expect(f).toThrow(/^lmCrossEntropy: /);
+    }
+  });
+
   it('trains with fit and lmCrossEntropy: the loss on a repeating sequence falls', async () => {
     const lm = new TransformerLM({ vocabSize: 5, dim: 16, numLayers: 1, numHeads: 2, hidden: 24, seed: 1 });
     const seq = Array.from({ length: 40 }, (_, i) => [0, 1, 2, 3, 4, 2][i % 6]!);

@@ -1,4 +1,5 @@
 import { adamStepInPlace, decayInPlace } from './adam-kernel';
+import { DomainError } from '@x/gpu';
 import { checkBoolean, checkSize } from '@x/gpu/checks';
 import { newtonSchulz5 } from './newton-schulz';
 import { type BaseOptions, checkJSON, f64, OptimizerBase, type OptimizerJSON, type ParamState } from './optimizer';
@@ -56,8 +57,6 @@ export type MuonJSON = OptimizerJSON<'Muon', MuonOptions>;
  */
 export class Muon extends OptimizerBase<MuonOptions> {
   private readonly beta: number;
-  /** [rows, cols] each parameter's state was built for (not serialized; a restore re-learns it). */
-  private readonly shapes = new Map<string, [number, number]>();
   private readonly nesterov: boolean;
   private readonly nsSteps: number;
   private readonly wd: number;
@@ -94,9 +93,10 @@ export class Muon extends OptimizerBase<MuonOptions> {
     const n = f64(s, 'm').length;
     if (n !== v.w.length || (s.v === undefined) === !this.usesMuon(v)) throw shapeMismatch('Muon', v.name, `${n} entries`, `${v.rows}x${v.cols}`);
     // Same size, other shape (a 6x4 state for a 4x6 parameter): the momentum would be applied
-    // transposed. The shape is remembered from the step that built the state.
-    const shape = this.shapes.get(v.name);
-    if (shape && (shape[0] !== v.rows || shape[1] !== v.cols)) throw shapeMismatch('Muon', v.name, `${shape[0]}x${shape[1]}`, `${v.rows}x${v.cols}`);
+    // transposed. The shape is kept in the state (`rows`, `cols`) from the step that built it,
+    // so it survives toJSON/fromJSON; a state saved before it was kept learns it on its next step.
+    const { rows, cols } = s;
+    if (rows !== undefined && (rows !== v.rows || cols !== v.cols)) throw shapeMismatch('Muon', v.name, `${rows}x${cols}`, `${v.rows}x${v.cols}`);
   }
 
   protected update(p: ParamView, lr: number, t: number, factor: number): void {
@@ -106,7 +106,10 @@ export class Muon extends OptimizerBase<MuonOptions> {
       s = muon ? { m: new Float64Array(p.w.length) } : { m: new Float64Array(p.w.length), v: new Float64Array(p.w.length) };
       this.state.set(p.name, s);
     }
-    if (!this.shapes.has(p.name)) this.shapes.set(p.name, [p.rows, p.cols]);
+    if (s.rows === undefined) {
+      s.rows = p.rows;
+      s.cols = p.cols;
+    }
     if (!muon) {
       const alr = this.adamLr * factor;
       decayInPlace(p.w, alr, this.awd);
@@ -129,17 +132,30 @@ export class Muon extends OptimizerBase<MuonOptions> {
     for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * (O.data[i]! * sc);
   }
 
-  /** The state envelope: `config` is the options, `state` the step count and per-parameter state (bit-exact). */
+  /**
+   * The state envelope: `config` is the options, `state` the step count and per-parameter state
+   * (bit-exact): the momentum `m` (and AdamW's `v`), and the `rows`, `cols` the state was built for.
+   */
   override toJSON(): MuonJSON {
     return super.toJSON() as MuonJSON;
   }
 
   /**
-   * Rebuilds an optimizer from {@link Muon.toJSON} (or the version-1 format); resumes
+   * Rebuilds an optimizer from {@link Muon.toJSON} (or the version-1 format, or an envelope
+   * saved without `rows`/`cols`, whose shape is learned on the next step); resumes
    * bit-identically. Throws a DomainError naming the field for malformed or missing state.
    */
   static fromJSON(json: MuonJSON): Muon {
     const j = checkJSON('Muon', json);
+    for (const [name, s] of j.params) {
+      const { rows, cols } = s;
+      if (rows === undefined && cols === undefined) continue;
+      const n = s.m instanceof Float64Array ? s.m.length : -1;
+      const ok = (d: unknown) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 1;
+      if (!ok(rows) || !ok(cols) || (rows as number) * (cols as number) !== n) {
+        throw new DomainError(`Muon.fromJSON: state.params.${name}: rows and cols must be integers >= 1 whose product is the ${n} entries of m, got ${String(rows)} and ${String(cols)}`);
+      }
+    }
     return new Muon(j.options as MuonOptions).restore(j);
   }
 }

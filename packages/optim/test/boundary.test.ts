@@ -5,6 +5,10 @@ import { DomainError, ShapeError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { AdamW, Muon, muonShapeScale, scheduleFactor, SGD, sinkhornStep, warmupCosine } from '../src';
 
+const expectBits = (a: Float64Array, b: Float64Array) => {
+  expect(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).toEqual(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+};
+
 const param = (rows: number, cols: number, w = 0.5) => ({
   name: 'w',
   value: new Float64Array(rows * cols).fill(w),
@@ -20,6 +24,60 @@ describe('issue 16: bad input to @x/optim is a typed error naming the optimizer 
     expect(() => m.step([param(4, 6)])).toThrow(/Muon: parameter "w" is 4x6, but the optimizer state was built for 6x4/);
     m.step([param(6, 4)]);
     expect(m.stepCount).toBe(2);
+  });
+
+  it('Muon: the shape a state was built for is saved, so a restored Muon refuses the transposed parameter too', () => {
+    // Shape told (`shape`) and inferred (a Matrix value): both are remembered and serialized.
+    const told = () => ({ name: 'w', value: Float64Array.from({ length: 24 }, (_, i) => Math.sin(i)), grad: new Float64Array(24), shape: [6, 4] });
+    const inferred = () => ({ name: 'u', value: { rows: 3, cols: 5, data: Float64Array.from({ length: 15 }, (_, i) => Math.cos(i)) }, grad: new Float64Array(15) });
+    const grad = (ps: Array<ReturnType<typeof told> | ReturnType<typeof inferred>>, t: number) => {
+      for (const p of ps) {
+        const w = p.value instanceof Float64Array ? p.value : p.value.data;
+        for (let i = 0; i < w.length; i++) p.grad[i] = w[i]! - Math.sin(3 * i + t);
+      }
+    };
+    const run = (restoreAfter: number | null) => {
+      const ps = [told(), inferred()];
+      let m = new Muon({ lr: 0.02, weightDecay: 0.01 });
+      for (let t = 1; t <= 5; t++) {
+        grad(ps, t);
+        m.step(ps);
+        if (t === restoreAfter) m = Muon.fromJSON(JSON.parse(JSON.stringify(m.toJSON())));
+      }
+      return { ps, m };
+    };
+    const ref = run(null);
+    const resumed = run(2);
+    for (let k = 0; k < 2; k++) {
+      const a = ref.ps[k]!.value;
+      const b = resumed.ps[k]!.value;
+      expectBits(a instanceof Float64Array ? a : a.data, b instanceof Float64Array ? b : b.data);
+    }
+    expect(JSON.stringify(resumed.m.toJSON())).toBe(JSON.stringify(ref.m.toJSON()));
+    const j = JSON.parse(JSON.stringify(ref.m.toJSON()));
+    expect([j.state.params.w.rows, j.state.params.w.cols]).toEqual([6, 4]);
+    expect([j.state.params.u.rows, j.state.params.u.cols]).toEqual([3, 5]);
+    // The restored optimizer refuses a same-size parameter of another shape, as the original does.
+    const restored = Muon.fromJSON(j);
+    expect(() => ref.m.step([param(4, 6)])).toThrow(/built for 6x4/);
+    expect(() => restored.step([param(4, 6)])).toThrow(ShapeError);
+    expect(() => restored.step([param(4, 6)])).toThrow(/Muon: parameter "w" is 4x6, but the optimizer state was built for 6x4/);
+    // An envelope saved before the shape was kept is still read; the next step learns the shape.
+    const old = JSON.parse(JSON.stringify(j));
+    for (const st of Object.values(old.state.params as Record<string, { rows?: number; cols?: number }>)) {
+      delete st.rows;
+      delete st.cols;
+    }
+    const fromOld = Muon.fromJSON(old);
+    fromOld.step([param(6, 4)]);
+    expect(() => fromOld.step([param(4, 6)])).toThrow(/built for 6x4/);
+    // A shape that does not hold the saved momentum is a DomainError naming the field.
+    const bad = JSON.parse(JSON.stringify(j));
+    bad.state.params.w.rows = 4;
+    expect(() => Muon.fromJSON(bad)).toThrow(DomainError);
+    expect(() => Muon.fromJSON(bad)).toThrow(/Muon\.fromJSON: state\.params\.w: rows and cols/);
+    delete bad.state.params.w.cols;
+    expect(() => Muon.fromJSON(bad)).toThrow(/state\.params\.w/);
   });
 
   it('weights are checked as well as gradients, and the shape must hold the values', () => {

@@ -28,7 +28,17 @@ describe('the version-1 format (before the state envelope) is still read', () =>
         opt.step(ps);
       }
       for (const p of ps) expect(Array.from(p.value)).toEqual(c.endParams[p.name]);
-      expect(JSON.stringify(opt.toJSON())).toBe(JSON.stringify(optimizerFromJSON(c.end as OptimizerJSON).toJSON()));
+      const got = JSON.parse(JSON.stringify(opt.toJSON()));
+      if (name === 'Muon') {
+        // Muon now keeps each state's shape; the v1 checkpoint had none, the resumed run learned it.
+        for (const [n, st] of Object.entries(got.state.params as Record<string, { rows?: number; cols?: number }>)) {
+          const sh = shapes[n]!;
+          expect([st.rows, st.cols]).toEqual(sh.length === 2 ? sh : [1, sh[0]]);
+          delete st.rows;
+          delete st.cols;
+        }
+      }
+      expect(JSON.stringify(got)).toBe(JSON.stringify(optimizerFromJSON(c.end as OptimizerJSON).toJSON()));
     });
   }
 });

@@ -6,7 +6,7 @@ import { checkInt, checkOptions, checkSeed, checkSteps, describe } from '@x/gpu/
 import { checkPeftAdapter, configForLayers, type PeftAdapter, type PeftLoraLayer } from './peft-adapter';
 import { checkPeftLoraConfig, isTargetModule, type PeftLoraConfig, peftLoraConfig } from './peft-config';
 import { pissaInit, pissaToLora } from './pissa';
-import { checkPositive, checkRank, optBoolean } from './validate';
+import { checkPositive, checkRank, checkWeight, optBoolean } from './validate';
 
 /** A tensor of an output file, produced only when the writer reaches it (so big models stream). */
 export interface TensorJob {
@@ -253,8 +253,12 @@ export async function materialize(plan: ModelPlan): Promise<Uint8Array> {
   return writeSafetensors(tensors, plan.metadata);
 }
 
-/** Singular values (descending) and the entropy effective rank exp(H(σ/Σσ)) (Roy & Vetterli, 2007). */
+/**
+ * Singular values (descending) and the entropy effective rank exp(H(σ/Σσ)) (Roy & Vetterli, 2007).
+ * @throws ShapeError W not a Matrix; DomainError a NaN or infinite entry (both naming `spectrum`).
+ */
 export function spectrum(W: Matrix): { S: Float64Array; effectiveRank: number } {
+  checkWeight('spectrum', 'W', W);
   const { S } = svd(W);
   const total = S.reduce((a, b) => a + b, 0);
   let h = 0;

@@ -24,6 +24,7 @@ import {
   pissaToLora,
   savePeftAdapter,
   sokaInit,
+  spectrum,
   stringifyPeftLoraConfig,
   taskArithmetic,
 } from '../src';
@@ -167,6 +168,30 @@ describe('options and arguments of the initializers and merges', () => {
     typed(() => applyAdapters(lm(), { targetModules: ['q_proj'], kind: 'lora', rank: 2, rsLora: true } as never), DomainError, /^applyAdapters: unknown option "rsLora"/);
     typed(() => applyAdapters(lm(), { targetModules: [7] as never, kind: 'lora', rank: 2 }), DomainError, /^applyAdapters: targetModules must be/);
     typed(() => applyAdapters(lm(), { targetModules: ['q_proj'], kind: 'lora', rank: 2, rslora: 1 as never }), DomainError, /^applyAdapters: rslora must be true or false, got 1/);
+  });
+});
+
+describe('spectrum', () => {
+  it('refuses a malformed or non-finite W under its own name (not svd of @x/linalg)', () => {
+    const bad: Array<[unknown, typeof ShapeError | typeof DomainError]> = [
+      [null, ShapeError],
+      ['W', ShapeError],
+      [{ rows: 2, cols: 2, data: new Float64Array(3) }, ShapeError],
+      [{ rows: 2, cols: 2, data: [1, 2, 3, 4] }, ShapeError],
+      [{ rows: 2, cols: 2, data: Float64Array.of(1, Number.NaN, 0, 1) }, DomainError],
+      [{ rows: 2, cols: 2, data: Float64Array.of(1, Number.POSITIVE_INFINITY, 0, 1) }, DomainError],
+    ];
+    for (const [W, type] of bad) {
+      expect(() => spectrum(W as Matrix)).toThrow(type);
+      expect(() => spectrum(W as Matrix)).toThrow(/^spectrum: W/);
+    }
+    // A 2x2 rotation times diag(3, 1): singular values 3, 1; effective rank exp(H(3/4, 1/4)).
+    const c = Math.cos(0.3);
+    const s = Math.sin(0.3);
+    const { S, effectiveRank } = spectrum({ rows: 2, cols: 2, data: Float64Array.of(3 * c, -s, 3 * s, c) });
+    expect(S[0]).toBeCloseTo(3, 14);
+    expect(S[1]).toBeCloseTo(1, 14);
+    expect(effectiveRank).toBeCloseTo(Math.exp(-(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25))), 14);
   });
 });
 
