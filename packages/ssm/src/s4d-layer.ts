@@ -3,7 +3,7 @@ import { checkAlloc, checkBoolean, checkOneOf, checkOptions, checkRng, checkUnit
 import { erf, Linear, type LinearJSON, type Module, type ModuleStateJSON, moduleJSON, type Parameter, prefixParameters, readModuleJSON } from '@x/nn';
 import { checkDtRange, checkInt } from './complex';
 import { zohFactor } from './discretize';
-import { fftConv } from './fft-conv';
+import { directConv, fftConv } from './fft-conv';
 import { type S4DInitKind, s4dInit } from './s4d-init';
 import { s4dKernel } from './vandermonde';
 
@@ -321,17 +321,17 @@ export class S4DLayer implements Module {
         }
         for (let t = 0; t < L; t++) dD += gf[t]! * u[t]!;
         // dK0_l = sum_t dy_t u_{t-l} = conv(reverse(dy), u)[L-1-l]
-        const c1 = fftConv(gr, u);
+        const c1 = conv(gr, u);
         for (let l = 0; l < L; l++) dK[0]![l] = dK[0]![l]! + c1[L - 1 - l]!;
         // du_s = sum_{t>=s} K0_{t-s} dy_t = reverse(conv(reverse(dy), K0))
-        const c2 = fftConv(gr, K[0]![h]!);
+        const c2 = conv(gr, K[0]![h]!);
         for (let s = 0; s < L; s++) dx[b * L * H + s * H + h] = c2[L - 1 - s]! + D * gf[s]!;
         if (k1) {
           // y_t += sum_{s>=1} K1_{s-1} u_{t+s}: dK1_{s-1} = sum_t dy_t u_{t+s} = conv(dy, reverse(u))[L-1-s],
           // du_tau += sum_{s>=1} K1_{s-1} dy_{tau-s} = conv(dy, [0, K1])[tau].
-          const c3 = fftConv(gf, ur);
+          const c3 = conv(gf, ur);
           for (let s = 1; s < L; s++) dK[1]![s - 1] = dK[1]![s - 1]! + c3[L - 1 - s]!;
-          const c4 = fftConv(gf, k1);
+          const c4 = conv(gf, k1);
           for (let t = 0; t < L; t++) dx[b * L * H + t * H + h] = dx[b * L * H + t * H + h]! + c4[t]!;
         }
       }
@@ -570,13 +570,21 @@ function shiftedKernel(k: Float64Array): Float64Array {
   return s;
 }
 
+/**
+ * Causal convolution of two length-L signals: the direct O(L²) sum up to L = 128, where it is
+ * faster than three FFTs, {@link fftConv} beyond (both exact up to rounding).
+ */
+function conv(u: Float64Array, k: Float64Array): Float64Array {
+  return u.length <= 128 ? directConv(u, k) : fftConv(u, k);
+}
+
 /** sum_{j<=t} k0_j u_{t-j} + sum_{s>=1} k1_{s-1} u_{t+s} (the second term only when k1 is given). */
 function twoSidedConv(u: Float64Array, k0: Float64Array, k1: Float64Array | null): Float64Array {
-  const y = fftConv(u, k0);
+  const y = conv(u, k0);
   if (!k1) return y;
   const L = u.length;
   const ur = Float64Array.from(u).reverse();
-  const c = fftConv(ur, shiftedKernel(k1));
+  const c = conv(ur, shiftedKernel(k1));
   for (let t = 0; t < L; t++) y[t] = y[t]! + c[L - 1 - t]!;
   return y;
 }

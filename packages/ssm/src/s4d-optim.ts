@@ -17,13 +17,12 @@ export interface S4DAdamWOptions extends Omit<AdamWOptions, 'decoupled'> {
 export type S4DAdamWJSON = StateJSON<'S4DAdamW', S4DAdamWOptions, { ssm: AdamWJSON; rest: AdamWJSON }>;
 
 /**
- * True when `name` (a parameter name, possibly a dotted path such as `blocks.0.s4d.logDt`) ends
+ * True when `name` (a parameter name, possibly a dotted path such as `layers.0.logDt`) ends
  * in one of {@link S4D_SSM_PARAMETERS}: the parameters that state-spaces/s4 trains with their own
- * learning rate and no weight decay.
+ * learning rate and no weight decay. False for anything that is not a string.
  */
-export function isS4DSsmParameter(name: string): boolean {
-  if (typeof name !== 'string') throw new DomainError(`isS4DSsmParameter: name must be a string, got ${describe(name)}`);
-  return S4D_SSM_PARAMETERS.includes(name.slice(name.lastIndexOf('.') + 1));
+export function isS4DSsmParameter(name: unknown): boolean {
+  return typeof name === 'string' && S4D_SSM_PARAMETERS.includes(name.slice(name.lastIndexOf('.') + 1));
 }
 
 /**
