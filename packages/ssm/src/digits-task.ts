@@ -82,7 +82,7 @@ export interface TrainS4DDigitsResult {
   testAccuracies: number[];
   /** Final accuracy on the test split (eval mode). */
   testAccuracy: number;
-  /** Final accuracy on the training images used. */
+  /** Final accuracy on the first `testSize` training images (as many as are scored on the test split). */
   trainAccuracy: number;
 }
 
@@ -168,5 +168,5 @@ export async function trainS4DDigits(opts: TrainS4DDigitsOptions = {}): Promise<
     },
   });
   const testAccuracy = testAccuracies[testAccuracies.length - 1] ?? digitsAccuracy(model, test, nTest);
-  return { model, losses: Array.from(res.losses), evalSteps, testAccuracies, testAccuracy, trainAccuracy: digitsAccuracy(model, train, nTrain) };
+  return { model, losses: Array.from(res.losses), evalSteps, testAccuracies, testAccuracy, trainAccuracy: digitsAccuracy(model, train, Math.min(nTrain, nTest)) };
 }

@@ -1,6 +1,6 @@
 import { assertMatrix, DomainError, type EncodedArray, type Matrix, type Rng, type RngState, rng as makeRng, ShapeError } from '@x/gpu';
 import { checkAlloc, checkBoolean, checkOneOf, checkOptions, checkRng, checkUnit, describe } from '@x/gpu/checks';
-import { erf, Linear, type LinearJSON, type Module, type ModuleStateJSON, moduleJSON, type Parameter, prefixParameters, readModuleJSON } from '@x/nn';
+import { erf, type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { checkDtRange, checkInt } from './complex';
 import { zohFactor } from './discretize';
 import { directConv, fftConv } from './fft-conv';
@@ -79,13 +79,13 @@ export interface S4DLayerConfig {
  * What {@link S4DLayer.toJSON} returns: the `@x` state envelope, the sizes and switches as
  * `config`, the parameters `logDt`, `logAReal`, `AImag`, `BRe`, `BIm`, `CRe`, `CIm`, `D` as
  * bit-exact encoded arrays in `state` (C holds both directions when bidirectional) and, with
- * `glu`, the output linear's own envelope as `state.output`. Envelopes of earlier releases (only
+ * `glu`, the output linear's `output.weight` (2H x H, row-major [out, in]) and `output.bias` (2H). Envelopes of earlier releases (only
  * `channels` and `stateSize` in `config`) are read with the defaults of the new switches.
  */
 export type S4DLayerJSON = ModuleStateJSON<
   'S4DLayer',
   Partial<S4DLayerConfig> & { channels: number; stateSize: number },
-  Record<'logDt' | 'logAReal' | 'AImag' | 'BRe' | 'BIm' | 'CRe' | 'CIm' | 'D', EncodedArray> & { output?: LinearJSON }
+  Record<'logDt' | 'logAReal' | 'AImag' | 'BRe' | 'BIm' | 'CRe' | 'CIm' | 'D', EncodedArray> & Partial<Record<'output.weight' | 'output.bias', EncodedArray>>
 >;
 
 const INV_SQRT2 = Math.SQRT1_2;
@@ -125,7 +125,8 @@ export class S4DLayer implements Module {
   training = true;
   private readonly p: Record<ParamName, Float64Array>;
   private readonly g: Record<ParamName, Float64Array>;
-  private readonly output: Linear | null;
+  /** Output linear (glu): weight 2H x H row-major [out, in], bias 2H, and their gradients. */
+  private readonly out: { W: Float64Array; b: Float64Array; gW: Float64Array; gb: Float64Array } | null;
   private gen: Rng;
   private cache: {
     u: Matrix;
@@ -135,7 +136,8 @@ export class S4DLayer implements Module {
     ys: Float64Array;
     /** Dropout mask per (batch, channel), or null. */
     mask: Float64Array | null;
-    /** Output linear's result (B L x 2H), when glu. */
+    /** Output linear's input (B L x H) and result (B L x 2H), when glu. */
+    z: Float64Array | null;
     o: Float64Array | null;
   } | null = null;
 
@@ -182,7 +184,14 @@ export class S4DLayer implements Module {
     this.p = p;
     this.g = Object.fromEntries(PARAM_NAMES.map((k) => [k, new Float64Array(sizes[k])])) as Record<ParamName, Float64Array>;
     // PyTorch's Conv1d default: weight and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-    this.output = this.glu ? new Linear(H, 2 * H, { seed: r, init: { uniform: 1 / Math.sqrt(H) }, biasInit: 'fan-in-uniform', name: 'S4DLayer.output' }) : null;
+    // PyTorch's Conv1d default init: weight, then bias, U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+    this.out = null;
+    if (this.glu) {
+      const bound = 1 / Math.sqrt(H);
+      const W = Float64Array.from({ length: 2 * H * H }, () => (2 * r.uniform() - 1) * bound);
+      const b = Float64Array.from({ length: 2 * H }, () => (2 * r.uniform() - 1) * bound);
+      this.out = { W, b, gW: new Float64Array(W.length), gb: new Float64Array(b.length) };
+    }
     this.gen = makeRng(this.dropout > 0 ? Math.floor(r.uniform() * 2 ** 32) : 0);
   }
 
@@ -259,18 +268,27 @@ export class S4DLayer implements Module {
     }
     let out = z;
     let o: Float64Array | null = null;
-    if (this.output) {
-      o = Float64Array.from(this.output.forward({ rows: Bn * L, cols: H, data: z }).data);
+    if (this.out) {
+      const { W, b } = this.out;
+      const H2 = 2 * H;
+      o = new Float64Array(Bn * L * H2);
       out = new Float64Array(ys.length);
-      for (let r = 0; r < Bn * L; r++) for (let h = 0; h < H; h++) out[r * H + h] = o[r * 2 * H + h]! * sigmoid(o[r * 2 * H + H + h]!);
+      for (let r = 0; r < Bn * L; r++) {
+        for (let j = 0; j < H2; j++) {
+          let s = b[j]!;
+          for (let h = 0; h < H; h++) s += W[j * H + h]! * z[r * H + h]!;
+          o[r * H2 + j] = s;
+        }
+        for (let h = 0; h < H; h++) out[r * H + h] = o[r * H2 + h]! * sigmoid(o[r * H2 + H + h]!);
+      }
     }
-    this.cache = { u: { rows: x.rows, cols: x.cols, data: Float64Array.from(x.data) }, L, K, ys, mask, o };
+    this.cache = { u: { rows: x.rows, cols: x.cols, data: Float64Array.from(x.data) }, L, K, ys, mask, z: this.out ? z : null, o };
     return { rows: x.rows, cols: x.cols, data: out };
   }
 
   backward(dy: Matrix): Matrix<Float64Array> {
     if (!this.cache) throw new DomainError('S4DLayer: backward called before forward (there is no cached input)');
-    const { u: X, L, K, ys, mask, o } = this.cache;
+    const { u: X, L, K, ys, mask, z, o } = this.cache;
     assertMatrix('S4DLayer.backward', 'dy', dy);
     if (dy.rows !== X.rows || dy.cols !== X.cols) {
       throw new ShapeError(`S4DLayer: dy is ${dy.rows}x${dy.cols}, expected ${X.rows}x${X.cols} (the shape of the last forward output)`);
@@ -280,18 +298,28 @@ export class S4DLayer implements Module {
     const Bn = X.rows;
     // Back through GLU, the output linear, dropout and GELU to the SSM output.
     let dz: Float64Array;
-    if (this.output && o) {
-      const dO = new Float64Array(Bn * L * 2 * H);
+    if (this.out && o && z) {
+      const { W, gW, gb } = this.out;
+      const H2 = 2 * H;
+      const dO = new Float64Array(H2);
+      dz = new Float64Array(Bn * L * H);
       for (let r = 0; r < Bn * L; r++) {
         for (let h = 0; h < H; h++) {
-          const a = o[r * 2 * H + h]!;
-          const s = sigmoid(o[r * 2 * H + H + h]!);
+          const a = o[r * H2 + h]!;
+          const s = sigmoid(o[r * H2 + H + h]!);
           const d = dy.data[r * H + h]!;
-          dO[r * 2 * H + h] = d * s;
-          dO[r * 2 * H + H + h] = d * a * s * (1 - s);
+          dO[h] = d * s;
+          dO[H + h] = d * a * s * (1 - s);
+        }
+        for (let j = 0; j < H2; j++) {
+          const d = dO[j]!;
+          gb[j] = gb[j]! + d;
+          for (let h = 0; h < H; h++) {
+            gW[j * H + h] = gW[j * H + h]! + d * z[r * H + h]!;
+            dz[r * H + h] = dz[r * H + h]! + d * W[j * H + h]!;
+          }
         }
       }
-      dz = Float64Array.from(this.output.backward({ rows: Bn * L, cols: 2 * H, data: dO }).data);
     } else {
       dz = Float64Array.from(dy.data);
     }
@@ -490,12 +518,14 @@ export class S4DLayer implements Module {
     const nd = this.bidirectional ? 2 : 1;
     const shape = (k: ParamName) => (k === 'logDt' || k === 'D' ? [H] : k === 'CRe' || k === 'CIm' ? [nd * H, N2] : [H, N2]);
     const own = PARAM_NAMES.map((k) => ({ name: k, value: this.p[k], grad: this.g[k], shape: shape(k) }));
-    return this.output ? [...own, ...prefixParameters('output', this.output.parameters())] : own;
+    if (!this.out) return own;
+    return [...own, { name: 'output.weight', value: this.out.W, grad: this.out.gW, shape: [2 * H, H] }, { name: 'output.bias', value: this.out.b, grad: this.out.gb, shape: [2 * H] }];
   }
 
   zeroGrad(): void {
     for (const k of PARAM_NAMES) this.g[k].fill(0);
-    this.output?.zeroGrad();
+    this.out?.gW.fill(0);
+    this.out?.gb.fill(0);
   }
 
   /** The state envelope: sizes, switches and the dropout stream as `config`, every parameter (bit-exact) as `state`. */
@@ -510,7 +540,7 @@ export class S4DLayer implements Module {
       training: this.training,
       rng: this.gen.state(),
     };
-    return moduleJSON('S4DLayer', config, this.output ? { ...this.p, output: this.output.toJSON() } : { ...this.p }) as S4DLayerJSON;
+    return moduleJSON('S4DLayer', config, this.out ? { ...this.p, 'output.weight': this.out.W, 'output.bias': this.out.b } : { ...this.p }) as S4DLayerJSON;
   }
 
   /**
@@ -535,17 +565,14 @@ export class S4DLayer implements Module {
     const sizes = paramSizes(channels, stateSize / 2, nd);
     const values = {} as Record<ParamName, Float64Array>;
     for (const k of PARAM_NAMES) values[k] = r.f64(k, { length: sizes[k], finite: true });
-    let output: Linear | null = null;
-    if (glu) {
-      r.object('output');
-      output = Linear.fromJSON(r.raw('output') as LinearJSON);
-      if (output.inFeatures !== channels || output.outFeatures !== 2 * channels) {
-        throw new ShapeError(`${fn}: output is Linear(${output.inFeatures}, ${output.outFeatures}), expected Linear(${channels}, ${2 * channels})`);
-      }
-    }
+    const W = glu ? r.f64('output.weight', { length: 2 * channels * channels, finite: true }) : null;
+    const b = glu ? r.f64('output.bias', { length: 2 * channels, finite: true }) : null;
     const l = new S4DLayer({ channels, stateSize, disc, bidirectional, glu, dropout });
     for (const k of PARAM_NAMES) l.p[k].set(values[k]);
-    if (output) (l as unknown as { output: Linear }).output = output;
+    if (l.out && W && b) {
+      l.out.W.set(W);
+      l.out.b.set(b);
+    }
     l.training = training;
     if (r.has('rng')) {
       try {

@@ -101,6 +101,25 @@ describe('sampling-rate change experiment (quick mode)', () => {
   });
 });
 
+describe('S4D sequential digits experiment (quick mode)', () => {
+  it('a deep S4D classifier learns 64-step pixel sequences of the UCI digits well above chance, with either optimizer setting', async () => {
+    let partials = 0;
+    const r = await byId('ssm/s4d-sequential-digits').run({ quick: true, seed: 0, onPartial: () => partials++ });
+    expect(partials).toBeGreaterThan(1);
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
+    expect(r.metrics!.testAccGroups).toBeGreaterThan(0.4);
+    expect(r.metrics!.testAccSingle).toBeGreaterThan(0.4);
+    // the optimizer comparison is reported, not asserted, at quick size
+    const cmp = r.checks.find((c) => c.statement.includes('parameter groups give a higher'));
+    expect(cmp?.asserted).toBe(false);
+    expect(cmp?.holds).toBe(r.metrics!.testAccGroups! > r.metrics!.testAccSingle!);
+    // the accuracy curve ends at the reported test accuracy
+    const groups = r.plots![0]!.series[0]!;
+    expect(groups.y[groups.y.length - 1]).toBe(r.metrics!.testAccGroups);
+  });
+});
+
 describe('experiments: abort', () => {
   it('every experiment throws AbortError when the signal has fired', async () => {
     const ac = new AbortController();

@@ -206,11 +206,11 @@ describe('S4DLayer (full layer) state and errors', () => {
     const j = JSON.parse(JSON.stringify(l.toJSON())) as S4DLayerJSON;
     expect(() => S4DLayer.fromJSON({ ...j, config: { ...j.config, disc: 'foh' as never } })).toThrow(DomainError);
     expect(() => S4DLayer.fromJSON({ ...j, config: { ...j.config, bidirectional: false } })).toThrow(ShapeError);
-    const { output: _o, ...noOutput } = j.state;
+    const { 'output.weight': _w, ...noOutput } = j.state;
     expect(() => S4DLayer.fromJSON({ ...j, state: noOutput as never })).toThrow(/S4DLayer.fromJSON/);
     expect(() => S4DLayer.fromJSON({ ...j, config: { ...j.config, rng: { s: [1] } as never } })).toThrow(/S4DLayer.fromJSON: rng/);
     const small = new S4DLayer({ channels: 1, stateSize: 2, glu: true }).toJSON();
-    expect(() => S4DLayer.fromJSON({ ...j, state: { ...j.state, output: small.state.output } })).toThrow(ShapeError);
+    expect(() => S4DLayer.fromJSON({ ...j, state: { ...j.state, 'output.bias': small.state['output.bias'] } })).toThrow(ShapeError);
   });
 });
 

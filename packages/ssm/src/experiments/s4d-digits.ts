@@ -14,9 +14,9 @@ import { trainS4DDigits } from '../digits-task';
 import { checkAborted } from './util';
 
 const PARAMS: ExperimentParam[] = [
-  { name: 'steps', label: 'AdamW steps', kind: 'int', min: 10, max: 5000, default: 1500, quick: 200 },
-  { name: 'dModel', label: 'model width H', kind: 'int', min: 4, max: 128, default: 32, quick: 16 },
-  { name: 'depth', label: 'S4D blocks', kind: 'int', min: 1, max: 8, default: 4, quick: 2 },
+  { name: 'steps', label: 'AdamW steps', kind: 'int', min: 10, max: 5000, default: 800, quick: 200 },
+  { name: 'dModel', label: 'model width H', kind: 'int', min: 4, max: 128, default: 24, quick: 12 },
+  { name: 'depth', label: 'S4D blocks', kind: 'int', min: 1, max: 8, default: 3, quick: 2 },
 ];
 
 /** The two optimizer settings compared: s4's parameter groups, and one AdamW group for everything. */
