@@ -94,7 +94,11 @@ export function digitsAccuracy(model: S4DClassifier, split: DigitsSplit, n?: num
   assertMatrix(fn, 'split.x', split.x);
   if (split.x.cols !== 64 || split.x.rows !== split.labels.length) throw new ShapeError(`${fn}: split.x is ${split.x.rows}x${split.x.cols}, expected ${split.labels.length}x64`);
   if (model.inputDim !== 1) throw new ShapeError(`${fn}: the model reads ${model.inputDim} features per step, the digits have 1`);
-  n = checkInt(fn, 'n', n ?? split.labels.length, 1);
+  for (let i = 0; i < split.labels.length; i++) {
+    const c = split.labels[i]!;
+    if (c < 0 || c >= model.classes) throw new DomainError(`${fn}: split.labels[${i}] = ${c} is not a class of the model (0 .. ${model.classes - 1})`);
+  }
+  n = checkInt(fn, 'n', n === undefined ? split.labels.length : n, 1);
   if (n > split.labels.length) throw new DomainError(`${fn}: n = ${n} exceeds the ${split.labels.length} images of the split`);
   model.eval();
   let hits = 0;
@@ -126,6 +130,7 @@ export async function trainS4DDigits(opts: TrainS4DDigitsOptions = {}): Promise<
     'dModel', 'depth', 'prenorm', 'seed', 'stateSize', 'init', 'dtMin', 'dtMax', 'disc', 'bidirectional', 'dropout',
     'steps', 'batch', 'lr', 'ssmLr', 'weightDecay', 'paramGroups', 'trainSize', 'testSize', 'evalEvery', 'onProgress', 'signal',
   ]);
+  for (const [k, v] of Object.entries(opts)) if (v === null) throw new DomainError(`${fn}: ${k} must not be null (leave it out for the default)`);
   const { train, test } = uciDigits();
   const steps = checkInt(fn, 'steps', opts.steps ?? 600, 1);
   const batch = checkInt(fn, 'batch', opts.batch ?? 32, 1);
