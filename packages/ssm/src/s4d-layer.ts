@@ -2,7 +2,7 @@ import { assertMatrix, DomainError, type EncodedArray, type Matrix, type Rng, ty
 import { checkAlloc, checkBoolean, checkOneOf, checkOptions, checkRng, checkUnit, describe } from '@x/gpu/checks';
 import { erf, type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { checkDtRange, checkInt } from './complex';
-import { zohFactor } from './discretize';
+import { bilinearFactor, zohFactor } from './discretize';
 import { directConv, fftConv } from './fft-conv';
 import { type S4DInitKind, s4dInit } from './s4d-init';
 import { s4dKernel } from './vandermonde';
@@ -400,17 +400,7 @@ export class S4DLayer implements Module {
         zi = m * Math.sin(dt * ai);
         ({ fr, fi } = zohFactor(ar, ai, dt, zr, zi));
       } else {
-        const dr = 1 - (dt * ar) / 2;
-        const di = -(dt * ai) / 2;
-        const den = dr * dr + di * di;
-        qr = dr / den;
-        qi = -di / den;
-        const nr = 1 + (dt * ar) / 2;
-        const ni = (dt * ai) / 2;
-        zr = nr * qr - ni * qi;
-        zi = nr * qi + ni * qr;
-        fr = dt * qr;
-        fi = dt * qi;
+        ({ zr, zi, fr, fi, qr, qi } = bilinearFactor(ar, ai, dt));
       }
       // S0^d = sum_l dK^d_l z^l, S1^d = sum_l l dK^d_l z^(l-1)
       s0r.fill(0);
