@@ -102,21 +102,17 @@ describe('sampling-rate change experiment (quick mode)', () => {
 });
 
 describe('S4D sequential digits experiment (quick mode)', () => {
-  it('a deep S4D classifier learns 64-step pixel sequences of the UCI digits well above chance, with either optimizer setting', async () => {
+  it('a deep S4D classifier trained with s4’s parameter groups learns 64-step pixel sequences of the UCI digits well above chance', async () => {
     let partials = 0;
     const r = await byId('ssm/s4d-sequential-digits').run({ quick: true, seed: 0, onPartial: () => partials++ });
-    expect(partials).toBeGreaterThan(1);
     expect(experimentResultProblems(r)).toEqual([]);
     expect(r.ok, r.summary).toBe(true);
-    expect(r.metrics!.testAccGroups).toBeGreaterThan(0.4);
-    expect(r.metrics!.testAccSingle).toBeGreaterThan(0.4);
-    // the optimizer comparison is reported, not asserted, at quick size
-    const cmp = r.checks.find((c) => c.statement.includes('parameter groups give a higher'));
-    expect(cmp?.asserted).toBe(false);
-    expect(cmp?.holds).toBe(r.metrics!.testAccGroups! > r.metrics!.testAccSingle!);
-    // the accuracy curve ends at the reported test accuracy
-    const groups = r.plots![0]!.series[0]!;
-    expect(groups.y[groups.y.length - 1]).toBe(r.metrics!.testAccGroups);
+    expect(partials).toBeGreaterThan(1);
+    expect(r.metrics!.testAccGroups).toBeGreaterThan(0.3);
+    // the accuracy curve rises from chance and ends at the reported test accuracy
+    const acc = r.plots![0]!.series[0]!;
+    expect(acc.y[0]).toBeLessThan(r.metrics!.testAccGroups!);
+    expect(acc.y[acc.y.length - 1]).toBe(r.metrics!.testAccGroups);
   });
 });
 
