@@ -233,7 +233,9 @@ describe('S4DAdamW parameter groups', () => {
       rest.step(b.parameters().filter((p) => !['logDt', 'logAReal', 'AImag', 'BRe', 'BIm'].includes(p.name)));
     }
     const pa = a.parameters();
-    b.parameters().forEach((p, i) => expect(Array.from(pa[i]!.value), p.name).toEqual(Array.from(p.value)));
+    b.parameters().forEach((p, i) => {
+      expect(Array.from(pa[i]!.value), p.name).toEqual(Array.from(p.value));
+    });
     expect(isS4DSsmParameter('layers.3.logDt')).toBe(true);
     expect(isS4DSsmParameter('layers.3.CRe')).toBe(false);
     expect(isS4DSsmParameter('output.weight')).toBe(false);
@@ -245,7 +247,9 @@ describe('S4DAdamW parameter groups', () => {
     const before = ps.map((p) => Float64Array.from(p.value));
     ps.find((p) => p.name === 'D')!.grad[0] = Number.NaN;
     expect(() => opt.step(ps)).toThrow(/S4DAdamW.step: parameter "D"/);
-    ps.forEach((p, i) => expect(Array.from(p.value)).toEqual(Array.from(before[i]!)));
+    ps.forEach((p, i) => {
+      expect(Array.from(p.value)).toEqual(Array.from(before[i]!));
+    });
     expect(() => new S4DAdamW({ lr: -1 })).toThrow(DomainError);
     expect(() => new S4DAdamW({ ssmLr: Number.NaN })).toThrow(DomainError);
     expect(() => new S4DAdamW({ foo: 1 } as never)).toThrow(/S4DAdamW/);

@@ -35,7 +35,9 @@ describe('S4DLayer against numpy (fixed weights, H = 3, N/2 = 4, L = 20)', () =>
       const l = layerOf(c, false);
       c.kernels.forEach((kd, d) => {
         const K = l.kernels(F.L, d as 0 | 1);
-        kd.forEach((k, h) => expect(relMax(K[h]!, k), `direction ${d}, channel ${h}`).toBeLessThan(1e-12));
+        kd.forEach((k, h) => {
+          expect(relMax(K[h]!, k), `direction ${d}, channel ${h}`).toBeLessThan(1e-12);
+        });
       });
     });
     it(`${name}: SSM output K * u + D u`, () => {
