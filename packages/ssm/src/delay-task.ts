@@ -100,7 +100,7 @@ export interface TrainDelayOptions extends Omit<S4DLayerOptions, 'channels'> {
 export async function trainS4DDelay(opts: TrainDelayOptions = {}): Promise<{ layer: S4DLayer; losses: number[]; testMse: number }> {
   const fn = 'trainS4DDelay';
   if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options must be an object, got ${describe(opts)}`);
-  checkOptions(fn, opts, ['stateSize', 'init', 'dtMin', 'dtMax', 'seed', 'L', 'delay', 'input', 'trainSize', 'steps', 'batch', 'lr', 'onProgress', 'signal']);
+  checkOptions(fn, opts, ['stateSize', 'init', 'dtMin', 'dtMax', 'seed', 'disc', 'bidirectional', 'glu', 'dropout', 'L', 'delay', 'input', 'trainSize', 'steps', 'batch', 'lr', 'onProgress', 'signal']);
   const L = checkInt(fn, 'L', opts.L ?? 256, 2);
   const delay = checkInt(fn, 'delay', opts.delay ?? 128, 0);
   if (delay >= L) throw new DomainError(`${fn}: delay ${delay} must be < L ${L}`);

@@ -69,19 +69,12 @@ export function s4dDiscretize(
       dA.im[i] = ei;
       ({ fr, fi } = zohFactor(ar, ai, dt, er, ei));
     } else {
-      // 1 - dt A / 2 and its reciprocal
-      const dr = 1 - (dt * ar) / 2;
-      const di = -(dt * ai) / 2;
-      const den = dr * dr + di * di;
-      if (den === 0) throw new DomainError(`s4dDiscretize: bilinear pole at dt A_${i} = 2 (1 - dt A/2 = 0)`);
-      const ir = dr / den;
-      const ii = -di / den;
-      const nr = 1 + (dt * ar) / 2;
-      const ni = (dt * ai) / 2;
-      dA.re[i] = nr * ir - ni * ii;
-      dA.im[i] = nr * ii + ni * ir;
-      fr = dt * ir;
-      fi = dt * ii;
+      if (1 - (dt * ar) / 2 === 0 && (dt * ai) / 2 === 0) throw new DomainError(`s4dDiscretize: bilinear pole at dt A_${i} = 2 (1 - dt A/2 = 0)`);
+      const b = bilinearFactor(ar, ai, dt);
+      dA.re[i] = b.zr;
+      dA.im[i] = b.zi;
+      fr = b.fr;
+      fi = b.fi;
     }
     const br = B.re[i]!;
     const bi = B.im[i]!;
@@ -110,4 +103,20 @@ export function zohFactor(ar: number, ai: number, dt: number, er: number, ei: nu
   const ni = ei;
   const den = ar * ar + ai * ai;
   return { fr: (nr * ar + ni * ai) / den, fi: (ni * ar - nr * ai) / den };
+}
+
+/**
+ * The bilinear discretization of one mode a (complex): q⁻¹ = 1/(1 - dt a/2), the pole
+ * z = (1 + dt a/2) q⁻¹ and the input factor f = dt q⁻¹ (dB = f B). At dt a = 2 the values are
+ * not finite (callers that allow it check).
+ */
+export function bilinearFactor(ar: number, ai: number, dt: number): { zr: number; zi: number; fr: number; fi: number; qr: number; qi: number } {
+  const dr = 1 - (dt * ar) / 2;
+  const di = -(dt * ai) / 2;
+  const den = dr * dr + di * di;
+  const qr = dr / den;
+  const qi = -di / den;
+  const nr = 1 + (dt * ar) / 2;
+  const ni = (dt * ai) / 2;
+  return { zr: nr * qr - ni * qi, zi: nr * qi + ni * qr, fr: dt * qr, fi: dt * qi, qr, qi };
 }

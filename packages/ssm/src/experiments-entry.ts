@@ -8,3 +8,4 @@
 export { experiments } from './experiments';
 export { delayTaskBatch, smoothDelayBatch, type TrainDelayOptions, trainS4DDelay } from './delay-task';
 export { type TrainS3Options, trainS3WordProblem } from './word-problem';
+export { type DigitsSplit, digitsAccuracy, type TrainS4DDigitsOptions, type TrainS4DDigitsResult, trainS4DDigits, uciDigits } from './digits-task';

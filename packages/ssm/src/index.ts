@@ -43,7 +43,7 @@ export {
 export { monomialExponents, type TensorAttentionInputs, tensorAttention, tensorAttentionPoly } from './tensor-attention';
 export { transferDense, transferDiag } from './transfer';
 export { type PtdOptions, type PtdResult, ptdInit, ptdOutput, spectralNorm } from './ptd';
-export { S4DLayer, type S4DLayerJSON, type S4DLayerOptions, type S4DParameter } from './s4d-layer';
+export { S4D_SSM_PARAMETERS, S4DLayer, type S4DLayerConfig, type S4DLayerJSON, type S4DLayerOptions, type S4DParameter } from './s4d-layer';
 export { eigConditionLoss, type PtdOptimizeOptions, ptdOptimize } from './ptd-optimize';
 export { type DplrParams, dplrKernel, hippoDplr } from './dplr';
 export { DeltaProductLayer, type DeltaProductLayerJSON, type DeltaProductLayerOptions } from './deltaproduct-layer';
@@ -57,3 +57,5 @@ export {
   deltaProductLM,
   deltaProductModules,
 } from './deltaproduct-block';
+export { isS4DSsmParameter, S4DAdamW, type S4DAdamWJSON, type S4DAdamWOptions } from './s4d-optim';
+export { S4DClassifier, type S4DClassifierConfig, type S4DClassifierJSON, type S4DClassifierOptions } from './s4d-classifier';

@@ -1,6 +1,7 @@
 import { DomainError, type Matrix, type Rng } from '@x/gpu';
 import { checkAlloc, checkBoolean, checkFinite, checkNonNegative, checkOneOf, checkOptions, checkRng, checkShape, describe } from '@x/gpu/checks';
 import { type ComplexArray, checkComplexArray, checkDtRange, checkInt, checkRealArray, checkSplitMatrix, checkStruct } from './complex';
+import { bilinearFactor } from './discretize';
 import { hippoNormalEig } from './normal-eig';
 import { ptdInit } from './ptd';
 import { parallelScan, sequentialScan } from './scan';
@@ -203,17 +204,7 @@ function discretize(p: S5Params, disc: 'zoh' | 'bilinear'): { Lbar: ComplexArray
       fr = ((zr - 1) * lr + zi * li) / den;
       fi = (zi * lr - (zr - 1) * li) / den;
     } else {
-      const dr = 1 - (dt * lr) / 2;
-      const di = -(dt * li) / 2;
-      const den = dr * dr + di * di;
-      const ir = dr / den;
-      const ii = -di / den;
-      const nr = 1 + (dt * lr) / 2;
-      const ni = (dt * li) / 2;
-      zr = nr * ir - ni * ii;
-      zi = nr * ii + ni * ir;
-      fr = dt * ir;
-      fi = dt * ii;
+      ({ zr, zi, fr, fi } = bilinearFactor(lr, li, dt));
     }
     Lbar.re[s] = zr;
     Lbar.im[s] = zi;

@@ -101,6 +101,21 @@ describe('sampling-rate change experiment (quick mode)', () => {
   });
 });
 
+describe('S4D sequential digits experiment (quick mode)', () => {
+  it('a deep S4D classifier trained with s4’s parameter groups learns 64-step pixel sequences of the UCI digits well above chance', async () => {
+    let partials = 0;
+    const r = await byId('ssm/s4d-sequential-digits').run({ quick: true, seed: 0, onPartial: () => partials++ });
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
+    expect(partials).toBeGreaterThan(1);
+    expect(r.metrics!.testAccGroups).toBeGreaterThan(0.3);
+    // the accuracy curve rises from chance and ends at the reported test accuracy
+    const acc = r.plots![0]!.series[0]!;
+    expect(acc.y[0]).toBeLessThan(r.metrics!.testAccGroups!);
+    expect(acc.y[acc.y.length - 1]).toBe(r.metrics!.testAccGroups);
+  });
+});
+
 describe('experiments: abort', () => {
   it('every experiment throws AbortError when the signal has fired', async () => {
     const ac = new AbortController();

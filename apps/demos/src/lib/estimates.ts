@@ -40,6 +40,8 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'ssm/s4d-delay-task': 5162,
   'ssm/s4d-legs-kernel-error': 1048,
   'ssm/s4d-resolution-change': 3194,
+  // measured with the js route in vitest (not --wasm) at load 13-37: an overestimate
+  'ssm/s4d-sequential-digits': 2022600,
   'ssm/tensor-attention-entry-bound': 1757,
   'peft/cross-init-toy': 2340,
   'peft/eva-vs-pca': 2685,

@@ -64,7 +64,31 @@ export default (mod) => {
       args: () => [keep(null), bank(), 8, {}],
       call: async (f, args) => f(await createDevice({ backend: 'js' }), ...args.slice(1)),
     },
-    S4DLayer: () => [{ channels: 2, stateSize: 4, init: 'lin', dtMin: real(0.01), dtMax: real(0.1), seed: 1 }],
+    S4DLayer: () => [{ channels: 2, stateSize: 4, init: 'lin', dtMin: real(0.01), dtMax: real(0.1), seed: 1, disc: 'bilinear', bidirectional: true, glu: true, dropout: real(0.1) }],
+    'S4DLayer#full': {
+      make: () => new mod.S4DLayer({ channels: 2, stateSize: 4, seed: 1, disc: 'bilinear', bidirectional: true, glu: true, dropout: 0.25 }),
+      method: 'forward',
+      args: () => [M(3, 4)],
+      nan: 'reject',
+    },
+    S4DAdamW: () => [{ lr: real(0.01), ssmLr: real(0.001), weightDecay: real(0.01), eps: real(1e-8), betas: [real(0.9), real(0.999)] }],
+    'S4DAdamW#step': {
+      make: () => new mod.S4DAdamW({ lr: 0.01, ssmLr: 0.001 }),
+      method: 'step',
+      args: () => {
+        const l = new mod.S4DLayer({ channels: 2, stateSize: 4, seed: 1, glu: true });
+        l.backward(l.forward(M(2, 4)));
+        // A parameter's name is a free-form key (any string is legal; unknown ones join the default group): kept.
+        return [l.parameters().map((p) => ({ name: keep(p.name), value: p.value, grad: p.grad, shape: p.shape }))];
+      },
+      nan: 'reject',
+    },
+    S4DClassifier: () => [{ classes: 3, inputDim: 1, dModel: 2, depth: 1, stateSize: 2, prenorm: false, bidirectional: true, disc: 'zoh', dropout: real(0.1), init: 'inv', dtMin: real(0.01), dtMax: real(0.1), seed: 1 }],
+    'S4DClassifier#forward': { make: () => new mod.S4DClassifier({ classes: 3, dModel: 2, depth: 2, stateSize: 2, seed: 1 }), method: 'forward', args: () => [M(2, 5)], nan: 'reject' },
+    isS4DSsmParameter: { args: () => ['layers.0.logDt'], total: true },
+    digitsAccuracy: () => [keep(new mod.S4DClassifier({ classes: 10, dModel: 2, depth: 1, stateSize: 2, seed: 1 })), data(mod.uciDigits().test), 3],
+    uciDigits: () => [],
+    trainS4DDigits: () => [{ dModel: 2, depth: 1, stateSize: 2, steps: 2, batch: 2, trainSize: 4, testSize: 3, evalEvery: 1, lr: real(0.01), ssmLr: real(0.001), weightDecay: real(0.01), paramGroups: true, bidirectional: true, seed: 1, signal: signal() }],
     'S4DLayer#forward': { make: layer, method: 'forward', args: () => [M(8, 2)], nan: 'reject' },
     s4dRecurrence: () => [s4d(), V(8), { disc: 'zoh', D: real(0.5) }],
     s5Apply: () => [mod.s5Init(4, 2, { seed: 1 }), M(6, 2), { scan: 'parallel', disc: 'zoh' }],

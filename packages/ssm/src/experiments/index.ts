@@ -3,6 +3,7 @@ import { ptdRobustnessExperiment } from './ptd-robustness';
 import { ptdSweepExperiment } from './ptd-sweep';
 import { s3TrackerExperiment, s3WordProblemExperiment } from './s3-tracking';
 import { s4dDelayExperiment } from './s4d-delay';
+import { s4dDigitsExperiment } from './s4d-digits';
 import { s4dResolutionExperiment } from './s4d-resolution';
 import { s4dKernelErrorExperiment } from './s4d-kernel-error';
 import { tensorAttentionExperiment } from './tensor-attention';
@@ -19,4 +20,5 @@ export const experiments: Experiment[] = [
   s3WordProblemExperiment,
   tensorAttentionExperiment,
   deltaProductBlockExperiment,
+  s4dDigitsExperiment,
 ];
