@@ -1,20 +1,12 @@
 import { DomainError, ShapeError } from '@x/gpu';
 import { experimentResultProblems } from '@x/gpu/experiments';
+import { relFro } from '@x/test-utils';
 import { describe, expect, it } from 'vitest';
 import { gpPde } from '../src/experiments-entry';
 import { gpCollocationSolve, gpDerivativeOperators, smInit, smKernelDerivativeMatrix, smKernelMatrix } from '../src/index';
 
 /** A 3-component SM θ with moderate frequencies, so central differences stay accurate. */
 const theta = Float64Array.of(Math.log(0.5), Math.log(0.3), Math.log(0.2), Math.log(2), Math.log(5), Math.log(1), 0.5, 1.5, 3);
-const relL2 = (u: ArrayLike<number>, g: ArrayLike<number>) => {
-  let a = 0;
-  let b = 0;
-  for (let i = 0; i < g.length; i++) {
-    a += (u[i]! - g[i]!) ** 2;
-    b += g[i]! ** 2;
-  }
-  return Math.sqrt(a / b);
-};
 
 describe('spectral-mixture derivative kernels', () => {
   for (const base of ['gaussian', 'matern52'] as const) {
@@ -61,8 +53,8 @@ describe('GP derivative operators and collocation', () => {
     const d1 = smKernelDerivativeMatrix(x, z, theta, 1).data;
     const d2 = smKernelDerivativeMatrix(x, z, theta, 2).data;
     const apply = (D: { data: Float64Array }) => x.map((_, i) => x.reduce((s, _, j) => s + D.data[i * 15 + j]! * u[j]!, 0));
-    expect(relL2(apply(D1), d1)).toBeLessThan(1e-6);
-    expect(relL2(apply(D2), d2)).toBeLessThan(1e-6);
+    expect(relFro(apply(D1), d1)).toBeLessThan(1e-6);
+    expect(relFro(apply(D2), d2)).toBeLessThan(1e-6);
   });
 
   it('solves a multi-scale 1-D Poisson problem to its closed form with the Matérn spectral mixture, and keeps the boundary data (to rounding)', () => {
@@ -73,7 +65,7 @@ describe('GP derivative operators and collocation', () => {
     const g = x.map(U);
     const u = gpCollocationSolve([x], [{ coef: -1, orders: [2] }], x.map(F), g, x.map((_, i) => i === 0 || i === n - 1), { theta: [smInit(30, 20).theta], base: 'matern52' });
     // Measured 1.1e-4; second differences on the same grid give 3e-2 (the experiment compares them).
-    expect(relL2(u, g)).toBeLessThan(3e-4);
+    expect(relFro(u, g)).toBeLessThan(3e-4);
     expect(u[0]).toBeCloseTo(g[0]!, 11);
     expect(u[n - 1]).toBeCloseTo(g[n - 1]!, 11);
   });
@@ -96,9 +88,9 @@ describe('GP derivative operators and collocation', () => {
     }
     const poisson = gpCollocationSolve([x, x], [{ coef: -1, orders: [2, 0] }, { coef: -1, orders: [0, 2] }], f, g, bnd, { theta: [se, se] });
     // Measured 9.2e-4 (Poisson) and 4.6e-3 (advection) on this 24 x 24 grid.
-    expect(relL2(poisson, g)).toBeLessThan(3e-3);
+    expect(relFro(poisson, g)).toBeLessThan(3e-3);
     const adv = gpCollocationSolve([x, x], [{ coef: 1, orders: [1, 0] }, { coef: 0.5, orders: [0, 1] }], new Float64Array(n * n), ga, bndA, { theta: [se, se] });
-    expect(relL2(adv, ga)).toBeLessThan(1.5e-2);
+    expect(relFro(adv, ga)).toBeLessThan(1.5e-2);
   });
 
   it('refuses bad input with typed errors', () => {

@@ -3,16 +3,8 @@ import { solve } from '@x/linalg';
 import { gpCollocationSolve, type PdeTerm } from '../gp-pde';
 import { laplacian1d, poissonSolve2d } from '../poisson';
 import { type SmBase, smInit } from '../sm-kernel';
+import { relL2 } from './rel-l2';
 
-const relL2 = (u: ArrayLike<number>, g: ArrayLike<number>): number => {
-  let a = 0;
-  let b = 0;
-  for (let i = 0; i < g.length; i++) {
-    a += (u[i]! - g[i]!) ** 2;
-    b += g[i]! ** 2;
-  }
-  return Math.sqrt(a / b);
-};
 const linspace = (n: number) => Array.from({ length: n }, (_, i) => i / (n - 1));
 /** GP-HM's initialization: Q components, frequencies 0 … freqScale, unit envelopes, equal weights. */
 const smTheta = (freqScale: number) => smInit(30, freqScale).theta;

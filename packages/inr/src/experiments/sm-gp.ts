@@ -3,6 +3,7 @@ import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu
 import { fitGp } from '../fit-gp';
 import { gpPredict } from '../gp-nlml';
 import { smInit } from '../sm-kernel';
+import { relL2 } from './rel-l2';
 
 /** The spec's two-tone target f(x) = sin(2π·20x) + 0.3 sin(2π·3x). */
 export function twoTone(x: number): number {
@@ -10,15 +11,6 @@ export function twoTone(x: number): number {
   return Math.sin(2 * Math.PI * 20 * x) + 0.3 * Math.sin(2 * Math.PI * 3 * x);
 }
 
-function relL2(p: ArrayLike<number>, t: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < t.length; i++) {
-    num += (p[i]! - t[i]!) ** 2;
-    den += t[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 /**
  * Spectral-mixture GP vs squared-exponential GP extrapolating a two-tone signal (the fitting
