@@ -154,6 +154,7 @@ export const crossInitToy: Experiment = {
       plots: [
         {
           title: 'Embedding loss ‖D(E(v)) − D(E(v*))‖², first identity (Adam 5e-3)',
+          caption: 'Both inits should drive the loss down by orders of magnitude; whether E(v0) gets there faster (the paper) is reported, not asserted: the claim checked is the norm gap, in the checks.',
           xLabel: 'step',
           yLabel: 'MSE',
           logY: true,
