@@ -46,7 +46,7 @@ const LIVE = new Set(['nn/mlp-regression', 'optim/subgm-outliers', 'inr/grkan-vs
  * has. The card re-runs with the new value and draws the previous run faded under it; at the new
  * value a verdict may change, so the test checks that the run used the value, not that it passed.
  */
-const CONTROL = {
+export const CONTROL = {
   'nn/mlp-regression': 'steps',
   'optim/subgm-outliers': 'steps',
   'inr/grkan-vs-mlp': 'steps',
