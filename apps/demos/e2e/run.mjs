@@ -47,6 +47,9 @@ const LIVE = new Set(['nn/mlp-regression', 'optim/subgm-outliers', 'inr/grkan-vs
  * value a verdict may change, so the test checks that the run used the value, not that it passed.
  */
 export const CONTROL = {
+  'graph-init/logah-tiny': 'steps',
+  'peft/cross-init-toy': 'steps',
+  'ssm/deltaproduct-s3-tracker': 'maxLength',
   'nn/mlp-regression': 'steps',
   'optim/subgm-outliers': 'steps',
   'inr/grkan-vs-mlp': 'steps',
