@@ -266,10 +266,11 @@ function makeCard(e: Experiment, quickMode: boolean): Card {
     b.setAttribute('aria-disabled', String(off));
     b.classList.toggle('off', off);
   };
-  compareBox.addEventListener('change', () => {
-    if (compareBox.getAttribute('aria-disabled') === 'true') return;
-    drawPlots(shown.list, shown.alt, shown.live);
+  // Until there is a previous run the box is aria-disabled (it keeps the focus) and does not toggle.
+  compareBox.addEventListener('click', (ev) => {
+    if (compareBox.getAttribute('aria-disabled') === 'true') ev.preventDefault();
   });
+  compareBox.addEventListener('change', () => drawPlots(shown.list, shown.alt, shown.live));
   const allControls = [seedControl, ...controls];
   return {
     e,
