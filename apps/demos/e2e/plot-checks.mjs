@@ -10,6 +10,12 @@
 //     count as data for the tick ranges (the axis reaches the bound);
 //   - a heatmap (matrices as pictures) whose values are not finite, do not fill rows x cols, or
 //     fall outside the colour scale it shows;
+//   - a class-coloured scatter (kind 'scatter') whose legend does not match its points (a class
+//     with no points, a legend colour or count other than its points', two classes in one
+//     colour), or with points outside the drawn box; its heatmaps (a boundary under the points)
+//     are judged like a heatmap plot's;
+//   - the previous run's overlay (`previous`) drawn like data: solid, as wide as a series, not in
+//     its own series' colour faded, or not labelled "(previous)" in the legend;
 //   - tick labels off the data: a label whose number lies outside the data's range (plus a small
 //     margin, a decade on a log axis; bars also reach their base), or a label that does not name
 //     the value its tick sits at.
@@ -67,7 +73,7 @@ function hiddenDefects(p) {
       if (ss[i].stroke.toLowerCase() === ss[j].stroke.toLowerCase()) out.push(`${p.title}: ${ss[j].name} and ${ss[i].name} have the same colour ${ss[i].stroke}`);
     }
   }
-  if (p.kind === 'bars') return out; // bars of one category stand side by side
+  if (p.kind === 'bars' || p.kind === 'scatter') return out; // bars stand side by side; classes are points, not curves
   const all = ss.flatMap((s) => s.y.filter((v) => drawable(v, p.logY)).map((v) => drawnY(p, v)));
   if (all.length === 0) return out;
   const span = Math.max(...all) - Math.min(...all) || Math.abs(all[0]) || 1;
@@ -101,7 +107,9 @@ function tickDefects(p) {
   for (const ax of p.axes) {
     if (ax.side === 'x' && p.categories) continue; // category names, not numbers
     const log = ax.side === 'x' ? p.logX : p.logY;
-    let vals = [...p.series, ...(p.references ?? [])].flatMap((s) => (ax.side === 'x' ? s.x : s.y)).filter((v) => drawable(v, log));
+    let vals = [...p.series, ...(p.references ?? []), ...(p.previous ?? [])].flatMap((s) => (ax.side === 'x' ? s.x : s.y)).filter((v) => drawable(v, log));
+    // A scatter's box (its extent, e.g. a decision boundary's grid) is part of what it shows.
+    if (p.kind === 'scatter' && p.extent) vals = [...vals, ...(ax.side === 'x' ? p.extent.slice(0, 2) : p.extent.slice(2, 4))];
     if (vals.length === 0) continue;
     // Bars stand on zero (or, on a log axis, on the decade below the data): the base is data too.
     if (ax.side === 'y' && p.kind === 'bars') vals = [...vals, log ? 10 ** Math.floor(Math.log10(Math.min(...vals))) : 0];
@@ -133,7 +141,9 @@ function tickDefects(p) {
 /** Heatmaps: finite values filling rows x cols, all on the colour scale shown, drawn cells. */
 function heatmapDefects(p) {
   const out = [];
-  if (p.kind !== 'heatmap') return out;
+  if (p.kind === 'scatter' && Array.isArray(p.heatmaps) && p.heatmaps.length > 0) {
+    if (p.panels !== p.heatmaps.length) out.push(`${p.title}: ${p.heatmaps.length} heatmaps under the points in ${p.panels} panels`);
+  } else if (p.kind !== 'heatmap') return out;
   if (!Array.isArray(p.heatmaps) || p.heatmaps.length === 0) return [`${p.title}: a heatmap plot with no pictures`];
   for (const h of p.heatmaps) {
     if (h.values.length !== h.rows * h.cols) out.push(`${p.title} / ${h.name}: ${h.values.length} values for ${h.rows}x${h.cols}`);
@@ -146,9 +156,55 @@ function heatmapDefects(p) {
   return out;
 }
 
+/** A class-coloured scatter: its legend names every class with its points' colour and count, none empty, all inside the box. */
+function scatterDefects(p) {
+  const out = [];
+  if (p.kind !== 'scatter') return out;
+  const legend = p.legend ?? [];
+  if (legend.length !== p.series.length) out.push(`${p.title}: ${legend.length} legend entries for ${p.series.length} classes`);
+  p.series.forEach((s, k) => {
+    const entry = legend[k];
+    if (s.x.length === 0) out.push(`${p.title}: class ${s.name} has no points`);
+    if (!entry) return;
+    if (entry.name !== s.name) out.push(`${p.title}: legend entry ${k} says ${entry.name}, its points are class ${s.name}`);
+    if (String(entry.color).toLowerCase() !== String(s.stroke).toLowerCase()) out.push(`${p.title}: legend colour ${entry.color} of ${s.name} is not its points' ${s.stroke}`);
+    const drawn = s.x.filter((v, i) => drawable(v, false) && drawable(s.y[i], false)).length;
+    if (entry.count !== drawn) out.push(`${p.title}: legend says ${entry.count} points of ${s.name}, ${drawn} drawn`);
+  });
+  const ext = p.extent;
+  if (!Array.isArray(ext) || ext.length !== 4 || !(ext[0] < ext[1] && ext[2] < ext[3])) out.push(`${p.title}: no box to draw the points in (${JSON.stringify(ext)})`);
+  else {
+    const outside = p.series.flatMap((s) => s.x.map((x, i) => [x, s.y[i]])).filter(([x, y]) => x < ext[0] || x > ext[1] || y < ext[2] || y > ext[3]);
+    if (outside.length > 0) out.push(`${p.title}: ${outside.length} point(s) outside the drawn box (e.g. ${outside[0].join(', ')})`);
+  }
+  return out;
+}
+
+/** The previous run's overlay: drawable, faded in its own series' colour, thin and dashed, labelled "(previous)". */
+function previousDefects(p) {
+  const out = [];
+  const prev = p.previous ?? [];
+  if (prev.length === 0) return out;
+  const narrowest = Math.min(...p.series.map((s) => s.width));
+  const strokes = new Set(p.series.map((s) => s.stroke.toLowerCase()));
+  for (const r of prev) {
+    const bad = [...r.y.filter((v) => !drawable(v, p.logY)), ...r.x.filter((v) => !drawable(v, p.logX))];
+    if (bad.length > 0) out.push(`${p.title} / previous ${r.name}: ${bad.length} value(s) that cannot be drawn (e.g. ${bad[0]})`);
+    if (r.x.length !== r.y.length) out.push(`${p.title} / previous ${r.name}: ${r.x.length} x values for ${r.y.length} y values`);
+    if (!Array.isArray(r.dash) || r.dash.length === 0) out.push(`${p.title} / previous ${r.name}: drawn solid, like this run's data`);
+    if (p.series.length > 0 && r.width >= narrowest) out.push(`${p.title} / previous ${r.name}: as wide as this run's series (${r.width} px)`);
+    const stroke = String(r.stroke).toLowerCase();
+    if (strokes.has(stroke)) out.push(`${p.title} / previous ${r.name}: drawn in a series' full colour ${r.stroke}, not faded`);
+    const own = p.series.find((s) => s.name === r.name);
+    if (own && !(stroke.startsWith(own.stroke.toLowerCase()) && stroke.length === own.stroke.length + 2)) out.push(`${p.title} / previous ${r.name}: colour ${r.stroke} is not ${own.stroke} faded`);
+    if (!/\(previous\)/.test(r.label ?? '')) out.push(`${p.title} / previous ${r.name}: the legend does not call it "(previous)" (${r.label})`);
+  }
+  return out;
+}
+
 /** Every defect of one drawn plot (see the file's header); empty when it reads right. */
 export function plotDefects(p) {
-  return [...heatmapDefects(p), ...dataDefects(p), ...referenceDefects(p), ...hiddenDefects(p), ...tickDefects(p)];
+  return [...heatmapDefects(p), ...dataDefects(p), ...referenceDefects(p), ...hiddenDefects(p), ...scatterDefects(p), ...previousDefects(p), ...tickDefects(p)];
 }
 
 /**
@@ -167,8 +223,41 @@ export function plotTestSelfCheck() {
   const withRef = { ...sound, references: [ref('bound', 4)], axes: axes([1, 2, 3], [1, 2, 3, 4]) };
   const hm = (values, more = {}) => ({ name: 'h', rows: 2, cols: 2, values, min: 0, max: 3, cellPx: 4, ...more });
   const heat = { ...base, kind: 'heatmap', series: [], references: [], axes: [], heatmaps: [hm([0, 1, 2, 3])] };
+  const pts = (name, x, y, stroke) => ({ name, x, y, stroke, width: 0, dash: null });
+  const scatter = {
+    ...base,
+    kind: 'scatter',
+    series: [pts('a', [0, 1], [0, 1], '#1f77b4'), pts('b', [2, 3], [1, 0], '#ff7f0e')],
+    references: [],
+    legend: [
+      { name: 'a', color: '#1f77b4', count: 2 },
+      { name: 'b', color: '#ff7f0e', count: 2 },
+    ],
+    extent: [-0.5, 3.5, -0.5, 1.5],
+    panels: 1,
+    axes: axes([0, 1, 2, 3], [0, 1]),
+  };
+  const boundary = { ...scatter, heatmaps: [hm([0, 1, 2, 3])], panels: 1 };
+  const prev = (name, more = {}) => ({ name, label: `${name} (previous)`, x: [1, 2, 3], y: [1.5, 2.5, 3], stroke: `${sound.series.find((s) => s.name === name).stroke}66`, width: 1.5, dash: [3, 3], ...more });
+  const overlay = { ...sound, previous: [prev('a'), prev('bb', { y: [2.5, 1.5, 1.2] })] };
   const cases = {
     'sound plot': [sound, 0],
+    'sound scatter': [scatter, 0],
+    'sound scatter over a heatmap': [boundary, 0],
+    'sound plot with the previous run overlaid': [overlay, 0],
+    'scatter with a non-finite point': [{ ...scatter, series: [pts('a', [0, Number.NaN], [0, 1], '#1f77b4'), scatter.series[1]], legend: [{ ...scatter.legend[0], count: 1 }, scatter.legend[1]] }, 1],
+    'scatter with an empty class': [{ ...scatter, series: [...scatter.series, pts('c', [], [], '#2ca02c')], legend: [...scatter.legend, { name: 'c', color: '#2ca02c', count: 0 }] }, 1],
+    'scatter legend in another colour than its points': [{ ...scatter, legend: [{ ...scatter.legend[0], color: '#d62728' }, scatter.legend[1]] }, 1],
+    'scatter legend count off its points': [{ ...scatter, legend: [{ ...scatter.legend[0], count: 3 }, scatter.legend[1]] }, 1],
+    'scatter classes in one colour': [{ ...scatter, series: [scatter.series[0], { ...scatter.series[1], stroke: '#1f77b4' }], legend: [scatter.legend[0], { ...scatter.legend[1], color: '#1f77b4' }] }, 1],
+    'scatter point outside its box': [{ ...scatter, extent: [-0.5, 2.5, -0.5, 1.5] }, 1],
+    'scatter over heatmaps with a panel missing': [{ ...boundary, heatmaps: [hm([0, 1, 2, 3]), hm([3, 2, 1, 0])] }, 1],
+    'previous run drawn solid': [{ ...overlay, previous: [prev('a', { dash: null })] }, 1],
+    'previous run in full colour': [{ ...overlay, previous: [prev('a', { stroke: sound.series[0].stroke })] }, 1],
+    "previous run in another series' colour": [{ ...overlay, previous: [prev('a', { stroke: `${sound.series[1].stroke}66` })] }, 1],
+    'previous run as wide as the data': [{ ...overlay, previous: [prev('a', { width: 2 })] }, 1],
+    'previous run not named in the legend': [{ ...overlay, previous: [prev('a', { label: 'a' })] }, 1],
+    'previous run with a non-finite value': [{ ...overlay, previous: [prev('a', { y: [1, Number.POSITIVE_INFINITY, 3] })] }, 1],
     'sound heatmap': [heat, 0],
     'heatmap with a non-finite value': [{ ...heat, heatmaps: [hm([0, 1, Number.NaN, 3])] }, 1],
     'heatmap value off its colour scale': [{ ...heat, heatmaps: [hm([0, 1, 2, 3], { max: 2 })] }, 1],

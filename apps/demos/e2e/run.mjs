@@ -41,22 +41,30 @@ export const AUTORUN = {
  */
 const LIVE = new Set(['nn/mlp-regression', 'optim/subgm-outliers', 'inr/grkan-vs-mlp']);
 /**
- * A control moved on the autorun experiment's card (a declared parameter, Experiment.params):
- * the card re-runs with the new value. Small values keep the re-run short; at them a verdict
- * may change, so the test checks that the run used the value, not that it passed.
+ * The slider moved on the autorun experiment's card (one step up, by the keyboard): a declared
+ * parameter (Experiment.params) where the experiment has one, else the seed slider every card
+ * has. The card re-runs with the new value and draws the previous run faded under it; at the new
+ * value a verdict may change, so the test checks that the run used the value, not that it passed.
  */
-const CONTROL = {
-  'nn/mlp-regression': ['steps', 300],
-  'optim/subgm-outliers': ['steps', 100],
-  'inr/grkan-vs-mlp': ['steps', 200],
+export const CONTROL = {
+  'graph-init/logah-tiny': 'steps',
+  'peft/cross-init-toy': 'steps',
+  'ssm/deltaproduct-s3-tracker': 'maxLength',
+  'nn/mlp-regression': 'steps',
+  'optim/subgm-outliers': 'steps',
+  'inr/grkan-vs-mlp': 'steps',
 };
 /**
  * A second experiment run on a page by its Run button (quick) for plot kinds the autorun one does
  * not draw: its plots go through the plot test at both widths, and it must draw those kinds.
  */
 const EXTRA = {
-  linalg: { id: 'linalg/butterfly-learns-dft', kinds: ['lines', 'heatmap'] },
-  'graph-init': { id: 'graph-init/poincare-spirals', kinds: ['lines', 'heatmap'] },
+  linalg: [{ id: 'linalg/butterfly-learns-dft', kinds: ['lines', 'heatmap'] }],
+  // The spiral points over their decision boundaries; the Les Misérables graph by community.
+  'graph-init': [
+    { id: 'graph-init/poincare-spirals', kinds: ['lines', 'scatter'], scatterOverHeatmaps: true },
+    { id: 'graph-init/virgo-miserables', kinds: ['lines', 'scatter'] },
+  ],
 };
 /** Tool pages (no experiments), each with its own check. */
 const TOOL_PAGES = {
@@ -286,6 +294,12 @@ async function checkFullRunPage(browser, base, slug, pageReports) {
         assert(bad.length === 0, bad.map((x) => `${x.m}x${x.k}x${x.n}: ${x.wasmThreadsMs} ms, err ${x.wasmThreadsRelErr}`).join(', '));
       }
     });
+    const notice = await r.page.locator('#software-renderer').count();
+    record('gpu: the benchmark ran in a Web Worker, and a software WebGL2 renderer is named as such', () => {
+      assert(res?.matmulRunner === 'worker', `the matrix-multiply benchmark ran on ${JSON.stringify(res?.matmulRunner)}`);
+      if (/swiftshader|llvmpipe|software/i.test(res?.renderer ?? '')) assert(notice === 1, `renderer ${res.renderer} but no software-renderer notice`);
+    });
+    await benchAbortAndRerun(r.page);
     record('gpu: timings and both plots present', () => {
       const t = res?.timings ?? [];
       assert(t.every((x) => x.gpuMs > 0 && x.cpuMs > 0), 'a timing is missing');
@@ -299,6 +313,33 @@ async function checkFullRunPage(browser, base, slug, pageReports) {
   await narrowPass(r.page, slug, slug, 'main', res?.experiments?.length ? 1 : 0);
   record(`${slug}: no console errors`, () => assert(r.consoleErrors.length === 0, r.consoleErrors.join(' | ')));
   await r.page.close();
+}
+
+/**
+ * The gpu page's benchmark card: Run then Abort stops it (card "aborted", the page not "all ok"),
+ * and Run from the keyboard (focus staying on it) runs every product again in its worker.
+ */
+async function benchAbortAndRerun(page) {
+  await page.locator('#matmul-run').click();
+  await page.waitForFunction(() => document.querySelector('#matmul')?.dataset.state === 'running', null, { timeout: 10_000 }).catch(() => {});
+  await page.locator('#matmul-abort').click();
+  await page.waitForFunction(() => document.querySelector('#matmul')?.dataset.state === 'aborted', null, { timeout: 15_000 }).catch(() => {});
+  const aborted = await page.evaluate(() => ({ state: document.querySelector('#matmul')?.dataset.state, ok: window.__results?.ok, matmul: window.__results?.matmul }));
+  record('gpu: Run then Abort on the matrix-multiply benchmark stops it', () => {
+    assert(aborted.state === 'aborted' && aborted.matmul === 'aborted', `card state ${aborted.state}, results.matmul ${aborted.matmul}`);
+    assert(aborted.ok !== true, 'the page still says ok after the benchmark was aborted');
+  });
+  await page.locator('#matmul-run').focus();
+  await page.keyboard.press('Enter');
+  const focused = await page.evaluate(() => document.activeElement === document.querySelector('#matmul-run'));
+  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#matmul')?.dataset.state) && document.body.dataset.status !== 'running', null, { timeout: PAGE_TIMEOUT_MS }).catch(() => {});
+  const again = await page.evaluate(() => ({ state: document.querySelector('#matmul')?.dataset.state, res: window.__results, status: document.body.dataset.status }));
+  record('gpu: the benchmark re-run (from the keyboard) multiplies every product again and matches the CPU; focus stays on Run', () => {
+    assert(again.state === 'done', `card state ${again.state}`);
+    assert(again.res?.matched === true && (again.res?.timings ?? []).length >= 8, `matched ${again.res?.matched}, ${again.res?.timings?.length} products`);
+    assert(again.status === 'done' && again.res?.ok === true, `status ${again.status}, ok ${again.res?.ok}`);
+    assert(focused, 'the keyboard focus left Run');
+  });
 }
 
 /**
@@ -367,7 +408,7 @@ async function checkPackagePage(browser, base, slug, pageReports) {
   if (id) {
     await checkPlots(r.page, `${slug}: ${id} plot test @${WIDE} px`, `[data-experiment="${id}"]`, { min: ran?.plots ?? 1 });
     await abortAndRerun(r.page, slug, id);
-    if (CONTROL[id]) await moveControl(r.page, slug, id, ...CONTROL[id]);
+    await moveControl(r.page, slug, id, CONTROL[id] ?? 'seed');
   }
   if (slug === ABORT_TEST.slug) {
     // A long experiment, started with its Run button and stopped with its Abort button.
@@ -393,8 +434,8 @@ async function checkPackagePage(browser, base, slug, pageReports) {
       assert(statusAfter === 'done', `data-status is ${statusAfter} after the abort`);
     });
   }
-  const extra = EXTRA[slug];
-  if (extra) {
+  const extras = EXTRA[slug] ?? [];
+  for (const extra of extras) {
     const sel = `[data-experiment="${extra.id}"]`;
     await r.page.locator(`${sel} button[data-action="run"]`).click();
     await r.page.waitForFunction((s) => ['ok', 'fail'].includes(document.querySelector(s)?.dataset.state), sel, { timeout: PAGE_TIMEOUT_MS }).catch(() => {});
@@ -404,11 +445,14 @@ async function checkPackagePage(browser, base, slug, pageReports) {
       assert(state === 'ok', `card state ${state}`);
       const kinds = new Set(plots.map((p) => p.kind));
       for (const k of extra.kinds) assert(kinds.has(k), `no ${k} plot drawn (drawn: ${[...kinds].join(', ')})`);
+      const scatters = plots.filter((p) => p.kind === 'scatter');
+      for (const p of scatters) assert(p.legend?.length >= 2 && p.legend.every((c) => c.count > 0), `${p.title}: legend ${JSON.stringify(p.legend)}`);
+      if (extra.scatterOverHeatmaps) assert(scatters.some((p) => p.heatmaps?.length > 0 && p.panels === p.heatmaps.length), 'no scatter drawn over its decision-boundary heatmaps');
     });
   }
   // The same page on a phone: one column, plots as wide as the screen, no sideways scroll.
   if (id) await narrowPass(r.page, slug, slug, `[data-experiment="${id}"]`, ran?.plots ?? 1);
-  if (extra) {
+  for (const extra of extras) {
     const narrow = await checkPlots(r.page, `${slug}: ${extra.id} plot test @${NARROW} px`, `[data-experiment="${extra.id}"]`);
     record(`${slug}: ${extra.id} @${NARROW} px: every plot fits the screen`, () => {
       const wide = narrow.filter((p) => p.width > NARROW);
@@ -468,34 +512,60 @@ async function abortAndRerun(page, slug, id) {
   });
 }
 
-/** Sets one parameter control on a card; the card must re-run with that value, focus staying on the control. */
-async function moveControl(page, slug, id, name, value) {
+/**
+ * Moves one slider of a card a step up from the keyboard (a declared parameter's, or the seed's):
+ * the card must re-run (once the slider rests) with that value, the focus staying on the slider;
+ * the re-run draws the previous run faded under its curves (the compare box), the plot test
+ * passes with that overlay, and unticking the box removes it.
+ */
+async function moveControl(page, slug, id, name) {
   const sel = `[data-experiment="${id}"]`;
-  const input = page.locator(`${sel} [data-param="${name}"]`);
-  const found = (await input.count()) === 1;
+  const slider = page.locator(`${sel} input[type="range"][data-param="${name}"]`);
+  const found = (await slider.count()) === 1;
+  let value = null;
   if (found) {
-    await input.fill(String(value));
-    await input.dispatchEvent('change');
+    await slider.focus();
+    await page.keyboard.press('ArrowRight');
+    value = Number(await slider.getAttribute('data-value'));
   }
-  const focused = found && (await page.evaluate((s) => document.activeElement === document.querySelector(s), `${sel} [data-param="${name}"]`));
-  await page.waitForFunction(
-    ([s, n, v]) => {
-      const idOf = s.slice(s.indexOf('"') + 1, s.lastIndexOf('"'));
-      const run = (window.__results?.experiments ?? []).find((e) => e.id === idOf);
-      return run?.params?.[n] === v && ['ok', 'fail'].includes(document.querySelector(s)?.dataset.state);
-    },
-    [sel, name, value],
-    { timeout: PAGE_TIMEOUT_MS },
-  ).catch(() => {});
+  const focused = found && (await page.evaluate((s) => document.activeElement === document.querySelector(s), `${sel} input[type="range"][data-param="${name}"]`));
+  const usedValue = ([s, n, v]) => {
+    const idOf = s.slice(s.indexOf('"') + 1, s.lastIndexOf('"'));
+    const run = (window.__results?.experiments ?? []).find((e) => e.id === idOf);
+    return (n === 'seed' ? run?.seed : run?.params?.[n]) === v && ['ok', 'fail'].includes(document.querySelector(s)?.dataset.state);
+  };
+  await page.waitForFunction(usedValue, [sel, name, value], { timeout: PAGE_TIMEOUT_MS }).catch(() => {});
   const run = await page.evaluate((s) => {
     const idOf = s.slice(s.indexOf('"') + 1, s.lastIndexOf('"'));
     return (window.__results?.experiments ?? []).find((e) => e.id === idOf) ?? null;
   }, sel);
-  record(`${slug}: moving the ${name} control of ${id} to ${value} re-runs it with that value; focus stays on the control`, () => {
-    assert(found, `no [data-param="${name}"] control on the card`);
-    assert(run?.params?.[name] === value, `the latest run used ${JSON.stringify(run?.params)}`);
+  record(`${slug}: moving the ${name} slider of ${id} a step (to ${value}) re-runs it with that value; focus stays on the slider`, () => {
+    assert(found, `no slider [data-param="${name}"] on the card`);
+    assert(Number.isFinite(value), `the slider shows no value (data-value ${value})`);
+    const used = name === 'seed' ? run?.seed : run?.params?.[name];
+    assert(used === value, `the latest run used seed ${run?.seed}, params ${JSON.stringify(run?.params)}`);
     assert(run.plots >= 1, `the re-run returned ${run.plots} plots`);
-    assert(focused, 'the focus left the control');
+    assert(focused, 'the focus left the slider');
+  });
+  // The previous run, faded under this one: drawn, named in the legend, and passing the plot test.
+  const plots = await checkPlots(page, `${slug}: ${id} plot test with the previous run overlaid`, sel);
+  const lines = plots.filter((p) => p.kind === 'lines');
+  const legend = await page.locator(`${sel} .u-legend`).allTextContents();
+  record(`${slug}: ${id} re-run shows the previous run faded for comparison`, () => {
+    assert(run?.overlaid > 0 || lines.length === 0, `window.__results says ${run?.overlaid} previous series drawn`);
+    if (lines.length === 0) return;
+    assert(lines.some((p) => (p.previous ?? []).length > 0), 'no line plot carries the previous run');
+    assert(legend.some((t) => /\(previous\)/.test(t)), 'the legend does not name the previous run');
+  });
+  // The compare box hides the overlay and brings it back.
+  const box = page.locator(`${sel} input[data-compare]`);
+  await box.click();
+  const off = await drawnPlots(page, sel);
+  await box.click();
+  const on = await drawnPlots(page, sel);
+  record(`${slug}: ${id}: the compare box turns the overlay off and on`, () => {
+    assert(off.every((p) => !(p.previous ?? []).length), 'the overlay stayed with the box unticked');
+    if (lines.length > 0) assert(on.some((p) => (p.previous ?? []).length > 0), 'the overlay did not come back');
   });
 }
 

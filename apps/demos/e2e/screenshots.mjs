@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
-import { AUTORUN } from './run.mjs';
+import { AUTORUN, CONTROL } from './run.mjs';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shotsDir = join(appDir, 'screenshots');
@@ -26,12 +26,14 @@ const DEFAULT = {
   'graph-init': 'graph-init/logah-tiny',
 };
 // --readme: the small pictures the README shows and the home page uses as thumbnails
-// (public/screenshots/<slug>-<width>.png): each page's quick run card at 1400 px and the top of
-// the page at 400 px, both at half resolution.
+// (public/screenshots/<slug>-<width>.png): each page's quick run card at 1400 px, re-run once
+// with one slider moved a step (so the card shows its controls and the previous run faded under
+// the new one), and the top of the page at 400 px, both at half resolution. The graph-init card
+// is the spiral decision boundary (class-coloured points over heatmaps).
 const readme = process.argv.includes('--readme');
 const argv = process.argv.slice(2).filter((a) => a !== '--readme');
 // The gpu page (no autorun) and every package page's quick e2e experiment.
-const README_RUNS = { gpu: '', ...AUTORUN };
+const README_RUNS = { gpu: '', ...AUTORUN, 'graph-init': 'graph-init/poincare-spirals' };
 const wanted = argv.length > 0 ? Object.fromEntries(argv.map((a) => a.split('='))) : readme ? README_RUNS : DEFAULT;
 const readmeDir = join(appDir, 'public', 'screenshots');
 if (readme) mkdirSync(readmeDir, { recursive: true });
@@ -63,7 +65,18 @@ try {
       const status = await page.evaluate(() => document.body.dataset.status);
       if (readme) {
         // At 1400 px the run card; at 400 px the first screen of the page.
-        if (width > 600 && ids) await page.locator(`[data-experiment="${ids.split(',')[0]}"]`).screenshot({ path: join(readmeDir, `${slug}-${width}.png`) });
+        const first = ids.split(',')[0];
+        if (width > 600 && first) {
+          // Move one slider a step: the card re-runs and overlays the previous run.
+          const sel = `[data-experiment="${first}"]`;
+          const slider = page.locator(`${sel} input[type="range"][data-param="${CONTROL[first] ?? 'seed'}"]`);
+          await slider.focus();
+          await page.keyboard.press('ArrowRight');
+          await page.waitForFunction((s) => (window.__results?.experiments ?? []).some((e) => e.id === s && e.overlaid >= 0 && (e.seed !== undefined || Object.keys(e.params ?? {}).length > 0)), first, { timeout: 300_000, polling: 250 });
+          await page.waitForFunction(() => document.body.dataset.status !== 'running', null, { timeout: 300_000, polling: 250 });
+          await page.waitForTimeout(300);
+          await page.locator(sel).screenshot({ path: join(readmeDir, `${slug}-${width}.png`) });
+        }
         else await page.screenshot({ path: join(readmeDir, `${slug}-${width}.png`) });
         console.log(`${slug} @${width}: status ${status}, scrollWidth ${scrollWidth}`);
         await page.close();

@@ -38,6 +38,24 @@ export interface ExperimentHeatmap {
   values: number[];
 }
 
+/**
+ * Points coloured by class (a class-coloured scatter plot): point i is at (`x[i]`, `y[i]`) and
+ * belongs to class `classes[i]`, an index into `classNames` (each class gets one colour and a
+ * legend entry). E.g. a graph's nodes at a 2-D layout coloured by community, or a data set's
+ * points over a decision boundary. `edges` (optional) draws links between points as thin grey
+ * segments under them: pairs of point indices, flattened ([a0, b0, a1, b1, ...]). `extent`
+ * (optional) fixes the axes' ranges as [xMin, xMax, yMin, yMax]; a plot that has `heatmaps`
+ * as well draws each of them under the points, stretched over this extent (row 0 at yMax).
+ */
+export interface ExperimentScatter {
+  x: number[];
+  y: number[];
+  classes: number[];
+  classNames: string[];
+  edges?: number[];
+  extent?: [number, number, number, number];
+}
+
 /** One plot: curves sharing axes. */
 export interface ExperimentPlot {
   title: string;
@@ -56,6 +74,12 @@ export interface ExperimentPlot {
    * (`series` is then empty; `xLabel` and `yLabel` name the columns and rows).
    */
   heatmaps?: ExperimentHeatmap[];
+  /**
+   * Points coloured by class instead of curves (`series` is then empty; `xLabel` and `yLabel`
+   * name the axes). With `heatmaps` too, each heatmap is drawn under the points over the
+   * scatter's `extent` (a decision boundary under the data).
+   */
+  scatter?: ExperimentScatter;
   /** Reference lines, bands or curves the claim states (drawn on line plots, not on bars). */
   references?: ExperimentReference[];
   /** One line shown under the plot: what to look for in it (also its text alternative). */
@@ -251,10 +275,27 @@ export function throwIfAborted(signal?: AbortSignal, fn = 'experiment'): void {
   checkAborted(fn, signal);
 }
 
+/** What is wrong with a plot's scatter: lengths, non-finite points, class indices, edges, extent. */
+function scatterProblems(title: string, sc: ExperimentScatter): string[] {
+  const out: string[] = [];
+  const n = sc.x.length;
+  if (sc.y.length !== n || sc.classes.length !== n) out.push(`plot "${title}": scatter has ${n} x, ${sc.y.length} y and ${sc.classes.length} class values`);
+  if ([...sc.x, ...sc.y].some((v) => !Number.isFinite(v))) out.push(`plot "${title}": scatter has a non-finite point`);
+  if (sc.classes.some((c) => !Number.isInteger(c) || c < 0 || c >= sc.classNames.length)) out.push(`plot "${title}": scatter has a class that is not an index into its ${sc.classNames.length} class names`);
+  const empty = sc.classNames.filter((_, k) => !sc.classes.includes(k));
+  if (empty.length > 0) out.push(`plot "${title}": scatter classes with no points: ${empty.join(', ')}`);
+  const e = sc.edges ?? [];
+  if (e.length % 2 !== 0 || e.some((i) => !Number.isInteger(i) || i < 0 || i >= n)) out.push(`plot "${title}": scatter edges are not pairs of point indices`);
+  const ext = sc.extent;
+  if (ext && !(ext.every(Number.isFinite) && ext[0] < ext[1] && ext[2] < ext[3])) out.push(`plot "${title}": scatter extent ${ext.join(', ')} is not a box`);
+  return out;
+}
+
 /**
  * Structural problems of a result (for tests): no checks, an empty statement or measurement, no
  * asserted check, an `ok` that is not the conjunction of the asserted checks, a plot reference
- * with a non-finite value, or a heatmap whose values do not fill rows x cols or are not finite. Empty when sound.
+ * with a non-finite value, a heatmap whose values do not fill rows x cols or are not finite, or a
+ * scatter with a non-finite point, a class index off its names, an empty class or a bad edge. Empty when sound.
  */
 export function experimentResultProblems(r: ExperimentResult): string[] {
   const out: string[] = [];
@@ -272,6 +313,7 @@ export function experimentResultProblems(r: ExperimentResult): string[] {
       }
       if (h.values.some((v) => !Number.isFinite(v))) out.push(`plot "${p.title}": heatmap "${h.name}" has a non-finite value`);
     }
+    if (p.scatter) out.push(...scatterProblems(p.title, p.scatter));
     for (const ref of p.references ?? []) {
       const ys = ref.kind === 'line' ? [ref.y] : ref.kind === 'band' ? [ref.from, ref.to] : ref.y;
       const xs = ref.kind === 'curve' ? ref.x : [];

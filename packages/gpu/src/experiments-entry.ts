@@ -18,6 +18,7 @@ export type {
   ExperimentReference,
   ExperimentResult,
   ExperimentRunOptions,
+  ExperimentScatter,
   ExperimentSeries,
 } from './experiment';
 export { check, experimentParams, experimentResult, experimentResultProblems, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from './experiment';

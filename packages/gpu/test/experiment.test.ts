@@ -49,6 +49,18 @@ describe('experiment results: ok is the conjunction of the asserted checks', () 
     expect(experimentResultProblems(r([{ name: 'h', rows: 1, cols: 2, values: [0, Number.POSITIVE_INFINITY] }]))).toEqual(['plot "p": heatmap "h" has a non-finite value']);
   });
 
+  it('experimentResultProblems finds a scatter with a non-finite point, a class off its names, an empty class, a bad edge or extent', () => {
+    const r = (scatter: NonNullable<ExperimentPlot['scatter']>) => experimentResult({ checks: [check('a', true, '1')], summary: 's', plots: [{ title: 'p', xLabel: 'x', yLabel: 'y', series: [], scatter }] });
+    const sound = { x: [0, 1, 2], y: [0, 1, 0], classes: [0, 1, 1], classNames: ['a', 'b'], edges: [0, 1, 1, 2], extent: [-1, 3, -1, 2] as [number, number, number, number] };
+    expect(experimentResultProblems(r(sound))).toEqual([]);
+    expect(experimentResultProblems(r({ ...sound, y: [0, Number.NaN, 0] }))).toEqual(['plot "p": scatter has a non-finite point']);
+    expect(experimentResultProblems(r({ ...sound, classes: [0, 1, 2] }))).toEqual(['plot "p": scatter has a class that is not an index into its 2 class names']);
+    expect(experimentResultProblems(r({ ...sound, classNames: ['a', 'b', 'c'] }))).toEqual(['plot "p": scatter classes with no points: c']);
+    expect(experimentResultProblems(r({ ...sound, edges: [0, 3] }))).toEqual(['plot "p": scatter edges are not pairs of point indices']);
+    expect(experimentResultProblems(r({ ...sound, extent: [1, 0, 0, 1] }))).toEqual(['plot "p": scatter extent 1, 0, 0, 1 is not a box']);
+    expect(experimentResultProblems(r({ ...sound, classes: [0, 1] }))).toEqual(['plot "p": scatter has 3 x, 3 y and 2 class values']);
+  });
+
   it('throwIfAborted throws an AbortError once the signal fired, nothing before', () => {
     const ac = new AbortController();
     expect(() => throwIfAborted(ac.signal)).not.toThrow();

@@ -36,6 +36,13 @@ describe('DeltaProduct experiments (quick mode)', () => {
     expect(r.ok, r.summary).toBe(true);
     expect(r.metrics!.acc_T400).toBe(1);
   });
+  it('constructive tracker: its declared longest length sets the lengths tested (10, 100, then it), and is range-checked', async () => {
+    const e = byId('ssm/deltaproduct-s3-tracker');
+    const r = await e.run({ quick: true, seed: 0, params: { maxLength: 250 } });
+    expect(r.plots![0]!.series[0]!.x).toEqual([10, 100, 250]);
+    expect(r.metrics!.acc_T250).toBe(1);
+    await expect(e.run({ quick: true, params: { maxLength: 50 } })).rejects.toThrow(/maxLength must be in \[200, 8000\]/);
+  });
   it('n_h = 2 with beta in [0, 2] tracks S3 (also at 4x length); n_h = 1 with beta in [0, 1] cannot', async () => {
     const r = await byId('ssm/deltaproduct-s3-word-problem').run({ quick: true, seed: 0 });
     expect(experimentResultProblems(r)).toEqual([]);

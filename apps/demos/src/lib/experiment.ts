@@ -6,7 +6,7 @@
  */
 import type { Experiment } from '@x/gpu/experiments';
 
-export type { Experiment, ExperimentCheck, ExperimentHeatmap, ExperimentParam, ExperimentParamValue, ExperimentPartial, ExperimentPlot, ExperimentReference, ExperimentResult, ExperimentRunOptions, ExperimentSeries } from '@x/gpu/experiments';
+export type { Experiment, ExperimentCheck, ExperimentHeatmap, ExperimentParam, ExperimentParamValue, ExperimentPartial, ExperimentPlot, ExperimentReference, ExperimentResult, ExperimentRunOptions, ExperimentScatter, ExperimentSeries } from '@x/gpu/experiments';
 /** Checks of one part of a claim, the result builder, and the AbortError thrower (@x/gpu's). */
 export { check, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 

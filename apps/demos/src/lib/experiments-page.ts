@@ -20,7 +20,7 @@ import { aboutDuration, type Estimate, estimateText, fullSizeEstimate, rememberF
 import type { Experiment, ExperimentParam, ExperimentParamValue, ExperimentPartial, ExperimentPlot, ExperimentResult } from './experiment';
 import { yieldToEventLoop } from './experiment';
 import { type ExperimentSummary, mountShell, type Shell } from './page';
-import { coveredSeries, linePlot, type PlotHandle, plotProblems } from './plot';
+import { coveredSeries, isLinePlot, linePlot, type PlotHandle, plotProblems } from './plot';
 import { AbortedError, type ExperimentRunner, mainThreadRunner, type RunHandle, workerRunner } from './runner';
 
 type CardState = 'idle' | 'queued' | 'running' | 'ok' | 'fail' | 'aborted';
@@ -52,6 +52,8 @@ export interface PageExperimentSummary extends ExperimentSummary {
   /** The seed and the parameter values set on the card's controls for this run (defaults left out). */
   seed?: number;
   params: Record<string, ExperimentParamValue>;
+  /** Series of the previous run drawn faded under this run's plots (0 with no previous run or the compare box off). */
+  overlaid: number;
 }
 
 interface Card {
@@ -73,33 +75,94 @@ interface Card {
   abortButton: HTMLButtonElement;
   /** The values on the card's controls (empty ones are the experiment's defaults). */
   values(): { seed?: number; params: Record<string, ExperimentParamValue> };
-  /** Calls `fn` when a control changes (the page re-runs the card). */
+  /** Calls `fn` when a control changes and rests (the page re-runs the card). */
   onControlChange(fn: () => void): void;
+  /** The full size box changed: untouched controls move to that mode's defaults. */
+  setMode(quick: boolean): void;
+  /** How many series of the previous run are drawn faded under the current plots. */
+  overlaid(): number;
 }
 
-/** One control for a declared parameter: a number input with its range, or a select. Empty = default. */
-function paramControl(e: Experiment, p: ExperimentParam): { label: HTMLElement; read(): ExperimentParamValue | undefined; input: HTMLElement } {
+/** How long a control must rest before its card re-runs (a dragged slider fires many inputs). */
+const RERUN_DEBOUNCE_MS = 350;
+
+/** One control of a card: its element, its value (undefined while it is at the default) and its reset to a mode's default. */
+interface Control {
+  label: HTMLElement;
+  input: HTMLInputElement | HTMLSelectElement;
+  read(): ExperimentParamValue | undefined;
+  /** Puts an untouched control at the quick or the full-size default (the full size box changed). */
+  setMode(quick: boolean): void;
+}
+
+/** A slider's positions for a log-scale parameter (learning rates): geometric, 3 significant digits. */
+const LOG_STEPS = 60;
+
+/**
+ * One control for a declared parameter: a slider over its range (geometric for a `log` one, its
+ * value shown beside it) for a number with both ends, a select for a choice, a number input
+ * otherwise. It reads as undefined (the experiment's default) until it is moved.
+ */
+function paramControl(e: Experiment, p: ExperimentParam, quick: boolean): Control {
   const id = `${e.id.replace(/[^a-z0-9]/gi, '-')}-${p.name}`;
   const defaults = p.quick !== undefined && p.quick !== p.default ? `${p.quick} quick, ${p.default} full size` : String(p.default);
-  let input: HTMLInputElement | HTMLSelectElement;
+  const defaultFor = (q: boolean) => (q && p.quick !== undefined ? p.quick : p.default);
   if (p.kind === 'choice') {
-    input = el('select', { id, 'data-param': p.name }, el('option', { value: '' }, `default (${defaults})`), ...(p.options ?? []).map((o) => el('option', { value: o }, o)));
-  } else {
+    const input = el('select', { id, 'data-param': p.name }, el('option', { value: '' }, `default (${defaults})`), ...(p.options ?? []).map((o) => el('option', { value: o }, o)));
+    return { label: el('label', { for: id, class: 'param' }, `${p.label} `, input), input, read: () => (input.value === '' ? undefined : input.value), setMode() {} };
+  }
+  if (p.min === undefined || p.max === undefined) {
     const attrs: Record<string, string> = { type: 'number', id, 'data-param': p.name, placeholder: defaults, inputmode: p.kind === 'int' ? 'numeric' : 'decimal' };
     if (p.min !== undefined) attrs.min = String(p.min);
     if (p.max !== undefined) attrs.max = String(p.max);
     attrs.step = p.step !== undefined ? String(p.step) : p.kind === 'int' ? '1' : 'any';
-    input = el('input', attrs);
+    const input = el('input', attrs);
+    const range = ` (${p.min ?? '−∞'}–${p.max ?? '∞'})`;
+    return { label: el('label', { for: id, class: 'param' }, `${p.label}${range} `, input), input, read: () => (input.value === '' ? undefined : Number(input.value)), setMode() {} };
   }
-  const range = p.kind === 'choice' ? '' : ` (${p.min ?? '−∞'}–${p.max ?? '∞'})`;
-  const label = el('label', { for: id, class: 'param' }, `${p.label}${range} `, input);
+  return slider(id, p.name, p.label, p.kind === 'int', p.min, p.max, p.step, p.log === true, defaultFor, quick);
+}
+
+/** A range input with its value beside it (an <output>), `data-value` the parameter value it stands at. */
+function slider(id: string, name: string, text: string, int: boolean, min: number, max: number, step: number | undefined, log: boolean, defaultFor: (quick: boolean) => ExperimentParamValue, quick: boolean): Control {
+  const lmin = Math.log10(min);
+  const lmax = Math.log10(max);
+  // A log slider moves an index over LOG_STEPS geometric positions; a linear one the value itself.
+  const toValue = (pos: number): number => {
+    if (!log) return int ? Math.round(pos) : Number(pos.toPrecision(6));
+    const v = 10 ** (lmin + ((lmax - lmin) * pos) / LOG_STEPS);
+    return int ? Math.round(v) : Number(v.toPrecision(3));
+  };
+  const toPos = (v: number): number => (log ? Math.round(((Math.log10(v) - lmin) / (lmax - lmin)) * LOG_STEPS) : v);
+  const attrs: Record<string, string> = log
+    ? { type: 'range', id, 'data-param': name, min: '0', max: String(LOG_STEPS), step: '1' }
+    : { type: 'range', id, 'data-param': name, min: String(min), max: String(max), step: String(step ?? (int ? 1 : (max - min) / 100)) };
+  const input = el('input', attrs);
+  const out = el('output', { for: id, class: 'default' });
+  let touched = false;
+  const show = (v: number, isDefault: boolean) => {
+    input.dataset.value = String(v);
+    input.setAttribute('aria-valuetext', `${v}${isDefault ? ' (default)' : ''}`);
+    out.textContent = isDefault ? `${v} (default)` : String(v);
+    out.className = isDefault ? 'default' : '';
+  };
+  const setMode = (q: boolean) => {
+    if (touched) return;
+    const d = Number(defaultFor(q));
+    input.value = String(toPos(d));
+    show(d, true);
+  };
+  setMode(quick);
+  input.addEventListener('input', () => {
+    touched = true;
+    show(toValue(Number(input.value)), false);
+  });
+  const range = `${log ? `${min}–${max}, log scale` : `${min}–${max}`}`;
   return {
-    label,
+    label: el('label', { for: id, class: 'param slider', title: range }, `${text} `, input, out),
     input,
-    read() {
-      if (input.value === '') return undefined;
-      return p.kind === 'choice' ? input.value : Number(input.value);
-    },
+    read: () => (touched ? toValue(Number(input.value)) : undefined),
+    setMode,
   };
 }
 
@@ -108,16 +171,21 @@ function button(label: string, attrs: Record<string, string> = {}): HTMLButtonEl
   return b;
 }
 
-function makeCard(e: Experiment): Card {
-  // Controls: every experiment takes a seed; declared parameters get an input each.
-  const seedId = `${e.id.replace(/[^a-z0-9]/gi, '-')}-seed`;
-  const seedInput = el('input', { type: 'number', id: seedId, min: '0', step: '1', placeholder: '0', 'data-param': 'seed', inputmode: 'numeric' });
-  const controls = (e.params ?? []).map((p) => paramControl(e, p));
+function makeCard(e: Experiment, quickMode: boolean): Card {
+  // Controls: every experiment takes a seed (a slider over 0..99); declared parameters get a
+  // slider (or a select) each. A change re-runs the card.
+  const seedControl = slider(`${e.id.replace(/[^a-z0-9]/gi, '-')}-seed`, 'seed', 'seed', true, 0, 99, 1, false, () => 0, quickMode);
+  const controls = (e.params ?? []).map((p) => paramControl(e, p, quickMode));
+  // The previous run drawn faded under this one, to compare (on by default; off until there is one).
+  const compareBox = el('input', { type: 'checkbox', 'data-compare': '', 'aria-disabled': 'true' });
+  compareBox.checked = true;
+  const compareLabel = el('label', { class: 'compare muted', title: 'Draws the previous run of this experiment faded and dotted under this one' }, compareBox, ' compare with the previous run');
   const paramsRow = el(
     'div',
     { class: 'params', role: 'group', 'aria-label': 'Parameters: a change re-runs the experiment' },
-    el('label', { for: seedId, class: 'param' }, 'seed ', seedInput),
+    seedControl.label,
     ...controls.map((c) => c.label),
+    compareLabel,
   );
   const badge = el('span', { class: 'badge idle' }, 'not run');
   const runButton = button('Run', { class: 'run', 'data-action': 'run' });
@@ -146,8 +214,23 @@ function makeCard(e: Experiment): Card {
   // Buttons are marked aria-disabled instead of disabled: a disabled button drops the keyboard
   // focus to <body>; this way focus stays on the control that was used.
   let handles: PlotHandle[] = [];
+  /** The latest finished run's plots, and the run before the current one (what it is compared with). */
+  let lastPlots: readonly ExperimentPlot[] | null = null;
+  let compareWith: readonly ExperimentPlot[] | null = null;
+  /** What the card shows now (redrawn when the compare box changes). */
+  let shown: { list: readonly ExperimentPlot[]; alt: string; live: boolean } = { list: [], alt: '', live: false };
+  /** Series of the previous run drawn now (window.__results reports it per run). */
+  let overlaid = 0;
+  /** The previous run's version of plot i of `list`: the same place, both drawn as lines. */
+  const previousOf = (list: readonly ExperimentPlot[], i: number): ExperimentPlot | null => {
+    if (!compareBox.checked || !compareWith || compareWith.length !== list.length) return null;
+    const q = compareWith[i];
+    return q && isLinePlot(q) && isLinePlot(list[i]!) ? q : null;
+  };
   /** Draws `list` into the card's plot grid, reusing the boxes when the layout is the same. */
   const drawPlots = (list: readonly ExperimentPlot[], alt: string, live: boolean): number => {
+    shown = { list, alt, live };
+    overlaid = 0;
     for (const h of handles) h.destroy();
     handles = [];
     const two = list.length > 1 ? 'plots two' : 'plots';
@@ -165,12 +248,14 @@ function makeCard(e: Experiment): Card {
       box.replaceChildren();
       const chart = el('div', { class: 'chart' });
       box.append(chart);
-      handles.push(linePlot(chart, p, 260));
+      const previous = previousOf(list, i);
+      overlaid += previous?.series.length ?? 0;
+      handles.push(linePlot(chart, p, 260, { previous }));
       // What to look for, under the plot; it is also part of the plot's text alternative.
       if (p.caption) box.append(el('p', { class: 'plot-caption muted' }, p.caption));
       // A text alternative for the drawing: the plot's title, what to look for and the run's summary.
       box.setAttribute('role', 'img');
-      box.setAttribute('aria-label', `${p.title}. ${p.caption ? `${p.caption} ` : ''}${alt}`);
+      box.setAttribute('aria-label', `${p.title}. ${p.caption ? `${p.caption} ` : ''}${alt}${previous ? ' The previous run is drawn faded and dotted for comparison.' : ''}`);
     }
     return list.length;
   };
@@ -181,6 +266,12 @@ function makeCard(e: Experiment): Card {
     b.setAttribute('aria-disabled', String(off));
     b.classList.toggle('off', off);
   };
+  // Until there is a previous run the box is aria-disabled (it keeps the focus) and does not toggle.
+  compareBox.addEventListener('click', (ev) => {
+    if (compareBox.getAttribute('aria-disabled') === 'true') ev.preventDefault();
+  });
+  compareBox.addEventListener('change', () => drawPlots(shown.list, shown.alt, shown.live));
+  const allControls = [seedControl, ...controls];
   return {
     e,
     root,
@@ -192,11 +283,24 @@ function makeCard(e: Experiment): Card {
         const v = controls[i]!.read();
         if (v !== undefined) params[p.name] = v;
       }
-      return { ...(seedInput.value !== '' ? { seed: Number(seedInput.value) } : {}), params };
+      const seed = seedControl.read();
+      return { ...(seed !== undefined ? { seed: Number(seed) } : {}), params };
     },
     onControlChange(fn) {
-      for (const c of [seedInput, ...controls.map((x) => x.input)]) c.addEventListener('change', fn);
+      // Debounced: a dragged slider (or a held arrow key) re-runs once, when it rests.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const later = () => {
+        clearTimeout(timer);
+        timer = setTimeout(fn, RERUN_DEBOUNCE_MS);
+      };
+      for (const c of allControls) {
+        c.input.addEventListener(c.input instanceof HTMLSelectElement || c.input.type === 'number' ? 'change' : 'input', later);
+      }
     },
+    setMode(quick) {
+      for (const c of allControls) c.setMode(quick);
+    },
+    overlaid: () => overlaid,
     setState(s) {
       root.dataset.state = s;
       const [cls, text] = BADGE[s];
@@ -230,6 +334,8 @@ function makeCard(e: Experiment): Card {
     started(quick) {
       runStart = performance.now();
       runFull = !quick;
+      compareWith = lastPlots;
+      compareBox.setAttribute('aria-disabled', String(compareWith === null));
     },
     progress(fraction, msg) {
       bar.value = Math.max(0, Math.min(1, fraction));
@@ -247,7 +353,9 @@ function makeCard(e: Experiment): Card {
       summary.textContent = r.summary;
       summary.className = `summary ${r.ok ? 'ok' : 'fail'}`;
       checks.replaceChildren(checksList(r));
-      return drawPlots(r.plots ?? [], r.summary, false);
+      const n = drawPlots(r.plots ?? [], r.summary, false);
+      lastPlots = r.plots ?? [];
+      return n;
     },
     showError(text) {
       bar.value = 0;
@@ -334,7 +442,10 @@ export async function mountExperimentCards(shell: Shell, pkg: string, host: HTML
   const cardsHost = el('div', { class: 'experiments' });
   host.append(el('section', {}, el('h2', {}, `Experiments (${list.length})`), toolbar, totalNote, cardsHost));
 
-  const cards = list.map(makeCard);
+  const cards = list.map((e) => makeCard(e, !fullBox.checked));
+  fullBox.addEventListener('change', () => {
+    for (const c of cards) c.setMode(!fullBox.checked);
+  });
   for (const c of cards) cardsHost.append(c.root);
   /** Each card's full-size estimate, and the whole page's for Run all at full size. */
   const showEstimates = () => {
@@ -485,7 +596,7 @@ export async function mountExperimentCards(shell: Shell, pkg: string, host: HTML
           const problems = (r.plots ?? []).flatMap(plotProblems);
           const covered = (r.plots ?? []).flatMap((p) => [...coveredSeries(p)].map(([j, i]) => `${p.title} / ${p.series[j]!.name} over ${p.series[i]!.name}`));
           const checks = r.checks.map((c) => ({ statement: c.statement, holds: c.holds, asserted: c.asserted !== false }));
-          results.set(card.e.id, { id: card.e.id, ok: r.ok, summary: r.summary, ms, metrics: r.metrics, quick, plots, progressReports, partialReports, plotProblems: problems, coveredSeries: covered, checks, seed: job.seed, params: job.params });
+          results.set(card.e.id, { id: card.e.id, ok: r.ok, summary: r.summary, ms, metrics: r.metrics, quick, plots, progressReports, partialReports, plotProblems: problems, coveredSeries: covered, checks, seed: job.seed, params: job.params, overlaid: card.overlaid() });
         } catch (err) {
           if (err instanceof AbortedError) markAborted(card);
           else {
@@ -494,7 +605,7 @@ export async function mountExperimentCards(shell: Shell, pkg: string, host: HTML
             card.setState('fail');
             const text = `threw ${e.name}: ${e.message}`;
             card.showError(text);
-            results.set(card.e.id, { id: card.e.id, ok: false, summary: text, ms, quick, plots: 0, progressReports, partialReports, plotProblems: [], coveredSeries: [], checks: [], seed: job.seed, params: job.params });
+            results.set(card.e.id, { id: card.e.id, ok: false, summary: text, ms, quick, plots: 0, progressReports, partialReports, plotProblems: [], coveredSeries: [], checks: [], seed: job.seed, params: job.params, overlaid: 0 });
           }
         } finally {
           active = null;

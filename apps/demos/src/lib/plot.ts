@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { ExperimentPlot, ExperimentReference, ExperimentSeries } from './experiment';
+import type { ExperimentPlot, ExperimentReference, ExperimentScatter, ExperimentSeries } from './experiment';
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#a16207', '#db2777', '#4b5563'];
 
@@ -76,7 +76,7 @@ function plotted(p: ExperimentPlot, v: number): number | null {
 
 /**
  * Indices of series drawn (almost) exactly on top of an earlier one: at least 90% of their points
- * within 0.5% of the plot's y range of the earlier series at the same x. They are drawn dashed,
+ * within 1% of the plot's y range (what the e2e plot test calls on top) of the earlier series at the same x. They are drawn dashed,
  * over a wider line of the series they cover, so both stay visible.
  */
 export function coveredSeries(p: ExperimentPlot): Map<number, number> {
@@ -84,7 +84,7 @@ export function coveredSeries(p: ExperimentPlot): Map<number, number> {
   const all = p.series.flatMap((s) => s.y.map((v) => plotted(p, v)).filter((v): v is number => v !== null));
   if (all.length === 0) return out;
   const span = Math.max(...all) - Math.min(...all) || Math.abs(all[0]!) || 1;
-  const tol = 0.005 * span;
+  const tol = 0.01 * span;
   for (let j = 1; j < p.series.length; j++) {
     const sj = p.series[j]!;
     for (let i = 0; i < j; i++) {
@@ -125,6 +125,14 @@ export function plotProblems(p: ExperimentPlot): string[] {
     if (badY > 0) out.push(`${p.title} / ${s.name}: ${badY} y value(s) that cannot be drawn${p.logY ? ' on a log axis' : ''}`);
     if (badX > 0) out.push(`${p.title} / ${s.name}: ${badX} x value(s) that cannot be drawn${p.logX ? ' on a log axis' : ''}`);
     if (s.x.length !== s.y.length) out.push(`${p.title} / ${s.name}: ${s.x.length} x values for ${s.y.length} y values`);
+  }
+  if (p.scatter) {
+    const sc = p.scatter;
+    const bad = sc.x.filter((v) => !Number.isFinite(v)).length + sc.y.filter((v) => !Number.isFinite(v)).length;
+    if (bad > 0) out.push(`${p.title}: ${bad} scatter coordinate(s) that cannot be drawn`);
+    if (sc.classes.some((c) => !Number.isInteger(c) || c < 0 || c >= sc.classNames.length)) out.push(`${p.title}: a scatter point's class is not one of its ${sc.classNames.length} classes`);
+    const empty = sc.classNames.filter((_, k) => !sc.classes.includes(k));
+    if (empty.length > 0) out.push(`${p.title}: scatter classes with no points (${empty.join(', ')})`);
   }
   if (p.categories) {
     for (const s of p.series) if (s.x.some((v) => !Number.isInteger(v) || v < 0 || v >= p.categories!.length)) out.push(`${p.title} / ${s.name}: x is not a category index`);
@@ -183,7 +191,7 @@ function widthFor(host: HTMLElement): number {
  */
 export interface DrawnPlot {
   title: string;
-  kind: 'lines' | 'bars' | 'heatmap';
+  kind: 'lines' | 'bars' | 'heatmap' | 'scatter';
   logX: boolean;
   logY: boolean;
   categories: string[] | null;
@@ -193,6 +201,19 @@ export interface DrawnPlot {
   axes: { side: 'x' | 'y'; splits: number[]; labels: string[]; min: number | null; max: number | null }[];
   /** A heatmap plot's pictures, with the colour scale they share ([min, max], shown as a bar). */
   heatmaps?: { name: string; rows: number; cols: number; values: number[]; min: number; max: number; cellPx: number }[];
+  /**
+   * The previous run's series drawn faded and dashed under this run's (the card's "compare with
+   * the previous run" overlay), each named after the series it repeats; in the legend as "(previous)".
+   */
+  previous?: { name: string; label: string; x: number[]; y: number[]; stroke: string; width: number; dash: number[] | null }[];
+  /**
+   * A scatter plot's classes as its legend shows them (name, colour, points drawn), in class
+   * order; its points are the `series` (one per class, `stroke` the class colour), drawn over the
+   * `heatmaps` (if any) on [xMin, xMax, yMin, yMax] = `extent`, `panels` times (once per heatmap).
+   */
+  legend?: { name: string; color: string; count: number }[];
+  extent?: [number, number, number, number];
+  panels?: number;
   width: number;
 }
 
@@ -540,11 +561,259 @@ function heatmapPlot(host: HTMLElement, p: ExperimentPlot): PlotHandle {
   };
 }
 
+/** Class colours (one per class index, the same on every plot): 12 distinct hues, then more by the golden angle. */
+const CLASS_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#393b79', '#b5cf6b'];
+export function classColor(k: number): string {
+  if (k < CLASS_COLORS.length) return CLASS_COLORS[k]!;
+  const h = Math.round((k * 137.508) % 360);
+  return `hsl(${h}, 65%, 45%)`;
+}
+
+/** About `count` round tick values in [lo, hi]. */
+function niceTicks(lo: number, hi: number, count: number): number[] {
+  if (!(hi > lo)) return [lo];
+  const step = niceStep((hi - lo) / Math.max(1, count));
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step) out.push(Math.abs(v) < 1e-12 * step ? 0 : Number(v.toPrecision(12)));
+  return out;
+}
+
+/** The scatter's axis box: its extent, else the points' range padded by 5%. */
+function scatterExtent(sc: ExperimentScatter): [number, number, number, number] {
+  if (sc.extent) return [sc.extent[0], sc.extent[1], sc.extent[2], sc.extent[3]];
+  const xs = sc.x.filter(Number.isFinite);
+  const ys = sc.y.filter(Number.isFinite);
+  const pad = (v: number[]): [number, number] => {
+    if (v.length === 0) return [0, 1];
+    const lo = Math.min(...v);
+    const hi = Math.max(...v);
+    const d = hi > lo ? 0.05 * (hi - lo) : 0.5 * (Math.abs(hi) || 1);
+    return [lo - d, hi + d];
+  };
+  return [...pad(xs), ...pad(ys)];
+}
+
 /**
- * A plot of an {@link ExperimentPlot}: lines (log axes where it asks for them), or grouped bars
- * when it names `categories`.
+ * A class-coloured scatter (the plot's `scatter`): one panel, or one per heatmap with the heatmap
+ * drawn under the points over the scatter's extent (a decision boundary under the data); edges
+ * as thin grey segments under the points; a legend of the classes (colour, name, points) and a
+ * colour bar when there are heatmaps. Redraws when the box's width changes.
  */
-export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): PlotHandle {
+function scatterPlot(host: HTMLElement, first: ExperimentPlot): PlotHandle {
+  let p = first;
+  const fmt = (v: number) => String(Number(v.toPrecision(3)));
+  const draw = () => {
+    const sc = p.scatter!;
+    const maps = p.heatmaps ?? [];
+    const [x0, x1, y0, y1] = scatterExtent(sc);
+    const all = maps.flatMap((h) => h.values.filter(Number.isFinite));
+    const hmMin = all.length > 0 ? Math.min(...all) : 0;
+    const hmMax = all.length > 0 ? Math.max(...all) : 1;
+    const n = Math.min(sc.x.length, sc.y.length, sc.classes.length);
+    const ok = (i: number) => Number.isFinite(sc.x[i]!) && Number.isFinite(sc.y[i]!);
+    const counts = sc.classNames.map(() => 0);
+    for (let i = 0; i < n; i++) if (ok(i) && counts[sc.classes[i]!] !== undefined) counts[sc.classes[i]!]!++;
+    const width = widthFor(host);
+    const panels = Math.max(1, maps.length);
+    const gap = 12;
+    const side = Math.max(160, Math.min(380, Math.floor((width - gap * (panels - 1)) / panels)));
+    const left = 40;
+    const bottom = 30;
+    const inner = side - left - 8;
+    const xTicks = niceTicks(x0, x1, Math.max(2, Math.floor(inner / 70)));
+    const yTicks = niceTicks(y0, y1, Math.max(2, Math.floor(inner / 50)));
+    const px = (v: number) => left + ((v - x0) / (x1 - x0)) * inner;
+    const py = (v: number) => 8 + ((y1 - v) / (y1 - y0)) * inner;
+    const r = n > 400 ? 2.5 : 3.5;
+    host.replaceChildren();
+    const title = document.createElement('div');
+    title.className = 'u-title';
+    title.textContent = p.title;
+    const row = document.createElement('div');
+    row.className = 'heatmaps';
+    for (let k = 0; k < panels; k++) {
+      const h = maps[k];
+      const fig = document.createElement('figure');
+      fig.className = 'scatter';
+      const canvas = document.createElement('canvas');
+      canvas.width = side;
+      canvas.height = inner + 8 + bottom;
+      const ctx = canvas.getContext('2d');
+      if (ctx) {
+        ctx.fillStyle = '#fff';
+        ctx.fillRect(0, 0, canvas.width, canvas.height);
+        if (h) {
+          // The heatmap stretched over the extent, cell by cell (row 0 at the top).
+          const cw = inner / h.cols;
+          const ch = inner / h.rows;
+          for (let i = 0; i < h.rows; i++) {
+            for (let j = 0; j < h.cols; j++) {
+              ctx.fillStyle = rampColor(hmMax > hmMin ? (h.values[i * h.cols + j]! - hmMin) / (hmMax - hmMin) : 0.5);
+              ctx.fillRect(left + j * cw, 8 + i * ch, Math.ceil(cw), Math.ceil(ch));
+            }
+          }
+        }
+        // Axes with their ticks.
+        ctx.strokeStyle = '#334155';
+        ctx.fillStyle = '#334155';
+        ctx.lineWidth = 1;
+        ctx.strokeRect(left + 0.5, 8.5, inner, inner);
+        ctx.font = '11px sans-serif';
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'top';
+        for (const t of xTicks) {
+          ctx.beginPath();
+          ctx.moveTo(px(t), 8 + inner);
+          ctx.lineTo(px(t), 12 + inner);
+          ctx.stroke();
+          ctx.fillText(fmt(t), px(t), 14 + inner);
+        }
+        ctx.textAlign = 'right';
+        ctx.textBaseline = 'middle';
+        for (const t of yTicks) {
+          ctx.beginPath();
+          ctx.moveTo(left - 4, py(t));
+          ctx.lineTo(left, py(t));
+          ctx.stroke();
+          ctx.fillText(fmt(t), left - 6, py(t));
+        }
+        // Edges under the points, then the points (class colour, white rim).
+        const e = sc.edges ?? [];
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(left, 8, inner, inner);
+        ctx.clip();
+        ctx.strokeStyle = 'rgba(71, 85, 105, 0.28)';
+        ctx.beginPath();
+        for (let q = 0; q + 1 < e.length; q += 2) {
+          const a = e[q]!;
+          const b = e[q + 1]!;
+          if (a >= n || b >= n || !ok(a) || !ok(b)) continue;
+          ctx.moveTo(px(sc.x[a]!), py(sc.y[a]!));
+          ctx.lineTo(px(sc.x[b]!), py(sc.y[b]!));
+        }
+        ctx.stroke();
+        ctx.lineWidth = 1;
+        ctx.strokeStyle = '#fff';
+        for (let i = 0; i < n; i++) {
+          if (!ok(i)) continue;
+          ctx.fillStyle = classColor(sc.classes[i]!);
+          ctx.beginPath();
+          ctx.arc(px(sc.x[i]!), py(sc.y[i]!), r, 0, 2 * Math.PI);
+          ctx.fill();
+          ctx.stroke();
+        }
+        ctx.restore();
+      }
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', `${n} points in ${sc.classNames.length} classes (${sc.classNames.map((c, i) => `${c}: ${counts[i]}`).join(', ')})${h ? ` over ${h.name}` : ''}; ${p.xLabel} across, ${p.yLabel} up`);
+      fig.append(canvas);
+      if (h) {
+        const cap = document.createElement('figcaption');
+        cap.textContent = h.name;
+        fig.append(cap);
+      }
+      row.append(fig);
+    }
+    const legend = document.createElement('ul');
+    legend.className = 'legend muted';
+    legend.setAttribute('data-legend', '');
+    sc.classNames.forEach((name, i) => {
+      const li = document.createElement('li');
+      const sw = document.createElement('span');
+      sw.className = 'swatch';
+      sw.style.background = classColor(i);
+      li.append(sw, `${name} (${counts[i]})`);
+      li.dataset.color = classColor(i);
+      legend.append(li);
+    });
+    const axesNote = document.createElement('div');
+    axesNote.className = 'colorbar muted';
+    if (maps.length > 0) {
+      const ramp = document.createElement('span');
+      ramp.className = 'ramp';
+      ramp.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map(rampColor).join(', ')})`;
+      axesNote.append(`${fmt(hmMin)} `, ramp, ` ${fmt(hmMax)} · `);
+    }
+    axesNote.append(`${p.xLabel} across, ${p.yLabel} up`);
+    host.append(title, row, legend, axesNote);
+    const cellPx = maps.length > 0 ? Math.max(...maps.map((h) => inner / Math.max(h.cols, h.rows))) : 0;
+    const drawn: DrawnPlot = {
+      title: p.title,
+      kind: 'scatter',
+      logX: false,
+      logY: false,
+      categories: null,
+      series: sc.classNames.map((name, k) => {
+        const idx = [...Array(n).keys()].filter((i) => sc.classes[i] === k);
+        return { name, x: idx.map((i) => sc.x[i]!), y: idx.map((i) => sc.y[i]!), stroke: classColor(k), width: 0, dash: null };
+      }),
+      references: [],
+      axes: [
+        { side: 'x', splits: xTicks, labels: xTicks.map(fmt), min: x0, max: x1 },
+        { side: 'y', splits: yTicks, labels: yTicks.map(fmt), min: y0, max: y1 },
+      ],
+      ...(maps.length > 0 ? { heatmaps: maps.map((h) => ({ name: h.name, rows: h.rows, cols: h.cols, values: [...h.values], min: hmMin, max: hmMax, cellPx })) } : {}),
+      legend: sc.classNames.map((name, i) => ({ name, color: classColor(i), count: counts[i]! })),
+      extent: [x0, x1, y0, y1],
+      panels,
+      width: side * panels + gap * (panels - 1),
+    };
+    (host as HTMLElement & { __plot?: DrawnPlot }).__plot = drawn;
+    return width;
+  };
+  let last = draw();
+  let ro: ResizeObserver | null = null;
+  if (typeof ResizeObserver !== 'undefined') {
+    ro = new ResizeObserver(() => {
+      const w = widthFor(host);
+      if (Math.abs(w - last) > 4) last = draw();
+    });
+    ro.observe(host);
+  }
+  return {
+    destroy: () => {
+      ro?.disconnect();
+      host.replaceChildren();
+    },
+    update: (next) => {
+      p = next;
+      last = draw();
+    },
+  };
+}
+
+/** Whether a plot is drawn as lines (the only kind that takes the previous run's overlay). */
+export function isLinePlot(p: ExperimentPlot): boolean {
+  return !p.scatter && !(p.heatmaps && p.heatmaps.length > 0) && !p.categories;
+}
+
+/** Options of {@link linePlot}. */
+export interface PlotOptions {
+  /**
+   * The previous run's version of this plot: its series are drawn faded and dashed under this
+   * run's (only on line plots), labelled "<name> (previous)".
+   */
+  previous?: ExperimentPlot | null;
+}
+
+/** Alpha appended to a series colour for its previous run's line. */
+const PREVIOUS_ALPHA = '66';
+const PREVIOUS_WIDTH = 1.5;
+const PREVIOUS_DASH = [3, 3];
+
+/** The previous run's series as drawn: each in its own series' colour, faded, thin, dotted. */
+function previousLines(prev: ExperimentPlot | null | undefined): { name: string; label: string; x: number[]; y: number[]; stroke: string; width: number; dash: number[] }[] {
+  if (!prev || !isLinePlot(prev)) return [];
+  return prev.series.map((s) => ({ name: s.name, label: `${s.name} (previous)`, x: [...s.x], y: [...s.y], stroke: `${colorFor(s.name)}${PREVIOUS_ALPHA}`, width: PREVIOUS_WIDTH, dash: PREVIOUS_DASH }));
+}
+
+/**
+ * A plot of an {@link ExperimentPlot}: lines (log axes where it asks for them), grouped bars
+ * when it names `categories`, heatmaps, or a class-coloured scatter (over its heatmaps).
+ */
+export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280, options: PlotOptions = {}): PlotHandle {
+  if (p.scatter) return scatterPlot(host, p);
   if (p.heatmaps && p.heatmaps.length > 0) return heatmapPlot(host, p);
   if (p.categories) return barPlot(host, p, height);
   const width = widthFor(host);
@@ -609,10 +878,35 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
     })),
   );
   opts.bands = refs.flatMap((r, i) => (r.kind === 'band' && r.label.endsWith('(upper)') ? [{ series: [firstRef + i, firstRef + i + 1] as [number, number], fill: 'rgba(100, 116, 139, 0.12)' }] : []));
+  // The previous run's curves last: faded, thin and dotted in their series' colours.
+  const prev = previousLines(options.previous);
+  opts.series.push(
+    ...prev.map((r) => ({
+      label: r.label,
+      stroke: r.stroke,
+      width: r.width,
+      dash: r.dash,
+      spanGaps: true,
+      points: { show: false },
+      value: (_u: uPlot, v: number | null) => (v == null ? '-' : (p.logY ? 10 ** v : v).toPrecision(3)),
+    })),
+  );
+  const withPrevious = (q: ExperimentPlot): ExperimentPlot => {
+    const w = withReferences(q);
+    return prev.length === 0 ? w : { ...w, series: [...w.series, ...prev.map((r): ExperimentSeries => ({ name: r.label, x: r.x, y: r.y }))] };
+  };
   let current = p;
   const styles = p.series.map((_, i) => ({ width: [...covered.values()].includes(i) ? 5 : 2, dash: covered.has(i) ? [8, 6] : null }));
-  opts.hooks = { draw: [describeOnDraw(host, 'lines', () => current, styles)] };
-  const plot = new uPlot(opts, toData(withReferences(p)), host);
+  const describe = describeOnDraw(host, 'lines', () => current, styles);
+  opts.hooks = {
+    draw: [
+      (u) => {
+        describe(u);
+        if (prev.length > 0) (host as HTMLElement & { __plot?: DrawnPlot }).__plot!.previous = prev;
+      },
+    ],
+  };
+  const plot = new uPlot(opts, toData(withPrevious(p)), host);
   const unfollow = followWidth(host, plot, height);
   return {
     plot,
@@ -622,7 +916,7 @@ export function linePlot(host: HTMLElement, p: ExperimentPlot, height = 280): Pl
     },
     update: (next) => {
       current = next;
-      plot.setData(toData(withReferences(next)));
+      plot.setData(toData(withPrevious(next)));
     },
   };
 }

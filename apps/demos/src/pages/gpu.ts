@@ -1,44 +1,16 @@
-import { BackendError, createDevice, type Device, type DeviceInfo, enableWasm, frobeniusNorm, type Matrix, randn, sub, wasmFma, wasmThreads } from '@x/gpu';
+import type { DeviceInfo } from '@x/gpu';
 import { el, fmt } from '../lib/dom';
-import { type ExperimentPlot, yieldToEventLoop } from '../lib/experiment';
-import { browserGpujs } from '../lib/gpujs';
-import { mountExperimentCards } from '../lib/experiments-page';
+import type { ExperimentPlot } from '../lib/experiment';
+import { mountExperimentCards, type PageExperimentSummary } from '../lib/experiments-page';
+import { type BenchDevices, BenchAborted, CASES, type MatmulTiming, runMatmulBench, TOL } from '../lib/matmul-bench';
+import type { MatmulReply, MatmulRequest } from '../lib/matmul-worker';
 import { mountShell } from '../lib/page';
 import { linePlot } from '../lib/plot';
-import { matmulGflops, timeIt } from '../lib/timing';
 
-/** The GPU (float32) result must match the float64 CPU product to this relative Frobenius error. */
-const TOL = 1e-5;
-/** The wasm kernels compute in float64: they must agree with the JS kernel to rounding. */
-const WASM_TOL = 1e-10;
+export type { MatmulTiming } from '../lib/matmul-bench';
 
-/** Square sizes (powers of two and not) plus the contract's rectangular 300x200 by 200x100. */
-const SQUARE = [64, 96, 128, 200, 256, 300, 384, 512];
-const CASES: [number, number, number][] = [...SQUARE.map((n): [number, number, number] => [n, n, n]), [300, 200, 100]];
-
-export interface MatmulTiming {
-  m: number;
-  k: number;
-  n: number;
-  /** First call on the GPU: compiles the kernel for this shape. */
-  gpuFirstMs: number;
-  gpuMs: number;
-  gpuGflops: number;
-  /** The js device: @x/gpu's blocked float64 GEMM, the reference. */
-  cpuMs: number;
-  cpuGflops: number;
-  /** The wasm SIMD device (float64), when this browser has one. */
-  wasmMs?: number;
-  wasmGflops?: number;
-  wasmRelErr?: number;
-  /** The wasm device with its GEMMs split over a worker pool, when the page is cross-origin isolated. */
-  wasmThreadsMs?: number;
-  wasmThreadsGflops?: number;
-  wasmThreadsRelErr?: number;
-  /** GPU vs reference. */
-  relErr: number;
-  ok: boolean;
-}
+/** How long an aborted benchmark may take to reach its next product before its worker is terminated. */
+const ABORT_GRACE_MS = 400;
 
 const shell = mountShell({
   page: 'gpu',
@@ -67,19 +39,61 @@ function infoTable(title: string, info: DeviceInfo | string, extra: Record<strin
   return el('div', { class: 'card info', 'data-device': backend }, el('h3', {}, title), el('table', {}, el('tbody', {}, ...rows)));
 }
 
-function relErr(x: Matrix, ref: Matrix): number {
-  return frobeniusNorm(sub(x, ref)) / frobeniusNorm(ref);
+/** One benchmark run: rows as they come, the devices first; `abort` stops it (terminating a stuck worker). */
+interface BenchRun {
+  result: Promise<MatmulTiming[]>;
+  abort(): void;
 }
 
-/** The wasm device, or why there is none (it is optional here: the page is about WebGL2). */
-async function wasmDevice(): Promise<Device | string> {
-  try {
-    return await createDevice({ backend: 'wasm' });
-  } catch (e) {
-    // BackendError's message already ends with its reason.
-    if (e instanceof BackendError) return e.message;
-    throw e;
+/** The benchmark in a module worker (gpu.js on an OffscreenCanvas there), or on the main thread where no worker starts. */
+function startBench(onDevices: (d: BenchDevices) => void, onRow: (t: MatmulTiming, i: number, total: number) => void, mode: { worker: boolean }): BenchRun {
+  if (mode.worker) {
+    let w: Worker | null = null;
+    try {
+      w = new Worker(new URL('../lib/matmul-worker.ts', import.meta.url), { type: 'module', name: 'matmul' });
+    } catch {
+      mode.worker = false;
+    }
+    if (w) {
+      const worker = w;
+      const runId = 1;
+      let settle: { resolve(t: MatmulTiming[]): void; reject(e: Error): void } | null = null;
+      const result = new Promise<MatmulTiming[]>((resolve, reject) => {
+        settle = { resolve, reject };
+      });
+      const finish = () => worker.terminate();
+      worker.addEventListener('message', (ev: MessageEvent<MatmulReply>) => {
+        const r = ev.data;
+        if (r.type === 'devices') onDevices(r.devices);
+        else if (r.type === 'row') onRow(r.timing, r.index, r.total);
+        else if (r.type === 'done') {
+          finish();
+          settle?.resolve(r.timings);
+        } else {
+          finish();
+          settle?.reject(r.name === 'AbortError' ? new BenchAborted() : Object.assign(new Error(r.message), { name: r.name }));
+        }
+      });
+      worker.addEventListener('error', (ev) => {
+        finish();
+        settle?.reject(new Error(`the benchmark worker failed: ${ev.message || 'no message'}`));
+      });
+      worker.postMessage({ type: 'run', runId } satisfies MatmulRequest);
+      return {
+        result,
+        abort() {
+          worker.postMessage({ type: 'abort', runId } satisfies MatmulRequest);
+          // A gpu.js product cannot be interrupted: a worker that does not stop soon is terminated.
+          setTimeout(() => {
+            finish();
+            settle?.reject(new BenchAborted());
+          }, ABORT_GRACE_MS);
+        },
+      };
+    }
   }
+  const controller = new AbortController();
+  return { result: runMatmulBench({ onDevices, onRow, signal: controller.signal }), abort: () => controller.abort() };
 }
 
 async function main(): Promise<void> {
@@ -109,21 +123,6 @@ async function main(): Promise<void> {
   const matmulSection = el('section', {}, el('h2', {}, 'Matrix multiply: WebGL2 vs CPU'), plotRow, table);
   main.append(deviceSection, matmulSection);
 
-  await yieldToEventLoop();
-  const gpu: Device = await createDevice({ backend: 'gpujs', gpujs: browserGpujs() });
-  const cpu: Device = await createDevice({ backend: 'js' });
-  const wasm = await wasmDevice();
-  // The wasm GEMM on every logical core: a worker pool sharing the kernels' memory (needs
-  // cross-origin isolation; else one thread, and wasmThreads() says why).
-  let pool = { threads: 1, reason: 'no wasm device' as string | null };
-  let fma = false;
-  if (typeof wasm !== 'string') {
-    await enableWasm({ threads: 'auto' });
-    pool = wasmThreads();
-    await enableWasm({ threads: 1 });
-    fma = wasmFma();
-  }
-  const threaded = typeof wasm !== 'string' && pool.threads > 1;
   const renderer = glRenderer();
   // A software rasterizer (SwiftShader, llvmpipe) runs "GPU" kernels on the CPU: say so, since
   // the WebGL2 timings below are then no measure of a graphics card.
@@ -132,34 +131,34 @@ async function main(): Promise<void> {
       el('p', { class: 'note', id: 'software-renderer' }, `WebGL2 runs on a software renderer here (${renderer}): the gpu.js kernels execute on the CPU, so their timings say nothing about a graphics card. Results are still checked against the CPU.`),
     );
   }
-  deviceGrid.append(
-    infoTable('GPU device (gpu.js)', gpu.info, { renderer }),
-    infoTable('CPU device (js, reference)', cpu.info),
-    infoTable('CPU device (wasm SIMD)', typeof wasm === 'string' ? wasm : wasm.info, {
-      'fused multiply-add (relaxed SIMD)': String(fma),
-      'pool threads': String(pool.threads),
-      ...(pool.reason ? { 'pool note': pool.reason } : {}),
-      crossOriginIsolated: String(globalThis.crossOriginIsolated),
-    }),
-  );
-  shell.publish({
-    mode: gpu.info.mode,
-    info: { gpu: gpu.info, cpu: cpu.info, wasm: typeof wasm === 'string' ? `unavailable: ${wasm}` : wasm.info },
-    wasmThreads: pool,
-    wasmFma: fma,
-    crossOriginIsolated: globalThis.crossOriginIsolated === true,
-    hardwareConcurrency: navigator.hardwareConcurrency,
-    renderer,
-  });
+  shell.publish({ renderer, crossOriginIsolated: globalThis.crossOriginIsolated === true, hardwareConcurrency: navigator.hardwareConcurrency });
 
-  const timings: MatmulTiming[] = [];
+  // The benchmark's card: Run, Abort, progress (it runs in a worker, so the page stays responsive).
+  const runButton = el('button', { type: 'button', class: 'run', 'data-action': 'run', id: 'matmul-run' }, 'Run');
+  const abortButton = el('button', { type: 'button', class: 'abort off', 'data-action': 'abort', id: 'matmul-abort', 'aria-disabled': 'true' }, 'Abort');
+  const bar = el('progress', { max: '1', value: '0' });
+  const message = el('span', { class: 'progress-message muted' }, '');
+  const benchCard = el('div', { class: 'card experiment', id: 'matmul', 'data-state': 'idle' }, el('div', { class: 'controls' }, runButton, abortButton, bar, message));
+  matmulSection.insertBefore(benchCard, plotRow);
+  const setBusy = (busy: boolean) => {
+    for (const [b, off] of [
+      [runButton, busy],
+      [abortButton, !busy],
+    ] as const) {
+      b.setAttribute('aria-disabled', String(off));
+      b.classList.toggle('off', off);
+    }
+  };
+
+  let names = { gpu: 'gpu.js (f32)', cpu: 'js blocked (f64)', wasm: 'wasm SIMD (f64)', threads: 'wasm SIMD, threads (f64)' };
+  let withWasm = false;
+  let threaded = false;
+  let timings: MatmulTiming[] = [];
   const plots = (): [ExperimentPlot, ExperimentPlot] => {
     const sq = timings.filter((t) => t.m === t.k && t.k === t.n);
     const x = sq.map((t) => t.n);
-    const names = { gpu: `gpu.js ${gpu.info.mode} (f32)`, cpu: 'js blocked (f64)', wasm: 'wasm SIMD (f64)', threads: `wasm SIMD, ${pool.threads} threads (f64)` };
     const common = { xLabel: 'n (n x n times n x n)', logX: true, logY: true };
     const line = (name: string, pick: (t: MatmulTiming) => number | undefined) => ({ name, x, y: sq.map((t) => pick(t) ?? Number.NaN) });
-    const withWasm = typeof wasm !== 'string';
     return [
       {
         title: 'Time per product (median, incl. transfers)',
@@ -185,60 +184,51 @@ async function main(): Promise<void> {
       },
     ];
   };
-  const [p0, p1] = plots();
-  const timePlot = linePlot(timeBox, p0);
-  const ratePlot = linePlot(rateBox, p1);
+  let timePlot: ReturnType<typeof linePlot> | null = null;
+  let ratePlot: ReturnType<typeof linePlot> | null = null;
+  const redraw = () => {
+    timePlot?.destroy();
+    ratePlot?.destroy();
+    const [p0, p1] = plots();
+    timePlot = linePlot(timeBox, p0);
+    ratePlot = linePlot(rateBox, p1);
+  };
 
-  // Software WebGL (SwiftShader) takes seconds per large product: cap the repetitions by time.
-  const budget = { warmup: 0, minTimeMs: 150, minReps: 2, maxReps: 20, maxTimeMs: 2000 };
-  for (const [idx, [m, k, n]] of CASES.entries()) {
-    shell.setStatus('running', `Multiplying ${m}x${k} by ${k}x${n} (${idx + 1}/${CASES.length})…`);
-    // gpu.js calls finish synchronously, so awaiting them never yields: give the browser a task
-    // boundary to paint the status and fire its events.
-    await yieldToEventLoop();
-    const a = randn(m, k, 10 + idx);
-    const b = randn(k, n, 50 + idx);
-    const t0 = performance.now();
-    const g = await gpu.matmul(a, b);
-    const gpuFirstMs = performance.now() - t0;
-    const ref = await cpu.matmul(a, b);
-    const err = relErr(g, ref);
-    const tg = await timeIt(() => gpu.matmul(a, b), budget);
-    const tc = await timeIt(() => cpu.matmul(a, b), budget);
-    const t: MatmulTiming = {
-      m,
-      k,
-      n,
-      gpuFirstMs,
-      gpuMs: tg.ms,
-      gpuGflops: matmulGflops(m, n, k, tg.ms),
-      cpuMs: tc.ms,
-      cpuGflops: matmulGflops(m, n, k, tc.ms),
-      relErr: err,
-      ok: err < TOL,
-    };
-    if (typeof wasm !== 'string') {
-      t.wasmRelErr = relErr(await wasm.matmul(a, b), ref);
-      const tw = await timeIt(() => wasm.matmul(a, b), { ...budget, warmup: 1 });
-      t.wasmMs = tw.ms;
-      t.wasmGflops = matmulGflops(m, n, k, tw.ms);
-      t.ok &&= t.wasmRelErr < WASM_TOL;
-    }
-    if (threaded && typeof wasm !== 'string') {
-      await enableWasm({ threads: pool.threads });
-      t.wasmThreadsRelErr = relErr(await wasm.matmul(a, b), ref);
-      const tw = await timeIt(() => wasm.matmul(a, b), { ...budget, warmup: 1 });
-      await enableWasm({ threads: 1 });
-      t.wasmThreadsMs = tw.ms;
-      t.wasmThreadsGflops = matmulGflops(m, n, k, tw.ms);
-      t.ok &&= t.wasmThreadsRelErr < WASM_TOL;
-    }
+  let mode = '';
+  let maxRelErr = Number.NaN;
+  let matched = false;
+  let benchState: 'idle' | 'running' | 'done' | 'aborted' | 'error' = 'idle';
+  const mainMode = { worker: new URLSearchParams(location.search).get('worker') !== '0' };
+  let current: BenchRun | null = null;
+  /** Set by the experiment cards once they are mounted: the page's verdict over both. */
+  let settlePage: (() => void) | null = null;
+
+  const onDevices = (d: BenchDevices) => {
+    mode = String(d.gpu.mode);
+    names = { gpu: `gpu.js ${d.gpu.mode} (f32)`, cpu: 'js blocked (f64)', wasm: 'wasm SIMD (f64)', threads: `wasm SIMD, ${d.pool.threads} threads (f64)` };
+    withWasm = typeof d.wasm !== 'string';
+    threaded = withWasm && d.pool.threads > 1;
+    deviceGrid.replaceChildren(
+      infoTable('GPU device (gpu.js)', d.gpu, { renderer, thread: mainMode.worker ? 'Web Worker (OffscreenCanvas)' : 'main thread' }),
+      infoTable('CPU device (js, reference)', d.cpu),
+      infoTable('CPU device (wasm SIMD)', d.wasm, {
+        'fused multiply-add (relaxed SIMD)': String(d.fma),
+        'pool threads': String(d.pool.threads),
+        ...(d.pool.reason ? { 'pool note': d.pool.reason } : {}),
+        crossOriginIsolated: String(globalThis.crossOriginIsolated),
+      }),
+    );
+    shell.publish({ mode: d.gpu.mode, info: { gpu: d.gpu, cpu: d.cpu, wasm: typeof d.wasm === 'string' ? `unavailable: ${d.wasm}` : d.wasm }, wasmThreads: d.pool, wasmFma: d.fma });
+  };
+  const onRow = (t: MatmulTiming, i: number, total: number) => {
     timings.push(t);
+    bar.value = (i + 1) / total;
+    message.textContent = `${i + 1}/${total} products · ${t.m}x${t.k} · ${t.k}x${t.n} done`;
     tbody.append(
       el(
         'tr',
         { class: t.ok ? '' : 'bad' },
-        el('td', {}, `${m}x${k} · ${k}x${n}`),
+        el('td', {}, `${t.m}x${t.k} · ${t.k}x${t.n}`),
         el('td', {}, fmt(t.gpuFirstMs, 1)),
         el('td', {}, fmt(t.gpuMs, 2)),
         el('td', {}, fmt(t.gpuGflops, 2)),
@@ -252,34 +242,79 @@ async function main(): Promise<void> {
         el('td', {}, t.ok ? '✓' : '✗'),
       ),
     );
-    if (m === k && k === n) {
-      const [u0, u1] = plots();
-      timePlot.update(u0);
-      ratePlot.update(u1);
-    }
+    if (t.m === t.k && t.k === t.n) redraw();
     shell.publish({ timings: [...timings] });
-  }
-  gpu.dispose();
-  cpu.dispose();
-  if (typeof wasm !== 'string') wasm.dispose();
+  };
 
-  const maxRelErr = Math.max(...timings.map((t) => t.relErr));
-  const matched = timings.every((t) => t.ok);
-  shell.publish({ maxRelErr, matched });
-  shell.setStatus('running', 'Running the @x/gpu experiments…');
+  /** Runs the benchmark (Run, and once on open); resolves when it settled. */
+  const runBench = async (): Promise<void> => {
+    if (current) return;
+    timings = [];
+    tbody.replaceChildren();
+    benchState = 'running';
+    benchCard.dataset.state = 'running';
+    bar.removeAttribute('value');
+    message.textContent = `starting ${mainMode.worker ? 'the benchmark worker' : 'on the main thread'}…`;
+    setBusy(true);
+    redraw();
+    shell.publish({ done: false, matmul: 'running', matmulRunner: mainMode.worker ? 'worker' : 'main' });
+    shell.setStatus('running', `Multiplying ${CASES.length} products on WebGL2, js and wasm…`);
+    const run = startBench(onDevices, onRow, mainMode);
+    current = run;
+    try {
+      await run.result;
+      maxRelErr = Math.max(...timings.map((t) => t.relErr));
+      matched = timings.length === CASES.length && timings.every((t) => t.ok);
+      benchState = 'done';
+      message.textContent = `${timings.length}/${CASES.length} products · max rel. error ${maxRelErr.toExponential(2)}`;
+      bar.value = 1;
+    } catch (e) {
+      const aborted = e instanceof BenchAborted;
+      benchState = aborted ? 'aborted' : 'error';
+      matched = false;
+      bar.value = 0;
+      message.textContent = aborted ? `aborted after ${timings.length}/${CASES.length} products` : `failed: ${(e as Error).message}`;
+      if (!aborted) console.error(e);
+    } finally {
+      current = null;
+      benchCard.dataset.state = benchState;
+      setBusy(false);
+      shell.publish({ maxRelErr, matched, matmul: benchState, matmulRunner: mainMode.worker ? 'worker' : 'main', timings: [...timings] });
+      settlePage?.();
+    }
+  };
+  runButton.addEventListener('click', () => {
+    if (runButton.getAttribute('aria-disabled') !== 'true') void runBench();
+  });
+  abortButton.addEventListener('click', () => {
+    if (abortButton.getAttribute('aria-disabled') !== 'true') current?.abort();
+  });
+
+  await runBench();
   // The experiments run as cards in the experiment worker (Run, Abort, progress), like on the
   // package pages; the page's verdict joins the products' and every settled round of runs.
+  let last: { experiments: PageExperimentSummary[]; aborted: string[] } | null = null;
+  /** The page's verdict: the products (an aborted benchmark is no verdict of "ok") and the experiments that ran. */
+  settlePage = () => {
+    if (current || !last) return;
+    const { experiments, aborted } = last;
+    // The experiments that ran must pass (none may have run: ?autorun=none, or all aborted).
+    const ok = benchState === 'done' && matched && experiments.every((e) => e.ok) && mode === 'webgl2';
+    shell.publish({ experiments, ok, done: true });
+    const bench =
+      benchState === 'done'
+        ? `gpu.js ran in ${mode} mode; max rel. error ${maxRelErr.toExponential(2)} (tolerance ${TOL}) over ${timings.length} products`
+        : `the matrix-multiply benchmark ${benchState === 'aborted' ? `was aborted after ${timings.length}/${CASES.length} products` : 'failed'}`;
+    shell.setStatus(
+      ok ? 'done' : benchState === 'aborted' ? 'done' : 'error',
+      `${ok ? 'Done' : benchState === 'aborted' ? 'Stopped' : 'Finished with problems'}: ${bench}; experiments ${experiments.filter((e) => e.ok).length}/${experiments.length} ok` +
+        `${aborted.length > 0 ? `, ${aborted.length} aborted (${aborted.join(', ')})` : ''}.`,
+    );
+  };
   await mountExperimentCards(shell, '@x/gpu', main, {
     settle: (experiments, aborted) => {
-      // The experiments that ran must pass (none may have run: ?autorun=none, or all aborted).
-      const ok = matched && experiments.every((e) => e.ok) && gpu.info.mode === 'webgl2';
-      shell.publish({ experiments, ok, done: true });
-      shell.setStatus(
-        ok ? 'done' : 'error',
-        `${ok ? 'Done' : 'Finished with problems'}: gpu.js ran in ${gpu.info.mode} mode; max rel. error ${maxRelErr.toExponential(2)} ` +
-          `(tolerance ${TOL}) over ${timings.length} products; experiments ${experiments.filter((e) => e.ok).length}/${experiments.length} ok` +
-          `${aborted.length > 0 ? `, ${aborted.length} aborted (${aborted.join(', ')})` : ''}.`,
-      );
+      last = { experiments, aborted };
+      settlePage?.();
     },
   });
 }

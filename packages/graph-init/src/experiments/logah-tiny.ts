@@ -1,6 +1,6 @@
 import { checkAborted, checkOneOf, checkPositive, checkSeed, checkSteps } from '@x/gpu/checks';
 import { type Matrix, rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
 import { AdamW } from '@x/optim';
 import { mlpGraph } from '../logah/arch-graph';
 import { fineTune, kaimingMlp, mlpLossAndGrads, spirals } from '../logah/target-mlp';
@@ -79,11 +79,12 @@ export const logahTinyExperiment: Experiment = {
   title: 'Tiny LoGAH: predicted initialisation for unseen widths',
   claim:
     'LoGAH (Zhou et al. 2024) predicts parameters with a low-rank decoder that gives a better initialisation than random (Kaiming) init, including for widths not seen in training, without the repeated rows of GHN-3 tiling. Tests LoGAH against Kaiming on unseen widths; LoGAH vs GHN-3 tiling is reported, not asserted (it does not reproduce consistently here), see README.',
+  params: [{ name: 'steps', label: 'hypernetwork steps', kind: 'int', min: 100, max: 6000, step: 100, default: 3000, quick: 600 }],
   async run(opts: ExperimentRunOptions = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
-    const steps = quick ? 600 : 3000;
+    const { steps } = experimentParams(logahTinyExperiment, opts) as { steps: number };
     const evalSeeds = quick ? 1 : 5;
     const fineSteps = 100;
     const heldOut = [48, 96];

@@ -95,12 +95,19 @@ export const poincareSpiralsExperiment: Experiment = {
       plots: [
         { title: 'Spirals: training accuracy of a depth-10 Poincaré MLP', xLabel: 'Adam step', yLabel: 'accuracy', series, caption: 'Identity init should train (accuracy rises) and end at least 0.1 above Gaussian init; Gaussian init does not stall at chance here.' },
         {
-          title: `Decision boundary after training: P(class 1) on [−${R}, ${R}]²`,
+          title: `Decision boundary after training: P(class 1) on [−${R}, ${R}]², the training points on top`,
           xLabel: 'x₁',
           yLabel: 'x₂',
           series: [],
           heatmaps: pictures,
-          caption: 'Where identity init trains, its two classes should wind around each other as the two spiral arms; Gaussian init, behind in accuracy, separates them less cleanly.',
+          scatter: {
+            x: Array.from({ length: n }, (_, i) => data.X.data[2 * i]!),
+            y: Array.from({ length: n }, (_, i) => data.X.data[2 * i + 1]!),
+            classes: Array.from(data.y),
+            classNames: ['class 0', 'class 1'],
+            extent: [-R, R, -R, R],
+          },
+          caption: 'Under identity init the boundary should wind with the two spiral arms, each arm on its own colour; Gaussian init, behind in accuracy, leaves points on the wrong side.',
         },
       ],
       metrics: { identity: acc.identity!, gaussian: acc.gaussian! },

@@ -138,6 +138,7 @@ export const evaVsPca: Experiment = {
       plots: [
         {
           title: `1 − min |cos| (top ${r}) between streaming IPCA and batch PCA of all rows`,
+          caption: 'The gap should fall towards 0 (below 1e-4 at the end) as batches stream in: the incremental PCA converges to batch PCA.',
           xLabel: 'batches seen',
           yLabel: '1 − min |cos|',
           logY: true,
@@ -145,6 +146,7 @@ export const evaVsPca: Experiment = {
         },
         {
           title: 'Explained variance ratio per layer (pooled to allocate the budget 12)',
+          caption: 'Each layer\'s curve should drop after its intrinsic dimension (v 6, q 4, o 2): pooling the ratios gives those layers those ranks.',
           xLabel: 'component',
           yLabel: 'explained variance ratio',
           logY: true,

@@ -355,6 +355,7 @@ export const fedsvdNoise: Experiment = {
       plots: [
         {
           title: `Client DP-SGD on B at (ε, δ) = (${dpEps}, ${dpDelta}): σ = ${dpSigma.toFixed(2)}, q = ${dpQ}`,
+          caption: 'At the same (ε, δ) both curves should fall below their start and end within 1.5x of each other.',
           xLabel: 'round',
           yLabel: 'excess federated MSE',
           logY: true,
@@ -365,6 +366,7 @@ export const fedsvdNoise: Experiment = {
         },
         {
           title: `Noise-free (FedSVD lr ${metrics.lrFedsvd}, FFA-LoRA lr ${metrics.lrFfa})`,
+          caption: 'Without noise both should converge; whether FedSVD ends at or below FFA-LoRA is reported, not asserted.',
           xLabel: 'round',
           yLabel: 'excess federated MSE',
           logY: true,
@@ -375,6 +377,7 @@ export const fedsvdNoise: Experiment = {
         },
         {
           title: `Gaussian noise on B (σ = ${sigma})`,
+          caption: 'Each curve levels off at a noise floor: FFA-LoRA with the same σ lower than FedSVD, and with the ΔW noise matched within 2x of it.',
           xLabel: 'round',
           yLabel: 'excess federated MSE',
           logY: true,

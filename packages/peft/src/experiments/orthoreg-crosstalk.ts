@@ -138,6 +138,7 @@ export const orthoRegCrosstalk: Experiment = {
       plots: [
         {
           title: 'Disentanglement error and cross-talk vs λ',
+          caption: 'From λ = 0 to 0.01 the disentanglement error and the merged loss should drop; at λ = 1 the own-task loss should shoot up (over-regularized).',
           xLabel: 'λ (0 plotted at 1e-4)',
           yLabel: 'value',
           logX: true,

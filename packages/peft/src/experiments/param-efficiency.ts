@@ -65,6 +65,7 @@ export const paramEfficiency: Experiment = {
       plots: [
         {
           title: `Loss curves (rank ${r}, ${d}x${d})`,
+          caption: 'LoRA-SB should end below LoRA-XS (same r² parameters); LoRA, with many more parameters, below SVFit.',
           xLabel: 'Adam step',
           yLabel: 'MSE',
           logY: true,
@@ -72,6 +73,7 @@ export const paramEfficiency: Experiment = {
         },
         {
           title: 'Final loss vs trainable parameters',
+          caption: 'Lower is better; at equal parameters (LoRA-SB and LoRA-XS share an x) LoRA-SB should sit lower.',
           xLabel: 'trainable parameters',
           yLabel: 'final MSE',
           logX: true,

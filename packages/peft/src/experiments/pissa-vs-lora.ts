@@ -81,6 +81,7 @@ export const pissaVsLora: Experiment = {
       plots: [
         {
           title: 'ΔW inside W’s top-r singular subspace',
+          caption: 'PiSSA should be below LoRA early on (at the step the check names): it starts in the subspace the update lives in.',
           xLabel: 'Adam step',
           yLabel: 'MSE',
           logY: true,
@@ -91,6 +92,7 @@ export const pissaVsLora: Experiment = {
         },
         {
           title: 'random ΔW (same rank)',
+          caption: 'Here the order should reverse: PiSSA ends above LoRA.',
           xLabel: 'Adam step',
           yLabel: 'MSE',
           logY: true,

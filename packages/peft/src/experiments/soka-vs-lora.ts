@@ -133,6 +133,7 @@ export const sokaVsLora: Experiment = {
       plots: [
         {
           title: `Kronecker-structured update (${metrics.paramsSoka} parameters each)`,
+          caption: 'SoKA should end below LoRA and PiSSA at the same parameter count.',
           xLabel: 'step',
           yLabel: 'MSE',
           logY: true,
@@ -144,6 +145,7 @@ export const sokaVsLora: Experiment = {
         },
         {
           title: 'Low-rank update',
+          caption: 'Here LoRA should end below SoKA: the update\'s structure decides, not the method.',
           xLabel: 'step',
           yLabel: 'MSE',
           logY: true,
@@ -155,6 +157,7 @@ export const sokaVsLora: Experiment = {
         },
         {
           title: "W0's Kronecker singular values (KPSVD)",
+          caption: 'A decaying spectrum: the energy and elbow rules (in the summary) pick K where it flattens.',
           xLabel: 'k',
           yLabel: 'σ_k',
           logY: true,

@@ -159,8 +159,9 @@ export const svdFamilyVsLora: Experiment = {
         false,
       ),
     ];
-    const plot = (title: string, R: Run) => ({
+    const plot = (title: string, R: Run, caption: string) => ({
       title,
+      caption,
       xLabel: 'Adam step',
       yLabel: 'MSE',
       logY: true,
@@ -174,10 +175,11 @@ export const svdFamilyVsLora: Experiment = {
         ` [principal-subspace ΔW | random ΔW]. SVFit's energy rule kept ${al.svfitRank} singular values.`,
       metrics,
       plots: [
-        plot(`ΔW in W0’s top-${r} singular subspaces`, al),
-        plot(`random ΔW (rank ${r})`, rd),
+        plot(`ΔW in W0’s top-${r} singular subspaces`, al, 'SORSA should fall faster than LoRA; the others should end near LoRA with far fewer parameters (per method, in the checks).'),
+        plot(`random ΔW (rank ${r})`, rd, 'The same methods on an update outside the principal subspace: compare each one\'s end with LoRA\'s.'),
         {
           title: 'Final loss / initial loss per method',
+          caption: 'One pair of bars per method (its trainable parameters in the label): lower is better; LoRA-SB should be below LoRA-XS on both updates.',
           xLabel: 'method (trainable parameters)',
           yLabel: 'final / initial MSE',
           logY: true,

@@ -251,12 +251,14 @@ export const ptdRobustnessExperiment: Experiment = {
       plots: [
         {
           title: `Test accuracy vs Fourier-mode noise amplitude (mean over ${seeds.length} seeds)`,
+          caption: 'All three start high on clean input (amplitude 0); the paper has S5-PTD degrading least as the noise grows (reported, not asserted).',
           xLabel: 'noise amplitude (signal amplitude 1)',
           yLabel: 'accuracy',
           series: KINDS.map((k) => ({ name: k, x: amps, y: amps.map((_, i) => mean(acc[k]!.map((a) => a[i]!))) })),
         },
         {
           title: 'Relative change of the layer output under the noise',
+          caption: 'How far each trained layer\'s output moves under the noise: the paper expects S5-PTD lowest (reported, not asserted).',
           xLabel: 'noise amplitude',
           yLabel: '||y(u + n) - y(u)|| / ||y(u)||',
           series: KINDS.map((k) => ({ name: k, x: amps, y: amps.map((_, i) => mean(err[k]!.map((e) => e[i]!))) })),

@@ -74,6 +74,7 @@ export const ptdSweepExperiment: Experiment = {
       plots: [
         {
           title: `Deviation from HiPPO-LegS, |G(iw) - G_HiPPO(iw)| (N = ${N})`,
+          caption: 'S4D-LegS should spike far above both PTD curves, which stay below a fifth of its worst deviation at every frequency.',
           xLabel: 'frequency w',
           yLabel: 'deviation',
           logY: true,
@@ -85,6 +86,7 @@ export const ptdSweepExperiment: Experiment = {
         },
         {
           title: '|G(iw)|',
+          caption: 'The three gains should nearly coincide: the deviations in the other plot are small next to the gain itself.',
           xLabel: 'frequency w',
           yLabel: 'gain',
           series: [

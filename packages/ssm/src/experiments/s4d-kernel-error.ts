@@ -50,6 +50,7 @@ export const s4dKernelErrorExperiment: Experiment = {
       plots: [
         {
           title: 'S4D-LegS vs dense HiPPO-LegS: ZOH kernel error',
+          caption: 'The error should fall at every doubling of N, by more than 4x overall; the dashed 1/N line is for scale.',
           xLabel: 'state size N',
           yLabel: 'relative L2 error',
           logX: true,
@@ -61,6 +62,7 @@ export const s4dKernelErrorExperiment: Experiment = {
         },
         {
           title: `Kernels at N = ${Ns[Ns.length - 1]}`,
+          caption: 'At the largest N the diagonal kernel should lie close to the dense one.',
           xLabel: 't = l dt',
           yLabel: 'K_l',
           series: [
@@ -68,7 +70,7 @@ export const s4dKernelErrorExperiment: Experiment = {
             { name: 'S4D-LegS (diagonal)', x: lags, y: Array.from(last!.diag.subarray(0, show)) },
           ],
         },
-        { title: 'ZOH kernels of the S4D initializations (N = 64, C = 1/32, dt = 0.01)', xLabel: 't = l dt', yLabel: 'K_l', series: initSeries },
+        { title: 'ZOH kernels of the S4D initializations (N = 64, C = 1/32, dt = 0.01)', xLabel: 't = l dt', yLabel: 'K_l', series: initSeries, caption: 'What each initialization starts from: how fast each kernel decays and how much it oscillates.' },
       ],
     });
   },

@@ -58,6 +58,7 @@ export const s4dResolutionExperiment: Experiment = {
       plots: [
         {
           title: 'Held-out MSE after a sampling-rate change (no retraining)',
+          caption: 'Scaling Δ by 1/rate should keep the MSE near its rate-1 value; keeping Δ should be more than 3x worse at every new rate.',
           xLabel: 'sampling rate (x training rate)',
           yLabel: 'MSE',
           series: [
