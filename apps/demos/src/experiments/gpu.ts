@@ -4,6 +4,7 @@ import {
   type ExperimentResult,
   type ExperimentRunOptions,
   check,
+  experimentParams,
   experimentResult,
   throwIfAborted,
   yieldToEventLoop,
@@ -47,9 +48,16 @@ const blockedVsNaive: Experiment = {
   title: 'Blocked CPU matmul vs a naive triple loop',
   claim:
     "@x/gpu's cache-blocked, register-tiled float64 GEMM against the textbook i-j-k loop on the same random matrices (square and non-power-of-two sizes): the two must agree to float64 rounding, and the table shows what blocking buys in GFLOP/s.",
+  params: [
+    { name: 'maxSize', label: 'largest n', kind: 'int', min: 32, max: 384, step: 1, default: 384, quick: 160 },
+    { name: 'budgetMs', label: 'timing budget per size (ms)', kind: 'int', min: 10, max: 1000, step: 10, default: 150, quick: 30 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     throwIfAborted(opts.signal);
-    const sizes = opts.quick ? [32, 64, 100, 160] : [64, 100, 128, 200, 256, 300, 384];
+    const { maxSize, budgetMs } = experimentParams(blockedVsNaive, opts) as { maxSize: number; budgetMs: number };
+    // The sizes of the quick or full list up to the largest n asked for (at least the smallest one).
+    const all = opts.quick ? [32, 64, 100, 160] : [64, 100, 128, 200, 256, 300, 384];
+    const sizes = all.filter((n, i) => i === 0 || n <= maxSize);
     const seed = opts.seed ?? 1;
     const blocked: number[] = [];
     const naive: number[] = [];
@@ -62,9 +70,8 @@ const blockedVsNaive: Experiment = {
       const cb = matmul(a, b);
       const cn = naiveMatmul(a, b);
       maxErr = Math.max(maxErr, relFrobenius(cb.data, cn));
-      const budget = opts.quick ? 30 : 150;
-      const tb = await timeIt(() => matmul(a, b), { minTimeMs: budget, minReps: 2 });
-      const tn = await timeIt(() => naiveMatmul(a, b), { minTimeMs: budget, minReps: 2 });
+      const tb = await timeIt(() => matmul(a, b), { minTimeMs: budgetMs, minReps: 2 });
+      const tn = await timeIt(() => naiveMatmul(a, b), { minTimeMs: budgetMs, minReps: 2 });
       blocked.push(matmulGflops(n, n, n, tb.ms));
       naive.push(matmulGflops(n, n, n, tn.ms));
       await yieldToEventLoop();
@@ -105,11 +112,13 @@ const float32Accuracy: Experiment = {
   title: 'float32 storage vs float64: matmul accuracy',
   claim:
     'The same product with float32 operands (as a GPU sees them) and float64 operands. Storage rounding alone costs about 1e-7 relative error, far inside the 1e-5 tolerance the GPU backends are held to.',
+  params: [{ name: 'n', label: 'square product size n', kind: 'int', min: 8, max: 1024, step: 8, default: 128 }],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     throwIfAborted(opts.signal);
+    const { n: sq } = experimentParams(float32Accuracy, opts) as { n: number };
     const shapes: [number, number, number][] = opts.quick
-      ? [[37, 53, 29], [128, 128, 128]]
-      : [[37, 53, 29], [128, 128, 128], [300, 200, 100], [257, 513, 129]];
+      ? [[37, 53, 29], [sq, sq, sq]]
+      : [[37, 53, 29], [sq, sq, sq], [300, 200, 100], [257, 513, 129]];
     const errs: number[] = [];
     for (const [idx, [m, k, n]] of shapes.entries()) {
       throwIfAborted(opts.signal);
