@@ -22,12 +22,12 @@ import { publicPackages, root } from '../src/packages';
  */
 const BUDGET: Record<string, number> = {
   '@x/gpu': 56_200, // 45,351 measured, then +6,288: the wasm builds gained secularSums and the four-row symv (4 x 1,572 base64 chars)
-  '@x/linalg': 81_200, // 73,828 measured: `import { svd } from '@x/linalg'`
-  '@x/nn': 66_000, // 60,029 (50,095 before the finiteness checks and the state envelope)
-  '@x/optim': 64_300, // 58,496 (52,804 before the shared checks)
-  '@x/streaming': 82_400, // 74,937 (66,088 before the state envelope)
-  '@x/ssm': 78_700, // 71,505 (64,391 before the boundary checks of issue 16)
-  '@x/peft': 85_700, // 77,924
+  '@x/linalg': 86_000, // 81,182 (73,828 before the wasm secular and symv kernels): `import { svd } from '@x/linalg'`
+  '@x/nn': 73_300, // 67,875 (60,029 before @x/gpu's wasm builds gained secularSums and the four-row symv, +6.3 kB in every page that bundles them; 50,095 before the finiteness checks and the state envelope)
+  '@x/optim': 71_700, // 66,347 (58,496 before the wasm secular and symv kernels; 52,804 before the shared checks)
+  '@x/streaming': 93_800, // 86,821 (74,937 before the wasm secular and symv kernels and the faster eigh/svd divide and conquer; 66,088 before the state envelope)
+  '@x/ssm': 86_400, // 79,994 (71,505 before the wasm secular and symv kernels; 64,391 before the boundary checks of issue 16)
+  '@x/peft': 94_300, // 87,303 (77,924 before the wasm secular and symv kernels and the trainable Householder projector)
   '@x/inr': 6_300, // 5,719: sirenInit now checks its layer sizes, seed and options (3,795 before)
   '@x/graph-init': 3_800, // 3,487: mobiusAdd checks its vectors, curvature and ball (1,374 with no checks, 2,712 with the ball check only)
   '@x/safetensors': 10_100, // 9,164 (7,814 before arguments were checked: INVALID_ARGUMENT)
