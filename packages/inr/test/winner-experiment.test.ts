@@ -72,3 +72,15 @@ describe('experiments honour an aborted signal', () => {
     expect(experiments.map((e) => e.pkg)).toEqual(experiments.map(() => '@x/inr'));
   });
 });
+
+describe('experiments declare their parameters', () => {
+  it('every experiment has at least one; winner-vs-siren reads its steps and checks their range', async () => {
+    for (const e of experiments) expect(e.params?.length ?? 0, e.id).toBeGreaterThan(0);
+    const base = await winnerVsSiren.run({ quick: true, seed: 0 });
+    const fewer = await winnerVsSiren.run({ quick: true, seed: 0, params: { steps: 50 } });
+    expect(fewer.metrics!.winner).not.toBe(base.metrics!.winner);
+    const err = await winnerVsSiren.run({ quick: true, params: { steps: 10 } }).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as Error).message).toMatch(/^inr\/winner-vs-siren: steps/);
+  });
+});

@@ -1,5 +1,5 @@
 import { gram, type Matrix, matmul, randn } from '@x/gpu';
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { eigh } from './eigh';
 import { qr } from './qr';
 import { svd } from './svd';
@@ -24,9 +24,10 @@ export const svdAccuracyExperiment: Experiment = {
   pkg: '@x/linalg',
   title: 'Exact SVD vs eig(AᵀA) on a matrix with condition number 1e12',
   claim: 'A backward-stable SVD recovers every singular value of an ill-conditioned matrix to about eps·σ_max, while the eigenvalues of AᵀA lose all singular values below √eps·σ_max (Golub & Van Loan §8.6).',
+  params: [{ name: 'n', label: 'matrix size n', kind: 'int', min: 10, max: 240, step: 10, default: 120, quick: 40 }],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
-    const n = opts.quick ? 40 : 120;
+    const { n } = experimentParams(svdAccuracyExperiment, opts) as { n: number };
     const { a, sigma } = illConditioned(n, opts.seed ?? 0);
     const s = svd(a).S;
     const ev = eigh(gram(a)).values;

@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentReference, type ExperimentResult, type ExperimentRunOptions, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentReference, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { butterflyToMatrix } from './butterfly';
 import { learnButterfly, unitaryDftMatrix } from './butterfly-learn';
 import { type ButterflyTransform, type LearnButterflyPermutedResult, learnButterflyPermuted, learnButterflyTransform } from './butterfly-perm';
@@ -45,11 +45,15 @@ export const butterflyLearnsDftExperiment: Experiment = {
   title: 'A butterfly learns the DFT from its matrix',
   claim:
     'Butterfly factorizations (Dao et al., ICML 2019) trained with Adam recover the DFT and Hadamard transforms to loss < 1e-8, but cannot fit a random matrix.',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 100, max: 12000, step: 100, default: 3000, quick: 1500 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 1e-4, max: 0.1, default: 0.01 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     throwIfAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const n = opts.quick ? 16 : 64;
-    const steps = opts.quick ? 1500 : 3000;
+    const { steps, lr } = experimentParams(butterflyLearnsDftExperiment, opts) as { steps: number; lr: number };
     const r = rng(seed + 1000);
     const s = 1 / Math.sqrt(n);
     const randomTarget: ComplexMatrix = {
@@ -69,7 +73,7 @@ export const butterflyLearnsDftExperiment: Experiment = {
       const run = runs[i]!;
       const res = learnButterfly(run.target, {
         steps,
-        lr: 0.01,
+        lr,
         seed,
         perm: run.perm,
         signal: opts.signal,
@@ -131,9 +135,10 @@ export const frameViewsExperiment: Experiment = {
   title: 'Distance distortion of the basis and frame views',
   claim:
     'Frame Projections (NeurIPS 2025) pairs a basis view (unitary DFT, an isometry) with overcomplete frame views that distort squared distances within their frame bounds [A, B]; tests how much random signal pairs are actually distorted: the near-tight Gabor/STFT view by under 5%, the Morlet view by more than 2x (the bounds themselves are a theorem, unit-tested).',
+  params: [{ name: 'pairs', label: 'random signal pairs', kind: 'int', min: 10, max: 800, step: 10, default: 200, quick: 50 }],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     const n = opts.quick ? 32 : 64;
-    const pairs = opts.quick ? 50 : 200;
+    const { pairs } = experimentParams(frameViewsExperiment, opts) as { pairs: number };
     const r = rng(opts.seed ?? 0);
     const views = [
       { name: 'unitary DFT', phi: unitaryDftMatrix(n) },
@@ -205,11 +210,15 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
   title: 'A butterfly learns its permutation: DFT, DCT, Hadamard',
   claim:
     'Butterfly factorizations with a learned (relaxed, then rounded) permutation recover the DFT, DCT and Hadamard transforms to machine precision (loss < 1e-8) for n = 8 ... 1024 (Dao et al., ICML 2019, Sec. 4.1).',
+  params: [
+    { name: 'steps', label: 'Adam steps (and as many polish steps)', kind: 'int', min: 100, max: 6000, step: 100, default: 3000, quick: 2000 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 1e-3, max: 0.3, default: 0.03 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     throwIfAborted(opts.signal);
     const base = opts.seed ?? 0;
     const sizes = opts.quick ? [8, 16] : [8, 16, 32, 64];
-    const steps = opts.quick ? 2000 : 3000;
+    const { steps, lr } = experimentParams(butterflyLearnedPermutationExperiment, opts) as { steps: number; lr: number };
     const seeds = [base, base + 1, base + 2];
     const transforms: ButterflyTransform[] = ['dft', 'hadamard', 'dct'];
     const total = transforms.length * sizes.length * seeds.length + 1;
@@ -241,7 +250,7 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
         let best: LearnButterflyPermutedResult | undefined;
         for (const seed of seeds) {
           await tick(`${transform} n = ${n}, seed ${seed}`);
-          const res = runOne(() => learnButterflyTransform({ transform, n, steps, lr: 0.03, seed, signal: opts.signal }));
+          const res = runOne(() => learnButterflyTransform({ transform, n, steps, lr, seed, signal: opts.signal }));
           if (res.polishedLoss < RECOVERED) recovered++;
           if (res.isBitReversal) bitrev++;
           if (!best || res.polishedLoss < best.polishedLoss) best = res;
@@ -261,7 +270,7 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
           re: { rows: n0, cols: n0, data: r.fillNormal(new Float64Array(n0 * n0), sd) },
           im: { rows: n0, cols: n0, data: r.fillNormal(new Float64Array(n0 * n0), sd) },
         },
-        { steps, lr: 0.03, seed: base, signal: opts.signal },
+        { steps, lr, seed: base, signal: opts.signal },
       ),
     );
     const fmt = (c: Cell) =>
@@ -289,7 +298,7 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
         check('the learned DFT permutation rounds to exactly bit reversal (it rounds to other permutations the butterfly absorbs)', of('dft').some((c) => c.bitrev > 0), of('dft').map((c) => `n=${c.n}: ${c.bitrev}/3`).join(', '), false),
         check('a random Gaussian matrix (control) is not fit: loss stays > 1e-3', control.polishedLoss > 1e-3, `n = ${n0}: loss ${control.polishedLoss.toExponential(2)}`),
       ],
-      summary: `${steps} joint Adam steps (lr 0.03, cosine) then ${steps} polish steps, seeds ${seeds.join(', ')}. ${cells.map(fmt).join('. ')}. Control ${control.polishedLoss.toExponential(2)}. Sizes above 64 are not run: one step costs about 0.35 s at n = 256 and 2.4 s at n = 1024 on one CPU core.`,
+      summary: `${steps} joint Adam steps (lr ${lr}, cosine) then ${steps} polish steps, seeds ${seeds.join(', ')}. ${cells.map(fmt).join('. ')}. Control ${control.polishedLoss.toExponential(2)}. Sizes above 64 are not run: one step costs about 0.35 s at n = 256 and 2.4 s at n = 1024 on one CPU core.`,
       metrics,
       plots: [{ title: 'Relaxed MSE during joint training', xLabel: 'Adam step', yLabel: 'loss', logY: true, series: curves, caption: 'The relaxed loss falls for each transform (best seed, largest n); recovery below 1e-8 is judged after rounding and polishing (see the checks), and holds only for the small DFT and Hadamard sizes.' }],
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DomainError } from '@x/gpu';
 import { experimentResultProblems } from '@x/gpu/experiments';
 import { experiments } from '../src/experiments-entry';
 
@@ -22,5 +23,16 @@ describe('@x/linalg experiments (quick mode)', () => {
     const r = await experiments.find((e) => e.id === 'linalg/svd-vs-gram-eigh')!.run({ quick: true, seed: 3 });
     expect(r.metrics!.smallestRelErrSvd).toBeLessThan(1e-2);
     expect(r.metrics!.smallestRelErrGram).toBeGreaterThan(0.5);
+  });
+
+  it('every experiment declares its parameters; frame-views reads its pair count and checks its range', async () => {
+    for (const e of experiments) expect(e.params?.length ?? 0, e.id).toBeGreaterThan(0);
+    const e = experiments.find((x) => x.id === 'linalg/frame-views')!;
+    const base = await e.run({ quick: true, seed: 0 });
+    const fewer = await e.run({ quick: true, seed: 0, params: { pairs: 10 } });
+    expect(fewer.metrics!['Morlet cmor1-1 (12 scales in [1, 16]) spread']).not.toBe(base.metrics!['Morlet cmor1-1 (12 scales in [1, 16]) spread']);
+    const err = await e.run({ quick: true, params: { pairs: 5 } }).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as Error).message).toMatch(/^linalg\/frame-views: pairs/);
   });
 });

@@ -1,3 +1,4 @@
+import { DomainError } from '@x/gpu';
 import { experimentResultProblems } from '@x/gpu/experiments';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src/experiments-entry';
@@ -34,4 +35,15 @@ describe('experiments (quick mode) reproduce the qualitative claims', () => {
     ac.abort();
     for (const e of experiments) await expect(e.run({ quick: true, signal: ac.signal })).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
   });
+
+  it('every experiment declares its parameters; subgm-init-scale reads its iterations and checks their range', async () => {
+    for (const e of experiments) expect(e.params?.length ?? 0, e.id).toBeGreaterThan(0);
+    const e = experiments.find((x) => x.id === 'optim/subgm-init-scale')!;
+    const base = await e.run({ quick: true, seed: 0 });
+    const fewer = await e.run({ quick: true, seed: 0, params: { steps: 100 } });
+    expect(fewer.metrics!['error_alpha_0.001']).not.toBe(base.metrics!['error_alpha_0.001']);
+    const err = await e.run({ quick: true, params: { steps: 10 } }).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as Error).message).toMatch(/^optim\/subgm-init-scale: steps/);
+  }, 120_000);
 });

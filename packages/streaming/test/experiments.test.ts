@@ -1,3 +1,4 @@
+import { DomainError } from '@x/gpu';
 import { experimentResultProblems } from '@x/gpu/experiments';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src/experiments-entry';
@@ -36,5 +37,17 @@ describe('experiments: abort', () => {
     const ac = new AbortController();
     ac.abort();
     for (const e of experiments) await expect(e.run({ quick: true, signal: ac.signal })).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
+  });
+
+  it('every experiment declares its parameters; incremental-pca-eva reads its batch count and checks its range', async () => {
+    for (const e of experiments) expect(e.params?.length ?? 0, e.id).toBeGreaterThan(0);
+    const e = experiments.find((x) => x.id === 'streaming/incremental-pca-eva')!;
+    const base = await e.run({ quick: true, seed: 0 });
+    const fewer = await e.run({ quick: true, seed: 0, params: { batches: 4 } });
+    expect(fewer.summary).not.toBe(base.summary);
+    expect(fewer.metrics).not.toEqual(base.metrics);
+    const err = await e.run({ quick: true, params: { batches: 2 } }).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as Error).message).toMatch(/^streaming\/incremental-pca-eva: batches/);
   });
 });

@@ -1,5 +1,5 @@
 import { enableWasm, type Matrix, type Rng, rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
 import { checkAlloc, checkInt, checkMatrix, checkOneOf, checkRng, checkShape, checkSize, checkUnit } from '@x/gpu/checks';
 import { Linear, Sequential, Tanh } from '@x/nn';
 import { laplacianEigenmaps } from '../eigenmaps';
@@ -79,14 +79,20 @@ export const eigenstructures: Experiment = {
   pkg: '@x/inr',
   title: 'Learned eigenbasis vs Laplacian eigenmaps (circle, sphere)',
   claim: 'An MLP basis trained with the nested reconstruction loss ("Learning Eigenstructures of Unstructured Data Manifolds") spans the low Laplace-Beltrami eigenspaces of the sphere (angle < 15° to the degree ≤ 2 harmonics), like density-normalised kNN Laplacian eigenmaps, which beat unnormalised ones on a non-uniform circle.',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 100, max: 12000, step: 100, default: 3000, quick: 600 },
+    { name: 'width', label: 'MLP width', kind: 'int', min: 8, max: 128, step: 8, default: 64, quick: 32 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 1e-5, max: 1e-2, default: 1e-3 },
+  ],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
+    const { steps, width, lr } = experimentParams(eigenstructures, opts) as { steps: number; width: number; lr: number };
     const g = rng(seed + 101);
     // Quick: circle N = 400, sphere N = 400, MLP width 32, 600 Adam steps at lr 1e-3 (~3 s CPU).
     // Full: the spec's 600 / 1500 points, width 64, 3000 steps.
-    const [nc, ns, width, steps] = quick ? [400, 400, 32, 600] : [600, 1500, 64, 3000];
+    const [nc, ns] = quick ? [400, 400] : [600, 1500];
     await enableWasm().catch(() => 'js');
     const circle = circlePoints(nc, 0.8, g);
     const angles: Record<string, number> = {};
@@ -119,7 +125,7 @@ export const eigenstructures: Experiment = {
     ]);
     const fit = fitLearnedBasis(model, sphere, {
       steps,
-      lr: 1e-3,
+      lr,
       seed,
       signal: opts.signal,
       onProgress: (i) => opts.onProgress?.({ fraction: 0.25 + (0.75 * i.step) / steps, message: `nested loss ${i.loss.toFixed(4)}` }),

@@ -1,4 +1,4 @@
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { solve } from '@x/linalg';
 import { gpCollocationSolve, type PdeTerm } from '../gp-pde';
 import { laplacian1d, poissonSolve2d } from '../poisson';
@@ -153,10 +153,13 @@ export const gpPde: Experiment = {
   title: 'GP-HM: spectral-mixture GP collocation for high-frequency PDEs',
   claim:
     'GP-HM (Fang et al., ICLR 2024): a GP with a spectral-mixture kernel, its derivatives taken through the derivative kernels at grid collocation points, solves high-frequency and multi-scale PDEs accurately where a squared-exponential kernel does not. Tested with the kernel parameters fixed at GP-HM’s initialization (not learned), against closed-form solutions; no PINN baseline here.',
+  params: [
+    { name: 'n1', label: 'collocation points, 1-D Poisson', kind: 'int', min: 20, max: 800, step: 10, default: 200, quick: 100 },
+    { name: 'n2', label: 'grid points per side, 2-D Poisson and advection', kind: 'int', min: 8, max: 56, step: 2, default: 40, quick: 24 },
+  ],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
-    const quick = opts.quick ?? false;
-    const [n1, n2] = quick ? [100, 24] : [200, 40];
+    const { n1, n2 } = experimentParams(gpPde, opts) as { n1: number; n2: number };
     const problems = [poisson1d(n1), poisson2d(n2, 6), advection(n2, 1, 3)];
     const freq = [20, 10, 10];
     const res: ReturnType<typeof solveAll>[] = [];

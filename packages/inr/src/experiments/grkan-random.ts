@@ -1,5 +1,5 @@
 import { DomainError, enableWasm } from '@x/gpu';
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { checkNonNegative, checkRng, describe } from '@x/gpu/checks';
 import { Sequential } from '@x/nn';
 import { GrKan } from '../gr-kan';
@@ -49,12 +49,17 @@ export const grkanRandomInit: Experiment = {
   title: 'GR-KAN from random rational coefficients: form B vs form C',
   claim:
     'With random rational coefficients instead of the fitted init (KAT, "Kolmogorov-Arnold Transformer"), training diverges or hits NaN in at least 1 of 5 seeds with the pole-prone form C, and is slower with the safe form B. Tests the form-C divergence and that form B and the fitted inits never diverge; the paper\'s "form B is slower" does not reproduce here (random form B ends no worse than the fitted init), see README.',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 4800, step: 50, default: 1200, quick: 400 },
+    { name: 'width', label: 'width', kind: 'int', min: 4, max: 128, step: 4, default: 32, quick: 16 },
+  ],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const base = opts.seed ?? 0;
+    const { steps, width } = experimentParams(grkanRandomInit, opts) as { steps: number; width: number };
     // Quick: 128 points, width 16, 400 steps (20 short runs, ~2 s). Full: 256 points, width 32, 1200 steps (~25 s).
-    const [n, width, steps] = quick ? [128, 16, 400] : [256, 32, 1200];
+    const n = quick ? 128 : 256;
     const scale = 0.5;
     const threshold = 0.1;
     const seeds = [0, 1, 2, 3, 4].map((s) => base + s);

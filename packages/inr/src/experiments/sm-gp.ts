@@ -1,5 +1,5 @@
 import { checkNumber } from '@x/gpu/checks';
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { fitGp } from '../fit-gp';
 import { gpPredict } from '../gp-nlml';
 import { smInit } from '../sm-kernel';
@@ -22,13 +22,18 @@ export const smGpExtrapolation: Experiment = {
   pkg: '@x/inr',
   title: 'Spectral-mixture vs squared-exponential GP: extrapolating two tones',
   claim: 'A spectral-mixture kernel (GP-HM, "Solving High Frequency and Multi-Scale PDEs with Gaussian Processes"; Gaussian or, as GP-HM-StM, Matérn-5/2 envelopes) fitted by NLML recovers the frequencies 20 and 3 and extrapolates sin(2π20x)+0.3sin(2π3x) almost exactly, where a squared-exponential kernel reverts to the mean (rel. L2 ~1).',
+  params: [
+    { name: 'smIters', label: 'L-BFGS iterations, spectral-mixture fits', kind: 'int', min: 10, max: 2000, step: 10, default: 500, quick: 150 },
+    { name: 'seIters', label: 'L-BFGS iterations per squared-exponential start', kind: 'int', min: 10, max: 800, step: 10, default: 200, quick: 40 },
+  ],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
+    const { smIters, seIters } = experimentParams(smGpExtrapolation, opts) as { smIters: number; seIters: number };
     const n = 100;
     const q = 20;
     // Quick: 150 L-BFGS iterations for SM, 3 SE starts x 40 (seconds); full: 500 and 5 x 200.
-    const [smIters, seStarts, seIters] = quick ? [150, [0, 2, 4], 40] : [500, [-2, 0, 2, 4, 6], 200];
+    const seStarts = quick ? [0, 2, 4] : [-2, 0, 2, 4, 6];
     const x = Float64Array.from({ length: n }, (_, i) => (0.7 * i) / (n - 1));
     const y = x.map(twoTone);
     const xt = Float64Array.from({ length: 200 }, (_, i) => 0.7 + (0.3 * i) / 199);

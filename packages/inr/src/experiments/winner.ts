@@ -1,6 +1,6 @@
 import { checkAlloc, checkRng, checkSize, checkUnit, checkVector } from '@x/gpu/checks';
 import { DomainError, enableWasm, type Matrix } from '@x/gpu';
-import { check, type Experiment, experimentResult, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
 import { irfft } from '@x/linalg';
 import { fitSiren, psnrFromMse } from '../fit-siren';
 import { sirenInit, sirenModel, winnerInit } from '../siren';
@@ -59,12 +59,17 @@ export const winnerVsSiren: Experiment = {
   title: 'WINNER vs SIREN on a high-frequency band',
   claim:
     'WINNER ("Spectral Bottleneck in Deep Neural Networks: Noise is All You Need") fits a high-frequency-only signal that plain SIREN cannot. Tests WINNER against SIREN with the default ω₁ = 30, which stays near the all-zero PSNR with the same steps and seed; the paper\'s "SIREN cannot" does not reproduce for a SIREN with ω₁ = 3000, which fits the band as well, see README.',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 2400, step: 50, default: 600, quick: 300 },
+    { name: 'width', label: 'hidden width H', kind: 'int', min: 8, max: 128, step: 8, default: 64, quick: 32 },
+  ],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
+    const { steps, width: h } = experimentParams(winnerVsSiren, opts) as { steps: number; width: number };
     // Quick: N=512, H=32, 300 steps (~1 s per fit unloaded with the WASM GEMM). Full: the spec's 2048/64/600.
-    const [n, h, steps] = quick ? [512, 32, 300] : [2048, 64, 600];
+    const n = quick ? 512 : 2048;
     await enableWasm().catch(() => 'js');
     const coords = column(Float64Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)));
     const layers = [1, h, h, h, 1];

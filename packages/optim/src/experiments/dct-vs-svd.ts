@@ -1,5 +1,5 @@
 import { type Matrix } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { matmul, rng } from '@x/gpu';
 import { svd } from '@x/linalg';
 import { dctProjection } from '../dct-projection';
@@ -85,10 +85,12 @@ export const dctVsSvdExperiment: Experiment = {
   title: 'DCT column selection vs SVD: projection error and time, smooth vs i.i.d. gradients',
   claim:
     'Modoranu et al. 2025 (SVD-free low-rank adaptive gradient optimization): selecting r columns of a fixed DCT basis nearly matches the rank-r SVD projection error on gradients with smooth (spectrally concentrated) rows at a fraction of the SVD time; on i.i.d. low-rank gradients it does not.',
+  params: [{ name: 'n', label: 'largest gradient width n (also run at n/2, and n/4 in full mode)', kind: 'int', min: 64, max: 1024, step: 64, default: 512, quick: 128 }],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
-    const sizes = opts.quick ? [64, 128] : [128, 256, 512];
+    const { n: largest } = experimentParams(dctVsSvdExperiment, opts) as { n: number };
+    const sizes = opts.quick ? [largest / 2, largest] : [largest / 4, largest / 2, largest];
     const rows: { n: number; smooth: Row; iid: Row }[] = [];
     for (let i = 0; i < sizes.length; i++) {
       checkAborted(opts.signal);

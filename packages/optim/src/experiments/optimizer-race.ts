@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentPlot, type ExperimentResult, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentPlot, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu/experiments';
 import { AdamW } from '../adamw';
 import { ARO } from '../aro';
 import { DctAdamW } from '../dct-adamw';
@@ -44,10 +44,11 @@ export const optimizerRaceExperiment: Experiment = {
   title: 'Optimizer race on a small MLP: AdamW, Muon, ARO (Sinkhorn and Adam bases), GaLore, DCT-AdamW, Trion',
   claim:
     'Matrix optimizers (Muon, Jordan et al. 2024; ARO, Gong et al. 2026) reach a lower loss than tuned AdamW in the same number of steps, and the low-rank methods (GaLore, Zhao et al. 2024; DCT-AdamW and Trion, Modoranu et al. 2025) still train with rank-r optimizer state; Trion, the DCT variant with Muon-style orthogonalized updates, beats DCT-AdamW at the same rank (it does not come near full-rank Muon here).',
+  params: [{ name: 'steps', label: 'training steps', kind: 'int', min: 20, max: 1200, step: 10, default: 300, quick: 150 }],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
-    const steps = opts.quick ? 150 : 300;
+    const { steps } = experimentParams(optimizerRaceExperiment, opts) as { steps: number };
     const sizes = [16, 64, 64, 4] as const;
     const { X, Y } = teacherData(256, [16, 32, 4], seed + 10);
     const head = `${sizes.length - 2}.weight`;

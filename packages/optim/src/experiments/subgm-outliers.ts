@@ -107,12 +107,13 @@ export const subgmInitScaleExperiment: Experiment = {
   title: 'SubGM initialization-scale sweep (r′ = 20, 20% outliers)',
   claim:
     'Ma & Fattahi 2022: with an over-parameterized search rank, a smaller initialization scale alpha gives a smaller final recovery error (the implicit bias of small initialization).',
+  // The smallest init needs ~log(1/alpha) iterations to leave the origin: quick mode keeps the full schedule.
+  params: [{ name: 'steps', label: 'iterations', kind: 'int', min: 100, max: 2400, step: 50, default: 600 }],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const quick = opts.quick ?? false;
-    // the smallest init needs ~log(1/alpha) iterations to leave the origin: keep the full schedule
-    const steps = 600;
+    const { steps } = experimentParams(subgmInitScaleExperiment, opts) as { steps: number };
     const alphas = quick ? [1e-1, 1e-3, 1e-6] : [1e-1, 1e-2, 1e-3, 1e-6];
     const { d, truth, A, y } = setup(quick, seed, 0.2);
     const finals: number[] = [];

@@ -1,5 +1,5 @@
 import { gram, rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { eigh } from '@x/linalg';
 import { OjaEstimator } from '../oja';
 import { RandomOrderEigenvector } from '../random-order';
@@ -78,11 +78,12 @@ export const randomOrderVsOjaExperiment: Experiment = {
   title: 'Random-order top eigenvector vs Oja with any fixed step',
   claim:
     'Kacham & Woodruff (NeurIPS 2024): in random-order streams, keeping heavy rows and running block power iterations on the light rows reaches correlation 1 − O(1/√R) with the top eigenvector, where Oja with any fixed learning rate fails on instances with a few heavy rows and small gap R.',
+  params: [{ name: 'n', label: 'stream length n (rows)', kind: 'int', min: 2000, max: 80000, step: 1000, default: 20000, quick: 8000 }],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     throwIfAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const quick = opts.quick ?? false;
-    const n = quick ? 8000 : 20000;
+    const { n } = experimentParams(randomOrderVsOjaExperiment, opts) as { n: number };
     const d = quick ? 32 : 64;
     const trials = quick ? 1 : 2;
     const Rs = quick ? [1.5, 2, 3, 5, 10] : [1.5, 2, 3, 4, 6, 10, 20];

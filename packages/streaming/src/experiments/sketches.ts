@@ -1,5 +1,5 @@
 import { gram, type Matrix, randn, rng, sub } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { eigh, qr, svdvals } from '@x/linalg';
 import { clusterBlocks, compressionRatio, concatError, concatErrorBound, type ConcatEstimator } from '../concat-svd';
 import { FrequentDirections } from '../frequent-directions';
@@ -40,11 +40,14 @@ export const frequentDirectionsExperiment: Experiment = {
   title: 'Frequent Directions error vs sketch size, against its bound',
   claim:
     'Frequent Directions (Liberty 2013; Ghashami, Liberty, Phillips & Woodruff 2016) keeps ‖AᵀA − BᵀB‖₂ <= min_k ‖A − A_k‖_F²/(ℓ − k) for every stream (a theorem, unit-tested); tests the empirical part: on a decaying spectrum the error falls at least like 1/ℓ, and at the largest ℓ the tracked shrinkage Σδ certifies it within 5%.',
+  params: [
+    { name: 'n', label: 'stream length n (rows)', kind: 'int', min: 200, max: 12000, step: 100, default: 3000, quick: 600 },
+    { name: 'd', label: 'dimension d (sketch sizes ℓ above d are skipped)', kind: 'int', min: 16, max: 128, step: 8, default: 64, quick: 24 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     throwIfAborted(opts.signal);
     const seed = opts.seed ?? 0;
-    const n = opts.quick ? 600 : 3000;
-    const d = opts.quick ? 24 : 64;
+    const { n, d } = experimentParams(frequentDirectionsExperiment, opts) as { n: number; d: number };
     const A = decayingMatrix(seed + 11, n, d, 0.9);
     const AtA = gram(A);
     const sv = svdvals(A);
@@ -157,12 +160,15 @@ export const concatSvdExperiment: Experiment = {
   title: 'Concatenated-SVD error estimators: tightness and clustering compression',
   claim:
     'Shamrai (Concatenated Matrix SVD, 2026): max-norm, residual and incremental estimates all upper-bound the rank-r error of [A₁ … A_K]; the incremental one is nearly tight and yields the best compression under an error constraint eps.',
+  params: [
+    { name: 'm', label: 'rows m of every block', kind: 'int', min: 12, max: 160, step: 4, default: 40, quick: 24 },
+    { name: 'blocks', label: 'blocks K per audited set', kind: 'int', min: 2, max: 48, default: 12, quick: 8 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     throwIfAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const quick = opts.quick ?? false;
-    const m = quick ? 24 : 40;
-    const K = quick ? 8 : 12;
+    const { m, blocks: K } = experimentParams(concatSvdExperiment, opts) as { m: number; blocks: number };
     const r = 10;
     const noises = quick ? [0.01, 0.1, 0.3] : [0.003, 0.01, 0.03, 0.1, 0.3, 1];
     const sets: { label: string; blocks: Matrix[] }[] = noises.map((nz, i) => ({
@@ -187,7 +193,7 @@ export const concatSvdExperiment: Experiment = {
     // Clustering: blocks drawn from 4 subspaces, compression ratio vs eps per estimator.
     const groups = 4;
     const per = quick ? 6 : 10;
-    const cm = quick ? 24 : 40;
+    const cm = m;
     const allBlocks: Matrix[] = [];
     for (let g = 0; g < groups; g++) allBlocks.push(...blockSet('shared', seed + 100 + g, cm, per, 0.02));
     const order = Array.from({ length: allBlocks.length }, (_, i) => i);
@@ -261,13 +267,16 @@ export const incrementalPcaExperiment: Experiment = {
   title: 'Incremental PCA (EVA) vs batch PCA',
   claim:
     'EVA (Paischer et al., 2024) initializes LoRA from the top right-singular vectors of centred activations computed by incremental PCA over batches; streaming IPCA matches batch PCA, and centring matters.',
+  params: [
+    { name: 'batches', label: 'batches', kind: 'int', min: 4, max: 160, default: 40, quick: 16 },
+    { name: 'batch', label: 'rows per batch', kind: 'int', min: 10, max: 400, step: 10, default: 100, quick: 50 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     throwIfAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const d = opts.quick ? 48 : 96;
     const k = 8;
-    const batch = opts.quick ? 50 : 100;
-    const batches = opts.quick ? 16 : 40;
+    const { batch, batches } = experimentParams(incrementalPcaExperiment, opts) as { batch: number; batches: number };
     const n = batch * batches;
     // k strong directions, a weak floor, and a mean of norm 2·sqrt(d) off the principal axes.
     const { Q } = qr(randn(d, d, seed + 1));
