@@ -1,4 +1,5 @@
 import { experimentResultProblems } from '@x/gpu/experiments';
+import { DomainError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src/experiments-entry';
 
@@ -128,5 +129,23 @@ describe('experiments: abort', () => {
     const ac = new AbortController();
     ac.abort();
     for (const e of experiments) await expect(e.run({ quick: true, signal: ac.signal })).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
+  });
+});
+
+describe('experiments: declared parameters (the demo page controls, the runner flags)', () => {
+  // The LegS kernel-error sweep has none: its claim is the error across the doubling N grid itself.
+  const exempt = ['ssm/s4d-legs-kernel-error'];
+  it('every experiment but the exempt ones declares at least one parameter', () => {
+    for (const e of experiments) if (!exempt.includes(e.id)) expect(e.params?.length ?? 0, e.id).toBeGreaterThan(0);
+  });
+  it('ptd-sweep: fewer optimizer steps change the optimized direction; an out-of-range value is a DomainError naming the experiment', async () => {
+    const e = byId('ssm/ptd-frequency-sweep');
+    const full = await e.run({ quick: true, seed: 0 });
+    const short = await e.run({ quick: true, seed: 0, params: { steps: 50 } });
+    expect(short.metrics!.supPtdOpt).not.toBe(full.metrics!.supPtdOpt);
+    expect(short.metrics!.supS4dLegs).toBe(full.metrics!.supS4dLegs);
+    const err = await e.run({ quick: true, params: { lr: 1 } }).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as Error).message).toMatch(/ssm\/ptd-frequency-sweep: lr must be in \[0\.0003, 0\.03\]/);
   });
 });

@@ -1,4 +1,4 @@
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { gampRie, quadraticTeacher } from '../rmt/gamp';
 import { bayesOptimalMmse } from '../rmt/spectrum';
 
@@ -17,6 +17,9 @@ export const gampRieExperiment: Experiment = {
   title: 'GAMP-RIE vs the Bayes-optimal error of a quadratic network',
   claim:
     'In "Bayes-optimal learning of an extensive-width neural network from quadratically many samples" (Maillard et al. 2024), GAMP-RIE attains the closed-form Bayes-optimal error, already at small D.',
+  params: [
+    { name: 'maxIter', label: 'GAMP-RIE iterations', kind: 'int', min: 20, max: 1200, step: 10, default: 300, quick: 80 },
+  ],
   async run(opts: ExperimentRunOptions = {}) {
     throwIfAborted(opts.signal);
     const seed0 = opts.seed ?? 0;
@@ -24,7 +27,7 @@ export const gampRieExperiment: Experiment = {
     const kappa = 0.5;
     const alphas = opts.quick ? [0.1, 0.3] : [0.1, 0.2, 0.3];
     const seeds = opts.quick ? 1 : 3;
-    const maxIter = opts.quick ? 80 : 300;
+    const { maxIter } = experimentParams(gampRieExperiment, opts) as { maxIter: number };
     const measured: number[] = [];
     const theory: number[] = [];
     const misses: string[] = [];

@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { empiricalKernels } from '../kernels/empirical';
 import { wideKernels } from '../kernels/nngp';
 import { logLogSlope as slope, relFro } from './log-log';
@@ -15,11 +15,14 @@ export const ntkConvergenceExperiment: Experiment = {
   title: 'Tensor Programs I: empirical NNGP/NTK → analytic kernels at rate 1/√n',
   claim:
     'By "Scaling Limits of Wide Neural Networks with Weight Sharing" (Tensor Programs I, Yang 2019), the NNGP and NTK of a random MLP converge to their infinite-width recursions, with fluctuations shrinking like 1/√width.',
+  params: [
+    { name: 'seeds', label: 'networks per width', kind: 'int', min: 2, max: 48, default: 12, quick: 8 },
+  ],
   async run(opts: ExperimentRunOptions = {}) {
     throwIfAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const widths = opts.quick ? [128, 256, 512, 1024] : [64, 128, 256, 512, 1024, 2048, 4096];
-    const seeds = opts.quick ? 8 : 12;
+    const { seeds } = experimentParams(ntkConvergenceExperiment, opts) as { seeds: number };
     const X = { rows: 6, cols: 8, data: rng(seed).fillNormal(new Float64Array(48)) };
     const o = { depth: 2, activation: 'relu' as const, sigmaW2: 2, sigmaB2: 0.1 };
     const exact = wideKernels(X, o);

@@ -1,5 +1,5 @@
 import { type Matrix, rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { expMap0 } from '../poincare/ball';
 import { poincareLinear, poincareLinearInit } from '../poincare/linear';
 
@@ -26,13 +26,16 @@ export const poincareDepthExperiment: Experiment = {
   title: 'Poincaré ResNet: identity init keeps norms through depth',
   claim:
     'In "Poincaré ResNet" (van Spengler et al. 2023) the identity initialisation of Poincaré layers preserves the signal through depth (exactly: a theorem, unit-tested), while Gaussian initialisation collapses it toward the origin; tests the collapse.',
+  params: [
+    { name: 'depth', label: 'layers', kind: 'int', min: 5, max: 48, default: 12, quick: 6 },
+    { name: 'batch', label: 'points', kind: 'int', min: 4, max: 256, step: 4, default: 64, quick: 16 },
+  ],
   async run(opts: ExperimentRunOptions = {}) {
     throwIfAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const m = 64;
     const c = 1;
-    const depth = opts.quick ? 6 : 12;
-    const batch = opts.quick ? 16 : 64;
+    const { depth, batch } = experimentParams(poincareDepthExperiment, opts) as { depth: number; batch: number };
     const r = rng(seed);
     const X = new Float64Array(batch * m);
     for (let b = 0; b < batch; b++) {

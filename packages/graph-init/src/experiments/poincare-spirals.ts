@@ -1,5 +1,5 @@
 import { checkAlloc, checkInt, checkOneOf, checkPositive, checkSeed, checkSize, MAX_DEPTH } from '@x/gpu/checks';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { accuracy, Linear, type Module, Sequential, softmaxCrossEntropyLoss } from '@x/nn';
 import { AdamW } from '@x/optim';
 import { spirals } from '../logah/target-mlp';
@@ -36,12 +36,16 @@ export const poincareSpiralsExperiment: Experiment = {
   title: 'Poincaré MLP: identity init trains at depth 10, Gaussian init lags',
   claim:
     'In "Poincaré ResNet" (van Spengler et al. 2023) identity initialisation makes deep Poincaré networks trainable, while Gaussian initialisation collapses the signal and stalls training. Tests that identity init trains a depth-10 Poincaré MLP and Gaussian init lags by at least 0.1 accuracy; the paper\'s "Gaussian stalls" (near chance) does not reproduce with Adam, see README.',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 100, max: 3000, step: 100, default: 1500, quick: 200 },
+    { name: 'n', label: 'spiral points', kind: 'int', min: 50, max: 1000, step: 50, default: 500, quick: 100 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 1e-4, max: 1e-2, default: 1e-3 },
+  ],
   async run(opts: ExperimentRunOptions = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
-    const steps = quick ? 200 : 1500;
-    const n = quick ? 100 : 500;
+    const { steps, n, lr } = experimentParams(poincareSpiralsExperiment, opts) as { steps: number; n: number; lr: number };
     const data = spirals(n, { seed: seed + 3, noise: 0.03 });
     const acc: Record<string, number> = {};
     const series = [];
@@ -58,7 +62,7 @@ export const poincareSpiralsExperiment: Experiment = {
     const pictures: { name: string; rows: number; cols: number; values: number[] }[] = [];
     for (const init of ['identity', 'gaussian'] as const) {
       const model = deepPoincareMlp(10, 16, 0.1, init, seed);
-      const opt = new AdamW({ lr: 1e-3, weightDecay: 0 });
+      const opt = new AdamW({ lr, weightDecay: 0 });
       const xs: number[] = [];
       const ys: number[] = [];
       for (let s = 0; s <= steps; s++) {

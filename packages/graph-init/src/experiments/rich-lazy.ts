@@ -1,4 +1,4 @@
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, type ExperimentSeries, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, type ExperimentSeries, throwIfAborted } from '@x/gpu/experiments';
 import { richLazyRun } from '../richlazy/two-layer';
 
 /**
@@ -18,13 +18,16 @@ export const richLazyExperiment: Experiment = {
   title: 'Low-rank initial connectivity learns richer',
   claim:
     'In "How connectivity structure shapes rich and lazy learning in neural circuits" (Liu et al. 2024), higher-rank initial weights learn more lazily: lower-rank initialisations change their weights and tangent kernels more. Tests rank 4 against rank 40; the monotone trend does not reproduce down to rank 1 (it moves less than rank 4), see README.',
+  params: [
+    { name: 'steps', label: 'training steps', kind: 'int', min: 100, max: 12000, step: 100, default: 6000, quick: 500 },
+  ],
   async run(opts: ExperimentRunOptions = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const ranks = quick ? [4, 40] : [1, 4, 40];
     const tasks = quick ? 1 : 4;
-    const steps = quick ? 500 : 6000;
+    const { steps } = experimentParams(richLazyExperiment, opts) as { steps: number };
     const dW: Record<number, number> = {};
     const ka: Record<number, number> = {};
     const curves: ExperimentSeries[] = [];

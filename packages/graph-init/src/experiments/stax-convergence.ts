@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import {
   staxAvgPool,
   staxConv,
@@ -121,12 +121,15 @@ export const staxConvergenceExperiment: Experiment = {
   title: 'NNGP/NTK of stax layers: finite networks → analytic kernels at rate 1/√width',
   claim:
     'By Tensor Programs I (Yang 2019) and Novak et al. 2019 (CNN-GPs), the NNGP and NTK of random networks built from dense, conv, pooling, residual and LayerNorm layers converge to the infinite-width kernels that neural-tangents computes, with fluctuations ∝ 1/√width.',
+  params: [
+    { name: 'seeds', label: 'networks per width', kind: 'int', min: 2, max: 40, default: 10, quick: 6 },
+  ],
   async run(opts: ExperimentRunOptions = {}) {
     throwIfAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const quick = opts.quick === true;
     const cases = quick ? STAX_CONVERGENCE_CASES.filter((c) => ['dense + relu', 'conv 1-D stride 2 + avgPool', 'fanInSum residual', 'layerNorm'].includes(c.name)) : STAX_CONVERGENCE_CASES;
-    const seeds = quick ? 6 : 10;
+    const { seeds } = experimentParams(staxConvergenceExperiment, opts) as { seeds: number };
     const results: { c: ConvergenceCase; r: ConvergenceResult }[] = [];
     for (const [i, c] of cases.entries()) {
       throwIfAborted(opts.signal);

@@ -1,5 +1,5 @@
 import type { Matrix } from '@x/gpu';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { eigh } from '@x/linalg';
 import { DIGITS } from '../data/digits';
 import { staxDense, staxRelu, staxSerial } from '../stax/layers';
@@ -84,6 +84,7 @@ export const staxDigitsExperiment: Experiment = {
   title: 'Infinite-width NNGP/NTK predictors vs trained finite networks on 8x8 digits',
   claim:
     'By Jacot et al. 2018 and Lee et al. 2019 ("Wide Neural Networks of Any Depth Evolve as Linear Models Under Gradient Descent"), a network trained by gradient descent on the MSE loss approaches the NTK predictor as its width grows, with a deviation ∝ 1/√width; the NNGP posterior is the Bayesian counterpart.',
+  params: [{ name: 'steps', label: 'gradient-descent steps', kind: 'int', min: 20, max: 800, step: 10, default: 200, quick: 120 }],
   async run(opts: ExperimentRunOptions = {}) {
     throwIfAborted(opts.signal);
     const seed = opts.seed ?? 0;
@@ -92,7 +93,7 @@ export const staxDigitsExperiment: Experiment = {
     const nTe = quick ? 80 : 160;
     const widths = quick ? [16, 32, 64, 128] : [16, 64, 256, 1024];
     const seeds = 2;
-    const steps = quick ? 120 : 200;
+    const { steps } = experimentParams(staxDigitsExperiment, opts) as { steps: number };
     const tr = staxDigits(0, nTr);
     const te = staxDigits(nTr, nTe);
     const net1 = hidden(1);

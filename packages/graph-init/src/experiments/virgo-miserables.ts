@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, type ExperimentSeries, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, type ExperimentSeries, throwIfAborted } from '@x/gpu/experiments';
 import { MISERABLES } from '../data/miserables';
 import { edgesToCsr } from '../graph/csr';
 import { normalizedAdjacency } from '../graph/normalize';
@@ -21,11 +21,15 @@ export const virgoMiserablesExperiment: Experiment = {
   title: 'Virgo: depth-8 GCN on the Les Misérables graph',
   claim:
     'Virgo ("On the Initialization of Graph Neural Networks", Li et al. 2023) trains a depth-8 GCN on a real graph at least as well as Kaiming and better than Xavier.',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 20, max: 800, step: 10, default: 200, quick: 120 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 5e-4, max: 5e-2, default: 0.005 },
+  ],
   async run(opts: ExperimentRunOptions = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seeds = quick ? 3 : 8;
-    const steps = quick ? 120 : 200;
+    const { steps, lr } = experimentParams(virgoMiserablesExperiment, opts) as { steps: number; lr: number };
     const seed0 = opts.seed ?? 0;
     const n = MISERABLES.group.length;
     const adj = normalizedAdjacency(
@@ -46,7 +50,7 @@ export const virgoMiserablesExperiment: Experiment = {
         const x = { rows: n, cols: 16, data: r.fillNormal(new Float64Array(n * 16)) };
         const train = new Uint8Array(n);
         for (let i = 0; i < n; i++) train[i] = r.uniform() < 0.5 ? 1 : 0;
-        const res = trainGcn({ adj, x, labels, train, numClasses: 11 }, scheme, { depth: 8, hidden: 32, steps, lr: 0.005, seed, evalEvery: Math.floor(steps / 10) });
+        const res = trainGcn({ adj, x, labels, train, numClasses: 11 }, scheme, { depth: 8, hidden: 32, steps, lr, seed, evalEvery: Math.floor(steps / 10) });
         acc += res.finalTestAcc / seeds;
         curve = k === 0 ? res.testAcc.map((a) => a / seeds) : curve.map((c, i) => c + res.testAcc[i]! / seeds);
         xs = res.steps;

@@ -1,5 +1,5 @@
 import { checkBoolean } from '@x/gpu/checks';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, type ExperimentSeries, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, type ExperimentSeries, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
 import type { GcnInitScheme } from '../virgo/virgo';
 import { sbmTask, trainGcn } from './sbm-task';
 
@@ -26,9 +26,13 @@ export const virgoSbmExperiment: Experiment = {
   title: 'Virgo: depth-8 GCN node classification on an SBM',
   claim:
     'Virgo ("On the Initialization of Graph Neural Networks", Li et al. 2023) trains deep GCNs at least as well as Kaiming and much better than Xavier (Virgo vs Kaiming is decided at full size only).',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 20, max: 600, step: 10, default: 150, quick: 100 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 3e-4, max: 3e-2, default: 0.003, quick: 0.005 },
+  ],
   async run(opts: ExperimentRunOptions = {}) {
     throwIfAborted(opts.signal);
-    const cfg = virgoSbmConfig(opts.quick ?? false);
+    const cfg = { ...virgoSbmConfig(opts.quick ?? false), ...(experimentParams(virgoSbmExperiment, opts) as { steps: number; lr: number }) };
     const seed0 = opts.seed ?? 0;
     const mean: Record<string, number> = {};
     const series: ExperimentSeries[] = [];

@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
 import { edgesToCsr } from '../graph/csr';
 import { erdosRenyi } from '../graph/generators';
 import { normalizedAdjacency } from '../graph/normalize';
@@ -20,10 +20,13 @@ export const virgoVarianceExperiment: Experiment = {
   title: 'Virgo: variance across depth in a GCN',
   claim:
     'Virgo ("On the Initialization of Graph Neural Networks", Li et al. 2023) keeps the forward and backward signal variances of a deep GCN from decaying, far better than Kaiming and Xavier. Tests that Virgo loses the least signal in both directions and keeps the forward variance from decaying; the paper\'s "keeps the backward variance from decaying" does not reproduce (it drops about 20x over 8 layers), see README.',
+  params: [
+    { name: 'N', label: 'graph nodes', kind: 'int', min: 200, max: 8000, step: 100, default: 2000, quick: 1000 },
+  ],
   async run(opts: ExperimentRunOptions = {}) {
     throwIfAborted(opts.signal);
     const seed = opts.seed ?? 0;
-    const N = opts.quick ? 1000 : 2000;
+    const { N } = experimentParams(virgoVarianceExperiment, opts) as { N: number };
     const seeds = opts.quick ? 1 : 3;
     const depth = 8;
     const hidden = 64;

@@ -1,5 +1,5 @@
 import { matmul, type Matrix, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { svd } from '@x/linalg';
 import { IncrementalPCA } from '@x/streaming';
 import { EvaCollector } from '../eva';
@@ -41,12 +41,17 @@ export const evaVsPca: Experiment = {
   id: 'peft/eva-vs-pca',
   pkg: '@x/peft',
   title: 'EVA: streaming components vs batch PCA, and rank redistribution',
+  params: [
+    { name: 'batches', label: 'activation batches', kind: 'int', min: 5, max: 160, step: 5, default: 40, quick: 20 },
+    { name: 'rows', label: 'rows per batch', kind: 'int', min: 20, max: 400, step: 10, default: 100, quick: 50 },
+  ],
   claim: 'EVA (Paischer et al. 2024) initializes A with the principal components of the activations, computed by a streaming mean-centred incremental PCA that matches batch PCA, and redistributes ranks across layers by explained variance.',
   async run(opts = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
-    const [d, batches, rows] = quick ? [48, 20, 50] : [96, 40, 100];
+    const d = quick ? 48 : 96;
+    const { batches, rows } = experimentParams(evaVsPca, opts) as { batches: number; rows: number };
     const r = 4;
     const g = rng(seed);
     const Q = svd(randn(d, d, g)).U;

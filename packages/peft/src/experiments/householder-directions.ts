@@ -1,5 +1,5 @@
 import { matmul, type Matrix, randn, type Rng, rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { eigh, svd } from '@x/linalg';
 import { Adam, Linear, type Module } from '@x/nn';
 import { HouseholderProjectorLayer } from '../householder-projector';
@@ -268,11 +268,16 @@ export const householderDirections: Experiment = {
   title: 'Householder projector: latent directions of a small generator',
   claim:
     'Householder Projector (Song et al., ICCV 2023): fine-tuning a pretrained generator with its modulation weight parameterized as Q(U) S Q(V)ᵀ keeps image fidelity, and its k closed-form directions are more disentangled than SeFa’s, each with a comparable variation. In this toy only the fidelity part reproduces: with Gaussian latents the MMD objective cannot tell a rotation of the directions from another (see README).',
+  params: [
+    { name: 'steps', label: 'fine-tuning steps', kind: 'int', min: 20, max: 1000, step: 10, default: 250, quick: 80 },
+    { name: 'batch', label: 'batch size', kind: 'int', min: 16, max: 256, step: 16, default: 64, quick: 48 },
+  ],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
-    const [steps, batch, evalReps, gens] = quick ? [80, 48, 8, 2] : [250, 64, 16, 5];
+    const { steps, batch } = experimentParams(householderDirections, opts) as { steps: number; batch: number };
+    const [evalReps, gens] = quick ? [8, 2] : [16, 5];
     const trials = [];
     for (let t = 0; t < gens; t++) {
       trials.push(trial(seed * 101 + t * 7, steps, batch, evalReps, opts.signal));

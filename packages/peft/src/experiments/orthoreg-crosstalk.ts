@@ -1,5 +1,5 @@
 import { matmul, type Matrix, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { svd } from '@x/linalg';
 import { Adam, type Parameter } from '@x/nn';
 import { orthoRegLoss } from '../orthoreg';
@@ -79,12 +79,16 @@ export const orthoRegCrosstalk: Experiment = {
   pkg: '@x/peft',
   title: 'OrthoReg: task-vector cross-talk with λ ∈ {0, 1e-2, 1}',
   claim: 'OrthoReg adds λ‖ΔWᵀΔW − I‖_F to the fine-tuning loss to make task vectors disentangled under task arithmetic (lower interference when added).',
+  params: [
+    { name: 'steps', label: 'Adam steps per task', kind: 'int', min: 50, max: 3000, step: 50, default: 800, quick: 300 },
+    { name: 'n', label: 'samples per task', kind: 'int', min: 64, max: 1024, step: 32, default: 256, quick: 128 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 1e-3, max: 1e-1, default: 1e-2 },
+  ],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
-    const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const d = 32;
-    const [n, steps] = quick ? [128, 300] : [256, 800];
+    const { n, steps, lr } = experimentParams(orthoRegCrosstalk, opts) as { n: number; steps: number; lr: number };
     const lambdas = [0, 1e-2, 1];
     const g = rng(seed);
     const W0 = randn(d, d, g, 1 / Math.sqrt(d));
@@ -100,7 +104,7 @@ export const orthoRegCrosstalk: Experiment = {
     // Task arithmetic W0 + α(τ1 + τ2) with α searched over 21 points in [0, 1] (OrthoReg's protocol).
     const alphas = Array.from({ length: 21 }, (_, i) => i / 20);
     lambdas.forEach((lambda, li) => {
-      const taus = tasks.map((t) => trainTaskVector(W0, t, lambda, steps, 1e-2, opts.signal));
+      const taus = tasks.map((t) => trainTaskVector(W0, t, lambda, steps, lr, opts.signal));
       const full = addTo(W0, ...taus);
       const own = tasks.map((t, i) => mse(addTo(W0, taus[i]!), t, false).value);
       const disent = tasks.map((t, i) => mse(full, t, false).value - own[i]!);

@@ -1,5 +1,5 @@
 import { matmul, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { svd } from '@x/linalg';
 import { AdaptedLinear } from '../adapted-linear';
 import { loraInit } from '../lora';
@@ -19,11 +19,16 @@ export const paramEfficiency: Experiment = {
   pkg: '@x/peft',
   title: 'Trainable parameters vs loss: LoRA, LoRA-XS, LoRA-SB, SVFit, LoLDU',
   claim: 'LoRA-SB (Ponkshe et al. 2024) beats LoRA-XS at the same r² trainable parameters by initializing from the approximated first full fine-tuning step.',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 1600, step: 50, default: 400, quick: 200 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 1e-3, max: 1e-1, default: 1e-2 },
+  ],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
-    const [d, n, r, steps] = quick ? [32, 256, 4, 200] : [64, 512, 8, 400];
+    const [d, n, r] = quick ? [32, 256, 4] : [64, 512, 8];
+    const { steps, lr } = experimentParams(paramEfficiency, opts) as { steps: number; lr: number };
     const g = rng(seed);
     const W0 = randn(d, d, g, 1 / Math.sqrt(d));
     const dW = matmul(matmul(svd(randn(d, r, g)).U, randn(r, r, g)), svd(randn(d, r, g)).U, { transB: true });
@@ -33,7 +38,6 @@ export const paramEfficiency: Experiment = {
     const R0 = matmul(X, W0, { transB: true });
     for (let i = 0; i < R0.data.length; i++) R0.data[i] = R0.data[i]! - Y.data[i]!;
     const G = matmul(R0, X, { transA: true });
-    const lr = 1e-2;
     const l = loraInit(W0, r, { seed: seed + 1 });
     const xs = loraXsInit(W0, r, { seed: seed + 2 });
     const sb = loraSbInit(G, r, { eta: lr, seed: seed + 3 });

@@ -1,5 +1,5 @@
 import { matmul, type Matrix, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { svd } from '@x/linalg';
 import { AdaptedLinear } from '../adapted-linear';
 import { loraInit } from '../lora';
@@ -54,11 +54,16 @@ export const pissaVsLora: Experiment = {
   pkg: '@x/peft',
   title: 'PiSSA vs LoRA: principal-subspace and random target updates',
   claim: 'PiSSA (Meng et al. 2024) converges faster than LoRA when the target update lies in the principal subspace of W; with a random update and tight rank the order reverses.',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 1600, step: 50, default: 400, quick: 200 },
+    { name: 'n', label: 'training samples', kind: 'int', min: 128, max: 2048, step: 64, default: 512, quick: 256 },
+  ],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
-    const [d, n, r, steps] = quick ? [32, 256, 4, 200] : [64, 512, 4, 400];
+    const [d, r] = quick ? [32, 4] : [64, 4];
+    const { n, steps } = experimentParams(pissaVsLora, opts) as { n: number; steps: number };
     const a = run(d, n, r, steps, true, seed, opts.signal);
     opts.onProgress?.({ fraction: 0.5, message: 'aligned case done' });
     const b = run(d, n, r, steps, false, seed, opts.signal);

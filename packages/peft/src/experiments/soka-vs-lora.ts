@@ -1,5 +1,5 @@
 import { type Matrix, matmul, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { kron } from '@x/linalg';
 import { AdaptedLinear } from '../adapted-linear';
 import { loraInit } from '../lora';
@@ -91,11 +91,13 @@ export const sokaVsLora: Experiment = {
   title: 'SoKA vs LoRA and PiSSA at equal parameter count',
   claim:
     'SoKA (arXiv 2506.15251) adapts with fewer parameters and converges faster than LoRA/PiSSA. Tested at equal parameter count on a layer with a decaying Kronecker spectrum: SoKA ends lower when the update is Kronecker-structured (perturbed principal Kronecker factors) and LoRA when it is low-rank; the energy and elbow rules are computed on the Kronecker spectrum.',
+  params: [{ name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 1200, step: 50, default: 300, quick: 150 }],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
-    const [f, K, n, steps] = quick ? [6, 2, 128, 150] : [8, 4, 256, 300];
+    const [f, K, n] = quick ? [6, 2, 128] : [8, 4, 256];
+    const { steps } = experimentParams(sokaVsLora, opts) as { steps: number };
     const kr = run(f, K, n, steps, 'kronecker', seed, opts.signal);
     opts.onProgress?.({ fraction: 0.5, message: 'Kronecker-structured update' });
     const lr = run(f, K, n, steps, 'lowRank', seed, opts.signal);

@@ -1,5 +1,5 @@
 import { type Matrix, matmul, randn } from '@x/gpu';
-import { check, type Experiment, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
 import { AdaptedLinear } from '../adapted-linear';
 import { lolduInit } from '../loldu';
 import { loraInit } from '../lora';
@@ -96,11 +96,13 @@ export const svdFamilyVsLora: Experiment = {
   title: 'SVFit, SORSA, LoLDU, LoRA-XS, LoRA-SB vs LoRA at each paper’s budget',
   claim:
     'SVFit, LoLDU, LoRA-XS and LoRA-SB match LoRA with far fewer trainable parameters (LoRA-SB also beats LoRA-XS at the same r²); SORSA converges faster than LoRA and its regularizer keeps the singular vectors orthonormal.',
+  params: [{ name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 1600, step: 50, default: 400, quick: 150 }],
   async run(opts = {}) {
     throwIfAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
-    const [d, n, r, steps] = quick ? [32, 128, 4, 150] : [64, 512, 8, 400];
+    const [d, n, r] = quick ? [32, 128, 4] : [64, 512, 8];
+    const { steps } = experimentParams(svdFamilyVsLora, opts) as { steps: number };
     const al = run(d, n, r, steps, true, seed, opts.signal);
     opts.onProgress?.({ fraction: 0.5, message: 'principal-subspace update' });
     const rd = run(d, n, r, steps, false, seed, opts.signal);

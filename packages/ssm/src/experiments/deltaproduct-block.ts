@@ -1,5 +1,5 @@
 import { type Rng, rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentPlot, type ExperimentResult, type ExperimentRunOptions, experimentResult, partialReporter } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentPlot, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, partialReporter } from '@x/gpu/experiments';
 import { Adam, lmCrossEntropy } from '@x/nn';
 import { deltaProductLM } from '../deltaproduct-block';
 import { yieldToEventLoop } from '../yield';
@@ -52,6 +52,11 @@ export const deltaProductBlockExperiment: Experiment = {
   title: 'DeltaProduct as an LM block: n_h = 2 learns the Z3 word problem, DeltaNet (n_h = 1) does not',
   claim:
     'DeltaProduct (Siems et al., 2025, Sec. 4-5): with n_h >= 2 Householder steps per token a one-layer DeltaProduct block (multi-head mixer with beta in (0, 2), gated output norm, SwiGLU MLP) learns a state-tracking task that DeltaNet (n_h = 1, same beta range) cannot: here the Z3 word problem (running sum mod 3, trained at length 16), tested at 1x, 2x and 4x the training length.',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 100, max: 3000, step: 100, default: 1500, quick: 500 },
+    { name: 'batch', label: 'batch size', kind: 'int', min: 4, max: 64, step: 4, default: 16, quick: 8 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 1e-3, max: 0.1, default: 0.01 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
@@ -68,9 +73,8 @@ export const deltaProductBlockExperiment: Experiment = {
           { nh: 1, conv: true },
           { nh: 2, conv: true },
         ];
-    const steps = quick ? 500 : 1500;
+    const { steps, batch, lr } = experimentParams(deltaProductBlockExperiment, opts) as { steps: number; batch: number; lr: number };
     const L = 16;
-    const batch = quick ? 8 : 16;
     const every = 10;
     const testLengths = [16, 32, 64];
     const curves: { name: string; y: number[] }[] = [];
@@ -91,7 +95,7 @@ export const deltaProductBlockExperiment: Experiment = {
         { vocabSize: 4, dim: 16, numLayers: 1, numHeads: 1, hidden: 32, initStd: 0.5, seed },
         { numHeads: 4, headDim: 4, numHouseholder: v.nh, allowNegEigval: true, useForgetGate: false, useShortConv: v.conv, initGain: 1, chunkSize: 16 },
       );
-      const opt = new Adam({ lr: 0.01 });
+      const opt = new Adam({ lr });
       const params = lm.parameters();
       const data = rng(seed + 1000);
       const curve: number[] = [];

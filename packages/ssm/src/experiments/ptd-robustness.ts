@@ -1,5 +1,5 @@
 import { type Matrix, type Rng, rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize } from '@x/gpu/experiments';
 import { AdamW } from '@x/optim';
 import { type S5Params, s5Apply, s5Init } from '../s5';
 import { s5Backward } from '../s5-grad';
@@ -157,15 +157,18 @@ export const ptdRobustnessExperiment: Experiment = {
   title: 'Trained S5-PTD vs S4D-LegS / S5 (HiPPO-N) under Fourier-mode noise',
   claim:
     'PTD (Yu et al., ICLR 2024, abstract and Sec. 5.2): models initialized by perturb-then-diagonalize are resilient to Fourier-mode noise-perturbed inputs, while the diagonal S4D/S5 initializations are not.',
+  params: [
+    { name: 'steps', label: 'AdamW steps', kind: 'int', min: 10, max: 480, step: 10, default: 120, quick: 40 },
+    { name: 'nTrain', label: 'training sequences', kind: 'int', min: 8, max: 256, step: 8, default: 64, quick: 16 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
     const quick = opts.quick ?? false;
     const seed0 = opts.seed ?? 0;
     const N = quick ? 8 : 16;
     const T = quick ? 32 : 64;
-    const nTrain = quick ? 16 : 64;
     const nTest = quick ? 32 : 100;
-    const steps = quick ? 40 : 120;
+    const { steps, nTrain } = experimentParams(ptdRobustnessExperiment, opts) as { steps: number; nTrain: number };
     const seeds = quick ? [seed0, seed0 + 1] : [seed0, seed0 + 1, seed0 + 2];
     const amps = [0, 0.5, 1, 2, 4];
     // acc[kind][seedIndex][ampIndex], err[kind][seedIndex][ampIndex]: relative output change

@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { hippoLegS } from '../hippo';
 import { hippoNormalEig } from '../normal-eig';
 import { ptdInit, ptdOutput, spectralNorm } from '../ptd';
@@ -14,9 +14,14 @@ export const ptdSweepExperiment: Experiment = {
   title: 'PTD stays close to HiPPO-LegS across frequencies; S4D-LegS deviates in spikes',
   claim:
     'PTD (Yu et al., ICLR 2024, Thm. 2-3): S4D-LegS converges to the HiPPO-LegS (S4) system only weakly and its transfer function deviates in persistent spikes, while perturb-then-diagonalize keeps sup_w |G_PTD(iw) - G(iw)| = O(eps log N).',
+  params: [
+    { name: 'steps', label: 'projected Adam steps', kind: 'int', min: 50, max: 1200, step: 50, default: 300, quick: 150 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 3e-4, max: 3e-2, default: 0.003 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
     const quick = opts.quick ?? false;
+    const { steps, lr } = experimentParams(ptdSweepExperiment, opts) as { steps: number; lr: number };
     const N = quick ? 16 : 32;
     const eps = 0.1;
     const r = rng(opts.seed ?? 0);
@@ -51,7 +56,7 @@ export const ptdSweepExperiment: Experiment = {
     const Gptd = transferDiag({ A: p.Lambda, B: p.B, C: ptdOutput(p, C) }, s);
     checkAborted(opts.signal);
     // optimized direction at the same norm (projected Adam on the eigenvalue condition numbers)
-    const { E } = await ptdOptimize(N, { norm: eps, gamma: 0, lr: 0.003, steps: quick ? 150 : 300, seed: opts.seed ?? 0, signal: opts.signal });
+    const { E } = await ptdOptimize(N, { norm: eps, gamma: 0, lr, steps, seed: opts.seed ?? 0, signal: opts.signal });
     const po = ptdInit(N, { E });
     const Gopt = transferDiag({ A: po.Lambda, B: po.B, C: ptdOutput(po, C) }, s);
     const normA = spectralNorm(A);

@@ -68,6 +68,7 @@ export const s3WordProblemExperiment: Experiment = {
   title: 'Trained DeltaProduct: n_h = 2 with negative eigenvalues learns S3, DeltaNet with beta in [0, 1] cannot',
   claim:
     'DeltaProduct (Siems et al., 2025, Sec. 5.1): a one-layer DeltaProduct_2 with beta in [0, 2] learns the S3 word problem and extrapolates to longer sequences, while n_h = 1 with beta in [0, 1] (DeltaNet) stays near chance.',
+  params: [{ name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 3000, step: 50, default: 1000, quick: 300 }],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
@@ -84,7 +85,7 @@ export const s3WordProblemExperiment: Experiment = {
           { nh: 2, betaMax: 2 },
         ];
     const trainLength = 16;
-    const steps = quick ? 300 : 1000;
+    const { steps } = experimentParams(s3WordProblemExperiment, opts) as { steps: number };
     const testLengths = [16, 32, 48, 64];
     const series: { name: string; x: number[]; y: number[] }[] = [];
     const metrics: Record<string, number> = {};

@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { trainS4DDelay } from '../delay-task';
 import { checkAborted } from './util';
 
@@ -9,13 +9,16 @@ export const s4dDelayExperiment: Experiment = {
   title: 'Trainable S4D layer on a long-range delay task: S4D-Lin vs S4D-Real',
   claim:
     'S4D (Gu et al., 2022, Sec. 4.2 and the initialization ablations): a diagonal SSM with complex S4D-Lin eigenvalues learns long-range dependencies (here: output the input from L/2 steps ago), while the real-valued S4D-Real initialization does not.',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 2400, step: 50, default: 600, quick: 250 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 3e-3, max: 0.3, default: 0.03 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
-    const quick = opts.quick ?? false;
     const seed = opts.seed ?? 0;
     const L = 128;
     const delay = L / 2;
-    const steps = quick ? 250 : 600;
+    const { steps, lr } = experimentParams(s4dDelayExperiment, opts) as { steps: number; lr: number };
     const curves: { name: string; x: number[]; y: number[] }[] = [];
     const mse: Record<string, number> = {};
     const inits = ['lin', 'real'] as const;
@@ -28,7 +31,7 @@ export const s4dDelayExperiment: Experiment = {
         delay,
         steps,
         batch: 8,
-        lr: 0.03,
+        lr,
         dtMin: 0.64 / L,
         dtMax: 6.4 / L,
         stateSize: 64,

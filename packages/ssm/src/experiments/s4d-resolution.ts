@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { mseLoss } from '@x/nn';
 import { smoothDelayBatch, trainS4DDelay } from '../delay-task';
 import { S4DLayer } from '../s4d-layer';
@@ -12,9 +12,13 @@ export const s4dResolutionExperiment: Experiment = {
   title: 'Changing the sampling rate without retraining: scale Δ',
   claim:
     'S4/S4D (Gu et al., 2022): because the layer discretizes a continuous-time system, a model trained at one sampling rate works at another one by scaling its step Δ (zero-shot resolution change), while keeping Δ fails.',
+  params: [
+    { name: 'steps', label: 'Adam steps', kind: 'int', min: 50, max: 2400, step: 50, default: 600, quick: 250 },
+    { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 3e-3, max: 0.3, default: 0.03 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
-    const quick = opts.quick ?? false;
+    const { steps, lr } = experimentParams(s4dResolutionExperiment, opts) as { steps: number; lr: number };
     const seed = opts.seed ?? 0;
     const L = 128;
     const { layer } = await trainS4DDelay({
@@ -22,9 +26,9 @@ export const s4dResolutionExperiment: Experiment = {
       input: 'smooth',
       L,
       delay: L / 2,
-      steps: quick ? 250 : 600,
+      steps,
       batch: 8,
-      lr: 0.03,
+      lr,
       dtMin: 0.64 / L,
       dtMax: 6.4 / L,
       stateSize: 64,

@@ -1,5 +1,5 @@
 import { type Matrix, rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
 import { tensorAttention, tensorAttentionPoly } from '../tensor-attention';
 import { checkAborted } from './util';
 import { yieldToEventLoop } from '../yield';
@@ -39,13 +39,16 @@ export const tensorAttentionExperiment: Experiment = {
   title: 'Tensor attention: polynomial method vs naive O(n^3 d), error against the entry bound B',
   claim:
     'Alman & Song (ICLR 2024, Thm. 1.3/1.4): tensor attention can be computed in almost linear time when entries are bounded by B = o(cbrt(log n)) (polynomial method), but the approximation breaks down as B grows.',
+  params: [
+    { name: 'n', label: 'sequence length (accuracy sweep)', kind: 'int', min: 8, max: 256, step: 8, default: 64, quick: 24 },
+  ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     checkAborted(opts.signal);
     const seed = opts.seed ?? 0;
     const quick = opts.quick ?? false;
     const d = 3;
     const g = 6;
-    const n = quick ? 24 : 64;
+    const { n } = experimentParams(tensorAttentionExperiment, opts) as { n: number };
     const Bs = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3];
     const errs: number[] = [];
     for (const B of Bs) {
