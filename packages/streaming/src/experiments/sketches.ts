@@ -1,5 +1,5 @@
 import { gram, type Matrix, randn, rng, sub } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentPlot, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { eigh, qr, svdvals } from '@x/linalg';
 import { clusterBlocks, compressionRatio, concatError, concatErrorBound, type ConcatEstimator } from '../concat-svd';
 import { FrequentDirections } from '../frequent-directions';
@@ -301,6 +301,18 @@ export const incrementalPcaExperiment: Experiment = {
     const minCos: number[] = [];
     const topUncentred: number[] = [];
     const xs: number[] = [];
+    const cosPlot = (): ExperimentPlot => ({
+      title: 'Streaming IPCA vs batch PCA of the rows seen at the end',
+      caption: 'The minimum |cos| should reach 1 (IPCA matches batch PCA); the uncentred top direction stays well below 1 (centring matters).',
+      xLabel: 'rows seen',
+      yLabel: '|cos|',
+      series: [
+        { name: 'min over the k components', x: [...xs], y: [...minCos] },
+        { name: 'uncentred top direction vs component 1', x: [...xs], y: [...topUncentred] },
+      ],
+    });
+    // Live results: the |cos| curves grow batch by batch as the stream is read.
+    const report = partialReporter(opts.onPartial);
     for (let b = 0; b < batches; b++) {
       throwIfAborted(opts.signal);
       ipca.partialFit({ rows: batch, cols: d, data: X.subarray(b * batch * d, (b + 1) * batch * d) });
@@ -317,6 +329,7 @@ export const incrementalPcaExperiment: Experiment = {
       minCos.push(mc);
       topUncentred.push(Math.abs(su));
       opts.onProgress?.({ fraction: (b + 1) / batches, message: `batch ${b + 1}` });
+      report(() => ({ plots: [cosPlot()] }), b === batches - 1);
     }
     const final = minCos[minCos.length - 1]!;
     const uncFinal = topUncentred[topUncentred.length - 1]!;
@@ -327,18 +340,7 @@ export const incrementalPcaExperiment: Experiment = {
       ],
       summary: `${batches} batches of ${batch} rows, d = ${d}, k = ${k}, mean 2: min |cos| between IPCA and batch PCA components ${final.toFixed(5)}; |cos| of the uncentred top direction with the first component ${topUncentred[topUncentred.length - 1]!.toFixed(3)}.`,
       metrics: { minCos: final, uncentredCos: topUncentred[topUncentred.length - 1]! },
-      plots: [
-        {
-          title: 'Streaming IPCA vs batch PCA of the rows seen at the end',
-          caption: 'The minimum |cos| should reach 1 (IPCA matches batch PCA); the uncentred top direction stays well below 1 (centring matters).',
-          xLabel: 'rows seen',
-          yLabel: '|cos|',
-          series: [
-            { name: 'min over the k components', x: xs, y: minCos },
-            { name: 'uncentred top direction vs component 1', x: xs, y: topUncentred },
-          ],
-        },
-      ],
+      plots: [cosPlot()],
     });
   },
 };
