@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentReference, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentPlot, type ExperimentReference, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { butterflyToMatrix } from './butterfly';
 import { learnButterfly, unitaryDftMatrix } from './butterfly-learn';
 import { type ButterflyTransform, type LearnButterflyPermutedResult, learnButterflyPermuted, learnButterflyTransform } from './butterfly-perm';
@@ -65,25 +65,43 @@ export const butterflyLearnsDftExperiment: Experiment = {
       { name: `Hadamard (n = ${n})`, target: hadamardTarget(n), perm: 'identity' },
       { name: `random Gaussian (n = ${n}, control)`, target: randomTarget, perm: 'bitreversal' },
     ];
-    const results = [];
+    const results: { name: string; res: ReturnType<typeof learnButterfly> }[] = [];
+    const stride = Math.max(1, Math.floor(steps / 300));
+    const lossPlot = (current?: { name: string; x: number[]; y: number[] }): ExperimentPlot => ({
+      title: 'MSE(butterfly, target) during training',
+      caption: 'The DFT and Hadamard losses should drop below 1e-8; the random control should level off above 1e-3.',
+      xLabel: 'Adam step',
+      yLabel: 'loss',
+      logY: true,
+      series: [...results.map(({ name, res }) => ({ name, ...every(res.losses, stride) })), ...(current ? [{ name: current.name, x: [...current.x], y: [...current.y] }] : [])],
+    });
+    // Live results: the finished runs' loss curves and the one in training, growing step by step.
+    const report = partialReporter(opts.onPartial);
     for (let i = 0; i < runs.length; i++) {
       // Let a page repaint its progress bar between runs.
       await new Promise((resolve) => setTimeout(resolve, 0));
       throwIfAborted(opts.signal);
       const run = runs[i]!;
+      const current = { name: run.name, x: [] as number[], y: [] as number[] };
       const res = learnButterfly(run.target, {
         steps,
         lr,
         seed,
         perm: run.perm,
         signal: opts.signal,
-        onProgress: (p) => opts.onProgress?.({ fraction: (i + p.step / steps) / runs.length, message: `${run.name}: step ${p.step}, loss ${p.loss.toExponential(2)}` }),
+        onProgress: (p) => {
+          opts.onProgress?.({ fraction: (i + p.step / steps) / runs.length, message: `${run.name}: step ${p.step}, loss ${p.loss.toExponential(2)}` });
+          if (!opts.onPartial) return;
+          current.x.push(p.step);
+          current.y.push(Math.max(p.loss, 1e-34));
+          report(() => ({ plots: [lossPlot(current)] }));
+        },
       });
       if (res.aborted) throwIfAborted(opts.signal);
       results.push({ name: run.name, res });
+      report(() => ({ plots: [lossPlot()] }), true);
     }
     const [dft, had, rnd] = results.map((x) => x.res);
-    const stride = Math.max(1, Math.floor(steps / 300));
     /** Target and learned butterfly side by side as pictures of their real parts. */
     const pictures = (run: (typeof runs)[number], learned: ComplexMatrix, what: string) => ({
       title: `${run.name}: target vs learned butterfly (real parts)`,
@@ -105,14 +123,7 @@ export const butterflyLearnsDftExperiment: Experiment = {
       summary: `After ${steps} Adam steps at n = ${n}: DFT loss ${dft!.loss.toExponential(2)}, Hadamard ${had!.loss.toExponential(2)}, random control ${rnd!.loss.toExponential(2)} (threshold 1e-8).`,
       metrics: { n, steps, dftLoss: dft!.loss, hadamardLoss: had!.loss, randomLoss: rnd!.loss },
       plots: [
-        {
-          title: 'MSE(butterfly, target) during training',
-          caption: 'The DFT and Hadamard losses should drop below 1e-8; the random control should level off above 1e-3.',
-          xLabel: 'Adam step',
-          yLabel: 'loss',
-          logY: true,
-          series: results.map(({ name, res }) => ({ name, ...every(res.losses, stride) })),
-        },
+        lossPlot(),
         pictures(runs[0]!, butterflyToMatrix(dft!.butterfly), 'DFT'),
         pictures(runs[2]!, butterflyToMatrix(rnd!.butterfly), 'random'),
       ],
@@ -243,6 +254,9 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
     }
     const cells: Cell[] = [];
     const curves: { name: string; x: number[]; y: number[] }[] = [];
+    const curvePlot = (): ExperimentPlot => ({ title: 'Relaxed MSE during joint training', xLabel: 'Adam step', yLabel: 'loss', logY: true, series: [...curves], caption: 'The relaxed loss falls for each transform (best seed, largest n); recovery below 1e-8 is judged after rounding and polishing (see the checks), and holds only for the small DFT and Hadamard sizes.' });
+    // Live results: each transform's best training curve joins the plot as soon as its seeds are done.
+    const report = partialReporter(opts.onPartial);
     for (const transform of transforms) {
       for (const n of sizes) {
         let recovered = 0;
@@ -256,7 +270,10 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
           if (!best || res.polishedLoss < best.polishedLoss) best = res;
         }
         cells.push({ transform, n, recovered, bitrev, best: best! });
-        if (n === sizes[sizes.length - 1]) curves.push({ name: `${transform} n = ${n} (best seed, relaxed)`, ...every(best!.losses, Math.max(1, Math.floor(steps / 300))) });
+        if (n === sizes[sizes.length - 1]) {
+          curves.push({ name: `${transform} n = ${n} (best seed, relaxed)`, ...every(best!.losses, Math.max(1, Math.floor(steps / 300))) });
+          report(() => ({ plots: [curvePlot()] }), true);
+        }
       }
     }
     // The paper's control: a random Gaussian matrix is not a butterfly, with or without permutation.
@@ -300,7 +317,7 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
       ],
       summary: `${steps} joint Adam steps (lr ${lr}, cosine) then ${steps} polish steps, seeds ${seeds.join(', ')}. ${cells.map(fmt).join('. ')}. Control ${control.polishedLoss.toExponential(2)}. Sizes above 64 are not run: one step costs about 0.35 s at n = 256 and 2.4 s at n = 1024 on one CPU core.`,
       metrics,
-      plots: [{ title: 'Relaxed MSE during joint training', xLabel: 'Adam step', yLabel: 'loss', logY: true, series: curves, caption: 'The relaxed loss falls for each transform (best seed, largest n); recovery below 1e-8 is judged after rounding and polishing (see the checks), and holds only for the small DFT and Hadamard sizes.' }],
+      plots: [curvePlot()],
     });
   },
 };

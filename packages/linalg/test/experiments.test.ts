@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '@x/gpu';
-import { experimentResultProblems } from '@x/gpu/experiments';
+import { type ExperimentPartial, experimentResultProblems } from '@x/gpu/experiments';
 import { experiments } from '../src/experiments-entry';
 
 describe('@x/linalg experiments (quick mode)', () => {
@@ -35,4 +35,15 @@ describe('@x/linalg experiments (quick mode)', () => {
     expect(err).toBeInstanceOf(DomainError);
     expect((err as Error).message).toMatch(/^linalg\/frame-views: pairs/);
   });
+
+  it('butterfly-learns-dft streams its growing loss curves and ends with the result of a run without a listener', async () => {
+    const e = experiments.find((x) => x.id === 'linalg/butterfly-learns-dft')!;
+    const partials: ExperimentPartial[] = [];
+    const live = await e.run({ quick: true, seed: 0, onPartial: (p) => partials.push(p) });
+    const silent = await e.run({ quick: true, seed: 0 });
+    expect(partials.length).toBeGreaterThanOrEqual(2);
+    const points = (p: ExperimentPartial) => (p.plots?.[0]?.series ?? []).reduce((a, s) => a + s.y.length, 0);
+    expect(points(partials.at(-1)!)).toBeGreaterThan(points(partials[0]!));
+    expect(live.metrics).toEqual(silent.metrics);
+  }, 120_000);
 });

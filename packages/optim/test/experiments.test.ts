@@ -1,5 +1,5 @@
 import { DomainError } from '@x/gpu';
-import { experimentResultProblems } from '@x/gpu/experiments';
+import { type ExperimentPartial, experimentResultProblems } from '@x/gpu/experiments';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src/experiments-entry';
 
@@ -45,5 +45,16 @@ describe('experiments (quick mode) reproduce the qualitative claims', () => {
     const err = await e.run({ quick: true, params: { steps: 10 } }).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(DomainError);
     expect((err as Error).message).toMatch(/^optim\/subgm-init-scale: steps/);
+  }, 120_000);
+
+  it('matrix-sensing streams its growing error plot and ends with the result of a run without a listener', async () => {
+    const e = experiments.find((x) => x.id === 'optim/matrix-sensing')!;
+    const partials: ExperimentPartial[] = [];
+    const live = await e.run({ quick: true, seed: 0, onPartial: (p) => partials.push(p) });
+    const silent = await e.run({ quick: true, seed: 0 });
+    expect(partials.length).toBeGreaterThanOrEqual(2);
+    const count = (p: ExperimentPartial) => p.plots?.[0]?.series.length ?? 0;
+    expect(count(partials.at(-1)!)).toBeGreaterThan(count(partials[0]!));
+    expect(live.metrics).toEqual(silent.metrics);
   }, 120_000);
 });

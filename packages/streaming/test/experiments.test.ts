@@ -1,5 +1,5 @@
 import { DomainError } from '@x/gpu';
-import { experimentResultProblems } from '@x/gpu/experiments';
+import { type ExperimentPartial, experimentResultProblems } from '@x/gpu/experiments';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src/experiments-entry';
 
@@ -49,5 +49,16 @@ describe('experiments: abort', () => {
     const err = await e.run({ quick: true, params: { batches: 2 } }).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(DomainError);
     expect((err as Error).message).toMatch(/^streaming\/incremental-pca-eva: batches/);
+  });
+
+  it('incremental-pca-eva streams its growing |cos| curves and ends with the result of a run without a listener', async () => {
+    const e = experiments.find((x) => x.id === 'streaming/incremental-pca-eva')!;
+    const partials: ExperimentPartial[] = [];
+    const live = await e.run({ quick: true, seed: 0, onPartial: (p) => partials.push(p) });
+    const silent = await e.run({ quick: true, seed: 0 });
+    expect(partials.length).toBeGreaterThanOrEqual(2);
+    const points = (p: ExperimentPartial) => p.plots?.[0]?.series[0]?.y.length ?? 0;
+    expect(points(partials.at(-1)!)).toBeGreaterThan(points(partials[0]!));
+    expect(live.metrics).toEqual(silent.metrics);
   });
 });

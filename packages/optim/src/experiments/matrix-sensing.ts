@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentPlot, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu/experiments';
 import { matrixSensing } from '../matrix-sensing';
 import { lowRankPsd } from './problems';
 import { checkAborted, fmt, tick } from './util';
@@ -33,19 +33,30 @@ export const matrixSensingExperiment: Experiment = {
       },
     ];
     const errs: Float64Array[] = [];
+    const at = (i: number, t: number) => errs[i]![t]!;
+    // thin the curves for plotting: every 10th point, floored at 1e-16 for the log axis
+    const xs: number[] = [];
+    for (let t = 0; t <= T; t += 10) xs.push(t);
+    const errorPlot = (): ExperimentPlot => ({
+      title: 'Matrix sensing (population loss, n = 50, rank 3)',
+      caption: 'Straight lines on this log axis are linear convergence: symmetric k = r and the asymmetric runs (rate set by alpha), not symmetric k > r; the one-step fix speeds up alpha = 0.1.',
+      xLabel: 'iteration',
+      yLabel: 'error',
+      logY: true,
+      series: errs.map((_, i) => ({ name: runs[i]!.name, x: xs, y: xs.map((t) => Math.max(1e-16, at(i, t))) })),
+    });
+    // Live results: each run's error curve joins the plot as soon as it is computed.
+    const report = partialReporter(opts.onPartial);
     for (let i = 0; i < runs.length; i++) {
       checkAborted(opts.signal);
       errs.push(runs[i]!.run());
       opts.onProgress?.({ fraction: (i + 1) / runs.length, message: `${runs[i]!.name}: ${fmt(errs[i]![T]!)}` });
+      report(() => ({ plots: [errorPlot()] }), true);
       await tick();
     }
-    const at = (i: number, t: number) => errs[i]![t]!;
     const lin = 1e-10;
     // the asymmetric runs are compared at a common checkpoint (alpha = 0.1 does converge, later)
     const c = 2000;
-    // thin the curves for plotting: every 10th point, floored at 1e-16 for the log axis
-    const xs: number[] = [];
-    for (let t = 0; t <= T; t += 10) xs.push(t);
     return experimentResult({
       checks: [
         check('symmetric GD with k = r converges linearly (error < 1e-10 at T)', at(0, T) < lin, fmt(at(0, T))),
@@ -55,16 +66,7 @@ export const matrixSensingExperiment: Experiment = {
       ],
       summary: `||XXᵀ - M*||_F at T=${T}: ${runs.map((r, i) => `${r.name}: ${fmt(at(i, T))}`).join('; ')}. At t=${c}: alpha=0.1 ${fmt(at(3, c))} vs with the fix ${fmt(at(4, c))}.`,
       metrics: Object.fromEntries(runs.map((r, i) => [r.name, at(i, T)])),
-      plots: [
-        {
-          title: 'Matrix sensing (population loss, n = 50, rank 3)',
-          caption: 'Straight lines on this log axis are linear convergence: symmetric k = r and the asymmetric runs (rate set by alpha), not symmetric k > r; the one-step fix speeds up alpha = 0.1.',
-          xLabel: 'iteration',
-          yLabel: 'error',
-          logY: true,
-          series: runs.map((r, i) => ({ name: r.name, x: xs, y: xs.map((t) => Math.max(1e-16, at(i, t))) })),
-        },
-      ],
+      plots: [errorPlot()],
     });
   },
 };

@@ -118,16 +118,20 @@ export const subgmInitScaleExperiment: Experiment = {
     const { d, truth, A, y } = setup(quick, seed, 0.2);
     const finals: number[] = [];
     const curves: number[][] = [];
+    const xs = Array.from({ length: steps + 1 }, (_, t) => t);
+    const curvePlot = (): ExperimentPlot => ({ caption: 'A smaller alpha should end at a lower recovery error.', title: 'Error curves', xLabel: 'iteration', yLabel: '||U Uᵀ - X*||_F', logY: true, series: curves.map((c, i) => ({ name: `alpha=${alphas[i]}`, x: xs, y: c })) });
+    // Live results: each alpha's error curve joins the plot as soon as it is computed.
+    const report = partialReporter(opts.onPartial);
     for (let i = 0; i < alphas.length; i++) {
       checkAborted(opts.signal);
       const res = subgm(A, y, { d, rank: 20, alpha: alphas[i]!, eta0: 0.3, rho: 0.99, steps, truth, seed: seed + 7 });
       finals.push(res.error[steps]!);
       curves.push(Array.from(res.error));
       opts.onProgress?.({ fraction: (i + 1) / alphas.length, message: `alpha ${alphas[i]}: error ${fmt(finals[i]!)}` });
+      report(() => ({ plots: [curvePlot()] }), true);
       await tick();
     }
     // smallest init beats the largest, and the trend holds across the sweep's ends
-    const xs = Array.from({ length: steps + 1 }, (_, t) => t);
     return experimentResult({
       checks: [
         check('the smallest initialization beats the largest', finals.at(-1)! < finals[0]!, `alpha ${alphas.at(-1)}: ${fmt(finals.at(-1)!)} vs alpha ${alphas[0]}: ${fmt(finals[0]!)}`),
@@ -137,7 +141,7 @@ export const subgmInitScaleExperiment: Experiment = {
       metrics: Object.fromEntries(alphas.map((a, i) => [`error_alpha_${a}`, finals[i]!])),
       plots: [
         { caption: 'The final error should shrink with the initialization scale alpha (the implicit bias of small initialization).', title: 'Final error vs initialization scale', xLabel: 'alpha', yLabel: '||U Uᵀ - X*||_F', logX: true, logY: true, series: [{ name: 'SubGM r′=20', x: alphas, y: finals }] },
-        { caption: 'A smaller alpha should end at a lower recovery error.', title: 'Error curves', xLabel: 'iteration', yLabel: '||U Uᵀ - X*||_F', logY: true, series: alphas.map((a, i) => ({ name: `alpha=${a}`, x: xs, y: curves[i]! })) },
+        curvePlot(),
       ],
     });
   },

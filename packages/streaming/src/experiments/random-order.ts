@@ -1,5 +1,5 @@
 import { gram, rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentPlot, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { eigh } from '@x/linalg';
 import { OjaEstimator } from '../oja';
 import { RandomOrderEigenvector } from '../random-order';
@@ -108,10 +108,42 @@ export const randomOrderVsOjaExperiment: Experiment = {
         etas: pts.map((p) => p.ojaBestEta),
       };
     };
-    const byR = [];
-    for (const R of Rs) byR.push(await sweep(1, R));
-    const byH = [];
-    for (const h of hs) byH.push(await sweep(h, hardR));
+    type SweepPoint = Awaited<ReturnType<typeof sweep>>;
+    const byR: SweepPoint[] = [];
+    const byH: SweepPoint[] = [];
+    const curves = (xs: number[], pts: SweepPoint[]) => [
+      { name: 'random order (heavy rows + block power)', x: xs.slice(0, pts.length), y: pts.map((p) => p.kw) },
+      { name: 'Oja, best fixed η', x: xs.slice(0, pts.length), y: pts.map((p) => p.ojaBest) },
+      { name: 'Oja, η = 50/(50 + t)', x: xs.slice(0, pts.length), y: pts.map((p) => p.ojaInverse) },
+    ];
+    const plots = (): ExperimentPlot[] => [
+      {
+        title: `|⟨v, v₁⟩| vs gap R (one heavy row, n = ${n}, d = ${d})`,
+        caption: 'The random-order algorithm should stay near 1 at every gap R (1 − O(1/√R)); Oja falls short at small R.',
+        xLabel: 'R = σ₁²/σ₂²',
+        yLabel: '|⟨v, v₁⟩|',
+        logX: true,
+        series: curves(Rs, byR),
+      },
+      {
+        title: `|⟨v, v₁⟩| vs number of heavy rows (R = ${hardR})`,
+        caption: 'With a few heavy rows the random-order algorithm should stay near 1 while Oja with a fixed learning rate falls behind.',
+        xLabel: 'heavy rows h',
+        yLabel: '|⟨v, v₁⟩|',
+        logX: true,
+        series: curves(hs, byH),
+      },
+    ];
+    // Live results: each sweep point (a full streaming pass per estimator) joins its curves as soon as it is computed.
+    const report = partialReporter(opts.onPartial);
+    for (const R of Rs) {
+      byR.push(await sweep(1, R));
+      report(() => ({ plots: plots() }), true);
+    }
+    for (const h of hs) {
+      byH.push(await sweep(h, hardR));
+      report(() => ({ plots: plots() }), true);
+    }
     const hard = byH[0]!;
     const worstKw = Math.min(...byR.map((p) => p.kw));
     return experimentResult({
@@ -129,32 +161,7 @@ export const randomOrderVsOjaExperiment: Experiment = {
         ojaInverseAtHard: hard.ojaInverse,
         heavyKept: hard.heavyKept,
       },
-      plots: [
-        {
-          title: `|⟨v, v₁⟩| vs gap R (one heavy row, n = ${n}, d = ${d})`,
-          caption: 'The random-order algorithm should stay near 1 at every gap R (1 − O(1/√R)); Oja falls short at small R.',
-          xLabel: 'R = σ₁²/σ₂²',
-          yLabel: '|⟨v, v₁⟩|',
-          logX: true,
-          series: [
-            { name: 'random order (heavy rows + block power)', x: Rs, y: byR.map((p) => p.kw) },
-            { name: 'Oja, best fixed η', x: Rs, y: byR.map((p) => p.ojaBest) },
-            { name: 'Oja, η = 50/(50 + t)', x: Rs, y: byR.map((p) => p.ojaInverse) },
-          ],
-        },
-        {
-          title: `|⟨v, v₁⟩| vs number of heavy rows (R = ${hardR})`,
-          caption: 'With a few heavy rows the random-order algorithm should stay near 1 while Oja with a fixed learning rate falls behind.',
-          xLabel: 'heavy rows h',
-          yLabel: '|⟨v, v₁⟩|',
-          logX: true,
-          series: [
-            { name: 'random order (heavy rows + block power)', x: hs, y: byH.map((p) => p.kw) },
-            { name: 'Oja, best fixed η', x: hs, y: byH.map((p) => p.ojaBest) },
-            { name: 'Oja, η = 50/(50 + t)', x: hs, y: byH.map((p) => p.ojaInverse) },
-          ],
-        },
-      ],
+      plots: plots(),
     });
   },
 };

@@ -1,5 +1,5 @@
 import { gram, type Matrix, randn, rng, sub } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentPlot, type ExperimentResult, type ExperimentRunOptions, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { eigh, qr, svdvals } from '@x/linalg';
 import { clusterBlocks, compressionRatio, concatError, concatErrorBound, type ConcatEstimator } from '../concat-svd';
 import { FrequentDirections } from '../frequent-directions';
@@ -62,6 +62,28 @@ export const frequentDirectionsExperiment: Experiment = {
     const bound: number[] = [];
     const loose: number[] = [];
     const isvdErr: number[] = [];
+    const errorPlot = (): ExperimentPlot => {
+      const xs = ells.slice(0, err.length);
+      return {
+        title: `‖AᵀA − BᵀB‖₂ vs sketch size ℓ (n = ${n}, d = ${d})`,
+        caption: 'The Frequent Directions error should fall at least like 1/ℓ, stay under both dashed bounds, and meet Σδ at the largest ℓ.',
+        xLabel: 'ℓ',
+        yLabel: 'spectral error',
+        logY: true,
+        series: [
+          { name: 'Frequent Directions', x: xs, y: [...err] },
+          { name: 'Σδ (tracked a-posteriori bound)', x: xs, y: [...shrink] },
+          { name: 'truncated incremental SVD, rank ℓ', x: xs, y: [...isvdErr] },
+        ],
+        // The theorem's a-priori bounds on the Frequent Directions error.
+        references: [
+          { kind: 'curve', label: 'bound min_k ‖A − A_k‖²_F/(ℓ − k)', x: xs, y: [...bound] },
+          { kind: 'curve', label: 'bound ‖A‖²_F/ℓ', x: xs, y: [...loose] },
+        ],
+      };
+    };
+    // Live results: each sketch size (one streaming pass of A) joins the curves as soon as it is measured.
+    const report = partialReporter(opts.onPartial);
     for (let li = 0; li < ells.length; li++) {
       throwIfAborted(opts.signal);
       const ell = ells[li]!;
@@ -82,6 +104,7 @@ export const frequentDirectionsExperiment: Experiment = {
       for (let i = 0; i < V.rows; i++) for (let j = 0; j < V.cols; j++) VS[i * V.cols + j] = V.data[i * V.cols + j]! * S[j]!;
       isvdErr.push(spectralNormSym(sub(AtA, gram({ rows: V.rows, cols: V.cols, data: VS }, { outer: true }))).norm);
       opts.onProgress?.({ fraction: (li + 1) / ells.length, message: `ℓ = ${ell}` });
+      report(() => ({ plots: [errorPlot()] }), true);
       await Promise.resolve();
     }
     const last = ells.length - 1;
@@ -94,25 +117,7 @@ export const frequentDirectionsExperiment: Experiment = {
       ],
       summary: `n = ${n}, d = ${d}, spectrum 0.9^k: at ℓ = ${ells[last]} FD error ${err[last]!.toExponential(2)}, Σδ ${shrink[last]!.toExponential(2)}, bound ${bound[last]!.toExponential(2)} (‖A‖_F²/ℓ = ${loose[last]!.toExponential(2)}), truncated incremental SVD ${isvdErr[last]!.toExponential(2)}.`,
       metrics: { n, d, errAtMaxEll: err[last]!, boundAtMaxEll: bound[last]!, isvdAtMaxEll: isvdErr[last]! },
-      plots: [
-        {
-          title: `‖AᵀA − BᵀB‖₂ vs sketch size ℓ (n = ${n}, d = ${d})`,
-          caption: 'The Frequent Directions error should fall at least like 1/ℓ, stay under both dashed bounds, and meet Σδ at the largest ℓ.',
-          xLabel: 'ℓ',
-          yLabel: 'spectral error',
-          logY: true,
-          series: [
-            { name: 'Frequent Directions', x: ells, y: err },
-            { name: 'Σδ (tracked a-posteriori bound)', x: ells, y: shrink },
-            { name: 'truncated incremental SVD, rank ℓ', x: ells, y: isvdErr },
-          ],
-          // The theorem's a-priori bounds on the Frequent Directions error.
-          references: [
-            { kind: 'curve', label: 'bound min_k ‖A − A_k‖²_F/(ℓ − k)', x: ells, y: bound },
-            { kind: 'curve', label: 'bound ‖A‖²_F/ℓ', x: ells, y: loose },
-          ],
-        },
-      ],
+      plots: [errorPlot()],
     });
   },
 };
@@ -301,6 +306,18 @@ export const incrementalPcaExperiment: Experiment = {
     const minCos: number[] = [];
     const topUncentred: number[] = [];
     const xs: number[] = [];
+    const cosPlot = (): ExperimentPlot => ({
+      title: 'Streaming IPCA vs batch PCA of the rows seen at the end',
+      caption: 'The minimum |cos| should reach 1 (IPCA matches batch PCA); the uncentred top direction stays well below 1 (centring matters).',
+      xLabel: 'rows seen',
+      yLabel: '|cos|',
+      series: [
+        { name: 'min over the k components', x: [...xs], y: [...minCos] },
+        { name: 'uncentred top direction vs component 1', x: [...xs], y: [...topUncentred] },
+      ],
+    });
+    // Live results: the |cos| curves grow batch by batch as the stream is read.
+    const report = partialReporter(opts.onPartial);
     for (let b = 0; b < batches; b++) {
       throwIfAborted(opts.signal);
       ipca.partialFit({ rows: batch, cols: d, data: X.subarray(b * batch * d, (b + 1) * batch * d) });
@@ -317,6 +334,7 @@ export const incrementalPcaExperiment: Experiment = {
       minCos.push(mc);
       topUncentred.push(Math.abs(su));
       opts.onProgress?.({ fraction: (b + 1) / batches, message: `batch ${b + 1}` });
+      report(() => ({ plots: [cosPlot()] }), b === batches - 1);
     }
     const final = minCos[minCos.length - 1]!;
     const uncFinal = topUncentred[topUncentred.length - 1]!;
@@ -327,18 +345,7 @@ export const incrementalPcaExperiment: Experiment = {
       ],
       summary: `${batches} batches of ${batch} rows, d = ${d}, k = ${k}, mean 2: min |cos| between IPCA and batch PCA components ${final.toFixed(5)}; |cos| of the uncentred top direction with the first component ${topUncentred[topUncentred.length - 1]!.toFixed(3)}.`,
       metrics: { minCos: final, uncentredCos: topUncentred[topUncentred.length - 1]! },
-      plots: [
-        {
-          title: 'Streaming IPCA vs batch PCA of the rows seen at the end',
-          caption: 'The minimum |cos| should reach 1 (IPCA matches batch PCA); the uncentred top direction stays well below 1 (centring matters).',
-          xLabel: 'rows seen',
-          yLabel: '|cos|',
-          series: [
-            { name: 'min over the k components', x: xs, y: minCos },
-            { name: 'uncentred top direction vs component 1', x: xs, y: topUncentred },
-          ],
-        },
-      ],
+      plots: [cosPlot()],
     });
   },
 };
