@@ -1,5 +1,5 @@
 import { DomainError } from '@x/gpu';
-import { experimentResultProblems } from '@x/gpu/experiments';
+import { type ExperimentPartial, experimentResultProblems } from '@x/gpu/experiments';
 import { describe, expect, it } from 'vitest';
 import { fitSiren, sirenInit, sirenModel, spectralCentroid } from '../src/index';
 import { bandSignal, experiments, winnerVsSiren, zeroPsnr } from '../src/experiments-entry';
@@ -58,6 +58,18 @@ describe('experiment inr/winner-vs-siren (quick)', () => {
     expect(s3000.asserted).toBe(false);
     expect(s3000.holds).toBe(m.siren3000! < m.zeroLevel! + 3);
     expect(r.checks.find((c) => c.statement.includes('inconclusive at quick size'))?.asserted).toBe(false);
+  });
+});
+
+describe('experiment inr/winner-vs-siren streams live results', () => {
+  it('sends growing PSNR curves while it trains; the result equals the run without a listener', async () => {
+    const partials: ExperimentPartial[] = [];
+    const live = await winnerVsSiren.run({ quick: true, seed: 0, onPartial: (p) => partials.push(p) });
+    const plain = await winnerVsSiren.run({ quick: true, seed: 0 });
+    expect(partials.length).toBeGreaterThanOrEqual(2);
+    const len = (p: ExperimentPartial) => (p.plots ?? []).reduce((s, pl) => s + pl.series.reduce((t, se) => t + se.y.length, 0), 0);
+    expect(len(partials.at(-1)!)).toBeGreaterThan(len(partials[0]!));
+    expect(live.metrics).toEqual(plain.metrics);
   });
 });
 

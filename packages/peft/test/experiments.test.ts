@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ExperimentResult, experimentResultProblems } from '@x/gpu/experiments';
+import { type ExperimentPartial, type ExperimentResult, experimentResultProblems } from '@x/gpu/experiments';
 import { rdpEpsilon } from '../src';
 import { crossInitToy, evaVsPca, experiments, fedsvdNoise, householderDirections, orthoRegCrosstalk, pissaVsLora, sokaVsLora, svdFamilyVsLora } from '../src/experiments-entry';
 
@@ -18,6 +18,15 @@ describe('@x/peft experiments (quick mode): the qualitative claims hold', () => 
       for (const p of r.plots ?? []) for (const s of p.series) expect(s.x.length).toBe(s.y.length);
     });
   }
+
+  it('pissa-vs-lora streams growing loss curves; the result equals the run without a listener', async () => {
+    const partials: ExperimentPartial[] = [];
+    const r = await pissaVsLora.run({ quick: true, seed: 0, onPartial: (p) => partials.push(p) });
+    expect(partials.length).toBeGreaterThanOrEqual(2);
+    const len = (p: ExperimentPartial) => (p.plots ?? []).reduce((s, pl) => s + pl.series.reduce((t, se) => t + se.y.length, 0), 0);
+    expect(len(partials.at(-1)!)).toBeGreaterThan(len(partials[0]!));
+    expect(r.metrics).toEqual(results.get(pissaVsLora.id)!.metrics);
+  });
 
   it('pissa-vs-lora: PiSSA ahead in the aligned case, behind in the random case', async () => {
     const r = await pissaVsLora.run({ quick: true, seed: 1 });

@@ -1,5 +1,5 @@
 import { enableWasm, type Matrix, type Rng, rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { checkAlloc, checkInt, checkMatrix, checkOneOf, checkRng, checkShape, checkSize, checkUnit } from '@x/gpu/checks';
 import { Linear, Sequential, Tanh } from '@x/nn';
 import { laplacianEigenmaps } from '../eigenmaps';
@@ -123,13 +123,28 @@ export const eigenstructures: Experiment = {
       new Tanh(),
       new Linear(width, 9, { seed: seed + 3 }),
     ]);
+    // Live results: the eigenvalue spectra plus the nested loss so far (sampled every 50 steps).
+    const report = partialReporter(opts.onPartial);
+    const liveX: number[] = [];
+    const liveY: number[] = [];
+    const livePlots = () => [
+      { title: 'eigenvalues / λ1', xLabel: 'index', yLabel: 'λ / λ1', series: spectra.map((s) => ({ name: s.name, x: s.values.map((_, i) => i), y: [...s.values] })) },
+      { title: 'nested reconstruction loss', xLabel: 'Adam step', yLabel: 'loss', series: [{ name: 'learned basis', x: [...liveX], y: [...liveY] }] },
+    ];
     const fit = fitLearnedBasis(model, sphere, {
       steps,
       lr,
       seed,
       signal: opts.signal,
-      onProgress: (i) => opts.onProgress?.({ fraction: 0.25 + (0.75 * i.step) / steps, message: `nested loss ${i.loss.toFixed(4)}` }),
+      onProgress: (i) => {
+        opts.onProgress?.({ fraction: 0.25 + (0.75 * i.step) / steps, message: `nested loss ${i.loss.toFixed(4)}` });
+        if (!opts.onPartial) return;
+        liveX.push(i.step);
+        liveY.push(i.loss);
+        report(() => ({ plots: livePlots() }));
+      },
     });
+    report(() => ({ plots: livePlots() }), true);
     const phi = model.forward(sphere);
     angles.learnedDeg1 = subspaceAngle(leadingColumns(phi, 4), h1);
     angles.learnedDeg2 = subspaceAngle(phi, h2);

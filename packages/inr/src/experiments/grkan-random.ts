@@ -1,5 +1,5 @@
 import { DomainError, enableWasm } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { checkNonNegative, checkRng, describe } from '@x/gpu/checks';
 import { Sequential } from '@x/nn';
 import { GrKan } from '../gr-kan';
@@ -70,6 +70,18 @@ export const grkanRandomInit: Experiment = {
     const metrics: Record<string, number> = { varY, scale, threshold };
     const finals: number[][] = [];
     const firstCurves: number[][] = [];
+    // Live results: the first seed's finished curves plus the run in training, growing step by step.
+    const report = partialReporter(opts.onPartial);
+    const livePlot = (name: string, c: readonly number[]) => {
+      const y = c.filter(Number.isFinite);
+      return {
+        title: `training MSE, seed ${base}`,
+        xLabel: 'Adam step',
+        yLabel: 'MSE',
+        logY: true,
+        series: [...firstCurves.map((f, ci) => ({ name: CONFIGS[ci]!.name, x: f.map((_, t) => t), y: [...f] })), { name, x: y.map((_, t) => t), y }],
+      };
+    };
     for (const [ci, cfg] of CONFIGS.entries()) {
       const fin: number[] = [];
       const reach: number[] = [];
@@ -81,7 +93,9 @@ export const grkanRandomInit: Experiment = {
         opts.onProgress?.({ fraction: (ci * seeds.length + si) / (CONFIGS.length * seeds.length), message: `${cfg.name}, seed ${seed}` });
         const net = grkanNet(width, 8, seed, cfg.form);
         if (cfg.random) randomizeRationals(net, scale, 1000 + seed);
-        const curve = trainMse(net, x, y, { steps, lr: 1e-3, signal: opts.signal, stopOnNonFinite: true });
+        const live = `${cfg.name}, seed ${seed}`;
+        const onStep = opts.onPartial && ((c: readonly number[]) => report(() => ({ plots: [livePlot(live, c)] })));
+        const curve = trainMse(net, x, y, { steps, lr: 1e-3, signal: opts.signal, stopOnNonFinite: true, onStep });
         const finite = curve.filter(Number.isFinite);
         if (si === 0) firstCurves.push(finite);
         const blewUp = finite.length < curve.length;
@@ -101,6 +115,7 @@ export const grkanRandomInit: Experiment = {
       metrics[`medianSteps${cfg.key}`] = median(reach);
       metrics[`peakLoss${cfg.key}`] = peak;
     }
+    report(() => ({ plots: [{ title: `training MSE, seed ${base}`, xLabel: 'Adam step', yLabel: 'MSE', logY: true, series: firstCurves.map((f, ci) => ({ name: CONFIGS[ci]!.name, x: f.map((_, t) => t), y: [...f] })) }] }), true);
     // The spec's claim: ≥ 1 of 5 random form-C runs diverges; form B (Q ≥ 1) and the pole-free fitted
     // form-C init never do. "Slower with form B" is measured (median final MSE, median steps to
     // MSE < 0.1) and reported, not asserted: it did not hold at these sizes (README).

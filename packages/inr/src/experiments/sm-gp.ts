@@ -1,5 +1,5 @@
 import { checkNumber } from '@x/gpu/checks';
-import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { fitGp } from '../fit-gp';
 import { gpPredict } from '../gp-nlml';
 import { smInit } from '../sm-kernel';
@@ -38,14 +38,31 @@ export const smGpExtrapolation: Experiment = {
     const y = x.map(twoTone);
     const xt = Float64Array.from({ length: 200 }, (_, i) => 0.7 + (0.3 * i) / 199);
     const yt = xt.map(twoTone);
+    // Live results: the NLML curves so far (SM, then StM), growing iteration by iteration.
+    const report = partialReporter(opts.onPartial);
+    const live = { SM: [] as number[], StM: [] as number[] };
+    const livePlot = () => ({
+      title: 'NLML (L-BFGS)',
+      xLabel: 'iteration',
+      yLabel: 'NLML',
+      series: (['SM', 'StM'] as const).filter((k) => live[k].length > 0).map((k) => ({ name: k, x: live[k].map((_, i) => i), y: [...live[k]] })),
+    });
+    const record = (k: 'SM' | 'StM', nlml: number) => {
+      live[k].push(nlml);
+      report(() => ({ plots: [livePlot()] }));
+    };
     const sm = fitGp(x, y, smInit(q, 40).theta, {
       maxIter: smIters,
       signal: opts.signal,
-      onProgress: (i) => opts.onProgress?.({ fraction: (0.7 * i.iter) / smIters, message: `SM NLML ${i.nlml.toFixed(2)}` }),
+      onProgress: (i) => {
+        opts.onProgress?.({ fraction: (0.7 * i.iter) / smIters, message: `SM NLML ${i.nlml.toFixed(2)}` });
+        if (opts.onPartial) record('SM', i.nlml);
+      },
     });
     const smPred = gpPredict(x, y, sm.theta, xt);
     // GP-HM-StM: the same mixture with Matérn-5/2 envelopes (Student-t spectral densities).
-    const stm = fitGp(x, y, smInit(q, 40).theta, { maxIter: smIters, base: 'matern52', signal: opts.signal });
+    const stm = fitGp(x, y, smInit(q, 40).theta, { maxIter: smIters, base: 'matern52', signal: opts.signal, onProgress: opts.onPartial && ((i) => record('StM', i.nlml)) });
+    report(() => ({ plots: [livePlot()] }), true);
     const stmPred = gpPredict(x, y, stm.theta, xt, { base: 'matern52' });
     const comps = Array.from({ length: q }, (_, i) => ({ w: Math.exp(sm.theta[i]!), mu: sm.theta[2 * q + i]! })).sort((a, b) => b.w - a.w);
     let se: { theta: Float64Array; nlml: number; history: number[] } | null = null;

@@ -1,6 +1,6 @@
 import { checkAlloc, checkRng, checkSize, checkUnit, checkVector } from '@x/gpu/checks';
 import { DomainError, enableWasm, type Matrix } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { irfft } from '@x/linalg';
 import { fitSiren, psnrFromMse } from '../fit-siren';
 import { sirenInit, sirenModel, winnerInit } from '../siren';
@@ -80,6 +80,20 @@ export const winnerVsSiren: Experiment = {
       ['control band [0, 0.02]', 0, 0.02],
     ];
     let done = 0;
+    // Live results: each band's PSNR curves so far (sampled every 10 steps), the fit in training growing.
+    const report = partialReporter(opts.onPartial);
+    const livePlots = (cur?: { name: string; band: string; x: number[]; y: number[] }) =>
+      bands
+        .filter(([band]) => runs.some((r) => r.band === band) || cur?.band === band)
+        .map(([band]) => ({
+          title: band,
+          xLabel: 'Adam step',
+          yLabel: 'PSNR (dB)',
+          series: [
+            ...runs.filter((r) => r.band === band).map((r) => ({ name: r.name, x: r.psnr.map((_, i) => i), y: [...r.psnr] })),
+            ...(cur?.band === band ? [{ name: cur.name, x: [...cur.x], y: [...cur.y] }] : []),
+          ],
+        }));
     for (const [band, lo, hi] of bands) {
       const y = bandSignal(n, lo, hi, seed + 17);
       const target = column(y);
@@ -91,16 +105,24 @@ export const winnerVsSiren: Experiment = {
       ];
       for (const [name, p] of models) {
         throwIfAborted(opts.signal);
+        const cur = { name, band, x: [] as number[], y: [] as number[] };
         const r = fitSiren(sirenModel(p), coords, target, {
           steps,
           signal: opts.signal,
           every: 10,
-          onProgress: (i) => opts.onProgress?.({ fraction: (done + (i.step + 1) / steps) / 6, message: `${band}: ${name}, step ${i.step + 1}: ${i.psnr.toFixed(1)} dB` }),
+          onProgress: (i) => {
+            opts.onProgress?.({ fraction: (done + (i.step + 1) / steps) / 6, message: `${band}: ${name}, step ${i.step + 1}: ${i.psnr.toFixed(1)} dB` });
+            if (!opts.onPartial) return;
+            cur.x.push(i.step);
+            cur.y.push(i.psnr);
+            report(() => ({ plots: livePlots(cur) }));
+          },
         });
         runs.push({ name, band, ...r });
         opts.onProgress?.({ fraction: ++done / 6, message: `${band}: ${name} ${r.best.toFixed(1)} dB` });
       }
     }
+    report(() => ({ plots: livePlots() }), true);
     const best = (band: string, name: string) => runs.find((r) => r.band === band && r.name === name)!.best;
     const hiB = bands[0]![0];
     const metrics = {

@@ -1,5 +1,5 @@
 import { type Matrix, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { Adam, Linear, mseLoss, type Parameter, Sequential, Tanh } from '@x/nn';
 import { crossInit, crossInitRegularizer } from '../cross-init';
 
@@ -35,6 +35,8 @@ function optimize(
   threshold: number,
   reg?: { anchor: Matrix; lambda: number },
   signal?: AbortSignal,
+  /** Called after each recorded loss with the curve so far (live plots). */
+  onStep?: (losses: readonly number[]) => void,
 ): ToyRun {
   const v = Float64Array.from(init.data);
   const p: Parameter = { name: 'v', value: v, grad: new Float64Array(v.length), shape: [init.rows, init.cols] };
@@ -46,6 +48,7 @@ function optimize(
     const vm = { rows: init.rows, cols: init.cols, data: v };
     const { value, grad } = mseLoss(pipeline.forward(vm), target);
     losses.push(value);
+    onStep?.(losses);
     if (value <= threshold && reached > steps) reached = t;
     if (t === steps) break;
     pipeline.zeroGrad();
@@ -106,6 +109,18 @@ export const crossInitToy: Experiment = {
     const lr = 5e-3;
     const ci = crossInit(E, v0);
     const runs: { standard: ToyRun; cross: ToyRun; normTarget: number }[] = [];
+    // Live results: the current identity's two loss curves, growing step by step.
+    const report = partialReporter(opts.onPartial);
+    const livePlot = (k: number, standard: readonly number[], cross: readonly number[]) => ({
+      title: `Embedding loss ‖D(E(v)) − D(E(v*))‖², identity ${k + 1} (Adam 5e-3)`,
+      xLabel: 'step',
+      yLabel: 'MSE',
+      logY: true,
+      series: [
+        { name: 'textual inversion init v0', x: standard.map((_, i) => i), y: standard.map((v) => Math.max(v, 1e-16)) },
+        { name: 'Cross Initialization E(v0)', x: cross.map((_, i) => i), y: cross.map((v) => Math.max(v, 1e-16)) },
+      ],
+    });
     for (let k = 0; k < identities; k++) {
       throwIfAborted(opts.signal);
       // Another "name": a token embedding of the same scale as v0, drawn independently of it.
@@ -113,8 +128,10 @@ export const crossInitToy: Experiment = {
       const vStar = E.forward(u);
       const target = { rows: n, cols: m, data: Float64Array.from(pipeline.forward(vStar).data) };
       const threshold = 1e-3 * mseLoss(pipeline.forward(v0), target).value;
-      const standard = optimize(pipeline, v0, target, steps, lr, threshold, undefined, opts.signal);
-      const cross = optimize(pipeline, ci.v, target, steps, lr, threshold, { anchor: ci.anchor, lambda: 1e-5 }, opts.signal);
+      const standard = optimize(pipeline, v0, target, steps, lr, threshold, undefined, opts.signal, opts.onPartial && ((c) => report(() => ({ plots: [livePlot(k, c, [])] }))));
+      const onCross = opts.onPartial && ((c: readonly number[]) => report(() => ({ plots: [livePlot(k, standard.losses, c)] })));
+      const cross = optimize(pipeline, ci.v, target, steps, lr, threshold, { anchor: ci.anchor, lambda: 1e-5 }, opts.signal, onCross);
+      report(() => ({ plots: [livePlot(k, standard.losses, cross.losses)] }), k === identities - 1);
       runs.push({ standard, cross, normTarget: rowNormMean(vStar) });
       opts.onProgress?.({ fraction: (k + 1) / identities, message: `identity ${k + 1}: steps ${standard.steps} vs ${cross.steps}` });
       await new Promise((resolve) => setTimeout(resolve, 0));

@@ -1,5 +1,5 @@
 import { matmul, type Matrix, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { svd } from '@x/linalg';
 import { IncrementalPCA } from '@x/streaming';
 import { EvaCollector } from '../eva';
@@ -76,11 +76,15 @@ export const evaVsPca: Experiment = {
     const gap: number[] = [];
     let stoppedAt = -1;
     let cosAtStop = Number.NaN;
+    // Live results: the gap to batch PCA so far, growing batch by batch.
+    const report = partialReporter(opts.onPartial);
+    const livePlot = () => ({ title: `1 − min |cos| (top ${r}) between streaming IPCA and batch PCA of all rows`, xLabel: 'batches seen', yLabel: '1 − min |cos|', logY: true, series: [{ name: 'EVA (IPCA, centred)', x: gap.map((_, i) => i + 1), y: [...gap] }] });
     for (let b = 0; b < batches; b++) {
       opts.signal?.throwIfAborted();
       trace.partialFit(data[b]!);
       const cos = minAbsCos(trace.components(), ref, r);
       gap.push(Math.max(1 - cos, 1e-16));
+      report(() => ({ plots: [livePlot()] }), b === batches - 1);
       if (stoppedAt < 0 && stop.update('q', data[b]!)) {
         stoppedAt = b + 1;
         cosAtStop = minAbsCos(stop.pca('q').components(), ref, r);

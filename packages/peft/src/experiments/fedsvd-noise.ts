@@ -1,5 +1,5 @@
 import { type Matrix, matmul, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { solve, svd } from '@x/linalg';
 import { dpMean, dpNoiseMultiplier, rdpEpsilon } from '../dp';
 import { fedsvdRound } from '../fedsvd';
@@ -104,6 +104,8 @@ interface FedRunOptions {
   /** Std of the Gaussian noise added to the averaged B each round. */
   noiseStd: number;
   seed: number;
+  /** Called after each round with the losses so far (live plots). */
+  onRound?: (losses: readonly number[]) => void;
 }
 
 /** Federated rounds; returns the federated loss after each round (index 0 = at init). */
@@ -118,6 +120,7 @@ function fedRun(task: FedTask, o: FedRunOptions): number[] {
     A = next.A;
     B = next.B;
     losses.push(federatedLoss(task, B, A));
+    o.onRound?.(losses);
   }
   return losses;
 }
@@ -134,6 +137,8 @@ interface DpRunOptions {
   /** Poisson sampling rate of each local batch. */
   q: number;
   seed: number;
+  /** Called after each round with the losses so far (live plots). */
+  onRound?: (losses: readonly number[]) => void;
 }
 
 /**
@@ -151,6 +156,7 @@ function dpRun(task: FedTask, o: DpRunOptions): number[] {
     const Bs = task.Xs.map((X, k) => dpLocalTrain(task.W0, A, B, X, task.Ys[k]!, o, o.seed * 1000003 + t * 101 + k));
     ({ B, A } = fedsvdRound(A, Bs, { reorthogonalize: o.method === 'fedsvd' }));
     losses.push(federatedLoss(task, B, A));
+    o.onRound?.(losses);
   }
   return losses;
 }
@@ -251,6 +257,12 @@ export const fedsvdNoise: Experiment = {
     const acc = { cleanFedsvd: [] as number[], cleanFfa: [] as number[], fedsvd: [] as number[], ffaSame: [] as number[], ffaMatched: [] as number[], normA: [] as number[], condA: [] as number[], dpFedsvd: [] as number[], dpFfa: [] as number[], init: [] as number[], dpClipFedsvd: [] as number[], dpClipFfa: [] as number[] };
     const lrChoice = { fedsvd: [] as number[], ffa: [] as number[] };
     let curves: Record<string, number[]> = {};
+    // Live results: the federated run in progress (excess loss per round), growing round by round.
+    const report = partialReporter(opts.onPartial);
+    const live = (name: string, floor: number) =>
+      opts.onPartial &&
+      ((L: readonly number[]) =>
+        report(() => ({ plots: [{ title: 'federated run in progress', xLabel: 'round', yLabel: 'excess federated MSE', logY: true, series: [{ name, x: L.map((_, i) => i), y: L.map((v) => Math.max(v - floor, 1e-12)) }] }] })));
     for (const [si, seed] of seeds.entries()) {
       throwIfAborted(opts.signal);
       const task = fedTask({ d, r, clients, samples, seed });
@@ -261,12 +273,13 @@ export const fedsvdNoise: Experiment = {
       };
       for (const method of ['fedsvd', 'ffa'] as const) {
         for (const lr of lrs) {
-          const L = fedRun(task, { method, rounds, localSteps, lr, noiseStd: 0, seed });
+          const L = fedRun(task, { method, rounds, localSteps, lr, noiseStd: 0, seed, onRound: live(`seed ${seed}: ${method}, lr ${lr}, noise-free`, task.floor) });
           const t = tailOf(L, task.floor);
           if (t < best[method].tail) best[method] = { lr, tail: t, L };
         }
       }
-      const run = (method: 'fedsvd' | 'ffa', lr: number, noiseStd: number) => fedRun(task, { method, rounds, localSteps, lr, noiseStd, seed });
+      const run = (method: 'fedsvd' | 'ffa', lr: number, noiseStd: number) =>
+        fedRun(task, { method, rounds, localSteps, lr, noiseStd, seed, onRound: live(`seed ${seed}: ${method}, lr ${lr}, noise ${noiseStd.toPrecision(3)}`, task.floor) });
       const a = run('fedsvd', best.fedsvd.lr, sigma);
       const b = run('ffa', best.ffa.lr, sigma);
       const c = run('ffa', best.ffa.lr, (sigma * Math.sqrt(r)) / normA);
@@ -282,7 +295,7 @@ export const fedsvdNoise: Experiment = {
         const base = initGradNorm(task);
         let out = { tail: Infinity, clip: 0, L: [] as number[] };
         for (const f of clipFactors) {
-          const L = dpRun(task, { method, rounds, localSteps, lr, clip: f * base, sigma: dpSigma, q: dpQ, seed });
+          const L = dpRun(task, { method, rounds, localSteps, lr, clip: f * base, sigma: dpSigma, q: dpQ, seed, onRound: live(`seed ${seed}: ${method} DP-SGD, clip ${f}x`, task.floor) });
           const t = tailOf(L, task.floor);
           if (t < out.tail) out = { tail: t, clip: f, L };
         }
@@ -305,6 +318,7 @@ export const fedsvdNoise: Experiment = {
       }
       opts.onProgress?.({ fraction: (si + 1) / seeds.length, message: `seed ${seed}` });
     }
+    report(() => ({ plots: [{ title: 'noise-free, first seed (excess federated MSE)', xLabel: 'round', yLabel: 'excess federated MSE', logY: true, series: [{ name: 'FedSVD', x: curves.cleanFedsvd!.map((_, i) => i), y: [...curves.cleanFedsvd!] }, { name: 'FFA-LoRA', x: curves.cleanFfa!.map((_, i) => i), y: [...curves.cleanFfa!] }] }] }), true);
     const metrics = {
       cleanFedsvd: mean(acc.cleanFedsvd),
       cleanFfa: mean(acc.cleanFfa),

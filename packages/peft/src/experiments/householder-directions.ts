@@ -1,5 +1,5 @@
 import { matmul, type Matrix, randn, type Rng, rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { eigh, svd } from '@x/linalg';
 import { Adam, Linear, type Module } from '@x/nn';
 import { HouseholderProjectorLayer } from '../householder-projector';
@@ -138,8 +138,11 @@ function pretrained(g: Rng): Matrix {
   return { rows: D, cols: D, data: W };
 }
 
-/** Fine-tunes the style layer of G(z) = render(layer(z)) by MMD to the data; returns the MMD before each step. */
-function fineTune(layer: Module, steps: number, batch: number, h2: number, lr: number, seed: number, signal?: AbortSignal): number[] {
+/**
+ * Fine-tunes the style layer of G(z) = render(layer(z)) by MMD to the data; returns the MMD before each step.
+ * `onStep` (live plots) gets the curve so far after each step.
+ */
+function fineTune(layer: Module, steps: number, batch: number, h2: number, lr: number, seed: number, signal?: AbortSignal, onStep?: (losses: readonly number[]) => void): number[] {
   const g = rng(seed);
   const opt = new Adam({ lr });
   const losses: number[] = [];
@@ -153,6 +156,7 @@ function fineTune(layer: Module, steps: number, batch: number, h2: number, lr: n
     losses.push(l.value);
     layer.backward(r.back(l.grad));
     opt.step(layer.parameters());
+    onStep?.(losses);
   }
   return losses;
 }
@@ -226,14 +230,14 @@ function traversal(W: Matrix, dirs: Matrix, alphas: number[]): { rows: number; c
 const spread = (c: number[]) => Math.max(...c) / Math.min(...c);
 
 /** One pretrained generator (seeded), fine-tuned both ways, with its direction scores. */
-function trial(seed: number, steps: number, batch: number, evalReps: number, signal?: AbortSignal) {
+function trial(seed: number, steps: number, batch: number, evalReps: number, signal?: AbortSignal, onStep?: (plain: readonly number[], proj: readonly number[]) => void) {
   const lr = 1e-2;
   const W0 = pretrained(rng(seed));
   const h2 = medianH2(dataBatch(128, rng(seed + 1)));
   const plain = new Linear(D, D, { weight: W0, bias: false });
-  const lossPlain = fineTune(plain, steps, batch, h2, lr, seed + 2, signal);
+  const lossPlain = fineTune(plain, steps, batch, h2, lr, seed + 2, signal, onStep && ((c) => onStep(c, [])));
   const proj = HouseholderProjectorLayer.fromWeight(W0, K);
-  const lossProj = fineTune(proj, steps, batch, h2, lr, seed + 2, signal);
+  const lossProj = fineTune(proj, steps, batch, h2, lr, seed + 2, signal, onStep && ((c) => onStep(lossPlain, c)));
   const Wp = proj.weight();
   const sefaDirs = sefa(plain.weight, K);
   return {
@@ -279,8 +283,23 @@ export const householderDirections: Experiment = {
     const { steps, batch } = experimentParams(householderDirections, opts) as { steps: number; batch: number };
     const [evalReps, gens] = quick ? [8, 2] : [16, 5];
     const trials = [];
+    // Live results: the current generator's two fine-tuning curves, growing step by step.
+    const report = partialReporter(opts.onPartial);
+    const livePlot = (t: number, plain: readonly number[], proj: readonly number[]) => ({
+      title: `fine-tuning generator ${t + 1} to the data (MMD² per batch)`,
+      xLabel: 'Adam step',
+      yLabel: 'MMD²',
+      logY: true,
+      series: [
+        { name: 'plain weight', x: plain.map((_, i) => i), y: plain.map((v) => Math.max(v, 1e-12)) },
+        { name: 'Householder projector', x: proj.map((_, i) => i), y: proj.map((v) => Math.max(v, 1e-12)) },
+      ],
+    });
     for (let t = 0; t < gens; t++) {
-      trials.push(trial(seed * 101 + t * 7, steps, batch, evalReps, opts.signal));
+      const onStep = opts.onPartial && ((plain: readonly number[], proj: readonly number[]) => report(() => ({ plots: [livePlot(t, plain, proj)] })));
+      trials.push(trial(seed * 101 + t * 7, steps, batch, evalReps, opts.signal, onStep));
+      const last = trials.at(-1)!;
+      report(() => ({ plots: [livePlot(t, last.lossPlain, last.lossProj)] }), t === gens - 1);
       opts.onProgress?.({ fraction: (t + 1) / gens, message: `generator ${t + 1}/${gens} fine-tuned` });
     }
     const first = trials[0]!;

@@ -1,5 +1,5 @@
 import { matmul, type Matrix, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { svd } from '@x/linalg';
 import { Adam, type Parameter } from '@x/nn';
 import { orthoRegLoss } from '../orthoreg';
@@ -31,14 +31,23 @@ function addTo(W0: Matrix, ...taus: Matrix[]): Matrix<Float64Array> {
   return { rows: W0.rows, cols: W0.cols, data: out };
 }
 
-/** Fine-tunes a task vector τ (W = W0 + τ, τ0 = 0) with Adam on L_t(W0 + τ) + λ ‖τᵀτ − I‖_F. */
-function trainTaskVector(W0: Matrix, task: RegressionTask, lambda: number, steps: number, lr: number, signal?: AbortSignal): Matrix<Float64Array> {
+/**
+ * Fine-tunes a task vector τ (W = W0 + τ, τ0 = 0) with Adam on L_t(W0 + τ) + λ ‖τᵀτ − I‖_F.
+ * `onStep` (live plots) gets the task losses so far (before each step).
+ */
+function trainTaskVector(W0: Matrix, task: RegressionTask, lambda: number, steps: number, lr: number, signal?: AbortSignal, onStep?: (losses: readonly number[]) => void): Matrix<Float64Array> {
   const tau = { rows: W0.rows, cols: W0.cols, data: new Float64Array(W0.data.length) };
   const p: Parameter = { name: 'tau', value: tau.data, grad: new Float64Array(tau.data.length), shape: [tau.rows, tau.cols] };
   const opt = new Adam({ lr });
+  const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
     signal?.throwIfAborted();
-    const g = mse(addTo(W0, tau), task, true).grad!;
+    const m = mse(addTo(W0, tau), task, true);
+    if (onStep) {
+      losses.push(m.value);
+      onStep(losses);
+    }
+    const g = m.grad!;
     p.grad.set(g.data);
     if (lambda > 0) {
       const reg = orthoRegLoss(tau);
@@ -103,8 +112,26 @@ export const orthoRegCrosstalk: Experiment = {
     const rows: { lambda: number; disent: number[]; own: number[]; cos: number; orth: number[]; merged: number; alpha: number }[] = [];
     // Task arithmetic W0 + α(τ1 + τ2) with α searched over 21 points in [0, 1] (OrthoReg's protocol).
     const alphas = Array.from({ length: 21 }, (_, i) => i / 20);
+    // Live results: each task vector's training loss (task MSE, before each Adam step), growing step by step.
+    const report = partialReporter(opts.onPartial);
+    const liveCurves: { name: string; y: readonly number[] }[] = [];
+    const livePlot = () => ({
+      title: 'Task loss while fine-tuning each task vector',
+      xLabel: 'Adam step',
+      yLabel: 'task MSE',
+      logY: true,
+      series: liveCurves.map((c) => ({ name: c.name, x: c.y.map((_, i) => i), y: c.y.map((v) => Math.max(v, 1e-12)) })),
+    });
     lambdas.forEach((lambda, li) => {
-      const taus = tasks.map((t) => trainTaskVector(W0, t, lambda, steps, lr, opts.signal));
+      const taus = tasks.map((t, ti) => {
+        if (!opts.onPartial) return trainTaskVector(W0, t, lambda, steps, lr, opts.signal);
+        const cur = { name: `λ = ${lambda}, task ${ti + 1}`, y: [] as readonly number[] };
+        liveCurves.push(cur);
+        return trainTaskVector(W0, t, lambda, steps, lr, opts.signal, (c) => {
+          cur.y = c;
+          report(() => ({ plots: [livePlot()] }));
+        });
+      });
       const full = addTo(W0, ...taus);
       const own = tasks.map((t, i) => mse(addTo(W0, taus[i]!), t, false).value);
       const disent = tasks.map((t, i) => mse(full, t, false).value - own[i]!);
@@ -119,6 +146,7 @@ export const orthoRegCrosstalk: Experiment = {
       rows.push({ lambda, disent, own, cos: cosine(taus[0]!, taus[1]!), orth: taus.map((t) => orthoRegLoss(t).value), merged, alpha });
       opts.onProgress?.({ fraction: (li + 1) / lambdas.length, message: `λ = ${lambda}` });
     });
+    report(() => ({ plots: [livePlot()] }), true);
     const metrics: Record<string, number> = {};
     for (const r of rows) {
       metrics[`disent.${r.lambda}`] = (r.disent[0]! + r.disent[1]!) / 2;

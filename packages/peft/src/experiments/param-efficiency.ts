@@ -1,5 +1,5 @@
 import { matmul, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { svd } from '@x/linalg';
 import { AdaptedLinear } from '../adapted-linear';
 import { loraInit } from '../lora';
@@ -52,8 +52,24 @@ export const paramEfficiency: Experiment = {
     ];
     const curves: Record<string, number[]> = {};
     const metrics: Record<string, number> = {};
+    // Live results: the finished curves plus the one in training, growing step by step.
+    const report = partialReporter(opts.onPartial);
+    const livePlot = (live: string, curve: readonly number[]) => ({
+      title: `Loss curves (rank ${r}, ${d}x${d})`,
+      xLabel: 'Adam step',
+      yLabel: 'MSE',
+      logY: true,
+      series: layers
+        .filter(([name]) => curves[name] !== undefined || name === live)
+        .map(([name]) => {
+          const y = curves[name] ?? [...curve];
+          return { name, x: y.map((_, k) => k), y };
+        }),
+    });
     layers.forEach(([name, layer], i) => {
-      curves[name] = trainMse(layer, X, Y, steps, lr, opts.signal);
+      const onStep = (c: readonly number[]) => report(() => ({ plots: [livePlot(name, c)] }));
+      curves[name] = trainMse(layer, X, Y, steps, lr, opts.signal, undefined, onStep);
+      report(() => ({ plots: [livePlot(name, curves[name]!)] }), i === layers.length - 1);
       metrics[`${name}.loss`] = curves[name]!.at(-1)!;
       metrics[`${name}.params`] = layer.trainableCount();
       opts.onProgress?.({ fraction: (i + 1) / layers.length, message: name });

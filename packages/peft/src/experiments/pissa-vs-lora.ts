@@ -1,5 +1,5 @@
 import { matmul, type Matrix, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { svd } from '@x/linalg';
 import { AdaptedLinear } from '../adapted-linear';
 import { loraInit } from '../lora';
@@ -30,7 +30,8 @@ export function targetUpdate(W0: Matrix, r: number, aligned: boolean, seed: numb
   return matmul(matmul(Q1, M), Q2, { transB: true });
 }
 
-function run(d: number, n: number, r: number, steps: number, aligned: boolean, seed: number, signal?: AbortSignal) {
+/** `onStep` (live plots) gets the curves so far, PiSSA's then LoRA's, after every recorded loss. */
+function run(d: number, n: number, r: number, steps: number, aligned: boolean, seed: number, signal?: AbortSignal, onStep?: (pissa: readonly number[], lora: readonly number[]) => void) {
   const W0 = baseWeight(d, seed);
   const dW = targetUpdate(W0, r, aligned, seed + 7);
   const X = randn(n, d, seed + 11);
@@ -40,7 +41,8 @@ function run(d: number, n: number, r: number, steps: number, aligned: boolean, s
   const pissa = new AdaptedLinear({ base: p.Wres, adapter: { kind: 'lora', A: p.A, B: p.B, scale: p.scale } });
   const l = loraInit(W0, r, { seed: seed + 3 });
   const lora = new AdaptedLinear({ base: W0, adapter: { kind: 'lora', A: l.A, B: l.B, scale: l.scale } });
-  return { pissa: trainMse(pissa, X, Y, steps, 1e-2, signal), lora: trainMse(lora, X, Y, steps, 1e-2, signal) };
+  const pissaCurve = trainMse(pissa, X, Y, steps, 1e-2, signal, undefined, onStep && ((c) => onStep(c, [])));
+  return { pissa: pissaCurve, lora: trainMse(lora, X, Y, steps, 1e-2, signal, undefined, onStep && ((c) => onStep(pissaCurve, c))) };
 }
 
 /**
@@ -64,9 +66,24 @@ export const pissaVsLora: Experiment = {
     const seed = opts.seed ?? 0;
     const [d, r] = quick ? [32, 4] : [64, 4];
     const { n, steps } = experimentParams(pissaVsLora, opts) as { n: number; steps: number };
-    const a = run(d, n, r, steps, true, seed, opts.signal);
+    // Live results: the case in training's two curves, growing step by step.
+    const report = partialReporter(opts.onPartial);
+    const livePlot = (title: string, pissa: readonly number[], lora: readonly number[]) => ({
+      title,
+      xLabel: 'Adam step',
+      yLabel: 'MSE',
+      logY: true,
+      series: [
+        { name: 'PiSSA', x: pissa.map((_, i) => i), y: [...pissa] },
+        { name: 'LoRA', x: lora.map((_, i) => i), y: [...lora] },
+      ],
+    });
+    const live = (title: string, done: ReturnType<typeof livePlot>[]) => (p: readonly number[], l: readonly number[]) => report(() => ({ plots: [...done, livePlot(title, p, l)] }));
+    const a = run(d, n, r, steps, true, seed, opts.signal, opts.onPartial && live('ΔW inside W’s top-r singular subspace', []));
     opts.onProgress?.({ fraction: 0.5, message: 'aligned case done' });
-    const b = run(d, n, r, steps, false, seed, opts.signal);
+    const doneA = livePlot('ΔW inside W’s top-r singular subspace', a.pissa, a.lora);
+    const b = run(d, n, r, steps, false, seed, opts.signal, opts.onPartial && live('random ΔW (same rank)', [doneA]));
+    report(() => ({ plots: [doneA, livePlot('random ΔW (same rank)', b.pissa, b.lora)] }), true);
     opts.onProgress?.({ fraction: 1 });
     const at = Math.min(50, steps);
     const x = a.pissa.map((_, i) => i);

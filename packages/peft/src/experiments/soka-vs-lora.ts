@@ -1,5 +1,5 @@
 import { type Matrix, matmul, randn, rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { kron } from '@x/linalg';
 import { AdaptedLinear } from '../adapted-linear';
 import { loraInit } from '../lora';
@@ -54,7 +54,10 @@ function targetUpdate(W0: Matrix, f: number, K: number, kind: Target, seed: numb
   return { rows: d, cols: d, data: L.data.map((v) => (v * nk) / nl) };
 }
 
-function run(f: number, K: number, n: number, steps: number, kind: Target, seed: number, signal?: AbortSignal) {
+type Curves = { soka: readonly number[]; lora: readonly number[]; pissa: readonly number[] };
+
+/** `onStep` (live plots) gets the three curves so far (empty until their turn) after every recorded loss. */
+function run(f: number, K: number, n: number, steps: number, kind: Target, seed: number, signal?: AbortSignal, onStep?: (c: Curves) => void) {
   const { W0 } = baseWeight(f, seed);
   const d = f * f;
   const dW = targetUpdate(W0, f, K, kind, seed + 5);
@@ -68,13 +71,10 @@ function run(f: number, K: number, n: number, steps: number, kind: Target, seed:
   const p = pissaInit(W0, K);
   const pissa = new AdaptedLinear({ base: p.Wres, adapter: { kind: 'lora', A: p.A, B: p.B, scale: p.scale } });
   const params = { soka: soka.trainableCount(), lora: lora.trainableCount(), pissa: pissa.trainableCount() };
-  return {
-    params,
-    sigma: s.sigma,
-    soka: trainMse(soka, X, Y, steps, 1e-2, signal),
-    lora: trainMse(lora, X, Y, steps, 1e-2, signal),
-    pissa: trainMse(pissa, X, Y, steps, 1e-2, signal),
-  };
+  const sokaC = trainMse(soka, X, Y, steps, 1e-2, signal, undefined, onStep && ((c) => onStep({ soka: c, lora: [], pissa: [] })));
+  const loraC = trainMse(lora, X, Y, steps, 1e-2, signal, undefined, onStep && ((c) => onStep({ soka: sokaC, lora: c, pissa: [] })));
+  const pissaC = trainMse(pissa, X, Y, steps, 1e-2, signal, undefined, onStep && ((c) => onStep({ soka: sokaC, lora: loraC, pissa: c })));
+  return { params, sigma: s.sigma, soka: sokaC, lora: loraC, pissa: pissaC };
 }
 
 /**
@@ -98,9 +98,24 @@ export const sokaVsLora: Experiment = {
     const seed = opts.seed ?? 0;
     const [f, K, n] = quick ? [6, 2, 128] : [8, 4, 256];
     const { steps } = experimentParams(sokaVsLora, opts) as { steps: number };
-    const kr = run(f, K, n, steps, 'kronecker', seed, opts.signal);
+    // Live results: the case in training's curves, growing step by step.
+    const report = partialReporter(opts.onPartial);
+    const livePlot = (title: string, c: Curves) => ({
+      title,
+      xLabel: 'step',
+      yLabel: 'MSE',
+      logY: true,
+      series: [
+        { name: `SoKA (K = ${K})`, x: c.soka.map((_, i) => i), y: [...c.soka] },
+        { name: `LoRA (r = ${K})`, x: c.lora.map((_, i) => i), y: [...c.lora] },
+        { name: `PiSSA (r = ${K})`, x: c.pissa.map((_, i) => i), y: [...c.pissa] },
+      ],
+    });
+    const kr = run(f, K, n, steps, 'kronecker', seed, opts.signal, opts.onPartial && ((c) => report(() => ({ plots: [livePlot('Kronecker-structured update', c)] }))));
     opts.onProgress?.({ fraction: 0.5, message: 'Kronecker-structured update' });
-    const lr = run(f, K, n, steps, 'lowRank', seed, opts.signal);
+    const doneKr = livePlot('Kronecker-structured update', kr);
+    const lr = run(f, K, n, steps, 'lowRank', seed, opts.signal, opts.onPartial && ((c) => report(() => ({ plots: [doneKr, livePlot('Low-rank update', c)] }))));
+    report(() => ({ plots: [doneKr, livePlot('Low-rank update', lr)] }), true);
     opts.onProgress?.({ fraction: 1, message: 'low-rank update' });
     const last = (L: number[]) => L.at(-1)!;
     const rel = (L: number[]) => last(L) / L[0]!;

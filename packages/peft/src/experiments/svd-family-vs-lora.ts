@@ -1,5 +1,5 @@
 import { type Matrix, matmul, randn } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { AdaptedLinear } from '../adapted-linear';
 import { lolduInit } from '../loldu';
 import { loraInit } from '../lora';
@@ -62,7 +62,8 @@ function rowsOf(M: Matrix, start: number, count: number): Matrix {
   return { rows: count, cols: M.cols, data: M.data.slice(start * M.cols, (start + count) * M.cols) };
 }
 
-function run(d: number, n: number, r: number, steps: number, aligned: boolean, seed: number, signal?: AbortSignal): Run {
+/** `onStep` (live plots) gets the curves so far (the finished ones and the one in training) after every recorded loss. */
+function run(d: number, n: number, r: number, steps: number, aligned: boolean, seed: number, signal?: AbortSignal, onStep?: (curves: Partial<Record<Method, readonly number[]>>) => void): Run {
   const W0 = baseWeight(d, seed);
   const dW = targetUpdate(W0, r, aligned, seed + 7);
   const X = randn(n, d, seed + 11);
@@ -73,7 +74,7 @@ function run(d: number, n: number, r: number, steps: number, aligned: boolean, s
   for (const m of METHODS) {
     const layer = layers[m];
     const reg = m === 'SORSA' ? () => addSorsaRegularizerGrad([layer], { gamma: GAMMA, lr: LR }) : undefined;
-    curves[m] = trainMse(layer, X, Y, steps, LR, signal, reg);
+    curves[m] = trainMse(layer, X, Y, steps, LR, signal, reg, onStep && ((c) => onStep({ ...curves, [m]: c })));
     params[m] = layer.trainableCount();
   }
   const ortho = (l: AdaptedLinear) => sorsaRegularizer(l.tensor('A'), l.tensor('B')).value;
@@ -103,9 +104,22 @@ export const svdFamilyVsLora: Experiment = {
     const seed = opts.seed ?? 0;
     const [d, n, r] = quick ? [32, 128, 4] : [64, 512, 8];
     const { steps } = experimentParams(svdFamilyVsLora, opts) as { steps: number };
-    const al = run(d, n, r, steps, true, seed, opts.signal);
+    // Live results: the case in training's curves, growing step by step.
+    const report = partialReporter(opts.onPartial);
+    const livePlot = (title: string, curves: Partial<Record<Method, readonly number[]>>) => ({
+      title,
+      xLabel: 'Adam step',
+      yLabel: 'MSE',
+      logY: true,
+      series: METHODS.filter((m) => curves[m] !== undefined).map((m) => ({ name: m, x: curves[m]!.map((_, i) => i), y: [...curves[m]!] })),
+    });
+    const alTitle = `ΔW in W0’s top-${r} singular subspaces`;
+    const rdTitle = `random ΔW (rank ${r})`;
+    const al = run(d, n, r, steps, true, seed, opts.signal, opts.onPartial && ((c) => report(() => ({ plots: [livePlot(alTitle, c)] }))));
     opts.onProgress?.({ fraction: 0.5, message: 'principal-subspace update' });
-    const rd = run(d, n, r, steps, false, seed, opts.signal);
+    const doneAl = livePlot(alTitle, al.curves);
+    const rd = run(d, n, r, steps, false, seed, opts.signal, opts.onPartial && ((c) => report(() => ({ plots: [doneAl, livePlot(rdTitle, c)] }))));
+    report(() => ({ plots: [doneAl, livePlot(rdTitle, rd.curves)] }), true);
     opts.onProgress?.({ fraction: 1, message: 'random update' });
     const early = Math.min(50, steps);
     const metrics: Record<string, number> = { rank: r, steps, svfitRank: al.svfitRank, orthoRegAligned: al.orthoReg, orthoFreeAligned: al.orthoFree, orthoRegRandom: rd.orthoReg, orthoFreeRandom: rd.orthoFree };

@@ -5,9 +5,19 @@ import type { AdaptedLinear } from '../adapted-linear';
 /**
  * Full-batch Adam on the MSE of an adapted layer; returns the loss before each step and after the
  * last. `beforeStep` runs after the task gradient is in the buffers and before the optimizer step
- * (where SORSA adds its regularizer's gradient).
+ * (where SORSA adds its regularizer's gradient). `onStep`, if given, is called after each loss is
+ * recorded with the curve so far (live plots); it must not change the layer.
  */
-export function trainMse(layer: AdaptedLinear, X: Matrix, Y: Matrix, steps: number, lr: number, signal?: AbortSignal, beforeStep?: () => void): number[] {
+export function trainMse(
+  layer: AdaptedLinear,
+  X: Matrix,
+  Y: Matrix,
+  steps: number,
+  lr: number,
+  signal?: AbortSignal,
+  beforeStep?: () => void,
+  onStep?: (losses: readonly number[]) => void,
+): number[] {
   const opt = new Adam({ lr });
   const losses: number[] = [];
   for (let t = 0; t <= steps; t++) {
@@ -15,6 +25,7 @@ export function trainMse(layer: AdaptedLinear, X: Matrix, Y: Matrix, steps: numb
     layer.zeroGrad();
     const { value, grad } = mseLoss(layer.forward(X), Y);
     losses.push(value);
+    onStep?.(losses);
     if (t === steps) break;
     layer.backward(grad);
     beforeStep?.();
