@@ -60,7 +60,7 @@ export const s4dDelayExperiment: Experiment = {
         ys.push(m / 10);
       }
       curves.push({ name: name(init), x: xs, y: ys });
-      report(() => ({ plots: [plot(curves)] }), i === inits.length - 1);
+      report(() => ({ plots: [plot([...curves])] }), i === inits.length - 1);
     }
     const chance = (L - delay) / L;
     return experimentResult({
