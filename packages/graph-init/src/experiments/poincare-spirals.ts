@@ -86,7 +86,7 @@ export const poincareSpiralsExperiment: Experiment = {
       const gl = model.forward({ rows: G * G, cols: 2, data: grid });
       pictures.push({ name: `${init} init: P(class 1)`, rows: G, cols: G, values: Array.from({ length: G * G }, (_, k) => 1 / (1 + Math.exp(gl.data[2 * k]! - gl.data[2 * k + 1]!))) });
       series.push({ name: `${init} init`, x: xs, y: ys });
-      report(() => ({ plots: [accPlot(series)] }), init === 'gaussian');
+      report(() => ({ plots: [accPlot([...series])] }), init === 'gaussian');
       opts.onProgress?.({ fraction: init === 'identity' ? 0.5 : 1 });
       await Promise.resolve();
     }

@@ -64,7 +64,7 @@ export const virgoMiserablesExperiment: Experiment = {
       }
       mean[scheme] = acc;
       series.push({ name: scheme, x: xs, y: curve });
-      report(() => ({ plots: [accPlot(series)] }), scheme === SCHEMES[SCHEMES.length - 1]);
+      report(() => ({ plots: [accPlot([...series])] }), scheme === SCHEMES[SCHEMES.length - 1]);
     }
     // The graph itself: its characters at a force-directed layout, coloured by their community (the labels).
     const links = MISERABLES.links.map((l) => [l[0], l[1]] as const);

@@ -60,7 +60,7 @@ export const virgoSbmExperiment: Experiment = {
       }
       mean[scheme] = acc;
       series.push({ name: scheme, x: steps, y: curve });
-      report(() => ({ plots: [accPlot(series)] }), scheme === SCHEMES[SCHEMES.length - 1]);
+      report(() => ({ plots: [accPlot([...series])] }), scheme === SCHEMES[SCHEMES.length - 1]);
     }
     // Virgo vs Kaiming differs by a few points at most; at quick size (2 seeds, 400 nodes) the
     // order flips with the seed, so quick mode reports it as inconclusive instead of claiming it.
