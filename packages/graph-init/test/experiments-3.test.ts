@@ -1,3 +1,4 @@
+import type { ExperimentPartial } from '@x/gpu/experiments';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src/experiments-entry';
 import { checkExperiment } from './run-experiment';
@@ -20,5 +21,16 @@ describe('experiments (quick mode), part 3', () => {
     const id = maps[0]!.values;
     expect(id.some((v) => v < 0.1)).toBe(true);
     expect(id.some((v) => v > 0.9)).toBe(true);
+  });
+
+  it('graph-init/poincare-spirals: streams growing accuracy curves while training, with the same result as without a listener', async () => {
+    const e = experiments.find((x) => x.id === 'graph-init/poincare-spirals')!;
+    const partials: ExperimentPartial[] = [];
+    const live = await e.run({ quick: true, seed: 0, onPartial: (p) => partials.push(p) });
+    const quiet = await e.run({ quick: true, seed: 0 });
+    expect(partials.length).toBeGreaterThanOrEqual(2);
+    const points = (p: ExperimentPartial) => (p.plots ?? []).flatMap((pl) => pl.series).reduce((n, s) => n + s.y.length, 0);
+    expect(points(partials.at(-1)!)).toBeGreaterThan(points(partials[0]!));
+    expect(live.metrics).toEqual(quiet.metrics);
   });
 });

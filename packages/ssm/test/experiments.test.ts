@@ -1,4 +1,4 @@
-import { experimentResultProblems } from '@x/gpu/experiments';
+import { type ExperimentPartial, experimentResultProblems } from '@x/gpu/experiments';
 import { DomainError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
 import { experiments } from '../src/experiments-entry';
@@ -96,6 +96,16 @@ describe('S4D layer training experiment (quick mode)', () => {
     expect(r.ok, r.summary).toBe(true);
     expect(r.metrics!.mseLin).toBeLessThan(0.6 * r.metrics!.mseReal!);
     expect(r.metrics!.mseReal).toBeGreaterThan(0.4);
+  });
+
+  it('streams growing loss curves while training, with the same result as without a listener', async () => {
+    const partials: ExperimentPartial[] = [];
+    const live = await byId('ssm/s4d-delay-task').run({ quick: true, seed: 0, onPartial: (p) => partials.push(p) });
+    const quiet = await byId('ssm/s4d-delay-task').run({ quick: true, seed: 0 });
+    expect(partials.length).toBeGreaterThanOrEqual(2);
+    const points = (p: ExperimentPartial) => (p.plots ?? []).flatMap((pl) => pl.series).reduce((n, s) => n + s.y.length, 0);
+    expect(points(partials.at(-1)!)).toBeGreaterThan(points(partials[0]!));
+    expect(live.metrics).toEqual(quiet.metrics);
   });
 });
 

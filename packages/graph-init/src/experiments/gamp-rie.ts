@@ -1,4 +1,4 @@
-import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { gampRie, quadraticTeacher } from '../rmt/gamp';
 import { bayesOptimalMmse } from '../rmt/spectrum';
 
@@ -32,6 +32,8 @@ export const gampRieExperiment: Experiment = {
     const theory: number[] = [];
     const misses: string[] = [];
     let done = 0;
+    // Live results: the measured error (and the theory) at each α joins the plot as soon as its seeds are done.
+    const report = partialReporter(opts.onPartial);
     for (const alpha of alphas) {
       let mean = 0;
       for (let k = 0; k < seeds; k++) {
@@ -47,6 +49,22 @@ export const gampRieExperiment: Experiment = {
       theory.push(th);
       // Within two standard errors of the D = 40 spread, plus a small finite-size allowance.
       if (Math.abs(mean - th) > (2 * SPREAD[String(alpha)]!) / Math.sqrt(seeds) + 0.03) misses.push(`α=${alpha}`);
+      report(
+        () => ({
+          plots: [
+            {
+              title: 'Error vs sample ratio α = n/D² (κ = 0.5, noiseless)',
+              xLabel: 'α',
+              yLabel: 'MSE',
+              series: [
+                { name: 'GAMP-RIE, D = 40', x: alphas.slice(0, measured.length), y: [...measured] },
+                { name: 'Bayes-optimal (theory)', x: alphas.slice(0, theory.length), y: [...theory] },
+              ],
+            },
+          ],
+        }),
+        measured.length === alphas.length,
+      );
     }
     const decreasing = measured.every((v, i) => i === 0 || v < measured[i - 1]!);
     const curveA: number[] = [];

@@ -1,6 +1,6 @@
 import { checkAborted, checkOneOf, checkPositive, checkSeed, checkSteps } from '@x/gpu/checks';
 import { type Matrix, rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, type ExperimentSeries, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { AdamW } from '@x/optim';
 import { mlpGraph } from '../logah/arch-graph';
 import { fineTune, kaimingMlp, mlpLossAndGrads, spirals } from '../logah/target-mlp';
@@ -17,7 +17,14 @@ function widthsOf(depth: number, width: number): number[] {
 }
 
 /** Trains a tiny GHN on random spiral MLPs (depth 2-4, widths 16/32/64) with Adam. */
-export function trainTinyGhn(kind: GhnDecoderKind, steps: number, seed: number, signal?: AbortSignal, lr = 3e-4): { ghn: TinyGhn; losses: number[] } {
+export function trainTinyGhn(
+  kind: GhnDecoderKind,
+  steps: number,
+  seed: number,
+  signal?: AbortSignal,
+  lr = 3e-4,
+  onLoss?: (losses: readonly number[]) => void,
+): { ghn: TinyGhn; losses: number[] } {
   const fn = 'trainTinyGhn';
   checkOneOf(fn, 'kind', kind, ['lowrank', 'tile'] as const);
   checkSteps(fn, 'steps', steps);
@@ -59,6 +66,7 @@ export function trainTinyGhn(kind: GhnDecoderKind, steps: number, seed: number, 
     if ((s + 1) % Math.max(1, Math.floor(steps / 30)) === 0) {
       losses.push(avg / Math.max(1, Math.floor(steps / 30)));
       avg = 0;
+      onLoss?.(losses);
     }
   }
   return { ghn, losses };
@@ -88,10 +96,16 @@ export const logahTinyExperiment: Experiment = {
     const evalSeeds = quick ? 1 : 5;
     const fineSteps = 100;
     const heldOut = [48, 96];
-    const lowrank = trainTinyGhn('lowrank', steps, seed, opts.signal);
+    // Live results: the hypernetworks' loss curves, the one in training growing (a point every steps/30 steps).
+    const report = partialReporter(opts.onPartial);
+    const every = Math.max(1, Math.floor(steps / 30));
+    const liveCurve = (name: string, ls: readonly number[]): ExperimentSeries => ({ name, x: ls.map((_, i) => (i + 1) * every), y: [...ls] });
+    const livePlot = (series: ExperimentSeries[]) => ({ plots: [{ title: 'Hypernetwork training loss (spiral MLPs)', xLabel: 'step', yLabel: 'CE loss', series }] });
+    const lowrank = trainTinyGhn('lowrank', steps, seed, opts.signal, undefined, (ls) => report(() => livePlot([liveCurve('LoGAH (low-rank)', ls)])));
     opts.onProgress?.({ fraction: 0.4, message: 'LoGAH trained' });
     await Promise.resolve();
-    const tile = trainTinyGhn('tile', steps, seed, opts.signal);
+    const tile = trainTinyGhn('tile', steps, seed, opts.signal, undefined, (ls) => report(() => livePlot([liveCurve('LoGAH (low-rank)', lowrank.losses), liveCurve('GHN-3 (tiling)', ls)])));
+    report(() => livePlot([liveCurve('LoGAH (low-rank)', lowrank.losses), liveCurve('GHN-3 (tiling)', tile.losses)]), true);
     opts.onProgress?.({ fraction: 0.8, message: 'GHN-3 (tiling) trained' });
     await Promise.resolve();
     const test = spirals(500, { seed: seed + 999 });

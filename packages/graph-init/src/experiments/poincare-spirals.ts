@@ -1,5 +1,5 @@
 import { checkAlloc, checkInt, checkOneOf, checkPositive, checkSeed, checkSize, MAX_DEPTH } from '@x/gpu/checks';
-import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentPlot, experimentParams, experimentResult, type ExperimentRunOptions, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { accuracy, Linear, type Module, Sequential, softmaxCrossEntropyLoss } from '@x/nn';
 import { AdamW } from '@x/optim';
 import { spirals } from '../logah/target-mlp';
@@ -48,7 +48,10 @@ export const poincareSpiralsExperiment: Experiment = {
     const { steps, n, lr } = experimentParams(poincareSpiralsExperiment, opts) as { steps: number; n: number; lr: number };
     const data = spirals(n, { seed: seed + 3, noise: 0.03 });
     const acc: Record<string, number> = {};
-    const series = [];
+    const series: { name: string; x: number[]; y: number[] }[] = [];
+    const accPlot = (ss: { name: string; x: number[]; y: number[] }[]): ExperimentPlot => ({ title: 'Spirals: training accuracy of a depth-10 Poincaré MLP', xLabel: 'Adam step', yLabel: 'accuracy', series: ss, caption: 'Identity init should train (accuracy rises) and end at least 0.1 above Gaussian init; Gaussian init does not stall at chance here.' });
+    // Live results: the finished accuracy curves plus the one in training, growing step by step.
+    const report = partialReporter(opts.onPartial);
     // The decision boundary: P(class 1) on a G x G grid over the data's square (row 0 at the top).
     const G = quick ? 32 : 48;
     const R = 2.2;
@@ -71,6 +74,7 @@ export const poincareSpiralsExperiment: Experiment = {
         if (s % Math.max(1, Math.floor(steps / 20)) === 0 || s === steps) {
           xs.push(s);
           ys.push(accuracy(logits, data.y));
+          report(() => ({ plots: [accPlot([...series, { name: `${init} init`, x: [...xs], y: [...ys] }])] }));
         }
         if (s === steps) break;
         const { grad } = softmaxCrossEntropyLoss(logits, data.y);
@@ -82,6 +86,7 @@ export const poincareSpiralsExperiment: Experiment = {
       const gl = model.forward({ rows: G * G, cols: 2, data: grid });
       pictures.push({ name: `${init} init: P(class 1)`, rows: G, cols: G, values: Array.from({ length: G * G }, (_, k) => 1 / (1 + Math.exp(gl.data[2 * k]! - gl.data[2 * k + 1]!))) });
       series.push({ name: `${init} init`, x: xs, y: ys });
+      report(() => ({ plots: [accPlot([...series])] }), init === 'gaussian');
       opts.onProgress?.({ fraction: init === 'identity' ? 0.5 : 1 });
       await Promise.resolve();
     }
@@ -97,7 +102,7 @@ export const poincareSpiralsExperiment: Experiment = {
       ],
       summary: `Training accuracy after ${steps} Adam steps (10 Poincaré layers, width 16, c = 0.1): identity init ${acc.identity!.toFixed(3)}, Gaussian init ${acc.gaussian!.toFixed(3)}.`,
       plots: [
-        { title: 'Spirals: training accuracy of a depth-10 Poincaré MLP', xLabel: 'Adam step', yLabel: 'accuracy', series, caption: 'Identity init should train (accuracy rises) and end at least 0.1 above Gaussian init; Gaussian init does not stall at chance here.' },
+        accPlot(series),
         {
           title: `Decision boundary after training: P(class 1) on [−${R}, ${R}]², the training points on top`,
           xLabel: 'x₁',

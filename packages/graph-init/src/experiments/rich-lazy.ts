@@ -1,4 +1,4 @@
-import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, type ExperimentSeries, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentPlot, type ExperimentRunOptions, type ExperimentSeries, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { richLazyRun } from '../richlazy/two-layer';
 
 /**
@@ -32,6 +32,9 @@ export const richLazyExperiment: Experiment = {
     const ka: Record<number, number> = {};
     const curves: ExperimentSeries[] = [];
     let done = 0;
+    const lossPlot = (series: ExperimentSeries[]): ExperimentPlot => ({ caption: 'Every initial rank should fit the task; the changes above are measured on these runs.', title: 'Training loss (first task)', xLabel: 'GD step', yLabel: 'loss', logY: true, series });
+    // Live results: each rank's loss curve joins the plot as soon as its run is done.
+    const report = partialReporter(opts.onPartial);
     for (const rank of ranks) {
       dW[rank] = 0;
       ka[rank] = 0;
@@ -51,6 +54,7 @@ export const richLazyExperiment: Experiment = {
         await Promise.resolve();
       }
       curves.push({ name: `rank ${rank}`, x: xs, y: curve });
+      report(() => ({ plots: [lossPlot([...curves])] }), rank === ranks[ranks.length - 1]);
     }
     const kaFactor = quick ? 1 : 2;
     const e2 = (v: number) => v.toExponential(2);
@@ -70,7 +74,7 @@ export const richLazyExperiment: Experiment = {
       plots: [
         { caption: 'Rank 4 should move its weights more than rank 40 (lower rank, richer); rank 1 moves less than rank 4, the part that does not reproduce.', title: 'Relative weight change by initial rank', xLabel: 'rank', yLabel: '‖ΔW‖/‖W0‖', logX: true, series: [{ name: 'first layer', x: ranks, y: ranks.map((r) => dW[r]!) }] },
         { caption: 'Rank 4 should rotate its tangent kernel more than rank 40.', title: 'Tangent-kernel rotation by initial rank', xLabel: 'rank', yLabel: '1 − KA', logX: true, logY: true, series: [{ name: 'full NTK', x: ranks, y: ranks.map((r) => ka[r]!) }] },
-        { caption: 'Every initial rank should fit the task; the changes above are measured on these runs.', title: 'Training loss (first task)', xLabel: 'GD step', yLabel: 'loss', logY: true, series: curves },
+        lossPlot(curves),
       ],
       metrics,
     });

@@ -34,11 +34,15 @@ export function sbmTask(opts: { blocks: number; size: number; pIn: number; pOut:
   return { adj, x: { rows: n, cols: d, data: x }, labels: g.labels, train, numClasses: opts.blocks };
 }
 
-/** Trains a depth-L ReLU GCN with full-batch Adam; returns the test accuracy curve. */
+/**
+ * Trains a depth-L ReLU GCN with full-batch Adam; returns the test accuracy curve. `onEval`, if
+ * given, sees the curve so far after each evaluation (for live results; it does not change the run).
+ */
 export function trainGcn(
   task: NodeTask,
   scheme: GcnInitScheme,
   opts: { depth: number; hidden: number; steps: number; lr: number; seed: number; evalEvery: number },
+  onEval?: (steps: readonly number[], testAcc: readonly number[]) => void,
 ): { testAcc: number[]; steps: number[]; finalTestAcc: number; initialLoss: number } {
   const vopts = { depth: opts.depth, hidden: opts.hidden, numClasses: task.numClasses };
   const variances = gcnInitVariances(scheme, task.adj, task.x, vopts);
@@ -56,6 +60,7 @@ export function trainGcn(
     if (s % opts.evalEvery === 0 || s === opts.steps) {
       testAcc.push(accuracy(logits, task.labels, test));
       steps.push(s);
+      onEval?.(steps, testAcc);
     }
     if (s === opts.steps) break;
     const { loss, grad } = softmaxCrossEntropy(logits, task.labels, task.train);

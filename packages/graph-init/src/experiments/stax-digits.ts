@@ -1,5 +1,5 @@
 import type { Matrix } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { eigh } from '@x/linalg';
 import { DIGITS } from '../data/digits';
 import { staxDense, staxRelu, staxSerial } from '../stax/layers';
@@ -117,6 +117,8 @@ export const staxDigitsExperiment: Experiment = {
     const acc: number[] = [];
     const mses: number[] = [];
     let done = 0;
+    // Live results: each width's distance to the NTK and test accuracy join the plots as soon as its seeds are trained.
+    const report = partialReporter(opts.onPartial);
     for (const w of widths) {
       let d = 0;
       let a = 0;
@@ -136,6 +138,15 @@ export const staxDigitsExperiment: Experiment = {
       dist.push(d);
       acc.push(a);
       mses.push(m);
+      report(
+        () => ({
+          plots: [
+            { title: 'Trained finite network vs NTK prediction (test outputs)', xLabel: 'width', yLabel: '‖f_width − f_NTK‖ / ‖f_NTK‖', logX: true, logY: true, series: [{ name: 'trained network (mean over seeds)', x: widths.slice(0, dist.length), y: [...dist] }] },
+            { title: 'Test accuracy on 8x8 digits', xLabel: 'width', yLabel: 'test accuracy', logX: true, series: [{ name: 'trained network', x: widths.slice(0, acc.length), y: [...acc] }] },
+          ],
+        }),
+        dist.length === widths.length,
+      );
     }
     const sl = logLogSlope(widths, dist);
     const last = widths.length - 1;

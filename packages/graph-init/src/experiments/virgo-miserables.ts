@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, type ExperimentSeries, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentPlot, type ExperimentRunOptions, type ExperimentSeries, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import { MISERABLES } from '../data/miserables';
 import { edgesToCsr } from '../graph/csr';
 import { normalizedAdjacency } from '../graph/normalize';
@@ -39,6 +39,9 @@ export const virgoMiserablesExperiment: Experiment = {
     const mean: Record<string, number> = {};
     const series: ExperimentSeries[] = [];
     let done = 0;
+    const accPlot = (ss: ExperimentSeries[]): ExperimentPlot => ({ title: 'Test accuracy, 8-layer GCN on Les Misérables', xLabel: 'Adam step', yLabel: 'test accuracy', series: ss, caption: 'Virgo should end at least as high as Kaiming and above Xavier.' });
+    // Live results: the finished mean curves plus the test-accuracy curve of the run in training.
+    const report = partialReporter(opts.onPartial);
     for (const scheme of SCHEMES) {
       let acc = 0;
       let curve: number[] = [];
@@ -50,7 +53,9 @@ export const virgoMiserablesExperiment: Experiment = {
         const x = { rows: n, cols: 16, data: r.fillNormal(new Float64Array(n * 16)) };
         const train = new Uint8Array(n);
         for (let i = 0; i < n; i++) train[i] = r.uniform() < 0.5 ? 1 : 0;
-        const res = trainGcn({ adj, x, labels, train, numClasses: 11 }, scheme, { depth: 8, hidden: 32, steps, lr, seed, evalEvery: Math.floor(steps / 10) });
+        const res = trainGcn({ adj, x, labels, train, numClasses: 11 }, scheme, { depth: 8, hidden: 32, steps, lr, seed, evalEvery: Math.floor(steps / 10) }, (xsSoFar, accSoFar) =>
+          report(() => ({ plots: [accPlot([...series, { name: `${scheme} (seed ${k}, training)`, x: [...xsSoFar], y: [...accSoFar] }])] })),
+        );
         acc += res.finalTestAcc / seeds;
         curve = k === 0 ? res.testAcc.map((a) => a / seeds) : curve.map((c, i) => c + res.testAcc[i]! / seeds);
         xs = res.steps;
@@ -59,6 +64,7 @@ export const virgoMiserablesExperiment: Experiment = {
       }
       mean[scheme] = acc;
       series.push({ name: scheme, x: xs, y: curve });
+      report(() => ({ plots: [accPlot([...series])] }), scheme === SCHEMES[SCHEMES.length - 1]);
     }
     // The graph itself: its characters at a force-directed layout, coloured by their community (the labels).
     const links = MISERABLES.links.map((l) => [l[0], l[1]] as const);
@@ -71,7 +77,7 @@ export const virgoMiserablesExperiment: Experiment = {
       ],
       summary: `Les Misérables, depth 8, mean test accuracy over ${seeds} seeds: Virgo ${mean.virgo!.toFixed(3)}, Kaiming ${mean.kaiming!.toFixed(3)}, Xavier ${mean.xavier!.toFixed(3)}.`,
       plots: [
-        { title: 'Test accuracy, 8-layer GCN on Les Misérables', xLabel: 'Adam step', yLabel: 'test accuracy', series, caption: 'Virgo should end at least as high as Kaiming and above Xavier.' },
+        accPlot(series),
         {
           title: `The Les Misérables graph: ${n} characters, ${links.length} links, ${groups} communities (the classes)`,
           xLabel: 'layout x',

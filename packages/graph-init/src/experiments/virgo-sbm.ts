@@ -1,5 +1,5 @@
 import { checkBoolean } from '@x/gpu/checks';
-import { check, type Experiment, experimentParams, experimentResult, type ExperimentRunOptions, type ExperimentSeries, inconclusiveAtQuickSize, throwIfAborted } from '@x/gpu/experiments';
+import { check, type Experiment, experimentParams, experimentResult, type ExperimentPlot, type ExperimentRunOptions, type ExperimentSeries, inconclusiveAtQuickSize, partialReporter, throwIfAborted } from '@x/gpu/experiments';
 import type { GcnInitScheme } from '../virgo/virgo';
 import { sbmTask, trainGcn } from './sbm-task';
 
@@ -37,6 +37,9 @@ export const virgoSbmExperiment: Experiment = {
     const mean: Record<string, number> = {};
     const series: ExperimentSeries[] = [];
     let done = 0;
+    const accPlot = (ss: ExperimentSeries[]): ExperimentPlot => ({ title: 'Test accuracy, 8-layer GCN on an SBM', xLabel: 'Adam step', yLabel: 'test accuracy', series: ss, caption: 'Virgo should end well above Xavier and at least as high as Kaiming (decided at full size; quick runs may differ).' });
+    // Live results: the finished mean curves plus the test-accuracy curve of the run in training.
+    const report = partialReporter(opts.onPartial);
     for (const scheme of SCHEMES) {
       let acc = 0;
       let curve: number[] = [];
@@ -45,7 +48,9 @@ export const virgoSbmExperiment: Experiment = {
         throwIfAborted(opts.signal);
         const seed = seed0 * 1000 + k;
         const task = sbmTask({ blocks: cfg.blocks, size: cfg.size, pIn: cfg.pIn, pOut: cfg.pOut, noise: cfg.noise, trainFraction: 0.3, seed });
-        const r = trainGcn(task, scheme, { depth: 8, hidden: cfg.hidden, steps: cfg.steps, lr: cfg.lr, seed, evalEvery: Math.max(1, Math.floor(cfg.steps / 10)) });
+        const r = trainGcn(task, scheme, { depth: 8, hidden: cfg.hidden, steps: cfg.steps, lr: cfg.lr, seed, evalEvery: Math.max(1, Math.floor(cfg.steps / 10)) }, (xsSoFar, accSoFar) =>
+          report(() => ({ plots: [accPlot([...series, { name: `${scheme} (seed ${k}, training)`, x: [...xsSoFar], y: [...accSoFar] }])] })),
+        );
         acc += r.finalTestAcc / cfg.seeds;
         if (k === 0) curve = r.testAcc.map((a) => a / cfg.seeds);
         else curve = curve.map((c, i) => c + r.testAcc[i]! / cfg.seeds);
@@ -55,6 +60,7 @@ export const virgoSbmExperiment: Experiment = {
       }
       mean[scheme] = acc;
       series.push({ name: scheme, x: steps, y: curve });
+      report(() => ({ plots: [accPlot([...series])] }), scheme === SCHEMES[SCHEMES.length - 1]);
     }
     // Virgo vs Kaiming differs by a few points at most; at quick size (2 seeds, 400 nodes) the
     // order flips with the seed, so quick mode reports it as inconclusive instead of claiming it.
@@ -68,7 +74,7 @@ export const virgoSbmExperiment: Experiment = {
         check('so is Kaiming (by more than 0.05)', mean.kaiming! > mean.xavier! + 0.05, `${f(mean.kaiming!)} vs ${f(mean.xavier!)}`),
       ],
       summary: `Mean test accuracy at depth 8 over ${cfg.seeds} seeds: Virgo ${mean.virgo!.toFixed(3)}, Kaiming ${mean.kaiming!.toFixed(3)}, Xavier ${mean.xavier!.toFixed(3)}.`,
-      plots: [{ title: 'Test accuracy, 8-layer GCN on an SBM', xLabel: 'Adam step', yLabel: 'test accuracy', series, caption: 'Virgo should end well above Xavier and at least as high as Kaiming (decided at full size; quick runs may differ).' }],
+      plots: [accPlot(series)],
       metrics: { virgo: mean.virgo!, kaiming: mean.kaiming!, xavier: mean.xavier! },
     });
   },

@@ -1,5 +1,5 @@
 import { type Matrix, type Rng, rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions, inconclusiveAtQuickSize, partialReporter } from '@x/gpu/experiments';
 import { AdamW } from '@x/optim';
 import { type S5Params, s5Apply, s5Init } from '../s5';
 import { s5Backward } from '../s5-grad';
@@ -180,6 +180,9 @@ export const ptdRobustnessExperiment: Experiment = {
       acc[k] = [];
       err[k] = [];
     }
+    // Live results: each model's accuracy curve (mean over the seeds done so far) as soon as it is trained and tested.
+    const report = partialReporter(opts.onPartial);
+    const avg = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
     for (const sd of seeds) {
       const dr = rng(1000 + sd);
       const trainSet = makeData(nTrain, T, dr);
@@ -210,6 +213,19 @@ export const ptdRobustnessExperiment: Experiment = {
             }
             return Math.sqrt(num / den);
           }),
+        );
+        report(
+          () => ({
+            plots: [
+              {
+                title: 'Test accuracy vs Fourier-mode noise amplitude (live: mean over the seeds done)',
+                xLabel: 'noise amplitude (signal amplitude 1)',
+                yLabel: 'accuracy',
+                series: KINDS.filter((kk) => acc[kk]!.length > 0).map((kk) => ({ name: `${kk} (${acc[kk]!.length} of ${seeds.length} seeds)`, x: amps, y: amps.map((_, i) => avg(acc[kk]!.map((a) => a[i]!))) })),
+              },
+            ],
+          }),
+          sd === seeds[seeds.length - 1] && k === KINDS[KINDS.length - 1],
         );
       }
     }

@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, experimentParams, type ExperimentResult, type ExperimentRunOptions, experimentResult } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentPlot, experimentParams, type ExperimentResult, type ExperimentRunOptions, experimentResult, partialReporter } from '@x/gpu/experiments';
 import { s3TrackDeltaProduct, s3WordProblem } from '../s3';
 import { trainS3WordProblem } from '../word-problem';
 import { checkAborted } from './util';
@@ -89,9 +89,21 @@ export const s3WordProblemExperiment: Experiment = {
     const testLengths = [16, 32, 48, 64];
     const series: { name: string; x: number[]; y: number[] }[] = [];
     const metrics: Record<string, number> = {};
+    const accPlot = (): ExperimentPlot => ({
+      title: `S3 word problem, trained at T = ${trainLength}`,
+      caption: 'n_h = 2 with beta in [0, 2] should stay above 0.9 well past the training length; DeltaNet (n_h = 1, beta in [0, 1]) below 0.5 (chance is 1/6).',
+      xLabel: 'test length',
+      yLabel: 'accuracy',
+      series: [...series],
+    });
+    // Live results: the accuracy of the configurations trained so far, and the minibatch loss of the
+    // one in training (every 25 steps), which only the live view shows.
+    const report = partialReporter(opts.onPartial);
     for (let c = 0; c < configs.length; c++) {
       checkAborted(opts.signal);
       const { nh, betaMax } = configs[c]!;
+      const lossX: number[] = [];
+      const lossY: number[] = [];
       const { model } = await trainS3WordProblem({
         nh,
         betaMax,
@@ -102,7 +114,17 @@ export const s3WordProblemExperiment: Experiment = {
         trainLength,
         lr: 0.03,
         signal: opts.signal,
-        onProgress: (i) => opts.onProgress?.({ fraction: (c + i.fraction) / configs.length, message: `n_h=${nh}, beta in [0, ${betaMax}]: loss ${i.loss.toFixed(3)}` }),
+        onProgress: (i) => {
+          opts.onProgress?.({ fraction: (c + i.fraction) / configs.length, message: `n_h=${nh}, beta in [0, ${betaMax}]: loss ${i.loss.toFixed(3)}` });
+          lossX.push(i.step);
+          lossY.push(i.loss);
+          report(() => ({
+            plots: [
+              accPlot(),
+              { title: `Training loss (live), n_h=${nh}, beta in [0,${betaMax}]`, xLabel: 'Adam step', yLabel: 'cross-entropy', series: [{ name: `n_h=${nh}, beta in [0,${betaMax}]`, x: [...lossX], y: [...lossY] }] },
+            ],
+          }));
+        },
       });
       const r = rng(seed + 77);
       const accs = testLengths.map((L) => model.accuracy(Array.from({ length: quick ? 40 : 100 }, () => s3WordProblem(L, r))));
@@ -111,6 +133,7 @@ export const s3WordProblemExperiment: Experiment = {
       testLengths.forEach((L, i) => {
         metrics[`acc_nh${nh}_b${betaMax}_T${L}`] = accs[i]!;
       });
+      report(() => ({ plots: [accPlot()] }), c === configs.length - 1);
     }
     const good = metrics.acc_nh2_b2_T64!;
     const bad = metrics.acc_nh1_b1_T16!;
@@ -121,15 +144,7 @@ export const s3WordProblemExperiment: Experiment = {
       ],
       summary: `Per-position accuracy at 4x the training length (T=64): n_h=2, beta in [0,2] ${(100 * good).toFixed(1)}%; n_h=1, beta in [0,1] ${(100 * metrics.acc_nh1_b1_T64!).toFixed(1)}% (chance 16.7%).`,
       metrics,
-      plots: [
-        {
-          title: `S3 word problem, trained at T = ${trainLength}`,
-          caption: 'n_h = 2 with beta in [0, 2] should stay above 0.9 well past the training length; DeltaNet (n_h = 1, beta in [0, 1]) below 0.5 (chance is 1/6).',
-          xLabel: 'test length',
-          yLabel: 'accuracy',
-          series,
-        },
-      ],
+      plots: [accPlot()],
     });
   },
 };

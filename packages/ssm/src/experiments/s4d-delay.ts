@@ -1,4 +1,4 @@
-import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu/experiments';
 import { trainS4DDelay } from '../delay-task';
 import { checkAborted } from './util';
 
@@ -22,9 +22,14 @@ export const s4dDelayExperiment: Experiment = {
     const curves: { name: string; x: number[]; y: number[] }[] = [];
     const mse: Record<string, number> = {};
     const inits = ['lin', 'real'] as const;
+    const name = (init: string) => `S4D-${init[0]!.toUpperCase()}${init.slice(1)}`;
+    const plot = (series: { name: string; x: number[]; y: number[] }[]) => ({ title: `Training MSE, delay task (L = ${L}, delay = ${delay})`, xLabel: 'step', yLabel: 'MSE', logY: true, series, caption: 'S4D-Lin should end well below S4D-Real (under 0.6x its held-out MSE) and below predicting zero.' });
+    // Live results: the finished curves plus the minibatch loss of the run in training, every 20 steps.
+    const report = partialReporter(opts.onPartial);
     for (let i = 0; i < inits.length; i++) {
       checkAborted(opts.signal);
       const init = inits[i]!;
+      const live = { name: `${name(init)} (training)`, x: [] as number[], y: [] as number[] };
       const r = await trainS4DDelay({
         init,
         L,
@@ -37,7 +42,12 @@ export const s4dDelayExperiment: Experiment = {
         stateSize: 64,
         seed,
         signal: opts.signal,
-        onProgress: (p) => opts.onProgress?.({ fraction: (i + p.fraction) / inits.length, message: `S4D-${init}: loss ${p.loss.toFixed(3)}` }),
+        onProgress: (p) => {
+          opts.onProgress?.({ fraction: (i + p.fraction) / inits.length, message: `S4D-${init}: loss ${p.loss.toFixed(3)}` });
+          live.x.push(p.step);
+          live.y.push(p.loss);
+          report(() => ({ plots: [plot([...curves, { ...live, x: [...live.x], y: [...live.y] }])] }));
+        },
       });
       mse[init] = r.testMse;
       // smoothed loss curve (window 10)
@@ -49,7 +59,8 @@ export const s4dDelayExperiment: Experiment = {
         xs.push(s + 1);
         ys.push(m / 10);
       }
-      curves.push({ name: `S4D-${init[0]!.toUpperCase()}${init.slice(1)}`, x: xs, y: ys });
+      curves.push({ name: name(init), x: xs, y: ys });
+      report(() => ({ plots: [plot([...curves])] }), i === inits.length - 1);
     }
     const chance = (L - delay) / L;
     return experimentResult({
@@ -59,7 +70,7 @@ export const s4dDelayExperiment: Experiment = {
       ],
       summary: `Delay ${delay} at L = ${L}: held-out MSE S4D-Lin ${mse.lin!.toFixed(3)} vs S4D-Real ${mse.real!.toFixed(3)} (predicting zero: ${chance.toFixed(3)}).`,
       metrics: { mseLin: mse.lin!, mseReal: mse.real!, mseZero: chance },
-      plots: [{ title: `Training MSE, delay task (L = ${L}, delay = ${delay})`, xLabel: 'step', yLabel: 'MSE', logY: true, series: curves, caption: 'S4D-Lin should end well below S4D-Real (under 0.6x its held-out MSE) and below predicting zero.' }],
+      plots: [plot(curves)],
     });
   },
 };

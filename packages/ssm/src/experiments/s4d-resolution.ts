@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu/experiments';
 import { mseLoss } from '@x/nn';
 import { smoothDelayBatch, trainS4DDelay } from '../delay-task';
 import { S4DLayer } from '../s4d-layer';
@@ -21,6 +21,11 @@ export const s4dResolutionExperiment: Experiment = {
     const { steps, lr } = experimentParams(s4dResolutionExperiment, opts) as { steps: number; lr: number };
     const seed = opts.seed ?? 0;
     const L = 128;
+    // Live results: the training loss at rate 1 (every 20 Adam steps), which only the live view shows.
+    const report = partialReporter(opts.onPartial);
+    const lossX: number[] = [];
+    const lossY: number[] = [];
+    const lossPlot = () => ({ plots: [{ title: 'Training MSE at rate 1 (live)', xLabel: 'Adam step', yLabel: 'MSE', logY: true, series: [{ name: 'S4D-Lin, rate 1', x: [...lossX], y: [...lossY] }] }] });
     const { layer } = await trainS4DDelay({
       init: 'lin',
       input: 'smooth',
@@ -34,8 +39,14 @@ export const s4dResolutionExperiment: Experiment = {
       stateSize: 64,
       seed,
       signal: opts.signal,
-      onProgress: (p) => opts.onProgress?.({ fraction: 0.9 * p.fraction, message: `training at rate 1: loss ${p.loss.toFixed(3)}` }),
+      onProgress: (p) => {
+        opts.onProgress?.({ fraction: 0.9 * p.fraction, message: `training at rate 1: loss ${p.loss.toFixed(3)}` });
+        lossX.push(p.step);
+        lossY.push(p.loss);
+        report(lossPlot);
+      },
     });
+    report(lossPlot, true);
     checkAborted(opts.signal);
     const test = smoothDelayBatch(32, L, L / 2, rng(seed + 4242));
     const base = mseLoss(layer.forward(test.x), test.y).value;
