@@ -178,6 +178,27 @@ function followWidth(host: HTMLElement, plot: uPlot, height: number): () => void
   return () => ro.disconnect();
 }
 
+/**
+ * Draws once, then again whenever the host's width changes by more than 4 px (`draw` returns the
+ * width it drew at). `now()` redraws at once; `stop()` ends the observation.
+ */
+function redrawOnResize(host: HTMLElement, draw: () => number): { now: () => void; stop: () => void } {
+  let last = draw();
+  const ro =
+    typeof ResizeObserver === 'undefined'
+      ? null
+      : new ResizeObserver(() => {
+          if (Math.abs(widthFor(host) - last) > 4) last = draw();
+        });
+  ro?.observe(host);
+  return {
+    now: () => {
+      last = draw();
+    },
+    stop: () => ro?.disconnect(),
+  };
+}
+
 /** The plot's width for its host: never wider than the host (narrow screens), at most 900 px. */
 function widthFor(host: HTMLElement): number {
   const w = host.clientWidth - 16;
@@ -541,22 +562,14 @@ function heatmapPlot(host: HTMLElement, p: ExperimentPlot): PlotHandle {
     (host as HTMLElement & { __plot?: DrawnPlot }).__plot = drawn;
     return width;
   };
-  let last = draw();
-  let ro: ResizeObserver | null = null;
-  if (typeof ResizeObserver !== 'undefined') {
-    ro = new ResizeObserver(() => {
-      const w = widthFor(host);
-      if (Math.abs(w - last) > 4) last = draw();
-    });
-    ro.observe(host);
-  }
+  const redraw = redrawOnResize(host, draw);
   return {
     destroy: () => {
-      ro?.disconnect();
+      redraw.stop();
       host.replaceChildren();
     },
     update: () => {
-      last = draw();
+      redraw.now();
     },
   };
 }
@@ -762,23 +775,15 @@ function scatterPlot(host: HTMLElement, first: ExperimentPlot): PlotHandle {
     (host as HTMLElement & { __plot?: DrawnPlot }).__plot = drawn;
     return width;
   };
-  let last = draw();
-  let ro: ResizeObserver | null = null;
-  if (typeof ResizeObserver !== 'undefined') {
-    ro = new ResizeObserver(() => {
-      const w = widthFor(host);
-      if (Math.abs(w - last) > 4) last = draw();
-    });
-    ro.observe(host);
-  }
+  const redraw = redrawOnResize(host, draw);
   return {
     destroy: () => {
-      ro?.disconnect();
+      redraw.stop();
       host.replaceChildren();
     },
     update: (next) => {
       p = next;
-      last = draw();
+      redraw.now();
     },
   };
 }
