@@ -15,7 +15,7 @@ import {
   TransformerLM,
 } from '@x/nn';
 import { checkStruct } from './complex';
-import { DeltaProductMixer, type DeltaProductMixerOptions } from './deltaproduct-mixer';
+import { DeltaProductMixer, type DeltaProductMixerOptions, MIXER_SHAPE_KEYS } from './deltaproduct-mixer';
 
 /** Options of {@link DeltaProductBlock}: the mixer's options plus the MLP width and the norms' epsilon. */
 export interface DeltaProductBlockOptions extends DeltaProductMixerOptions {
@@ -152,21 +152,7 @@ export type DeltaProductLMMixerOptions = Omit<DeltaProductMixerOptions, 'dModel'
 export function deltaProductLM(config: TransformerConfig, mixer: DeltaProductLMMixerOptions = {}): TransformerLM {
   const fn = 'deltaProductLM';
   checkStruct(fn, 'mixer', mixer);
-  checkOptions(fn, mixer, [
-    'numHeads',
-    'headDim',
-    'expandV',
-    'numHouseholder',
-    'allowNegEigval',
-    'useForgetGate',
-    'useShortConv',
-    'convSize',
-    'useOutputGate',
-    'normEps',
-    'mode',
-    'chunkSize',
-    'initGain',
-  ]);
+  checkOptions(fn, mixer, MIXER_SHAPE_KEYS);
   const lm = new TransformerLM(config);
   lm.layers.forEach((layer: TransformerBlock, i: number) => {
     layer.setChild('self_attn', new DeltaProductMixer({ ...mixer, dModel: lm.config.dim, seed: (lm.config.seed ?? 0) * 1009 + i + 1 }));

@@ -209,6 +209,9 @@ interface Cache {
   Y: Float64Array;
 }
 
+/** The mixer options besides its width, sequence length and seed (shared with `deltaProductLM`'s `mixer`). */
+export const MIXER_SHAPE_KEYS = ['numHeads', 'headDim', 'expandV', 'numHouseholder', 'allowNegEigval', 'useForgetGate', 'useShortConv', 'convSize', 'useOutputGate', 'normEps', 'mode', 'chunkSize', 'initGain'] as const;
+
 /**
  * A DeltaProduct token mixer for language models, to the level of fla-org
  * flash-linear-attention's `GatedDeltaProduct` layer (Siems et al., "DeltaProduct: Improving
@@ -246,24 +249,7 @@ export class DeltaProductMixer implements Module {
   constructor(opts: DeltaProductMixerOptions) {
     const fn = 'DeltaProductMixer';
     checkStruct(fn, 'options', opts);
-    checkOptions(fn, opts, [
-      'dModel',
-      'numHeads',
-      'headDim',
-      'expandV',
-      'numHouseholder',
-      'allowNegEigval',
-      'useForgetGate',
-      'useShortConv',
-      'convSize',
-      'useOutputGate',
-      'normEps',
-      'mode',
-      'chunkSize',
-      'initGain',
-      'seqLen',
-      'seed',
-    ]);
+    checkOptions(fn, opts, ['dModel', ...MIXER_SHAPE_KEYS, 'seqLen', 'seed']);
     const D = checkSize(fn, 'dModel', opts.dModel, 1);
     const H = checkSize(fn, 'numHeads', opts.numHeads ?? 1, 1);
     if (opts.headDim === undefined && D % H !== 0) throw new DomainError(`${fn}: dModel ${D} is not divisible by numHeads ${H}; pass headDim`);
