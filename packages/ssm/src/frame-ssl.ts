@@ -457,6 +457,7 @@ function standardizer(v: Float64Array): (a: Float64Array) => Float64Array {
 export async function selfSupervisedPretrain(signals: readonly ArrayLike<number>[], opts: PretrainOptions = {}): Promise<PretrainedEncoder> {
   const fn = 'selfSupervisedPretrain';
   checkOptions(fn, opts, PRETRAIN_KEYS);
+  for (const [k, v] of Object.entries(opts)) if (v === null) throw new DomainError(`${fn}: ${k} must not be null (leave it out for the default)`);
   const method = checkOneOf(fn, 'method', opts.method ?? 'frame', ['frame', 'augment', 'none'] as const);
   const X = stackRows(fn, signals, undefined);
   const N = X.rows;
