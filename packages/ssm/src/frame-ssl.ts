@@ -238,7 +238,8 @@ function poolBackward(dy: M, B: number, T: number, C: number, p: number): M {
  * conv(k=9) → ReLU → mean-pool by `pool` → conv(k=5) → ReLU → global mean over time → Linear:
  * one signal view (T steps x C channels) to a D-dimensional embedding.
  */
-class ViewEncoder {
+/** @internal */
+export class ViewEncoder {
   readonly conv1: Conv1d;
   readonly conv2: Conv1d;
   readonly relu1 = new ReLU();
@@ -293,7 +294,8 @@ class ViewEncoder {
   }
 }
 
-function mlp(inDim: number, hidden: number, out: number, r: Rng): Sequential {
+/** Linear-ReLU-Linear. @internal */
+export function mlp(inDim: number, hidden: number, out: number, r: Rng): Sequential {
   return new Sequential(new Linear(inDim, hidden, { seed: r.int(2 ** 31) }), new ReLU(), new Linear(hidden, out, { seed: r.int(2 ** 31) }));
 }
 
@@ -317,6 +319,72 @@ function l1(p: M, t: M, w: number): { value: number; grad: M } {
 function addInto(a: M, b: M): M {
   for (let i = 0; i < a.data.length; i++) a.data[i]! += b.data[i]!;
   return a;
+}
+
+
+/** The modules of the frame-projection recipe: one encoder and projector per view, two mappers. @internal */
+export interface FrameModels {
+  readonly timeEnc: ViewEncoder;
+  readonly ftEnc: ViewEncoder;
+  readonly cwtEnc: ViewEncoder;
+  readonly projT: Sequential;
+  readonly projF: Sequential;
+  readonly projC: Sequential;
+  readonly mapF: Sequential;
+  readonly mapC: Sequential;
+}
+
+/** Builds the FT and CWT encoders, their projectors and the mappers around a time encoder. @internal */
+export function frameModels(timeEnc: ViewEncoder, projT: Sequential, v: Pick<FrameViews, 'ftLength' | 'cwtLength' | 'scales'>, width: number, dim: number, hidden: number, pool: number, r: Rng): FrameModels {
+  const ftEnc = new ViewEncoder(v.ftLength, 2, width, dim, pool, r);
+  const cwtEnc = new ViewEncoder(v.cwtLength, v.scales, width, dim, Math.max(1, Math.round(pool / 2)), r);
+  return { timeEnc, ftEnc, cwtEnc, projT, projF: mlp(dim, dim, dim, r), projC: mlp(dim, dim, dim, r), mapF: mlp(dim, hidden, dim, r), mapC: mlp(dim, hidden, dim, r) };
+}
+
+/** Every trainable parameter of {@link FrameModels}, with unique names. @internal */
+export function frameParameters(m: FrameModels): Parameter[] {
+  return [
+    ...m.timeEnc.parameters('time'), ...m.ftEnc.parameters('ft'), ...m.cwtEnc.parameters('cwt'),
+    ...named('projTime', m.projT), ...named('projFt', m.projF), ...named('projCwt', m.projC), ...named('mapFt', m.mapF), ...named('mapCwt', m.mapC),
+  ];
+}
+
+/**
+ * The paper's loss on one minibatch (views xt B x T, xf B x (F 2), xc B x (L J)): NT-Xent on the
+ * three pairs of normalized projections plus the mappers' L1 losses (weight 1/B); accumulates
+ * every parameter's gradient and returns the value. @internal
+ */
+export function frameObjective(m: FrameModels, xt: M, xf: M, xc: M, tau: number): number {
+  const B = xt.rows;
+  const zt = normalizeRows(m.projT.forward(m.timeEnc.forward(xt)));
+  const zf = normalizeRows(m.projF.forward(m.ftEnc.forward(xf)));
+  const zc = normalizeRows(m.projC.forward(m.cwtEnc.forward(xc)));
+  const tc = ntXent(zt.u, zc.u, { temperature: tau });
+  const tf = ntXent(zt.u, zf.u, { temperature: tau });
+  const cf = ntXent(zc.u, zf.u, { temperature: tau });
+  const pf = l1(m.mapF.forward(zt.u) as M, zf.u, 1 / B);
+  const pc = l1(m.mapC.forward(zt.u) as M, zc.u, 1 / B);
+  // The paper's code lets the mapper losses reach both sides (the targets are not detached).
+  const dut = addInto(addInto(addInto(tc.grad1, tf.grad1), m.mapF.backward(pf.grad) as M), m.mapC.backward(pc.grad) as M);
+  const duf = addInto(addInto(tf.grad2, cf.grad2), scaled(pf.grad, -1));
+  const duc = addInto(addInto(tc.grad2, cf.grad1), scaled(pc.grad, -1));
+  m.timeEnc.backward(m.projT.backward(normalizeBackward(zt.u, zt.norms, dut)) as M);
+  m.ftEnc.backward(m.projF.backward(normalizeBackward(zf.u, zf.norms, duf)) as M);
+  m.cwtEnc.backward(m.projC.backward(normalizeBackward(zc.u, zc.norms, duc)) as M);
+  return tc.value + tf.value + cf.value + pf.value + pc.value;
+}
+
+/** SimCLR's loss on two views stacked as 2B rows (view a, then view b); accumulates gradients. @internal */
+export function simclrObjective(timeEnc: ViewEncoder, projT: Sequential, stacked: M, tau: number): number {
+  const B = stacked.rows / 2;
+  const z = projT.forward(timeEnc.forward(stacked)) as M;
+  const D = z.cols;
+  const res = ntXent({ rows: B, cols: D, data: z.data.slice(0, B * D) }, { rows: B, cols: D, data: z.data.slice(B * D) }, { temperature: tau });
+  const dz = new Float64Array(2 * B * D);
+  dz.set(res.grad1.data, 0);
+  dz.set(res.grad2.data, B * D);
+  timeEnc.backward(projT.backward({ rows: 2 * B, cols: D, data: dz }) as M);
+  return res.value;
 }
 
 /** Progress of {@link selfSupervisedPretrain}, reported after every step. */
@@ -516,16 +584,9 @@ export async function selfSupervisedPretrain(signals: readonly ArrayLike<number>
       stacked.data.set(augment(xb, r).data, 0);
       stacked.data.set(augment(xb, r).data, B * T);
       stacked.data.set(stdTime(stacked.data));
-      const z = projT.forward(timeEnc.forward(stacked)) as M;
-      const za: M = { rows: B, cols: dim, data: z.data.slice(0, B * dim) };
-      const zb: M = { rows: B, cols: dim, data: z.data.slice(B * dim) };
-      const res = ntXent(za, zb, { temperature: tau });
-      const dz = new Float64Array(2 * B * dim);
-      dz.set(res.grad1.data, 0);
-      dz.set(res.grad2.data, B * dim);
-      timeEnc.backward(projT.backward({ rows: 2 * B, cols: dim, data: dz }) as M);
+      const value = simclrObjective(timeEnc, projT, stacked, tau);
       adam.step(params);
-      await report(step, res.value);
+      await report(step, value);
     }
     return { method, losses, embedDim: dim, embed: embedTime, embedTime };
   }
@@ -542,38 +603,16 @@ export async function selfSupervisedPretrain(signals: readonly ArrayLike<number>
   }
   FT.data.set(standardizer(FT.data)(FT.data));
   CW.data.set(standardizer(CW.data)(CW.data));
-  const ftEnc = new ViewEncoder(v0.ftLength, 2, width, dim, pool, r);
-  const cwtEnc = new ViewEncoder(v0.cwtLength, v0.scales, width, dim, Math.max(1, Math.round(pool / 2)), r);
-  const projF = mlp(dim, dim, dim, r);
-  const projC = mlp(dim, dim, dim, r);
-  const mapF = mlp(dim, hidden, dim, r);
-  const mapC = mlp(dim, hidden, dim, r);
-  const params = [
-    ...timeEnc.parameters('time'), ...ftEnc.parameters('ft'), ...cwtEnc.parameters('cwt'),
-    ...named('projTime', projT), ...named('projFt', projF), ...named('projCwt', projC), ...named('mapFt', mapF), ...named('mapCwt', mapC),
-  ];
+  const fm = frameModels(timeEnc, projT, v0, width, dim, hidden, pool, r);
+  const { ftEnc, cwtEnc } = fm;
+  const params = frameParameters(fm);
   const adam = new Adam({ lr });
   for (let step = 1; step <= steps; step++) {
     const idx = nextBatch();
-    const B = idx.length;
     for (const p of params) p.grad.fill(0);
-    const zt = normalizeRows(projT.forward(timeEnc.forward(timeX(rowsOf(X, idx)))));
-    const zf = normalizeRows(projF.forward(ftEnc.forward(rowsOf(FT, idx))));
-    const zc = normalizeRows(projC.forward(cwtEnc.forward(rowsOf(CW, idx))));
-    const tc = ntXent(zt.u, zc.u, { temperature: tau });
-    const tf = ntXent(zt.u, zf.u, { temperature: tau });
-    const cf = ntXent(zc.u, zf.u, { temperature: tau });
-    const pf = l1(mapF.forward(zt.u) as M, zf.u, 1 / B);
-    const pc = l1(mapC.forward(zt.u) as M, zc.u, 1 / B);
-    // The paper's code lets the mapper losses reach both sides (the targets are not detached).
-    const dut = addInto(addInto(addInto(tc.grad1, tf.grad1), mapF.backward(pf.grad) as M), mapC.backward(pc.grad) as M);
-    const duf = addInto(addInto(tf.grad2, cf.grad2), scaled(pf.grad, -1));
-    const duc = addInto(addInto(tc.grad2, cf.grad1), scaled(pc.grad, -1));
-    timeEnc.backward(projT.backward(normalizeBackward(zt.u, zt.norms, dut)) as M);
-    ftEnc.backward(projF.backward(normalizeBackward(zf.u, zf.norms, duf)) as M);
-    cwtEnc.backward(projC.backward(normalizeBackward(zc.u, zc.norms, duc)) as M);
+    const value = frameObjective(fm, timeX(rowsOf(X, idx)), rowsOf(FT, idx), rowsOf(CW, idx), tau);
     adam.step(params);
-    await report(step, tc.value + tf.value + cf.value + pf.value + pc.value);
+    await report(step, value);
   }
   // Inference mappers: h_time -> h_ft, h_time -> h_cwt on the frozen encoders (full batch, L1).
   const hT = timeEnc.forward(timeX(X));

@@ -1,8 +1,9 @@
-import { DomainError, ShapeError } from '@x/gpu';
+import { DomainError, rng, ShapeError } from '@x/gpu';
 import { rfftParsevalWeights } from '@x/linalg';
 import { loadFixture, maxAbsDiff, relMax } from '@x/test-utils';
 import { describe, expect, it } from 'vitest';
 import { frameProjectionViews, ntXent, selfSupervisedPretrain } from '../src';
+import { frameModels, frameObjective, frameParameters, mlp, simclrObjective, ViewEncoder } from '../src/frame-ssl';
 import { espeakWords, linearProbe, muLawDecode } from '../src/frame-ssl-task';
 import type { Untyped } from './helpers';
 
@@ -159,5 +160,66 @@ describe('selfSupervisedPretrain', () => {
     await expect(selfSupervisedPretrain(signals, { lr: -1 })).rejects.toThrow(DomainError);
     const enc = await selfSupervisedPretrain(signals, { ...small, method: 'none' });
     expect(() => enc.embed([new Float64Array(5)])).toThrow(ShapeError);
+  });
+});
+
+describe('the pretraining objectives’ gradients (central differences through encoders, projectors and mappers)', () => {
+  const T = 16;
+  const { signals } = toySignals(4, T, 11);
+  const rows = (n: number, c: number, f: (i: number) => ArrayLike<number>) => {
+    const d = new Float64Array(n * c);
+    for (let i = 0; i < n; i++) d.set(f(i), i * c);
+    return { rows: n, cols: c, data: d };
+  };
+  const views = signals.map((s) => frameProjectionViews(s, { scales: [1, 2.5, 6], cwtPool: 4 }));
+
+  function fdCheck(params: { name: string; value: Float64Array; grad: Float64Array }[], objective: () => number) {
+    for (const p of params) p.grad.fill(0);
+    objective();
+    const analytic = params.map((p) => Float64Array.from(p.grad));
+    let worst = 0;
+    let checked = 0;
+    let nonzero = 0;
+    params.forEach((p, k) => {
+      for (let i = 0; i < p.value.length; i += Math.max(1, Math.floor(p.value.length / 4))) {
+        const v = p.value[i]!;
+        const h = 1e-6;
+        p.value[i] = v + h;
+        const fp = objective();
+        p.value[i] = v - h;
+        const fm = objective();
+        p.value[i] = v;
+        const fd = (fp - fm) / (2 * h);
+        worst = Math.max(worst, Math.abs(fd - analytic[k]![i]!) / Math.max(1e-3, Math.abs(fd)));
+        if (Math.abs(fd) > 1e-6) nonzero++;
+        checked++;
+      }
+    });
+    return { worst, checked, nonzero };
+  }
+
+  it('frame projections: NT-Xent on the three view pairs + L1 mappers', () => {
+    const r = rng(4);
+    const timeEnc = new ViewEncoder(T, 1, 3, 4, 2, r);
+    const m = frameModels(timeEnc, mlp(4, 4, 4, r), views[0]!, 3, 4, 5, 2, r);
+    const xt = rows(4, T, (i) => signals[i]!);
+    const xf = rows(4, views[0]!.ft.length, (i) => views[i]!.ft);
+    const xc = rows(4, views[0]!.cwt.length, (i) => views[i]!.cwt);
+    const { worst, checked, nonzero } = fdCheck(frameParameters(m), () => frameObjective(m, xt, xf, xc, 0.15));
+    expect(checked).toBeGreaterThan(60);
+    expect(nonzero).toBeGreaterThan(checked / 2);
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('SimCLR: NT-Xent on two views through one encoder', () => {
+    const r = rng(4);
+    const timeEnc = new ViewEncoder(T, 1, 3, 4, 2, r);
+    const proj = mlp(4, 4, 4, r);
+    const stacked = rows(8, T, (i) => signals[i % 4]!.map((v, t) => (i < 4 ? v : 0.8 * v + 0.05 * Math.cos(t + i))));
+    const params = [...timeEnc.parameters('time'), ...proj.parameters()];
+    const { worst, checked, nonzero } = fdCheck(params, () => simclrObjective(timeEnc, proj, stacked, 0.15));
+    expect(checked).toBeGreaterThan(20);
+    expect(nonzero).toBeGreaterThan(checked / 2);
+    expect(worst).toBeLessThan(1e-5);
   });
 });
