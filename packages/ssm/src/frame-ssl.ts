@@ -24,9 +24,9 @@ export interface NtXentResult {
   /** The loss, averaged over the 2B anchors. */
   readonly value: number;
   /** dL/dz1, B x D. */
-  readonly grad1: M;
+  readonly grad1: Matrix<Float64Array>;
   /** dL/dz2, B x D. */
-  readonly grad2: M;
+  readonly grad2: Matrix<Float64Array>;
 }
 
 function checkEmbeddings(fn: string, name: string, z: unknown): Matrix {
