@@ -120,7 +120,14 @@ export const frameProjectionSslExperiment: Experiment = {
     const checks = [
       check('both contrastive losses decrease during pretraining', drop(loss.augment) && drop(loss.frame), `SimCLR ${loss.augment.y[0]?.toFixed(2)} → ${loss.augment.y.at(-1)?.toFixed(2)}, frame ${loss.frame.y[0]?.toFixed(2)} → ${loss.frame.y.at(-1)?.toFixed(2)}`),
       check('every encoder’s linear probe beats chance (10%) on the unseen voice', Math.min(mNone, mAug, mFrame) > 0.1, `random ${pct(mNone)}, SimCLR ${pct(mAug)}, frame ${pct(mFrame)}`),
-      check('the paper’s claim: frame-projection pretraining gives a higher probe accuracy than augmentation-based SimCLR (reported, not asserted)', mFrame > mAug, `${pct(mFrame)} vs ${pct(mAug)} (mean of ${seeds} seed${seeds > 1 ? 's' : ''})`, false),
+      // Asserted at the full size (4 seeds, 300 steps: 76.9% vs 63.7% at seed 0..3, every seed in
+      // favour of frames); the quick size (30 steps, width 8) is too short for it (1 seed of 4).
+      check(
+        `the paper’s claim: frame-projection pretraining gives a higher probe accuracy than augmentation-based SimCLR${quick ? ' (too few steps at the quick size: reported, not asserted)' : ''}`,
+        mFrame > mAug,
+        `${pct(mFrame)} vs ${pct(mAug)} (mean of ${seeds} seed${seeds > 1 ? 's' : ''})`,
+        !quick,
+      ),
       check('frame-projection pretraining beats the random-init encoder (reported, not asserted)', mFrame > mNone, `${pct(mFrame)} vs ${pct(mNone)}`, false),
     ];
     return experimentResult({
