@@ -59,3 +59,15 @@ export {
 } from './deltaproduct-block';
 export { isS4DSsmParameter, S4DAdamW, type S4DAdamWJSON, type S4DAdamWOptions } from './s4d-optim';
 export { S4DClassifier, type S4DClassifierConfig, type S4DClassifierJSON, type S4DClassifierOptions } from './s4d-classifier';
+export {
+  type FrameViewOptions,
+  type FrameViews,
+  frameProjectionViews,
+  type NtXentOptions,
+  type NtXentResult,
+  ntXent,
+  type PretrainedEncoder,
+  type PretrainOptions,
+  type PretrainStep,
+  selfSupervisedPretrain,
+} from './frame-ssl';

@@ -134,6 +134,20 @@ describe('S4D sequential digits experiment (quick mode)', () => {
   });
 });
 
+describe('frame-projection SSL experiment (quick mode)', () => {
+  it('pretrains SimCLR and frame-projection encoders on spoken digits and probes all three encoders above chance on the unseen voice', async () => {
+    let partials = 0;
+    const r = await byId('ssm/frame-projection-ssl').run({ quick: true, seed: 0, onPartial: () => partials++ });
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
+    expect(partials).toBeGreaterThan(3);
+    const m = r.metrics!;
+    for (const k of ['accRandom', 'accSimclr', 'accFrame', 'accFrameTimeOnly']) expect(m[k]).toBeGreaterThan(0.1);
+    // the probe accuracies plotted are the ones reported
+    expect(r.plots![0]!.series[2]!.y).toEqual([m.accFrame]);
+  });
+});
+
 describe('experiments: abort', () => {
   it('every experiment throws AbortError when the signal has fired', async () => {
     const ac = new AbortController();

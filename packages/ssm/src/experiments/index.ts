@@ -8,6 +8,7 @@ import { s4dResolutionExperiment } from './s4d-resolution';
 import { s4dKernelErrorExperiment } from './s4d-kernel-error';
 import { tensorAttentionExperiment } from './tensor-attention';
 import { deltaProductBlockExperiment } from './deltaproduct-block';
+import { frameProjectionSslExperiment } from './frame-projection-ssl';
 
 /** The seeded experiments reproducing each paper's headline claim (demo page and headless runner). */
 export const experiments: Experiment[] = [
@@ -21,4 +22,5 @@ export const experiments: Experiment[] = [
   tensorAttentionExperiment,
   deltaProductBlockExperiment,
   s4dDigitsExperiment,
+  frameProjectionSslExperiment,
 ];
