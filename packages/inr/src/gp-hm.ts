@@ -200,11 +200,11 @@ function hmContext(fn: string, p: PdeProblem, opts: GpHmLossOptions, extraKeys: 
 const ONE = mat(1, 1, Float64Array.of(1));
 
 /** The objective and its gradients on checked inputs (see {@link gpHmLoss}). */
-function hmLoss(c: HmContext, U: ArrayLike<number>, thetas: readonly ArrayLike<number>[], wantTheta: boolean): GpHmLossResult {
+function hmLoss(c: HmContext, U: ArrayLike<number>, thetas: readonly ArrayLike<number>[], wantTheta: boolean, facIn?: AxisFactors[]): GpHmLossResult {
   const [n1, n2] = c.dims;
   const N = c.N;
   const D = c.axes.length;
-  const fac = c.axes.map((ax, d) => axisFactors(c.fn, ax, thetas[d]!, c.base, c.jitter));
+  const fac = facIn ?? c.axes.map((ax, d) => axisFactors(c.fn, ax, thetas[d]!, c.base, c.jitter));
   // The second factor of a 1-D problem is the 1x1 identity, so every formula below is the 2-D one.
   const F = (d: number, o: number) => (d < D ? fac[d]!.K[o]! : ONE);
   const Kinv2 = D === 2 ? fac[1]!.Kinv : ONE;
@@ -278,6 +278,133 @@ function hmLoss(c: HmContext, U: ArrayLike<number>, thetas: readonly ArrayLike<n
 }
 
 /**
+ * Diagonal of the whitened normal matrix I + JᵀJ in the eigenbasis, with the interior mask of
+ * the residual dropped (a Jacobi preconditioner): residual part v λ⁻¹ Σ_{t,t'} c_t c_t' Π_d
+ * ⟨F_{t,d} q_i, F_{t',d} q_i⟩, boundary part λ_b λ Σ_boundary (Π_d Q_d[a_d, i_d])².
+ */
+function jacobi(c: HmContext, fac: AxisFactors[], lam: Float64Array): Float64Array {
+  const [n1, n2] = c.dims;
+  const D = c.axes.length;
+  // G[d][o][o'][i] = ⟨F_{o,d} q_i, F_{o',d} q_i⟩.
+  const G = [0, 1].map((d) => {
+    const n = d === 0 ? n1 : n2;
+    if (d >= D) return [0, 1, 2].map(() => [0, 1, 2].map(() => Float64Array.of(1)));
+    const A = fac[d]!.K.map((K) => mm(K, fac[d]!.Q).data);
+    return [0, 1, 2].map((o) =>
+      [0, 1, 2].map((o2) => {
+        const g = new Float64Array(n);
+        for (let a = 0; a < n; a++) for (let i = 0; i < n; i++) g[i]! += A[o]![a * n + i]! * A[o2]![a * n + i]!;
+        return g;
+      }),
+    );
+  });
+  const ord = (t: PdeTerm, d: number) => (d < D ? t.orders[d]! : 0);
+  const P = new Float64Array(n1 * n2).fill(1);
+  for (const t of c.terms) for (const t2 of c.terms) {
+    const g1 = G[0]![ord(t, 0)]![ord(t2, 0)]!;
+    const g2 = G[1]![ord(t, 1)]![ord(t2, 1)]!;
+    const cc = c.wr * t.coef * t2.coef;
+    for (let i = 0; i < n1; i++) for (let j = 0; j < n2; j++) P[i * n2 + j]! += (cc * g1[i]! * g2[j]!) / lam[i * n2 + j]!;
+  }
+  const Q1 = fac[0]!.Q.data;
+  const Q2 = D === 2 ? fac[1]!.Q.data : Float64Array.of(1);
+  for (let a = 0; a < n1; a++) for (let b = 0; b < n2; b++) {
+    if (!c.boundary[a * n2 + b]) continue;
+    for (let i = 0; i < n1; i++) {
+      const q = c.wb * Q1[a * n1 + i]! ** 2;
+      for (let j = 0; j < n2; j++) P[i * n2 + j]! += q * Q2[b * n2 + j]! ** 2 * lam[i * n2 + j]!;
+    }
+  }
+  return P;
+}
+
+/**
+ * The minimiser in U of the objective at fixed θ (it is quadratic in U), by conjugate gradients in
+ * the whitened coordinates z, U = (⊗Q_d Λ_d^{1/2}) z: (I + JᵀJ) z = Jᵀb with J stacking
+ * √λ_b·B·W and √v·S·L·(⊗Q_d Λ_d^{-1/2}), preconditioned by {@link jacobi}; only Kronecker mode
+ * products. Warm-started from `u`
+ * (overwritten). Returns the iterations used.
+ */
+function solveU(c: HmContext, fac: AxisFactors[], u: Float64Array, maxIter: number, tol: number): number {
+  const [n1, n2] = c.dims;
+  const N = c.N;
+  const D = c.axes.length;
+  const Q1 = fac[0]!.Q;
+  const Q2 = D === 2 ? fac[1]!.Q : ONE;
+  const lam = new Float64Array(N);
+  const l2 = D === 2 ? fac[1]!.lam : Float64Array.of(1);
+  for (let i = 0; i < n1; i++) for (let j = 0; j < n2; j++) lam[i * n2 + j] = fac[0]!.lam[i]! * l2[j]!;
+  const F = (d: number, o: number) => (d < D ? fac[d]!.K[o]! : ONE);
+  const order = (t: PdeTerm, d: number) => (d < D ? t.orders[d]! : 0);
+  const m = (v: Float64Array) => mat(n1, n2, v);
+  const Qz = (z: Float64Array, pow: number) => {
+    const t = new Float64Array(N);
+    for (let i = 0; i < N; i++) t[i] = z[i]! * lam[i]! ** pow;
+    return mm(mm(Q1, m(t)), Q2, false, true).data;
+  };
+  const QtV = (v: Float64Array, pow: number) => {
+    const t = mm(mm(Q1, m(v), true), Q2).data;
+    for (let i = 0; i < N; i++) t[i]! *= lam[i]! ** pow;
+    return t;
+  };
+  const Lop = (a: Float64Array, trans: boolean) => {
+    const out = new Float64Array(N);
+    for (const t of c.terms) {
+      const A = F(0, order(t, 0));
+      const B = F(1, order(t, 1));
+      const v = trans ? mm(mm(A, m(a), true), B).data : mm(mm(A, m(a)), B, false, true).data;
+      for (let i = 0; i < N; i++) out[i]! += t.coef * v[i]!;
+    }
+    return out;
+  };
+  // Boundary part λ_b B and interior part v S, applied to grid vectors.
+  const mask = (v: Float64Array, onBoundary: boolean, w: number) => {
+    for (let i = 0; i < N; i++) v[i] = !c.boundary[i] === !onBoundary ? w * v[i]! : 0;
+    return v;
+  };
+  const Aop = (z: Float64Array) => {
+    const b = QtV(mask(Qz(z, 0.5), true, c.wb), 0.5);
+    const r = QtV(Lop(mask(Lop(Qz(z, -0.5), false), false, c.wr), true), -0.5);
+    for (let i = 0; i < N; i++) b[i]! += z[i]! + r[i]!;
+    return b;
+  };
+  const rhs = QtV(mask(Float64Array.from(c.g), true, c.wb), 0.5);
+  const rf = QtV(Lop(mask(Float64Array.from(c.f), false, c.wr), true), -0.5);
+  for (let i = 0; i < N; i++) rhs[i]! += rf[i]!;
+  const P = jacobi(c, fac, lam);
+  const z = QtV(u, -0.5);
+  const r = Aop(z);
+  for (let i = 0; i < N; i++) r[i] = rhs[i]! - r[i]!;
+  const zr = r.map((v, i) => v / P[i]!);
+  const p = Float64Array.from(zr);
+  let rz = 0;
+  for (let i = 0; i < N; i++) rz += r[i]! * zr[i]!;
+  let rr = r.reduce((s, v) => s + v * v, 0);
+  const stop = tol * tol * rhs.reduce((s, v) => s + v * v, 0);
+  let it = 0;
+  while (it < maxIter && rr > stop) {
+    const Ap = Aop(p);
+    let pAp = 0;
+    for (let i = 0; i < N; i++) pAp += p[i]! * Ap[i]!;
+    const a = rz / pAp;
+    rr = 0;
+    let rz2 = 0;
+    for (let i = 0; i < N; i++) {
+      z[i]! += a * p[i]!;
+      r[i]! -= a * Ap[i]!;
+      rr += r[i]! * r[i]!;
+      zr[i] = r[i]! / P[i]!;
+      rz2 += r[i]! * zr[i]!;
+    }
+    for (let i = 0; i < N; i++) p[i] = zr[i]! + (rz2 / rz) * p[i]!;
+    rz = rz2;
+    it++;
+  }
+  u.set(Qz(z, 0.5));
+  return it;
+}
+
+/**
  * GP-HM's training objective (Fang et al., "Solving High Frequency and Multi-Scale PDEs with
  * Gaussian Processes", ICLR 2024): the negative log joint of the grid values U under a GP with the
  * product kernel ⊗_d k_d (each k_d a spectral mixture), a Gaussian boundary likelihood and a
@@ -300,7 +427,17 @@ export function gpHmLoss(problem: PdeProblem, u: ArrayLike<number>, opts: GpHmLo
 export interface FitGpHmOptions extends GpHmLossOptions {
   /** Which kernel parameters Adam learns: `'all'` (default: log w, log ℓ, μ), `'envelope'` (log w, log ℓ; μ fixed, as for an SE kernel) or `'none'` (only U). */
   learn?: 'all' | 'envelope' | 'none';
-  /** Adam steps (default 2000). */
+  /**
+   * How U is updated: `'adam'` (default, GP-HM's: U joins θ in Adam) or `'cg'` (U is set to the
+   * objective's exact minimiser at the current θ before every θ step, by conjugate gradients with
+   * Kronecker products; the objective is quadratic in U, so this optimises the same objective).
+   */
+  uSolver?: 'adam' | 'cg';
+  /** Conjugate-gradient iterations per solve (default 1000; `uSolver: 'cg'`). */
+  cgIters?: number;
+  /** Relative residual at which CG stops (default 1e-9). */
+  cgTol?: number;
+  /** Adam steps (default 2000; with `uSolver: 'cg'` and `learn: 'none'` one solve is done). */
   steps?: number;
   /** Adam step size (default 1e-2, GP-HM's). */
   lr?: number;
@@ -321,6 +458,8 @@ export interface FitGpHmResult {
   loss: number;
   /** The objective before each step. */
   history: number[];
+  /** Conjugate-gradient iterations over all U solves (0 with `uSolver: 'adam'`). */
+  cgIterations: number;
 }
 
 /**
@@ -333,9 +472,13 @@ export interface FitGpHmResult {
  */
 export function fitGpHm(problem: PdeProblem, opts: FitGpHmOptions): FitGpHmResult {
   const fn = 'fitGpHm';
-  const c = hmContext(fn, problem, opts, ['learn', 'steps', 'lr', 'u0', 'onProgress', 'signal']);
+  const c = hmContext(fn, problem, opts, ['learn', 'uSolver', 'cgIters', 'cgTol', 'steps', 'lr', 'u0', 'onProgress', 'signal']);
   const learn = checkOneOf(fn, 'learn', opts.learn ?? 'all', ['all', 'envelope', 'none'] as const);
-  const steps = checkSteps(fn, 'steps', opts.steps ?? 2000);
+  const cg = checkOneOf(fn, 'uSolver', opts.uSolver ?? 'adam', ['adam', 'cg'] as const) === 'cg';
+  const cgIters = checkSteps(fn, 'cgIters', opts.cgIters ?? 1000, 1);
+  const cgTol = checkPositive(fn, 'cgTol', opts.cgTol ?? 1e-9);
+  let steps = checkSteps(fn, 'steps', opts.steps ?? 2000);
+  if (cg && learn === 'none') steps = 0;
   const lr = checkPositive(fn, 'lr', opts.lr ?? 1e-2);
   const u = new Float64Array(c.N);
   if (opts.u0 !== undefined) {
@@ -348,7 +491,7 @@ export function fitGpHm(problem: PdeProblem, opts: FitGpHmOptions): FitGpHmResul
   const sizes = [c.N, ...thetas.map((t) => t.length)];
   const total = sizes.reduce((a, b) => a + b, 0);
   const mask = new Uint8Array(total);
-  mask.fill(1, 0, c.N);
+  if (!cg) mask.fill(1, 0, c.N);
   let off = c.N;
   for (const t of thetas) {
     const q = t.length / 3;
@@ -373,9 +516,15 @@ export function fitGpHm(problem: PdeProblem, opts: FitGpHmOptions): FitGpHmResul
     off += t.length;
   }
   const history: number[] = [];
+  let cgIterations = 0;
   for (let s = 0; s < steps; s++) {
     checkAborted(fn, opts.signal);
-    const r = hmLoss(c, u, thetas, learn !== 'none');
+    const fac = c.axes.map((ax, d) => axisFactors(fn, ax, thetas[d]!, c.base, c.jitter));
+    if (cg) {
+      cgIterations += solveU(c, fac, u, cgIters, cgTol);
+      params.set(u, 0);
+    }
+    const r = hmLoss(c, u, thetas, learn !== 'none', fac);
     if (!Number.isFinite(r.loss)) throw new DomainError(`${fn}: the objective is not finite at step ${s}; lower lr or raise the jitter`);
     history.push(r.loss);
     grad.set(r.gradU, 0);
@@ -389,5 +538,7 @@ export function fitGpHm(problem: PdeProblem, opts: FitGpHmOptions): FitGpHmResul
     unpack();
     opts.onProgress?.({ step: s, loss: r.loss });
   }
-  return { u, theta: thetas, loss: hmLoss(c, u, thetas, false).loss, history };
+  const fac = c.axes.map((ax, d) => axisFactors(fn, ax, thetas[d]!, c.base, c.jitter));
+  if (cg) cgIterations += solveU(c, fac, u, cgIters, cgTol);
+  return { u, theta: thetas, loss: hmLoss(c, u, thetas, false, fac).loss, history, cgIterations };
 }
