@@ -1,4 +1,4 @@
-import { DomainError, type Matrix, matmul } from '@x/gpu';
+import { DomainError, type Matrix } from '@x/gpu';
 import { checkAborted, checkNonNegative, checkOneOf, checkPositive, checkSteps, checkVector, checkFinite } from '@x/gpu/checks';
 import { eigh } from '@x/linalg';
 import { adamStep } from './adam';
@@ -137,7 +137,31 @@ function lagGrad(ax: Axis, theta: ArrayLike<number>, base: SmBase, Mlag: Float64
 }
 
 const mat = (rows: number, cols: number, data: Float64Array): Matrix<Float64Array> => ({ rows, cols, data });
-const mm = (a: Matrix<Float64Array>, b: Matrix<Float64Array>, transA = false, transB = false) => matmul(a, b, { transA, transB }) as Matrix<Float64Array>;
+/**
+ * op(A) op(B) for the small per-axis products on checked finite data: a plain i-k-j loop (the
+ * call overhead of a general GEMM dominates at these sizes; one CG iteration makes ~16 of them).
+ */
+function mm(a: Matrix<Float64Array>, b: Matrix<Float64Array>, transA = false, transB = false): Matrix<Float64Array> {
+  const m = transA ? a.cols : a.rows;
+  const k = transA ? a.rows : a.cols;
+  const n = transB ? b.rows : b.cols;
+  const A = a.data;
+  const B = b.data;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const o = i * n;
+    for (let p = 0; p < k; p++) {
+      const aip = transA ? A[p * a.cols + i]! : A[i * a.cols + p]!;
+      if (aip === 0) continue;
+      if (transB) for (let j = 0; j < n; j++) out[o + j]! += aip * B[j * b.cols + p]!;
+      else {
+        const r = p * n;
+        for (let j = 0; j < n; j++) out[o + j]! += aip * B[r + j]!;
+      }
+    }
+  }
+  return { rows: m, cols: n, data: out };
+}
 
 /** Per-axis factors: K_o (o = 0 with the jitter), the eigendecomposition of K_0 and K_0⁻¹. */
 interface AxisFactors {
@@ -337,14 +361,19 @@ function solveU(c: HmContext, fac: AxisFactors[], u: Float64Array, maxIter: numb
   const F = (d: number, o: number) => (d < D ? fac[d]!.K[o]! : ONE);
   const order = (t: PdeTerm, d: number) => (d < D ? t.orders[d]! : 0);
   const m = (v: Float64Array) => mat(n1, n2, v);
-  const Qz = (z: Float64Array, pow: number) => {
+  const sq = lam.map(Math.sqrt);
+  const isq = sq.map((v) => 1 / v);
+  // (⊗Q_d) diag(λ^{±1/2}) z and diag(λ^{±1/2}) (⊗Q_d)ᵀ v; `half` picks λ^{1/2} (true) or λ^{−1/2}.
+  const Qz = (z: Float64Array, half: boolean) => {
+    const sc = half ? sq : isq;
     const t = new Float64Array(N);
-    for (let i = 0; i < N; i++) t[i] = z[i]! * lam[i]! ** pow;
+    for (let i = 0; i < N; i++) t[i] = z[i]! * sc[i]!;
     return mm(mm(Q1, m(t)), Q2, false, true).data;
   };
-  const QtV = (v: Float64Array, pow: number) => {
+  const QtV = (v: Float64Array, half: boolean) => {
+    const sc = half ? sq : isq;
     const t = mm(mm(Q1, m(v), true), Q2).data;
-    for (let i = 0; i < N; i++) t[i]! *= lam[i]! ** pow;
+    for (let i = 0; i < N; i++) t[i]! *= sc[i]!;
     return t;
   };
   const Lop = (a: Float64Array, trans: boolean) => {
@@ -363,16 +392,16 @@ function solveU(c: HmContext, fac: AxisFactors[], u: Float64Array, maxIter: numb
     return v;
   };
   const Aop = (z: Float64Array) => {
-    const b = QtV(mask(Qz(z, 0.5), true, c.wb), 0.5);
-    const r = QtV(Lop(mask(Lop(Qz(z, -0.5), false), false, c.wr), true), -0.5);
+    const b = QtV(mask(Qz(z, true), true, c.wb), true);
+    const r = QtV(Lop(mask(Lop(Qz(z, false), false), false, c.wr), true), false);
     for (let i = 0; i < N; i++) b[i]! += z[i]! + r[i]!;
     return b;
   };
-  const rhs = QtV(mask(Float64Array.from(c.g), true, c.wb), 0.5);
-  const rf = QtV(Lop(mask(Float64Array.from(c.f), false, c.wr), true), -0.5);
+  const rhs = QtV(mask(Float64Array.from(c.g), true, c.wb), true);
+  const rf = QtV(Lop(mask(Float64Array.from(c.f), false, c.wr), true), false);
   for (let i = 0; i < N; i++) rhs[i]! += rf[i]!;
   const P = jacobi(c, fac, lam);
-  const z = QtV(u, -0.5);
+  const z = QtV(u, false);
   const r = Aop(z);
   for (let i = 0; i < N; i++) r[i] = rhs[i]! - r[i]!;
   const zr = r.map((v, i) => v / P[i]!);
@@ -400,7 +429,7 @@ function solveU(c: HmContext, fac: AxisFactors[], u: Float64Array, maxIter: numb
     rz = rz2;
     it++;
   }
-  u.set(Qz(z, 0.5));
+  u.set(Qz(z, true));
   return it;
 }
 
@@ -435,7 +464,7 @@ export interface FitGpHmOptions extends GpHmLossOptions {
   uSolver?: 'adam' | 'cg';
   /** Conjugate-gradient iterations per solve (default 1000; `uSolver: 'cg'`). */
   cgIters?: number;
-  /** Relative residual at which CG stops (default 1e-9). */
+  /** Relative residual at which the final CG solve stops (default 1e-9; the solves between θ steps stop at max(cgTol, 1e-6)). */
   cgTol?: number;
   /** Adam steps (default 2000; with `uSolver: 'cg'` and `learn: 'none'` one solve is done). */
   steps?: number;
@@ -521,7 +550,8 @@ export function fitGpHm(problem: PdeProblem, opts: FitGpHmOptions): FitGpHmResul
     checkAborted(fn, opts.signal);
     const fac = c.axes.map((ax, d) => axisFactors(fn, ax, thetas[d]!, c.base, c.jitter));
     if (cg) {
-      cgIterations += solveU(c, fac, u, cgIters, cgTol);
+      // Between θ steps a looser solve suffices (warm-started; the last solve uses cgTol).
+      cgIterations += solveU(c, fac, u, cgIters, Math.max(cgTol, 1e-6));
       params.set(u, 0);
     }
     const r = hmLoss(c, u, thetas, learn !== 'none', fac);

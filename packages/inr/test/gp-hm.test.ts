@@ -1,6 +1,8 @@
 import { DomainError, ShapeError } from '@x/gpu';
 import { loadFixture } from '@x/test-utils';
+import { experimentResultProblems } from '@x/gpu/experiments';
 import { describe, expect, it } from 'vitest';
+import { gpHmVsPinn } from '../src/experiments-entry';
 import { fitGpHm, gpHmLoss, type PdeProblem, type PdeTerm, smInit } from '../src/index';
 
 interface HmCase {
@@ -115,6 +117,25 @@ describe('fitGpHm', () => {
     expect(all.loss).toBeCloseTo(gpHmLoss(p, all.u, { theta: all.theta }).loss, 8);
   });
 
+  it("uSolver 'cg' returns the objective's minimiser in U (∂/∂U ≈ 0), on a 1-D and a 2-D grid", () => {
+    const r = fitGpHm(p, { theta: [theta0], learn: 'none', uSolver: 'cg' });
+    expect(r.history).toEqual([]);
+    const g = gpHmLoss(p, r.u, { theta: [theta0] }).gradU;
+    // Scale: the gradient's size at U = 0.
+    const g0 = gpHmLoss(p, new Float64Array(n), { theta: [theta0] }).gradU;
+    expect(Math.max(...g.map(Math.abs))).toBeLessThan(1e-6 * Math.max(...g0.map(Math.abs)));
+    const p2 = poisson2d(12, 10);
+    const th2 = [smInit(4, 3).theta, smInit(3, 2).theta];
+    const r2 = fitGpHm(p2, { theta: th2, learn: 'none', uSolver: 'cg', base: 'matern52', jitter: 1e-4 });
+    const g2 = gpHmLoss(p2, r2.u, { theta: th2, base: 'matern52', jitter: 1e-4 }).gradU;
+    const g20 = gpHmLoss(p2, new Float64Array(120), { theta: th2, base: 'matern52', jitter: 1e-4 }).gradU;
+    expect(Math.max(...g2.map(Math.abs))).toBeLessThan(1e-6 * Math.max(...g20.map(Math.abs)));
+    expect(r2.cgIterations).toBeGreaterThan(0);
+    // Learning θ with exact U steps lowers the objective.
+    const l = fitGpHm(p, { theta: [theta0], uSolver: 'cg', steps: 10 });
+    expect(l.loss).toBeLessThan(r.loss);
+  });
+
   it('reports progress and stops on an aborted signal', () => {
     const seen: number[] = [];
     fitGpHm(p, { theta: [theta0], steps: 3, onProgress: ({ step }) => seen.push(step) });
@@ -135,5 +156,21 @@ describe('fitGpHm', () => {
     // A kernel that is zero (weights e^{−800}) with no jitter is not positive definite.
     const dead = Float64Array.from(theta0, (v, i) => (i < 6 ? -800 : v));
     expect(() => gpHmLoss(p, new Float64Array(n), { theta: [dead], jitter: 0 })).toThrow(DomainError);
+  });
+});
+
+describe('experiment inr/gp-hm-vs-pinn (quick)', () => {
+  it('GP-HM beats the PINN on the 1-D multi-scale problem and its dominant frequency moves to 10; the other paper checks are reported', async () => {
+    const r = await gpHmVsPinn.run({ quick: true });
+    expect(experimentResultProblems(r)).toEqual([]);
+    expect(r.ok, r.summary).toBe(true);
+    const m = r.metrics!;
+    expect(m.poisson1dGpHm).toBeLessThan(1e-2);
+    expect(m.poisson1dGpHm).toBeLessThan(m.poisson1dPinn! / 10);
+    expect(Math.abs(m.poisson1dMu! - 10)).toBeLessThan(0.5);
+    const reported = r.checks.filter((c) => c.asserted === false);
+    expect(reported).toHaveLength(4);
+    expect(reported[0]!.holds).toBe(m.poisson2dGpHm! < m.poisson2dPinn!);
+    expect(reported[1]!.holds).toBe(m.advectionGpHm! < m.advectionPinn!);
   });
 });

@@ -66,9 +66,9 @@ export const gpHmVsPinn: Experiment = {
     'GP-HM (Fang et al., ICLR 2024): a GP whose spectral-mixture kernel is learned by the log joint of the grid values, the PDE residual and the boundary data (weights in the log domain, frequencies moving to the solution’s), solved with Kronecker algebra on a grid, beats a physics-informed neural network on high-frequency and multi-scale solutions. Measured against closed forms, with a SIREN-bodied PINN as the baseline.',
   params: [
     { name: 'n1', label: 'grid points, 1-D Poisson', kind: 'int', min: 20, max: 400, step: 10, default: 150, quick: 64 },
-    { name: 'n2', label: 'grid points per side, 2-D problems', kind: 'int', min: 12, max: 64, step: 2, default: 36, quick: 20 },
-    { name: 'hmSteps', label: 'GP-HM Adam steps on the kernel', kind: 'int', min: 1, max: 2000, step: 1, default: 100, quick: 15 },
-    { name: 'pinnSteps', label: 'PINN Adam steps', kind: 'int', min: 10, max: 20000, step: 10, default: 3000, quick: 300 },
+    { name: 'n2', label: 'grid points per side, 2-D problems', kind: 'int', min: 12, max: 64, step: 2, default: 32, quick: 16 },
+    { name: 'hmSteps', label: 'GP-HM Adam steps on the kernel', kind: 'int', min: 1, max: 2000, step: 1, default: 100, quick: 10 },
+    { name: 'pinnSteps', label: 'PINN Adam steps', kind: 'int', min: 10, max: 20000, step: 10, default: 2000, quick: 200 },
     { name: 'width', label: 'PINN width (2 hidden sine layers)', kind: 'int', min: 8, max: 128, step: 8, default: 32, quick: 16 },
     { name: 'seed', label: 'PINN seed', kind: 'int', min: 0, max: 1000, step: 1, default: 0, quick: 0 },
   ],
