@@ -45,7 +45,7 @@ function checkParams(fn: string, p: SirenParams, inDim: number): void {
     width = W.rows;
   });
   if (width !== 1) throw new ShapeError(`${fn}: the network must have 1 output, got ${width}`);
-  p.omegas.forEach((o, l) => checkPositive(fn, `omegas[${l}]`, o));
+  for (const [l, o] of p.omegas.entries()) checkPositive(fn, `omegas[${l}]`, o);
 }
 
 /**

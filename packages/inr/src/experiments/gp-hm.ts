@@ -26,14 +26,21 @@ function runProblem(p: Problem, freqScale: number, muTrue: number, cfg: { hmStep
   const sm = () => p.grid.map(() => smInit(30, freqScale).theta);
   const common = { base: 'matern52' as const, uSolver: 'cg' as const, signal };
   const curve: number[] = [];
-  const learned = fitGpHm(prob, { ...common, theta: sm(), steps: cfg.hmSteps, onProgress: ({ loss }) => onStep(METHODS[0], (curve.push(loss), curve)) });
+  const learned = fitGpHm(prob, { ...common, theta: sm(), steps: cfg.hmSteps, onProgress: ({ loss }) => {
+      curve.push(loss);
+      onStep(METHODS[0], curve);
+    },
+  });
   const fixed = fitGpHm(prob, { ...common, theta: sm(), learn: 'none' });
   const se = fitGpHm(prob, { theta: p.grid.map(() => SE_THETA), uSolver: 'cg', learn: 'envelope', steps: cfg.hmSteps, signal });
   const pc: number[] = [];
   const pinn = fitSirenPinn(sirenInit([p.grid.length, cfg.width, cfg.width, 1], { seed: cfg.seed }), prob, {
     steps: cfg.pinnSteps,
     signal,
-    onProgress: ({ loss }) => onStep(METHODS[3], (pc.push(loss), pc)),
+    onProgress: ({ loss }) => {
+      pc.push(loss);
+      onStep(METHODS[3], pc);
+    },
   });
   const th = learned.theta[0]!;
   const q = th.length / 3;
