@@ -185,7 +185,7 @@ describe('rnnRichLazyRun', () => {
     const a = rnnRichLazyRun(o);
     const b = rnnRichLazyRun(o);
     expect(a).toEqual(b);
-    expect(a.eta).toBeCloseTo((0.5 * 0.1) / a.lambdaMax, 14);
+    expect(a.eta).toBeCloseTo((5 * 0.1) / a.lambdaMax, 14);
     for (const v of [a.kernelAlignment, a.representationAlignment, a.unchangedSigns]) {
       expect(v).toBeGreaterThan(0);
       expect(v).toBeLessThanOrEqual(1 + 1e-12);

@@ -404,7 +404,7 @@ export interface RnnRichLazyOptions {
   evalBatch?: number;
   /** Heavy-ball momentum in [0, 1) (default 0.9, the paper's). */
   momentum?: number;
-  /** Step η = etaFraction·(1 − momentum)/λ_max(K0/m) (default 0.5). */
+  /** Step η = etaFraction·(1 − momentum)/λ_max(K0/m) (default 5: an effective heavy-ball step η/(1 − momentum) of 5/λ_max, well inside the stable range because the cross-entropy's curvature is at most ½ per logit). */
   etaFraction?: number;
   /** Seed of the weights. */
   seed?: number;
@@ -519,7 +519,7 @@ export function rnnRichLazyRun(opts: RnnRichLazyOptions = {}): RnnRichLazyResult
   const Bp = checkSize(fn, 'probeBatch', opts.probeBatch ?? 8, 1);
   const Be = checkSize(fn, 'evalBatch', opts.evalBatch ?? 256, 1);
   const mu = checkUnit(fn, 'momentum', opts.momentum ?? 0.9, 0, 1, '[)');
-  const frac = checkPositive(fn, 'etaFraction', opts.etaFraction ?? 0.5);
+  const frac = checkPositive(fn, 'etaFraction', opts.etaFraction ?? 5);
   const seed = checkSeed(fn, 'seed', opts.seed ?? 0);
   const taskSeed = checkSeed(fn, 'taskSeed', opts.taskSeed ?? 0);
   const dyn: CtrnnOptions = { alpha: opts.alpha ?? 0.5, activation: opts.activation ?? 'relu' };
