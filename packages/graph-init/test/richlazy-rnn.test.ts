@@ -199,3 +199,16 @@ describe('rnnRichLazyRun', () => {
     expect(() => rnnRichLazyRun({ hidden: 4, lr: 1 } as never)).toThrow(DomainError);
   });
 });
+
+describe('rnnRichLazyRun with a fixed step', () => {
+  it('uses learningRate as η for every init and still reports λ_max', () => {
+    const o = { hidden: 8, steps: 5, batch: 2, probeBatch: 1, evalBatch: 4, seed: 3, learningRate: 0.02 };
+    const a = rnnRichLazyRun({ ...o, rank: 1 });
+    const b = rnnRichLazyRun({ ...o, init: 'aligned' });
+    expect(a.eta).toBe(0.02);
+    expect(b.eta).toBe(0.02);
+    expect(a.lambdaMax).toBeGreaterThan(0);
+    expect(() => rnnRichLazyRun({ ...o, learningRate: -1 })).toThrow(DomainError);
+    expect(() => rnnRichLazyRun({ ...o, learningRate: Number.POSITIVE_INFINITY })).toThrow(DomainError);
+  });
+});

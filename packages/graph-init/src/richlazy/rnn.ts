@@ -191,7 +191,7 @@ const view = (data: Float64Array, off: number, rows: number, cols: number): Matr
 
 /** h_t = (1−α) h_{t−1} + α φ(W_rec h_{t−1} + W_in u_t), o_t = W_out h_t, h_0 = 0. */
 function forward(net: Net, b: RnnTaskBatch): Trace {
-  const { N, I, K, alpha, relu } = net;
+  const { N, I, alpha, relu } = net;
   const T = b.steps;
   const B = b.batch;
   const H = new Float64Array((T + 1) * B * N);
@@ -204,15 +204,14 @@ function forward(net: Net, b: RnnTaskBatch): Trace {
     const prev = t * B * N;
     for (let i = 0; i < B * N; i++) {
       const zi = z.data[i]!;
-      H[off + i] = (1 - alpha) * H[prev + i]! + alpha * (relu ? (zi > 0 ? zi : 0) : Math.tanh(zi));
+      H[off + i] = (1 - alpha) * H[prev + i]! + alpha * (relu ? Math.max(zi, 0) : Math.tanh(zi));
     }
   }
   const O = matmul(view(H, B * N, T * B, N), net.wOut, { transB: true }).data as Float64Array;
-  if (O.length !== T * B * K) throw new ShapeError('ctrnn: internal output shape');
   return { H, Z, O };
 }
 
-/** α φ'(z), in place over a block of pre-activations. */
+/** α φ'(z_i), the derivative of the update with respect to pre-activation i. */
 function gate(net: Net, z: Float64Array, i: number): number {
   const v = z[i]!;
   if (net.relu) return v > 0 ? net.alpha : 0;
@@ -406,6 +405,11 @@ export interface RnnRichLazyOptions {
   momentum?: number;
   /** Step η = etaFraction·(1 − momentum)/λ_max(K0/m) (default 5: an effective heavy-ball step η/(1 − momentum) of 5/λ_max, well inside the stable range because the cross-entropy's curvature is at most ½ per logit). */
   etaFraction?: number;
+  /**
+   * A fixed step η for every init (the paper's protocol, lr 3e-3 there), in place of the
+   * normalised one; `etaFraction` is then unused. λ_max is still measured and reported.
+   */
+  learningRate?: number;
   /** Seed of the weights. */
   seed?: number;
   /** Seed of the trials. */
@@ -430,13 +434,13 @@ export interface RnnRichLazyResult {
   finalAccuracy: number;
   /** λ_max(K0/m) of the full tangent kernel (all three weight matrices), m = steps·probeBatch. */
   lambdaMax: number;
-  /** The step size used. */
+  /** The step size used (normalised, or the fixed `learningRate`). */
   eta: number;
   /** Training-batch loss every max(1, ⌊steps/50⌋) steps. */
   lossCurve: number[];
 }
 
-const RUN_KEYS = ['task', 'hidden', 'rank', 'init', 'sigma', 'alpha', 'activation', 'steps', 'batch', 'probeBatch', 'evalBatch', 'momentum', 'etaFraction', 'seed', 'taskSeed'];
+const RUN_KEYS = ['task', 'hidden', 'rank', 'init', 'sigma', 'alpha', 'activation', 'steps', 'batch', 'probeBatch', 'evalBatch', 'momentum', 'etaFraction', 'learningRate', 'seed', 'taskSeed'];
 
 /** Largest eigenvalue of a symmetric PSD matrix by power iteration on a positive start. */
 function lambdaMaxPsd(K: Matrix<Float64Array>): number {
@@ -566,7 +570,8 @@ export function rnnRichLazyRun(opts: RnnRichLazyOptions = {}): RnnRichLazyResult
   for (let i = 0; i < Kall.data.length; i++) Kall.data[i] = (Kall.data[i]! + Kout.data[i]! + K0.data[i]!) / m;
   const lambdaMax = lambdaMaxPsd(Kall);
   if (!(lambdaMax > 0) || !Number.isFinite(lambdaMax)) throw new ConvergenceError(`${fn}: the initial tangent kernel has λ_max = ${lambdaMax}; the step cannot be normalised`, lambdaMax, 0);
-  const eta = (frac * (1 - mu)) / lambdaMax;
+  const eta = opts.learningRate === undefined ? (frac * (1 - mu)) / lambdaMax : checkPositive(fn, 'learningRate', opts.learningRate);
+  if (!Number.isFinite(eta)) throw new DomainError(`${fn}: learningRate must be finite, got ${eta}`);
 
   const evalNet = (p: CtrnnParams) => {
     const net = checkNet(fn, p, evalSet, dyn);
