@@ -20,9 +20,10 @@ function meanSd(v: number[]): { mean: number; sd: number } {
  * rotates its tangent kernel more than full rank, and moves W_rec more (asserted at quick size
  * only: over three tasks at full size the gap is inside the seed spread) and keeps fewer of its
  * pre-activation signs; the aligned rank-one init moves
- * W_rec less than the random rank-one init (the paper's exception, by ‖ΔW‖). Whether it also
- * rotates its kernel less is reported, not asserted (it does on 3 of 4 quick seed sets). With
- * ReLU the rank effect is within seed noise at quick size (see README).
+ * W_rec less than the random rank-one init (the paper's exception, by ‖ΔW‖; asserted with the
+ * normalised step only: with the fixed step it fails at full size, 0.155 vs 0.138). By the
+ * tangent kernel the aligned init is richer, not lazier (1 − KA 0.67 vs 0.52 for random rank 1 at
+ * full size): reported, not asserted. With ReLU, ‖ΔW‖ shows no rank effect at full size (README).
  */
 export const richLazyRnnExperiment: Experiment = {
   id: 'graph-init/rich-lazy-rnn',
@@ -113,7 +114,12 @@ export const richLazyRnnExperiment: Experiment = {
         check('and rotates its W_rec tangent kernel more (1 − KA)', ka(lo).mean > ka(hi).mean, `${f3(ka(lo))} vs ${f3(ka(hi))}`),
         check('and keeps fewer decision-step pre-activation signs (richer by the paper\'s sign measure)', signs(lo).mean < signs(hi).mean, `unchanged ${f3(signs(lo))} vs ${f3(signs(hi))}`),
         check('its final-step representation changes more (1 − representation alignment; holds on most seeds, not all with ReLU)', ra(lo).mean > ra(hi).mean, `${f3(ra(lo))} vs ${f3(ra(hi))}`, false),
-        check('aligned rank-1 init moves W_rec less than the random rank-1 init (the exception, by ‖ΔW‖)', dW(al).mean < dW(lo).mean, `${f3(dW(al))} vs ${f3(dW(lo))}`),
+        check(
+          `aligned rank-1 init moves W_rec less than the random rank-1 init (the exception, by ‖ΔW‖)${learningRate === undefined ? '' : '; with the fixed step this fails at full size (the normalised step is smaller for the aligned init), so it is reported, not asserted'}`,
+          dW(al).mean < dW(lo).mean,
+          `${f3(dW(al))} vs ${f3(dW(lo))}`,
+          learningRate === undefined,
+        ),
         check('paper: the aligned init is also lazier by the tangent kernel (1 − KA below random rank 1)', ka(al).mean < ka(lo).mean, `${f3(ka(al))} vs ${f3(ka(lo))}`, false),
       ],
       summary: `${settings.map((s) => `${s.key}: ‖ΔW‖/‖W0‖ ${f3(dW(s.key))}, 1−KA ${f3(ka(s.key))}, 1−RA ${ra(s.key).mean.toFixed(3)}, accuracy ${acc(s.key).mean.toFixed(2)}`).join('; ')} (N = ${hidden}, ${activation}, ${tasks.join('/')}, ${seeds} seeds, ${steps} steps, step ${step}).`,
