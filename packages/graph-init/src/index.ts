@@ -37,6 +37,20 @@ export { entropyEffectiveRank, kernelAlignment, participationRatio } from './ric
 export { lowRankAtEqualNorm, lowRankGaussian } from './richlazy/low-rank';
 export { type RichLazyOptions, type RichLazyResult, richLazyRun } from './richlazy/two-layer';
 export {
+  alignedRankOne,
+  type CtrnnLossAndGrads,
+  type CtrnnOptions,
+  type CtrnnParams,
+  ctrnnLossAndGrads,
+  ctrnnTangentKernel,
+  neurogymStyleTask,
+  type RnnRichLazyOptions,
+  type RnnRichLazyResult,
+  type RnnTaskBatch,
+  type RnnTaskName,
+  rnnRichLazyRun,
+} from './richlazy/rnn';
+export {
   bayesOptimalMmse,
   denoisingMmse,
   type SpectralGrid,

@@ -71,6 +71,7 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'graph-init/poincare-resnet-digits': 522000,
   'graph-init/poincare-spirals': 247520,
   'graph-init/rich-lazy': 114635,
+  'graph-init/rich-lazy-rnn': 175000,
   // The two stax experiments: node runs of the built experiments (not the wasm runner), load average ~20.
   'graph-init/stax-convergence': 324123,
   'graph-init/stax-digits': 180355,

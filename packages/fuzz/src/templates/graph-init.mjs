@@ -23,11 +23,17 @@ export default (mod) => {
       mod.staxErf(),
     );
   const cnnParams = () => mod.staxInit(cnn(), [3, 3, 2], 1).params;
+  // A 4-unit leaky RNN on a 2-trial 2AF batch.
+  const rnnBatch = () => data(mod.neurogymStyleTask('2AF', 2, { seed: 1 }));
+  const rnnParams = () => data({ wRec: M(4, 4), wIn: M(4, 3, 2), wOut: M(3, 4, 3) });
   return {
+    alignedRankOne: () => [V(4), V(3, 2), real(2)],
     bayesOptimalMmse: () => [real(0.5), real(0.5), real(0.5), { points: 64 }],
     betaConcat: () => [{ rows: 2, cols: 3, data: inBall(6) }, real(1)],
     betaConcatScale: () => [3, 2],
     conformalFactor: () => [inBall(3), real(1)],
+    ctrnnLossAndGrads: () => [rnnParams(), rnnBatch(), { alpha: real(0.5), activation: 'tanh' }],
+    ctrnnTangentKernel: () => [rnnParams(), rnnBatch(), { alpha: real(0.5), activation: 'relu' }],
     csrNnz: () => [csr()],
     csrRowSums: () => [csr()],
     csrToDense: () => [csr()],
@@ -78,6 +84,7 @@ export default (mod) => {
     mobiusAdd: () => [inBall(3), inBall(3, 2), real(1)],
     mobiusNeg: () => [inBall(3)],
     nngpKernel: () => [M(3, 2), { depth: 2, sigmaW2: real(2), sigmaB2: real(0.1), activation: 'erf' }],
+    neurogymStyleTask: () => ['CXT', 3, { seed: 1 }],
     normalizedAdjacency: () => [csr()],
     ntkKernel: () => [M(3, 2), { depth: 2, sigmaW2: real(2), sigmaB2: real(0.1), activation: 'relu' }],
     parallelTransport: () => [inBall(3), inBall(3, 2), V(3, 3), real(1)],
@@ -102,6 +109,7 @@ export default (mod) => {
     quadraticTeacher: () => [6, real(0.5), real(1), real(0.5), { seed: 1 }],
     randomRegular: () => [6, 2, { seed: 1 }],
     richLazyRun: () => [{ inputs: 2, hidden: 4, samples: 8, teacherWidth: 2, rank: 1, aScale: real(1), steps: 2, etaFraction: real(0.5) }],
+    rnnRichLazyRun: () => [{ task: 'DMS', hidden: 4, rank: 2, init: 'random', sigma: real(1.25), alpha: real(0.5), activation: 'tanh', steps: 2, batch: 2, probeBatch: 1, evalBatch: 2, momentum: real(0.9), etaFraction: real(5), learningRate: real(0.03), seed: 1, taskSeed: 2 }],
     rieDenoise: () => [sym(4), { delta: real(0.5), kappa: real(0.5), eta: real(0.1) }],
     spectralGrid: () => [real(0.5), real(0.5), 32],
     spirals: () => [8, { noise: real(0.1), seed: 1 }],

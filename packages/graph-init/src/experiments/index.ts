@@ -6,6 +6,7 @@ import { poincareDepthExperiment } from './poincare-depth';
 import { poincareResnetDigitsExperiment } from './poincare-resnet-digits';
 import { poincareSpiralsExperiment } from './poincare-spirals';
 import { richLazyExperiment } from './rich-lazy';
+import { richLazyRnnExperiment } from './rich-lazy-rnn';
 import { staxConvergenceExperiment } from './stax-convergence';
 import { staxDigitsExperiment } from './stax-digits';
 import { virgoMiserablesExperiment } from './virgo-miserables';
@@ -23,6 +24,7 @@ export const experiments: Experiment[] = [
   poincareResnetDigitsExperiment,
   gampRieExperiment,
   richLazyExperiment,
+  richLazyRnnExperiment,
   logahTinyExperiment,
   staxConvergenceExperiment,
   staxDigitsExperiment,
