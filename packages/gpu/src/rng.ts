@@ -157,7 +157,7 @@ export function rng(seed: number | RngState = 0): Rng {
       }
     },
     state: () => ({ s: [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0], spare }),
-    split: () => rng({ s: [nextU32(), nextU32(), nextU32(), nextU32() | 1], spare: null }),
+    split: () => rng({ s: [nextU32(), nextU32(), nextU32(), (nextU32() | 1) >>> 0], spare: null }),
   };
   return self;
 }

@@ -99,4 +99,18 @@ describe('rng', () => {
     expect(() => rng({ s: [0, 0, 0, 0], spare: null })).toThrow(/not all 0/);
     expect(() => rng({ s: [1, 2, 3, 2 ** 32], spare: null })).toThrow(DomainError);
   });
+
+  it('split() works for every seed (the fourth word was once a negative int32 and the state was refused)', () => {
+    for (let seed = 0; seed < 64; seed++) {
+      const parent = rng(seed);
+      const child = parent.split();
+      const w = child.state().s;
+      expect(w.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)).toBe(true);
+      expect(w[3]! % 2).toBe(1);
+      // the child stream is independent of the parent's continuation
+      expect(child.nextU32()).not.toBe(parent.nextU32());
+    }
+    // rng(0)'s fourth split word has its high bit set: the case that threw
+    expect(() => rng(0).split().uniform()).not.toThrow();
+  });
 });
