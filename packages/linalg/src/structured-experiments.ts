@@ -238,11 +238,12 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
     { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 1e-3, max: 0.3, default: 0.03 },
     { name: 'logits', label: 'permutation logits', kind: 'choice', options: ['level', 'block'], default: 'level' },
     { name: 'trials', label: 'trials (seeds) per cell at n <= 32', kind: 'int', min: 1, max: 12, default: 6, quick: 3 },
+    { name: 'sharpen', label: 'penalty pushing choices to 0/1 (not in the paper; 0 = off)', kind: 'float', min: 0, max: 1, step: 0.01, default: 0 },
   ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     throwIfAborted(opts.signal);
     const base = opts.seed ?? 0;
-    const { steps, lr, logits, trials } = experimentParams(butterflyLearnedPermutationExperiment, opts) as { steps: number; lr: number; logits: 'level' | 'block'; trials: number };
+    const { steps, lr, logits, trials, sharpen } = experimentParams(butterflyLearnedPermutationExperiment, opts) as { steps: number; lr: number; logits: 'level' | 'block'; trials: number; sharpen: number };
     const sizes = opts.quick ? [8, 16, 32] : [8, 16, 32, 64, 128];
     // Fewer trials where one costs more (a step is O(n^2)).
     const trialsAt = (n: number) => (n <= 32 ? trials : n === 64 ? Math.min(trials, 4) : Math.min(trials, 2));
@@ -301,7 +302,7 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
         for (let k = 0; k < count; k++) {
           const seed = base + k;
           await tick(`${transform} n = ${n}, trial ${k + 1}/${count}`);
-          const res = runOne(() => learnButterflyTransform({ transform, n, steps, lr, seed, logits, tol: 1e-14, signal: opts.signal }));
+          const res = runOne(() => learnButterflyTransform({ transform, n, steps, lr, seed, logits, sharpen, tol: 1e-14, signal: opts.signal }));
           if (res.polishedLoss < RECOVERED) recovered++;
           if (res.isBitReversal) bitrev++;
           if (!best || res.polishedLoss < best.polishedLoss) best = res;
@@ -316,7 +317,7 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
     for (const pr of probes) {
       await tick(`dft n = ${pr.n} probe (${pr.steps} steps)`);
       const t0 = performance.now();
-      const res = runOne(() => learnButterflyTransform({ transform: 'dft', n: pr.n, steps: pr.steps, lr, seed: base, logits, signal: opts.signal }));
+      const res = runOne(() => learnButterflyTransform({ transform: 'dft', n: pr.n, steps: pr.steps, lr, seed: base, logits, sharpen, tol: 1e-14, signal: opts.signal }));
       probeOut.push({ n: pr.n, steps: pr.steps, res, sPerStep: (performance.now() - t0) / 1000 / (2 * pr.steps + 2) });
     }
     // The paper's control: a random Gaussian matrix is not a butterfly, with or without permutation.
@@ -330,7 +331,7 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
           re: { rows: n0, cols: n0, data: r.fillNormal(new Float64Array(n0 * n0), sd) },
           im: { rows: n0, cols: n0, data: r.fillNormal(new Float64Array(n0 * n0), sd) },
         },
-        { steps, lr, seed: base, logits, signal: opts.signal },
+        { steps, lr, seed: base, logits, sharpen, signal: opts.signal },
       ),
     );
     const fmt = (c: PermCell) =>
@@ -362,7 +363,7 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
         check('the learned DFT permutation rounds to exactly bit reversal in some trial (it usually rounds to others the butterfly absorbs)', of('dft').some((c) => c.bitrev > 0), of('dft').map((c) => `n=${c.n}: ${c.bitrev}/${c.trials}`).join(', '), false),
         check('a random Gaussian matrix (control) is not fit: loss stays > 1e-3', control.polishedLoss > 1e-3, `n = ${n0}: loss ${control.polishedLoss.toExponential(2)}`),
       ],
-      summary: `${steps} joint Adam steps (lr ${lr}, cosine, ${logits} logits) then ${steps} polish steps per trial, trials from seed ${base}. Largest n recovered: DFT ${largest('dft') || 'none'}, Hadamard ${largest('hadamard') || 'none'}, DCT ${largest('dct') || 'none'}. ${cells.map(fmt).join('. ')}. ${probeText ? `Probes: ${probeText}. ` : ''}Control ${control.polishedLoss.toExponential(2)}.`,
+      summary: `${steps} joint Adam steps (lr ${lr}, cosine, ${logits} logits${sharpen > 0 ? `, sharpen ${sharpen}` : ''}) then ${steps} polish steps per trial, trials from seed ${base}. Largest n recovered: DFT ${largest('dft') || 'none'}, Hadamard ${largest('hadamard') || 'none'}, DCT ${largest('dct') || 'none'}. ${cells.map(fmt).join('. ')}. ${probeText ? `Probes: ${probeText}. ` : ''}Control ${control.polishedLoss.toExponential(2)}.`,
       metrics,
       plots: [sizePlot(), curvePlot()],
     });

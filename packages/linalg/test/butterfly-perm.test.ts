@@ -324,6 +324,38 @@ describe('learnButterflyTransform', () => {
     expect(recovered).toBeGreaterThanOrEqual(2);
   });
 
+  it('returns logits of the layout and model asked for; the DCT defaults to BPP', () => {
+    const a = learnButterflyTransform({ transform: 'dft', n: 16, steps: 5, polishSteps: 0, logits: 'block' });
+    expect(a.logits.length).toBe(3 * 7);
+    const b = learnButterflyTransform({ transform: 'dct', n: 16, steps: 5, polishSteps: 0 });
+    expect(b.logits.length).toBe(3 * 3 + 3);
+    const c = learnButterflyTransform({ transform: 'dct', n: 16, steps: 5, polishSteps: 0, model: 'BP', logits: 'block' });
+    expect(c.logits.length).toBe(3 * 7);
+    expect(new Set(b.butterfly.perm).size).toBe(16);
+  });
+
+  it('sharpen pushes the choices towards 0/1 (mean p (1 - p) at least halved) and leaves the reported loss alone', () => {
+    const spread = (l: Float64Array) => {
+      let acc = 0;
+      for (const t of l) {
+        const p = 1 / (1 + Math.exp(-t));
+        acc += p * (1 - p);
+      }
+      return acc / l.length;
+    };
+    let plain = 0;
+    let sharp = 0;
+    for (const seed of [0, 1, 2]) {
+      const a = learnButterflyTransform({ transform: 'hadamard', n: 16, steps: 1500, lr: 0.03, seed, polishSteps: 0 });
+      const b = learnButterflyTransform({ transform: 'hadamard', n: 16, steps: 1500, lr: 0.03, seed, polishSteps: 0, sharpen: 1 });
+      plain += spread(a.logits);
+      sharp += spread(b.logits);
+      // The penalty is not part of the reported loss.
+      expect(b.losses[0]).toBe(a.losses[0]);
+    }
+    expect(sharp).toBeLessThan(0.5 * plain);
+  });
+
   it('a random Gaussian target (the paper\'s control) is not recovered', () => {
     const n = 8;
     const r = rng(5);
@@ -365,6 +397,10 @@ describe('learnButterflyTransform', () => {
     expect(() => learnButterflyTransform({ transform: 'dft', n: 8, lr: 0 })).toThrow(DomainError);
     expect(() => learnButterflyTransform({ transform: 'dft', n: 8, stpes: 3 } as never)).toThrow(DomainError);
     expect(() => learnButterflyTransform({ transform: 'dft', n: 8, logitInit: Number.NaN })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 8, logits: 'row' as 'level' })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 8, model: 'BPBP' as 'BP' })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 8, sharpen: -1 })).toThrow(DomainError);
+    expect(() => learnButterflyTransform({ transform: 'dft', n: 8, sharpen: Number.NaN })).toThrow(DomainError);
     expect(() => learnButterflyTransform(null as never)).toThrow(DomainError);
     const bad = { re: { rows: 4, cols: 8, data: new Float64Array(32) }, im: { rows: 4, cols: 8, data: new Float64Array(32) } };
     expect(() => learnButterflyPermuted(bad)).toThrow(ShapeError);
