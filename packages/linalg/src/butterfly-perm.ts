@@ -266,10 +266,9 @@ function stageBackward(
 /**
  * In place, on the columns of every bs x bs block of (yr, yi) (total `len` entries):
  * Y <- (1 - p) Y + p Y E (the even/odd factor applied on the right), p per block.
- * With `back`, the adjoint: Y <- (1 - p) Y + p Y E^T.
  */
-function lerpEvenOdd(e: Engine, yr: Float64Array, yi: Float64Array, len: number, bs: number, probs: Float64Array, p0: number, back: boolean): void {
-  const map = back ? e.esrc[Math.round(Math.log2(bs))]! : e.einv[Math.round(Math.log2(bs))]!;
+function lerpEvenOdd(e: Engine, yr: Float64Array, yi: Float64Array, len: number, bs: number, probs: Float64Array, p0: number): void {
+  const map = e.einv[Math.round(Math.log2(bs))]!;
   const nb = len / (bs * bs);
   const rr = e.rowR;
   const ri = e.rowI;
@@ -317,38 +316,102 @@ function lerpReverse(yr: Float64Array, yi: Float64Array, len: number, bs: number
   }
 }
 
-/** Per block: sum over the block of Re(conj(G) (Y Q - Y)), Q the even/odd factor; into out[p0 + 3 b]. */
-function dotEvenOdd(e: Engine, gr: Float64Array, gi: Float64Array, yr: Float64Array, yi: Float64Array, len: number, bs: number, out: Float64Array, p0: number): void {
-  const map = e.einv[Math.round(Math.log2(bs))]!;
+/** Out of place: (dr, di) <- (1 - p) Y + p Y R for the reversal of one half of every block of Y = (sr, si). */
+function lerpReverseInto(sr: Float64Array, si: Float64Array, dr: Float64Array, di: Float64Array, len: number, bs: number, half: 0 | 1, probs: Float64Array, p0: number): void {
+  const h = bs >> 1;
+  const off = half * h;
+  const keep = half === 0 ? h : 0;
   const nb = len / (bs * bs);
   for (let b = 0; b < nb; b++) {
-    let acc = 0;
+    const p = probs[p0 + FACTORS * b]!;
+    const q = 1 - p;
     for (let r = 0; r < bs; r++) {
-      const o = (b * bs + r) * bs;
-      for (let c = 0; c < bs; c++) {
-        const m = o + map[c]!;
-        acc += gr[o + c]! * (yr[m]! - yr[o + c]!) + gi[o + c]! * (yi[m]! - yi[o + c]!);
+      const row = (b * bs + r) * bs;
+      // The other half is copied as is.
+      for (let c = keep; c < keep + h; c++) {
+        dr[row + c] = sr[row + c]!;
+        di[row + c] = si[row + c]!;
+      }
+      const o = row + off;
+      for (let c = 0, d = h - 1; c <= d; c++, d--) {
+        const ar = sr[o + c]!;
+        const ai = si[o + c]!;
+        const cr = sr[o + d]!;
+        const ci = si[o + d]!;
+        dr[o + c] = q * ar + p * cr;
+        di[o + c] = q * ai + p * ci;
+        dr[o + d] = q * cr + p * ar;
+        di[o + d] = q * ci + p * ai;
       }
     }
-    out[p0 + FACTORS * b] = acc;
   }
 }
 
-/** As dotEvenOdd for the reversal of one half of the block. */
-function dotReverse(gr: Float64Array, gi: Float64Array, yr: Float64Array, yi: Float64Array, len: number, bs: number, half: 0 | 1, out: Float64Array, p0: number): void {
+/**
+ * Backward through Z = (1 - p) Y + p Y R (one half reversed), fused: per block, out[p0 + 3 b] =
+ * sum Re(conj(G) (Y R - Y)), then G <- (1 - p) G + p G R in place (R is symmetric).
+ */
+function reverseBackward(gr: Float64Array, gi: Float64Array, yr: Float64Array, yi: Float64Array, len: number, bs: number, half: 0 | 1, probs: Float64Array, p0: number, out: Float64Array | null): void {
   const h = bs >> 1;
   const off = half * h;
   const nb = len / (bs * bs);
   for (let b = 0; b < nb; b++) {
+    const p = probs[p0 + FACTORS * b]!;
+    const q = 1 - p;
     let acc = 0;
     for (let r = 0; r < bs; r++) {
       const o = (b * bs + r) * bs + off;
-      for (let c = 0; c < h; c++) {
-        const m = o + h - 1 - c;
-        acc += gr[o + c]! * (yr[m]! - yr[o + c]!) + gi[o + c]! * (yi[m]! - yi[o + c]!);
+      for (let c = 0, d = h - 1; c < d; c++, d--) {
+        const g0r = gr[o + c]!;
+        const g0i = gi[o + c]!;
+        const g1r = gr[o + d]!;
+        const g1i = gi[o + d]!;
+        if (out) acc += (g0r - g1r) * (yr[o + d]! - yr[o + c]!) + (g0i - g1i) * (yi[o + d]! - yi[o + c]!);
+        gr[o + c] = q * g0r + p * g1r;
+        gi[o + c] = q * g0i + p * g1i;
+        gr[o + d] = q * g1r + p * g0r;
+        gi[o + d] = q * g1i + p * g0i;
       }
     }
-    out[p0 + FACTORS * b] = acc;
+    if (out) out[p0 + FACTORS * b] = acc;
+  }
+}
+
+/**
+ * Backward through Z = (1 - p) Y + p Y E, fused: per block, out[p0 + 3 b] = sum Re(conj(G) (Y E - Y)),
+ * then G <- (1 - p) G + p G E^T in place.
+ */
+function evenOddBackward(e: Engine, gr: Float64Array, gi: Float64Array, yr: Float64Array, yi: Float64Array, len: number, bs: number, probs: Float64Array, p0: number, out: Float64Array | null): void {
+  const lg = Math.round(Math.log2(bs));
+  const inv = e.einv[lg]!;
+  const src = e.esrc[lg]!;
+  const nb = len / (bs * bs);
+  const rr = e.rowR;
+  const ri = e.rowI;
+  for (let b = 0; b < nb; b++) {
+    const p = probs[p0 + FACTORS * b]!;
+    const q = 1 - p;
+    let acc = 0;
+    for (let r = 0; r < bs; r++) {
+      const o = (b * bs + r) * bs;
+      for (let c = 0; c < bs; c++) {
+        const g0r = gr[o + c]!;
+        const g0i = gi[o + c]!;
+        rr[c] = g0r;
+        ri[c] = g0i;
+        if (out) {
+          const m = o + inv[c]!;
+          acc += g0r * (yr[m]! - yr[o + c]!) + g0i * (yi[m]! - yi[o + c]!);
+        }
+      }
+      if (p === 0) continue;
+      for (let c = 0; c < bs; c++) {
+        const m = src[c]!;
+        gr[o + c] = q * rr[c]! + p * rr[m]!;
+        gi[o + c] = q * ri[c]! + p * ri[m]!;
+      }
+    }
+    if (out) out[p0 + FACTORS * b] = acc;
   }
 }
 
@@ -356,7 +419,7 @@ function dotReverse(gr: Float64Array, gi: Float64Array, yr: Float64Array, yi: Fl
 function applyFactor(e: Engine, yr: Float64Array, yi: Float64Array, len: number, bs: number, p0: number): void {
   lerpReverse(yr, yi, len, bs, 1, e.probs, p0 + 2);
   lerpReverse(yr, yi, len, bs, 0, e.probs, p0 + 1);
-  lerpEvenOdd(e, yr, yi, len, bs, e.probs, p0, false);
+  lerpEvenOdd(e, yr, yi, len, bs, e.probs, p0);
 }
 
 /**
@@ -364,21 +427,15 @@ function applyFactor(e: Engine, yr: Float64Array, yi: Float64Array, len: number,
  * (clobbered: it is used to rebuild the two inner lerp inputs); probability gradients into e.gprobs.
  */
 function factorBackward(e: Engine, gr: Float64Array, gi: Float64Array, len: number, bs: number, p0: number, withProbs: boolean): void {
+  const out = withProbs ? e.gprobs : null;
   if (withProbs) {
     // Y1 = Y L2, Y2 = Y1 L1; Z = Y2 L0.
-    e.y1r.set(e.y0r.subarray(0, len));
-    e.y1i.set(e.y0i.subarray(0, len));
-    lerpReverse(e.y1r, e.y1i, len, bs, 1, e.probs, p0 + 2);
-    e.y2r.set(e.y1r.subarray(0, len));
-    e.y2i.set(e.y1i.subarray(0, len));
-    lerpReverse(e.y2r, e.y2i, len, bs, 0, e.probs, p0 + 1);
-    dotEvenOdd(e, gr, gi, e.y2r, e.y2i, len, bs, e.gprobs, p0);
+    lerpReverseInto(e.y0r, e.y0i, e.y1r, e.y1i, len, bs, 1, e.probs, p0 + 2);
+    lerpReverseInto(e.y1r, e.y1i, e.y2r, e.y2i, len, bs, 0, e.probs, p0 + 1);
   }
-  lerpEvenOdd(e, gr, gi, len, bs, e.probs, p0, true);
-  if (withProbs) dotReverse(gr, gi, e.y1r, e.y1i, len, bs, 0, e.gprobs, p0 + 1);
-  lerpReverse(gr, gi, len, bs, 0, e.probs, p0 + 1);
-  if (withProbs) dotReverse(gr, gi, e.y0r, e.y0i, len, bs, 1, e.gprobs, p0 + 2);
-  lerpReverse(gr, gi, len, bs, 1, e.probs, p0 + 2);
+  evenOddBackward(e, gr, gi, e.y2r, e.y2i, len, bs, e.probs, p0, out);
+  reverseBackward(gr, gi, e.y1r, e.y1i, len, bs, 0, e.probs, p0 + 1, out);
+  reverseBackward(gr, gi, e.y0r, e.y0i, len, bs, 1, e.probs, p0 + 2, out);
 }
 
 /** Offset of level k's first probability (per-block layout). */
