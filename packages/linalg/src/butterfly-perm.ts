@@ -15,8 +15,10 @@ import type { ComplexMatrix } from './complex';
  * with (p0, p1, p2) = sigmoid(logits). With every p in {0, 1} P is a permutation; p0 = 1 at every
  * level (and p1 = p2 = 0) gives bit reversal.
  *
- * Logit layouts (`logits` option): `'level'` shares one triple among the blocks of a level (3 (L - 1)
- * logits, the reference's `share_logit=False`); `'block'` gives every block of every level its own
+ * Logit layouts (`logits` option): `'shared'` uses one triple for every block of every level (3
+ * logits, the reference's `share_logit=True`, which its `learning_transforms.py` search sets);
+ * `'level'` shares one triple among the blocks of a level (3 (L - 1) logits, the reference's
+ * `share_logit=False`); `'block'` gives every block of every level its own
  * triple (3 (n/2 - 1) logits: level k, block b at 3 (2^k - 1 + b)), the finer relaxation where each
  * sub-problem of the recursion picks its own reordering. The `'BPP'` model appends one more
  * full-size factor X (3 logits, last) applied to the input before P, as the reference's DCT runs do:
@@ -35,7 +37,7 @@ function sigmoid(t: number): number {
 }
 
 /** How the permutation logits are laid out; see the module notes. */
-export type ButterflyPermutationLogits = 'level' | 'block';
+export type ButterflyPermutationLogits = 'shared' | 'level' | 'block';
 
 /** `'BP'`: M = B P; `'BPP'`: M = B P X with one more full-size relaxed factor X (the reference's DCT model). */
 export type ButterflyPermutedModel = 'BP' | 'BPP';
@@ -43,7 +45,7 @@ export type ButterflyPermutedModel = 'BP' | 'BPP';
 /** Number of permutation logits for size n (n a power of two >= 2). */
 function logitCount(n: number, layout: ButterflyPermutationLogits, model: ButterflyPermutedModel): number {
   const K = Math.max(0, Math.log2(n) - 1);
-  const base = layout === 'level' ? FACTORS * K : FACTORS * ((1 << K) - 1);
+  const base = layout === 'shared' ? (K > 0 ? FACTORS : 0) : layout === 'level' ? FACTORS * K : FACTORS * ((1 << K) - 1);
   return base + (model === 'BPP' ? FACTORS : 0);
 }
 
@@ -498,14 +500,21 @@ function engineLossGrad(e: Engine, tw: { re: Float64Array; im: Float64Array }, T
     applyStage(tw.re, tw.im, n, t, e.zr[t - 1]!, e.zi[t - 1]!, e.y0r, e.y0i);
     factorBackward(e, gr, gi, len, bs, levelOffset(L - 1 - t), withProbs);
     stageBackward(tw.re, tw.im, n, t, e.zr[t - 1]!, e.zi[t - 1]!, gr, gi, hr, hi, gt.re, gt.im);
-    [gr, hr] = [hr, gr];
-    [gi, hi] = [hi, gi];
+    const sr = gr;
+    const si = gi;
+    gr = hr;
+    gi = hi;
+    hr = sr;
+    hi = si;
   }
   // Stage 0: Z_0 holds the twiddles themselves.
   gt.re.set(gr.subarray(0, 2 * n), 0);
   gt.im.set(gi.subarray(0, 2 * n), 0);
   return loss;
 }
+
+/** Index of level k's first logit in the `'level'` / `'shared'` layouts. */
+const levelLogit = (layout: ButterflyPermutationLogits, k: number) => (layout === 'shared' ? 0 : FACTORS * k);
 
 /** Writes the per-block probabilities of `logits` (layout as in the module notes) into `probs`. */
 function expandProbs(logits: Float64Array, n: number, layout: ButterflyPermutationLogits, extra: boolean, probs: Float64Array, hard: boolean): void {
@@ -516,7 +525,7 @@ function expandProbs(logits: Float64Array, n: number, layout: ButterflyPermutati
   } else {
     for (let k = 0; k < K; k++) {
       for (let b = 0; b < 1 << k; b++) {
-        for (let f = 0; f < FACTORS; f++) probs[levelOffset(k) + FACTORS * b + f] = p(logits[FACTORS * k + f]!);
+        for (let f = 0; f < FACTORS; f++) probs[levelOffset(k) + FACTORS * b + f] = p(logits[levelLogit(layout, k) + f]!);
       }
     }
   }
@@ -533,6 +542,7 @@ function reduceGrads(e: Engine, layout: ButterflyPermutationLogits, gl: Float64A
   if (layout === 'block') {
     for (let k = 0; k < FACTORS * ((1 << K) - 1); k++) gl[k] = gprobs[k]! * probs[k]! * (1 - probs[k]!);
   } else {
+    gl.fill(0, 0, layout === 'shared' ? Math.min(K, 1) * FACTORS : FACTORS * K);
     for (let k = 0; k < K; k++) {
       for (let f = 0; f < FACTORS; f++) {
         let acc = 0;
@@ -540,7 +550,7 @@ function reduceGrads(e: Engine, layout: ButterflyPermutationLogits, gl: Float64A
           const i = levelOffset(k) + FACTORS * b + f;
           acc += gprobs[i]! * probs[i]! * (1 - probs[i]!);
         }
-        gl[FACTORS * k + f] = acc;
+        gl[levelLogit(layout, k) + f] = gl[levelLogit(layout, k) + f]! + acc;
       }
     }
   }
@@ -608,8 +618,9 @@ export interface LearnButterflyPermutedOptions {
   logitInit?: number;
   /**
    * Layout of the permutation logits: `'level'` (default; one triple per level shared by its
-   * blocks, as the reference's `Permutation(share_logit=False)`) or `'block'` (a triple per block
-   * of every level: 3 (n/2 - 1) logits, each sub-problem choosing its own reordering).
+   * blocks, as the reference's `Permutation(share_logit=False)`), `'shared'` (one triple for all
+   * levels, `share_logit=True`, what the reference's transform search runs) or `'block'` (a triple
+   * per block of every level: 3 (n/2 - 1) logits, each sub-problem choosing its own reordering).
    */
   logits?: ButterflyPermutationLogits;
   /**
@@ -748,7 +759,7 @@ export function learnButterflyPermuted(target: ComplexMatrix, opts?: LearnButter
     throw new DomainError(`${fn}: logitInit must be a finite number in [-50, 50], got ${String(logitInit)}`);
   }
   const realPart = checkBoolean(fn, 'realPart', o.realPart ?? false);
-  const layout = checkOneOf(fn, 'logits', o.logits ?? 'level', ['level', 'block'] as const);
+  const layout = checkOneOf(fn, 'logits', o.logits ?? 'level', ['shared', 'level', 'block'] as const);
   const model = checkOneOf(fn, 'model', o.model ?? 'BP', ['BP', 'BPP'] as const);
   const tol = checkNonNegative(fn, 'tol', o.tol ?? 0);
   const sharpen = checkNonNegative(fn, 'sharpen', o.sharpen ?? 0);

@@ -22,6 +22,8 @@ describe('relaxed permutation', () => {
   });
 
   for (const [layout, model] of [
+    ['shared', 'BP'],
+    ['shared', 'BPP'],
     ['level', 'BP'],
     ['block', 'BP'],
     ['level', 'BPP'],
@@ -91,7 +93,7 @@ const blocks = (p: Int32Array): string => {
 };
 
 /** Every rounded permutation of a layout/model at size n (exhaustive over the 2^count choices). */
-function allRounded(n: number, layout: 'level' | 'block', model: 'BP' | 'BPP'): Int32Array[] {
+function allRounded(n: number, layout: 'shared' | 'level' | 'block', model: 'BP' | 'BPP'): Int32Array[] {
   const c = permutationLogitCount(n, layout, model);
   const out: Int32Array[] = [];
   for (let m = 0; m < 2 ** c; m++) {
@@ -105,8 +107,8 @@ function allRounded(n: number, layout: 'level' | 'block', model: 'BP' | 'BPP'): 
 describe('reach of the permutation families (which DCT route each contains)', () => {
   it('per level and per block: bit reversal\'s blocks, but never those of the exact DCT route (Makhoul, then bit reversal)', () => {
     for (const [n, layouts] of [
-      [8, ['level', 'block']],
-      [16, ['level']],
+      [8, ['shared', 'level', 'block']],
+      [16, ['shared', 'level']],
     ] as const) {
       const dctBlocks = blocks(butterflyDct(n).butterfly.perm);
       const brBlocks = blocks(bitReversal(n));
@@ -118,16 +120,20 @@ describe('reach of the permutation families (which DCT route each contains)', ()
     }
   });
 
-  it('per block is strictly richer than per level (more distinct block structures at n = 8)', () => {
-    const lv = new Set(allRounded(8, 'level', 'BP').map(blocks));
+  it('shared within per level within per block (distinct block structures at n = 16: strictly more at each step)', () => {
+    const sh = new Set(allRounded(16, 'shared', 'BP').map(blocks));
+    const lv = new Set(allRounded(16, 'level', 'BP').map(blocks));
     const bl = new Set(allRounded(8, 'block', 'BP').map(blocks));
-    for (const k of lv) expect(bl.has(k)).toBe(true);
-    expect(bl.size).toBeGreaterThan(lv.size);
+    const lv8 = new Set(allRounded(8, 'level', 'BP').map(blocks));
+    for (const k of sh) expect(lv.has(k)).toBe(true);
+    expect(lv.size).toBeGreaterThan(sh.size);
+    for (const k of lv8) expect(bl.has(k)).toBe(true);
+    expect(bl.size).toBeGreaterThan(lv8.size);
   });
 
   it("BPP contains the exact DCT permutation: extra factor = even/odd + reverse second half, every level even/odd", () => {
     for (const n of [8, 16, 32, 64, 256]) {
-      for (const layout of ['level', 'block'] as const) {
+      for (const layout of ['shared', 'level', 'block'] as const) {
         const l = new Float64Array(permutationLogitCount(n, layout, 'BPP')).fill(-40);
         // Every level's (every block's) even/odd choice taken; then the extra factor's E and R2.
         for (let k = 0; k < l.length - 3; k += 3) l[k] = 40;
@@ -157,7 +163,7 @@ describe('reach of the permutation families (which DCT route each contains)', ()
           tw.im[t + q] = ar * diag.im[row]! + ai * diag.re[row]!;
         }
       }
-      for (const layout of ['level', 'block'] as const) {
+      for (const layout of ['shared', 'level', 'block'] as const) {
         const l = new Float64Array(permutationLogitCount(n, layout, 'BPP')).fill(-60);
         for (let k = 0; k < l.length - 3; k += 3) l[k] = 60;
         l[l.length - 3] = 60;
@@ -188,7 +194,7 @@ describe('block-diagonal evaluation against the dense product', () => {
       const tw = { re: r.fillNormal(new Float64Array(len), 0.7), im: r.fillNormal(new Float64Array(len), 0.7) };
       const id = new Int32Array(n).map((_, i) => i);
       const B = butterflyToMatrix({ n, perm: id, twiddle: tw });
-      for (const layout of ['level', 'block'] as const) {
+      for (const layout of ['shared', 'level', 'block'] as const) {
         for (const model of ['BP', 'BPP'] as const) {
           for (const realPart of [false, true]) {
             const logits = r.fillNormal(new Float64Array(permutationLogitCount(n, layout, model)), 1.5);
@@ -225,6 +231,8 @@ describe('learnButterflyPermuted gradient', () => {
     { realPart: false, layout: 'block', model: 'BP', n: 16 },
     { realPart: true, layout: 'block', model: 'BPP', n: 16 },
     { realPart: false, layout: 'level', model: 'BPP', n: 8 },
+    { realPart: true, layout: 'shared', model: 'BPP', n: 16 },
+    { realPart: false, layout: 'shared', model: 'BP', n: 32 },
   ] as const;
   for (const { realPart, layout, model, n } of cases) {
     it(`matches central finite differences for twiddles and logits (n ${n}, ${layout}, ${model}, realPart ${realPart})`, () => {
@@ -327,6 +335,7 @@ describe('learnButterflyTransform', () => {
   it('returns logits of the layout and model asked for; the DCT defaults to BPP', () => {
     const a = learnButterflyTransform({ transform: 'dft', n: 16, steps: 5, polishSteps: 0, logits: 'block' });
     expect(a.logits.length).toBe(3 * 7);
+    expect(learnButterflyTransform({ transform: 'dft', n: 16, steps: 5, polishSteps: 0, logits: 'shared' }).logits.length).toBe(3);
     const b = learnButterflyTransform({ transform: 'dct', n: 16, steps: 5, polishSteps: 0 });
     expect(b.logits.length).toBe(3 * 3 + 3);
     const c = learnButterflyTransform({ transform: 'dct', n: 16, steps: 5, polishSteps: 0, model: 'BP', logits: 'block' });
