@@ -236,14 +236,14 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
   params: [
     { name: 'steps', label: 'Adam steps per trial (and as many polish steps)', kind: 'int', min: 100, max: 6000, step: 100, default: 3000, quick: 2000 },
     { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 1e-3, max: 0.3, default: 0.03 },
-    { name: 'logits', label: 'permutation logits', kind: 'choice', options: ['level', 'block'], default: 'level' },
+    { name: 'logits', label: 'permutation logits: per level, shared by all levels (the reference search) or per block', kind: 'choice', options: ['level', 'shared', 'block'], default: 'level' },
     { name: 'trials', label: 'trials (seeds) per cell at n <= 32', kind: 'int', min: 1, max: 12, default: 6, quick: 3 },
     { name: 'sharpen', label: 'penalty pushing choices to 0/1 (not in the paper; 0 = off)', kind: 'float', min: 0, max: 1, step: 0.01, default: 0 },
   ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
     throwIfAborted(opts.signal);
     const base = opts.seed ?? 0;
-    const { steps, lr, logits, trials, sharpen } = experimentParams(butterflyLearnedPermutationExperiment, opts) as { steps: number; lr: number; logits: 'level' | 'block'; trials: number; sharpen: number };
+    const { steps, lr, logits, trials, sharpen } = experimentParams(butterflyLearnedPermutationExperiment, opts) as { steps: number; lr: number; logits: 'shared' | 'level' | 'block'; trials: number; sharpen: number };
     const sizes = opts.quick ? [8, 16, 32] : [8, 16, 32, 64, 128];
     // Fewer trials where one costs more (a step is O(n^2)).
     const trialsAt = (n: number) => (n <= 32 ? trials : n === 64 ? Math.min(trials, 4) : Math.min(trials, 2));

@@ -421,8 +421,13 @@ describe('experiment: linalg/butterfly-learned-permutation', () => {
   it('quick run: DFT recovered at n = 8, 16, 32, Hadamard at n = 8, control not fit; sound result', async () => {
     const { butterflyLearnedPermutationExperiment } = await import('../src/experiments-entry');
     const { experimentResultProblems } = await import('@x/gpu/experiments');
-    const res = await butterflyLearnedPermutationExperiment.run({ quick: true, seed: 0 });
+    const partials: { plots?: { series: { y: number[] }[] }[] }[] = [];
+    const res = await butterflyLearnedPermutationExperiment.run({ quick: true, seed: 0, onPartial: (p) => partials.push(p) });
     expect(experimentResultProblems(res)).toEqual([]);
+    // Live results: one snapshot per finished cell, the per-size plot growing.
+    expect(partials.length).toBeGreaterThanOrEqual(9);
+    const points = (i: number) => (partials[i]!.plots?.[0]?.series ?? []).reduce((a, x) => a + x.y.length, 0);
+    expect(points(partials.length - 1)).toBeGreaterThan(points(0));
     expect(res.ok).toBe(true);
     for (const n of [8, 16, 32]) expect(res.metrics![`dft n=${n} recovered trials`]).toBeGreaterThanOrEqual(1);
     expect(res.metrics!['dft largest recovered n']).toBe(32);
