@@ -220,8 +220,8 @@ interface PermCell {
 /**
  * Dao et al. 2019 (Sec. 4.1, the "BP" model, "BPP" for the DCT as in the reference's run script): a
  * butterfly trained jointly with the relaxed permutation (sigmoid-weighted lerps of even/odd
- * separation and half reversals, per level or per block) recovers the DFT, DCT and Hadamard
- * transforms to machine precision. Here: several trials (seeds) per transform and size, Adam on
+ * separation and half reversals; by default one logit triple for all levels, as the reference's
+ * search) recovers the DFT, DCT and Hadamard transforms to machine precision. Here: several trials (seeds) per transform and size, Adam on
  * twiddles and logits, then the permutation is rounded and the twiddles polished with it fixed (the
  * paper polishes its best trials the same way); a cell counts as recovered when its best trial's
  * polished loss is below 1e-8 (the paper's criterion over its search). Two probes show the large
@@ -236,8 +236,8 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
   params: [
     { name: 'steps', label: 'Adam steps per trial (and as many polish steps)', kind: 'int', min: 100, max: 6000, step: 100, default: 3000, quick: 2000 },
     { name: 'lr', label: 'learning rate', kind: 'float', log: true, min: 1e-3, max: 0.3, default: 0.03 },
-    { name: 'logits', label: 'permutation logits: per level, shared by all levels (the reference search) or per block', kind: 'choice', options: ['level', 'shared', 'block'], default: 'level' },
-    { name: 'trials', label: 'trials (seeds) per cell at n <= 32', kind: 'int', min: 1, max: 12, default: 6, quick: 3 },
+    { name: 'logits', label: 'permutation logits: shared by all levels (the reference search), per level or per block', kind: 'choice', options: ['shared', 'level', 'block'], default: 'shared' },
+    { name: 'trials', label: 'trials (seeds) per cell at n <= 32', kind: 'int', min: 1, max: 12, default: 6, quick: 4 },
     { name: 'sharpen', label: 'penalty pushing choices to 0/1 (not in the paper; 0 = off)', kind: 'float', min: 0, max: 1, step: 0.01, default: 0 },
   ],
   async run(opts: ExperimentRunOptions = {}): Promise<ExperimentResult> {
@@ -249,7 +249,7 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
     const trialsAt = (n: number) => (n <= 32 ? trials : n === 64 ? Math.min(trials, 4) : Math.min(trials, 2));
     const probes = opts.quick ? [] : [
       { n: 256, steps: Math.min(steps, 1000) },
-      { n: 1024, steps: Math.min(steps, 100) },
+      { n: 1024, steps: Math.min(steps, 300) },
     ];
     const transforms: ButterflyTransform[] = ['dft', 'hadamard', 'dct'];
     let total = 1 + probes.length;
