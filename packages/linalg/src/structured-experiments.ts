@@ -225,7 +225,8 @@ interface PermCell {
  * twiddles and logits, then the permutation is rounded and the twiddles polished with it fixed (the
  * paper polishes its best trials the same way); a cell counts as recovered when its best trial's
  * polished loss is below 1e-8 (the paper's criterion over its search). Two probes show the large
- * sizes: the DFT at n = 256 and at n = 1024 (the paper's largest) with the steps the CPU budget allows.
+ * sizes: the DFT at n = 256 and at n = 1024 (the paper's largest), two trials each, with the steps the
+ * CPU budget allows.
  */
 export const butterflyLearnedPermutationExperiment: Experiment = {
   id: 'linalg/butterfly-learned-permutation',
@@ -252,7 +253,8 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
       { n: 1024, steps: Math.min(steps, 300) },
     ];
     const transforms: ButterflyTransform[] = ['dft', 'hadamard', 'dct'];
-    let total = 1 + probes.length;
+    const probeTrials = 2;
+    let total = 1 + probes.length * probeTrials;
     for (const n of sizes) total += transforms.length * trialsAt(n);
     let done = 0;
     const tick = async (message: string): Promise<void> => {
@@ -313,13 +315,21 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
       }
     }
     // Probes at the large sizes: one DFT trial each, with the steps the budget allows.
-    const probeOut: { n: number; steps: number; res: LearnButterflyPermutedResult; sPerStep: number }[] = [];
+    const probeOut: { n: number; steps: number; res: LearnButterflyPermutedResult; recovered: number; sPerStep: number }[] = [];
     for (const pr of probes) {
-      await tick(`dft n = ${pr.n} probe (${pr.steps} steps)`);
-      const t0 = performance.now();
-      const res = runOne(() => learnButterflyTransform({ transform: 'dft', n: pr.n, steps: pr.steps, lr, seed: base, logits, sharpen, tol: 1e-14, signal: opts.signal }));
-      probeOut.push({ n: pr.n, steps: pr.steps, res, sPerStep: (performance.now() - t0) / 1000 / (2 * pr.steps + 2) });
-      curves.push({ name: `dft n = ${pr.n} (probe, relaxed)`, ...every(res.losses, Math.max(1, Math.floor(pr.steps / 300))) });
+      let best: LearnButterflyPermutedResult | undefined;
+      let recovered = 0;
+      let secs = 0;
+      for (let k = 0; k < probeTrials; k++) {
+        await tick(`dft n = ${pr.n} probe (${pr.steps} steps), trial ${k + 1}/${probeTrials}`);
+        const t0 = performance.now();
+        const res = runOne(() => learnButterflyTransform({ transform: 'dft', n: pr.n, steps: pr.steps, lr, seed: base + k, logits, sharpen, tol: 1e-14, signal: opts.signal }));
+        secs += (performance.now() - t0) / 1000 / (res.stepsRun + res.losses.length + 1);
+        if (res.polishedLoss < RECOVERED) recovered++;
+        if (!best || res.polishedLoss < best.polishedLoss) best = res;
+      }
+      probeOut.push({ n: pr.n, steps: pr.steps, res: best!, recovered, sPerStep: secs / probeTrials });
+      curves.push({ name: `dft n = ${pr.n} (probe, best trial, relaxed)`, ...every(best!.losses, Math.max(1, Math.floor(pr.steps / 300))) });
       report(() => ({ plots: [sizePlot(), curvePlot()] }), true);
     }
     // The paper's control: a random Gaussian matrix is not a butterfly, with or without permutation.
@@ -349,10 +359,13 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
     for (const p of probeOut) {
       metrics[`dft n=${p.n} probe relaxed loss`] = p.res.relaxedLoss;
       metrics[`dft n=${p.n} probe polished loss`] = p.res.polishedLoss;
+      metrics[`dft n=${p.n} probe recovered trials`] = p.recovered;
     }
     const small = (t: ButterflyTransform, max: number) => of(t).filter((c) => c.n <= max);
     const big = (t: ButterflyTransform, min: number) => of(t).filter((c) => c.n >= min);
-    const probeText = probeOut.map((p) => `n = ${p.n}, ${p.steps} + ${p.steps} steps: relaxed ${p.res.relaxedLoss.toExponential(1)}, polished ${p.res.polishedLoss.toExponential(1)} (${p.sPerStep.toFixed(3)} s per step)`).join('; ');
+    const probeText = probeOut
+      .map((p) => `n = ${p.n}, ${p.steps} + ${p.steps} steps: ${p.recovered}/${probeTrials} trials < 1e-8 (best relaxed ${p.res.relaxedLoss.toExponential(1)}, polished ${p.res.polishedLoss.toExponential(1)}; ~${p.sPerStep.toFixed(3)} s per step)`)
+      .join('; ');
     return experimentResult({
       checks: [
         check('DFT n <= 32: recovered (loss < 1e-8) in at least one trial at every size run', small('dft', 32).every((c) => c.recovered >= 1), small('dft', 32).map(fmt).join('; ')),
@@ -361,7 +374,7 @@ export const butterflyLearnedPermutationExperiment: Experiment = {
         check('Hadamard n >= 16: recovered at every size run', big('hadamard', 16).every((c) => c.recovered >= 1), big('hadamard', 16).map(fmt).join('; '), false),
         check('DCT n >= 16: recovered at every size run', big('dct', 16).every((c) => c.recovered >= 1), big('dct', 16).map(fmt).join('; '), false),
         ...(opts.quick ? [] : [check('DFT n = 64 and 128: recovered at every size run', big('dft', 64).every((c) => c.recovered >= 1), big('dft', 64).map(fmt).join('; '), false)]),
-        ...probeOut.map((p) => check(`DFT n = ${p.n} (probe, ${p.steps} steps): recovered`, p.res.polishedLoss < RECOVERED, probeText, false)),
+        ...probeOut.map((p) => check(`DFT n = ${p.n} (probe, ${p.steps} steps): recovered in at least one of ${probeTrials} trials`, p.recovered > 0, probeText, false)),
         check('the learned DFT permutation rounds to exactly bit reversal in some trial (it usually rounds to others the butterfly absorbs)', of('dft').some((c) => c.bitrev > 0), of('dft').map((c) => `n=${c.n}: ${c.bitrev}/${c.trials}`).join(', '), false),
         check('a random Gaussian matrix (control) is not fit: loss stays > 1e-3', control.polishedLoss > 1e-3, `n = ${n0}: loss ${control.polishedLoss.toExponential(2)}`),
       ],
