@@ -740,8 +740,10 @@ function createModel(fn: string, target: ComplexMatrix, seed: number, logitInit:
  * reversals, probabilities sigmoid(logit)) are trained jointly by Adam on
  * MSE(B P, T) = ||B P - T||_F^2 / n^2, with the exact reverse-mode gradient through both. At the
  * end every probability is rounded (>= 1/2 taken) and the loss is reported both relaxed and with
- * the hard permutation. O(steps n^2 log n) time, O(n^2 log n) memory; n a power of two in
- * [2, 2^13].
+ * the hard permutation, then the twiddles are polished with it fixed. The logit layout (per level,
+ * shared by all levels or per block) and the `'BPP'` model (one more full-size factor, for the DCT)
+ * are options. O((steps + polishSteps) n^2) time (a block-diagonal recursion, see the module
+ * notes), O(n^2) memory allocated once per call; n a power of two in [2, 2^13].
  * @throws ShapeError for a non-square target; DomainError for bad sizes or options.
  */
 export function learnButterflyPermuted(target: ComplexMatrix, opts?: LearnButterflyPermutedOptions): LearnButterflyPermutedResult {
