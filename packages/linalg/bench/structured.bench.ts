@@ -6,7 +6,9 @@
  */
 import { matmul, rng } from '@x/gpu';
 import FFTJS from 'fft.js';
-import { butterflyDft, butterflyMultiply, dct, dctMatrix, fft, kron, kronMatvec } from '../src/structured';
+import { butterflyWorkspace, lossGradInto } from '../src/butterfly';
+import { permutedStepRunner, relaxedPermutationMatrix } from '../src/butterfly-perm';
+import { butterflyDft, butterflyMultiply, butterflyTransformTarget, dct, dctMatrix, fft, kron, kronMatvec } from '../src/structured';
 
 interface Row {
   case: string;
@@ -129,6 +131,25 @@ for (const n of [1024]) {
   const x = { re: r.fillNormal(new Float64Array(n)), im: r.fillNormal(new Float64Array(n)) };
   const b = butterflyDft(n, { norm: 'backward' });
   add('butterflyMultiply (DFT)', n, () => { sink += butterflyMultiply(b, x).re[1]!; }, 'fft (fft.js radix-4)', () => { sink += fft(x).re[1]!; });
+}
+
+// 6. One relaxed loss + gradient of learnButterflyPermuted (the work of a joint Adam step): the
+// block-diagonal recursion Z_t = B_t Z_{t-1} F_{L-1-t} (O(n^2)) vs the dense route the function used
+// before (P formed as an n x n matrix, then every butterfly stage on n x n; forward and twiddle
+// backward only, so a lower bound of that route's step, which also back-propagated through P).
+for (const n of [64, 256]) {
+  const T = butterflyTransformTarget('dft', n);
+  const L = Math.log2(n);
+  const step = permutedStepRunner(T);
+  const logits = new Float64Array(3 * (L - 1));
+  const b = butterflyDft(n);
+  const w = butterflyWorkspace(n, L);
+  const grad = { re: new Float64Array(b.twiddle.re.length), im: new Float64Array(b.twiddle.re.length) };
+  const dense = () => {
+    const P = relaxedPermutationMatrix(logits, n);
+    sink += lossGradInto(b, T.re.data, T.im.data, w, grad, { x0: P });
+  };
+  add('learnButterflyPermuted step (loss + gradient)', n, () => { sink += step(); }, 'dense route (P as n x n, stages on n x n)', dense);
 }
 
 if (process.argv.includes('--json')) {

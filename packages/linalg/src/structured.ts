@@ -38,6 +38,8 @@ export {
   unitaryDftMatrix,
 } from './butterfly-learn';
 export {
+  type ButterflyPermutationLogits,
+  type ButterflyPermutedModel,
   type ButterflyTransform,
   butterflyTransformTarget,
   type LearnButterflyPermutedOptions,

@@ -109,9 +109,9 @@ export default (mod) => ({
     // learnButterflyDft(opts: LearnButterflyDftOptions): LearnButterflyResult
     learnButterflyDft: () => [{ n: 4, steps: 2, lr: real(0.01), seed: 1 }],
     // learnButterflyPermuted(target: ComplexMatrix, opts?: LearnButterflyPermutedOptions): LearnButterflyPermutedResult
-    learnButterflyPermuted: () => [mod.unitaryDftMatrix(4), { steps: 2, polishSteps: 2, lr: real(0.01), seed: 1 }],
+    learnButterflyPermuted: () => [mod.unitaryDftMatrix(4), { steps: 2, polishSteps: 2, lr: real(0.01), seed: 1, logits: 'block', model: 'BPP', sharpen: real(0.1) }],
     // learnButterflyTransform(opts: LearnButterflyTransformOptions): LearnButterflyPermutedResult
-    learnButterflyTransform: () => [{ transform: 'dct', n: 4, steps: 2, polishSteps: 2, lr: real(0.01), seed: 1 }],
+    learnButterflyTransform: () => [{ transform: 'dct', n: 8, steps: 2, polishSteps: 2, lr: real(0.01), seed: 1, logits: 'block', model: 'BPP', sharpen: real(0.1) }],
     // logdet(a: Matrix<MatrixData>): { sign: number; logabsdet: number; }
     logdet: () => [M(4, 4)],
     // lstsq(a: Matrix<MatrixData>, b: Matrix<MatrixData>, opts?: { rcond?: number; }): LstsqResult<Matrix<Float64Array<ArrayBufferLike>>>
