@@ -59,6 +59,23 @@ function checkBlocks(fn: string, blocks: Matrix[]): number {
   return m!;
 }
 
+/**
+ * The blocks times one power of two that brings the largest |entry| into [1/2, 1) when it lies
+ * outside [2^-400, 2^400]: err_r is scale-invariant, and every estimator sums squared norms and
+ * singular values, which overflow from about 1e154 and underflow below 1e-154. Powers of two
+ * scale exactly; within the safe range the blocks are returned as they are (no copy).
+ */
+function safeScale(blocks: Matrix[]): Matrix[] {
+  let mx = 0;
+  for (const b of blocks) for (let i = 0; i < b.data.length; i++) mx = Math.max(mx, Math.abs(b.data[i]!));
+  if (mx === 0 || (mx >= 2 ** -400 && mx <= 2 ** 400)) return blocks;
+  const e = Math.floor(Math.log2(mx)) + 1;
+  // 2^-e as two factors, each a normal number, so that subnormal maxima scale up exactly too.
+  const f1 = 2 ** -Math.trunc(e / 2);
+  const f2 = 2 ** -(e - Math.trunc(e / 2));
+  return blocks.map((b) => ({ rows: b.rows, cols: b.cols, data: Float64Array.from(b.data, (v) => v * f1 * f2) }));
+}
+
 /** err from captured energy: sqrt(max(total − captured, 0) / total), 0 for a zero matrix. */
 function errFrom(total: number, captured: number): number {
   return total > 0 ? Math.sqrt(Math.max(total - captured, 0) / total) : 0;
@@ -71,7 +88,7 @@ function errFrom(total: number, captured: number): number {
 export function concatError(blocks: Matrix[], r: number): number {
   checkBlocks('concatError', blocks);
   checkInt('concatError', 'r', r, 0);
-  const M = hstack(blocks);
+  const M = hstack(safeScale(blocks));
   const { S } = svd(M);
   let tot = 0;
   let tail = 0;
@@ -225,6 +242,7 @@ export function concatErrorBound(blocks: Matrix[], r: number, opts: ConcatOption
   checkInt(fn, 'r', r, 1);
   opts = checkOptions(fn, opts, ['estimator', 'oversample']);
   const { estimator, oversample } = checkEstimator(fn, opts);
+  blocks = safeScale(blocks);
   const norms = blocks.map(energyOf);
   const order = byNormDesc(
     blocks.map((_, i) => i),
@@ -292,6 +310,7 @@ export function clusterBlocks(blocks: Matrix[], opts: ClusterOptions): ClusterRe
   checkInt(fn, 'patience', patience, 1);
   const { estimator, oversample } = checkEstimator(fn, opts);
   const r = opts.rank;
+  blocks = safeScale(blocks);
   const norms = blocks.map(energyOf);
   let available = byNormDesc(
     blocks.map((_, i) => i),
