@@ -209,3 +209,20 @@ describe('OjaEstimator', () => {
     expect(norm(a.vector())).toBeCloseTo(1, 14);
   });
 });
+
+describe('OjaEstimator with rows whose step g·a overflows', () => {
+  it('rows times 2^600 give a finite unit vector: the η → ∞ limit (v ← ±a/‖a‖), not NaN', () => {
+    const { M, d } = byName('heavy');
+    const big = { rows: M.rows, cols: M.cols, data: M.data.map((x) => x * 2 ** 600) };
+    const v = new OjaEstimator({ dim: d, seed: 2 }).updateAll(big).vector();
+    expect(v.every(Number.isFinite)).toBe(true);
+    expect(norm(v)).toBeCloseTo(1, 14);
+    // η a aᵀ v dwarfs v: the same as unscaled rows with η = 1e250, where v/(η a aᵀv) ≈ 1e-250.
+    const ref = new OjaEstimator({ dim: d, seed: 2, eta: 1e250 }).updateAll(M).vector();
+    for (let i = 0; i < d; i++) expect(Math.abs(v[i]! - ref[i]!)).toBeLessThan(1e-12);
+    // and it is the direction of the last row, with the sign that the previous v gave it.
+    const last = Array.from(M.data.subarray((M.rows - 1) * d));
+    expect(absCos(v, last)).toBeCloseTo(1, 12);
+  });
+});
+
