@@ -144,6 +144,22 @@ describe('FrequentDirections against a numpy implementation and its guarantee', 
     });
   }
 
+  it('rows times 2^±600 (BBᵀ over- or underflows) give the same sketch times 2^±600', () => {
+    for (const c of fd.cases) {
+      const base = new FrequentDirections({ dim: fd.d, ell: c.ell }).updateAll(A);
+      for (const s of [2 ** 600, 2 ** -600]) {
+        const f = new FrequentDirections({ dim: fd.d, ell: c.ell }).updateAll({ rows: A.rows, cols: A.cols, data: A.data.map((v) => v * s) });
+        const B = f.sketch();
+        expect(B.rows).toBe(base.sketch().rows);
+        expect(relMax(B.data.map((v) => v / s), base.sketch().data), `ℓ = ${c.ell}, × ${s}`).toBeLessThan(1e-12);
+        // Σδ is an energy: s² times the unscaled one, as far as float64 holds it.
+        const want = base.shrinkTotal * s * s;
+        if (want > 0 && want < Number.POSITIVE_INFINITY) expect(Math.abs(f.shrinkTotal - want) / want).toBeLessThan(1e-12);
+        else expect(f.shrinkTotal).toBe(want);
+      }
+    }
+  });
+
   it('ℓ above the rank: nothing is lost (BᵀB = AᵀA)', () => {
     const f = new FrequentDirections({ dim: fd.d, ell: fd.d + 1 }).updateAll(A);
     expect(f.shrinkTotal).toBe(0);
