@@ -3,6 +3,7 @@ import { checkOptions, describe } from '@x/gpu/checks';
 import { svd } from '@x/linalg';
 import { checkBlock, checkInt } from './rows';
 import { appendColumns, type SvdState } from './svd-update';
+import { maxAbs, scaleExponent } from './vec';
 
 /**
  * The three estimators of Shamrai, "Concatenated Matrix SVD: Compression Bounds, Incremental
@@ -61,19 +62,17 @@ function checkBlocks(fn: string, blocks: Matrix[]): number {
 
 /**
  * The blocks times one power of two that brings the largest |entry| into [1/2, 1) when it lies
- * outside [2^-400, 2^400]: err_r is scale-invariant, and every estimator sums squared norms and
+ * outside [2^-400, 2^400] (see `scaleExponent`): err_r is scale-invariant, and every estimator sums squared norms and
  * singular values, which overflow from about 1e154 and underflow below 1e-154. Powers of two
  * scale exactly; within the safe range the blocks are returned as they are (no copy).
  */
 function safeScale(blocks: Matrix[]): Matrix[] {
   let mx = 0;
-  for (const b of blocks) for (let i = 0; i < b.data.length; i++) mx = Math.max(mx, Math.abs(b.data[i]!));
-  if (mx === 0 || (mx >= 2 ** -400 && mx <= 2 ** 400)) return blocks;
-  const e = Math.floor(Math.log2(mx)) + 1;
-  // 2^-e as two factors, each a normal number, so that subnormal maxima scale up exactly too.
-  const f1 = 2 ** -Math.trunc(e / 2);
-  const f2 = 2 ** -(e - Math.trunc(e / 2));
-  return blocks.map((b) => ({ rows: b.rows, cols: b.cols, data: Float64Array.from(b.data, (v) => v * f1 * f2) }));
+  for (const b of blocks) mx = Math.max(mx, maxAbs(b.data));
+  const e = scaleExponent(mx);
+  if (e === 0) return blocks;
+  const f = 2 ** -e;
+  return blocks.map((b) => ({ rows: b.rows, cols: b.cols, data: Float64Array.from(b.data, (v) => v * f) }));
 }
 
 /** err from captured energy: sqrt(max(total − captured, 0) / total), 0 for a zero matrix. */

@@ -4,7 +4,7 @@ import { legacyArray, openCheckpoint } from './checkpoint';
 import { eigh } from '@x/linalg';
 import { checkInt, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
-import { dotN } from './vec';
+import { dotN, maxAbs, scaleExponent } from './vec';
 
 /** Options of {@link FrequentDirections}. */
 export interface FrequentDirectionsOptions {
@@ -92,7 +92,7 @@ export class FrequentDirections {
     // sqrt(σ_i² − δ)·v_iᵀ. Errors are O(eps·σ₁²) in BᵀB, far below the guarantee's ‖A − A_k‖²_F/(ℓ − k).
     // The Gram matrix squares the entries: past 2^±400 it is formed from B times a power of two
     // (exact), which scales every λ_i by s² and leaves the eigenvectors and the ratios δ/λ_i alone.
-    const s = gramScale(B.data);
+    const s = 2 ** -scaleExponent(maxAbs(B.data));
     const Bs: Matrix = s === 1 ? B : { rows, cols: d, data: B.data.map((v) => v * s) };
     const { values, vectors } = eigh(gram(Bs, { outer: true }));
     const lam = (i: number): number => Math.max(values[rows - 1 - i]!, 0); // i-th largest, times s²
@@ -178,16 +178,3 @@ export class FrequentDirections {
     return f;
   }
 }
-
-/**
- * 1 when the largest |entry| of x lies in [2^-400, 2^400] (its squares and their sums are safe),
- * else the power of two that brings it into [1/2, 1) (at most 2^±1000, so the factor itself is a
- * normal number: subnormal maxima land near 2^-74, still safe to square).
- */
-function gramScale(x: ArrayLike<number>): number {
-  let mx = 0;
-  for (let i = 0; i < x.length; i++) mx = Math.max(mx, Math.abs(x[i]!));
-  if (mx === 0 || (mx >= 2 ** -400 && mx <= 2 ** 400)) return 1;
-  return 2 ** -Math.max(-1000, Math.min(1000, Math.floor(Math.log2(mx)) + 1));
-}
-

@@ -4,6 +4,7 @@ import { legacyArray, openCheckpoint } from './checkpoint';
 import { IncrementalSVD, type IncrementalSVDJSON } from './incremental-svd';
 import { checkBlock, checkInt, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
+import { maxAbs, scaleExponent } from './vec';
 
 /** Options of {@link IncrementalPCA}. */
 export interface IncrementalPCAOptions {
@@ -158,7 +159,7 @@ export class IncrementalPCA {
     for (let i = 0; i < b; i++) for (let j = 0; j < d; j++) mb[j] = mb[j]! + x[i * d + j]!;
     for (let j = 0; j < d; j++) mb[j] = mb[j]! / b;
     const n0 = this.n;
-    if (n0 === 0) this.scaleExp = scaleExponent(x);
+    if (n0 === 0) this.scaleExp = scaleExponent(maxAbs(x));
     // 2^−E, a normal number for |E| <= 1000 (exact scaling).
     const f = 2 ** -this.scaleExp;
     const N = n0 + b;
@@ -320,14 +321,6 @@ export class IncrementalPCA {
     p.pendingRows = d > 0 ? pending.length / d : 0;
     return p;
   }
-}
-
-/** 0 when the largest |entry| of x lies in [2^-400, 2^400], else E with that entry times 2^−E in [1/2, 1) (|E| <= 1000). */
-function scaleExponent(x: ArrayLike<number>): number {
-  let mx = 0;
-  for (let i = 0; i < x.length; i++) mx = Math.max(mx, Math.abs(x[i]!));
-  if (mx === 0 || (mx >= 2 ** -400 && mx <= 2 ** 400)) return 0;
-  return Math.max(-1000, Math.min(1000, Math.floor(Math.log2(mx)) + 1));
 }
 
 /** v·2^E (Infinity or 0 where float64 cannot hold it). */
