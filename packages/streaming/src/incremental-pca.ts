@@ -1,6 +1,6 @@
 import { DomainError, type EncodedArray, encodeArray, type Matrix, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
 import { checkOptions, checkSeed } from '@x/gpu/checks';
-import { legacyArray, openCheckpoint } from './checkpoint';
+import { legacyArray, openCheckpoint, readScaleExp } from './checkpoint';
 import { IncrementalSVD, type IncrementalSVDJSON } from './incremental-svd';
 import { checkBlock, checkInt, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
@@ -312,10 +312,7 @@ export class IncrementalPCA {
     if (p.n > 0 && mean.length !== d) throw new ShapeError(`${fn}: state.mean has ${mean.length} entries, expected dim = ${dim}`);
     p.mu = Float64Array.from(mean);
     p.totalSS = state.number('totalSS', { min: 0 });
-    if (state.has('scaleExp')) {
-      p.scaleExp = state.number('scaleExp', { min: -1000, max: 1000 });
-      if (!Number.isInteger(p.scaleExp)) throw new DomainError(`${fn}: state.scaleExp must be an integer in [-1000, 1000], got ${p.scaleExp}`);
-    }
+    p.scaleExp = readScaleExp(fn, state);
     p.svd = IncrementalSVD.fromJSON(state.raw('svd') as IncrementalSVDJSON);
     p.pending = Array.from(pending);
     p.pendingRows = d > 0 ? pending.length / d : 0;

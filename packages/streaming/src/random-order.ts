@@ -1,6 +1,6 @@
 import { DomainError, type EncodedArray, encodeArray, type Matrix, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
 import { checkOptions } from '@x/gpu/checks';
-import { legacyArray, openCheckpoint } from './checkpoint';
+import { legacyArray, openCheckpoint, readScaleExp } from './checkpoint';
 import { eigh } from '@x/linalg';
 import { checkInt, checkPositive, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
@@ -423,10 +423,7 @@ export class RandomOrderEigenvector {
     e.basis = Array.from({ length: k }, (_, i) => basis.slice(i * d, (i + 1) * d));
     e.acc = Array.from({ length: k }, (_, i) => acc.slice(i * d, (i + 1) * d));
     e.accRows = accRows;
-    if (state.has('scaleExp')) {
-      e.scaleExp = state.number('scaleExp', { min: -1000, max: 1000 });
-      if (!Number.isInteger(e.scaleExp)) throw new DomainError(`${fn}: state.scaleExp must be an integer in [-1000, 1000], got ${e.scaleExp}`);
-    }
+    e.scaleExp = readScaleExp(fn, state);
     return e;
   }
 }
