@@ -110,6 +110,48 @@ describe('GcnLayer', () => {
     for (const p of layer.parameters()) expect(fdCheck(p.value, p.grad, loss)).toBeLessThan(1e-6);
     expect(fdCheck(x.data, dx.data, loss)).toBeLessThan(1e-6);
   });
+  it('kept intermediates: results are fresh, bit-equal to fresh products, and a failed forward changes nothing', () => {
+    const layer = new GcnLayer(ah, 6, 4, { seed: 5, bias: true, variance: 0.3 });
+    const x1 = mat(fx.X);
+    const x2: Matrix<Float64Array> = { ...x1, data: x1.data.map((v, i) => v * 0.5 + (i % 3)) };
+    const r = rng(11);
+    const dy1: Matrix<Float64Array> = { rows: fx.n, cols: 4, data: r.fillNormal(new Float64Array(fx.n * 4)) };
+    const dy2: Matrix<Float64Array> = { rows: fx.n, cols: 4, data: r.fillNormal(new Float64Array(fx.n * 4)) };
+    // The passes written with public functions and fresh results.
+    const W = layer.weight;
+    const ref = (x: Matrix, dy: Matrix) => {
+      const ax = spmm(ah, x);
+      return { y: matmul(ax, W, { transB: true }).data, gW: matmul(dy, ax, { transA: true }).data, dx: spmm(csrTranspose(ah), matmul(dy, W)).data };
+    };
+    const e1 = ref(x1, dy1);
+    const e2 = ref(x2, dy2);
+    const y1 = layer.forward(x1);
+    const y1Copy = Float64Array.from(y1.data);
+    layer.zeroGrad();
+    const dx1 = layer.backward(dy1);
+    const dx1Copy = Float64Array.from(dx1.data);
+    expect(Array.from(dx1.data)).toEqual(Array.from(e1.dx));
+    expect(Array.from(layer.parameters()[0]!.grad)).toEqual(Array.from(e1.gW));
+    const y2 = layer.forward(x2);
+    // A forward that throws (a NaN in x) leaves backward reading the last good pass.
+    const bad: Matrix<Float64Array> = { ...x1, data: x1.data.slice() };
+    bad.data[3] = Number.NaN;
+    expect(() => layer.forward(bad)).toThrow(DomainError);
+    layer.zeroGrad();
+    const dx2 = layer.backward(dy2);
+    expect(Array.from(dx2.data)).toEqual(Array.from(e2.dx));
+    expect(Array.from(layer.parameters()[0]!.grad)).toEqual(Array.from(e2.gW));
+    // Earlier results are not overwritten by later passes.
+    expect(y2.data).not.toBe(y1.data);
+    expect(dx2.data).not.toBe(dx1.data);
+    expect(Array.from(y1.data)).toEqual(Array.from(y1Copy));
+    expect(Array.from(dx1.data)).toEqual(Array.from(dx1Copy));
+    for (let i = 0; i < 4; i++) expect(y1.data[i]).toBe(e1.y[i]! + layer.bias![i % 4]!);
+    // A wrongly shaped dy is refused before any gradient moves.
+    const before = Float64Array.from(layer.parameters()[0]!.grad);
+    expect(() => layer.backward({ rows: fx.n, cols: 3, data: new Float64Array(fx.n * 3) })).toThrow(ShapeError);
+    expect(Array.from(layer.parameters()[0]!.grad)).toEqual(Array.from(before));
+  });
   it('GcnNet backward passes finite differences', () => {
     const net = new GcnNet(ah, [6, 5, 5, 3], { variances: [0.5, 0.5, 0.5], seed: 2 });
     const x = mat(fx.X);

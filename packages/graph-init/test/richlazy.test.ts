@@ -15,6 +15,21 @@ describe('effective rank measures', () => {
     expect(entropyEffectiveRank([3, 1])).toBeCloseTo(Math.exp(-(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25))), 14);
     expect(participationRatio([3, 1])).toBeCloseTo(100 / 82, 14);
   });
+  it('the measures are scale-free: spectra and kernels times 2^±600 (sums of σ, σ², σ⁴ over- or underflow)', () => {
+    const sigma = [3, 1, 0.5, 0.25];
+    const er = entropyEffectiveRank(sigma);
+    const pr = participationRatio(sigma);
+    const a = { rows: 2, cols: 2, data: Float64Array.from([2, 1, 1, 3]) };
+    const c = { rows: 2, cols: 2, data: Float64Array.from([1, 0, 0, 1]) };
+    for (const s of [2 ** 600, 2 ** 1020, 2 ** -600, 2 ** -1000]) {
+      const S = sigma.map((v) => v * s);
+      expect(entropyEffectiveRank(S), `× ${s}`).toBeCloseTo(er, 14);
+      expect(participationRatio(S), `× ${s}`).toBeCloseTo(pr, 14);
+      const as = { ...a, data: a.data.map((v) => v * s) };
+      expect(kernelAlignment(as, c), `× ${s}`).toBeCloseTo(5 / Math.sqrt(15 * 2), 15);
+      expect(kernelAlignment(as, as), `× ${s}`).toBeCloseTo(1, 15);
+    }
+  });
   it('rejects negative or all-zero spectra', () => {
     expect(() => entropyEffectiveRank([1, -1])).toThrow(DomainError);
     expect(() => participationRatio([0, 0])).toThrow(DomainError);

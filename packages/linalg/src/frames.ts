@@ -358,9 +358,20 @@ function hermitianEigh(S: ComplexMatrix): { values: Float64Array; vectors: Matri
  * accurate to O(eps B) absolutely. O(M n^2 + n^3).
  */
 export function frameBounds(phi: ComplexMatrix): FrameBounds {
+  checkComplexMatrix('frameBounds', 'phi', phi);
+  const { phi: ps, e } = scaledFrame(phi);
+  const b = scaledBounds('frameBounds', ps);
+  if (e === 0) return b;
+  // Back to phi's units: λ(S) scales by 4^e (Infinity or 0 where float64 cannot hold it).
+  const f = (v: number): number => v * 2 ** e * 2 ** e;
+  return { A: f(b.A), B: f(b.B), eigenvalues: b.eigenvalues.map(f) };
+}
+
+/** {@link frameBounds} of phi as given (checked); `fn` names the caller. */
+function scaledBounds(fn: string, phi: ComplexMatrix): FrameBounds {
   const S = frameOperator(phi);
   const n = S.re.rows;
-  if (n === 0) throw new ShapeError('frameBounds: phi must have at least one column');
+  if (n === 0) throw new ShapeError(`${fn}: phi must have at least one column`);
   const { values } = hermitianEigh(S);
   // Each eigenvalue of S appears twice in the embedding; take every other one.
   const eigenvalues = new Float64Array(n);
@@ -369,12 +380,29 @@ export function frameBounds(phi: ComplexMatrix): FrameBounds {
 }
 
 /**
+ * phi times 2^−e, e chosen when phi's largest |entry| is outside 2^±400 (else e = 0 and phi
+ * itself) so that the entry lands in [1/2, 1): S = Φ^H Φ sums squares, which overflow past about
+ * 1e154 and underflow below 1e-154. |e| <= 1000 keeps 2^−e a normal number (exact scaling).
+ */
+function scaledFrame(phi: ComplexMatrix): { phi: ComplexMatrix; e: number } {
+  let m = 0;
+  for (const d of [phi.re.data, phi.im.data]) for (let i = 0; i < d.length; i++) m = Math.max(m, Math.abs(d[i]!));
+  if (m === 0 || (m >= 2 ** -400 && m <= 2 ** 400)) return { phi, e: 0 };
+  const e = Math.max(-1000, Math.min(1000, Math.floor(Math.log2(m)) + 1));
+  const f = 2 ** -e;
+  const sc = (a: Matrix): Matrix => ({ rows: a.rows, cols: a.cols, data: Float64Array.from(a.data, (v) => v * f) });
+  return { phi: { re: sc(phi.re), im: sc(phi.im) }, e };
+}
+
+/**
  * Whether a frame is tight (A = B, so S = A I and x = Phi^H Phi x / A): |B - A| <= rtol B.
  * The default rtol = 1e-10 allows the O(n eps) rounding of forming and diagonalizing S.
  */
 export function isTightFrame(phi: ComplexMatrix, opts: { rtol?: number } = {}): boolean {
   requireOptions('isTightFrame', opts, ['rtol']);
-  const { A, B } = frameBounds(phi);
+  checkComplexMatrix('isTightFrame', 'phi', phi);
+  // B/A is scale-free: compare the bounds of the scaled frame.
+  const { A, B } = scaledBounds('isTightFrame', scaledFrame(phi).phi);
   return Math.abs(B - A) <= (opts.rtol ?? 1e-10) * B;
 }
 
@@ -386,6 +414,18 @@ export function isTightFrame(phi: ComplexMatrix, opts: { rtol?: number } = {}): 
  * @throws DomainError when the atoms do not span C^n (A <= n eps B: not a frame).
  */
 export function canonicalDual(phi: ComplexMatrix): ComplexMatrix {
+  checkComplexMatrix('canonicalDual', 'phi', phi);
+  // Φ S⁻¹ for Φ = 2^e Φ' is 2^−e Φ' S'⁻¹: work on the scaled frame, scale the dual back.
+  const scaled = scaledFrame(phi);
+  const dual = canonicalDualRaw(scaled.phi);
+  if (scaled.e === 0) return dual;
+  const f = 2 ** -scaled.e;
+  for (const d of [dual.re.data, dual.im.data]) for (let i = 0; i < d.length; i++) d[i] = d[i]! * f;
+  return dual;
+}
+
+/** {@link canonicalDual} of phi as given (checked). */
+function canonicalDualRaw(phi: ComplexMatrix): ComplexMatrix {
   const S = frameOperator(phi);
   const n = S.re.rows;
   const N = 2 * n;

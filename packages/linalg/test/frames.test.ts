@@ -186,6 +186,28 @@ describe('frame errors', () => {
   });
 });
 
+describe('frames at extreme scales', () => {
+  it('Φ times 2^±600 (Φ^H Φ over- or underflows): tightness and the canonical dual are unchanged; the bounds are 4^±600 times (beyond float64)', () => {
+    const r = rng(3);
+    const phi: ComplexMatrix = { re: { rows: 6, cols: 3, data: r.fillNormal(new Float64Array(18)) }, im: { rows: 6, cols: 3, data: r.fillNormal(new Float64Array(18)) } };
+    const tight = unitaryDftMatrix(12);
+    expect(isTightFrame(tight)).toBe(true);
+    const dual = canonicalDual(phi);
+    const scaled = (p: ComplexMatrix, s: number): ComplexMatrix => ({ re: { ...p.re, data: p.re.data.map((v) => v * s) }, im: { ...p.im, data: p.im.data.map((v) => v * s) } });
+    const size = Math.max(...dual.re.data.map(Math.abs), ...dual.im.data.map(Math.abs));
+    for (const s of [2 ** 600, 2 ** -600]) {
+      expect(isTightFrame(scaled(tight, s)), `× ${s}`).toBe(true);
+      expect(isTightFrame(scaled(phi, s)), `× ${s}`).toBe(false);
+      const ds = canonicalDual(scaled(phi, s));
+      expect(maxAbsDiff(ds.re.data.map((v) => v * s), dual.re.data) / size, `× ${s}`).toBeLessThan(1e-13);
+      expect(maxAbsDiff(ds.im.data.map((v) => v * s), dual.im.data) / size, `× ${s}`).toBeLessThan(1e-13);
+      // The bounds themselves are 4^±600 times the unscaled ones: Infinity or 0 in float64.
+      const b = frameBounds(scaled(phi, s));
+      expect([b.A, b.B]).toEqual(s > 1 ? [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY] : [0, 0]);
+    }
+  });
+});
+
 describe('experiment: linalg/frame-views', () => {
   it('quick run: DFT distances preserved, frame distortions inside [A, B]', async () => {
     const { frameViewsExperiment } = await import('../src/experiments-entry');

@@ -73,13 +73,19 @@ export function crossInitRegularizer(v: Matrix, anchor: Matrix, opts: CrossInitR
   if (n === 0) return { value: 0, grad: { rows: n, cols: d, data: grad } };
   let total = 0;
   for (let j = 0; j < n; j++) {
+    // ‖v_j − a_j‖ = m √ss with the entries scaled by m = max|v_jc − a_jc| (Σ of squares alone
+    // overflows past about 1e154, which zeroed the gradient, and underflows below 1e-154).
+    let m = 0;
+    for (let c = 0; c < d; c++) m = Math.max(m, Math.abs(v.data[j * d + c]! - anchor.data[j * d + c]!));
     let ss = 0;
-    for (let c = 0; c < d; c++) ss += (v.data[j * d + c]! - anchor.data[j * d + c]!) ** 2;
-    const norm = Math.sqrt(ss);
+    if (m > 0) for (let c = 0; c < d; c++) ss += ((v.data[j * d + c]! - anchor.data[j * d + c]!) / m) ** 2;
+    const rs = Math.sqrt(ss);
+    const norm = m * rs;
     total += norm;
     if (norm <= eps) continue;
-    const f = lambda / (n * norm);
-    for (let c = 0; c < d; c++) grad[j * d + c] = f * (v.data[j * d + c]! - anchor.data[j * d + c]!);
+    // λ/n times the unit direction, formed without the (possibly infinite) norm.
+    const f = lambda / n / rs;
+    for (let c = 0; c < d; c++) grad[j * d + c] = (f * (v.data[j * d + c]! - anchor.data[j * d + c]!)) / m;
   }
   return { value: (lambda * total) / n, grad: { rows: n, cols: d, data: grad } };
 }

@@ -156,9 +156,13 @@ export function dpMean(shape: { rows: number; cols: number }, contributions: rea
   contributions.forEach((x, k) => {
     checkWeight(fn, `contribution ${k}`, x);
     if (x.rows !== shape.rows || x.cols !== shape.cols) throw new ShapeError(`${fn}: contribution ${k} is ${x.rows}x${x.cols}, expected ${shape.rows}x${shape.cols}`);
+    // ‖x‖ = m √ss with the entries scaled by m = max|x_i| first: Σx² overflows past about 1e154
+    // (which clipped a huge update to 0 instead of to norm C) and underflows below 1e-154.
+    let m = 0;
+    for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(x.data[i]!));
     let ss = 0;
-    for (let i = 0; i < n; i++) ss += x.data[i]! ** 2;
-    const f = Math.min(1, clip / Math.max(Math.sqrt(ss), Number.MIN_VALUE));
+    if (m > 0) for (let i = 0; i < n; i++) ss += (x.data[i]! / m) ** 2;
+    const f = m > 0 ? Math.min(1, clip / Math.sqrt(ss) / m) : 1;
     for (let i = 0; i < n; i++) sum[i]! += f * x.data[i]!;
   });
   const std = sigma * clip;

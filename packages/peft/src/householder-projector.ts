@@ -23,7 +23,8 @@ import { checkOpts, checkWeight, isRecord } from './validate';
  */
 export function householderProduct(V: Matrix): Matrix<Float64Array> {
   checkWeight('householderProduct', 'V', V);
-  return wyToMatrix(wyForm(V, reflectorTaus(V)), { cols: V.rows });
+  const { W, taus } = reflectors(V);
+  return wyToMatrix(wyForm(W, taus), { cols: V.rows });
 }
 
 /**
@@ -117,16 +118,47 @@ function projectorInit(fn: string, W: Matrix): HouseholderProjectorInit {
   return { U: u.V, V: v.V, signsU: u.signs, signsV: v.signs, sigma: Float64Array.from(f.S) };
 }
 
-/** Column norms² of V (d x k) and the reflector coefficients τ_j = 2 / ‖v_j‖² (0 for a zero column). */
-function reflectorTaus(V: Matrix): Float64Array {
+/**
+ * The reflectors of V's columns as (W, τ) with H(v_j) = I − τ_j w_j w_jᵀ: w_j = v_j and
+ * τ_j = 2/‖v_j‖² while ‖v_j‖² is in [1e-280, 1e280] (bit for bit the plain formula); beyond it
+ * ‖v_j‖² over- or underflows, so w_j = v_j/‖v_j‖ (the norm formed after scaling) and τ_j = 2
+ * (H depends on v_j's direction only). `norm` holds ‖v_j‖ for such columns and 1 elsewhere:
+ * ∂L/∂v_j = (∂L/∂w_j)/norm_j, the gradient being homogeneous of degree −1. A zero column has
+ * τ = 0 (the identity reflector).
+ */
+function reflectors(V: Matrix): { W: Matrix; taus: Float64Array; norm: Float64Array } {
   const { rows: d, cols: k } = V;
   const taus = new Float64Array(k);
+  const norm = new Float64Array(k).fill(1);
+  let copy: Float64Array | null = null;
   for (let j = 0; j < k; j++) {
     let ss = 0;
     for (let i = 0; i < d; i++) ss += V.data[i * k + j]! ** 2;
-    taus[j] = ss === 0 ? 0 : 2 / ss;
+    if (ss >= 1e-280 && ss <= 1e280) {
+      taus[j] = 2 / ss;
+      continue;
+    }
+    let m = 0;
+    for (let i = 0; i < d; i++) m = Math.max(m, Math.abs(V.data[i * k + j]!));
+    if (m === 0) continue;
+    let t = 0;
+    for (let i = 0; i < d; i++) t += (V.data[i * k + j]! / m) ** 2;
+    const rn = Math.sqrt(t);
+    copy ??= Float64Array.from(V.data);
+    for (let i = 0; i < d; i++) copy[i * k + j] = V.data[i * k + j]! / m / rn;
+    taus[j] = 2;
+    norm[j] = m * rn;
   }
-  return taus;
+  return { W: copy ? { rows: d, cols: k, data: copy } : V, taus, norm };
+}
+
+/** ∂L/∂V from N = dQ Qᵀ (overwritten) through the reflectors of V's columns. */
+function reflectorsBackward(V: Matrix, N: Float64Array): Matrix<Float64Array> {
+  const { W, taus, norm } = reflectors(V);
+  const g = productBackward(W, taus, N);
+  const k = V.cols;
+  for (let j = 0; j < k; j++) if (norm[j] !== 1) for (let i = 0; i < V.rows; i++) g.data[i * k + j]! /= norm[j]!;
+  return g;
 }
 
 /**
@@ -144,7 +176,7 @@ export function householderProductBackward(V: Matrix, dQ: Matrix): Matrix<Float6
   const { rows: d, cols: k } = V;
   if (dQ.rows !== d || dQ.cols !== d) throw new ShapeError(`${fn}: dQ is ${dQ.rows}x${dQ.cols}, expected ${d}x${d} (V is ${d}x${k})`);
   const Q = householderProduct(V);
-  return productBackward(V, reflectorTaus(V), matmul(dQ, Q, { transB: true }).data as Float64Array);
+  return reflectorsBackward(V, matmul(dQ, Q, { transB: true }).data as Float64Array);
 }
 
 /** The sweep of {@link householderProductBackward} on N = dQ Qᵀ (d x d, row-major, overwritten). */
@@ -213,8 +245,8 @@ function projectorGrads(U: Matrix, V: Matrix, qu: Matrix, qv: Matrix, k: number,
   const dQu = padCols(matmul(dP, leadingCols(qv, k)), d);
   const dQv = padCols(matmul(dP, leadingCols(qu, k), { transA: true }), d);
   return {
-    dU: productBackward(U, reflectorTaus(U), matmul(dQu, qu, { transB: true }).data as Float64Array),
-    dV: productBackward(V, reflectorTaus(V), matmul(dQv, qv, { transB: true }).data as Float64Array),
+    dU: reflectorsBackward(U, matmul(dQu, qu, { transB: true }).data as Float64Array),
+    dV: reflectorsBackward(V, matmul(dQv, qv, { transB: true }).data as Float64Array),
   };
 }
 

@@ -28,16 +28,23 @@ export interface SokaInit {
   Wres: Matrix<Float64Array>;
 }
 
-/** Energy-threshold rank: smallest K with Σ_{k<K} σ_k² ≥ τ Σ σ_k². */
+/**
+ * Energy-threshold rank: smallest K with Σ_{k<K} σ_k² ≥ τ Σ σ_k² (1 for an all-zero σ). The
+ * energies are formed from σ_k/max σ, so the rank is the same at any scale (σ² alone overflows
+ * past about 1e154 and underflows below about 1e-154).
+ */
 export function energyRank(sigma: ArrayLike<number>, tau: number): number {
   checkVector('energyRank', 'sigma', sigma);
   checkNumber('energyRank', 'threshold', tau);
   if (!(tau > 0 && tau <= 1)) throw new DomainError(`energyRank: threshold must be in (0, 1], got ${tau}`);
+  let m = 0;
+  for (let i = 0; i < sigma.length; i++) m = Math.max(m, Math.abs(sigma[i]!));
+  if (m === 0) return Math.min(1, sigma.length);
   let total = 0;
-  for (let i = 0; i < sigma.length; i++) total += sigma[i]! ** 2;
+  for (let i = 0; i < sigma.length; i++) total += (sigma[i]! / m) ** 2;
   let acc = 0;
   for (let i = 0; i < sigma.length; i++) {
-    acc += sigma[i]! ** 2;
+    acc += (sigma[i]! / m) ** 2;
     if (acc >= tau * total * (1 - 1e-12)) return i + 1;
   }
   return sigma.length;

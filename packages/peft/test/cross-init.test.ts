@@ -43,6 +43,16 @@ describe('Cross Initialization', () => {
     expect(crossInitRegularizer(v2, a, { lambda }).value).toBeCloseTo(2 * r.value, 12);
   });
 
+  it('offsets whose squares over- or underflow: the gradient is still λ/n times the unit offset', () => {
+    const a = { rows: 1, cols: 2, data: Float64Array.of(0, 0) };
+    for (const s of [2 ** 600, 2 ** 1020, 2 ** -600]) {
+      const r = crossInitRegularizer({ rows: 1, cols: 2, data: Float64Array.of(3 * s, -4 * s) }, a, { lambda: 0.5, eps: 0 });
+      expect(r.grad.data[0], `× ${s}`).toBeCloseTo(0.5 * 0.6, 15);
+      expect(r.grad.data[1], `× ${s}`).toBeCloseTo(-0.5 * 0.8, 15);
+      if (s < 2 ** 1000) expect(r.value / s).toBeCloseTo(0.5 * 5, 13);
+    }
+  });
+
   it('at the init (v = E(v0)) the value is 0 and the ε guard gives a zero gradient, not NaN', () => {
     const v0 = randn(2, d, 9);
     const { v, anchor } = crossInit(fn, v0);

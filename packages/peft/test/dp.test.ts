@@ -83,6 +83,19 @@ describe('dpFedAvg (DP-FedAvg server step)', () => {
     const out = dpMean({ rows: 2, cols: 2 }, [g1, g2], { clip: 1, noiseMultiplier: 0, expectedCount: 2 });
     for (const [i, v] of [0.35, 0.1, 0, 0.4].entries()) expect(out.data[i]).toBeCloseTo(v, 14);
   });
+  it('dpMean clips huge and tiny contributions by their true norm (Σx² over- or underflows)', () => {
+    for (const s of [2 ** 600, 2 ** 1020]) {
+      // norm 5s -> scaled to norm 1: (0.6, 0, 0, 0.8), whatever s.
+      const out = dpMean({ rows: 2, cols: 2 }, [m([3 * s, 0, 0, 4 * s])], { clip: 1, noiseMultiplier: 0, expectedCount: 1 });
+      for (const [i, v] of [0.6, 0, 0, 0.8].entries()) expect(out.data[i], `× ${s}`).toBeCloseTo(v, 14);
+    }
+    // Under the clip: kept as it is, even where its square underflows.
+    const tiny = dpMean({ rows: 2, cols: 2 }, [m([3e-200, 0, 0, 4e-200])], { clip: 1, noiseMultiplier: 0, expectedCount: 1 });
+    expect(Array.from(tiny.data)).toEqual([3e-200, 0, 0, 4e-200]);
+    // clip far below the norm: the clipped norm is C.
+    const small = dpMean({ rows: 2, cols: 2 }, [m([3e-200, 0, 0, 4e-200])], { clip: 1e-210, noiseMultiplier: 0, expectedCount: 1 });
+    expect(Math.hypot(...small.data) / 1e-210).toBeCloseTo(1, 12);
+  });
   it('bad input: typed errors', () => {
     expect(() => dpMean({ rows: 2, cols: 2 }, [], { clip: 1, noiseMultiplier: -1, expectedCount: 1 })).toThrow(/dpMean: noiseMultiplier/);
     const prev = m([0, 0, 0, 0]);

@@ -92,6 +92,27 @@ describe('Householder projector gradients', () => {
     }
   });
 
+  it('a reflector depends on its vector\'s direction only: columns times 2^±600 (‖v‖² over- or underflows) change nothing', () => {
+    const d = 6;
+    const k = 3;
+    const V = randn(d, k, 31);
+    const G = randn(d, d, 32);
+    const Q = householderProduct(V);
+    const g = householderProductBackward(V, G);
+    for (const s of [2 ** 600, 2 ** -600]) {
+      // Column 1 scaled: Q is unchanged; its gradient scales by 1/s (degree −1), the others not at all.
+      const Vs = { rows: d, cols: k, data: V.data.map((v, i) => (i % k === 1 ? v * s : v)) };
+      expect(maxAbsDiff(householderProduct(Vs).data, Q.data), `× ${s}`).toBeLessThan(1e-14);
+      const gs = householderProductBackward(Vs, G);
+      for (let i = 0; i < d; i++) {
+        for (let j = 0; j < k; j++) {
+          const want = j === 1 ? g.data[i * k + j]! / s : g.data[i * k + j]!;
+          expect(Math.abs(gs.data[i * k + j]! - want), `× ${s} [${i}, ${j}]`).toBeLessThan(1e-12 * (j === 1 ? 1 / s : 1));
+        }
+      }
+    }
+  });
+
   it('householderProjectorBackward matches finite differences, with fewer reflectors than d', () => {
     const d = 6;
     const k = 2;

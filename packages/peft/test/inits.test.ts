@@ -226,6 +226,18 @@ describe('sokaInit', () => {
     }
   });
 
+  it('the energy rank is scale-invariant: σ times 2^±600 (σ² over- or underflows) keeps the rank', () => {
+    const sigma = [5, 3, 2, 1, 0.5, 0.1];
+    for (const tau of [0.5, 0.8, 0.9, 0.97, 0.99, 0.9999, 1]) {
+      const want = energyRank(sigma, tau);
+      for (const s of [2 ** 600, 2 ** -600, 2 ** 1000 / 8, 2 ** -1000]) expect(energyRank(sigma.map((v) => v * s), tau), `τ = ${tau}, × ${s}`).toBe(want);
+    }
+    expect(energyRank([0, 0, 0], 0.9)).toBe(1);
+    // svfitInit's { energy } rule picks the same rank for W and 2^600 W.
+    const Wb = { rows: W.rows, cols: W.cols, data: W.data.map((v) => v * 2 ** 600) };
+    expect(svfitInit(Wb, { energy: 0.9 }).sigma.length).toBe(svfitInit(W, { energy: 0.9 }).sigma.length);
+  });
+
   it('energy and elbow rank rules', () => {
     expect(energyRank([3, 4], 0.64)).toBe(2);
     expect(energyRank([4, 3], 0.64)).toBe(1);

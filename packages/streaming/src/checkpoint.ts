@@ -28,3 +28,15 @@ export function openCheckpoint(
 export function legacyArray(v: unknown): unknown {
   return Array.isArray(v) && v.every((x) => typeof x === 'number') ? encodeArray(Float64Array.from(v)) : v;
 }
+
+/**
+ * `state.scaleExp` of a checkpoint (the power of two E whose 2^−E the estimator applied to its
+ * data; absent in checkpoints of ordinary data and of earlier releases: 0).
+ */
+export function readScaleExp(fn: string, state: StateReader): number {
+  if (!state.has('scaleExp')) return 0;
+  const e = state.number('scaleExp', { min: -1000, max: 1000 });
+  if (!Number.isInteger(e)) throw new DomainError(`${fn}: state.scaleExp must be an integer in [-1000, 1000], got ${e}`);
+  return e;
+}
+

@@ -3,6 +3,7 @@ import { checkOptions, describe } from '@x/gpu/checks';
 import { svd } from '@x/linalg';
 import { checkBlock, checkInt } from './rows';
 import { appendColumns, type SvdState } from './svd-update';
+import { maxAbs, scaleExponent } from './vec';
 
 /**
  * The three estimators of Shamrai, "Concatenated Matrix SVD: Compression Bounds, Incremental
@@ -59,6 +60,21 @@ function checkBlocks(fn: string, blocks: Matrix[]): number {
   return m!;
 }
 
+/**
+ * The blocks times one power of two that brings the largest |entry| into [1/2, 1) when it lies
+ * outside [2^-400, 2^400] (see `scaleExponent`): err_r is scale-invariant, and every estimator sums squared norms and
+ * singular values, which overflow from about 1e154 and underflow below 1e-154. Powers of two
+ * scale exactly; within the safe range the blocks are returned as they are (no copy).
+ */
+function safeScale(blocks: Matrix[]): Matrix[] {
+  let mx = 0;
+  for (const b of blocks) mx = Math.max(mx, maxAbs(b.data));
+  const e = scaleExponent(mx);
+  if (e === 0) return blocks;
+  const f = 2 ** -e;
+  return blocks.map((b) => ({ rows: b.rows, cols: b.cols, data: Float64Array.from(b.data, (v) => v * f) }));
+}
+
 /** err from captured energy: sqrt(max(total − captured, 0) / total), 0 for a zero matrix. */
 function errFrom(total: number, captured: number): number {
   return total > 0 ? Math.sqrt(Math.max(total - captured, 0) / total) : 0;
@@ -71,7 +87,7 @@ function errFrom(total: number, captured: number): number {
 export function concatError(blocks: Matrix[], r: number): number {
   checkBlocks('concatError', blocks);
   checkInt('concatError', 'r', r, 0);
-  const M = hstack(blocks);
+  const M = hstack(safeScale(blocks));
   const { S } = svd(M);
   let tot = 0;
   let tail = 0;
@@ -225,6 +241,7 @@ export function concatErrorBound(blocks: Matrix[], r: number, opts: ConcatOption
   checkInt(fn, 'r', r, 1);
   opts = checkOptions(fn, opts, ['estimator', 'oversample']);
   const { estimator, oversample } = checkEstimator(fn, opts);
+  blocks = safeScale(blocks);
   const norms = blocks.map(energyOf);
   const order = byNormDesc(
     blocks.map((_, i) => i),
@@ -292,6 +309,7 @@ export function clusterBlocks(blocks: Matrix[], opts: ClusterOptions): ClusterRe
   checkInt(fn, 'patience', patience, 1);
   const { estimator, oversample } = checkEstimator(fn, opts);
   const r = opts.rank;
+  blocks = safeScale(blocks);
   const norms = blocks.map(energyOf);
   let available = byNormDesc(
     blocks.map((_, i) => i),

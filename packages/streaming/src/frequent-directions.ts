@@ -4,7 +4,7 @@ import { legacyArray, openCheckpoint } from './checkpoint';
 import { eigh } from '@x/linalg';
 import { checkInt, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
-import { dotN } from './vec';
+import { dotN, maxAbs, scaleExponent } from './vec';
 
 /** Options of {@link FrequentDirections}. */
 export interface FrequentDirectionsOptions {
@@ -90,11 +90,15 @@ export class FrequentDirections {
     const B: Matrix = { rows, cols: d, data: this.B.subarray(0, rows * d) };
     // Eigenpairs of BBᵀ (2ℓ x 2ℓ) instead of an SVD of B: new row i is sqrt(1 − δ/λ_i)·u_iᵀB, which is
     // sqrt(σ_i² − δ)·v_iᵀ. Errors are O(eps·σ₁²) in BᵀB, far below the guarantee's ‖A − A_k‖²_F/(ℓ − k).
-    const { values, vectors } = eigh(gram(B, { outer: true }));
-    const lam = (i: number): number => Math.max(values[rows - 1 - i]!, 0); // i-th largest
+    // The Gram matrix squares the entries: past 2^±400 it is formed from B times a power of two
+    // (exact), which scales every λ_i by s² and leaves the eigenvectors and the ratios δ/λ_i alone.
+    const s = 2 ** -scaleExponent(maxAbs(B.data));
+    const Bs: Matrix = s === 1 ? B : { rows, cols: d, data: B.data.map((v) => v * s) };
+    const { values, vectors } = eigh(gram(Bs, { outer: true }));
+    const lam = (i: number): number => Math.max(values[rows - 1 - i]!, 0); // i-th largest, times s²
     // Rank <= min(rows, d) < ℓ: σ_ℓ is exactly 0, do not let roundoff pretend otherwise.
     const delta = this.ell <= Math.min(rows, d) ? lam(this.ell - 1) : 0;
-    this.shrink += delta;
+    this.shrink += delta / s / s;
     // Rows i >= ℓ − 1 vanish: λ_i <= λ_ℓ = δ.
     const keep = Math.min(this.ell - 1, rows);
     const Usel = new Float64Array(rows * keep);

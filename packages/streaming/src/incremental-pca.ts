@@ -1,9 +1,10 @@
 import { DomainError, type EncodedArray, encodeArray, type Matrix, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
 import { checkOptions, checkSeed } from '@x/gpu/checks';
-import { legacyArray, openCheckpoint } from './checkpoint';
+import { legacyArray, openCheckpoint, readScaleExp } from './checkpoint';
 import { IncrementalSVD, type IncrementalSVDJSON } from './incremental-svd';
 import { checkBlock, checkInt, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
+import { maxAbs, scaleExponent } from './vec';
 
 /** Options of {@link IncrementalPCA}. */
 export interface IncrementalPCAOptions {
@@ -30,7 +31,16 @@ export interface IncrementalPCAJSON
   extends StateJSON<
     'IncrementalPCA',
     { components: number; batchSize: number },
-    { dim: number; n: number; mean: EncodedArray; totalSS: number; svd: IncrementalSVDJSON; pending: EncodedArray }
+    {
+      dim: number;
+      n: number;
+      mean: EncodedArray;
+      totalSS: number;
+      svd: IncrementalSVDJSON;
+      pending: EncodedArray;
+      /** E when the data are tracked as x·2^−E (absent: 0); then σ and totalSS are in those units. */
+      scaleExp?: number;
+    }
   > {}
 
 /**
@@ -50,6 +60,12 @@ export interface IncrementalPCAJSON
  *
  * Exact (equal to batch PCA of all rows) while k >= min(d, n − 1). Components are returned with
  * sklearn's `svd_flip` sign convention: the largest-magnitude entry of each is positive.
+ *
+ * When the first batch's largest |entry| is outside 2^±400, the centred rows are absorbed times
+ * a power of two 2^−E (exact) that brings it near 1, so the scatter's σ² and Σ‖x − μ‖² neither
+ * overflow nor underflow: `explainedVarianceRatio` stays right at any scale, and
+ * `singularValues`, `explainedVariance` and `totalSumSquares` are scaled back (to Infinity where
+ * float64 cannot hold them). E is fixed by the first batch and saved in the checkpoint.
  */
 export class IncrementalPCA {
   readonly k: number;
@@ -58,6 +74,8 @@ export class IncrementalPCA {
   private n = 0;
   private mu = new Float64Array(0);
   private totalSS = 0;
+  /** The centred rows are absorbed times 2^−scaleExp (0 unless the first batch is huge or tiny). */
+  private scaleExp = 0;
   private svd: IncrementalSVD;
   private pending: number[] = [];
   private pendingRows = 0;
@@ -141,13 +159,16 @@ export class IncrementalPCA {
     for (let i = 0; i < b; i++) for (let j = 0; j < d; j++) mb[j] = mb[j]! + x[i * d + j]!;
     for (let j = 0; j < d; j++) mb[j] = mb[j]! / b;
     const n0 = this.n;
+    if (n0 === 0) this.scaleExp = scaleExponent(maxAbs(x));
+    // 2^−E, a normal number for |E| <= 1000 (exact scaling).
+    const f = 2 ** -this.scaleExp;
     const N = n0 + b;
     const rows = n0 > 0 ? b + 1 : b;
     const stack = new Float64Array(rows * d);
     let ssb = 0;
     for (let i = 0; i < b; i++) {
       for (let j = 0; j < d; j++) {
-        const v = x[i * d + j]! - mb[j]!;
+        const v = f === 1 ? x[i * d + j]! - mb[j]! : (x[i * d + j]! - mb[j]!) * f;
         stack[i * d + j] = v;
         ssb += v * v;
       }
@@ -157,7 +178,7 @@ export class IncrementalPCA {
       // Scatter merge (Chan, Golub & LeVeque 1979): S = S₀ + S_b + (n₀ b / N)(μ₀ − μ_b)(μ₀ − μ_b)ᵀ.
       const w = Math.sqrt((n0 * b) / N);
       for (let j = 0; j < d; j++) {
-        const diff = this.mu[j]! - mb[j]!;
+        const diff = f === 1 ? this.mu[j]! - mb[j]! : (this.mu[j]! - mb[j]!) * f;
         stack[b * d + j] = w * diff;
         corr += diff * diff;
       }
@@ -207,7 +228,9 @@ export class IncrementalPCA {
   /** Singular values of the centred data (k, descending). */
   singularValues(): Float64Array {
     this.flush();
-    return this.svd.singularValues();
+    const s = this.svd.singularValues();
+    if (this.scaleExp !== 0) for (let i = 0; i < s.length; i++) s[i] = unscale(s[i]!, this.scaleExp);
+    return s;
   }
 
   /** Variance along each component: σ²/(n − 1). */
@@ -219,7 +242,9 @@ export class IncrementalPCA {
 
   /** Fraction of the total variance along each component: σ² / Σ‖x − μ‖² (EVA's rank budget uses it). */
   explainedVarianceRatio(): Float64Array {
-    const s = this.singularValues();
+    this.flush();
+    // Both in the tracked units: the ratio is free of the scale.
+    const s = this.svd.singularValues();
     const t = this.totalSS;
     return s.map((x) => (t > 0 ? (x * x) / t : 0));
   }
@@ -227,7 +252,7 @@ export class IncrementalPCA {
   /** Total sum of squares about the mean, Σ‖x − μ‖², over all rows. */
   totalSumSquares(): number {
     this.flush();
-    return this.totalSS;
+    return this.scaleExp === 0 ? this.totalSS : unscale(unscale(this.totalSS, this.scaleExp), this.scaleExp);
   }
 
   /** Projects rows onto the components: (X − μ) Cᵀ (b x k). */
@@ -258,6 +283,7 @@ export class IncrementalPCA {
         totalSS: this.totalSS,
         svd: this.svd.toJSON(),
         pending: encodeArray(Float64Array.from(this.pending)),
+        ...(this.scaleExp !== 0 ? { scaleExp: this.scaleExp } : {}),
       },
     );
   }
@@ -286,9 +312,16 @@ export class IncrementalPCA {
     if (p.n > 0 && mean.length !== d) throw new ShapeError(`${fn}: state.mean has ${mean.length} entries, expected dim = ${dim}`);
     p.mu = Float64Array.from(mean);
     p.totalSS = state.number('totalSS', { min: 0 });
+    p.scaleExp = readScaleExp(fn, state);
     p.svd = IncrementalSVD.fromJSON(state.raw('svd') as IncrementalSVDJSON);
     p.pending = Array.from(pending);
     p.pendingRows = d > 0 ? pending.length / d : 0;
     return p;
   }
 }
+
+/** v·2^E (Infinity or 0 where float64 cannot hold it). */
+function unscale(v: number, e: number): number {
+  return v * 2 ** e;
+}
+

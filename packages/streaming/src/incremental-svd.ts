@@ -1,9 +1,10 @@
 import { DomainError, type EncodedArray, encodeArray, frobeniusNorm, type Matrix, ShapeError, type StateJSON, stateJSON, transpose } from '@x/gpu';
 import { checkOptions, checkSeed } from '@x/gpu/checks';
-import { legacyArray, openCheckpoint } from './checkpoint';
+import { legacyArray, openCheckpoint, readScaleExp } from './checkpoint';
 import { checkBlock, checkInt, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
 import { appendColumns, type CoreSvdOptions, EXACT_CORE, type SvdState } from './svd-update';
+import { maxAbs, scaleExponent } from './vec';
 
 /** Options of {@link IncrementalSVD}. */
 export interface IncrementalSVDOptions {
@@ -46,6 +47,8 @@ export interface IncrementalSVDJSON
       discarded: number;
       spectralBound: number;
       pending: EncodedArray;
+      /** E when the data are tracked as M·2^−E (absent: 0); then σ and the energies are in those units. */
+      scaleExp?: number;
     }
   > {}
 
@@ -66,6 +69,10 @@ export interface IncrementalSVDJSON
  * randomized core the kept part is still exactly representable (U has orthonormal columns), but
  * it is only approximately the best one; the bound then uses all dropped energy per step.
  *
+ * When the first block's largest |entry| is outside 2^±400, every block is absorbed times a
+ * power of two (exact) that brings it near 1, so σ² and the energies neither overflow nor
+ * underflow and the checkpoint stays finite; σ and the energies are reported scaled back.
+ *
  * Cost per block of b columns: O(rows·(k + b)² + (k + b)³). Blocks with NaN/Infinity or the
  * wrong size throw (naming row and column) and change nothing.
  */
@@ -79,6 +86,8 @@ export class IncrementalSVD {
   private energy = 0;
   private discarded = 0;
   private spectral = 0;
+  /** Blocks are absorbed times 2^−scaleExp: 0 unless the first block is huge or tiny (see `scaleExponent`). */
+  private scaleExp = 0;
   private pending: number[] = [];
   private pendingRows = 0;
 
@@ -198,6 +207,13 @@ export class IncrementalSVD {
 
   private absorb(Z: Matrix, added: number): void {
     if (Z.cols === 0) return;
+    // A first block past 2^±400 fixes a power-of-two scale: σ² and the energies would over- or
+    // underflow (and an infinite energy cannot be checkpointed); U, V do not depend on it.
+    if (this.absorbed === 0) this.scaleExp = scaleExponent(maxAbs(Z.data));
+    if (this.scaleExp !== 0) {
+      const f = 2 ** -this.scaleExp;
+      Z = { rows: Z.rows, cols: Z.cols, data: Float64Array.from(Z.data, (v) => v * f) };
+    }
     const { state, drop } = appendColumns(this.state, Z, this.rank, this.core);
     const e = frobeniusNorm(Z) ** 2;
     this.state = state;
@@ -210,7 +226,14 @@ export class IncrementalSVD {
   /** The kept singular values, descending: min(rank, rows, cols seen) of them. */
   singularValues(): Float64Array {
     this.flush();
-    return this.state.sigma.slice();
+    const s = this.state.sigma.slice();
+    if (this.scaleExp !== 0) for (let i = 0; i < s.length; i++) s[i] = s[i]! * 2 ** this.scaleExp;
+    return s;
+  }
+
+  /** An energy in the tracked units, back in the data's (Infinity or 0 where float64 cannot hold it). */
+  private unscaled(e: number): number {
+    return this.scaleExp === 0 ? e : e * 2 ** this.scaleExp * 2 ** this.scaleExp;
   }
 
   /** Left singular vectors (rows x r) when growing by columns. */
@@ -233,19 +256,19 @@ export class IncrementalSVD {
   /** ‖M‖_F² of everything absorbed. */
   frobeniusSq(): number {
     this.flush();
-    return this.energy;
+    return this.unscaled(this.energy);
   }
 
   /** Sum of all σ² dropped by truncation: ‖M‖_F² − Σ σ² up to roundoff. */
   discardedEnergy(): number {
     this.flush();
-    return this.discarded;
+    return this.unscaled(this.discarded);
   }
 
   /** Σ over updates of the largest dropped σ²: bounds ‖MMᵀ − U diag(σ²) Uᵀ‖₂ (0 when exact). */
   spectralErrorBound(): number {
     this.flush();
-    return this.spectral;
+    return this.unscaled(this.spectral);
   }
 
   toJSON(): IncrementalSVDJSON {
@@ -263,6 +286,7 @@ export class IncrementalSVD {
         discarded: this.discarded,
         spectralBound: this.spectral,
         pending: encodeArray(Float64Array.from(this.pending)),
+        ...(this.scaleExp !== 0 ? { scaleExp: this.scaleExp } : {}),
       },
     );
   }
@@ -313,6 +337,7 @@ export class IncrementalSVD {
     s.energy = state.number('energy', { min: 0 });
     s.discarded = state.number('discarded', { min: 0 });
     s.spectral = state.number('spectralBound', { min: 0 });
+    s.scaleExp = readScaleExp(fn, state);
     s.pending = Array.from(pending);
     s.pendingRows = dim > 0 ? pending.length / dim : 0;
     return s;

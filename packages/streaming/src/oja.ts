@@ -109,8 +109,21 @@ export class OjaEstimator {
     const d = this.dim;
     checkRow('OjaEstimator.update', row, d, this.t);
     const v = this.v;
-    const g = this.stepSize() * dotN(row, v, d);
-    for (let i = 0; i < d; i++) v[i] = v[i]! + g * row[i]!;
+    const eta = this.stepSize();
+    const g = eta * dotN(row, v, d);
+    let m = 0;
+    for (let i = 0; i < d; i++) m = Math.max(m, Math.abs(row[i]!));
+    if (Math.abs(g) * m < 1e300) {
+      for (let i = 0; i < d; i++) v[i] = v[i]! + g * row[i]!;
+    } else {
+      // g a overflows (huge rows or η): v + g a = |G| (v/|G| ± a/m) with G = η m² ⟨a/m, v⟩,
+      // formed in logs; v/|G| underflows to what it is worth next to a/m.
+      let t = 0;
+      for (let i = 0; i < d; i++) t += (row[i]! / m) * v[i]!;
+      const sg = Math.sign(t);
+      const inv = sg === 0 ? 1 : Math.exp(-(Math.log(eta) + 2 * Math.log(m) + Math.log(Math.abs(t))));
+      for (let i = 0; i < d; i++) v[i] = v[i]! * inv + (sg * row[i]!) / m;
+    }
     // Normalizing every step is what keeps v finite for any η; a zero result (v ⟂ every
     // direction it could move in) cannot arise from a unit v since v + g a = 0 needs a ∥ v.
     if (normalizeInPlace(v) === 0) v[0] = 1;

@@ -1,10 +1,10 @@
 import { DomainError, type EncodedArray, encodeArray, type Matrix, ShapeError, type StateJSON, stateJSON } from '@x/gpu';
 import { checkOptions } from '@x/gpu/checks';
-import { legacyArray, openCheckpoint } from './checkpoint';
+import { legacyArray, openCheckpoint, readScaleExp } from './checkpoint';
 import { eigh } from '@x/linalg';
 import { checkInt, checkPositive, checkRow, type RowLike } from './rows';
 import { type ConsumeOptions, feedRowsAs, feedRowsSyncAs, type RowSource } from './source';
-import { dotN, normalizeInPlace, randomUnit, seededRng } from './vec';
+import { dotN, maxAbs, normalizeInPlace, randomUnit, scaleExponent, seededRng } from './vec';
 
 /** Options of {@link RandomOrderEigenvector}. */
 export interface RandomOrderOptions {
@@ -45,6 +45,8 @@ export interface RandomOrderJSON
       basis: EncodedArray;
       acc: EncodedArray;
       accRows: EncodedArray;
+      /** E when the rows are tracked as a·2^−E (absent: 0). */
+      scaleExp?: number;
     }
   > {}
 
@@ -74,6 +76,10 @@ export interface RandomOrderJSON
  * arrives late (last blocks, probability about 1/L each) count at once, and keeps the top
  * direction even when no light row has energy along it.
  *
+ * When the first row's largest |entry| is outside 2^±400, every row is used times a power of two
+ * (exact) that brings that entry near 1, so ‖a‖², F̂ and the accumulators neither overflow nor
+ * underflow; v is unaffected and `frobeniusSqEstimate` is scaled back.
+ *
  * Memory O((warmup + h)·d + k·d), k = 1 + rank(H); time O(k·d) per light row. Bad rows throw
  * naming the stream index and change nothing; toJSON/fromJSON resume bit-identically.
  */
@@ -88,6 +94,8 @@ export class RandomOrderEigenvector {
   private heavySumSq = 0;
   private lightSumSq = 0;
   private lightRows = 0;
+  /** Rows are used times 2^−scaleExp: 0 unless the first row is huge or tiny (see `scaleExponent`). */
+  private scaleExp = 0;
   private buffer: number[] = [];
   private heavy: number[] = [];
   private v: Float64Array;
@@ -143,6 +151,12 @@ export class RandomOrderEigenvector {
 
   /** Current estimate F̂ of ‖A‖_F² from the prefix seen so far (heavy rows counted once). */
   frobeniusSqEstimate(): number {
+    const f = this.fHat();
+    return this.scaleExp === 0 ? f : f * 2 ** this.scaleExp * 2 ** this.scaleExp;
+  }
+
+  /** F̂ in the units the rows are tracked in. */
+  private fHat(): number {
     const h = this.heavyCount;
     if (this.lightRows === 0) return this.heavySumSq;
     return this.heavySumSq + ((this.n - h) / this.lightRows) * this.lightSumSq;
@@ -156,14 +170,19 @@ export class RandomOrderEigenvector {
     if (this.t >= this.n) {
       throw new DomainError(`${fn}: row ${this.t} is past the declared stream length n = ${this.n}`);
     }
+    // A first row past 2^±400 fixes a power-of-two scale for the stream: ‖a‖², F̂ and the power
+    // step's accumulators Σ a (aᵀq) would over- or underflow, while v depends on directions only.
+    if (this.t === 0) this.scaleExp = scaleExponent(maxAbs(row));
+    const f = 2 ** -this.scaleExp;
+    const a: RowLike = f === 1 ? row : Float64Array.from({ length: d }, (_, i) => row[i]! * f);
     if (this.t < this.warmup) {
-      for (let i = 0; i < d; i++) this.buffer.push(row[i]!);
+      for (let i = 0; i < d; i++) this.buffer.push(a[i]!);
       this.t++;
       if (this.t === this.warmup) this.endWarmup();
     } else {
-      const s = dotN(row, row, d);
-      if (s > this.frobeniusSqEstimate() / (this.c * d)) this.addHeavy(row, s);
-      else this.addLight(row, s);
+      const s = dotN(a, a, d);
+      if (s > this.fHat() / (this.c * d)) this.addHeavy(a, s);
+      else this.addLight(a, s);
       this.t++;
     }
     if (this.t === this.blockEnd(this.block)) this.powerStep();
@@ -347,6 +366,7 @@ export class RandomOrderEigenvector {
         basis: flat(this.basis),
         acc: flat(this.acc),
         accRows: encodeArray(Float64Array.from(this.accRows)),
+        ...(this.scaleExp !== 0 ? { scaleExp: this.scaleExp } : {}),
       },
     );
   }
@@ -403,6 +423,7 @@ export class RandomOrderEigenvector {
     e.basis = Array.from({ length: k }, (_, i) => basis.slice(i * d, (i + 1) * d));
     e.acc = Array.from({ length: k }, (_, i) => acc.slice(i * d, (i + 1) * d));
     e.accRows = accRows;
+    e.scaleExp = readScaleExp(fn, state);
     return e;
   }
 }

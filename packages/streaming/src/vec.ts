@@ -60,3 +60,21 @@ export function seededRng(seed: SeedLike | undefined): Rng {
 export function toArray(x: ArrayLike<number>): number[] {
   return Array.from(x);
 }
+
+/** The largest |x_i| (0 for an empty x). */
+export function maxAbs(x: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!));
+  return m;
+}
+
+/**
+ * 0 when m (a largest |entry|) lies in [2^-400, 2^400], where squares and their sums are safe;
+ * else E with m·2^−E in [1/2, 1), clamped to |E| <= 1000 so that 2^−E is a normal number
+ * (scaling by it is exact).
+ */
+export function scaleExponent(m: number): number {
+  if (m === 0 || (m >= 2 ** -400 && m <= 2 ** 400)) return 0;
+  return Math.max(-1000, Math.min(1000, Math.floor(Math.log2(m)) + 1));
+}
+

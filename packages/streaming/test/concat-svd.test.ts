@@ -42,6 +42,19 @@ describe('concatenated SVD estimators against numpy', () => {
     });
   }
 
+  it('err_r is scale-invariant: blocks times 2^±600 (σ² overflows / underflows) give the numpy values', () => {
+    const scaled = (M: Matrix[], s: number): Matrix[] => M.map((b) => ({ rows: b.rows, cols: b.cols, data: b.data.map((v) => v * s) }));
+    for (const c of cases) {
+      for (const s of [2 ** 600, 2 ** -600]) {
+        const M = scaled(c.M, s);
+        expect(Math.abs(concatError(M, c.r) - c.true), `${c.name} × ${s}`).toBeLessThan(1e-12);
+        for (const e of ESTIMATORS) expect(Math.abs(concatErrorBound(M, c.r, { estimator: e }) - c[e]), `${c.name} ${e} × ${s}`).toBeLessThan(1e-9);
+        const opts = { rank: c.r, eps: 0.5 };
+        expect(clusterBlocks(M, opts)).toEqual(clusterBlocks(c.M, opts));
+      }
+    }
+  });
+
   it('the approximate estimate is the tightest on the shared-subspace set (the paper\'s recommendation)', () => {
     const c = cases.find((x) => x.name === 'shared-subspace')!;
     const a = concatErrorBound(c.M, c.r, { estimator: 'approximate' });

@@ -209,3 +209,43 @@ describe('OjaEstimator', () => {
     expect(norm(a.vector())).toBeCloseTo(1, 14);
   });
 });
+
+describe('RandomOrderEigenvector at extreme scales', () => {
+  it('rows times 2^±600 (‖a‖², F̂ and Σ a aᵀq over- or underflow) give the unscaled run\'s vector; a checkpoint keeps the scale', () => {
+    for (const c of cases) {
+      const { M } = byName(c.name);
+      const base = new RandomOrderEigenvector({ dim: c.d, n: c.n, seed: 1 }).updateAll(M);
+      for (const s of [2 ** 600, 2 ** -600]) {
+        const Ms = { rows: M.rows, cols: M.cols, data: M.data.map((x) => x * s) };
+        const e = new RandomOrderEigenvector({ dim: c.d, n: c.n, seed: 1 }).updateAll(Ms);
+        const v = e.vector();
+        for (let i = 0; i < c.d; i++) expect(Math.abs(v[i]! - base.vector()[i]!), `${c.name} × ${s}`).toBeLessThan(1e-14);
+        expect(e.heavyCount).toBe(base.heavyCount);
+        expect(e.frobeniusSqEstimate()).toBe(base.frobeniusSqEstimate() * s * s);
+        // Half the stream, a checkpoint, the other half: bit-identical to the uninterrupted run.
+        const half = Math.floor(c.n / 2);
+        const first = new RandomOrderEigenvector({ dim: c.d, n: c.n, seed: 1 }).updateAll({ rows: half, cols: c.d, data: Ms.data.subarray(0, half * c.d) });
+        const resumed = RandomOrderEigenvector.fromJSON(JSON.parse(JSON.stringify(first.toJSON())));
+        resumed.updateAll({ rows: c.n - half, cols: c.d, data: Ms.data.subarray(half * c.d) });
+        expect(Array.from(resumed.vector())).toEqual(Array.from(v));
+      }
+    }
+  });
+});
+
+describe('OjaEstimator with rows whose step g·a overflows', () => {
+  it('rows times 2^600 give a finite unit vector: the η → ∞ limit (v ← ±a/‖a‖), not NaN', () => {
+    const { M, d } = byName('heavy');
+    const big = { rows: M.rows, cols: M.cols, data: M.data.map((x) => x * 2 ** 600) };
+    const v = new OjaEstimator({ dim: d, seed: 2 }).updateAll(big).vector();
+    expect(v.every(Number.isFinite)).toBe(true);
+    expect(norm(v)).toBeCloseTo(1, 14);
+    // η a aᵀ v dwarfs v: the same as unscaled rows with η = 1e250, where v/(η a aᵀv) ≈ 1e-250.
+    const ref = new OjaEstimator({ dim: d, seed: 2, eta: 1e250 }).updateAll(M).vector();
+    for (let i = 0; i < d; i++) expect(Math.abs(v[i]! - ref[i]!)).toBeLessThan(1e-12);
+    // and it is the direction of the last row, with the sign that the previous v gave it.
+    const last = Array.from(M.data.subarray((M.rows - 1) * d));
+    expect(absCos(v, last)).toBeCloseTo(1, 12);
+  });
+});
+

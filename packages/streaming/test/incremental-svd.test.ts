@@ -54,6 +54,26 @@ describe('IncrementalSVD against numpy.linalg.svd', () => {
     expect(s.spectralErrorBound()).toBeLessThan(1e-28 * fixture.S[0]! ** 2);
   });
 
+  it('blocks times 2^±600 (σ² and ‖M‖_F² over- or underflow): σ/s and U match numpy, the checkpoint restores and continues bit-identically', () => {
+    for (const sc of [2 ** 600, 2 ** -600]) {
+      const scaled = blocks.map((b) => ({ rows: b.rows, cols: b.cols, data: b.data.map((v) => v * sc) }));
+      const base = new IncrementalSVD({ rank: 3 });
+      const s = new IncrementalSVD({ rank: 3 });
+      for (let i = 0; i < blocks.length - 1; i++) {
+        base.addColumns(blocks[i]!);
+        s.addColumns(scaled[i]!);
+      }
+      expect(relMax(s.singularValues().map((v) => v / sc), base.singularValues()), `× ${sc}`).toBeLessThan(1e-14);
+      expect(relMax(s.U().data, base.U().data)).toBeLessThan(1e-14);
+      // Energies are sc² times the unscaled ones: Infinity or 0 in float64 here.
+      expect(s.frobeniusSq()).toBe(base.frobeniusSq() * sc * sc);
+      expect(s.discardedEnergy()).toBe(base.discardedEnergy() * sc * sc);
+      const r = IncrementalSVD.fromJSON(JSON.parse(JSON.stringify(s.toJSON())));
+      const last = scaled[blocks.length - 1]!;
+      expect(Array.from(r.addColumns(last).singularValues())).toEqual(Array.from(s.addColumns(last).singularValues()));
+    }
+  });
+
   it('row blocks (the transpose) track V with the same σ', () => {
     const s = new IncrementalSVD({ rank: m });
     for (const b of blocks) s.addRows(transpose(b));

@@ -30,6 +30,24 @@ describe('IncrementalPCA (EVA) against numpy batch PCA of the centred data', () 
     expect(relMax(p.explainedVarianceRatio().subarray(0, ipca.k), ipca.evr)).toBeLessThan(1e-13);
   });
 
+  it('data times 2^±600 (σ² and Σ‖x − μ‖² over- or underflow): EVR and components match numpy, the rest scales', () => {
+    for (const s of [2 ** 600, 2 ** -600]) {
+      const Xs = { rows: X.rows, cols: X.cols, data: X.data.map((v) => v * s) };
+      const p = new IncrementalPCA({ components: ipca.d });
+      for (let r = 0; r < Xs.rows; r += ipca.batch) p.partialFit(rowSlice(Xs, r, Math.min(r + ipca.batch, Xs.rows)));
+      expect(relMax(p.explainedVarianceRatio().subarray(0, ipca.k), ipca.evr), `× ${s}`).toBeLessThan(1e-13);
+      expect(relMax(p.components().data.subarray(0, ipca.k * ipca.d), ipca.components)).toBeLessThan(1e-11);
+      expect(relMax(p.singularValues().subarray(0, ipca.k).map((v) => v / s), ipca.S)).toBeLessThan(1e-13);
+      expect(relMax(p.mean().map((v) => v / s), ipca.mean)).toBeLessThan(1e-14);
+      // Σ‖x − μ‖² is s² times numpy's: Infinity or 0 in float64 here, as it should be.
+      expect(p.totalSumSquares()).toBe(s > 1 ? Number.POSITIVE_INFINITY : 0);
+      // The scale travels with the checkpoint: a resumed fit continues bit-identically.
+      const q = IncrementalPCA.fromJSON(JSON.parse(JSON.stringify(p.toJSON())));
+      const more = rowSlice(Xs, 0, ipca.batch);
+      expect(Array.from(q.partialFit(more).explainedVarianceRatio())).toEqual(Array.from(p.partialFit(more).explainedVarianceRatio()));
+    }
+  });
+
   it('truncated (k = 4 of d = 10): the spec check min |cos| with batch PCA, and EVR never above batch', () => {
     const p = fitInBatches(ipca.k, ipca.batch);
     const C = p.components();
@@ -143,6 +161,22 @@ describe('FrequentDirections against a numpy implementation and its guarantee', 
       expect(Math.abs(f.frobeniusSq - scale) / scale).toBeLessThan(1e-13);
     });
   }
+
+  it('rows times 2^±600 (BBᵀ over- or underflows) give the same sketch times 2^±600', () => {
+    for (const c of fd.cases) {
+      const base = new FrequentDirections({ dim: fd.d, ell: c.ell }).updateAll(A);
+      for (const s of [2 ** 600, 2 ** -600]) {
+        const f = new FrequentDirections({ dim: fd.d, ell: c.ell }).updateAll({ rows: A.rows, cols: A.cols, data: A.data.map((v) => v * s) });
+        const B = f.sketch();
+        expect(B.rows).toBe(base.sketch().rows);
+        expect(relMax(B.data.map((v) => v / s), base.sketch().data), `ℓ = ${c.ell}, × ${s}`).toBeLessThan(1e-12);
+        // Σδ is an energy: s² times the unscaled one, as far as float64 holds it.
+        const want = base.shrinkTotal * s * s;
+        if (want > 0 && want < Number.POSITIVE_INFINITY) expect(Math.abs(f.shrinkTotal - want) / want).toBeLessThan(1e-12);
+        else expect(f.shrinkTotal).toBe(want);
+      }
+    }
+  });
 
   it('ℓ above the rank: nothing is lost (BᵀB = AᵀA)', () => {
     const f = new FrequentDirections({ dim: fd.d, ell: fd.d + 1 }).updateAll(A);

@@ -198,9 +198,17 @@ export function spmm(a: Csr, x: Matrix): Matrix<Float64Array> {
   checkCsr('spmm', 'a', a);
   assertMatrix('spmm', 'x', x);
   if (x.rows !== a.n) throw new ShapeError(`spmm: A is ${a.n}x${a.n}, x is ${x.rows}x${x.cols}`);
+  return spmmInto(a, x, new Float64Array(a.n * x.cols));
+}
+
+/**
+ * {@link spmm} on checked operands into `out` (length n·x.cols, not sharing storage with x),
+ * which it overwrites; returns it as an n x x.cols matrix. Internal: the layers' preallocated path.
+ */
+export function spmmInto(a: Csr, x: Matrix, out: Float64Array): Matrix<Float64Array> {
   const k = x.cols;
-  const out = new Float64Array(a.n * k);
   const xd = x.data;
+  out.fill(0);
   for (let i = 0; i < a.n; i++) {
     const oi = i * k;
     for (let p = a.indptr[i]!; p < a.indptr[i + 1]!; p++) {

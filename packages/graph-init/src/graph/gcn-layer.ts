@@ -1,7 +1,7 @@
 import { assertMatrix, DomainError, type EncodedArray, encodeArray, type Matrix, matmul, ShapeError, StateReader } from '@x/gpu';
 import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { checkAlloc, checkBoolean, checkFinite, checkNonNegative, checkOptions, checkRng, checkSize } from '@x/gpu/checks';
-import { type Csr, checkCsr, csrTranspose, spmm } from './csr';
+import { type Csr, checkCsr, csrTranspose, spmm, spmmInto } from './csr';
 
 /** A trainable tensor: @x/nn's `Parameter`. */
 export type GraphParameter = Parameter;
@@ -82,6 +82,12 @@ export class GcnLayer implements Module {
   private readonly gB: Float64Array | null;
   private readonly adjT: Csr;
   private cachedAX: Matrix<Float64Array> | null = null;
+  // Preallocated intermediates (never handed out): Â X alternates between two buffers, so that
+  // a forward that fails leaves the previous pass's Â X (what backward reads) intact; backward
+  // uses the other one as scratch for dY W, and gWTmp for dYᵀ(Â X). Results returned to the
+  // caller stay fresh (they are the caller's to keep).
+  private axBuf: [Float64Array, Float64Array] | null = null;
+  private readonly gWTmp: Matrix<Float64Array>;
 
   constructor(adjacency: Csr, inFeatures: number, outFeatures: number, opts: GcnLayerOptions = {}) {
     const fn = 'GcnLayer';
@@ -109,6 +115,7 @@ export class GcnLayer implements Module {
     }
     this.weight = { rows: outFeatures, cols: inFeatures, data: w };
     this.gW = new Float64Array(w.length);
+    this.gWTmp = { rows: outFeatures, cols: inFeatures, data: new Float64Array(w.length) };
     this.bias = bias ? new Float64Array(outFeatures) : null;
     this.gB = bias ? new Float64Array(outFeatures) : null;
   }
@@ -118,7 +125,7 @@ export class GcnLayer implements Module {
     if (x.rows !== this.adjacency.n || x.cols !== this.inFeatures) {
       throw new ShapeError(`GcnLayer: x is ${x.rows}x${x.cols}, expected ${this.adjacency.n}x${this.inFeatures} (nodes x features)`);
     }
-    const ax = spmm(this.adjacency, x);
+    const ax = spmmInto(this.adjacency, x, this.spareBuffer());
     const y = matmul(ax, this.weight, { transB: true }) as Matrix<Float64Array>;
     // The bias pass also sums v − v over the output (0 unless an entry is not finite); only
     // then are x, the weight and the bias searched for the entry to name (an overflow from
@@ -148,13 +155,23 @@ export class GcnLayer implements Module {
     if (dy.rows !== ax.rows || dy.cols !== this.outFeatures) {
       throw new ShapeError(`GcnLayer: dy is ${dy.rows}x${dy.cols}, expected ${ax.rows}x${this.outFeatures}`);
     }
-    const gw = matmul(dy, ax, { transA: true });
+    // The products go into preallocated buffers (the same bits as fresh ones: out is zeroed
+    // first); the gradients are touched only after both products are done.
+    const gw = matmul(dy, ax, { transA: true, out: this.gWTmp });
+    const dyW = matmul(dy, this.weight, { out: { rows: ax.rows, cols: this.inFeatures, data: this.spareBuffer() } });
     for (let i = 0; i < this.gW.length; i++) this.gW[i]! += gw.data[i]!;
     if (this.gB) {
       const o = this.outFeatures;
       for (let i = 0; i < dy.rows; i++) for (let j = 0; j < o; j++) this.gB[j]! += dy.data[i * o + j]!;
     }
-    return spmm(this.adjT, matmul(dy, this.weight));
+    return spmm(this.adjT, dyW);
+  }
+
+  /** The Â X buffer that the cached pass does not use. */
+  private spareBuffer(): Float64Array {
+    const n = this.adjacency.n * this.inFeatures;
+    const b = (this.axBuf ??= [new Float64Array(n), new Float64Array(n)]);
+    return this.cachedAX?.data === b[0] ? b[1] : b[0];
   }
 
   parameters(): GraphParameter[] {

@@ -1,7 +1,7 @@
 import { assertMatrix, DomainError, type EncodedArray, type Matrix, ShapeError } from '@x/gpu';
 import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { checkOptions, checkPositive } from '@x/gpu/checks';
-import { BALL_EPS, type PoincareLinearParams, poincareInit, poincareLinearRaw } from './linear';
+import { BALL_EPS, type PoincareLinearParams, poincareInit, poincareLinearRaw, columnFrames } from './linear';
 
 /** Options of {@link PoincareLinear}. */
 export interface PoincareLinearOptions {
@@ -70,16 +70,16 @@ export class PoincareLinear implements Module {
     const c = this.c;
     const sc = Math.sqrt(c);
     const Z = this.Z.data;
-    const zn = new Float64Array(nOut);
-    for (let k = 0; k < nOut; k++) {
-      let s = 0;
-      for (let i = 0; i < nIn; i++) s += Z[i * nOut + k]! ** 2;
-      zn[k] = Math.max(Math.sqrt(s), 1e-15);
-    }
+    // v_k = (2‖z_k‖/√c) asinh(A_k), A_k = √c λ ch_k ⟨x, u_k⟩ − (λ − 1) sh_k, u_k = z_k/‖z_k‖.
+    // ∂v/∂z = (2/√c)[asinh(A) u + √c λ ch q (x − ⟨x,u⟩ u)], q = 1/√(1 + A²). v is positively
+    // homogeneous of degree 1 in z_k, so at z_k = 0 it has directional derivatives only; there
+    // u_k = 0 gives (2/√c) √c λ ch q x, A = −(λ − 1) sh: the mean of the one-sided gradient
+    // limits along ±u for any u ⟂ x (the value of the reference's 1e-15 norm clamp).
+    const { norm: zn, dir: D, dirNorm: dn } = columnFrames(this.Z);
     const dX = new Float64Array(X.rows * nIn);
-    const xz = new Float64Array(nOut);
+    const xu = new Float64Array(nOut);
     const arg = new Float64Array(nOut);
-    const v = new Float64Array(nOut);
+    const scv = new Float64Array(nOut);
     const w = new Float64Array(nOut);
     const chr = new Float64Array(nOut);
     const shr = new Float64Array(nOut);
@@ -95,11 +95,13 @@ export class PoincareLinear implements Module {
       let w2 = 0;
       for (let k = 0; k < nOut; k++) {
         let s = 0;
-        for (let i = 0; i < nIn; i++) s += X.data[xo + i]! * Z[i * nOut + k]!;
-        xz[k] = s;
-        arg[k] = ((sc * lam * s) / zn[k]!) * chr[k]! - (lam - 1) * shr[k]!;
-        v[k] = ((2 * zn[k]!) / sc) * Math.asinh(arg[k]!);
-        w[k] = Math.sinh(Math.max(-700, Math.min(700, sc * v[k]!))) / sc;
+        for (let i = 0; i < nIn; i++) s += X.data[xo + i]! * D[i * nOut + k]!;
+        xu[k] = s / dn[k]!;
+        // The forward's own arithmetic (see poincareLinearRaw), so both see the same point.
+        arg[k] = ((sc * lam * s) / dn[k]!) * chr[k]! - (lam - 1) * shr[k]!;
+        const as = Math.asinh(arg[k]!);
+        scv[k] = sc * (as === 0 ? as : ((2 * zn[k]!) / sc) * as);
+        w[k] = Math.sinh(Math.max(-700, Math.min(700, scv[k]!))) / sc;
         w2 += w[k]! ** 2;
       }
       const root = Math.sqrt(1 + c * w2);
@@ -115,19 +117,22 @@ export class PoincareLinear implements Module {
         const dw = shell
           ? ((1 - BALL_EPS) / sc) * (dy.data[b * nOut + k]! / wn - (w[k]! * dyw) / (wn * wn * wn))
           : dy.data[b * nOut + k]! / den - ((dyw / (den * den)) * c * w[k]!) / root;
-        const dv = Math.abs(sc * v[k]!) > 700 ? 0 : dw * Math.cosh(sc * v[k]!);
+        const dv = Math.abs(scv[k]!) > 700 ? 0 : dw * Math.cosh(scv[k]!);
+        if (dv === 0) continue;
         const ch = chr[k]!;
         const sh = shr[k]!;
-        const dArg = (dv * ((2 * zn[k]!) / sc)) / Math.sqrt(1 + arg[k]! ** 2);
-        // ∂v/∂‖z‖ (outside the asinh) plus ∂arg/∂‖z‖.
-        const dzn = (dv * 2 * Math.asinh(arg[k]!)) / sc - (dArg * sc * lam * xz[k]! * ch) / (zn[k]! * zn[k]!);
-        const dxz = (dArg * sc * lam * ch) / zn[k]!;
-        dlam += dArg * ((sc * xz[k]! * ch) / zn[k]! - sh);
-        this.gr[k]! += dArg * ((sc * lam * xz[k]!) / zn[k]! * sh - (lam - 1) * ch) * 2 * sc;
+        const dvs = (2 * dv) / sc;
+        const q = 1 / Math.sqrt(1 + arg[k]! ** 2);
+        const aq = sc * lam * ch * q;
+        // dv/d⟨x, z_k⟩ and the coefficient of u_k in ∂v/∂z_k.
+        const cu = Math.asinh(arg[k]!) - aq * xu[k]!;
+        // ∂v/∂λ and ∂v/∂r_k carry ‖z_k‖ (0 for a zero column).
+        const nq = dvs * zn[k]! * q;
+        dlam += nq * (sc * ch * xu[k]! - sh);
+        this.gr[k]! += nq * 2 * sc * (sc * lam * sh * xu[k]! - (lam - 1) * ch);
         for (let i = 0; i < nIn; i++) {
-          const zi = Z[i * nOut + k]!;
-          this.gZ[i * nOut + k]! += dxz * X.data[xo + i]! + (dzn * zi) / zn[k]!;
-          dX[xo + i]! += dxz * zi;
+          this.gZ[i * nOut + k]! += dvs * ((cu * D[i * nOut + k]!) / dn[k]! + aq * X.data[xo + i]!);
+          dX[xo + i]! += dvs * aq * Z[i * nOut + k]!;
         }
       }
       // λ = 2/(1 − c‖x‖²): ∂λ/∂x = c λ² x.

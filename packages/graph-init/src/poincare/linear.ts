@@ -17,6 +17,8 @@ export interface PoincareLinearParams {
  * `w = sinh(√c v)/√c`, `y = w/(1 + √(1 + c‖w‖²))`, with `λ_x = 2/(1 − c‖x‖²)`
  * (divided, not multiplied: the λ = 2(1 − c‖x‖²) of poincare-resnet's linreg is a bug, spec §4e).
  * Outputs are projected to ‖y‖ <= (1 − ε)/√c, ε = 1e-5 (float64), as the spec's numerics advise.
+ * ‖z_k‖ and z_k/‖z_k‖ are formed after scaling by the column's largest entry (no 1e-15 clamp):
+ * tiny and huge columns keep their exact v_k, and a zero column gives v_k = 0.
  * X is batch x n_in; returns batch x n_out. O(batch · n_in · n_out).
  */
 export function poincareLinear(X: Matrix, params: PoincareLinearParams, c: number): Matrix<Float64Array> {
@@ -41,12 +43,7 @@ export function poincareLinearRaw(fn: string, X: Matrix, Z: Matrix, r: Float64Ar
   const nIn = Z.rows;
   const nOut = Z.cols;
   const sc = Math.sqrt(c);
-  const znorm = new Float64Array(nOut);
-  for (let k = 0; k < nOut; k++) {
-    let s = 0;
-    for (let i = 0; i < nIn; i++) s += Z.data[i * nOut + k]! ** 2;
-    znorm[k] = Math.max(Math.sqrt(s), 1e-15);
-  }
+  const { norm: znorm, dir: D, dirNorm: dn } = columnFrames(Z);
   if (!allFinite(znorm)) checkFinite(fn, 'Z', Z, 'weights must be finite');
   const out = new Float64Array(X.rows * nOut);
   const w = new Float64Array(nOut);
@@ -68,8 +65,10 @@ export function poincareLinearRaw(fn: string, X: Matrix, Z: Matrix, r: Float64Ar
     let wmax = 0;
     for (let k = 0; k < nOut; k++) {
       let xz = 0;
-      for (let i = 0; i < nIn; i++) xz += X.data[b * nIn + i]! * Z.data[i * nOut + k]!;
-      const v = ((2 * znorm[k]!) / sc) * Math.asinh(((sc * lam * xz) / znorm[k]!) * ch[k]! - (lam - 1) * shv[k]!);
+      for (let i = 0; i < nIn; i++) xz += X.data[b * nIn + i]! * D[i * nOut + k]!;
+      const as = Math.asinh(((sc * lam * xz) / dn[k]!) * ch[k]! - (lam - 1) * shv[k]!);
+      // A zero column gives v = 0 (and so does asinh = 0 with an overflowed ‖z‖).
+      const v = as === 0 ? as : ((2 * znorm[k]!) / sc) * as;
       // |√c v| <= 700 keeps sinh finite; beyond it the point is on the projected shell anyway.
       w[k] = Math.sinh(Math.max(-700, Math.min(700, sc * v))) / sc;
       wmax = Math.max(wmax, Math.abs(w[k]!));
@@ -84,6 +83,50 @@ export function poincareLinearRaw(fn: string, X: Matrix, Z: Matrix, r: Float64Ar
   }
   if (bad !== 0) checkFinite(fn, 'x', X);
   return { rows: X.rows, cols: nOut, data: out };
+}
+
+/**
+ * Column norms ‖z_k‖ of Z (n_in x n_out) and directions: `dir` column k divided by `dirNorm[k]`
+ * is z_k/‖z_k‖. Where Σ z_ik² is in the safe range, dir is Z itself and dirNorm = ‖z_k‖ (the
+ * plain formula, bit for bit); where it underflows or overflows, the column is scaled by its
+ * largest entry first, so tiny (even subnormal) and huge columns keep their exact norm and
+ * direction. A zero column has norm 0 and direction 0 (dirNorm 1). A non-finite entry gives a
+ * non-finite norm.
+ */
+export function columnFrames(Z: Matrix): { norm: Float64Array; dir: ArrayLike<number>; dirNorm: Float64Array } {
+  const nIn = Z.rows;
+  const nOut = Z.cols;
+  const norm = new Float64Array(nOut);
+  const dirNorm = new Float64Array(nOut);
+  let dir: Float64Array | null = null;
+  for (let k = 0; k < nOut; k++) {
+    let s = 0;
+    for (let i = 0; i < nIn; i++) s += Z.data[i * nOut + k]! ** 2;
+    if (s >= 1e-250 && s < Number.POSITIVE_INFINITY) {
+      norm[k] = dirNorm[k] = Math.sqrt(s);
+      continue;
+    }
+    let m = 0;
+    for (let i = 0; i < nIn; i++) m = Math.max(m, Math.abs(Z.data[i * nOut + k]!));
+    if (!(m < Number.POSITIVE_INFINITY)) {
+      norm[k] = Number.NaN;
+      continue;
+    }
+    dir ??= Float64Array.from(Z.data);
+    if (m === 0) {
+      dirNorm[k] = 1;
+      continue;
+    }
+    let t = 0;
+    for (let i = 0; i < nIn; i++) {
+      const v = Z.data[i * nOut + k]! / m;
+      dir[i * nOut + k] = v;
+      t += v * v;
+    }
+    dirNorm[k] = Math.sqrt(t);
+    norm[k] = m * dirNorm[k]!;
+  }
+  return { norm, dir: dir ?? Z.data, dirNorm };
 }
 
 function allFinite(v: Float64Array): boolean {

@@ -1,41 +1,48 @@
 import { DomainError, type Matrix } from '@x/gpu';
 import { checkFinite, checkMatrix, checkVector } from '@x/gpu/checks';
 
+/** Checks the spectrum and returns its largest value (> 0): the measures divide by it first. */
 function checkSpectrum(fn: string, s: ArrayLike<number>): number {
   checkVector(fn, 'singularValues', s);
-  let total = 0;
+  let top = 0;
   for (let i = 0; i < s.length; i++) {
     const v = s[i]!;
     if (!(v >= 0) || !Number.isFinite(v)) throw new DomainError(`${fn}: singular values must be finite and >= 0, got ${v} at ${i}`);
-    total += v;
+    top = Math.max(top, v);
   }
-  if (total === 0) throw new DomainError(`${fn}: all singular values are zero`);
-  return total;
+  if (top === 0) throw new DomainError(`${fn}: all singular values are zero`);
+  return top;
 }
 
 /**
  * Entropy effective rank `exp(−Σ p_i log p_i)`, `p_i = σ_i/Σσ` (Roy & Vetterli, "The effective
  * rank", EUSIPCO 2007, Def. 1). Between 1 and the number of non-zero σ_i. Offered as a
  * documented measure for the rich/lazy experiments; the paper's official code sweeps the hard
- * rank and computes no effective rank (spec §8, verification notes).
+ * rank and computes no effective rank (spec §8, verification notes). The p_i are formed from
+ * σ_i/max σ, so the measure is the same at any scale (Σσ overflows near 1e308).
  */
 export function entropyEffectiveRank(singularValues: ArrayLike<number>): number {
-  const total = checkSpectrum('entropyEffectiveRank', singularValues);
+  const top = checkSpectrum('entropyEffectiveRank', singularValues);
+  let total = 0;
+  for (let i = 0; i < singularValues.length; i++) total += singularValues[i]! / top;
   let h = 0;
   for (let i = 0; i < singularValues.length; i++) {
-    const p = singularValues[i]! / total;
+    const p = singularValues[i]! / top / total;
     if (p > 0) h -= p * Math.log(p);
   }
   return Math.exp(h);
 }
 
-/** Participation ratio `(Σσ²)²/Σσ⁴` of a spectrum, an alternative effective rank (spec §8a). */
+/**
+ * Participation ratio `(Σσ²)²/Σσ⁴` of a spectrum, an alternative effective rank (spec §8a),
+ * formed from σ/max σ (σ⁴ alone overflows past about 1e77 and underflows below 1e-81).
+ */
 export function participationRatio(singularValues: ArrayLike<number>): number {
-  checkSpectrum('participationRatio', singularValues);
+  const top = checkSpectrum('participationRatio', singularValues);
   let s2 = 0;
   let s4 = 0;
   for (let i = 0; i < singularValues.length; i++) {
-    const v = singularValues[i]! ** 2;
+    const v = (singularValues[i]! / top) ** 2;
     s2 += v;
     s4 += v * v;
   }
@@ -53,17 +60,26 @@ export function kernelAlignment(k0: Matrix, k1: Matrix): number {
   checkFinite('kernelAlignment', 'k0', k0);
   checkFinite('kernelAlignment', 'k1', k1);
   if (k0.rows !== k1.rows || k0.cols !== k1.cols) throw new DomainError(`kernelAlignment: shapes ${k0.rows}x${k0.cols} and ${k1.rows}x${k1.cols} differ`);
+  // Each kernel divided by its largest |entry| first: the measure is scale-free, and the sums of
+  // squares of the raw entries over- or underflow past about 1e±154.
+  let m0 = 0;
+  let m1 = 0;
+  for (let i = 0; i < k0.data.length; i++) {
+    m0 = Math.max(m0, Math.abs(k0.data[i]!));
+    m1 = Math.max(m1, Math.abs(k1.data[i]!));
+  }
+  if (m0 === 0 || m1 === 0) {
+    throw new DomainError(`kernelAlignment: ${m0 === 0 ? 'k0' : 'k1'} is the zero kernel; the alignment <k0, k1> / (|k0| |k1|) is undefined`);
+  }
   let ab = 0;
   let aa = 0;
   let bb = 0;
   for (let i = 0; i < k0.data.length; i++) {
-    ab += k0.data[i]! * k1.data[i]!;
-    aa += k0.data[i]! ** 2;
-    bb += k1.data[i]! ** 2;
+    const a = k0.data[i]! / m0;
+    const b = k1.data[i]! / m1;
+    ab += a * b;
+    aa += a * a;
+    bb += b * b;
   }
-  if (aa === 0 || bb === 0) {
-    throw new DomainError(`kernelAlignment: ${aa === 0 ? 'k0' : 'k1'} is the zero kernel; the alignment <k0, k1> / (|k0| |k1|) is undefined`);
-  }
-  // Scaled so that huge kernels do not overflow the product of the squared norms.
   return ab / Math.sqrt(aa) / Math.sqrt(bb);
 }
