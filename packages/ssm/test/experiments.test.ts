@@ -74,6 +74,21 @@ describe('PTD experiment (quick mode)', () => {
     expect(r.metrics!.supPtdOpt).toBeLessThan(r.metrics!.supS4dLegs! / 5);
     expect(r.metrics!.kappaPtdOpt).toBeLessThan(r.metrics!.kappaPtd!);
   });
+  it('streams the deviation curves first, then a growing objective curve from ptdOptimize; the result is bit-identical without a listener', async () => {
+    const partials: ExperimentPartial[] = [];
+    const live = await byId('ssm/ptd-frequency-sweep').run({ quick: true, seed: 0, onPartial: (p) => partials.push(p) });
+    const quiet = await byId('ssm/ptd-frequency-sweep').run({ quick: true, seed: 0 });
+    expect(partials.length).toBeGreaterThanOrEqual(2);
+    expect(partials[0]!.plots![0]!.series.map((s) => s.name)).toEqual(['S4D-LegS', 'PTD, random E (eps = 0.1)']);
+    const objective = (p: ExperimentPartial) => p.plots![1]!.series[0]!.y;
+    expect(objective(partials[0]!)).toEqual([]);
+    // the last partial carries the objective at the last step (quick: 150 steps), the final result's last history entry
+    const last = objective(partials.at(-1)!);
+    expect(last.length).toBeGreaterThan(0);
+    expect(last.at(-1)).toBe(live.plots!.at(-1)!.series[0]!.y.at(-1));
+    expect(live.metrics).toEqual(quiet.metrics);
+    expect(live.plots).toEqual(quiet.plots);
+  });
 });
 
 describe('PTD Fourier-noise robustness experiment (quick mode)', () => {

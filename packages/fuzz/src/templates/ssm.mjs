@@ -50,7 +50,7 @@ export default (mod) => {
     monomialExponents: () => [2, 3],
     parallelScan: () => [data(scan())],
     ptdInit: () => [4, { eps: real(0.1), seed: 1 }],
-    ptdOptimize: () => [4, { gamma: real(0.5), steps: 2, lr: real(0.01), init: real(0.1), seed: 1, norm: real(1), signal: signal() }],
+    ptdOptimize: () => [4, { gamma: real(0.5), steps: 2, lr: real(0.01), init: real(0.1), seed: 1, norm: real(1), onProgress: () => {}, signal: signal() }],
     ptdOutput: () => [mod.ptdInit(4, { seed: 1 }), V(4)],
     s3Compose: () => [1, 2],
     s3Householder: () => [3],
