@@ -1,10 +1,10 @@
 import { assertMatrix, DomainError, type EncodedArray, type Matrix, type Rng, type RngState, rng as makeRng, ShapeError } from '@x/gpu';
-import { checkAlloc, checkBoolean, checkOneOf, checkOptions, checkRng, checkUnit, describe } from '@x/gpu/checks';
+import { checkAlloc, checkBoolean, checkFinite, checkOneOf, checkOptions, checkRng, checkShape, checkUnit, describe } from '@x/gpu/checks';
 import { erf, type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { checkDtRange, checkInt } from './complex';
 import { bilinearFactor, zohFactor } from './discretize';
 import { directConv, fftConv } from './fft-conv';
-import { type S4DInitKind, s4dInit } from './s4d-init';
+import { type S4DInitKind, type S4DInitResult, s4dInit } from './s4d-init';
 import { s4dKernel } from './vandermonde';
 
 /** One trainable tensor: @x/nn's `Parameter` (value/grad are the layer's own storage). */
@@ -16,8 +16,16 @@ export interface S4DLayerOptions {
   channels: number;
   /** State size N (N/2 conjugate-pair modes per channel); default 64. */
   stateSize?: number;
-  /** Initialization of A (and B); default 'lin'. */
+  /**
+   * Initialization of A (and B); default 'lin'. 'ptd' is S4-PTD (see {@link s4dInit}): A and B
+   * from the perturbed HiPPO-LegS of size N/2, and C̃ = C Ṽ.
+   */
   init?: Exclude<S4DInitKind, 'dss'>;
+  /**
+   * With init 'ptd': the perturbation of HiPPO-LegS, (stateSize/2) x (stateSize/2), e.g. an
+   * optimized one from `ptdOptimize` (default: `s4dInit`'s seeded random E, ||E||_2 = 0.1).
+   */
+  ptdE?: Matrix;
   /** Δ ~ logUniform[dtMin, dtMax] per channel (defaults 1e-3, 1e-1). */
   dtMin?: number;
   /** Upper end of the Δ range (default 1e-1). */
@@ -144,7 +152,7 @@ export class S4DLayer implements Module {
   constructor(opts: S4DLayerOptions) {
     const fn = 'S4DLayer';
     if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { channels } are required, got ${describe(opts)}`);
-    checkOptions(fn, opts, ['channels', 'stateSize', 'init', 'dtMin', 'dtMax', 'seed', 'disc', 'bidirectional', 'glu', 'dropout']);
+    checkOptions(fn, opts, ['channels', 'stateSize', 'init', 'ptdE', 'dtMin', 'dtMax', 'seed', 'disc', 'bidirectional', 'glu', 'dropout']);
     this.H = checkInt(fn, 'channels', opts.channels, 1);
     const N = checkInt(fn, 'stateSize', opts.stateSize ?? 64, 2);
     if (N % 2) throw new DomainError(`${fn}: stateSize must be even, got ${N}`);
@@ -158,7 +166,19 @@ export class S4DLayer implements Module {
     checkAlloc(fn, 'the parameters', H, N2, nd + 6);
     const r = checkRng(fn, 'seed', opts.seed ?? 0);
     const [dtMin, dtMax] = checkDtRange(fn, opts.dtMin ?? 1e-3, opts.dtMax ?? 1e-1);
-    const init = s4dInit(N, { kind: opts.init ?? 'lin' });
+    if (opts.ptdE !== undefined && opts.init !== 'ptd') throw new DomainError(`${fn}: ptdE is the perturbation of init 'ptd', got init ${describe(opts.init ?? 'lin')}`);
+    if (opts.ptdE !== undefined) {
+      checkShape(fn, 'ptdE', opts.ptdE, N / 2, N / 2);
+      checkFinite(fn, 'ptdE', opts.ptdE);
+    }
+    let init: S4DInitResult;
+    try {
+      init = s4dInit(N, opts.ptdE === undefined ? { kind: opts.init ?? 'lin' } : { kind: 'ptd', E: opts.ptdE });
+    } catch (e) {
+      // s4dInit's own errors (an unknown init, a perturbation that makes A unstable) named for the caller
+      if (e instanceof DomainError && !e.message.startsWith(fn)) throw new DomainError(`${fn}: ${e.message}`);
+      throw e;
+    }
     const p = {} as Record<ParamName, Float64Array>;
     const sizes = paramSizes(H, N2, nd);
     for (const k of PARAM_NAMES) p[k] = new Float64Array(sizes[k]);
@@ -180,6 +200,28 @@ export class S4DLayer implements Module {
     for (let i = H * N2; i < nd * H * N2; i++) {
       p.CRe[i] = r.normal() * Math.SQRT1_2;
       p.CIm[i] = r.normal() * Math.SQRT1_2;
+    }
+    // S4-PTD: C is drawn for the perturbed HiPPO-LegS system and mapped to its eigenbasis, C̃ = C Ṽ
+    // (the official S4-PTD kernel's C = randn @ V), so that C̃_n B̃_n sum to a well-scaled kernel.
+    if (init.V) {
+      const { re: Vr, im: Vi } = init.V;
+      const cr = new Float64Array(N2);
+      const ci = new Float64Array(N2);
+      for (let row = 0; row < nd * H; row++) {
+        const o = row * N2;
+        cr.set(p.CRe.subarray(o, o + N2));
+        ci.set(p.CIm.subarray(o, o + N2));
+        for (let n = 0; n < N2; n++) {
+          let sr = 0;
+          let si = 0;
+          for (let i = 0; i < N2; i++) {
+            sr += cr[i]! * Vr[i * N2 + n]! - ci[i]! * Vi[i * N2 + n]!;
+            si += cr[i]! * Vi[i * N2 + n]! + ci[i]! * Vr[i * N2 + n]!;
+          }
+          p.CRe[o + n] = sr;
+          p.CIm[o + n] = si;
+        }
+      }
     }
     this.p = p;
     this.g = Object.fromEntries(PARAM_NAMES.map((k) => [k, new Float64Array(sizes[k])])) as Record<ParamName, Float64Array>;

@@ -65,7 +65,11 @@ describe('optimized PTD perturbation', () => {
     for (const lr of [0, -1, Number.NaN, '0.1' as never]) await expect(ptdOptimize(4, { lr })).rejects.toThrow(/ptdOptimize: lr must be a finite number > 0/);
     const ac = new AbortController();
     let calls = 0;
-    const run = ptdOptimize(6, { steps: 100, signal: ac.signal, onProgress: () => (calls++, ac.abort()) });
+    const run = ptdOptimize(6, { steps: 100, signal: ac.signal, onProgress: () => {
+        calls++;
+        ac.abort();
+      },
+    });
     await expect(run).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
     expect(calls).toBe(1);
   });

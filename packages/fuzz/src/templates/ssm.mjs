@@ -57,14 +57,14 @@ export default (mod) => {
     s3TrackDeltaProduct: () => [new Int32Array([0, 1, 2, 3])],
     s3WordProblem: () => [6, r()],
     s4dDiscretize: () => [s4d(), 'zoh'],
-    s4dInit: () => [4, { kind: 'lin', bScale: real(1), bClip: real(2) }],
+    s4dInit: () => [4, { kind: 'ptd', bScale: real(1), bClip: real(2), eps: real(0.1), seed: 1 }],
     s4dKernel: () => [s4d(), 8, { disc: 'zoh' }],
     s4dKernelBank: () => [bank(), 8, { disc: 'zoh' }],
     s4dKernelBankDevice: {
       args: () => [keep(null), bank(), 8, {}],
       call: async (f, args) => f(await createDevice({ backend: 'js' }), ...args.slice(1)),
     },
-    S4DLayer: () => [{ channels: 2, stateSize: 4, init: 'lin', dtMin: real(0.01), dtMax: real(0.1), seed: 1, disc: 'bilinear', bidirectional: true, glu: true, dropout: real(0.1) }],
+    S4DLayer: () => [{ channels: 2, stateSize: 4, init: 'ptd', ptdE: { rows: 2, cols: 2, data: M(2, 2).data.map((v) => v / 10) }, dtMin: real(0.01), dtMax: real(0.1), seed: 1, disc: 'bilinear', bidirectional: true, glu: true, dropout: real(0.1) }],
     'S4DLayer#full': {
       make: () => new mod.S4DLayer({ channels: 2, stateSize: 4, seed: 1, disc: 'bilinear', bidirectional: true, glu: true, dropout: 0.25 }),
       method: 'forward',
