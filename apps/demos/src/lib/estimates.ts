@@ -35,7 +35,7 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'ssm/deltaproduct-block-z3': 600000,
   'ssm/deltaproduct-s3-tracker': 187,
   'ssm/deltaproduct-s3-word-problem': 13063,
-  'ssm/ptd-fourier-noise': 36061,
+  'ssm/ptd-fourier-noise': 458000,
   'ssm/ptd-frequency-sweep': 1450,
   'ssm/s4d-delay-task': 5162,
   'ssm/s4d-legs-kernel-error': 1048,
