@@ -2,7 +2,7 @@ import { checkFinite, checkNonNegative, checkNumber, checkOptions, checkSeed, ch
 import { complexZeros } from '@x/linalg';
 import { DomainError, type Matrix } from '@x/gpu';
 import { type ComplexArray, checkInt } from './complex';
-import { hippoNormalEig } from './normal-eig';
+import { s4dModes } from './s4d-modes';
 import { ptdInit } from './ptd';
 
 /** Diagonal initializations of S4D (S4D paper, Sec. 4.1 and Table 1) plus DSS and S4-PTD. */
@@ -51,7 +51,7 @@ export interface S4DInitResult {
  * - 'inv'  (S4D-Inv, eq. (8)):  A_n = -1/2 + i (N/pi)(N/(2n+1) - 1), B_n = 1;
  * - 'real' (S4D-Real):          A_n = -(n+1), B_n = 1;
  * - 'legs' (S4D-LegS, Sec. 3):  A = eigenvalues of the normal part of HiPPO-LegS (the half with
- *   negative imaginary part), B = bScale V* B_HiPPO (see {@link hippoNormalEig});
+ *   negative imaginary part), B = bScale V* B_HiPPO (see `hippoNormalEig`);
  * - 'dss'  (DSS, Gupta et al. 2022, "Diagonal State Spaces are as Effective as Structured State
  *   Spaces", Sec. 3.2): the S4D-LegS eigenvalues with B_n = 1 (DSS folds B into C);
  * - 'ptd'  (S4-PTD, Yu et al., ICLR 2024, Sec. 4): perturb-then-diagonalize of HiPPO-LegS of size
@@ -79,71 +79,18 @@ export function s4dInit(N: number, opts: S4DInitOptions): S4DInitResult {
   }
   if (N % 2 !== 0) throw new DomainError(`s4dInit: N must be even (N/2 conjugate pairs), got ${N}`);
   const h = N / 2;
+  const kind = opts?.kind;
+  if (kind !== 'ptd') return s4dModes('s4dInit', N, kind, opts.bScale, opts.bClip);
   const A = complexZeros(h);
   const B = complexZeros(h);
-  const kind = opts?.kind;
-  switch (kind) {
-    case 'lin':
-      for (let n = 0; n < h; n++) {
-        A.re[n] = -0.5;
-        A.im[n] = Math.PI * n;
-        B.re[n] = 1;
-      }
-      break;
-    case 'inv':
-      for (let n = 0; n < h; n++) {
-        A.re[n] = -0.5;
-        A.im[n] = (N / Math.PI) * (N / (2 * n + 1) - 1);
-        B.re[n] = 1;
-      }
-      break;
-    case 'real':
-      for (let n = 0; n < h; n++) {
-        A.re[n] = -(n + 1);
-        B.re[n] = 1;
-      }
-      break;
-    case 'legs':
-    case 'dss': {
-      const { lambda, V, B: bh } = hippoNormalEig(N);
-      const scale = opts.bScale ?? 1;
-      if (!Number.isFinite(scale)) throw new DomainError(`s4dInit: bScale must be finite, got ${String(scale)}`);
-      const clip = opts.bClip;
-      if (clip !== undefined && !(clip >= 0)) throw new DomainError(`s4dInit: bClip must be >= 0, got ${String(clip)}`);
-      for (let j = 0; j < h; j++) {
-        A.re[j] = lambda.re[j]!;
-        A.im[j] = lambda.im[j]!;
-        if (kind === 'dss') {
-          B.re[j] = 1;
-          continue;
-        }
-        let br = 0;
-        let bi = 0;
-        for (let i = 0; i < N; i++) {
-          // (V* b)_j = sum_i conj(V_ij) b_i
-          br += V.re.data[i * N + j]! * bh[i]!;
-          bi -= V.im.data[i * N + j]! * bh[i]!;
-        }
-        B.re[j] = scale * br;
-        const im = scale * bi;
-        B.im[j] = clip === undefined ? im : Math.max(-clip, Math.min(clip, im));
-      }
-      break;
-    }
-    case 'ptd': {
-      const p = opts.E === undefined ? ptdInit(h, { eps, seed }) : ptdInit(h, opts.eps === undefined ? { E: opts.E } : { E: opts.E, eps });
-      const scale = opts.bScale ?? 1;
-      for (let j = 0; j < h; j++) {
-        if (!(p.Lambda.re[j]! < 0)) throw new DomainError(`s4dInit: 'ptd' with eps = ${eps} gives an eigenvalue with Re ${p.Lambda.re[j]} >= 0; use a smaller eps`);
-        A.re[j] = p.Lambda.re[j]!;
-        A.im[j] = p.Lambda.im[j]!;
-        B.re[j] = scale * p.B.re[j]!;
-        B.im[j] = scale * p.B.im[j]!;
-      }
-      return { A, B, V: { re: Float64Array.from(p.V.re.data), im: Float64Array.from(p.V.im.data) } };
-    }
-    default:
-      throw new DomainError(`s4dInit: unknown kind "${String(kind)}"; expected 'lin' | 'inv' | 'real' | 'legs' | 'dss' | 'ptd'`);
+  const p = opts.E === undefined ? ptdInit(h, { eps, seed }) : ptdInit(h, opts.eps === undefined ? { E: opts.E } : { E: opts.E, eps });
+  const scale = opts.bScale ?? 1;
+  for (let j = 0; j < h; j++) {
+    if (!(p.Lambda.re[j]! < 0)) throw new DomainError(`s4dInit: 'ptd' with ||E||_2 = ${p.normE} gives an eigenvalue with Re ${p.Lambda.re[j]} >= 0; use a smaller perturbation`);
+    A.re[j] = p.Lambda.re[j]!;
+    A.im[j] = p.Lambda.im[j]!;
+    B.re[j] = scale * p.B.re[j]!;
+    B.im[j] = scale * p.B.im[j]!;
   }
-  return { A, B };
+  return { A, B, V: { re: Float64Array.from(p.V.re.data), im: Float64Array.from(p.V.im.data) } };
 }

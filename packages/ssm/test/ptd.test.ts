@@ -76,7 +76,7 @@ describe('PTD', () => {
   });
 });
 
-describe("S4-PTD as an S4D initialization (s4dInit kind 'ptd', S4DLayer init 'ptd')", () => {
+describe("S4-PTD as an S4D initialization (s4dInit kind 'ptd', S4DLayer modes)", () => {
   it("s4dInit 'ptd' at state size N: all N/2 eigenvalues of the perturbed HiPPO-LegS of size N/2, B = Ṽ⁻¹B, its Ṽ, and bScale", () => {
     const N = 16;
     const ref = ptdInit(N / 2, { eps: 0.1, seed: 0 });
@@ -94,11 +94,11 @@ describe("S4-PTD as an S4D initialization (s4dInit kind 'ptd', S4DLayer init 'pt
   it("rejects a bad eps or seed, and an eps that pushes an eigenvalue into Re >= 0, with a DomainError naming s4dInit", () => {
     for (const eps of [-1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => s4dInit(8, { kind: 'ptd', eps })).toThrow(/s4dInit: eps must be a finite number >= 0/);
     expect(() => s4dInit(8, { kind: 'ptd', seed: -1 })).toThrow(DomainError);
-    expect(() => s4dInit(16, { kind: 'ptd', eps: 10 })).toThrow(/s4dInit: 'ptd' with eps = 10 gives an eigenvalue with Re .* >= 0/);
+    expect(() => s4dInit(16, { kind: 'ptd', eps: 10 })).toThrow(/s4dInit: 'ptd' with \|\|E\|\|_2 = 10.* gives an eigenvalue with Re .* >= 0/);
   });
   it('the S4-PTD layer kernel equals the dense ZOH kernel of the perturbed HiPPO-LegS system with C = 2 Re(C̃ Ṽ⁻¹) (C̃ = C Ṽ)', () => {
     const n = 6;
-    const layer = new S4DLayer({ channels: 3, stateSize: 2 * n, init: 'ptd', seed: 5, dtMin: 0.01, dtMax: 0.5 });
+    const layer = new S4DLayer({ channels: 3, stateSize: 2 * n, modes: s4dInit(2 * n, { kind: 'ptd' }), seed: 5, dtMin: 0.01, dtMax: 0.5 });
     const ref = ptdInit(n, { eps: 0.1, seed: 0 });
     const { A, B } = hippoLegS(n);
     const Ap = { rows: n, cols: n, data: Float64Array.from(A.data, (v, i) => v + ref.E.data[i]!) };
@@ -120,20 +120,28 @@ describe("S4-PTD as an S4D initialization (s4dInit kind 'ptd', S4DLayer init 'pt
   });
 });
 
-describe('S4-PTD with a given perturbation (ptdE)', () => {
-  it('s4dInit E and S4DLayer / S4DClassifier ptdE use it as given; misuse is a typed error naming the function called', async () => {
+describe('S4-PTD with a given perturbation, and precomputed modes in the layer', () => {
+  it('s4dInit E is used as given; S4DLayer / S4DClassifier take the modes; misuse is a typed error naming the function called', async () => {
     const { E } = await ptdOptimize(4, { steps: 20, seed: 1 });
     const ref = ptdInit(4, { E });
-    const r = s4dInit(8, { kind: 'ptd', E });
-    expect(Array.from(r.A.re)).toEqual(Array.from(ref.Lambda.re));
-    const layer = new S4DLayer({ channels: 2, stateSize: 8, init: 'ptd', ptdE: E, seed: 1 });
+    const modes = s4dInit(8, { kind: 'ptd', E });
+    expect(Array.from(modes.A.re)).toEqual(Array.from(ref.Lambda.re));
+    const layer = new S4DLayer({ channels: 2, stateSize: 8, modes, seed: 1 });
     expect(Array.from(layer.channelParams(1).A.im)).toEqual(Array.from(ref.Lambda.im));
-    const clf = new S4DClassifier({ classes: 3, dModel: 2, depth: 1, stateSize: 8, init: 'ptd', ptdE: E });
+    const clf = new S4DClassifier({ classes: 3, dModel: 2, depth: 1, stateSize: 8, modes });
     expect(Array.from(clf.blocks()[0]!.channelParams(0).B.re)).toEqual(Array.from(ref.B.re));
-    expect(() => new S4DLayer({ channels: 2, stateSize: 8, init: 'lin', ptdE: E })).toThrow(/S4DLayer: ptdE is the perturbation of init 'ptd'/);
-    expect(() => new S4DLayer({ channels: 2, stateSize: 6, init: 'ptd', ptdE: E })).toThrow(ShapeError);
+    // without V, C is used as drawn (as for every other init)
+    const noV = new S4DLayer({ channels: 2, stateSize: 8, modes: { A: modes.A, B: modes.B }, seed: 1 });
+    const legs = new S4DLayer({ channels: 2, stateSize: 8, init: 'legs', seed: 1 });
+    expect(Array.from(noV.channelParams(1).C.re)).toEqual(Array.from(legs.channelParams(1).C.re));
+    expect(() => new S4DLayer({ channels: 2, stateSize: 8, init: 'ptd' as never })).toThrow(/S4DLayer: init 'ptd' needs an eigensolver; pass modes/);
+    expect(() => new S4DLayer({ channels: 2, stateSize: 8, init: 'lin', modes })).toThrow(/S4DLayer: give init or modes/);
+    expect(() => new S4DLayer({ channels: 2, stateSize: 6, modes })).toThrow(ShapeError);
+    expect(() => new S4DLayer({ channels: 2, stateSize: 8, modes: 3 as never })).toThrow(/S4DLayer: modes must be/);
+    const unstable = { A: { re: Float64Array.from([-1, 0.5, -1, -1]), im: new Float64Array(4) }, B: modes.B };
+    expect(() => new S4DLayer({ channels: 1, stateSize: 8, modes: unstable })).toThrow(/S4DLayer: modes.A must have Re < 0/);
     expect(() => s4dInit(6, { kind: 'ptd', E })).toThrow(/s4dInit: E/);
     const big = { rows: 4, cols: 4, data: Float64Array.from(E.data, (v) => 1e3 * v) };
-    expect(() => new S4DLayer({ channels: 1, stateSize: 8, init: 'ptd', ptdE: big })).toThrow(/^S4DLayer: s4dInit: 'ptd'/);
+    expect(() => s4dInit(8, { kind: 'ptd', E: big })).toThrow(/^s4dInit: 'ptd'/);
   });
 });

@@ -64,7 +64,7 @@ export default (mod) => {
       args: () => [keep(null), bank(), 8, {}],
       call: async (f, args) => f(await createDevice({ backend: 'js' }), ...args.slice(1)),
     },
-    S4DLayer: () => [{ channels: 2, stateSize: 4, init: 'ptd', ptdE: { rows: 2, cols: 2, data: M(2, 2).data.map((v) => v / 10) }, dtMin: real(0.01), dtMax: real(0.1), seed: 1, disc: 'bilinear', bidirectional: true, glu: true, dropout: real(0.1) }],
+    S4DLayer: () => [{ channels: 2, stateSize: 4, modes: { A: neg(2), B: C(2, 3), V: C(4, 5) }, dtMin: real(0.01), dtMax: real(0.1), seed: 1, disc: 'bilinear', bidirectional: true, glu: true, dropout: real(0.1) }],
     'S4DLayer#full': {
       make: () => new mod.S4DLayer({ channels: 2, stateSize: 4, seed: 1, disc: 'bilinear', bidirectional: true, glu: true, dropout: 0.25 }),
       method: 'forward',

@@ -19,8 +19,8 @@ import { checkAborted } from './util';
 
 /** The two initializations compared, as in the official robustness script (S4D = the normal part of HiPPO-LegS). */
 const MODELS = [
-  { key: 'legs', name: 'S4D-LegS', init: 'legs', states: 1 },
-  { key: 'ptd', name: 'S4-PTD', init: 'ptd', states: 2 },
+  { key: 'legs', name: 'S4D-LegS', states: 1 },
+  { key: 'ptd', name: 'S4-PTD', states: 2 },
 ] as const;
 type Key = (typeof MODELS)[number]['key'];
 
@@ -180,8 +180,7 @@ export const ptdRobustnessExperiment: Experiment = {
         const label = `${m.name}, seed ${sd}`;
         curves[label] = { x: [], y: [] };
         const res = await trainS4DDigits({
-          init: m.init,
-          ...(m.key === 'ptd' ? { ptdE: E } : {}),
+          ...(m.key === 'ptd' ? { modes: s4dInit(2 * stateSize, { kind: 'ptd', E }) } : { init: 'legs' as const }),
           stateSize: m.states * stateSize,
           dModel: p.dModel,
           depth,
