@@ -164,7 +164,7 @@ export const ptdRobustnessExperiment: Experiment = {
       yLabel: 'test accuracy',
       series: MODELS.filter((m) => acc[m.key].length > 0).map((m) => ({ name: `${m.name}${live ? ` (${acc[m.key].length} of ${seeds.length})` : ''}`, x: AMPS, y: AMPS.map((_, i) => mean(acc[m.key].map((a) => a[i]!))) })),
       references: [{ kind: 'line', label: 'chance (10 classes)', y: 0.1 }],
-      ...(live ? {} : { caption: 'Both start from the same clean accuracy range at a = 0; the paper expects S4-PTD to keep its accuracy as the noise grows and S4D-LegS to lose it.' }),
+      ...(live ? {} : { caption: 'a = 0 is the clean test accuracy of each model (S4-PTD lower at this size). The paper expects S4-PTD to keep its accuracy as the noise grows and S4D-LegS to lose it.' }),
     });
     const curvePlot = (): ExperimentPlot => ({
       title: 'Clean test accuracy while training',
