@@ -127,7 +127,7 @@ export async function trainS4DDigits(opts: TrainS4DDigitsOptions = {}): Promise<
   const fn = 'trainS4DDigits';
   if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options must be an object, got ${describe(opts)}`);
   checkOptions(fn, opts, [
-    'dModel', 'depth', 'prenorm', 'seed', 'stateSize', 'init', 'dtMin', 'dtMax', 'disc', 'bidirectional', 'dropout',
+    'dModel', 'depth', 'prenorm', 'seed', 'stateSize', 'init', 'modes', 'dtMin', 'dtMax', 'disc', 'bidirectional', 'dropout',
     'steps', 'batch', 'lr', 'ssmLr', 'weightDecay', 'paramGroups', 'trainSize', 'testSize', 'evalEvery', 'onProgress', 'signal',
   ]);
   for (const [k, v] of Object.entries(opts)) if (v === null) throw new DomainError(`${fn}: ${k} must not be null (leave it out for the default)`);

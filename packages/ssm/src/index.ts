@@ -1,7 +1,7 @@
 export type { ComplexArray } from './complex';
 export { hippoLegS, hippoLegT, hippoNplr } from './hippo';
 export { type CMatrix, hippoNormalEig, skewEig } from './normal-eig';
-export { type S4DInitKind, type S4DInitOptions, s4dInit } from './s4d-init';
+export { type S4DInitKind, type S4DInitOptions, type S4DInitResult, s4dInit } from './s4d-init';
 export { type S4DDisc, type S4DParams, s4dDiscretize } from './discretize';
 export {
   type S4DBankParams,
@@ -44,7 +44,7 @@ export { monomialExponents, type TensorAttentionInputs, tensorAttention, tensorA
 export { transferDense, transferDiag } from './transfer';
 export { type PtdOptions, type PtdResult, ptdInit, ptdOutput, spectralNorm } from './ptd';
 export { S4D_SSM_PARAMETERS, S4DLayer, type S4DLayerConfig, type S4DLayerJSON, type S4DLayerOptions, type S4DParameter } from './s4d-layer';
-export { eigConditionLoss, type PtdOptimizeOptions, ptdOptimize } from './ptd-optimize';
+export { eigConditionLoss, type PtdOptimizeOptions, type PtdOptimizeProgress, ptdOptimize } from './ptd-optimize';
 export { type DplrParams, dplrKernel, hippoDplr } from './dplr';
 export { DeltaProductLayer, type DeltaProductLayerJSON, type DeltaProductLayerOptions } from './deltaproduct-layer';
 export { type DeltaProductChunkOptions, deltaProductChunkedBackward } from './deltaproduct-chunk-grad';

@@ -1,5 +1,5 @@
 import { DomainError, type Matrix, rng as makeRng } from '@x/gpu';
-import { checkAborted, checkAlloc, checkFinite, checkPositive, checkMatrix, checkNonNegative, checkOptions, checkSeed, checkSteps } from '@x/gpu/checks';
+import { checkAborted, checkAlloc, checkFinite, checkFunction, checkPositive, checkMatrix, checkNonNegative, checkOptions, checkSeed, checkSteps } from '@x/gpu/checks';
 import { Adam } from '@x/nn';
 import { checkInt } from './complex';
 import { hippoLegS } from './hippo';
@@ -137,10 +137,11 @@ export interface PtdOptimizeOptions {
   gamma?: number;
   /** Adam steps (default 300). */
   steps?: number;
-  /** Adam learning rate (default 0.01). */
+  /** Adam learning rate, > 0 (default 0.01). */
   lr?: number;
   /** Scale of the random initial E (entries uniform in [0, init)); default 0.1 as the official code. */
   init?: number;
+  /** Seed of the random initial E (default 0). */
   seed?: number;
   /**
    * Keep ||E||_2 = norm fixed (projected Adam: E is rescaled after every step), so only the
@@ -148,15 +149,33 @@ export interface PtdOptimizeOptions {
    * stays fixed. Default: unconstrained (norm penalized by gamma).
    */
   norm?: number;
-  onProgress?: (info: { fraction: number; step: number; loss: number }) => void;
+  /**
+   * Called every 20 Adam steps and after the last one, with the fraction of the steps done, the
+   * step count and the objective at that step (the last entry of `history` so far). The loop
+   * yields to the event loop after each call, so a page can redraw. Reading the progress does not
+   * change the result: the same options give the same `E` with or without a listener.
+   */
+  onProgress?: (info: PtdOptimizeProgress) => void;
+  /** Aborts the optimization between steps: the promise rejects with an AbortError. */
   signal?: AbortSignal;
+}
+
+/** What {@link PtdOptimizeOptions.onProgress} receives. */
+export interface PtdOptimizeProgress {
+  /** Steps done / steps, in (0, 1]. */
+  fraction: number;
+  /** Steps done. */
+  step: number;
+  /** Objective sum_j κ_j² + gamma ||E||_F at the last step done. */
+  loss: number;
 }
 
 /**
  * Optimized PTD perturbation (PTD paper Sec. 4; official code AnnanYu/Approximate_Diagonal
  * `s4_PTD.py`): minimizes sum_j κ_j(A + E)² + gamma ||E||_F over real E with Adam, where κ_j are
  * the eigenvalue condition numbers ({@link eigConditionLoss}, a smooth stand-in for κ(V)²),
- * starting from a small random E. Pass the result to `ptdInit(N, { E })`.
+ * starting from a small random E. Pass the result to `ptdInit(N, { E })`. Streams its progress
+ * through `onProgress` and stops on `signal` (see {@link PtdOptimizeOptions}).
  * @returns `{ E, history }` (objective per step).
  */
 export async function ptdOptimize(N: number, opts: PtdOptimizeOptions = {}): Promise<{ E: Matrix<Float64Array>; history: number[] }> {
@@ -167,6 +186,8 @@ export async function ptdOptimize(N: number, opts: PtdOptimizeOptions = {}): Pro
   checkAlloc(fn, 'E', N, N);
   const gamma = checkNonNegative(fn, 'gamma', opts.gamma ?? 3e-3);
   const steps = checkSteps(fn, 'steps', opts.steps ?? 300);
+  const lr = checkPositive(fn, 'lr', opts.lr ?? 0.01);
+  if (opts.onProgress !== undefined) checkFunction(fn, 'onProgress', opts.onProgress);
   const r = makeRng(checkSeed(fn, 'seed', opts.seed ?? 0));
   const E = new Float64Array(N * N);
   const s0 = checkNonNegative(fn, 'init', opts.init ?? 0.1);
@@ -179,7 +200,7 @@ export async function ptdOptimize(N: number, opts: PtdOptimizeOptions = {}): Pro
   };
   project();
   const { A } = hippoLegS(N);
-  const adam = new Adam({ lr: opts.lr ?? 0.01 });
+  const adam = new Adam({ lr });
   const gE = new Float64Array(N * N);
   const param = [{ name: 'E', value: E, grad: gE, shape: [N, N] }];
   const history: number[] = [];

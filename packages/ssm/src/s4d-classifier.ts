@@ -60,7 +60,7 @@ export class S4DClassifier implements Module {
   constructor(opts: S4DClassifierOptions) {
     const fn = 'S4DClassifier';
     if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { classes } are required, got ${describe(opts)}`);
-    checkOptions(fn, opts, ['inputDim', 'classes', 'dModel', 'depth', 'prenorm', 'seed', 'stateSize', 'init', 'dtMin', 'dtMax', 'disc', 'bidirectional', 'dropout']);
+    checkOptions(fn, opts, ['inputDim', 'classes', 'dModel', 'depth', 'prenorm', 'seed', 'stateSize', 'init', 'modes', 'dtMin', 'dtMax', 'disc', 'bidirectional', 'dropout']);
     this.inputDim = checkInt(fn, 'inputDim', opts.inputDim ?? 1, 1);
     this.classes = checkInt(fn, 'classes', opts.classes, 1);
     const H = checkInt(fn, 'dModel', opts.dModel ?? 64, 1);

@@ -1,10 +1,11 @@
 import { assertMatrix, DomainError, type EncodedArray, type Matrix, type Rng, type RngState, rng as makeRng, ShapeError } from '@x/gpu';
 import { checkAlloc, checkBoolean, checkOneOf, checkOptions, checkRng, checkUnit, describe } from '@x/gpu/checks';
 import { erf, type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
-import { checkDtRange, checkInt } from './complex';
+import { checkComplexArray, checkDtRange, checkInt } from './complex';
 import { bilinearFactor, zohFactor } from './discretize';
 import { directConv, fftConv } from './fft-conv';
-import { type S4DInitKind, s4dInit } from './s4d-init';
+import type { S4DInitKind, S4DInitResult } from './s4d-init';
+import { s4dModes } from './s4d-modes';
 import { s4dKernel } from './vandermonde';
 
 /** One trainable tensor: @x/nn's `Parameter` (value/grad are the layer's own storage). */
@@ -16,8 +17,15 @@ export interface S4DLayerOptions {
   channels: number;
   /** State size N (N/2 conjugate-pair modes per channel); default 64. */
   stateSize?: number;
-  /** Initialization of A (and B); default 'lin'. */
-  init?: Exclude<S4DInitKind, 'dss'>;
+  /** Initialization of A and B ('lin', 'inv', 'real' or 'legs'; see {@link s4dInit}); default 'lin'. */
+  init?: Exclude<S4DInitKind, 'dss' | 'ptd'>;
+  /**
+   * Modes to start from instead of `init`: `{ A, B }` of length stateSize/2 with Re A < 0, e.g.
+   * `s4dInit(N, { kind: 'ptd' })` for S4-PTD (computed outside so that the layer does not bundle a
+   * general eigensolver). With a `V` (s4dInit's 'ptd' returns Ṽ), C is drawn for the original
+   * system and mapped to the eigenbasis, C̃ = C Ṽ, as the official S4-PTD code does.
+   */
+  modes?: S4DInitResult;
   /** Δ ~ logUniform[dtMin, dtMax] per channel (defaults 1e-3, 1e-1). */
   dtMin?: number;
   /** Upper end of the Δ range (default 1e-1). */
@@ -48,6 +56,17 @@ export interface S4DLayerOptions {
    * ({@link S4DLayer.train}); {@link S4DLayer.eval} turns it off. Default 0.
    */
   dropout?: number;
+}
+
+/** Checks precomputed modes for a layer with n modes per channel: A, B complex of length n, Re A < 0, optional V n x n. */
+function checkModes(fn: string, m: unknown, n: number): S4DInitResult {
+  if (m === null || typeof m !== 'object') throw new DomainError(`${fn}: modes must be { A, B, V? } (s4dInit), got ${describe(m)}`);
+  const { A, B, V } = m as S4DInitResult;
+  checkComplexArray(fn, 'modes.A', A, n);
+  checkComplexArray(fn, 'modes.B', B, n);
+  if (V !== undefined) checkComplexArray(fn, 'modes.V', V, n * n);
+  for (let i = 0; i < n; i++) if (!(A.re[i]! < 0)) throw new DomainError(`${fn}: modes.A must have Re < 0 (a stable SSM), got Re ${A.re[i]} at ${i}`);
+  return { A, B, ...(V === undefined ? {} : { V }) };
 }
 
 const SSM_NAMES = ['logDt', 'logAReal', 'AImag', 'BRe', 'BIm'] as const;
@@ -144,7 +163,7 @@ export class S4DLayer implements Module {
   constructor(opts: S4DLayerOptions) {
     const fn = 'S4DLayer';
     if (opts === null || typeof opts !== 'object') throw new DomainError(`${fn}: options { channels } are required, got ${describe(opts)}`);
-    checkOptions(fn, opts, ['channels', 'stateSize', 'init', 'dtMin', 'dtMax', 'seed', 'disc', 'bidirectional', 'glu', 'dropout']);
+    checkOptions(fn, opts, ['channels', 'stateSize', 'init', 'modes', 'dtMin', 'dtMax', 'seed', 'disc', 'bidirectional', 'glu', 'dropout']);
     this.H = checkInt(fn, 'channels', opts.channels, 1);
     const N = checkInt(fn, 'stateSize', opts.stateSize ?? 64, 2);
     if (N % 2) throw new DomainError(`${fn}: stateSize must be even, got ${N}`);
@@ -158,7 +177,14 @@ export class S4DLayer implements Module {
     checkAlloc(fn, 'the parameters', H, N2, nd + 6);
     const r = checkRng(fn, 'seed', opts.seed ?? 0);
     const [dtMin, dtMax] = checkDtRange(fn, opts.dtMin ?? 1e-3, opts.dtMax ?? 1e-1);
-    const init = s4dInit(N, { kind: opts.init ?? 'lin' });
+    let init: S4DInitResult;
+    if (opts.modes !== undefined) {
+      if (opts.init !== undefined) throw new DomainError(`${fn}: give init or modes, not both`);
+      init = checkModes(fn, opts.modes, N / 2);
+    } else {
+      if ((opts.init as string) === 'ptd') throw new DomainError(`${fn}: init 'ptd' needs an eigensolver; pass modes: s4dInit(${N}, { kind: 'ptd' }) instead`);
+      init = s4dModes(fn, N, opts.init ?? 'lin');
+    }
     const p = {} as Record<ParamName, Float64Array>;
     const sizes = paramSizes(H, N2, nd);
     for (const k of PARAM_NAMES) p[k] = new Float64Array(sizes[k]);
@@ -180,6 +206,28 @@ export class S4DLayer implements Module {
     for (let i = H * N2; i < nd * H * N2; i++) {
       p.CRe[i] = r.normal() * Math.SQRT1_2;
       p.CIm[i] = r.normal() * Math.SQRT1_2;
+    }
+    // S4-PTD: C is drawn for the perturbed HiPPO-LegS system and mapped to its eigenbasis, C̃ = C Ṽ
+    // (the official S4-PTD kernel's C = randn @ V), so that C̃_n B̃_n sum to a well-scaled kernel.
+    if (init.V) {
+      const { re: Vr, im: Vi } = init.V;
+      const cr = new Float64Array(N2);
+      const ci = new Float64Array(N2);
+      for (let row = 0; row < nd * H; row++) {
+        const o = row * N2;
+        cr.set(p.CRe.subarray(o, o + N2));
+        ci.set(p.CIm.subarray(o, o + N2));
+        for (let n = 0; n < N2; n++) {
+          let sr = 0;
+          let si = 0;
+          for (let i = 0; i < N2; i++) {
+            sr += cr[i]! * Vr[i * N2 + n]! - ci[i]! * Vi[i * N2 + n]!;
+            si += cr[i]! * Vi[i * N2 + n]! + ci[i]! * Vr[i * N2 + n]!;
+          }
+          p.CRe[o + n] = sr;
+          p.CIm[o + n] = si;
+        }
+      }
     }
     this.p = p;
     this.g = Object.fromEntries(PARAM_NAMES.map((k) => [k, new Float64Array(sizes[k])])) as Record<ParamName, Float64Array>;

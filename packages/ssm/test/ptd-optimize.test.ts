@@ -1,5 +1,6 @@
+import { DomainError } from '@x/gpu';
 import { describe, expect, it } from 'vitest';
-import { eigConditionLoss, hippoLegS, ptdInit, ptdOptimize, spectralNorm } from '../src';
+import { type PtdOptimizeProgress, eigConditionLoss, hippoLegS, ptdInit, ptdOptimize, spectralNorm } from '../src';
 
 
 describe('optimized PTD perturbation', () => {
@@ -47,5 +48,29 @@ describe('optimized PTD perturbation', () => {
     const ratio = opt.normE / spectralNorm(hippoLegS(N).A);
     expect(ratio).toBeGreaterThan(0.01);
     expect(ratio).toBeLessThan(0.2);
+  });
+  it('onProgress: every 20 steps and after the last, with the objective of that step; the result is bit-identical without a listener', async () => {
+    const seen: PtdOptimizeProgress[] = [];
+    const live = await ptdOptimize(8, { steps: 45, seed: 2, onProgress: (p) => seen.push(p) });
+    const quiet = await ptdOptimize(8, { steps: 45, seed: 2 });
+    expect(seen.map((p) => p.step)).toEqual([20, 40, 45]);
+    expect(seen.map((p) => p.fraction)).toEqual([20 / 45, 40 / 45, 1]);
+    for (const p of seen) expect(p.loss).toBe(live.history[p.step - 1]);
+    expect(Array.from(live.E.data)).toEqual(Array.from(quiet.E.data));
+    expect(live.history).toEqual(quiet.history);
+  });
+  it('rejects a non-function onProgress and a bad lr with a DomainError naming ptdOptimize; an abort from onProgress stops the loop', async () => {
+    await expect(ptdOptimize(4, { onProgress: 3 as never })).rejects.toThrow(DomainError);
+    await expect(ptdOptimize(4, { onProgress: 3 as never })).rejects.toThrow(/ptdOptimize: onProgress must be a function/);
+    for (const lr of [0, -1, Number.NaN, '0.1' as never]) await expect(ptdOptimize(4, { lr })).rejects.toThrow(/ptdOptimize: lr must be a finite number > 0/);
+    const ac = new AbortController();
+    let calls = 0;
+    const run = ptdOptimize(6, { steps: 100, signal: ac.signal, onProgress: () => {
+        calls++;
+        ac.abort();
+      },
+    });
+    await expect(run).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
+    expect(calls).toBe(1);
   });
 });

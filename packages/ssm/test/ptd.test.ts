@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hippoLegS, hippoNormalEig, ptdInit, ptdOutput, transferDense, transferDiag } from '../src';
+import { DomainError, ShapeError } from '@x/gpu';
+import { denseSsmKernel, hippoLegS, hippoNormalEig, ptdInit, ptdOptimize, ptdOutput, S4DClassifier, S4DLayer, s4dInit, transferDense, transferDiag } from '../src';
 import { cx, type Untyped } from './helpers';
 import { loadFixture } from '@x/test-utils';
 
@@ -72,5 +73,75 @@ describe('PTD', () => {
     expect(Array.from(a.E.data)).toEqual(Array.from(b.E.data));
     expect(a.normE).toBeCloseTo(0.05, 10);
     for (let i = 0; i < 16; i++) expect(a.Lambda.re[i]!).toBeLessThan(0);
+  });
+});
+
+describe("S4-PTD as an S4D initialization (s4dInit kind 'ptd', S4DLayer modes)", () => {
+  it("s4dInit 'ptd' at state size N: all N/2 eigenvalues of the perturbed HiPPO-LegS of size N/2, B = Ṽ⁻¹B, its Ṽ, and bScale", () => {
+    const N = 16;
+    const ref = ptdInit(N / 2, { eps: 0.1, seed: 0 });
+    const r = s4dInit(N, { kind: 'ptd' });
+    expect(Array.from(r.A.re)).toEqual(Array.from(ref.Lambda.re));
+    expect(Array.from(r.A.im)).toEqual(Array.from(ref.Lambda.im));
+    expect(Array.from(r.B.re)).toEqual(Array.from(ref.B.re));
+    expect(Array.from(r.V!.re)).toEqual(Array.from(ref.V.re.data));
+    for (const v of r.A.re) expect(v).toBeLessThan(0);
+    const half = s4dInit(N, { kind: 'ptd', bScale: 0.5, eps: 0.05, seed: 3 });
+    const ref2 = ptdInit(N / 2, { eps: 0.05, seed: 3 });
+    expect(Array.from(half.B.im)).toEqual(Array.from(ref2.B.im, (v) => 0.5 * v));
+    expect(s4dInit(N, { kind: 'legs' }).V).toBeUndefined();
+  });
+  it("rejects a bad eps or seed, and an eps that pushes an eigenvalue into Re >= 0, with a DomainError naming s4dInit", () => {
+    for (const eps of [-1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => s4dInit(8, { kind: 'ptd', eps })).toThrow(/s4dInit: eps must be a finite number >= 0/);
+    expect(() => s4dInit(8, { kind: 'ptd', seed: -1 })).toThrow(DomainError);
+    expect(() => s4dInit(16, { kind: 'ptd', eps: 10 })).toThrow(/s4dInit: 'ptd' with \|\|E\|\|_2 = 10.* gives an eigenvalue with Re .* >= 0/);
+  });
+  it('the S4-PTD layer kernel equals the dense ZOH kernel of the perturbed HiPPO-LegS system with C = 2 Re(C̃ Ṽ⁻¹) (C̃ = C Ṽ)', () => {
+    const n = 6;
+    const layer = new S4DLayer({ channels: 3, stateSize: 2 * n, modes: s4dInit(2 * n, { kind: 'ptd' }), seed: 5, dtMin: 0.01, dtMax: 0.5 });
+    const ref = ptdInit(n, { eps: 0.1, seed: 0 });
+    const { A, B } = hippoLegS(n);
+    const Ap = { rows: n, cols: n, data: Float64Array.from(A.data, (v, i) => v + ref.E.data[i]!) };
+    const L = 40;
+    const K = layer.kernels(L);
+    let worst = 0;
+    for (let h = 0; h < 3; h++) {
+      const p = layer.channelParams(h);
+      // c = C̃ Ṽ⁻¹ (row vector), then the kernel of the real system is 2 Re(c) dA^l dB
+      const c = new Float64Array(n);
+      for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) c[j] = c[j]! + p.C.re[k]! * ref.Vinv.re.data[k * n + j]! - p.C.im[k]! * ref.Vinv.im.data[k * n + j]!;
+      const dense = denseSsmKernel({ A: Ap, B, C: Array.from(c, (v) => 2 * v), dt: p.dt }, L);
+      let scale = 0;
+      for (const v of dense) scale = Math.max(scale, Math.abs(v));
+      for (let l = 0; l < L; l++) worst = Math.max(worst, Math.abs(K[h]![l]! - dense[l]!) / scale);
+    }
+    // measured 1.7e-14; the bound leaves room for kappa(Ṽ) amplifying rounding on other platforms
+    expect(worst).toBeLessThan(1e-9);
+  });
+});
+
+describe('S4-PTD with a given perturbation, and precomputed modes in the layer', () => {
+  it('s4dInit E is used as given; S4DLayer / S4DClassifier take the modes; misuse is a typed error naming the function called', async () => {
+    const { E } = await ptdOptimize(4, { steps: 20, seed: 1 });
+    const ref = ptdInit(4, { E });
+    const modes = s4dInit(8, { kind: 'ptd', E });
+    expect(Array.from(modes.A.re)).toEqual(Array.from(ref.Lambda.re));
+    const layer = new S4DLayer({ channels: 2, stateSize: 8, modes, seed: 1 });
+    expect(Array.from(layer.channelParams(1).A.im)).toEqual(Array.from(ref.Lambda.im));
+    const clf = new S4DClassifier({ classes: 3, dModel: 2, depth: 1, stateSize: 8, modes });
+    expect(Array.from(clf.blocks()[0]!.channelParams(0).B.re)).toEqual(Array.from(ref.B.re));
+    // without V, C is used as drawn (as for every other init)
+    const noV = new S4DLayer({ channels: 2, stateSize: 8, modes: { A: modes.A, B: modes.B }, seed: 1 });
+    const legs = new S4DLayer({ channels: 2, stateSize: 8, init: 'legs', seed: 1 });
+    expect(Array.from(noV.channelParams(1).C.re)).toEqual(Array.from(legs.channelParams(1).C.re));
+    expect(() => new S4DLayer({ channels: 2, stateSize: 8, init: 'ptd' as never })).toThrow(/S4DLayer: init 'ptd' needs an eigensolver; pass modes/);
+    expect(() => new S4DLayer({ channels: 2, stateSize: 8, init: 'lin', modes })).toThrow(/S4DLayer: give init or modes/);
+    expect(() => new S4DLayer({ channels: 2, stateSize: 6, modes })).toThrow(ShapeError);
+    expect(() => new S4DLayer({ channels: 2, stateSize: 8, modes: 3 as never })).toThrow(/S4DLayer: modes must be/);
+    const unstable = { A: { re: Float64Array.from([-1, 0.5, -1, -1]), im: new Float64Array(4) }, B: modes.B };
+    expect(() => new S4DLayer({ channels: 1, stateSize: 8, modes: unstable })).toThrow(/S4DLayer: modes.A must have Re < 0/);
+    expect(() => s4dInit(6, { kind: 'ptd', E })).toThrow(/s4dInit: E/);
+    const big = { rows: 4, cols: 4, data: Float64Array.from(E.data, (v) => 1e3 * v) };
+    expect(() => s4dInit(8, { kind: 'ptd', E: big })).toThrow(/^s4dInit: 'ptd'/);
   });
 });

@@ -36,7 +36,7 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'ssm/deltaproduct-s3-tracker': 187,
   'ssm/deltaproduct-s3-word-problem': 13063,
   'ssm/frame-projection-ssl': 700388, // js route (dist/experiments.js run directly), load average ~10
-  'ssm/ptd-fourier-noise': 36061,
+  'ssm/ptd-fourier-noise': 458000,
   'ssm/ptd-frequency-sweep': 1450,
   'ssm/s4d-delay-task': 5162,
   'ssm/s4d-legs-kernel-error': 1048,

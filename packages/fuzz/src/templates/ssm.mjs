@@ -52,7 +52,7 @@ export default (mod) => {
     ntXent: () => [M(3, 4), M(3, 4, 2), { temperature: real(0.15) }],
     parallelScan: () => [data(scan())],
     ptdInit: () => [4, { eps: real(0.1), seed: 1 }],
-    ptdOptimize: () => [4, { gamma: real(0.5), steps: 2, lr: real(0.01), init: real(0.1), seed: 1, norm: real(1), signal: signal() }],
+    ptdOptimize: () => [4, { gamma: real(0.5), steps: 2, lr: real(0.01), init: real(0.1), seed: 1, norm: real(1), onProgress: () => {}, signal: signal() }],
     ptdOutput: () => [mod.ptdInit(4, { seed: 1 }), V(4)],
     s3Compose: () => [1, 2],
     selfSupervisedPretrain: () => [
@@ -63,14 +63,14 @@ export default (mod) => {
     s3TrackDeltaProduct: () => [new Int32Array([0, 1, 2, 3])],
     s3WordProblem: () => [6, r()],
     s4dDiscretize: () => [s4d(), 'zoh'],
-    s4dInit: () => [4, { kind: 'lin', bScale: real(1), bClip: real(2) }],
+    s4dInit: () => [4, { kind: 'ptd', bScale: real(1), bClip: real(2), eps: real(0.1), seed: 1 }],
     s4dKernel: () => [s4d(), 8, { disc: 'zoh' }],
     s4dKernelBank: () => [bank(), 8, { disc: 'zoh' }],
     s4dKernelBankDevice: {
       args: () => [keep(null), bank(), 8, {}],
       call: async (f, args) => f(await createDevice({ backend: 'js' }), ...args.slice(1)),
     },
-    S4DLayer: () => [{ channels: 2, stateSize: 4, init: 'lin', dtMin: real(0.01), dtMax: real(0.1), seed: 1, disc: 'bilinear', bidirectional: true, glu: true, dropout: real(0.1) }],
+    S4DLayer: () => [{ channels: 2, stateSize: 4, modes: { A: neg(2), B: C(2, 3), V: C(4, 5) }, dtMin: real(0.01), dtMax: real(0.1), seed: 1, disc: 'bilinear', bidirectional: true, glu: true, dropout: real(0.1) }],
     'S4DLayer#full': {
       make: () => new mod.S4DLayer({ channels: 2, stateSize: 4, seed: 1, disc: 'bilinear', bidirectional: true, glu: true, dropout: 0.25 }),
       method: 'forward',

@@ -1,5 +1,5 @@
 import { rng } from '@x/gpu';
-import { check, type Experiment, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions } from '@x/gpu/experiments';
+import { check, type Experiment, type ExperimentPlot, type ExperimentResult, experimentParams, experimentResult, type ExperimentRunOptions, partialReporter } from '@x/gpu/experiments';
 import { hippoLegS } from '../hippo';
 import { hippoNormalEig } from '../normal-eig';
 import { ptdInit, ptdOutput, spectralNorm } from '../ptd';
@@ -55,14 +55,45 @@ export const ptdSweepExperiment: Experiment = {
     const p = ptdInit(N, { eps, seed: r });
     const Gptd = transferDiag({ A: p.Lambda, B: p.B, C: ptdOutput(p, C) }, s);
     checkAborted(opts.signal);
-    // optimized direction at the same norm (projected Adam on the eigenvalue condition numbers)
-    const { E } = await ptdOptimize(N, { norm: eps, gamma: 0, lr, steps, seed: opts.seed ?? 0, signal: opts.signal });
-    const po = ptdInit(N, { E });
-    const Gopt = transferDiag({ A: po.Lambda, B: po.B, C: ptdOutput(po, C) }, s);
-    const normA = spectralNorm(A);
     const dev = (X: { re: Float64Array; im: Float64Array }) => w.map((_, i) => Math.hypot(X.re[i]! - G.re[i]!, X.im[i]! - G.im[i]!));
     const d4 = dev(Gs4d);
     const dp = dev(Gptd);
+    // Live results: the S4D-LegS and random-E deviations at once, then the optimizer's objective as it runs.
+    const report = partialReporter(opts.onPartial);
+    const objective: { x: number[]; y: number[] } = { x: [], y: [] };
+    const livePlots = (): ExperimentPlot[] => [
+      {
+        title: `Deviation from HiPPO-LegS, |G(iw) - G_HiPPO(iw)| (N = ${N}; live: the optimized E is still running)`,
+        xLabel: 'frequency w',
+        yLabel: 'deviation',
+        logY: true,
+        series: [
+          { name: 'S4D-LegS', x: w, y: d4 },
+          { name: `PTD, random E (eps = ${eps})`, x: w, y: dp },
+        ],
+      },
+      { title: 'Optimizing the direction of E: sum of squared eigenvalue condition numbers (live)', xLabel: 'projected Adam step', yLabel: 'sum_j kappa_j^2', logY: true, series: [{ name: 'objective', x: objective.x.slice(), y: objective.y.slice() }] },
+    ];
+    report(() => ({ plots: livePlots() }), true);
+    // optimized direction at the same norm (projected Adam on the eigenvalue condition numbers)
+    const { E, history } = await ptdOptimize(N, {
+      norm: eps,
+      gamma: 0,
+      lr,
+      steps,
+      seed: opts.seed ?? 0,
+      signal: opts.signal,
+      onProgress: opts.onPartial
+        ? (p) => {
+            objective.x.push(p.step);
+            objective.y.push(p.loss);
+            report(() => ({ plots: livePlots() }), p.fraction === 1);
+          }
+        : undefined,
+    });
+    const po = ptdInit(N, { E });
+    const Gopt = transferDiag({ A: po.Lambda, B: po.B, C: ptdOutput(po, C) }, s);
+    const normA = spectralNorm(A);
     const dpo = dev(Gopt);
     const supO = Math.max(...dpo);
     const sup4 = Math.max(...d4);
@@ -99,6 +130,14 @@ export const ptdSweepExperiment: Experiment = {
             { name: 'S4D-LegS', x: w, y: w.map((_, i) => Math.hypot(Gs4d.re[i]!, Gs4d.im[i]!)) },
             { name: 'PTD', x: w, y: w.map((_, i) => Math.hypot(Gptd.re[i]!, Gptd.im[i]!)) },
           ],
+        },
+        {
+          title: 'Optimizing the direction of E at ||E||_2 = eps: sum of squared eigenvalue condition numbers',
+          caption: 'The objective of ptdOptimize per projected Adam step; it should fall (the optimized E is better conditioned than the random start).',
+          xLabel: 'projected Adam step',
+          yLabel: 'sum_j kappa_j^2',
+          logY: true,
+          series: [{ name: 'objective', x: history.map((_, i) => i + 1), y: history }],
         },
       ],
     });
