@@ -107,17 +107,24 @@ function addHead(dst: Float64Array, blk: Matrix, b: number, h: number, T: number
 }
 
 /**
- * The KV cache of one sequence in {@link MultiHeadAttention.decode}: `length` tokens seen, their
- * rotated keys and values in the first `length` rows of `kv.k` / `kv.v` (row width
- * numKvHeads · headDim). The buffer may be shared by states of one prefix (`kv.filled` rows
- * written); treat it as opaque.
+ * The KV cache of one sequence in {@link MultiHeadAttention.decode}, an opaque handle: the
+ * tokens seen; the rotated keys and values live inside the layer that made it (copy-on-write
+ * buffers that states of one prefix share), out of reach of changes.
  */
 export interface AttentionDecodeState {
   /** Tokens seen. */
   readonly length: number;
-  /** Shared growable key/value buffer. */
-  readonly kv: { k: Float64Array; v: Float64Array; filled: number };
 }
+
+/** A growable key/value buffer (rows of width numKvHeads · headDim) with `filled` rows written. */
+interface KVBuffer {
+  k: Float64Array;
+  v: Float64Array;
+  filled: number;
+}
+
+/** The buffer and maker of every state handed out by a decode or initDecode. */
+const kvOf = new WeakMap<AttentionDecodeState, { layer: MultiHeadAttention; length: number; kv: KVBuffer }>();
 
 /**
  * Multi-head scaled dot-product attention (Vaswani et al. 2017, eq. 1-2) with optional causal
@@ -264,7 +271,9 @@ export class MultiHeadAttention extends ContainerModule implements Decodable<Att
 
   /** The decoding state of an empty sequence (see {@link MultiHeadAttention.decode}). */
   initDecode(): AttentionDecodeState {
-    return { length: 0, kv: { k: new Float64Array(0), v: new Float64Array(0), filled: 0 } };
+    const st: AttentionDecodeState = Object.freeze({ length: 0 });
+    kvOf.set(st, { layer: this, length: 0, kv: { k: new Float64Array(0), v: new Float64Array(0), filled: 0 } });
+    return st;
   }
 
   /**
@@ -278,7 +287,8 @@ export class MultiHeadAttention extends ContainerModule implements Decodable<Att
    * overwritten). Cost O(x.rows · (dim H d + (state.length + x.rows) H d)). Clears the
    * backward cache (a later `backward` needs a new `forward`).
    * @throws ShapeError for a matrix that is not n x dim (n >= 1); DomainError for non-finite
-   * entries, a state this layer did not make, or a non-causal layer.
+   * entries, a state this layer did not make (states are
+   * per layer), or a non-causal layer.
    */
   decode(x: Matrix, state: AttentionDecodeState): { y: Matrix; state: AttentionDecodeState } {
     const fn = `${this.name}.decode`;
@@ -288,11 +298,9 @@ export class MultiHeadAttention extends ContainerModule implements Decodable<Att
     if (!this.causal) throw new DomainError(`${fn}: incremental decoding needs causal attention`);
     const { numHeads: H, numKvHeads: Hkv, headDim: d } = this;
     const wk = Hkv * d;
-    const kv = state?.kv;
-    const L = state?.length;
-    if (!kv || !Number.isInteger(L) || L < 0 || !(kv.k instanceof Float64Array) || !(kv.v instanceof Float64Array) || kv.k.length !== kv.v.length || kv.k.length % wk !== 0 || L > kv.filled || kv.filled * wk > kv.k.length) {
-      throw new DomainError(`${fn}: state must come from initDecode() or decode() of this layer`);
-    }
+    const rec = state !== null && typeof state === 'object' ? kvOf.get(state) : undefined;
+    if (!rec || rec.layer !== this) throw new DomainError(`${fn}: state must come from initDecode() or decode() of this layer`);
+    const { kv, length: L } = rec;
     const n = x.rows;
     const q = this.q_proj.forward(x).data as Float64Array;
     const k = this.k_proj.forward(x).data as Float64Array;
@@ -348,7 +356,9 @@ export class MultiHeadAttention extends ContainerModule implements Decodable<Att
     }
     this.cache = null;
     const y = this.o_proj.forward({ rows: n, cols: H * d, data: o });
-    return { y, state: { length: end, kv: buf } };
+    const next: AttentionDecodeState = Object.freeze({ length: end });
+    kvOf.set(next, { layer: this, length: end, kv: buf });
+    return { y, state: next };
   }
 
   /** `q_proj`, `k_proj`, `v_proj`, `o_proj`. */

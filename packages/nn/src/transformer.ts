@@ -258,18 +258,17 @@ export interface GenerateOptions {
 
 /**
  * The decoding state of a {@link TransformerLM} for one sequence (Hugging Face's
- * `past_key_values`): the tokens seen so far and each layer's state. Made and advanced by
- * {@link TransformerLM.decode} only; a state stays valid after it has been continued.
+ * `past_key_values`), an opaque handle: the tokens seen; each layer's state stays inside the
+ * model. Made and advanced by {@link TransformerLM.decode} only; a state stays valid after it
+ * has been continued.
  */
 export interface LMDecodeState {
   /** Tokens seen (the position of the next one). */
   readonly length: number;
-  /** Per layer: the state of its `self_attn` (opaque). */
-  readonly layers: readonly unknown[];
 }
 
-/** States made by some TransformerLM.decode, with the model that made them. */
-const issued = new WeakMap<LMDecodeState, TransformerLM>();
+/** The model and per-layer states behind every LMDecodeState handed out. */
+const issued = new WeakMap<LMDecodeState, { model: TransformerLM; layers: unknown[] }>();
 
 /**
  * Picks the next token from one row of logits: argmax when `temperature` is 0, otherwise a
@@ -418,8 +417,9 @@ export class TransformerLM extends ContainerModule {
     const fn = 'TransformerLM.decode';
     checkTokens(fn, ids, this.config.vocabSize, 'ids');
     if (ids.length < 1) throw new ShapeError(`${fn}: ids needs at least one token`);
-    if (state !== undefined && issued.get(state) !== this) throw new DomainError(`${fn}: state must be undefined or a state returned by this model's decode`);
-    if (state !== undefined && state.layers.length !== this.layers.length) throw new DomainError(`${fn}: the model's layers changed since this state was made`);
+    const rec = state !== null && typeof state === 'object' ? issued.get(state) : undefined;
+    if (state !== undefined && rec?.model !== this) throw new DomainError(`${fn}: state must be undefined or a state returned by this model's decode`);
+    if (rec && rec.layers.length !== this.layers.length) throw new DomainError(`${fn}: the model's layers changed since this state was made`);
     this.layers.forEach((l, i) => {
       if (!l.canDecode) throw new DomainError(`${fn}: layer ${i}'s self_attn (${l.self_attn?.constructor?.name}) has no incremental decoding; generate({ cache: false }) re-runs the model instead`);
     });
@@ -430,14 +430,14 @@ export class TransformerLM extends ContainerModule {
     let h = this.embed_tokens.forward({ rows: ids.length, cols: 1, data: Float64Array.from(ids) });
     const layers: unknown[] = [];
     this.layers.forEach((l, i) => {
-      const r = l.decode(h, state ? state.layers[i] : l.initDecode());
+      const r = l.decode(h, state ? issued.get(state)!.layers[i] : l.initDecode());
       h = r.y;
       layers.push(r.state);
     });
     const logits = this.lm_head.forward(this.norm.forward(h));
     this.ids = null;
-    const next: LMDecodeState = { length: (state?.length ?? 0) + ids.length, layers };
-    issued.set(next, this);
+    const next: LMDecodeState = Object.freeze({ length: (state?.length ?? 0) + ids.length });
+    issued.set(next, { model: this, layers });
     return { logits, state: next };
   }
 

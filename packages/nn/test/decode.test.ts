@@ -74,7 +74,7 @@ describe('TransformerLM.decode (KV cache)', () => {
     expect(() => lm.decode([4, 1.5], s)).toThrow(/ids\[1\] must be a token id/);
     expect(() => lm.decode([], s)).toThrow(ShapeError);
     expect(() => lm.decode('ab' as never, s)).toThrow(ShapeError);
-    expect(() => lm.decode([4], { length: 3, layers: s.layers })).toThrow(/state must be undefined or a state returned/);
+    expect(() => lm.decode([4], { length: 3 })).toThrow(/state must be undefined or a state returned/);
     expect(() => new TransformerLM(base).decode([4], s)).toThrow(DomainError);
     expect(s.length).toBe(3);
     expect(maxAbsDiff(lm.decode([4], s).logits.data, ref)).toBeLessThan(1e-12);
@@ -86,7 +86,7 @@ describe('TransformerLM.decode (KV cache)', () => {
     const bad = { rows: 1, cols: 8, data: x.data.slice(8).fill(Number.NaN, 3, 4) };
     expect(() => att.decode(bad, one.state)).toThrow(DomainError);
     expect(() => att.decode({ rows: 1, cols: 7, data: new Float64Array(7) }, one.state)).toThrow(ShapeError);
-    expect(() => att.decode(x, { length: 5, kv: one.state.kv })).toThrow(DomainError);
+    expect(() => att.decode(x, { length: 1 })).toThrow(DomainError);
     const two = att.decode({ rows: 1, cols: 8, data: x.data.slice(8) }, one.state);
     att.seqLen = undefined;
     const full = att.forward(x);

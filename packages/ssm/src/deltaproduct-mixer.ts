@@ -524,7 +524,7 @@ export class DeltaProductMixer implements Module, Decodable<DeltaProductDecodeSt
     const sizesOk =
       state !== null &&
       typeof state === 'object' &&
-      Number.isInteger(state.length) &&
+      Number.isSafeInteger(state.length) &&
       state.length >= 0 &&
       state.state instanceof Float64Array &&
       state.state.length === empty.state.length &&
@@ -532,6 +532,7 @@ export class DeltaProductMixer implements Module, Decodable<DeltaProductDecodeSt
       typeof state.conv === 'object' &&
       (['q', 'k', 'v'] as const).every((c) => state.conv[c] instanceof Float64Array && state.conv[c].length === empty.conv[c].length);
     if (!sizesOk) throw new DomainError(`${fn}: state must come from initDecode() or decode() of a mixer of these sizes`);
+    for (const a of [state.state, state.conv.q, state.conv.k, state.conv.v]) for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) throw new DomainError(`${fn}: state has non-finite entries`);
     const n = x.rows;
     const X = Float64Array.from(x.data);
     const { Pq, Pk, Pv, sig, aPre, gz } = this.projections(X, n);
