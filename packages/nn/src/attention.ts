@@ -1,5 +1,6 @@
 import { DomainError, type Matrix, matmul, type Rng, ShapeError } from '@x/gpu';
-import { checkBoolean, checkOptions, checkPositive, checkRng, checkSize } from '@x/gpu/checks';
+import { checkBoolean, checkFinite, checkOptions, checkPositive, checkRng, checkSize } from '@x/gpu/checks';
+import type { Decodable } from './decode';
 import { sequencesOf } from './embedding';
 import { envelope, readEnvelope } from './envelope';
 import type { InitScheme } from './init';
@@ -58,13 +59,20 @@ export function applyRope(x: Float64Array, rows: number, heads: number, d: numbe
   if (!(x instanceof Float64Array) || x.length !== rows * heads * d) {
     throw new ShapeError(`${fn}: x must be a Float64Array of rows x heads x d = ${rows} x ${heads} x ${d} values, got ${x instanceof Float64Array ? `length ${x.length}` : typeof x}`);
   }
+  rotate(x, rows, heads, d, base, inverse ? -1 : 1, 0, T);
+}
+
+/**
+ * The rotation of {@link applyRope} on checked arguments: row r sits at position
+ * pos0 + (r % T) (T = Infinity: pos0 + r, the rows of one sequence continued from pos0).
+ */
+function rotate(x: Float64Array, rows: number, heads: number, d: number, base: number, sign: number, pos0: number, T: number): void {
   const half = d >> 1;
   const width = heads * d;
   const inv = new Float64Array(half);
   for (let i = 0; i < half; i++) inv[i] = base ** ((-2 * i) / d);
-  const sign = inverse ? -1 : 1;
   for (let r = 0; r < rows; r++) {
-    const pos = r % T;
+    const pos = pos0 + (r % T);
     for (let i = 0; i < half; i++) {
       const a = pos * inv[i]!;
       const c = Math.cos(a);
@@ -99,6 +107,26 @@ function addHead(dst: Float64Array, blk: Matrix, b: number, h: number, T: number
 }
 
 /**
+ * The KV cache of one sequence in {@link MultiHeadAttention.decode}, an opaque handle: the
+ * tokens seen; the rotated keys and values live inside the layer that made it (copy-on-write
+ * buffers that states of one prefix share), out of reach of changes.
+ */
+export interface AttentionDecodeState {
+  /** Tokens seen. */
+  readonly length: number;
+}
+
+/** A growable key/value buffer (rows of width numKvHeads · headDim) with `filled` rows written. */
+interface KVBuffer {
+  k: Float64Array;
+  v: Float64Array;
+  filled: number;
+}
+
+/** The buffer and maker of every state handed out by a decode or initDecode. */
+const kvOf = new WeakMap<AttentionDecodeState, { layer: MultiHeadAttention; length: number; kv: KVBuffer }>();
+
+/**
  * Multi-head scaled dot-product attention (Vaswani et al. 2017, eq. 1-2) with optional causal
  * mask, rotary position embedding and grouped key/value heads, in the llama layout:
  * q/k/v/o projections `q_proj` (dim -> H·d), `k_proj`/`v_proj` (dim -> H_kv·d), `o_proj`
@@ -114,7 +142,7 @@ function addHead(dst: Float64Array, blk: Matrix, b: number, h: number, T: number
  * Cost O(B T dim H d) for the projections plus O(B H T² d) for the attention; memory O(B H T²)
  * for the cached probabilities.
  */
-export class MultiHeadAttention extends ContainerModule {
+export class MultiHeadAttention extends ContainerModule implements Decodable<AttentionDecodeState> {
   readonly dim: number;
   readonly numHeads: number;
   readonly numKvHeads: number;
@@ -239,6 +267,98 @@ export class MultiHeadAttention extends ContainerModule {
     const dxv = this.v_proj.backward({ rows: c.rows, cols: Hkv * d, data: dv });
     for (let i = 0; i < dx.data.length; i++) dx.data[i]! += dxk.data[i]! + dxv.data[i]!;
     return dx;
+  }
+
+  /** The decoding state of an empty sequence (see {@link MultiHeadAttention.decode}). */
+  initDecode(): AttentionDecodeState {
+    const st: AttentionDecodeState = Object.freeze({ length: 0 });
+    kvOf.set(st, { layer: this, length: 0, kv: { k: new Float64Array(0), v: new Float64Array(0), filled: 0 } });
+    return st;
+  }
+
+  /**
+   * Incremental causal attention (a KV cache): the rows of `x` are the next x.rows tokens of
+   * one sequence after the `state.length` tokens `state` holds. Their keys and values are
+   * rotated at their absolute positions (state.length + i, as {@link applyRope} places them in
+   * a full forward) and appended; each new query attends to every cached key up to its own
+   * position (query head h to key/value head ⌊h / (H/H_kv)⌋). Returns the x.rows output rows,
+   * equal to the matching rows of `forward` on the whole sequence up to rounding, and the
+   * state after them; `state` itself stays valid (the buffer is copied before it would be
+   * overwritten). Cost O(x.rows · (dim H d + (state.length + x.rows) H d)). Clears the
+   * backward cache (a later `backward` needs a new `forward`).
+   * @throws ShapeError for a matrix that is not n x dim (n >= 1); DomainError for non-finite
+   * entries, a state this layer did not make (states are
+   * per layer), or a non-causal layer.
+   */
+  decode(x: Matrix, state: AttentionDecodeState): { y: Matrix; state: AttentionDecodeState } {
+    const fn = `${this.name}.decode`;
+    checkInput(fn, 'x', x, this.dim);
+    if (x.rows < 1) throw new ShapeError(`${fn}: x has no rows; pass the next tokens' rows`);
+    checkFinite(fn, 'x', x);
+    if (!this.causal) throw new DomainError(`${fn}: incremental decoding needs causal attention`);
+    const { numHeads: H, numKvHeads: Hkv, headDim: d } = this;
+    const wk = Hkv * d;
+    const rec = state !== null && typeof state === 'object' ? kvOf.get(state) : undefined;
+    if (!rec || rec.layer !== this) throw new DomainError(`${fn}: state must come from initDecode() or decode() of this layer`);
+    const { kv, length: L } = rec;
+    const n = x.rows;
+    const q = this.q_proj.forward(x).data as Float64Array;
+    const k = this.k_proj.forward(x).data as Float64Array;
+    const v = this.v_proj.forward(x).data as Float64Array;
+    if (this.rope) {
+      rotate(q, n, H, d, this.ropeBase, 1, L, Infinity);
+      rotate(k, n, Hkv, d, this.ropeBase, 1, L, Infinity);
+    }
+    // Append to the shared buffer unless another state already wrote past L, or it is full.
+    let buf = kv;
+    const end = L + n;
+    if (kv.filled !== L || end * wk > kv.k.length) {
+      const cap = Math.max(16, 2 * end) * wk;
+      buf = { k: new Float64Array(cap), v: new Float64Array(cap), filled: L };
+      buf.k.set(kv.k.subarray(0, L * wk));
+      buf.v.set(kv.v.subarray(0, L * wk));
+    }
+    buf.k.set(k, L * wk);
+    buf.v.set(v, L * wk);
+    buf.filled = end;
+    const K = buf.k;
+    const Vb = buf.v;
+    const scale = 1 / Math.sqrt(d);
+    const group = H / Hkv;
+    const o = new Float64Array(n * H * d);
+    const p = new Float64Array(end);
+    for (let i = 0; i < n; i++) {
+      const len = L + i + 1;
+      for (let h = 0; h < H; h++) {
+        const kh = Math.floor(h / group) * d;
+        const qo = (i * H + h) * d;
+        let m = -Infinity;
+        for (let j = 0; j < len; j++) {
+          let s = 0;
+          for (let a = 0; a < d; a++) s += q[qo + a]! * K[j * wk + kh + a]!;
+          s *= scale;
+          p[j] = s;
+          if (s > m) m = s;
+        }
+        let z = 0;
+        for (let j = 0; j < len; j++) {
+          const e = Math.exp(p[j]! - m);
+          p[j] = e;
+          z += e;
+        }
+        const inv = 1 / z;
+        for (let j = 0; j < len; j++) {
+          const w = p[j]! * inv;
+          const vo = j * wk + kh;
+          for (let a = 0; a < d; a++) o[qo + a]! += w * Vb[vo + a]!;
+        }
+      }
+    }
+    this.cache = null;
+    const y = this.o_proj.forward({ rows: n, cols: H * d, data: o });
+    const next: AttentionDecodeState = Object.freeze({ length: end });
+    kvOf.set(next, { layer: this, length: end, kv: buf });
+    return { y, state: next };
   }
 
   /** `q_proj`, `k_proj`, `v_proj`, `o_proj`. */

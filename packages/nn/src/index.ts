@@ -61,10 +61,12 @@ export { Embedding, type EmbeddingOptions } from './embedding';
 export { LayerNorm, type LayerNormOptions, type NormOptions, RMSNorm } from './norm';
 export { Dropout, type DropoutOptions } from './dropout';
 export { GLU, type GluActivation, type GLUOptions, SwiGLU } from './glu';
-export { applyRope, MultiHeadAttention, type MultiHeadAttentionOptions } from './attention';
+export { type AttentionDecodeState, applyRope, MultiHeadAttention, type MultiHeadAttentionOptions } from './attention';
+export type { Decodable } from './decode';
 export { Conv1d, type Conv1dOptions } from './conv1d';
 export {
   type GenerateOptions,
+  type LMDecodeState,
   lmCrossEntropy,
   PreNormResidual,
   sampleToken,

@@ -1,6 +1,7 @@
 import { assertMatrix, DomainError, isMatrix, type Matrix, type Rng, rng as makeRng, ShapeError } from '@x/gpu';
-import { checkNonNegative, checkOptions, checkPositive, checkRng, checkSeed, checkSize, checkSteps, checkVector, describe, isRng } from '@x/gpu/checks';
+import { checkBoolean, checkNonNegative, checkOptions, checkPositive, checkRng, checkSeed, checkSize, checkSteps, checkVector, describe, isRng } from '@x/gpu/checks';
 import { MultiHeadAttention } from './attention';
+import { canDecode, type Decodable } from './decode';
 import { Embedding } from './embedding';
 import { envelope, readEnvelope } from './envelope';
 import { SwiGLU } from './glu';
@@ -155,6 +156,37 @@ export class TransformerBlock extends ContainerModule {
     return add(h, this.mlp.forward(this.post_attention_layernorm.forward(h)));
   }
 
+  /** Whether `self_attn` supports incremental decoding ({@link Decodable}). */
+  get canDecode(): boolean {
+    return canDecode(this.self_attn);
+  }
+
+  /** The decoding state of an empty sequence: `self_attn`'s (the norms and the MLP act token by token and keep none). */
+  initDecode(): unknown {
+    return this.decodable('TransformerBlock.initDecode').initDecode();
+  }
+
+  /**
+   * The block on the next x.rows tokens of one sequence after those `state` has seen (see
+   * {@link Decodable}): `self_attn` continues from its state, the norms and the MLP run on the
+   * new rows only (they act token by token, as in llama). Returns the rows `forward` would give
+   * for them and the new state; clears the backward cache.
+   * @throws DomainError when `self_attn` does not implement {@link Decodable}; its own errors.
+   */
+  decode(x: Matrix, state: unknown): { y: Matrix; state: unknown } {
+    assertMatrix('TransformerBlock.decode', 'x', x);
+    const r = this.decodable('TransformerBlock.decode').decode(this.input_layernorm.forward(x), state);
+    const h = add(x, r.y);
+    this.shape = null;
+    return { y: add(h, this.mlp.forward(this.post_attention_layernorm.forward(h))), state: r.state };
+  }
+
+  private decodable(fn: string): Decodable {
+    const a = this.self_attn;
+    if (!canDecode(a)) throw new DomainError(`${fn}: self_attn (${a?.constructor?.name ?? typeof a}) has no incremental decoding (initDecode/decode)`);
+    return a;
+  }
+
   backward(dy: Matrix): Matrix {
     if (!this.shape) throw noForward('TransformerBlock');
     checkGrad('TransformerBlock', dy, this.shape[0], this.shape[1]);
@@ -211,9 +243,32 @@ export interface GenerateOptions {
   topK?: number;
   /** Seed of the sampling stream (default 0). */
   seed?: number;
-  /** Most recent tokens fed to the model at each step (default: all of them). */
+  /**
+   * Most recent tokens fed to the model at each step (default: all of them). The model sees
+   * positions 0 .. contextLength-1 of that window, as in training.
+   */
   contextLength?: number;
+  /**
+   * Incremental decoding (default true): run the prompt once, then one token per step through
+   * every layer's decoding state ({@link TransformerLM.decode}). false: re-run the model on the
+   * window at every step. Both give the same tokens; see {@link TransformerLM.generate}.
+   */
+  cache?: boolean;
 }
+
+/**
+ * The decoding state of a {@link TransformerLM} for one sequence (Hugging Face's
+ * `past_key_values`), an opaque handle: the tokens seen; each layer's state stays inside the
+ * model. Made and advanced by {@link TransformerLM.decode} only; a state stays valid after it
+ * has been continued.
+ */
+export interface LMDecodeState {
+  /** Tokens seen (the position of the next one). */
+  readonly length: number;
+}
+
+/** The model and per-layer states behind every LMDecodeState handed out. */
+const issued = new WeakMap<LMDecodeState, { model: TransformerLM; layers: unknown[] }>();
 
 /**
  * Picks the next token from one row of logits: argmax when `temperature` is 0, otherwise a
@@ -339,27 +394,96 @@ export class TransformerLM extends ContainerModule {
     }
   }
 
+  /** Whether every layer supports incremental decoding (what {@link TransformerLM.decode} and a cached `generate` need). */
+  get canDecode(): boolean {
+    return this.layers.every((l) => l.canDecode);
+  }
+
+  /**
+   * Incremental decoding, Hugging Face's `model(input_ids, past_key_values=state)`: runs the
+   * tokens `ids` (one sequence, n >= 1 of them) after the `state.length` tokens `state` has
+   * seen (none when omitted), each layer continuing from its state (attention: cached keys and
+   * values at their absolute RoPE positions; DeltaProduct: its recurrent state), so a step costs
+   * one row through every layer instead of a forward over the whole sequence. Returns the n x
+   * vocabSize next-token logits of the new tokens (the last n rows `forward` would give on the
+   * whole sequence, up to rounding) and the state after them. `state` stays valid: continue it
+   * again to branch. Positions grow without bound (no window: see `generate`'s contextLength).
+   * Clears the backward cache.
+   * @throws ShapeError for an empty or non-array `ids`; DomainError for a token outside
+   * [0, vocabSize), a state not made by this model's `decode`, or a layer whose `self_attn` has
+   * no incremental decoding (see {@link TransformerLM.canDecode}). Nothing changes on an error.
+   */
+  decode(ids: ArrayLike<number>, state?: LMDecodeState): { logits: Matrix; state: LMDecodeState } {
+    const fn = 'TransformerLM.decode';
+    checkTokens(fn, ids, this.config.vocabSize, 'ids');
+    if (ids.length < 1) throw new ShapeError(`${fn}: ids needs at least one token`);
+    const rec = state !== null && typeof state === 'object' ? issued.get(state) : undefined;
+    if (state !== undefined && rec?.model !== this) throw new DomainError(`${fn}: state must be undefined or a state returned by this model's decode`);
+    if (rec && rec.layers.length !== this.layers.length) throw new DomainError(`${fn}: the model's layers changed since this state was made`);
+    this.layers.forEach((l, i) => {
+      if (!l.canDecode) throw new DomainError(`${fn}: layer ${i}'s self_attn (${l.self_attn?.constructor?.name}) has no incremental decoding; generate({ cache: false }) re-runs the model instead`);
+    });
+    return this.decodeChecked(ids, state);
+  }
+
+  private decodeChecked(ids: ArrayLike<number>, state: LMDecodeState | undefined): { logits: Matrix; state: LMDecodeState } {
+    let h = this.embed_tokens.forward({ rows: ids.length, cols: 1, data: Float64Array.from(ids) });
+    const layers: unknown[] = [];
+    this.layers.forEach((l, i) => {
+      const r = l.decode(h, state ? issued.get(state)!.layers[i] : l.initDecode());
+      h = r.y;
+      layers.push(r.state);
+    });
+    const logits = this.lm_head.forward(this.norm.forward(h));
+    this.ids = null;
+    const next: LMDecodeState = Object.freeze({ length: (state?.length ?? 0) + ids.length });
+    issued.set(next, { model: this, layers });
+    return { logits, state: next };
+  }
+
   /**
    * Appends `maxNewTokens` tokens to `prompt` (token ids), greedily or by seeded temperature /
-   * top-k sampling; each step runs the model on the last `contextLength` tokens (no KV cache:
-   * O(steps · forward)). Returns only the new tokens.
+   * top-k sampling. Returns only the new tokens.
+   *
+   * With `cache` (default) the prompt is run once through {@link TransformerLM.decode} and
+   * each new token costs one row through every layer (O(numLayers (4 dim² + 3 dim hidden +
+   * t dim) + dim vocab) at length t, against a whole forward per step without it). The model
+   * sees at most `contextLength` tokens at positions 0 .. contextLength-1: once the sequence
+   * is longer, the next token depends on the window alone, so every token's hidden states
+   * (and, with RoPE, positions) must be recomputed from the window (a cache of the older
+   * states would describe a different model, as would a recurrent state that remembers tokens
+   * that left the window); from then on each step re-runs the model on the window, as
+   * `cache: false` does at every step. Layers without incremental decoding (a `self_attn`
+   * that is not {@link Decodable}, see {@link TransformerLM.canDecode}) also fall back to
+   * the re-run. Cached and re-run decoding give the same tokens up to rounding of the logits.
    */
   generate(prompt: ArrayLike<number>, opts: GenerateOptions = {}): number[] {
-    opts = checkOptions('TransformerLM.generate', opts, ['maxNewTokens', 'temperature', 'topK', 'seed', 'contextLength']);
-    const n = checkSteps('TransformerLM.generate', 'maxNewTokens', opts.maxNewTokens ?? 32);
-    checkTokens('TransformerLM.generate', prompt, this.config.vocabSize);
-    if (prompt.length < 1) throw new ShapeError('TransformerLM.generate: the prompt needs at least one token');
-    const ctx = opts.contextLength === undefined ? Infinity : checkSize('TransformerLM.generate', 'contextLength', opts.contextLength, 1);
-    const r = makeRng(checkSeed('TransformerLM.generate', 'seed', opts.seed ?? 0));
-    const temperature = checkNonNegative('TransformerLM.generate', 'temperature', opts.temperature ?? 0);
-    const topK = opts.topK === undefined ? Infinity : checkSize('TransformerLM.generate', 'topK', opts.topK, 1);
+    const fn = 'TransformerLM.generate';
+    opts = checkOptions(fn, opts, ['maxNewTokens', 'temperature', 'topK', 'seed', 'contextLength', 'cache']);
+    const n = checkSteps(fn, 'maxNewTokens', opts.maxNewTokens ?? 32);
+    checkTokens(fn, prompt, this.config.vocabSize);
+    if (prompt.length < 1) throw new ShapeError(`${fn}: the prompt needs at least one token`);
+    const ctx = opts.contextLength === undefined ? Infinity : checkSize(fn, 'contextLength', opts.contextLength, 1);
+    const r = makeRng(checkSeed(fn, 'seed', opts.seed ?? 0));
+    const temperature = checkNonNegative(fn, 'temperature', opts.temperature ?? 0);
+    const topK = opts.topK === undefined ? Infinity : checkSize(fn, 'topK', opts.topK, 1);
+    const cached = (opts.cache === undefined || checkBoolean(fn, 'cache', opts.cache)) && this.canDecode;
     const seq = Array.from(prompt);
     const out: number[] = [];
     const V = this.config.vocabSize;
+    let state: LMDecodeState | undefined;
     for (let s = 0; s < n; s++) {
-      const win = seq.slice(Math.max(0, seq.length - ctx));
-      const logits = this.forward({ rows: 1, cols: win.length, data: Float64Array.from(win) });
-      const last = logits.data.subarray((win.length - 1) * V, win.length * V);
+      let last: Float64Array;
+      if (cached && seq.length <= ctx) {
+        const fresh = seq.slice(state?.length ?? 0);
+        const res = this.decodeChecked(fresh, state);
+        state = res.state;
+        last = (res.logits.data as Float64Array).subarray((fresh.length - 1) * V, fresh.length * V);
+      } else {
+        const win = seq.slice(Math.max(0, seq.length - ctx));
+        const logits = this.forward({ rows: 1, cols: win.length, data: Float64Array.from(win) });
+        last = (logits.data as Float64Array).subarray((win.length - 1) * V, win.length * V);
+      }
       const tok = sampleFrom(last, temperature, topK, r);
       seq.push(tok);
       out.push(tok);
@@ -403,15 +527,15 @@ export function lmCrossEntropy(logits: Matrix, targets: Matrix | ArrayLike<numbe
  * Token ids: a plain array or an integer or float typed array (Int32Array, Uint16Array, ...;
  * ShapeError otherwise) whose entries are integers in [0, vocabSize) (DomainError naming the index).
  */
-function checkTokens(fn: string, ids: unknown, vocabSize: number): asserts ids is ArrayLike<number> {
+function checkTokens(fn: string, ids: unknown, vocabSize: number, what = 'prompt'): asserts ids is ArrayLike<number> {
   if (!Array.isArray(ids) && !(ArrayBuffer.isView(ids) && !(ids instanceof DataView))) {
-    throw new ShapeError(`${fn}: prompt must be an array or typed array of token ids, got ${describe(ids)}`);
+    throw new ShapeError(`${fn}: ${what} must be an array or typed array of token ids, got ${describe(ids)}`);
   }
   const a = ids as ArrayLike<unknown>;
   for (let i = 0; i < a.length; i++) {
     const t = a[i];
     if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= vocabSize) {
-      throw new DomainError(`${fn}: prompt[${i}] must be a token id in [0, ${vocabSize}), got ${describe(t)}`);
+      throw new DomainError(`${fn}: ${what}[${i}] must be a token id in [0, ${vocabSize}), got ${describe(t)}`);
     }
   }
 }

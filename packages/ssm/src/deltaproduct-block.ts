@@ -3,6 +3,7 @@ import { checkOptions, checkSize } from '@x/gpu/checks';
 import {
   ContainerModule,
   childFromJSON,
+  type Decodable,
   type Module,
   type ModuleJSON,
   type ModuleRegistry,
@@ -15,7 +16,7 @@ import {
   TransformerLM,
 } from '@x/nn';
 import { checkStruct } from './complex';
-import { DeltaProductMixer, type DeltaProductMixerOptions, MIXER_SHAPE_KEYS } from './deltaproduct-mixer';
+import { type DeltaProductDecodeState, DeltaProductMixer, type DeltaProductMixerOptions, MIXER_SHAPE_KEYS } from './deltaproduct-mixer';
 
 /** Options of {@link DeltaProductBlock}: the mixer's options plus the MLP width and the norms' epsilon. */
 export interface DeltaProductBlockOptions extends DeltaProductMixerOptions {
@@ -48,7 +49,7 @@ const BLOCK_KEYS = ['hidden', 'blockNormEps'];
  * sequence-major. `toJSON`/`fromJSON` carry every child's state envelope (rebuild it with
  * `moduleFromJSON(json, deltaProductModules)` or {@link DeltaProductBlock.fromJSON}).
  */
-export class DeltaProductBlock extends ContainerModule {
+export class DeltaProductBlock extends ContainerModule implements Decodable<DeltaProductDecodeState> {
   protected readonly label = 'DeltaProductBlock';
   attn_norm: Module;
   attn: Module;
@@ -88,6 +89,31 @@ export class DeltaProductBlock extends ContainerModule {
     const h = add(x, this.attn.forward(this.attn_norm.forward(x)));
     this.shape = [x.rows, x.cols];
     return add(h, this.mlp.forward(this.mlp_norm.forward(h)));
+  }
+
+  /** The decoding state of an empty sequence (the mixer's: the norms and the MLP keep none). */
+  initDecode(): DeltaProductDecodeState {
+    return this.mixer('DeltaProductBlock.initDecode').initDecode();
+  }
+
+  /**
+   * The block on the next x.rows tokens of one sequence (see {@link DeltaProductMixer.decode}):
+   * the mixer continues from `state`, the norms and the MLP act on the new rows. Returns the rows
+   * `forward` gives for them on the whole sequence (up to rounding) and the new state.
+   * @throws as {@link DeltaProductMixer.decode}; DomainError when `attn` was replaced by a module without decoding.
+   */
+  decode(x: Matrix, state: DeltaProductDecodeState): { y: Matrix; state: DeltaProductDecodeState } {
+    assertMatrix('DeltaProductBlock.decode', 'x', x);
+    const r = this.mixer('DeltaProductBlock.decode').decode(this.attn_norm.forward(x), state);
+    const h = add(x, r.y);
+    this.shape = null;
+    return { y: add(h, this.mlp.forward(this.mlp_norm.forward(h))), state: r.state };
+  }
+
+  private mixer(fn: string): Decodable<DeltaProductDecodeState> {
+    const a = this.attn as Partial<Decodable<DeltaProductDecodeState>>;
+    if (typeof a.decode !== 'function' || typeof a.initDecode !== 'function') throw new DomainError(`${fn}: attn has no incremental decoding (initDecode/decode)`);
+    return a as Decodable<DeltaProductDecodeState>;
   }
 
   backward(dy: Matrix): Matrix {
@@ -146,7 +172,9 @@ export type DeltaProductLMMixerOptions = Omit<DeltaProductMixerOptions, 'dModel'
  * A `@x/nn` {@link TransformerLM} whose every block's attention is a {@link DeltaProductMixer}
  * (a linear-time, state-tracking language model: embedding, `numLayers` pre-norm blocks
  * x + mixer(RMSNorm(x)), x + SwiGLU(RMSNorm(x)), final RMSNorm, lm_head). `config` is the LM's
- * (its `numHeads` is unused by the mixer: set the mixer's heads in `mixer.numHeads`). Save with
+ * (its `numHeads` is unused by the mixer: set the mixer's heads in `mixer.numHeads`).
+ * `generate` and `decode` run it recurrently (each new token one row through every layer,
+ * from each mixer's {@link DeltaProductDecodeState}). Save with
  * `toJSON()`, restore with `TransformerLM.fromJSON(json, deltaProductModules)`.
  */
 export function deltaProductLM(config: TransformerConfig, mixer: DeltaProductLMMixerOptions = {}): TransformerLM {

@@ -1,6 +1,6 @@
 import { assertMatrix, DomainError, type EncodedArray, type Matrix, type Rng, ShapeError } from '@x/gpu';
 import { checkAlloc, checkBoolean, checkOneOf, checkOptions, checkPositive, checkRng, checkSize } from '@x/gpu/checks';
-import { type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
+import { type Decodable, type Module, type ModuleStateJSON, moduleJSON, type Parameter, readModuleJSON } from '@x/nn';
 import { checkStruct } from './complex';
 import { type DeltaProductGrads, type DeltaProductInputs, deltaProductBackward, deltaProductChunked, deltaProductRecurrence } from './deltaproduct';
 import { deltaProductChunkedBackward } from './deltaproduct-chunk-grad';
@@ -103,6 +103,20 @@ export type DeltaProductMixerJSON = ModuleStateJSON<
     EncodedArray
   >
 >;
+
+/**
+ * The decoding state of one sequence in {@link DeltaProductMixer.decode}: tokens seen, every
+ * head's recurrent state (H x dk x dv, head-major) and the short convolutions' window, the last
+ * convSize - 1 rows of the q / k / v projections before the convolution (empty without it).
+ */
+export interface DeltaProductDecodeState {
+  /** Tokens seen. */
+  readonly length: number;
+  /** The recurrent states S_h, H x dk x dv. */
+  readonly state: Float64Array;
+  /** Pre-convolution rows of q (x H·dk), k (x nh·H·dk), v (x nh·H·dv), oldest first. */
+  readonly conv: { readonly q: Float64Array; readonly k: Float64Array; readonly v: Float64Array };
+}
 
 const softplus = (x: number) => (x > 20 ? x : Math.log1p(Math.exp(x)));
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -231,7 +245,7 @@ export const MIXER_SHAPE_KEYS = ['numHeads', 'headDim', 'expandV', 'numHousehold
  * Hand-written backward for every step; checked by finite differences (`gradCheck`).
  * Cost per token O(D (H dk + n_h H (dk + dv + 1) + 2 H dv) + n_h H dk dv + K n_h H (dk + dv)).
  */
-export class DeltaProductMixer implements Module {
+export class DeltaProductMixer implements Module, Decodable<DeltaProductDecodeState> {
   readonly D: number;
   readonly H: number;
   readonly dk: number;
@@ -363,76 +377,67 @@ export class DeltaProductMixer implements Module {
     });
   }
 
-  forward(x: Matrix): Matrix<Float64Array> {
-    const fn = 'DeltaProductMixer.forward';
+  /** Checks an input matrix: rows x dModel with finite entries (rows >= 1). */
+  private checkX(fn: string, x: Matrix): void {
     assertMatrix(fn, 'x', x);
-    const { D, H, dk, dv, nh, K, p } = this;
-    if (x.cols !== D) throw new ShapeError(`${fn}: x is ${x.rows}x${x.cols}, expected (batch * seqLen) x ${D}`);
-    const rows = x.rows;
-    const T = this.seqLen ?? rows;
-    if (rows < 1 || !Number.isInteger(T) || T < 1 || rows % T !== 0) throw new ShapeError(`${fn}: ${rows} rows do not split into sequences of length ${T} (rows must be batch * seqLen)`);
+    if (x.cols !== this.D) throw new ShapeError(`${fn}: x is ${x.rows}x${x.cols}, expected (batch * seqLen) x ${this.D}`);
     for (let i = 0; i < x.data.length; i++) if (!Number.isFinite(x.data[i]!)) throw new DomainError(`${fn}: x has non-finite entries`);
-    const B = rows / T;
-    const X = Float64Array.from(x.data);
-    const nq = H * dk;
-    const nk = nh * H * dk;
-    const nv = nh * H * dv;
-    const Pq = project(X, rows, D, p['q_proj.weight'], nq);
-    const Pk = project(X, rows, D, p['k_proj.weight'], nk);
-    const Pv = project(X, rows, D, p['v_proj.weight'], nv);
-    let Cq = Pq;
-    let Ck = Pk;
-    let Cv = Pv;
-    if (this.config.useShortConv) {
-      Cq = new Float64Array(Pq.length);
-      Ck = new Float64Array(Pk.length);
-      Cv = new Float64Array(Pv.length);
-      for (let b = 0; b < B; b++) {
-        causalConv(Pq, b * T * nq, T, nq, p['q_conv1d.weight'], K, Cq);
-        causalConv(Pk, b * T * nk, T, nk, p['k_conv1d.weight'], K, Ck);
-        causalConv(Pv, b * T * nv, T, nv, p['v_conv1d.weight'], K, Cv);
-      }
-    }
-    const zb = project(X, rows, D, p['b_proj.weight'], nh * H);
-    const sig = zb.map(sigmoid);
+  }
+
+  /** The token-wise projections of `rows` rows of X: q/k/v before the convolution, beta's sigmoid, the gate's pre-activation (with dt_bias), the output gate's. */
+  private projections(X: Float64Array, rows: number) {
+    const { D, H, dk, dv, nh, p } = this;
+    const Pq = project(X, rows, D, p['q_proj.weight'], H * dk);
+    const Pk = project(X, rows, D, p['k_proj.weight'], nh * H * dk);
+    const Pv = project(X, rows, D, p['v_proj.weight'], nh * H * dv);
+    const sig = project(X, rows, D, p['b_proj.weight'], nh * H).map(sigmoid);
     const aPre = this.config.useForgetGate ? project(X, rows, D, p['a_proj.weight'], H) : new Float64Array(0);
     if (this.config.useForgetGate) for (let i = 0; i < rows; i++) for (let h = 0; h < H; h++) aPre[i * H + h] = aPre[i * H + h]! + p.dt_bias[h]!;
     const gz = this.config.useOutputGate ? project(X, rows, D, p['g_proj.weight'], H * dv) : new Float64Array(0);
-    const heads: Cache['heads'] = [];
-    const O = new Float64Array(rows * H * dv);
+    return { Pq, Pk, Pv, sig, aPre, gz };
+  }
+
+  /**
+   * Head h's recurrence inputs for the T rows from `row0` of the convolved activations: SiLU,
+   * L2-normalized q (scaled by 1/√dk) and keys, SiLU values, beta, log-gates; with the norms'
+   * factors rq, rk for the backward.
+   */
+  private headInputs(h: number, row0: number, T: number, Cq: Float64Array, Ck: Float64Array, Cv: Float64Array, sig: Float64Array, aPre: Float64Array) {
+    const { H, dk, dv, nh, p } = this;
+    const nq = H * dk;
+    const nk = nh * H * dk;
+    const nv = nh * H * dv;
     const qScale = 1 / Math.sqrt(dk);
-    for (let b = 0; b < B; b++) {
-      for (let h = 0; h < H; h++) {
-        const q = new Float64Array(T * dk);
-        const k = new Float64Array(T * nh * dk);
-        const v = new Float64Array(T * nh * dv);
-        const beta = new Float64Array(T * nh);
-        const g = this.config.useForgetGate ? new Float64Array(T) : undefined;
-        const rq = new Float64Array(T);
-        const rk = new Float64Array(T * nh);
-        for (let t = 0; t < T; t++) {
-          const row = b * T + t;
-          for (let a = 0; a < dk; a++) q[t * dk + a] = silu(Cq[row * nq + h * dk + a]!);
-          rq[t] = l2normalize(q, t * dk, dk);
-          for (let a = 0; a < dk; a++) q[t * dk + a] = q[t * dk + a]! * qScale;
-          for (let j = 0; j < nh; j++) {
-            const s = t * nh + j;
-            const kc = row * nk + (j * H + h) * dk;
-            for (let a = 0; a < dk; a++) k[s * dk + a] = silu(Ck[kc + a]!);
-            rk[s] = l2normalize(k, s * dk, dk);
-            const vc = row * nv + (j * H + h) * dv;
-            for (let c = 0; c < dv; c++) v[s * dv + c] = silu(Cv[vc + c]!);
-            beta[s] = this.betaMax * sig[row * nh * H + j * H + h]!;
-          }
-          if (g) g[t] = -Math.exp(p.A_log[h]!) * softplus(aPre[row * H + h]!);
-        }
-        const inp: DeltaProductInputs = { T, nh, dk, dv, q, k, v, beta, g };
-        const o = this.config.mode === 'chunk' ? deltaProductChunked(inp, { chunk: this.config.chunkSize }).o : deltaProductRecurrence(inp).o;
-        heads.push({ inp, rq, rk, o });
-        for (let t = 0; t < T; t++) O.set(o.subarray(t * dv, (t + 1) * dv), ((b * T + t) * H + h) * dv);
+    const q = new Float64Array(T * dk);
+    const k = new Float64Array(T * nh * dk);
+    const v = new Float64Array(T * nh * dv);
+    const beta = new Float64Array(T * nh);
+    const g = this.config.useForgetGate ? new Float64Array(T) : undefined;
+    const rq = new Float64Array(T);
+    const rk = new Float64Array(T * nh);
+    for (let t = 0; t < T; t++) {
+      const row = row0 + t;
+      for (let a = 0; a < dk; a++) q[t * dk + a] = silu(Cq[row * nq + h * dk + a]!);
+      rq[t] = l2normalize(q, t * dk, dk);
+      for (let a = 0; a < dk; a++) q[t * dk + a] = q[t * dk + a]! * qScale;
+      for (let j = 0; j < nh; j++) {
+        const s = t * nh + j;
+        const kc = row * nk + (j * H + h) * dk;
+        for (let a = 0; a < dk; a++) k[s * dk + a] = silu(Ck[kc + a]!);
+        rk[s] = l2normalize(k, s * dk, dk);
+        const vc = row * nv + (j * H + h) * dv;
+        for (let c = 0; c < dv; c++) v[s * dv + c] = silu(Cv[vc + c]!);
+        beta[s] = this.betaMax * sig[row * nh * H + j * H + h]!;
       }
+      if (g) g[t] = -Math.exp(p.A_log[h]!) * softplus(aPre[row * H + h]!);
     }
-    // gated RMSNorm per head, then o_proj
+    const inp: DeltaProductInputs = { T, nh, dk, dv, q, k, v, beta, g };
+    return { inp, rq, rk };
+  }
+
+  /** The gated RMSNorm per (row, head) of the recurrence outputs O (rows x H·dv), then o_proj. */
+  private output(O: Float64Array, rows: number, gz: Float64Array) {
+    const { H, dv, D, p } = this;
     const rms = new Float64Array(rows * H);
     const Y = new Float64Array(rows * H * dv);
     const w = p['o_norm.weight'];
@@ -446,9 +451,124 @@ export class DeltaProductMixer implements Module {
         Y[i * dv + c] = O[i * dv + c]! * rr * w[c]! * gate;
       }
     }
-    const out = project(Y, rows, H * dv, p['o_proj.weight'], D);
+    return { rms, Y, out: project(Y, rows, H * dv, p['o_proj.weight'], D) };
+  }
+
+  forward(x: Matrix): Matrix<Float64Array> {
+    const fn = 'DeltaProductMixer.forward';
+    this.checkX(fn, x);
+    const { H, dk, dv, nh, K, p } = this;
+    const rows = x.rows;
+    const T = this.seqLen ?? rows;
+    if (rows < 1 || !Number.isInteger(T) || T < 1 || rows % T !== 0) throw new ShapeError(`${fn}: ${rows} rows do not split into sequences of length ${T} (rows must be batch * seqLen)`);
+    const B = rows / T;
+    const X = Float64Array.from(x.data);
+    const nq = H * dk;
+    const nk = nh * H * dk;
+    const nv = nh * H * dv;
+    const { Pq, Pk, Pv, sig, aPre, gz } = this.projections(X, rows);
+    let Cq = Pq;
+    let Ck = Pk;
+    let Cv = Pv;
+    if (this.config.useShortConv) {
+      Cq = new Float64Array(Pq.length);
+      Ck = new Float64Array(Pk.length);
+      Cv = new Float64Array(Pv.length);
+      for (let b = 0; b < B; b++) {
+        causalConv(Pq, b * T * nq, T, nq, p['q_conv1d.weight'], K, Cq);
+        causalConv(Pk, b * T * nk, T, nk, p['k_conv1d.weight'], K, Ck);
+        causalConv(Pv, b * T * nv, T, nv, p['v_conv1d.weight'], K, Cv);
+      }
+    }
+    const heads: Cache['heads'] = [];
+    const O = new Float64Array(rows * H * dv);
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        const { inp, rq, rk } = this.headInputs(h, b * T, T, Cq, Ck, Cv, sig, aPre);
+        const o = this.config.mode === 'chunk' ? deltaProductChunked(inp, { chunk: this.config.chunkSize }).o : deltaProductRecurrence(inp).o;
+        heads.push({ inp, rq, rk, o });
+        for (let t = 0; t < T; t++) O.set(o.subarray(t * dv, (t + 1) * dv), ((b * T + t) * H + h) * dv);
+      }
+    }
+    const { rms, Y, out } = this.output(O, rows, gz);
     this.cache = { X, rows, B, T, Pq, Pk, Pv, Cq, Ck, Cv, heads, sig, aPre, gz, rms, Y };
-    return { rows, cols: D, data: out };
+    return { rows, cols: this.D, data: out };
+  }
+
+  /** The decoding state of an empty sequence: zero recurrent states, a zero convolution window (see {@link DeltaProductMixer.decode}). */
+  initDecode(): DeltaProductDecodeState {
+    const { H, dk, dv, nh, K } = this;
+    const w = this.config.useShortConv ? K - 1 : 0;
+    return { length: 0, state: new Float64Array(H * dk * dv), conv: { q: new Float64Array(w * H * dk), k: new Float64Array(w * nh * H * dk), v: new Float64Array(w * nh * H * dv) } };
+  }
+
+  /**
+   * Recurrent decoding: the rows of `x` are the next x.rows tokens of one sequence after the
+   * `state.length` tokens `state` summarizes. The short convolutions read the last
+   * `convSize` - 1 pre-convolution rows kept in `state.conv` (zeros before the first token, as
+   * the full forward's zero padding), and each head's recurrence (token by token, the
+   * 'recurrent' form) starts from its dk x dv state in `state.state`; the gates and the output
+   * norm act per token. Returns the x.rows output rows (those `forward` gives for them on the
+   * whole sequence, up to rounding: 'chunk' mode sums in another order) and a new state;
+   * `state` is not changed. Cost O(x.rows) in the sequence length: per token that of
+   * `forward`, independent of the tokens before. Clears the backward cache.
+   * @throws ShapeError for a matrix that is not n x dModel (n >= 1); DomainError for
+   * non-finite entries or a state of other sizes.
+   */
+  decode(x: Matrix, state: DeltaProductDecodeState): { y: Matrix<Float64Array>; state: DeltaProductDecodeState } {
+    const fn = 'DeltaProductMixer.decode';
+    this.checkX(fn, x);
+    if (x.rows < 1) throw new ShapeError(`${fn}: x has no rows; pass the next tokens' rows`);
+    const { H, dk, dv, nh, K, p } = this;
+    const empty = this.initDecode();
+    const sizesOk =
+      state !== null &&
+      typeof state === 'object' &&
+      Number.isSafeInteger(state.length) &&
+      state.length >= 0 &&
+      state.state instanceof Float64Array &&
+      state.state.length === empty.state.length &&
+      state.conv !== null &&
+      typeof state.conv === 'object' &&
+      (['q', 'k', 'v'] as const).every((c) => state.conv[c] instanceof Float64Array && state.conv[c].length === empty.conv[c].length);
+    if (!sizesOk) throw new DomainError(`${fn}: state must come from initDecode() or decode() of a mixer of these sizes`);
+    for (const a of [state.state, state.conv.q, state.conv.k, state.conv.v]) for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) throw new DomainError(`${fn}: state has non-finite entries`);
+    const n = x.rows;
+    const X = Float64Array.from(x.data);
+    const { Pq, Pk, Pv, sig, aPre, gz } = this.projections(X, n);
+    const conv = { q: Pq, k: Pk, v: Pv };
+    let [Cq, Ck, Cv] = [Pq, Pk, Pv];
+    if (this.config.useShortConv) {
+      // Convolve [window; new rows] and keep the new rows' outputs; the new window is the last K - 1 rows.
+      const w = K - 1;
+      const run = (c: 'q' | 'k' | 'v', P: Float64Array, nc: number): Float64Array => {
+        const ext = new Float64Array((w + n) * nc);
+        ext.set(state.conv[c]);
+        ext.set(P, w * nc);
+        const out = new Float64Array(ext.length);
+        causalConv(ext, 0, w + n, nc, p[`${c}_conv1d.weight`], K, out);
+        conv[c] = ext.slice(n * nc);
+        return out.subarray(w * nc);
+      };
+      Cq = run('q', Pq, H * dk);
+      Ck = run('k', Pk, nh * H * dk);
+      Cv = run('v', Pv, nh * H * dv);
+    } else {
+      conv.q = empty.conv.q;
+      conv.k = empty.conv.k;
+      conv.v = empty.conv.v;
+    }
+    const O = new Float64Array(n * H * dv);
+    const next = new Float64Array(H * dk * dv);
+    for (let h = 0; h < H; h++) {
+      const { inp } = this.headInputs(h, 0, n, Cq, Ck, Cv, sig, aPre);
+      inp.h0 = state.state.subarray(h * dk * dv, (h + 1) * dk * dv);
+      const r = deltaProductRecurrence(inp);
+      next.set(r.state, h * dk * dv);
+      for (let t = 0; t < n; t++) O.set(r.o.subarray(t * dv, (t + 1) * dv), (t * H + h) * dv);
+    }
+    this.cache = null;
+    return { y: { rows: n, cols: this.D, data: this.output(O, n, gz).out }, state: { length: state.length + n, state: next, conv } };
   }
 
   backward(dy: Matrix): Matrix<Float64Array> {

@@ -48,7 +48,7 @@ export { eigConditionLoss, type PtdOptimizeOptions, type PtdOptimizeProgress, pt
 export { type DplrParams, dplrKernel, hippoDplr } from './dplr';
 export { DeltaProductLayer, type DeltaProductLayerJSON, type DeltaProductLayerOptions } from './deltaproduct-layer';
 export { type DeltaProductChunkOptions, deltaProductChunkedBackward } from './deltaproduct-chunk-grad';
-export { DeltaProductMixer, type DeltaProductMixerConfig, type DeltaProductMixerJSON, type DeltaProductMixerOptions } from './deltaproduct-mixer';
+export { type DeltaProductDecodeState, DeltaProductMixer, type DeltaProductMixerConfig, type DeltaProductMixerJSON, type DeltaProductMixerOptions } from './deltaproduct-mixer';
 export {
   DeltaProductBlock,
   type DeltaProductBlockConfig,

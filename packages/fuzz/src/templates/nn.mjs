@@ -50,6 +50,9 @@ export default (mod) => {
   const lm = () => new mod.TransformerLM({ vocabSize: 7, dim: 4, numLayers: 1, numHeads: 2, hidden: 6, seed: 1 });
   const ids = (n, k) => ({ rows: n, cols: 1, data: Float64Array.from(labels(n, k)) });
   const mha = () => new mod.MultiHeadAttention(4, { numHeads: 2, seed: 1 });
+  const decLm = lm();
+  const decMha = new mod.MultiHeadAttention(4, { numHeads: 2, numKvHeads: 1, rope: true, seed: 1 });
+  const decBlock = new mod.TransformerBlock({ dim: 4, numHeads: 2, hidden: 6, seed: 1 }, 1);
   return {
     applyRope: { args: () => [V(2 * 2 * 4), 2, 2, 4, 2, real(10000), false], finite: true },
     // Saved module JSON is data, not options, and a layer's name is a free-form string.
@@ -110,7 +113,12 @@ export default (mod) => {
     'TransformerBlock#forward': layer(() => new mod.TransformerBlock({ dim: 4, numHeads: 2, hidden: 6, seed: 1 }, 1), () => M(2, 4)),
     TransformerLM: () => [data(cfg())],
     'TransformerLM#forward': { make: lm, method: 'forward', args: () => [ids(3, 7)] },
-    'TransformerLM#generate': { make: lm, method: 'generate', args: () => [[1, 2, 3], { maxNewTokens: 3, temperature: real(0.8), topK: 3, seed: 1, contextLength: 4 }] },
+    'TransformerLM#generate': { make: lm, method: 'generate', args: () => [[1, 2, 3], { maxNewTokens: 3, temperature: real(0.8), topK: 3, seed: 1, contextLength: 4, cache: true }] },
+    'TransformerLM#decode': { make: lm, method: 'decode', args: () => [[1, 2, 3]] },
+    // A state is only accepted by the model that made it: one model, its state kept.
+    'TransformerLM#decode (continued)': { make: () => decLm, method: 'decode', args: () => [[4], keep(decLm.decode([1, 2]).state)] },
+    'MultiHeadAttention#decode': { make: () => decMha, method: 'decode', args: () => [M(2, 4), keep(decMha.decode(M(1, 4, 3), decMha.initDecode()).state)], nan: 'reject' },
+    'TransformerBlock#decode': { make: () => decBlock, method: 'decode', args: () => [M(2, 4), keep(decBlock.initDecode())], nan: 'reject' },
     accuracy: { args: () => [M(5, 3), labels(5, 3)], intList: 'labels' },
     Activation: { skip: 'abstract base class; its subclasses are fuzzed' },
     Adam: () => [{ lr: real(0.01), beta1: real(0.9), beta2: real(0.999), eps: real(1e-8), weightDecay: real(0) }],

@@ -12,6 +12,8 @@ export default (mod) => {
   // A generator is a struct of methods, not an options bag (an extra key on it is legal): data().
   const r = () => data(rng(1));
   const layer = () => new mod.S4DLayer({ channels: 2, stateSize: 4, seed: 1 });
+  const dpMix = new mod.DeltaProductMixer({ dModel: 4, numHeads: 2, convSize: 3, seed: 1 });
+  const dpBlock = new mod.DeltaProductBlock({ dModel: 4, numHeads: 2, hidden: 6, seed: 1 });
   return {
     delayTaskBatch: () => [2, 8, 2, r()],
     deltaProductBackward: () => [dpIn(), V(6, 7)],
@@ -21,6 +23,8 @@ export default (mod) => {
     deltaProductLM: () => [{ vocabSize: 5, dim: 4, numLayers: 1, numHeads: 1, hidden: 8, seed: 1 }, { numHeads: 2, numHouseholder: 2, chunkSize: 2 }],
     DeltaProductMixer: () => [{ dModel: 4, numHeads: 2, numHouseholder: 2, allowNegEigval: true, mode: 'chunk', chunkSize: 2, seqLen: 3, seed: 1 }],
     'DeltaProductMixer#forward': { make: () => new mod.DeltaProductMixer({ dModel: 4, numHeads: 2, seqLen: 3, seed: 1 }), method: 'forward', args: () => [M(6, 4)], nan: 'reject' },
+    'DeltaProductMixer#decode': { make: () => dpMix, method: 'decode', args: () => [M(2, 4), data(dpMix.decode(M(1, 4, 3), dpMix.initDecode()).state)], nan: 'reject' },
+    'DeltaProductBlock#decode': { make: () => dpBlock, method: 'decode', args: () => [M(2, 4), data(dpBlock.initDecode())], nan: 'reject' },
     deltaProductChunked: () => [dpIn(), { chunk: 2 }],
     DeltaProductClassifier: () => [{ nh: 1, betaMax: 2, d: 4, vocab: 6, seed: 1 }],
     'DeltaProductClassifier#logits': {
