@@ -11,6 +11,7 @@ export { grkanRandomInit, randomizeRationals } from './experiments/grkan-random'
 export { smGpExtrapolation, twoTone } from './experiments/sm-gp';
 export { circlePoints, eigenstructures, leadingColumns, spherePoints, sphericalHarmonics } from './experiments/eigen';
 export { gpPde } from './experiments/gp-pde';
+export { gpHmVsPinn } from './experiments/gp-hm';
 export { trainMse } from './experiments/train';
 export { type GrayImage, noiseImage, pixelGrid, speechClip, type VegaImageName, vegaImage } from './experiments/real-data';
 export { SPEECH_WINDOWS, winnerImages, winnerSpeech } from './experiments/winner-real';

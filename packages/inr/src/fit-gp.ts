@@ -1,4 +1,5 @@
 import { checkAborted, checkNonNegative, checkOneOf, checkPositive, checkSteps, checkVector } from '@x/gpu/checks';
+import { adamStep } from './adam';
 import { gpNlml } from './gp-nlml';
 import { checkLoopOptions } from './internal-checks';
 import { checkSmBase, checkTheta, type SmBase } from './sm-kernel';
@@ -59,19 +60,14 @@ export function fitGp(x: ArrayLike<number>, y: ArrayLike<number>, theta0: ArrayL
   // Adam (Kingma & Ba 2015) on θ.
   const lr = checkPositive(fn, 'lr', opts.lr ?? 0.05);
   const theta = Float64Array.from(theta0);
-  const m = new Float64Array(theta.length);
-  const v = new Float64Array(theta.length);
+  const state = { m: new Float64Array(theta.length), v: new Float64Array(theta.length), t: 0 };
   const history: number[] = [];
   const iters = opts.maxIter ?? 1000;
   for (let t = 1; t <= iters; t++) {
     checkAborted(fn, opts.signal);
     const { value, grad } = f(theta);
     history.push(value);
-    for (let i = 0; i < theta.length; i++) {
-      m[i] = 0.9 * m[i]! + 0.1 * grad[i]!;
-      v[i] = 0.999 * v[i]! + 0.001 * grad[i]! * grad[i]!;
-      theta[i]! -= (lr * m[i]! / (1 - 0.9 ** t)) / (Math.sqrt(v[i]! / (1 - 0.999 ** t)) + 1e-8);
-    }
+    adamStep(theta, grad, state, lr);
     opts.onProgress?.({ iter: t - 1, nlml: value });
   }
   return { theta, nlml: f(theta).value, history };

@@ -6,8 +6,8 @@ import { checkSmBase, checkTheta, type SmBase } from './sm-kernel';
 const SQRT5 = Math.sqrt(5);
 const TWO_PI = 2 * Math.PI;
 
-/** Envelope m(d) and its first two derivatives in d, for scale s = e^{log ℓ}. */
-function envelopeDerivs(base: SmBase, s: number, d: number): [number, number, number] {
+/** Envelope m(d) and its first two derivatives in d, for scale s = e^{log ℓ} (internal; shared with gp-hm). */
+export function envelopeDerivs(base: SmBase, s: number, d: number): [number, number, number] {
   if (base === 'gaussian') {
     const e = Math.exp(-s * d * d);
     return [e, -2 * s * d * e, (4 * s * s * d * d - 2 * s) * e];
@@ -40,7 +40,8 @@ function kernelDeriv(d: number, theta: ArrayLike<number>, base: SmBase, order: 0
   return k;
 }
 
-function checkOrder(fn: string, order: unknown): 0 | 1 | 2 {
+/** Throws a DomainError naming `fn` unless `order` is 0, 1 or 2. */
+export function checkOrder(fn: string, order: unknown): 0 | 1 | 2 {
   if (order !== 0 && order !== 1 && order !== 2) throw new DomainError(`${fn}: order must be 0, 1 or 2, got ${describe(order)}`);
   return order;
 }
@@ -131,6 +132,58 @@ export interface PdeTerm {
   orders: readonly (0 | 1 | 2)[];
 }
 
+/**
+ * A linear PDE with constant coefficients and Dirichlet data on a 1-D or 2-D tensor grid, as
+ * {@link gpCollocationSolve}, {@link fitGpHm} and {@link fitSirenPinn} take it: Σ_t coef_t
+ * ∂^{orders_t} u = f where `boundary` is false, u = g where it is true. Values are row-major over
+ * the grid (first axis slowest).
+ */
+export interface PdeProblem {
+  /** One or two axes of grid points. */
+  grid: readonly ArrayLike<number>[];
+  /** The operator's terms. */
+  terms: readonly PdeTerm[];
+  /** Right-hand side at every grid point (read where `boundary` is false). */
+  f: ArrayLike<number>;
+  /** Dirichlet data at every grid point (read where `boundary` is true). */
+  g: ArrayLike<number>;
+  /** Which grid points are boundary points. */
+  boundary: ArrayLike<boolean>;
+}
+
+/**
+ * Checks a {@link PdeProblem} (and, when given, one θ per axis) at the boundary of `fn`; returns
+ * the grid's dims and size. Internal, shared by the GP and PINN solvers.
+ */
+export function checkPdeProblem(fn: string, p: PdeProblem, thetas?: readonly ArrayLike<number>[] | undefined, needTheta = true): { dims: number[]; N: number } {
+  if (p === null || typeof p !== 'object') throw new DomainError(`${fn}: the problem must be an object { grid, terms, f, g, boundary }, got ${describe(p)}`);
+  const { grid, terms, f, g, boundary } = p;
+  if (!Array.isArray(grid) || (grid.length !== 1 && grid.length !== 2)) throw new DomainError(`${fn}: grid must be an array of 1 or 2 axes, got ${describe(grid)}`);
+  if (needTheta && (!Array.isArray(thetas) || thetas.length !== grid.length)) throw new DomainError(`${fn}: theta must hold one θ per grid axis (${grid.length})`);
+  grid.forEach((ax, d) => {
+    checkVector(fn, `grid[${d}]`, ax);
+    checkFinite(fn, `grid[${d}]`, ax);
+    if (ax.length < 2) throw new ShapeError(`${fn}: the grid needs at least 2 points per axis, got ${ax.length}`);
+    if (needTheta) checkTheta(fn, thetas![d]!);
+  });
+  const dims = grid.map((a) => a.length);
+  const N = checkAlloc(fn, 'the grid', ...dims);
+  checkVector(fn, 'f', f, N);
+  checkVector(fn, 'g', g, N);
+  checkFinite(fn, 'f', f);
+  checkFinite(fn, 'g', g);
+  if (boundary === null || typeof boundary !== 'object' || typeof (boundary as ArrayLike<boolean>).length !== 'number' || boundary.length !== N) {
+    throw new ShapeError(`${fn}: boundary must be ${N} booleans, got ${describe(boundary)}`);
+  }
+  if (!Array.isArray(terms) || terms.length === 0) throw new DomainError(`${fn}: terms must be a non-empty array`);
+  for (const [i, t] of terms.entries()) {
+    if (t === null || typeof t !== 'object' || !Number.isFinite(t.coef)) throw new DomainError(`${fn}: terms[${i}].coef must be a finite number`);
+    if (!Array.isArray(t.orders) || t.orders.length !== grid.length) throw new DomainError(`${fn}: terms[${i}].orders must give one order per axis`);
+    for (const o of t.orders as unknown[]) checkOrder(fn, o);
+  }
+  return { dims, N };
+}
+
 /** Options of {@link gpCollocationSolve}. */
 export interface GpCollocationOptions {
   /** Spectral-mixture parameters θ = [log w, log ℓ, μ] per dimension (one array per grid axis). */
@@ -160,31 +213,10 @@ export function gpCollocationSolve(
   opts: GpCollocationOptions,
 ): Float64Array {
   const fn = 'gpCollocationSolve';
-  if (!Array.isArray(grid) || (grid.length !== 1 && grid.length !== 2)) throw new DomainError(`${fn}: grid must be an array of 1 or 2 axes, got ${describe(grid)}`);
   checkOptions(fn, opts, ['theta', 'base', 'jitter']);
-  if (opts === undefined || !Array.isArray(opts.theta) || opts.theta.length !== grid.length) throw new DomainError(`${fn}: opts.theta must hold one θ per grid axis (${grid.length})`);
+  const { dims, N } = checkPdeProblem(fn, { grid, terms, f, g, boundary }, opts?.theta);
   const base = checkSmBase(fn, opts.base ?? 'gaussian');
-  grid.forEach((ax, d) => {
-    checkVector(fn, `grid[${d}]`, ax);
-    checkFinite(fn, `grid[${d}]`, ax);
-    checkTheta(fn, opts.theta[d]!);
-  });
-  const dims = grid.map((a) => a.length);
-  const N = checkAlloc(fn, 'the grid', ...dims);
-  if (N > 4096) throw new DomainError(`${fn}: ${N} grid points; the dense solve is limited to 4096`);
-  checkVector(fn, 'f', f, N);
-  checkVector(fn, 'g', g, N);
-  checkFinite(fn, 'f', f);
-  checkFinite(fn, 'g', g);
-  if (boundary === null || typeof boundary !== 'object' || typeof (boundary as ArrayLike<boolean>).length !== 'number' || boundary.length !== N) {
-    throw new ShapeError(`${fn}: boundary must be ${N} booleans, got ${describe(boundary)}`);
-  }
-  if (!Array.isArray(terms) || terms.length === 0) throw new DomainError(`${fn}: terms must be a non-empty array`);
-  for (const [i, t] of terms.entries()) {
-    if (t === null || typeof t !== 'object' || !Number.isFinite(t.coef)) throw new DomainError(`${fn}: terms[${i}].coef must be a finite number`);
-    if (!Array.isArray(t.orders) || t.orders.length !== grid.length) throw new DomainError(`${fn}: terms[${i}].orders must give one order per axis`);
-    for (const o of t.orders as unknown[]) checkOrder(fn, o);
-  }
+  if (N > 4096) throw new DomainError(`${fn}: ${N} grid points; the dense solve is limited to 4096 (fitGpHm has no such limit)`);
   const ops = grid.map((ax, d) => derivativeOps(fn, ax, opts.theta[d]!, base, opts.jitter));
   const eye = (n: number): Matrix<Float64Array> => {
     const e = new Float64Array(n * n);

@@ -24,7 +24,9 @@ export { type LbfgsOptions, type LbfgsResult, lbfgs, type Objective } from './lb
 export { type FitGpOptions, type FitGpResult, fitGp } from './fit-gp';
 export { type KronEigen, kronEigh, kronMatvecN, kronNlml, kronSolve } from './kron';
 export { laplacian1d, poissonApply2d, poissonSolve2d } from './poisson';
-export { type GpCollocationOptions, type GpDerivativeOperators, type GpDerivativeOptions, gpCollocationSolve, gpDerivativeOperators, type PdeTerm, smKernelDerivativeMatrix } from './gp-pde';
+export { type GpCollocationOptions, type GpDerivativeOperators, type GpDerivativeOptions, gpCollocationSolve, gpDerivativeOperators, type PdeProblem, type PdeTerm, smKernelDerivativeMatrix } from './gp-pde';
+export { type FitGpHmOptions, type FitGpHmResult, fitGpHm, type GpHmLossOptions, type GpHmLossResult, gpHmLoss } from './gp-hm';
+export { type FitSirenPinnOptions, type FitSirenPinnResult, fitSirenPinn, type SirenDerivatives, sirenDerivatives, type SirenPinnLossResult, type SirenPinnOptions, sirenPinnLoss } from './pinn';
 export { subspaceAngle } from './subspace-angle';
 export { type EigenmapOptions, type EigenmapResult, laplacianEigenmaps } from './eigenmaps';
 export { type NestedLossResult, nestedReconstructionLoss } from './nested-loss';

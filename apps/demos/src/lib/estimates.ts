@@ -52,6 +52,8 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'peft/pissa-vs-lora': 24690,
   'peft/soka-vs-lora': 17120,
   'peft/svd-family-vs-lora': 21256,
+  // Measured with run({ quick: false }) in Node (wasm on), load average ~10 on the 2-core machine.
+  'inr/gp-hm-vs-pinn': 696100,
   'inr/gp-pde': 25000,
   'inr/grkan-random-init': 44960,
   'inr/grkan-vs-mlp': 108612,

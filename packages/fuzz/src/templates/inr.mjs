@@ -9,6 +9,9 @@ export default (mod) => {
   const net = () => mod.geluMlp(4, 1);
   const siren = () => mod.sirenModel(mod.sirenInit([1, 4, 1], { seed: 1 }));
   const coefs = () => mod.rationalInit('gelu');
+  // A 1-D PDE problem on 5 grid points (−u'' = f, Dirichlet ends), as PdeProblem.
+  const pde1 = () =>
+    data({ grid: [keep([0, 0.25, 0.5, 0.75, 1])], terms: data([{ coef: real(-1), orders: keep([2]) }]), f: V(5), g: V(5, 2), boundary: keep([true, false, false, false, true]) });
   // A generator is a struct of methods, not an options bag: an extra key on it is legal, and
   // its methods are mutated as data (not a function, null).
   const gen = () => data(rng(1));
@@ -73,6 +76,12 @@ export default (mod) => {
       keep([true, false, false, false, true]),
       { theta: [theta()], base: 'matern52', jitter: real(1e-8) },
     ],
+    gpHmLoss: () => [pde1(), V(5, 3), { theta: [theta()], base: 'matern52', jitter: real(1e-6), boundaryWeight: real(200), residualWeight: real(1) }],
+    fitGpHm: () => [pde1(), { theta: [theta()], learn: 'all', uSolver: 'adam', cgIters: 20, cgTol: real(1e-6), steps: 2, lr: real(0.01), u0: V(5, 4), signal: signal() }],
+    // omegas are frequencies (values), not indices.
+    sirenDerivatives: { args: () => [mod.sirenInit([2, 4, 1], { seed: 1 }), M(3, 2)], intList: 'values' },
+    sirenPinnLoss: { args: () => [mod.sirenInit([1, 4, 1], { seed: 1 }), pde1(), { boundaryWeight: real(1) }], intList: 'values' },
+    fitSirenPinn: { args: () => [mod.sirenInit([1, 4, 1], { seed: 1 }), pde1(), { steps: 2, lr: real(0.001), boundaryWeight: real(1), signal: signal() }], intList: 'values' },
     smKernelValue: () => [real(0.3), theta(), 'matern52'],
     spectralCentroid: () => [V(16)],
     spectralCentroid2d: () => [V(24), 4, 6, 1],

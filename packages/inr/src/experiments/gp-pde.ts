@@ -12,7 +12,8 @@ const smTheta = (freqScale: number) => smInit(30, freqScale).theta;
 const seTheta = (ls: number) => Float64Array.of(0, Math.log(1 / (2 * ls * ls)), 0);
 const SE_LENGTHS = [0.1, 0.03, 0.01];
 
-interface Problem {
+/** A test problem with its closed-form solution `u` and a finite-difference baseline (internal). */
+export interface Problem {
   name: string;
   grid: number[][];
   terms: PdeTerm[];
@@ -25,7 +26,7 @@ interface Problem {
 }
 
 /** −u'' = f on [0, 1], u = sin(20πx) + 0.1 sin(2πx) (GP-HM's multi-scale 1-D Poisson kind). */
-function poisson1d(n: number): Problem {
+export function poisson1d(n: number): Problem {
   const x = linspace(n);
   const U = (t: number) => Math.sin(20 * Math.PI * t) + 0.1 * Math.sin(2 * Math.PI * t);
   const F = (t: number) => (20 * Math.PI) ** 2 * Math.sin(20 * Math.PI * t) + 0.1 * (2 * Math.PI) ** 2 * Math.sin(2 * Math.PI * t);
@@ -43,7 +44,7 @@ function poisson1d(n: number): Problem {
 }
 
 /** −Δu = f on [0, 1]², u = sin πx sin πy + 0.2 sin kπx sin kπy. */
-function poisson2d(n: number, k: number): Problem {
+export function poisson2d(n: number, k: number): Problem {
   const x = linspace(n);
   const U = (a: number, b: number) => Math.sin(Math.PI * a) * Math.sin(Math.PI * b) + 0.2 * Math.sin(k * Math.PI * a) * Math.sin(k * Math.PI * b);
   const F = (a: number, b: number) =>
@@ -79,7 +80,7 @@ function poisson2d(n: number, k: number): Problem {
 }
 
 /** u_t + β u_x = 0 on [0, 1]², u = sin 2πk(x − βt), initial and inflow (x = 0) data given. */
-function advection(n: number, beta: number, k: number): Problem {
+export function advection(n: number, beta: number, k: number): Problem {
   const x = linspace(n);
   const A = (xx: number, t: number) => Math.sin(2 * Math.PI * k * (xx - beta * t));
   const u = new Float64Array(n * n);
