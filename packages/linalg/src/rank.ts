@@ -1,4 +1,5 @@
 import { DomainError, type Matrix } from '@x/gpu';
+import { checkOneOf, checkVector } from '@x/gpu/checks';
 import { requireOptions } from './checks';
 import { EPS, f64Copy } from './dense-util';
 import { exactSvdvals } from './svd-exact';
@@ -30,4 +31,63 @@ export function matrixRank(a: Matrix, opts: { tol?: number } = {}): number {
   let r = 0;
   while (r < s.length && s[r]! > tol) r++;
   return r;
+}
+
+/** Which effective rank {@link effectiveRank} computes. */
+export type EffectiveRankKind = 'entropy' | 'participation';
+
+/** Options of {@link effectiveRank}. */
+export interface EffectiveRankOptions {
+  /**
+   * `'entropy'` (default): exp(−Σ pᵢ log pᵢ) with pᵢ = σᵢ/Σσ (Roy & Vetterli 2007);
+   * `'participation'`: (Σσ²)²/Σσ⁴, the participation ratio of the σ².
+   */
+  kind?: EffectiveRankKind;
+}
+
+const EFFECTIVE_RANK_KINDS: readonly EffectiveRankKind[] = ['entropy', 'participation'];
+
+/**
+ * Effective rank of a spectrum of singular values (any order): the entropy effective rank
+ * exp(−Σ pᵢ log pᵢ), pᵢ = σᵢ/Σσ (Roy & Vetterli, "The effective rank", EUSIPCO 2007, Def. 1),
+ * or the participation ratio (Σσ²)²/Σσ⁴. Both lie between 1 and the number of non-zero σᵢ;
+ * 0 for an empty or all-zero spectrum (as `matrixRank` of the zero matrix). Every σᵢ is divided
+ * by max σ first (each ratio <= 1, so Σσ, which overflows near 1e308, and σ⁴, which over- and
+ * underflows past about 1e±77, are never formed), so the result does not depend on the scale:
+ * singular values near the float64 maximum or subnormal ones give the same rank as σ/max σ.
+ * O(n). Pass `svdvals(a)` for a matrix.
+ * @throws ShapeError singularValues not a number[] / Float64Array / Float32Array;
+ * DomainError a NaN, infinite or negative entry (names its index), an unknown option or kind.
+ */
+export function effectiveRank(singularValues: ArrayLike<number>, opts: EffectiveRankOptions = {}): number {
+  const fn = 'effectiveRank';
+  requireOptions(fn, opts, ['kind']);
+  const kind = checkOneOf(fn, 'kind', opts.kind ?? 'entropy', EFFECTIVE_RANK_KINDS);
+  const s = checkVector(fn, 'singularValues', singularValues);
+  let top = 0;
+  for (let i = 0; i < s.length; i++) {
+    const v = s[i]!;
+    if (!(v >= 0)) throw new DomainError(`${fn}: singular values must be >= 0, got ${v} at singularValues[${i}]`);
+    if (v > top) top = v;
+  }
+  if (top === 0) return 0;
+  // Divide (never multiply by 1/top, which overflows for a subnormal top) before summing.
+  if (kind === 'participation') {
+    let s2 = 0;
+    let s4 = 0;
+    for (let i = 0; i < s.length; i++) {
+      const v = (s[i]! / top) ** 2;
+      s2 += v;
+      s4 += v * v;
+    }
+    return (s2 * s2) / s4;
+  }
+  let total = 0;
+  for (let i = 0; i < s.length; i++) total += s[i]! / top;
+  let h = 0;
+  for (let i = 0; i < s.length; i++) {
+    const p = s[i]! / top / total;
+    if (p > 0) h -= p * Math.log(p);
+  }
+  return Math.exp(h);
 }

@@ -1,5 +1,5 @@
 import { DomainError, type Matrix, ShapeError } from '@x/gpu';
-import { svd } from '@x/linalg';
+import { effectiveRank, svd } from '@x/linalg';
 import { type Dtype, type SafetensorsReader, type TensorToWrite, writeSafetensors } from '@x/safetensors';
 import { loraScale } from './lora';
 import { checkInt, checkOptions, checkSeed, checkSteps, describe } from '@x/gpu/checks';
@@ -254,23 +254,13 @@ export async function materialize(plan: ModelPlan): Promise<Uint8Array> {
 }
 
 /**
- * Singular values (descending) and the entropy effective rank exp(H(σ/Σσ)) (Roy & Vetterli, 2007).
- * The probabilities are formed from σ/σ₁ (each <= 1, their sum <= min(m, n)), so the rank stays
+ * Singular values (descending) and the entropy effective rank exp(H(σ/Σσ)) (Roy & Vetterli, 2007),
+ * from `@x/linalg`'s `effectiveRank`, which forms the probabilities from σ/σ₁, so the rank stays
  * right when Σσ would overflow (entries near 1e308) or the σ are tiny or subnormal; 0 for W = 0.
  * @throws ShapeError W not a Matrix; DomainError a NaN or infinite entry (both naming `spectrum`).
  */
 export function spectrum(W: Matrix): { S: Float64Array; effectiveRank: number } {
   checkWeight('spectrum', 'W', W);
   const { S } = svd(W);
-  const top = S.length > 0 ? S[0]! : 0;
-  if (!(top > 0)) return { S, effectiveRank: 0 };
-  // Divide (not multiply by 1/σ₁, which overflows for a subnormal σ₁) before summing.
-  let total = 0;
-  for (const s of S) total += s / top;
-  let h = 0;
-  for (const s of S) {
-    const p = s / top / total;
-    if (p > 0) h -= p * Math.log(p);
-  }
-  return { S, effectiveRank: Math.exp(h) };
+  return { S, effectiveRank: effectiveRank(S) };
 }

@@ -1,4 +1,4 @@
-import { A, C, CM, data, int, M, real, spd, sym, V } from '../dsl.mjs';
+import { A, C, CM, data, int, M, P, real, spd, sym, V } from '../dsl.mjs';
 
 // Templates for @x/linalg: valid arguments for each callable export.
 export default (mod) => ({
@@ -48,6 +48,8 @@ export default (mod) => ({
     dctRows: () => [M(4, 4), {}],
     // det(a: Matrix<MatrixData>): number
     det: () => [M(4, 4)],
+    // effectiveRank(singularValues: ArrayLike<number>, opts?: EffectiveRankOptions): number
+    effectiveRank: () => [P(5), { kind: 'participation' }],
     // eig(a: Matrix<MatrixData>, opts?: EigOptions): EigResult
     eig: () => [M(4, 4), {}],
     // eigh(a: Matrix<MatrixData>, opts?: EighOptions): EighResult

@@ -1,8 +1,12 @@
 import { DomainError, type Matrix } from '@x/gpu';
 import { checkFinite, checkMatrix, checkVector } from '@x/gpu/checks';
+import { effectiveRank } from '@x/linalg';
 
-/** Checks the spectrum and returns its largest value (> 0): the measures divide by it first. */
-function checkSpectrum(fn: string, s: ArrayLike<number>): number {
+/**
+ * Checks the spectrum here, so that errors name the function the user called (and an all-zero
+ * spectrum, rank 0 in `@x/linalg`, is refused), then computes with `@x/linalg`'s `effectiveRank`.
+ */
+function spectrumRank(fn: string, s: ArrayLike<number>, kind: 'entropy' | 'participation'): number {
   checkVector(fn, 'singularValues', s);
   let top = 0;
   for (let i = 0; i < s.length; i++) {
@@ -11,7 +15,7 @@ function checkSpectrum(fn: string, s: ArrayLike<number>): number {
     top = Math.max(top, v);
   }
   if (top === 0) throw new DomainError(`${fn}: all singular values are zero`);
-  return top;
+  return effectiveRank(s, { kind });
 }
 
 /**
@@ -19,34 +23,20 @@ function checkSpectrum(fn: string, s: ArrayLike<number>): number {
  * rank", EUSIPCO 2007, Def. 1). Between 1 and the number of non-zero σ_i. Offered as a
  * documented measure for the rich/lazy experiments; the paper's official code sweeps the hard
  * rank and computes no effective rank (spec §8, verification notes). The p_i are formed from
- * σ_i/max σ, so the measure is the same at any scale (Σσ overflows near 1e308).
+ * σ_i/max σ, so the measure is the same at any scale (Σσ overflows near 1e308): `@x/linalg`'s
+ * `effectiveRank` with kind `'entropy'`.
  */
 export function entropyEffectiveRank(singularValues: ArrayLike<number>): number {
-  const top = checkSpectrum('entropyEffectiveRank', singularValues);
-  let total = 0;
-  for (let i = 0; i < singularValues.length; i++) total += singularValues[i]! / top;
-  let h = 0;
-  for (let i = 0; i < singularValues.length; i++) {
-    const p = singularValues[i]! / top / total;
-    if (p > 0) h -= p * Math.log(p);
-  }
-  return Math.exp(h);
+  return spectrumRank('entropyEffectiveRank', singularValues, 'entropy');
 }
 
 /**
  * Participation ratio `(Σσ²)²/Σσ⁴` of a spectrum, an alternative effective rank (spec §8a),
- * formed from σ/max σ (σ⁴ alone overflows past about 1e77 and underflows below 1e-81).
+ * formed from σ/max σ (σ⁴ alone overflows past about 1e77 and underflows below 1e-81):
+ * `@x/linalg`'s `effectiveRank` with kind `'participation'`.
  */
 export function participationRatio(singularValues: ArrayLike<number>): number {
-  const top = checkSpectrum('participationRatio', singularValues);
-  let s2 = 0;
-  let s4 = 0;
-  for (let i = 0; i < singularValues.length; i++) {
-    const v = (singularValues[i]! / top) ** 2;
-    s2 += v;
-    s4 += v * v;
-  }
-  return (s2 * s2) / s4;
+  return spectrumRank('participationRatio', singularValues, 'participation');
 }
 
 /**

@@ -8,8 +8,8 @@ import { relL2 } from './rel-l2';
 const linspace = (n: number) => Array.from({ length: n }, (_, i) => i / (n - 1));
 /** GP-HM's initialization: Q components, frequencies 0 … freqScale, unit envelopes, equal weights. */
 const smTheta = (freqScale: number) => smInit(30, freqScale).theta;
-/** A squared-exponential kernel of length-scale ℓ as a one-component SM: exp(−d²/(2ℓ²)). */
-const seTheta = (ls: number) => Float64Array.of(0, Math.log(1 / (2 * ls * ls)), 0);
+/** A squared-exponential kernel of length-scale ℓ as a one-component SM: exp(−d²/(2ℓ²)) (internal, shared with gp-hm). */
+export const seTheta = (ls: number) => Float64Array.of(0, Math.log(1 / (2 * ls * ls)), 0);
 const SE_LENGTHS = [0.1, 0.03, 0.01];
 
 /** A test problem with its closed-form solution `u` and a finite-difference baseline (internal). */
