@@ -50,6 +50,8 @@ export function alignedStudentInit(F: Matrix, w: ArrayLike<number>, opts: Aligne
   if (!Number.isFinite(c)) throw new DomainError(`${fn}: frobeniusNorm must be finite, got ${c}`);
   const d = F.cols;
   checkAlloc(fn, 'W1', h, d);
+  // Checked even when outDirection is given: a bad seed is refused, not silently ignored.
+  const sr = checkRng(fn, 'seed', opts.seed ?? 0);
   let beta: Float64Array;
   if (opts.truncateRank === undefined || opts.truncateRank >= Math.min(F.rows, F.cols)) {
     if (opts.truncateRank !== undefined) checkSize(fn, 'truncateRank', opts.truncateRank, 1);
@@ -81,7 +83,7 @@ export function alignedStudentInit(F: Matrix, w: ArrayLike<number>, opts: Aligne
     if (!Array.prototype.some.call(opts.outDirection, (v: number) => v !== 0)) throw new DomainError(`${fn}: outDirection is the zero vector`);
     u = opts.outDirection;
   } else {
-    u = checkRng(fn, 'seed', opts.seed ?? 0).fillNormal(new Float64Array(h));
+    u = sr.fillNormal(new Float64Array(h));
   }
   return alignedRankOne(beta, u, c);
 }
