@@ -155,8 +155,9 @@ export interface LinearRichLazyResult {
   kernelAlignment: number;
   /** Alignment of the initial tangent kernel with the task kernel y yᵀ. */
   taskAlignmentInit: number;
-  /** Training loss at the start and the end. */
+  /** Training loss (1/2n)Σ(f − y)² at init. */
   initialLoss: number;
+  /** Training loss after the last step. */
   finalLoss: number;
   /** The step size used. */
   eta: number;
