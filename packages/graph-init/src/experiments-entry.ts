@@ -12,6 +12,7 @@ export { virgoSbmConfig, virgoSbmExperiment } from './experiments/virgo-sbm';
 export { virgoVarianceExperiment } from './experiments/virgo-variance';
 export { gampRieExperiment } from './experiments/gamp-rie';
 export { richLazyExperiment } from './experiments/rich-lazy';
+export { richLazyAlignedExperiment } from './experiments/rich-lazy-aligned';
 export { richLazyRnnExperiment } from './experiments/rich-lazy-rnn';
 export { logahTinyExperiment, trainTinyGhn } from './experiments/logah-tiny';
 export { deepPoincareMlp, poincareSpiralsExperiment } from './experiments/poincare-spirals';

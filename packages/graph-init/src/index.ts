@@ -33,6 +33,15 @@ export {
 export { type PoincareLinearParams, poincareLinear, poincareLinearInit } from './poincare/linear';
 export { type PoincareBatchNormOptions, poincareBatchNorm, poincareMidpoint } from './poincare/midpoint';
 export { type PoincareFrechetMeanOptions, poincareFrechetMean } from './poincare/midpoint';
+export {
+  type AlignedStudentInitOptions,
+  alignedStudentInit,
+  type LinearInitKind,
+  type LinearRichLazyOptions,
+  type LinearRichLazyResult,
+  linearRichLazyRun,
+  linearTwoLayerNtk,
+} from './richlazy/aligned';
 export { entropyEffectiveRank, kernelAlignment, participationRatio } from './richlazy/effective-rank';
 export { lowRankAtEqualNorm, lowRankGaussian } from './richlazy/low-rank';
 export { type RichLazyOptions, type RichLazyResult, richLazyRun } from './richlazy/two-layer';

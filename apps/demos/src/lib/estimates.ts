@@ -72,6 +72,8 @@ export const FULL_SIZE_MS: Readonly<Record<string, number>> = {
   'graph-init/poincare-spirals': 247520,
   'graph-init/rich-lazy': 114635,
   'graph-init/rich-lazy-rnn': 175000,
+  // Node run of the built experiment (run({ quick: false, seed: 0 })), shared 2-core machine.
+  'graph-init/rich-lazy-aligned': 8500,
   // The two stax experiments: node runs of the built experiments (not the wasm runner), load average ~20.
   'graph-init/stax-convergence': 324123,
   'graph-init/stax-digits': 180355,

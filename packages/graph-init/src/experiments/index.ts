@@ -6,6 +6,7 @@ import { poincareDepthExperiment } from './poincare-depth';
 import { poincareResnetDigitsExperiment } from './poincare-resnet-digits';
 import { poincareSpiralsExperiment } from './poincare-spirals';
 import { richLazyExperiment } from './rich-lazy';
+import { richLazyAlignedExperiment } from './rich-lazy-aligned';
 import { richLazyRnnExperiment } from './rich-lazy-rnn';
 import { staxConvergenceExperiment } from './stax-convergence';
 import { staxDigitsExperiment } from './stax-digits';
@@ -25,6 +26,7 @@ export const experiments: Experiment[] = [
   gampRieExperiment,
   richLazyExperiment,
   richLazyRnnExperiment,
+  richLazyAlignedExperiment,
   logahTinyExperiment,
   staxConvergenceExperiment,
   staxDigitsExperiment,
