@@ -26,7 +26,7 @@ const BUDGET: Record<string, number> = {
   '@x/nn': 73_300, // 67,875 (60,029 before @x/gpu's wasm builds gained secularSums and the four-row symv, +6.3 kB in every page that bundles them; 50,095 before the finiteness checks and the state envelope)
   '@x/optim': 71_700, // 66,347 (58,496 before the wasm secular and symv kernels; 52,804 before the shared checks)
   '@x/streaming': 93_800, // 86,821 (74,937 before the wasm secular and symv kernels and the faster eigh/svd divide and conquer; 66,088 before the state envelope)
-  '@x/ssm': 106_000, // 96,648: `s4dInit` gained kind 'ptd' (S4-PTD), which bundles the general eigensolver (79,994 before; 71,505 before the wasm secular and symv kernels; 64,391 before the boundary checks of issue 16)
+  '@x/ssm': 88_200, // 80,196: S4-PTD is its own export `s4dPtdInit`, so `s4dInit` bundles no general eigensolver (96,648 while it was s4dInit's kind 'ptd'; 79,994 before; 71,505 before the wasm secular and symv kernels; 64,391 before the boundary checks of issue 16)
   '@x/peft': 94_300, // 87,303 (77,924 before the wasm secular and symv kernels and the trainable Householder projector)
   '@x/inr': 6_300, // 5,719: sirenInit now checks its layer sizes, seed and options (3,795 before)
   '@x/graph-init': 3_800, // 3,487: mobiusAdd checks its vectors, curvature and ball (1,374 with no checks, 2,712 with the ball check only)

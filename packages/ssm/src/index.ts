@@ -2,6 +2,7 @@ export type { ComplexArray } from './complex';
 export { hippoLegS, hippoLegT, hippoNplr } from './hippo';
 export { type CMatrix, hippoNormalEig, skewEig } from './normal-eig';
 export { type S4DInitKind, type S4DInitOptions, type S4DInitResult, s4dInit } from './s4d-init';
+export { type S4DPtdInitOptions, type S4DPtdInitResult, s4dPtdInit } from './s4d-ptd-init';
 export { type S4DDisc, type S4DParams, s4dDiscretize } from './discretize';
 export {
   type S4DBankParams,

@@ -18,11 +18,11 @@ export interface S4DLayerOptions {
   /** State size N (N/2 conjugate-pair modes per channel); default 64. */
   stateSize?: number;
   /** Initialization of A and B ('lin', 'inv', 'real' or 'legs'; see {@link s4dInit}); default 'lin'. */
-  init?: Exclude<S4DInitKind, 'dss' | 'ptd'>;
+  init?: Exclude<S4DInitKind, 'dss'>;
   /**
    * Modes to start from instead of `init`: `{ A, B }` of length stateSize/2 with Re A < 0, e.g.
-   * `s4dInit(N, { kind: 'ptd' })` for S4-PTD (computed outside so that the layer does not bundle a
-   * general eigensolver). With a `V` (s4dInit's 'ptd' returns Ṽ), C is drawn for the original
+   * `s4dPtdInit(N)` for S4-PTD (computed outside so that the layer does not bundle a general
+   * eigensolver). With a `V` (s4dPtdInit returns Ṽ), C is drawn for the original
    * system and mapped to the eigenbasis, C̃ = C Ṽ, as the official S4-PTD code does.
    */
   modes?: S4DInitResult;
@@ -60,7 +60,7 @@ export interface S4DLayerOptions {
 
 /** Checks precomputed modes for a layer with n modes per channel: A, B complex of length n, Re A < 0, optional V n x n. */
 function checkModes(fn: string, m: unknown, n: number): S4DInitResult {
-  if (m === null || typeof m !== 'object') throw new DomainError(`${fn}: modes must be { A, B, V? } (s4dInit), got ${describe(m)}`);
+  if (m === null || typeof m !== 'object') throw new DomainError(`${fn}: modes must be { A, B, V? } (s4dInit or s4dPtdInit), got ${describe(m)}`);
   const { A, B, V } = m as S4DInitResult;
   checkComplexArray(fn, 'modes.A', A, n);
   checkComplexArray(fn, 'modes.B', B, n);
@@ -182,7 +182,7 @@ export class S4DLayer implements Module {
       if (opts.init !== undefined) throw new DomainError(`${fn}: give init or modes, not both`);
       init = checkModes(fn, opts.modes, N / 2);
     } else {
-      if ((opts.init as string) === 'ptd') throw new DomainError(`${fn}: init 'ptd' needs an eigensolver; pass modes: s4dInit(${N}, { kind: 'ptd' }) instead`);
+      if ((opts.init as string) === 'ptd') throw new DomainError(`${fn}: init 'ptd' needs an eigensolver; pass modes: s4dPtdInit(${N}) instead`);
       init = s4dModes(fn, N, opts.init ?? 'lin');
     }
     const p = {} as Record<ParamName, Float64Array>;

@@ -5,8 +5,8 @@ import { hippoNormalEig } from './normal-eig';
 
 /**
  * The eigenvalue-free S4D initializations ('lin', 'inv', 'real', 'legs', 'dss'; see `s4dInit`) for
- * a validated even N: kept apart from `s4dInit`'s 'ptd', which needs a general eigensolver, so
- * that `S4DLayer` does not bundle one. `fn` names the caller in errors.
+ * a validated even N: kept apart from `s4dPtdInit`, which needs a general eigensolver, so
+ * that `S4DLayer` and `s4dInit` do not bundle one. `fn` names the caller in errors.
  */
 export function s4dModes(fn: string, N: number, kind: unknown, bScale?: number, bClip?: number): { A: ComplexArray; B: ComplexArray } {
   const h = N / 2;
@@ -62,7 +62,7 @@ export function s4dModes(fn: string, N: number, kind: unknown, bScale?: number, 
       break;
     }
     default:
-      throw new DomainError(`${fn}: unknown kind "${String(kind)}"; expected 'lin' | 'inv' | 'real' | 'legs' | 'dss' | 'ptd'`);
+      throw new DomainError(`${fn}: unknown kind "${String(kind)}"; expected 'lin' | 'inv' | 'real' | 'legs' | 'dss'`);
   }
   return { A, B };
 }

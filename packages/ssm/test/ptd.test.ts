@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, ShapeError } from '@x/gpu';
-import { denseSsmKernel, hippoLegS, hippoNormalEig, ptdInit, ptdOptimize, ptdOutput, S4DClassifier, S4DLayer, s4dInit, transferDense, transferDiag } from '../src';
+import { denseSsmKernel, hippoLegS, hippoNormalEig, ptdInit, ptdOptimize, ptdOutput, S4DClassifier, S4DLayer, s4dInit, s4dPtdInit, transferDense, transferDiag } from '../src';
 import { cx, type Untyped } from './helpers';
 import { loadFixture } from '@x/test-utils';
 
@@ -76,29 +76,38 @@ describe('PTD', () => {
   });
 });
 
-describe("S4-PTD as an S4D initialization (s4dInit kind 'ptd', S4DLayer modes)", () => {
-  it("s4dInit 'ptd' at state size N: all N/2 eigenvalues of the perturbed HiPPO-LegS of size N/2, B = Ṽ⁻¹B, its Ṽ, and bScale", () => {
+describe('S4-PTD as an S4D initialization (s4dPtdInit, S4DLayer modes)', () => {
+  it('s4dPtdInit at state size N: all N/2 eigenvalues of the perturbed HiPPO-LegS of size N/2, B = Ṽ⁻¹B, its Ṽ, and bScale', () => {
     const N = 16;
     const ref = ptdInit(N / 2, { eps: 0.1, seed: 0 });
-    const r = s4dInit(N, { kind: 'ptd' });
+    const r = s4dPtdInit(N);
     expect(Array.from(r.A.re)).toEqual(Array.from(ref.Lambda.re));
     expect(Array.from(r.A.im)).toEqual(Array.from(ref.Lambda.im));
     expect(Array.from(r.B.re)).toEqual(Array.from(ref.B.re));
     expect(Array.from(r.V!.re)).toEqual(Array.from(ref.V.re.data));
     for (const v of r.A.re) expect(v).toBeLessThan(0);
-    const half = s4dInit(N, { kind: 'ptd', bScale: 0.5, eps: 0.05, seed: 3 });
+    const half = s4dPtdInit(N, { bScale: 0.5, eps: 0.05, seed: 3 });
     const ref2 = ptdInit(N / 2, { eps: 0.05, seed: 3 });
     expect(Array.from(half.B.im)).toEqual(Array.from(ref2.B.im, (v) => 0.5 * v));
     expect(s4dInit(N, { kind: 'legs' }).V).toBeUndefined();
   });
-  it("rejects a bad eps or seed, and an eps that pushes an eigenvalue into Re >= 0, with a DomainError naming s4dInit", () => {
-    for (const eps of [-1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => s4dInit(8, { kind: 'ptd', eps })).toThrow(/s4dInit: eps must be a finite number >= 0/);
-    expect(() => s4dInit(8, { kind: 'ptd', seed: -1 })).toThrow(DomainError);
-    expect(() => s4dInit(16, { kind: 'ptd', eps: 10 })).toThrow(/s4dInit: 'ptd' with \|\|E\|\|_2 = 10.* gives an eigenvalue with Re .* >= 0/);
+  it('rejects a bad N, option, eps, seed or E, and an eps that pushes an eigenvalue into Re >= 0, with a typed error naming s4dPtdInit', () => {
+    for (const eps of [-1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => s4dPtdInit(8, { eps })).toThrow(/s4dPtdInit: eps must be a finite number >= 0/);
+    expect(() => s4dPtdInit(8, { seed: -1 })).toThrow(/s4dPtdInit: seed/);
+    expect(() => s4dPtdInit(8, { bScale: Number.NaN })).toThrow(/s4dPtdInit: bScale/);
+    expect(() => s4dPtdInit(8, { kind: 'ptd' } as never)).toThrow(/s4dPtdInit: .*kind/);
+    expect(() => s4dPtdInit(7)).toThrow(/s4dPtdInit: N must be even/);
+    expect(() => s4dPtdInit(8, { E: { rows: 3, cols: 3, data: new Float64Array(9) } })).toThrow(ShapeError);
+    expect(() => s4dPtdInit(16, { eps: 10 })).toThrow(/s4dPtdInit: \|\|E\|\|_2 = 10.* gives an eigenvalue with Re .* >= 0/);
+  });
+  it("s4dInit has no 'ptd' kind (it bundles no general eigensolver): asking for it is a DomainError that names s4dPtdInit", () => {
+    expect(() => s4dInit(8, { kind: 'ptd' } as never)).toThrow(DomainError);
+    expect(() => s4dInit(8, { kind: 'ptd', eps: 0.1 } as never)).toThrow(/s4dInit: kind 'ptd' .*s4dPtdInit\(8/);
+    expect(() => s4dInit(8, { kind: 'lin', eps: 0.1 } as never)).toThrow(/s4dInit: .*eps/);
   });
   it('the S4-PTD layer kernel equals the dense ZOH kernel of the perturbed HiPPO-LegS system with C = 2 Re(C̃ Ṽ⁻¹) (C̃ = C Ṽ)', () => {
     const n = 6;
-    const layer = new S4DLayer({ channels: 3, stateSize: 2 * n, modes: s4dInit(2 * n, { kind: 'ptd' }), seed: 5, dtMin: 0.01, dtMax: 0.5 });
+    const layer = new S4DLayer({ channels: 3, stateSize: 2 * n, modes: s4dPtdInit(2 * n), seed: 5, dtMin: 0.01, dtMax: 0.5 });
     const ref = ptdInit(n, { eps: 0.1, seed: 0 });
     const { A, B } = hippoLegS(n);
     const Ap = { rows: n, cols: n, data: Float64Array.from(A.data, (v, i) => v + ref.E.data[i]!) };
@@ -121,10 +130,10 @@ describe("S4-PTD as an S4D initialization (s4dInit kind 'ptd', S4DLayer modes)",
 });
 
 describe('S4-PTD with a given perturbation, and precomputed modes in the layer', () => {
-  it('s4dInit E is used as given; S4DLayer / S4DClassifier take the modes; misuse is a typed error naming the function called', async () => {
+  it('s4dPtdInit E is used as given; S4DLayer / S4DClassifier take the modes; misuse is a typed error naming the function called', async () => {
     const { E } = await ptdOptimize(4, { steps: 20, seed: 1 });
     const ref = ptdInit(4, { E });
-    const modes = s4dInit(8, { kind: 'ptd', E });
+    const modes = s4dPtdInit(8, { E });
     expect(Array.from(modes.A.re)).toEqual(Array.from(ref.Lambda.re));
     const layer = new S4DLayer({ channels: 2, stateSize: 8, modes, seed: 1 });
     expect(Array.from(layer.channelParams(1).A.im)).toEqual(Array.from(ref.Lambda.im));
@@ -140,8 +149,8 @@ describe('S4-PTD with a given perturbation, and precomputed modes in the layer',
     expect(() => new S4DLayer({ channels: 2, stateSize: 8, modes: 3 as never })).toThrow(/S4DLayer: modes must be/);
     const unstable = { A: { re: Float64Array.from([-1, 0.5, -1, -1]), im: new Float64Array(4) }, B: modes.B };
     expect(() => new S4DLayer({ channels: 1, stateSize: 8, modes: unstable })).toThrow(/S4DLayer: modes.A must have Re < 0/);
-    expect(() => s4dInit(6, { kind: 'ptd', E })).toThrow(/s4dInit: E/);
+    expect(() => s4dPtdInit(6, { E })).toThrow(/s4dPtdInit: E/);
     const big = { rows: 4, cols: 4, data: Float64Array.from(E.data, (v) => 1e3 * v) };
-    expect(() => s4dInit(8, { kind: 'ptd', E: big })).toThrow(/^s4dInit: 'ptd'/);
+    expect(() => s4dPtdInit(8, { E: big })).toThrow(/^s4dPtdInit: \|\|E\|\|_2 = /);
   });
 });

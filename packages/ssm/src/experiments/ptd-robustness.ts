@@ -13,6 +13,7 @@ import {
 import { type DigitsSplit, digitsAccuracy, trainS4DDigits, uciDigits } from '../digits-task';
 import type { S4DClassifier } from '../s4d-classifier';
 import { s4dInit } from '../s4d-init';
+import { s4dPtdInit } from '../s4d-ptd-init';
 import { ptdOptimize } from '../ptd-optimize';
 import { ptdInit } from '../ptd';
 import { checkAborted } from './util';
@@ -180,7 +181,7 @@ export const ptdRobustnessExperiment: Experiment = {
         const label = `${m.name}, seed ${sd}`;
         curves[label] = { x: [], y: [] };
         const res = await trainS4DDigits({
-          ...(m.key === 'ptd' ? { modes: s4dInit(2 * stateSize, { kind: 'ptd', E }) } : { init: 'legs' as const }),
+          ...(m.key === 'ptd' ? { modes: s4dPtdInit(2 * stateSize, { E }) } : { init: 'legs' as const }),
           stateSize: m.states * stateSize,
           dModel: p.dModel,
           depth,
