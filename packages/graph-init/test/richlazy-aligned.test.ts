@@ -74,6 +74,8 @@ describe('alignedStudentInit (Liu et al. Proposition 1) against numpy', () => {
     expect(() => linearTwoLayerNtk(c.X, { rows: 2, cols: 3, data: new Float64Array(6) }, [1, 1])).toThrow(ShapeError);
     expect(() => linearRichLazyRun({ init: 'aligned', inputs: 5 })).toThrow(/linearRichLazyRun: inputs must be even/);
     expect(() => linearRichLazyRun({ init: 'nope' as 'aligned' })).toThrow(DomainError);
+    expect(() => linearRichLazyRun({ init: 'random-low-rank', inputs: 4, hidden: 3, rank: 4 })).toThrow(/linearRichLazyRun: rank 4 is above min\(hidden, inputs\) = 3/);
+    expect(() => linearRichLazyRun({ init: 'aligned', rank: 2 })).toThrow(/linearRichLazyRun: rank applies only to init 'random-low-rank'/);
   });
 });
 

@@ -71,7 +71,7 @@ export default (mod) => {
     logMap0: () => [inBall(3), real(1)],
     LogMap0: () => [real(1)],
     'LogMap0#forward': { make: () => new mod.LogMap0(1), method: 'forward', args: () => [{ rows: 2, cols: 3, data: inBall(6) }], nan: 'reject' },
-    linearRichLazyRun: () => [{ init: 'partial', kappa: real(3), inputs: 4, hidden: 3, samples: 5, rank: 1, aScale: real(1), steps: 2, etaFraction: real(0.5), seed: 1, taskSeed: 2 }],
+    linearRichLazyRun: () => [{ init: 'partial', kappa: real(3), inputs: 4, hidden: 3, samples: 5, aScale: real(1), steps: 2, etaFraction: real(0.5), seed: 1, taskSeed: 2 }],
     linearTwoLayerNtk: () => [M(5, 3), M(4, 3, 2), V(4, 3)],
     lowRankAtEqualNorm: () => [M(4, 3), 2],
     LowRankDecoder: () => [{ hidden: 4, rank: 2, maxSide: 8, seed: 1 }],

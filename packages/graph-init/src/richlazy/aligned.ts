@@ -47,13 +47,13 @@ export function alignedStudentInit(F: Matrix, w: ArrayLike<number>, opts: Aligne
   checkOptions(fn, opts, ['hidden', 'frobeniusNorm', 'truncateRank', 'outDirection', 'seed']);
   const h = checkSize(fn, 'hidden', opts.hidden, 1);
   const c = checkPositive(fn, 'frobeniusNorm', opts.frobeniusNorm);
-  if (!Number.isFinite(c)) throw new DomainError(`${fn}: frobeniusNorm must be finite, got ${c}`);
   const d = F.cols;
   checkAlloc(fn, 'W1', h, d);
   // Checked even when outDirection is given: a bad seed is refused, not silently ignored.
   const sr = checkRng(fn, 'seed', opts.seed ?? 0);
   let beta: Float64Array;
-  if (opts.truncateRank === undefined || opts.truncateRank >= Math.min(F.rows, F.cols)) {
+  const truncated = opts.truncateRank !== undefined && opts.truncateRank < Math.min(F.rows, F.cols);
+  if (!truncated) {
     if (opts.truncateRank !== undefined) checkSize(fn, 'truncateRank', opts.truncateRank, 1);
     // β = Fᵀ w.
     beta = matmul({ rows: 1, cols: F.rows, data: Float64Array.from(w) }, F).data as Float64Array;
@@ -74,7 +74,7 @@ export function alignedStudentInit(F: Matrix, w: ArrayLike<number>, opts: Aligne
       beta[j] = s;
     }
   }
-  if (!beta.some((v) => v !== 0)) throw new DomainError(`${fn}: the task direction β = Fᵀw${opts.truncateRank === undefined ? '' : ' (truncated F)'} is zero; no aligned init exists`);
+  if (!beta.some((v) => v !== 0)) throw new DomainError(`${fn}: the task direction β = Fᵀw${truncated ? ' (truncated F)' : ''} is zero; no aligned init exists`);
   if (!beta.every(Number.isFinite)) throw new DomainError(`${fn}: the task direction β = Fᵀw overflows`);
   let u: ArrayLike<number>;
   if (opts.outDirection !== undefined) {
@@ -184,15 +184,16 @@ export function linearRichLazyRun(opts: LinearRichLazyOptions): LinearRichLazyRe
   checkOptions(fn, opts, LINEAR_KEYS);
   const init = checkOneOf(fn, 'init', opts.init, ['aligned', 'partial', 'random-low-rank', 'full-rank'] as const);
   const kappa = checkPositive(fn, 'kappa', opts.kappa ?? 10);
-  if (!Number.isFinite(kappa)) throw new DomainError(`${fn}: kappa must be finite, got ${kappa}`);
   const d = checkSize(fn, 'inputs', opts.inputs ?? 20, 2);
   if (d % 2 !== 0) throw new DomainError(`${fn}: inputs must be even (F has d/2 singular values κ and d/2 equal to 1), got ${d}`);
   const h = checkSize(fn, 'hidden', opts.hidden ?? 100, 1);
   const n = checkSize(fn, 'samples', opts.samples ?? 100, 1);
+  if (opts.rank !== undefined && init !== 'random-low-rank') throw new DomainError(`${fn}: rank applies only to init 'random-low-rank', got init '${init}'`);
   const rank = checkSize(fn, 'rank', opts.rank ?? 1, 1);
   const aScale = checkNumber(fn, 'aScale', opts.aScale ?? 1);
   const steps = checkSteps(fn, 'steps', opts.steps ?? 2000);
   const frac = checkPositive(fn, 'etaFraction', opts.etaFraction ?? 0.5);
+  if (rank > Math.min(h, d)) throw new DomainError(`${fn}: rank ${rank} is above min(hidden, inputs) = ${Math.min(h, d)}`);
   checkAlloc(fn, 'the inputs', n, d);
   checkAlloc(fn, 'the weights', h, d);
   checkAlloc(fn, 'the kernel', n, n);
@@ -222,21 +223,29 @@ export function linearRichLazyRun(opts: LinearRichLazyOptions): LinearRichLazyRe
   let norm2 = 0;
   for (let i = 0; i < W0full.data.length; i++) norm2 += W0full.data[i]! ** 2;
   const c = Math.sqrt(norm2);
+  // Drawn for every init, so that all four inits of one seed share the readout a.
+  const uSeed = sr.nextU32();
   const W =
     init === 'full-rank'
       ? W0full
       : init === 'random-low-rank'
         ? lowRankAtEqualNorm(W0full, rank)
-        : alignedStudentInit(F, w, { hidden: h, frobeniusNorm: c, seed: sr.nextU32(), ...(init === 'partial' ? { truncateRank: d / 2 } : {}) });
+        : alignedStudentInit(F, w, { hidden: h, frobeniusNorm: c, seed: uSeed, ...(init === 'partial' ? { truncateRank: d / 2 } : {}) });
   const W0 = Float64Array.from(W.data);
   const a = sr.fillNormal(new Float64Array(h), aScale / Math.sqrt(h));
 
+  // f = X (W1ᵀ a): O(h d + n d), never the n x h hidden matrix.
+  const v = new Float64Array(d);
   const forward = (): Float64Array => {
-    const P = matmul(X, W, { transB: true }).data;
+    v.fill(0);
+    for (let j = 0; j < h; j++) {
+      const aj = a[j]!;
+      for (let k = 0; k < d; k++) v[k]! += aj * W.data[j * d + k]!;
+    }
     const f = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       let s = 0;
-      for (let j = 0; j < h; j++) s += a[j]! * P[i * h + j]!;
+      for (let k = 0; k < d; k++) s += X.data[i * d + k]! * v[k]!;
       f[i] = s;
     }
     return f;
@@ -273,7 +282,7 @@ export function linearRichLazyRun(opts: LinearRichLazyOptions): LinearRichLazyRe
     f = forward();
   }
   const finalLoss = lossOf(f);
-  if (!Number.isFinite(finalLoss)) throw new DomainError(`${fn}: training diverged (loss ${finalLoss}); lower etaFraction`);
+  if (!Number.isFinite(finalLoss)) throw new DomainError(`${fn}: training diverged (loss ${finalLoss}); lower etaFraction (or kappa, which scales the target)`);
   let dw2 = 0;
   for (let i = 0; i < W0.length; i++) dw2 += (W.data[i]! - W0[i]!) ** 2;
   return {
