@@ -126,6 +126,10 @@ describe('initial connectivity of the recurrent runs', () => {
     expect(Wn[0]!).toBeCloseTo(0, 13);
     expect(Wn[1]!).toBeCloseTo(9, 13);
     expect(Wn[2]!).toBeCloseTo(12, 13);
+    // Entries near the float64 maximum: the norm is never formed unscaled.
+    const big = alignedRankOne([1.5e308, 1.5e308], [1e308, -1e308, 1e308], 2);
+    expect(fro(big.data)).toBeCloseTo(2, 13);
+    expect(big.data[0]!).toBeCloseTo(2 / Math.sqrt(6), 13);
     expect(() => alignedRankOne([0, 0], m, 1)).toThrow(DomainError);
     expect(() => alignedRankOne(n, m, 0)).toThrow(DomainError);
   });
