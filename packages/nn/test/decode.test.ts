@@ -1,5 +1,5 @@
 import { DomainError, type Matrix, rng, ShapeError } from '@x/gpu';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type LMDecodeState, type Module, MultiHeadAttention, type TransformerConfig, TransformerLM } from '../src';
 
 // Incremental decoding (KV cache) against the full forward: the same logits row by row, the
@@ -122,10 +122,26 @@ describe('TransformerLM.generate with the cache', () => {
         const cached = lm.generate(prompt, o);
         expect(cached).toHaveLength(o.maxNewTokens);
         expect(cached).toEqual(lm.generate(prompt, { ...o, cache: false }));
-        expect(cached).toEqual(lm.generate(prompt, { ...o, cache: true }));
       }
     });
   }
+
+  it('takes the cached route when it can (one decode per new token, no full forward), and the re-run route with cache: false', () => {
+    const lm = new TransformerLM(base);
+    expect(lm.canDecode).toBe(true);
+    const fwd = vi.spyOn(lm, 'forward');
+    // generate's cached route goes through the private decodeChecked (decode minus its input checks).
+    const dec = vi.spyOn(lm as unknown as { decodeChecked: TransformerLM['decode'] }, 'decodeChecked');
+    lm.generate([3, 1, 4], { maxNewTokens: 5 });
+    expect(fwd).not.toHaveBeenCalled();
+    expect(dec.mock.calls.length).toBeGreaterThanOrEqual(4);
+    expect(dec.mock.calls.length).toBeLessThanOrEqual(5);
+    fwd.mockClear();
+    dec.mockClear();
+    lm.generate([3, 1, 4], { maxNewTokens: 5, cache: false });
+    expect(dec).not.toHaveBeenCalled();
+    expect(fwd).toHaveBeenCalledTimes(5);
+  });
 
   it('the cached greedy tokens are the argmax of the full forward at every step', () => {
     const lm = new TransformerLM({ ...base, numHeads: 4, numKvHeads: 2 });
