@@ -78,7 +78,6 @@ export function ntXent(z1: Matrix, z2: Matrix, opts: NtXentOptions = {}): NtXent
   const fn = 'ntXent';
   checkOptions(fn, opts, ['temperature']);
   const tau = checkPositive(fn, 'temperature', opts.temperature ?? 0.15);
-  if (!Number.isFinite(tau)) throw new DomainError(`${fn}: temperature must be finite, got ${tau}`);
   const a = checkEmbeddings(fn, 'z1', z1);
   const b = checkEmbeddings(fn, 'z2', z2);
   if (a.rows !== b.rows || a.cols !== b.cols) throw new ShapeError(`${fn}: z1 is ${a.rows}x${a.cols}, z2 is ${b.rows}x${b.cols}; they must match`);
@@ -538,7 +537,6 @@ export async function selfSupervisedPretrain(signals: readonly ArrayLike<number>
   const hidden = checkInt(fn, 'mapperHidden', opts.mapperHidden ?? 64, 1, 4096);
   const lr = checkPositive(fn, 'lr', opts.lr ?? 1e-3);
   const tau = checkPositive(fn, 'temperature', opts.temperature ?? 0.15);
-  if (!Number.isFinite(lr) || !Number.isFinite(tau)) throw new DomainError(`${fn}: lr and temperature must be finite, got ${lr}, ${tau}`);
   const pool = checkInt(fn, 'pool', opts.pool ?? 4, 1, T);
   const cwtPool = checkInt(fn, 'cwtPool', opts.cwtPool ?? 8, 1, T);
   const mapperSteps = checkInt(fn, 'mapperSteps', opts.mapperSteps ?? 200, 0, 1e6);
