@@ -43,7 +43,7 @@ export interface S4DPtdInitResult extends S4DInitResult {
  * @param N state size, an even integer >= 2.
  * @returns `{ A, B: ComplexArray (N/2), V: Ṽ (N/2 x N/2) }`.
  * @throws DomainError on odd N, an unknown option, a non-finite `bScale`, eps not finite >= 0, a
- *   bad seed, a non-finite `E`, or an eps so large that an eigenvalue of A_LegS + E has Re >= 0;
+ *   bad seed, both `seed` and `E`, a non-finite `E`, or an eps so large that an eigenvalue of A_LegS + E has Re >= 0;
  *   ShapeError on an `E` that is not (N/2) x (N/2).
  */
 export function s4dPtdInit(N: number, options?: S4DPtdInitOptions): S4DPtdInitResult {
@@ -56,6 +56,7 @@ export function s4dPtdInit(N: number, options?: S4DPtdInitOptions): S4DPtdInitRe
   if (N % 2 !== 0) throw new DomainError(`${fn}: N must be even (N/2 conjugate pairs), got ${N}`);
   const h = N / 2;
   if (opts.E !== undefined) {
+    if (opts.seed !== undefined) throw new DomainError(`${fn}: seed draws a random E; give seed or E, not both`);
     checkShape(fn, 'E', opts.E, h, h);
     checkFinite(fn, 'E', opts.E);
   }

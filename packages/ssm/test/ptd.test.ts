@@ -99,6 +99,7 @@ describe('S4-PTD as an S4D initialization (s4dPtdInit, S4DLayer modes)', () => {
     expect(() => s4dPtdInit(7)).toThrow(/s4dPtdInit: N must be even/);
     expect(() => s4dPtdInit(8, { E: { rows: 3, cols: 3, data: new Float64Array(9) } })).toThrow(ShapeError);
     expect(() => s4dPtdInit(16, { eps: 10 })).toThrow(/s4dPtdInit: \|\|E\|\|_2 = 10.* gives an eigenvalue with Re .* >= 0/);
+    expect(() => s4dPtdInit(8, { E: { rows: 4, cols: 4, data: new Float64Array(16) }, seed: 1 })).toThrow(/s4dPtdInit: seed draws a random E; give seed or E, not both/);
   });
   it("s4dInit has no 'ptd' kind (it bundles no general eigensolver): asking for it is a DomainError that names s4dPtdInit", () => {
     expect(() => s4dInit(8, { kind: 'ptd' } as never)).toThrow(DomainError);

@@ -68,7 +68,7 @@ export default (mod) => {
     s3WordProblem: () => [6, r()],
     s4dDiscretize: () => [s4d(), 'zoh'],
     s4dInit: () => [4, { kind: 'legs', bScale: real(1), bClip: real(2) }],
-    s4dPtdInit: () => [4, { eps: real(0.1), seed: 1, E: M(2, 2), bScale: real(1) }],
+    s4dPtdInit: () => [4, { eps: real(0.1), E: M(2, 2), bScale: real(1) }],
     s4dKernel: () => [s4d(), 8, { disc: 'zoh' }],
     s4dKernelBank: () => [bank(), 8, { disc: 'zoh' }],
     s4dKernelBankDevice: {
