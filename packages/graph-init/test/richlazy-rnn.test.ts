@@ -214,5 +214,7 @@ describe('rnnRichLazyRun with a fixed step', () => {
     expect(a.lambdaMax).toBeGreaterThan(0);
     expect(() => rnnRichLazyRun({ ...o, learningRate: -1 })).toThrow(DomainError);
     expect(() => rnnRichLazyRun({ ...o, learningRate: Number.POSITIVE_INFINITY })).toThrow(DomainError);
+    // Refused before the kernel is built: a huge network with a bad learningRate fails at once.
+    expect(() => rnnRichLazyRun({ ...o, hidden: 4000, learningRate: 0 })).toThrow(/rnnRichLazyRun: learningRate/);
   });
 });

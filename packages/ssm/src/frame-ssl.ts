@@ -529,6 +529,7 @@ export async function selfSupervisedPretrain(signals: readonly ArrayLike<number>
   const X = stackRows(fn, signals, undefined);
   const N = X.rows;
   const T = X.cols;
+  if (N < 2) throw new DomainError(`${fn}: contrastive pretraining needs at least 2 signals, got ${N}`);
   const steps = checkInt(fn, 'steps', opts.steps ?? 200, 0, 1e6);
   const batch = checkInt(fn, 'batch', opts.batch ?? Math.min(32, N), 2, 4096);
   if (batch > N) throw new DomainError(`${fn}: batch ${batch} is larger than the ${N} signals`);

@@ -155,6 +155,8 @@ describe('selfSupervisedPretrain', () => {
   it('refuses bad signals and options with typed errors naming it', async () => {
     await expect(selfSupervisedPretrain([], {})).rejects.toThrow(ShapeError);
     await expect(selfSupervisedPretrain([new Float64Array(8), new Float64Array(9)], {})).rejects.toThrow(ShapeError);
+    // One signal: say so, rather than blame a batch size the user never gave.
+    await expect(selfSupervisedPretrain([Float64Array.from({ length: 16 }, (_, i) => Math.sin(i))], { method: 'none' })).rejects.toThrow(/selfSupervisedPretrain: contrastive pretraining needs at least 2 signals, got 1/);
     await expect(selfSupervisedPretrain(signals, { method: 'mask' as never })).rejects.toThrow(DomainError);
     await expect(selfSupervisedPretrain(signals, { batch: 100 })).rejects.toThrow(/selfSupervisedPretrain/);
     await expect(selfSupervisedPretrain(signals, { lr: -1 })).rejects.toThrow(DomainError);

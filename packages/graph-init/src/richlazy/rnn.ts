@@ -524,13 +524,15 @@ export function rnnRichLazyRun(opts: RnnRichLazyOptions = {}): RnnRichLazyResult
   const Be = checkSize(fn, 'evalBatch', opts.evalBatch ?? 256, 1);
   const mu = checkUnit(fn, 'momentum', opts.momentum ?? 0.9, 0, 1, '[)');
   const frac = checkPositive(fn, 'etaFraction', opts.etaFraction ?? 5);
+  // Checked with the other options, before the O(T² B K N²) Jacobian and kernel are built.
+  const fixedEta = opts.learningRate === undefined ? undefined : checkPositive(fn, 'learningRate', opts.learningRate);
   const seed = checkSeed(fn, 'seed', opts.seed ?? 0);
   const taskSeed = checkSeed(fn, 'taskSeed', opts.taskSeed ?? 0);
   const dyn: CtrnnOptions = { alpha: opts.alpha ?? 0.5, activation: opts.activation ?? 'relu' };
   checkAlloc(fn, 'the weights', N, N);
   checkAlloc(fn, 'the kernel Jacobian', 8 * Bp * 3, N * N);
 
-  // Two streams from the task seed (not Rng#split, which rejects some states of @x/gpu 0.x).
+  // Two streams drawn from the task seed (kept as first written, so results stay reproducible).
   const tr = checkRng(fn, 'taskSeed', taskSeed);
   const evalSet = neurogymStyleTask(task, Math.max(Be, Bp), { seed: tr.nextU32() });
   const probe = firstTrials(evalSet, Bp);
@@ -569,9 +571,11 @@ export function rnnRichLazyRun(opts: RnnRichLazyOptions = {}): RnnRichLazyResult
   const m = probe.steps * probe.batch;
   for (let i = 0; i < Kall.data.length; i++) Kall.data[i] = (Kall.data[i]! + Kout.data[i]! + K0.data[i]!) / m;
   const lambdaMax = lambdaMaxPsd(Kall);
-  if (!(lambdaMax > 0) || !Number.isFinite(lambdaMax)) throw new ConvergenceError(`${fn}: the initial tangent kernel has λ_max = ${lambdaMax}; the step cannot be normalised`, lambdaMax, 0);
-  const eta = opts.learningRate === undefined ? (frac * (1 - mu)) / lambdaMax : checkPositive(fn, 'learningRate', opts.learningRate);
-  if (!Number.isFinite(eta)) throw new DomainError(`${fn}: learningRate must be finite, got ${eta}`);
+  if (fixedEta === undefined && (!(lambdaMax > 0) || !Number.isFinite(lambdaMax))) {
+    throw new ConvergenceError(`${fn}: the initial tangent kernel has λ_max = ${lambdaMax}; the step cannot be normalised (give a fixed learningRate)`, lambdaMax, 0);
+  }
+  const eta = fixedEta ?? (frac * (1 - mu)) / lambdaMax;
+  if (!Number.isFinite(eta)) throw new ConvergenceError(`${fn}: the normalised step etaFraction·(1 − momentum)/λ_max = ${eta} is not finite (λ_max = ${lambdaMax}); give a fixed learningRate`, eta, 0);
 
   const evalNet = (p: CtrnnParams) => {
     const net = checkNet(fn, p, evalSet, dyn);
