@@ -1,5 +1,6 @@
 import { ConvergenceError, DomainError, type Matrix, matmul, type Rng, ShapeError } from '@x/gpu';
 import { checkAlloc, checkFinite, checkMatrix, checkOneOf, checkOptions, checkPositive, checkRng, checkSeed, checkSize, checkSteps, checkUnit, checkVector, describe } from '@x/gpu/checks';
+import { eigh } from '@x/linalg';
 import { kernelAlignment } from './effective-rank';
 import { lowRankGaussian } from './low-rank';
 
@@ -442,29 +443,6 @@ export interface RnnRichLazyResult {
 
 const RUN_KEYS = ['task', 'hidden', 'rank', 'init', 'sigma', 'alpha', 'activation', 'steps', 'batch', 'probeBatch', 'evalBatch', 'momentum', 'etaFraction', 'learningRate', 'seed', 'taskSeed'];
 
-/** Largest eigenvalue of a symmetric PSD matrix by power iteration on a positive start. */
-function lambdaMaxPsd(K: Matrix<Float64Array>): number {
-  const n = K.rows;
-  let v = new Float64Array(n).fill(1 / Math.sqrt(n));
-  let lam = 0;
-  for (let it = 0; it < 1000; it++) {
-    const w = matmul(K, { rows: n, cols: 1, data: v }).data as Float64Array;
-    let s = 0;
-    let rq = 0;
-    for (let i = 0; i < n; i++) {
-      s += w[i]! * w[i]!;
-      rq += w[i]! * v[i]!;
-    }
-    const nrm = Math.sqrt(s);
-    if (nrm === 0) return 0;
-    const done = Math.abs(rq - lam) <= 1e-12 * Math.abs(rq);
-    lam = rq;
-    v = w.map((x) => x / nrm);
-    if (done) break;
-  }
-  return lam;
-}
-
 function decisionAccuracy(O: Float64Array, b: RnnTaskBatch): number {
   const K = b.outputDim;
   const t = b.steps - 1;
@@ -570,7 +548,8 @@ export function rnnRichLazyRun(opts: RnnRichLazyOptions = {}): RnnRichLazyResult
   const Kout = gram(J0.out);
   const m = probe.steps * probe.batch;
   for (let i = 0; i < Kall.data.length; i++) Kall.data[i] = (Kall.data[i]! + Kout.data[i]! + K0.data[i]!) / m;
-  const lambdaMax = lambdaMaxPsd(Kall);
+  // Largest eigenvalue of the initial kernel, as `richLazyRun` and `linearRichLazyRun` take it.
+  const lambdaMax = eigh(Kall).values[Kall.rows - 1]!;
   if (fixedEta === undefined && (!(lambdaMax > 0) || !Number.isFinite(lambdaMax))) {
     throw new ConvergenceError(`${fn}: the initial tangent kernel has λ_max = ${lambdaMax}; the step cannot be normalised (give a fixed learningRate)`, lambdaMax, 0);
   }
